@@ -1,0 +1,78 @@
+//! Command-line definitions (clap). Parsing only; `main.rs` maps the outcome to an exit code.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stv2lint",
+    version,
+    about = "Lint Azure IaC (ARM, Bicep, Terraform) for the network prerequisites of API Management stv2"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint files and directories (default: .)
+    Check(CheckArgs),
+    /// List every rule: code, name, default severity, summary
+    Rules,
+    /// Print a rule's page
+    Rule {
+        /// Rule code, e.g. STV202
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Compact,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(clap::Args, Debug, Default)]
+pub struct CheckArgs {
+    /// Files and directories to lint
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Lowest severity that makes the exit code 1
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// ARM/Bicep parameter file (JSON or .bicepparam); overrides the X.parameters.json pairing
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameters: Vec<PathBuf>,
+    /// Terraform variable file
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Terraform variable NAME=VALUE
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Code prefixes to run, comma separated (e.g. STV2,STV501)
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Code prefixes to skip, comma separated
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Same-subnet stv1 → stv2 migration: headroom and service-endpoint checks become errors
+    #[arg(long)]
+    pub migration: bool,
+    /// Configuration file (default: .stv2lint.yaml found upward from the first path)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}

@@ -1,0 +1,105 @@
+//! Diagnostics: what rules and front ends produce and renderers print. Nothing here knows
+//! about syntax or output formats.
+
+use crate::source::Span;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" | "note" => Some(Severity::Info),
+            "warning" | "warn" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Where a person must edit. `None` only for diagnostics about a whole run.
+    pub span: Option<Span>,
+    /// How the code names the resource (`azurerm_network_security_group.apim`).
+    pub resource: Option<String>,
+    pub help: Option<String>,
+    pub related: Vec<Related>,
+    /// What is wrong, independent of line numbers: resource identity + the specific problem.
+    /// Baselines and SARIF `partialFingerprints` are built from it.
+    pub identity: String,
+    /// `Some(reason)` when an inline suppression covers this diagnostic.
+    pub suppressed: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            span: None,
+            resource: None,
+            help: None,
+            related: Vec::new(),
+            identity: String::new(),
+            suppressed: None,
+        }
+    }
+    pub fn at(mut self, span: Option<Span>) -> Self {
+        self.span = span;
+        self
+    }
+    pub fn resource(mut self, r: impl Into<String>) -> Self {
+        self.resource = Some(r.into());
+        self
+    }
+    pub fn help(mut self, h: impl Into<String>) -> Self {
+        self.help = Some(h.into());
+        self
+    }
+    /// Add a related location; `None` spans and duplicates of the primary span are dropped.
+    pub fn related(mut self, span: Option<Span>, message: impl Into<String>) -> Self {
+        if let Some(span) = span {
+            if Some(span) != self.span && !self.related.iter().any(|r| r.span == span) {
+                self.related.push(Related {
+                    span,
+                    message: message.into(),
+                });
+            }
+        }
+        self
+    }
+    /// What makes this finding the same finding after the file moves around.
+    pub fn identity(mut self, id: impl Into<String>) -> Self {
+        self.identity = id.into();
+        self
+    }
+}

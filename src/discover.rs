@@ -1,0 +1,266 @@
+//! Files → inputs per front end. Each file is read once into the [`SourceMap`]; JSON files are
+//! parsed once here to tell templates and parameter files from every other JSON file, and the
+//! parse is handed on so the ARM front end does not parse again.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::frontend::json;
+use crate::model::{Workspace, V};
+use crate::source::{display_path, FileId, Lang, SourceFile, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Directories never worth walking into.
+const SKIP_DIRS: &[&str] = &[".git", ".terraform", "node_modules", "target", ".venv"];
+
+#[derive(Default)]
+pub struct Discovered {
+    pub arm_templates: Vec<FileId>,
+    pub arm_parameters: Vec<FileId>,
+    pub bicep: Vec<FileId>,
+    pub bicepparam: Vec<FileId>,
+    /// `.tf`, `.tf.json`, `.tfvars`, `.tfvars.json`.
+    pub terraform: Vec<FileId>,
+    /// Parsed JSON of templates and parameter files, by file.
+    pub json: HashMap<FileId, V>,
+    /// Paths given on the command line that do not exist.
+    pub missing: Vec<PathBuf>,
+}
+
+/// Walk `paths`, read every candidate file once, classify it.
+pub fn discover(
+    ws: &mut Workspace,
+    paths: &[PathBuf],
+    exclude: &dyn Fn(&Path) -> bool,
+) -> Discovered {
+    let mut d = Discovered::default();
+    let mut seen = std::collections::HashSet::new();
+    for root in paths {
+        if !root.exists() {
+            d.missing.push(root.clone());
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+            });
+        for entry in walker {
+            let Ok(entry) = entry else {
+                // Symlink loops and unreadable directories are skipped, never fatal.
+                continue;
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            if exclude(path) {
+                continue;
+            }
+            let Some(lang) = lang_of(path) else { continue };
+            let canon = crate::source::canonical(path);
+            if !seen.insert(canon) {
+                continue;
+            }
+            add_file(ws, &mut d, path, lang);
+        }
+    }
+    d
+}
+
+/// The language a file name implies, or `None` for files we never read.
+pub fn lang_of(path: &Path) -> Option<Lang> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".tf.json") {
+        Some(Lang::TerraformJson)
+    } else if name.ends_with(".tfvars.json") || name.ends_with(".tfvars") {
+        Some(Lang::TerraformVars)
+    } else if name.ends_with(".tf") {
+        Some(Lang::Terraform)
+    } else if name.ends_with(".bicepparam") {
+        Some(Lang::BicepParam)
+    } else if name.ends_with(".bicep") {
+        Some(Lang::Bicep)
+    } else if name.ends_with(".json") || name.ends_with(".jsonc") {
+        Some(Lang::Json)
+    } else {
+        None
+    }
+}
+
+/// Read a file into the source map. Unreadable files and invalid UTF-8 give one STV001; the
+/// file is still added (with the text that could be read) so the diagnostic has a place.
+pub fn read_source(ws: &mut Workspace, path: &Path, lang: Lang) -> (FileId, bool) {
+    let display = display_path(path);
+    match std::fs::read(path) {
+        Err(e) => {
+            let id = ws.sources.add(SourceFile::new(
+                path.to_path_buf(),
+                display,
+                String::new(),
+                lang,
+            ));
+            ws.diagnostics
+                .push(parse_error(id, 0, format!("cannot read the file: {e}")));
+            (id, false)
+        }
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => (
+                ws.sources
+                    .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
+                true,
+            ),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                // The lossy text has the same bytes up to `valid`.
+                let id = ws
+                    .sources
+                    .add(SourceFile::new(path.to_path_buf(), display, text, lang));
+                ws.diagnostics.push(parse_error(
+                    id,
+                    valid,
+                    "the file is not valid UTF-8 (is it a binary file?)".to_string(),
+                ));
+                (id, false)
+            }
+        },
+    }
+}
+
+/// One STV001 at a byte offset of a file.
+pub fn parse_error(file: FileId, offset: usize, message: String) -> Diagnostic {
+    Diagnostic::new("STV001", Severity::Error, message.clone())
+        .at(Some(Span::new(file, offset, offset)))
+        .help("Fix the syntax error; the other files of the run were still checked.")
+        .identity(format!("parse|{message}"))
+}
+
+fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang) {
+    if lang == Lang::Json {
+        return add_json(ws, d, path);
+    }
+    let (id, ok) = read_source(ws, path, lang);
+    if !ok {
+        return;
+    }
+    match lang {
+        Lang::Bicep => d.bicep.push(id),
+        Lang::BicepParam => d.bicepparam.push(id),
+        Lang::Terraform | Lang::TerraformJson | Lang::TerraformVars => d.terraform.push(id),
+        _ => {}
+    }
+}
+
+/// What an ARM JSON document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonKind {
+    Template,
+    Parameters,
+    Other,
+}
+
+pub fn json_kind(v: &V) -> JsonKind {
+    let schema = v
+        .get("$schema")
+        .and_then(|s| s.as_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if schema.contains("deploymenttemplate") {
+        return JsonKind::Template;
+    }
+    if schema.contains("deploymentparameters") {
+        return JsonKind::Parameters;
+    }
+    // By shape: a template has `resources` (array or object) and a content version or
+    // parameters; a parameter file has `parameters` whose entries are `{ value | reference }`.
+    let has_resources = v
+        .get("resources")
+        .is_some_and(|r| r.as_array().is_some() || r.as_object().is_some());
+    if has_resources && (v.get("contentVersion").is_some() || v.get("parameters").is_some()) {
+        return JsonKind::Template;
+    }
+    if !has_resources && v.get("contentVersion").is_some() {
+        if let Some(p) = v.get("parameters").and_then(|p| p.as_object()) {
+            if p.iter()
+                .all(|(_, e)| e.get("value").is_some() || e.get("reference").is_some())
+            {
+                return JsonKind::Parameters;
+            }
+        }
+    }
+    JsonKind::Other
+}
+
+fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
+    let Ok(bytes) = std::fs::read(path) else {
+        // An unreadable .json file may be a template: report it.
+        read_source(ws, path, Lang::Json);
+        return;
+    };
+    let looks_arm = |t: &[u8]| {
+        let t = String::from_utf8_lossy(t);
+        t.contains("deploymentTemplate.json")
+            || t.contains("deploymentParameters.json")
+            || (t.contains("\"resources\"") && t.contains("\"contentVersion\""))
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(_) => {
+            if looks_arm(&bytes) {
+                read_source(ws, path, Lang::Json);
+            }
+            return;
+        }
+    };
+    match json::parse(text, FileId(ws.sources.len() as u32)) {
+        Ok(parsed) => {
+            let kind = json_kind(&parsed.value);
+            if kind == JsonKind::Other {
+                return;
+            }
+            let id = ws.sources.add(SourceFile::new(
+                path.to_path_buf(),
+                display_path(path),
+                text.to_string(),
+                Lang::Json,
+            ));
+            for w in parsed.warnings {
+                ws.diagnostics.push(
+                    Diagnostic::new(
+                        "STV001",
+                        Severity::Warning,
+                        format!("{}: Azure accepts it, strict JSON tools do not", w.message),
+                    )
+                    .at(Some(Span::new(id, w.offset, w.offset + 1)))
+                    .help("Remove the trailing comma.")
+                    .identity("parse|trailing comma"),
+                );
+            }
+            d.json.insert(id, parsed.value);
+            match kind {
+                JsonKind::Template => d.arm_templates.push(id),
+                JsonKind::Parameters => d.arm_parameters.push(id),
+                JsonKind::Other => {}
+            }
+        }
+        Err(e) => {
+            if looks_arm(&bytes) {
+                let id = ws.sources.add(SourceFile::new(
+                    path.to_path_buf(),
+                    display_path(path),
+                    text.to_string(),
+                    Lang::Json,
+                ));
+                ws.diagnostics.push(parse_error(
+                    id,
+                    e.offset,
+                    format!("invalid JSON: {}", e.message),
+                ));
+            }
+        }
+    }
+}

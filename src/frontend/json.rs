@@ -1,0 +1,403 @@
+//! JSON with spans, as Azure reads it: `//` and `/* */` comments, a UTF-8 BOM, raw line breaks
+//! inside strings. A trailing comma is accepted with a warning. Parsing produces [`V`] values
+//! whose spans point at each literal, and object keys keep their own spans.
+
+use crate::model::{Key, VKind, V};
+use crate::source::{FileId, Span};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonError {
+    pub offset: usize,
+    pub message: String,
+}
+
+pub struct Parsed {
+    pub value: V,
+    /// Byte offsets and messages of tolerated problems (trailing commas).
+    pub warnings: Vec<JsonError>,
+    /// Comments, as (start, end) byte ranges: suppressions read them.
+    pub comments: Vec<(usize, usize)>,
+}
+
+/// Nesting deeper than this is rejected rather than overflowing the stack.
+const MAX_DEPTH: usize = 256;
+
+pub fn parse(text: &str, file: FileId) -> Result<Parsed, JsonError> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+        file,
+        warnings: Vec::new(),
+        comments: Vec::new(),
+        depth: 0,
+    };
+    if text.starts_with('\u{feff}') {
+        p.i = 3;
+    }
+    p.ws()?;
+    let value = p.value()?;
+    p.ws()?;
+    if p.i < p.s.len() {
+        return Err(p.err("unexpected text after the end of the JSON value"));
+    }
+    Ok(Parsed {
+        value,
+        warnings: p.warnings,
+        comments: p.comments,
+    })
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    i: usize,
+    file: FileId,
+    warnings: Vec<JsonError>,
+    comments: Vec<(usize, usize)>,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, m: &str) -> JsonError {
+        JsonError {
+            offset: self.i.min(self.s.len()),
+            message: m.to_string(),
+        }
+    }
+    fn span(&self, start: usize) -> Option<Span> {
+        Some(Span::new(self.file, start, self.i))
+    }
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn ws(&mut self) -> Result<(), JsonError> {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => self.i += 1,
+                Some(b'/') if self.s.get(self.i + 1) == Some(&b'/') => {
+                    let start = self.i;
+                    while let Some(c) = self.peek() {
+                        if c == b'\n' {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                    self.comments.push((start, self.i));
+                }
+                Some(b'/') if self.s.get(self.i + 1) == Some(&b'*') => {
+                    let start = self.i;
+                    self.i += 2;
+                    loop {
+                        match self.peek() {
+                            None => {
+                                self.i = start;
+                                return Err(self.err("unterminated /* comment"));
+                            }
+                            Some(b'*') if self.s.get(self.i + 1) == Some(&b'/') => {
+                                self.i += 2;
+                                break;
+                            }
+                            _ => self.i += 1,
+                        }
+                    }
+                    self.comments.push((start, self.i));
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    fn value(&mut self) -> Result<V, JsonError> {
+        let start = self.i;
+        match self.peek() {
+            None => Err(self.err("unexpected end of file: the JSON is truncated")),
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => {
+                let s = self.string()?;
+                Ok(V::str(s, self.span(start)))
+            }
+            Some(b't') => self.word("true", V::bool(true, None), start),
+            Some(b'f') => self.word("false", V::bool(false, None), start),
+            Some(b'n') => self.word("null", V::null(None), start),
+            Some(c) if c == b'-' || c.is_ascii_digit() => self.number(),
+            Some(_) => {
+                let ch = self.text[self.i..].chars().next().unwrap_or('?');
+                Err(self.err(&format!("unexpected character '{ch}'")))
+            }
+        }
+    }
+
+    fn word(&mut self, w: &str, v: V, start: usize) -> Result<V, JsonError> {
+        if self.s[self.i..].starts_with(w.as_bytes()) {
+            self.i += w.len();
+            Ok(V {
+                span: self.span(start),
+                ..v
+            })
+        } else {
+            Err(self.err("unexpected word; expected a value"))
+        }
+    }
+
+    fn number(&mut self) -> Result<V, JsonError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        while let Some(c) = self.peek() {
+            if c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        let t = &self.text[start..self.i];
+        if let Ok(i) = t.parse::<i64>() {
+            return Ok(V::int(i, self.span(start)));
+        }
+        match t.parse::<f64>() {
+            Ok(f) => Ok(V::new(VKind::Float(f), self.span(start))),
+            Err(_) => {
+                self.i = start;
+                Err(self.err(&format!("invalid number '{t}'")))
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<String, JsonError> {
+        let start = self.i;
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                self.i = start;
+                return Err(self.err("unterminated string"));
+            };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let Some(e) = self.peek() else {
+                        self.i = start;
+                        return Err(self.err("unterminated string"));
+                    };
+                    self.i += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let cp = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.s[self.i..].starts_with(b"\\u")
+                            {
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                let c = 0x10000 + ((cp - 0xD800) << 10) + (lo.wrapping_sub(0xDC00));
+                                out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                            } else {
+                                out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                            }
+                        }
+                        _ => {
+                            self.i -= 2;
+                            return Err(self.err("invalid escape sequence in string"));
+                        }
+                    }
+                }
+                _ => {
+                    // Raw line breaks are accepted: Azure takes multi-line strings.
+                    let ch_len = utf8_len(c);
+                    let end = (self.i + ch_len).min(self.s.len());
+                    out.push_str(self.text.get(self.i..end).unwrap_or("\u{fffd}"));
+                    self.i = end;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let h = self
+            .text
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("truncated \\u escape"))?;
+        let v = u32::from_str_radix(h, 16).map_err(|_| self.err("invalid \\u escape"))?;
+        self.i += 4;
+        Ok(v)
+    }
+
+    fn enter(&mut self) -> Result<(), JsonError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err("nesting is too deep"));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self) -> Result<V, JsonError> {
+        let start = self.i;
+        self.enter()?;
+        self.i += 1;
+        let mut entries: Vec<(Key, V)> = Vec::new();
+        self.ws()?;
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(V::obj(entries, self.span(start)));
+        }
+        loop {
+            self.ws()?;
+            match self.peek() {
+                Some(b'"') => {}
+                Some(b'}') if !entries.is_empty() => {
+                    // Reached only after a comma: a trailing comma.
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(V::obj(entries, self.span(start)));
+                }
+                None => return Err(self.err("unexpected end of file: the JSON is truncated")),
+                _ => return Err(self.err("expected a property name in double quotes")),
+            }
+            let kstart = self.i;
+            let k = self.string()?;
+            let kspan = self.span(kstart);
+            self.ws()?;
+            if self.peek() != Some(b':') {
+                return Err(self.err("expected ':' after the property name"));
+            }
+            self.i += 1;
+            self.ws()?;
+            let v = self.value()?;
+            entries.push((Key::new(k, kspan), v));
+            self.ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    let comma = self.i;
+                    self.i += 1;
+                    self.ws()?;
+                    if self.peek() == Some(b'}') {
+                        self.warnings.push(JsonError {
+                            offset: comma,
+                            message: "trailing comma".into(),
+                        });
+                    }
+                }
+                Some(b'}') => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(V::obj(entries, self.span(start)));
+                }
+                None => return Err(self.err("unexpected end of file: the JSON is truncated")),
+                _ => return Err(self.err("expected ',' or '}' after a property")),
+            }
+        }
+    }
+
+    fn array(&mut self) -> Result<V, JsonError> {
+        let start = self.i;
+        self.enter()?;
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws()?;
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(V::arr(items, self.span(start)));
+        }
+        loop {
+            self.ws()?;
+            if self.peek() == Some(b']') && !items.is_empty() {
+                self.i += 1;
+                self.depth -= 1;
+                return Ok(V::arr(items, self.span(start)));
+            }
+            items.push(self.value()?);
+            self.ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    let comma = self.i;
+                    self.i += 1;
+                    self.ws()?;
+                    if self.peek() == Some(b']') {
+                        self.warnings.push(JsonError {
+                            offset: comma,
+                            message: "trailing comma".into(),
+                        });
+                    }
+                }
+                Some(b']') => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(V::arr(items, self.span(start)));
+                }
+                None => return Err(self.err("unexpected end of file: the JSON is truncated")),
+                _ => return Err(self.err("expected ',' or ']' after an array element")),
+            }
+        }
+    }
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Parsed, JsonError> {
+        parse(s, FileId(0))
+    }
+
+    #[test]
+    fn accepts_comments_bom_and_multiline_strings() {
+        let r =
+            p("\u{feff}{ // c\n \"a\": /* x */ \"l1\nl2\", \"b\": [1, 2.5, true, null] }").unwrap();
+        assert_eq!(r.value.get("a").unwrap().as_str(), Some("l1\nl2"));
+        assert_eq!(r.value.path("b").unwrap().as_array().unwrap().len(), 4);
+        assert_eq!(r.comments.len(), 2);
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn trailing_comma_is_a_warning() {
+        let r = p("{\"a\": [1,2,],}").unwrap();
+        assert_eq!(r.warnings.len(), 2);
+        assert_eq!(r.warnings[0].offset, 10);
+    }
+
+    #[test]
+    fn errors_carry_offsets() {
+        assert_eq!(p("{\"a\": ").unwrap_err().offset, 6);
+        assert!(p("{\"a\": 1").unwrap_err().message.contains("truncated"));
+        assert!(p("{\"a\" 1}").unwrap_err().message.contains("':'"));
+        assert!(p("[1] x").is_err());
+        assert!(p(&"[".repeat(100_000)).is_err());
+    }
+
+    #[test]
+    fn spans_point_at_literals() {
+        let r = p("{\"k\": \"v\"}").unwrap();
+        let (k, v) = &r.value.as_object().unwrap()[0];
+        assert_eq!(k.span.unwrap().start, 1);
+        assert_eq!(v.span.unwrap().start, 6);
+        assert_eq!(v.span.unwrap().end, 9);
+    }
+}

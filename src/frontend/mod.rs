@@ -1,0 +1,22 @@
+//! Front ends: each parses its own language with spans, evaluates it with unknowns, and pushes
+//! resources into the [`Workspace`](crate::model::Workspace). Front ends know nothing of rules.
+
+pub mod arm;
+pub mod bicep;
+pub mod json;
+pub mod terraform;
+
+use std::path::PathBuf;
+
+/// Inputs the user gives besides the files themselves.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `--parameters FILE`: ARM parameter JSON or `.bicepparam`, overriding the pairing.
+    pub parameters: Vec<PathBuf>,
+    /// Configuration `parameters:` — template path → parameter file.
+    pub parameter_map: Vec<(PathBuf, PathBuf)>,
+    /// `--var-file FILE` (Terraform).
+    pub var_files: Vec<PathBuf>,
+    /// `--var NAME=VALUE` (Terraform).
+    pub vars: Vec<(String, String)>,
+}

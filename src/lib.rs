@@ -1,0 +1,132 @@
+//! stv2lint: lints Azure infrastructure-as-code (ARM JSON, Bicep, Terraform) for the network
+//! prerequisites of API Management's stv2 platform.
+//!
+//! Pipeline: [`discover`] → front ends ([`frontend`]) → [`model::Workspace`] → [`analysis`] →
+//! [`rules`] → [`report`].
+
+pub mod analysis;
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod frontend;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod suppress;
+
+use diagnostic::{Diagnostic, Severity};
+use model::Workspace;
+use std::path::PathBuf;
+
+/// Everything a run needs besides the paths.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    pub load: frontend::LoadOptions,
+    pub rules: rules::Options,
+    /// Code prefixes to run (empty = all).
+    pub select: Vec<String>,
+    /// Code prefixes to drop.
+    pub ignore: Vec<String>,
+    /// Per-code severity overrides; `None` turns the code off.
+    pub severity: Vec<(String, Option<Severity>)>,
+    /// Paths (files or directories) to leave out.
+    pub exclude: Vec<PathBuf>,
+}
+
+/// The outcome of a run: the model (renderers need its sources) and the diagnostics, sorted.
+pub struct Outcome {
+    pub ws: Workspace,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of files read.
+    pub files: usize,
+    /// Paths given that do not exist.
+    pub missing: Vec<PathBuf>,
+}
+
+impl Outcome {
+    /// True when the run could not check everything it was asked to (exit code 2).
+    pub fn incomplete(&self) -> bool {
+        !self.missing.is_empty()
+            || self.diagnostics.iter().any(|d| {
+                d.code == "STV001" && d.severity == Severity::Error && d.suppressed.is_none()
+            })
+    }
+    /// Diagnostics that are not suppressed.
+    pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.suppressed.is_none())
+    }
+}
+
+fn matches_prefix(code: &str, prefixes: &[String]) -> bool {
+    prefixes.iter().any(|p| {
+        code.to_ascii_uppercase()
+            .starts_with(&p.trim().to_ascii_uppercase())
+    })
+}
+
+/// Load, link, check.
+pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
+    let mut ws = Workspace::default();
+    let exclude = |p: &std::path::Path| {
+        let c = source::canonical(p);
+        opts.exclude
+            .iter()
+            .any(|e| c.starts_with(source::canonical(e)))
+    };
+    let found = discover::discover(&mut ws, paths, &exclude);
+    frontend::arm::load(&mut ws, &found, &opts.load);
+    frontend::bicep::load(&mut ws, &found.bicep, &found.bicepparam, &opts.load);
+    frontend::terraform::load(&mut ws, &found.terraform, &opts.load);
+    ws.link();
+
+    let selected = |code: &str| {
+        (opts.select.is_empty() || matches_prefix(code, &opts.select))
+            && !matches_prefix(code, &opts.ignore)
+    };
+    let mut diagnostics = std::mem::take(&mut ws.diagnostics);
+    diagnostics.extend(rules::run(&ws, &opts.rules, selected));
+    // The engine's own codes are kept unless explicitly ignored.
+    diagnostics.retain(|d| !matches_prefix(d.code, &opts.ignore));
+    for d in &mut diagnostics {
+        if let Some((_, sev)) = opts
+            .severity
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(d.code))
+        {
+            match sev {
+                Some(s) => d.severity = *s,
+                None => d.code = "",
+            }
+        }
+    }
+    diagnostics.retain(|d| !d.code.is_empty());
+    dedup(&mut diagnostics);
+    suppress::apply(&ws, &mut diagnostics);
+    sort(&ws, &mut diagnostics);
+    Outcome {
+        files: ws.sources.len(),
+        ws,
+        diagnostics,
+        missing: found.missing,
+    }
+}
+
+/// The same finding reached twice (one subnet shared by two locations, a file loaded by two
+/// deployment units) is reported once.
+fn dedup(diags: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.code, d.span, d.message.clone())));
+}
+
+/// Stable order: file, position, code.
+fn sort(ws: &Workspace, diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            d.span
+                .map(|s| (ws.sources.get(s.file).display.clone(), s.start))
+                .unwrap_or_default()
+        };
+        key(a).cmp(&key(b)).then(a.code.cmp(b.code))
+    });
+}

@@ -1,0 +1,459 @@
+//! ARM-shaped resources into the model. ARM templates, Bicep and AzAPI bodies all describe a
+//! resource as `type` + `name` + a body with `properties`, `sku`, `zones`, `location`; this one
+//! adapter turns that shape into model resources so the three front ends cannot drift apart.
+
+use super::*;
+
+/// One evaluated resource in ARM shape.
+pub struct ArmResource<'a> {
+    /// Full type without API version: `Microsoft.Network/virtualNetworks/subnets`.
+    pub rtype: &'a str,
+    pub api_version: Option<&'a V>,
+    /// Full name path, `vnet/apim` for a child.
+    pub name: &'a V,
+    /// The whole resource object (`properties`, `sku`, `zones`, `location`, …).
+    pub body: &'a V,
+    pub decl: Span,
+    pub label: String,
+    pub format: Format,
+    /// Resource group when the deployment names one; `None` = the deployment's own.
+    pub rg: Option<String>,
+}
+
+const APIM: &str = "microsoft.apimanagement/service";
+const VNET: &str = "microsoft.network/virtualnetworks";
+const SUBNET: &str = "microsoft.network/virtualnetworks/subnets";
+const NSG: &str = "microsoft.network/networksecuritygroups";
+const NSG_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
+const RT: &str = "microsoft.network/routetables";
+const ROUTE: &str = "microsoft.network/routetables/routes";
+const PIP: &str = "microsoft.network/publicipaddresses";
+
+/// Whether the adapter reads this type at all (front ends may skip evaluating the others).
+pub fn is_relevant(rtype: &str) -> bool {
+    let t = rtype
+        .split('@')
+        .next()
+        .unwrap_or(rtype)
+        .to_ascii_lowercase();
+    matches!(
+        t.as_str(),
+        APIM | VNET | SUBNET | NSG | NSG_RULE | RT | ROUTE | PIP
+    )
+}
+
+fn name_text(v: &V) -> String {
+    v.as_name()
+        .map(str::to_string)
+        .unwrap_or_else(|| "<unknown name>".to_string())
+}
+
+fn last_segment(name: &str) -> String {
+    name.rsplit('/').next().unwrap_or(name).to_string()
+}
+
+fn meta(r: &ArmResource, full_name: &str, rtype: &str, label: String, decl: Span) -> Meta {
+    Meta {
+        key: ResKey::new(rtype, full_name, r.rg.as_deref()),
+        label,
+        name: last_segment(full_name),
+        decl,
+        format: r.format,
+        suppress: suppressions(r.body),
+    }
+}
+
+/// `metadata: { "stv2lint-ignore": { "STV202": "reason" } }` on a resource.
+fn suppressions(body: &V) -> Vec<(String, String, Span)> {
+    let mut out = Vec::new();
+    if let Some(obj) = body
+        .path("metadata.stv2lint-ignore")
+        .and_then(|v| v.as_object())
+    {
+        for (k, v) in obj {
+            let span = k.span.or(v.span);
+            if let Some(span) = span {
+                out.push((
+                    k.name.to_string(),
+                    v.as_str().unwrap_or("").to_string(),
+                    span,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Present-and-not-null.
+fn opt<'v>(v: Option<&'v V>) -> Option<&'v V> {
+    v.filter(|v| !v.is_null())
+}
+
+/// The `id` of a `{ id: … }` reference object; unknown object → unknown id; null → absent.
+fn ref_id(v: Option<&V>) -> Option<Field<String>> {
+    let v = opt(v)?;
+    if v.is_unknown() {
+        return Some(Field::string(v));
+    }
+    let id = opt(v.get("id"))?;
+    Some(Field::name(id))
+}
+
+pub fn ingest(ws: &mut Workspace, r: ArmResource) {
+    let rtype = r
+        .rtype
+        .split('@')
+        .next()
+        .unwrap_or(r.rtype)
+        .to_ascii_lowercase();
+    let full_name = name_text(r.name);
+    match rtype.as_str() {
+        APIM => apim(ws, &r, &full_name),
+        VNET => {
+            let Some(subnets) = opt(r.body.path("properties.subnets")) else {
+                return;
+            };
+            let Some(items) = subnets.as_array() else {
+                return;
+            };
+            for s in items {
+                let sname = s.get("name").map(name_text).unwrap_or_default();
+                let full = format!("{full_name}/{sname}");
+                let props = s.get("properties").cloned().unwrap_or(V::null(None));
+                let decl = s.span.unwrap_or(r.decl);
+                let label = format!("{} subnet '{}'", r.label, sname);
+                let m = meta(&r, &full, SUBNET, label, decl);
+                ws.subnets.push(subnet(m, &full_name, &props, decl));
+            }
+        }
+        SUBNET => {
+            let props = r.body.get("properties").cloned().unwrap_or(V::null(None));
+            let vnet = full_name.split('/').next().unwrap_or("").to_string();
+            let m = meta(&r, &full_name, SUBNET, r.label.clone(), r.decl);
+            ws.subnets.push(subnet(m, &vnet, &props, r.decl));
+        }
+        NSG => {
+            let m = meta(&r, &full_name, NSG, r.label.clone(), r.decl);
+            let mut nsg = Nsg {
+                meta: m,
+                rules: Vec::new(),
+                rules_unknown: None,
+            };
+            if let Some(rules) = opt(r.body.path("properties.securityRules")) {
+                match &rules.kind {
+                    VKind::Arr(items) => {
+                        for it in items {
+                            if let Some(u) = it.unknown_reason() {
+                                nsg.rules_unknown = Some((u.to_string(), it.span.or(rules.span)));
+                                continue;
+                            }
+                            let name = it.get("name").map(name_text).unwrap_or_default();
+                            let props = it.get("properties").cloned().unwrap_or(V::null(None));
+                            nsg.rules
+                                .push(security_rule(&name, &props, it.span.unwrap_or(r.decl)));
+                        }
+                    }
+                    VKind::Unknown(u) => {
+                        nsg.rules_unknown = Some((u.reason.to_string(), rules.span))
+                    }
+                    _ => {}
+                }
+            }
+            ws.nsgs.push(nsg);
+        }
+        NSG_RULE => {
+            let (parent, name) = split_parent(&full_name);
+            let props = r.body.get("properties").cloned().unwrap_or(V::null(None));
+            let key = ResKey::new(NSG, &parent, r.rg.as_deref());
+            ws.children
+                .push(Child::Rule(key, security_rule(&name, &props, r.decl)));
+        }
+        RT => {
+            let m = meta(&r, &full_name, RT, r.label.clone(), r.decl);
+            let mut rt = RouteTable {
+                meta: m,
+                routes: Vec::new(),
+                routes_unknown: None,
+            };
+            if let Some(routes) = opt(r.body.path("properties.routes")) {
+                match &routes.kind {
+                    VKind::Arr(items) => {
+                        for it in items {
+                            if let Some(u) = it.unknown_reason() {
+                                rt.routes_unknown = Some((u.to_string(), it.span.or(routes.span)));
+                                continue;
+                            }
+                            let name = it.get("name").map(name_text).unwrap_or_default();
+                            let props = it.get("properties").cloned().unwrap_or(V::null(None));
+                            rt.routes
+                                .push(route(&name, &props, it.span.unwrap_or(r.decl)));
+                        }
+                    }
+                    VKind::Unknown(u) => {
+                        rt.routes_unknown = Some((u.reason.to_string(), routes.span))
+                    }
+                    _ => {}
+                }
+            }
+            ws.route_tables.push(rt);
+        }
+        ROUTE => {
+            let (parent, name) = split_parent(&full_name);
+            let props = r.body.get("properties").cloned().unwrap_or(V::null(None));
+            let key = ResKey::new(RT, &parent, r.rg.as_deref());
+            ws.children
+                .push(Child::Route(key, route(&name, &props, r.decl)));
+        }
+        PIP => {
+            let m = meta(&r, &full_name, PIP, r.label.clone(), r.decl);
+            let sku = match opt(r.body.path("sku.name")) {
+                Some(v) => Field::string(v),
+                // The ARM default for a public IP without `sku` is Basic.
+                None => Field::implicit("Basic".to_string(), Some(r.decl)),
+            };
+            let props = r.body.get("properties");
+            let get = |p: &str| opt(props.and_then(|x| x.path(p))).map(Field::string);
+            ws.public_ips.push(PublicIp {
+                meta: m,
+                sku,
+                tier: opt(r.body.path("sku.tier")).map(Field::string),
+                allocation: get("publicIPAllocationMethod"),
+                version: get("publicIPAddressVersion"),
+                dns_label: get("dnsSettings.domainNameLabel"),
+                zones: opt(r.body.get("zones")).map(Field::strings),
+            });
+        }
+        _ => {}
+    }
+}
+
+fn split_parent(full: &str) -> (String, String) {
+    match full.rsplit_once('/') {
+        Some((p, n)) => (p.to_string(), n.to_string()),
+        None => (String::new(), full.to_string()),
+    }
+}
+
+fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
+    let m = meta(r, full_name, APIM, r.label.clone(), r.decl);
+    let body = r.body;
+    let props = body.get("properties");
+    let pget = |p: &str| opt(props.and_then(|x| x.path(p)));
+    let sku = opt(body.path("sku.name"))
+        .map(Field::string)
+        .unwrap_or_else(|| Field::unknown("the instance has no sku.name", Some(r.decl)));
+    let capacity = opt(body.path("sku.capacity"))
+        .map(Field::int)
+        .unwrap_or_else(|| Field::unknown("the instance has no sku.capacity", Some(r.decl)));
+    let vnet_type = pget("virtualNetworkType")
+        .map(Field::string)
+        .unwrap_or_else(|| Field::implicit("None".to_string(), Some(r.decl)));
+    let primary = ApimLocation {
+        primary: true,
+        location: opt(body.get("location"))
+            .map(Field::string)
+            .unwrap_or_else(|| Field::unknown("no location", Some(r.decl))),
+        capacity,
+        zones: opt(body.get("zones")).map(Field::strings),
+        subnet: pget("virtualNetworkConfiguration.subnetResourceId").map(Field::name),
+        public_ip: pget("publicIpAddressId").map(Field::name),
+        decl: r.decl,
+    };
+    let mut locations = vec![primary];
+    let mut locations_unknown = None;
+    if let Some(extra) = pget("additionalLocations") {
+        match &extra.kind {
+            VKind::Arr(items) => {
+                for it in items {
+                    if let Some(u) = it.unknown_reason() {
+                        locations_unknown = Some((u.to_string(), it.span.or(extra.span)));
+                        continue;
+                    }
+                    let decl = it.span.unwrap_or(r.decl);
+                    locations.push(ApimLocation {
+                        primary: false,
+                        location: opt(it.get("location"))
+                            .map(Field::string)
+                            .unwrap_or_else(|| Field::unknown("no location", Some(decl))),
+                        capacity: opt(it.path("sku.capacity"))
+                            .map(Field::int)
+                            .unwrap_or_else(|| Field::unknown("no sku.capacity", Some(decl))),
+                        zones: opt(it.get("zones")).map(Field::strings),
+                        subnet: opt(it.path("virtualNetworkConfiguration.subnetResourceId"))
+                            .map(Field::name),
+                        public_ip: opt(it.get("publicIpAddressId")).map(Field::name),
+                        decl,
+                    });
+                }
+            }
+            VKind::Unknown(u) => locations_unknown = Some((u.reason.to_string(), extra.span)),
+            _ => {}
+        }
+    }
+    let migration_ips = pget("customProperties")
+        .and_then(|c| c.as_object())
+        .is_some_and(|o| {
+            o.iter().any(|(k, _)| {
+                k.name
+                    .eq_ignore_ascii_case(crate::model::MIGRATION_IPS_PROPERTY)
+            })
+        });
+    ws.apims.push(Apim {
+        meta: m,
+        api_version: r.api_version.map(Field::string),
+        sku,
+        vnet_type,
+        locations,
+        locations_unknown,
+        migration_ips,
+    });
+}
+
+fn subnet(meta: Meta, vnet: &str, props: &V, decl: Span) -> Subnet {
+    let prefixes = match (
+        opt(props.get("addressPrefixes")),
+        opt(props.get("addressPrefix")),
+    ) {
+        (Some(list), _) => Field::strings(list),
+        (None, Some(one)) => Field::strings(one),
+        (None, None) => Field::unknown("the subnet has no address prefix", Some(decl)),
+    };
+    let service_endpoints = match opt(props.get("serviceEndpoints")) {
+        Some(v) => list_of(v, |e| e.get("service")),
+        None => Field::implicit(vec![], Some(decl)),
+    };
+    let delegations = match opt(props.get("delegations")) {
+        Some(v) => list_of(v, |e| {
+            e.path("properties.serviceName").or(e.get("serviceName"))
+        }),
+        None => Field::implicit(vec![], Some(decl)),
+    };
+    Subnet {
+        meta,
+        vnet: vnet.to_string(),
+        prefixes,
+        nsg: ref_id(props.get("networkSecurityGroup")),
+        route_table: ref_id(props.get("routeTable")),
+        service_endpoints,
+        delegations,
+    }
+}
+
+/// A list of objects, projected to one string each (`serviceEndpoints[].service`).
+fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
+    match &v.kind {
+        VKind::Arr(items) => {
+            let mut out = Vec::new();
+            for it in items {
+                match pick(it).or(if it.is_unknown() { Some(it) } else { None }) {
+                    Some(x) => match Field::string(x).val {
+                        Ok(s) => out.push(s),
+                        Err(e) => return Field::unknown(e, x.span.or(v.span)),
+                    },
+                    None => {}
+                }
+            }
+            Field::known(out, v.span)
+        }
+        VKind::Unknown(u) => Field::unknown(u.reason.to_string(), v.span),
+        _ => Field::known(vec![], v.span),
+    }
+}
+
+/// Union of a singular field, a plural field and (for addresses) application security groups.
+fn union(props: &V, one: &str, many: &str, asgs: Option<&str>, decl: Span) -> Field<Vec<String>> {
+    let mut out = Vec::new();
+    let mut at = None;
+    if let Some(v) = opt(props.get(one)) {
+        at = v.span;
+        match Field::string(v).val {
+            Ok(s) => out.push(s),
+            Err(e) => return Field::unknown(e, v.span).with_origin(v.origin),
+        }
+    }
+    if let Some(v) = opt(props.get(many)) {
+        at = at.or(v.span);
+        match Field::strings(v).val {
+            Ok(list) => out.extend(list),
+            Err(e) => return Field::unknown(e, v.span),
+        }
+    }
+    if let Some(v) = asgs.and_then(|a| opt(props.get(a))) {
+        at = at.or(v.span);
+        match list_of(v, |e| e.get("id")).val {
+            Ok(list) => out.extend(list.into_iter().map(|id| format!("asg:{id}"))),
+            Err(e) => return Field::unknown(e, v.span),
+        }
+    }
+    Field::known(out, at.or(Some(decl)))
+}
+
+/// A security rule from its `properties` object (inline or separate resource).
+pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
+    let req = |k: &str| {
+        opt(props.get(k))
+            .map(Field::string)
+            .unwrap_or_else(|| Field::unknown(format!("the rule has no {k}"), Some(decl)))
+    };
+    let direction = req("direction").map(|s| {
+        if s.eq_ignore_ascii_case("outbound") {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        }
+    });
+    let access = req("access").map(|s| {
+        if s.eq_ignore_ascii_case("deny") {
+            Access::Deny
+        } else {
+            Access::Allow
+        }
+    });
+    SecurityRule {
+        name: name.to_string(),
+        decl,
+        priority: opt(props.get("priority"))
+            .map(Field::int)
+            .unwrap_or_else(|| Field::unknown("the rule has no priority", Some(decl))),
+        direction,
+        access,
+        protocol: req("protocol"),
+        source_addresses: union(
+            props,
+            "sourceAddressPrefix",
+            "sourceAddressPrefixes",
+            Some("sourceApplicationSecurityGroups"),
+            decl,
+        ),
+        source_ports: union(props, "sourcePortRange", "sourcePortRanges", None, decl),
+        destination_addresses: union(
+            props,
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+            Some("destinationApplicationSecurityGroups"),
+            decl,
+        ),
+        destination_ports: union(
+            props,
+            "destinationPortRange",
+            "destinationPortRanges",
+            None,
+            decl,
+        ),
+    }
+}
+
+/// A route from its `properties` object.
+pub fn route(name: &str, props: &V, decl: Span) -> Route {
+    Route {
+        name: name.to_string(),
+        decl,
+        prefix: opt(props.get("addressPrefix"))
+            .map(Field::string)
+            .unwrap_or_else(|| Field::unknown("the route has no addressPrefix", Some(decl))),
+        next_hop: opt(props.get("nextHopType"))
+            .map(Field::string)
+            .unwrap_or_else(|| Field::unknown("the route has no nextHopType", Some(decl))),
+        next_hop_ip: opt(props.get("nextHopIpAddress")).map(Field::string),
+    }
+}

@@ -1,0 +1,347 @@
+//! The dynamic value every front end evaluates to: JSON-like data plus *unknown*, each value
+//! carrying the span of the expression that produced it (`span`) and, when the literal was
+//! written somewhere else (a parameter file, a variable, a default), that place (`origin`).
+//!
+//! Unknown propagates through every operator and function. An unknown may carry a *symbolic*
+//! text (`sym`) when it is deterministic within one deployment — `resourceGroup().name`,
+//! `uniqueString(resourceGroup().id)`, a parameter without a value — so that names built from it
+//! still link resources together, while any check of the value itself stays undecided.
+
+use crate::source::Span;
+use std::rc::Rc;
+
+#[derive(Clone, Debug)]
+pub struct V {
+    pub kind: VKind,
+    /// Where the expression that produced this value is written.
+    pub span: Option<Span>,
+    /// Where the literal came from, when that differs from `span`.
+    pub origin: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub enum VKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<str>),
+    Arr(Vec<V>),
+    /// Keys keep their order and their own spans; lookups are case-insensitive as in ARM.
+    Obj(Vec<(Key, V)>),
+    Unknown(Unknown),
+}
+
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub name: Rc<str>,
+    pub span: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unknown {
+    /// Why the value cannot be known, in words a user understands.
+    pub reason: Rc<str>,
+    /// Deterministic placeholder text when the value is stable within a deployment.
+    pub sym: Option<Rc<str>>,
+}
+
+impl V {
+    pub fn new(kind: VKind, span: Option<Span>) -> V {
+        V {
+            kind,
+            span,
+            origin: None,
+        }
+    }
+    pub fn null(span: Option<Span>) -> V {
+        V::new(VKind::Null, span)
+    }
+    pub fn bool(b: bool, span: Option<Span>) -> V {
+        V::new(VKind::Bool(b), span)
+    }
+    pub fn int(i: i64, span: Option<Span>) -> V {
+        V::new(VKind::Int(i), span)
+    }
+    pub fn str(s: impl Into<Rc<str>>, span: Option<Span>) -> V {
+        V::new(VKind::Str(s.into()), span)
+    }
+    pub fn arr(items: Vec<V>, span: Option<Span>) -> V {
+        V::new(VKind::Arr(items), span)
+    }
+    pub fn obj(entries: Vec<(Key, V)>, span: Option<Span>) -> V {
+        V::new(VKind::Obj(entries), span)
+    }
+    pub fn unknown(reason: impl Into<Rc<str>>, span: Option<Span>) -> V {
+        V::new(
+            VKind::Unknown(Unknown {
+                reason: reason.into(),
+                sym: None,
+            }),
+            span,
+        )
+    }
+    /// An unknown that is stable within a deployment, shown and compared as `sym`.
+    pub fn symbolic(reason: impl Into<Rc<str>>, sym: impl Into<Rc<str>>, span: Option<Span>) -> V {
+        V::new(
+            VKind::Unknown(Unknown {
+                reason: reason.into(),
+                sym: Some(sym.into()),
+            }),
+            span,
+        )
+    }
+
+    /// The same value, now said to be produced at `site`; the old place becomes its origin.
+    pub fn at(mut self, site: Option<Span>) -> V {
+        if site.is_some() && site != self.span {
+            if self.origin.is_none() {
+                self.origin = self.span;
+            }
+            self.span = site;
+        }
+        self
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, VKind::Unknown(_))
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, VKind::Null)
+    }
+    pub fn unknown_reason(&self) -> Option<&str> {
+        match &self.kind {
+            VKind::Unknown(u) => Some(&u.reason),
+            _ => None,
+        }
+    }
+    /// The first unknown found in this value (depth first), if any.
+    pub fn find_unknown(&self) -> Option<&Unknown> {
+        match &self.kind {
+            VKind::Unknown(u) => Some(u),
+            VKind::Arr(items) => items.iter().find_map(|v| v.find_unknown()),
+            VKind::Obj(entries) => entries.iter().find_map(|(_, v)| v.find_unknown()),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            VKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// A string or the symbolic text of a stable unknown: good enough for names and ids.
+    pub fn as_name(&self) -> Option<&str> {
+        match &self.kind {
+            VKind::Str(s) => Some(s),
+            VKind::Unknown(Unknown { sym: Some(s), .. }) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.kind {
+            VKind::Int(i) => Some(*i),
+            VKind::Float(f) if f.fract() == 0.0 => Some(*f as i64),
+            VKind::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            VKind::Bool(b) => Some(*b),
+            VKind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            VKind::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+    pub fn as_array(&self) -> Option<&[V]> {
+        match &self.kind {
+            VKind::Arr(a) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn as_object(&self) -> Option<&[(Key, V)]> {
+        match &self.kind {
+            VKind::Obj(o) => Some(o),
+            _ => None,
+        }
+    }
+    /// Case-insensitive property lookup (ARM property names are case-insensitive).
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.get_entry(key).map(|(_, v)| v)
+    }
+    pub fn get_entry(&self, key: &str) -> Option<&(Key, V)> {
+        match &self.kind {
+            VKind::Obj(o) => o
+                .iter()
+                .rev()
+                .find(|(k, _)| k.name.eq_ignore_ascii_case(key)),
+            _ => None,
+        }
+    }
+    /// Follow a dotted path of property names (`properties.subnet.id`).
+    pub fn path(&self, path: &str) -> Option<&V> {
+        let mut cur = self;
+        for part in path.split('.') {
+            cur = cur.get(part)?;
+        }
+        Some(cur)
+    }
+    /// Mutable lookup / insert for builders.
+    pub fn set(&mut self, key: &str, value: V) {
+        if let VKind::Obj(o) = &mut self.kind {
+            if let Some(e) = o.iter_mut().find(|(k, _)| k.name.eq_ignore_ascii_case(key)) {
+                e.1 = value;
+            } else {
+                o.push((
+                    Key {
+                        name: key.into(),
+                        span: None,
+                    },
+                    value,
+                ));
+            }
+        }
+    }
+
+    /// A short rendering for messages (`'10.0.0.0/29'`, `3`, `[...]`).
+    pub fn show(&self) -> String {
+        match &self.kind {
+            VKind::Null => "null".into(),
+            VKind::Bool(b) => b.to_string(),
+            VKind::Int(i) => i.to_string(),
+            VKind::Float(f) => f.to_string(),
+            VKind::Str(s) => format!("'{s}'"),
+            VKind::Arr(a) => {
+                let parts: Vec<String> = a.iter().take(8).map(|v| v.show()).collect();
+                if a.len() > 8 {
+                    format!("[{}, …]", parts.join(", "))
+                } else {
+                    format!("[{}]", parts.join(", "))
+                }
+            }
+            VKind::Obj(_) => "{…}".into(),
+            VKind::Unknown(u) => match &u.sym {
+                Some(s) => format!("<{s}>"),
+                None => "<unknown>".into(),
+            },
+        }
+    }
+
+    /// Structural equality ignoring spans (unknowns are never equal to anything).
+    pub fn same(&self, other: &V) -> Option<bool> {
+        match (&self.kind, &other.kind) {
+            (VKind::Unknown(a), VKind::Unknown(b)) => match (&a.sym, &b.sym) {
+                (Some(x), Some(y)) if x == y => Some(true),
+                _ => None,
+            },
+            (VKind::Unknown(_), _) | (_, VKind::Unknown(_)) => None,
+            (VKind::Null, VKind::Null) => Some(true),
+            (VKind::Bool(a), VKind::Bool(b)) => Some(a == b),
+            (VKind::Int(a), VKind::Int(b)) => Some(a == b),
+            (VKind::Int(a), VKind::Float(b)) | (VKind::Float(b), VKind::Int(a)) => {
+                Some(*a as f64 == *b)
+            }
+            (VKind::Float(a), VKind::Float(b)) => Some(a == b),
+            (VKind::Str(a), VKind::Str(b)) => Some(a == b),
+            (VKind::Arr(a), VKind::Arr(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                let mut all = Some(true);
+                for (x, y) in a.iter().zip(b) {
+                    match x.same(y) {
+                        Some(false) => return Some(false),
+                        None => all = None,
+                        _ => {}
+                    }
+                }
+                all
+            }
+            (VKind::Obj(a), VKind::Obj(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                let mut all = Some(true);
+                for (k, x) in a {
+                    let Some(y) = other.get(&k.name) else {
+                        return Some(false);
+                    };
+                    match x.same(y) {
+                        Some(false) => return Some(false),
+                        None => all = None,
+                        _ => {}
+                    }
+                }
+                all
+            }
+            _ => Some(false),
+        }
+    }
+
+    /// Truthiness for conditions: `None` when unknown.
+    pub fn truthy(&self) -> Option<bool> {
+        match &self.kind {
+            VKind::Unknown(_) => None,
+            VKind::Bool(b) => Some(*b),
+            VKind::Null => Some(false),
+            VKind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            VKind::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => Some(true),
+        }
+    }
+
+    /// Convert from serde_json (used for tfvars JSON and tests); spans are lost.
+    pub fn from_json(j: &serde_json::Value) -> V {
+        match j {
+            serde_json::Value::Null => V::null(None),
+            serde_json::Value::Bool(b) => V::bool(*b, None),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => V::int(i, None),
+                None => V::new(VKind::Float(n.as_f64().unwrap_or(0.0)), None),
+            },
+            serde_json::Value::String(s) => V::str(s.as_str(), None),
+            serde_json::Value::Array(a) => V::arr(a.iter().map(V::from_json).collect(), None),
+            serde_json::Value::Object(o) => V::obj(
+                o.iter()
+                    .map(|(k, v)| {
+                        (
+                            Key {
+                                name: k.as_str().into(),
+                                span: None,
+                            },
+                            V::from_json(v),
+                        )
+                    })
+                    .collect(),
+                None,
+            ),
+        }
+    }
+
+    /// Convert to serde_json; unknowns become `null` (for `jsonencode` of known parts, output).
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.kind {
+            VKind::Null | VKind::Unknown(_) => serde_json::Value::Null,
+            VKind::Bool(b) => serde_json::Value::Bool(*b),
+            VKind::Int(i) => serde_json::Value::from(*i),
+            VKind::Float(f) => serde_json::Value::from(*f),
+            VKind::Str(s) => serde_json::Value::String(s.to_string()),
+            VKind::Arr(a) => serde_json::Value::Array(a.iter().map(|v| v.to_json()).collect()),
+            VKind::Obj(o) => serde_json::Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.name.to_string(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl Key {
+    pub fn new(name: impl Into<Rc<str>>, span: Option<Span>) -> Key {
+        Key {
+            name: name.into(),
+            span,
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! What every rule starts from: each VNet-injected location of each classic-tier instance, with
+//! its subnet, NSG, route table and public IP already resolved through the model.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace};
+use crate::source::Span;
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Same-subnet stv1 → stv2 migration checks become errors.
+    pub migration: bool,
+}
+
+/// A reference followed through the model.
+#[derive(Clone, Debug)]
+pub enum Resolved<'a, T> {
+    Found(&'a T),
+    /// The reference is not set at all.
+    Absent,
+    /// The reference is set but cannot be followed: its value is unknown, or it names a resource
+    /// that no file of the run declares.
+    Unknown {
+        reason: String,
+        at: Option<Span>,
+    },
+}
+
+impl<'a, T> Resolved<'a, T> {
+    pub fn found(&self) -> Option<&'a T> {
+        match self {
+            Resolved::Found(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// One location of one VNet-injected instance in scope (classic tier, External or Internal).
+pub struct Site<'a> {
+    pub apim: &'a Apim,
+    pub loc: &'a ApimLocation,
+    /// `External` or `Internal`.
+    pub mode: &'a str,
+    /// `Developer`, `Premium`, … as written (compare case-insensitively).
+    pub sku: &'a str,
+    pub subnet: Resolved<'a, Subnet>,
+    pub nsg: Resolved<'a, Nsg>,
+    pub route_table: Resolved<'a, RouteTable>,
+    pub public_ip: Resolved<'a, PublicIp>,
+}
+
+impl Site<'_> {
+    pub fn label(&self) -> String {
+        super::location_label(self.apim, self.loc)
+    }
+    pub fn is_developer(&self) -> bool {
+        self.sku.eq_ignore_ascii_case("developer")
+    }
+    pub fn is_internal(&self) -> bool {
+        self.mode.eq_ignore_ascii_case("internal")
+    }
+    /// Stable identity of the location for fingerprints.
+    pub fn identity(&self) -> String {
+        format!(
+            "{}#{}",
+            self.apim.meta.key.names.join("/"),
+            self.loc
+                .location
+                .get()
+                .map(|s| s.to_ascii_lowercase())
+                .unwrap_or_default()
+        )
+    }
+    pub fn region(&self) -> Option<String> {
+        self.loc
+            .location
+            .get()
+            .map(|l| l.to_ascii_lowercase().replace(' ', ""))
+    }
+}
+
+pub const CLASSIC: &[&str] = &["developer", "basic", "standard", "premium", "isolated"];
+pub const V2: &[&str] = &["basicv2", "standardv2", "premiumv2"];
+
+pub struct Ctx<'a> {
+    pub ws: &'a Workspace,
+    pub opts: &'a Options,
+    /// In-scope locations; instances whose SKU or mode is unknown are left out (with an STV002
+    /// in `preflight`), v2 tiers and non-injected instances are left out silently.
+    pub sites: Vec<Site<'a>>,
+    pub preflight: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(ws: &'a Workspace, opts: &'a Options) -> Ctx<'a> {
+        let mut sites = Vec::new();
+        let mut preflight = Vec::new();
+        for apim in &ws.apims {
+            let (sku, mode) = match (&apim.sku.val, &apim.vnet_type.val) {
+                (Ok(s), Ok(m)) => (s.as_str(), m.as_str()),
+                (Err(reason), _) | (_, Err(reason)) => {
+                    let f = if apim.sku.val.is_err() {
+                        &apim.sku
+                    } else {
+                        &apim.vnet_type
+                    };
+                    // A v2 or non-injected instance needs no checks even if the other is unknown.
+                    let known_out = apim
+                        .sku
+                        .get()
+                        .is_some_and(|s| V2.contains(&s.to_ascii_lowercase().as_str()))
+                        || apim
+                            .vnet_type
+                            .get()
+                            .is_some_and(|m| m.eq_ignore_ascii_case("none"));
+                    if !known_out {
+                        preflight.push(
+                            Diagnostic::new(
+                                "STV002",
+                                Severity::Info,
+                                format!(
+                                    "the network checks of API Management '{}' could not run: {}",
+                                    apim.meta.name, reason
+                                ),
+                            )
+                            .at(f.at.or(Some(apim.meta.decl)))
+                            .resource(&apim.meta.label)
+                            .related(f.origin, "the value comes from here")
+                            .help("Give the SKU and virtualNetworkType literal values, defaults or parameter-file values.")
+                            .identity(format!("scope|{}", apim.meta.key.names.join("/"))),
+                        );
+                    }
+                    continue;
+                }
+            };
+            let lsku = sku.to_ascii_lowercase();
+            if !CLASSIC.contains(&lsku.as_str()) || mode.eq_ignore_ascii_case("none") {
+                continue;
+            }
+            for loc in &apim.locations {
+                let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet(id));
+                let (nsg, route_table) = match &subnet {
+                    Resolved::Found(s) => (
+                        resolve(&s.nsg, "network security group", |id| ws.nsg(id)),
+                        resolve(&s.route_table, "route table", |id| ws.route_table(id)),
+                    ),
+                    Resolved::Absent => (Resolved::Absent, Resolved::Absent),
+                    Resolved::Unknown { reason, at } => (
+                        Resolved::Unknown {
+                            reason: reason.clone(),
+                            at: *at,
+                        },
+                        Resolved::Unknown {
+                            reason: reason.clone(),
+                            at: *at,
+                        },
+                    ),
+                };
+                let public_ip = resolve(&loc.public_ip, "public IP address", |id| ws.public_ip(id));
+                sites.push(Site {
+                    apim,
+                    loc,
+                    mode,
+                    sku,
+                    subnet,
+                    nsg,
+                    route_table,
+                    public_ip,
+                });
+            }
+        }
+        Ctx {
+            ws,
+            opts,
+            sites,
+            preflight,
+        }
+    }
+
+    /// All in-scope sites whose subnet is this subnet (same identity).
+    pub fn sites_in<'s>(&'s self, subnet: &'s Subnet) -> impl Iterator<Item = &'s Site<'a>> + 's {
+        self.sites
+            .iter()
+            .filter(move |s| s.subnet.found().is_some_and(|x| std::ptr::eq(x, subnet)))
+    }
+}
+
+fn resolve<'a, T>(
+    field: &Option<Field<String>>,
+    what: &str,
+    lookup: impl Fn(&str) -> Option<&'a T>,
+) -> Resolved<'a, T> {
+    let Some(f) = field else {
+        return Resolved::Absent;
+    };
+    match &f.val {
+        Err(reason) => Resolved::Unknown {
+            reason: format!("the {what} reference is unknown: {reason}"),
+            at: f.at,
+        },
+        Ok(id) => match lookup(id) {
+            Some(t) => Resolved::Found(t),
+            None => Resolved::Unknown {
+                reason: format!(
+                    "the {what} '{}' is not declared in the files checked",
+                    short_id(id)
+                ),
+                at: f.at,
+            },
+        },
+    }
+}
+
+/// The name part of a resource id (`vnet/subnets/apim` → `vnet/apim`) for messages.
+pub fn short_id(id: &str) -> String {
+    match crate::model::ResKey::from_id(id) {
+        Some(k) => k.names.join("/"),
+        None => id.to_string(),
+    }
+}

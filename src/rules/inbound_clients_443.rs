@@ -1,0 +1,15 @@
+//! STV204 inbound-clients-443: inbound client traffic on 443 is not allowed to an external instance.
+
+use super::{Ctx, Rule, Sink};
+use crate::diagnostic::Severity;
+
+pub const RULE: Rule = Rule {
+    code: "STV204",
+    name: "inbound-clients-443",
+    severity: Severity::Error,
+    summary: "Inbound client traffic on 443 is not allowed to an External instance",
+    page: include_str!("../../rules/STV204.md"),
+    check: Some(check),
+};
+
+fn check(_ctx: &Ctx, _sink: &mut Sink) {}

@@ -1,0 +1,15 @@
+//! STV202 inbound-management-3443: inbound apimanagement to port 3443 is not allowed.
+
+use super::{Ctx, Rule, Sink};
+use crate::diagnostic::Severity;
+
+pub const RULE: Rule = Rule {
+    code: "STV202",
+    name: "inbound-management-3443",
+    severity: Severity::Error,
+    summary: "Inbound ApiManagement to port 3443 is not allowed",
+    page: include_str!("../../rules/STV202.md"),
+    check: Some(check),
+};
+
+fn check(_ctx: &Ctx, _sink: &mut Sink) {}

@@ -1,0 +1,15 @@
+//! STV206 outbound-sql-1433: outbound to sql on 1433 is not allowed.
+
+use super::{Ctx, Rule, Sink};
+use crate::diagnostic::Severity;
+
+pub const RULE: Rule = Rule {
+    code: "STV206",
+    name: "outbound-sql-1433",
+    severity: Severity::Error,
+    summary: "Outbound to Sql on 1433 is not allowed",
+    page: include_str!("../../rules/STV206.md"),
+    check: Some(check),
+};
+
+fn check(_ctx: &Ctx, _sink: &mut Sink) {}

@@ -1,0 +1,15 @@
+//! STV205 outbound-storage-443: outbound to storage on 443 is not allowed.
+
+use super::{Ctx, Rule, Sink};
+use crate::diagnostic::Severity;
+
+pub const RULE: Rule = Rule {
+    code: "STV205",
+    name: "outbound-storage-443",
+    severity: Severity::Error,
+    summary: "Outbound to Storage on 443 is not allowed",
+    page: include_str!("../../rules/STV205.md"),
+    check: Some(check),
+};
+
+fn check(_ctx: &Ctx, _sink: &mut Sink) {}
