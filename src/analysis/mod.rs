@@ -1,2 +1,8 @@
 //! Domain semantics as pure functions over the model: NSG flow evaluation, route selection,
 //! subnet address arithmetic.
+
+pub mod address;
+pub mod nsg;
+pub mod ports;
+pub mod route;
+pub mod tags;

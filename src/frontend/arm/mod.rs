@@ -6,3 +6,5 @@ use crate::model::Workspace;
 
 /// Load every ARM template of the run (with its parameter file) into the workspace.
 pub fn load(_ws: &mut Workspace, _found: &Discovered, _opts: &LoadOptions) {}
+
+pub mod functions;

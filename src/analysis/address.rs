@@ -1,0 +1,1 @@
+//! Subnet address arithmetic: usable addresses, footprints, side-by-side headroom.

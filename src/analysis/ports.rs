@@ -1,0 +1,1 @@
+//! Port tokens and ranges (`*`, `N`, `A-B`).

@@ -1,0 +1,1 @@
+//! Route selection (REQUIREMENTS.md §4): longest prefix, service-tag routes, forced tunnelling.

@@ -1,0 +1,1 @@
+//! Address tokens and service tags: containment, regional tags, `Internet` ⊇ public Azure tags.
