@@ -95,7 +95,7 @@ pub fn lang_of(path: &Path) -> Option<Lang> {
 /// file is still added (with the text that could be read) so the diagnostic has a place.
 pub fn read_source(ws: &mut Workspace, path: &Path, lang: Lang) -> (FileId, bool) {
     let display = display_path(path);
-    match std::fs::read(path) {
+    match read_bytes(ws, path) {
         Err(e) => {
             let id = ws.sources.add(SourceFile::new(
                 path.to_path_buf(),
@@ -195,8 +195,18 @@ pub fn json_kind(v: &V) -> JsonKind {
     JsonKind::Other
 }
 
+/// The file's bytes: the editor's unsaved buffer when there is one, else the disk.
+pub fn read_bytes(ws: &Workspace, path: &Path) -> std::io::Result<Vec<u8>> {
+    if !ws.overlay.is_empty() {
+        if let Some(t) = ws.overlay.get(&crate::source::canonical(path)) {
+            return Ok(t.clone().into_bytes());
+        }
+    }
+    std::fs::read(path)
+}
+
 fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
-    let Ok(bytes) = std::fs::read(path) else {
+    let Ok(bytes) = read_bytes(ws, path) else {
         // An unreadable .json file may be a template: report it.
         read_source(ws, path, Lang::Json);
         return;

@@ -32,6 +32,8 @@ pub struct CheckOptions {
     pub severity: Vec<(String, Option<Severity>)>,
     /// Paths (files or directories) to leave out.
     pub exclude: Vec<PathBuf>,
+    /// Unsaved editor buffers: read instead of the file on disk (the language server).
+    pub overlay: Vec<(PathBuf, String)>,
 }
 
 /// The outcome of a run: the model (renderers need its sources) and the diagnostics, sorted.
@@ -68,6 +70,9 @@ fn matches_prefix(code: &str, prefixes: &[String]) -> bool {
 /// Load, link, check.
 pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     let mut ws = Workspace::default();
+    for (p, text) in &opts.overlay {
+        ws.overlay.insert(source::canonical(p), text.clone());
+    }
     let exclude = |p: &std::path::Path| {
         let c = source::canonical(p);
         opts.exclude
@@ -76,8 +81,8 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     };
     let found = discover::discover(&mut ws, paths, &exclude);
     frontend::arm::load(&mut ws, &found, &opts.load);
-    frontend::bicep::load(&mut ws, &found.bicep, &found.bicepparam, &opts.load);
-    frontend::terraform::load(&mut ws, &found.terraform, &opts.load);
+    frontend::bicep::load(&mut ws, &found, &opts.load);
+    frontend::terraform::load(&mut ws, &found, &opts.load);
     ws.link();
 
     let selected = |code: &str| {

@@ -311,6 +311,8 @@ pub struct Workspace {
     pub children: Vec<Child>,
     /// Diagnostics produced while loading (STV001 parse errors, STV002 from front ends, …).
     pub diagnostics: Vec<Diagnostic>,
+    /// Unsaved editor buffers by canonical path, read instead of the disk.
+    pub overlay: HashMap<std::path::PathBuf, String>,
     index: HashMap<(String, Vec<String>), Vec<(Kind, usize)>>,
 }
 

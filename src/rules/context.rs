@@ -34,7 +34,7 @@ impl<'a, T> Resolved<'a, T> {
     }
 }
 
-/// One location of one VNet-injected instance in scope (classic tier, External or Internal).
+/// One location of one VNet-injected instance in scope (Developer or Premium, External or Internal).
 pub struct Site<'a> {
     pub apim: &'a Apim,
     pub loc: &'a ApimLocation,
@@ -78,7 +78,9 @@ impl Site<'_> {
     }
 }
 
-pub const CLASSIC: &[&str] = &["developer", "basic", "standard", "premium", "isolated"];
+/// The classic tiers that can be injected into a VNet; Basic, Standard and Consumption cannot
+/// (STV010 reports them) and the v2 tiers use a different network model (out of scope).
+pub const INJECTABLE: &[&str] = &["developer", "premium"];
 pub const V2: &[&str] = &["basicv2", "standardv2", "premiumv2"];
 
 pub struct Ctx<'a> {
@@ -133,7 +135,7 @@ impl<'a> Ctx<'a> {
                 }
             };
             let lsku = sku.to_ascii_lowercase();
-            if !CLASSIC.contains(&lsku.as_str()) || mode.eq_ignore_ascii_case("none") {
+            if !INJECTABLE.contains(&lsku.as_str()) || mode.eq_ignore_ascii_case("none") {
                 continue;
             }
             for loc in &apim.locations {

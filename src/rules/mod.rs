@@ -194,7 +194,12 @@ pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> V
         }
         let mut sink = Sink::new(rule);
         check(&ctx, &mut sink);
-        out.extend(sink.out);
+        for mut d in sink.out {
+            if d.identity.is_empty() {
+                d.identity = format!("{}|{}", d.resource.as_deref().unwrap_or(""), d.message);
+            }
+            out.push(d);
+        }
     }
     out
 }

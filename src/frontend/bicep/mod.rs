@@ -1,8 +1,8 @@
 //! Native Bicep: `.bicep` and `.bicepparam`.
 
 use super::LoadOptions;
+use crate::discover::Discovered;
 use crate::model::Workspace;
-use crate::source::FileId;
 
 /// Load the Bicep entry points among `bicep` and `params` into the workspace.
-pub fn load(_ws: &mut Workspace, _bicep: &[FileId], _params: &[FileId], _opts: &LoadOptions) {}
+pub fn load(_ws: &mut Workspace, _found: &Discovered, _opts: &LoadOptions) {}
