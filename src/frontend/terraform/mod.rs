@@ -1,8 +1,223 @@
-//! Terraform: azurerm (v3, v4, v5) and AzAPI.
+//! Terraform: azurerm (v3, v4, v5) and AzAPI into the model, with Terraform's own evaluation.
+//!
+//! - [`parse`]: `.tf`/`.tfvars` (hcl-edit, with spans) and `.tf.json`/`.tfvars.json` into [`ast`].
+//! - [`modules`]: a directory is a module; local module calls are followed, also outside the
+//!   paths given; registry and git modules are not downloaded (their outputs are unknown).
+//! - [`eval`]: variables, locals, resources, data sources, `count`/`for_each`, `dynamic`
+//!   blocks, `for` expressions, splats and [`functions`], with unknowns.
+//! - [`azurerm`] and [`azapi`]: evaluated resources into model resources.
+//!
+//! Root modules are the directories of the run that no other directory of the run calls.
+
+pub mod ast;
+mod azapi;
+mod azurerm;
+pub mod eval;
+pub mod functions;
+pub mod modules;
+pub mod parse;
+mod version;
 
 use super::LoadOptions;
-use crate::discover::Discovered;
+use crate::discover::{read_source, Discovered};
 use crate::model::Workspace;
+use crate::source::{canonical, FileId, Lang};
+use eval::{Eval, Input};
+use modules::{resolve_source, Loader, Module, Source};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::rc::Rc;
 
-/// Load every Terraform root module found among `files` into the workspace.
-pub fn load(_ws: &mut Workspace, _found: &Discovered, _opts: &LoadOptions) {}
+/// Load every Terraform root module found among the discovered files into the workspace.
+pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
+    if found.terraform.is_empty() {
+        return;
+    }
+    let mut loader = Loader::new(ws, &found.terraform);
+
+    // Every tfvars file of the run is parsed, so its syntax errors are reported even when no
+    // module of the run reads it (tfvars for a remote module).
+    let mut dirs: Vec<PathBuf> = loader.run_dirs.keys().cloned().collect();
+    dirs.sort();
+    for d in &dirs {
+        let vars = loader.run_dirs[d].1.clone();
+        for id in vars {
+            loader.tfvars(ws, id);
+        }
+    }
+
+    let mut modules: Vec<Rc<Module>> = Vec::new();
+    for d in &dirs {
+        if loader.run_dirs[d].0.is_empty() {
+            continue;
+        }
+        if let Some(m) = loader.module(ws, d) {
+            modules.push(m);
+        }
+    }
+    let mut called: HashSet<PathBuf> = HashSet::new();
+    for m in &modules {
+        for c in &m.calls {
+            if let Some((src, _)) = &c.source {
+                if let Source::Local(dir) = resolve_source(&m.dir, src) {
+                    if dir != m.dir {
+                        called.insert(dir);
+                    }
+                }
+            }
+        }
+    }
+    let roots: Vec<Rc<Module>> = modules
+        .into_iter()
+        .filter(|m| !called.contains(&m.dir))
+        .collect();
+
+    let var_files: Vec<Rc<ast::Body>> = opts
+        .var_files
+        .iter()
+        .filter_map(|p| {
+            let id = match ws.sources.find(p) {
+                Some(id) => id,
+                None => {
+                    let (id, ok) = read_source(ws, p, Lang::TerraformVars);
+                    if !ok {
+                        return None;
+                    }
+                    id
+                }
+            };
+            loader.tfvars(ws, id)
+        })
+        .collect();
+
+    let mut ev = Eval::new(ws, loader, azurerm::computed);
+    let mut root_ids = Vec::new();
+    for m in roots {
+        let inputs = root_inputs(&mut ev, &m, &var_files, &opts.vars);
+        root_ids.push(ev.add_root(m, inputs));
+    }
+    ev.instantiate_all();
+
+    // The azurerm major version each root installs decides provider defaults.
+    let mut majors: HashMap<usize, u32> = HashMap::new();
+    for &r in &root_ids {
+        let mut constraints: Vec<String> = Vec::new();
+        for inst in ev.insts.iter().filter(|i| i.root == r) {
+            constraints.extend(
+                inst.module
+                    .azurerm_constraints
+                    .iter()
+                    .map(|(c, _)| c.clone()),
+            );
+        }
+        let dir = ev.insts[r].module.dir.clone();
+        let locked = version::locked_azurerm(ev.ws, &dir);
+        majors.insert(r, version::major(&constraints, locked));
+    }
+
+    let mut patches = Vec::new();
+    let mut i = 0;
+    while i < ev.insts.len() {
+        let module = ev.insts[i].module.clone();
+        let major = majors
+            .get(&ev.insts[i].root)
+            .copied()
+            .unwrap_or(version::LATEST);
+        for (ri, d) in module.resources.iter().enumerate() {
+            if d.data {
+                continue;
+            }
+            let rtype = &*d.rtype;
+            let wanted = azurerm::is_relevant(rtype)
+                || rtype == "azapi_resource"
+                || rtype == "azapi_update_resource";
+            if !wanted {
+                continue;
+            }
+            let set = ev.resource_set(i, ri);
+            let label = ev.res_label(i, false, rtype, &d.name);
+            for it in &set.items {
+                let label = format!("{label}{}", it.suffix);
+                match rtype {
+                    "azapi_resource" => azapi::emit(ev.ws, &it.value, &label, d.span),
+                    "azapi_update_resource" => {
+                        if let Some(p) = azapi::patch(&it.value, &label, d.span) {
+                            patches.push(p);
+                        }
+                    }
+                    _ => azurerm::emit(
+                        ev.ws,
+                        &azurerm::Res {
+                            rtype,
+                            label,
+                            body: &it.value,
+                            decl: d.span,
+                            major,
+                        },
+                    ),
+                }
+            }
+        }
+        i += 1;
+    }
+    for p in &patches {
+        azapi::apply(ev.ws, p);
+    }
+}
+
+/// A root module's variable values: `terraform.tfvars`, `*.auto.tfvars` (by name), then
+/// `--var-file`s, then `--var`s; later ones win, as in Terraform.
+fn root_inputs(
+    ev: &mut Eval,
+    m: &Module,
+    var_files: &[Rc<ast::Body>],
+    cli: &[(String, String)],
+) -> HashMap<Rc<str>, Input> {
+    let mut inputs: HashMap<Rc<str>, Input> = HashMap::new();
+    let mut auto: Vec<(u8, String, FileId)> = Vec::new();
+    if let Some((_, vars)) = ev.loader.run_dirs.get(&canonical(&m.dir)) {
+        for &id in vars {
+            let f = ev.ws.sources.get(id);
+            let name = f
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let lname = name.to_ascii_lowercase();
+            let rank = if lname == "terraform.tfvars" {
+                0
+            } else if lname == "terraform.tfvars.json" {
+                1
+            } else if lname.ends_with(".auto.tfvars") || lname.ends_with(".auto.tfvars.json") {
+                2
+            } else {
+                continue;
+            };
+            auto.push((rank, name, id));
+        }
+    }
+    auto.sort();
+    let mut bodies: Vec<Rc<ast::Body>> = Vec::new();
+    for (_, _, id) in auto {
+        if let Some(b) = ev.loader.tfvars(ev.ws, id) {
+            bodies.push(b);
+        }
+    }
+    bodies.extend(var_files.iter().cloned());
+    for b in bodies {
+        for a in &b.attrs {
+            if m.var(&a.name).is_some() {
+                inputs.insert(a.name.clone(), Input::Expr(a.expr.clone()));
+            }
+        }
+    }
+    for (k, v) in cli {
+        if let Some(decl) = m.var(k) {
+            inputs.insert(decl.name.clone(), Input::Cli(v.clone()));
+        }
+    }
+    inputs
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,645 @@
+//! azurerm resources (v3, v4 and v5 spellings alike) into the model, and the attributes the
+//! provider computes (`id`) so that references resolve by Azure identity.
+
+use super::eval::{set_exact, sym_ref, ObjExt};
+use crate::model::arm_body;
+use crate::model::*;
+use crate::source::Span;
+
+const NET: &str = "Microsoft.Network";
+
+/// A name part of an id: the value's text, its stable symbol, or a symbol for the attribute.
+fn part(body: &V, attr: &str, label: &str, exact: &mut bool) -> String {
+    match body.get_exact(attr) {
+        Some(v) if v.as_str().is_some() => v.as_str().unwrap_or_default().to_string(),
+        Some(v) if v.as_name().is_some() => {
+            *exact = false;
+            super::eval::sym_clean(v.as_name().unwrap_or_default())
+        }
+        _ => {
+            *exact = false;
+            sym_ref(&format!("{label}.{attr}"))
+        }
+    }
+}
+
+fn rg_prefix(body: &V, label: &str, exact: &mut bool) -> String {
+    format!(
+        "/subscriptions/{{subscription}}/resourceGroups/{}",
+        part(body, "resource_group_name", label, exact)
+    )
+}
+
+fn id_value(id: String, exact: bool, label: &str) -> V {
+    if exact {
+        V::str(id, None)
+    } else {
+        V::symbolic(
+            format!("the id of {label} is only known after apply"),
+            id,
+            None,
+        )
+    }
+}
+
+/// The ARM id of an azurerm (or azapi) resource; other types get a stable unknown.
+pub fn computed(rtype: &str, data: bool, body: &mut V, label: &str) {
+    let mut exact = true;
+    let id = match rtype {
+        "azurerm_resource_group" => Some(format!(
+            "/subscriptions/{{subscription}}/resourceGroups/{}",
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_virtual_network" => Some(format!(
+            "{}/providers/{NET}/virtualNetworks/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_subnet" => Some(format!(
+            "{}/providers/{NET}/virtualNetworks/{}/subnets/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "virtual_network_name", label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_network_security_group" => Some(format!(
+            "{}/providers/{NET}/networkSecurityGroups/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_network_security_rule" => Some(format!(
+            "{}/providers/{NET}/networkSecurityGroups/{}/securityRules/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "network_security_group_name", label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_route_table" => Some(format!(
+            "{}/providers/{NET}/routeTables/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_route" => Some(format!(
+            "{}/providers/{NET}/routeTables/{}/routes/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "route_table_name", label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_public_ip" => Some(format!(
+            "{}/providers/{NET}/publicIPAddresses/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azurerm_api_management" => Some(format!(
+            "{}/providers/Microsoft.ApiManagement/service/{}",
+            rg_prefix(body, label, &mut exact),
+            part(body, "name", label, &mut exact)
+        )),
+        "azapi_resource" => super::azapi::id(body, label, &mut exact),
+        // An association's id is its subnet's id.
+        "azurerm_subnet_network_security_group_association"
+        | "azurerm_subnet_route_table_association" => {
+            if let Some(s) = body.get_exact("subnet_id").cloned() {
+                set_exact(body, "id", s.at(None));
+            }
+            return;
+        }
+        _ => None,
+    };
+    let id = match id {
+        Some(id) => id_value(id, exact, label),
+        None if data => return,
+        None => V::symbolic(
+            format!("{label}.id is only known after apply"),
+            sym_ref(&format!("{label}.id")),
+            None,
+        ),
+    };
+    // Inline subnets of a virtual network get their ids too (`…subnet[*].id`).
+    if rtype == "azurerm_virtual_network" {
+        let vnet_id = id.as_name().unwrap_or_default().to_string();
+        let vnet_exact = !id.is_unknown();
+        if let Some(VKind::Arr(items)) = body.get_exact("subnet").map(|v| v.kind.clone()) {
+            let items: Vec<V> = items
+                .into_iter()
+                .map(|mut s| {
+                    if s.as_object().is_some() {
+                        let mut ok = vnet_exact;
+                        let name = part(&s, "name", &format!("{label}.subnet"), &mut ok);
+                        let sid = id_value(format!("{vnet_id}/subnets/{name}"), ok, label);
+                        set_exact(&mut s, "id", sid);
+                    }
+                    s
+                })
+                .collect();
+            let span = body.get_exact("subnet").and_then(|v| v.span);
+            set_exact(body, "subnet", V::arr(items, span));
+        }
+    }
+    if body.get_exact("id").map_or(true, |v| v.is_null()) {
+        set_exact(body, "id", id);
+    }
+}
+
+/// The resource types this module turns into model resources.
+pub fn is_relevant(rtype: &str) -> bool {
+    matches!(
+        rtype,
+        "azurerm_api_management"
+            | "azurerm_virtual_network"
+            | "azurerm_subnet"
+            | "azurerm_network_security_group"
+            | "azurerm_network_security_rule"
+            | "azurerm_route_table"
+            | "azurerm_route"
+            | "azurerm_public_ip"
+            | "azurerm_subnet_network_security_group_association"
+            | "azurerm_subnet_route_table_association"
+    )
+}
+
+/// One evaluated resource instance.
+pub struct Res<'a> {
+    pub rtype: &'a str,
+    pub label: String,
+    pub body: &'a V,
+    pub decl: Span,
+    /// azurerm major version the configuration installs (3, 4, 5 …).
+    pub major: u32,
+}
+
+/// Present and not null.
+fn get<'v>(v: &'v V, k: &str) -> Option<&'v V> {
+    v.get_exact(k).filter(|x| !x.is_null())
+}
+
+/// Nested blocks (or an attribute list of objects); an unknown `dynamic` stays as an unknown item.
+fn blocks<'v>(v: &'v V, k: &str) -> Vec<&'v V> {
+    match get(v, k).map(|x| &x.kind) {
+        Some(VKind::Arr(items)) => items.iter().collect(),
+        Some(VKind::Obj(_)) | Some(VKind::Unknown(_)) => get(v, k).into_iter().collect(),
+        _ => vec![],
+    }
+}
+
+fn text(v: Option<&V>) -> Option<String> {
+    v.and_then(|x| x.as_name()).map(str::to_string)
+}
+
+fn req_str(v: &V, k: &str, what: &str, decl: Span) -> Field<String> {
+    match get(v, k) {
+        Some(x) => Field::string(x),
+        None => Field::unknown(format!("{what} has no {k}"), Some(decl)),
+    }
+}
+
+/// A list field whose origin is the first element's when the list itself was written here.
+fn strings(v: &V) -> Field<Vec<String>> {
+    let mut f = Field::strings(v);
+    if f.origin.is_none() {
+        if let Some(first) = v.as_array().and_then(|a| a.first()) {
+            let o = first.origin.or(first.span);
+            if o != f.at {
+                f.origin = o;
+            }
+        }
+    }
+    f
+}
+
+fn meta(id: &V, arm_type: &str, label: &str, name: &str, decl: Span, rg: Option<&str>) -> Meta {
+    let key = id
+        .as_name()
+        .and_then(ResKey::from_id)
+        .unwrap_or_else(|| ResKey::new(arm_type, name, rg));
+    Meta {
+        key,
+        label: label.to_string(),
+        name: name.rsplit('/').next().unwrap_or(name).to_string(),
+        decl,
+        format: Format::Terraform,
+        suppress: Vec::new(),
+    }
+}
+
+fn name_of(body: &V, label: &str) -> String {
+    text(get(body, "name")).unwrap_or_else(|| sym_ref(&format!("{label}.name")))
+}
+
+fn id_of(body: &V) -> V {
+    body.get_exact("id").cloned().unwrap_or(V::null(None))
+}
+
+pub fn emit(ws: &mut Workspace, r: &Res) {
+    let b = r.body;
+    if b.is_unknown() {
+        return;
+    }
+    match r.rtype {
+        "azurerm_api_management" => apim(ws, r),
+        "azurerm_subnet" => {
+            let name = name_of(b, &r.label);
+            let vnet = text(get(b, "virtual_network_name")).unwrap_or_default();
+            let m = meta(
+                &id_of(b),
+                "Microsoft.Network/virtualNetworks/subnets",
+                &r.label,
+                &format!("{vnet}/{name}"),
+                r.decl,
+                None,
+            );
+            ws.subnets.push(subnet(m, &vnet, b, r.decl, "the subnet"));
+        }
+        "azurerm_virtual_network" => {
+            let vnet = name_of(b, &r.label);
+            for s in blocks(b, "subnet") {
+                if s.is_unknown() {
+                    continue;
+                }
+                let decl = s.span.unwrap_or(r.decl);
+                let sname = text(get(s, "name")).unwrap_or_default();
+                let label = format!("{} subnet '{}'", r.label, sname);
+                let m = meta(
+                    &id_of(s),
+                    "Microsoft.Network/virtualNetworks/subnets",
+                    &label,
+                    &format!("{vnet}/{sname}"),
+                    decl,
+                    None,
+                );
+                ws.subnets
+                    .push(subnet(m, &vnet, s, decl, "the inline subnet"));
+            }
+        }
+        "azurerm_network_security_group" => {
+            let name = name_of(b, &r.label);
+            let m = meta(
+                &id_of(b),
+                "Microsoft.Network/networkSecurityGroups",
+                &r.label,
+                &name,
+                r.decl,
+                None,
+            );
+            let mut nsg = Nsg {
+                meta: m,
+                rules: Vec::new(),
+                rules_unknown: None,
+            };
+            for it in blocks(b, "security_rule") {
+                match it.unknown_reason() {
+                    Some(u) => nsg.rules_unknown = Some((u.to_string(), it.span)),
+                    None => {
+                        let rn = text(get(it, "name")).unwrap_or_default();
+                        nsg.rules
+                            .push(security_rule(&rn, it, it.span.unwrap_or(r.decl)));
+                    }
+                }
+            }
+            ws.nsgs.push(nsg);
+        }
+        "azurerm_network_security_rule" => {
+            let Some(parent) = text(get(b, "network_security_group_name")) else {
+                return;
+            };
+            let rg = text(get(b, "resource_group_name"));
+            let key = ResKey::new(
+                "Microsoft.Network/networkSecurityGroups",
+                &parent,
+                rg.as_deref(),
+            );
+            let rn = name_of(b, &r.label);
+            ws.children
+                .push(Child::Rule(key, security_rule(&rn, b, r.decl)));
+        }
+        "azurerm_route_table" => {
+            let name = name_of(b, &r.label);
+            let m = meta(
+                &id_of(b),
+                "Microsoft.Network/routeTables",
+                &r.label,
+                &name,
+                r.decl,
+                None,
+            );
+            let mut rt = RouteTable {
+                meta: m,
+                routes: Vec::new(),
+                routes_unknown: None,
+            };
+            for it in blocks(b, "route") {
+                match it.unknown_reason() {
+                    Some(u) => rt.routes_unknown = Some((u.to_string(), it.span)),
+                    None => {
+                        let rn = text(get(it, "name")).unwrap_or_default();
+                        rt.routes.push(route(&rn, it, it.span.unwrap_or(r.decl)));
+                    }
+                }
+            }
+            ws.route_tables.push(rt);
+        }
+        "azurerm_route" => {
+            let Some(parent) = text(get(b, "route_table_name")) else {
+                return;
+            };
+            let rg = text(get(b, "resource_group_name"));
+            let key = ResKey::new("Microsoft.Network/routeTables", &parent, rg.as_deref());
+            let rn = name_of(b, &r.label);
+            ws.children.push(Child::Route(key, route(&rn, b, r.decl)));
+        }
+        "azurerm_public_ip" => {
+            let name = name_of(b, &r.label);
+            let m = meta(
+                &id_of(b),
+                "Microsoft.Network/publicIPAddresses",
+                &r.label,
+                &name,
+                r.decl,
+                None,
+            );
+            let sku = match get(b, "sku") {
+                Some(v) => Field::string(v),
+                // The provider's default changed: Basic up to v3, Standard from v4.
+                None => Field::implicit(
+                    if r.major <= 3 { "Basic" } else { "Standard" }.to_string(),
+                    Some(r.decl),
+                ),
+            };
+            ws.public_ips.push(PublicIp {
+                meta: m,
+                sku,
+                tier: get(b, "sku_tier").map(Field::string),
+                allocation: get(b, "allocation_method").map(Field::string),
+                version: get(b, "ip_version").map(Field::string),
+                dns_label: get(b, "domain_name_label").map(Field::string),
+                zones: get(b, "zones").map(strings),
+            });
+        }
+        "azurerm_subnet_network_security_group_association" => {
+            assoc(ws, r, "network_security_group_id", AssocKind::Nsg)
+        }
+        "azurerm_subnet_route_table_association" => {
+            assoc(ws, r, "route_table_id", AssocKind::RouteTable)
+        }
+        _ => {}
+    }
+}
+
+fn assoc(ws: &mut Workspace, r: &Res, target: &str, kind: AssocKind) {
+    let b = r.body;
+    let subnet = match get(b, "subnet_id") {
+        Some(v) => Field::name(v),
+        None => return,
+    };
+    let target = match get(b, target) {
+        Some(v) => Field::name(v),
+        None => Field::unknown(format!("{} has no {target}", r.label), Some(r.decl)),
+    };
+    ws.associations.push(Association {
+        subnet,
+        target,
+        kind,
+        decl: r.decl,
+    });
+}
+
+fn subnet(meta: Meta, vnet: &str, b: &V, decl: Span, what: &str) -> Subnet {
+    let prefixes = match (get(b, "address_prefixes"), get(b, "address_prefix")) {
+        (Some(list), _) => strings(list),
+        (None, Some(one)) => strings(one),
+        (None, None) => Field::unknown(format!("{what} has no address_prefixes"), Some(decl)),
+    };
+    // v3/v4: `service_endpoints = [...]`; v5: `service_endpoint { service = … }` blocks.
+    let service_endpoints = match (get(b, "service_endpoints"), get(b, "service_endpoint")) {
+        (Some(list), _) => strings(list),
+        (None, Some(_)) => project(b, "service_endpoint", |e| get(e, "service"), decl),
+        (None, None) => Field::implicit(vec![], Some(decl)),
+    };
+    let delegations = match get(b, "delegation") {
+        Some(_) => project(
+            b,
+            "delegation",
+            |d| {
+                blocks(d, "service_delegation")
+                    .into_iter()
+                    .next()
+                    .and_then(|s| {
+                        if s.is_unknown() {
+                            Some(s)
+                        } else {
+                            get(s, "name")
+                        }
+                    })
+            },
+            decl,
+        ),
+        None => Field::implicit(vec![], Some(decl)),
+    };
+    let reference = |keys: &[&str]| keys.iter().find_map(|k| get(b, k)).map(Field::name);
+    Subnet {
+        meta,
+        vnet: vnet.to_string(),
+        prefixes,
+        nsg: reference(&[
+            "security_group",
+            "network_security_group_id",
+            "network_security_group_id_wo",
+        ]),
+        route_table: reference(&["route_table_id", "route_table_id_wo"]),
+        service_endpoints,
+        delegations,
+    }
+}
+
+/// One string per block (`service_endpoint[].service`, `delegation[].service_delegation.name`).
+fn project(b: &V, k: &str, pick: impl Fn(&V) -> Option<&V>, decl: Span) -> Field<Vec<String>> {
+    let list = get(b, k);
+    let at = list.and_then(|l| l.span).or(Some(decl));
+    let mut out = Vec::new();
+    for it in blocks(b, k) {
+        let x = if it.is_unknown() { Some(it) } else { pick(it) };
+        if let Some(x) = x {
+            match Field::string(x).val {
+                Ok(s) => out.push(s),
+                Err(e) => return Field::unknown(e, x.span.or(at)),
+            }
+        }
+    }
+    Field::known(out, at)
+}
+
+/// Terraform attribute names → the ARM property names `arm_body` reads.
+fn arm_props(b: &V, map: &[(&str, &str)]) -> V {
+    let mut out = Vec::new();
+    for (tf, arm) in map {
+        if let Some(v) = get(b, tf) {
+            out.push((Key::new(*arm, v.span), v.clone()));
+        }
+    }
+    V::obj(out, b.span)
+}
+
+fn asg_ids(v: &V) -> V {
+    match &v.kind {
+        VKind::Arr(items) => V::arr(
+            items
+                .iter()
+                .map(|id| V::obj(vec![(Key::new("id", id.span), id.clone())], id.span))
+                .collect(),
+            v.span,
+        ),
+        _ => v.clone(),
+    }
+}
+
+pub fn security_rule(name: &str, b: &V, decl: Span) -> SecurityRule {
+    let mut props = arm_props(
+        b,
+        &[
+            ("priority", "priority"),
+            ("direction", "direction"),
+            ("access", "access"),
+            ("protocol", "protocol"),
+            ("source_port_range", "sourcePortRange"),
+            ("source_port_ranges", "sourcePortRanges"),
+            ("destination_port_range", "destinationPortRange"),
+            ("destination_port_ranges", "destinationPortRanges"),
+            ("source_address_prefix", "sourceAddressPrefix"),
+            ("source_address_prefixes", "sourceAddressPrefixes"),
+            ("destination_address_prefix", "destinationAddressPrefix"),
+            ("destination_address_prefixes", "destinationAddressPrefixes"),
+        ],
+    );
+    for (tf, arm) in [
+        (
+            "source_application_security_group_ids",
+            "sourceApplicationSecurityGroups",
+        ),
+        (
+            "destination_application_security_group_ids",
+            "destinationApplicationSecurityGroups",
+        ),
+    ] {
+        if let Some(v) = get(b, tf) {
+            props.set(arm, asg_ids(v));
+        }
+    }
+    arm_body::security_rule(name, &props, decl)
+}
+
+fn route(name: &str, b: &V, decl: Span) -> Route {
+    let props = arm_props(
+        b,
+        &[
+            ("address_prefix", "addressPrefix"),
+            ("next_hop_type", "nextHopType"),
+            ("next_hop_in_ip_address", "nextHopIpAddress"),
+        ],
+    );
+    arm_body::route(name, &props, decl)
+}
+
+/// `Premium_2` → (`Premium`, 2), both pointing at the `sku_name` expression.
+fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
+    match v.as_str() {
+        Some(s) => {
+            let (name, cap) = match s.rsplit_once('_') {
+                Some((n, c)) => (n, c.trim().parse::<i64>().ok()),
+                None => (s, None),
+            };
+            let sku = Field::known(name.to_string(), v.span).with_origin(v.origin);
+            let capacity = match cap {
+                Some(c) => Field::known(c, v.span).with_origin(v.origin),
+                None => Field::unknown(format!("sku_name '{s}' has no capacity after '_'"), v.span)
+                    .with_origin(v.origin),
+            };
+            (sku, capacity)
+        }
+        None => {
+            let f = Field::string(v);
+            let reason = match &f.val {
+                Err(e) => e.clone(),
+                Ok(_) => "sku_name is not a string".to_string(),
+            };
+            (
+                Field::unknown(reason.clone(), f.at).with_origin(f.origin),
+                Field::unknown(reason, f.at).with_origin(f.origin),
+            )
+        }
+    }
+}
+
+fn subnet_ref(loc: &V) -> Option<Field<String>> {
+    let vnc = blocks(loc, "virtual_network_configuration");
+    let first = vnc.first()?;
+    if let Some(u) = first.unknown_reason() {
+        return Some(Field::unknown(u.to_string(), first.span));
+    }
+    get(first, "subnet_id").map(Field::name)
+}
+
+fn apim(ws: &mut Workspace, r: &Res) {
+    let b = r.body;
+    let name = name_of(b, &r.label);
+    let m = meta(
+        &id_of(b),
+        "Microsoft.ApiManagement/service",
+        &r.label,
+        &name,
+        r.decl,
+        None,
+    );
+    let (sku, capacity) = match get(b, "sku_name") {
+        Some(v) => split_sku(v),
+        None => (
+            Field::unknown(format!("{} has no sku_name", r.label), Some(r.decl)),
+            Field::unknown(format!("{} has no sku_name", r.label), Some(r.decl)),
+        ),
+    };
+    let vnet_type = match get(b, "virtual_network_type") {
+        Some(v) => Field::string(v),
+        None => Field::implicit("None".to_string(), Some(r.decl)),
+    };
+    let primary_cap = capacity.get().copied();
+    let mut locations = vec![ApimLocation {
+        primary: true,
+        location: req_str(b, "location", &r.label, r.decl),
+        capacity,
+        zones: get(b, "zones").map(strings),
+        subnet: subnet_ref(b),
+        public_ip: get(b, "public_ip_address_id").map(Field::name),
+        decl: r.decl,
+    }];
+    let mut locations_unknown = None;
+    for al in blocks(b, "additional_location") {
+        if let Some(u) = al.unknown_reason() {
+            locations_unknown = Some((u.to_string(), al.span));
+            continue;
+        }
+        let decl = al.span.unwrap_or(r.decl);
+        let capacity = match get(al, "capacity") {
+            Some(v) => Field::int(v),
+            // The provider uses the primary location's capacity when none is given.
+            None => match primary_cap {
+                Some(c) => Field::implicit(c, Some(decl)),
+                None => Field::unknown("the primary capacity is unknown", Some(decl)),
+            },
+        };
+        locations.push(ApimLocation {
+            primary: false,
+            location: req_str(al, "location", "the additional location", decl),
+            capacity,
+            zones: get(al, "zones").map(strings),
+            subnet: subnet_ref(al),
+            public_ip: get(al, "public_ip_address_id").map(Field::name),
+            decl,
+        });
+    }
+    ws.apims.push(Apim {
+        meta: m,
+        api_version: None,
+        sku,
+        vnet_type,
+        locations,
+        locations_unknown,
+        migration_ips: false,
+    });
+}

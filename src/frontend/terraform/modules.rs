@@ -1,0 +1,356 @@
+//! Directories into modules. A directory's `.tf` and `.tf.json` files are one module; its
+//! declarations (variables, locals, resources, data sources, module calls, outputs, provider
+//! constraints) are collected here once and shared by every instance the evaluator makes.
+
+use super::ast::*;
+use super::parse::{self, JsonConv};
+use crate::discover::{parse_error, read_source};
+use crate::model::Workspace;
+use crate::source::{canonical, FileId, Lang, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+pub struct VarDecl {
+    pub name: Rc<str>,
+    pub default: Option<Expr>,
+    pub ty: Option<Expr>,
+    pub span: Span,
+}
+
+pub struct ResDecl {
+    pub data: bool,
+    pub rtype: Rc<str>,
+    pub name: Rc<str>,
+    /// The body without meta-arguments.
+    pub body: Body,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub span: Span,
+}
+
+pub struct CallDecl {
+    pub name: Rc<str>,
+    /// The `source` string and its span; `None` when it is not a literal.
+    pub source: Option<(String, Span)>,
+    pub args: Vec<Attr>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub files: Vec<FileId>,
+    pub variables: Vec<VarDecl>,
+    pub locals: HashMap<Rc<str>, Expr>,
+    pub resources: Vec<ResDecl>,
+    /// (data?, type, name) → index into `resources`.
+    pub res_index: HashMap<(bool, Rc<str>, Rc<str>), usize>,
+    /// Resource types declared (managed), to tell `azurerm_subnet.x` from an unknown name.
+    pub res_types: std::collections::HashSet<Rc<str>>,
+    pub calls: Vec<CallDecl>,
+    pub call_index: HashMap<Rc<str>, usize>,
+    pub outputs: HashMap<Rc<str>, Expr>,
+    /// `required_providers` version constraints of `azurerm`, with where they are written.
+    pub azurerm_constraints: Vec<(String, Span)>,
+}
+
+impl Module {
+    pub fn var(&self, name: &str) -> Option<&VarDecl> {
+        self.variables.iter().find(|v| &*v.name == name)
+    }
+
+    fn add_file(&mut self, body: Body) {
+        for b in body.blocks {
+            match (&*b.kind, b.labels.as_slice()) {
+                ("variable", [name]) if self.var(name).is_none() => {
+                    self.variables.push(VarDecl {
+                        name: name.clone(),
+                        default: b.body.attr("default").map(|a| a.expr.clone()),
+                        ty: b.body.attr("type").map(|a| a.expr.clone()),
+                        span: b.span,
+                    });
+                }
+                ("locals", []) => {
+                    for a in b.body.attrs {
+                        self.locals.insert(a.name, a.expr);
+                    }
+                }
+                ("output", [name]) => {
+                    if let Some(v) = b.body.attr("value") {
+                        self.outputs.insert(name.clone(), v.expr.clone());
+                    }
+                }
+                ("resource" | "data", [rtype, name]) => {
+                    let data = &*b.kind == "data";
+                    let key = (data, rtype.clone(), name.clone());
+                    if self.res_index.contains_key(&key) {
+                        continue;
+                    }
+                    let mut body = b.body;
+                    let count = take_attr(&mut body, "count");
+                    let for_each = take_attr(&mut body, "for_each");
+                    body.attrs
+                        .retain(|a| !matches!(&*a.name, "depends_on" | "provider" | "lifecycle"));
+                    // azapi v1 writes `body = jsonencode({...})`: read the object itself, so
+                    // its values keep their spans.
+                    if rtype.starts_with("azapi_") {
+                        for a in body.attrs.iter_mut().filter(|a| &*a.name == "body") {
+                            if let ExprKind::Call(f, args, false) = &a.expr.kind {
+                                if &**f == "jsonencode" && args.len() == 1 {
+                                    a.expr = args[0].clone();
+                                }
+                            }
+                        }
+                    }
+                    body.blocks.retain(|x| {
+                        !matches!(
+                            &*x.kind,
+                            "lifecycle" | "provisioner" | "connection" | "timeouts"
+                        )
+                    });
+                    self.res_index.insert(key, self.resources.len());
+                    if !data {
+                        self.res_types.insert(rtype.clone());
+                    }
+                    self.resources.push(ResDecl {
+                        data,
+                        rtype: rtype.clone(),
+                        name: name.clone(),
+                        body,
+                        count,
+                        for_each,
+                        span: b.span,
+                    });
+                }
+                ("module", [name]) => {
+                    if self.call_index.contains_key(name) {
+                        continue;
+                    }
+                    let mut body = b.body;
+                    let count = take_attr(&mut body, "count");
+                    let for_each = take_attr(&mut body, "for_each");
+                    let source = take_attr(&mut body, "source")
+                        .and_then(|e| e.as_str().map(|s| (s.to_string(), e.span)));
+                    body.attrs
+                        .retain(|a| !matches!(&*a.name, "depends_on" | "providers" | "version"));
+                    self.call_index.insert(name.clone(), self.calls.len());
+                    self.calls.push(CallDecl {
+                        name: name.clone(),
+                        source,
+                        args: body.attrs,
+                        count,
+                        for_each,
+                        span: b.span,
+                    });
+                }
+                ("terraform", []) => {
+                    for rp in b.body.blocks("required_providers") {
+                        for a in &rp.body.attrs {
+                            if &*a.name != "azurerm" {
+                                continue;
+                            }
+                            let version = match &a.expr.kind {
+                                ExprKind::Obj(entries) => {
+                                    entries.iter().find_map(|(k, v)| match k {
+                                        ObjKey::Name(n, _) if &**n == "version" => {
+                                            v.as_str().map(|s| (s.to_string(), v.span))
+                                        }
+                                        _ => None,
+                                    })
+                                }
+                                _ => a.expr.as_str().map(|s| (s.to_string(), a.expr.span)),
+                            };
+                            if let Some(v) = version {
+                                self.azurerm_constraints.push(v);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn take_attr(body: &mut Body, name: &str) -> Option<Expr> {
+    let i = body.attrs.iter().position(|a| &*a.name == name)?;
+    Some(body.attrs.remove(i).expr)
+}
+
+/// Parse one Terraform file of the source map; syntax errors become STV001.
+pub fn parse_file(ws: &mut Workspace, id: FileId) -> Option<Body> {
+    let f = ws.sources.get(id);
+    let whole = Span::new(id, 0, f.text.len());
+    let json = f.lang == Lang::TerraformJson
+        || f.path
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".json");
+    if json {
+        match crate::frontend::json::parse(&f.text, id) {
+            Ok(p) => {
+                let mut c = JsonConv::new();
+                let body = if f.lang == Lang::TerraformVars {
+                    tfvars_json(&mut c, &p.value, whole)
+                } else {
+                    c.document(&p.value, whole)
+                };
+                for e in c.errors {
+                    ws.diagnostics.push(parse_error(id, e.offset, e.message));
+                }
+                Some(body)
+            }
+            Err(e) => {
+                ws.diagnostics.push(parse_error(
+                    id,
+                    e.offset,
+                    format!("invalid JSON: {}", e.message),
+                ));
+                None
+            }
+        }
+    } else {
+        match parse::hcl_body(&f.text, id) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                ws.diagnostics.push(parse_error(id, e.offset, e.message));
+                None
+            }
+        }
+    }
+}
+
+/// A `.tfvars.json` file: one object of variable values (taken literally).
+fn tfvars_json(_c: &mut JsonConv, v: &crate::model::V, whole: Span) -> Body {
+    let mut body = Body::default();
+    for (k, x) in v.as_object().unwrap_or(&[]) {
+        let expr = parse::literal(x, whole);
+        body.attrs.push(Attr {
+            name: k.name.clone(),
+            span: k.span.map(|s| s.to(expr.span)).unwrap_or(expr.span),
+            expr,
+        });
+    }
+    body
+}
+
+/// Finds and caches modules by directory.
+#[derive(Default)]
+pub struct Loader {
+    /// Terraform files of the run by canonical directory: (`.tf`/`.tf.json`, `.tfvars*`).
+    pub run_dirs: HashMap<PathBuf, (Vec<FileId>, Vec<FileId>)>,
+    cache: HashMap<PathBuf, Option<Rc<Module>>>,
+    /// Parsed tfvars files.
+    vars_cache: HashMap<FileId, Option<Rc<Body>>>,
+}
+
+impl Loader {
+    pub fn new(ws: &Workspace, files: &[FileId]) -> Loader {
+        let mut l = Loader::default();
+        for &id in files {
+            let f = ws.sources.get(id);
+            let Some(dir) = f.path.parent() else { continue };
+            let dir = canonical(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            });
+            let e = l.run_dirs.entry(dir).or_default();
+            if f.lang == Lang::TerraformVars {
+                e.1.push(id);
+            } else {
+                e.0.push(id);
+            }
+        }
+        l
+    }
+
+    /// The module in `dir` (canonical), reading files from disk when the directory is not part
+    /// of the run. `None` when the directory has no Terraform files.
+    pub fn module(&mut self, ws: &mut Workspace, dir: &Path) -> Option<Rc<Module>> {
+        if let Some(m) = self.cache.get(dir) {
+            return m.clone();
+        }
+        let files: Vec<FileId> = match self.run_dirs.get(dir) {
+            Some((tf, _)) if !tf.is_empty() => tf.clone(),
+            _ => read_dir_files(ws, dir),
+        };
+        let m = if files.is_empty() {
+            None
+        } else {
+            let mut m = Module {
+                dir: dir.to_path_buf(),
+                files: files.clone(),
+                ..Module::default()
+            };
+            for id in files {
+                if let Some(body) = parse_file(ws, id) {
+                    m.add_file(body);
+                }
+            }
+            Some(Rc::new(m))
+        };
+        self.cache.insert(dir.to_path_buf(), m.clone());
+        m
+    }
+
+    pub fn tfvars(&mut self, ws: &mut Workspace, id: FileId) -> Option<Rc<Body>> {
+        if let Some(b) = self.vars_cache.get(&id) {
+            return b.clone();
+        }
+        let b = parse_file(ws, id).map(Rc::new);
+        self.vars_cache.insert(id, b.clone());
+        b
+    }
+}
+
+/// `.tf` and `.tf.json` files of a directory outside the run, sorted by name.
+fn read_dir_files(ws: &mut Workspace, dir: &Path) -> Vec<FileId> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let n = p.to_string_lossy().to_ascii_lowercase();
+            n.ends_with(".tf") || n.ends_with(".tf.json")
+        })
+        .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        if let Some(id) = ws.sources.find(&p) {
+            out.push(id);
+            continue;
+        }
+        let lang = if p.to_string_lossy().to_ascii_lowercase().ends_with(".json") {
+            Lang::TerraformJson
+        } else {
+            Lang::Terraform
+        };
+        let (id, ok) = read_source(ws, &p, lang);
+        if ok {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Where a module call's `source` points: a local directory, or something not loaded.
+pub enum Source {
+    Local(PathBuf),
+    Remote(String),
+}
+
+pub fn resolve_source(from_dir: &Path, source: &str) -> Source {
+    if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".." {
+        Source::Local(canonical(&from_dir.join(source)))
+    } else {
+        Source::Remote(source.to_string())
+    }
+}

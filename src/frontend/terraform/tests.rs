@@ -1,0 +1,622 @@
+//! Loader tests: small configurations written to a temporary directory, loaded, linked, and
+//! the model inspected.
+
+use crate::model::Workspace;
+use std::path::{Path, PathBuf};
+
+struct Tmp(PathBuf);
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmp(files: &[(&str, &str)]) -> Tmp {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "stv2lint-tf-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    for (p, text) in files {
+        let path = dir.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    Tmp(dir)
+}
+
+fn load_with(root: &Path, opts: &crate::frontend::LoadOptions) -> Workspace {
+    let mut ws = Workspace::default();
+    let found = crate::discover::discover(&mut ws, &[root.to_path_buf()], &|_| false);
+    super::load(&mut ws, &found, opts);
+    ws.link();
+    ws
+}
+
+fn load(root: &Path) -> Workspace {
+    load_with(root, &Default::default())
+}
+
+fn line_of(ws: &Workspace, span: crate::source::Span) -> usize {
+    ws.sources.get(span.file).line_col(span.start).0
+}
+
+fn parse_errors(ws: &Workspace) -> Vec<String> {
+    ws.diagnostics
+        .iter()
+        .filter(|d| d.code == "STV001")
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+const NET: &str = r#"
+variable "prefix" {
+  default = "10.0.1.0/29"
+}
+
+locals {
+  rules = {
+    mgmt = { priority = 100, port = "3443", source = "ApiManagement" }
+    lb   = { priority = 110, port = "6390", source = "AzureLoadBalancer" }
+  }
+}
+
+resource "azurerm_resource_group" "rg" {
+  name     = "rg-net"
+  location = "westeurope"
+}
+
+resource "azurerm_virtual_network" "vnet" {
+  name                = "vnet-apim"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  address_space       = ["10.0.0.0/16"]
+}
+
+resource "azurerm_subnet" "apim" {
+  count                = 2
+  name                 = "snet-apim-${count.index}"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.vnet.name
+  address_prefixes     = [count.index == 0 ? var.prefix : cidrsubnet("10.0.0.0/16", 8, 2)]
+  service_endpoints    = ["Microsoft.Storage"]
+}
+
+resource "azurerm_network_security_group" "nsg" {
+  name                = "nsg-apim"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+
+  dynamic "security_rule" {
+    for_each = local.rules
+    content {
+      name                       = security_rule.key
+      priority                   = security_rule.value.priority
+      direction                  = "Inbound"
+      access                     = "Allow"
+      protocol                   = "Tcp"
+      source_port_range          = "*"
+      destination_port_range     = security_rule.value.port
+      source_address_prefix      = security_rule.value.source
+      destination_address_prefix = "VirtualNetwork"
+    }
+  }
+}
+
+resource "azurerm_network_security_rule" "extra" {
+  for_each                    = { deny = 4000 }
+  name                        = "deny-${each.key}"
+  priority                    = each.value
+  direction                   = "Inbound"
+  access                      = "Deny"
+  protocol                    = "*"
+  source_port_range           = "*"
+  destination_port_range      = "*"
+  source_address_prefix       = "*"
+  destination_address_prefix  = "*"
+  resource_group_name         = azurerm_resource_group.rg.name
+  network_security_group_name = azurerm_network_security_group.nsg.name
+}
+
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.apim[0].id
+  network_security_group_id = azurerm_network_security_group.nsg.id
+}
+
+output "subnet_id" {
+  value = azurerm_subnet.apim[0].id
+}
+"#;
+
+const APIM: &str = r#"
+terraform {
+  required_providers {
+    azurerm = { source = "hashicorp/azurerm", version = "~> 3.100" }
+  }
+}
+
+module "net" {
+  source = "../net"
+  prefix = var.subnet_prefix
+}
+
+module "naming" {
+  source  = "Azure/naming/azurerm"
+  version = "0.4.0"
+}
+
+variable "subnet_prefix" {
+  default = "10.0.1.0/27"
+}
+
+variable "sku" {
+  type    = string
+  default = "Developer_1"
+}
+
+resource "azurerm_public_ip" "pip" {
+  name                = module.naming.public_ip.name
+  location            = "westeurope"
+  resource_group_name = "rg-net"
+  allocation_method   = "Static"
+}
+
+resource "azurerm_api_management" "apim" {
+  name                 = "apim-x"
+  location             = "westeurope"
+  resource_group_name  = "rg-apim"
+  publisher_name       = "a"
+  publisher_email      = "a@b.c"
+  sku_name             = var.sku
+  virtual_network_type = "Internal"
+  zones                = ["1", "2"]
+  public_ip_address_id = azurerm_public_ip.pip.id
+
+  virtual_network_configuration {
+    subnet_id = module.net.subnet_id
+  }
+}
+"#;
+
+#[test]
+fn modules_tfvars_count_for_each_dynamic_and_associations() {
+    let t = tmp(&[
+        ("net/main.tf", NET),
+        ("apim/main.tf", APIM),
+        ("apim/terraform.tfvars", "sku = \"Premium_2\"\n"),
+    ]);
+    let ws = load(&t.0);
+    assert!(parse_errors(&ws).is_empty(), "{:?}", parse_errors(&ws));
+
+    // One APIM from the root `apim`; `net` is called by it, so it is no root of its own.
+    assert_eq!(ws.apims.len(), 1);
+    let a = &ws.apims[0];
+    assert_eq!(a.meta.label, "azurerm_api_management.apim");
+    assert_eq!(a.sku.get().map(String::as_str), Some("Premium"));
+    assert_eq!(a.locations[0].capacity.get(), Some(&2));
+    // sku_name points at the attribute, its origin at terraform.tfvars.
+    let origin = a.sku.origin.expect("origin of the tfvars value");
+    assert!(ws
+        .sources
+        .get(origin.file)
+        .path
+        .ends_with("terraform.tfvars"));
+    assert_eq!(line_of(&ws, a.sku.at.unwrap()), 40);
+
+    // The subnet id from the module output resolves to the declared subnet.
+    let sid = a.locations[0]
+        .subnet
+        .as_ref()
+        .unwrap()
+        .get()
+        .unwrap()
+        .clone();
+    let s = ws.subnet(&sid).expect("subnet found by id");
+    assert_eq!(s.meta.label, "module.net.azurerm_subnet.apim[0]");
+    assert_eq!(s.prefixes.get().unwrap(), &vec!["10.0.1.0/27".to_string()]);
+    assert_eq!(
+        s.service_endpoints.get().unwrap(),
+        &vec!["Microsoft.Storage".to_string()]
+    );
+    // The second subnet from cidrsubnet.
+    let s1 = ws
+        .subnets
+        .iter()
+        .find(|s| s.meta.label.ends_with("apim[1]"))
+        .unwrap();
+    assert_eq!(s1.prefixes.get().unwrap(), &vec!["10.0.2.0/24".to_string()]);
+
+    // The association links the NSG; the separate rule is merged in.
+    let nsg_id = s.nsg.as_ref().unwrap().get().unwrap().clone();
+    let nsg = ws.nsg(&nsg_id).expect("nsg found");
+    let mut names: Vec<&str> = nsg.rules.iter().map(|r| r.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["deny-deny", "lb", "mgmt"]);
+    let lb = nsg.rules.iter().find(|r| r.name == "lb").unwrap();
+    assert_eq!(lb.priority.get(), Some(&110));
+    assert_eq!(
+        lb.destination_ports.get().unwrap(),
+        &vec!["6390".to_string()]
+    );
+
+    // The registry module output is a stable unknown: the public IP links by it.
+    let pip_id = a.locations[0]
+        .public_ip
+        .as_ref()
+        .unwrap()
+        .get()
+        .unwrap()
+        .clone();
+    let pip = ws.public_ip(&pip_id).expect("pip found");
+    // azurerm ~> 3.100: the sku default is Basic, and it is implicit.
+    assert_eq!(pip.sku.get().map(String::as_str), Some("Basic"));
+    assert!(pip.sku.implicit);
+}
+
+#[test]
+fn unknown_variables_stay_symbolic_and_link() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+variable "id" {}
+locals { suffix = "demo-${var.id}" }
+resource "azurerm_subnet" "s" {
+  name                 = "snet-${local.suffix}"
+  resource_group_name  = "rg-${local.suffix}"
+  virtual_network_name = "vnet-${local.suffix}"
+  address_prefixes     = ["10.0.0.0/24"]
+}
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg-${local.suffix}"
+  location            = "x"
+  resource_group_name = "rg-${local.suffix}"
+}
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    assert_eq!(ws.subnets.len(), 1);
+    let s = &ws.subnets[0];
+    assert_eq!(s.meta.name, "snet-demo-${var.id}");
+    let nsg = s.nsg.as_ref().unwrap().get().unwrap();
+    assert!(ws.nsg(nsg).is_some());
+}
+
+#[test]
+fn v5_blocks_v3_inline_subnets_and_data_sources() {
+    let t = tmp(&[
+        (
+            "a/main.tf",
+            r#"
+resource "azurerm_virtual_network" "v" {
+  name                = "vnet1"
+  location            = "x"
+  resource_group_name = "rg1"
+  address_space       = ["10.1.0.0/16"]
+  subnet {
+    name           = "inline"
+    address_prefix = "10.1.1.0/28"
+    security_group = azurerm_network_security_group.n.id
+  }
+}
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg1"
+  location            = "x"
+  resource_group_name = "rg1"
+}
+resource "azurerm_subnet" "v5" {
+  name                 = "v5"
+  resource_group_name  = "rg1"
+  virtual_network_name = "vnet1"
+  address_prefixes     = ["10.1.2.0/24"]
+  service_endpoint {
+    service = "Microsoft.Sql"
+  }
+  service_endpoint {
+    service = "Microsoft.KeyVault"
+  }
+  delegation {
+    name = "d"
+    service_delegation {
+      name = "Microsoft.Web/serverFarms"
+    }
+  }
+}
+"#,
+        ),
+        (
+            "b/main.tf",
+            r#"
+data "azurerm_subnet" "s" {
+  name                 = "v5"
+  virtual_network_name = "vnet1"
+  resource_group_name  = "rg1"
+}
+resource "azurerm_api_management" "apim" {
+  name                 = "apim"
+  location             = "x"
+  resource_group_name  = "rg1"
+  sku_name             = "Developer_1"
+  virtual_network_type = "External"
+  virtual_network_configuration {
+    subnet_id = data.azurerm_subnet.s.id
+  }
+}
+output "prefixes" {
+  value = data.azurerm_subnet.s.address_prefixes
+}
+"#,
+        ),
+    ]);
+    let ws = load(&t.0);
+    let inline = ws.subnets.iter().find(|s| s.meta.name == "inline").unwrap();
+    assert_eq!(
+        inline.prefixes.get().unwrap(),
+        &vec!["10.1.1.0/28".to_string()]
+    );
+    assert!(ws
+        .nsg(inline.nsg.as_ref().unwrap().get().unwrap())
+        .is_some());
+    let v5 = ws.subnets.iter().find(|s| s.meta.name == "v5").unwrap();
+    assert_eq!(
+        v5.service_endpoints.get().unwrap(),
+        &vec![
+            "Microsoft.Sql".to_string(),
+            "Microsoft.KeyVault".to_string()
+        ]
+    );
+    assert_eq!(
+        v5.delegations.get().unwrap(),
+        &vec!["Microsoft.Web/serverFarms".to_string()]
+    );
+    let a = &ws.apims[0];
+    let sid = a.locations[0].subnet.as_ref().unwrap().get().unwrap();
+    assert_eq!(ws.subnet(sid).unwrap().meta.name, "v5");
+}
+
+#[test]
+fn azapi_bodies_go_through_the_arm_adapter() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+resource "azapi_resource" "vnet" {
+  type      = "Microsoft.Network/virtualNetworks@2023-09-01"
+  name      = "vnet"
+  parent_id = "/subscriptions/s/resourceGroups/rg"
+  location  = "westeurope"
+  body = {
+    properties = {
+      addressSpace = { addressPrefixes = ["10.0.0.0/16"] }
+      subnets = [{ name = "apim", properties = { addressPrefix = "10.0.0.0/28" } }]
+    }
+  }
+}
+resource "azapi_resource" "nsg" {
+  type      = "Microsoft.Network/networkSecurityGroups@2023-09-01"
+  name      = "nsg"
+  parent_id = "/subscriptions/s/resourceGroups/rg"
+  location  = "westeurope"
+  body      = jsonencode({ properties = { securityRules = [] } })
+}
+resource "azapi_update_resource" "assoc" {
+  type        = "Microsoft.Network/virtualNetworks/subnets@2023-09-01"
+  resource_id = "${azapi_resource.vnet.id}/subnets/apim"
+  body = {
+    properties = {
+      addressPrefix        = "10.0.0.0/28"
+      networkSecurityGroup = { id = azapi_resource.nsg.id }
+    }
+  }
+}
+resource "azapi_resource" "apim" {
+  type      = "Microsoft.ApiManagement/service@2021-01-01-preview"
+  name      = "apim"
+  parent_id = "/subscriptions/s/resourceGroups/rg"
+  location  = "westeurope"
+  body = jsonencode({
+    sku = { name = "Premium", capacity = 1 }
+    properties = {
+      virtualNetworkType          = "Internal"
+      virtualNetworkConfiguration = { subnetResourceId = "${azapi_resource.vnet.id}/subnets/apim" }
+    }
+  })
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    assert_eq!(ws.apims.len(), 1);
+    let a = &ws.apims[0];
+    assert_eq!(
+        a.api_version.as_ref().unwrap().get().unwrap(),
+        "2021-01-01-preview"
+    );
+    assert_eq!(a.sku.get().unwrap(), "Premium");
+    let s = ws
+        .subnet(a.locations[0].subnet.as_ref().unwrap().get().unwrap())
+        .expect("subnet");
+    let nsg = s.nsg.as_ref().expect("patched nsg").get().unwrap();
+    assert!(ws.nsg(nsg).is_some());
+    // The value inside jsonencode keeps its span: line of `sku = { name = "Premium" … }`.
+    assert_eq!(line_of(&ws, a.sku.at.unwrap()), 37);
+}
+
+#[test]
+fn bad_input_never_crashes() {
+    let t = tmp(&[
+        ("syntax/main.tf", "resource \"x\" \"y\" {\n  a = \n}\n"),
+        ("cycle/a/main.tf", "module \"b\" {\n  source = \"../b\"\n}\n"),
+        ("cycle/b/main.tf", "module \"a\" {\n  source = \"../a\"\n}\n"),
+        ("self/main.tf", "module \"me\" {\n  source = \"./\"\n}\nlocals {\n  a = local.b\n  b = local.a\n}\noutput \"o\" { value = local.a }\n"),
+        ("missing/main.tf", "module \"m\" {\n  source = \"./nope\"\n}\nresource \"azurerm_subnet\" \"s\" {\n  name = module.m.name\n  virtual_network_name = \"v\"\n  resource_group_name = var.nope\n  address_prefixes = [module.m.prefix]\n}\n"),
+        ("json/main.tf.json", "{\"resource\": {\"azurerm_subnet\": {\"s\": {\"name\": \"${upper(\", \"address_prefixes\": [\"10.0.0.0/24\"]}}}}"),
+        ("deep/main.tf", &format!("locals {{\n  x = {}1{}\n}}\n", "[".repeat(3000), "]".repeat(3000))),
+    ]);
+    std::fs::write(t.0.join("binary.tf"), [0u8, 159, 146, 150, 255, 0, 1]).unwrap();
+    let ws = load(&t.0);
+    let errs: Vec<(String, usize)> = ws
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "STV001")
+        .map(|d| {
+            let s = d.span.unwrap();
+            (ws.sources.get(s.file).display.clone(), line_of(&ws, s))
+        })
+        .collect();
+    assert!(
+        errs.iter()
+            .any(|(f, l)| f.ends_with("syntax/main.tf") && *l == 2),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|(f, _)| f.ends_with("binary.tf")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|(f, _)| f.ends_with("main.tf.json")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|(f, _)| f.ends_with("deep/main.tf")),
+        "{errs:?}"
+    );
+    // The subnet of `missing/` still loads, with what can be known.
+    let s = ws.subnets.iter().find(|s| s.vnet == "v").unwrap();
+    assert!(s.prefixes.val.is_err());
+}
+
+#[test]
+fn var_files_and_cli_vars_override() {
+    let t = tmp(&[
+        (
+            "main.tf",
+            r#"
+variable "sku" { default = "Developer_1" }
+variable "zones" {
+  type    = list(string)
+  default = []
+}
+resource "azurerm_api_management" "apim" {
+  name                = "apim"
+  location            = "x"
+  resource_group_name = "rg"
+  sku_name            = var.sku
+  zones               = var.zones
+}
+"#,
+        ),
+        ("prod.auto.tfvars", "sku = \"Premium_1\"\n"),
+        ("extra.tfvars", "sku = \"Premium_3\"\n"),
+    ]);
+    let ws = load(&t.0);
+    assert_eq!(ws.apims[0].locations[0].capacity.get(), Some(&1));
+    let opts = crate::frontend::LoadOptions {
+        var_files: vec![t.0.join("extra.tfvars")],
+        vars: vec![("zones".into(), "[\"1\", \"2\", \"3\"]".into())],
+        ..Default::default()
+    };
+    let ws = load_with(&t.0, &opts);
+    let l = &ws.apims[0].locations[0];
+    assert_eq!(l.capacity.get(), Some(&3));
+    assert_eq!(l.zones.as_ref().unwrap().get().unwrap().len(), 3);
+}
+
+#[test]
+fn optional_object_attributes_get_defaults() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+variable "rules" {
+  type = map(object({
+    priority = number
+    port     = optional(string, "443")
+    ranges   = optional(list(string))
+  }))
+  default = { a = { priority = "100" } }
+}
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg"
+  location            = "x"
+  resource_group_name = "rg"
+  dynamic "security_rule" {
+    for_each = var.rules
+    content {
+      name                    = security_rule.key
+      priority                = security_rule.value.priority
+      direction               = "Outbound"
+      access                  = "Allow"
+      protocol                = "Tcp"
+      source_port_range       = "*"
+      destination_port_range  = security_rule.value.port
+      destination_port_ranges = security_rule.value.ranges
+      source_address_prefix   = "VirtualNetwork"
+      destination_address_prefix = "Storage"
+    }
+  }
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    let r = &ws.nsgs[0].rules[0];
+    assert_eq!(r.priority.get(), Some(&100));
+    assert_eq!(r.destination_ports.get().unwrap(), &vec!["443".to_string()]);
+}
+
+/// Print the model of `STV2LINT_DUMP` (a path): a development aid.
+#[test]
+#[ignore]
+fn dump() {
+    let Ok(p) = std::env::var("STV2LINT_DUMP") else {
+        return;
+    };
+    let ws = load(Path::new(&p));
+    for d in &ws.diagnostics {
+        println!("diag {} {}", d.code, d.message);
+    }
+    for a in &ws.apims {
+        println!(
+            "APIM {} sku={:?} type={:?}",
+            a.meta.label, a.sku.val, a.vnet_type.val
+        );
+        for l in &a.locations {
+            println!(
+                "  loc {:?} cap={:?} zones={:?} subnet={:?} pip={:?}",
+                l.location.val,
+                l.capacity.val,
+                l.zones.as_ref().map(|z| &z.val),
+                l.subnet.as_ref().map(|s| &s.val),
+                l.public_ip.as_ref().map(|s| &s.val)
+            );
+        }
+    }
+    for s in &ws.subnets {
+        println!(
+            "SUBNET {} key={:?} prefixes={:?} nsg={:?} se={:?}",
+            s.meta.label,
+            s.meta.key,
+            s.prefixes.val,
+            s.nsg.as_ref().map(|x| &x.val),
+            s.service_endpoints.val
+        );
+    }
+    for n in &ws.nsgs {
+        println!(
+            "NSG {} key={:?} rules={} unknown={:?}",
+            n.meta.label,
+            n.meta.key,
+            n.rules.len(),
+            n.rules_unknown
+        );
+    }
+    for p in &ws.public_ips {
+        println!(
+            "PIP {} key={:?} sku={:?}",
+            p.meta.label, p.meta.key, p.sku.val
+        );
+    }
+}
