@@ -138,7 +138,15 @@ mod tests {
 
     #[test]
     fn parse_rejects_garbage_without_panicking() {
-        for bad in ["", "10.0.0.0/33", "10.0.0/24", "abc", "10.0.0.0/-1", "/24", "10.0.0.0/"] {
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "10.0.0/24",
+            "abc",
+            "10.0.0.0/-1",
+            "/24",
+            "10.0.0.0/",
+        ] {
             assert!(parse_prefix(bad).is_err(), "{bad}");
         }
         assert_eq!(p(" 10.0.0.5/24 ").prefix_len(), 24);
@@ -176,7 +184,11 @@ mod tests {
             let u = usable(&[p(prefix)]);
             assert_eq!(max_units(u, false, true), units, "{prefix}");
             assert!(footprint(false, units, true) <= u, "{prefix} fits {units}");
-            assert!(footprint(false, units + 1, true) > u, "{prefix} not {}", units + 1);
+            assert!(
+                footprint(false, units + 1, true) > u,
+                "{prefix} not {}",
+                units + 1
+            );
         }
     }
 

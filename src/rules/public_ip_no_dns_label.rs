@@ -53,7 +53,11 @@ mod tests {
     fn with_pip(p: PublicIp) -> crate::model::Workspace {
         let mut a = apim("a", "Developer", "Internal", 1, 100);
         a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)], vec![p])
+        ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![p],
+        )
     }
 
     #[test]
@@ -66,7 +70,10 @@ mod tests {
         p.dns_label = Some(Field::known(" ".into(), sp(54)));
         assert_eq!(at(&run("STV303", &with_pip(p))), vec![("STV303", Some(54))]);
         let mut p = pip("pip", 50);
-        p.dns_label = Some(Field::unknown("uniqueString() is only known at deployment", sp(54)));
+        p.dns_label = Some(Field::unknown(
+            "uniqueString() is only known at deployment",
+            sp(54),
+        ));
         assert!(run("STV303", &with_pip(p)).is_empty());
     }
 

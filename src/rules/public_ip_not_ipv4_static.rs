@@ -49,7 +49,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         };
         match &pip.allocation {
             Some(f) => {
-                let Some(a) = sink.require(f, "the public IP allocation method", &pip.meta.label, &id)
+                let Some(a) =
+                    sink.require(f, "the public IP allocation method", &pip.meta.label, &id)
                 else {
                     continue;
                 };
@@ -100,7 +101,11 @@ mod tests {
     fn with_pip(p: PublicIp) -> crate::model::Workspace {
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)], vec![p])
+        ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![p],
+        )
     }
 
     #[test]

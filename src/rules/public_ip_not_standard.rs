@@ -6,7 +6,7 @@
 //! one STV002 here rather than one per public-IP rule. Also home of the helpers STV302/STV303
 //! share.
 
-use super::{Ctx, Resolved, Rule, Site, Sink};
+use super::{Ctx, Resolved, Rule, Sink, Site};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Format, PublicIp};
 
@@ -99,7 +99,11 @@ pub(super) fn with_sites(mut d: Diagnostic, pip: &PublicIp, sites: &[&Site]) -> 
     d = d.resource(&pip.meta.label);
     for s in sites {
         d = d.related(
-            s.loc.public_ip.as_ref().and_then(|f| f.at).or(Some(s.loc.decl)),
+            s.loc
+                .public_ip
+                .as_ref()
+                .and_then(|f| f.at)
+                .or(Some(s.loc.decl)),
             format!("used by {}", s.label()),
         );
     }
@@ -115,7 +119,11 @@ mod tests {
     fn with_pip(p: PublicIp) -> crate::model::Workspace {
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)], vec![p])
+        ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![p],
+        )
     }
 
     #[test]
@@ -155,7 +163,11 @@ mod tests {
         // A reference to a public IP no file declares.
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.locations[0].public_ip = Some(Field::known(pip_id("elsewhere"), sp(107)));
-        let w = ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)], vec![]);
+        let w = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
         assert_eq!(at(&run("STV301", &w)), vec![("STV002", Some(107))]);
         assert!(run("STV302", &w).is_empty());
         assert!(run("STV303", &w).is_empty());

@@ -49,8 +49,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .max_by_key(|u| u.need)
             .map(Usage::describe)
             .unwrap_or_default();
-        let migrating =
-            ctx.opts.migration || sites.iter().any(|s| s.apim.migration_ips);
+        let migrating = ctx.opts.migration || sites.iter().any(|s| s.apim.migration_ips);
         let mut d = sink
             .diag(format!(
                 "subnet '{}' ({}) has {usable} usable addresses; a same-subnet stv1 to stv2 migration needs {need}: the {sum} in use plus room for a second copy of the largest instance ({largest})",
@@ -94,7 +93,11 @@ mod tests {
     fn migration_key_makes_it_an_error() {
         let mut a = apim("a", "Premium", "Internal", 1, 100);
         a.migration_ips = true;
-        let w = ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)], vec![]);
+        let w = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
+            vec![],
+        );
         assert_eq!(run("STV104", &w)[0].severity, Severity::Error);
     }
 

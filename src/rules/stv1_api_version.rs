@@ -118,7 +118,15 @@ mod tests {
         assert!(p("2021-08-01-preview") < FIRST_SUPPORTED);
         assert!(p("2021-08-01") == FIRST_SUPPORTED);
         assert!(p("2022-04-01-preview") > FIRST_SUPPORTED);
-        for bad in ["", "2021", "2021-8-01", "21-08-01xx", "2021-08-01preview", "2021-08-01-", "é021-08-01"] {
+        for bad in [
+            "",
+            "2021",
+            "2021-8-01",
+            "21-08-01xx",
+            "2021-08-01preview",
+            "2021-08-01-",
+            "é021-08-01",
+        ] {
             assert!(parse(bad).is_none(), "{bad}");
         }
     }
@@ -132,12 +140,21 @@ mod tests {
 
     #[test]
     fn old_versions_with_injection() {
-        assert_eq!(with_version("2020-12-01", "Internal"), vec![("STV011", Some(101))]);
-        assert_eq!(with_version("2021-04-01-preview", "External"), vec![("STV011", Some(101))]);
+        assert_eq!(
+            with_version("2020-12-01", "Internal"),
+            vec![("STV011", Some(101))]
+        );
+        assert_eq!(
+            with_version("2021-04-01-preview", "External"),
+            vec![("STV011", Some(101))]
+        );
         assert!(with_version("2021-08-01", "External").is_empty());
         assert!(with_version("2024-06-01-preview", "External").is_empty());
         assert!(with_version("2019-12-01", "None").is_empty());
-        assert_eq!(with_version("latest", "External"), vec![("STV002", Some(101))]);
+        assert_eq!(
+            with_version("latest", "External"),
+            vec![("STV002", Some(101))]
+        );
     }
 
     #[test]

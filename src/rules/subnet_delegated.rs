@@ -54,7 +54,11 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .identity(format!("{id}|delegated"));
         for s in &sites {
             d = d.related(
-                s.loc.subnet.as_ref().and_then(|f| f.at).or(Some(s.loc.decl)),
+                s.loc
+                    .subnet
+                    .as_ref()
+                    .and_then(|f| f.at)
+                    .or(Some(s.loc.decl)),
                 format!("{} is placed in this subnet", s.label()),
             );
         }
@@ -71,7 +75,11 @@ mod tests {
     fn delegated_subnet_is_an_error_at_the_delegation() {
         let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
         s.delegations = Field::known(vec!["Microsoft.Web/serverFarms".into()], sp(12));
-        let w = ws(vec![apim("a", "Premium", "External", 1, 100)], vec![s], vec![]);
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![s],
+            vec![],
+        );
         let d = run("STV102", &w);
         assert_eq!(at(&d), vec![("STV102", Some(12))]);
         assert!(d[0].message.contains("Microsoft.Web/serverFarms"));
@@ -88,7 +96,11 @@ mod tests {
         assert!(run("STV102", &w).is_empty());
         let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
         s.delegations = Field::unknown("variable 'delegations' is unknown", sp(12));
-        let w = ws(vec![apim("a", "Premium", "External", 1, 100)], vec![s], vec![]);
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![s],
+            vec![],
+        );
         assert_eq!(at(&run("STV102", &w)), vec![("STV002", Some(12))]);
     }
 

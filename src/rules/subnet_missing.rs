@@ -99,7 +99,11 @@ mod tests {
         let w = ws(vec![a], vec![], vec![]);
         let d = run("STV101", &w);
         assert_eq!(at(&d), vec![("STV101", Some(100)), ("STV101", Some(500))]);
-        assert!(d[1].message.contains("additional location northeurope"), "{}", d[1].message);
+        assert!(
+            d[1].message.contains("additional location northeurope"),
+            "{}",
+            d[1].message
+        );
         assert!(d[0].related.iter().any(|r| r.span.start == 103));
     }
 
@@ -111,7 +115,11 @@ mod tests {
             vec![],
         );
         assert!(run("STV101", &w).is_empty());
-        let w = ws(vec![apim("a", "Premium", "External", 1, 100)], vec![], vec![]);
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![],
+            vec![],
+        );
         let d = run("STV101", &w);
         assert_eq!(at(&d), vec![("STV002", Some(106))]);
         assert!(d[0].message.contains("not declared"), "{}", d[0].message);
@@ -121,7 +129,11 @@ mod tests {
     fn unknown_locations_are_unverifiable() {
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.locations_unknown = Some(("parameter 'locations' has no value".into(), sp(150)));
-        let w = ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)], vec![]);
+        let w = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
         assert_eq!(at(&run("STV101", &w)), vec![("STV002", Some(150))]);
     }
 

@@ -6,7 +6,7 @@
 //! line) and every instance as related locations. Also home of the subnet helpers STV102 and
 //! STV104 share.
 
-use super::{Ctx, Rule, Site, Sink};
+use super::{Ctx, Rule, Sink, Site};
 use crate::analysis::address::{self, Prefix};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Subnet;
@@ -97,12 +97,7 @@ pub(super) fn subnets<'c, 'a>(ctx: &'c Ctx<'a>) -> Vec<(&'a Subnet, Vec<&'c Site
 /// The subnet's parsed prefixes, or one STV002 naming the unknown or unparsable value.
 pub(super) fn prefixes(sink: &mut Sink, subnet: &Subnet) -> Option<Vec<Prefix>> {
     let id = subnet_identity(subnet);
-    let list = sink.require(
-        &subnet.prefixes,
-        "the subnet size",
-        &subnet.meta.label,
-        &id,
-    )?;
+    let list = sink.require(&subnet.prefixes, "the subnet size", &subnet.meta.label, &id)?;
     match address::parse_prefixes(list) {
         Ok(p) => Some(p),
         Err(reason) => {
@@ -192,7 +187,12 @@ pub(super) fn with_context(mut d: Diagnostic, subnet: &Subnet, sites: &[&Site]) 
     for s in sites {
         d = d.related(
             s.loc.capacity.at.or(Some(s.loc.decl)),
-            format!("{} ({}, {}) is placed in this subnet", s.label(), s.sku, s.mode),
+            format!(
+                "{} ({}, {}) is placed in this subnet",
+                s.label(),
+                s.sku,
+                s.mode
+            ),
         );
     }
     d
@@ -208,7 +208,11 @@ pub(super) fn subnet_name(subnet: &Subnet) -> String {
 }
 
 pub(super) fn subnet_identity(subnet: &Subnet) -> String {
-    format!("{}|{}", subnet.meta.key.rtype, subnet.meta.key.names.join("/"))
+    format!(
+        "{}|{}",
+        subnet.meta.key.rtype,
+        subnet.meta.key.names.join("/")
+    )
 }
 
 pub(super) fn show_prefixes(prefixes: &[Prefix]) -> String {
@@ -307,7 +311,10 @@ pub(crate) mod testkit {
                 base,
             ),
             vnet: vnet.into(),
-            prefixes: Field::known(prefixes.iter().map(|s| s.to_string()).collect(), sp(base + 1)),
+            prefixes: Field::known(
+                prefixes.iter().map(|s| s.to_string()).collect(),
+                sp(base + 1),
+            ),
             nsg: None,
             route_table: None,
             service_endpoints: Field::implicit(vec![], sp(base)),
@@ -330,12 +337,10 @@ pub(crate) mod testkit {
     }
 
     pub fn ws(apims: Vec<Apim>, subnets: Vec<Subnet>, pips: Vec<PublicIp>) -> Workspace {
-        let mut ws = Workspace {
-            apims,
-            subnets,
-            public_ips: pips,
-            ..Default::default()
-        };
+        let mut ws = Workspace::default();
+        ws.apims = apims;
+        ws.subnets = subnets;
+        ws.public_ips = pips;
         ws.link();
         ws
     }
@@ -372,7 +377,11 @@ mod tests {
         );
         let d = run("STV103", &w);
         assert_eq!(at(&d), vec![("STV103", Some(11))]);
-        assert!(d[0].message.contains("3 usable addresses"), "{}", d[0].message);
+        assert!(
+            d[0].message.contains("3 usable addresses"),
+            "{}",
+            d[0].message
+        );
         assert!(d[0].message.contains("needs 4"), "{}", d[0].message);
         assert!(d[0].help.as_deref().unwrap().contains("/28"));
         // The instance is a related location (its capacity).
@@ -411,7 +420,11 @@ mod tests {
         );
         assert!(run("STV103", &w).is_empty());
         apims.push(apim("d", "Developer", "External", 1, 400));
-        let w = ws(apims, vec![subnet("vnet", "apim", &["10.0.0.0/28"], 10)], vec![]);
+        let w = ws(
+            apims,
+            vec![subnet("vnet", "apim", &["10.0.0.0/28"], 10)],
+            vec![],
+        );
         let d = run("STV103", &w);
         assert_eq!(at(&d), vec![("STV103", Some(11))]);
         assert!(d[0].message.contains("need 12"), "{}", d[0].message);
@@ -434,7 +447,11 @@ mod tests {
     fn unknown_prefix_or_capacity_is_unverifiable_not_an_error() {
         let mut s = subnet("vnet", "apim", &[], 10);
         s.prefixes = Field::unknown("parameter 'subnetPrefix' has no value", sp(11));
-        let w = ws(vec![apim("a", "Premium", "External", 1, 100)], vec![s], vec![]);
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![s],
+            vec![],
+        );
         assert_eq!(at(&run("STV103", &w)), vec![("STV002", Some(11))]);
 
         let mut a = apim("a", "Premium", "External", 1, 100);
@@ -472,7 +489,11 @@ mod tests {
     fn origin_is_a_related_location() {
         let mut s = subnet("vnet", "apim", &["10.0.0.0/29"], 10);
         s.prefixes = s.prefixes.with_origin(sp(900));
-        let w = ws(vec![apim("a", "Premium", "External", 3, 100)], vec![s], vec![]);
+        let w = ws(
+            vec![apim("a", "Premium", "External", 3, 100)],
+            vec![s],
+            vec![],
+        );
         let d = run("STV103", &w);
         assert_eq!(at(&d), vec![("STV103", Some(11))]);
         assert!(d[0].related.iter().any(|r| r.span.start == 900));

@@ -71,7 +71,11 @@ mod tests {
         let d = run("STV010", &w);
         assert_eq!(
             at(&d),
-            vec![("STV010", Some(103)), ("STV010", Some(203)), ("STV010", Some(303))]
+            vec![
+                ("STV010", Some(103)),
+                ("STV010", Some(203)),
+                ("STV010", Some(303))
+            ]
         );
         assert!(d[0].related.iter().any(|r| r.span.start == 102));
     }

@@ -45,7 +45,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .at(f.at.or(Some(site.loc.decl)))
             .resource(&site.apim.meta.label)
             .help(help)
-            .related(site.apim.sku.at, format!("the tier {} is set here", site.sku))
+            .related(
+                site.apim.sku.at,
+                format!("the tier {} is set here", site.sku),
+            )
             .related(f.origin, "the zones come from here")
             .identity(format!("{}|zones-tier", site.identity()));
         sink.emit(d);
