@@ -52,7 +52,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let migrating = ctx.opts.migration || sites.iter().any(|s| s.apim.migration_ips);
         let mut d = sink
             .diag(format!(
-                "subnet '{}' ({}) has {usable} usable addresses; a same-subnet stv1 to stv2 migration needs {need}: the {sum} in use plus room for a second copy of the largest instance ({largest})",
+                "subnet '{}' ({}) has {usable} usable addresses; a same-subnet stv1 to stv2 migration needs {need}: the {sum} in use plus room for a second copy of the largest instance: {largest}",
                 subnet_name(subnet),
                 show_prefixes(&prefixes),
             ))

@@ -125,14 +125,10 @@ impl Usage<'_, '_> {
         let s = self.site;
         let compute = if s.is_developer() {
             "1 for the Developer unit".to_string()
+        } else if self.units == 1 {
+            format!("2 for its one {} unit", s.sku)
         } else {
-            format!(
-                "{} for {} {} unit{}",
-                self.units * 2,
-                self.units,
-                s.sku,
-                if self.units == 1 { "" } else { "s" }
-            )
+            format!("2 for each of {} {} units", self.units, s.sku)
         };
         let ilb = if s.is_internal() {
             " + 1 for the internal load balancer"
@@ -185,15 +181,17 @@ pub(super) fn with_context(mut d: Diagnostic, subnet: &Subnet, sites: &[&Site]) 
         .resource(&subnet.meta.label)
         .related(subnet.prefixes.origin, "the prefix value comes from here");
     for s in sites {
-        d = d.related(
-            s.loc.capacity.at.or(Some(s.loc.decl)),
-            format!(
-                "{} ({}, {}) is placed in this subnet",
-                s.label(),
-                s.sku,
-                s.mode
-            ),
-        );
+        d = d
+            .related(
+                s.loc.capacity.at.or(Some(s.loc.decl)),
+                format!(
+                    "{} ({}, {}) is placed in this subnet",
+                    s.label(),
+                    s.sku,
+                    s.mode
+                ),
+            )
+            .related(s.loc.capacity.origin, "the unit count comes from here");
     }
     d
 }
