@@ -19,7 +19,7 @@ impl Dir {
         Dir(dir)
     }
     fn check(&self) -> Outcome {
-        check(&[self.0.clone()], &Default::default())
+        check(std::slice::from_ref(&self.0), &Default::default())
     }
 }
 
