@@ -313,6 +313,17 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                     };
                     V::str(format!("{}{}", base, y.trim_start_matches('/')), span)
                 }
+                // An unknown base (`deployment().properties.templateLink.uri`) keeps the
+                // relative part visible, so a link can still be matched to a local file.
+                (None, Some(y)) if a.as_name().is_some() => V::symbolic(
+                    a.unknown_reason().unwrap_or("unknown base URI").to_string(),
+                    format!(
+                        "{{{}}}/{}",
+                        a.as_name().unwrap_or(""),
+                        y.trim_start_matches('/')
+                    ),
+                    span,
+                ),
                 _ => unknown_from2(a, b, span),
             }
         }
@@ -453,7 +464,7 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 _ => return Some(unknown_from(a, span)),
             };
             match n.as_i64() {
-                Some(n) if n >= 0 && n <= 10_000 => {
+                Some(n) if (0..=10_000).contains(&n) => {
                     let len = text.chars().count();
                     let fill: String = std::iter::repeat(pad)
                         .take((n as usize).saturating_sub(len))
@@ -929,7 +940,14 @@ pub fn join_strings(parts: &[V], span: Option<Span>) -> V {
                 reason,
                 sym: Some(s),
             }) => {
-                text.push_str(s);
+                // Braces mark the unknowable part in names shown to users.
+                if parts.len() > 1 {
+                    text.push('{');
+                    text.push_str(s);
+                    text.push('}');
+                } else {
+                    text.push_str(s);
+                }
                 if sym.is_none() {
                     sym = Some(reason.clone());
                 }
@@ -1231,7 +1249,7 @@ mod tests {
         assert!(name.is_unknown());
         assert_eq!(
             name.as_name(),
-            Some("vnet-uniqueString(resourceGroup().id)")
+            Some("vnet-{uniqueString(resourceGroup().id)}")
         );
         let id = c(
             "resourceId",
@@ -1244,7 +1262,7 @@ mod tests {
         let key = crate::model::ResKey::from_id(id.as_str().unwrap()).unwrap();
         assert_eq!(
             key.names,
-            vec!["vnet-uniquestring(resourcegroup().id)", "apim"]
+            vec!["vnet-{uniquestring(resourcegroup().id)}", "apim"]
         );
         // A truly unknown argument makes the result unknown.
         let u = c("concat", &[s("a"), V::unknown("nope", None)]);
@@ -1311,7 +1329,7 @@ mod tests {
     #[test]
     fn collections() {
         let a = V::arr(vec![i(1), i(2)], None);
-        assert_eq!(c("length", &[a.clone()]).as_i64(), Some(2));
+        assert_eq!(c("length", std::slice::from_ref(&a)).as_i64(), Some(2));
         assert_eq!(
             c("union", &[a.clone(), V::arr(vec![i(2), i(3)], None)])
                 .as_array()

@@ -1,10 +1,203 @@
-//! ARM templates and parameter files.
+//! ARM templates and parameter files: pairing, parameter values, evaluation into the model.
+
+pub mod expr;
+pub mod functions;
+pub mod template;
 
 use super::LoadOptions;
-use crate::discover::Discovered;
-use crate::model::Workspace;
+use crate::discover::{self, Discovered, JsonKind};
+use crate::model::{VKind, Workspace, V};
+use crate::source::{canonical, FileId, Lang};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 /// Load every ARM template of the run (with its parameter file) into the workspace.
-pub fn load(_ws: &mut Workspace, _found: &Discovered, _opts: &LoadOptions) {}
+pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
+    let explicit: Vec<PathBuf> = opts
+        .parameters
+        .iter()
+        .filter(|p| {
+            !p.to_string_lossy()
+                .to_ascii_lowercase()
+                .ends_with(".bicepparam")
+        })
+        .cloned()
+        .collect();
+    let links = template::Linkable {
+        files: found
+            .arm_templates
+            .iter()
+            .map(|&t| (canonical(&ws.sources.get(t).path), t))
+            .collect(),
+        json: &found.json,
+    };
+    let linked = linked_targets(ws, found, &links);
+    for &t in &found.arm_templates {
+        // A template that another template of the run links to is evaluated through that link,
+        // with the parameters it passes, not on its own.
+        if linked.contains(&t) {
+            continue;
+        }
+        let Some(template) = found.json.get(&t) else {
+            continue;
+        };
+        let path = ws.sources.get(t).path.clone();
+        let param_files: Vec<PathBuf> = if !explicit.is_empty() {
+            explicit.clone()
+        } else if let Some((_, p)) = opts
+            .parameter_map
+            .iter()
+            .find(|(tp, _)| canonical(tp) == canonical(&path))
+        {
+            vec![p.clone()]
+        } else {
+            paired_parameters(&path).into_iter().collect()
+        };
+        let mut given = HashMap::new();
+        for pf in &param_files {
+            if let Some(values) = parameter_values(ws, found, pf) {
+                given.extend(values);
+            }
+        }
+        let ev = template::Eval::run(ws, t, template, given, &links);
+        for (span, msg) in ev.errors.borrow().iter() {
+            let offset = span.map(|s| s.start as usize).unwrap_or(0);
+            ws.diagnostics.push(discover::parse_error(
+                span.map(|s| s.file).unwrap_or(t),
+                offset,
+                format!("invalid template expression: {msg}"),
+            ));
+        }
+    }
+}
 
-pub mod functions;
+/// Templates that another template links to (`templateLink`), found by the `.json` names the
+/// linking template spells out.
+fn linked_targets(
+    ws: &Workspace,
+    found: &Discovered,
+    links: &template::Linkable,
+) -> HashSet<FileId> {
+    let mut out = HashSet::new();
+    for &t in &found.arm_templates {
+        let Some(v) = found.json.get(&t) else {
+            continue;
+        };
+        if !v.to_json().to_string().contains("templateLink") {
+            continue;
+        }
+        let dir = ws
+            .sources
+            .get(t)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut names = Vec::new();
+        json_names(v, &mut names);
+        for n in names {
+            if let Some(id) = links.resolve(&n, &dir) {
+                if id != t {
+                    out.insert(id);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every `….json` path mentioned in string values, including quoted literals inside
+/// expressions (`concat('wrappers/x.json', …)`).
+fn json_names(v: &V, out: &mut Vec<String>) {
+    match &v.kind {
+        VKind::Str(s) => {
+            for part in s.split(['\'', '"', ' ', ',', '(', ')']) {
+                if part.to_ascii_lowercase().ends_with(".json") {
+                    out.push(part.to_string());
+                }
+            }
+        }
+        VKind::Arr(items) => items.iter().for_each(|i| json_names(i, out)),
+        VKind::Obj(entries) => entries.iter().for_each(|(_, x)| json_names(x, out)),
+        _ => {}
+    }
+}
+
+/// `X.json` ↔ `X.parameters.json` in the same directory (case-insensitive).
+pub fn paired_parameters(template: &Path) -> Option<PathBuf> {
+    let stem = template.file_stem()?.to_string_lossy().to_ascii_lowercase();
+    let dir = template.parent()?;
+    let want = format!("{stem}.parameters.json");
+    std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    })
+    .ok()?
+    .flatten()
+    .find(|e| e.file_name().to_string_lossy().to_ascii_lowercase() == want)
+    .map(|e| dir.join(e.file_name()))
+}
+
+/// Parameter values of an ARM parameter file, by lower-cased name. The file is read through the
+/// discovery cache when it was discovered, else read now.
+pub fn parameter_values(
+    ws: &mut Workspace,
+    found: &Discovered,
+    path: &Path,
+) -> Option<HashMap<String, V>> {
+    let id = match ws.sources.find(path) {
+        Some(id) => id,
+        None => {
+            let (id, ok) = discover::read_source(ws, path, Lang::Json);
+            if !ok {
+                return None;
+            }
+            id
+        }
+    };
+    let parsed;
+    let root: &V = match found.json.get(&id) {
+        Some(v) => v,
+        None => {
+            let text = ws.sources.get(id).text.clone();
+            match super::json::parse(&text, id) {
+                Ok(p) => {
+                    parsed = p.value;
+                    &parsed
+                }
+                Err(e) => {
+                    ws.diagnostics.push(discover::parse_error(
+                        id,
+                        e.offset,
+                        format!("invalid JSON: {}", e.message),
+                    ));
+                    return None;
+                }
+            }
+        }
+    };
+    if discover::json_kind(root) == JsonKind::Template {
+        return None;
+    }
+    Some(values_of(root))
+}
+
+/// `{ "parameters": { "x": { "value": … } } }` → name → value (Key Vault references unknown).
+pub fn values_of(root: &V) -> HashMap<String, V> {
+    let mut out = HashMap::new();
+    if let Some(ps) = root.get("parameters").and_then(|p| p.as_object()) {
+        for (k, p) in ps {
+            let v = match (p.get("value"), p.get("reference")) {
+                (Some(v), _) => v.clone(),
+                (None, Some(_)) => V::unknown(
+                    format!("parameter '{}' is a Key Vault reference", k.name),
+                    p.span,
+                ),
+                _ => continue,
+            };
+            out.insert(k.name.to_ascii_lowercase(), v);
+        }
+    }
+    out
+}
