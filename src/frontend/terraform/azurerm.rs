@@ -224,6 +224,17 @@ fn name_of(body: &V, label: &str) -> String {
     text(get(body, "name")).unwrap_or_else(|| sym_ref(&format!("{label}.name")))
 }
 
+/// A reference to another resource by id. A stable unknown that is not even shaped like an
+/// ARM id (a module output, a variable) is unknown, with its reason.
+fn reference(v: &V) -> Field<String> {
+    match &v.kind {
+        VKind::Unknown(u) if u.sym.as_deref().and_then(ResKey::from_id).is_none() => {
+            Field::unknown(u.reason.to_string(), v.span).with_origin(v.origin)
+        }
+        _ => Field::name(v),
+    }
+}
+
 fn id_of(body: &V) -> V {
     body.get_exact("id").cloned().unwrap_or(V::null(None))
 }
@@ -386,11 +397,11 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
 fn assoc(ws: &mut Workspace, r: &Res, target: &str, kind: AssocKind) {
     let b = r.body;
     let subnet = match get(b, "subnet_id") {
-        Some(v) => Field::name(v),
+        Some(v) => reference(v),
         None => return,
     };
     let target = match get(b, target) {
-        Some(v) => Field::name(v),
+        Some(v) => reference(v),
         None => Field::unknown(format!("{} has no {target}", r.label), Some(r.decl)),
     };
     ws.associations.push(Association {
@@ -433,17 +444,17 @@ fn subnet(meta: Meta, vnet: &str, b: &V, decl: Span, what: &str) -> Subnet {
         ),
         None => Field::implicit(vec![], Some(decl)),
     };
-    let reference = |keys: &[&str]| keys.iter().find_map(|k| get(b, k)).map(Field::name);
+    let refer = |keys: &[&str]| keys.iter().find_map(|k| get(b, k)).map(reference);
     Subnet {
         meta,
         vnet: vnet.to_string(),
         prefixes,
-        nsg: reference(&[
+        nsg: refer(&[
             "security_group",
             "network_security_group_id",
             "network_security_group_id_wo",
         ]),
-        route_table: reference(&["route_table_id", "route_table_id_wo"]),
+        route_table: refer(&["route_table_id", "route_table_id_wo"]),
         service_endpoints,
         delegations,
     }
@@ -573,7 +584,7 @@ fn subnet_ref(loc: &V) -> Option<Field<String>> {
     if let Some(u) = first.unknown_reason() {
         return Some(Field::unknown(u.to_string(), first.span));
     }
-    get(first, "subnet_id").map(Field::name)
+    get(first, "subnet_id").map(reference)
 }
 
 fn apim(ws: &mut Workspace, r: &Res) {
@@ -605,7 +616,7 @@ fn apim(ws: &mut Workspace, r: &Res) {
         capacity,
         zones: get(b, "zones").map(strings),
         subnet: subnet_ref(b),
-        public_ip: get(b, "public_ip_address_id").map(Field::name),
+        public_ip: get(b, "public_ip_address_id").map(reference),
         decl: r.decl,
     }];
     let mut locations_unknown = None;
@@ -629,7 +640,7 @@ fn apim(ws: &mut Workspace, r: &Res) {
             capacity,
             zones: get(al, "zones").map(strings),
             subnet: subnet_ref(al),
-            public_ip: get(al, "public_ip_address_id").map(Field::name),
+            public_ip: get(al, "public_ip_address_id").map(reference),
             decl,
         });
     }

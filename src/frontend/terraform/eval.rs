@@ -698,7 +698,7 @@ impl<'w> Eval<'w> {
                         Some(n) => format!("{name}.{n}"),
                         None => name.to_string(),
                     };
-                    return self.err(format!("`{what}` is not declared in this module"), span);
+                    return undeclared(&format!("`{what}`"), span);
                 }
             }
         };
@@ -728,7 +728,7 @@ impl<'w> Eval<'w> {
         }
         let module = self.insts[inst].module.clone();
         let Some(decl) = module.var(name) else {
-            return self.err(format!("variable `{name}` is not declared"), span);
+            return undeclared(&format!("variable `{name}`"), span);
         };
         self.insts[inst].vars.insert(name.into(), Memo::Pending);
         let v = self.var_value(inst, &module, name);
@@ -821,7 +821,7 @@ impl<'w> Eval<'w> {
         }
         let module = self.insts[inst].module.clone();
         let Some(expr) = module.locals.get(name) else {
-            return self.err(format!("local `{name}` is not declared"), span);
+            return undeclared(&format!("local `{name}`"), span);
         };
         self.insts[inst].locals.insert(name.into(), Memo::Pending);
         let v = Rc::new(self.eval(expr, &Scope::new(inst)));
@@ -868,7 +868,7 @@ impl<'w> Eval<'w> {
         let s = Some(span);
         let module = self.insts[sc.inst].module.clone();
         let Some(&ci) = module.call_index.get(name) else {
-            return self.err(format!("module `{name}` is not declared"), span);
+            return undeclared(&format!("module `{name}`"), span);
         };
         let set = self.call_set(sc.inst, ci);
         // Follow `module.x.out` and `module.x[k].out` to just that output (outputs of one module
@@ -961,7 +961,7 @@ impl<'w> Eval<'w> {
             } else {
                 format!("{rtype}.{name}")
             };
-            return self.err(format!("`{what}` is not declared in this module"), span);
+            return undeclared(&format!("`{what}`"), span);
         };
         let set = self.resource_set(inst, ri);
         match &set.shape {
@@ -1135,9 +1135,15 @@ impl<'w> Eval<'w> {
             let mut body = self.eval_body(&d.body, &sc, d.span);
             let full = format!("{label}{suffix}");
             (self.computed)(&d.rtype, d.data, &mut body, &full);
+            let mut kind = "res";
             if d.data {
-                body = self.data_lookup(&d.rtype, body);
+                let (b, found) = self.data_lookup(&d.rtype, body);
+                body = b;
+                if !found {
+                    kind = "data";
+                }
             }
+            set_exact(&mut body, ABOUT, V::str(format!("{kind}|{full}"), None));
             items.push(Item {
                 suffix,
                 key,
@@ -1150,7 +1156,7 @@ impl<'w> Eval<'w> {
     }
 
     /// A data source that names a resource declared in the run takes that resource's values.
-    fn data_lookup(&mut self, rtype: &str, body: V) -> V {
+    fn data_lookup(&mut self, rtype: &str, body: V) -> (V, bool) {
         let managed = match rtype {
             "azurerm_subnet"
             | "azurerm_virtual_network"
@@ -1158,17 +1164,17 @@ impl<'w> Eval<'w> {
             | "azurerm_route_table"
             | "azurerm_public_ip"
             | "azurerm_api_management" => rtype,
-            _ => return body,
+            _ => return (body, false),
         };
         let Some(id) = body
             .get_exact("id")
             .and_then(|v| v.as_name())
             .map(str::to_string)
         else {
-            return body;
+            return (body, false);
         };
         let Some(want) = crate::model::ResKey::from_id(&id) else {
-            return body;
+            return (body, false);
         };
         let list = self.declared(managed);
         let found = list.iter().find(|(other, _)| {
@@ -1185,9 +1191,9 @@ impl<'w> Eval<'w> {
                         set_exact(&mut out, &k.name, x.clone());
                     }
                 }
-                out
+                (out, true)
             }
-            None => body,
+            None => (body, false),
         }
     }
 
@@ -1421,6 +1427,19 @@ impl<'w> Eval<'w> {
 // ---------------------------------------------------------------------------------------------
 // Values
 
+/// A reference to something the module does not declare. Terraform would reject it, but the
+/// usual cause here is a file left out of the run, so it is unknown rather than an error.
+fn undeclared(what: &str, span: Span) -> V {
+    V::unknown(
+        format!("{what} is not declared in this module (is a file missing?)"),
+        Some(span),
+    )
+}
+
+/// A hidden attribute of resource values: `res|label` or `data|label`, so that reading an
+/// attribute the configuration does not set says why it is unknown.
+pub const ABOUT: &str = "\u{1}about";
+
 pub trait ObjExt {
     fn get_exact(&self, key: &str) -> Option<&V>;
 }
@@ -1509,7 +1528,10 @@ pub fn iter_pairs(v: &V) -> Option<Vec<(V, V)>> {
                 .collect(),
         ),
         VKind::Obj(entries) => {
-            let mut e: Vec<&(Key, V)> = entries.iter().collect();
+            let mut e: Vec<&(Key, V)> = entries
+                .iter()
+                .filter(|(k, _)| !k.name.starts_with('\u{1}'))
+                .collect();
             e.sort_by(|a, b| a.0.name.cmp(&b.0.name));
             Some(
                 e.into_iter()
@@ -1659,13 +1681,23 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
                 let next = match &cur.kind {
                     VKind::Obj(_) => match cur.get_exact(name) {
                         Some(v) => v.clone(),
-                        None => {
-                            *errors += 1;
-                            V::unknown(
-                                format!("attribute `{name}` is not set (known only after apply, if at all)"),
-                                s,
-                            )
-                        }
+                        None => match cur.get_exact(ABOUT).and_then(|a| a.as_str()) {
+                            Some(about) => {
+                                let (kind, label) = about.split_once('|').unwrap_or(("res", about));
+                                V::unknown(
+                                    if kind == "data" {
+                                        format!("{label}.{name} is read from Azure (no file of the run declares that resource)")
+                                    } else {
+                                        format!("{label}.{name} is known only after apply")
+                                    },
+                                    s,
+                                )
+                            }
+                            None => {
+                                *errors += 1;
+                                V::unknown(format!("the object has no attribute `{name}`"), s)
+                            }
+                        },
                     },
                     VKind::Unknown(Unknown { reason, sym }) => match sym {
                         Some(sy) => {
