@@ -21,7 +21,7 @@ mod version;
 use super::LoadOptions;
 use crate::discover::{read_source, Discovered};
 use crate::model::Workspace;
-use crate::source::{canonical, FileId, Lang};
+use crate::source::{FileId, Lang};
 use eval::{Eval, Input};
 use modules::{resolve_source, Loader, Module, Source};
 use std::collections::{HashMap, HashSet};
@@ -30,10 +30,38 @@ use std::rc::Rc;
 
 /// Load every Terraform root module found among the discovered files into the workspace.
 pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
-    if found.terraform.is_empty() {
+    load_files(ws, &found.terraform, opts);
+}
+
+/// Load in-memory files (path, text) as if they had been discovered: for fuzzing and tests.
+/// Module calls to directories not among them are read from disk, as usual.
+pub fn load_texts(ws: &mut Workspace, files: &[(PathBuf, String)], opts: &LoadOptions) {
+    let mut ids = Vec::new();
+    for (path, text) in files {
+        let Some(lang) = crate::discover::lang_of(path) else {
+            continue;
+        };
+        if !matches!(
+            lang,
+            Lang::Terraform | Lang::TerraformJson | Lang::TerraformVars
+        ) {
+            continue;
+        }
+        ids.push(ws.sources.add(crate::source::SourceFile::new(
+            path.clone(),
+            path.to_string_lossy().to_string(),
+            text.clone(),
+            lang,
+        )));
+    }
+    load_files(ws, &ids, opts);
+}
+
+fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
+    if files.is_empty() {
         return;
     }
-    let mut loader = Loader::new(ws, &found.terraform);
+    let mut loader = Loader::new(ws, files);
 
     // Every tfvars file of the run is parsed, so its syntax errors are reported even when no
     // module of the run reads it (tfvars for a remote module).
@@ -175,7 +203,7 @@ fn root_inputs(
 ) -> HashMap<Rc<str>, Input> {
     let mut inputs: HashMap<Rc<str>, Input> = HashMap::new();
     let mut auto: Vec<(u8, String, FileId)> = Vec::new();
-    if let Some((_, vars)) = ev.loader.run_dirs.get(&canonical(&m.dir)) {
+    if let Some((_, vars)) = ev.loader.run_dirs.get(&modules::norm(&m.dir)) {
         for &id in vars {
             let f = ev.ws.sources.get(id);
             let name = f

@@ -6,7 +6,7 @@ use super::ast::*;
 use super::parse::{self, JsonConv};
 use crate::discover::{parse_error, read_source};
 use crate::model::Workspace;
-use crate::source::{canonical, FileId, Lang, Span};
+use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -253,7 +253,7 @@ impl Loader {
         for &id in files {
             let f = ws.sources.get(id);
             let Some(dir) = f.path.parent() else { continue };
-            let dir = canonical(if dir.as_os_str().is_empty() {
+            let dir = norm(if dir.as_os_str().is_empty() {
                 Path::new(".")
             } else {
                 dir
@@ -341,6 +341,27 @@ fn read_dir_files(ws: &mut Workspace, dir: &Path) -> Vec<FileId> {
     out
 }
 
+/// The canonical path; for a path that does not exist (in-memory files), the lexically
+/// normalised one, so that `./mod` and `a/../mod` meet.
+pub fn norm(path: &Path) -> PathBuf {
+    if let Ok(c) = std::fs::canonicalize(path) {
+        return c;
+    }
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Where a module call's `source` points: a local directory, or something not loaded.
 pub enum Source {
     Local(PathBuf),
@@ -349,7 +370,7 @@ pub enum Source {
 
 pub fn resolve_source(from_dir: &Path, source: &str) -> Source {
     if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".." {
-        Source::Local(canonical(&from_dir.join(source)))
+        Source::Local(norm(&from_dir.join(source)))
     } else {
         Source::Remote(source.to_string())
     }
