@@ -48,7 +48,14 @@ fn what_section(page: &str) -> Option<String> {
         }
         out.push(l);
     }
-    let text = out.join("\n").trim().to_string();
+    // Plain text: paragraphs unwrapped, so viewers can flow them.
+    let text = out
+        .join("\n")
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
     (!text.is_empty()).then_some(text)
 }
 
@@ -306,7 +313,7 @@ mod tests {
     #[test]
     fn what_section_is_the_full_description() {
         let page = "# STV9 x\n\n## What\n\nA thing.\nMore.\n\n## Why\n\nBecause.\n";
-        assert_eq!(what_section(page).as_deref(), Some("A thing.\nMore."));
+        assert_eq!(what_section(page).as_deref(), Some("A thing. More."));
         assert_eq!(what_section("# STV9 x\n"), None);
     }
 }
