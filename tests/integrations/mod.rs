@@ -23,6 +23,16 @@ pub fn read_data(name: &str) -> String {
     std::fs::read_to_string(data(name)).expect("test data file")
 }
 
+/// `pip.json` with its resources renamed after `tag`: two copies in one run are two
+/// deployments, not one resource declared twice (which the model merges).
+pub fn pip_named(tag: &str) -> String {
+    read_data("pip.json")
+        .replace("nsg-apim", &format!("nsg-{tag}"))
+        .replace("vnet-apim", &format!("vnet-{tag}"))
+        .replace("pip-apim", &format!("pip-{tag}"))
+        .replace("contoso-apim", &format!("apim-{tag}"))
+}
+
 /// A fresh, empty directory for one test (under Cargo's scratch directory for tests).
 pub fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
