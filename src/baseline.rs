@@ -208,3 +208,63 @@ impl Baseline {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+    use crate::source::{FileId, Lang, SourceFile, Span};
+
+    fn outcome(dir: &Path, n: usize) -> Outcome {
+        let mut ws = Workspace::default();
+        let path = dir.join("a.json");
+        std::fs::write(&path, "0123456789").unwrap();
+        ws.sources.add(SourceFile::new(
+            path,
+            "a.json".into(),
+            "0123456789".into(),
+            Lang::Json,
+        ));
+        let diagnostics = (0..n)
+            .map(|i| {
+                Diagnostic::new("STV202", Severity::Error, "m")
+                    .at(Some(Span::new(FileId(0), i, i + 1)))
+                    .identity("nsg|3443")
+            })
+            .collect();
+        Outcome {
+            ws,
+            diagnostics,
+            files: 1,
+            missing: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counts_hide_only_as_many_as_were_recorded() {
+        let dir = std::env::temp_dir().join(format!("stv2lint-baseline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("b.json");
+        assert_eq!(write(&file, &outcome(&dir, 1)).unwrap(), 1);
+        let b = load(&file).unwrap();
+        let mut o = outcome(&dir, 3);
+        let applied = b.apply(&mut o);
+        assert_eq!(
+            applied,
+            Applied {
+                hidden: 1,
+                stale: 0
+            }
+        );
+        assert_eq!(o.diagnostics.len(), 2);
+        let mut o = outcome(&dir, 0);
+        assert_eq!(
+            b.apply(&mut o),
+            Applied {
+                hidden: 0,
+                stale: 1
+            }
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
