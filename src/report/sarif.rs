@@ -88,7 +88,7 @@ fn encode_path(p: &str) -> String {
 }
 
 /// `file://` URI of an absolute path (a directory gets a trailing `/`).
-fn file_uri(p: &Path, dir: bool) -> String {
+pub fn file_uri(p: &Path, dir: bool) -> String {
     let mut s = p.to_string_lossy().replace('\\', "/");
     if !s.starts_with('/') {
         s.insert(0, '/');
