@@ -351,7 +351,8 @@ fn readme_workflow_without_the_action() {
     assert!(install.contains(&format!("--git {}", env!("CARGO_PKG_REPOSITORY"))));
     assert!(install.contains(&format!("--tag {}", version_tag())));
     assert!(install.ends_with(&format!(" {}", env!("CARGO_PKG_NAME"))));
-    let upload_version = s(&step(&yaml("action.yml"), "Upload SARIF"), "uses").to_string();
+    let action = yaml("action.yml");
+    let upload_version = s(step(&action, "Upload SARIF"), "uses").to_string();
     let dir = project("readme-no-action", true);
     let mut ran = 0;
     for st in steps {
