@@ -513,7 +513,7 @@ fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
                     i = end;
                     continue;
                 }
-                if syntax == Syntax::Bicep && text[i..].starts_with("'''") {
+                if syntax == Syntax::Bicep && starts(b, i, "'''") {
                     if nesting < MAX_NESTING {
                         stack.push(Mode::Verbatim);
                     }
@@ -527,7 +527,7 @@ fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
                     i += 1;
                     continue;
                 }
-                if syntax == Syntax::Hcl && c == b'<' && text[i..].starts_with("<<") {
+                if syntax == Syntax::Hcl && c == b'<' && starts(b, i, "<<") {
                     if let Some((tag, body)) = heredoc_start(text, i) {
                         if nesting < MAX_NESTING {
                             stack.push(Mode::Heredoc { tag });
@@ -570,14 +570,11 @@ fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
                     continue;
                 }
                 if syntax != Syntax::Json {
-                    if syntax == Syntax::Hcl
-                        && (text[i..].starts_with("$${") || text[i..].starts_with("%%{"))
-                    {
+                    if syntax == Syntax::Hcl && (starts(b, i, "$${") || starts(b, i, "%%{")) {
                         i += 3;
                         continue;
                     }
-                    let opens = text[i..].starts_with("${")
-                        || (syntax == Syntax::Hcl && text[i..].starts_with("%{"));
+                    let opens = starts(b, i, "${") || (syntax == Syntax::Hcl && starts(b, i, "%{"));
                     if opens {
                         if nesting < MAX_NESTING {
                             stack.push(Mode::Code { depth: 0 });
@@ -589,7 +586,7 @@ fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
                 i += 1;
             }
             2 => {
-                if text[i..].starts_with("'''") {
+                if starts(b, i, "'''") {
                     // A verbatim string may end with more quotes: `''''a''''` ends at the last.
                     let mut j = i + 3;
                     while b.get(j) == Some(&b'\'') {
@@ -613,11 +610,11 @@ fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
                         continue;
                     }
                 }
-                if text[i..].starts_with("$${") || text[i..].starts_with("%%{") {
+                if starts(b, i, "$${") || starts(b, i, "%%{") {
                     i += 3;
                     continue;
                 }
-                if text[i..].starts_with("${") || text[i..].starts_with("%{") {
+                if starts(b, i, "${") || starts(b, i, "%{") {
                     if nesting < MAX_NESTING {
                         stack.push(Mode::Code { depth: 0 });
                     }
@@ -632,6 +629,12 @@ fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
         }
     }
     out
+}
+
+/// Whether the bytes at `i` spell `p` (byte-wise: `i` need not be a character boundary).
+fn starts(b: &[u8], i: usize, p: &str) -> bool {
+    b.get(i..)
+        .is_some_and(|rest| rest.starts_with(p.as_bytes()))
 }
 
 /// `<<TAG` or `<<-TAG` followed by a line break: the tag and the offset where the body starts.
@@ -693,6 +696,24 @@ mod tests {
     fn unterminated_strings_do_not_swallow_the_file() {
         let t = "a = \"open\n# comment\n";
         assert_eq!(inner(t, Syntax::Hcl), vec![" comment"]);
+    }
+
+    #[test]
+    fn any_text_in_any_syntax_scans_without_panicking() {
+        let samples = [
+            "é = \"ü${'ß'}\" # ç\nλ '''😀''' // ж\n<<EOT\nµ ${x} %{y}\nEOT\n/* ö",
+            "'é${\"'''\"}ü' \"\\é\" $${ %%{ <<-Ωx\n\u{0}",
+        ];
+        for text in samples {
+            for cut in 0..=text.len() {
+                let Some(t) = text.get(..cut) else { continue };
+                for syntax in [Syntax::Json, Syntax::Bicep, Syntax::Hcl] {
+                    for c in scan_comments(t, syntax) {
+                        assert!(t.get(c.inner.0..c.inner.1).is_some());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
