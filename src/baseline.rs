@@ -51,13 +51,17 @@ pub struct Key {
     pub identity: String,
 }
 
-/// The identity a diagnostic is tracked by: its own, or its message when a producer left it
-/// empty (still free of line numbers).
-pub fn identity_of(d: &Diagnostic) -> &str {
-    if d.identity.is_empty() {
+/// The identity a diagnostic is tracked by: the resource it names and what is wrong with it
+/// (`Diagnostic::identity`, or its message when a producer left that empty) — no line numbers.
+pub fn identity_of(d: &Diagnostic) -> String {
+    let what = if d.identity.is_empty() {
         &d.message
     } else {
         &d.identity
+    };
+    match &d.resource {
+        Some(r) => format!("{r}|{what}"),
+        None => what.clone(),
     }
 }
 
@@ -83,7 +87,7 @@ pub fn key(ws: &Workspace, d: &Diagnostic, base: &Path) -> Key {
     Key {
         code: d.code.to_string(),
         file: relative_to(ws, d, base),
-        identity: identity_of(d).to_string(),
+        identity: identity_of(d),
     }
 }
 

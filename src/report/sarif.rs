@@ -158,7 +158,7 @@ fn fnv64(data: &[u8]) -> u64 {
     h
 }
 
-/// Stable fingerprint of a finding: code, file and identity — no line numbers.
+/// Stable fingerprint of a finding: code, file, resource and what is wrong — no line numbers.
 pub fn fingerprint(code: &str, file: &str, identity: &str) -> String {
     let data = format!("{code}\u{0}{file}\u{0}{identity}");
     // Two differently seeded 64-bit hashes: 128 bits keeps accidental collisions out of reach.
@@ -214,7 +214,7 @@ fn result(
         r["relatedLocations"] = json!(related);
     }
     let file = crate::baseline::relative_to(&o.ws, d, &artifacts.root);
-    let base = fingerprint(d.code, &file, crate::baseline::identity_of(d));
+    let base = fingerprint(d.code, &file, &crate::baseline::identity_of(d));
     let n = occurrences.entry(base.clone()).or_insert(0);
     *n += 1;
     r["partialFingerprints"] = json!({ FINGERPRINT: format!("{base}:{n}") });
