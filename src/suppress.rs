@@ -12,8 +12,9 @@
 //! A suppression of a code also covers the STV002 notes of that code's checks at the same place
 //! (a suppressed check need not report that it could not be decided either).
 //!
-//! Invalid suppressions (unknown code, no reason, malformed) give STV003; a code that suppresses
-//! nothing gives STV004 — unless that code's rule did not run (`--select`/`--ignore`), because
+//! Invalid suppressions (unknown code, no reason, malformed) give STV003 and suppress nothing (a
+//! suppression is a decision a reviewer must be able to read); a code that suppresses nothing
+//! gives STV004 — unless that code's rule did not run (`--select`/`--ignore`), because
 //! then nothing could have been suppressed.
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -105,7 +106,8 @@ struct Suppression {
 }
 
 struct SupCode {
-    /// The rule's code; `None` for an unknown code (already reported as STV003).
+    /// The rule's code; `None` when the suppression is invalid (an unknown code, no reason),
+    /// which is reported as STV003 and suppresses nothing.
     code: Option<&'static str>,
     used: bool,
 }
@@ -190,10 +192,13 @@ fn metas(ws: &Workspace) -> impl Iterator<Item = &Meta> {
 fn collect_metadata(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut Vec<Diagnostic>) {
     for m in metas(ws) {
         for (code, reason, at) in &m.suppress {
-            let known = crate::rules::find(code.trim()).map(|r| r.code);
+            let mut known = crate::rules::find(code.trim()).map(|r| r.code);
             match known {
                 None => problems.push(unknown_code(code, *at)),
-                Some(c) if reason.trim().is_empty() => problems.push(no_reason(c, *at)),
+                Some(c) if reason.trim().is_empty() => {
+                    problems.push(no_reason(c, *at));
+                    known = None;
+                }
                 _ => {}
             }
             sups.push(Suppression {
@@ -207,18 +212,9 @@ fn collect_metadata(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut 
                     code: known,
                     used: false,
                 }],
-                reason: reason_or_default(reason),
+                reason: reason.trim().to_string(),
             });
         }
-    }
-}
-
-fn reason_or_default(r: &str) -> String {
-    let r = r.trim();
-    if r.is_empty() {
-        "no reason given".to_string()
-    } else {
-        r.to_string()
     }
 }
 
@@ -248,10 +244,13 @@ fn collect_comments(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut 
             };
             let mut codes = Vec::new();
             for code in &dir.codes {
-                let known = crate::rules::find(code).map(|r| r.code);
+                let mut known = crate::rules::find(code).map(|r| r.code);
                 match known {
                     None => problems.push(unknown_code(code, at)),
-                    Some(k) if dir.reason.is_empty() => problems.push(no_reason(k, at)),
+                    Some(k) if dir.reason.is_empty() => {
+                        problems.push(no_reason(k, at));
+                        known = None;
+                    }
                     _ => {}
                 }
                 codes.push(SupCode {
@@ -290,7 +289,7 @@ fn collect_comments(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut 
                 at,
                 scope,
                 codes,
-                reason: reason_or_default(&dir.reason),
+                reason: dir.reason.clone(),
             });
         }
     }
@@ -898,8 +897,8 @@ mod tests {
         let mut diags = vec![diag_at(&ws, "STV202", "a = 1")];
         apply(&ws, &mut diags);
         let got = codes(&diags);
-        // Stacked comments both apply to the resource: the one without a reason still suppresses.
-        assert_eq!(got[0], ("STV202", Some("no reason given".to_string())));
+        // The one without a reason suppresses nothing.
+        assert_eq!(got[0], ("STV202", None));
         let stv003: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == "STV003").collect();
         assert_eq!(stv003.len(), 3, "{:?}", codes(&diags));
         assert!(stv003.iter().any(|d| d.message.contains("STV999")));

@@ -136,9 +136,9 @@ fn unknown_codes_and_missing_reasons_are_stv003() {
     assert!(stv003["message"].as_str().unwrap().contains("STV399"));
     assert_eq!(stv003["line"], 36);
 
-    // Without a reason the suppression still applies, and STV003 asks for one.
+    // Without a reason the suppression does not apply, and STV003 asks for one.
     let r = lint("sup-no-reason", "// stv2lint-ignore: STV303", &same, &[]);
-    assert_eq!(codes(&r), ["STV003", "STV301"], "{r:?}");
+    assert_eq!(codes(&r), ["STV003", "STV301", "STV303"], "{r:?}");
 
     // Malformed (no colon).
     let r = lint(
