@@ -620,3 +620,43 @@ fn dump() {
         );
     }
 }
+
+#[test]
+fn long_reference_chains_and_deep_modules_do_not_overflow_the_stack() {
+    // 1000 locals, each referring to the next, and 40 modules each calling the next: evaluation
+    // stops at its depth limits (unknown), in a thread with a small stack.
+    let mut locals = String::from("locals {\n");
+    for i in 0..1000 {
+        locals.push_str(&format!("  l{i} = [local.l{}]\n", i + 1));
+    }
+    locals.push_str("  l1000 = \"10.0.0.0/24\"\n}\n");
+    locals.push_str("resource \"azurerm_subnet\" \"s\" {\n  name = \"s\"\n  virtual_network_name = \"v\"\n  resource_group_name = \"r\"\n  address_prefixes = local.l0\n}\n");
+    let mut files: Vec<(String, String)> = vec![("chain/main.tf".into(), locals)];
+    for i in 0..40 {
+        files.push((
+            format!("deep/m{i}/main.tf"),
+            format!(
+                "variable \"x\" {{\n  default = 1\n}}\nmodule \"next\" {{\n  source = \"../m{}\"\n  x = var.x + 1\n}}\noutput \"o\" {{\n  value = module.next.o\n}}\n",
+                i + 1
+            ),
+        ));
+    }
+    files.push((
+        "deep/m40/main.tf".into(),
+        "variable \"x\" {}\noutput \"o\" { value = var.x }\n".into(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let t = tmp(&refs);
+    let root = t.0.clone();
+    let h = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let ws = load(&root);
+            ws.subnets.len()
+        })
+        .unwrap();
+    assert_eq!(h.join().expect("no stack overflow"), 1);
+}
