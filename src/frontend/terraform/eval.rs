@@ -620,12 +620,12 @@ impl<'w> Eval<'w> {
     fn traversal(&mut self, root: &Expr, ops: &[Op], sc: &Scope, span: Span) -> V {
         let s = Some(span);
         let mut rest = ops;
-        let base: V = 'base: {
+        let base: Rc<V> = 'base: {
             let ExprKind::Var(name) = &root.kind else {
-                break 'base self.eval(root, sc);
+                break 'base Rc::new(self.eval(root, sc));
             };
             if let Some(v) = sc.get(name) {
-                break 'base v.clone();
+                break 'base Rc::new(v.clone());
             }
             let attr = |i: usize| match ops.get(i) {
                 Some(Op::Attr(n, _)) => Some(n.clone()),
@@ -634,35 +634,35 @@ impl<'w> Eval<'w> {
             match &**name {
                 "var" => {
                     let Some(n) = attr(0) else {
-                        break 'base self.err("`var` needs a variable name", span);
+                        break 'base Rc::new(self.err("`var` needs a variable name", span));
                     };
                     rest = &ops[1..];
-                    let v = self.var(sc.inst, &n, span);
-                    break 'base v;
+                    break 'base self.var_rc(sc.inst, &n, span);
                 }
                 "local" => {
                     let Some(n) = attr(0) else {
-                        break 'base self.err("`local` needs a name", span);
+                        break 'base Rc::new(self.err("`local` needs a name", span));
                     };
                     rest = &ops[1..];
-                    break 'base self.local(sc.inst, &n, span);
+                    break 'base self.local_rc(sc.inst, &n, span);
                 }
                 "module" => {
                     let Some(n) = attr(0) else {
-                        break 'base self.err("`module` needs a name", span);
+                        break 'base Rc::new(self.err("`module` needs a name", span));
                     };
                     return self.module_ref(sc, &n, &ops[1..], span);
                 }
                 "data" => {
                     let (Some(t), Some(n)) = (attr(0), attr(1)) else {
-                        break 'base self.err("`data` needs a type and a name", span);
+                        break 'base Rc::new(self.err("`data` needs a type and a name", span));
                     };
-                    rest = &ops[2..];
-                    break 'base self.resource_ref(sc.inst, true, &t, &n, span);
+                    let (v, used) = self.resource_rc(sc.inst, true, &t, &n, ops.get(2), sc, span);
+                    rest = &ops[2 + used..];
+                    break 'base v;
                 }
                 "path" => {
                     let Some(n) = attr(0) else {
-                        break 'base self.err("`path` needs an attribute", span);
+                        break 'base Rc::new(self.err("`path` needs an attribute", span));
                     };
                     rest = &ops[1..];
                     let dir = match &*n {
@@ -673,16 +673,16 @@ impl<'w> Eval<'w> {
                         }
                         _ => std::env::current_dir().unwrap_or_default(),
                     };
-                    break 'base V::str(dir.to_string_lossy().as_ref(), s);
+                    break 'base Rc::new(V::str(dir.to_string_lossy().as_ref(), s));
                 }
                 "terraform" => {
                     rest = &ops[1.min(ops.len())..];
-                    break 'base match attr(0).as_deref() {
+                    break 'base Rc::new(match attr(0).as_deref() {
                         Some("workspace") => V::str("default", s),
                         _ => V::unknown("terraform.* is not known", s),
-                    };
+                    });
                 }
-                "count" | "each" | "self" => break 'base self.bare(name, sc, span),
+                "count" | "each" | "self" => break 'base Rc::new(self.bare(name, sc, span)),
                 _ => {
                     let module = self.insts[sc.inst].module.clone();
                     if let Some(n) = attr(0) {
@@ -690,8 +690,10 @@ impl<'w> Eval<'w> {
                             .res_index
                             .contains_key(&(false, name.clone(), n.clone()))
                         {
-                            rest = &ops[1..];
-                            break 'base self.resource_ref(sc.inst, false, name, &n, span);
+                            let (v, used) =
+                                self.resource_rc(sc.inst, false, name, &n, ops.get(1), sc, span);
+                            rest = &ops[1 + used..];
+                            break 'base v;
                         }
                     }
                     let what = match attr(0) {
@@ -719,21 +721,37 @@ impl<'w> Eval<'w> {
     }
 
     pub fn var(&mut self, inst: usize, name: &str, span: Span) -> V {
+        (*self.var_rc(inst, name, span)).clone().at(Some(span))
+    }
+
+    fn var_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
         match self.insts[inst].vars.get(name) {
-            Some(Memo::Done(v)) => return (**v).clone().at(Some(span)),
+            Some(Memo::Done(v)) => return v.clone(),
             Some(Memo::Pending) => {
-                return self.err(format!("variable `{name}` refers to itself"), span)
+                return Rc::new(self.err(format!("variable `{name}` refers to itself"), span))
             }
             None => {}
         }
         let module = self.insts[inst].module.clone();
         let Some(decl) = module.var(name) else {
-            return undeclared(&format!("variable `{name}`"), span);
+            return Rc::new(undeclared(&format!("variable `{name}`"), span));
         };
         self.insts[inst].vars.insert(name.into(), Memo::Pending);
         let v = self.var_value(inst, &module, name);
         let v = match (&decl.ty, v) {
             (_, None) => match &decl.default {
+                // A root variable that defaults to null is almost always given in a tfvars
+                // file the run does not see (or the directory is a library module checked on
+                // its own): unknown, not null, so that no check concludes from the null.
+                Some(d) if self.insts[inst].site.is_none() && matches!(d.kind, ExprKind::Null) => {
+                    V::symbolic(
+                        format!(
+                            "variable `{name}` defaults to null and no tfvars file or --var sets it"
+                        ),
+                        sym_ref(&format!("var.{name}")),
+                        Some(d.span),
+                    )
+                }
                 Some(d) => {
                     let sc = Scope::new(inst);
                     self.eval(d, &sc)
@@ -767,7 +785,7 @@ impl<'w> Eval<'w> {
         self.insts[inst]
             .vars
             .insert(name.into(), Memo::Done(v.clone()));
-        (*v).clone().at(Some(span))
+        v
     }
 
     /// The value given to a variable by the module call or the root's inputs, if any.
@@ -812,23 +830,27 @@ impl<'w> Eval<'w> {
     }
 
     pub fn local(&mut self, inst: usize, name: &str, span: Span) -> V {
+        (*self.local_rc(inst, name, span)).clone().at(Some(span))
+    }
+
+    fn local_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
         match self.insts[inst].locals.get(name) {
-            Some(Memo::Done(v)) => return (**v).clone().at(Some(span)),
+            Some(Memo::Done(v)) => return v.clone(),
             Some(Memo::Pending) => {
-                return self.err(format!("local `{name}` refers to itself"), span)
+                return Rc::new(self.err(format!("local `{name}` refers to itself"), span))
             }
             None => {}
         }
         let module = self.insts[inst].module.clone();
         let Some(expr) = module.locals.get(name) else {
-            return undeclared(&format!("local `{name}`"), span);
+            return Rc::new(undeclared(&format!("local `{name}`"), span));
         };
         self.insts[inst].locals.insert(name.into(), Memo::Pending);
         let v = Rc::new(self.eval(expr, &Scope::new(inst)));
         self.insts[inst]
             .locals
             .insert(name.into(), Memo::Done(v.clone()));
-        (*v).clone().at(Some(span))
+        v
     }
 
     pub fn output(&mut self, inst: usize, name: &str, span: Span) -> V {
@@ -948,6 +970,47 @@ impl<'w> Eval<'w> {
         };
         let opv = self.eval_ops(ops, sc);
         nav(&whole, &opv, span, &mut self.errors).at(s)
+    }
+
+    /// Like [`Eval::resource_ref`], but shares the stored value, and when the reference goes on
+    /// with an index (`azurerm_subnet.x[0]`, `…["key"]`) takes just that instance. Returns the
+    /// value and how many of the following operators it used (0 or 1).
+    #[allow(clippy::too_many_arguments)]
+    fn resource_rc(
+        &mut self,
+        inst: usize,
+        data: bool,
+        rtype: &str,
+        name: &str,
+        next: Option<&Op>,
+        sc: &Scope,
+        span: Span,
+    ) -> (Rc<V>, usize) {
+        let module = self.insts[inst].module.clone();
+        if let Some(&ri) = module.res_index.get(&(data, rtype.into(), name.into())) {
+            let set = self.resource_set(inst, ri);
+            match (&set.shape, next) {
+                (Shape::Single, _) => {
+                    if let Some(it) = set.items.first() {
+                        return (it.value.clone(), 0);
+                    }
+                }
+                (Shape::List | Shape::Map, Some(Op::Index(k))) => {
+                    let kv = self.eval(k, sc);
+                    let want = key_text(&kv);
+                    let found = set.items.iter().find(|it| match &it.key.kind {
+                        VKind::Int(a) => !kv.is_unknown() && kv.as_i64() == Some(*a),
+                        VKind::Str(a) => !kv.is_unknown() && want.as_deref() == Some(&**a),
+                        _ => false,
+                    });
+                    if let Some(it) = found {
+                        return (it.value.clone(), 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        (Rc::new(self.resource_ref(inst, data, rtype, name, span)), 0)
     }
 
     /// The value of `type.name` (or `data.type.name`) in an instance: the object, or the list
