@@ -195,8 +195,8 @@ mod tests {
         assert_eq!(f.line_col(0), (1, 1));
         assert_eq!(f.line_col(3), (2, 1));
         assert_eq!(f.line_col(5), (2, 2)); // after the two-byte ç
-        assert_eq!(f.line_col(8), (3, 1));
-        assert_eq!(f.line_col(9), (4, 1));
+        assert_eq!(f.line_col(7), (3, 1));
+        assert_eq!(f.line_col(8), (4, 1));
         assert_eq!(f.line_text(2), "çd");
         assert_eq!(f.line_count(), 4);
     }

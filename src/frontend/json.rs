@@ -11,6 +11,7 @@ pub struct JsonError {
     pub message: String,
 }
 
+#[derive(Debug)]
 pub struct Parsed {
     pub value: V,
     /// Byte offsets and messages of tolerated problems (trailing commas).

@@ -85,7 +85,7 @@ fn suppressions(body: &V) -> Vec<(String, String, Span)> {
 }
 
 /// Present-and-not-null.
-fn opt<'v>(v: Option<&'v V>) -> Option<&'v V> {
+fn opt(v: Option<&V>) -> Option<&V> {
     v.filter(|v| !v.is_null())
 }
 
@@ -219,7 +219,9 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 tier: opt(r.body.path("sku.tier")).map(Field::string),
                 allocation: get("publicIPAllocationMethod"),
                 version: get("publicIPAddressVersion"),
-                dns_label: get("dnsSettings.domainNameLabel"),
+                // A computed label (uniqueString…) is still a label: symbolic counts as set.
+                dns_label: opt(props.and_then(|x| x.path("dnsSettings.domainNameLabel")))
+                    .map(Field::name),
                 zones: opt(r.body.get("zones")).map(Field::strings),
             });
         }
@@ -345,12 +347,11 @@ fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
         VKind::Arr(items) => {
             let mut out = Vec::new();
             for it in items {
-                match pick(it).or(if it.is_unknown() { Some(it) } else { None }) {
-                    Some(x) => match Field::string(x).val {
+                if let Some(x) = pick(it).or(if it.is_unknown() { Some(it) } else { None }) {
+                    match Field::string(x).val {
                         Ok(s) => out.push(s),
                         Err(e) => return Field::unknown(e, x.span.or(v.span)),
-                    },
-                    None => {}
+                    }
                 }
             }
             Field::known(out, v.span)

@@ -293,6 +293,7 @@ pub enum AssocKind {
 
 /// A security rule or route declared as its own resource, merged into its parent at link time.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Child {
     Rule(ResKey, SecurityRule),
     Route(ResKey, Route),
@@ -313,8 +314,11 @@ pub struct Workspace {
     pub diagnostics: Vec<Diagnostic>,
     /// Unsaved editor buffers by canonical path, read instead of the disk.
     pub overlay: HashMap<std::path::PathBuf, String>,
-    index: HashMap<(String, Vec<String>), Vec<(Kind, usize)>>,
+    index: HashMap<IndexKey, Vec<(Kind, usize)>>,
 }
+
+/// Type and name path: resources that may be the same one (scope compared after lookup).
+type IndexKey = (String, Vec<String>);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -478,7 +482,7 @@ has_meta!(Subnet, Nsg, RouteTable, PublicIp);
 /// Fold resources with the same identity into the first one declared.
 fn merge_by_key<T: HasMeta>(items: Vec<T>, mut merge: impl FnMut(&mut T, T)) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
-    let mut seen: HashMap<(String, Vec<String>), Vec<usize>> = HashMap::new();
+    let mut seen: HashMap<IndexKey, Vec<usize>> = HashMap::new();
     for it in items {
         let k = (it.meta().key.rtype.clone(), it.meta().key.names.clone());
         let slot = seen.entry(k).or_default();

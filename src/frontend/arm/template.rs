@@ -1,0 +1,922 @@
+//! Template evaluation: parameters (defaults and parameter files), variables (with `copy`),
+//! resources (array or `languageVersion 2.0` object, nested children, `copy` loops,
+//! `condition`), property `copy` loops, `reference()` of declared resources, and nested
+//! `Microsoft.Resources/deployments` with inline templates (what Bicep modules compile to),
+//! with their parameters in and outputs out.
+//!
+//! Evaluation is lazy and memoised: a resource body or an output is evaluated when a reference
+//! or the model needs it, so declaration order does not matter. Cycles give unknowns.
+
+use super::expr::{self, Expr};
+use super::functions;
+use crate::model::arm_body::{self, ArmResource};
+use crate::model::{Format, Key, VKind, Workspace, V};
+use crate::source::{FileId, Span};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// Loop expansion is capped so a huge `count` cannot exhaust memory.
+const MAX_COPY: i64 = 800;
+/// Nested deployments deeper than this are not followed.
+const MAX_NESTING: usize = 16;
+/// Evaluation recursion cap (variables referencing variables, references of references…).
+const MAX_EVAL_DEPTH: usize = 200;
+
+/// One template scope: the root template or a nested deployment's inline template.
+struct Scope {
+    template: V,
+    /// Values given from outside: parameter file, or the nested deployment's `parameters`.
+    given: HashMap<String, V>,
+    /// Nested deployments with `expressionEvaluationOptions.scope: outer` (the default for
+    /// hand-written templates) read the parent's parameters and variables.
+    outer: Option<usize>,
+    rg: Option<String>,
+    params: RefCell<HashMap<String, V>>,
+    vars: RefCell<HashMap<String, V>>,
+    outputs: RefCell<Option<V>>,
+    busy: RefCell<HashSet<String>>,
+    /// How messages name this scope (`nested deployment 'vnet'`).
+    label: String,
+    depth: usize,
+}
+
+struct Instance {
+    scope: usize,
+    rtype: String,
+    api_version: V,
+    name: V,
+    json: V,
+    copy: Vec<(String, V)>,
+    symbol: Option<String>,
+    existing: bool,
+    body: RefCell<Option<V>>,
+    busy: Cell<bool>,
+    /// The scope of a nested deployment's inline template.
+    deployment: Option<usize>,
+}
+
+pub struct Eval {
+    file: FileId,
+    scopes: RefCell<Vec<Rc<Scope>>>,
+    instances: RefCell<Vec<Rc<Instance>>>,
+    depth: Cell<usize>,
+    /// Invalid expressions found while evaluating: (span, message).
+    pub errors: RefCell<Vec<(Option<Span>, String)>>,
+}
+
+/// Bindings of one evaluation: the scope, copy indexes, lambda variables.
+#[derive(Clone)]
+struct Env {
+    scope: usize,
+    copy: Vec<(String, V)>,
+    lambdas: Vec<(String, V)>,
+}
+
+impl Eval {
+    /// Evaluate `template` (parsed JSON of `file`) with parameter values `given`, and push every
+    /// relevant resource into the workspace.
+    pub fn run(ws: &mut Workspace, file: FileId, template: &V, given: HashMap<String, V>) -> Eval {
+        let ev = Eval {
+            file,
+            scopes: RefCell::new(Vec::new()),
+            instances: RefCell::new(Vec::new()),
+            depth: Cell::new(0),
+            errors: RefCell::new(Vec::new()),
+        };
+        let root = ev.add_scope(Scope {
+            template: template.clone(),
+            given,
+            outer: None,
+            rg: None,
+            params: Default::default(),
+            vars: Default::default(),
+            outputs: Default::default(),
+            busy: Default::default(),
+            label: String::new(),
+            depth: 0,
+        });
+        ev.collect(root);
+        ev.ingest(ws);
+        ev
+    }
+
+    fn add_scope(&self, s: Scope) -> usize {
+        let mut scopes = self.scopes.borrow_mut();
+        scopes.push(Rc::new(s));
+        scopes.len() - 1
+    }
+
+    fn scope(&self, i: usize) -> Rc<Scope> {
+        self.scopes.borrow()[i].clone()
+    }
+
+    /// Discover the resources of a scope (and of its nested deployments), expanding loops and
+    /// evaluating conditions, names and types.
+    fn collect(&self, scope: usize) {
+        let sc = self.scope(scope);
+        let env = Env {
+            scope,
+            copy: Vec::new(),
+            lambdas: Vec::new(),
+        };
+        let Some(resources) = sc.template.get("resources") else {
+            return;
+        };
+        match &resources.kind {
+            VKind::Arr(items) => {
+                for r in items {
+                    self.collect_resource(&env, r, None, None);
+                }
+            }
+            VKind::Obj(entries) => {
+                for (k, r) in entries {
+                    self.collect_resource(&env, r, None, Some(k.name.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_resource(
+        &self,
+        env: &Env,
+        r: &V,
+        parent: Option<(&str, &V)>,
+        symbol: Option<String>,
+    ) {
+        if r.as_object().is_none() {
+            return;
+        }
+        let copies: Vec<Vec<(String, V)>> = match r.get("copy") {
+            Some(copy) if copy.as_object().is_some() => {
+                let name = copy
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                let count = copy
+                    .get("count")
+                    .map(|c| self.value(env, c))
+                    .unwrap_or(V::int(1, None));
+                match count.as_i64() {
+                    Some(n) => (0..n.clamp(0, MAX_COPY))
+                        .map(|i| {
+                            let mut c = env.copy.clone();
+                            c.push((name.clone(), V::int(i, copy.span)));
+                            c
+                        })
+                        .collect(),
+                    None => {
+                        let mut c = env.copy.clone();
+                        c.push((name.clone(), functions::unknown_from(&count, copy.span)));
+                        vec![c]
+                    }
+                }
+            }
+            _ => vec![env.copy.clone()],
+        };
+        for copy in copies {
+            let env = Env {
+                scope: env.scope,
+                copy,
+                lambdas: Vec::new(),
+            };
+            if let Some(cond) = r.get("condition") {
+                if self.value(&env, cond).truthy() == Some(false) {
+                    continue;
+                }
+            }
+            let Some(t) = r.get("type").map(|t| self.value(&env, t)) else {
+                continue;
+            };
+            let Some(t) = t.as_str().map(str::to_string) else {
+                continue;
+            };
+            let mut name = r
+                .get("name")
+                .map(|n| self.value(&env, n))
+                .unwrap_or_else(|| V::unknown("the resource has no name", r.span));
+            let mut rtype = t.clone();
+            if let Some((ptype, pname)) = parent {
+                // A nested child: relative type and name extend the parent's.
+                if !t.contains('/') || !t.contains('.') {
+                    rtype = format!("{ptype}/{t}");
+                    name = functions::join_strings(
+                        &[pname.clone(), V::str("/", None), name.clone()],
+                        name.span,
+                    );
+                }
+            }
+            let existing = r.get("existing").and_then(|e| e.as_bool()).unwrap_or(false);
+            let api_version = r
+                .get("apiVersion")
+                .map(|a| self.value(&env, a))
+                .unwrap_or(V::null(None));
+            let deployment =
+                if rtype.eq_ignore_ascii_case("Microsoft.Resources/deployments") && !existing {
+                    self.nested(&env, r, &name)
+                } else {
+                    None
+                };
+            self.instances.borrow_mut().push(Rc::new(Instance {
+                scope: env.scope,
+                rtype: rtype.clone(),
+                api_version,
+                name: name.clone(),
+                json: r.clone(),
+                copy: env.copy.clone(),
+                symbol: symbol.clone(),
+                existing,
+                body: RefCell::new(None),
+                busy: Cell::new(false),
+                deployment,
+            }));
+            if let Some(children) = r.get("resources").and_then(|c| c.as_array()) {
+                for c in children {
+                    self.collect_resource(&env, c, Some((&rtype, &name)), None);
+                }
+            }
+        }
+    }
+
+    /// A nested deployment with an inline template: a new scope, collected now.
+    fn nested(&self, env: &Env, r: &V, name: &V) -> Option<usize> {
+        let parent = self.scope(env.scope);
+        if parent.depth >= MAX_NESTING {
+            return None;
+        }
+        let props = r.get("properties")?;
+        let template = props.get("template").filter(|t| t.as_object().is_some())?;
+        let inner = props
+            .path("expressionEvaluationOptions.scope")
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let mut given = HashMap::new();
+        if inner {
+            if let Some(ps) = props.get("parameters").and_then(|p| p.as_object()) {
+                for (k, p) in ps {
+                    let v = match (p.get("value"), p.get("reference")) {
+                        (Some(v), _) => self.value(env, v),
+                        (None, Some(_)) => V::unknown(
+                            format!("parameter '{}' is a Key Vault reference", k.name),
+                            p.span,
+                        ),
+                        _ => continue,
+                    };
+                    given.insert(k.name.to_ascii_lowercase(), v);
+                }
+            }
+        }
+        let rg = match r.get("resourceGroup").map(|g| self.value(env, g)) {
+            Some(g) => g.as_str().map(str::to_string),
+            None => parent.rg.clone(),
+        };
+        let label = format!(
+            "{}deployment '{}' > ",
+            parent.label,
+            name.as_name().unwrap_or("?")
+        );
+        let idx = self.add_scope(Scope {
+            template: template.clone(),
+            given,
+            outer: if inner {
+                None
+            } else {
+                Some(parent.outer.unwrap_or(env.scope))
+            },
+            rg,
+            params: Default::default(),
+            vars: Default::default(),
+            outputs: Default::default(),
+            busy: Default::default(),
+            label,
+            depth: parent.depth + 1,
+        });
+        self.collect(idx);
+        Some(idx)
+    }
+
+    /// Evaluate and push every relevant, non-existing resource.
+    fn ingest(&self, ws: &mut Workspace) {
+        let instances: Vec<Rc<Instance>> = self.instances.borrow().clone();
+        for inst in instances {
+            if inst.existing || !arm_body::is_relevant(&inst.rtype) {
+                continue;
+            }
+            let body = self.body(&inst);
+            let scope = self.scope(inst.scope);
+            let label = match &inst.symbol {
+                Some(s) => format!("{}resource '{}'", scope.label, s),
+                None => format!(
+                    "{}{} '{}'",
+                    scope.label,
+                    inst.rtype,
+                    inst.name.as_name().unwrap_or("?")
+                ),
+            };
+            let api = if inst.api_version.is_null() {
+                None
+            } else {
+                Some(&inst.api_version)
+            };
+            arm_body::ingest(
+                ws,
+                ArmResource {
+                    rtype: &inst.rtype,
+                    api_version: api,
+                    name: &inst.name,
+                    body: &body,
+                    decl: inst.json.span.unwrap_or(Span::new(self.file, 0, 0)),
+                    label,
+                    format: Format::Arm,
+                    rg: scope.rg.clone(),
+                },
+            );
+        }
+    }
+
+    /// The evaluated resource object (memoised; a cycle gives an unknown).
+    fn body(&self, inst: &Instance) -> V {
+        if let Some(b) = inst.body.borrow().as_ref() {
+            return b.clone();
+        }
+        if inst.busy.get() {
+            return V::unknown("the resource refers to itself", inst.json.span);
+        }
+        inst.busy.set(true);
+        let env = Env {
+            scope: inst.scope,
+            copy: inst.copy.clone(),
+            lambdas: Vec::new(),
+        };
+        let mut entries = Vec::new();
+        if let Some(o) = inst.json.as_object() {
+            for (k, v) in o {
+                let lk = k.name.to_ascii_lowercase();
+                if matches!(
+                    lk.as_str(),
+                    "properties" | "sku" | "zones" | "location" | "metadata" | "kind" | "tags"
+                ) && !(lk == "properties" && inst.deployment.is_some())
+                {
+                    entries.push((k.clone(), self.value(&env, v)));
+                }
+            }
+        }
+        let body = V::obj(entries, inst.json.span);
+        inst.busy.set(false);
+        *inst.body.borrow_mut() = Some(body.clone());
+        body
+    }
+
+    fn enter(&self) -> bool {
+        let d = self.depth.get();
+        if d >= MAX_EVAL_DEPTH {
+            return false;
+        }
+        self.depth.set(d + 1);
+        true
+    }
+    fn leave(&self) {
+        self.depth.set(self.depth.get().saturating_sub(1));
+    }
+
+    /// Evaluate a JSON value of the template: expression strings, objects (with property
+    /// `copy` loops), arrays. Literal values keep their own spans.
+    fn value(&self, env: &Env, v: &V) -> V {
+        if !self.enter() {
+            return V::unknown("the template nests too deeply to evaluate", v.span);
+        }
+        let out = match &v.kind {
+            VKind::Str(s) => {
+                if expr::is_expression(s) {
+                    match expr::parse(s) {
+                        Ok(e) => self.expr(env, &e, v.span).at(v.span),
+                        Err((_, msg)) => {
+                            self.errors.borrow_mut().push((v.span, msg.clone()));
+                            V::unknown(format!("invalid template expression: {msg}"), v.span)
+                        }
+                    }
+                } else if let Some(lit) = expr::unescape_literal(s) {
+                    V::str(lit, v.span)
+                } else {
+                    v.clone()
+                }
+            }
+            VKind::Arr(items) => V::arr(items.iter().map(|i| self.value(env, i)).collect(), v.span),
+            VKind::Obj(entries) => {
+                let mut out: Vec<(Key, V)> = Vec::new();
+                for (k, x) in entries {
+                    if k.name.eq_ignore_ascii_case("copy") && x.as_array().is_some() {
+                        for (name, arr) in self.property_copies(env, x) {
+                            out.push((name, arr));
+                        }
+                        continue;
+                    }
+                    out.push((k.clone(), self.value(env, x)));
+                }
+                V::obj(out, v.span)
+            }
+            _ => v.clone(),
+        };
+        self.leave();
+        out
+    }
+
+    /// `"copy": [{ "name": "securityRules", "count": 3, "input": {…} }]` → named arrays.
+    fn property_copies(&self, env: &Env, copy: &V) -> Vec<(Key, V)> {
+        let mut out = Vec::new();
+        for c in copy.as_array().unwrap_or(&[]) {
+            let Some(name) = c.get("name").and_then(|n| n.as_str()) else {
+                continue;
+            };
+            let key = Key::new(name, c.get("name").and_then(|n| n.span));
+            let count = c
+                .get("count")
+                .map(|n| self.value(env, n))
+                .unwrap_or(V::int(0, None));
+            let Some(input) = c.get("input") else {
+                continue;
+            };
+            let arr = match count.as_i64() {
+                Some(n) => {
+                    let items = (0..n.clamp(0, MAX_COPY))
+                        .map(|i| {
+                            let mut e = env.clone();
+                            e.copy.push((name.to_string(), V::int(i, c.span)));
+                            self.value(&e, input)
+                        })
+                        .collect();
+                    V::arr(items, c.span)
+                }
+                None => functions::unknown_from(&count, c.span),
+            };
+            out.push((key, arr));
+        }
+        out
+    }
+
+    fn expr(&self, env: &Env, e: &Expr, site: Option<Span>) -> V {
+        match e {
+            Expr::Str(s) => V::str(s.as_str(), site),
+            Expr::Int(i) => V::int(*i, site),
+            Expr::Bool(b) => V::bool(*b, site),
+            Expr::Null => V::null(site),
+            Expr::Member(base, name) => {
+                let b = self.expr(env, base, site);
+                member(&b, name, site)
+            }
+            Expr::Index(base, idx) => {
+                let b = self.expr(env, base, site);
+                let i = self.expr(env, idx, site);
+                index(&b, &i, site)
+            }
+            Expr::Call(name, args) => self.call(env, name, args, site),
+        }
+    }
+
+    fn call(&self, env: &Env, name: &str, args: &[Expr], site: Option<Span>) -> V {
+        let lname = name.to_ascii_lowercase();
+        match lname.as_str() {
+            "parameters" => {
+                let a = args.first().map(|a| self.expr(env, a, site));
+                match a.as_ref().and_then(|a| a.as_str()) {
+                    Some(p) => self.parameter(env.scope, p, site),
+                    None => V::unknown("parameters() with a computed name", site),
+                }
+            }
+            "variables" => {
+                let a = args.first().map(|a| self.expr(env, a, site));
+                match a.as_ref().and_then(|a| a.as_str()) {
+                    Some(p) => self.variable(env.scope, p, site),
+                    None => V::unknown("variables() with a computed name", site),
+                }
+            }
+            "copyindex" => {
+                let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
+                let (loop_name, offset) = match vals.as_slice() {
+                    [] => (None, 0),
+                    [a] if a.as_str().is_some() => (a.as_str().map(str::to_string), 0),
+                    [a] => (None, a.as_i64().unwrap_or(0)),
+                    [a, b, ..] => (a.as_str().map(str::to_string), b.as_i64().unwrap_or(0)),
+                };
+                let found = match &loop_name {
+                    Some(n) => env
+                        .copy
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(n)),
+                    None => env.copy.first(),
+                };
+                match found {
+                    Some((_, v)) => match v.as_i64() {
+                        Some(i) => V::int(i + offset, site),
+                        None => v.clone(),
+                    },
+                    None => V::unknown("copyIndex() outside a copy loop", site),
+                }
+            }
+            "lambdavariables" => {
+                let a = args.first().map(|a| self.expr(env, a, site));
+                let n = a.as_ref().and_then(|a| a.as_str()).unwrap_or("");
+                env.lambdas
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == n)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| {
+                        V::unknown(format!("lambda variable '{n}' is not bound"), site)
+                    })
+            }
+            "filter" | "map" | "sort" | "reduce" | "toobject" | "groupby" | "mapvalues" => {
+                self.lambda_call(env, &lname, args, site)
+            }
+            "reference" => {
+                let a: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
+                let full = a
+                    .iter()
+                    .skip(1)
+                    .any(|x| x.as_str().is_some_and(|s| s.eq_ignore_ascii_case("full")));
+                match a.first() {
+                    Some(target) => self.reference(env, target, full, site),
+                    None => V::unknown("reference() without a target", site),
+                }
+            }
+            "resourcegroup" => {
+                let sc = self.scope(env.scope);
+                let v = functions::call(name, &[], site).unwrap_or(V::null(site));
+                match &sc.rg {
+                    Some(rg) => {
+                        let mut v = v;
+                        v.set("name", V::str(rg.as_str(), site));
+                        v
+                    }
+                    None => v,
+                }
+            }
+            "resourceid" => {
+                let mut vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
+                // Inside a nested deployment into another resource group, ids default to it.
+                let sc = self.scope(env.scope);
+                if let Some(rg) = &sc.rg {
+                    let has_scope = vals
+                        .first()
+                        .and_then(|v| v.as_str())
+                        .is_some_and(|s| !(s.contains('.') && s.contains('/')));
+                    if !has_scope {
+                        vals.insert(0, V::str(rg.as_str(), site));
+                    }
+                }
+                functions::call(name, &vals, site).unwrap_or(V::null(site))
+            }
+            "if" => {
+                // Only the branch taken is evaluated (the other may be invalid).
+                let Some(c) = args.first() else {
+                    return V::unknown("if() without arguments", site);
+                };
+                let c = self.expr(env, c, site);
+                match c.truthy() {
+                    Some(true) => args
+                        .get(1)
+                        .map(|a| self.expr(env, a, site))
+                        .unwrap_or(V::null(site)),
+                    Some(false) => args
+                        .get(2)
+                        .map(|a| self.expr(env, a, site))
+                        .unwrap_or(V::null(site)),
+                    None => {
+                        let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
+                        functions::call("if", &vals, site).unwrap_or(V::null(site))
+                    }
+                }
+            }
+            _ => {
+                let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
+                match functions::call(name, &vals, site) {
+                    Some(v) => v,
+                    None => V::unknown(
+                        format!("function '{name}' is not evaluated by stv2lint"),
+                        site,
+                    ),
+                }
+            }
+        }
+    }
+
+    /// `filter(arr, lambda('x', …))` and friends.
+    fn lambda_call(&self, env: &Env, name: &str, args: &[Expr], site: Option<Span>) -> V {
+        let Some(input) = args.first().map(|a| self.expr(env, a, site)) else {
+            return V::unknown(format!("{name}() without arguments"), site);
+        };
+        let lambda = |e: &Expr| -> Option<(Vec<String>, Expr)> {
+            let Expr::Call(n, la) = e else { return None };
+            if !n.eq_ignore_ascii_case("lambda") || la.is_empty() {
+                return None;
+            }
+            let names = la[..la.len() - 1]
+                .iter()
+                .filter_map(|x| match x {
+                    Expr::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            Some((names, la[la.len() - 1].clone()))
+        };
+        let apply = |l: &(Vec<String>, Expr), vals: Vec<V>| -> V {
+            let mut e = env.clone();
+            for (n, v) in l.0.iter().zip(vals) {
+                e.lambdas.push((n.clone(), v));
+            }
+            self.expr(&e, &l.1, site)
+        };
+        let items: Vec<V> = match &input.kind {
+            VKind::Arr(items) => items.clone(),
+            VKind::Obj(_) if name == "mapvalues" => Vec::new(),
+            _ => return functions::unknown_from(&input, site),
+        };
+        match name {
+            "filter" | "map" | "sort" | "toobject" | "groupby" => {
+                let Some(l) = args.get(1).and_then(lambda) else {
+                    return V::unknown(format!("{name}() without a lambda"), site);
+                };
+                match name {
+                    "filter" => {
+                        let mut out = Vec::new();
+                        for (i, it) in items.into_iter().enumerate() {
+                            match apply(&l, vec![it.clone(), V::int(i as i64, site)]).truthy() {
+                                Some(true) => out.push(it),
+                                Some(false) => {}
+                                None => {
+                                    return V::unknown("filter() over an unknown condition", site)
+                                }
+                            }
+                        }
+                        V::arr(out, site)
+                    }
+                    "map" => V::arr(
+                        items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, it)| apply(&l, vec![it, V::int(i as i64, site)]))
+                            .collect(),
+                        site,
+                    ),
+                    "toobject" => {
+                        let vl = args.get(2).and_then(lambda);
+                        let mut entries = Vec::new();
+                        for it in items {
+                            let k = apply(&l, vec![it.clone()]);
+                            let Some(k) = k.as_str().map(str::to_string) else {
+                                return functions::unknown_from(&k, site);
+                            };
+                            let v = match &vl {
+                                Some(vl) => apply(vl, vec![it]),
+                                None => it,
+                            };
+                            entries.push((Key::new(k, site), v));
+                        }
+                        V::obj(entries, site)
+                    }
+                    _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), site),
+                }
+            }
+            "reduce" => {
+                let (Some(init), Some(l)) = (args.get(1), args.get(2).and_then(lambda)) else {
+                    return V::unknown("reduce() needs an initial value and a lambda", site);
+                };
+                let mut acc = self.expr(env, init, site);
+                for (i, it) in items.into_iter().enumerate() {
+                    acc = apply(&l, vec![acc, it, V::int(i as i64, site)]);
+                }
+                acc
+            }
+            _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), site),
+        }
+    }
+
+    /// The scope whose parameters and variables an expression in `scope` reads.
+    fn data_scope(&self, scope: usize) -> usize {
+        self.scope(scope).outer.unwrap_or(scope)
+    }
+
+    fn parameter(&self, scope: usize, name: &str, site: Option<Span>) -> V {
+        let si = self.data_scope(scope);
+        let sc = self.scope(si);
+        let key = name.to_ascii_lowercase();
+        if let Some(v) = sc.params.borrow().get(&key) {
+            return v.clone().at(site);
+        }
+        if !sc.busy.borrow_mut().insert(format!("p:{key}")) {
+            return V::unknown(format!("parameter '{name}' refers to itself"), site);
+        }
+        let v = if let Some(v) = sc.given.get(&key) {
+            v.clone()
+        } else {
+            let def = sc.template.get("parameters").and_then(|p| p.get(name));
+            match def.and_then(|d| d.get("defaultValue")) {
+                Some(d) => {
+                    let env = Env {
+                        scope: si,
+                        copy: Vec::new(),
+                        lambdas: Vec::new(),
+                    };
+                    self.value(&env, d)
+                }
+                None if def.is_some() => V::symbolic(
+                    format!("parameter '{name}' has no default and no parameter file value"),
+                    format!("parameters('{name}')"),
+                    def.and_then(|d| d.span),
+                ),
+                None => V::unknown(format!("parameter '{name}' is not declared"), site),
+            }
+        };
+        sc.busy.borrow_mut().remove(&format!("p:{key}"));
+        sc.params.borrow_mut().insert(key, v.clone());
+        v.at(site)
+    }
+
+    fn variable(&self, scope: usize, name: &str, site: Option<Span>) -> V {
+        let si = self.data_scope(scope);
+        let sc = self.scope(si);
+        let key = name.to_ascii_lowercase();
+        if let Some(v) = sc.vars.borrow().get(&key) {
+            return v.clone().at(site);
+        }
+        if !sc.busy.borrow_mut().insert(format!("v:{key}")) {
+            return V::unknown(format!("variable '{name}' refers to itself"), site);
+        }
+        let env = Env {
+            scope: si,
+            copy: Vec::new(),
+            lambdas: Vec::new(),
+        };
+        let vars = sc.template.get("variables");
+        let v = match vars.and_then(|vs| vs.get(name)) {
+            Some(def) => self.value(&env, def),
+            None => {
+                // Variable `copy` loops define arrays by name.
+                let looped = vars
+                    .and_then(|vs| vs.get("copy"))
+                    .and_then(|c| c.as_array())
+                    .and_then(|cs| {
+                        cs.iter().find(|c| {
+                            c.get("name")
+                                .and_then(|n| n.as_str())
+                                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                        })
+                    })
+                    .cloned();
+                match looped {
+                    Some(c) => {
+                        let wrapped = V::arr(vec![c], None);
+                        self.property_copies(&env, &wrapped)
+                            .pop()
+                            .map(|(_, v)| v)
+                            .unwrap_or(V::null(site))
+                    }
+                    None => V::unknown(format!("variable '{name}' is not declared"), site),
+                }
+            }
+        };
+        sc.busy.borrow_mut().remove(&format!("v:{key}"));
+        sc.vars.borrow_mut().insert(key, v.clone());
+        v.at(site)
+    }
+
+    fn outputs(&self, scope: usize) -> V {
+        let sc = self.scope(scope);
+        if let Some(o) = sc.outputs.borrow().as_ref() {
+            return o.clone();
+        }
+        if !sc.busy.borrow_mut().insert("outputs".into()) {
+            return V::unknown("the deployment's outputs refer to themselves", None);
+        }
+        let env = Env {
+            scope,
+            copy: Vec::new(),
+            lambdas: Vec::new(),
+        };
+        let mut entries = Vec::new();
+        if let Some(outs) = sc.template.get("outputs").and_then(|o| o.as_object()) {
+            for (k, o) in outs {
+                let cond = o.get("condition").map(|c| self.value(&env, c));
+                let value = if cond.as_ref().and_then(|c| c.truthy()) == Some(false) {
+                    V::null(o.span)
+                } else if let Some(c) = o.get("copy") {
+                    // An output copy loop is a property copy named after the output.
+                    let mut c2 = c.clone();
+                    c2.set("name", V::str(k.name.clone(), None));
+                    self.property_copies(&env, &V::arr(vec![c2], None))
+                        .pop()
+                        .map(|(_, v)| v)
+                        .unwrap_or(V::null(o.span))
+                } else {
+                    o.get("value")
+                        .map(|v| self.value(&env, v))
+                        .unwrap_or(V::null(o.span))
+                };
+                entries.push((
+                    k.clone(),
+                    V::obj(vec![(Key::new("value", value.span), value)], o.span),
+                ));
+            }
+        }
+        let v = V::obj(entries, None);
+        sc.busy.borrow_mut().remove("outputs");
+        *sc.outputs.borrow_mut() = Some(v.clone());
+        v
+    }
+
+    /// `reference(symbol | id | name)` of a resource declared in the run's templates.
+    fn reference(&self, env: &Env, target: &V, full: bool, site: Option<Span>) -> V {
+        let Some(t) = target.as_name().map(str::to_string) else {
+            return functions::unknown_from(target, site);
+        };
+        let instances: Vec<Rc<Instance>> = self.instances.borrow().clone();
+        let key = crate::model::ResKey::from_id(&t);
+        let found = instances
+            .iter()
+            .find(|i| {
+                i.scope == env.scope
+                    && i.symbol
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(&t))
+            })
+            .or_else(|| {
+                let key = key.as_ref()?;
+                instances.iter().find(|i| {
+                    i.name.as_name().is_some_and(|n| {
+                        let k = crate::model::ResKey::new(&i.rtype, n, None);
+                        k.rtype == key.rtype && k.names == key.names
+                    })
+                })
+            })
+            .or_else(|| {
+                if t.contains('/') {
+                    return None;
+                }
+                instances.iter().find(|i| {
+                    i.scope == env.scope
+                        && i.name.as_name().is_some_and(|n| n.eq_ignore_ascii_case(&t))
+                })
+            })
+            .cloned();
+        let Some(inst) = found else {
+            return V::unknown(
+                format!("reference('{t}') names a resource not declared in the template"),
+                site,
+            );
+        };
+        if let Some(d) = inst.deployment {
+            let outputs = self.outputs(d);
+            let props = V::obj(vec![(Key::new("outputs", None), outputs)], site);
+            return if full {
+                V::obj(vec![(Key::new("properties", None), props)], site)
+            } else {
+                props
+            };
+        }
+        if inst.json.path("properties.templateLink").is_some() {
+            return V::unknown(
+                format!("the outputs of linked template deployment '{t}' are not loaded"),
+                site,
+            );
+        }
+        let body = self.body(&inst);
+        if full {
+            body
+        } else {
+            body.get("properties")
+                .cloned()
+                .unwrap_or_else(|| V::obj(vec![], site))
+        }
+    }
+}
+
+/// `v.name` — a missing property of a known object is unknown (it may be set at runtime).
+fn member(v: &V, name: &str, site: Option<Span>) -> V {
+    match &v.kind {
+        VKind::Obj(_) => match v.get(name) {
+            Some(x) => x.clone(),
+            None => V::unknown(format!("property '{name}' is not set"), site),
+        },
+        VKind::Unknown(u) => match &u.sym {
+            Some(s) => V::symbolic(u.reason.clone(), format!("{s}.{name}"), site),
+            None => v.clone(),
+        },
+        _ => V::unknown(format!("cannot read '{name}' of {}", v.show()), site),
+    }
+}
+
+fn index(v: &V, i: &V, site: Option<Span>) -> V {
+    match (&v.kind, &i.kind) {
+        (VKind::Unknown(_), _) => v.clone(),
+        (_, VKind::Unknown(_)) => functions::unknown_from(i, site),
+        (VKind::Arr(items), _) => match i.as_i64().and_then(|x| usize::try_from(x).ok()) {
+            Some(x) if x < items.len() => items[x].clone(),
+            _ => V::unknown(format!("index {} is out of range", i.show()), site),
+        },
+        (VKind::Obj(_), VKind::Str(k)) => member(v, k, site),
+        _ => V::unknown(format!("cannot index {} with {}", v.show(), i.show()), site),
+    }
+}
