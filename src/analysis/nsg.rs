@@ -476,6 +476,12 @@ pub fn evaluate_rules<'r>(
         });
         match access {
             Access::Deny => {
+                let doubt = doubt.or_else(|| {
+                    rels.iter().find_map(|(_, r)| match r {
+                        Rel::Probable(why) => Some(why.clone()),
+                        _ => None,
+                    })
+                });
                 if req.population
                     && doubt.is_none()
                     && partial == [Dim::Source]
@@ -766,7 +772,7 @@ mod tests {
         assert_eq!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))), "deny DenyAllInbound");
         assert_eq!(
             decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))),
-            "allow AllowAzureLoadBalancerInBound"
+            "allow AllowVNetInBound"
         );
         for (tag, port) in [("Storage", 443), ("Sql", 1433), ("AzureKeyVault", 443)] {
             assert_eq!(
@@ -913,7 +919,7 @@ mod tests {
         let rules = vec![rule("asg-deny", "Inbound Deny 100 * * * asg:/x *")];
         assert_eq!(
             decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))),
-            "allow AllowAzureLoadBalancerInBound"
+            "allow AllowVNetInBound"
         );
     }
 
@@ -930,7 +936,7 @@ mod tests {
         let rules = vec![r];
         assert_eq!(
             decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))),
-            "allow AllowAzureLoadBalancerInBound"
+            "allow AllowVNetInBound"
         );
         // Unknown ports on a relevant rule.
         let mut r = rule("z", "Inbound Allow 100 Tcp ApiManagement * * 3443");
@@ -973,6 +979,21 @@ mod tests {
         assert!(matches!(e.notes[0].kind, NoteKind::CarvedOut));
         let rules = vec![rule("any", "Inbound Allow 100 Tcp * * * 443")];
         assert_eq!(decided_by(&eval(&rules, &req)), "allow any");
+    }
+
+    #[test]
+    fn virtual_network_and_the_load_balancer() {
+        let deny_vnet = rule("DenyVNetInbound", "Inbound Deny 4096 * VirtualNetwork * VirtualNetwork *");
+        let rules = vec![deny_vnet.clone()];
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))),
+            "maydeny DenyVNetInbound"
+        );
+        let rules = vec![
+            deny_vnet,
+            rule("lb", "Inbound Allow 300 Tcp AzureLoadBalancer * VirtualNetwork 6390"),
+        ];
+        assert_eq!(decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))), "allow lb");
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub enum Rel {
     /// documentation does not endorse as a substitute (`AzureKeyVault.WestEurope`): part of the
     /// tag, and probably what was meant.
     Regional,
+    /// Covers all of it according to the documentation, with low confidence (the
+    /// `VirtualNetwork` tag contains the host address behind `AzureLoadBalancer`): an allow
+    /// counts, a deny only "may" block.
+    Probable(String),
     /// Disjoint.
     None,
     /// Cannot be decided from the text (a CIDR against a service tag); the reason says why.
@@ -195,7 +199,9 @@ pub fn tag_relation(token: &Token, tag: &str, policy: &RegionPolicy) -> Rel {
             }
             if is(name, "VirtualNetwork") && is(tag, "AzureLoadBalancer") {
                 // The VirtualNetwork tag includes the host address 168.63.129.16.
-                return Rel::Full;
+                return Rel::Probable(
+                    "the VirtualNetwork tag is documented to include the host address 168.63.129.16 behind AzureLoadBalancer".into(),
+                );
             }
             Rel::None
         }
@@ -311,7 +317,8 @@ pub fn subnet_relation(tokens: &[Token], remaining: Option<&AddrSet>) -> Rel {
 pub fn side_tag_relation(tokens: &[Token], tag: &str, policy: &RegionPolicy) -> Rel {
     let mut best = Rel::None;
     let rank = |r: &Rel| match r {
-        Rel::Full => 5,
+        Rel::Full => 6,
+        Rel::Probable(_) => 5,
         Rel::Partial => 4,
         Rel::Regional => 3,
         Rel::Unknown(_) => 2,
