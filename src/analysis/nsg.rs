@@ -411,7 +411,10 @@ pub fn evaluate_rules<'r>(
         if let Err((reason, at)) = &n.priority {
             return done(
                 Verdict::Unknown {
-                    reason: format!("the priority of security rule '{}' is unknown: {reason}", r.name),
+                    reason: format!(
+                        "the priority of security rule '{}' is unknown: {reason}",
+                        r.name
+                    ),
                     at: *at,
                     rule: Some(r),
                 },
@@ -451,7 +454,9 @@ pub fn evaluate_rules<'r>(
         {
             continue;
         }
-        if let Some((d, DimRel::Value(u))) = dims.iter().find(|(_, r)| matches!(r, DimRel::Value(_))) {
+        if let Some((d, DimRel::Value(u))) =
+            dims.iter().find(|(_, r)| matches!(r, DimRel::Value(_)))
+        {
             return done(unknown(d.describe(), u), notes, &rem);
         }
         let access = match &n.access {
@@ -569,8 +574,16 @@ fn certainly_irrelevant(n: &Norm, req: &Requirement, rem: &Remaining, prefixes: 
         .any(|(_, r)| matches!(r, DimRel::Rel(Rel::None)))
 }
 
-fn relations(n: &Norm, req: &Requirement, rem: &Remaining, prefixes: &Prefixes) -> Vec<(Dim, DimRel)> {
-    let addr = |tokens: &Result<Vec<Token>, Unk>, target: &Target, rem_set: Option<&AddrSet>| -> DimRel {
+fn relations(
+    n: &Norm,
+    req: &Requirement,
+    rem: &Remaining,
+    prefixes: &Prefixes,
+) -> Vec<(Dim, DimRel)> {
+    let addr = |tokens: &Result<Vec<Token>, Unk>,
+                target: &Target,
+                rem_set: Option<&AddrSet>|
+     -> DimRel {
         let toks = match tokens {
             Ok(t) => t,
             Err(u) => return DimRel::Value(u.clone()),
@@ -602,9 +615,9 @@ fn relations(n: &Norm, req: &Requirement, rem: &Remaining, prefixes: &Prefixes) 
     let proto = match &n.protocol {
         Err(u) => DimRel::Value(u.clone()),
         Ok(p) => DimRel::Rel(match (p, req.protocol) {
-            (ProtoMatch::Any, _) | (ProtoMatch::Tcp, Proto::Tcp) | (ProtoMatch::Udp, Proto::Udp) => {
-                Rel::Full
-            }
+            (ProtoMatch::Any, _)
+            | (ProtoMatch::Tcp, Proto::Tcp)
+            | (ProtoMatch::Udp, Proto::Udp) => Rel::Full,
             _ => Rel::None,
         }),
     };
@@ -617,9 +630,16 @@ fn relations(n: &Norm, req: &Requirement, rem: &Remaining, prefixes: &Prefixes) 
         (Dim::SourcePorts, ports(&n.source_ports, &rem.source_ports)),
         (
             Dim::Destination,
-            addr(&n.destination, &req.destination, rem.destination_addrs.as_ref()),
+            addr(
+                &n.destination,
+                &req.destination,
+                rem.destination_addrs.as_ref(),
+            ),
         ),
-        (Dim::DestinationPorts, ports(&n.destination_ports, &rem.ports)),
+        (
+            Dim::DestinationPorts,
+            ports(&n.destination_ports, &rem.ports),
+        ),
     ]
 }
 
@@ -760,7 +780,11 @@ mod tests {
         match &e.verdict {
             Verdict::Allowed { by } => format!("allow {}", by.name()),
             Verdict::Denied { by, certain, .. } => {
-                format!("{} {}", if *certain { "deny" } else { "maydeny" }, by.name())
+                format!(
+                    "{} {}",
+                    if *certain { "deny" } else { "maydeny" },
+                    by.name()
+                )
             }
             Verdict::Unknown { reason, .. } => format!("unknown {reason}"),
         }
@@ -769,7 +793,10 @@ mod tests {
     #[test]
     fn only_defaults_block_management_and_pass_the_rest() {
         let rules = vec![];
-        assert_eq!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))), "deny DenyAllInbound");
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("ApiManagement", 3443))),
+            "deny DenyAllInbound"
+        );
         assert_eq!(
             decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))),
             "allow AllowVNetInBound"
@@ -786,30 +813,51 @@ mod tests {
     fn priority_not_position_decides() {
         // Listed allow-first, but the deny has the lower number.
         let rules = vec![
-            rule("allow-mgmt", "Inbound Allow 300 Tcp ApiManagement * VirtualNetwork 3443"),
+            rule(
+                "allow-mgmt",
+                "Inbound Allow 300 Tcp ApiManagement * VirtualNetwork 3443",
+            ),
             rule("deny-all", "Inbound Deny 200 * * * * *"),
         ];
-        assert_eq!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))), "deny deny-all");
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("ApiManagement", 3443))),
+            "deny deny-all"
+        );
         let rules = vec![
             rule("deny-all", "Inbound Deny 4096 * * * * *"),
-            rule("allow-mgmt", "Inbound Allow 100 TCP ApiManagement * VirtualNetwork 3443"),
+            rule(
+                "allow-mgmt",
+                "Inbound Allow 100 TCP ApiManagement * VirtualNetwork 3443",
+            ),
         ];
-        assert_eq!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))), "allow allow-mgmt");
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("ApiManagement", 3443))),
+            "allow allow-mgmt"
+        );
     }
 
     #[test]
     fn deny_on_internet_blocks_management() {
         let rules = vec![
             rule("deny-internet", "Inbound Deny 100 * Internet * * *"),
-            rule("allow-mgmt", "Inbound Allow 200 Tcp ApiManagement * VirtualNetwork 3443"),
+            rule(
+                "allow-mgmt",
+                "Inbound Allow 200 Tcp ApiManagement * VirtualNetwork 3443",
+            ),
         ];
-        assert_eq!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))), "deny deny-internet");
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("ApiManagement", 3443))),
+            "deny deny-internet"
+        );
     }
 
     #[test]
     fn internet_allow_satisfies_storage_and_deny_shadows_defaults() {
         let rules = vec![
-            rule("allow-internet", "Outbound Allow 100 Tcp VirtualNetwork * Internet 443"),
+            rule(
+                "allow-internet",
+                "Outbound Allow 100 Tcp VirtualNetwork * Internet 443",
+            ),
             rule("deny-out", "Outbound Deny 4000 * * * * *"),
         ];
         let r = req_out("Storage", &[443], "westeurope", true);
@@ -821,14 +869,24 @@ mod tests {
     #[test]
     fn partial_ports_are_subtracted() {
         let rules = vec![
-            rule("mon-443", "Outbound Allow 100 Tcp VirtualNetwork * AzureMonitor 443"),
-            rule("mon-1886", "Outbound Allow 110 Tcp VirtualNetwork * AzureMonitor 1886"),
+            rule(
+                "mon-443",
+                "Outbound Allow 100 Tcp VirtualNetwork * AzureMonitor 443",
+            ),
+            rule(
+                "mon-1886",
+                "Outbound Allow 110 Tcp VirtualNetwork * AzureMonitor 1886",
+            ),
             rule("deny-out", "Outbound Deny 4000 * * * * *"),
         ];
         let r = req_out("AzureMonitor", &[1886, 443], "westeurope", false);
         let e = eval(&rules, &r);
         assert_eq!(decided_by(&e), "allow mon-1886");
-        let without = rules[..1].iter().chain(&rules[2..]).cloned().collect::<Vec<_>>();
+        let without = rules[..1]
+            .iter()
+            .chain(&rules[2..])
+            .cloned()
+            .collect::<Vec<_>>();
         let e = eval(&without, &r);
         assert_eq!(decided_by(&e), "deny deny-out");
         assert_eq!(e.remaining_ports, PortSet::single(1886));
@@ -851,21 +909,36 @@ mod tests {
     #[test]
     fn partial_subnet_is_subtracted_exactly() {
         let rules = vec![
-            rule("half-a", "Inbound Allow 100 Tcp ApiManagement * 10.0.1.0/25 3443"),
-            rule("half-b", "Inbound Allow 110 Tcp ApiManagement * 10.0.1.128/25 3443"),
+            rule(
+                "half-a",
+                "Inbound Allow 100 Tcp ApiManagement * 10.0.1.0/25 3443",
+            ),
+            rule(
+                "half-b",
+                "Inbound Allow 110 Tcp ApiManagement * 10.0.1.128/25 3443",
+            ),
         ];
-        assert_eq!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))), "allow half-b");
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("ApiManagement", 3443))),
+            "allow half-b"
+        );
         let e = eval(&rules[..1], &req_in("ApiManagement", 3443));
         assert_eq!(decided_by(&e), "deny DenyAllInbound");
         // A destination range that misses the subnet does nothing.
-        let rules = vec![rule("other", "Inbound Allow 100 Tcp ApiManagement * 10.0.2.0/24 3443")];
+        let rules = vec![rule(
+            "other",
+            "Inbound Allow 100 Tcp ApiManagement * 10.0.2.0/24 3443",
+        )];
         let e = eval(&rules, &req_in("ApiManagement", 3443));
         assert!(e.notes.is_empty());
     }
 
     #[test]
     fn cidr_for_a_tag_is_unknown_not_a_match() {
-        let rules = vec![rule("mgmt-ips", "Inbound Allow 100 Tcp 52.1.2.0/24 * * 3443")];
+        let rules = vec![rule(
+            "mgmt-ips",
+            "Inbound Allow 100 Tcp 52.1.2.0/24 * * 3443",
+        )];
         let e = eval(&rules, &req_in("ApiManagement", 3443));
         assert_eq!(decided_by(&e), "deny DenyAllInbound");
         assert!(matches!(e.notes[0].kind, NoteKind::Unknown(_)));
@@ -878,15 +951,24 @@ mod tests {
         // A deny on private space cannot touch a public tag.
         let rules = vec![
             rule("deny-10", "Inbound Deny 100 * 10.0.0.0/8 * * *"),
-            rule("allow-mgmt", "Inbound Allow 200 Tcp ApiManagement * VirtualNetwork 3443"),
+            rule(
+                "allow-mgmt",
+                "Inbound Allow 200 Tcp ApiManagement * VirtualNetwork 3443",
+            ),
         ];
-        assert_eq!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))), "allow allow-mgmt");
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("ApiManagement", 3443))),
+            "allow allow-mgmt"
+        );
     }
 
     #[test]
     fn regional_tags() {
         let rules = vec![
-            rule("sql-we", "Outbound Allow 100 Tcp VirtualNetwork * Sql.WestEurope 1433"),
+            rule(
+                "sql-we",
+                "Outbound Allow 100 Tcp VirtualNetwork * Sql.WestEurope 1433",
+            ),
             rule("deny-out", "Outbound Deny 4000 * * * * *"),
         ];
         let ok = req_out("Sql", &[1433], "westeurope", true);
@@ -894,12 +976,24 @@ mod tests {
         let other_region = req_out("Sql", &[1433], "northeurope", true);
         let e = eval(&rules, &other_region);
         assert_eq!(decided_by(&e), "deny deny-out");
-        assert!(matches!(e.notes[0].kind, NoteKind::Partial { subtracted: false, .. }));
+        assert!(matches!(
+            e.notes[0].kind,
+            NoteKind::Partial {
+                subtracted: false,
+                ..
+            }
+        ));
         let rules = vec![
-            rule("kv-we", "Outbound Allow 100 Tcp VirtualNetwork * AzureKeyVault.WestEurope 443"),
+            rule(
+                "kv-we",
+                "Outbound Allow 100 Tcp VirtualNetwork * AzureKeyVault.WestEurope 443",
+            ),
             rule("deny-out", "Outbound Deny 4000 * * * * *"),
         ];
-        let e = eval(&rules, &req_out("AzureKeyVault", &[443], "westeurope", false));
+        let e = eval(
+            &rules,
+            &req_out("AzureKeyVault", &[443], "westeurope", false),
+        );
         assert_eq!(decided_by(&e), "deny deny-out");
         assert!(matches!(e.notes[0].kind, NoteKind::Regional));
     }
@@ -944,7 +1038,10 @@ mod tests {
         let rules = vec![r];
         assert!(decided_by(&eval(&rules, &req_in("ApiManagement", 3443))).starts_with("unknown"));
         // Subnet prefixes unknown and a CIDR destination.
-        let rules = vec![rule("c", "Inbound Allow 100 Tcp ApiManagement * 10.0.1.0/24 3443")];
+        let rules = vec![rule(
+            "c",
+            "Inbound Allow 100 Tcp ApiManagement * 10.0.1.0/24 3443",
+        )];
         let e = evaluate_rules(
             &rules,
             None,
@@ -966,13 +1063,25 @@ mod tests {
     fn population_requirements() {
         let mut req = req_in("Internet", 443);
         req.population = true;
-        let rules = vec![rule("fd", "Inbound Allow 100 Tcp AzureFrontDoor.Backend * VirtualNetwork 443")];
+        let rules = vec![rule(
+            "fd",
+            "Inbound Allow 100 Tcp AzureFrontDoor.Backend * VirtualNetwork 443",
+        )];
         let e = eval(&rules, &req);
         assert_eq!(decided_by(&e), "deny DenyAllInbound");
-        assert!(matches!(e.notes[0].kind, NoteKind::Partial { subtracted: false, .. }));
+        assert!(matches!(
+            e.notes[0].kind,
+            NoteKind::Partial {
+                subtracted: false,
+                ..
+            }
+        ));
         let rules = vec![
             rule("block", "Inbound Deny 100 * 203.0.113.0/24 * * *"),
-            rule("clients", "Inbound Allow 200 Tcp Internet * VirtualNetwork 443"),
+            rule(
+                "clients",
+                "Inbound Allow 200 Tcp Internet * VirtualNetwork 443",
+            ),
         ];
         let e = eval(&rules, &req);
         assert_eq!(decided_by(&e), "allow clients");
@@ -983,7 +1092,10 @@ mod tests {
 
     #[test]
     fn virtual_network_and_the_load_balancer() {
-        let deny_vnet = rule("DenyVNetInbound", "Inbound Deny 4096 * VirtualNetwork * VirtualNetwork *");
+        let deny_vnet = rule(
+            "DenyVNetInbound",
+            "Inbound Deny 4096 * VirtualNetwork * VirtualNetwork *",
+        );
         let rules = vec![deny_vnet.clone()];
         assert_eq!(
             decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))),
@@ -991,9 +1103,15 @@ mod tests {
         );
         let rules = vec![
             deny_vnet,
-            rule("lb", "Inbound Allow 300 Tcp AzureLoadBalancer * VirtualNetwork 6390"),
+            rule(
+                "lb",
+                "Inbound Allow 300 Tcp AzureLoadBalancer * VirtualNetwork 6390",
+            ),
         ];
-        assert_eq!(decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))), "allow lb");
+        assert_eq!(
+            decided_by(&eval(&rules, &req_in("AzureLoadBalancer", 6390))),
+            "allow lb"
+        );
     }
 
     #[test]

@@ -224,6 +224,9 @@ mod tests {
     #[test]
     fn shows_sets() {
         assert_eq!(PortSet::all().show(), "*");
-        assert_eq!(PortSet::from_ranges([(443, 443), (1, 3)]).show(), "1-3, 443");
+        assert_eq!(
+            PortSet::from_ranges([(443, 443), (1, 3)]).show(),
+            "1-3, 443"
+        );
     }
 }

@@ -54,9 +54,15 @@ fn hop_of(r: &Route) -> Result<Hop, Unk> {
 }
 
 fn unknown_routes(rt: &RouteTable) -> Option<Unk> {
-    rt.routes_unknown
-        .as_ref()
-        .map(|(reason, at)| (format!("the routes of route table '{}' are not known: {reason}", rt.meta.name), *at))
+    rt.routes_unknown.as_ref().map(|(reason, at)| {
+        (
+            format!(
+                "the routes of route table '{}' are not known: {reason}",
+                rt.meta.name
+            ),
+            *at,
+        )
+    })
 }
 
 /// The table's `0.0.0.0/0` route, if it has one.
@@ -103,7 +109,11 @@ pub struct TagPath<'a> {
 }
 
 /// The route traffic from the subnet to service tag `tag` takes, for an instance in `region`.
-pub fn path_to_tag<'a>(rt: &'a RouteTable, tag: &str, region: Option<&str>) -> Result<TagPath<'a>, Unk> {
+pub fn path_to_tag<'a>(
+    rt: &'a RouteTable,
+    tag: &str,
+    region: Option<&str>,
+) -> Result<TagPath<'a>, Unk> {
     if let Some(u) = unknown_routes(rt) {
         return Err(u);
     }
@@ -233,7 +243,10 @@ mod tests {
         let empty = table(vec![]);
         let p = path_to_tag(&empty, "Storage", None).unwrap();
         assert_eq!((p.via, p.hop), (Via::System, Hop::Internet));
-        let rt = table(vec![route("cloud", "AzureCloud", "Internet"), route("fw", "0.0.0.0/0", "VirtualNetworkGateway")]);
+        let rt = table(vec![
+            route("cloud", "AzureCloud", "Internet"),
+            route("fw", "0.0.0.0/0", "VirtualNetworkGateway"),
+        ]);
         assert_eq!(path_to_tag(&rt, "Sql", None).unwrap().via, Via::AzureCloud);
     }
 }

@@ -22,7 +22,10 @@ pub enum Token {
     Any,
     /// A service tag, optionally regional (`Storage.WestEurope` → name `Storage`, region
     /// `westeurope`).
-    Tag { name: String, region: Option<String> },
+    Tag {
+        name: String,
+        region: Option<String>,
+    },
     Cidr(Ipv4Net),
     /// IPv6 prefixes: API Management stv2 traffic is IPv4, so they never match.
     V6,
@@ -91,7 +94,9 @@ pub fn classify(tok: &str) -> Token {
     if let Ok(ip) = t.parse::<Ipv4Addr>() {
         return Token::Cidr(Ipv4Net::from(ip));
     }
-    if t.contains(':') && (t.parse::<ipnet::Ipv6Net>().is_ok() || t.parse::<std::net::Ipv6Addr>().is_ok()) {
+    if t.contains(':')
+        && (t.parse::<ipnet::Ipv6Net>().is_ok() || t.parse::<std::net::Ipv6Addr>().is_ok())
+    {
         return Token::V6;
     }
     match t.split_once('.') {
@@ -268,11 +273,12 @@ impl AddrSet {
                 }
                 pieces = next;
             }
-            out.extend(
-                pieces
-                    .into_iter()
-                    .map(|(x, y)| (x.min(u64::from(u32::MAX)) as u32, y.min(u64::from(u32::MAX)) as u32)),
-            );
+            out.extend(pieces.into_iter().map(|(x, y)| {
+                (
+                    x.min(u64::from(u32::MAX)) as u32,
+                    y.min(u64::from(u32::MAX)) as u32,
+                )
+            }));
         }
         AddrSet::from_ranges(out)
     }
@@ -365,8 +371,14 @@ mod tests {
         assert_eq!(classify("*"), Token::Any);
         assert_eq!(classify("Any"), Token::Any);
         assert_eq!(classify(" 0.0.0.0/0 "), Token::Any);
-        assert_eq!(classify("10.0.0.5"), Token::Cidr("10.0.0.5/32".parse().unwrap()));
-        assert_eq!(classify("10.0.0.5/24"), Token::Cidr("10.0.0.0/24".parse().unwrap()));
+        assert_eq!(
+            classify("10.0.0.5"),
+            Token::Cidr("10.0.0.5/32".parse().unwrap())
+        );
+        assert_eq!(
+            classify("10.0.0.5/24"),
+            Token::Cidr("10.0.0.0/24".parse().unwrap())
+        );
         assert_eq!(classify("asg:/subscriptions/x/asg"), Token::Asg);
         assert_eq!(classify("2001:db8::/32"), Token::V6);
         assert_eq!(
@@ -407,14 +419,21 @@ mod tests {
         assert_eq!(t("Storage.EastUS", "Storage"), Rel::Partial);
         let none = policy(&[], "westeurope");
         assert_eq!(
-            tag_relation(&classify("AzureKeyVault.WestEurope"), "AzureKeyVault", &none),
+            tag_relation(
+                &classify("AzureKeyVault.WestEurope"),
+                "AzureKeyVault",
+                &none
+            ),
             Rel::Regional
         );
     }
 
     #[test]
     fn cidrs_against_tags() {
-        assert!(matches!(rel("20.1.2.0/24", "ApiManagement"), Rel::Unknown(_)));
+        assert!(matches!(
+            rel("20.1.2.0/24", "ApiManagement"),
+            Rel::Unknown(_)
+        ));
         assert_eq!(rel("10.1.0.0/16", "ApiManagement"), Rel::None);
         assert_eq!(rel("168.63.129.16", "AzureLoadBalancer"), Rel::Full);
         assert_eq!(rel("168.63.0.0/16", "AzureLoadBalancer"), Rel::Full);
@@ -430,18 +449,33 @@ mod tests {
         let subnet: Ipv4Net = "10.0.1.0/24".parse().unwrap();
         let rem = AddrSet::from_nets(&[subnet]);
         let toks = |v: &[&str]| v.iter().map(|s| classify(s)).collect::<Vec<_>>();
-        assert_eq!(subnet_relation(&toks(&["VirtualNetwork"]), Some(&rem)), Rel::Full);
+        assert_eq!(
+            subnet_relation(&toks(&["VirtualNetwork"]), Some(&rem)),
+            Rel::Full
+        );
         assert_eq!(subnet_relation(&toks(&["*"]), None), Rel::Full);
-        assert_eq!(subnet_relation(&toks(&["10.0.0.0/16"]), Some(&rem)), Rel::Full);
-        assert_eq!(subnet_relation(&toks(&["10.0.1.0/25"]), Some(&rem)), Rel::Partial);
+        assert_eq!(
+            subnet_relation(&toks(&["10.0.0.0/16"]), Some(&rem)),
+            Rel::Full
+        );
+        assert_eq!(
+            subnet_relation(&toks(&["10.0.1.0/25"]), Some(&rem)),
+            Rel::Partial
+        );
         assert_eq!(
             subnet_relation(&toks(&["10.0.1.0/25", "10.0.1.128/25"]), Some(&rem)),
             Rel::Full
         );
-        assert_eq!(subnet_relation(&toks(&["10.0.2.0/24"]), Some(&rem)), Rel::None);
+        assert_eq!(
+            subnet_relation(&toks(&["10.0.2.0/24"]), Some(&rem)),
+            Rel::None
+        );
         assert_eq!(subnet_relation(&toks(&["Internet"]), Some(&rem)), Rel::None);
         assert_eq!(subnet_relation(&toks(&["asg:x"]), Some(&rem)), Rel::None);
-        assert_eq!(subnet_relation(&toks(&["10.0.2.0/24"]), None), Rel::NeedsPrefixes);
+        assert_eq!(
+            subnet_relation(&toks(&["10.0.2.0/24"]), None),
+            Rel::NeedsPrefixes
+        );
         let rest = rem.subtract(&cidrs_of(&toks(&["10.0.1.0/25"])));
         assert_eq!(
             rest,

@@ -2,7 +2,7 @@
 //! (STV202–STV207): each flow is evaluated against the NSG of every in-scope location's subnet
 //! with the semantics of [`crate::analysis::nsg`].
 
-use super::{Ctx, Resolved, Site, Sink};
+use super::{Ctx, Resolved, Sink, Site};
 use crate::analysis::nsg::{
     self, free_priority, Dim, Evaluation, NoteKind, Prefixes, Proto, Requirement, RuleRef, Verdict,
 };
@@ -260,10 +260,13 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
         flow.id,
         site.identity()
     );
-    let what = format!("{} ({}, {})", flow.describe(), flow.id, flow.title);
+    let what = format!("{} ({}: {})", flow.describe(), flow.id, flow.title);
     let related = |d: Diagnostic| {
         d.resource(&nsg.meta.label)
-            .related(Some(subnet.meta.decl), format!("the API Management subnet '{subnet_name}'"))
+            .related(
+                Some(subnet.meta.decl),
+                format!("the API Management subnet '{subnet_name}'"),
+            )
             .related(Some(site.loc.decl), format!("used by {}", site.label()))
     };
     match &eval.verdict {
@@ -351,7 +354,10 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         .help("Nothing to do if a gateway such as Application Gateway or Front Door is meant to be the only client; otherwise allow source Internet.")
                         .identity(format!("{identity}|subset"));
                     let mut d = related(d);
-                    d.severity = flow.subset_severity.map(Into::into).unwrap_or(Severity::Info);
+                    d.severity = flow
+                        .subset_severity
+                        .map(Into::into)
+                        .unwrap_or(Severity::Info);
                     sink.emit(d);
                     return;
                 }
@@ -392,7 +398,10 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     NoteKind::Partial { dims, .. } => Some(format!(
                         "security rule '{}' covers only part of the {}",
                         n.rule.name,
-                        dims.iter().map(|d| d.describe()).collect::<Vec<_>>().join(" and ")
+                        dims.iter()
+                            .map(|d| format!("{} ({})", d.describe(), written(n.rule, *d)))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
                     )),
                     _ => None,
                 })
@@ -402,9 +411,10 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                 RuleRef::Default(d) => {
                     let prio = free_priority(&nsg.rules, req.direction, 4097);
                     let mut msg = format!(
-                        "network security group '{}' does not allow {} ({}): nothing allows {left}, so the default rule {} drops it",
+                        "network security group '{}' does not allow {} ({}: {}): nothing allows {left}, so the default rule {} drops it",
                         nsg.meta.name,
                         flow.describe(),
+                        flow.id,
                         flow.title,
                         d.name
                     );
@@ -414,11 +424,18 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     let mut diag = related(
                         sink.diag(msg)
                             .at(Some(nsg.meta.decl))
-                            .help(format!("Add to '{}' {}.", nsg.meta.name, flow.rule_to_add(prio)))
+                            .help(format!(
+                                "Add to '{}' {}.",
+                                nsg.meta.name,
+                                flow.rule_to_add(prio)
+                            ))
                             .identity(identity.clone()),
                     );
                     for n in &eval.notes {
-                        diag = diag.related(Some(n.rule.decl), format!("security rule '{}' allows only part of it", n.rule.name));
+                        diag = diag.related(
+                            Some(n.rule.decl),
+                            format!("security rule '{}' allows only part of it", n.rule.name),
+                        );
                     }
                     diag.severity = severity;
                     sink.emit(diag);
@@ -432,9 +449,10 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         ("may deny", Severity::Warning.min(severity))
                     };
                     let mut msg = format!(
-                        "security rule '{}' (priority {deny_prio}) {verb} {} ({}) before any rule allows {left}",
+                        "security rule '{}' (priority {deny_prio}) {verb} {} ({}: {}) before any rule allows {left}",
                         deny.name,
                         flow.describe(),
+                        flow.id,
                         flow.title,
                     );
                     if let Some(why) = doubt {
@@ -461,9 +479,15 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                             .help(help)
                             .identity(format!("{identity}|deny|{}", deny.name)),
                     )
-                    .related(Some(nsg.meta.decl), format!("network security group '{}'", nsg.meta.name));
+                    .related(
+                        Some(nsg.meta.decl),
+                        format!("network security group '{}'", nsg.meta.name),
+                    );
                     for n in &eval.notes {
-                        diag = diag.related(Some(n.rule.decl), format!("security rule '{}' allows only part of it", n.rule.name));
+                        diag = diag.related(
+                            Some(n.rule.decl),
+                            format!("security rule '{}' allows only part of it", n.rule.name),
+                        );
                     }
                     diag.severity = sev;
                     sink.emit(diag);
@@ -473,6 +497,18 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
     }
 }
 
+/// What a rule writes in one dimension, for messages.
+fn written(rule: &crate::model::SecurityRule, dim: Dim) -> String {
+    let f = match dim {
+        Dim::Source => &rule.source_addresses,
+        Dim::SourcePorts => &rule.source_ports,
+        Dim::Destination => &rule.destination_addresses,
+        Dim::DestinationPorts => &rule.destination_ports,
+        Dim::Protocol => return rule.protocol.get().cloned().unwrap_or_default(),
+    };
+    f.get().map(|v| v.join(", ")).unwrap_or_default()
+}
+
 /// What is still not allowed, in words: "it", or "destination port 1886" / "source ports other than 443".
 fn remainder(eval: &Evaluation, flow: &FlowSpec) -> String {
     let mut parts = Vec::new();
@@ -480,7 +516,8 @@ fn remainder(eval: &Evaluation, flow: &FlowSpec) -> String {
         parts.push(format!("destination port {}", eval.remaining_ports.show()));
     }
     if !eval.remaining_source_ports.is_all() && !eval.remaining_source_ports.is_empty() {
-        parts.push(format!("source ports {}", eval.remaining_source_ports.show()));
+        let allowed = PortSet::all().subtract(&eval.remaining_source_ports);
+        parts.push(format!("source ports other than {}", allowed.show()));
     }
     if parts.is_empty() {
         "it".into()
@@ -509,7 +546,10 @@ mod tests {
             );
         }
         let sql = f.iter().find(|f| f.id == "F08").unwrap();
-        assert_eq!(sql.describe(), "outbound TCP 1433 from the API Management subnet to Sql");
+        assert_eq!(
+            sql.describe(),
+            "outbound TCP 1433 from the API Management subnet to Sql"
+        );
         assert_eq!(sql.tag(), "Sql");
         assert_eq!(sql.regional, Regional::Primary);
     }
@@ -518,7 +558,12 @@ mod tests {
     fn every_flow_rule_is_registered_or_reserved() {
         for flow in flows() {
             let registered = super::super::find(&flow.rule).is_some();
-            assert!(registered || flow.rule == "STV209", "{} names {}", flow.id, flow.rule);
+            assert!(
+                registered || flow.rule == "STV209",
+                "{} names {}",
+                flow.id,
+                flow.rule
+            );
         }
     }
 }

@@ -1,11 +1,11 @@
 //! STV501 forced-tunnel-without-apim-route: a default route to an appliance or gateway without an apimanagement route to internet.
 
-use super::{Ctx, Resolved, Rule, Site, Sink};
+use super::{Ctx, Resolved, Rule, Sink, Site};
 use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Severity;
 use crate::model::{RouteTable, Subnet};
 use crate::source::Span;
-use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
     code: "STV501",
@@ -36,7 +36,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let path = match path_to_tag(rt, "ApiManagement", site.region().as_deref()) {
             Ok(p) => p,
             Err((reason, at)) => {
-                sink.unverifiable("the ApiManagement route", &reason, at, &rt.meta.label, &site.identity());
+                sink.unverifiable(
+                    "the ApiManagement route",
+                    &reason,
+                    at,
+                    &rt.meta.label,
+                    &site.identity(),
+                );
                 continue;
             }
         };
@@ -45,7 +51,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let hop_name = |h: Hop| format!("{h:?}");
         let with_related = |d: Diagnostic| {
             d.resource(&rt.meta.label)
-                .related(Some(subnet.meta.decl), format!("the API Management subnet '{subnet_name}'"))
+                .related(
+                    Some(subnet.meta.decl),
+                    format!("the API Management subnet '{subnet_name}'"),
+                )
                 .related(Some(site.loc.decl), format!("used by {}", site.label()))
         };
         match (path.via, path.route) {
@@ -130,7 +139,11 @@ pub(super) fn routes_unknown(rt: &RouteTable, reason: &str, at: Option<Span>) ->
 
 /// The STV002 when a site's route table cannot be followed; the route rules all build the same
 /// diagnostic so the run reports it once.
-pub(super) fn route_table_unresolved(subnet: &Subnet, reason: &str, at: Option<Span>) -> Diagnostic {
+pub(super) fn route_table_unresolved(
+    subnet: &Subnet,
+    reason: &str,
+    at: Option<Span>,
+) -> Diagnostic {
     Diagnostic::new(
         "STV002",
         crate::diagnostic::Severity::Info,
@@ -147,7 +160,10 @@ pub(super) fn route_table_unresolved(subnet: &Subnet, reason: &str, at: Option<S
 
 /// The site's subnet and route table when both are known; the shared STV002 when the table
 /// cannot be followed; nothing when there is none.
-pub(super) fn route_table<'a>(site: &Site<'a>, sink: &mut Sink) -> Option<(&'a Subnet, &'a RouteTable)> {
+pub(super) fn route_table<'a>(
+    site: &Site<'a>,
+    sink: &mut Sink,
+) -> Option<(&'a Subnet, &'a RouteTable)> {
     let Resolved::Found(subnet) = site.subnet else {
         return None;
     };

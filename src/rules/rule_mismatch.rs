@@ -4,8 +4,8 @@ use super::flows::{flows, FlowSpec};
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::analysis::ports::PortSet;
 use crate::analysis::tags::{classify, Token};
-use crate::model::{Access, Direction, Nsg, SecurityRule};
 use crate::diagnostic::Severity;
+use crate::model::{Access, Direction, Nsg, SecurityRule};
 
 pub const RULE: Rule = Rule {
     code: "STV208",

@@ -3,8 +3,8 @@
 use super::forced_tunnel_without_apim_route::{route_table, routes_unknown};
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
-use crate::model::Route;
 use crate::diagnostic::Severity;
+use crate::model::Route;
 
 pub const RULE: Rule = Rule {
     code: "STV502",
@@ -18,9 +18,17 @@ pub const RULE: Rule = Rule {
 /// The service endpoints API Management's core dependencies need, with the service tag whose
 /// route to Internet is an alternative under forced tunnelling.
 const NEEDED: &[(&str, &[&str], &str)] = &[
-    ("Microsoft.Storage", &["microsoft.storage", "microsoft.storage.global"], "Storage"),
+    (
+        "Microsoft.Storage",
+        &["microsoft.storage", "microsoft.storage.global"],
+        "Storage",
+    ),
     ("Microsoft.Sql", &["microsoft.sql"], "Sql"),
-    ("Microsoft.KeyVault", &["microsoft.keyvault"], "AzureKeyVault"),
+    (
+        "Microsoft.KeyVault",
+        &["microsoft.keyvault"],
+        "AzureKeyVault",
+    ),
 ];
 
 /// Service endpoints are needed when something keeps the dependencies off the direct path:
@@ -109,7 +117,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "Add service endpoints {} to subnet '{subnet_name}'.",
                 missing.join(", ")
             ))
-            .related(tunnel.map(|(r, _)| r.decl), "the forced-tunnel default route")
+            .related(
+                tunnel.map(|(r, _)| r.decl),
+                "the forced-tunnel default route",
+            )
             .related(Some(site.loc.decl), format!("used by {}", site.label()))
             .identity(format!("{identity}|{}", missing.join(",")));
         d.severity = crate::diagnostic::Severity::Error;
