@@ -566,4 +566,78 @@ mod tests {
             );
         }
     }
+
+    /// The fixture harness compares codes and lines only; severities are checked here.
+    #[test]
+    fn severities_of_the_fixtures() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm");
+        let cases = [
+            (
+                "STV203/fail-deny-all-premium.json",
+                "STV203",
+                Severity::Error,
+            ),
+            (
+                "STV203/fail-deny-all-developer.json",
+                "STV203",
+                Severity::Warning,
+            ),
+            (
+                "STV203/fail-deny-virtual-network.json",
+                "STV203",
+                Severity::Warning,
+            ),
+            ("STV204/fail-front-door-only.json", "STV204", Severity::Info),
+            (
+                "STV204/fail-external-no-client-rule.json",
+                "STV204",
+                Severity::Error,
+            ),
+            (
+                "STV207/fail-regional-keyvault.json",
+                "STV207",
+                Severity::Warning,
+            ),
+            (
+                "STV206/fail-sql-wrong-port-with-deny.json",
+                "STV206",
+                Severity::Error,
+            ),
+            (
+                "STV206/fail-sql-wrong-port-with-deny.json",
+                "STV208",
+                Severity::Warning,
+            ),
+            (
+                "STV202/pass-cidr-instead-of-tag.json",
+                "STV002",
+                Severity::Info,
+            ),
+            (
+                "STV501/fail-regional-apim-route.json",
+                "STV501",
+                Severity::Warning,
+            ),
+            (
+                "STV501/fail-firewall-without-apim-route.json",
+                "STV501",
+                Severity::Error,
+            ),
+            (
+                "STV502/fail-forced-tunnel-no-endpoints.json",
+                "STV502",
+                Severity::Error,
+            ),
+            ("STV502/fail-migration.json", "STV502", Severity::Error),
+        ];
+        for (file, code, sev) in cases {
+            let out = crate::check(&[root.join(file)], &Default::default());
+            let got: Vec<Severity> = out
+                .active()
+                .filter(|d| d.code == code)
+                .map(|d| d.severity)
+                .collect();
+            assert_eq!(got, vec![sev], "{file}: {code}");
+        }
+    }
 }
