@@ -157,7 +157,16 @@ impl FlowSpec {
             destination: Self::target(&self.destination),
             ports: self.ports(),
             protocol: self.protocol(),
-            regions: RegionPolicy { accepted, own },
+            // A regional variant is "probably meant" only for tags with no documented regional
+            // substitute; for Storage and Sql the wrong region is simply not the tag required.
+            regions: RegionPolicy {
+                accepted,
+                own: if self.regional == Regional::None {
+                    own
+                } else {
+                    None
+                },
+            },
             population: self.population,
         }
     }
