@@ -430,14 +430,15 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     if !partial_notes.is_empty() {
                         msg.push_str(&format!("; {}", partial_notes.join("; ")));
                     }
+                    let mut help =
+                        format!("Add to '{}' {}.", nsg.meta.name, flow.rule_to_add(prio));
+                    if let Some(widen) = widen_hint(&eval) {
+                        help.push_str(&format!(" Or {widen}."));
+                    }
                     let mut diag = related(
                         sink.diag(msg)
                             .at(Some(nsg.meta.decl))
-                            .help(format!(
-                                "Add to '{}' {}.",
-                                nsg.meta.name,
-                                flow.rule_to_add(prio)
-                            ))
+                            .help(help)
                             .identity(identity.clone()),
                     );
                     for n in &eval.notes {
@@ -504,6 +505,22 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
             }
         }
     }
+}
+
+/// "widen security rule 'x' (its source ports) to cover the whole flow", for the first allow
+/// that covered part of the flow.
+fn widen_hint(eval: &Evaluation) -> Option<String> {
+    eval.notes.iter().find_map(|n| match &n.kind {
+        NoteKind::Partial { dims, .. } => Some(format!(
+            "widen security rule '{}' ({}) to cover the whole flow",
+            n.rule.name,
+            dims.iter()
+                .map(|d| format!("its {}", d.describe()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    })
 }
 
 /// What a rule writes in one dimension, for messages.
