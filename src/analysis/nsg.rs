@@ -7,6 +7,7 @@
 //! of the subnet) is subtracted and the walk goes on; anything less certain is remembered and
 //! skipped. Nothing here knows about diagnostics.
 
+use super::address::parse_prefix;
 use super::ports::{Cover, PortSet};
 use super::tags::{
     cidrs_of, classify, side_tag_relation, subnet_relation, AddrSet, RegionPolicy, Rel, Target,
@@ -14,7 +15,7 @@ use super::tags::{
 };
 use crate::model::{Access, Direction, Field, Nsg, SecurityRule};
 use crate::source::Span;
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net};
 
 /// The transport protocol a requirement needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,15 +66,12 @@ impl Prefixes {
             Ok(list) => {
                 let mut nets = Vec::new();
                 for p in list {
-                    let p = p.trim();
-                    if p.contains(':') {
-                        continue;
-                    }
-                    match p.parse::<Ipv4Net>() {
-                        Ok(n) => nets.push(n.trunc()),
+                    match parse_prefix(p).map(|p| p.net) {
+                        Ok(IpNet::V4(n)) => nets.push(n.trunc()),
+                        Ok(IpNet::V6(_)) => {}
                         Err(_) => {
                             return Prefixes::Unknown(
-                                format!("the subnet prefix '{p}' is not an IPv4 CIDR"),
+                                format!("the subnet prefix '{}' is not an IPv4 CIDR", p.trim()),
                                 f.at,
                             )
                         }

@@ -1,6 +1,7 @@
 //! What every rule starts from: each VNet-injected location of each classic-tier instance, with
 //! its subnet, NSG, route table and public IP already resolved through the model.
 
+use crate::analysis::tags::norm_region;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace};
 use crate::source::Span;
@@ -71,10 +72,7 @@ impl Site<'_> {
         )
     }
     pub fn region(&self) -> Option<String> {
-        self.loc
-            .location
-            .get()
-            .map(|l| l.to_ascii_lowercase().replace(' ', ""))
+        self.loc.location.get().map(|l| norm_region(l))
     }
 }
 
