@@ -176,12 +176,40 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Each resolved subnet once, with the in-scope locations placed in it, in declaration order.
+    pub fn subnets<'c>(&'c self) -> Vec<(&'a Subnet, Vec<&'c Site<'a>>)> {
+        group(&self.sites, |s| s.subnet.found())
+    }
+
+    /// Each resolved public IP once, with the in-scope locations that use it.
+    pub fn public_ips<'c>(&'c self) -> Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> {
+        group(&self.sites, |s| s.public_ip.found())
+    }
+
     /// All in-scope sites whose subnet is this subnet (same identity).
     pub fn sites_in<'s>(&'s self, subnet: &'s Subnet) -> impl Iterator<Item = &'s Site<'a>> + 's {
         self.sites
             .iter()
             .filter(move |s| s.subnet.found().is_some_and(|x| std::ptr::eq(x, subnet)))
     }
+}
+
+/// Sites grouped by the resource they resolve to (compared by identity, not by value).
+fn group<'c, 'a, T>(
+    sites: &'c [Site<'a>],
+    of: impl Fn(&Site<'a>) -> Option<&'a T>,
+) -> Vec<(&'a T, Vec<&'c Site<'a>>)> {
+    let mut out: Vec<(&'a T, Vec<&'c Site<'a>>)> = Vec::new();
+    for site in sites {
+        let Some(r) = of(site) else {
+            continue;
+        };
+        match out.iter_mut().find(|(x, _)| std::ptr::eq(*x, r)) {
+            Some((_, list)) => list.push(site),
+            None => out.push((r, vec![site])),
+        }
+    }
+    out
 }
 
 fn resolve<'a, T>(
@@ -216,4 +244,22 @@ pub fn short_id(id: &str) -> String {
         Some(k) => k.names.join("/"),
         None => id.to_string(),
     }
+}
+
+/// `vnet/apim` for messages.
+pub fn subnet_name(subnet: &Subnet) -> String {
+    if subnet.vnet.is_empty() {
+        subnet.meta.name.clone()
+    } else {
+        format!("{}/{}", subnet.vnet, subnet.meta.name)
+    }
+}
+
+/// Code-independent identity of a subnet for fingerprints.
+pub fn subnet_identity(subnet: &Subnet) -> String {
+    format!(
+        "{}|{}",
+        subnet.meta.key.rtype,
+        subnet.meta.key.names.join("/")
+    )
 }

@@ -72,8 +72,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     fn case(units: i64, z: &[&str]) -> Vec<(&'static str, Option<usize>)> {
         let mut a = apim("a", "Premium", "External", units, 100);
