@@ -89,13 +89,7 @@ mod tests {
     use crate::rules::testkit::*;
 
     fn with_pip(p: PublicIp) -> crate::model::Workspace {
-        let mut a = apim("a", "Premium", "External", 1, 100);
-        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        ws(
-            vec![a],
-            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
-            vec![p],
-        )
+        instance_with_pip("Premium", "External", p)
     }
 
     #[test]

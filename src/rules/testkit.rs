@@ -109,6 +109,18 @@ pub fn ws(apims: Vec<Apim>, subnets: Vec<Subnet>, pips: Vec<PublicIp>) -> Worksp
     ws
 }
 
+/// One instance (decl 100) in subnet `vnet/apim` (decl 10, a /27) using the public IP `p`,
+/// referenced at 107.
+pub fn instance_with_pip(sku: &str, mode: &str, p: PublicIp) -> Workspace {
+    let mut a = apim("a", sku, mode, 1, 100);
+    a.locations[0].public_ip = Some(Field::known(pip_id(&p.meta.name), sp(107)));
+    ws(
+        vec![a],
+        vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+        vec![p],
+    )
+}
+
 pub fn run_with(code: &str, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
     let rule = find(code).expect("registered rule");
     let ctx = Ctx::new(ws, opts);
