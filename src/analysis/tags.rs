@@ -50,6 +50,10 @@ pub enum Rel {
     /// `VirtualNetwork` tag contains the host address behind `AzureLoadBalancer`): an allow
     /// counts, a deny only "may" block.
     Probable(String),
+    /// Another region's variant of a tag the flow needs only some regions of
+    /// (`Storage.EastUS` for a West Europe instance): disjoint from the flow, yet probably
+    /// written for it. A deny does not touch the flow; an allow grants none of it.
+    Elsewhere,
     /// Disjoint.
     None,
     /// Cannot be decided from the text (a CIDR against a service tag); the reason says why.
@@ -134,6 +138,10 @@ pub struct RegionPolicy {
     pub accepted: Vec<String>,
     /// The instance location's own region: its variant of a non-endorsed tag is [`Rel::Regional`].
     pub own: Option<String>,
+    /// When not empty, the only regions of the tag the flow reaches: another region's variant
+    /// (`Storage.EastUS` for a West Europe instance) is disjoint from what is needed, so it
+    /// neither blocks nor allows the flow. Empty: every region of the tag is needed.
+    pub needed: Vec<String>,
 }
 
 /// Relation of one token to a required service tag `tag`.
@@ -168,6 +176,9 @@ pub fn tag_relation(token: &Token, tag: &str, policy: &RegionPolicy) -> Rel {
                     None => Rel::Full,
                     Some(r) if policy.accepted.iter().any(|a| a == r) => Rel::Full,
                     Some(r) if policy.own.as_deref() == Some(r.as_str()) => Rel::Regional,
+                    Some(r) if !policy.needed.is_empty() && !policy.needed.contains(r) => {
+                        Rel::Elsewhere
+                    }
                     Some(_) => Rel::Partial,
                 };
             }
@@ -246,7 +257,7 @@ pub fn subnet_relation(tokens: &[Token], remaining: Option<&AddrSet>) -> Rel {
 }
 
 /// Relation of a rule side (its tokens, unioned) to a required tag: the strongest relation of
-/// any token wins (Full > Partial > Regional > Unknown > None).
+/// any token wins (Full > Probable > Partial > Regional > Unknown > Elsewhere > None).
 pub fn side_tag_relation(tokens: &[Token], tag: &str, policy: &RegionPolicy) -> Rel {
     let mut best = Rel::None;
     let rank = |r: &Rel| match r {
@@ -255,7 +266,7 @@ pub fn side_tag_relation(tokens: &[Token], tag: &str, policy: &RegionPolicy) -> 
         Rel::Partial => 4,
         Rel::Regional => 3,
         Rel::Unknown(_) => 2,
-        Rel::NeedsPrefixes => 1,
+        Rel::NeedsPrefixes | Rel::Elsewhere => 1,
         Rel::None => 0,
     };
     for t in tokens {
@@ -290,6 +301,7 @@ mod tests {
         RegionPolicy {
             accepted: accepted.iter().map(|s| s.to_string()).collect(),
             own: Some(own.to_string()),
+            needed: vec![],
         }
     }
 
@@ -344,6 +356,16 @@ mod tests {
         assert_eq!(t("Storage.WestEurope", "Storage"), Rel::Full);
         assert_eq!(t("storage.westeurope", "Storage"), Rel::Full);
         assert_eq!(t("Storage.EastUS", "Storage"), Rel::Partial);
+        // Where the flow needs only some regions of the tag, another region is disjoint.
+        let scoped = RegionPolicy {
+            needed: vec!["westeurope".into(), "northeurope".into()],
+            ..p.clone()
+        };
+        let t = |s: &str| tag_relation(&classify(s), "Storage", &scoped);
+        assert_eq!(t("Storage.EastUS"), Rel::Elsewhere);
+        assert_eq!(t("Storage.NorthEurope"), Rel::Partial);
+        assert_eq!(t("Storage.WestEurope"), Rel::Full);
+        assert_eq!(t("Storage"), Rel::Full);
         let none = policy(&[], "westeurope");
         assert_eq!(
             tag_relation(

@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn extreme_unit_counts_do_not_panic() {
         assert_eq!(case(i64::MAX, &["1", "2"]), vec![("STV403", Some(104))]);
-        assert_eq!(case(i64::MIN, &["1", "2", "3"]), vec![("STV403", Some(104))]);
+        assert_eq!(
+            case(i64::MIN, &["1", "2", "3"]),
+            vec![("STV403", Some(104))]
+        );
         assert_eq!(case(-4, &["1", "2"]), vec![("STV403", Some(104))]);
     }
 
