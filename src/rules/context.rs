@@ -96,7 +96,8 @@ impl<'a> Ctx<'a> {
         let mut preflight = Vec::new();
         for apim in &ws.apims {
             let (sku, mode) = match (&apim.sku.val, &apim.vnet_type.val) {
-                (Ok(s), Ok(m)) => (s.as_str(), m.as_str()),
+                // Trimmed, as STV010 compares them: stray spaces must not drop an instance.
+                (Ok(s), Ok(m)) => (s.trim(), m.trim()),
                 (Err(reason), _) | (_, Err(reason)) => {
                     let f = if apim.sku.val.is_err() {
                         &apim.sku

@@ -107,6 +107,17 @@ mod tests {
         assert!(d[0].related.iter().any(|r| r.span.start == 103));
     }
 
+    /// STV010 compares the tier and mode trimmed; the scope must too, or an instance whose
+    /// values carry stray spaces is checked by no rule at all.
+    #[test]
+    fn tier_and_mode_with_stray_spaces_are_in_scope() {
+        let mut a = apim("a", " Premium ", "External ", 1, 100);
+        a.locations[0].subnet = None;
+        let w = ws(vec![a], vec![], vec![]);
+        assert_eq!(at(&run("STV101", &w)), vec![("STV101", Some(100))]);
+        assert!(run("STV010", &w).is_empty());
+    }
+
     #[test]
     fn declared_subnet_passes_and_undeclared_is_unverifiable() {
         let w = ws(
