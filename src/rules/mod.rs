@@ -12,6 +12,7 @@ pub mod flows;
 
 // Helpers shared by several rules.
 mod public_ip;
+mod routing;
 mod sizing;
 #[cfg(test)]
 pub(crate) mod testkit;
