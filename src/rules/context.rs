@@ -59,16 +59,12 @@ impl Site<'_> {
     pub fn is_internal(&self) -> bool {
         self.mode.eq_ignore_ascii_case("internal")
     }
-    /// Stable identity of the location for fingerprints.
+    /// Stable identity of the location for fingerprints (`West Europe` = `westeurope`).
     pub fn identity(&self) -> String {
         format!(
             "{}#{}",
             self.apim.meta.key.names.join("/"),
-            self.loc
-                .location
-                .get()
-                .map(|s| s.to_ascii_lowercase())
-                .unwrap_or_default()
+            self.region().unwrap_or_default()
         )
     }
     pub fn region(&self) -> Option<String> {
