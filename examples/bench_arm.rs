@@ -1,6 +1,6 @@
 //! Benchmark over a generated repository of ARM templates.
 //!
-//! `cargo run --release --example bench_arm -- [TEMPLATES] [RULES_PER_NSG]`
+//! `cargo run --release --example bench_arm -- [TEMPLATES] [RULES_PER_NSG] [--keep DIR]`
 //!
 //! Generates TEMPLATES templates (default 2000) in a temporary directory — each with a VNet, an
 //! NSG of RULES_PER_NSG rules (default 40) including a blocking deny, a route table and an
@@ -67,7 +67,14 @@ fn main() {
         .collect();
     let n = args.first().copied().unwrap_or(2000);
     let rules = args.get(1).copied().unwrap_or(40);
-    let dir = std::env::temp_dir().join(format!("stv2lint-bench-arm-{}", std::process::id()));
+    // `--keep DIR`: generate into DIR and leave it there (for `stv2lint check DIR` by hand).
+    let keep: Option<std::path::PathBuf> = std::env::args()
+        .skip_while(|a| a != "--keep")
+        .nth(1)
+        .map(Into::into);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("stv2lint-bench-arm-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut bytes = 0;
@@ -94,18 +101,19 @@ fn main() {
             stv2lint::report::render(fmt, &o, &mut sink).unwrap()
         });
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     // Rendering N diagnostics in ONE file: must grow linearly with N.
-    println!("\nhuman rendering of N diagnostics in one file (one NSG with N denies):");
+    println!("\nhuman rendering of N diagnostics in one file (N instances on a retired API version, each with an unresolved subnet):");
     for count in [1000, 2000, 4000, 8000] {
         let d =
             std::env::temp_dir().join(format!("stv2lint-bench-one-{}-{count}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         let mut f = std::fs::File::create(d.join("one.json")).unwrap();
-        // `count` templates' worth of resources concatenated into one template via copy-free
-        // literal NSGs, each with one blocking deny.
+        // `count` instances in one template, each giving diagnostics in this one file.
         let mut res = Vec::new();
         for i in 0..count {
             res.push(format!(
