@@ -574,7 +574,17 @@ fn dump() {
     let Ok(p) = std::env::var("STV2LINT_DUMP") else {
         return;
     };
-    let ws = load(Path::new(&p));
+    let opts = crate::frontend::LoadOptions {
+        var_files: std::env::var("STV2LINT_DUMP_VAR_FILES")
+            .map(|v| v.split(',').map(PathBuf::from).collect())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut ws = Workspace::default();
+    let paths: Vec<PathBuf> = p.split(',').map(PathBuf::from).collect();
+    let found = crate::discover::discover(&mut ws, &paths, &|_| false);
+    super::load(&mut ws, &found, &opts);
+    ws.link();
     for d in &ws.diagnostics {
         println!("diag {} {}", d.code, d.message);
     }
