@@ -1,6 +1,6 @@
 //! Benchmark over a generated Terraform tree.
 //!
-//! `cargo run --release --example bench_terraform -- [ROOTS] [RULES_PER_NSG]`
+//! `cargo run --release --example bench_terraform -- [ROOTS] [RULES_PER_NSG] [--keep DIR]`
 //!
 //! Generates ROOTS root modules (default 500) in a temporary directory. Each root has a
 //! `terraform.tfvars`, builds its NSG rules with a `for` expression over `range()`, and calls two
@@ -8,7 +8,7 @@
 //! `cidrsubnet`, an NSG with a `dynamic "security_rule"` block of RULES_PER_NSG rules (default
 //! 40) including a blocking deny, a route table, associations) and `modules/apim` (a Premium
 //! instance in the subnet the network module outputs). Then times a full check and the
-//! renderers.
+//! renderers. `--keep DIR` generates into DIR and leaves it there (for `stv2lint check DIR`).
 
 use std::time::Instant;
 use stv2lint::cli::OutputFormat;
@@ -192,13 +192,20 @@ fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
 }
 
 fn main() {
+    let keep: Option<std::path::PathBuf> = std::env::args()
+        .skip_while(|a| a != "--keep")
+        .nth(1)
+        .map(Into::into);
     let args: Vec<usize> = std::env::args()
         .skip(1)
+        .take_while(|a| a != "--keep")
         .filter_map(|a| a.parse().ok())
         .collect();
     let n = args.first().copied().unwrap_or(500);
     let rules = args.get(1).copied().unwrap_or(40);
-    let dir = std::env::temp_dir().join(format!("stv2lint-bench-tf-{}", std::process::id()));
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("stv2lint-bench-tf-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&dir);
     let write = |p: &str, text: &str| {
         let path = dir.join(p);
@@ -247,9 +254,7 @@ fn main() {
             stv2lint::report::render(fmt, &o, &mut sink).unwrap()
         });
     }
-    if std::env::var_os("STV2LINT_BENCH_KEEP").is_some() {
-        println!("kept {}", dir.display());
-    } else {
+    if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
