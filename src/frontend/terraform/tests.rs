@@ -670,3 +670,129 @@ fn long_reference_chains_and_deep_modules_do_not_overflow_the_stack() {
         .unwrap();
     assert_eq!(h.join().expect("no stack overflow"), 1);
 }
+
+#[test]
+fn module_for_each_splats_and_json_tfvars() {
+    let t = tmp(&[
+        (
+            "root/main.tf",
+            r#"
+variable "regions" {
+  type = map(string)
+}
+module "net" {
+  for_each = var.regions
+  source   = "../net"
+  name     = each.key
+  prefix   = each.value
+}
+locals {
+  ids     = [for k, m in module.net : m.subnet_id]
+  west_id = module.net["west"].subnet_id
+  all     = values(module.net)[*].subnet_id
+}
+resource "azurerm_api_management" "apim" {
+  name                 = "apim"
+  location             = "westeurope"
+  resource_group_name  = "rg"
+  sku_name             = "Premium_1"
+  virtual_network_type = "External"
+  virtual_network_configuration {
+    subnet_id = local.west_id
+  }
+  additional_location {
+    location = "northeurope"
+    virtual_network_configuration {
+      subnet_id = local.all[0]
+    }
+  }
+}
+output "count" {
+  value = length(local.ids)
+}
+"#,
+        ),
+        (
+            "root/terraform.tfvars.json",
+            r#"{ "regions": { "west": "10.0.1.0/28", "north": "10.1.1.0/28" } }"#,
+        ),
+        (
+            "net/main.tf",
+            r#"
+variable "name" {}
+variable "prefix" {}
+resource "azurerm_subnet" "s" {
+  count                = 1
+  name                 = "snet-${var.name}"
+  resource_group_name  = "rg"
+  virtual_network_name = "vnet-${var.name}"
+  address_prefixes     = [var.prefix]
+}
+output "subnet_id" {
+  value = one(azurerm_subnet.s[*].id)
+}
+"#,
+        ),
+    ]);
+    let ws = load(&t.0);
+    assert!(parse_errors(&ws).is_empty(), "{:?}", parse_errors(&ws));
+    assert_eq!(ws.subnets.len(), 2);
+    let labels: Vec<&str> = ws.subnets.iter().map(|s| s.meta.label.as_str()).collect();
+    assert!(
+        labels.contains(&"module.net[\"west\"].azurerm_subnet.s[0]"),
+        "{labels:?}"
+    );
+    let a = &ws.apims[0];
+    let primary = ws
+        .subnet(a.locations[0].subnet.as_ref().unwrap().get().unwrap())
+        .unwrap();
+    assert_eq!(primary.meta.name, "snet-west");
+    // `values()` orders by key: north comes first.
+    let second = ws
+        .subnet(a.locations[1].subnet.as_ref().unwrap().get().unwrap())
+        .unwrap();
+    assert_eq!(second.meta.name, "snet-north");
+    // The prefix came from terraform.tfvars.json.
+    let origin = primary.prefixes.origin.expect("origin");
+    assert!(ws
+        .sources
+        .get(origin.file)
+        .path
+        .ends_with("terraform.tfvars.json"));
+}
+
+#[test]
+fn conditionals_and_try_with_unknowns() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+variable "enabled" {
+  type = bool
+}
+variable "settings" {
+  type    = any
+  default = {}
+}
+locals {
+  # Both branches agree, so the unknown condition does not matter.
+  sku  = var.enabled ? "Premium_1" : "Premium_1"
+  mode = try(var.settings.mode, "Internal")
+}
+resource "azurerm_api_management" "apim" {
+  count                = var.enabled ? 1 : 0
+  name                 = "apim"
+  location             = "westeurope"
+  resource_group_name  = "rg"
+  sku_name             = local.sku
+  virtual_network_type = local.mode
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    // count is unknown: the instance is assumed to exist.
+    assert_eq!(ws.apims.len(), 1);
+    let a = &ws.apims[0];
+    assert_eq!(a.meta.label, "azurerm_api_management.apim[?]");
+    assert_eq!(a.sku.get().unwrap(), "Premium");
+    assert_eq!(a.vnet_type.get().unwrap(), "Internal");
+}
