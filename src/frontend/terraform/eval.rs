@@ -21,6 +21,33 @@ const MAX_DEPTH: usize = 150;
 const MAX_MODULE_DEPTH: usize = 24;
 /// Instances per resource or module beyond which `count` is not expanded.
 const MAX_INSTANCES: i64 = 4096;
+/// Expression evaluations per root module (with all its module instances), and values (nodes)
+/// per collection: beyond them a value is
+/// unknown, so that hostile input (nested `for` over `range`, values doubling through locals)
+/// cannot exhaust time or memory.
+const MAX_STEPS: u64 = 2_000_000;
+const MAX_NODES: usize = 1_000_000;
+
+/// The value, or an unknown when it has more than [`MAX_NODES`] nodes.
+fn capped(v: V) -> V {
+    fn count(v: &V, budget: &mut usize) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        match &v.kind {
+            VKind::Arr(items) => items.iter().all(|x| count(x, budget)),
+            VKind::Obj(entries) => entries.iter().all(|(_, x)| count(x, budget)),
+            _ => true,
+        }
+    }
+    let mut budget = MAX_NODES;
+    if count(&v, &mut budget) {
+        v
+    } else {
+        V::unknown("the value is too large to evaluate", v.span)
+    }
+}
 
 enum Memo {
     Pending,
@@ -97,6 +124,8 @@ pub struct Inst {
     pub inputs: HashMap<Rc<str>, Input>,
     /// Directories from the root down to this instance (cycle detection).
     pub dirs: Vec<PathBuf>,
+    /// Expressions evaluated so far for this root's tree (kept on the root instance).
+    steps: u64,
     vars: HashMap<Rc<str>, Memo>,
     locals: HashMap<Rc<str>, Memo>,
     outputs: HashMap<Rc<str>, Memo>,
@@ -160,6 +189,9 @@ pub struct Eval<'w> {
     /// Data-source lookups: resource type → (id, value) of every declared instance.
     declared: HashMap<String, Rc<Declared>>,
     declaring: bool,
+    /// Every module instance exists (after [`Eval::instantiate_all`]); before that, lookups
+    /// over all instances are not cached.
+    complete: bool,
 }
 
 /// A key of `count` or `for_each` as it appears in an address.
@@ -201,6 +233,7 @@ impl<'w> Eval<'w> {
             computed,
             declared: HashMap::new(),
             declaring: false,
+            complete: false,
         }
     }
 
@@ -220,6 +253,7 @@ impl<'w> Eval<'w> {
             root: id,
             inputs,
             dirs: vec![dir],
+            steps: 0,
             vars: HashMap::new(),
             locals: HashMap::new(),
             outputs: HashMap::new(),
@@ -236,10 +270,30 @@ impl<'w> Eval<'w> {
         if self.depth >= MAX_DEPTH {
             return self.err("the expression is nested too deeply to evaluate", e.span);
         }
+        let root = self.insts.get(sc.inst).map_or(0, |i| i.root);
+        let Some(steps) = self.insts.get_mut(root).map(|r| {
+            r.steps += 1;
+            r.steps
+        }) else {
+            return V::unknown("internal: no module instance", Some(e.span));
+        };
+        if steps > MAX_STEPS {
+            return V::unknown(
+                "the configuration takes too many steps to evaluate",
+                Some(e.span),
+            );
+        }
         self.depth += 1;
         let v = self.eval_inner(e, sc);
         self.depth -= 1;
-        v
+        // Collections are where values grow (`for`, function calls, literals that repeat a
+        // large value): keep each below a size that a linter can afford.
+        match e.kind {
+            ExprKind::Arr(_) | ExprKind::Obj(_) | ExprKind::For(_) | ExprKind::Call(..) => {
+                capped(v)
+            }
+            _ => v,
+        }
     }
 
     fn eval_inner(&mut self, e: &Expr, sc: &Scope) -> V {
@@ -1195,7 +1249,7 @@ impl<'w> Eval<'w> {
         let label = self.res_label(inst, d.data, &d.rtype, &d.name);
         let mut items = Vec::with_capacity(keys.len());
         for (suffix, key, sc) in keys {
-            let mut body = self.eval_body(&d.body, &sc, d.span);
+            let mut body = capped(self.eval_body(&d.body, &sc, d.span));
             let full = format!("{label}{suffix}");
             (self.computed)(&d.rtype, d.data, &mut body, &full);
             let mut kind = "res";
@@ -1288,7 +1342,9 @@ impl<'w> Eval<'w> {
         }
         self.declaring = false;
         let out = Rc::new(out);
-        self.declared.insert(rtype.to_string(), out.clone());
+        if self.complete {
+            self.declared.insert(rtype.to_string(), out.clone());
+        }
         out
     }
 
@@ -1435,6 +1491,7 @@ impl<'w> Eval<'w> {
                         root,
                         inputs: HashMap::new(),
                         dirs,
+                        steps: 0,
                         vars: HashMap::new(),
                         locals: HashMap::new(),
                         outputs: HashMap::new(),
@@ -1467,6 +1524,7 @@ impl<'w> Eval<'w> {
             }
             i += 1;
         }
+        self.complete = true;
     }
 
     /// Items of a call set, for tests and diagnostics: (suffix, instance).

@@ -796,3 +796,21 @@ resource "azurerm_api_management" "apim" {
     assert_eq!(a.sku.get().unwrap(), "Premium");
     assert_eq!(a.vnet_type.get().unwrap(), "Internal");
 }
+
+#[test]
+fn exploding_values_and_loops_are_cut_off() {
+    // Values that double through 40 locals, and a for expression of 10^10 steps.
+    let mut text = String::from("locals {\n  a0 = [\"x\", \"y\"]\n");
+    for i in 1..=40 {
+        text.push_str(&format!("  a{i} = [local.a{}, local.a{}]\n", i - 1, i - 1));
+    }
+    text.push_str("  loops = [for a in range(100000) : [for b in range(100000) : b]]\n}\n");
+    text.push_str("output \"big\" {\n  value = length(local.a40)\n}\noutput \"loops\" {\n  value = length(local.loops)\n}\n");
+    text.push_str("resource \"azurerm_subnet\" \"s\" {\n  name = \"s\"\n  virtual_network_name = \"v\"\n  resource_group_name = \"r\"\n  address_prefixes = [length(local.a40), length(local.loops)]\n}\n");
+    let t = tmp(&[("main.tf", &text)]);
+    let start = std::time::Instant::now();
+    let ws = load(&t.0);
+    assert_eq!(ws.subnets.len(), 1);
+    assert!(ws.subnets[0].prefixes.val.is_err());
+    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+}
