@@ -564,6 +564,20 @@ fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
             };
             (sku, capacity)
         }
+        // `"Premium_${var.units}"`: the tier is known even if the unit count is not.
+        None if v
+            .as_name()
+            .and_then(|t| t.rsplit_once('_'))
+            .is_some_and(|(n, _)| !n.is_empty() && !n.contains(['$', '{', '<'])) =>
+        {
+            let text = v.as_name().unwrap_or_default();
+            let name = text.rsplit_once('_').map(|(n, _)| n).unwrap_or(text);
+            let reason = v.unknown_reason().unwrap_or("the unit count is unknown");
+            (
+                Field::known(name.to_string(), v.span).with_origin(v.origin),
+                Field::unknown(reason.to_string(), v.span).with_origin(v.origin),
+            )
+        }
         None => {
             let f = Field::string(v);
             let reason = match &f.val {

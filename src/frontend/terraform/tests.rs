@@ -814,3 +814,25 @@ fn exploding_values_and_loops_are_cut_off() {
     assert!(ws.subnets[0].prefixes.val.is_err());
     assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
 }
+
+#[test]
+fn sku_name_with_unknown_units_keeps_its_tier() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+variable "units" {
+  type = number
+}
+resource "azurerm_api_management" "apim" {
+  name                = "apim"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  sku_name            = "Premium_${var.units}"
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    let a = &ws.apims[0];
+    assert_eq!(a.sku.get().unwrap(), "Premium");
+    assert!(a.locations[0].capacity.val.is_err());
+}
