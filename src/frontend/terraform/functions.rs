@@ -780,7 +780,7 @@ fn format_with(spec: &str, args: &[V], span: Option<Span>) -> Result<V, String> 
                     break;
                 }
             }
-            prec = Some(p.parse().unwrap_or(0));
+            prec = Some(p.parse::<usize>().unwrap_or(0).min(64));
         }
         let verb = chars.next().ok_or("format(): incomplete verb")?;
         let arg = args.get(next).ok_or("format(): not enough arguments")?;
@@ -1131,7 +1131,10 @@ fn cidrsubnets(args: &[V], span: Option<Span>) -> Result<V, String> {
         let size: u128 = 1u128 << (max - new_len);
         // Align to the subnet size.
         if cur % size != 0 {
-            cur = (cur / size + 1) * size;
+            cur = (cur / size)
+                .checked_add(1)
+                .and_then(|n| n.checked_mul(size))
+                .ok_or("cidrsubnets(): not enough address space")?;
         }
         if cur >= total || total - cur < size {
             return Err("cidrsubnets(): not enough address space".into());
@@ -1200,6 +1203,22 @@ mod tests {
         assert_eq!(
             run("cidrnetmask", &[s("172.16.0.0/12")]).as_str(),
             Some("255.240.0.0")
+        );
+        assert!(call(
+            "cidrsubnets",
+            &[s("::/0"), i(2), i(2), i(2), i(3), i(1)],
+            None
+        )
+        .unwrap()
+        .is_err());
+        assert!(
+            call("format", &[s("%.999999999f"), i(1)], None)
+                .unwrap()
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .len()
+                < 100
         );
         let l = run("cidrsubnets", &[s("10.1.0.0/16"), i(4), i(4), i(8), i(4)]);
         let got: Vec<&str> = l
