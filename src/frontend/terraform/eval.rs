@@ -1409,8 +1409,11 @@ impl<'w> Eval<'w> {
         };
         let mut out = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
+            // Each generated block is declared by its element of the collection (a map entry
+            // in a tfvars file or a local): that is where a person edits it.
+            let decl = v.origin.or(v.span).unwrap_or(b.span);
             let inner = sc.with(&iter_name, each_obj(k, v));
-            out.push(self.eval_body(&content.body, &inner, b.span));
+            out.push(self.eval_body(&content.body, &inner, decl));
         }
         out
     }
