@@ -1,5 +1,9 @@
 //! Native Bicep: `.bicep` and `.bicepparam`.
 
+pub mod ast;
+pub mod lexer;
+pub mod parser;
+
 use super::LoadOptions;
 use crate::discover::Discovered;
 use crate::model::Workspace;
