@@ -1483,6 +1483,22 @@ impl<'p> Eval<'p> {
                     .unwrap_or_else(|| V::unknown("any() needs an argument", site))
             }
             "resourcegroup" => return self.resource_group(env, &vals, site),
+            "deployment" => {
+                // Bicep reads `deployment().location` in subscription-scope files.
+                let mut d = functions::call("deployment", &[], site)
+                    .unwrap_or_else(|| V::obj(Vec::new(), site));
+                if d.get("location").is_none() {
+                    d.set(
+                        "location",
+                        V::symbolic(
+                            "deployment().location is only known at deployment",
+                            "deployment().location",
+                            site,
+                        ),
+                    );
+                }
+                return d;
+            }
             "loadtextcontent" | "loadjsoncontent" | "loadyamlcontent" | "loadfileasbase64" => {
                 return self.load(env, &lname, args, &vals, site)
             }
@@ -1710,6 +1726,7 @@ pub const BICEP_FUNCTIONS: &[&str] = &[
     "mapvalues",
     "any",
     "resourcegroup",
+    "deployment",
     "loadtextcontent",
     "loadjsoncontent",
     "loadyamlcontent",

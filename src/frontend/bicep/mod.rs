@@ -130,7 +130,22 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         ws.diagnostics.extend(ev.diagnostics.take());
         ev.emitted.take()
     };
+    // The same declaration deploying the same resource twice (an AVM test's `init`/`idem`
+    // loop, two parameter files of one template naming the same resources) is one resource.
+    // Different declarations of one resource are merged by the model instead.
+    let mut seen = HashSet::new();
     for e in emitted {
+        if let Some(n) = e.name.as_name() {
+            let key = (
+                e.rtype.to_ascii_lowercase(),
+                n.to_ascii_lowercase(),
+                e.rg.as_deref().map(str::to_ascii_lowercase),
+                e.decl,
+            );
+            if !seen.insert(key) {
+                continue;
+            }
+        }
         arm_body::ingest(
             ws,
             ArmResource {

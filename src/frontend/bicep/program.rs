@@ -340,6 +340,8 @@ impl Program {
         if !full.is_file() {
             let (sev, tail) = if what == "using" {
                 (Severity::Error, "its parameters cannot be checked")
+            } else if what == "import" {
+                (Severity::Warning, "what it exports is unknown")
             } else {
                 (
                     Severity::Warning,
