@@ -1,7 +1,12 @@
 //! STV303 public-ip-no-dns-label: the public ip address has no dns name label.
+//!
+//! R-PIP-5: API Management points its host names at `<label>.<region>.cloudapp.azure.com`, so
+//! the public IP it uses needs a DNS name label (an empty label fails to deploy as well).
 
+use super::public_ip_not_standard::{pip_identity, public_ips, with_sites};
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
+use crate::model::Format;
 
 pub const RULE: Rule = Rule {
     code: "STV303",
@@ -12,4 +17,73 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for (pip, sites) in public_ips(ctx) {
+        let id = pip_identity(pip);
+        let at = match &pip.dns_label {
+            None => Some(pip.meta.decl),
+            // A label computed from an unknown (`uniqueString(…)`, a parameter) is still a label:
+            // only a known empty one is missing.
+            Some(f) => match f.get() {
+                Some(label) if label.trim().is_empty() => f.at.or(Some(pip.meta.decl)),
+                _ => continue,
+            },
+        };
+        let help = match pip.meta.format {
+            Format::Terraform => "Set domain_name_label (for example to the API Management instance's name).",
+            _ => "Set properties.dnsSettings.domainNameLabel (for example to the API Management instance's name).",
+        };
+        let d = sink
+            .diag(format!(
+                "public IP address '{}' has no DNS name label; API Management maps its host names to the label's cloudapp.azure.com name",
+                pip.meta.name
+            ))
+            .at(at)
+            .help(help)
+            .identity(format!("{id}|dns-label"));
+        sink.emit(with_sites(d, pip, &sites));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::subnet_too_small::testkit::*;
+    use crate::model::{Field, PublicIp};
+
+    fn with_pip(p: PublicIp) -> crate::model::Workspace {
+        let mut a = apim("a", "Developer", "Internal", 1, 100);
+        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
+        ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![p],
+        )
+    }
+
+    #[test]
+    fn label_present_missing_empty_unknown() {
+        assert!(run("STV303", &with_pip(pip("pip", 50))).is_empty());
+        let mut p = pip("pip", 50);
+        p.dns_label = None;
+        assert_eq!(at(&run("STV303", &with_pip(p))), vec![("STV303", Some(50))]);
+        let mut p = pip("pip", 50);
+        p.dns_label = Some(Field::known(" ".into(), sp(54)));
+        assert_eq!(at(&run("STV303", &with_pip(p))), vec![("STV303", Some(54))]);
+        let mut p = pip("pip", 50);
+        p.dns_label = Some(Field::unknown(
+            "uniqueString() is only known at deployment",
+            sp(54),
+        ));
+        assert!(run("STV303", &with_pip(p)).is_empty());
+    }
+
+    #[test]
+    fn a_pip_of_an_out_of_scope_instance_is_not_checked() {
+        let mut a = apim("a", "StandardV2", "External", 1, 100);
+        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
+        let mut p = pip("pip", 50);
+        p.dns_label = None;
+        let w = ws(vec![a], vec![], vec![p]);
+        assert!(run("STV303", &w).is_empty());
+    }
+}

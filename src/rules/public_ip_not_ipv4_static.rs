@@ -1,7 +1,13 @@
 //! STV302 public-ip-not-ipv4-static: the public ip address is not static ipv4.
+//!
+//! R-PIP-3: API Management takes a static IPv4 public IP. IPv6 or Dynamic is an error; a missing
+//! allocation method is a warning unless the SKU is Standard (which is always static), because
+//! the ARM default is Dynamic.
 
+use super::public_ip_not_standard::{pip_identity, public_ips, with_sites};
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
+use crate::model::Format;
 
 pub const RULE: Rule = Rule {
     code: "STV302",
@@ -12,4 +18,128 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for (pip, sites) in public_ips(ctx) {
+        let id = pip_identity(pip);
+        let tf = pip.meta.format == Format::Terraform;
+        if let Some(f) = &pip.version {
+            if let Some(v) = sink.require(f, "the public IP version", &pip.meta.label, &id) {
+                if !v.trim().eq_ignore_ascii_case("ipv4") {
+                    let d = sink
+                        .diag(format!(
+                            "public IP address '{}' is {v}; API Management needs an IPv4 public IP",
+                            pip.meta.name
+                        ))
+                        .at(f.at.or(Some(pip.meta.decl)))
+                        .help(if tf {
+                            "Set ip_version = \"IPv4\" (or remove it: IPv4 is the default)."
+                        } else {
+                            "Set publicIPAddressVersion to 'IPv4' (or remove it: IPv4 is the default)."
+                        })
+                        .related(f.origin, "the value comes from here")
+                        .identity(format!("{id}|version"));
+                    sink.emit(with_sites(d, pip, &sites));
+                }
+            }
+        }
+        let static_help = if tf {
+            "Set allocation_method = \"Static\"."
+        } else {
+            "Set publicIPAllocationMethod to 'Static'."
+        };
+        match &pip.allocation {
+            Some(f) => {
+                let Some(a) =
+                    sink.require(f, "the public IP allocation method", &pip.meta.label, &id)
+                else {
+                    continue;
+                };
+                if !a.trim().eq_ignore_ascii_case("static") {
+                    let d = sink
+                        .diag(format!(
+                            "public IP address '{}' uses {a} allocation; API Management needs a static public IP",
+                            pip.meta.name
+                        ))
+                        .at(f.at.or(Some(pip.meta.decl)))
+                        .help(static_help)
+                        .related(f.origin, "the value comes from here")
+                        .identity(format!("{id}|allocation"));
+                    sink.emit(with_sites(d, pip, &sites));
+                }
+            }
+            None => {
+                // Standard (and StandardV2) public IPs are static only; otherwise the default is Dynamic.
+                let standard = pip
+                    .sku
+                    .get()
+                    .is_some_and(|s| s.trim().to_ascii_lowercase().starts_with("standard"));
+                if standard || pip.sku.val.is_err() {
+                    continue;
+                }
+                let mut d = sink
+                    .diag(format!(
+                        "public IP address '{}' does not set an allocation method, and the default for a {} public IP is Dynamic; API Management needs a static public IP",
+                        pip.meta.name,
+                        pip.sku.get().map(String::as_str).unwrap_or("Basic")
+                    ))
+                    .at(Some(pip.meta.decl))
+                    .help(static_help)
+                    .identity(format!("{id}|allocation"));
+                d.severity = Severity::Warning;
+                sink.emit(with_sites(d, pip, &sites));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::subnet_too_small::testkit::*;
+    use crate::diagnostic::Severity;
+    use crate::model::{Field, PublicIp};
+
+    fn with_pip(p: PublicIp) -> crate::model::Workspace {
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
+        ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![p],
+        )
+    }
+
+    #[test]
+    fn static_ipv4_passes_and_standard_needs_no_allocation() {
+        assert!(run("STV302", &with_pip(pip("pip", 50))).is_empty());
+        let mut p = pip("pip", 50);
+        p.allocation = None;
+        p.version = Some(Field::known("IPv4".into(), sp(53)));
+        assert!(run("STV302", &with_pip(p)).is_empty());
+    }
+
+    #[test]
+    fn ipv6_and_dynamic() {
+        let mut p = pip("pip", 50);
+        p.version = Some(Field::known("IPv6".into(), sp(53)));
+        p.allocation = Some(Field::known("Dynamic".into(), sp(52)));
+        let d = run("STV302", &with_pip(p));
+        assert_eq!(at(&d), vec![("STV302", Some(53)), ("STV302", Some(52))]);
+    }
+
+    #[test]
+    fn missing_allocation_on_basic_is_a_warning() {
+        let mut p = pip("pip", 50);
+        p.sku = Field::implicit("Basic".into(), sp(50));
+        p.allocation = None;
+        let d = run("STV302", &with_pip(p));
+        assert_eq!(at(&d), vec![("STV302", Some(50))]);
+        assert_eq!(d[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn unknown_allocation() {
+        let mut p = pip("pip", 50);
+        p.allocation = Some(Field::unknown("variable 'alloc' is unknown", sp(52)));
+        assert_eq!(at(&run("STV302", &with_pip(p))), vec![("STV002", Some(52))]);
+    }
+}

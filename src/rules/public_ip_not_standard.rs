@@ -1,7 +1,14 @@
 //! STV301 public-ip-not-standard: the public ip address is not standard sku.
+//!
+//! R-PIP-2: the public IP of a VNet-injected stv2 location must be Standard. Basic (written, or
+//! relied on as the ARM default when `sku` is left out) is an error; `StandardV2` is a warning
+//! (not documented for API Management). This rule also owns "the public IP cannot be followed":
+//! one STV002 here rather than one per public-IP rule. Also home of the helpers STV302/STV303
+//! share.
 
-use super::{Ctx, Rule, Sink};
-use crate::diagnostic::Severity;
+use super::{Ctx, Resolved, Rule, Sink, Site};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Format, PublicIp};
 
 pub const RULE: Rule = Rule {
     code: "STV301",
@@ -12,4 +19,167 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for site in &ctx.sites {
+        if let Resolved::Unknown { reason, at } = &site.public_ip {
+            sink.unverifiable(
+                "the public IP address (and STV302, STV303)",
+                reason,
+                at.or(Some(site.loc.decl)),
+                &site.apim.meta.label,
+                &site.identity(),
+            );
+        }
+    }
+    for (pip, sites) in public_ips(ctx) {
+        let id = pip_identity(pip);
+        let Some(sku) = sink.require(&pip.sku, "the public IP SKU", &pip.meta.label, &id) else {
+            continue;
+        };
+        let l = sku.trim().to_ascii_lowercase();
+        if l == "standard" {
+            continue;
+        }
+        let add = match pip.meta.format {
+            Format::Terraform => "sku = \"Standard\"",
+            Format::Bicep => "sku: { name: 'Standard' }",
+            Format::Arm => "\"sku\": { \"name\": \"Standard\" }",
+        };
+        let d = if pip.sku.implicit {
+            sink.diag(format!(
+                "public IP address '{}' does not set a SKU, so it gets the default Basic; API Management needs a Standard public IP",
+                pip.meta.name
+            ))
+            .at(Some(pip.meta.decl))
+            .help(format!("Add `{add}` to the public IP address."))
+        } else if l == "standardv2" {
+            let mut d = sink.diag(format!(
+                "public IP address '{}' uses the StandardV2 SKU, which API Management does not document for VNet injection; use Standard",
+                pip.meta.name
+            ));
+            d.severity = Severity::Warning;
+            d.at(pip.sku.at.or(Some(pip.meta.decl)))
+                .help(format!("Use `{add}`."))
+        } else {
+            sink.diag(format!(
+                "public IP address '{}' uses the {} SKU; API Management needs a Standard public IP",
+                pip.meta.name, sku
+            ))
+            .at(pip.sku.at.or(Some(pip.meta.decl)))
+            .help(format!("Use `{add}`; a Basic public IP cannot be created any more and cannot serve API Management on stv2."))
+        };
+        let d = d
+            .related(pip.sku.origin, "the SKU comes from here")
+            .identity(format!("{id}|sku"));
+        sink.emit(with_sites(d, pip, &sites));
+    }
+}
+
+/// Each public IP used by an in-scope location once, with those locations.
+pub(super) fn public_ips<'c, 'a>(ctx: &'c Ctx<'a>) -> Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> {
+    let mut out: Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> = Vec::new();
+    for site in &ctx.sites {
+        let Some(pip) = site.public_ip.found() else {
+            continue;
+        };
+        match out.iter_mut().find(|(p, _)| std::ptr::eq(*p, pip)) {
+            Some((_, list)) => list.push(site),
+            None => out.push((pip, vec![site])),
+        }
+    }
+    out
+}
+
+pub(super) fn pip_identity(pip: &PublicIp) -> String {
+    format!("{}|{}", pip.meta.key.rtype, pip.meta.key.names.join("/"))
+}
+
+/// The resource, and every location using the public IP as a related location.
+pub(super) fn with_sites(mut d: Diagnostic, pip: &PublicIp, sites: &[&Site]) -> Diagnostic {
+    d = d.resource(&pip.meta.label);
+    for s in sites {
+        d = d.related(
+            s.loc
+                .public_ip
+                .as_ref()
+                .and_then(|f| f.at)
+                .or(Some(s.loc.decl)),
+            format!("used by {}", s.label()),
+        );
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::subnet_too_small::testkit::*;
+    use crate::diagnostic::Severity;
+    use crate::model::{Field, PublicIp};
+
+    fn with_pip(p: PublicIp) -> crate::model::Workspace {
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
+        ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![p],
+        )
+    }
+
+    #[test]
+    fn standard_passes() {
+        assert!(run("STV301", &with_pip(pip("pip", 50))).is_empty());
+    }
+
+    #[test]
+    fn basic_written_or_implicit() {
+        let mut p = pip("pip", 50);
+        p.sku = Field::known("Basic".into(), sp(51));
+        let d = run("STV301", &with_pip(p));
+        assert_eq!(at(&d), vec![("STV301", Some(51))]);
+        assert!(d[0].related.iter().any(|r| r.span.start == 107));
+
+        let mut p = pip("pip", 50);
+        p.sku = Field::implicit("Basic".into(), sp(50));
+        let d = run("STV301", &with_pip(p));
+        assert_eq!(at(&d), vec![("STV301", Some(50))]);
+        assert!(d[0].help.as_deref().unwrap().contains("Standard"));
+        assert!(d[0].message.contains("default Basic"));
+    }
+
+    #[test]
+    fn standard_v2_is_a_warning() {
+        let mut p = pip("pip", 50);
+        p.sku = Field::known("StandardV2".into(), sp(51));
+        let d = run("STV301", &with_pip(p));
+        assert_eq!(d[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn unknown_sku_or_reference() {
+        let mut p = pip("pip", 50);
+        p.sku = Field::unknown("parameter 'pipSku' has no value", sp(51));
+        assert_eq!(at(&run("STV301", &with_pip(p))), vec![("STV002", Some(51))]);
+        // A reference to a public IP no file declares.
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.locations[0].public_ip = Some(Field::known(pip_id("elsewhere"), sp(107)));
+        let w = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        assert_eq!(at(&run("STV301", &w)), vec![("STV002", Some(107))]);
+        assert!(run("STV302", &w).is_empty());
+        assert!(run("STV303", &w).is_empty());
+    }
+
+    #[test]
+    fn no_public_ip_is_fine() {
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![pip("pip", 50)],
+        );
+        assert!(run("STV301", &w).is_empty());
+    }
+}

@@ -1,7 +1,12 @@
 //! STV102 subnet-delegated: the api management subnet is delegated to a service.
+//!
+//! R-VNET-4: classic-tier injection needs an undelegated subnet (delegation is the v2 tiers'
+//! model); a delegated subnet also rules out the same-subnet migration. Points at the delegation.
 
+use super::subnet_too_small::{subnet_identity, subnet_name, subnets};
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
+use crate::model::Format;
 
 pub const RULE: Rule = Rule {
     code: "STV102",
@@ -12,4 +17,105 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for (subnet, sites) in subnets(ctx) {
+        let id = subnet_identity(subnet);
+        let Some(delegations) = sink.require(
+            &subnet.delegations,
+            "the subnet delegation",
+            &subnet.meta.label,
+            &id,
+        ) else {
+            continue;
+        };
+        if delegations.is_empty() {
+            continue;
+        }
+        let what = match subnet.meta.format {
+            Format::Terraform => "the delegation block",
+            _ => "the delegations",
+        };
+        let mut d = sink
+            .diag(format!(
+                "subnet '{}' is delegated to {}; API Management (classic tiers) needs a subnet without delegation",
+                subnet_name(subnet),
+                delegations
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .at(subnet.delegations.at.or(Some(subnet.meta.decl)))
+            .resource(&subnet.meta.label)
+            .help(format!(
+                "Remove {what} from the subnet, or give API Management its own subnet without delegation."
+            ))
+            .related(subnet.delegations.origin, "the value comes from here")
+            .identity(format!("{id}|delegated"));
+        for s in &sites {
+            d = d.related(
+                s.loc
+                    .subnet
+                    .as_ref()
+                    .and_then(|f| f.at)
+                    .or(Some(s.loc.decl)),
+                format!("{} is placed in this subnet", s.label()),
+            );
+        }
+        sink.emit(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::subnet_too_small::testkit::*;
+    use crate::model::Field;
+
+    #[test]
+    fn delegated_subnet_is_an_error_at_the_delegation() {
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.delegations = Field::known(vec!["Microsoft.Web/serverFarms".into()], sp(12));
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![s],
+            vec![],
+        );
+        let d = run("STV102", &w);
+        assert_eq!(at(&d), vec![("STV102", Some(12))]);
+        assert!(d[0].message.contains("Microsoft.Web/serverFarms"));
+        assert!(d[0].related.iter().any(|r| r.span.start == 106));
+    }
+
+    #[test]
+    fn undelegated_or_unknown() {
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        assert!(run("STV102", &w).is_empty());
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.delegations = Field::unknown("variable 'delegations' is unknown", sp(12));
+        let w = ws(
+            vec![apim("a", "Premium", "External", 1, 100)],
+            vec![s],
+            vec![],
+        );
+        assert_eq!(at(&run("STV102", &w)), vec![("STV002", Some(12))]);
+    }
+
+    #[test]
+    fn a_subnet_shared_by_two_instances_is_reported_once() {
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.delegations = Field::known(vec!["Microsoft.Web/serverFarms".into()], sp(12));
+        let w = ws(
+            vec![
+                apim("a", "Premium", "External", 1, 100),
+                apim("b", "Developer", "Internal", 1, 200),
+            ],
+            vec![s],
+            vec![],
+        );
+        assert_eq!(run("STV102", &w).len(), 1);
+    }
+}

@@ -1,5 +1,11 @@
 //! STV403 units-not-divisible-by-zones: the unit count of a location is not a multiple of its zone count.
+//!
+//! R-AZ-3: units are spread evenly over the zones of a location, so the unit count of each
+//! location must be a multiple of its number of zones. Points at the capacity (what a person
+//! changes), with the zones as a related location. Invalid zone lists are STV402's finding and
+//! non-Premium zones STV401's, so both are left alone here.
 
+use super::invalid_zones::problem;
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
 
@@ -12,4 +18,106 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for site in &ctx.sites {
+        if !site.sku.trim().eq_ignore_ascii_case("premium") {
+            continue;
+        }
+        let Some(zf) = &site.loc.zones else {
+            continue;
+        };
+        let Some(zones) = zf.get() else {
+            continue;
+        };
+        if zones.is_empty() || problem(zones).is_some() {
+            continue;
+        }
+        let Some(&units) = sink.require(
+            &site.loc.capacity,
+            "the unit count against the zones",
+            &site.apim.meta.label,
+            &site.identity(),
+        ) else {
+            continue;
+        };
+        let n = zones.len() as i64;
+        if units > 0 && units % n == 0 {
+            continue;
+        }
+        let lower = units - units.rem_euclid(n);
+        let upper = lower + n;
+        let suggest = if lower > 0 {
+            format!("{lower} or {upper}")
+        } else {
+            upper.to_string()
+        };
+        let d = sink
+            .diag(format!(
+                "{} has {units} unit{} over {n} availability zones ({}); the unit count must be a multiple of the zone count",
+                site.label(),
+                if units == 1 { "" } else { "s" },
+                zones.join(", ")
+            ))
+            .at(site.loc.capacity.at.or(Some(site.loc.decl)))
+            .resource(&site.apim.meta.label)
+            .help(format!(
+                "Set the capacity to a multiple of {n} (for example {suggest}), or change the zones."
+            ))
+            .related(site.loc.capacity.origin, "the unit count comes from here")
+            .related(zf.at, "the zones are set here")
+            .identity(format!("{}|units-zones", site.identity()));
+        sink.emit(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::subnet_too_small::testkit::*;
+    use crate::model::Field;
+
+    fn case(units: i64, z: &[&str]) -> Vec<(&'static str, Option<usize>)> {
+        let mut a = apim("a", "Premium", "External", units, 100);
+        a.locations[0].zones = zones(z, 100);
+        at(&run("STV403", &ws(vec![a], vec![], vec![])))
+    }
+
+    #[test]
+    fn divisibility() {
+        assert_eq!(case(3, &["1", "2"]), vec![("STV403", Some(104))]);
+        assert_eq!(case(1, &["1", "2"]), vec![("STV403", Some(104))]);
+        assert_eq!(case(2, &["1", "2", "3"]), vec![("STV403", Some(104))]);
+        assert!(case(2, &["1", "2"]).is_empty());
+        assert!(case(6, &["1", "2", "3"]).is_empty());
+        assert!(case(1, &["2"]).is_empty());
+        assert!(case(3, &[]).is_empty());
+        // Invalid zones are STV402's finding.
+        assert!(case(3, &["1", "1"]).is_empty());
+    }
+
+    #[test]
+    fn help_suggests_multiples_and_zones_are_related() {
+        let mut a = apim("a", "Premium", "External", 3, 100);
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let d = run("STV403", &ws(vec![a], vec![], vec![]));
+        assert!(d[0].help.as_deref().unwrap().contains("2 or 4"));
+        assert!(d[0].related.iter().any(|r| r.span.start == 105));
+    }
+
+    #[test]
+    fn per_additional_location_and_unknown_capacity() {
+        let mut a = apim("a", "Premium", "External", 2, 100);
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let mut extra = location(false, "northeurope", 1, 500);
+        extra.zones = zones(&["1", "2", "3"], 500);
+        a.locations.push(extra);
+        assert_eq!(
+            at(&run("STV403", &ws(vec![a.clone()], vec![], vec![]))),
+            vec![("STV403", Some(504))]
+        );
+        a.locations[1].capacity = Field::unknown("parameter 'units' has no value", sp(504));
+        assert_eq!(
+            at(&run("STV403", &ws(vec![a], vec![], vec![]))),
+            vec![("STV002", Some(504))]
+        );
+    }
+}

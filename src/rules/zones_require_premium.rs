@@ -1,7 +1,11 @@
 //! STV401 zones-require-premium: availability zones need the premium tier.
+//!
+//! R-AZ-1: explicit zones, on the primary or any additional location, need Premium. Among the
+//! injectable tiers that leaves Developer; an empty list means "no zones" and passes.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
+use crate::model::Format;
 
 pub const RULE: Rule = Rule {
     code: "STV401",
@@ -12,4 +16,67 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for site in &ctx.sites {
+        if site.sku.trim().eq_ignore_ascii_case("premium") {
+            continue;
+        }
+        let Some(f) = &site.loc.zones else {
+            continue;
+        };
+        let Some(zones) = sink.require(f, "the zones", &site.apim.meta.label, &site.identity())
+        else {
+            continue;
+        };
+        if zones.is_empty() {
+            continue;
+        }
+        let help = match site.apim.meta.format {
+            Format::Terraform => "Remove zones, or use a Premium sku_name.",
+            _ => "Remove zones, or use sku.name 'Premium'.",
+        };
+        let d = sink
+            .diag(format!(
+                "{} sets availability zones {} but uses the {} tier; zones need Premium",
+                site.label(),
+                zones.join(", "),
+                site.sku
+            ))
+            .at(f.at.or(Some(site.loc.decl)))
+            .resource(&site.apim.meta.label)
+            .help(help)
+            .related(
+                site.apim.sku.at,
+                format!("the tier {} is set here", site.sku),
+            )
+            .related(f.origin, "the zones come from here")
+            .identity(format!("{}|zones-tier", site.identity()));
+        sink.emit(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::subnet_too_small::testkit::*;
+
+    #[test]
+    fn developer_with_zones() {
+        let mut a = apim("a", "Developer", "External", 1, 100);
+        a.locations[0].zones = zones(&["1"], 100);
+        let w = ws(vec![a], vec![], vec![]);
+        let d = run("STV401", &w);
+        assert_eq!(at(&d), vec![("STV401", Some(105))]);
+        assert!(d[0].related.iter().any(|r| r.span.start == 102));
+    }
+
+    #[test]
+    fn premium_or_no_zones_or_empty_list() {
+        let mut a = apim("a", "Premium", "External", 2, 100);
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let mut b = apim("b", "Developer", "External", 1, 200);
+        b.locations[0].zones = zones(&[], 200);
+        let c = apim("c", "Developer", "Internal", 1, 300);
+        let w = ws(vec![a, b, c], vec![], vec![]);
+        assert!(run("STV401", &w).is_empty());
+    }
+}

@@ -313,6 +313,17 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                     };
                     V::str(format!("{}{}", base, y.trim_start_matches('/')), span)
                 }
+                // An unknown base (`deployment().properties.templateLink.uri`) keeps the
+                // relative part visible, so a link can still be matched to a local file.
+                (None, Some(y)) if a.as_name().is_some() => V::symbolic(
+                    a.unknown_reason().unwrap_or("unknown base URI").to_string(),
+                    format!(
+                        "{{{}}}/{}",
+                        a.as_name().unwrap_or(""),
+                        y.trim_start_matches('/')
+                    ),
+                    span,
+                ),
                 _ => unknown_from2(a, b, span),
             }
         }

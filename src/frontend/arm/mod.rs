@@ -6,9 +6,9 @@ pub mod template;
 
 use super::LoadOptions;
 use crate::discover::{self, Discovered, JsonKind};
-use crate::model::{Workspace, V};
-use crate::source::{canonical, Lang};
-use std::collections::HashMap;
+use crate::model::{VKind, Workspace, V};
+use crate::source::{canonical, FileId, Lang};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Load every ARM template of the run (with its parameter file) into the workspace.
@@ -23,7 +23,21 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         })
         .cloned()
         .collect();
+    let links = template::Linkable {
+        files: found
+            .arm_templates
+            .iter()
+            .map(|&t| (canonical(&ws.sources.get(t).path), t))
+            .collect(),
+        json: &found.json,
+    };
+    let linked = linked_targets(ws, found, &links);
     for &t in &found.arm_templates {
+        // A template that another template of the run links to is evaluated through that link,
+        // with the parameters it passes, not on its own.
+        if linked.contains(&t) {
+            continue;
+        }
         let Some(template) = found.json.get(&t) else {
             continue;
         };
@@ -45,7 +59,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 given.extend(values);
             }
         }
-        let ev = template::Eval::run(ws, t, template, given);
+        let ev = template::Eval::run(ws, t, template, given, &links);
         for (span, msg) in ev.errors.borrow().iter() {
             let offset = span.map(|s| s.start as usize).unwrap_or(0);
             ws.diagnostics.push(discover::parse_error(
@@ -54,6 +68,58 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 format!("invalid template expression: {msg}"),
             ));
         }
+    }
+}
+
+/// Templates that another template links to (`templateLink`), found by the `.json` names the
+/// linking template spells out.
+fn linked_targets(
+    ws: &Workspace,
+    found: &Discovered,
+    links: &template::Linkable,
+) -> HashSet<FileId> {
+    let mut out = HashSet::new();
+    for &t in &found.arm_templates {
+        let Some(v) = found.json.get(&t) else {
+            continue;
+        };
+        if !v.to_json().to_string().contains("templateLink") {
+            continue;
+        }
+        let dir = ws
+            .sources
+            .get(t)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut names = Vec::new();
+        json_names(v, &mut names);
+        for n in names {
+            if let Some(id) = links.resolve(&n, &dir) {
+                if id != t {
+                    out.insert(id);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every `….json` path mentioned in string values, including quoted literals inside
+/// expressions (`concat('wrappers/x.json', …)`).
+fn json_names(v: &V, out: &mut Vec<String>) {
+    match &v.kind {
+        VKind::Str(s) => {
+            for part in s.split(['\'', '"', ' ', ',', '(', ')']) {
+                if part.to_ascii_lowercase().ends_with(".json") {
+                    out.push(part.to_string());
+                }
+            }
+        }
+        VKind::Arr(items) => items.iter().for_each(|i| json_names(i, out)),
+        VKind::Obj(entries) => entries.iter().for_each(|(_, x)| json_names(x, out)),
+        _ => {}
     }
 }
 

@@ -11,9 +11,10 @@ use super::expr::{self, Expr};
 use super::functions;
 use crate::model::arm_body::{self, ArmResource};
 use crate::model::{Format, Key, VKind, Workspace, V};
-use crate::source::{FileId, Span};
+use crate::source::{canonical, FileId, Span};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 /// Loop expansion is capped so a huge `count` cannot exhaust memory.
@@ -23,9 +24,12 @@ const MAX_NESTING: usize = 16;
 /// Evaluation recursion cap (variables referencing variables, references of references…).
 const MAX_EVAL_DEPTH: usize = 200;
 
-/// One template scope: the root template or a nested deployment's inline template.
+/// One template scope: the root template, a nested deployment's inline template, or a linked
+/// template found among the run's files.
 struct Scope {
     template: V,
+    /// Directory of the file the template is in (linked templates resolve against it).
+    dir: PathBuf,
     /// Values given from outside: parameter file, or the nested deployment's `parameters`.
     given: HashMap<String, V>,
     /// Nested deployments with `expressionEvaluationOptions.scope: outer` (the default for
@@ -56,8 +60,54 @@ struct Instance {
     deployment: Option<usize>,
 }
 
-pub struct Eval {
+/// The run's templates, for `templateLink`s that point at a file of the run.
+pub struct Linkable<'a> {
+    pub files: Vec<(PathBuf, FileId)>,
+    pub json: &'a HashMap<FileId, V>,
+}
+
+impl Linkable<'_> {
+    /// Resolve a link (URI or relative path, possibly with unknown parts) from `dir` to a file
+    /// of the run: the longest path suffix of the link that names a file under `dir`, or a
+    /// file anywhere whose path ends with at least two of the link's last segments.
+    pub fn resolve(&self, link: &str, dir: &Path) -> Option<FileId> {
+        let mut text = link.rsplit('}').next().unwrap_or(link);
+        text = text.split(['?', '#']).next().unwrap_or(text);
+        if let Some(i) = text.find("://") {
+            text = text[i + 3..].split_once('/').map(|x| x.1).unwrap_or("");
+        }
+        let segs: Vec<&str> = text
+            .split(['/', '\\'])
+            .filter(|s| !s.is_empty() && *s != ".")
+            .collect();
+        if segs.is_empty() {
+            return None;
+        }
+        for k in (1..=segs.len()).rev() {
+            let suffix = segs[segs.len() - k..].join("/");
+            let want = canonical(&dir.join(&suffix));
+            if let Some((_, id)) = self.files.iter().find(|(p, _)| *p == want) {
+                return Some(*id);
+            }
+            if k >= 2 {
+                let tail = format!("/{}", suffix.to_ascii_lowercase());
+                if let Some((_, id)) = self.files.iter().find(|(p, _)| {
+                    p.to_string_lossy()
+                        .replace('\\', "/")
+                        .to_ascii_lowercase()
+                        .ends_with(&tail)
+                }) {
+                    return Some(*id);
+                }
+            }
+        }
+        None
+    }
+}
+
+pub struct Eval<'a> {
     file: FileId,
+    links: &'a Linkable<'a>,
     scopes: RefCell<Vec<Rc<Scope>>>,
     instances: RefCell<Vec<Rc<Instance>>>,
     depth: Cell<usize>,
@@ -73,12 +123,26 @@ struct Env {
     lambdas: Vec<(String, V)>,
 }
 
-impl Eval {
+impl<'a> Eval<'a> {
     /// Evaluate `template` (parsed JSON of `file`) with parameter values `given`, and push every
     /// relevant resource into the workspace.
-    pub fn run(ws: &mut Workspace, file: FileId, template: &V, given: HashMap<String, V>) -> Eval {
+    pub fn run(
+        ws: &mut Workspace,
+        file: FileId,
+        template: &V,
+        given: HashMap<String, V>,
+        links: &'a Linkable<'a>,
+    ) -> Eval<'a> {
+        let dir = ws
+            .sources
+            .get(file)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let ev = Eval {
             file,
+            links,
             scopes: RefCell::new(Vec::new()),
             instances: RefCell::new(Vec::new()),
             depth: Cell::new(0),
@@ -86,6 +150,7 @@ impl Eval {
         };
         let root = ev.add_scope(Scope {
             template: template.clone(),
+            dir,
             given,
             outer: None,
             rg: None,
@@ -247,11 +312,33 @@ impl Eval {
             return None;
         }
         let props = r.get("properties")?;
-        let template = props.get("template").filter(|t| t.as_object().is_some())?;
-        let inner = props
-            .path("expressionEvaluationOptions.scope")
-            .and_then(|s| s.as_str())
-            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let (template, dir, linked) =
+            match props.get("template").filter(|t| t.as_object().is_some()) {
+                Some(t) => (t.clone(), parent.dir.clone(), false),
+                None => {
+                    let link = props.get("templateLink")?;
+                    let target = link
+                        .get("relativePath")
+                        .or_else(|| link.get("uri"))
+                        .map(|u| self.value(env, u))?;
+                    let id = self.links.resolve(target.as_name()?, &parent.dir)?;
+                    let t = self.links.json.get(&id)?.clone();
+                    let dir = self
+                        .links
+                        .files
+                        .iter()
+                        .find(|(_, f)| *f == id)
+                        .and_then(|(p, _)| p.parent().map(Path::to_path_buf))
+                        .unwrap_or_default();
+                    (t, dir, true)
+                }
+            };
+        // Linked templates always evaluate in their own scope.
+        let inner = linked
+            || props
+                .path("expressionEvaluationOptions.scope")
+                .and_then(|s| s.as_str())
+                .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
         let mut given = HashMap::new();
         if inner {
             if let Some(ps) = props.get("parameters").and_then(|p| p.as_object()) {
@@ -272,13 +359,11 @@ impl Eval {
             Some(g) => g.as_str().map(str::to_string),
             None => parent.rg.clone(),
         };
-        let label = format!(
-            "{}deployment '{}' > ",
-            parent.label,
-            name.as_name().unwrap_or("?")
-        );
+        // Only the innermost deployment is named: enough to find it, short enough to read.
+        let label = format!("deployment '{}' > ", name.as_name().unwrap_or("?"));
         let idx = self.add_scope(Scope {
-            template: template.clone(),
+            template,
+            dir,
             given,
             outer: if inner {
                 None
