@@ -229,3 +229,6 @@ fn azd_placeholders(v: V) -> V {
         _ => v,
     }
 }
+
+#[cfg(test)]
+mod tests;
