@@ -34,7 +34,7 @@ impl Drop for TempDir {
 }
 
 fn run(dir: &TempDir) -> Outcome {
-    check(&[dir.0.clone()], &CheckOptions::default())
+    check(std::slice::from_ref(&dir.0), &CheckOptions::default())
 }
 
 fn run_with(dir: &TempDir, load: LoadOptions) -> Outcome {
@@ -42,7 +42,7 @@ fn run_with(dir: &TempDir, load: LoadOptions) -> Outcome {
         load,
         ..Default::default()
     };
-    check(&[dir.0.clone()], &opts)
+    check(std::slice::from_ref(&dir.0), &opts)
 }
 
 /// (code, severity, file name, line, message) of every diagnostic.
