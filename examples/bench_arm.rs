@@ -1,0 +1,137 @@
+//! Benchmark over a generated repository of ARM templates.
+//!
+//! `cargo run --release --example bench_arm -- [TEMPLATES] [RULES_PER_NSG]`
+//!
+//! Generates TEMPLATES templates (default 2000) in a temporary directory — each with a VNet, an
+//! NSG of RULES_PER_NSG rules (default 40) including a blocking deny, a route table and an
+//! instance — then times a full check and each renderer. A second part renders N diagnostics in
+//! a single file for several N to show that rendering stays linear.
+
+use std::io::Write;
+use std::time::Instant;
+use stv2lint::cli::OutputFormat;
+
+fn template(i: usize, rules: usize) -> String {
+    let mut rs = Vec::new();
+    for r in 0..rules {
+        let (access, src, port) = if r == rules / 2 {
+            ("Deny", "Internet", "*")
+        } else {
+            ("Allow", "VirtualNetwork", "8080")
+        };
+        rs.push(format!(
+            r#"{{ "name": "r{r}", "properties": {{ "priority": {p}, "direction": "Inbound", "access": "{access}", "protocol": "Tcp",
+          "sourceAddressPrefix": "{src}", "sourcePortRange": "*", "destinationAddressPrefix": "VirtualNetwork", "destinationPortRange": "{port}" }} }}"#,
+            p = 100 + r * 10
+        ));
+    }
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ "prefix": {{ "type": "string", "defaultValue": "10.{a}.{b}.0/28" }} }},
+  "variables": {{ "vnet": "[concat('vnet-', '{i}')]" }},
+  "resources": [
+    {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-04-01", "name": "nsg-{i}",
+      "properties": {{ "securityRules": [ {rules} ] }} }},
+    {{ "type": "Microsoft.Network/routeTables", "apiVersion": "2023-04-01", "name": "rt-{i}",
+      "properties": {{ "routes": [ {{ "name": "default", "properties": {{ "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "10.0.0.4" }} }} ] }} }},
+    {{ "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "[variables('vnet')]",
+      "properties": {{ "addressSpace": {{ "addressPrefixes": ["10.0.0.0/8"] }}, "subnets": [ {{ "name": "apim", "properties": {{
+        "addressPrefix": "[parameters('prefix')]",
+        "networkSecurityGroup": {{ "id": "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-{i}')]" }},
+        "routeTable": {{ "id": "[resourceId('Microsoft.Network/routeTables', 'rt-{i}')]" }} }} }} ] }} }},
+    {{ "type": "Microsoft.ApiManagement/service", "apiVersion": "2023-05-01-preview", "name": "apim-{i}", "location": "westeurope",
+      "sku": {{ "name": "Premium", "capacity": 3 }}, "zones": ["1", "2"],
+      "properties": {{ "publisherEmail": "a@b.c", "publisherName": "x", "virtualNetworkType": "Internal",
+        "virtualNetworkConfiguration": {{ "subnetResourceId": "[resourceId('Microsoft.Network/virtualNetworks/subnets', variables('vnet'), 'apim')]" }} }} }}
+  ]
+}}"#,
+        a = (i / 250) % 250,
+        b = i % 250,
+        rules = rs.join(",\n")
+    )
+}
+
+fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let v = f();
+    println!("{label:<44} {:>9.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    v
+}
+
+fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let n = args.first().copied().unwrap_or(2000);
+    let rules = args.get(1).copied().unwrap_or(40);
+    let dir = std::env::temp_dir().join(format!("stv2lint-bench-arm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bytes = 0;
+    for i in 0..n {
+        let t = template(i, rules);
+        bytes += t.len();
+        std::fs::write(dir.join(format!("t{i:05}.json")), t).unwrap();
+    }
+    println!(
+        "generated {n} templates, {rules} rules per NSG, {:.1} MB",
+        bytes as f64 / 1e6
+    );
+    let o = time("check (discover, parse, evaluate, link, rules)", || {
+        stv2lint::check(std::slice::from_ref(&dir), &Default::default())
+    });
+    println!("diagnostics: {}", o.diagnostics.len());
+    for (name, fmt) in [
+        ("render human", OutputFormat::Human),
+        ("render compact", OutputFormat::Compact),
+        ("render json", OutputFormat::Json),
+    ] {
+        let mut sink = std::io::sink();
+        time(name, || {
+            stv2lint::report::render(fmt, &o, &mut sink).unwrap()
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Rendering N diagnostics in ONE file: must grow linearly with N.
+    println!("\nhuman rendering of N diagnostics in one file (one NSG with N denies):");
+    for count in [1000, 2000, 4000, 8000] {
+        let d =
+            std::env::temp_dir().join(format!("stv2lint-bench-one-{}-{count}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let mut f = std::fs::File::create(d.join("one.json")).unwrap();
+        // `count` templates' worth of resources concatenated into one template via copy-free
+        // literal NSGs, each with one blocking deny.
+        let mut res = Vec::new();
+        for i in 0..count {
+            res.push(format!(
+                r#"{{ "type": "Microsoft.ApiManagement/service", "apiVersion": "2019-12-01", "name": "a{i}", "location": "westeurope",
+  "sku": {{ "name": "Developer", "capacity": 1 }},
+  "properties": {{ "virtualNetworkType": "Internal", "virtualNetworkConfiguration": {{ "subnetResourceId": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/s{i}" }} }} }}"#
+            ));
+        }
+        write!(
+            f,
+            r#"{{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [ {} ] }}"#,
+            res.join(",\n")
+        )
+        .unwrap();
+        drop(f);
+        let o = stv2lint::check(std::slice::from_ref(&d), &Default::default());
+        let mut sink = std::io::sink();
+        let t = Instant::now();
+        stv2lint::report::render(OutputFormat::Human, &o, &mut sink).unwrap();
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        println!(
+            "  {:>6} diagnostics: {:>9.1} ms ({:.1} µs each)",
+            o.diagnostics.len(),
+            ms,
+            ms * 1000.0 / o.diagnostics.len().max(1) as f64
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}

@@ -1,0 +1,94 @@
+//! Acceptance on the shared corpus, ARM side. Runs when STV2LINT_CORPUS points at the corpus
+//! (`.ci/run` sets it); skipped otherwise.
+
+use std::path::PathBuf;
+use stv2lint::diagnostic::Severity;
+use stv2lint::{check, Outcome};
+
+fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(std::env::var_os("STV2LINT_CORPUS")?);
+    assert!(
+        p.is_dir(),
+        "STV2LINT_CORPUS={} is not a directory",
+        p.display()
+    );
+    Some(p)
+}
+
+const QS: &str = "Azure__azure-quickstart-templates/quickstarts/microsoft.apimanagement";
+
+fn codes(o: &Outcome) -> Vec<String> {
+    o.active()
+        .map(|d| {
+            let at = d
+                .span
+                .map(|s| {
+                    let f = o.ws.sources.get(s.file);
+                    format!("{}:{}", f.display, f.line_col(s.start).0)
+                })
+                .unwrap_or_default();
+            format!("{} {} {}", d.code, at, d.message)
+        })
+        .collect()
+}
+
+#[test]
+fn every_arm_template_and_parameter_file_loads() {
+    let Some(c) = corpus() else { return };
+    let o = check(&[c], &Default::default());
+    let json_errors: Vec<_> = codes(&o)
+        .into_iter()
+        .filter(|l| l.starts_with("STV001") && l.contains(".json"))
+        .collect();
+    assert!(json_errors.is_empty(), "{json_errors:#?}");
+    // And they were really read: the corpus has ARM APIM instances.
+    assert!(o
+        .ws
+        .apims
+        .iter()
+        .any(|a| a.meta.format == stv2lint::model::Format::Arm));
+}
+
+#[test]
+fn external_vnet_quickstart_with_parameters_has_no_error() {
+    let Some(c) = corpus() else { return };
+    let t = c
+        .join(QS)
+        .join("api-management-create-with-external-vnet-publicip/azuredeploy.json");
+    let o = check(&[t], &Default::default());
+    assert_eq!(o.ws.apims.len(), 1, "the instance was loaded");
+    let errors: Vec<_> = o
+        .active()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{:#?}", codes(&o));
+}
+
+#[test]
+fn internal_vnet_quickstart_2019_is_stv1() {
+    let Some(c) = corpus() else { return };
+    let o = check(
+        &[c.join(QS).join("api-management-create-with-internal-vnet")],
+        &Default::default(),
+    );
+    let found = codes(&o);
+    assert!(
+        found
+            .iter()
+            .any(|l| l.starts_with("STV011") && l.contains("azuredeploy.json:387")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn standard_v2_control_has_no_findings() {
+    let Some(c) = corpus() else { return };
+    let o = check(&[c.join("Azure__AI-Landing-Zones")], &Default::default());
+    // The APIM wrapper is reached through the portal template's templateLink, as StandardV2.
+    let apim =
+        o.ws.apims
+            .first()
+            .expect("the linked APIM wrapper is evaluated");
+    assert_eq!(apim.sku.get().map(String::as_str), Some("StandardV2"));
+    assert!(o.active().next().is_none(), "{:#?}", codes(&o));
+}
