@@ -97,15 +97,14 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
 
     // Rendering N diagnostics in ONE file: must grow linearly with N.
-    println!("\nhuman rendering of N diagnostics in one file (one NSG with N denies):");
+    println!("\nhuman rendering of N diagnostics in one file (N instances on a retired API version, each with an unresolved subnet):");
     for count in [1000, 2000, 4000, 8000] {
         let d =
             std::env::temp_dir().join(format!("stv2lint-bench-one-{}-{count}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         let mut f = std::fs::File::create(d.join("one.json")).unwrap();
-        // `count` templates' worth of resources concatenated into one template via copy-free
-        // literal NSGs, each with one blocking deny.
+        // `count` instances in one template, each giving diagnostics in this one file.
         let mut res = Vec::new();
         for i in 0..count {
             res.push(format!(

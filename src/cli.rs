@@ -14,6 +14,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Parsed once per process, so the size of `Check`'s arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint files and directories (default: .)
@@ -25,6 +27,8 @@ pub enum Command {
         /// Rule code, e.g. STV202
         code: String,
     },
+    /// Run the language server over stdio (for editors)
+    Lsp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -75,4 +79,13 @@ pub struct CheckArgs {
     /// Configuration file (default: .stv2lint.yaml found upward from the first path)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Leave out files and directories matching this glob (relative to the working directory)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Report only findings that are not recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this baseline file (and exit 0 unless the run is incomplete)
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }

@@ -5,10 +5,13 @@
 //! [`rules`] → [`report`].
 
 pub mod analysis;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod frontend;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod rules;
@@ -30,8 +33,8 @@ pub struct CheckOptions {
     pub ignore: Vec<String>,
     /// Per-code severity overrides; `None` turns the code off.
     pub severity: Vec<(String, Option<Severity>)>,
-    /// Paths (files or directories) to leave out.
-    pub exclude: Vec<PathBuf>,
+    /// Globs of files and directories to leave out (`exclude:` in `.stv2lint.yaml`, `--exclude`).
+    pub exclude: Vec<config::Exclude>,
     /// Unsaved editor buffers: read instead of the file on disk (the language server).
     pub overlay: Vec<(PathBuf, String)>,
 }
@@ -73,12 +76,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     for (p, text) in &opts.overlay {
         ws.overlay.insert(source::canonical(p), text.clone());
     }
-    let exclude = |p: &std::path::Path| {
-        let c = source::canonical(p);
-        opts.exclude
-            .iter()
-            .any(|e| c.starts_with(source::canonical(e)))
-    };
+    let exclude = |p: &std::path::Path| opts.exclude.iter().any(|e| e.matches(p));
     let found = discover::discover(&mut ws, paths, &exclude);
     frontend::arm::load(&mut ws, &found, &opts.load);
     frontend::bicep::load(&mut ws, &found, &opts.load);
@@ -91,6 +89,10 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     };
     let mut diagnostics = std::mem::take(&mut ws.diagnostics);
     diagnostics.extend(rules::run(&ws, &opts.rules, selected));
+    // Suppressions before the filters below, so that their own STV003/STV004 obey `--ignore`
+    // and severities like every code; a suppression of a rule that did not run is not unused.
+    let ran = |code: &str| rules::find(code).map_or(true, |r| r.check.is_none()) || selected(code);
+    suppress::apply_with(&ws, &mut diagnostics, &ran);
     // The engine's own codes are kept unless explicitly ignored.
     diagnostics.retain(|d| !matches_prefix(d.code, &opts.ignore));
     for d in &mut diagnostics {
@@ -107,7 +109,6 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     }
     diagnostics.retain(|d| !d.code.is_empty());
     dedup(&mut diagnostics);
-    suppress::apply(&ws, &mut diagnostics);
     sort(&ws, &mut diagnostics);
     Outcome {
         files: ws.sources.len(),

@@ -1,8 +1,966 @@
 //! Inline suppressions (`stv2lint-ignore: CODE reason`) and resource `metadata` suppressions.
+//!
+//! Forms:
+//! - a comment `stv2lint-ignore: CODE[,CODE] reason` (`#`, `//` or `/* */` in HCL; `//` or
+//!   `/* */` in Bicep and ARM JSON). On a line of its own it covers the resource or block that
+//!   starts on the next line (the whole declaration, found in the model, not in the syntax), or
+//!   that line when no declaration starts there; after code it covers its own line the same way.
+//!   Consecutive comment lines stack: each covers the first line after them that is not a comment.
+//! - a comment `stv2lint-ignore-file: CODE[,CODE] reason` covers the whole file.
+//! - an ARM resource `"metadata": { "stv2lint-ignore": { "CODE": "reason" } }` covers the resource.
+//!
+//! A suppression of a code also covers the STV002 notes of that code's checks at the same place
+//! (a suppressed check need not report that it could not be decided either).
+//!
+//! Invalid suppressions (unknown code, no reason, malformed) give STV003 and suppress nothing (a
+//! suppression is a decision a reviewer must be able to read); a code that suppresses nothing
+//! gives STV004 — unless that code's rule did not run (`--select`/`--ignore`), because
+//! then nothing could have been suppressed.
 
-use crate::diagnostic::Diagnostic;
-use crate::model::Workspace;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Meta, Workspace};
+use crate::source::{FileId, Lang, SourceFile, Span};
+use std::collections::{HashMap, HashSet};
+
+const DIRECTIVE: &str = "stv2lint-ignore";
 
 /// Mark diagnostics covered by a suppression (`Diagnostic::suppressed`), and add STV003/STV004
-/// for invalid and unused suppressions.
-pub fn apply(_ws: &Workspace, _diags: &mut Vec<Diagnostic>) {}
+/// for invalid and unused suppressions. Every code counts as having run.
+pub fn apply(ws: &Workspace, diags: &mut Vec<Diagnostic>) {
+    apply_with(ws, diags, &|_| true);
+}
+
+/// Like [`apply`]; `ran(code)` tells whether that code's rule ran, so that a suppression of a
+/// rule left out of the run is not reported as unused.
+pub fn apply_with(ws: &Workspace, diags: &mut Vec<Diagnostic>, ran: &dyn Fn(&str) -> bool) {
+    let mut sups = Vec::new();
+    let mut problems = Vec::new();
+    collect_comments(ws, &mut sups, &mut problems);
+    collect_metadata(ws, &mut sups, &mut problems);
+    if sups.is_empty() {
+        diags.extend(problems);
+        return;
+    }
+
+    for d in diags.iter_mut() {
+        if d.suppressed.is_some() {
+            continue;
+        }
+        let Some(span) = d.span else { continue };
+        let line = ws.sources.get(span.file).line_col(span.start).0;
+        for s in sups.iter_mut() {
+            if s.file != span.file || !s.scope.covers(span.start, line) {
+                continue;
+            }
+            for c in s.codes.iter_mut() {
+                if c.code.is_some_and(|code| covers_code(code, d)) {
+                    c.used = true;
+                    if d.suppressed.is_none() {
+                        d.suppressed = Some(s.reason.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    for s in &sups {
+        for c in &s.codes {
+            let Some(code) = c.code else { continue };
+            if c.used || !ran(code) {
+                continue;
+            }
+            problems.push(
+                Diagnostic::new(
+                    "STV004",
+                    Severity::Warning,
+                    format!("this suppression of {code} suppresses nothing"),
+                )
+                .at(Some(s.at))
+                .help(format!(
+                    "Remove {code} from the suppression (or the whole comment): no {code} finding is reported where it applies. A comment applies to the declaration that starts on the next line."
+                ))
+                .identity(format!("suppression|{code}|{}", s.reason)),
+            );
+        }
+    }
+    diags.extend(problems);
+}
+
+/// A suppression of `code` covers `code` itself and the STV002 notes of `code`'s checks.
+fn covers_code(code: &str, d: &Diagnostic) -> bool {
+    d.code == code
+        || (d.code == "STV002"
+            && d.identity
+                .strip_prefix(code)
+                .is_some_and(|rest| rest.starts_with('|')))
+}
+
+/// One suppression: where it is written, what it covers, which codes, why.
+struct Suppression {
+    file: FileId,
+    /// The comment or metadata entry, for STV004.
+    at: Span,
+    scope: Scope,
+    codes: Vec<SupCode>,
+    reason: String,
+}
+
+struct SupCode {
+    /// The rule's code; `None` when the suppression is invalid (an unknown code, no reason),
+    /// which is reported as STV003 and suppresses nothing.
+    code: Option<&'static str>,
+    used: bool,
+}
+
+enum Scope {
+    File,
+    /// Byte ranges of declarations, and a line whose own diagnostics are covered.
+    Decls {
+        ranges: Vec<(u32, u32)>,
+        line: usize,
+    },
+}
+
+impl Scope {
+    fn covers(&self, offset: u32, line: usize) -> bool {
+        match self {
+            Scope::File => true,
+            Scope::Decls { ranges, line: l } => {
+                *l == line
+                    || ranges
+                        .iter()
+                        .any(|&(s, e)| s <= offset && offset < e.max(s + 1))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declarations from the model.
+
+/// Every declaration span of the workspace, per file, keyed by the 1-based line it starts on.
+fn declarations(ws: &Workspace) -> HashMap<FileId, HashMap<usize, Vec<(u32, u32)>>> {
+    let mut out: HashMap<FileId, HashMap<usize, Vec<(u32, u32)>>> = HashMap::new();
+    let mut add = |span: Span| {
+        let line = ws.sources.get(span.file).line_col(span.start).0;
+        out.entry(span.file)
+            .or_default()
+            .entry(line)
+            .or_default()
+            .push((span.start, span.end));
+    };
+    for a in &ws.apims {
+        add(a.meta.decl);
+        for l in &a.locations {
+            add(l.decl);
+        }
+    }
+    for s in &ws.subnets {
+        add(s.meta.decl);
+    }
+    for n in &ws.nsgs {
+        add(n.meta.decl);
+        for r in &n.rules {
+            add(r.decl);
+        }
+    }
+    for t in &ws.route_tables {
+        add(t.meta.decl);
+        for r in &t.routes {
+            add(r.decl);
+        }
+    }
+    for p in &ws.public_ips {
+        add(p.meta.decl);
+    }
+    out
+}
+
+fn metas(ws: &Workspace) -> impl Iterator<Item = &Meta> {
+    ws.apims
+        .iter()
+        .map(|r| &r.meta)
+        .chain(ws.subnets.iter().map(|r| &r.meta))
+        .chain(ws.nsgs.iter().map(|r| &r.meta))
+        .chain(ws.route_tables.iter().map(|r| &r.meta))
+        .chain(ws.public_ips.iter().map(|r| &r.meta))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collection.
+
+fn collect_metadata(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut Vec<Diagnostic>) {
+    for m in metas(ws) {
+        for (code, reason, at) in &m.suppress {
+            let mut known = crate::rules::find(code.trim()).map(|r| r.code);
+            match known {
+                None => problems.push(unknown_code(code, *at)),
+                Some(c) if reason.trim().is_empty() => {
+                    problems.push(no_reason(c, *at));
+                    known = None;
+                }
+                _ => {}
+            }
+            sups.push(Suppression {
+                file: m.decl.file,
+                at: *at,
+                scope: Scope::Decls {
+                    ranges: vec![(m.decl.start, m.decl.end)],
+                    line: 0,
+                },
+                codes: vec![SupCode {
+                    code: known,
+                    used: false,
+                }],
+                reason: reason.trim().to_string(),
+            });
+        }
+    }
+}
+
+fn collect_comments(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut Vec<Diagnostic>) {
+    let mut decls = None;
+    for (id, f) in ws.sources.iter() {
+        if !f.text.contains(DIRECTIVE) {
+            continue;
+        }
+        let Some(syntax) = Syntax::of(f.lang) else {
+            continue;
+        };
+        let comments = scan_comments(&f.text, syntax);
+        let comment_lines = comment_only_lines(f, &comments);
+        for c in &comments {
+            let inner = f.text.get(c.inner.0..c.inner.1).unwrap_or("");
+            let Some(dir) = parse_directive(inner) else {
+                continue;
+            };
+            let at = Span::new(id, c.start, c.end);
+            let dir = match dir {
+                Ok(d) => d,
+                Err(msg) => {
+                    problems.push(malformed(&msg, at));
+                    continue;
+                }
+            };
+            let mut codes = Vec::new();
+            for code in &dir.codes {
+                let mut known = crate::rules::find(code).map(|r| r.code);
+                match known {
+                    None => problems.push(unknown_code(code, at)),
+                    Some(k) if dir.reason.is_empty() => {
+                        problems.push(no_reason(k, at));
+                        known = None;
+                    }
+                    _ => {}
+                }
+                codes.push(SupCode {
+                    code: known,
+                    used: false,
+                });
+            }
+            let scope = if dir.file {
+                Scope::File
+            } else {
+                let (start_line, _) = f.line_col(c.start as u32);
+                let (end_line, _) = f.line_col(c.end as u32);
+                let standalone = comment_lines.contains(&start_line);
+                let target = if standalone {
+                    let mut t = end_line + 1;
+                    while comment_lines.contains(&t) && t <= f.line_count() {
+                        t += 1;
+                    }
+                    t
+                } else {
+                    start_line
+                };
+                let all = decls.get_or_insert_with(|| declarations(ws));
+                let ranges = all
+                    .get(&id)
+                    .and_then(|by_line| by_line.get(&target))
+                    .cloned()
+                    .unwrap_or_default();
+                Scope::Decls {
+                    ranges,
+                    line: target,
+                }
+            };
+            sups.push(Suppression {
+                file: id,
+                at,
+                scope,
+                codes,
+                reason: dir.reason.clone(),
+            });
+        }
+    }
+}
+
+fn unknown_code(code: &str, at: Span) -> Diagnostic {
+    Diagnostic::new(
+        "STV003",
+        Severity::Warning,
+        format!("this suppression names `{code}`, which is not a stv2lint rule code"),
+    )
+    .at(Some(at))
+    .help("Use a code that `stv2lint rules` lists, e.g. `stv2lint-ignore: STV202 the platform team owns this NSG`.")
+    .identity(format!("suppression|unknown|{code}"))
+}
+
+fn no_reason(code: &str, at: Span) -> Diagnostic {
+    Diagnostic::new(
+        "STV003",
+        Severity::Warning,
+        format!("this suppression of {code} gives no reason"),
+    )
+    .at(Some(at))
+    .help(format!(
+        "Say why after the codes, e.g. `stv2lint-ignore: {code} the hub firewall allows this traffic`: the next reader needs to know."
+    ))
+    .identity(format!("suppression|no-reason|{code}"))
+}
+
+fn malformed(msg: &str, at: Span) -> Diagnostic {
+    Diagnostic::new(
+        "STV003",
+        Severity::Warning,
+        format!("this suppression cannot be read: {msg}"),
+    )
+    .at(Some(at))
+    .help(
+        "Write it as `stv2lint-ignore: CODE[,CODE] reason` or `stv2lint-ignore-file: CODE reason`.",
+    )
+    .identity(format!("suppression|malformed|{msg}"))
+}
+
+/// Lines that hold nothing but comments (and whitespace).
+fn comment_only_lines(f: &SourceFile, comments: &[Comment]) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    let text = f.text.as_bytes();
+    for c in comments {
+        let (l0, _) = f.line_col(c.start as u32);
+        let (l1, _) = f.line_col(c.end as u32);
+        let line_start = f.line_start(l0).unwrap_or(0);
+        let before_blank = text
+            .get(line_start..c.start)
+            .is_some_and(|b| b.iter().all(|x| x.is_ascii_whitespace()));
+        let line_end = f.line_start(l1 + 1).unwrap_or(text.len());
+        let after = text.get(c.end..line_end).unwrap_or(&[]);
+        // What follows on the last line may be another comment (`/* a */ // b`).
+        let after_blank = after.iter().all(|x| x.is_ascii_whitespace())
+            || comments.iter().any(|o| {
+                o.start >= c.end
+                    && o.start < line_end
+                    && text[c.end..o.start].iter().all(|x| x.is_ascii_whitespace())
+            });
+        if before_blank {
+            out.insert(l0);
+            if after_blank {
+                for l in l0..=l1 {
+                    out.insert(l);
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directives.
+
+#[derive(Debug, PartialEq)]
+struct Directive {
+    file: bool,
+    codes: Vec<String>,
+    reason: String,
+}
+
+/// `None` when the comment is not a suppression; `Err` when it tries to be one and fails.
+fn parse_directive(inner: &str) -> Option<Result<Directive, String>> {
+    let t = inner.trim_start();
+    let rest = t.strip_prefix(DIRECTIVE)?;
+    let (file, rest) = if let Some(r) = rest.strip_prefix("-file:") {
+        (true, r)
+    } else if let Some(r) = rest.strip_prefix(':') {
+        (false, r)
+    } else {
+        return Some(Err(format!(
+            "expected `{DIRECTIVE}:` or `{DIRECTIVE}-file:` followed by codes"
+        )));
+    };
+    let mut codes = Vec::new();
+    let mut s = rest.trim_start();
+    loop {
+        let end = s
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(s.len());
+        if end == 0 {
+            break;
+        }
+        codes.push(s[..end].to_string());
+        s = &s[end..];
+        let after = s.trim_start();
+        match after.strip_prefix(',') {
+            Some(next) => s = next.trim_start(),
+            None => {
+                s = after;
+                break;
+            }
+        }
+    }
+    if codes.is_empty() {
+        return Some(Err("it names no rule code".to_string()));
+    }
+    let reason = s
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '-' | ':' | '—' | '–'))
+        .trim()
+        .to_string();
+    Some(Ok(Directive {
+        file,
+        codes,
+        reason,
+    }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comments, per language, minding strings (and interpolations and heredocs inside them).
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    Json,
+    Bicep,
+    Hcl,
+}
+
+impl Syntax {
+    fn of(lang: Lang) -> Option<Syntax> {
+        match lang {
+            Lang::Json => Some(Syntax::Json),
+            Lang::Bicep | Lang::BicepParam => Some(Syntax::Bicep),
+            Lang::Terraform | Lang::TerraformVars => Some(Syntax::Hcl),
+            Lang::TerraformJson | Lang::Other => None,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct Comment {
+    start: usize,
+    end: usize,
+    /// The text between the markers.
+    inner: (usize, usize),
+}
+
+enum Mode {
+    /// Code; `depth` counts `{` inside an interpolation (unused at top level).
+    Code {
+        depth: usize,
+    },
+    Str,
+    /// Bicep `'''…'''`.
+    Verbatim,
+    /// HCL heredoc, ended by a line holding only the tag.
+    Heredoc {
+        tag: String,
+    },
+}
+
+/// Nesting of strings within interpolations deeper than this is treated as plain text.
+const MAX_NESTING: usize = 64;
+
+fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
+    let b = text.as_bytes();
+    let n = b.len();
+    let quote = if syntax == Syntax::Bicep { b'\'' } else { b'"' };
+    let mut out = Vec::new();
+    let mut stack = vec![Mode::Code { depth: 0 }];
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        let nesting = stack.len();
+        let kind = match stack.last() {
+            None | Some(Mode::Code { .. }) => 0,
+            Some(Mode::Str) => 1,
+            Some(Mode::Verbatim) => 2,
+            Some(Mode::Heredoc { .. }) => 3,
+        };
+        match kind {
+            0 => {
+                if c == b'/' && b.get(i + 1) == Some(&b'/') || (syntax == Syntax::Hcl && c == b'#')
+                {
+                    let marker = if c == b'#' { 1 } else { 2 };
+                    let end = text[i..].find('\n').map_or(n, |e| i + e);
+                    let end_trim = if end > i && b.get(end - 1) == Some(&b'\r') {
+                        end - 1
+                    } else {
+                        end
+                    };
+                    out.push(Comment {
+                        start: i,
+                        end: end_trim,
+                        inner: (i + marker, end_trim.max(i + marker)),
+                    });
+                    i = end;
+                    continue;
+                }
+                if c == b'/' && b.get(i + 1) == Some(&b'*') {
+                    let end = text[i + 2..].find("*/").map_or(n, |e| i + 2 + e + 2);
+                    out.push(Comment {
+                        start: i,
+                        end,
+                        inner: (i + 2, end.saturating_sub(2).max(i + 2)),
+                    });
+                    i = end;
+                    continue;
+                }
+                if syntax == Syntax::Bicep && starts(b, i, "'''") {
+                    if nesting < MAX_NESTING {
+                        stack.push(Mode::Verbatim);
+                    }
+                    i += 3;
+                    continue;
+                }
+                if c == quote {
+                    if nesting < MAX_NESTING {
+                        stack.push(Mode::Str);
+                    }
+                    i += 1;
+                    continue;
+                }
+                if syntax == Syntax::Hcl && c == b'<' && starts(b, i, "<<") {
+                    if let Some((tag, body)) = heredoc_start(text, i) {
+                        if nesting < MAX_NESTING {
+                            stack.push(Mode::Heredoc { tag });
+                        }
+                        i = body;
+                        continue;
+                    }
+                }
+                if nesting > 1 && (c == b'{' || c == b'}') {
+                    let mut close = false;
+                    if let Some(Mode::Code { depth }) = stack.last_mut() {
+                        if c == b'{' {
+                            *depth += 1;
+                        } else if *depth == 0 {
+                            close = true;
+                        } else {
+                            *depth -= 1;
+                        }
+                    }
+                    if close {
+                        stack.pop();
+                    }
+                }
+                i += 1;
+            }
+            1 => {
+                if c == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if c == quote {
+                    stack.pop();
+                    i += 1;
+                    continue;
+                }
+                if c == b'\n' && syntax != Syntax::Json {
+                    // HCL and Bicep strings end at the line: recover instead of swallowing the file.
+                    stack.pop();
+                    i += 1;
+                    continue;
+                }
+                if syntax != Syntax::Json {
+                    if syntax == Syntax::Hcl && (starts(b, i, "$${") || starts(b, i, "%%{")) {
+                        i += 3;
+                        continue;
+                    }
+                    let opens = starts(b, i, "${") || (syntax == Syntax::Hcl && starts(b, i, "%{"));
+                    if opens {
+                        if nesting < MAX_NESTING {
+                            stack.push(Mode::Code { depth: 0 });
+                        }
+                        i += 2;
+                        continue;
+                    }
+                }
+                i += 1;
+            }
+            2 => {
+                if starts(b, i, "'''") {
+                    // A verbatim string may end with more quotes: `''''a''''` ends at the last.
+                    let mut j = i + 3;
+                    while b.get(j) == Some(&b'\'') {
+                        j += 1;
+                    }
+                    stack.pop();
+                    i = j;
+                    continue;
+                }
+                i += 1;
+            }
+            _ => {
+                // At a line start: is this the closing tag?
+                let at_line_start = i == 0 || b[i - 1] == b'\n';
+                if at_line_start {
+                    let line_end = text[i..].find('\n').map_or(n, |e| i + e);
+                    let line = text[i..line_end].trim();
+                    if matches!(stack.last(), Some(Mode::Heredoc { tag }) if tag == line) {
+                        stack.pop();
+                        i = line_end;
+                        continue;
+                    }
+                }
+                if starts(b, i, "$${") || starts(b, i, "%%{") {
+                    i += 3;
+                    continue;
+                }
+                if starts(b, i, "${") || starts(b, i, "%{") {
+                    if nesting < MAX_NESTING {
+                        stack.push(Mode::Code { depth: 0 });
+                    }
+                    i += 2;
+                    continue;
+                }
+                i += 1;
+            }
+        }
+        if stack.is_empty() {
+            stack.push(Mode::Code { depth: 0 });
+        }
+    }
+    out
+}
+
+/// Whether the bytes at `i` spell `p` (byte-wise: `i` need not be a character boundary).
+fn starts(b: &[u8], i: usize, p: &str) -> bool {
+    b.get(i..)
+        .is_some_and(|rest| rest.starts_with(p.as_bytes()))
+}
+
+/// `<<TAG` or `<<-TAG` followed by a line break: the tag and the offset where the body starts.
+fn heredoc_start(text: &str, i: usize) -> Option<(String, usize)> {
+    let mut j = i + 2;
+    let b = text.as_bytes();
+    if b.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    let start = j;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+        j += 1;
+    }
+    if j == start {
+        return None;
+    }
+    let tag = text[start..j].to_string();
+    let mut k = j;
+    if b.get(k) == Some(&b'\r') {
+        k += 1;
+    }
+    if b.get(k) != Some(&b'\n') {
+        return None;
+    }
+    Some((tag, k + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inner(text: &str, syntax: Syntax) -> Vec<String> {
+        scan_comments(text, syntax)
+            .iter()
+            .map(|c| text[c.inner.0..c.inner.1].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn json_comments_skip_strings() {
+        let t = r#"{ "a": "// not a comment", "b": "x\"/*y" // one
+        /* two */ }"#;
+        assert_eq!(inner(t, Syntax::Json), vec![" one", " two "]);
+    }
+
+    #[test]
+    fn hcl_comments_skip_strings_interpolations_and_heredocs() {
+        let t = "a = \"# no ${lookup(x, \"}#\")} // no\" # yes\nb = <<-EOT\n  # no\n  EOT\n// also\n/* block */";
+        assert_eq!(inner(t, Syntax::Hcl), vec![" yes", " also", " block "]);
+    }
+
+    #[test]
+    fn bicep_comments_skip_strings_and_verbatim() {
+        let t = "var a = 'x // no ${'y'} /* no */' // yes\nvar b = '''\n// no\n'''\n/* two */";
+        assert_eq!(inner(t, Syntax::Bicep), vec![" yes", " two "]);
+    }
+
+    #[test]
+    fn unterminated_strings_do_not_swallow_the_file() {
+        let t = "a = \"open\n# comment\n";
+        assert_eq!(inner(t, Syntax::Hcl), vec![" comment"]);
+    }
+
+    #[test]
+    fn any_text_in_any_syntax_scans_without_panicking() {
+        let samples = [
+            "é = \"ü${'ß'}\" # ç\nλ '''😀''' // ж\n<<EOT\nµ ${x} %{y}\nEOT\n/* ö",
+            "'é${\"'''\"}ü' \"\\é\" $${ %%{ <<-Ωx\n\u{0}",
+        ];
+        for text in samples {
+            for cut in 0..=text.len() {
+                let Some(t) = text.get(..cut) else { continue };
+                for syntax in [Syntax::Json, Syntax::Bicep, Syntax::Hcl] {
+                    for c in scan_comments(t, syntax) {
+                        assert!(t.get(c.inner.0..c.inner.1).is_some());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn directives() {
+        assert_eq!(
+            parse_directive(" stv2lint-ignore: STV202, stv203 -- the hub firewall owns it"),
+            Some(Ok(Directive {
+                file: false,
+                codes: vec!["STV202".into(), "stv203".into()],
+                reason: "the hub firewall owns it".into()
+            }))
+        );
+        assert_eq!(
+            parse_directive("stv2lint-ignore-file: STV502"),
+            Some(Ok(Directive {
+                file: true,
+                codes: vec!["STV502".into()],
+                reason: String::new()
+            }))
+        );
+        assert!(matches!(
+            parse_directive(" stv2lint-ignore STV202 x"),
+            Some(Err(_))
+        ));
+        assert!(matches!(
+            parse_directive(" stv2lint-ignore: "),
+            Some(Err(_))
+        ));
+        assert_eq!(parse_directive(" see stv2lint-ignore: docs"), None);
+    }
+
+    // --- apply() over a hand-built model, so these tests do not depend on a front end. ---
+
+    use crate::model::{Format, Nsg, ResKey};
+    use crate::source::SourceFile;
+
+    fn workspace(text: &str, lang: Lang) -> Workspace {
+        let mut ws = Workspace::default();
+        ws.sources.add(SourceFile::new(
+            "t".into(),
+            "t".into(),
+            text.to_string(),
+            lang,
+        ));
+        ws
+    }
+
+    /// An NSG declared from the first `{` after `from` to its matching line `end`.
+    fn add_nsg(ws: &mut Workspace, start: &str, end: &str, suppress: Vec<(String, String, Span)>) {
+        let text = &ws.sources.get(FileId(0)).text;
+        let s = text.find(start).unwrap();
+        let e = text[s..].find(end).unwrap() + s + end.len();
+        ws.nsgs.push(Nsg {
+            meta: Meta {
+                key: ResKey::new("Microsoft.Network/networkSecurityGroups", "nsg", None),
+                label: "nsg".into(),
+                name: "nsg".into(),
+                decl: Span::new(FileId(0), s, e),
+                format: Format::Arm,
+                suppress,
+            },
+            rules: Vec::new(),
+            rules_unknown: None,
+        });
+    }
+
+    fn diag_at(ws: &Workspace, code: &'static str, needle: &str) -> Diagnostic {
+        let at = ws.sources.get(FileId(0)).text.find(needle).unwrap();
+        let sev = if code == "STV002" {
+            Severity::Info
+        } else {
+            Severity::Error
+        };
+        Diagnostic::new(code, sev, "m")
+            .at(Some(Span::new(FileId(0), at, at + needle.len())))
+            .identity(format!("{code}|nsg"))
+    }
+
+    fn codes(diags: &[Diagnostic]) -> Vec<(&'static str, Option<String>)> {
+        diags
+            .iter()
+            .map(|d| (d.code, d.suppressed.clone()))
+            .collect()
+    }
+
+    const ARM: &str = r#"{
+  "resources": [
+    // stv2lint-ignore: STV202, STV203 the hub firewall owns inbound rules
+    {
+      "type": "Microsoft.Network/networkSecurityGroups",
+      "name": "nsg",
+      "properties": { "securityRules": [] }
+    },
+    {
+      "type": "Microsoft.Network/publicIPAddresses",
+      "sku": { "name": "Basic" } // stv2lint-ignore: STV301 legacy, replaced in Q3
+    }
+  ]
+}"#;
+
+    #[test]
+    fn a_comment_covers_the_declaration_on_the_next_line() {
+        let mut ws = workspace(ARM, Lang::Json);
+        add_nsg(
+            &mut ws,
+            "{\n      \"type\": \"Microsoft.Network/networkSecurityGroups",
+            "\n    }",
+            vec![],
+        );
+        let mut diags = vec![
+            diag_at(&ws, "STV202", "\"securityRules\""),
+            diag_at(&ws, "STV201", "\"securityRules\""),
+        ];
+        apply(&ws, &mut diags);
+        let got = codes(&diags);
+        let reason = Some("the hub firewall owns inbound rules".to_string());
+        assert_eq!(got[0], ("STV202", reason));
+        // Another code is not covered.
+        assert_eq!(got[1], ("STV201", None));
+        // STV203 suppressed nothing, nor did the trailing STV301 comment.
+        assert_eq!(got[2], ("STV004", None));
+        assert_eq!(got[3], ("STV004", None));
+        assert_eq!(got.len(), 4);
+        assert!(diags[2].message.contains("STV203"));
+        assert!(diags[3].message.contains("STV301"));
+        let (line, _) = ws
+            .sources
+            .get(FileId(0))
+            .line_col(diags[2].span.unwrap().start);
+        assert_eq!(
+            line,
+            3,
+            "{:?}",
+            diags
+                .iter()
+                .map(|d| (d.code, &d.message, d.span))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_trailing_comment_covers_its_own_line_only() {
+        let mut ws = workspace(ARM, Lang::Json);
+        add_nsg(
+            &mut ws,
+            "{\n      \"type\": \"Microsoft.Network/networkSecurityGroups",
+            "\n    }",
+            vec![],
+        );
+        let mut diags = vec![
+            diag_at(&ws, "STV301", "\"Basic\""),
+            diag_at(&ws, "STV301", "\"Microsoft.Network/publicIPAddresses\""),
+            diag_at(&ws, "STV202", "\"securityRules\""),
+            diag_at(&ws, "STV203", "\"securityRules\""),
+        ];
+        apply(&ws, &mut diags);
+        let got = codes(&diags);
+        assert_eq!(got[0].1.as_deref(), Some("legacy, replaced in Q3"));
+        assert_eq!(got[1].1, None);
+        assert_eq!(got.len(), 4, "no STV004: every code was used: {got:?}");
+    }
+
+    #[test]
+    fn a_rule_that_did_not_run_leaves_its_suppression_alone() {
+        let mut ws = workspace(ARM, Lang::Json);
+        add_nsg(
+            &mut ws,
+            "{\n      \"type\": \"Microsoft.Network/networkSecurityGroups",
+            "\n    }",
+            vec![],
+        );
+        let mut diags = vec![diag_at(&ws, "STV202", "\"securityRules\"")];
+        apply_with(&ws, &mut diags, &|c| c != "STV203" && c != "STV301");
+        assert_eq!(codes(&diags).len(), 1);
+    }
+
+    #[test]
+    fn unknown_codes_and_missing_reasons_are_stv003() {
+        let text = "# stv2lint-ignore: STV999 because\n# stv2lint-ignore: STV202\nresource \"x\" \"y\" {\n  a = 1\n}\n# stv2lint-ignore STV202 oops\n";
+        let mut ws = workspace(text, Lang::Terraform);
+        add_nsg(&mut ws, "resource", "\n}", vec![]);
+        let mut diags = vec![diag_at(&ws, "STV202", "a = 1")];
+        apply(&ws, &mut diags);
+        let got = codes(&diags);
+        // The one without a reason suppresses nothing.
+        assert_eq!(got[0], ("STV202", None));
+        let stv003: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == "STV003").collect();
+        assert_eq!(stv003.len(), 3, "{:?}", codes(&diags));
+        assert!(stv003.iter().any(|d| d.message.contains("STV999")));
+        assert!(stv003.iter().any(|d| d.message.contains("no reason")));
+        assert!(stv003.iter().any(|d| d.message.contains("cannot be read")));
+        assert!(!diags.iter().any(|d| d.code == "STV004"));
+    }
+
+    #[test]
+    fn file_wide_suppressions_and_unverifiable_notes() {
+        let text = "// stv2lint-ignore-file: STV202 managed by the platform team\nresource nsg 'x' = {\n  name: 'a'\n}\n";
+        let mut ws = workspace(text, Lang::Bicep);
+        add_nsg(&mut ws, "resource", "\n}", vec![]);
+        let mut diags = vec![
+            diag_at(&ws, "STV202", "name: 'a'"),
+            diag_at(&ws, "STV002", "resource"),
+            diag_at(&ws, "STV203", "resource"),
+        ];
+        apply(&ws, &mut diags);
+        let got = codes(&diags);
+        assert_eq!(got[0].1.as_deref(), Some("managed by the platform team"));
+        // An STV002 note about another check is not covered.
+        assert_eq!(diags[1].identity, "STV002|nsg");
+        assert_eq!(got[1].1, None);
+        assert_eq!(got[2].1, None);
+        assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn an_stv002_note_of_a_suppressed_check_is_covered() {
+        let text = "// stv2lint-ignore-file: STV202 managed elsewhere\nresource nsg 'x' = {}\n";
+        let mut ws = workspace(text, Lang::Bicep);
+        add_nsg(&mut ws, "resource", "{}", vec![]);
+        let mut d = diag_at(&ws, "STV002", "resource");
+        d.identity = "STV202|nsg|source addresses".into();
+        let mut diags = vec![d];
+        apply(&ws, &mut diags);
+        assert_eq!(diags[0].suppressed.as_deref(), Some("managed elsewhere"));
+        assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn metadata_suppressions_cover_their_resource() {
+        let text = "{\n  \"type\": \"nsg\",\n  \"metadata\": { \"stv2lint-ignore\": { \"STV202\": \"reviewed\", \"STV12\": \"\" } },\n  \"properties\": {}\n}";
+        let mut ws = workspace(text, Lang::Json);
+        let key = |k: &str| {
+            let at = text.find(k).unwrap();
+            Span::new(FileId(0), at, at + k.len())
+        };
+        add_nsg(
+            &mut ws,
+            "{",
+            "\n}",
+            vec![
+                ("STV202".into(), "reviewed".into(), key("\"STV202\"")),
+                ("STV12".into(), String::new(), key("\"STV12\"")),
+            ],
+        );
+        let mut diags = vec![diag_at(&ws, "STV202", "\"properties\"")];
+        apply(&ws, &mut diags);
+        assert_eq!(diags[0].suppressed.as_deref(), Some("reviewed"));
+        assert_eq!(diags.len(), 2);
+        assert_eq!(diags[1].code, "STV003");
+    }
+}

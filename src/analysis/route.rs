@@ -1,1 +1,252 @@
-//! Route selection (REQUIREMENTS.md §4): longest prefix, service-tag routes, forced tunnelling.
+//! Route selection (REQUIREMENTS.md §4) for what stv2 needs: the subnet's default route and the
+//! path traffic to a service tag takes. Tag routes are more specific than `0.0.0.0/0`; between
+//! tag routes a regional tag beats its global tag, which beats `AzureCloud.<region>`, which beats
+//! `AzureCloud`. BGP routes are invisible to code and not modelled.
+
+use super::tags::norm_region;
+use crate::model::{Route, RouteTable};
+use crate::source::Span;
+
+/// A route's next hop type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hop {
+    Internet,
+    VirtualAppliance,
+    VirtualNetworkGateway,
+    VnetLocal,
+    /// Drop.
+    None,
+    Other,
+}
+
+impl Hop {
+    pub fn parse(s: &str) -> Hop {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "internet" => Hop::Internet,
+            "virtualappliance" => Hop::VirtualAppliance,
+            "virtualnetworkgateway" => Hop::VirtualNetworkGateway,
+            "vnetlocal" => Hop::VnetLocal,
+            "none" => Hop::None,
+            _ => Hop::Other,
+        }
+    }
+    /// Forced tunnelling: the default route leaves through an appliance or a gateway.
+    pub fn tunnels(self) -> bool {
+        matches!(self, Hop::VirtualAppliance | Hop::VirtualNetworkGateway)
+    }
+}
+
+/// Why something is not known, and where.
+pub type Unk = (String, Option<Span>);
+
+pub fn is_default_prefix(p: &str) -> bool {
+    matches!(p.trim(), "0.0.0.0/0")
+}
+
+fn hop_of(r: &Route) -> Result<Hop, Unk> {
+    match &r.next_hop.val {
+        Ok(h) => Ok(Hop::parse(h)),
+        Err(e) => Err((
+            format!("the next hop of route '{}' is unknown: {e}", r.name),
+            r.next_hop.origin.or(r.next_hop.at),
+        )),
+    }
+}
+
+fn unknown_routes(rt: &RouteTable) -> Option<Unk> {
+    rt.routes_unknown.as_ref().map(|(reason, at)| {
+        (
+            format!(
+                "the routes of route table '{}' are not known: {reason}",
+                rt.meta.name
+            ),
+            *at,
+        )
+    })
+}
+
+/// The table's `0.0.0.0/0` route, if it has one.
+pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
+    let mut doubt = unknown_routes(rt);
+    for r in &rt.routes {
+        match &r.prefix.val {
+            Ok(p) if is_default_prefix(p) => return hop_of(r).map(|h| Some((r, h))),
+            Ok(_) => {}
+            Err(e) => {
+                doubt.get_or_insert((
+                    format!("the address prefix of route '{}' is unknown: {e}", r.name),
+                    r.prefix.origin.or(r.prefix.at),
+                ));
+            }
+        }
+    }
+    match doubt {
+        Some(u) => Err(u),
+        None => Ok(None),
+    }
+}
+
+/// Which kind of route carries traffic to a service tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// `Tag.<own region>`.
+    RegionalTag,
+    Tag,
+    /// `AzureCloud.<own region>`.
+    RegionalAzureCloud,
+    AzureCloud,
+    /// The `0.0.0.0/0` route of the table.
+    Default,
+    /// No user route: the system default route to Internet.
+    System,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct TagPath<'a> {
+    pub route: Option<&'a Route>,
+    pub hop: Hop,
+    pub via: Via,
+}
+
+/// The route traffic from the subnet to service tag `tag` takes, for an instance in `region`.
+pub fn path_to_tag<'a>(
+    rt: &'a RouteTable,
+    tag: &str,
+    region: Option<&str>,
+) -> Result<TagPath<'a>, Unk> {
+    if let Some(u) = unknown_routes(rt) {
+        return Err(u);
+    }
+    let region = region.map(norm_region);
+    let mut best: Option<(u8, &Route, Via)> = None;
+    for r in &rt.routes {
+        let p = match &r.prefix.val {
+            Ok(p) => p.trim(),
+            Err(e) => {
+                return Err((
+                    format!("the address prefix of route '{}' is unknown: {e}", r.name),
+                    r.prefix.origin.or(r.prefix.at),
+                ))
+            }
+        };
+        let (name, reg) = match p.split_once('.') {
+            Some((n, r)) => (n, Some(norm_region(r))),
+            None => (p, None),
+        };
+        let own = reg.is_some() && reg == region;
+        let cand = if name.eq_ignore_ascii_case(tag) && own {
+            Some((5, Via::RegionalTag))
+        } else if name.eq_ignore_ascii_case(tag) && reg.is_none() {
+            Some((4, Via::Tag))
+        } else if name.eq_ignore_ascii_case("AzureCloud") && own {
+            Some((3, Via::RegionalAzureCloud))
+        } else if name.eq_ignore_ascii_case("AzureCloud") && reg.is_none() {
+            Some((2, Via::AzureCloud))
+        } else if is_default_prefix(p) {
+            Some((1, Via::Default))
+        } else {
+            None
+        };
+        if let Some((rank, via)) = cand {
+            if best.as_ref().map_or(true, |(b, _, _)| *b < rank) {
+                best = Some((rank, r, via));
+            }
+        }
+    }
+    match best {
+        Some((_, r, via)) => Ok(TagPath {
+            route: Some(r),
+            hop: hop_of(r)?,
+            via,
+        }),
+        None => Ok(TagPath {
+            route: None,
+            hop: Hop::Internet,
+            via: Via::System,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Field, Format, Meta, ResKey};
+    use crate::source::{FileId, Span};
+
+    fn sp(n: usize) -> Span {
+        Span::new(FileId(0), n, n + 1)
+    }
+    fn route(name: &str, prefix: &str, hop: &str) -> Route {
+        Route {
+            name: name.into(),
+            decl: sp(1),
+            prefix: Field::known(prefix.into(), None),
+            next_hop: Field::known(hop.into(), None),
+            next_hop_ip: None,
+        }
+    }
+    fn table(routes: Vec<Route>) -> RouteTable {
+        RouteTable {
+            meta: Meta {
+                key: ResKey::new("Microsoft.Network/routeTables", "rt", None),
+                label: "rt".into(),
+                name: "rt".into(),
+                decl: sp(0),
+                format: Format::Arm,
+                suppress: vec![],
+            },
+            routes,
+            routes_unknown: None,
+        }
+    }
+
+    #[test]
+    fn finds_the_default_route() {
+        let rt = table(vec![
+            route("a", "10.0.0.0/8", "VnetLocal"),
+            route("b", "0.0.0.0/0", "virtualappliance"),
+        ]);
+        let (r, h) = default_route(&rt).unwrap().unwrap();
+        assert_eq!(r.name, "b");
+        assert!(h.tunnels());
+        assert!(default_route(&table(vec![])).unwrap().is_none());
+        let mut unk = route("c", "x", "None");
+        unk.prefix = Field::unknown("param", Some(sp(5)));
+        assert!(default_route(&table(vec![unk.clone()])).is_err());
+        // A known default route wins over an unknown other route.
+        let rt = table(vec![unk, route("d", "0.0.0.0/0", "None")]);
+        assert_eq!(default_route(&rt).unwrap().unwrap().1, Hop::None);
+    }
+
+    #[test]
+    fn tag_routes_beat_the_default_route() {
+        let rt = table(vec![
+            route("fw", "0.0.0.0/0", "VirtualAppliance"),
+            route("apim", "ApiManagement", "Internet"),
+        ]);
+        let p = path_to_tag(&rt, "ApiManagement", Some("westeurope")).unwrap();
+        assert_eq!((p.via, p.hop), (Via::Tag, Hop::Internet));
+        let rt = table(vec![
+            route("fw", "0.0.0.0/0", "VirtualAppliance"),
+            route("apim", "ApiManagement.WestEurope", "Internet"),
+        ]);
+        let p = path_to_tag(&rt, "apimanagement", Some("West Europe")).unwrap();
+        assert_eq!(p.via, Via::RegionalTag);
+        let p = path_to_tag(&rt, "ApiManagement", Some("northeurope")).unwrap();
+        assert_eq!((p.via, p.hop), (Via::Default, Hop::VirtualAppliance));
+        let rt = table(vec![
+            route("apim", "ApiManagement", "VirtualAppliance"),
+            route("apim-we", "ApiManagement.WestEurope", "Internet"),
+        ]);
+        let p = path_to_tag(&rt, "ApiManagement", Some("westeurope")).unwrap();
+        assert_eq!(p.route.unwrap().name, "apim-we");
+        let empty = table(vec![]);
+        let p = path_to_tag(&empty, "Storage", None).unwrap();
+        assert_eq!((p.via, p.hop), (Via::System, Hop::Internet));
+        let rt = table(vec![
+            route("cloud", "AzureCloud", "Internet"),
+            route("fw", "0.0.0.0/0", "VirtualNetworkGateway"),
+        ]);
+        assert_eq!(path_to_tag(&rt, "Sql", None).unwrap().via, Via::AzureCloud);
+    }
+}

@@ -123,6 +123,39 @@ static NOTE: Diagnostic = Diagnostic {
     suppressed: None,
 };
 
+/// A label for a span; a declaration spanning many lines is shown by its first line only, so a
+/// related NSG does not print the whole NSG.
+fn label_span(o: &Outcome, span: crate::source::Span) -> SourceSpan {
+    let f = o.ws.sources.get(span.file);
+    let (l0, _) = f.line_col(span.start);
+    let (l1, _) = f.line_col(span.end);
+    let mut end = span.end as usize;
+    if l1 > l0 + 2 {
+        // A first line that is only a brace says nothing: show the next one too.
+        let first = f.text[span.start as usize..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim();
+        let lines = if first.len() <= 2 { 2 } else { 1 };
+        let line_end = f
+            .line_start(l0 + lines)
+            .map(|e| e.saturating_sub(1))
+            .unwrap_or(f.text.len());
+        end = line_end.max(span.start as usize);
+        // Trim the line ending and trailing blanks.
+        while end > span.start as usize
+            && f.text
+                .as_bytes()
+                .get(end - 1)
+                .is_some_and(|b| b.is_ascii_whitespace())
+        {
+            end -= 1;
+        }
+    }
+    SourceSpan::new((span.start as usize).into(), end - span.start as usize)
+}
+
 fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
     let mut labels = Vec::new();
     let mut related = Vec::new();
@@ -131,11 +164,11 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
         let label = d.resource.clone();
         labels.push(LabeledSpan::new_primary_with_span(
             label,
-            SourceSpan::new((span.start as usize).into(), span.len()),
+            label_span(o, span),
         ));
     }
     for r in &d.related {
-        let ss = SourceSpan::new((r.span.start as usize).into(), r.span.len());
+        let ss = label_span(o, r.span);
         if d.span.is_some_and(|s| s.file == r.span.file) {
             labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), ss));
         } else {

@@ -2,8 +2,10 @@
 //! Renderers know nothing of rules or front ends: they see diagnostics and sources.
 
 pub mod compact;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::cli::{CheckArgs, FailOn, OutputFormat};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -58,10 +60,8 @@ pub fn render(format: OutputFormat, o: &Outcome, out: &mut dyn Write) -> std::io
         OutputFormat::Human => human::render(o, out),
         OutputFormat::Compact => compact::render(o, out),
         OutputFormat::Json => json::render(o, out),
-        OutputFormat::Sarif | OutputFormat::Github => {
-            // Not implemented yet: fall back to compact so nothing is lost.
-            compact::render(o, out)
-        }
+        OutputFormat::Sarif => sarif::render(o, out),
+        OutputFormat::Github => github::render(o, out),
     }
 }
 
@@ -82,50 +82,132 @@ pub fn exit_code(o: &Outcome, fail_on: FailOn) -> u8 {
     }
 }
 
-/// Command-line arguments → run options.
-pub fn options_from_args(args: &CheckArgs) -> Result<CheckOptions, String> {
+/// Command-line arguments (and the configuration file, which they override) → run options.
+pub fn options_from_args(
+    args: &CheckArgs,
+    config: Option<&crate::config::Config>,
+) -> Result<CheckOptions, String> {
     let mut opts = CheckOptions::default();
+    if let Some(c) = config {
+        c.apply(&mut opts);
+    }
     opts.load.parameters = args.parameters.clone();
-    opts.load.var_files = args.var_files.clone();
+    // Later var files and vars win in Terraform, so the command line's come after the file's.
+    opts.load.var_files.extend(args.var_files.iter().cloned());
     for v in &args.vars {
         let (k, val) = v
             .split_once('=')
             .ok_or_else(|| format!("--var expects NAME=VALUE, got '{v}'"))?;
         opts.load.vars.push((k.trim().to_string(), val.to_string()));
     }
-    opts.select = args.select.clone();
-    opts.ignore = args.ignore.clone();
-    opts.rules.migration = args.migration;
+    let prefixes = |flag: &str, list: &[String]| -> Result<Vec<String>, String> {
+        list.iter()
+            .map(|p| p.trim())
+            .filter(|p| !p.is_empty())
+            .map(|p| crate::config::check_prefix(p).map_err(|e| format!("--{flag}: {e}")))
+            .collect()
+    };
+    if !args.select.is_empty() {
+        opts.select = prefixes("select", &args.select)?;
+    }
+    if !args.ignore.is_empty() {
+        opts.ignore = prefixes("ignore", &args.ignore)?;
+    }
+    if args.migration {
+        opts.rules.migration = true;
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    for g in &args.exclude {
+        opts.exclude.push(
+            crate::config::Exclude::new(cwd.clone(), g).map_err(|e| format!("--exclude: {e}"))?,
+        );
+    }
     Ok(opts)
 }
 
 pub fn run_check(args: CheckArgs) -> u8 {
-    let opts = match options_from_args(&args) {
+    let paths = if args.paths.is_empty() {
+        vec![std::path::PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let config = match crate::config::for_run(args.config.as_deref(), &paths[0]) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("stv2lint: {e}");
+            return 2;
+        }
+    };
+    let opts = match options_from_args(&args, config.as_ref()) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("stv2lint: {e}");
             return 2;
         }
     };
-    let paths = if args.paths.is_empty() {
-        vec![std::path::PathBuf::from(".")]
-    } else {
-        args.paths.clone()
+    // Read the baseline before the run: a bad baseline is a bad option, not a finding.
+    let baseline = match args.baseline.as_deref().map(crate::baseline::load) {
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => {
+            eprintln!("stv2lint: {e}");
+            return 2;
+        }
+        None => None,
     };
-    let outcome = crate::check(&paths, &opts);
+    let mut outcome = crate::check(&paths, &opts);
     for m in &outcome.missing {
         eprintln!("stv2lint: {}: no such file or directory", m.display());
     }
+    if let Some(path) = &args.write_baseline {
+        return match crate::baseline::write(path, &outcome) {
+            Ok(n) => {
+                eprintln!(
+                    "stv2lint: recorded {n} finding{} in {}",
+                    if n == 1 { "" } else { "s" },
+                    path.display()
+                );
+                if outcome.incomplete() {
+                    2
+                } else {
+                    0
+                }
+            }
+            Err(e) => {
+                eprintln!("stv2lint: {e}");
+                2
+            }
+        };
+    }
+    let format = args.format.unwrap_or(OutputFormat::Human);
+    if let Some(b) = &baseline {
+        let applied = b.apply(&mut outcome);
+        if format == OutputFormat::Human && (applied.hidden > 0 || applied.stale > 0) {
+            eprintln!(
+                "stv2lint: the baseline hides {} finding{}; {} of its entries no longer occur{}",
+                applied.hidden,
+                if applied.hidden == 1 { "" } else { "s" },
+                applied.stale,
+                if applied.stale > 0 {
+                    " (rewrite it with --write-baseline)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
     let stdout = std::io::stdout();
     let mut lock = std::io::BufWriter::new(stdout.lock());
-    let format = args.format.unwrap_or(OutputFormat::Human);
     if let Err(e) = render(format, &outcome, &mut lock).and_then(|_| lock.flush()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("stv2lint: cannot write the report: {e}");
             return 2;
         }
     }
-    exit_code(&outcome, args.fail_on.unwrap_or(FailOn::Error))
+    let fail_on = args
+        .fail_on
+        .or(config.as_ref().and_then(|c| c.fail_on))
+        .unwrap_or(FailOn::Error);
+    exit_code(&outcome, fail_on)
 }
 
 pub fn print_rules() -> u8 {

@@ -1,6 +1,8 @@
 //! STV503 default-route-blackhole: a default route with next hop none drops all traffic.
 
+use super::forced_tunnel_without_apim_route::{route_table, routes_unknown};
 use super::{Ctx, Rule, Sink};
+use crate::analysis::route::{default_route, Hop};
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
@@ -12,4 +14,36 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+/// `0.0.0.0/0` → `None` drops everything that leaves the subnet: Storage, SQL, Key Vault and
+/// the control plane's replies (REQUIREMENTS.md R-UDR-2).
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for site in &ctx.sites {
+        let Some((subnet, rt)) = route_table(site, sink) else {
+            continue;
+        };
+        let route = match default_route(rt) {
+            Ok(Some((r, Hop::None))) => r,
+            Ok(_) => continue,
+            Err((reason, at)) => {
+                sink.emit(routes_unknown(rt, &reason, at));
+                continue;
+            }
+        };
+        let subnet_name = subnet.meta.key.names.join("/");
+        let d = sink
+            .diag(format!(
+                "route '{}' of route table '{}' sends 0.0.0.0/0 to next hop None: every dependency of API Management (Storage, SQL, Key Vault, the control plane) is dropped",
+                route.name, rt.meta.name
+            ))
+            .at(Some(route.decl))
+            .resource(&rt.meta.label)
+            .help(format!(
+                "Send 0.0.0.0/0 to Internet or to a firewall (VirtualAppliance with its address) that allows the API Management dependencies, and add a route ApiManagement → Internet; or remove route '{}'.",
+                route.name
+            ))
+            .related(Some(subnet.meta.decl), format!("the API Management subnet '{subnet_name}'"))
+            .related(Some(site.loc.decl), format!("used by {}", site.label()))
+            .identity(format!("{}|{}|blackhole", rt.meta.key.names.join("/"), route.name));
+        sink.emit(d);
+    }
+}

@@ -1,1 +1,669 @@
-//! The required NSG flows (`rules/flows.yaml`) and the shared check the flow rules run.
+//! The required NSG flows (`rules/flows.yaml`) and the shared check the flow rules run
+//! (STV202–STV207): each flow is evaluated against the NSG of every in-scope location's subnet
+//! with the semantics of [`crate::analysis::nsg`].
+
+use super::{Ctx, Resolved, Sink, Site};
+use crate::analysis::nsg::{
+    self, free_priority, Dim, Evaluation, NoteKind, Prefixes, Proto, Requirement, RuleRef, Verdict,
+};
+use crate::analysis::ports::PortSet;
+use crate::analysis::tags::{norm_region, RegionPolicy, Target};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Direction, Nsg, Subnet};
+use crate::source::Span;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// One row of `rules/flows.yaml` (see the field list there).
+#[derive(Clone, Debug, Deserialize)]
+pub struct FlowSpec {
+    pub id: String,
+    pub rule: String,
+    pub title: String,
+    pub direction: FlowDirection,
+    pub source: String,
+    pub destination: String,
+    pub ports: Vec<String>,
+    pub protocol: String,
+    pub modes: Vec<String>,
+    pub skus: Vec<String>,
+    pub severity: Sev,
+    #[serde(default)]
+    pub severity_for: BTreeMap<String, Sev>,
+    #[serde(default)]
+    pub subset_severity: Option<Sev>,
+    #[serde(default)]
+    pub population: bool,
+    #[serde(default)]
+    pub regional: Regional,
+    #[serde(default)]
+    pub mismatch: bool,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowDirection {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Sev {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<Sev> for Severity {
+    fn from(s: Sev) -> Severity {
+        match s {
+            Sev::Info => Severity::Info,
+            Sev::Warning => Severity::Warning,
+            Sev::Error => Severity::Error,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Regional {
+    #[default]
+    None,
+    Local,
+    Primary,
+}
+
+#[derive(Deserialize)]
+struct FlowFile {
+    flows: Vec<FlowSpec>,
+}
+
+const FLOWS_YAML: &str = include_str!("../../rules/flows.yaml");
+
+/// Every flow of `rules/flows.yaml`, parsed once. The file is part of the build; a unit test
+/// proves it parses, so an empty list here can only mean a broken build.
+pub fn flows() -> &'static [FlowSpec] {
+    static FLOWS: OnceLock<Vec<FlowSpec>> = OnceLock::new();
+    FLOWS.get_or_init(|| {
+        serde_yaml::from_str::<FlowFile>(FLOWS_YAML)
+            .map(|f| f.flows)
+            .unwrap_or_default()
+    })
+}
+
+impl FlowSpec {
+    pub fn direction(&self) -> Direction {
+        match self.direction {
+            FlowDirection::Inbound => Direction::Inbound,
+            FlowDirection::Outbound => Direction::Outbound,
+        }
+    }
+    pub fn ports(&self) -> PortSet {
+        PortSet::parse(&self.ports).unwrap_or_else(|_| PortSet::empty())
+    }
+    pub fn protocol(&self) -> Proto {
+        if self.protocol.eq_ignore_ascii_case("udp") {
+            Proto::Udp
+        } else {
+            Proto::Tcp
+        }
+    }
+    /// The service tag at the far end of the flow (source of an inbound flow, destination of
+    /// an outbound one).
+    pub fn tag(&self) -> &str {
+        match self.direction {
+            FlowDirection::Inbound => &self.source,
+            FlowDirection::Outbound => &self.destination,
+        }
+    }
+    pub fn applies(&self, site: &Site) -> bool {
+        self.modes.iter().any(|m| m.eq_ignore_ascii_case(site.mode))
+            && self.skus.iter().any(|s| s.eq_ignore_ascii_case(site.sku))
+    }
+    pub fn severity(&self, site: &Site) -> Severity {
+        self.severity_for
+            .iter()
+            .find(|(sku, _)| sku.eq_ignore_ascii_case(site.sku))
+            .map(|(_, s)| (*s).into())
+            .unwrap_or(self.severity.into())
+    }
+    fn target(s: &str) -> Target {
+        if s.eq_ignore_ascii_case("subnet") {
+            Target::Subnet
+        } else {
+            Target::Tag(s.to_string())
+        }
+    }
+    /// The flow made concrete for one location.
+    pub fn requirement(&self, site: &Site) -> Requirement {
+        let own = site.region();
+        let primary = site
+            .apim
+            .locations
+            .iter()
+            .find(|l| l.primary)
+            .and_then(|l| l.location.get())
+            .map(|r| norm_region(r));
+        let accepted = match self.regional {
+            Regional::None => vec![],
+            Regional::Local => own.iter().cloned().collect(),
+            Regional::Primary => primary.into_iter().collect(),
+        };
+        Requirement {
+            direction: self.direction(),
+            source: Self::target(&self.source),
+            destination: Self::target(&self.destination),
+            ports: self.ports(),
+            protocol: self.protocol(),
+            // A regional variant is "probably meant" only for tags with no documented regional
+            // substitute; for Storage and Sql the wrong region is simply not the tag required.
+            regions: RegionPolicy {
+                accepted,
+                own: if self.regional == Regional::None {
+                    own
+                } else {
+                    None
+                },
+            },
+            population: self.population,
+        }
+    }
+    /// `inbound TCP 3443 from ApiManagement to the API Management subnet`.
+    pub fn describe(&self) -> String {
+        let side = |s: &str| {
+            if s.eq_ignore_ascii_case("subnet") {
+                "the API Management subnet".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        format!(
+            "{} {} {} from {} to {}",
+            match self.direction {
+                FlowDirection::Inbound => "inbound",
+                FlowDirection::Outbound => "outbound",
+            },
+            self.protocol.to_ascii_uppercase(),
+            self.ports().show(),
+            side(&self.source),
+            side(&self.destination)
+        )
+    }
+    /// The allow rule to add, field by field.
+    pub fn rule_to_add(&self, priority: Option<i64>) -> String {
+        let side = |s: &str| {
+            if s.eq_ignore_ascii_case("subnet") {
+                "VirtualNetwork (or the subnet's prefix)".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        format!(
+            "{} rule: source {}, source port *, destination {}, destination port {}, protocol {}, access Allow{}",
+            match self.direction {
+                FlowDirection::Inbound => "an inbound",
+                FlowDirection::Outbound => "an outbound",
+            },
+            side(&self.source),
+            side(&self.destination),
+            self.ports().show(),
+            self.protocol,
+            priority
+                .map(|p| format!(", priority {p}"))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// The STV002 when a site's NSG cannot be followed. STV201 and every flow rule build the same
+/// diagnostic, so the run reports it once (diagnostics are de-duplicated by code, place, text).
+pub fn nsg_unresolved(subnet: &Subnet, reason: &str, at: Option<Span>) -> Diagnostic {
+    Diagnostic::new(
+        "STV002",
+        Severity::Info,
+        format!(
+            "the network security group of subnet '{}' could not be followed, so its rules for API Management could not be checked: {reason}",
+            subnet.meta.key.names.join("/")
+        ),
+    )
+    .at(at.or(Some(subnet.meta.decl)))
+    .resource(&subnet.meta.label)
+    .help("Declare the network security group in the files checked, or give its reference a literal, default or parameter-file value.")
+    .identity(format!("nsg-unresolved|{}", subnet.meta.key.names.join("/")))
+}
+
+/// Run every flow of `rules/flows.yaml` that belongs to the sink's rule.
+pub fn check(ctx: &Ctx, sink: &mut Sink) {
+    for flow in flows().iter().filter(|f| f.rule == sink.rule.code) {
+        for site in &ctx.sites {
+            if !flow.applies(site) {
+                continue;
+            }
+            // Without a resolved subnet the subnet rules report; without an NSG, STV201 does.
+            let Resolved::Found(subnet) = site.subnet else {
+                continue;
+            };
+            let nsg = match &site.nsg {
+                Resolved::Found(n) => *n,
+                Resolved::Absent => continue,
+                Resolved::Unknown { reason, at } => {
+                    sink.emit(nsg_unresolved(subnet, reason, *at));
+                    continue;
+                }
+            };
+            check_site(flow, site, subnet, nsg, sink);
+        }
+    }
+}
+
+fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &mut Sink) {
+    let req = flow.requirement(site);
+    let prefixes = Prefixes::from_field(&subnet.prefixes);
+    let eval = nsg::evaluate(nsg, &req, &prefixes);
+    let subnet_name = subnet.meta.key.names.join("/");
+    let identity = format!(
+        "{}|{}|{}",
+        nsg.meta.key.names.join("/"),
+        flow.id,
+        site.identity()
+    );
+    let what = format!("{} ({}: {})", flow.describe(), flow.id, flow.title);
+    let related = |d: Diagnostic| {
+        d.resource(&nsg.meta.label)
+            .related(
+                Some(subnet.meta.decl),
+                format!("the API Management subnet '{subnet_name}'"),
+            )
+            .related(Some(site.loc.decl), format!("used by {}", site.label()))
+    };
+    match &eval.verdict {
+        Verdict::Allowed { .. } => {}
+        Verdict::Unknown { reason, at, rule } => {
+            if rule.is_none() && nsg.rules_unknown.is_some() {
+                // Shared by every flow of this NSG.
+                sink.emit(
+                    Diagnostic::new(
+                        "STV002",
+                        Severity::Info,
+                        format!(
+                            "the security rules of network security group '{}' are not known, so the flows API Management needs could not be checked: {}",
+                            nsg.meta.name,
+                            nsg.rules_unknown.as_ref().map(|u| u.0.as_str()).unwrap_or(reason)
+                        ),
+                    )
+                    .at(at.or(Some(nsg.meta.decl)))
+                    .resource(&nsg.meta.label)
+                    .help("Write the security rules in the files checked (a registry module's or unknown variable's rules cannot be read).")
+                    .identity(format!("nsg-rules-unknown|{}", nsg.meta.key.names.join("/"))),
+                );
+            } else if let Some(r) = rule {
+                // Shared by every flow the rule may touch: one STV002 per unknown rule field.
+                sink.emit(
+                    Diagnostic::new(
+                        "STV002",
+                        Severity::Info,
+                        format!(
+                            "security rule '{}' of network security group '{}' may decide flows API Management needs, but {}",
+                            r.name,
+                            nsg.meta.name,
+                            reason.replacen(&format!(" of security rule '{}'", r.name), "", 1)
+                        ),
+                    )
+                    .at(at.or(Some(r.decl)))
+                    .resource(&nsg.meta.label)
+                    .related(Some(r.decl), format!("security rule '{}'", r.name))
+                    .help("Give the value a literal, a default or a parameter-file value so that the NSG flows can be verified.")
+                    .identity(format!("nsg-rule-unknown|{}|{}", nsg.meta.key.names.join("/"), r.name)),
+                );
+            } else {
+                sink.unverifiable(&what, reason, *at, &nsg.meta.label, &identity);
+            }
+        }
+        Verdict::Denied { by, certain, doubt } => {
+            let severity = flow.severity(site);
+            // An allow whose coverage cannot be decided (a CIDR for a tag): never an error.
+            if let Some((rule, why)) = eval.notes.iter().find_map(|n| match &n.kind {
+                NoteKind::Unknown(w) => Some((n.rule, w)),
+                _ => None,
+            }) {
+                sink.unverifiable(
+                    &what,
+                    &format!(
+                        "security rule '{}' may allow it, but {why}; use the service tag instead of addresses",
+                        rule.name
+                    ),
+                    Some(rule.decl),
+                    &nsg.meta.label,
+                    &identity,
+                );
+                return;
+            }
+            // Clients allowed only from part of the Internet (a WAF, Front Door): a design choice.
+            if flow.population {
+                if let Some(rule) = eval.notes.iter().find_map(|n| match &n.kind {
+                    NoteKind::Partial { dims, .. } if dims == &[Dim::Source] => Some(n.rule),
+                    _ => None,
+                }) {
+                    let sources = rule
+                        .source_addresses
+                        .get()
+                        .map(|v| v.join(", "))
+                        .unwrap_or_default();
+                    let d = sink
+                        .diag(format!(
+                            "network security group '{}' allows {} only from '{}' (security rule '{}'), not from every client on the Internet",
+                            nsg.meta.name,
+                            flow.describe(),
+                            sources,
+                            rule.name
+                        ))
+                        .at(Some(rule.decl))
+                        .help("Nothing to do if a gateway such as Application Gateway or Front Door is meant to be the only client; otherwise allow source Internet.")
+                        .identity(format!("{identity}|subset"));
+                    let mut d = related(d);
+                    d.severity = flow
+                        .subset_severity
+                        .map(Into::into)
+                        .unwrap_or(Severity::Info);
+                    sink.emit(d);
+                    return;
+                }
+            }
+            // The regional tag of this region was used where the documentation asks for the
+            // global tag: probably meant, possibly not enough.
+            if let Some(rule) = eval.notes.iter().find_map(|n| match &n.kind {
+                NoteKind::Regional => Some(n.rule),
+                _ => None,
+            }) {
+                let tags = match req.direction {
+                    Direction::Inbound => rule.source_addresses.get(),
+                    Direction::Outbound => rule.destination_addresses.get(),
+                }
+                .map(|v| v.join(", "))
+                .unwrap_or_default();
+                let d = sink
+                    .diag(format!(
+                        "security rule '{}' allows {} only for the regional tag '{}', which is not documented as enough; '{}' then {} the rest",
+                        rule.name,
+                        flow.describe(),
+                        tags,
+                        by.name(),
+                        if *certain { "denies" } else { "may deny" }
+                    ))
+                    .at(Some(rule.decl))
+                    .help(format!("Use the global service tag {} in security rule '{}'.", flow.tag(), rule.name))
+                    .identity(format!("{identity}|regional"));
+                let mut d = related(d);
+                d.severity = Severity::Warning.min(severity);
+                sink.emit(d);
+                return;
+            }
+            let partial_notes: Vec<String> = eval
+                .notes
+                .iter()
+                .filter_map(|n| match &n.kind {
+                    NoteKind::Partial { dims, .. } => Some(format!(
+                        "security rule '{}' covers only part of the {}",
+                        n.rule.name,
+                        dims.iter()
+                            .map(|d| format!("{} ({})", d.describe(), written(n.rule, *d)))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    )),
+                    _ => None,
+                })
+                .collect();
+            let left = remainder(&eval, flow);
+            match by {
+                RuleRef::Default(d) => {
+                    let prio = free_priority(&nsg.rules, req.direction, 4097);
+                    let mut msg = format!(
+                        "network security group '{}' does not allow {} ({}: {}): nothing allows {left}, so the default rule {} drops it",
+                        nsg.meta.name,
+                        flow.describe(),
+                        flow.id,
+                        flow.title,
+                        d.name
+                    );
+                    if !partial_notes.is_empty() {
+                        msg.push_str(&format!("; {}", partial_notes.join("; ")));
+                    }
+                    let mut help =
+                        format!("Add to '{}' {}.", nsg.meta.name, flow.rule_to_add(prio));
+                    if let Some(widen) = widen_hint(&eval) {
+                        help.push_str(&format!(" Or {widen}."));
+                    }
+                    let mut diag = related(
+                        sink.diag(msg)
+                            .at(Some(nsg.meta.decl))
+                            .help(help)
+                            .identity(identity.clone()),
+                    );
+                    for n in &eval.notes {
+                        diag = diag.related(
+                            Some(n.rule.decl),
+                            format!("security rule '{}' allows only part of it", n.rule.name),
+                        );
+                    }
+                    diag.severity = severity;
+                    sink.emit(diag);
+                }
+                RuleRef::Custom(deny) => {
+                    let deny_prio = deny.priority.get().copied().unwrap_or(4096);
+                    let prio = free_priority(&nsg.rules, req.direction, deny_prio);
+                    let (verb, sev) = if *certain {
+                        ("denies", severity)
+                    } else {
+                        ("may deny", Severity::Warning.min(severity))
+                    };
+                    let mut msg = format!(
+                        "security rule '{}' (priority {deny_prio}) {verb} {} ({}: {}) before any rule allows {left}",
+                        deny.name,
+                        flow.describe(),
+                        flow.id,
+                        flow.title,
+                    );
+                    if let Some(why) = doubt {
+                        msg.push_str(&format!(" ({why})"));
+                    }
+                    if !partial_notes.is_empty() {
+                        msg.push_str(&format!("; {}", partial_notes.join("; ")));
+                    }
+                    let help = match prio {
+                        Some(p) => format!(
+                            "Add {} (below {deny_prio}), or narrow security rule '{}' so that it does not match.",
+                            flow.rule_to_add(Some(p)),
+                            deny.name
+                        ),
+                        None => format!(
+                            "Narrow security rule '{}' so that it does not match, or give it a higher priority number than {}.",
+                            deny.name,
+                            flow.rule_to_add(None)
+                        ),
+                    };
+                    let mut diag = related(
+                        sink.diag(msg)
+                            .at(Some(deny.decl))
+                            .help(help)
+                            .identity(format!("{identity}|deny|{}", deny.name)),
+                    )
+                    .related(
+                        Some(nsg.meta.decl),
+                        format!("network security group '{}'", nsg.meta.name),
+                    );
+                    for n in &eval.notes {
+                        diag = diag.related(
+                            Some(n.rule.decl),
+                            format!("security rule '{}' allows only part of it", n.rule.name),
+                        );
+                    }
+                    diag.severity = sev;
+                    sink.emit(diag);
+                }
+            }
+        }
+    }
+}
+
+/// "widen security rule 'x' (its source ports) to cover the whole flow", for the first allow
+/// that covered part of the flow.
+fn widen_hint(eval: &Evaluation) -> Option<String> {
+    eval.notes.iter().find_map(|n| match &n.kind {
+        NoteKind::Partial { dims, .. } => Some(format!(
+            "widen security rule '{}' ({}) to cover the whole flow",
+            n.rule.name,
+            dims.iter()
+                .map(|d| format!("its {}", d.describe()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    })
+}
+
+/// What a rule writes in one dimension, for messages.
+fn written(rule: &crate::model::SecurityRule, dim: Dim) -> String {
+    let f = match dim {
+        Dim::Source => &rule.source_addresses,
+        Dim::SourcePorts => &rule.source_ports,
+        Dim::Destination => &rule.destination_addresses,
+        Dim::DestinationPorts => &rule.destination_ports,
+        Dim::Protocol => return rule.protocol.get().cloned().unwrap_or_default(),
+    };
+    f.get().map(|v| v.join(", ")).unwrap_or_default()
+}
+
+/// What is still not allowed, in words: "it", or "destination port 1886" / "source ports other than 443".
+fn remainder(eval: &Evaluation, flow: &FlowSpec) -> String {
+    let mut parts = Vec::new();
+    if eval.remaining_ports != flow.ports() && !eval.remaining_ports.is_empty() {
+        parts.push(format!("destination port {}", eval.remaining_ports.show()));
+    }
+    if !eval.remaining_source_ports.is_all() && !eval.remaining_source_ports.is_empty() {
+        let allowed = PortSet::all().subtract(&eval.remaining_source_ports);
+        parts.push(format!("source ports other than {}", allowed.show()));
+    }
+    if parts.is_empty() {
+        "it".into()
+    } else {
+        parts.join(" and ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flow_table_parses() {
+        let f = flows();
+        assert!(f.len() >= 6, "rules/flows.yaml did not parse");
+        let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
+        for id in ["F01", "F03", "F04", "F07", "F08", "F09"] {
+            assert!(ids.contains(&id), "{id} missing");
+        }
+        for flow in f {
+            assert!(
+                PortSet::parse(&flow.ports).is_ok_and(|p| !p.is_empty()),
+                "{}: bad ports",
+                flow.id
+            );
+        }
+        let sql = f.iter().find(|f| f.id == "F08").unwrap();
+        assert_eq!(
+            sql.describe(),
+            "outbound TCP 1433 from the API Management subnet to Sql"
+        );
+        assert_eq!(sql.tag(), "Sql");
+        assert_eq!(sql.regional, Regional::Primary);
+    }
+
+    #[test]
+    fn every_flow_rule_is_registered_or_reserved() {
+        for flow in flows() {
+            let registered = super::super::find(&flow.rule).is_some();
+            assert!(
+                registered || flow.rule == "STV209",
+                "{} names {}",
+                flow.id,
+                flow.rule
+            );
+        }
+    }
+
+    /// The fixture harness compares codes and lines only; severities are checked here.
+    #[test]
+    fn severities_of_the_fixtures() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm");
+        let cases = [
+            (
+                "STV203/fail-deny-all-premium.json",
+                "STV203",
+                Severity::Error,
+            ),
+            (
+                "STV203/fail-deny-all-developer.json",
+                "STV203",
+                Severity::Warning,
+            ),
+            (
+                "STV203/fail-deny-virtual-network.json",
+                "STV203",
+                Severity::Warning,
+            ),
+            ("STV204/fail-front-door-only.json", "STV204", Severity::Info),
+            (
+                "STV204/fail-external-no-client-rule.json",
+                "STV204",
+                Severity::Error,
+            ),
+            (
+                "STV207/fail-regional-keyvault.json",
+                "STV207",
+                Severity::Warning,
+            ),
+            (
+                "STV206/fail-sql-wrong-port-with-deny.json",
+                "STV206",
+                Severity::Error,
+            ),
+            (
+                "STV206/fail-sql-wrong-port-with-deny.json",
+                "STV208",
+                Severity::Warning,
+            ),
+            (
+                "STV202/pass-cidr-instead-of-tag.json",
+                "STV002",
+                Severity::Info,
+            ),
+            (
+                "STV501/fail-regional-apim-route.json",
+                "STV501",
+                Severity::Warning,
+            ),
+            (
+                "STV501/fail-firewall-without-apim-route.json",
+                "STV501",
+                Severity::Error,
+            ),
+            (
+                "STV502/fail-forced-tunnel-no-endpoints.json",
+                "STV502",
+                Severity::Error,
+            ),
+            ("STV502/fail-migration.json", "STV502", Severity::Error),
+        ];
+        for (file, code, sev) in cases {
+            let out = crate::check(&[root.join(file)], &Default::default());
+            let got: Vec<Severity> = out
+                .active()
+                .filter(|d| d.code == code)
+                .map(|d| d.severity)
+                .collect();
+            assert_eq!(got, vec![sev], "{file}: {code}");
+        }
+    }
+}

@@ -1,7 +1,11 @@
 //! STV501 forced-tunnel-without-apim-route: a default route to an appliance or gateway without an apimanagement route to internet.
 
-use super::{Ctx, Rule, Sink};
+use super::{Ctx, Resolved, Rule, Sink, Site};
+use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
+use crate::model::{RouteTable, Subnet};
+use crate::source::Span;
 
 pub const RULE: Rule = Rule {
     code: "STV501",
@@ -13,4 +17,162 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+/// With `0.0.0.0/0` sent to an appliance or gateway, the control plane's replies on 3443 would
+/// leave through the firewall and be dropped (asymmetric); the table needs `ApiManagement` →
+/// `Internet` (REQUIREMENTS.md R-UDR-1).
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for site in &ctx.sites {
+        let Some((subnet, rt)) = route_table(site, sink) else {
+            continue;
+        };
+        let (default, hop) = match default_route(rt) {
+            Ok(Some((r, h))) if h.tunnels() => (r, h),
+            Ok(_) => continue,
+            Err((reason, at)) => {
+                sink.emit(routes_unknown(rt, &reason, at));
+                continue;
+            }
+        };
+        let path = match path_to_tag(rt, "ApiManagement", site.region().as_deref()) {
+            Ok(p) => p,
+            Err((reason, at)) => {
+                sink.unverifiable(
+                    "the ApiManagement route",
+                    &reason,
+                    at,
+                    &rt.meta.label,
+                    &site.identity(),
+                );
+                continue;
+            }
+        };
+        let subnet_name = subnet.meta.key.names.join("/");
+        let identity = format!("{}|{}", rt.meta.key.names.join("/"), site.identity());
+        let hop_name = |h: Hop| format!("{h:?}");
+        let with_related = |d: Diagnostic| {
+            d.resource(&rt.meta.label)
+                .related(
+                    Some(subnet.meta.decl),
+                    format!("the API Management subnet '{subnet_name}'"),
+                )
+                .related(Some(site.loc.decl), format!("used by {}", site.label()))
+        };
+        match (path.via, path.route) {
+            (Via::Tag | Via::AzureCloud, _) if path.hop == Hop::Internet => {}
+            (Via::RegionalTag | Via::RegionalAzureCloud, Some(r)) if path.hop == Hop::Internet => {
+                let prefix = r.prefix.get().cloned().unwrap_or_default();
+                let mut d = with_related(
+                    sink.diag(format!(
+                        "route table '{}' sends only the regional tag '{prefix}' to Internet (route '{}'), while its default route '{}' goes to {}; the documented return path for the management endpoint is the global ApiManagement tag",
+                        rt.meta.name,
+                        r.name,
+                        default.name,
+                        hop_name(hop)
+                    ))
+                    .at(Some(r.decl))
+                    .help(format!(
+                        "Change route '{}' to address prefix ApiManagement (the global tag), next hop type Internet.",
+                        r.name
+                    ))
+                    .related(Some(default.decl), format!("default route '{}'", default.name))
+                    .identity(format!("{identity}|regional")),
+                );
+                d.severity = crate::diagnostic::Severity::Warning;
+                sink.emit(d);
+            }
+            (Via::Tag | Via::RegionalTag | Via::AzureCloud | Via::RegionalAzureCloud, Some(r)) => {
+                let prefix = r.prefix.get().cloned().unwrap_or_default();
+                let d = with_related(
+                    sink.diag(format!(
+                        "route '{}' of route table '{}' sends {prefix} to {} instead of Internet, and the default route '{}' goes to {}: replies to the API Management control plane (port 3443) would be dropped",
+                        r.name,
+                        rt.meta.name,
+                        hop_name(path.hop),
+                        default.name,
+                        hop_name(hop)
+                    ))
+                    .at(Some(r.decl))
+                    .help(format!("Set the next hop type of route '{}' to Internet.", r.name))
+                    .related(Some(default.decl), format!("default route '{}'", default.name))
+                    .identity(format!("{identity}|hop")),
+                );
+                sink.emit(d);
+            }
+            _ => {
+                let d = with_related(
+                    sink.diag(format!(
+                        "route table '{}' sends 0.0.0.0/0 to {} (route '{}') but has no route for the ApiManagement service tag to Internet: replies to the API Management control plane (port 3443) would go through the {} and be dropped",
+                        rt.meta.name,
+                        hop_name(hop),
+                        default.name,
+                        if hop == Hop::VirtualAppliance { "appliance" } else { "gateway" }
+                    ))
+                    .at(Some(default.decl))
+                    .help(format!(
+                        "Add a route to route table '{}': address prefix ApiManagement, next hop type Internet.",
+                        rt.meta.name
+                    ))
+                    .related(Some(rt.meta.decl), format!("route table '{}'", rt.meta.name))
+                    .identity(identity.clone()),
+                );
+                sink.emit(d);
+            }
+        }
+    }
+}
+
+/// The STV002 when the default route of a table cannot be known; shared by the route rules.
+pub(super) fn routes_unknown(rt: &RouteTable, reason: &str, at: Option<Span>) -> Diagnostic {
+    Diagnostic::new(
+        "STV002",
+        crate::diagnostic::Severity::Info,
+        format!(
+            "the routes of route table '{}' are not all known, so forced tunnelling and the default route of the API Management subnet could not be checked: {reason}",
+            rt.meta.name
+        ),
+    )
+    .at(at.or(Some(rt.meta.decl)))
+    .resource(&rt.meta.label)
+    .help("Give the routes' address prefixes and next hop types literal, default or parameter-file values.")
+    .identity(format!("routes-unknown|{}", rt.meta.key.names.join("/")))
+}
+
+/// The STV002 when a site's route table cannot be followed; the route rules all build the same
+/// diagnostic so the run reports it once.
+pub(super) fn route_table_unresolved(
+    subnet: &Subnet,
+    reason: &str,
+    at: Option<Span>,
+) -> Diagnostic {
+    Diagnostic::new(
+        "STV002",
+        crate::diagnostic::Severity::Info,
+        format!(
+            "the route table of subnet '{}' could not be followed, so its routes for API Management could not be checked: {reason}",
+            subnet.meta.key.names.join("/")
+        ),
+    )
+    .at(at.or(Some(subnet.meta.decl)))
+    .resource(&subnet.meta.label)
+    .help("Declare the route table in the files checked, or give its reference a literal, default or parameter-file value.")
+    .identity(format!("rt-unresolved|{}", subnet.meta.key.names.join("/")))
+}
+
+/// The site's subnet and route table when both are known; the shared STV002 when the table
+/// cannot be followed; nothing when there is none.
+pub(super) fn route_table<'a>(
+    site: &Site<'a>,
+    sink: &mut Sink,
+) -> Option<(&'a Subnet, &'a RouteTable)> {
+    let Resolved::Found(subnet) = site.subnet else {
+        return None;
+    };
+    match &site.route_table {
+        Resolved::Found(rt) => Some((subnet, *rt)),
+        Resolved::Absent => None,
+        Resolved::Unknown { reason, at } => {
+            sink.emit(route_table_unresolved(subnet, reason, *at));
+            None
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! STV201 nsg-missing: the api management subnet has no network security group.
 
-use super::{Ctx, Rule, Sink};
+use super::{Ctx, Resolved, Rule, Sink};
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
@@ -12,4 +12,35 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+/// Every in-scope location's subnet needs an NSG: stv2 sits behind a secure-by-default Standard
+/// load balancer, and without an NSG nothing inbound reaches it (REQUIREMENTS.md R-NSG-1).
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for site in &ctx.sites {
+        // An unresolved subnet is the subnet rules' business.
+        let Resolved::Found(subnet) = site.subnet else {
+            continue;
+        };
+        match &site.nsg {
+            Resolved::Found(_) => {}
+            Resolved::Unknown { reason, at } => {
+                sink.emit(super::flows::nsg_unresolved(subnet, reason, *at));
+            }
+            Resolved::Absent => {
+                let name = subnet.meta.key.names.join("/");
+                let d = sink
+                    .diag(format!(
+                        "subnet '{name}' has no network security group; API Management on stv2 needs one with its inbound and outbound rules"
+                    ))
+                    .at(Some(subnet.meta.decl))
+                    .resource(&subnet.meta.label)
+                    .help(format!(
+                        "Create a network security group with the API Management rules (inbound ApiManagement to port 3443, AzureLoadBalancer to 6390{}) and associate it with subnet '{name}'.",
+                        if site.is_internal() { "" } else { ", Internet to 443" }
+                    ))
+                    .related(Some(site.loc.decl), format!("used by {}", site.label()))
+                    .identity(format!("nsg-missing|{name}"));
+                sink.emit(d);
+            }
+        }
+    }
+}

@@ -12,4 +12,7 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+/// The flow is a row of `rules/flows.yaml`; the shared check evaluates it.
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    super::flows::check(ctx, sink);
+}

@@ -1,7 +1,11 @@
 //! STV208 rule-mismatch: a rule aimed at a required dependency has the wrong port, direction or protocol.
 
-use super::{Ctx, Rule, Sink};
+use super::flows::{flows, FlowSpec};
+use super::{Ctx, Resolved, Rule, Sink};
+use crate::analysis::ports::PortSet;
+use crate::analysis::tags::{classify, Token};
 use crate::diagnostic::Severity;
+use crate::model::{Access, Direction, Nsg, SecurityRule};
 
 pub const RULE: Rule = Rule {
     code: "STV208",
@@ -12,4 +16,184 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+/// Explicit allow rules that name a dependency's service tag (`rules/flows.yaml` rows with
+/// `mismatch: true`) but get its port, protocol or direction wrong, while no other rule of the
+/// NSG gets it right: the traffic then only passes through a default rule, if at all.
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    let mut seen: Vec<*const Nsg> = Vec::new();
+    for site in &ctx.sites {
+        let Resolved::Found(nsg) = site.nsg else {
+            continue;
+        };
+        if seen.contains(&(nsg as *const Nsg)) {
+            continue;
+        }
+        seen.push(nsg);
+        for rule in &nsg.rules {
+            if let Some(m) = mismatch(nsg, rule) {
+                emit(sink, nsg, rule, &m);
+            }
+        }
+    }
+}
+
+/// What is wrong with a rule aimed at a flow.
+#[derive(Debug, PartialEq, Eq)]
+enum Wrong {
+    Port(PortSet),
+    Protocol(String),
+    Direction(Direction),
+}
+
+struct Mismatch {
+    flow: &'static FlowSpec,
+    wrong: Wrong,
+}
+
+/// A rule's fields as far as this check needs them; `None` when any is unknown (no finding:
+/// this is a heuristic, the flow rules report what cannot be decided).
+struct View {
+    direction: Direction,
+    source: Vec<Token>,
+    destination: Vec<Token>,
+    ports: PortSet,
+    protocol: String,
+}
+
+fn view(rule: &SecurityRule) -> Option<View> {
+    if *rule.access.get()? != Access::Allow {
+        return None;
+    }
+    let toks = |v: &Vec<String>| v.iter().map(|s| classify(s)).collect::<Vec<_>>();
+    Some(View {
+        direction: *rule.direction.get()?,
+        source: toks(rule.source_addresses.get()?),
+        destination: toks(rule.destination_addresses.get()?),
+        ports: PortSet::parse(rule.destination_ports.get()?).ok()?,
+        protocol: rule.protocol.get()?.trim().to_string(),
+    })
+}
+
+fn names_tag(tokens: &[Token], tag: &str) -> bool {
+    tokens
+        .iter()
+        .any(|t| matches!(t, Token::Tag { name, .. } if name.eq_ignore_ascii_case(tag)))
+}
+
+fn protocol_ok(protocol: &str, flow: &FlowSpec) -> bool {
+    protocol == "*"
+        || protocol.eq_ignore_ascii_case("any")
+        || protocol.eq_ignore_ascii_case(&flow.protocol)
+}
+
+/// The far side of a rule for a flow: the destination of an outbound rule, the source of an
+/// inbound one.
+fn far(v: &View, direction: Direction) -> &[Token] {
+    match direction {
+        Direction::Inbound => &v.source,
+        Direction::Outbound => &v.destination,
+    }
+}
+
+/// A rule of the NSG that allows the flow's tag in the right direction, port and protocol.
+fn has_correct_rule(nsg: &Nsg, flow: &FlowSpec) -> bool {
+    nsg.rules.iter().filter_map(view).any(|v| {
+        v.direction == flow.direction()
+            && names_tag(far(&v, v.direction), flow.tag())
+            && !v.ports.intersect(&flow.ports()).is_empty()
+            && protocol_ok(&v.protocol, flow)
+    })
+}
+
+fn mismatch(nsg: &Nsg, rule: &SecurityRule) -> Option<Mismatch> {
+    let v = view(rule)?;
+    for flow in flows().iter().filter(|f| f.mismatch) {
+        let tag = flow.tag();
+        let wrong = if v.direction == flow.direction() {
+            if !names_tag(far(&v, v.direction), tag) {
+                continue;
+            }
+            if v.ports.intersect(&flow.ports()).is_empty() {
+                Wrong::Port(v.ports.clone())
+            } else if !protocol_ok(&v.protocol, flow) {
+                Wrong::Protocol(v.protocol.clone())
+            } else {
+                continue;
+            }
+        } else if flow.direction() == Direction::Outbound
+            && (names_tag(&v.source, tag) || names_tag(&v.destination, tag))
+        {
+            // A dependency API Management calls out to, written as an inbound rule.
+            Wrong::Direction(v.direction)
+        } else {
+            continue;
+        };
+        if has_correct_rule(nsg, flow) {
+            return None;
+        }
+        return Some(Mismatch { flow, wrong });
+    }
+    None
+}
+
+fn emit(sink: &mut Sink, nsg: &Nsg, rule: &SecurityRule, m: &Mismatch) {
+    let flow = m.flow;
+    let tag = flow.tag();
+    let need = flow.ports().show();
+    let (message, help) = match &m.wrong {
+        Wrong::Port(p) => (
+            format!(
+                "security rule '{}' allows {} port {} for {tag}, but API Management needs {tag} on port {need} ({})",
+                rule.name,
+                dir_word(flow.direction()),
+                p.show(),
+                flow.title
+            ),
+            format!("Change the destination port of security rule '{}' to {need}.", rule.name),
+        ),
+        Wrong::Protocol(p) => (
+            format!(
+                "security rule '{}' allows protocol {p} for {tag}, but API Management reaches {tag} over {} on port {need}",
+                rule.name,
+                flow.protocol.to_ascii_uppercase()
+            ),
+            format!("Set the protocol of security rule '{}' to {} (or *).", rule.name, flow.protocol),
+        ),
+        Wrong::Direction(d) => (
+            format!(
+                "security rule '{}' is an {} rule for {tag}, but API Management reaches {tag} {} ({})",
+                rule.name,
+                dir_word(*d),
+                dir_word(flow.direction()),
+                flow.describe()
+            ),
+            format!(
+                "Make security rule '{}' {}.",
+                rule.name,
+                flow.rule_to_add(None)
+            ),
+        ),
+    };
+    let d = sink
+        .diag(message)
+        .at(Some(rule.decl))
+        .resource(&nsg.meta.label)
+        .help(format!(
+            "{help} Until then the traffic relies on a default rule and breaks as soon as a deny is added."
+        ))
+        .related(Some(nsg.meta.decl), format!("network security group '{}'", nsg.meta.name))
+        .identity(format!(
+            "{}|{}|{}",
+            nsg.meta.key.names.join("/"),
+            rule.name,
+            flow.id
+        ));
+    sink.emit(d);
+}
+
+fn dir_word(d: Direction) -> &'static str {
+    match d {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    }
+}

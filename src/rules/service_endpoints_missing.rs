@@ -1,7 +1,10 @@
 //! STV502 service-endpoints-missing: the subnet lacks service endpoints for storage, sql and key vault.
 
-use super::{Ctx, Rule, Sink};
+use super::forced_tunnel_without_apim_route::{route_table, routes_unknown};
+use super::{Ctx, Resolved, Rule, Sink};
+use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
 use crate::diagnostic::Severity;
+use crate::model::Route;
 
 pub const RULE: Rule = Rule {
     code: "STV502",
@@ -12,4 +15,115 @@ pub const RULE: Rule = Rule {
     check: Some(check),
 };
 
-fn check(_ctx: &Ctx, _sink: &mut Sink) {}
+/// The service endpoints API Management's core dependencies need, with the service tag whose
+/// route to Internet is an alternative under forced tunnelling.
+const NEEDED: &[(&str, &[&str], &str)] = &[
+    (
+        "Microsoft.Storage",
+        &["microsoft.storage", "microsoft.storage.global"],
+        "Storage",
+    ),
+    ("Microsoft.Sql", &["microsoft.sql"], "Sql"),
+    (
+        "Microsoft.KeyVault",
+        &["microsoft.keyvault"],
+        "AzureKeyVault",
+    ),
+];
+
+/// Service endpoints are needed when something keeps the dependencies off the direct path:
+/// forced tunnelling (R-UDR-4: otherwise Storage, SQL and Key Vault traffic goes through the
+/// firewall) or a same-subnet stv1 → stv2 migration (R-MIG-2). Without either the subnet
+/// reaches them directly and this rule stays silent.
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for site in &ctx.sites {
+        let Resolved::Found(subnet) = site.subnet else {
+            continue;
+        };
+        let migration = ctx.opts.migration || site.apim.migration_ips;
+        // The forced-tunnel default route, when there is one.
+        let mut tunnel: Option<(&Route, Hop)> = None;
+        let rt = route_table(site, sink).map(|(_, rt)| rt);
+        if let Some(rt) = rt {
+            match default_route(rt) {
+                Ok(Some((r, h))) if h.tunnels() => tunnel = Some((r, h)),
+                Ok(_) => {}
+                Err((reason, at)) => {
+                    sink.emit(routes_unknown(rt, &reason, at));
+                    if !migration {
+                        continue;
+                    }
+                }
+            }
+        }
+        if tunnel.is_none() && !migration {
+            continue;
+        }
+        let identity = format!("{}|{}", subnet.meta.key.names.join("/"), site.identity());
+        let Some(have) = sink.require(
+            &subnet.service_endpoints,
+            "service endpoints",
+            &subnet.meta.label,
+            &identity,
+        ) else {
+            continue;
+        };
+        let have: Vec<String> = have.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+        let mut missing = Vec::new();
+        for (name, accepted, tag) in NEEDED {
+            if accepted.iter().any(|a| have.iter().any(|h| h == a)) {
+                continue;
+            }
+            if !migration {
+                // SQL lives in the primary region: a secondary location's subnet does not need it.
+                if *name == "Microsoft.Sql" && !site.loc.primary {
+                    continue;
+                }
+                // Routing the service's tag straight to Internet also keeps it off the tunnel.
+                if let Some(rt) = rt {
+                    if let Ok(p) = path_to_tag(rt, tag, site.region().as_deref()) {
+                        if p.hop == Hop::Internet && !matches!(p.via, Via::Default | Via::System) {
+                            continue;
+                        }
+                    }
+                }
+            }
+            missing.push(*name);
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let subnet_name = subnet.meta.key.names.join("/");
+        let why = match tunnel {
+            Some((r, h)) => format!(
+                "route '{}' forces all outbound traffic to {h:?}, so Storage, SQL and Key Vault traffic would go through it",
+                r.name
+            ),
+            None => "a same-subnet migration to stv2 needs them".to_string(),
+        };
+        let at = if subnet.service_endpoints.implicit {
+            Some(subnet.meta.decl)
+        } else {
+            subnet.service_endpoints.at.or(Some(subnet.meta.decl))
+        };
+        let mut d = sink
+            .diag(format!(
+                "subnet '{subnet_name}' has no service endpoint for {}: {why}",
+                missing.join(", ")
+            ))
+            .at(at)
+            .resource(&subnet.meta.label)
+            .help(format!(
+                "Add service endpoints {} to subnet '{subnet_name}'.",
+                missing.join(", ")
+            ))
+            .related(
+                tunnel.map(|(r, _)| r.decl),
+                "the forced-tunnel default route",
+            )
+            .related(Some(site.loc.decl), format!("used by {}", site.label()))
+            .identity(format!("{identity}|{}", missing.join(",")));
+        d.severity = crate::diagnostic::Severity::Error;
+        sink.emit(d);
+    }
+}

@@ -1,0 +1,319 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+//!
+//! What code scanning needs and what other tools got wrong: every artifact URI is a relative
+//! path under `%SRCROOT%` (the working directory) — never empty, never a `git:` URI; every
+//! result has a full region; `partialFingerprints` come from the finding's identity (code, file,
+//! resource, what is wrong) so an alert keeps its identity when lines move; suppressed findings
+//! are kept, with `suppressions`, so code scanning shows them as dismissed in source.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Workspace;
+use crate::rules::{Rule, RULES};
+use crate::source::Span;
+use crate::Outcome;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The base every relative artifact URI is resolved against.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// Versioned fingerprint name, as the SARIF spec recommends.
+pub const FINGERPRINT: &str = "stv2lint/v1";
+
+/// The project's home page and the page of a rule there.
+pub fn information_uri() -> &'static str {
+    env!("CARGO_PKG_REPOSITORY")
+}
+pub fn rule_uri(code: &str) -> String {
+    format!("{}/blob/main/rules/{code}.md", information_uri())
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// The text of a page's `## What` section: the rule's full description.
+fn what_section(page: &str) -> Option<String> {
+    let mut lines = page.lines().skip_while(|l| l.trim() != "## What").skip(1);
+    let mut out = Vec::new();
+    for l in lines.by_ref() {
+        if l.starts_with("## ") {
+            break;
+        }
+        out.push(l);
+    }
+    // Plain text: paragraphs unwrapped, so viewers can flow them.
+    let text = out
+        .join("\n")
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    (!text.is_empty()).then_some(text)
+}
+
+fn rule_descriptor(r: &Rule) -> Value {
+    let full = what_section(r.page).unwrap_or_else(|| r.summary.to_string());
+    json!({
+        "id": r.code,
+        "name": r.name,
+        "shortDescription": { "text": r.summary },
+        "fullDescription": { "text": full },
+        "help": { "text": r.page, "markdown": r.page },
+        "helpUri": rule_uri(r.code),
+        "defaultConfiguration": { "level": level(r.severity) },
+        "properties": { "tags": ["azure", "api-management", "network"] },
+    })
+}
+
+/// Percent-encode a path for a URI, keeping `/` and the unreserved characters.
+fn encode_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `file://` URI of an absolute path (a directory gets a trailing `/`).
+pub fn file_uri(p: &Path, dir: bool) -> String {
+    let mut s = p.to_string_lossy().replace('\\', "/");
+    if !s.starts_with('/') {
+        s.insert(0, '/');
+    }
+    if dir && !s.ends_with('/') {
+        s.push('/');
+    }
+    format!("file://{}", encode_path(&s))
+}
+
+/// Artifact locations relative to the source root, cached per file.
+struct Artifacts {
+    root: PathBuf,
+    cache: HashMap<crate::source::FileId, Value>,
+}
+
+impl Artifacts {
+    fn location(&mut self, ws: &Workspace, span: Span) -> Value {
+        let root = &self.root;
+        self.cache
+            .entry(span.file)
+            .or_insert_with(|| {
+                let f = ws.sources.get(span.file);
+                let abs = crate::source::canonical(&f.path);
+                match abs.strip_prefix(root) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => {
+                        let rel: Vec<String> = rel
+                            .components()
+                            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                            .collect();
+                        json!({ "uri": encode_path(&rel.join("/")), "uriBaseId": SRCROOT })
+                    }
+                    // Outside the source root: an absolute file URI (still never empty).
+                    _ => json!({ "uri": file_uri(&abs, false) }),
+                }
+            })
+            .clone()
+    }
+}
+
+/// A full region; an empty span (a position) is widened to the character there, when the line
+/// has one, so viewers have something to highlight.
+fn region(ws: &Workspace, span: Span) -> Value {
+    let p = super::pos(ws, span);
+    let mut end_column = p.end_column;
+    if span.is_empty() {
+        let f = ws.sources.get(span.file);
+        if f.line_text(p.line).chars().count() >= p.column {
+            end_column = p.column + 1;
+        }
+    }
+    json!({
+        "startLine": p.line,
+        "startColumn": p.column,
+        "endLine": p.end_line,
+        "endColumn": end_column.max(1),
+    })
+}
+
+/// FNV-1a, 64 bits: a stable hash (std's hashers may change between Rust releases).
+fn fnv64(data: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in data {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Stable fingerprint of a finding: code, file, resource and what is wrong — no line numbers.
+pub fn fingerprint(code: &str, file: &str, identity: &str) -> String {
+    let data = format!("{code}\u{0}{file}\u{0}{identity}");
+    // Two differently seeded 64-bit hashes: 128 bits keeps accidental collisions out of reach.
+    let a = fnv64(data.as_bytes());
+    let b = fnv64(format!("stv2lint\u{0}{data}").as_bytes());
+    format!("{a:016x}{b:016x}")
+}
+
+fn result(
+    o: &Outcome,
+    d: &Diagnostic,
+    artifacts: &mut Artifacts,
+    occurrences: &mut HashMap<String, usize>,
+) -> Value {
+    let rule_index = RULES.iter().position(|r| r.code == d.code);
+    let mut text = d.message.clone();
+    if let Some(h) = &d.help {
+        text.push('\n');
+        text.push_str(h);
+    }
+    let mut r = json!({
+        "ruleId": d.code,
+        "level": level(d.severity),
+        "message": { "text": text },
+    });
+    if let Some(i) = rule_index {
+        r["ruleIndex"] = json!(i);
+    }
+    if let Some(span) = d.span {
+        r["locations"] = json!([{
+            "physicalLocation": {
+                "artifactLocation": artifacts.location(&o.ws, span),
+                "region": region(&o.ws, span),
+            }
+        }]);
+    }
+    let related: Vec<Value> = d
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            json!({
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": artifacts.location(&o.ws, rel.span),
+                    "region": region(&o.ws, rel.span),
+                },
+                "message": { "text": rel.message },
+            })
+        })
+        .collect();
+    if !related.is_empty() {
+        r["relatedLocations"] = json!(related);
+    }
+    let file = crate::baseline::relative_to(&o.ws, d, &artifacts.root);
+    let base = fingerprint(d.code, &file, &crate::baseline::identity_of(d));
+    let n = occurrences.entry(base.clone()).or_insert(0);
+    *n += 1;
+    r["partialFingerprints"] = json!({ FINGERPRINT: format!("{base}:{n}") });
+    if let Some(reason) = &d.suppressed {
+        r["suppressions"] = json!([{
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": reason,
+        }]);
+    }
+    if let Some(res) = &d.resource {
+        r["properties"] = json!({ "resource": res });
+    }
+    r
+}
+
+pub fn to_value(o: &Outcome) -> Value {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let root = crate::source::canonical(&cwd);
+    let mut artifacts = Artifacts {
+        root: root.clone(),
+        cache: HashMap::new(),
+    };
+    let mut occurrences = HashMap::new();
+    let results: Vec<Value> = o
+        .diagnostics
+        .iter()
+        .map(|d| result(o, d, &mut artifacts, &mut occurrences))
+        .collect();
+    let notifications: Vec<Value> = o
+        .missing
+        .iter()
+        .map(|m| {
+            json!({
+                "level": "error",
+                "message": { "text": format!("{}: no such file or directory", m.display()) },
+            })
+        })
+        .collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "stv2lint",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": information_uri(),
+                    "rules": RULES.iter().map(rule_descriptor).collect::<Vec<_>>(),
+                }
+            },
+            "invocations": [{
+                "executionSuccessful": !o.incomplete(),
+                "toolExecutionNotifications": notifications,
+            }],
+            "originalUriBaseIds": {
+                SRCROOT: { "uri": file_uri(&root, true) }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_value(o))?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_percent_encoded() {
+        assert_eq!(
+            encode_path("infra/my file#1.json"),
+            "infra/my%20file%231.json"
+        );
+        assert_eq!(
+            file_uri(Path::new("/w/a b"), true),
+            "file:///w/a%20b/".to_string()
+        );
+    }
+
+    #[test]
+    fn fingerprints_ignore_nothing_but_are_stable() {
+        let a = fingerprint("STV202", "a.json", "nsg|inbound 3443");
+        assert_eq!(a, fingerprint("STV202", "a.json", "nsg|inbound 3443"));
+        assert_ne!(a, fingerprint("STV203", "a.json", "nsg|inbound 3443"));
+        assert_ne!(a, fingerprint("STV202", "b.json", "nsg|inbound 3443"));
+        assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn what_section_is_the_full_description() {
+        let page = "# STV9 x\n\n## What\n\nA thing.\nMore.\n\n## Why\n\nBecause.\n";
+        assert_eq!(what_section(page).as_deref(), Some("A thing. More."));
+        assert_eq!(what_section("# STV9 x\n"), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! The command line as a user meets it: exit codes, the `rules` and `rule` commands, and a bad
+//! file next to a good one.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_stv2lint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run stv2lint");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn findings_exit_1_and_fail_on_moves_the_threshold() {
+    let (code, out, _) = run(&["check", "examples/broken-apim", "--format", "compact"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[STV202]"), "{out}");
+    let (code, _, _) = run(&["check", "examples/broken-apim", "--fail-on", "never"]);
+    assert_eq!(code, 0);
+    // Only the warning is selected: below the default threshold, above `warning`.
+    let (code, out, _) = run(&[
+        "check",
+        "examples/broken-apim",
+        "--select",
+        "STV208",
+        "--format",
+        "compact",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (code, _, _) = run(&[
+        "check",
+        "examples/broken-apim",
+        "--select",
+        "STV208",
+        "--fail-on",
+        "warning",
+    ]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_bad_file_exits_2_and_hides_nothing_else() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-file");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim/azuredeploy.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("good.json"), &good).unwrap();
+    // The same template cut off in the middle of line 30.
+    let cut: String = good.lines().take(30).collect::<Vec<_>>().join("\n");
+    std::fs::write(dir.join("bad.json"), &cut).unwrap();
+    let (code, out, _) = run(&["check", dir.to_str().unwrap(), "--format", "compact"]);
+    assert_eq!(code, 2, "{out}");
+    let bad: Vec<_> = out.lines().filter(|l| l.contains("STV001")).collect();
+    assert_eq!(bad.len(), 1, "{out}");
+    assert!(bad[0].contains("bad.json:30:"), "{}", bad[0]);
+    assert!(out.contains("good.json") && out.contains("STV202"), "{out}");
+}
+
+#[test]
+fn a_missing_path_exits_2() {
+    let (code, _, err) = run(&["check", "no/such/dir"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/dir"), "{err}");
+}
+
+#[test]
+fn rules_and_rule_pages() {
+    let (code, out, _) = run(&["rules"]);
+    assert_eq!(code, 0);
+    for r in stv2lint::rules::RULES {
+        assert!(
+            out.contains(r.code) && out.contains(r.name),
+            "{} missing",
+            r.code
+        );
+    }
+    let (code, out, _) = run(&["rule", "stv202"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# STV202 inbound-management-3443"), "{out}");
+    let (code, _, err) = run(&["rule", "STV999"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("STV999"));
+}
+
+#[test]
+fn json_output_follows_the_contract() {
+    let (_, out, _) = run(&["check", "examples/broken-apim", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let d = &v["diagnostics"][0];
+    for key in [
+        "code",
+        "name",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "resource",
+        "help",
+        "related",
+    ] {
+        assert!(!d[key].is_null(), "missing {key} in {d}");
+    }
+    assert_eq!(d["file"], "examples/broken-apim/azuredeploy.json");
+    let s = &v["summary"];
+    let n = v["diagnostics"].as_array().unwrap().len() as u64;
+    assert_eq!(
+        s["errors"].as_u64().unwrap()
+            + s["warnings"].as_u64().unwrap()
+            + s["infos"].as_u64().unwrap(),
+        n
+    );
+    assert_eq!(s["files"], 2);
+}

@@ -1,0 +1,471 @@
+//! The pre-commit hook, the GitHub Action and the README's snippets for them: parsed, checked
+//! against each other, and run where they can be run here.
+
+mod integrations;
+
+use integrations::*;
+use serde_yaml::Value as Yaml;
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+fn yaml(path: &str) -> Yaml {
+    let text = std::fs::read_to_string(repo().join(path)).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn s<'a>(v: &'a Yaml, key: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("`{key}` is not a string in {v:?}"))
+}
+
+/// A scratch repository with one template that has findings (`bad`) or none.
+fn project(name: &str, bad: bool) -> std::path::PathBuf {
+    let dir = scratch(name);
+    let mut text = read_data("pip.json");
+    if !bad {
+        text = text.replace("\"Basic\"", "\"Standard\"").replace(
+            "\"publicIPAllocationMethod\": \"Static\"",
+            "\"publicIPAllocationMethod\": \"Static\", \"dnsSettings\": { \"domainNameLabel\": \"contoso-apim\" }",
+        );
+    }
+    write(&dir, "infra/main.json", &text);
+    dir
+}
+
+// ---------------------------------------------------------------------------------------------
+// .pre-commit-hooks.yaml
+
+#[test]
+fn pre_commit_hook_definition() {
+    let hooks = yaml(".pre-commit-hooks.yaml");
+    let hooks = hooks.as_sequence().expect("a list of hooks");
+    assert_eq!(hooks.len(), 1);
+    let h = &hooks[0];
+    assert_eq!(s(h, "id"), "stv2lint");
+    assert_eq!(s(h, "language"), "rust");
+    assert_eq!(h["pass_filenames"].as_bool(), Some(false));
+    // pre-commit matches `files` with Python's `re.search`: check it with Python.
+    let files = s(h, "files");
+    let matched = python_matches(
+        files,
+        &[
+            "main.tf",
+            "env/prod.tfvars",
+            "a/b/main.bicep",
+            "main.bicepparam",
+            "azuredeploy.json",
+            "x.tf.json",
+            "README.md",
+            "action.yml",
+            "main.tf.bak",
+            "notes.json5",
+        ],
+    );
+    assert_eq!(
+        matched,
+        [true, true, true, true, true, true, false, false, false, false],
+        "{files}"
+    );
+}
+
+fn python_matches(pattern: &str, names: &[&str]) -> Vec<bool> {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg("import re, sys\np = re.compile(sys.argv[1])\nprint(''.join('1' if p.search(n) else '0' for n in sys.argv[2:]))")
+        .arg(pattern)
+        .args(names)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .chars()
+        .map(|c| c == '1')
+        .collect()
+}
+
+/// What pre-commit runs: `entry` + `args`, in the repository root, with no file names.
+#[test]
+fn pre_commit_hook_runs_as_pre_commit_would() {
+    let hooks = yaml(".pre-commit-hooks.yaml");
+    let h = &hooks[0];
+    let mut words: Vec<String> = s(h, "entry").split_whitespace().map(String::from).collect();
+    if let Some(args) = h["args"].as_sequence() {
+        words.extend(args.iter().map(|a| a.as_str().unwrap().to_string()));
+    }
+    assert_eq!(words[0], "stv2lint");
+    for (bad, code) in [(true, 1), (false, 0)] {
+        let dir = project(&format!("hook-{bad}"), bad);
+        let out = Command::new(bin())
+            .args(&words[1..])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(code), "{stdout}");
+        assert_eq!(stdout.contains("STV301"), bad, "{stdout}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// action.yml
+
+/// `${{ … }}` expressions the action may use in `run` and `env`, and their values here.
+fn expand(text: &str, vars: &HashMap<&str, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${{") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find("}}").expect("closed expression") + i;
+        let expr = rest[i + 3..end].trim();
+        let v = vars
+            .get(expr)
+            .unwrap_or_else(|| panic!("action.yml uses `{expr}`, which this test does not know"));
+        out.push_str(v);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn step<'a>(action: &'a Yaml, name: &str) -> &'a Yaml {
+    action["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|st| st["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no step `{name}`"))
+}
+
+#[test]
+fn action_definition_is_consistent() {
+    let action = yaml("action.yml");
+    assert_eq!(s(&action["runs"], "using"), "composite");
+    let inputs = action["inputs"].as_mapping().unwrap();
+    let text = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    // Every input the action reads is declared, every declared input is read.
+    for (k, _) in inputs {
+        let k = k.as_str().unwrap();
+        assert!(
+            text.contains(&format!("inputs.{k} ")) || text.contains(&format!("inputs.{k}}}")),
+            "input {k} is never used"
+        );
+    }
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("inputs.") {
+        let name: String = rest[i + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        assert!(
+            inputs.contains_key(name.as_str()),
+            "undeclared input {name}"
+        );
+        rest = &rest[i + 7..];
+    }
+    for st in action["runs"]["steps"].as_sequence().unwrap() {
+        if st.get("run").is_some() {
+            assert_eq!(s(st, "shell"), "bash", "composite run steps need a shell");
+            // Inputs reach scripts through `env`, never spliced into the script text.
+            assert!(!s(st, "run").contains("${{"), "{:?}", st["name"]);
+        }
+    }
+    let upload = step(&action, "Upload SARIF");
+    assert_eq!(s(upload, "uses"), "github/codeql-action/upload-sarif@v4");
+    assert_eq!(s(&upload["with"], "sarif_file"), "${{ inputs.sarif-file }}");
+    let install = step(&action, "Install stv2lint");
+    assert!(s(install, "run").starts_with("cargo install --locked"));
+    assert_eq!(
+        s(&install["env"], "ACTION_PATH"),
+        "${{ github.action_path }}"
+    );
+}
+
+/// Run the action's Lint and Result steps with bash, as the runner would, with the binary
+/// built for this test standing in for the installed one.
+#[test]
+fn action_lint_and_result_steps_run() {
+    let action = yaml("action.yml");
+    let inputs = action["inputs"].as_mapping().unwrap().clone();
+    for (bad, fail, want_lint, want_result) in [
+        (true, "true", "1", Some(1)),
+        (true, "false", "1", Some(0)),
+        (false, "true", "0", Some(0)),
+    ] {
+        let dir = project(&format!("action-{bad}-{fail}"), bad);
+        let temp = dir.join("runner-temp");
+        let bin_dir = temp.join("stv2lint/bin");
+        std::fs::create_dir_all(&bin_dir).unwrap();
+        std::fs::copy(bin(), bin_dir.join("stv2lint")).unwrap();
+        let output = dir.join("github-output");
+        std::fs::write(&output, "").unwrap();
+
+        let mut vars: HashMap<&str, String> = HashMap::new();
+        for (k, v) in &inputs {
+            let k = k.as_str().unwrap();
+            let default = v["default"].as_str().unwrap_or("").to_string();
+            vars.insert(Box::leak(format!("inputs.{k}").into_boxed_str()), default);
+        }
+        vars.insert("inputs.paths", "infra".into());
+        vars.insert("inputs.fail", fail.into());
+        vars.insert("runner.temp", temp.to_string_lossy().into_owned());
+        vars.insert("github.action_path", repo().to_string_lossy().into_owned());
+
+        let lint = step(&action, "Lint");
+        let out = run_step(lint, &vars, &dir, &output);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "the Lint step itself never fails"
+        );
+        let outputs = std::fs::read_to_string(&output).unwrap();
+        assert!(
+            outputs.contains(&format!("exit-code={want_lint}\n")),
+            "{outputs}"
+        );
+        assert!(outputs.contains("sarif=true\n"), "{outputs}");
+        let sarif: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("stv2lint.sarif")).unwrap())
+                .unwrap();
+        assert_eq!(sarif["version"], "2.1.0");
+        let annotations = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            annotations.contains("::error file=infra/main.json"),
+            bad,
+            "{annotations}"
+        );
+
+        vars.insert("steps.lint.outputs.exit-code", want_lint.to_string());
+        let result = step(&action, "Result");
+        let out = run_step(result, &vars, &dir, &output);
+        assert_eq!(out.status.code(), want_result, "bad={bad} fail={fail}");
+    }
+}
+
+fn run_step(
+    st: &Yaml,
+    vars: &HashMap<&str, String>,
+    cwd: &Path,
+    output: &Path,
+) -> std::process::Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg("-e").arg("-c").arg(expand(s(st, "run"), vars));
+    cmd.current_dir(cwd).env("GITHUB_OUTPUT", output);
+    if let Some(env) = st["env"].as_mapping() {
+        for (k, v) in env {
+            cmd.env(k.as_str().unwrap(), expand(v.as_str().unwrap(), vars));
+        }
+    }
+    cmd.output().expect("bash")
+}
+
+// ---------------------------------------------------------------------------------------------
+// README snippets
+
+/// The fenced code blocks of the README's section on CI, pre-commit and editors.
+fn snippets() -> Vec<(String, String)> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("## Use it in CI, pre-commit and your editor")
+        .expect("the README section");
+    let section = &readme[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    let section = &section[..end];
+    let mut out = Vec::new();
+    let mut lines = section.lines();
+    while let Some(l) = lines.next() {
+        if let Some(lang) = l.strip_prefix("```") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            out.push((lang.to_string(), body.join("\n") + "\n"));
+        }
+    }
+    out
+}
+
+fn snippet(lang: &str, containing: &str) -> String {
+    snippets()
+        .into_iter()
+        .find(|(l, b)| l == lang && b.contains(containing))
+        .unwrap_or_else(|| panic!("no {lang} snippet with `{containing}`"))
+        .1
+}
+
+fn version_tag() -> String {
+    format!("v{}", env!("CARGO_PKG_VERSION"))
+}
+
+#[test]
+fn readme_pre_commit_snippet() {
+    let cfg: Yaml = serde_yaml::from_str(&snippet("yaml", "repos:")).unwrap();
+    let repo_entry = &cfg["repos"][0];
+    assert_eq!(s(repo_entry, "repo"), env!("CARGO_PKG_REPOSITORY"));
+    assert_eq!(s(repo_entry, "rev"), version_tag());
+    let ids: Vec<String> = yaml(".pre-commit-hooks.yaml")
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|h| s(h, "id").to_string())
+        .collect();
+    for h in repo_entry["hooks"].as_sequence().unwrap() {
+        assert!(ids.contains(&s(h, "id").to_string()));
+    }
+}
+
+#[test]
+fn readme_workflow_with_the_action() {
+    let wf: Yaml = serde_yaml::from_str(&snippet("yaml", "stv2lint/stv2lint@")).unwrap();
+    assert_eq!(s(&wf["permissions"], "security-events"), "write");
+    let steps = wf["jobs"]["stv2lint"]["steps"].as_sequence().unwrap();
+    assert!(s(&steps[0], "uses").starts_with("actions/checkout@"));
+    let uses = s(&steps[1], "uses");
+    let owner_repo = env!("CARGO_PKG_REPOSITORY").trim_start_matches("https://github.com/");
+    assert_eq!(uses, format!("{owner_repo}@{}", version_tag()));
+    let inputs = yaml("action.yml")["inputs"].as_mapping().unwrap().clone();
+    for (k, _) in steps[1]["with"].as_mapping().unwrap() {
+        assert!(inputs.contains_key(k), "the action has no input {k:?}");
+    }
+    // The args given in the snippet are valid options.
+    let dir = project("readme-action-args", true);
+    let args = s(&steps[1]["with"], "args");
+    let mut argv = vec!["check", "infra"];
+    argv.extend(args.split_whitespace());
+    let r = run(&dir, &argv);
+    assert_eq!(r.code, 1, "{r:?}");
+}
+
+#[test]
+fn readme_workflow_without_the_action() {
+    let steps: Yaml = serde_yaml::from_str(&snippet("yaml", "cargo install")).unwrap();
+    let steps = steps.as_sequence().unwrap();
+    let install = s(&steps[0], "run");
+    assert!(install.contains(&format!("--git {}", env!("CARGO_PKG_REPOSITORY"))));
+    assert!(install.contains(&format!("--tag {}", version_tag())));
+    assert!(install.ends_with(&format!(" {}", env!("CARGO_PKG_NAME"))));
+    let action = yaml("action.yml");
+    let upload_version = s(step(&action, "Upload SARIF"), "uses").to_string();
+    let dir = project("readme-no-action", true);
+    let mut ran = 0;
+    for st in steps {
+        if let Some(u) = st["uses"].as_str() {
+            assert_eq!(u, upload_version);
+            let file = s(&st["with"], "sarif_file");
+            let sarif: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+            assert_eq!(
+                sarif["runs"][0]["results"][0]["ruleId"]
+                    .as_str()
+                    .map(|r| &r[..3]),
+                Some("STV")
+            );
+        }
+        let Some(script) = st["run"].as_str() else {
+            continue;
+        };
+        let Some(rest) = script.strip_prefix("stv2lint ") else {
+            continue;
+        };
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!("'{}' {rest}", bin()))
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{script}: findings, not an error"
+        );
+        ran += 1;
+    }
+    assert_eq!(ran, 2);
+}
+
+#[test]
+fn readme_configuration_is_valid_and_shows_every_key() {
+    let text = snippet("yaml", "fail-on:");
+    let dir = scratch("readme-config");
+    let path = write(&dir, ".stv2lint.yaml", &text);
+    let cfg = stv2lint::config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(cfg.fail_on.is_some() && cfg.select.is_some() && cfg.ignore.is_some());
+    assert!(!cfg.severity.is_empty() && !cfg.exclude.is_empty() && cfg.migration.is_some());
+    assert!(!cfg.parameters.is_empty() && !cfg.var_files.is_empty() && !cfg.vars.is_empty());
+    // And the run accepts it.
+    write(&dir, "infra/main.json", &read_data("pip.json"));
+    let r = run(&dir, &["check", "infra"]);
+    assert_ne!(r.code, 2, "{r:?}");
+}
+
+#[test]
+fn readme_baseline_commands() {
+    let dir = project("readme-baseline", true);
+    let script = snippet("sh", "--write-baseline");
+    let commands: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("stv2lint "))
+        .collect();
+    assert_eq!(commands.len(), 2);
+    let mut codes = Vec::new();
+    for c in commands {
+        let args: Vec<&str> = c.split_whitespace().skip(1).collect();
+        codes.push(run(&dir, &args).code);
+    }
+    // Recording succeeds; the next run hides what was recorded.
+    assert_eq!(codes, [0, 0]);
+}
+
+#[test]
+fn readme_suppression_examples_are_well_formed() {
+    let json = snippet("json", "stv2lint-ignore");
+    let v: serde_json::Value = serde_json::from_str(&format!("{{{json}}}")).unwrap();
+    assert!(v["metadata"]["stv2lint-ignore"]["STV303"].is_string());
+    for lang in ["hcl", "bicep"] {
+        let text = snippet(lang, "stv2lint-ignore");
+        let first = text.lines().next().unwrap();
+        assert!(
+            first.starts_with("# stv2lint-ignore: STV")
+                || first.starts_with("// stv2lint-ignore: STV"),
+            "{first}"
+        );
+    }
+}
+
+#[test]
+fn readme_editor_set_up() {
+    let lua = snippet("lua", "vim.lsp");
+    assert!(lua.contains("cmd = { 'stv2lint', 'lsp' }"));
+    let pkg: serde_json::Value =
+        serde_json::from_str(&snippet("json", "vscode-languageclient")).unwrap();
+    assert_eq!(pkg["main"], "./extension.js");
+    let js = snippet("js", "LanguageClient");
+    assert!(js.contains("{ command: 'stv2lint', args: ['lsp'] }"));
+    for ext in ["tf", "tfvars", "bicep", "bicepparam", "json"] {
+        assert!(js.contains(ext), "{ext}");
+    }
+    // Syntax check with Node.js where it is installed.
+    if let Ok(out) = Command::new("node").arg("--version").output() {
+        if out.status.success() {
+            let dir = scratch("readme-vscode");
+            let file = write(&dir, "extension.js", &js);
+            let out = Command::new("node")
+                .arg("--check")
+                .arg(&file)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}

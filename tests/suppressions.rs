@@ -1,0 +1,386 @@
+//! Inline suppressions through the whole pipeline: each form, invalid (STV003) and unused
+//! (STV004) suppressions, and how they interact with `--select`/`--ignore` and exit codes.
+
+mod integrations;
+
+use integrations::*;
+
+/// `pip.json` (STV301 on the SKU line, STV303 on the public IP's declaration) with `comment`
+/// on the line before the public IP, and `edit` applied.
+fn lint(name: &str, comment: &str, edit: &dyn Fn(String) -> String, args: &[&str]) -> Run {
+    let dir = scratch(name);
+    let text = edit(read_data("pip.json").replace("//PIP_COMMENT", comment));
+    write(&dir, "main.json", &text);
+    let mut all = vec!["check", "main.json", "--format", "json", "--select", "STV3"];
+    all.extend_from_slice(args);
+    run(&dir, &all)
+}
+
+fn same(s: String) -> String {
+    s
+}
+
+fn codes(r: &Run) -> Vec<String> {
+    let mut c = r.codes();
+    c.sort();
+    c
+}
+
+#[test]
+fn without_suppressions_both_findings_show() {
+    let r = lint("sup-none", "", &same, &[]);
+    assert_eq!(codes(&r), ["STV301", "STV303"]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn a_line_comment_covers_the_resource_on_the_next_line() {
+    let r = lint(
+        "sup-line",
+        "// stv2lint-ignore: STV301, STV303 replaced by pip-apim-v2 in the next release",
+        &same,
+        &[],
+    );
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:?}");
+    assert_eq!(r.code, 0, "suppressed errors do not fail the run");
+}
+
+#[test]
+fn a_block_comment_works_the_same() {
+    let r = lint(
+        "sup-block",
+        "/* stv2lint-ignore: STV303 the label is set by the platform pipeline */",
+        &same,
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV301"], "{r:?}");
+}
+
+#[test]
+fn a_trailing_comment_covers_its_own_line() {
+    let r = lint(
+        "sup-trailing",
+        "",
+        &|s| {
+            s.replace(
+                "\"sku\": { \"name\": \"Basic\" },",
+                "\"sku\": { \"name\": \"Basic\" }, // stv2lint-ignore: STV301 migrating in Q3",
+            )
+        },
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV303"], "{r:?}");
+}
+
+#[test]
+fn a_file_comment_covers_the_whole_file() {
+    let r = lint(
+        "sup-file",
+        "",
+        &|s| {
+            s.replacen(
+                "{\n",
+                "{\n  // stv2lint-ignore-file: STV301 every IP here is replaced in Q3\n",
+                1,
+            )
+        },
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV303"], "{r:?}");
+}
+
+#[test]
+fn resource_metadata_suppresses_without_comments() {
+    let r = lint(
+        "sup-metadata",
+        "",
+        &|s| {
+            s.replace(
+                "\"name\": \"pip-apim\",",
+                "\"name\": \"pip-apim\",\n      \"metadata\": { \"stv2lint-ignore\": { \"STV303\": \"the label is set by the pipeline\" } },",
+            )
+        },
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV301"], "{r:?}");
+}
+
+#[test]
+fn text_inside_strings_is_not_a_comment() {
+    let r = lint(
+        "sup-string",
+        "",
+        &|s| {
+            s.replace(
+                "\"name\": \"pip-apim\",",
+                "\"name\": \"pip-apim\",\n      \"tags\": { \"note\": \"// stv2lint-ignore: STV303 not a comment\" },",
+            )
+        },
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV301", "STV303"], "{r:?}");
+}
+
+#[test]
+fn unknown_codes_and_missing_reasons_are_stv003() {
+    let r = lint("sup-unknown", "// stv2lint-ignore: STV399 typo", &same, &[]);
+    assert_eq!(codes(&r), ["STV003", "STV301", "STV303"], "{r:?}");
+    let d = &r.json()["diagnostics"];
+    let stv003 = d
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "STV003")
+        .unwrap();
+    assert_eq!(stv003["severity"], "warning");
+    assert!(stv003["message"].as_str().unwrap().contains("STV399"));
+    assert_eq!(stv003["line"], 36);
+
+    // Without a reason the suppression does not apply, and STV003 asks for one.
+    let r = lint("sup-no-reason", "// stv2lint-ignore: STV303", &same, &[]);
+    assert_eq!(codes(&r), ["STV003", "STV301", "STV303"], "{r:?}");
+
+    // Malformed (no colon).
+    let r = lint(
+        "sup-malformed",
+        "// stv2lint-ignore STV303 oops",
+        &same,
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV003", "STV301", "STV303"], "{r:?}");
+
+    // In metadata too.
+    let r = lint(
+        "sup-metadata-unknown",
+        "",
+        &|s| {
+            s.replace(
+                "\"name\": \"pip-apim\",",
+                "\"name\": \"pip-apim\",\n      \"metadata\": { \"stv2lint-ignore\": { \"STV3O1\": \"letter O\" } },",
+            )
+        },
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV003", "STV301", "STV303"], "{r:?}");
+}
+
+#[test]
+fn a_suppression_that_suppresses_nothing_is_stv004() {
+    let r = lint(
+        "sup-unused",
+        "// stv2lint-ignore: STV302, STV303 allocation is fine",
+        &same,
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV004", "STV301"], "{r:?}");
+    let d = &r.json()["diagnostics"];
+    let stv004 = d
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "STV004")
+        .unwrap();
+    assert!(stv004["message"].as_str().unwrap().contains("STV302"));
+    assert_eq!(stv004["line"], 36);
+    // Warnings fail the run only when asked to.
+    assert_eq!(r.code, 1);
+    let r = lint(
+        "sup-unused-2",
+        "// stv2lint-ignore: STV302 allocation is fine",
+        &same,
+        &["--ignore", "STV301,STV303"],
+    );
+    assert_eq!(
+        (r.code, codes(&r)),
+        (0, vec!["STV004".to_string()]),
+        "{r:?}"
+    );
+
+    // A blank line between the comment and the resource: the comment applies to the blank line.
+    let r = lint(
+        "sup-blank",
+        "// stv2lint-ignore: STV303 the label is set by the pipeline\n",
+        &same,
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV004", "STV301", "STV303"], "{r:?}");
+}
+
+#[test]
+fn rules_left_out_of_the_run_do_not_make_suppressions_unused() {
+    let r = lint(
+        "sup-not-run",
+        "// stv2lint-ignore: STV303 the label is set by the pipeline",
+        &same,
+        &["--select", "STV301"],
+    );
+    assert_eq!(codes(&r), ["STV301"], "{r:?}");
+    let r = lint(
+        "sup-ignored",
+        "// stv2lint-ignore: STV302 not relevant here",
+        &same,
+        &["--ignore", "STV302"],
+    );
+    assert_eq!(codes(&r), ["STV301", "STV303"], "{r:?}");
+}
+
+#[test]
+fn stv003_and_stv004_obey_ignore_and_severity() {
+    let r = lint(
+        "sup-ignore-004",
+        "// stv2lint-ignore: STV302 allocation is fine",
+        &same,
+        &["--ignore", "STV004"],
+    );
+    assert_eq!(codes(&r), ["STV301", "STV303"], "{r:?}");
+    let dir = scratch("sup-severity-004");
+    write(
+        &dir,
+        ".stv2lint.yaml",
+        "select: [STV3]\nseverity:\n  STV004: error\n",
+    );
+    write(
+        &dir,
+        "main.json",
+        &read_data("pip.json").replace(
+            "//PIP_COMMENT",
+            "// stv2lint-ignore: STV301, STV302, STV303 being replaced",
+        ),
+    );
+    let r = run(&dir, &["check", ".", "--format", "json"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.json()["diagnostics"][0]["code"], "STV004");
+    assert_eq!(r.json()["diagnostics"][0]["severity"], "error");
+}
+
+#[test]
+fn suppressed_findings_are_hidden_from_every_text_format() {
+    let dir = scratch("sup-formats");
+    write(
+        &dir,
+        "main.json",
+        &read_data("pip.json").replace(
+            "//PIP_COMMENT",
+            "// stv2lint-ignore: STV303 the label is set by the pipeline",
+        ),
+    );
+    for format in ["human", "compact", "github"] {
+        let r = run(
+            &dir,
+            &["check", ".", "--format", format, "--select", "STV3"],
+        );
+        assert!(r.stdout.contains("STV301"), "{format}: {r:?}");
+        assert!(!r.stdout.contains("STV303"), "{format}: {r:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terraform and Bicep comments. These front ends are developed alongside; where one is not in
+// this build yet (no STV301 without a suppression), the test says so and checks nothing.
+
+fn lint_format(
+    name: &str,
+    file: &str,
+    comment: &str,
+    edit: &dyn Fn(String) -> String,
+) -> Option<Run> {
+    let placeholder = if file.ends_with(".tf") {
+        "#PIP_COMMENT"
+    } else {
+        "//PIP_COMMENT"
+    };
+    let dir = scratch(name);
+    let plain = read_data(file).replace(placeholder, "");
+    write(&dir, file, &plain);
+    let r = run(
+        &dir,
+        &["check", ".", "--format", "json", "--select", "STV301"],
+    );
+    if !r.codes().contains(&"STV301".to_string()) {
+        eprintln!(
+            "{file}: no STV301 without a suppression: that front end is not in this build; skipped"
+        );
+        return None;
+    }
+    write(
+        &dir,
+        file,
+        &edit(read_data(file).replace(placeholder, comment)),
+    );
+    Some(run(
+        &dir,
+        &["check", ".", "--format", "json", "--select", "STV301"],
+    ))
+}
+
+#[test]
+fn terraform_hash_slash_and_block_comments() {
+    for (i, comment) in [
+        "# stv2lint-ignore: STV301 replaced in Q3",
+        "// stv2lint-ignore: STV301 replaced in Q3",
+        "/* stv2lint-ignore: STV301 replaced in Q3 */",
+        "# stv2lint-ignore-file: STV301 replaced in Q3",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let Some(r) = lint_format(&format!("sup-tf-{i}"), "pip.tf", comment, &same) else {
+            return;
+        };
+        assert_eq!(codes(&r), Vec::<String>::new(), "{comment}\n{r:?}");
+    }
+    // Trailing, on the attribute's line; and one that covers nothing.
+    let trailing = |s: String| {
+        s.replace(
+            "  sku                 = \"Basic\"",
+            "  sku                 = \"Basic\" # stv2lint-ignore: STV301 replaced in Q3",
+        )
+    };
+    let r = lint_format("sup-tf-trailing", "pip.tf", "", &trailing).unwrap();
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:?}");
+    let r = lint_format("sup-tf-elsewhere", "pip.tf", "", &|s| {
+        s.replacen(
+            "resource \"azurerm_virtual_network\"",
+            "# stv2lint-ignore: STV301 wrong place\nresource \"azurerm_virtual_network\"",
+            1,
+        )
+    })
+    .unwrap();
+    assert_eq!(codes(&r), ["STV004", "STV301"], "{r:?}");
+}
+
+#[test]
+fn bicep_line_and_block_comments() {
+    for (i, comment) in [
+        "// stv2lint-ignore: STV301 replaced in Q3",
+        "/* stv2lint-ignore: STV301 replaced in Q3 */",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let Some(r) = lint_format(&format!("sup-bicep-{i}"), "pip.bicep", comment, &same) else {
+            return;
+        };
+        assert_eq!(codes(&r), Vec::<String>::new(), "{comment}\n{r:?}");
+    }
+    let trailing = |s: String| {
+        s.replace(
+            "  sku: { name: pipSku }",
+            "  sku: { name: pipSku } // stv2lint-ignore: STV301 replaced in Q3",
+        )
+    };
+    let r = lint_format("sup-bicep-trailing", "pip.bicep", "", &trailing).unwrap();
+    assert_eq!(codes(&r), Vec::<String>::new(), "{r:?}");
+    // A `#` is not a comment in Bicep.
+    let r = lint_format("sup-bicep-hash", "pip.bicep", "", &|s| {
+        s.replace(
+            "  sku: { name: pipSku }",
+            "  sku: { name: pipSku } # stv2lint-ignore: STV301 x",
+        )
+    })
+    .unwrap();
+    assert!(
+        r.codes().contains(&"STV001".to_string()) || r.codes().contains(&"STV301".to_string()),
+        "{r:?}"
+    );
+}
