@@ -240,6 +240,10 @@ fn main() {
         o.ws.nsgs.len(),
         o.diagnostics.len()
     );
-    assert_eq!(o.ws.apims.len(), n, "every deployment's instance is in the model");
+    assert_eq!(
+        o.ws.apims.len(),
+        n,
+        "every deployment's instance is in the model"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -110,14 +110,17 @@ fn corpus_every_bicep_file_loads_without_parse_errors() {
         .filter(|f| matches!(f.lang, Lang::Bicep | Lang::BicepParam))
         .map(|f| f.display.clone())
         .collect();
-    assert!(bicep_errors.is_empty(), "STV001 errors in Bicep files:\n{}", listing(&o));
+    assert!(
+        bicep_errors.is_empty(),
+        "STV001 errors in Bicep files:\n{}",
+        listing(&o)
+    );
     // Every Bicep file of the corpus was read.
-    let read = o
-        .ws
-        .sources
-        .iter()
-        .filter(|(_, f)| matches!(f.lang, Lang::Bicep | Lang::BicepParam))
-        .count();
+    let read =
+        o.ws.sources
+            .iter()
+            .filter(|(_, f)| matches!(f.lang, Lang::Bicep | Lang::BicepParam))
+            .count();
     assert_eq!(read, bicep_files(&root).len());
 }
 
@@ -125,7 +128,9 @@ fn corpus_every_bicep_file_loads_without_parse_errors() {
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_internal_vnet_app_gateway_quickstart_has_no_nsg() {
     let Some(root) = corpus() else { return };
-    let d = root.join(QS).join("api-management-create-with-internal-vnet-application-gateway");
+    let d = root
+        .join(QS)
+        .join("api-management-create-with-internal-vnet-application-gateway");
     let o = run(&[d], vec![]);
     assert!(has(&o, "STV201", "main.bicep"), "{}", listing(&o));
 }
@@ -150,10 +155,18 @@ fn corpus_external_vnet_quickstart_main_bicep_has_no_error() {
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_avm_v2max_premiumv2_has_no_network_findings() {
     let Some(root) = corpus() else { return };
-    let d = root.join("Azure__bicep-registry-modules/avm/res/api-management/service/tests/e2e/v2max");
+    let d =
+        root.join("Azure__bicep-registry-modules/avm/res/api-management/service/tests/e2e/v2max");
     let o = run(&[d], vec![]);
-    assert_eq!(o.ws.apims.len(), 1, "the init/idem loop deploys one instance");
-    assert_eq!(o.ws.apims[0].sku.get().map(String::as_str), Some("PremiumV2"));
+    assert_eq!(
+        o.ws.apims.len(),
+        1,
+        "the init/idem loop deploys one instance"
+    );
+    assert_eq!(
+        o.ws.apims[0].sku.get().map(String::as_str),
+        Some("PremiumV2")
+    );
     let f = findings(&o);
     assert!(f.is_empty(), "{}", listing(&o));
     assert!(!o.active().any(|d| d.code == "STV002"), "{}", listing(&o));
@@ -163,20 +176,32 @@ fn corpus_avm_v2max_premiumv2_has_no_network_findings() {
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_integration_starter_kit_links_two_deployments() {
     let Some(root) = corpus() else { return };
-    let d = root.join("christopherhouse__Azure-Integration-Services-Starter-Kit/infrastructure/bicep");
+    let d =
+        root.join("christopherhouse__Azure-Integration-Services-Starter-Kit/infrastructure/bicep");
     let o = run(&[d], vec![]);
     // The instance of 02-main finds the subnet 01-foundation creates, through `existing`.
     let apim = &o.ws.apims[0];
-    let id = apim.locations[0].subnet.as_ref().and_then(|s| s.get()).unwrap();
+    let id = apim.locations[0]
+        .subnet
+        .as_ref()
+        .and_then(|s| s.get())
+        .unwrap();
     assert!(o.ws.subnet(id).is_some(), "{id}");
-    assert!(has(&o, "STV208", "apimNetworkSecurityGroup.bicep"), "{}", listing(&o));
+    assert!(
+        has(&o, "STV208", "apimNetworkSecurityGroup.bicep"),
+        "{}",
+        listing(&o)
+    );
     assert!(has(&o, "STV104", "virtualNetwork.bicep"), "{}", listing(&o));
     // The /29 prefix is written in the parameter file: it is named as the value's origin.
     let hr = o.active().find(|d| d.code == "STV104").unwrap();
     assert!(
-        hr.related
-            .iter()
-            .any(|r| o.ws.sources.get(r.span.file).path.ends_with("01-foundation.local.bicepparam")),
+        hr.related.iter().any(|r| o
+            .ws
+            .sources
+            .get(r.span.file)
+            .path
+            .ends_with("01-foundation.local.bicepparam")),
         "{}",
         listing(&o)
     );
