@@ -101,7 +101,7 @@ fn findings(o: &Outcome) -> Vec<&Diagnostic> {
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_every_bicep_file_loads_without_parse_errors() {
     let Some(root) = corpus() else { return };
-    let o = run(&[root.clone()], vec![]);
+    let o = run(std::slice::from_ref(&root), vec![]);
     let bicep_errors: Vec<String> = o
         .active()
         .filter(|d| d.code == "STV001" && d.severity == Severity::Error)
@@ -220,7 +220,7 @@ fn corpus_egress_control_forced_tunnel_on_the_appgw_apim_subnet() {
   "contentVersion": "1.0.0.0", "parameters": { "apimSku": { "value": "Developer" } } }"#,
     )
     .unwrap();
-    let o = run(&[repo.clone()], vec![params.clone()]);
+    let o = run(std::slice::from_ref(&repo), vec![params.clone()]);
     let _ = std::fs::remove_file(&params);
     assert!(has(&o, "STV501", "firewall.bicep"), "{}", listing(&o));
     // Without a SKU the instance cannot be checked: an STV002, not a false error.
