@@ -342,10 +342,7 @@ impl<'p> Eval<'p> {
                         });
                     }
                 }
-                if parts.is_empty() {
-                    return V::str("", site);
-                }
-                functions::join_strings(&parts, site)
+                interpolate(&parts, site)
             }
             ExprKind::Ident(name) => self.ident(env, name, e.span),
             ExprKind::Array(items) => {
@@ -1744,6 +1741,35 @@ pub fn is_known_function(name: &str) -> bool {
     BICEP_FUNCTIONS.contains(&l.as_str())
         || l.starts_with("list")
         || functions::call(name, &[], None).is_some()
+}
+
+/// `'a${x}b'`: the parts joined. A symbolic part (`uniqueString(…)`, a parameter without a
+/// value) contributes its placeholder text *as is*, so a name written `'snet-${suffix}'` and an
+/// id written `'${vnet.id}/subnets/${subnetName}'` spell the same name the same way and link.
+fn interpolate(parts: &[V], site: Option<Span>) -> V {
+    let mut text = String::new();
+    let mut reason: Option<Rc<str>> = None;
+    for p in parts {
+        match &p.kind {
+            VKind::Str(s) => text.push_str(s),
+            VKind::Int(i) => text.push_str(&i.to_string()),
+            VKind::Float(f) => text.push_str(&f.to_string()),
+            VKind::Bool(b) => text.push_str(if *b { "True" } else { "False" }),
+            VKind::Null => {}
+            VKind::Unknown(Unknown {
+                reason: r,
+                sym: Some(s),
+            }) => {
+                text.push_str(s);
+                reason.get_or_insert_with(|| r.clone());
+            }
+            _ => return functions::unknown_from(p, site),
+        }
+    }
+    match reason {
+        Some(r) => V::symbolic(r, text, site),
+        None => V::str(text, site),
+    }
 }
 
 /// (instance, resource index, which iterations).

@@ -565,7 +565,7 @@ fn arm_parameter_files_pair_with_bicep() {
     let s = &o.ws.subnets[0];
     assert_eq!(s.prefixes.get().unwrap(), &vec!["10.0.0.0/29".to_string()]);
     assert_eq!(
-        s.meta.key.names[0], "vnet-{${azure_env_name}}",
+        s.meta.key.names[0], "vnet-${azure_env_name}",
         "azd placeholder stays symbolic"
     );
     // Quickstart layout: azuredeploy.parameters.json beside main.bicep, no azuredeploy.json.
