@@ -229,7 +229,7 @@ impl Program {
                 }
             }
         });
-        for (p, span) in wanted {
+        for (p, _span) in wanted {
             if unit.loads.contains_key(&p) {
                 continue;
             }
@@ -250,19 +250,9 @@ impl Program {
                         Loaded::Missing(p.clone())
                     }
                 }
-                None => {
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            "STV001",
-                            Severity::Warning,
-                            format!("file '{p}' read by the load function does not exist; its content is treated as unknown"),
-                        )
-                        .at(Some(span))
-                        .help("Fix the path (it is relative to this Bicep file) or add the file.")
-                        .identity(format!("bicep|missing load|{p}")),
-                    );
-                    Loaded::Missing(p.clone())
-                }
+                // No diagnostic: the content (a policy, an OpenAPI file) rarely matters to the
+                // network checks; where it does, the unknown value names the missing file.
+                None => Loaded::Missing(p.clone()),
             };
             unit.loads.insert(p, loaded);
         }

@@ -657,3 +657,35 @@ fn unknown_conditions_and_values_stay_unknown() {
         diags(&o)
     );
 }
+
+#[test]
+fn load_json_content_feeds_values_with_spans_into_the_json_file() {
+    let dir = TempDir::new(&[
+        (
+            "main.bicep",
+            r#"var cfg = loadJsonContent('cfg/network.json')
+var prefix = loadJsonContent('cfg/network.json', '$.subnets.apim')
+var banner = loadTextContent('missing.txt')
+resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
+  name: cfg.name
+  location: 'westeurope'
+  properties: { subnets: [ { name: 'apim', properties: { addressPrefix: prefix } } ] }
+  tags: { banner: banner }
+}
+"#,
+        ),
+        (
+            "cfg/network.json",
+            "{\n  // comments are fine\n  \"name\": \"vnet-json\",\n  \"subnets\": { \"apim\": \"10.0.0.0/29\" }\n}\n",
+        ),
+    ]);
+    let o = run(&dir);
+    assert!(o.diagnostics.is_empty(), "{:?}", diags(&o));
+    let s = &o.ws.subnets[0];
+    assert_eq!(s.meta.key.names, vec!["vnet-json", "apim"]);
+    assert_eq!(s.prefixes.get().unwrap(), &vec!["10.0.0.0/29".to_string()]);
+    let origin = s.prefixes.origin.unwrap();
+    let f = o.ws.sources.get(origin.file);
+    assert!(f.path.ends_with("cfg/network.json"));
+    assert_eq!(f.line_col(origin.start).0, 4);
+}
