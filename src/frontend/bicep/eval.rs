@@ -23,6 +23,14 @@ const MAX_EVAL_DEPTH: usize = 120;
 const MAX_MODULE_DEPTH: usize = 24;
 /// Items a single `for` may produce.
 const MAX_LOOP: usize = 5_000;
+/// Expression evaluations one entry deployment may take (with its modules). Real deployments
+/// need a few thousand; this stops exponential programs (`f(x) => f(x) + f(x)`).
+const MAX_STEPS: u64 = 2_000_000;
+/// A value larger than this (nodes, or string bytes / 64) is treated as unknown: stops
+/// `var a2 = [a1, a1]` doubling.
+const MAX_VALUE_NODES: usize = 200_000;
+/// Values nested deeper than this are treated as unknown, so recursive walks stay shallow.
+const MAX_VALUE_DEPTH: usize = 200;
 
 /// A resource ready for the model adapter.
 pub struct Emitted {
@@ -136,6 +144,8 @@ pub struct Eval<'p> {
     pub emitted: RefCell<Vec<Emitted>>,
     pub diagnostics: RefCell<Vec<Diagnostic>>,
     depth: Cell<usize>,
+    /// Evaluation steps taken by the current entry deployment.
+    steps: Cell<u64>,
     import_insts: RefCell<HashMap<FileId, usize>>,
     reported: RefCell<HashSet<(Option<Span>, String)>>,
 }
@@ -153,6 +163,7 @@ impl<'p> Eval<'p> {
             emitted: RefCell::new(Vec::new()),
             diagnostics: RefCell::new(Vec::new()),
             depth: Cell::new(0),
+            steps: Cell::new(0),
             import_insts: RefCell::new(HashMap::new()),
             reported: RefCell::new(HashSet::new()),
         }
@@ -216,6 +227,7 @@ impl<'p> Eval<'p> {
         if self.prog.unit(unit).and_then(|u| u.file.as_ref()).is_none() {
             return;
         }
+        self.steps.set(0);
         let i = self.new_inst(unit, given, None, None, vec![unit]);
         self.run(i);
     }
@@ -226,6 +238,7 @@ impl<'p> Eval<'p> {
             return;
         };
         let Some(file) = &u.file else { return };
+        self.steps.set(0);
         let pi = self.new_inst(unit, HashMap::new(), None, None, vec![unit]);
         let mut given = extra.clone();
         for d in &file.decls {
@@ -309,10 +322,31 @@ impl<'p> Eval<'p> {
                 Some(e.span),
             );
         }
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if steps > MAX_STEPS {
+            if steps == MAX_STEPS + 1 {
+                self.report(
+                    Severity::Warning,
+                    Some(e.span),
+                    format!("evaluation stopped after {MAX_STEPS} steps; the remaining values of this deployment are unknown"),
+                    "Simplify the expressions (deep recursion or very large loops).",
+                );
+            }
+            return V::unknown("the deployment is too expensive to evaluate", Some(e.span));
+        }
         self.depth.set(d + 1);
         let v = self.expr_inner(env, e);
         self.depth.set(d);
-        v
+        match e.kind {
+            ExprKind::Array(_)
+            | ExprKind::Object(_)
+            | ExprKind::For(_)
+            | ExprKind::Template { .. }
+            | ExprKind::Call { .. }
+            | ExprKind::Binary(..) => bounded(v),
+            _ => v,
+        }
     }
 
     fn expr_inner(&self, env: &Env, e: &Expr) -> V {
@@ -1290,11 +1324,14 @@ impl<'p> Eval<'p> {
             );
             return result(V::unknown("the module is part of a cycle", site));
         }
-        if st.chain.len() >= MAX_MODULE_DEPTH {
+        if st.chain.len() >= MAX_MODULE_DEPTH || self.depth.get() + 8 >= MAX_EVAL_DEPTH {
             self.report(
                 Severity::Warning,
                 Some(*path_span),
-                format!("modules are nested more than {MAX_MODULE_DEPTH} levels deep; this one is not followed"),
+                format!(
+                    "modules are nested {} levels deep, more than stv2lint follows; this one is not evaluated",
+                    st.chain.len()
+                ),
                 "Flatten the module hierarchy.",
             );
             return result(V::unknown("modules nested too deeply", site));
@@ -1336,9 +1373,6 @@ impl<'p> Eval<'p> {
         chain.push(fid);
         let child = self.new_inst(fid, given, rg, above, chain);
         let d = self.depth.get();
-        if d + 8 >= MAX_EVAL_DEPTH {
-            return result(V::unknown("modules nested too deeply to evaluate", site));
-        }
         self.depth.set(d + 8);
         self.run(child);
         let outputs = self.outputs(child);
@@ -1741,6 +1775,35 @@ pub fn is_known_function(name: &str) -> bool {
     BICEP_FUNCTIONS.contains(&l.as_str())
         || l.starts_with("list")
         || functions::call(name, &[], None).is_some()
+}
+
+/// Too large or too deeply nested values become unknown (see [`MAX_VALUE_NODES`]).
+fn bounded(v: V) -> V {
+    let mut budget = MAX_VALUE_NODES;
+    if fits(&v, 0, &mut budget) {
+        v
+    } else {
+        V::unknown("the value is too large to evaluate", v.span)
+    }
+}
+
+fn fits(v: &V, depth: usize, budget: &mut usize) -> bool {
+    if depth > MAX_VALUE_DEPTH {
+        return false;
+    }
+    let cost = match &v.kind {
+        VKind::Str(s) => 1 + s.len() / 64,
+        _ => 1,
+    };
+    if *budget < cost {
+        return false;
+    }
+    *budget -= cost;
+    match &v.kind {
+        VKind::Arr(items) => items.iter().all(|x| fits(x, depth + 1, budget)),
+        VKind::Obj(entries) => entries.iter().all(|(_, x)| fits(x, depth + 1, budget)),
+        _ => true,
+    }
 }
 
 /// `'a${x}b'`: the parts joined. A symbolic part (`uniqueString(…)`, a parameter without a

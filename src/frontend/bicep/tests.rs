@@ -689,3 +689,51 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
     assert!(f.path.ends_with("cfg/network.json"));
     assert_eq!(f.line_col(origin.start).0, 4);
 }
+
+#[test]
+fn exponential_programs_are_cut_off() {
+    let mut src = String::from("var a0 = ['x']\nvar s0 = 'abcdefgh'\n");
+    for i in 1..60 {
+        src.push_str(&format!(
+            "var a{i} = [a{p}, a{p}]\nvar s{i} = '${{s{p}}}${{s{p}}}'\n",
+            p = i - 1
+        ));
+    }
+    src.push_str("func f(n int) int => f(n) + f(n)\nvar boom = f(1)\n");
+    src.push_str("var big = [for i in range(0, 5000): [for j in range(0, 5000): i * j]]\n");
+    src.push_str("resource v 'Microsoft.Network/virtualNetworks@2024-05-01' = {\n  name: 'v'\n  location: 'westeurope'\n  tags: { a: string(length(a59)), s: s59, b: string(boom), c: string(length(big)) }\n}\n");
+    let dir = TempDir::new(&[("main.bicep", &src)]);
+    let t = std::time::Instant::now();
+    let o = run(&dir);
+    assert!(t.elapsed().as_secs() < 60, "took {:?}", t.elapsed());
+    assert_eq!(o.ws.sources.len(), 1);
+}
+
+#[test]
+fn long_module_chains_stay_bounded() {
+    let mut files = Vec::new();
+    for i in 0..40 {
+        files.push((
+            format!("m{i}.bicep"),
+            format!(
+                "module next './m{}.bicep' = {{\n  name: 'n'\n}}\noutput o string = '${{next.outputs.o}}-{i}'\n",
+                i + 1
+            ),
+        ));
+    }
+    files.push((
+        "m40.bicep".to_string(),
+        "output o string = 'end'\n".to_string(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = TempDir::new(&refs);
+    let o = run(&dir);
+    let d = diags(&o);
+    assert!(
+        d.iter().any(|x| x.4.contains("more than stv2lint follows")),
+        "{d:?}"
+    );
+}
