@@ -211,6 +211,8 @@ pub enum DeclKind {
     Extension,
     /// `.bicepparam`: `using '…'` (None for `using none`).
     Using(Option<(Rc<str>, Span)>),
+    /// `.bicepparam`: `extends '…'` — a base parameter file whose values this one overrides.
+    Extends(Rc<str>, Span),
     Assert {
         name: Name,
         value: Expr,

@@ -237,16 +237,12 @@ impl<'p> Eval<'p> {
         let Some(u) = self.prog.unit(unit) else {
             return;
         };
-        let Some(file) = &u.file else { return };
-        self.steps.set(0);
-        let pi = self.new_inst(unit, HashMap::new(), None, None, vec![unit]);
-        let mut given = extra.clone();
-        for d in &file.decls {
-            if let DeclKind::Param { name, .. } = &d.kind {
-                let v = self.ident(&Env::top(pi), &name.text, name.span);
-                given.insert(name.text.to_ascii_lowercase(), v);
-            }
+        if u.file.is_none() {
+            return;
         }
+        self.steps.set(0);
+        let mut given = extra.clone();
+        given.extend(self.param_file_values(unit, 0));
         match &u.using {
             Some((Target::Local(t), _)) => self.run_entry(*t, given),
             Some((Target::Registry(p), span)) => self.report(
@@ -257,6 +253,30 @@ impl<'p> Eval<'p> {
             ),
             _ => {}
         }
+    }
+
+    /// The `param x = …` values of a parameter file, over those of the file it `extends`.
+    fn param_file_values(&self, unit: FileId, depth: usize) -> HashMap<String, V> {
+        let Some(u) = self.prog.unit(unit) else {
+            return HashMap::new();
+        };
+        let Some(file) = &u.file else {
+            return HashMap::new();
+        };
+        let mut values = match &u.extends {
+            Some(Target::Local(base)) if depth < 8 && *base != unit => {
+                self.param_file_values(*base, depth + 1)
+            }
+            _ => HashMap::new(),
+        };
+        let pi = self.new_inst(unit, HashMap::new(), None, None, vec![unit]);
+        for d in &file.decls {
+            if let DeclKind::Param { name, .. } = &d.kind {
+                let v = self.ident(&Env::top(pi), &name.text, name.span);
+                values.insert(name.text.to_ascii_lowercase(), v);
+            }
+        }
+        values
     }
 
     /// Evaluate every resource and module of a deployment, emitting resources.

@@ -348,6 +348,11 @@ impl Parser<'_> {
                     DeclKind::Using(Some(p))
                 }
             }
+            "extends" => {
+                self.bump();
+                let (p, span) = self.string_lit("the path of the base parameter file as a string")?;
+                DeclKind::Extends(p, span)
+            }
             "assert" => {
                 self.bump();
                 let name = self.name("an assertion name")?;
@@ -1363,6 +1368,8 @@ var l = [
         let f = ok("using '../main.bicep'\nimport * as udt from '../types.bicep'\n\nparam a = 'x'\nparam b = {\n  c: [1, 2]\n}\nvar z = 1\n");
         assert!(matches!(f.decls[0].kind, DeclKind::Using(Some(_))));
         ok("using none\nparam a = readEnvironmentVariable('X', 'y')\n");
+        let f = ok("using 'main.bicep'\nextends 'base.bicepparam'\nparam b = 1\n");
+        assert!(matches!(f.decls[1].kind, DeclKind::Extends(..)));
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub struct Unit {
     pub modules: HashMap<usize, Target>,
     /// `using` target of a `.bicepparam`.
     pub using: Option<(Target, Span)>,
+    /// `extends` base of a `.bicepparam`.
+    pub extends: Option<Target>,
     /// Files imported from (for entry-point selection).
     pub imports: Vec<FileId>,
     /// `load*Content('path')` literal path → file.
@@ -136,6 +138,7 @@ impl Program {
             resources: Vec::new(),
             modules: HashMap::new(),
             using: None,
+            extends: None,
             imports: Vec::new(),
             loads: HashMap::new(),
             target_scope: None,
@@ -177,6 +180,10 @@ impl Program {
                 DeclKind::Using(Some((p, span))) => {
                     let t = self.resolve(ws, &dir, p, *span, "using", queue);
                     unit.using = Some((t, *span));
+                }
+                DeclKind::Extends(p, span) => {
+                    let t = self.resolve(ws, &dir, p, *span, "base parameter", queue);
+                    unit.extends = Some(t);
                 }
                 DeclKind::Import {
                     from: Some((p, span)),
@@ -332,6 +339,8 @@ impl Program {
                 (Severity::Error, "its parameters cannot be checked")
             } else if what == "import" {
                 (Severity::Warning, "what it exports is unknown")
+            } else if what == "base parameter" {
+                (Severity::Warning, "its values are not used")
             } else {
                 (
                     Severity::Warning,

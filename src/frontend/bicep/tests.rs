@@ -737,3 +737,24 @@ fn long_module_chains_stay_bounded() {
         "{d:?}"
     );
 }
+
+#[test]
+fn bicepparam_extends_a_base_parameter_file() {
+    let dir = TempDir::new(&[
+        (
+            "main.bicep",
+            "param prefix string\nparam name string\nresource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {\n  name: name\n  location: 'westeurope'\n  properties: { subnets: [ { name: 'apim', properties: { addressPrefix: prefix } } ] }\n}\n",
+        ),
+        ("base.bicepparam", "using none\nparam prefix = '10.0.0.0/24'\nparam name = 'base'\n"),
+        (
+            "dev.bicepparam",
+            "using 'main.bicep'\nextends 'base.bicepparam'\nparam name = 'dev'\n",
+        ),
+    ]);
+    let o = run(&dir);
+    assert!(o.diagnostics.is_empty(), "{:?}", diags(&o));
+    assert_eq!(o.ws.subnets.len(), 1);
+    let s = &o.ws.subnets[0];
+    assert_eq!(s.meta.key.names, vec!["dev", "apim"]);
+    assert_eq!(s.prefixes.get().unwrap(), &vec!["10.0.0.0/24".to_string()]);
+}
