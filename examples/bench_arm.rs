@@ -1,6 +1,6 @@
 //! Benchmark over a generated repository of ARM templates.
 //!
-//! `cargo run --release --example bench_arm -- [TEMPLATES] [RULES_PER_NSG]`
+//! `cargo run --release --example bench_arm -- [TEMPLATES] [RULES_PER_NSG] [--keep DIR]`
 //!
 //! Generates TEMPLATES templates (default 2000) in a temporary directory — each with a VNet, an
 //! NSG of RULES_PER_NSG rules (default 40) including a blocking deny, a route table and an
@@ -67,7 +67,14 @@ fn main() {
         .collect();
     let n = args.first().copied().unwrap_or(2000);
     let rules = args.get(1).copied().unwrap_or(40);
-    let dir = std::env::temp_dir().join(format!("stv2lint-bench-arm-{}", std::process::id()));
+    // `--keep DIR`: generate into DIR and leave it there (for `stv2lint check DIR` by hand).
+    let keep: Option<std::path::PathBuf> = std::env::args()
+        .skip_while(|a| a != "--keep")
+        .nth(1)
+        .map(Into::into);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("stv2lint-bench-arm-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut bytes = 0;
@@ -94,7 +101,9 @@ fn main() {
             stv2lint::report::render(fmt, &o, &mut sink).unwrap()
         });
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     // Rendering N diagnostics in ONE file: must grow linearly with N.
     println!("\nhuman rendering of N diagnostics in one file (N instances on a retired API version, each with an unresolved subnet):");

@@ -77,11 +77,17 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         ws.overlay.insert(source::canonical(p), text.clone());
     }
     let exclude = |p: &std::path::Path| opts.exclude.iter().any(|e| e.matches(p));
+    let mut clock = Timings::start();
     let found = discover::discover(&mut ws, paths, &exclude);
+    clock.lap("discover");
     frontend::arm::load(&mut ws, &found, &opts.load);
+    clock.lap("arm");
     frontend::bicep::load(&mut ws, &found, &opts.load);
+    clock.lap("bicep");
     frontend::terraform::load(&mut ws, &found, &opts.load);
+    clock.lap("terraform");
     ws.link();
+    clock.lap("link");
 
     let selected = |code: &str| {
         (opts.select.is_empty() || matches_prefix(code, &opts.select))
@@ -108,6 +114,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         }
     }
     diagnostics.retain(|d| !d.code.is_empty());
+    clock.lap("rules");
     dedup(&mut diagnostics);
     sort(&ws, &mut diagnostics);
     Outcome {
@@ -115,6 +122,24 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         ws,
         diagnostics,
         missing: found.missing,
+    }
+}
+
+/// Phase times on stderr when `STV2LINT_TIMINGS` is set: where a slow run spends its time.
+struct Timings(Option<std::time::Instant>);
+
+impl Timings {
+    fn start() -> Timings {
+        Timings(std::env::var_os("STV2LINT_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+    fn lap(&mut self, phase: &str) {
+        if let Some(t) = self.0 {
+            eprintln!(
+                "stv2lint: {phase:<10} {:>8.1} ms",
+                t.elapsed().as_secs_f64() * 1000.0
+            );
+            self.0 = Some(std::time::Instant::now());
+        }
     }
 }
 

@@ -132,12 +132,16 @@ impl SourceFile {
 #[derive(Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// Canonical path → file, so lookups by path cost one `canonicalize`, not one per file.
+    by_path: std::collections::HashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.by_path.entry(canonical(&file.path)).or_insert(id);
         self.files.push(file);
-        FileId(self.files.len() as u32 - 1)
+        id
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
@@ -156,10 +160,7 @@ impl SourceMap {
     }
     /// The file with this path (compared after canonicalisation when possible).
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        let want = canonical(path);
-        self.iter()
-            .find(|(_, f)| canonical(&f.path) == want)
-            .map(|(id, _)| id)
+        self.by_path.get(&canonical(path)).copied()
     }
 }
 

@@ -29,8 +29,9 @@ impl Prefix {
     }
 }
 
-/// Parse `10.0.0.0/24` (a bare address counts as a host prefix). Whitespace is tolerated; host
-/// bits are tolerated too (only the length matters for sizing).
+/// Parse `10.0.0.0/24` (a bare address counts as a host prefix): the one CIDR parser of the
+/// analysis (NSG address tokens and subnet prefixes go through it too). Whitespace is tolerated;
+/// host bits are tolerated too (only the length matters for sizing).
 pub fn parse_prefix(s: &str) -> Result<Prefix, String> {
     let t = s.trim();
     if let Ok(net) = t.parse::<IpNet>() {

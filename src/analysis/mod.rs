@@ -2,6 +2,7 @@
 //! subnet address arithmetic.
 
 pub mod address;
+pub mod intervals;
 pub mod nsg;
 pub mod ports;
 pub mod route;

@@ -7,6 +7,7 @@
 //! of the subnet) is subtracted and the walk goes on; anything less certain is remembered and
 //! skipped. Nothing here knows about diagnostics.
 
+use super::address::parse_prefix;
 use super::ports::{Cover, PortSet};
 use super::tags::{
     cidrs_of, classify, side_tag_relation, subnet_relation, AddrSet, RegionPolicy, Rel, Target,
@@ -14,7 +15,7 @@ use super::tags::{
 };
 use crate::model::{Access, Direction, Field, Nsg, SecurityRule};
 use crate::source::Span;
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net};
 
 /// The transport protocol a requirement needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,15 +66,12 @@ impl Prefixes {
             Ok(list) => {
                 let mut nets = Vec::new();
                 for p in list {
-                    let p = p.trim();
-                    if p.contains(':') {
-                        continue;
-                    }
-                    match p.parse::<Ipv4Net>() {
-                        Ok(n) => nets.push(n.trunc()),
+                    match parse_prefix(p).map(|p| p.net) {
+                        Ok(IpNet::V4(n)) => nets.push(n.trunc()),
+                        Ok(IpNet::V6(_)) => {}
                         Err(_) => {
                             return Prefixes::Unknown(
-                                format!("the subnet prefix '{p}' is not an IPv4 CIDR"),
+                                format!("the subnet prefix '{}' is not an IPv4 CIDR", p.trim()),
                                 f.at,
                             )
                         }
@@ -470,9 +468,14 @@ pub fn evaluate_rules<'r>(
                 DimRel::Value(_) => None,
             })
             .collect();
+        // Another region's variant of the tag is disjoint from the flow: a deny on it does not
+        // block; an allow on it is kept as a note below (it was probably meant for the flow).
+        if access == Access::Deny && rels.iter().any(|(_, r)| matches!(r, Rel::Elsewhere)) {
+            continue;
+        }
         let partial: Vec<Dim> = rels
             .iter()
-            .filter(|(_, r)| matches!(r, Rel::Partial | Rel::Regional))
+            .filter(|(_, r)| matches!(r, Rel::Partial | Rel::Regional | Rel::Elsewhere))
             .map(|(d, _)| *d)
             .collect();
         let doubt = rels.iter().find_map(|(_, r)| match r {
@@ -766,6 +769,7 @@ mod tests {
                     vec![]
                 },
                 own: Some(region.into()),
+                needed: vec![],
             },
             population: false,
         }
@@ -996,6 +1000,45 @@ mod tests {
         );
         assert_eq!(decided_by(&e), "deny deny-out");
         assert!(matches!(e.notes[0].kind, NoteKind::Regional));
+    }
+
+    /// A flow that needs only some regions of a tag is not blocked by a deny on another
+    /// region's variant, and not granted by an allow on it (which stays a note).
+    #[test]
+    fn other_regions_of_a_scoped_tag() {
+        let mut req = req_out("Storage", &[443], "westeurope", true);
+        req.regions.needed = vec!["westeurope".into()];
+        let rules = vec![rule(
+            "deny-us",
+            "Outbound Deny 100 * VirtualNetwork * Storage.EastUS *",
+        )];
+        assert_eq!(
+            decided_by(&eval(&rules, &req)),
+            "allow AllowInternetOutBound"
+        );
+        let rules = vec![
+            rule(
+                "allow-us",
+                "Outbound Allow 100 Tcp VirtualNetwork * Storage.EastUS 443",
+            ),
+            rule("deny-out", "Outbound Deny 4000 * * * * *"),
+        ];
+        let e = eval(&rules, &req);
+        assert_eq!(decided_by(&e), "deny deny-out");
+        assert!(matches!(
+            e.notes[0].kind,
+            NoteKind::Partial {
+                subtracted: false,
+                ..
+            }
+        ));
+        // Without a scope every region is needed: the deny blocks part of the tag.
+        req.regions.needed.clear();
+        let rules = vec![rule(
+            "deny-us",
+            "Outbound Deny 100 * VirtualNetwork * Storage.EastUS *",
+        )];
+        assert_eq!(decided_by(&eval(&rules, &req)), "deny deny-us");
     }
 
     #[test]

@@ -1,44 +1,13 @@
 //! Port tokens and ranges (`*`, `N`, `A-B`) as exact sets, so that an allow covering part of a
 //! required port set can be subtracted and the walk go on (REQUIREMENTS.md §3.6).
 
-/// A set of TCP/UDP ports: sorted, disjoint, non-adjacent inclusive ranges.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct PortSet(Vec<(u16, u16)>);
+pub use super::intervals::Cover;
+use super::intervals::IntervalSet;
 
-/// How much of one set another covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cover {
-    Full,
-    Partial,
-    None,
-}
+/// A set of TCP/UDP ports.
+pub type PortSet = IntervalSet<u16>;
 
 impl PortSet {
-    pub fn all() -> PortSet {
-        PortSet(vec![(0, u16::MAX)])
-    }
-    pub fn empty() -> PortSet {
-        PortSet(Vec::new())
-    }
-    pub fn single(p: u16) -> PortSet {
-        PortSet(vec![(p, p)])
-    }
-    pub fn from_ranges(ranges: impl IntoIterator<Item = (u16, u16)>) -> PortSet {
-        let mut v: Vec<(u16, u16)> = ranges
-            .into_iter()
-            .map(|(a, b)| (a.min(b), a.max(b)))
-            .collect();
-        v.sort_unstable();
-        let mut out: Vec<(u16, u16)> = Vec::with_capacity(v.len());
-        for (a, b) in v {
-            match out.last_mut() {
-                Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
-                _ => out.push((a, b)),
-            }
-        }
-        PortSet(out)
-    }
-
     /// Parse the union of the tokens of one rule side (singular and plural fields already
     /// merged by the model). An empty list means the field is not set, which Azure rejects; it is
     /// read as "no ports" so that the rule matches nothing.
@@ -57,76 +26,6 @@ impl PortSet {
         Ok(PortSet::from_ranges(ranges))
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn is_all(&self) -> bool {
-        self.0 == [(0, u16::MAX)]
-    }
-    pub fn contains(&self, p: u16) -> bool {
-        self.0.iter().any(|&(a, b)| a <= p && p <= b)
-    }
-    pub fn ranges(&self) -> &[(u16, u16)] {
-        &self.0
-    }
-
-    pub fn intersect(&self, other: &PortSet) -> PortSet {
-        let mut out = Vec::new();
-        for &(a, b) in &self.0 {
-            for &(c, d) in &other.0 {
-                let lo = a.max(c);
-                let hi = b.min(d);
-                if lo <= hi {
-                    out.push((lo, hi));
-                }
-            }
-        }
-        PortSet::from_ranges(out)
-    }
-
-    pub fn subtract(&self, other: &PortSet) -> PortSet {
-        let mut out = Vec::new();
-        for &(a, b) in &self.0 {
-            let mut pieces = vec![(u32::from(a), u32::from(b))];
-            for &(c, d) in &other.0 {
-                let (c, d) = (u32::from(c), u32::from(d));
-                let mut next = Vec::new();
-                for (x, y) in pieces {
-                    if d < x || c > y {
-                        next.push((x, y));
-                        continue;
-                    }
-                    if c > x {
-                        next.push((x, c - 1));
-                    }
-                    if d < y {
-                        next.push((d + 1, y));
-                    }
-                }
-                pieces = next;
-            }
-            // Pieces stay within the original u16 range.
-            out.extend(
-                pieces
-                    .into_iter()
-                    .map(|(x, y)| (x.min(65535) as u16, y.min(65535) as u16)),
-            );
-        }
-        PortSet::from_ranges(out)
-    }
-
-    /// How much of `self` (the requirement) `rule` covers.
-    pub fn covered_by(&self, rule: &PortSet) -> Cover {
-        let common = self.intersect(rule);
-        if common.is_empty() {
-            Cover::None
-        } else if common == *self {
-            Cover::Full
-        } else {
-            Cover::Partial
-        }
-    }
-
     /// `443`, `1886, 443`, `6381-6383`, `*` for messages.
     pub fn show(&self) -> String {
         if self.is_all() {
@@ -135,7 +34,7 @@ impl PortSet {
         if self.is_empty() {
             return "none".into();
         }
-        self.0
+        self.ranges()
             .iter()
             .map(|&(a, b)| {
                 if a == b {

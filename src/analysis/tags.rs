@@ -3,7 +3,9 @@
 //! (REQUIREMENTS.md §3.5). The linter has no tag ranges, so a CIDR against a public service tag
 //! is *unknown*, never a match and never a miss.
 
-use ipnet::Ipv4Net;
+use super::address::parse_prefix;
+use super::intervals::{Cover, IntervalSet};
+use ipnet::{IpNet, Ipv4Net};
 use std::net::Ipv4Addr;
 
 /// One side of a required flow.
@@ -48,6 +50,10 @@ pub enum Rel {
     /// `VirtualNetwork` tag contains the host address behind `AzureLoadBalancer`): an allow
     /// counts, a deny only "may" block.
     Probable(String),
+    /// Another region's variant of a tag the flow needs only some regions of
+    /// (`Storage.EastUS` for a West Europe instance): disjoint from the flow, yet probably
+    /// written for it. A deny does not touch the flow; an allow grants none of it.
+    Elsewhere,
     /// Disjoint.
     None,
     /// Cannot be decided from the text (a CIDR against a service tag); the reason says why.
@@ -84,20 +90,11 @@ pub fn classify(tok: &str) -> Token {
     if t == "*" || t.eq_ignore_ascii_case("any") {
         return Token::Any;
     }
-    if let Ok(net) = t.parse::<Ipv4Net>() {
-        return if net.prefix_len() == 0 {
-            Token::Any
-        } else {
-            Token::Cidr(net.trunc())
-        };
-    }
-    if let Ok(ip) = t.parse::<Ipv4Addr>() {
-        return Token::Cidr(Ipv4Net::from(ip));
-    }
-    if t.contains(':')
-        && (t.parse::<ipnet::Ipv6Net>().is_ok() || t.parse::<std::net::Ipv6Addr>().is_ok())
-    {
-        return Token::V6;
+    match parse_prefix(t).map(|p| p.net) {
+        Ok(IpNet::V4(net)) if net.prefix_len() == 0 => return Token::Any,
+        Ok(IpNet::V4(net)) => return Token::Cidr(net.trunc()),
+        Ok(IpNet::V6(_)) => return Token::V6,
+        Err(_) => {}
     }
     match t.split_once('.') {
         Some((name, region)) => Token::Tag {
@@ -141,6 +138,10 @@ pub struct RegionPolicy {
     pub accepted: Vec<String>,
     /// The instance location's own region: its variant of a non-endorsed tag is [`Rel::Regional`].
     pub own: Option<String>,
+    /// When not empty, the only regions of the tag the flow reaches: another region's variant
+    /// (`Storage.EastUS` for a West Europe instance) is disjoint from what is needed, so it
+    /// neither blocks nor allows the flow. Empty: every region of the tag is needed.
+    pub needed: Vec<String>,
 }
 
 /// Relation of one token to a required service tag `tag`.
@@ -175,6 +176,9 @@ pub fn tag_relation(token: &Token, tag: &str, policy: &RegionPolicy) -> Rel {
                     None => Rel::Full,
                     Some(r) if policy.accepted.iter().any(|a| a == r) => Rel::Full,
                     Some(r) if policy.own.as_deref() == Some(r.as_str()) => Rel::Regional,
+                    Some(r) if !policy.needed.is_empty() && !policy.needed.contains(r) => {
+                        Rel::Elsewhere
+                    }
                     Some(_) => Rel::Partial,
                 };
             }
@@ -213,10 +217,8 @@ pub fn tag_relation(token: &Token, tag: &str, policy: &RegionPolicy) -> Rel {
     }
 }
 
-/// A set of IPv4 addresses as sorted disjoint inclusive ranges: the part of the subnet a flow
-/// still needs.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct AddrSet(Vec<(u32, u32)>);
+/// A set of IPv4 addresses: the part of the subnet a flow still needs.
+pub type AddrSet = IntervalSet<u32>;
 
 impl AddrSet {
     pub fn from_nets(nets: &[Ipv4Net]) -> AddrSet {
@@ -224,74 +226,6 @@ impl AddrSet {
             nets.iter()
                 .map(|n| (u32::from(n.network()), u32::from(n.broadcast()))),
         )
-    }
-    fn from_ranges(r: impl IntoIterator<Item = (u32, u32)>) -> AddrSet {
-        let mut v: Vec<(u32, u32)> = r.into_iter().collect();
-        v.sort_unstable();
-        let mut out: Vec<(u32, u32)> = Vec::with_capacity(v.len());
-        for (a, b) in v {
-            match out.last_mut() {
-                Some(last) if u64::from(a) <= u64::from(last.1) + 1 => last.1 = last.1.max(b),
-                _ => out.push((a, b)),
-            }
-        }
-        AddrSet(out)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn intersect(&self, other: &AddrSet) -> AddrSet {
-        let mut out = Vec::new();
-        for &(a, b) in &self.0 {
-            for &(c, d) in &other.0 {
-                let (lo, hi) = (a.max(c), b.min(d));
-                if lo <= hi {
-                    out.push((lo, hi));
-                }
-            }
-        }
-        AddrSet::from_ranges(out)
-    }
-    pub fn subtract(&self, other: &AddrSet) -> AddrSet {
-        let mut out = Vec::new();
-        for &(a, b) in &self.0 {
-            let mut pieces = vec![(u64::from(a), u64::from(b))];
-            for &(c, d) in &other.0 {
-                let (c, d) = (u64::from(c), u64::from(d));
-                let mut next = Vec::new();
-                for (x, y) in pieces {
-                    if d < x || c > y {
-                        next.push((x, y));
-                        continue;
-                    }
-                    if c > x {
-                        next.push((x, c - 1));
-                    }
-                    if d < y {
-                        next.push((d + 1, y));
-                    }
-                }
-                pieces = next;
-            }
-            out.extend(pieces.into_iter().map(|(x, y)| {
-                (
-                    x.min(u64::from(u32::MAX)) as u32,
-                    y.min(u64::from(u32::MAX)) as u32,
-                )
-            }));
-        }
-        AddrSet::from_ranges(out)
-    }
-    /// How much of `self` the set `rule` covers.
-    pub fn covered_by(&self, rule: &AddrSet) -> Rel {
-        let common = self.intersect(rule);
-        if common.is_empty() {
-            Rel::None
-        } else if common == *self {
-            Rel::Full
-        } else {
-            Rel::Partial
-        }
     }
 }
 
@@ -314,12 +248,16 @@ pub fn subnet_relation(tokens: &[Token], remaining: Option<&AddrSet>) -> Rel {
     }
     match remaining {
         None => Rel::NeedsPrefixes,
-        Some(rem) => rem.covered_by(&AddrSet::from_nets(&cidrs)),
+        Some(rem) => match rem.covered_by(&AddrSet::from_nets(&cidrs)) {
+            Cover::Full => Rel::Full,
+            Cover::Partial => Rel::Partial,
+            Cover::None => Rel::None,
+        },
     }
 }
 
 /// Relation of a rule side (its tokens, unioned) to a required tag: the strongest relation of
-/// any token wins (Full > Partial > Regional > Unknown > None).
+/// any token wins (Full > Probable > Partial > Regional > Unknown > Elsewhere > None).
 pub fn side_tag_relation(tokens: &[Token], tag: &str, policy: &RegionPolicy) -> Rel {
     let mut best = Rel::None;
     let rank = |r: &Rel| match r {
@@ -328,7 +266,7 @@ pub fn side_tag_relation(tokens: &[Token], tag: &str, policy: &RegionPolicy) -> 
         Rel::Partial => 4,
         Rel::Regional => 3,
         Rel::Unknown(_) => 2,
-        Rel::NeedsPrefixes => 1,
+        Rel::NeedsPrefixes | Rel::Elsewhere => 1,
         Rel::None => 0,
     };
     for t in tokens {
@@ -363,6 +301,7 @@ mod tests {
         RegionPolicy {
             accepted: accepted.iter().map(|s| s.to_string()).collect(),
             own: Some(own.to_string()),
+            needed: vec![],
         }
     }
 
@@ -417,6 +356,16 @@ mod tests {
         assert_eq!(t("Storage.WestEurope", "Storage"), Rel::Full);
         assert_eq!(t("storage.westeurope", "Storage"), Rel::Full);
         assert_eq!(t("Storage.EastUS", "Storage"), Rel::Partial);
+        // Where the flow needs only some regions of the tag, another region is disjoint.
+        let scoped = RegionPolicy {
+            needed: vec!["westeurope".into(), "northeurope".into()],
+            ..p.clone()
+        };
+        let t = |s: &str| tag_relation(&classify(s), "Storage", &scoped);
+        assert_eq!(t("Storage.EastUS"), Rel::Elsewhere);
+        assert_eq!(t("Storage.NorthEurope"), Rel::Partial);
+        assert_eq!(t("Storage.WestEurope"), Rel::Full);
+        assert_eq!(t("Storage"), Rel::Full);
         let none = policy(&[], "westeurope");
         assert_eq!(
             tag_relation(

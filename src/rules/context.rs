@@ -1,6 +1,7 @@
 //! What every rule starts from: each VNet-injected location of each classic-tier instance, with
 //! its subnet, NSG, route table and public IP already resolved through the model.
 
+use crate::analysis::tags::norm_region;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace};
 use crate::source::Span;
@@ -58,23 +59,16 @@ impl Site<'_> {
     pub fn is_internal(&self) -> bool {
         self.mode.eq_ignore_ascii_case("internal")
     }
-    /// Stable identity of the location for fingerprints.
+    /// Stable identity of the location for fingerprints (`West Europe` = `westeurope`).
     pub fn identity(&self) -> String {
         format!(
             "{}#{}",
             self.apim.meta.key.names.join("/"),
-            self.loc
-                .location
-                .get()
-                .map(|s| s.to_ascii_lowercase())
-                .unwrap_or_default()
+            self.region().unwrap_or_default()
         )
     }
     pub fn region(&self) -> Option<String> {
-        self.loc
-            .location
-            .get()
-            .map(|l| l.to_ascii_lowercase().replace(' ', ""))
+        self.loc.location.get().map(|l| norm_region(l))
     }
 }
 
@@ -98,7 +92,8 @@ impl<'a> Ctx<'a> {
         let mut preflight = Vec::new();
         for apim in &ws.apims {
             let (sku, mode) = match (&apim.sku.val, &apim.vnet_type.val) {
-                (Ok(s), Ok(m)) => (s.as_str(), m.as_str()),
+                // Trimmed, as STV010 compares them: stray spaces must not drop an instance.
+                (Ok(s), Ok(m)) => (s.trim(), m.trim()),
                 (Err(reason), _) | (_, Err(reason)) => {
                     let f = if apim.sku.val.is_err() {
                         &apim.sku
@@ -178,12 +173,40 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Each resolved subnet once, with the in-scope locations placed in it, in declaration order.
+    pub fn subnets<'c>(&'c self) -> Vec<(&'a Subnet, Vec<&'c Site<'a>>)> {
+        group(&self.sites, |s| s.subnet.found())
+    }
+
+    /// Each resolved public IP once, with the in-scope locations that use it.
+    pub fn public_ips<'c>(&'c self) -> Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> {
+        group(&self.sites, |s| s.public_ip.found())
+    }
+
     /// All in-scope sites whose subnet is this subnet (same identity).
     pub fn sites_in<'s>(&'s self, subnet: &'s Subnet) -> impl Iterator<Item = &'s Site<'a>> + 's {
         self.sites
             .iter()
             .filter(move |s| s.subnet.found().is_some_and(|x| std::ptr::eq(x, subnet)))
     }
+}
+
+/// Sites grouped by the resource they resolve to (compared by identity, not by value).
+fn group<'c, 'a, T>(
+    sites: &'c [Site<'a>],
+    of: impl Fn(&Site<'a>) -> Option<&'a T>,
+) -> Vec<(&'a T, Vec<&'c Site<'a>>)> {
+    let mut out: Vec<(&'a T, Vec<&'c Site<'a>>)> = Vec::new();
+    for site in sites {
+        let Some(r) = of(site) else {
+            continue;
+        };
+        match out.iter_mut().find(|(x, _)| std::ptr::eq(*x, r)) {
+            Some((_, list)) => list.push(site),
+            None => out.push((r, vec![site])),
+        }
+    }
+    out
 }
 
 fn resolve<'a, T>(
@@ -218,4 +241,22 @@ pub fn short_id(id: &str) -> String {
         Some(k) => k.names.join("/"),
         None => id.to_string(),
     }
+}
+
+/// `vnet/apim` for messages.
+pub fn subnet_name(subnet: &Subnet) -> String {
+    if subnet.vnet.is_empty() {
+        subnet.meta.name.clone()
+    } else {
+        format!("{}/{}", subnet.vnet, subnet.meta.name)
+    }
+}
+
+/// Code-independent identity of a subnet for fingerprints.
+pub fn subnet_identity(subnet: &Subnet) -> String {
+    format!(
+        "{}|{}",
+        subnet.meta.key.rtype,
+        subnet.meta.key.names.join("/")
+    )
 }

@@ -1,6 +1,6 @@
 //! STV503 default-route-blackhole: a default route with next hop none drops all traffic.
 
-use super::forced_tunnel_without_apim_route::{route_table, routes_unknown};
+use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::route::{default_route, Hop};
 use crate::diagnostic::Severity;

@@ -149,7 +149,16 @@ impl FlowSpec {
         let accepted = match self.regional {
             Regional::None => vec![],
             Regional::Local => own.iter().cloned().collect(),
-            Regional::Primary => primary.into_iter().collect(),
+            Regional::Primary => primary.iter().cloned().collect(),
+        };
+        // The regions of the tag the location reaches: its own (Storage) and the primary's
+        // (SQL lives there; a secondary also reaches the primary's Storage, R-NSG-3). Other
+        // regions' variants are none of its business. Unknown regions: every region counts.
+        let needed = match (self.regional, &own, &primary) {
+            (Regional::None, _, _) => vec![],
+            (Regional::Local, Some(o), Some(p)) => vec![o.clone(), p.clone()],
+            (Regional::Primary, _, Some(p)) => vec![p.clone()],
+            _ => vec![],
         };
         Requirement {
             direction: self.direction(),
@@ -166,6 +175,7 @@ impl FlowSpec {
                 } else {
                     None
                 },
+                needed,
             },
             population: self.population,
         }

@@ -65,9 +65,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use super::problem;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     fn v(z: &[&str]) -> Vec<String> {
         z.iter().map(|s| s.to_string()).collect()

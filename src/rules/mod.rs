@@ -10,6 +10,13 @@ pub use context::{Ctx, Options, Resolved, Site};
 
 pub mod flows;
 
+// Helpers shared by several rules.
+mod public_ip;
+mod routing;
+mod sizing;
+#[cfg(test)]
+pub(crate) mod testkit;
+
 mod default_route_blackhole;
 mod forced_tunnel_without_apim_route;
 mod inbound_clients_443;

@@ -3,7 +3,7 @@
 //! R-PIP-5: API Management points its host names at `<label>.<region>.cloudapp.azure.com`, so
 //! the public IP it uses needs a DNS name label (an empty label fails to deploy as well).
 
-use super::public_ip_not_standard::{pip_identity, public_ips, with_sites};
+use super::public_ip::finding;
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
 use crate::model::Format;
@@ -18,14 +18,13 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for (pip, sites) in public_ips(ctx) {
-        let id = pip_identity(pip);
-        let at = match &pip.dns_label {
-            None => Some(pip.meta.decl),
+    for (pip, sites) in ctx.public_ips() {
+        let property = match &pip.dns_label {
+            None => None,
             // A label computed from an unknown (`uniqueString(…)`, a parameter) is still a label:
             // only a known empty one is missing.
             Some(f) => match f.get() {
-                Some(label) if label.trim().is_empty() => f.at.or(Some(pip.meta.decl)),
+                Some(label) if label.trim().is_empty() => Some(f),
                 _ => continue,
             },
         };
@@ -38,26 +37,18 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "public IP address '{}' has no DNS name label; API Management maps its host names to the label's cloudapp.azure.com name",
                 pip.meta.name
             ))
-            .at(at)
-            .help(help)
-            .identity(format!("{id}|dns-label"));
-        sink.emit(with_sites(d, pip, &sites));
+            .help(help);
+        sink.emit(finding(d, pip, &sites, property, "dns-label"));
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::model::{Field, PublicIp};
+    use crate::rules::testkit::*;
 
     fn with_pip(p: PublicIp) -> crate::model::Workspace {
-        let mut a = apim("a", "Developer", "Internal", 1, 100);
-        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        ws(
-            vec![a],
-            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
-            vec![p],
-        )
+        instance_with_pip("Developer", "Internal", p)
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! allocation method is a warning unless the SKU is Standard (which is always static), because
 //! the ARM default is Dynamic.
 
-use super::public_ip_not_standard::{pip_identity, public_ips, with_sites};
+use super::public_ip::{finding, pip_identity};
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
 use crate::model::Format;
@@ -19,7 +19,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for (pip, sites) in public_ips(ctx) {
+    for (pip, sites) in ctx.public_ips() {
         let id = pip_identity(pip);
         let tf = pip.meta.format == Format::Terraform;
         if let Some(f) = &pip.version {
@@ -30,15 +30,12 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                             "public IP address '{}' is {v}; API Management needs an IPv4 public IP",
                             pip.meta.name
                         ))
-                        .at(f.at.or(Some(pip.meta.decl)))
                         .help(if tf {
                             "Set ip_version = \"IPv4\" (or remove it: IPv4 is the default)."
                         } else {
                             "Set publicIPAddressVersion to 'IPv4' (or remove it: IPv4 is the default)."
-                        })
-                        .related(f.origin, "the value comes from here")
-                        .identity(format!("{id}|version"));
-                    sink.emit(with_sites(d, pip, &sites));
+                        });
+                    sink.emit(finding(d, pip, &sites, Some(f), "version"));
                 }
             }
         }
@@ -47,25 +44,21 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         } else {
             "Set publicIPAllocationMethod to 'Static'."
         };
-        match &pip.allocation {
+        let d = match &pip.allocation {
             Some(f) => {
                 let Some(a) =
                     sink.require(f, "the public IP allocation method", &pip.meta.label, &id)
                 else {
                     continue;
                 };
-                if !a.trim().eq_ignore_ascii_case("static") {
-                    let d = sink
-                        .diag(format!(
-                            "public IP address '{}' uses {a} allocation; API Management needs a static public IP",
-                            pip.meta.name
-                        ))
-                        .at(f.at.or(Some(pip.meta.decl)))
-                        .help(static_help)
-                        .related(f.origin, "the value comes from here")
-                        .identity(format!("{id}|allocation"));
-                    sink.emit(with_sites(d, pip, &sites));
+                if a.trim().eq_ignore_ascii_case("static") {
+                    continue;
                 }
+                let d = sink.diag(format!(
+                    "public IP address '{}' uses {a} allocation; API Management needs a static public IP",
+                    pip.meta.name
+                ));
+                finding(d, pip, &sites, Some(f), "allocation")
             }
             None => {
                 // Standard (and StandardV2) public IPs are static only; otherwise the default is Dynamic.
@@ -76,36 +69,27 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 if standard || pip.sku.val.is_err() {
                     continue;
                 }
-                let mut d = sink
-                    .diag(format!(
-                        "public IP address '{}' does not set an allocation method, and the default for a {} public IP is Dynamic; API Management needs a static public IP",
-                        pip.meta.name,
-                        pip.sku.get().map(String::as_str).unwrap_or("Basic")
-                    ))
-                    .at(Some(pip.meta.decl))
-                    .help(static_help)
-                    .identity(format!("{id}|allocation"));
+                let mut d = sink.diag(format!(
+                    "public IP address '{}' does not set an allocation method, and the default for a {} public IP is Dynamic; API Management needs a static public IP",
+                    pip.meta.name,
+                    pip.sku.get().map(String::as_str).unwrap_or("Basic")
+                ));
                 d.severity = Severity::Warning;
-                sink.emit(with_sites(d, pip, &sites));
+                finding(d, pip, &sites, None, "allocation")
             }
-        }
+        };
+        sink.emit(d.help(static_help));
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::diagnostic::Severity;
     use crate::model::{Field, PublicIp};
+    use crate::rules::testkit::*;
 
     fn with_pip(p: PublicIp) -> crate::model::Workspace {
-        let mut a = apim("a", "Premium", "External", 1, 100);
-        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        ws(
-            vec![a],
-            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
-            vec![p],
-        )
+        instance_with_pip("Premium", "External", p)
     }
 
     #[test]

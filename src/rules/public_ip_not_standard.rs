@@ -3,12 +3,12 @@
 //! R-PIP-2: the public IP of a VNet-injected stv2 location must be Standard. Basic (written, or
 //! relied on as the ARM default when `sku` is left out) is an error; `StandardV2` is a warning
 //! (not documented for API Management). This rule also owns "the public IP cannot be followed":
-//! one STV002 here rather than one per public-IP rule. Also home of the helpers STV302/STV303
-//! share.
+//! one STV002 here rather than one per public-IP rule.
 
-use super::{Ctx, Resolved, Rule, Sink, Site};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Format, PublicIp};
+use super::public_ip::{finding, pip_identity};
+use super::{Ctx, Resolved, Rule, Sink};
+use crate::diagnostic::Severity;
+use crate::model::Format;
 
 pub const RULE: Rule = Rule {
     code: "STV301",
@@ -31,7 +31,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             );
         }
     }
-    for (pip, sites) in public_ips(ctx) {
+    for (pip, sites) in ctx.public_ips() {
         let id = pip_identity(pip);
         let Some(sku) = sink.require(&pip.sku, "the public IP SKU", &pip.meta.label, &id) else {
             continue;
@@ -45,12 +45,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             Format::Bicep => "sku: { name: 'Standard' }",
             Format::Arm => "\"sku\": { \"name\": \"Standard\" }",
         };
+        // An implicit SKU is not written: point at the declaration, where it is to be added.
+        let property = (!pip.sku.implicit).then_some(&pip.sku);
         let d = if pip.sku.implicit {
             sink.diag(format!(
                 "public IP address '{}' does not set a SKU, so it gets the default Basic; API Management needs a Standard public IP",
                 pip.meta.name
             ))
-            .at(Some(pip.meta.decl))
             .help(format!("Add `{add}` to the public IP address."))
         } else if l == "standardv2" {
             let mut d = sink.diag(format!(
@@ -58,72 +59,26 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 pip.meta.name
             ));
             d.severity = Severity::Warning;
-            d.at(pip.sku.at.or(Some(pip.meta.decl)))
-                .help(format!("Use `{add}`."))
+            d.help(format!("Use `{add}`."))
         } else {
             sink.diag(format!(
                 "public IP address '{}' uses the {} SKU; API Management needs a Standard public IP",
                 pip.meta.name, sku
             ))
-            .at(pip.sku.at.or(Some(pip.meta.decl)))
             .help(format!("Use `{add}`; a Basic public IP cannot be created any more and cannot serve API Management on stv2."))
         };
-        let d = d
-            .related(pip.sku.origin, "the SKU comes from here")
-            .identity(format!("{id}|sku"));
-        sink.emit(with_sites(d, pip, &sites));
+        sink.emit(finding(d, pip, &sites, property, "sku"));
     }
-}
-
-/// Each public IP used by an in-scope location once, with those locations.
-pub(super) fn public_ips<'c, 'a>(ctx: &'c Ctx<'a>) -> Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> {
-    let mut out: Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> = Vec::new();
-    for site in &ctx.sites {
-        let Some(pip) = site.public_ip.found() else {
-            continue;
-        };
-        match out.iter_mut().find(|(p, _)| std::ptr::eq(*p, pip)) {
-            Some((_, list)) => list.push(site),
-            None => out.push((pip, vec![site])),
-        }
-    }
-    out
-}
-
-pub(super) fn pip_identity(pip: &PublicIp) -> String {
-    format!("{}|{}", pip.meta.key.rtype, pip.meta.key.names.join("/"))
-}
-
-/// The resource, and every location using the public IP as a related location.
-pub(super) fn with_sites(mut d: Diagnostic, pip: &PublicIp, sites: &[&Site]) -> Diagnostic {
-    d = d.resource(&pip.meta.label);
-    for s in sites {
-        d = d.related(
-            s.loc
-                .public_ip
-                .as_ref()
-                .and_then(|f| f.at)
-                .or(Some(s.loc.decl)),
-            format!("used by {}", s.label()),
-        );
-    }
-    d
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::diagnostic::Severity;
     use crate::model::{Field, PublicIp};
+    use crate::rules::testkit::*;
 
     fn with_pip(p: PublicIp) -> crate::model::Workspace {
-        let mut a = apim("a", "Premium", "External", 1, 100);
-        a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        ws(
-            vec![a],
-            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
-            vec![p],
-        )
+        instance_with_pip("Premium", "External", p)
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! STV502 service-endpoints-missing: the subnet lacks service endpoints for storage, sql and key vault.
 
-use super::forced_tunnel_without_apim_route::{route_table, routes_unknown};
+use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
 use crate::diagnostic::Severity;

@@ -5,9 +5,8 @@
 //! A warning by default (the instance works, the migration fails); an error with `--migration`
 //! or when the instance carries the pre-created migration IP key (a migration is under way).
 
-use super::subnet_too_small::{
-    prefixes, show_prefixes, subnet_identity, subnet_name, usages, widen_help, with_context, Usage,
-};
+use super::context::{subnet_identity, subnet_name};
+use super::sizing::{prefixes, show_prefixes, usages, widen_help, with_context, Usage};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address;
 use crate::diagnostic::Severity;
@@ -22,7 +21,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for (subnet, sites) in super::subnet_too_small::subnets(ctx) {
+    for (subnet, sites) in ctx.subnets() {
         let Some(prefixes) = prefixes(sink, subnet) else {
             continue;
         };
@@ -70,8 +69,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::diagnostic::Severity;
+    use crate::rules::testkit::*;
     use crate::rules::Options;
 
     #[test]

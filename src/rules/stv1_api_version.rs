@@ -104,9 +104,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use super::*;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     #[test]
     fn ordering() {

@@ -3,7 +3,7 @@
 //! R-VNET-4: classic-tier injection needs an undelegated subnet (delegation is the v2 tiers'
 //! model); a delegated subnet also rules out the same-subnet migration. Points at the delegation.
 
-use super::subnet_too_small::{subnet_identity, subnet_name, subnets};
+use super::context::{subnet_identity, subnet_name};
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
 use crate::model::Format;
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for (subnet, sites) in subnets(ctx) {
+    for (subnet, sites) in ctx.subnets() {
         let id = subnet_identity(subnet);
         let Some(delegations) = sink.require(
             &subnet.delegations,
@@ -68,8 +68,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     #[test]
     fn delegated_subnet_is_an_error_at_the_delegation() {

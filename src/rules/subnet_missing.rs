@@ -86,8 +86,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     #[test]
     fn primary_and_additional_locations_each_need_a_subnet() {
@@ -105,6 +105,17 @@ mod tests {
             d[1].message
         );
         assert!(d[0].related.iter().any(|r| r.span.start == 103));
+    }
+
+    /// STV010 compares the tier and mode trimmed; the scope must too, or an instance whose
+    /// values carry stray spaces is checked by no rule at all.
+    #[test]
+    fn tier_and_mode_with_stray_spaces_are_in_scope() {
+        let mut a = apim("a", " Premium ", "External ", 1, 100);
+        a.locations[0].subnet = None;
+        let w = ws(vec![a], vec![], vec![]);
+        assert_eq!(at(&run("STV101", &w)), vec![("STV101", Some(100))]);
+        assert!(run("STV010", &w).is_empty());
     }
 
     #[test]

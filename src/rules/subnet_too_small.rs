@@ -3,13 +3,13 @@
 //! R-VNET-5: every IPv4 prefix must be /29 or larger. R-VNET-6: the footprints of every in-scope
 //! location placed in the subnet must fit its usable addresses. The finding points at the
 //! subnet's address prefix (what a person widens), with the value's origin (a parameter file
-//! line) and every instance as related locations. Also home of the subnet helpers STV102 and
-//! STV104 share.
+//! line) and every instance as related locations.
 
-use super::{Ctx, Rule, Sink, Site};
+use super::context::{subnet_identity, subnet_name};
+use super::sizing::{prefixes, show_prefixes, usages, widen_help, with_context, Usage};
+use super::{Ctx, Rule, Sink};
 use crate::analysis::address::{self, Prefix};
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Subnet;
+use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
     code: "STV103",
@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for (subnet, sites) in subnets(ctx) {
+    for (subnet, sites) in ctx.subnets() {
         let Some(prefixes) = prefixes(sink, subnet) else {
             continue;
         };
@@ -79,292 +79,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
     }
 }
 
-/// Each in-scope subnet once, with the locations placed in it, in declaration order.
-pub(super) fn subnets<'c, 'a>(ctx: &'c Ctx<'a>) -> Vec<(&'a Subnet, Vec<&'c Site<'a>>)> {
-    let mut out: Vec<(&'a Subnet, Vec<&'c Site<'a>>)> = Vec::new();
-    for site in &ctx.sites {
-        let Some(subnet) = site.subnet.found() else {
-            continue;
-        };
-        match out.iter_mut().find(|(s, _)| std::ptr::eq(*s, subnet)) {
-            Some((_, list)) => list.push(site),
-            None => out.push((subnet, vec![site])),
-        }
-    }
-    out
-}
-
-/// The subnet's parsed prefixes, or one STV002 naming the unknown or unparsable value.
-pub(super) fn prefixes(sink: &mut Sink, subnet: &Subnet) -> Option<Vec<Prefix>> {
-    let id = subnet_identity(subnet);
-    let list = sink.require(&subnet.prefixes, "the subnet size", &subnet.meta.label, &id)?;
-    match address::parse_prefixes(list) {
-        Ok(p) => Some(p),
-        Err(reason) => {
-            sink.unverifiable(
-                "the subnet size",
-                &reason,
-                subnet.prefixes.at,
-                &subnet.meta.label,
-                &id,
-            );
-            None
-        }
-    }
-}
-
-/// What one location takes from its subnet.
-pub(super) struct Usage<'c, 'a> {
-    pub site: &'c Site<'a>,
-    pub units: u64,
-    pub need: u64,
-}
-
-impl Usage<'_, '_> {
-    pub fn describe(&self) -> String {
-        let s = self.site;
-        let compute = if s.is_developer() {
-            "1 for the Developer unit".to_string()
-        } else if self.units == 1 {
-            format!("2 for its one {} unit", s.sku)
-        } else {
-            format!("2 for each of {} {} units", self.units, s.sku)
-        };
-        let ilb = if s.is_internal() {
-            " + 1 for the internal load balancer"
-        } else {
-            ""
-        };
-        format!("{} needs {} ({compute}{ilb})", s.label(), self.need)
-    }
-}
-
-/// Footprints of the locations; an unknown unit count gives one STV002 per location and `None`.
-/// Developer is one unit whatever its capacity says, so its capacity need not be known.
-pub(super) fn usages<'c, 'a>(
-    sink: &mut Sink,
-    sites: &[&'c Site<'a>],
-) -> Option<Vec<Usage<'c, 'a>>> {
-    let mut out = Vec::new();
-    let mut complete = true;
-    for site in sites {
-        let units = if site.is_developer() {
-            1
-        } else {
-            match sink.require(
-                &site.loc.capacity,
-                "the subnet size",
-                &site.apim.meta.label,
-                &site.identity(),
-            ) {
-                Some(&n) => u64::try_from(n).unwrap_or(0),
-                None => {
-                    complete = false;
-                    continue;
-                }
-            }
-        };
-        out.push(Usage {
-            site,
-            units,
-            need: address::footprint(site.is_developer(), units, site.is_internal()),
-        });
-    }
-    complete.then_some(out)
-}
-
-/// Point at the prefix; relate the value's origin and every instance in the subnet.
-pub(super) fn with_context(mut d: Diagnostic, subnet: &Subnet, sites: &[&Site]) -> Diagnostic {
-    let at = subnet.prefixes.at.or(Some(subnet.meta.decl));
-    d = d
-        .at(at)
-        .resource(&subnet.meta.label)
-        .related(subnet.prefixes.origin, "the prefix value comes from here");
-    for s in sites {
-        d = d
-            .related(
-                s.loc.capacity.at.or(Some(s.loc.decl)),
-                format!(
-                    "{} ({}, {}) is placed in this subnet",
-                    s.label(),
-                    s.sku,
-                    s.mode
-                ),
-            )
-            .related(s.loc.capacity.origin, "the unit count comes from here");
-    }
-    d
-}
-
-/// `vnet/apim` for messages.
-pub(super) fn subnet_name(subnet: &Subnet) -> String {
-    if subnet.vnet.is_empty() {
-        subnet.meta.name.clone()
-    } else {
-        format!("{}/{}", subnet.vnet, subnet.meta.name)
-    }
-}
-
-pub(super) fn subnet_identity(subnet: &Subnet) -> String {
-    format!(
-        "{}|{}",
-        subnet.meta.key.rtype,
-        subnet.meta.key.names.join("/")
-    )
-}
-
-pub(super) fn show_prefixes(prefixes: &[Prefix]) -> String {
-    prefixes
-        .iter()
-        .map(|p| p.net.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// "Give the subnet a /27 prefix or wider (27 usable addresses), {alternative}."
-pub(super) fn widen_help(need: u64, alternative: &str) -> String {
-    match address::smallest_prefix_for(need) {
-        Some(len) => format!(
-            "Give the subnet a /{len} prefix or wider ({} usable addresses), {alternative}.",
-            (1u64 << (32 - u32::from(len))) - address::RESERVED_PER_PREFIX
-        ),
-        None => format!("Give the subnet a wider prefix, {alternative}."),
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod testkit {
-    //! Builders for rule unit tests: a linked workspace without any front end. Every field gets
-    //! a distinct span so tests can tell where a diagnostic lands.
-
-    use crate::diagnostic::Diagnostic;
-    use crate::model::*;
-    use crate::rules::{find, Ctx, Options, Sink};
-    use crate::source::{FileId, Span};
-
-    pub fn sp(n: usize) -> Option<Span> {
-        Some(Span::new(FileId(0), n, n + 1))
-    }
-    pub fn line(d: &Diagnostic) -> Option<usize> {
-        d.span.map(|s| s.start as usize)
-    }
-
-    fn meta(rtype: &str, name: &str, decl: usize) -> Meta {
-        Meta {
-            key: ResKey::new(rtype, name, None),
-            label: format!("{rtype} '{name}'"),
-            name: name.rsplit('/').next().unwrap_or(name).to_string(),
-            decl: Span::new(FileId(0), decl, decl + 1),
-            format: Format::Arm,
-            suppress: Vec::new(),
-        }
-    }
-
-    pub fn subnet_id(vnet: &str, name: &str) -> String {
-        format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}")
-    }
-    pub fn pip_id(name: &str) -> String {
-        format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/{name}")
-    }
-
-    /// An instance: decl at `base`, api version at base+1, sku +2, mode +3, capacity +4,
-    /// zones +5, subnet +6, public IP +7.
-    pub fn apim(name: &str, sku: &str, mode: &str, units: i64, base: usize) -> Apim {
-        Apim {
-            meta: meta("Microsoft.ApiManagement/service", name, base),
-            api_version: Some(Field::known("2024-05-01".into(), sp(base + 1))),
-            sku: Field::known(sku.into(), sp(base + 2)),
-            vnet_type: Field::known(mode.into(), sp(base + 3)),
-            locations: vec![location(true, "westeurope", units, base)],
-            locations_unknown: None,
-            migration_ips: false,
-        }
-    }
-
-    pub fn location(primary: bool, region: &str, units: i64, base: usize) -> ApimLocation {
-        ApimLocation {
-            primary,
-            location: Field::known(region.into(), sp(base + 8)),
-            capacity: Field::known(units, sp(base + 4)),
-            zones: None,
-            subnet: Some(Field::known(subnet_id("vnet", "apim"), sp(base + 6))),
-            public_ip: None,
-            decl: Span::new(FileId(0), base, base + 1),
-        }
-    }
-
-    pub fn zones(z: &[&str], base: usize) -> Option<Field<Vec<String>>> {
-        Some(Field::known(
-            z.iter().map(|s| s.to_string()).collect(),
-            sp(base + 5),
-        ))
-    }
-
-    /// A subnet `vnet/name`: decl at `base`, prefixes +1, delegations +2.
-    pub fn subnet(vnet: &str, name: &str, prefixes: &[&str], base: usize) -> Subnet {
-        Subnet {
-            meta: meta(
-                "Microsoft.Network/virtualNetworks/subnets",
-                &format!("{vnet}/{name}"),
-                base,
-            ),
-            vnet: vnet.into(),
-            prefixes: Field::known(
-                prefixes.iter().map(|s| s.to_string()).collect(),
-                sp(base + 1),
-            ),
-            nsg: None,
-            route_table: None,
-            service_endpoints: Field::implicit(vec![], sp(base)),
-            delegations: Field::implicit(vec![], sp(base)),
-        }
-    }
-
-    /// A Standard static IPv4 public IP with a DNS label: decl at `base`, sku +1, allocation +2,
-    /// version +3, label +4.
-    pub fn pip(name: &str, base: usize) -> PublicIp {
-        PublicIp {
-            meta: meta("Microsoft.Network/publicIPAddresses", name, base),
-            sku: Field::known("Standard".into(), sp(base + 1)),
-            tier: None,
-            allocation: Some(Field::known("Static".into(), sp(base + 2))),
-            version: None,
-            dns_label: Some(Field::known(name.into(), sp(base + 4))),
-            zones: None,
-        }
-    }
-
-    pub fn ws(apims: Vec<Apim>, subnets: Vec<Subnet>, pips: Vec<PublicIp>) -> Workspace {
-        let mut ws = Workspace::default();
-        ws.apims = apims;
-        ws.subnets = subnets;
-        ws.public_ips = pips;
-        ws.link();
-        ws
-    }
-
-    pub fn run_with(code: &str, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
-        let rule = find(code).expect("registered rule");
-        let ctx = Ctx::new(ws, opts);
-        let mut sink = Sink::new(rule);
-        (rule.check.expect("rule with a check"))(&ctx, &mut sink);
-        sink.out
-    }
-
-    pub fn run(code: &str, ws: &Workspace) -> Vec<Diagnostic> {
-        run_with(code, ws, &Options::default())
-    }
-
-    /// (code, span start) of every diagnostic.
-    pub fn at(diags: &[Diagnostic]) -> Vec<(&'static str, Option<usize>)> {
-        diags.iter().map(|d| (d.code, line(d))).collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testkit::*;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     #[test]
     fn two_premium_units_in_a_slash_29() {

@@ -44,12 +44,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         if units > 0 && units % n == 0 {
             continue;
         }
-        let lower = units - units.rem_euclid(n);
-        let upper = lower + n;
-        let suggest = if lower > 0 {
-            format!("{lower} or {upper}")
-        } else {
-            upper.to_string()
+        // The multiples around the count; a count below one unit suggests the zone count itself.
+        // Checked: the count is user data and may be anything an i64 holds.
+        let lower = units.max(0) - units.max(0) % n;
+        let suggest = match lower.checked_add(n) {
+            Some(upper) if lower > 0 => format!("{lower} or {upper}"),
+            Some(upper) => upper.to_string(),
+            None => lower.to_string(),
         };
         let d = sink
             .diag(format!(
@@ -72,8 +73,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     fn case(units: i64, z: &[&str]) -> Vec<(&'static str, Option<usize>)> {
         let mut a = apim("a", "Premium", "External", units, 100);
@@ -92,6 +93,17 @@ mod tests {
         assert!(case(3, &[]).is_empty());
         // Invalid zones are STV402's finding.
         assert!(case(3, &["1", "1"]).is_empty());
+    }
+
+    /// Extreme unit counts (a typo, a bad parameter) must not overflow the suggestion.
+    #[test]
+    fn extreme_unit_counts_do_not_panic() {
+        assert_eq!(case(i64::MAX, &["1", "2"]), vec![("STV403", Some(104))]);
+        assert_eq!(
+            case(i64::MIN, &["1", "2", "3"]),
+            vec![("STV403", Some(104))]
+        );
+        assert_eq!(case(-4, &["1", "2"]), vec![("STV403", Some(104))]);
     }
 
     #[test]

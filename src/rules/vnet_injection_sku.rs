@@ -54,8 +54,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
     use crate::model::Field;
+    use crate::rules::testkit::*;
 
     #[test]
     fn basic_standard_consumption_injected_are_errors_at_the_network_type() {

@@ -57,7 +57,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::subnet_too_small::testkit::*;
+    use crate::rules::testkit::*;
 
     #[test]
     fn developer_with_zones() {

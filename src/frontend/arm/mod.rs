@@ -51,7 +51,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         {
             vec![p.clone()]
         } else {
-            paired_parameters(&path).into_iter().collect()
+            paired_parameters(ws, found, &path).into_iter().collect()
         };
         let mut given = HashMap::new();
         for pf in &param_files {
@@ -83,7 +83,7 @@ fn linked_targets(
         let Some(v) = found.json.get(&t) else {
             continue;
         };
-        if !v.to_json().to_string().contains("templateLink") {
+        if !ws.sources.get(t).text.contains("templateLink") {
             continue;
         }
         let dir = ws
@@ -123,20 +123,25 @@ fn json_names(v: &V, out: &mut Vec<String>) {
     }
 }
 
-/// `X.json` ↔ `X.parameters.json` in the same directory (case-insensitive).
-pub fn paired_parameters(template: &Path) -> Option<PathBuf> {
+/// `X.json` ↔ `X.parameters.json` in the same directory (name compared case-insensitively
+/// among the discovered parameter files; no directory listing per template).
+pub fn paired_parameters(ws: &Workspace, found: &Discovered, template: &Path) -> Option<PathBuf> {
     let stem = template.file_stem()?.to_string_lossy().to_ascii_lowercase();
-    let dir = template.parent()?;
     let want = format!("{stem}.parameters.json");
-    std::fs::read_dir(if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
+    let exact = template.with_file_name(format!(
+        "{}.parameters.json",
+        template.file_stem()?.to_string_lossy()
+    ));
+    if exact.is_file() {
+        return Some(exact);
+    }
+    let dir = canonical(template.parent()?);
+    found.arm_parameters.iter().find_map(|&p| {
+        let pp = &ws.sources.get(p).path;
+        let same_dir = pp.parent().is_some_and(|d| canonical(d) == dir);
+        let name = pp.file_name()?.to_string_lossy().to_ascii_lowercase();
+        (same_dir && name == want).then(|| pp.clone())
     })
-    .ok()?
-    .flatten()
-    .find(|e| e.file_name().to_string_lossy().to_ascii_lowercase() == want)
-    .map(|e| dir.join(e.file_name()))
 }
 
 /// Parameter values of an ARM parameter file, by lower-cased name. The file is read through the

@@ -104,7 +104,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         {
             vec![p.clone()]
         } else {
-            paired_json(&path).into_iter().collect()
+            paired_json(ws, found, &path).into_iter().collect()
         };
         let mut given = HashMap::new();
         for f in &files {
@@ -165,8 +165,8 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
 /// The ARM parameter file of a `.bicep` file: `X.parameters.json`, or — in a quickstart-style
 /// folder — `azuredeploy.parameters.json` beside `main.bicep` when no `azuredeploy.json`
 /// claims it.
-pub fn paired_json(bicep: &Path) -> Option<PathBuf> {
-    if let Some(p) = crate::frontend::arm::paired_parameters(bicep) {
+pub fn paired_json(ws: &Workspace, found: &Discovered, bicep: &Path) -> Option<PathBuf> {
+    if let Some(p) = crate::frontend::arm::paired_parameters(ws, found, bicep) {
         return Some(p);
     }
     let stem = bicep.file_stem()?.to_string_lossy().to_ascii_lowercase();
