@@ -1,6 +1,6 @@
 //! Benchmark over a generated tree of Bicep deployments.
 //!
-//! `cargo run --release --example bench_bicep -- [DEPLOYMENTS] [RULES_PER_NSG]`
+//! `cargo run --release --example bench_bicep -- [DEPLOYMENTS] [RULES_PER_NSG] [--keep DIR]`
 //!
 //! Generates DEPLOYMENTS (default 1000) deployment folders in a temporary directory, each with a
 //! `main.bicep` and a `main.bicepparam`, all sharing a `modules/` folder (network module with an
@@ -168,11 +168,19 @@ fn time<T>(label: &str, f: impl FnOnce() -> T) -> (T, f64) {
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
+        .take_while(|a| a != "--keep")
         .filter_map(|a| a.parse().ok())
         .collect();
     let n = args.first().copied().unwrap_or(1000);
     let rules = args.get(1).copied().unwrap_or(40);
-    let dir = std::env::temp_dir().join(format!("stv2lint-bench-bicep-{}", std::process::id()));
+    // `--keep DIR`: generate into DIR and leave it there (for `stv2lint check DIR` by hand).
+    let keep: Option<std::path::PathBuf> = std::env::args()
+        .skip_while(|a| a != "--keep")
+        .nth(1)
+        .map(Into::into);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("stv2lint-bench-bicep-{}", std::process::id()))
+    });
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("modules")).unwrap();
     std::fs::write(dir.join("modules/network.bicep"), NETWORK).unwrap();
@@ -245,5 +253,7 @@ fn main() {
         n,
         "every deployment's instance is in the model"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

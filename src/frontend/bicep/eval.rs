@@ -457,9 +457,14 @@ impl<'p> Eval<'p> {
                     }
                 }
             }
-            ExprKind::Member { base, name, safe } => self.member_expr(env, base, name, *safe, site),
+            ExprKind::Member { base, name, safe } => {
+                self.member_expr(env, e, base, name, *safe, site)
+            }
             ExprKind::Index { base, index, safe } => {
                 if let Some(v) = self.resource_index(env, base, index, site) {
+                    return v;
+                }
+                if let Some(v) = self.path_access(env, e) {
                     return v;
                 }
                 let b = self.expr(env, base);
@@ -678,6 +683,26 @@ impl<'p> Eval<'p> {
     }
 
     fn param(&self, inst: usize, i: usize, site: Option<Span>) -> V {
+        self.memo_value(inst, self.ensure_param(inst, i), site)
+    }
+
+    fn var(&self, inst: usize, i: usize, site: Option<Span>) -> V {
+        self.memo_value(inst, self.ensure_var(inst, i), site)
+    }
+
+    /// The memoised value under `key` (or the reason it has none), placed at `site`.
+    fn memo_value(&self, inst: usize, key: Result<String, V>, site: Option<Span>) -> V {
+        match key {
+            Ok(k) => match self.inst(inst).vals.borrow().get(&k) {
+                Some(v) => v.clone().at(site),
+                None => V::unknown("the value is not available", site),
+            },
+            Err(u) => u.at(site),
+        }
+    }
+
+    /// Evaluate parameter declaration `i` once; its memo key, or why it has no value.
+    fn ensure_param(&self, inst: usize, i: usize) -> Result<String, V> {
         let unit = self.unit(inst);
         let Some(DeclKind::Param { name, ty, default }) = unit
             .file
@@ -685,15 +710,18 @@ impl<'p> Eval<'p> {
             .and_then(|f| f.decls.get(i))
             .map(|d| &d.kind)
         else {
-            return V::unknown("not a parameter", site);
+            return Err(V::unknown("not a parameter", None));
         };
         let key = format!("p:{}", name.text);
         let st = self.inst(inst);
-        if let Some(v) = st.vals.borrow().get(&key) {
-            return v.clone().at(site);
+        if st.vals.borrow().contains_key(&key) {
+            return Ok(key);
         }
         if !st.busy.borrow_mut().insert(key.clone()) {
-            return V::unknown(format!("parameter '{}' refers to itself", name.text), site);
+            return Err(V::unknown(
+                format!("parameter '{}' refers to itself", name.text),
+                None,
+            ));
         }
         let v = if let Some(v) = st.given.get(&name.text.to_ascii_lowercase()) {
             v.clone()
@@ -712,11 +740,12 @@ impl<'p> Eval<'p> {
             )
         };
         st.busy.borrow_mut().remove(&key);
-        st.vals.borrow_mut().insert(key, v.clone());
-        v.at(site)
+        st.vals.borrow_mut().insert(key.clone(), v);
+        Ok(key)
     }
 
-    fn var(&self, inst: usize, i: usize, site: Option<Span>) -> V {
+    /// Evaluate variable declaration `i` once; its memo key, or why it has no value.
+    fn ensure_var(&self, inst: usize, i: usize) -> Result<String, V> {
         let unit = self.unit(inst);
         let Some(DeclKind::Var { name, value }) = unit
             .file
@@ -724,20 +753,99 @@ impl<'p> Eval<'p> {
             .and_then(|f| f.decls.get(i))
             .map(|d| &d.kind)
         else {
-            return V::unknown("not a variable", site);
+            return Err(V::unknown("not a variable", None));
         };
         let key = format!("v:{}", name.text);
         let st = self.inst(inst);
-        if let Some(v) = st.vals.borrow().get(&key) {
-            return v.clone().at(site);
+        if st.vals.borrow().contains_key(&key) {
+            return Ok(key);
         }
         if !st.busy.borrow_mut().insert(key.clone()) {
-            return V::unknown(format!("variable '{}' refers to itself", name.text), site);
+            return Err(V::unknown(
+                format!("variable '{}' refers to itself", name.text),
+                None,
+            ));
         }
         let v = self.expr(&Env::top(inst), value);
         st.busy.borrow_mut().remove(&key);
-        st.vals.borrow_mut().insert(key, v.clone());
-        v.at(site)
+        st.vals.borrow_mut().insert(key.clone(), v);
+        Ok(key)
+    }
+
+    /// `a.b[0].c` rooted at a loop variable, parameter or variable, walked by reference: the
+    /// root value (often a large configuration object) is not copied for every access.
+    fn path_access(&self, env: &Env, e: &Expr) -> Option<V> {
+        let mut chain: Vec<&Expr> = Vec::new();
+        let mut cur = e;
+        let root = loop {
+            match &cur.kind {
+                ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
+                    chain.push(cur);
+                    cur = base;
+                }
+                ExprKind::Ident(n) => break n,
+                _ => return None,
+            }
+        };
+        chain.reverse();
+        // Index values first: evaluating them may fill the memo borrowed below.
+        let mut idx: Vec<Option<V>> = Vec::with_capacity(chain.len());
+        for c in &chain {
+            idx.push(match &c.kind {
+                ExprKind::Index { index, .. } => Some(self.expr(env, index)),
+                _ => None,
+            });
+        }
+        let walk = |root: &V| -> V {
+            let mut at: &V = root;
+            let mut owned: Option<V> = None;
+            for (c, i) in chain.iter().zip(&idx) {
+                let site = Some(c.span);
+                let next = match (&c.kind, owned.take()) {
+                    (ExprKind::Member { name, safe, .. }, None) => {
+                        step_member(at, &name.text, *safe, site)
+                    }
+                    (ExprKind::Index { safe, .. }, None) => {
+                        step_index(at, i.as_ref().unwrap_or(&V::null(None)), *safe, site)
+                    }
+                    (ExprKind::Member { name, safe, .. }, Some(v)) => {
+                        Err(member_value(&v, &name.text, *safe, site).at(site))
+                    }
+                    (ExprKind::Index { safe, .. }, Some(v)) => {
+                        Err(
+                            index_value(&v, i.as_ref().unwrap_or(&V::null(None)), *safe, site)
+                                .at(site),
+                        )
+                    }
+                    _ => Err(V::unknown("unexpected access", site)),
+                };
+                match next {
+                    Ok(r) => at = r,
+                    Err(v) => owned = Some(v),
+                }
+            }
+            match owned {
+                Some(v) => v.at(Some(e.span)),
+                None => at.clone().at(Some(e.span)),
+            }
+        };
+        if let Some(v) = env.local(root) {
+            return Some(walk(v));
+        }
+        let unit = self.unit(env.inst);
+        if self.nested_named(unit, env.res_ctx, root).is_some() {
+            return None;
+        }
+        let key = match unit.top.get(&**root) {
+            Some(Sym::Param(i)) => self.ensure_param(env.inst, *i),
+            Some(Sym::Var(i)) => self.ensure_var(env.inst, *i),
+            _ => return None,
+        };
+        let key = key.ok()?;
+        let st = self.inst(env.inst);
+        let vals = st.vals.borrow();
+        let root_v = vals.get(&key)?;
+        Some(walk(root_v))
     }
 
     /// The instance that holds an imported file's exported variables and functions.
@@ -772,6 +880,7 @@ impl<'p> Eval<'p> {
     fn member_expr(
         &self,
         env: &Env,
+        whole: &Expr,
         base: &Expr,
         name: &Name,
         safe: bool,
@@ -796,6 +905,9 @@ impl<'p> Eval<'p> {
                     };
                 }
             }
+        }
+        if let Some(v) = self.path_access(env, whole) {
+            return v;
         }
         let b = self.expr(env, base);
         member_value(&b, &name.text, safe, site).at(site)
@@ -2087,6 +2199,25 @@ fn add_child_ids(body: &mut V, ident: &Ident, id: &V) {
             let span = it.span;
             it.set("id", V::str(format!("{base}/{seg}/{n}"), span));
         }
+    }
+}
+
+/// One step of a by-reference walk: the child, or the computed value the walk ends in.
+fn step_member<'a>(v: &'a V, name: &str, safe: bool, site: Option<Span>) -> Result<&'a V, V> {
+    match &v.kind {
+        VKind::Obj(_) => v.get(name).ok_or_else(|| member_value(v, name, safe, site)),
+        _ => Err(member_value(v, name, safe, site)),
+    }
+}
+
+fn step_index<'a>(v: &'a V, i: &V, safe: bool, site: Option<Span>) -> Result<&'a V, V> {
+    match (&v.kind, &i.kind) {
+        (VKind::Arr(items), _) => match i.as_i64().and_then(|x| usize::try_from(x).ok()) {
+            Some(x) if x < items.len() && !i.is_unknown() => Ok(&items[x]),
+            _ => Err(index_value(v, i, safe, site)),
+        },
+        (VKind::Obj(_), VKind::Str(k)) => step_member(v, k, safe, site),
+        _ => Err(index_value(v, i, safe, site)),
     }
 }
 
