@@ -104,7 +104,7 @@ fn corpus_every_bicep_file_loads_without_parse_errors() {
     let o = run(std::slice::from_ref(&root), vec![]);
     let bicep_errors: Vec<String> = o
         .active()
-        .filter(|d| d.code == "STV001" && d.severity == Severity::Error)
+        .filter(|d| d.code == "STV001")
         .filter_map(|d| d.span)
         .map(|s| o.ws.sources.get(s.file))
         .filter(|f| matches!(f.lang, Lang::Bicep | Lang::BicepParam))
@@ -112,7 +112,7 @@ fn corpus_every_bicep_file_loads_without_parse_errors() {
         .collect();
     assert!(
         bicep_errors.is_empty(),
-        "STV001 errors in Bicep files:\n{}",
+        "STV001 in Bicep files:\n{}",
         listing(&o)
     );
     // Every Bicep file of the corpus was read.
@@ -169,7 +169,13 @@ fn corpus_avm_v2max_premiumv2_has_no_network_findings() {
     );
     let f = findings(&o);
     assert!(f.is_empty(), "{}", listing(&o));
-    assert!(!o.active().any(|d| d.code == "STV002"), "{}", listing(&o));
+    // The only infos allowed are about files the corpus did not copy (AVM child modules).
+    assert!(
+        !o.active()
+            .any(|d| d.code == "STV002" && !d.message.contains("does not exist")),
+        "{}",
+        listing(&o)
+    );
 }
 
 #[test]

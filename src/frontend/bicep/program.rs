@@ -335,21 +335,29 @@ impl Program {
             return Target::Local(id);
         }
         if !full.is_file() {
-            let (sev, tail) = if what == "using" {
-                (Severity::Error, "its parameters cannot be checked")
+            // A missing `using` target leaves nothing to check: a load error. A missing module,
+            // import or base file only makes some values unknown, like a registry module: the
+            // run says so (STV002) and checks the rest.
+            let (code, sev, tail) = if what == "using" {
+                (
+                    "STV001",
+                    Severity::Error,
+                    "its parameters cannot be checked",
+                )
             } else if what == "import" {
-                (Severity::Warning, "what it exports is unknown")
+                ("STV002", Severity::Info, "what it exports is unknown")
             } else if what == "base parameter" {
-                (Severity::Warning, "its values are not used")
+                ("STV002", Severity::Info, "its values are not used")
             } else {
                 (
-                    Severity::Warning,
+                    "STV002",
+                    Severity::Info,
                     "its resources are not checked and its outputs are unknown",
                 )
             };
             self.diagnostics.push(
                 Diagnostic::new(
-                    "STV001",
+                    code,
                     sev,
                     format!("{what} file '{p}' does not exist; {tail}"),
                 )
