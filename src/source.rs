@@ -168,8 +168,29 @@ pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// `a/b/../c` → `a/c` without touching the file system (symlinks are not resolved).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// The path as a user would type it: relative to the working directory when under it.
 pub fn display_path(path: &Path) -> String {
+    let path = &normalize(path);
     if let Ok(cwd) = std::env::current_dir() {
         let abs = if path.is_absolute() {
             path.to_path_buf()
@@ -200,5 +221,15 @@ mod tests {
         assert_eq!(f.line_col(8), (4, 1));
         assert_eq!(f.line_text(2), "çd");
         assert_eq!(f.line_count(), 4);
+    }
+
+    #[test]
+    fn normalize_folds_parent_segments() {
+        assert_eq!(
+            normalize(Path::new("a/b/../../c/./d")),
+            PathBuf::from("c/d")
+        );
+        assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
+        assert_eq!(normalize(Path::new("/a/../b")), PathBuf::from("/b"));
     }
 }

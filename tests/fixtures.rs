@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use stv2lint::rules::RULES;
 
 /// Formats whose front ends are in; each must have fixtures for every rule.
-const FORMATS: &[&str] = &["arm", "terraform"];
+const FORMATS: &[&str] = &["arm", "bicep", "terraform"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")

@@ -8,7 +8,7 @@ pub mod json;
 pub mod sarif;
 
 use crate::cli::{CheckArgs, FailOn, OutputFormat};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Severity;
 use crate::model::Workspace;
 use crate::source::Span;
 use crate::{CheckOptions, Outcome};
@@ -236,9 +236,4 @@ pub fn print_rule(code: &str) -> u8 {
             2
         }
     }
-}
-
-/// Sorted copy of the active diagnostics, for renderers that print only those.
-pub fn active(o: &Outcome) -> Vec<&Diagnostic> {
-    o.active().collect()
 }

@@ -182,13 +182,6 @@ impl<'a> Ctx<'a> {
     pub fn public_ips<'c>(&'c self) -> Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> {
         group(&self.sites, |s| s.public_ip.found())
     }
-
-    /// All in-scope sites whose subnet is this subnet (same identity).
-    pub fn sites_in<'s>(&'s self, subnet: &'s Subnet) -> impl Iterator<Item = &'s Site<'a>> + 's {
-        self.sites
-            .iter()
-            .filter(move |s| s.subnet.found().is_some_and(|x| std::ptr::eq(x, subnet)))
-    }
 }
 
 /// Sites grouped by the resource they resolve to (compared by identity, not by value).

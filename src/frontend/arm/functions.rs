@@ -940,14 +940,9 @@ pub fn join_strings(parts: &[V], span: Option<Span>) -> V {
                 reason,
                 sym: Some(s),
             }) => {
-                // Braces mark the unknowable part in names shown to users.
-                if parts.len() > 1 {
-                    text.push('{');
-                    text.push_str(s);
-                    text.push('}');
-                } else {
-                    text.push_str(s);
-                }
+                // Plain concatenation: the same name built in two ways (a name, an id
+                // ending in it) must spell the same, or references would not link.
+                text.push_str(s);
                 if sym.is_none() {
                     sym = Some(reason.clone());
                 }
@@ -1249,7 +1244,7 @@ mod tests {
         assert!(name.is_unknown());
         assert_eq!(
             name.as_name(),
-            Some("vnet-{uniqueString(resourceGroup().id)}")
+            Some("vnet-uniqueString(resourceGroup().id)")
         );
         let id = c(
             "resourceId",
@@ -1262,7 +1257,7 @@ mod tests {
         let key = crate::model::ResKey::from_id(id.as_str().unwrap()).unwrap();
         assert_eq!(
             key.names,
-            vec!["vnet-{uniquestring(resourcegroup().id)}", "apim"]
+            vec!["vnet-uniquestring(resourcegroup().id)", "apim"]
         );
         // A truly unknown argument makes the result unknown.
         let u = c("concat", &[s("a"), V::unknown("nope", None)]);

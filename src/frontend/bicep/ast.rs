@@ -1,0 +1,232 @@
+//! The Bicep syntax tree. Every node carries the byte span it was parsed from, so evaluated
+//! values can point back at the exact property a person has to edit.
+
+use crate::source::Span;
+use std::rc::Rc;
+
+/// An identifier with its place.
+#[derive(Clone, Debug)]
+pub struct Name {
+    pub text: Rc<str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    EqI,
+    NeI,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Coalesce,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(Rc<str>),
+    /// `'a${x}b'`: `lits.len() == exprs.len() + 1`.
+    Template {
+        lits: Vec<Rc<str>>,
+        exprs: Vec<Expr>,
+    },
+    Ident(Rc<str>),
+    Array(Vec<ArrayItem>),
+    Object(Vec<ObjItem>),
+    /// `[for (item, index) in iter: if (filter) body]`
+    For(Rc<ForExpr>),
+    /// `if (cond) body` — only as the body of a resource or module.
+    If {
+        cond: Box<Expr>,
+        body: Box<Expr>,
+    },
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `base.name` / `base.?name`
+    Member {
+        base: Box<Expr>,
+        name: Name,
+        safe: bool,
+    },
+    /// `base[index]` / `base[?index]`
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+        safe: bool,
+    },
+    /// `parent::child`
+    Child {
+        base: Box<Expr>,
+        name: Name,
+    },
+    /// Postfix `!` (non-null assertion).
+    NonNull(Box<Expr>),
+    /// `name(args)`, `ns.name(args)` or `resource.method(args)`.
+    Call {
+        target: Option<Box<Expr>>,
+        name: Name,
+        args: Vec<Expr>,
+    },
+    Lambda(Rc<Lambda>),
+    Paren(Box<Expr>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Lambda {
+    pub params: Vec<Name>,
+    pub body: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct ForExpr {
+    pub item: Option<Name>,
+    pub index: Option<Name>,
+    pub iter: Expr,
+    pub filter: Option<Expr>,
+    pub body: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub enum ArrayItem {
+    Item(Expr),
+    Spread(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub enum KeyName {
+    Lit(Rc<str>),
+    /// An interpolated key `'${x}': …`.
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct ObjKey {
+    pub name: KeyName,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ObjItem {
+    Prop {
+        key: ObjKey,
+        value: Expr,
+        span: Span,
+    },
+    Spread(Expr),
+    /// A nested child resource.
+    Resource(Rc<ResourceDecl>),
+}
+
+/// A type annotation. Types are checked by Bicep, not by us; we keep what evaluation needs.
+#[derive(Clone, Debug)]
+pub struct TypeRef {
+    pub span: Span,
+    /// `string?`, `T | null`: a parameter without a value is `null`, not missing.
+    pub nullable: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResourceDecl {
+    pub decorators: Vec<Expr>,
+    pub name: Name,
+    /// `'Microsoft.Network/virtualNetworks@2023-09-01'` (or a relative type when nested).
+    pub rtype: Rc<str>,
+    pub rtype_span: Span,
+    pub existing: bool,
+    /// An object, `if (c) {…}` or `[for …: …]`.
+    pub body: Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ImportKind {
+    /// `import * as ns from '…'`
+    Wildcard(Name),
+    /// `import { a, b as c } from '…'`: (original, local).
+    Named(Vec<(Name, Name)>),
+    /// `import 'az@1.0.0'` or an extension-style import: nothing to evaluate.
+    Other,
+}
+
+#[derive(Clone, Debug)]
+pub enum DeclKind {
+    TargetScope(Expr),
+    Metadata(Name, Expr),
+    Param {
+        name: Name,
+        ty: Option<TypeRef>,
+        default: Option<Expr>,
+    },
+    Var {
+        name: Name,
+        value: Expr,
+    },
+    Resource(Rc<ResourceDecl>),
+    Module {
+        name: Name,
+        path: Rc<str>,
+        path_span: Span,
+        body: Expr,
+    },
+    Output {
+        name: Name,
+        value: Expr,
+    },
+    Type {
+        name: Name,
+    },
+    Func {
+        name: Name,
+        lambda: Rc<Lambda>,
+    },
+    Import {
+        from: Option<(Rc<str>, Span)>,
+        kind: ImportKind,
+    },
+    Extension,
+    /// `.bicepparam`: `using '…'` (None for `using none`).
+    Using(Option<(Rc<str>, Span)>),
+    /// `.bicepparam`: `extends '…'` — a base parameter file whose values this one overrides.
+    Extends(Rc<str>, Span),
+    Assert {
+        name: Name,
+        value: Expr,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Decl {
+    pub decorators: Vec<Expr>,
+    pub kind: DeclKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct File {
+    pub decls: Vec<Decl>,
+}
