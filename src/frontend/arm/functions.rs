@@ -239,7 +239,9 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 return Some(arity(name, span));
             };
             match (a.as_i64(), b.as_i64()) {
-                (Some(start), Some(count)) if (0..=100_000).contains(&count) => {
+                (Some(start), Some(count))
+                    if (0..=100_000).contains(&count) && start.checked_add(count).is_some() =>
+                {
                     V::arr((0..count).map(|i| V::int(start + i, span)).collect(), span)
                 }
                 (Some(_), Some(_)) => V::unknown("range() count out of bounds", span),
@@ -820,7 +822,7 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
             };
             match (a.as_str().and_then(parse_cidr), i.as_i64()) {
                 (Some((net, len)), Some(idx))
-                    if idx >= 0 && ((idx + 1) as u64) < (1u64 << (32 - len as u32)) =>
+                    if idx >= 0 && (idx as u64) < (1u64 << (32 - len as u32)) - 1 =>
                 {
                     // ARM's cidrHost skips the network address: index 0 is the first usable host.
                     V::str(
@@ -1009,7 +1011,7 @@ fn format_fn(args: &[V], span: Option<Span>) -> V {
                     }
                 };
                 parts.push(V::str(std::mem::take(&mut lit), span));
-                match args.get(idx + 1) {
+                match idx.checked_add(1).and_then(|i| args.get(i)) {
                     Some(a) => parts.push(a.clone()),
                     None => return V::unknown("format() placeholder without argument", span),
                 }
@@ -1355,5 +1357,28 @@ mod tests {
         assert_eq!(p.get("cidr").unwrap().as_i64(), Some(23));
         assert_eq!(p.get("broadcast").unwrap().as_str(), Some("10.1.3.255"));
         assert!(c("cidrSubnet", &[s("10.0.0.0/16"), i(8), i(0)]).is_unknown());
+    }
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+
+    fn s(x: &str) -> V {
+        V::str(x, None)
+    }
+    fn i(x: i64) -> V {
+        V::int(x, None)
+    }
+
+    /// Huge numbers from a template must give an unknown or a value, never an overflow panic.
+    #[test]
+    fn huge_numbers_do_not_overflow() {
+        let r = call("range", &[i(i64::MAX), i(2)], None).unwrap();
+        assert!(r.is_unknown(), "{}", r.show());
+        let r = call("cidrHost", &[s("10.0.0.0/24"), i(i64::MAX)], None).unwrap();
+        assert!(r.is_unknown(), "{}", r.show());
+        let r = call("format", &[s("{18446744073709551615}"), s("a")], None).unwrap();
+        assert!(r.is_unknown(), "{}", r.show());
     }
 }
