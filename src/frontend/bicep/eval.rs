@@ -396,7 +396,9 @@ impl<'p> Eval<'p> {
                         });
                     }
                 }
-                interpolate(&parts, site)
+                // `'a${x}b'`: ARM's concat semantics. A symbolic part contributes its placeholder
+                // text as is, so a name and an id ending in it spell the name the same way.
+                functions::join_strings(&parts, site)
             }
             ExprKind::Ident(name) => self.ident(env, name, e.span),
             ExprKind::Array(items) => {
@@ -1935,35 +1937,6 @@ fn fits(v: &V, depth: usize, budget: &mut usize) -> bool {
         VKind::Arr(items) => items.iter().all(|x| fits(x, depth + 1, budget)),
         VKind::Obj(entries) => entries.iter().all(|(_, x)| fits(x, depth + 1, budget)),
         _ => true,
-    }
-}
-
-/// `'a${x}b'`: the parts joined. A symbolic part (`uniqueString(…)`, a parameter without a
-/// value) contributes its placeholder text *as is*, so a name written `'snet-${suffix}'` and an
-/// id written `'${vnet.id}/subnets/${subnetName}'` spell the same name the same way and link.
-fn interpolate(parts: &[V], site: Option<Span>) -> V {
-    let mut text = String::new();
-    let mut reason: Option<Rc<str>> = None;
-    for p in parts {
-        match &p.kind {
-            VKind::Str(s) => text.push_str(s),
-            VKind::Int(i) => text.push_str(&i.to_string()),
-            VKind::Float(f) => text.push_str(&f.to_string()),
-            VKind::Bool(b) => text.push_str(if *b { "True" } else { "False" }),
-            VKind::Null => {}
-            VKind::Unknown(Unknown {
-                reason: r,
-                sym: Some(s),
-            }) => {
-                text.push_str(s);
-                reason.get_or_insert_with(|| r.clone());
-            }
-            _ => return functions::unknown_from(p, site),
-        }
-    }
-    match reason {
-        Some(r) => V::symbolic(r, text, site),
-        None => V::str(text, site),
     }
 }
 
