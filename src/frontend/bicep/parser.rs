@@ -1403,37 +1403,23 @@ var l = [
         let e = deep("var a = ", "(", "1").unwrap_err();
         assert!(e.message.contains("nested"), "{}", e.message);
     }
+    /// Every nesting construct stops at the depth cap with an error instead of overflowing the
+    /// stack.
     #[test]
-    fn deep_arrays() {
-        assert!(deep("var a = ", "[", "").is_err());
-    }
-    #[test]
-    fn deep_not() {
-        assert!(deep("var a = ", "!", "").is_err());
-    }
-    #[test]
-    fn deep_ternary() {
-        assert!(deep("var a = 1", " ? 1 : 1", "").is_err());
-    }
-    #[test]
-    fn deep_objects() {
-        assert!(deep("var a = ", "{a: ", "").is_err());
-    }
-    #[test]
-    fn deep_calls() {
-        assert!(deep("var a = ", "f(", "").is_err());
-    }
-    #[test]
-    fn deep_templates() {
-        assert!(deep("var a = ", "'${", "").is_err());
-    }
-    #[test]
-    fn deep_lambdas() {
-        assert!(deep("var a = ", "x => ", "1").is_err());
-    }
-    #[test]
-    fn deep_types() {
-        assert!(deep("type a = ", "{a: ", "").is_err());
+    fn deep_nesting_is_an_error() {
+        let cases = [
+            ("var a = ", "[", ""),
+            ("var a = ", "!", ""),
+            ("var a = 1", " ? 1 : 1", ""),
+            ("var a = ", "{a: ", ""),
+            ("var a = ", "f(", ""),
+            ("var a = ", "'${", ""),
+            ("var a = ", "x => ", "1"),
+            ("type a = ", "{a: ", ""),
+        ];
+        for (prefix, unit, suffix) in cases {
+            assert!(deep(prefix, unit, suffix).is_err(), "{prefix}{unit}…");
+        }
     }
     #[test]
     fn long_chains_are_fine_or_errors() {
