@@ -251,58 +251,31 @@ impl Parser<'_> {
         self.enter()?;
         self.i += 1;
         let mut entries: Vec<(Key, V)> = Vec::new();
-        self.ws()?;
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            self.depth -= 1;
-            return Ok(V::obj(entries, self.span(start)));
-        }
-        loop {
-            self.ws()?;
-            match self.peek() {
-                Some(b'"') => {}
-                Some(b'}') if !entries.is_empty() => {
-                    // Reached only after a comma: a trailing comma.
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Ok(V::obj(entries, self.span(start)));
+        if !self.opened_empty(b'}')? {
+            loop {
+                self.ws()?;
+                match self.peek() {
+                    Some(b'"') => {}
+                    None => return Err(self.err("unexpected end of file: the JSON is truncated")),
+                    _ => return Err(self.err("expected a property name in double quotes")),
                 }
-                None => return Err(self.err("unexpected end of file: the JSON is truncated")),
-                _ => return Err(self.err("expected a property name in double quotes")),
-            }
-            let kstart = self.i;
-            let k = self.string()?;
-            let kspan = self.span(kstart);
-            self.ws()?;
-            if self.peek() != Some(b':') {
-                return Err(self.err("expected ':' after the property name"));
-            }
-            self.i += 1;
-            self.ws()?;
-            let v = self.value()?;
-            entries.push((Key::new(k, kspan), v));
-            self.ws()?;
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.i;
-                    self.i += 1;
-                    self.ws()?;
-                    if self.peek() == Some(b'}') {
-                        self.warnings.push(JsonError {
-                            offset: comma,
-                            message: "trailing comma".into(),
-                        });
-                    }
+                let kstart = self.i;
+                let k = self.string()?;
+                let kspan = self.span(kstart);
+                self.ws()?;
+                if self.peek() != Some(b':') {
+                    return Err(self.err("expected ':' after the property name"));
                 }
-                Some(b'}') => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Ok(V::obj(entries, self.span(start)));
+                self.i += 1;
+                self.ws()?;
+                let v = self.value()?;
+                entries.push((Key::new(k, kspan), v));
+                if self.closed_after_item(b'}', "expected ',' or '}' after a property")? {
+                    break;
                 }
-                None => return Err(self.err("unexpected end of file: the JSON is truncated")),
-                _ => return Err(self.err("expected ',' or '}' after a property")),
             }
         }
+        Ok(V::obj(entries, self.span(start)))
     }
 
     fn array(&mut self) -> Result<V, JsonError> {
@@ -310,42 +283,57 @@ impl Parser<'_> {
         self.enter()?;
         self.i += 1;
         let mut items = Vec::new();
+        if !self.opened_empty(b']')? {
+            loop {
+                self.ws()?;
+                items.push(self.value()?);
+                if self.closed_after_item(b']', "expected ',' or ']' after an array element")? {
+                    break;
+                }
+            }
+        }
+        Ok(V::arr(items, self.span(start)))
+    }
+
+    /// Right after `{` or `[`: consumes the closer of an empty container.
+    fn opened_empty(&mut self, close: u8) -> Result<bool, JsonError> {
         self.ws()?;
-        if self.peek() == Some(b']') {
-            self.i += 1;
-            self.depth -= 1;
-            return Ok(V::arr(items, self.span(start)));
+        let empty = self.peek() == Some(close);
+        if empty {
+            self.leave();
         }
-        loop {
-            self.ws()?;
-            if self.peek() == Some(b']') && !items.is_empty() {
+        Ok(empty)
+    }
+
+    /// After an element: `,` or the closer. A comma followed by the closer is accepted with a
+    /// "trailing comma" warning. Returns whether the container closed.
+    fn closed_after_item(&mut self, close: u8, expected: &str) -> Result<bool, JsonError> {
+        self.ws()?;
+        match self.peek() {
+            Some(b',') => {
+                let comma = self.i;
                 self.i += 1;
-                self.depth -= 1;
-                return Ok(V::arr(items, self.span(start)));
-            }
-            items.push(self.value()?);
-            self.ws()?;
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.i;
-                    self.i += 1;
-                    self.ws()?;
-                    if self.peek() == Some(b']') {
-                        self.warnings.push(JsonError {
-                            offset: comma,
-                            message: "trailing comma".into(),
-                        });
-                    }
+                self.ws()?;
+                if self.peek() != Some(close) {
+                    return Ok(false);
                 }
-                Some(b']') => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Ok(V::arr(items, self.span(start)));
-                }
-                None => return Err(self.err("unexpected end of file: the JSON is truncated")),
-                _ => return Err(self.err("expected ',' or ']' after an array element")),
+                self.warnings.push(JsonError {
+                    offset: comma,
+                    message: "trailing comma".into(),
+                });
             }
+            Some(c) if c == close => {}
+            None => return Err(self.err("unexpected end of file: the JSON is truncated")),
+            _ => return Err(self.err(expected)),
         }
+        self.leave();
+        Ok(true)
+    }
+
+    /// Consumes a closer and leaves one nesting level.
+    fn leave(&mut self) {
+        self.i += 1;
+        self.depth -= 1;
     }
 }
 
@@ -382,6 +370,23 @@ mod tests {
         let r = p("{\"a\": [1,2,],}").unwrap();
         assert_eq!(r.warnings.len(), 2);
         assert_eq!(r.warnings[0].offset, 10);
+    }
+
+    #[test]
+    fn empty_containers_and_lone_commas() {
+        let r = p("{ \"a\": [ ], \"b\": {}, \"c\": [[1],[2,],{}] }").unwrap();
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.value.path("c").unwrap().as_array().unwrap().len(), 3);
+        for bad in [
+            "{,}",
+            "[,]",
+            "[1,,]",
+            "{\"a\":1,,}",
+            "[1 2]",
+            "{\"a\":1 \"b\":2}",
+        ] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
