@@ -149,30 +149,21 @@ fn declarations(ws: &Workspace) -> HashMap<FileId, HashMap<usize, Vec<(u32, u32)
             .or_default()
             .push((span.start, span.end));
     };
-    for a in &ws.apims {
-        add(a.meta.decl);
-        for l in &a.locations {
-            add(l.decl);
-        }
+    for m in metas(ws) {
+        add(m.decl);
     }
-    for s in &ws.subnets {
-        add(s.meta.decl);
-    }
-    for n in &ws.nsgs {
-        add(n.meta.decl);
-        for r in &n.rules {
-            add(r.decl);
-        }
-    }
-    for t in &ws.route_tables {
-        add(t.meta.decl);
-        for r in &t.routes {
-            add(r.decl);
-        }
-    }
-    for p in &ws.public_ips {
-        add(p.meta.decl);
-    }
+    // The parts a person can annotate on their own line.
+    let parts = ws
+        .apims
+        .iter()
+        .flat_map(|a| a.locations.iter().map(|l| l.decl));
+    let parts = parts.chain(ws.nsgs.iter().flat_map(|n| n.rules.iter().map(|r| r.decl)));
+    let parts = parts.chain(
+        ws.route_tables
+            .iter()
+            .flat_map(|t| t.routes.iter().map(|r| r.decl)),
+    );
+    parts.for_each(&mut add);
     out
 }
 
