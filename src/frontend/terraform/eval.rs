@@ -98,6 +98,25 @@ enum SetMemo<T> {
     Done(Rc<T>),
 }
 
+/// Memo look-up for a declaration's instance set: the finished set, or — while it is being
+/// computed — an empty set of unknown shape (`why`), so a self-reference ends instead of looping.
+/// `None` marks the entry pending: the caller computes it and stores `Done`.
+fn memo_begin<T>(
+    memo: &mut HashMap<usize, SetMemo<T>>,
+    key: usize,
+    why: &str,
+    empty: impl FnOnce(Shape) -> T,
+) -> Option<Rc<T>> {
+    match memo.get(&key) {
+        Some(SetMemo::Done(s)) => Some(s.clone()),
+        Some(SetMemo::Pending) => Some(Rc::new(empty(Shape::Unknown(why.into())))),
+        None => {
+            memo.insert(key, SetMemo::Pending);
+            None
+        }
+    }
+}
+
 /// Where a module instance was called from, with the call's `each`/`count`.
 pub struct Site {
     pub parent: usize,
@@ -1231,17 +1250,13 @@ impl<'w> Eval<'w> {
 
     /// All instances of a resource (or data source) declaration, evaluated.
     pub fn resource_set(&mut self, inst: usize, ri: usize) -> Rc<ResSet> {
-        match self.insts[inst].res.get(&ri) {
-            Some(SetMemo::Done(s)) => return s.clone(),
-            Some(SetMemo::Pending) => {
-                return Rc::new(ResSet {
-                    shape: Shape::Unknown("the resource refers to itself".into()),
-                    items: vec![],
-                })
-            }
-            None => {}
+        let memo = &mut self.insts[inst].res;
+        if let Some(s) = memo_begin(memo, ri, "the resource refers to itself", |shape| ResSet {
+            shape,
+            items: vec![],
+        }) {
+            return s;
         }
-        self.insts[inst].res.insert(ri, SetMemo::Pending);
         let module = self.insts[inst].module.clone();
         let d = &module.resources[ri];
         let base = Scope::new(inst);
@@ -1422,17 +1437,15 @@ impl<'w> Eval<'w> {
     // Module instances
 
     fn call_set(&mut self, inst: usize, ci: usize) -> Rc<CallSet> {
-        match self.insts[inst].calls.get(&ci) {
-            Some(SetMemo::Done(s)) => return s.clone(),
-            Some(SetMemo::Pending) => {
-                return Rc::new(CallSet {
-                    shape: Shape::Unknown("the module call refers to itself".into()),
-                    items: vec![],
-                })
+        let memo = &mut self.insts[inst].calls;
+        if let Some(s) = memo_begin(memo, ci, "the module call refers to itself", |shape| {
+            CallSet {
+                shape,
+                items: vec![],
             }
-            None => {}
+        }) {
+            return s;
         }
-        self.insts[inst].calls.insert(ci, SetMemo::Pending);
         let module = self.insts[inst].module.clone();
         let cd = &module.calls[ci];
         let base = Scope::new(inst);
