@@ -344,22 +344,7 @@ fn read_dir_files(ws: &mut Workspace, dir: &Path) -> Vec<FileId> {
 /// The canonical path; for a path that does not exist (in-memory files), the lexically
 /// normalised one, so that `./mod` and `a/../mod` meet.
 pub fn norm(path: &Path) -> PathBuf {
-    if let Ok(c) = std::fs::canonicalize(path) {
-        return c;
-    }
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    std::fs::canonicalize(path).unwrap_or_else(|_| crate::source::normalize(path))
 }
 
 /// Where a module call's `source` points: a local directory, or something not loaded.
@@ -373,5 +358,19 @@ pub fn resolve_source(from_dir: &Path, source: &str) -> Source {
         Source::Local(norm(&from_dir.join(source)))
     } else {
         Source::Remote(source.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Leading `..` of a path that does not exist stay: `../../m` is not `m`.
+    #[test]
+    fn norm_keeps_leading_parent_dirs() {
+        let p = Path::new("../../stv2lint-no-such-dir/m");
+        assert_eq!(norm(p), PathBuf::from("../../stv2lint-no-such-dir/m"));
+        let p = Path::new("stv2lint-no-such-dir/a/../m");
+        assert_eq!(norm(p), PathBuf::from("stv2lint-no-such-dir/m"));
     }
 }
