@@ -3,6 +3,7 @@
 
 pub mod arm;
 pub mod bicep;
+pub mod cidr;
 pub mod json;
 pub mod terraform;
 

@@ -6,8 +6,10 @@
 //! deployment (`resourceGroup().name`, `uniqueString(...)`), the result is a *symbolic* unknown
 //! so that names built from it still link resources together.
 
+use crate::frontend::cidr;
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::Span;
+use ipnet::{IpNet, Ipv4Net};
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 
@@ -753,40 +755,19 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 return Some(arity(name, span));
             };
             match a.as_str().map(parse_cidr) {
-                Some(Some((net, len))) => {
-                    let size = 1u64 << (32 - len as u32);
-                    let n = u32::from(net) as u64;
+                Some(Some(net)) => {
+                    let (n, _) = cidr::bits(&net);
+                    let last = n + cidr::size(&net) - 1;
+                    let ip = |x: u128| V::str(Ipv4Addr::from(x as u32).to_string(), span);
                     let mk = |k: &str, v: V| (Key::new(k, span), v);
                     V::obj(
                         vec![
-                            mk(
-                                "network",
-                                V::str(Ipv4Addr::from(n as u32).to_string(), span),
-                            ),
-                            mk(
-                                "netmask",
-                                V::str(Ipv4Addr::from(mask(len)).to_string(), span),
-                            ),
-                            mk(
-                                "broadcast",
-                                V::str(Ipv4Addr::from((n + size - 1) as u32).to_string(), span),
-                            ),
-                            mk(
-                                "firstUsable",
-                                V::str(
-                                    Ipv4Addr::from((n + 1).min(n + size - 1) as u32).to_string(),
-                                    span,
-                                ),
-                            ),
-                            mk(
-                                "lastUsable",
-                                V::str(
-                                    Ipv4Addr::from((n + size).saturating_sub(2).max(n) as u32)
-                                        .to_string(),
-                                    span,
-                                ),
-                            ),
-                            mk("cidr", V::int(len as i64, span)),
+                            mk("network", ip(n)),
+                            mk("netmask", V::str(net.netmask().to_string(), span)),
+                            mk("broadcast", ip(last)),
+                            mk("firstUsable", ip((n + 1).min(last))),
+                            mk("lastUsable", ip(last.saturating_sub(1).max(n))),
+                            mk("cidr", V::int(net.prefix_len() as i64, span)),
                         ],
                         span,
                     )
@@ -800,18 +781,14 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 return Some(arity(name, span));
             };
             match (a.as_str().and_then(parse_cidr), l.as_i64(), i.as_i64()) {
-                (Some((net, len)), Some(newlen), Some(idx))
-                    if newlen >= len as i64
-                        && newlen <= 32
-                        && idx >= 0
-                        && (idx as u64) < (1u64 << (newlen - len as i64)) =>
-                {
-                    let size = 1u64 << (32 - newlen);
-                    let base = u32::from(net) as u64 + idx as u64 * size;
-                    V::str(format!("{}/{}", Ipv4Addr::from(base as u32), newlen), span)
-                }
-                (Some(_), Some(_), Some(_)) => {
-                    V::unknown("cidrSubnet() arguments out of range", span)
+                // ARM takes the new prefix length (Terraform takes added bits).
+                (Some(net), Some(newlen), Some(idx)) => {
+                    match (u32::try_from(newlen), u128::try_from(idx)) {
+                        (Ok(newlen), Ok(idx)) => cidr::subnet(&net, newlen, idx),
+                        _ => None,
+                    }
+                    .map(|s| V::str(s.to_string(), span))
+                    .unwrap_or_else(|| V::unknown("cidrSubnet() arguments out of range", span))
                 }
                 _ => unknown_from(args.iter().find(|v| v.is_unknown()).unwrap_or(a), span),
             }
@@ -821,16 +798,15 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 return Some(arity(name, span));
             };
             match (a.as_str().and_then(parse_cidr), i.as_i64()) {
-                (Some((net, len)), Some(idx))
-                    if idx >= 0 && (idx as u64) < (1u64 << (32 - len as u32)) - 1 =>
-                {
-                    // ARM's cidrHost skips the network address: index 0 is the first usable host.
-                    V::str(
-                        Ipv4Addr::from((u32::from(net) as u64 + idx as u64 + 1) as u32).to_string(),
-                        span,
-                    )
+                (Some(net), Some(idx)) => {
+                    // ARM's cidrHost skips the network address: index 0 is the first usable
+                    // host (Terraform's cidrhost counts from the network address).
+                    u128::try_from(idx)
+                        .ok()
+                        .and_then(|i| cidr::host(&net, i.checked_add(1)?))
+                        .map(|h| V::str(h.to_string(), span))
+                        .unwrap_or_else(|| V::unknown("cidrHost() index out of range", span))
                 }
-                (Some(_), Some(_)) => V::unknown("cidrHost() index out of range", span),
                 _ => unknown_from2(a, i, span),
             }
         }
@@ -1069,26 +1045,16 @@ fn union(args: &[V], span: Option<Span>) -> V {
     acc
 }
 
-fn mask(len: u8) -> u32 {
-    if len == 0 {
-        0
-    } else {
-        u32::MAX << (32 - len as u32)
-    }
-}
-
-/// `10.0.0.0/24` → (network address, 24). A bare address is a /32.
-pub fn parse_cidr(s: &str) -> Option<(Ipv4Addr, u8)> {
+/// `10.0.0.0/24` → the network (host bits cleared). A bare address is a /32. IPv4 only: the
+/// IPv6 results of ARM's CIDR functions are not modelled, so an IPv6 network stays unknown.
+pub fn parse_cidr(s: &str) -> Option<IpNet> {
     let s = s.trim();
     let (a, l) = match s.split_once('/') {
         Some((a, l)) => (a, l.trim().parse::<u8>().ok()?),
         None => (s, 32),
     };
-    if l > 32 {
-        return None;
-    }
     let ip: Ipv4Addr = a.trim().parse().ok()?;
-    Some((Ipv4Addr::from(u32::from(ip) & mask(l)), l))
+    Some(IpNet::V4(Ipv4Net::new(ip, l).ok()?.trunc()))
 }
 
 /// Text usable inside an id: strings, and the symbol of stable unknowns.
@@ -1380,5 +1346,38 @@ mod overflow_tests {
         assert!(r.is_unknown(), "{}", r.show());
         let r = call("format", &[s("{18446744073709551615}"), s("a")], None).unwrap();
         assert!(r.is_unknown(), "{}", r.show());
+    }
+
+    /// The edges of ARM's CIDR functions (the arithmetic is shared with Terraform's).
+    #[test]
+    fn cidr_edges() {
+        let c = |n: &str, a: &[V]| call(n, a, None).unwrap();
+        assert_eq!(
+            c("cidrHost", &[s("10.0.0.0/24"), i(254)]).as_str(),
+            Some("10.0.0.255")
+        );
+        assert!(c("cidrHost", &[s("10.0.0.0/24"), i(255)]).is_unknown());
+        assert!(c("cidrHost", &[s("10.0.0.1"), i(0)]).is_unknown());
+        assert!(c("cidrHost", &[s("10.0.0.0/24"), i(-1)]).is_unknown());
+        assert_eq!(
+            c("cidrSubnet", &[s("10.0.0.0/16"), i(32), i(65535)]).as_str(),
+            Some("10.0.255.255/32")
+        );
+        assert!(c("cidrSubnet", &[s("10.0.0.0/16"), i(33), i(0)]).is_unknown());
+        assert!(c("cidrSubnet", &[s("10.0.0.0/16"), i(-1), i(0)]).is_unknown());
+        assert!(c("cidrSubnet", &[s("fd00::/48"), i(64), i(0)]).is_unknown());
+        let p = c("parseCidr", &[s("10.0.0.5/31")]);
+        let f = |k: &str| p.get(k).unwrap().as_str().unwrap().to_string();
+        assert_eq!(f("network"), "10.0.0.4");
+        assert_eq!(f("netmask"), "255.255.255.254");
+        assert_eq!(f("broadcast"), "10.0.0.5");
+        assert_eq!(f("firstUsable"), "10.0.0.5");
+        assert_eq!(f("lastUsable"), "10.0.0.4");
+        let p = c("parseCidr", &[s("0.0.0.0/0")]);
+        assert_eq!(
+            p.get("broadcast").unwrap().as_str(),
+            Some("255.255.255.255")
+        );
+        assert_eq!(p.get("netmask").unwrap().as_str(), Some("0.0.0.0"));
     }
 }

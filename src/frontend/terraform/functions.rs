@@ -7,10 +7,10 @@
 //! function is not supported here.
 
 use super::eval::{fmt_float, iter_pairs, key_text, num_of, tf_equal, unknown_like, Num};
+use crate::frontend::cidr::{self, bits as addr_bits, parse as parse_net, with_prefix};
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::IpNet;
-use std::net::IpAddr;
 use std::rc::Rc;
 
 type R = Option<Result<V, String>>;
@@ -1019,31 +1019,8 @@ fn base64_decode(s: &str) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CIDR functions (IPv4 and IPv6), as Terraform computes them.
-
-fn parse_net(s: &str) -> Option<IpNet> {
-    s.trim().parse::<IpNet>().ok().map(|n| n.trunc())
-}
-
-fn addr_bits(n: &IpNet) -> (u128, u32) {
-    match n.network() {
-        IpAddr::V4(a) => (u32::from(a) as u128, 32),
-        IpAddr::V6(a) => (u128::from(a), 128),
-    }
-}
-
-fn make_net(base: &IpNet, addr: u128, len: u8) -> Option<IpNet> {
-    match base {
-        IpNet::V4(_) => {
-            let a = std::net::Ipv4Addr::from(u32::try_from(addr).ok()?);
-            ipnet::Ipv4Net::new(a, len).ok().map(IpNet::V4)
-        }
-        IpNet::V6(_) => {
-            let a = std::net::Ipv6Addr::from(addr);
-            ipnet::Ipv6Net::new(a, len).ok().map(IpNet::V6)
-        }
-    }
-}
+// CIDR functions (IPv4 and IPv6), as Terraform computes them; the arithmetic is in
+// `frontend::cidr`, shared with ARM.
 
 fn cidrsubnet(args: &[V], span: Option<Span>) -> Result<V, String> {
     let (Some(net), Some(newbits), Some(netnum)) = (
@@ -1053,26 +1030,15 @@ fn cidrsubnet(args: &[V], span: Option<Span>) -> Result<V, String> {
     ) else {
         return Err("cidrsubnet() needs a prefix, newbits and netnum".into());
     };
-    let (base, max) = addr_bits(&net);
+    let (_, max) = addr_bits(&net);
     let len = net.prefix_len() as i64;
     if newbits < 0 || netnum < 0 || len + newbits > max as i64 {
         return Err(format!(
             "cidrsubnet(): {newbits} new bits on a /{len} exceed the address length"
         ));
     }
-    let new_len = (len + newbits) as u32;
-    if newbits < 127 && (netnum as u128) >= (1u128 << newbits) {
-        return Err(format!(
-            "cidrsubnet(): netnum {netnum} does not fit in {newbits} bits"
-        ));
-    }
-    let shift = max - new_len;
-    let offset = if shift >= 128 {
-        0
-    } else {
-        (netnum as u128) << shift
-    };
-    let n = make_net(&net, base | offset, new_len as u8).ok_or("cidrsubnet(): invalid result")?;
+    let n = cidr::subnet(&net, (len + newbits) as u32, netnum as u128)
+        .ok_or_else(|| format!("cidrsubnet(): netnum {netnum} does not fit in {newbits} bits"))?;
     Ok(V::str(n.to_string(), span))
 }
 
@@ -1083,29 +1049,15 @@ fn cidrhost(args: &[V], span: Option<Span>) -> Result<V, String> {
     ) else {
         return Err("cidrhost() needs a prefix and a host number".into());
     };
-    let (base, max) = addr_bits(&net);
-    let hostbits = max - net.prefix_len() as u32;
-    let size: u128 = if hostbits >= 128 {
-        u128::MAX
-    } else {
-        1u128 << hostbits
-    };
+    // Terraform counts from the network address; a negative number counts back from the end.
     let off = if host >= 0 {
-        host as u128
+        Some(host as u128)
     } else {
-        size.checked_sub(host.unsigned_abs() as u128)
-            .ok_or("cidrhost(): host number out of range")?
+        cidr::size(&net).checked_sub(host.unsigned_abs() as u128)
     };
-    if off >= size {
-        return Err("cidrhost(): host number out of range".into());
-    }
-    let addr = base + off;
-    let ip = match net {
-        IpNet::V4(_) => IpAddr::V4(std::net::Ipv4Addr::from(
-            u32::try_from(addr).map_err(|_| "cidrhost(): out of range")?,
-        )),
-        IpNet::V6(_) => IpAddr::V6(std::net::Ipv6Addr::from(addr)),
-    };
+    let ip = off
+        .and_then(|off| cidr::host(&net, off))
+        .ok_or("cidrhost(): host number out of range")?;
     Ok(V::str(ip.to_string(), span))
 }
 
@@ -1139,7 +1091,7 @@ fn cidrsubnets(args: &[V], span: Option<Span>) -> Result<V, String> {
         if cur >= total || total - cur < size {
             return Err("cidrsubnets(): not enough address space".into());
         }
-        let n = make_net(&net, base + cur, new_len as u8).ok_or("cidrsubnets(): invalid")?;
+        let n = with_prefix(&net, base + cur, new_len).ok_or("cidrsubnets(): invalid")?;
         out.push(V::str(n.to_string(), span));
         cur += size;
         if out.len() > MAX_LEN {
