@@ -12,6 +12,20 @@ pub struct ResKey {
     pub rg: Option<String>,
 }
 
+/// The part of an ARM id after `/providers/`: `ns/t1/n1/t2/n2` from the type `ns/t1/t2` and the
+/// names `[n1, n2]`. One builder for every front end, so ids built anywhere spell the same.
+pub fn providers_path<S: AsRef<str>>(rtype: &str, names: &[S]) -> String {
+    let mut segs = rtype.split('/');
+    let mut s = segs.next().unwrap_or("").to_string();
+    for (t, n) in segs.zip(names) {
+        s.push('/');
+        s.push_str(t);
+        s.push('/');
+        s.push_str(n.as_ref());
+    }
+    s
+}
+
 /// Text that stands for something not known at lint time (`{resourceGroup}`, `<sym>` …):
 /// such a resource group or subscription matches anything.
 fn is_placeholder(s: &str) -> bool {
@@ -78,20 +92,11 @@ impl ResKey {
 
     /// An ARM id for this key, with placeholders for what is not known.
     pub fn to_id(&self) -> String {
-        let mut segs = self.rtype.split('/');
-        let ns = segs.next().unwrap_or("");
-        let mut s = format!(
+        format!(
             "/subscriptions/{{subscription}}/resourceGroups/{}/providers/{}",
             self.rg.as_deref().unwrap_or("{resourceGroup}"),
-            ns
-        );
-        for (t, n) in segs.zip(&self.names) {
-            s.push('/');
-            s.push_str(t);
-            s.push('/');
-            s.push_str(n);
-        }
-        s
+            providers_path(&self.rtype, &self.names)
+        )
     }
 }
 

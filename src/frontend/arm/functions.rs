@@ -7,6 +7,7 @@
 //! so that names built from it still link resources together.
 
 use crate::frontend::cidr;
+use crate::model::ident::providers_path;
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::{IpNet, Ipv4Net};
@@ -1064,18 +1065,6 @@ fn id_part(v: &V) -> Result<String, V> {
         VKind::Unknown(Unknown { sym: Some(s), .. }) => Ok(s.to_string()),
         _ => Err(v.clone()),
     }
-}
-
-fn providers_path(rtype: &str, names: &[String]) -> String {
-    let mut segs = rtype.split('/');
-    let mut s = segs.next().unwrap_or("").to_string();
-    for (t, n) in segs.zip(names) {
-        s.push('/');
-        s.push_str(t);
-        s.push('/');
-        s.push_str(n);
-    }
-    s
 }
 
 fn is_type(s: &str) -> bool {

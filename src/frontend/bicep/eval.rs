@@ -2051,13 +2051,10 @@ fn full_name(names: &[V]) -> V {
 
 /// The ARM id of a resource: `/subscriptions/…/resourceGroups/…/providers/ns/t1/n1/t2/n2`.
 fn id_of(ident: &Ident, site: Option<Span>) -> V {
-    let mut segs = ident.rtype.split('/');
-    let ns = segs.next().unwrap_or("");
-    let mut path = ns.to_string();
-    let types: Vec<&str> = segs.collect();
-    if types.is_empty() || ident.names.len() < types.len() {
+    let types = ident.rtype.split('/').count().saturating_sub(1);
+    if types == 0 || ident.names.len() < types {
         // A name path shorter than the type (a child without its parent): cannot build it.
-        if ident.names.len() != types.len() {
+        if ident.names.len() != types {
             return V::unknown(
                 format!(
                     "cannot build the id of a '{}' from {} name segment(s)",
@@ -2068,15 +2065,14 @@ fn id_of(ident: &Ident, site: Option<Span>) -> V {
             );
         }
     }
-    for (t, n) in types.iter().zip(&ident.names) {
+    let mut names = Vec::with_capacity(types);
+    for n in ident.names.iter().take(types) {
         let Some(text) = n.as_name() else {
             return functions::unknown_from(n, site);
         };
-        path.push('/');
-        path.push_str(t);
-        path.push('/');
-        path.push_str(text);
+        names.push(text);
     }
+    let path = crate::model::ident::providers_path(&ident.rtype, &names);
     let id = if ident.above_rg && ident.rg.is_none() {
         format!("/subscriptions/{{subscription}}/providers/{path}")
     } else {
