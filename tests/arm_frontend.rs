@@ -262,6 +262,35 @@ fn explicit_parameters_override_pairing() {
     );
 }
 
+/// `--parameters` applies to every template of the run (it is read and parsed once).
+#[test]
+fn explicit_parameters_apply_to_every_template() {
+    let d = Dir::new(
+        "explicit-two",
+        &[
+            ("a/main.json", template(NETWORK).as_bytes()),
+            ("b/main.json", template(&NETWORK.replace("'a'", "'b'")).as_bytes()),
+            (
+                "p.json",
+                br#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0", "parameters": { "prefix": { "value": "10.7.0.0/28" } } }"#,
+            ),
+        ],
+    );
+    let mut opts = stv2lint::CheckOptions::default();
+    opts.load.parameters = vec![d.0.join("p.json")];
+    let o = check(&[d.0.join("a"), d.0.join("b")], &opts);
+    let apims: Vec<_> =
+        o.ws.subnets
+            .iter()
+            .filter(|s| s.meta.name == "apim")
+            .collect();
+    assert_eq!(apims.len(), 2);
+    for s in apims {
+        assert_eq!(s.prefixes.get().unwrap(), &vec!["10.7.0.0/28".to_string()]);
+    }
+}
+
 #[test]
 fn nested_deployments_language_v2_and_reference() {
     let t = format!(

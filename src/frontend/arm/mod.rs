@@ -32,6 +32,20 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         json: &found.json,
     };
     let linked = linked_targets(ws, found, &links);
+    // `--parameters` files apply to every template: read and parse them once, not per template.
+    let mut explicit_values = HashMap::new();
+    let evaluated = found.arm_templates.iter().any(|t| !linked.contains(t));
+    for pf in explicit.iter().filter(|_| evaluated) {
+        if let Some(values) = parameter_values(ws, found, pf) {
+            explicit_values.extend(values);
+        }
+    }
+    // Parameter-map entries, canonical once rather than per template.
+    let mapped: Vec<(PathBuf, PathBuf)> = opts
+        .parameter_map
+        .iter()
+        .map(|(tp, p)| (canonical(tp), p.clone()))
+        .collect();
     for &t in &found.arm_templates {
         // A template that another template of the run links to is evaluated through that link,
         // with the parameters it passes, not on its own.
@@ -42,23 +56,17 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             continue;
         };
         let path = ws.sources.get(t).path.clone();
-        let param_files: Vec<PathBuf> = if !explicit.is_empty() {
-            explicit.clone()
-        } else if let Some((_, p)) = opts
-            .parameter_map
-            .iter()
-            .find(|(tp, _)| canonical(tp) == canonical(&path))
-        {
-            vec![p.clone()]
+        let given = if !explicit.is_empty() {
+            explicit_values.clone()
         } else {
-            paired_parameters(ws, found, &path).into_iter().collect()
+            let canon = canonical(&path);
+            let pf = match mapped.iter().find(|(tp, _)| *tp == canon) {
+                Some((_, p)) => Some(p.clone()),
+                None => paired_parameters(ws, found, &path),
+            };
+            pf.and_then(|pf| parameter_values(ws, found, &pf))
+                .unwrap_or_default()
         };
-        let mut given = HashMap::new();
-        for pf in &param_files {
-            if let Some(values) = parameter_values(ws, found, pf) {
-                given.extend(values);
-            }
-        }
         let ev = template::Eval::run(ws, t, template, given, &links);
         for (span, msg) in ev.errors.borrow().iter() {
             let offset = span.map(|s| s.start as usize).unwrap_or(0);
@@ -138,9 +146,11 @@ pub fn paired_parameters(ws: &Workspace, found: &Discovered, template: &Path) ->
     let dir = canonical(template.parent()?);
     found.arm_parameters.iter().find_map(|&p| {
         let pp = &ws.sources.get(p).path;
-        let same_dir = pp.parent().is_some_and(|d| canonical(d) == dir);
+        // The name first: canonicalising every parameter file's directory for every template
+        // would be one system call per pair.
         let name = pp.file_name()?.to_string_lossy().to_ascii_lowercase();
-        (same_dir && name == want).then(|| pp.clone())
+        let same_dir = name == want && pp.parent().is_some_and(|d| canonical(d) == dir);
+        same_dir.then(|| pp.clone())
     })
 }
 
