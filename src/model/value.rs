@@ -293,15 +293,23 @@ impl V {
 
     /// Convert from serde_json (used for tfvars JSON and tests); spans are lost.
     pub fn from_json(j: &serde_json::Value) -> V {
+        V::from_json_at(j, None)
+    }
+
+    /// Convert from serde_json with every value placed at `span` (the text the JSON was decoded
+    /// from, e.g. a `jsondecode()` call), so diagnostics about a part still have a place.
+    pub fn from_json_at(j: &serde_json::Value, span: Option<Span>) -> V {
         match j {
-            serde_json::Value::Null => V::null(None),
-            serde_json::Value::Bool(b) => V::bool(*b, None),
+            serde_json::Value::Null => V::null(span),
+            serde_json::Value::Bool(b) => V::bool(*b, span),
             serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => V::int(i, None),
-                None => V::new(VKind::Float(n.as_f64().unwrap_or(0.0)), None),
+                Some(i) => V::int(i, span),
+                None => V::new(VKind::Float(n.as_f64().unwrap_or(0.0)), span),
             },
-            serde_json::Value::String(s) => V::str(s.as_str(), None),
-            serde_json::Value::Array(a) => V::arr(a.iter().map(V::from_json).collect(), None),
+            serde_json::Value::String(s) => V::str(s.as_str(), span),
+            serde_json::Value::Array(a) => {
+                V::arr(a.iter().map(|x| V::from_json_at(x, span)).collect(), span)
+            }
             serde_json::Value::Object(o) => V::obj(
                 o.iter()
                     .map(|(k, v)| {
@@ -310,11 +318,11 @@ impl V {
                                 name: k.as_str().into(),
                                 span: None,
                             },
-                            V::from_json(v),
+                            V::from_json_at(v, span),
                         )
                     })
                     .collect(),
-                None,
+                span,
             ),
         }
     }

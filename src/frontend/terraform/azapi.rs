@@ -70,7 +70,7 @@ fn arm_body_of(b: &V) -> V {
         Some(v) => match &v.kind {
             VKind::Obj(_) => v.clone(),
             VKind::Str(s) => match serde_json::from_str::<serde_json::Value>(s) {
-                Ok(j) => respan(V::from_json(&j), v.span),
+                Ok(j) => V::from_json_at(&j, v.span),
                 Err(_) => V::obj(vec![], v.span),
             },
             VKind::Unknown(_) => V::obj(vec![(Key::new("properties", v.span), v.clone())], v.span),
@@ -84,24 +84,6 @@ fn arm_body_of(b: &V) -> V {
         }
     }
     body
-}
-
-fn respan(mut v: V, span: Option<Span>) -> V {
-    v.span = span;
-    match &mut v.kind {
-        VKind::Arr(items) => {
-            for it in items.iter_mut() {
-                *it = respan(std::mem::replace(it, V::null(None)), span);
-            }
-        }
-        VKind::Obj(entries) => {
-            for (_, it) in entries.iter_mut() {
-                *it = respan(std::mem::replace(it, V::null(None)), span);
-            }
-        }
-        _ => {}
-    }
-    v
 }
 
 /// Name path of a child resource from its parent's id: `vnet/subnet`.

@@ -496,13 +496,13 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> R {
         }),
         "jsondecode" => match str_arg(args, 0) {
             Some(s) => serde_json::from_str::<serde_json::Value>(s)
-                .map(|j| respan(V::from_json(&j), span))
+                .map(|j| V::from_json_at(&j, span))
                 .map_err(|e| format!("jsondecode(): {e}")),
             None => Err("jsondecode() needs a string".into()),
         },
         "yamldecode" => match str_arg(args, 0) {
             Some(s) => serde_yaml::from_str::<serde_json::Value>(s)
-                .map(|j| respan(V::from_json(&j), span))
+                .map(|j| V::from_json_at(&j, span))
                 .map_err(|e| format!("yamldecode(): {e}")),
             None => Err("yamldecode() needs a string".into()),
         },
@@ -961,24 +961,6 @@ fn setproduct(args: &[V], span: Option<Span>) -> Result<V, String> {
         rows.into_iter().map(|r| V::arr(r, span)).collect(),
         span,
     ))
-}
-
-fn respan(mut v: V, span: Option<Span>) -> V {
-    v.span = span;
-    match &mut v.kind {
-        VKind::Arr(items) => {
-            for it in items.iter_mut() {
-                *it = respan(std::mem::replace(it, V::null(None)), span);
-            }
-        }
-        VKind::Obj(entries) => {
-            for (_, it) in entries.iter_mut() {
-                *it = respan(std::mem::replace(it, V::null(None)), span);
-            }
-        }
-        _ => {}
-    }
-    v
 }
 
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
