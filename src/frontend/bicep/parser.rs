@@ -658,11 +658,7 @@ impl Parser<'_> {
             Tok::LBrace => {
                 self.bump();
                 self.with_mode(false, |p| {
-                    loop {
-                        p.skip_seps();
-                        if p.peek() == Tok::RBrace {
-                            break;
-                        }
+                    p.items(Tok::RBrace, "'}'", |p| {
                         p.decorators()?;
                         let k = p.bump();
                         if !matches!(k.tok, Tok::Ident | Tok::Str(_) | Tok::Star) {
@@ -674,27 +670,19 @@ impl Parser<'_> {
                         p.expect(Tok::Colon, "':'")?;
                         p.skip_nl();
                         p.ty()?;
-                        p.after_item(Tok::RBrace, "'}'")?;
-                    }
-                    p.expect(Tok::RBrace, "'}'")?;
-                    Ok(())
+                        Ok(())
+                    })
                 })?;
                 Ok(false)
             }
             Tok::LBracket => {
                 self.bump();
                 self.with_mode(false, |p| {
-                    loop {
-                        p.skip_seps();
-                        if p.peek() == Tok::RBracket {
-                            break;
-                        }
+                    p.items(Tok::RBracket, "']'", |p| {
                         p.decorators()?;
                         p.ty()?;
-                        p.after_item(Tok::RBracket, "']'")?;
-                    }
-                    p.expect(Tok::RBracket, "']'")?;
-                    Ok(())
+                        Ok(())
+                    })
                 })?;
                 Ok(false)
             }
@@ -707,6 +695,26 @@ impl Parser<'_> {
         while matches!(self.raw(0).tok, Tok::Newline | Tok::Comma) {
             self.pos += 1;
         }
+    }
+
+    /// The items of `{…}` or `[…]` after the opener, up to and including `close`: new lines and
+    /// commas separate them, `each` parses one item.
+    fn items(
+        &mut self,
+        close: Tok,
+        close_text: &str,
+        mut each: impl FnMut(&mut Self) -> R<()>,
+    ) -> R<()> {
+        loop {
+            self.skip_seps();
+            if self.raw(0).tok == close {
+                break;
+            }
+            each(self)?;
+            self.after_item(close.clone(), close_text)?;
+        }
+        self.bump();
+        Ok(())
     }
 
     /// After an item of an object or array: a separator or the closing bracket must follow.
@@ -1101,20 +1109,15 @@ impl Parser<'_> {
                 });
             }
             let mut items = Vec::new();
-            loop {
-                p.skip_seps();
-                if p.raw(0).tok == Tok::RBracket {
-                    break;
-                }
+            p.items(Tok::RBracket, "']'", |p| {
                 if p.raw(0).tok == Tok::Ellipsis {
                     p.bump();
                     items.push(ArrayItem::Spread(p.expr()?));
                 } else {
                     items.push(ArrayItem::Item(p.expr()?));
                 }
-                p.after_item(Tok::RBracket, "']'")?;
-            }
-            p.bump();
+                Ok(())
+            })?;
             Ok(Expr {
                 kind: ExprKind::Array(items),
                 span: p.span(start, p.prev_end()),
@@ -1172,11 +1175,7 @@ impl Parser<'_> {
         let start = self.bump().start;
         self.with_mode(false, |p| {
             let mut items = Vec::new();
-            loop {
-                p.skip_seps();
-                if p.raw(0).tok == Tok::RBrace {
-                    break;
-                }
+            p.items(Tok::RBrace, "'}'", |p| {
                 let decorators = p.decorators()?;
                 let t = p.raw(0).clone();
                 if t.tok == Tok::Ellipsis {
@@ -1197,9 +1196,8 @@ impl Parser<'_> {
                     let span = key.span.to(value.span);
                     items.push(ObjItem::Prop { key, value, span });
                 }
-                p.after_item(Tok::RBrace, "'}'")?;
-            }
-            p.bump();
+                Ok(())
+            })?;
             Ok(Expr {
                 kind: ExprKind::Object(items),
                 span: p.span(start, p.prev_end()),
