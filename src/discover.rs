@@ -94,8 +94,19 @@ pub fn lang_of(path: &Path) -> Option<Lang> {
 /// Read a file into the source map. Unreadable files and invalid UTF-8 give one STV001; the
 /// file is still added (with the text that could be read) so the diagnostic has a place.
 pub fn read_source(ws: &mut Workspace, path: &Path, lang: Lang) -> (FileId, bool) {
+    let bytes = read_bytes(ws, path);
+    add_source(ws, path, lang, bytes)
+}
+
+/// [`read_source`] for bytes already read (or the error reading them gave).
+fn add_source(
+    ws: &mut Workspace,
+    path: &Path,
+    lang: Lang,
+    bytes: std::io::Result<Vec<u8>>,
+) -> (FileId, bool) {
     let display = display_path(path);
-    match read_bytes(ws, path) {
+    match bytes {
         Err(e) => {
             let id = ws.sources.add(SourceFile::new(
                 path.to_path_buf(),
@@ -206,10 +217,13 @@ pub fn read_bytes(ws: &Workspace, path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
-    let Ok(bytes) = read_bytes(ws, path) else {
-        // An unreadable .json file may be a template: report it.
-        read_source(ws, path, Lang::Json);
-        return;
+    let bytes = match read_bytes(ws, path) {
+        Ok(b) => b,
+        Err(e) => {
+            // An unreadable .json file may be a template: report it.
+            add_source(ws, path, Lang::Json, Err(e));
+            return;
+        }
     };
     let looks_arm = |t: &[u8]| {
         let t = String::from_utf8_lossy(t);
@@ -221,7 +235,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
         Ok(t) => t,
         Err(_) => {
             if looks_arm(&bytes) {
-                read_source(ws, path, Lang::Json);
+                add_source(ws, path, Lang::Json, Ok(bytes));
             }
             return;
         }
