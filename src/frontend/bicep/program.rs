@@ -7,7 +7,7 @@ use super::parser;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover;
 use crate::model::Workspace;
-use crate::source::{canonical, FileId, Lang, Span};
+use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -82,9 +82,6 @@ pub struct Unit {
 pub struct Program {
     pub units: HashMap<FileId, Unit>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Canonical path → file, for every file of the source map (built once: canonicalising
-    /// the whole map per lookup would be quadratic on large trees).
-    by_path: HashMap<PathBuf, FileId>,
 }
 
 /// Module path prefixes that name registries, not files.
@@ -94,21 +91,15 @@ pub fn is_registry(path: &str) -> bool {
 }
 
 impl Program {
-    /// The file of the run at `path`, if it was read.
-    pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(&canonical(path)).copied()
-    }
-
     pub fn unit(&self, id: FileId) -> Option<&Unit> {
         self.units.get(&id)
     }
 
     /// Parse `roots` and everything they refer to.
     pub fn build(ws: &mut Workspace, roots: &[FileId]) -> Program {
+        // Files are looked up by path in the source map's own canonical index: every file read
+        // (by discovery or here) is in it.
         let mut prog = Program::default();
-        for (id, f) in ws.sources.iter() {
-            prog.by_path.insert(canonical(&f.path), id);
-        }
         let mut queue: Vec<FileId> = roots.to_vec();
         while let Some(id) = queue.pop() {
             if prog.units.contains_key(&id) {
@@ -241,7 +232,7 @@ impl Program {
                 continue;
             }
             let full = dir.join(&p);
-            let loaded = match self.find(&full) {
+            let loaded = match ws.sources.find(&full) {
                 Some(f) => Loaded::File(f),
                 None if full.is_file() => {
                     let lang = if p.to_ascii_lowercase().ends_with(".json") {
@@ -250,7 +241,6 @@ impl Program {
                         Lang::Other
                     };
                     let (f, ok) = discover::read_source(ws, &full, lang);
-                    self.by_path.insert(canonical(&full), f);
                     if ok {
                         Loaded::File(f)
                     } else {
@@ -330,7 +320,7 @@ impl Program {
         if lower.ends_with(".json") {
             return Target::Json(p.to_string());
         }
-        if let Some(id) = self.find(&full) {
+        if let Some(id) = ws.sources.find(&full) {
             queue.push(id);
             return Target::Local(id);
         }
@@ -375,7 +365,6 @@ impl Program {
             Lang::Bicep
         };
         let (id, ok) = discover::read_source(ws, &full, lang);
-        self.by_path.insert(canonical(&full), id);
         if !ok {
             return Target::Missing(p.to_string());
         }
