@@ -142,6 +142,16 @@ fn add_source(
     }
 }
 
+/// The file of the run at `path`, read now when no front end or discovery has read it yet.
+/// `None` when it cannot be read (that STV001 is already reported).
+pub fn find_or_read(ws: &mut Workspace, path: &Path, lang: Lang) -> Option<FileId> {
+    if let Some(id) = ws.sources.find(path) {
+        return Some(id);
+    }
+    let (id, ok) = read_source(ws, path, lang);
+    ok.then_some(id)
+}
+
 /// One STV001 at a byte offset of a file.
 pub fn parse_error(file: FileId, offset: usize, message: String) -> Diagnostic {
     Diagnostic::new("STV001", Severity::Error, message.clone())

@@ -161,16 +161,7 @@ pub fn parameter_values(
     found: &Discovered,
     path: &Path,
 ) -> Option<HashMap<String, V>> {
-    let id = match ws.sources.find(path) {
-        Some(id) => id,
-        None => {
-            let (id, ok) = discover::read_source(ws, path, Lang::Json);
-            if !ok {
-                return None;
-            }
-            id
-        }
-    };
+    let id = discover::find_or_read(ws, path, Lang::Json)?;
     let parsed;
     let root: &V = match found.json.get(&id) {
         Some(v) => v,

@@ -54,15 +54,8 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         return;
     }
     for p in extra_param_paths {
-        let id = match ws.sources.find(&p) {
-            Some(id) => id,
-            None => {
-                let (id, ok) = discover::read_source(ws, &p, Lang::BicepParam);
-                if !ok {
-                    continue;
-                }
-                id
-            }
+        let Some(id) = discover::find_or_read(ws, &p, Lang::BicepParam) else {
+            continue;
         };
         if !param_files.contains(&id) {
             param_files.push(id);

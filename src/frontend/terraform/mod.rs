@@ -19,7 +19,7 @@ pub mod parse;
 mod version;
 
 use super::LoadOptions;
-use crate::discover::{read_source, Discovered};
+use crate::discover::{find_or_read, Discovered};
 use crate::model::Workspace;
 use crate::source::{FileId, Lang};
 use eval::{Eval, Input};
@@ -104,16 +104,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         .var_files
         .iter()
         .filter_map(|p| {
-            let id = match ws.sources.find(p) {
-                Some(id) => id,
-                None => {
-                    let (id, ok) = read_source(ws, p, Lang::TerraformVars);
-                    if !ok {
-                        return None;
-                    }
-                    id
-                }
-            };
+            let id = find_or_read(ws, p, Lang::TerraformVars)?;
             loader.tfvars(ws, id)
         })
         .collect();

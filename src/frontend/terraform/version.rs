@@ -89,16 +89,7 @@ pub fn locked_azurerm(ws: &mut Workspace, dir: &Path) -> Option<u32> {
     if !path.is_file() {
         return None;
     }
-    let id = match ws.sources.find(&path) {
-        Some(id) => id,
-        None => {
-            let (id, ok) = crate::discover::read_source(ws, &path, Lang::Terraform);
-            if !ok {
-                return None;
-            }
-            id
-        }
-    };
+    let id = crate::discover::find_or_read(ws, &path, Lang::Terraform)?;
     let body = super::modules::parse_file(ws, id)?;
     let found = body
         .blocks("provider")
