@@ -1,4 +1,4 @@
-//! STV503 default-route-blackhole: a default route with next hop none drops all traffic.
+//! STV503 default-route-blackhole: A default route with next hop None drops all traffic.
 
 use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Rule, Sink};

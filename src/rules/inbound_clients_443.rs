@@ -1,4 +1,4 @@
-//! STV204 inbound-clients-443: inbound client traffic on 443 is not allowed to an external instance.
+//! STV204 inbound-clients-443: Inbound client traffic on 443 is not allowed to an External instance.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;

@@ -1,4 +1,4 @@
-//! STV203 inbound-load-balancer-6390: inbound azureloadbalancer to port 6390 is not allowed.
+//! STV203 inbound-load-balancer-6390: Inbound AzureLoadBalancer to port 6390 is not allowed.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;

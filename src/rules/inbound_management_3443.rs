@@ -1,4 +1,4 @@
-//! STV202 inbound-management-3443: inbound apimanagement to port 3443 is not allowed.
+//! STV202 inbound-management-3443: Inbound ApiManagement to port 3443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;

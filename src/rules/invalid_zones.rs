@@ -1,4 +1,4 @@
-//! STV402 invalid-zones: zones must be distinct values from 1, 2 and 3.
+//! STV402 invalid-zones: Zones must be distinct values from 1, 2 and 3.
 //!
 //! R-AZ-2. An empty list is accepted as "no zones": Azure takes it, and widely used modules
 //! (the AVM API Management module) pass `zones: []` for non-Premium tiers.

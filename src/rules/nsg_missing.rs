@@ -1,4 +1,4 @@
-//! STV201 nsg-missing: the api management subnet has no network security group.
+//! STV201 nsg-missing: The API Management subnet has no network security group.
 
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::diagnostic::Severity;

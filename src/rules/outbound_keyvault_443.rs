@@ -1,4 +1,4 @@
-//! STV207 outbound-keyvault-443: outbound to azurekeyvault on 443 is not allowed.
+//! STV207 outbound-keyvault-443: Outbound to AzureKeyVault on 443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;

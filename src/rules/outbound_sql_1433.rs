@@ -1,4 +1,4 @@
-//! STV206 outbound-sql-1433: outbound to sql on 1433 is not allowed.
+//! STV206 outbound-sql-1433: Outbound to Sql on 1433 is not allowed.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;

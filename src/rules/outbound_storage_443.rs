@@ -1,4 +1,4 @@
-//! STV205 outbound-storage-443: outbound to storage on 443 is not allowed.
+//! STV205 outbound-storage-443: Outbound to Storage on 443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;

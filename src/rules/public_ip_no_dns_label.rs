@@ -1,4 +1,4 @@
-//! STV303 public-ip-no-dns-label: the public ip address has no dns name label.
+//! STV303 public-ip-no-dns-label: The public IP address has no DNS name label.
 //!
 //! R-PIP-5: API Management points its host names at `<label>.<region>.cloudapp.azure.com`, so
 //! the public IP it uses needs a DNS name label (an empty label fails to deploy as well).

@@ -1,4 +1,4 @@
-//! STV302 public-ip-not-ipv4-static: the public ip address is not static ipv4.
+//! STV302 public-ip-not-ipv4-static: The public IP address is not static IPv4.
 //!
 //! R-PIP-3: API Management takes a static IPv4 public IP. IPv6 or Dynamic is an error; a missing
 //! allocation method is a warning unless the SKU is Standard (which is always static), because

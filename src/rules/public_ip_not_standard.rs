@@ -1,4 +1,4 @@
-//! STV301 public-ip-not-standard: the public ip address is not standard sku.
+//! STV301 public-ip-not-standard: The public IP address is not Standard SKU.
 //!
 //! R-PIP-2: the public IP of a VNet-injected stv2 location must be Standard. Basic (written, or
 //! relied on as the ARM default when `sku` is left out) is an error; `StandardV2` is a warning

@@ -1,4 +1,4 @@
-//! STV208 rule-mismatch: a rule aimed at a required dependency has the wrong port, direction or protocol.
+//! STV208 rule-mismatch: A rule aimed at a required dependency has the wrong port, direction or protocol.
 
 use super::flows::{flows, FlowSpec};
 use super::{Ctx, Resolved, Rule, Sink};

@@ -1,4 +1,4 @@
-//! STV502 service-endpoints-missing: the subnet lacks service endpoints for storage, sql and key vault.
+//! STV502 service-endpoints-missing: The subnet lacks service endpoints for Storage, Sql and Key Vault.
 
 use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Resolved, Rule, Sink};

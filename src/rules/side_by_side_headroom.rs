@@ -1,4 +1,4 @@
-//! STV104 side-by-side-headroom: the subnet lacks room for side-by-side compute during a same-subnet migration.
+//! STV104 side-by-side-headroom: The subnet lacks room for side-by-side compute during a same-subnet migration.
 //!
 //! R-MIG-3: migrating stv1 → stv2 in the same subnet, Azure builds the new compute beside the old
 //! one, one instance at a time, so the subnet needs Σ footprints + the largest footprint again.

@@ -1,4 +1,4 @@
-//! STV011 stv1-api-version: the api version deploys a vnet-injected instance on stv1 or is retired.
+//! STV011 stv1-api-version: The API version deploys a VNet-injected instance on stv1 or is retired.
 //!
 //! R-API-1: for a VNet-injected instance, an API version older than 2021-01-01-preview creates
 //! it on stv1 (dedicated subnet, no public IP), and every version older than 2021-08-01 has been

@@ -1,4 +1,4 @@
-//! STV102 subnet-delegated: the api management subnet is delegated to a service.
+//! STV102 subnet-delegated: The API Management subnet is delegated to a service.
 //!
 //! R-VNET-4: classic-tier injection needs an undelegated subnet (delegation is the v2 tiers'
 //! model); a delegated subnet also rules out the same-subnet migration. Points at the delegation.

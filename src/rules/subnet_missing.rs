@@ -1,4 +1,4 @@
-//! STV101 subnet-missing: a vnet-injected location has no subnet.
+//! STV101 subnet-missing: A VNet-injected location has no subnet.
 //!
 //! R-VNET-1: with `virtualNetworkType` External or Internal, the primary location and every
 //! additional location each need their own subnet. This rule also owns "the subnet cannot be

@@ -1,4 +1,4 @@
-//! STV103 subnet-too-small: the subnet is smaller than /29 or cannot hold the instances placed in it.
+//! STV103 subnet-too-small: The subnet is smaller than /29 or cannot hold the instances placed in it.
 //!
 //! R-VNET-5: every IPv4 prefix must be /29 or larger. R-VNET-6: the footprints of every in-scope
 //! location placed in the subnet must fit its usable addresses. The finding points at the

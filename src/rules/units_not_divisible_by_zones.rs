@@ -1,4 +1,4 @@
-//! STV403 units-not-divisible-by-zones: the unit count of a location is not a multiple of its zone count.
+//! STV403 units-not-divisible-by-zones: The unit count of a location is not a multiple of its zone count.
 //!
 //! R-AZ-3: units are spread evenly over the zones of a location, so the unit count of each
 //! location must be a multiple of its number of zones. Points at the capacity (what a person

@@ -1,4 +1,4 @@
-//! STV010 vnet-injection-sku: vnet injection is only possible with the developer and premium tiers.
+//! STV010 vnet-injection-sku: VNet injection is only possible with the Developer and Premium tiers.
 //!
 //! R-SKU-1/R-SKU-3: Basic, Standard and Consumption cannot be injected; the v2 tiers use a
 //! different network model and are out of scope. Iterates every instance (not `ctx.sites`,

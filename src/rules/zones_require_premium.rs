@@ -1,4 +1,4 @@
-//! STV401 zones-require-premium: availability zones need the premium tier.
+//! STV401 zones-require-premium: Availability zones need the Premium tier.
 //!
 //! R-AZ-1: explicit zones, on the primary or any additional location, need Premium. Among the
 //! injectable tiers that leaves Developer; an empty list means "no zones" and passes.
