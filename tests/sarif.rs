@@ -207,8 +207,26 @@ for e in errors:
 sys.exit(1 if errors else 0)
 "#;
 
+/// Make sure Python's `jsonschema` is importable, installing it from PyPI if needed, so that a
+/// plain `cargo test` on a fresh machine runs this test too (`.ci/run` installs it as well).
+fn ensure_jsonschema() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let have = Command::new("python3")
+            .args(["-c", "import jsonschema"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !have {
+            let _ = Command::new("python3")
+                .args(["-m", "pip", "install", "--quiet", "jsonschema"])
+                .status();
+        }
+    });
+}
+
 /// `Ok(())` when valid, `Err(errors)` when not.
 fn validate(schema: &Path, doc: &Value, scratch_dir: &Path) -> Result<(), String> {
+    ensure_jsonschema();
     let file = scratch_dir.join("out.sarif");
     std::fs::write(&file, serde_json::to_string_pretty(doc).unwrap()).unwrap();
     let out = Command::new("python3")
