@@ -1,0 +1,1 @@
+apim_subnet_prefix = "10.20.1.0/29"
