@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 fn findings(dir: &str) -> (BTreeMap<&'static str, usize>, stv2lint::Outcome) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(dir);
     let o = stv2lint::check(&[root], &Default::default());
     let mut codes = BTreeMap::new();
     for d in o.active() {
