@@ -312,8 +312,6 @@ pub struct Workspace {
     pub children: Vec<Child>,
     /// Diagnostics produced while loading (STV001 parse errors, STV002 from front ends, …).
     pub diagnostics: Vec<Diagnostic>,
-    /// Associations (set by `link`) whose subnet reference is unknown: kind, reason, place.
-    pub unresolved_associations: Vec<(AssocKind, String, Option<Span>)>,
     /// Unsaved editor buffers by canonical path, read instead of the disk.
     pub overlay: HashMap<std::path::PathBuf, String>,
     index: HashMap<IndexKey, Vec<(Kind, usize)>>,
@@ -397,14 +395,8 @@ impl Workspace {
                 }
             }
         }
-        self.unresolved_associations.clear();
         for assoc in std::mem::take(&mut self.associations) {
             let Some(id) = assoc.subnet.get() else {
-                // It may target any subnet: remember it, so that a subnet without an NSG or route
-                // table is "cannot tell", not "missing".
-                let reason = assoc.subnet.val.clone().err().unwrap_or_default();
-                self.unresolved_associations
-                    .push((assoc.kind, reason, Some(assoc.decl)));
                 continue;
             };
             let Some(key) = ResKey::from_id(id) else {

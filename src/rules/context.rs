@@ -3,9 +3,7 @@
 
 use crate::analysis::tags::norm_region;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{
-    Apim, ApimLocation, AssocKind, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace,
-};
+use crate::model::{Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace};
 use crate::source::Span;
 
 #[derive(Clone, Debug, Default)]
@@ -139,16 +137,8 @@ impl<'a> Ctx<'a> {
                 let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet(id));
                 let (nsg, route_table) = match &subnet {
                     Resolved::Found(s) => (
-                        unless_unresolved(
-                            ws,
-                            AssocKind::Nsg,
-                            resolve(&s.nsg, "network security group", |id| ws.nsg(id)),
-                        ),
-                        unless_unresolved(
-                            ws,
-                            AssocKind::RouteTable,
-                            resolve(&s.route_table, "route table", |id| ws.route_table(id)),
-                        ),
+                        resolve(&s.nsg, "network security group", |id| ws.nsg(id)),
+                        resolve(&s.route_table, "route table", |id| ws.route_table(id)),
                     ),
                     Resolved::Absent => (Resolved::Absent, Resolved::Absent),
                     Resolved::Unknown { reason, at } => (
@@ -210,31 +200,6 @@ fn group<'c, 'a, T>(
         }
     }
     out
-}
-
-/// A subnet with no NSG (route table) of its own may still get one from an association whose
-/// subnet reference is unknown: then it is "cannot tell", not "absent".
-fn unless_unresolved<'a, T>(
-    ws: &Workspace,
-    kind: AssocKind,
-    r: Resolved<'a, T>,
-) -> Resolved<'a, T> {
-    if !matches!(r, Resolved::Absent) {
-        return r;
-    }
-    match ws
-        .unresolved_associations
-        .iter()
-        .find(|(k, _, _)| *k == kind)
-    {
-        Some((_, reason, at)) => Resolved::Unknown {
-            reason: format!(
-                "an association whose subnet is unknown may attach one to this subnet: {reason}"
-            ),
-            at: *at,
-        },
-        None => r,
-    }
 }
 
 fn resolve<'a, T>(
