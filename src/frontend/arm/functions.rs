@@ -1049,13 +1049,11 @@ fn union(args: &[V], span: Option<Span>) -> V {
 /// `10.0.0.0/24` → the network (host bits cleared). A bare address is a /32. IPv4 only: the
 /// IPv6 results of ARM's CIDR functions are not modelled, so an IPv6 network stays unknown.
 pub fn parse_cidr(s: &str) -> Option<IpNet> {
-    let s = s.trim();
-    let (a, l) = match s.split_once('/') {
-        Some((a, l)) => (a, l.trim().parse::<u8>().ok()?),
-        None => (s, 32),
-    };
-    let ip: Ipv4Addr = a.trim().parse().ok()?;
-    Some(IpNet::V4(Ipv4Net::new(ip, l).ok()?.trunc()))
+    let net = super::super::cidr::parse(s).or_else(|| {
+        let ip: Ipv4Addr = s.trim().parse().ok()?;
+        Some(IpNet::V4(Ipv4Net::from(ip)))
+    })?;
+    matches!(net, IpNet::V4(_)).then_some(net)
 }
 
 /// Text usable inside an id: strings, and the symbol of stable unknowns.
