@@ -10,7 +10,7 @@ pub mod ident;
 pub mod value;
 
 pub use ident::ResKey;
-pub use value::{Key, Unknown, VKind, V};
+pub use value::{Cond, Key, Unknown, VKind, V};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceMap, Span};
@@ -26,6 +26,19 @@ pub struct Field<T> {
     pub origin: Option<Span>,
     /// The value is a default: it is not written in the code at all.
     pub implicit: bool,
+    /// When `val` is unknown but the code says what it can be (a conditional whose predicate is
+    /// unknown, a parameter's allowed values, a Terraform `validation`): every possible value,
+    /// each with the choices that lead to it. Empty for a known value or a plain unknown.
+    /// Rules that do not read it see an unknown, which is always safe.
+    pub alts: Vec<Alt<T>>,
+}
+
+/// One possible value of a field, and the choices that lead to it.
+#[derive(Clone, Debug)]
+pub struct Alt<T> {
+    pub val: T,
+    pub when: Cond,
+    pub at: Option<Span>,
 }
 
 impl<T> Field<T> {
@@ -35,6 +48,7 @@ impl<T> Field<T> {
             at,
             origin: None,
             implicit: false,
+            alts: Vec::new(),
         }
     }
     pub fn unknown(reason: impl Into<String>, at: Option<Span>) -> Field<T> {
@@ -43,6 +57,7 @@ impl<T> Field<T> {
             at,
             origin: None,
             implicit: false,
+            alts: Vec::new(),
         }
     }
     /// A default value that the code does not spell out; `at` is where to add it.
@@ -52,6 +67,7 @@ impl<T> Field<T> {
             at,
             origin: None,
             implicit: true,
+            alts: Vec::new(),
         }
     }
     pub fn with_origin(mut self, origin: Option<Span>) -> Field<T> {
@@ -63,12 +79,21 @@ impl<T> Field<T> {
     pub fn get(&self) -> Option<&T> {
         self.val.as_ref().ok()
     }
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Field<U> {
         Field {
-            val: self.val.map(f),
+            val: self.val.map(&f),
             at: self.at,
             origin: self.origin,
             implicit: self.implicit,
+            alts: self
+                .alts
+                .into_iter()
+                .map(|a| Alt {
+                    val: f(a.val),
+                    when: a.when,
+                    at: a.at,
+                })
+                .collect(),
         }
     }
 }

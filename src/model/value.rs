@@ -345,6 +345,42 @@ impl V {
     }
 }
 
+/// The choices that lead to one alternative value: each choice point (a condition whose value is
+/// unknown, a parameter with allowed values) and the way it went, e.g.
+/// `("var.env == \"prod\"", "false")` or `("parameter 'apimSku'", "'Developer'")`.
+/// Alternatives of different fields combine only when their choices agree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Cond(pub Vec<(Rc<str>, Rc<str>)>);
+
+impl Cond {
+    pub fn one(choice: impl Into<Rc<str>>, option: impl Into<Rc<str>>) -> Cond {
+        Cond(vec![(choice.into(), option.into())])
+    }
+    /// Both sets of choices at once, or `None` when they contradict each other.
+    pub fn and(&self, other: &Cond) -> Option<Cond> {
+        let mut out = self.0.clone();
+        for (c, o) in &other.0 {
+            match out.iter().find(|(x, _)| x == c) {
+                Some((_, y)) if y != o => return None,
+                Some(_) => {}
+                None => out.push((c.clone(), o.clone())),
+            }
+        }
+        Some(Cond(out))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `var.env == "prod" is false and parameter 'apimSku' is 'Developer'`.
+    pub fn describe(&self) -> String {
+        self.0
+            .iter()
+            .map(|(c, o)| format!("{c} is {o}"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+}
+
 impl Key {
     pub fn new(name: impl Into<Rc<str>>, span: Option<Span>) -> Key {
         Key {
