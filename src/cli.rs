@@ -88,4 +88,8 @@ pub struct CheckArgs {
     /// Record the current findings in this baseline file (and exit 0 unless the run is incomplete)
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Also read files under DIR (modules, loaded files, var files the code names); by default
+    /// only the linted tree is read: the paths given, or the git work tree containing them
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
 }

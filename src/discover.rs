@@ -24,6 +24,9 @@ pub struct Discovered {
     pub json: HashMap<FileId, V>,
     /// Paths given on the command line that do not exist.
     pub missing: Vec<PathBuf>,
+    /// Paths that could not be walked or are not files or directories (a FIFO, a device, an
+    /// unreadable directory), with why: the run is incomplete.
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 /// Walk `paths`, read every candidate file once, classify it.
@@ -35,8 +38,24 @@ pub fn discover(
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
     for root in paths {
-        if !root.exists() {
-            d.missing.push(root.clone());
+        // `metadata` never opens the path: a FIFO named here must not block the run.
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                d.missing.push(root.clone());
+                continue;
+            }
+            Err(e) => {
+                d.unreadable.push((root.clone(), e.to_string()));
+                continue;
+            }
+        };
+        let kind = crate::source::kind_of(&meta.file_type());
+        if !meta.is_dir() && !meta.is_file() {
+            d.unreadable.push((
+                root.clone(),
+                format!("it is a {kind}, not a file or directory; it was not read"),
+            ));
             continue;
         }
         let walker = walkdir::WalkDir::new(root)
@@ -49,9 +68,23 @@ pub fn discover(
                         && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
             });
         for entry in walker {
-            let Ok(entry) = entry else {
-                // Symlink loops and unreadable directories are skipped, never fatal.
-                continue;
+            let entry = match entry {
+                Ok(e) => e,
+                // A symlink loop repeats what is already walked.
+                Err(e) if e.loop_ancestor().is_some() => continue,
+                Err(e) => {
+                    // An unreadable directory leaves its files unchecked: the run is
+                    // incomplete, and says which directory.
+                    let at = e.path().unwrap_or(root).to_path_buf();
+                    let why = e
+                        .io_error()
+                        .map(|x| x.to_string())
+                        .unwrap_or_else(|| e.to_string());
+                    if !exclude(&at) {
+                        d.unreadable.push((at, why));
+                    }
+                    continue;
+                }
             };
             if !entry.file_type().is_file() {
                 continue;
@@ -91,11 +124,49 @@ pub fn lang_of(path: &Path) -> Option<Lang> {
     }
 }
 
-/// Read a file into the source map. Unreadable files and invalid UTF-8 give one STV001; the
-/// file is still added (with the text that could be read) so the diagnostic has a place.
-pub fn read_source(ws: &mut Workspace, path: &Path, lang: Lang) -> (FileId, bool) {
+/// Read a file into the source map. A file outside the run's [fence](crate::source::Fence) is
+/// not read: one STV002 says so and why. Unreadable files and undecodable bytes give one
+/// STV001; the file is still added (with the text that could be read) so the diagnostic has a
+/// place. `None` when there is no text to work with.
+pub fn read_source(ws: &mut Workspace, path: &Path, lang: Lang) -> Option<FileId> {
+    if let Err(why) = fenced(ws, path) {
+        ws.diagnostics.push(not_read(
+            None,
+            "file",
+            &display_path(path),
+            &why,
+            "its content is unknown",
+        ));
+        return None;
+    }
     let bytes = read_bytes(ws, path);
     add_source(ws, path, lang, bytes)
+}
+
+/// `Err(why)` when the run must not read `path` (an editor's unsaved buffer always may be).
+fn fenced(ws: &Workspace, path: &Path) -> Result<(), String> {
+    if !ws.overlay.is_empty() && ws.overlay.contains_key(&crate::source::canonical(path)) {
+        return Ok(());
+    }
+    ws.fence.check_file(path)
+}
+
+/// One STV002: a file the code refers to was not read, and why.
+pub fn not_read(
+    at: Option<Span>,
+    what: &str,
+    path: &str,
+    why: &str,
+    consequence: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        "STV002",
+        Severity::Info,
+        format!("{what} '{path}' was not read: {why}; {consequence}"),
+    )
+    .at(at)
+    .help("stv2lint reads only regular files inside the linted tree (the paths given, or the git work tree containing them); name the file on the command line or widen the tree with --root.")
+    .identity(format!("not read|{what}|{path}"))
 }
 
 /// [`read_source`] for bytes already read (or the error reading them gave).
@@ -104,7 +175,7 @@ fn add_source(
     path: &Path,
     lang: Lang,
     bytes: std::io::Result<Vec<u8>>,
-) -> (FileId, bool) {
+) -> Option<FileId> {
     let display = display_path(path);
     match bytes {
         Err(e) => {
@@ -116,40 +187,33 @@ fn add_source(
             ));
             ws.diagnostics
                 .push(parse_error(id, 0, format!("cannot read the file: {e}")));
-            (id, false)
+            None
         }
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => (
-                ws.sources
-                    .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
-                true,
-            ),
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                // The lossy text has the same bytes up to `valid`.
+        Ok(bytes) => match crate::source::decode(bytes, lang) {
+            Ok(text) => {
+                Some(
+                    ws.sources
+                        .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
+                )
+            }
+            Err((text, at, why)) => {
                 let id = ws
                     .sources
                     .add(SourceFile::new(path.to_path_buf(), display, text, lang));
-                ws.diagnostics.push(parse_error(
-                    id,
-                    valid,
-                    "the file is not valid UTF-8 (is it a binary file?)".to_string(),
-                ));
-                (id, false)
+                ws.diagnostics.push(parse_error(id, at, why));
+                None
             }
         },
     }
 }
 
 /// The file of the run at `path`, read now when no front end or discovery has read it yet.
-/// `None` when it cannot be read (that STV001 is already reported).
+/// `None` when it cannot be read (that STV001 or STV002 is already reported).
 pub fn find_or_read(ws: &mut Workspace, path: &Path, lang: Lang) -> Option<FileId> {
     if let Some(id) = ws.sources.find(path) {
         return Some(id);
     }
-    let (id, ok) = read_source(ws, path, lang);
-    ok.then_some(id)
+    read_source(ws, path, lang)
 }
 
 /// One STV001 at a byte offset of a file.
@@ -164,10 +228,9 @@ fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang) {
     if lang == Lang::Json {
         return add_json(ws, d, path);
     }
-    let (id, ok) = read_source(ws, path, lang);
-    if !ok {
+    let Some(id) = read_source(ws, path, lang) else {
         return;
-    }
+    };
     match lang {
         Lang::Bicep => d.bicep.push(id),
         Lang::BicepParam => d.bicepparam.push(id),
@@ -227,6 +290,16 @@ pub fn read_bytes(ws: &Workspace, path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
+    if let Err(why) = fenced(ws, path) {
+        ws.diagnostics.push(not_read(
+            None,
+            "file",
+            &display_path(path),
+            &why,
+            "it is not checked",
+        ));
+        return;
+    }
     let bytes = match read_bytes(ws, path) {
         Ok(b) => b,
         Err(e) => {
@@ -241,15 +314,17 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
             || t.contains("deploymentParameters.json")
             || (t.contains("\"resources\"") && t.contains("\"contentVersion\""))
     };
-    let text = match std::str::from_utf8(&bytes) {
+    let decoded = match crate::source::decode(bytes, Lang::Json) {
         Ok(t) => t,
-        Err(_) => {
-            if looks_arm(&bytes) {
-                add_source(ws, path, Lang::Json, Ok(bytes));
+        Err((text, _, _)) => {
+            if looks_arm(text.as_bytes()) {
+                // Decode again through the reporting path: one STV001 at the bad byte.
+                add_source(ws, path, Lang::Json, read_bytes(ws, path));
             }
             return;
         }
     };
+    let text = decoded.as_str();
     match json::parse(text, FileId(ws.sources.len() as u32)) {
         Ok(parsed) => {
             let kind = json_kind(&parsed.value);
@@ -282,7 +357,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
             }
         }
         Err(e) => {
-            if looks_arm(&bytes) {
+            if looks_arm(text.as_bytes()) {
                 let id = ws.sources.add(SourceFile::new(
                     path.to_path_buf(),
                     display_path(path),

@@ -37,6 +37,11 @@ pub struct CheckOptions {
     pub exclude: Vec<config::Exclude>,
     /// Unsaved editor buffers: read instead of the file on disk (the language server).
     pub overlay: Vec<(PathBuf, String)>,
+    /// More directories files may be read from, besides the linted tree (`--root`).
+    pub roots: Vec<PathBuf>,
+    /// Files the user named (`--parameters`, `--var-file`): read wherever they are.
+    /// `load.parameters` count as named too.
+    pub explicit: Vec<PathBuf>,
 }
 
 /// The outcome of a run: the model (renderers need its sources) and the diagnostics, sorted.
@@ -47,12 +52,15 @@ pub struct Outcome {
     pub files: usize,
     /// Paths given that do not exist.
     pub missing: Vec<PathBuf>,
+    /// Paths that could not be walked or are not files or directories, with why.
+    pub unreadable: Vec<(PathBuf, String)>,
 }
 
 impl Outcome {
     /// True when the run could not check everything it was asked to (exit code 2).
     pub fn incomplete(&self) -> bool {
         !self.missing.is_empty()
+            || !self.unreadable.is_empty()
             || self.diagnostics.iter().any(|d| {
                 d.code == "STV001" && d.severity == Severity::Error && d.suppressed.is_none()
             })
@@ -76,6 +84,9 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     for (p, text) in &opts.overlay {
         ws.overlay.insert(source::canonical(p), text.clone());
     }
+    let mut explicit = opts.explicit.clone();
+    explicit.extend(opts.load.parameters.iter().cloned());
+    ws.fence = source::Fence::for_run(paths, &explicit, &opts.roots);
     let exclude = |p: &std::path::Path| opts.exclude.iter().any(|e| e.matches(p));
     let mut clock = Timings::start();
     let found = discover::discover(&mut ws, paths, &exclude);
@@ -122,6 +133,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         ws,
         diagnostics,
         missing: found.missing,
+        unreadable: found.unreadable,
     }
 }
 

@@ -207,6 +207,208 @@ pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().to_string()
 }
 
+/// File bytes as text, decoded the way the tools that deploy the file read it.
+///
+/// Azure (ARM, Bicep) accepts UTF-8 with or without a byte-order mark and UTF-16 with one —
+/// what Windows PowerShell 5 writes with `Out-File`. Terraform accepts UTF-8 with or without a
+/// mark and nothing else. The mark is dropped, so offsets count from the first character.
+/// `Err((lossy text, byte offset of the first bad byte, why))` when the bytes are not text.
+pub fn decode(bytes: Vec<u8>, lang: Lang) -> Result<String, (String, usize, String)> {
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    if let Some(unit) = utf16 {
+        let terraform = matches!(
+            lang,
+            Lang::Terraform | Lang::TerraformJson | Lang::TerraformVars
+        );
+        if terraform {
+            return Err((
+                String::new(),
+                0,
+                "the file is UTF-16; Terraform reads only UTF-8 (save it as UTF-8)".to_string(),
+            ));
+        }
+        let units = bytes[2..].chunks(2).map(|c| match c {
+            [a, b] => unit([*a, *b]),
+            _ => 0xFFFD,
+        });
+        let mut text = String::with_capacity(bytes.len() / 2);
+        for c in char::decode_utf16(units) {
+            match c {
+                Ok(c) => text.push(c),
+                Err(_) => {
+                    let at = text.len();
+                    return Err((
+                        text,
+                        at,
+                        "the file is UTF-16 with an unpaired surrogate (is it a binary file?)"
+                            .to_string(),
+                    ));
+                }
+            }
+        }
+        if bytes.len() % 2 == 1 {
+            let at = text.len();
+            return Err((
+                text,
+                at,
+                "the UTF-16 file ends in half a character".to_string(),
+            ));
+        }
+        return Ok(text);
+    }
+    let mut bytes = bytes;
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        // The lossy text has the same bytes up to `valid`.
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        (
+            text,
+            valid,
+            "the file is not valid UTF-8 (is it a binary file?)".to_string(),
+        )
+    })
+}
+
+/// Where a run may read files from: the linted tree. A template, module or configuration that
+/// names a path elsewhere (`../../etc`, `/proc/self/environ`, a FIFO that would block) must not
+/// make the linter read it and print its content.
+#[derive(Clone, Debug, Default)]
+pub struct Fence {
+    /// Canonical directories files may be read from. Empty: any regular file (the library
+    /// default; [`crate::check`] always sets roots).
+    pub roots: Vec<PathBuf>,
+    /// Canonical files the user named (command-line paths, `--parameters`, `--var-file`):
+    /// readable wherever they are.
+    pub allowed: std::collections::HashSet<PathBuf>,
+}
+
+impl Fence {
+    /// The fence of a run over `paths`: for each, the root of the git work tree containing it
+    /// (a `.git` found upward), else the directory itself (a file's parent); plus `extra` roots
+    /// (`--root`). Files among `paths` and `explicit` are allowed wherever they are.
+    pub fn for_run(paths: &[PathBuf], explicit: &[PathBuf], extra: &[PathBuf]) -> Fence {
+        let mut f = Fence::default();
+        let add_root = |f: &mut Fence, dir: PathBuf| {
+            if !f.roots.iter().any(|r| dir.starts_with(r)) {
+                f.roots.retain(|r| !r.starts_with(&dir));
+                f.roots.push(dir);
+            }
+        };
+        for p in paths {
+            let Ok(c) = std::fs::canonicalize(p) else {
+                continue;
+            };
+            let is_dir = c.is_dir();
+            if !is_dir {
+                f.allowed.insert(c.clone());
+            }
+            let dir = if is_dir {
+                c
+            } else {
+                c.parent().map(Path::to_path_buf).unwrap_or(c)
+            };
+            let root = git_root(&dir).unwrap_or(dir);
+            add_root(&mut f, root);
+        }
+        for p in extra {
+            if let Ok(c) = std::fs::canonicalize(p) {
+                add_root(&mut f, c);
+            }
+        }
+        for p in explicit {
+            if let Ok(c) = std::fs::canonicalize(p) {
+                f.allowed.insert(c);
+            }
+        }
+        f
+    }
+
+    /// `Err(why)` when the file at `path` must not be read. A path that does not exist passes
+    /// (reading it fails the ordinary way).
+    pub fn check_file(&self, path: &Path) -> Result<(), String> {
+        self.check(path, false)
+    }
+
+    /// [`Fence::check_file`] for a directory whose files would be read (a Terraform module).
+    pub fn check_dir(&self, path: &Path) -> Result<(), String> {
+        self.check(path, true)
+    }
+
+    fn check(&self, path: &Path, dir: bool) -> Result<(), String> {
+        let Ok(c) = std::fs::canonicalize(path) else {
+            return Ok(());
+        };
+        for special in ["/proc", "/sys", "/dev"] {
+            if c.starts_with(special) {
+                return Err(format!("{special} is not a file to read"));
+            }
+        }
+        // `metadata` does not open the file, so a FIFO cannot block here.
+        let kind = match std::fs::metadata(&c) {
+            Ok(m) => kind_of(&m.file_type()),
+            Err(_) => return Ok(()),
+        };
+        let want = if dir { "directory" } else { "regular file" };
+        if kind != want {
+            return Err(format!("it is a {kind}, not a {want}"));
+        }
+        if self.roots.is_empty() || self.allowed.contains(&c) {
+            return Ok(());
+        }
+        if self.roots.iter().any(|r| c.starts_with(r)) {
+            return Ok(());
+        }
+        let roots: Vec<String> = self
+            .roots
+            .iter()
+            .map(|r| r.to_string_lossy().to_string())
+            .collect();
+        Err(format!(
+            "it is outside the linted tree ({}; widen it with --root)",
+            roots.join(", ")
+        ))
+    }
+}
+
+/// What a file system entry is, in words.
+pub fn kind_of(t: &std::fs::FileType) -> &'static str {
+    if t.is_file() {
+        return "regular file";
+    }
+    if t.is_dir() {
+        return "directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "device";
+        }
+    }
+    "special file"
+}
+
+/// The root of the git work tree containing `dir` (canonical): the nearest directory upward
+/// with a `.git` entry (a directory, or a file in worktrees and submodules). Git is not run.
+pub fn git_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+        .map(Path::to_path_buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -339,6 +339,8 @@ pub struct Workspace {
     pub diagnostics: Vec<Diagnostic>,
     /// Unsaved editor buffers by canonical path, read instead of the disk.
     pub overlay: HashMap<std::path::PathBuf, String>,
+    /// Where files may be read from (the linted tree).
+    pub fence: crate::source::Fence,
     index: HashMap<IndexKey, Vec<(Kind, usize)>>,
 }
 

@@ -23,7 +23,7 @@ pub fn escape_property(s: &str) -> String {
 }
 
 pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
-    for d in o.active() {
+    for d in super::shown(o) {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -1,47 +1,187 @@
-//! miette's graphical report. miette's default `SourceCode` for strings rescans the file from
-//! the start for every diagnostic; [`Indexed`] answers from the precomputed line index instead,
-//! so rendering thousands of diagnostics stays linear.
+//! miette's graphical report, over a *view* of the source rather than the file itself.
+//!
+//! The view holds only the lines a diagnostic shows, each cut to a window around its labels and
+//! [cleaned](super::clean) of control characters: a minified 1 MB template shows ~100
+//! characters around the finding (miette cannot place a label past column 65,535 and would
+//! panic), a file's escape sequences never reach the terminal, and any span — empty, past the
+//! end, across lines, inside a character — maps to a place in the view.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 use crate::Outcome;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SourceSpan, SpanContents,
 };
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{IsTerminal, Write};
 
-/// A source file seen through its line index.
-pub struct Indexed<'a>(pub &'a SourceFile);
+/// Characters of a line shown around the labels on it.
+const WINDOW: usize = 120;
+/// Characters shown before the first label of a long line.
+const LEAD: usize = 40;
 
-impl SourceCode for Indexed<'_> {
+/// One shown line: its window of the real line, cleaned, and where each kept byte went.
+struct ViewLine {
+    text: String,
+    /// (byte offset in the real line, byte offset in `text`), ascending; ends with the window end.
+    map: Vec<(usize, usize)>,
+}
+
+/// The lines of one file a diagnostic shows, windowed and cleaned.
+pub struct View {
+    name: String,
+    /// 0-based real line number of the view's first line.
+    base: usize,
+    text: String,
+    /// Byte offset in `text` of each view line.
+    starts: Vec<usize>,
+}
+
+impl View {
+    /// A view of `f` showing `spans` (byte ranges) with one line of context around each.
+    /// Returns the view and each span's place in it.
+    fn new(f: &SourceFile, spans: &[Span]) -> (View, Vec<SourceSpan>) {
+        let len = f.text.len();
+        let fix = |o: u32| {
+            let mut o = (o as usize).min(len);
+            while !f.text.is_char_boundary(o) {
+                o -= 1;
+            }
+            o
+        };
+        // Real line (0-based) → byte columns in it that a label starts or ends at.
+        let mut points: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let mut ends = Vec::new();
+        for s in spans {
+            let (a, b) = (fix(s.start), fix(s.end.max(s.start)));
+            let mut pair = Vec::new();
+            for o in [a, b] {
+                let (l, _) = f.line_col(o as u32);
+                let ls = f.line_start(l).unwrap_or(0);
+                points.entry(l - 1).or_default().push(o - ls);
+                pair.push((l - 1, o - ls));
+            }
+            ends.push((pair[0], pair[1]));
+        }
+        let mut wanted: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let last_line = f.line_count().saturating_sub(1);
+        for (&l, cols) in &points {
+            wanted.entry(l).or_default().extend(cols.iter().copied());
+            if l > 0 {
+                wanted.entry(l - 1).or_default();
+            }
+            if l < last_line {
+                wanted.entry(l + 1).or_default();
+            }
+        }
+        let base = wanted.keys().next().copied().unwrap_or(0);
+        let top = wanted.keys().next_back().copied().unwrap_or(0);
+        let mut lines: Vec<Option<ViewLine>> = (base..=top).map(|_| None).collect();
+        for (&l, cols) in &wanted {
+            lines[l - base] = Some(window(f.line_text(l + 1), cols));
+        }
+        let mut text = String::new();
+        let mut starts = Vec::with_capacity(lines.len());
+        for (i, vl) in lines.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            starts.push(text.len());
+            if let Some(vl) = vl {
+                text.push_str(&vl.text);
+            }
+        }
+        let place = |(l, col): (usize, usize)| -> usize {
+            let Some(Some(vl)) = lines.get(l - base) else {
+                return starts.get(l - base).copied().unwrap_or(0);
+            };
+            let i = vl.map.partition_point(|&(orig, _)| orig <= col);
+            let new = if i == 0 { vl.map[0].1 } else { vl.map[i - 1].1 };
+            starts[l - base] + new
+        };
+        let placed = ends
+            .into_iter()
+            .map(|(a, b)| {
+                let (x, y) = (place(a), place(b));
+                SourceSpan::new(x.into(), y.max(x) - x)
+            })
+            .collect();
+        let view = View {
+            name: super::clean(&f.display).into_owned(),
+            base,
+            text,
+            starts,
+        };
+        (view, placed)
+    }
+
+    /// 0-based view line of a byte offset of the view text.
+    fn line_of(&self, o: usize) -> usize {
+        self.starts.partition_point(|&s| s <= o).saturating_sub(1)
+    }
+}
+
+/// The part of `line` around byte columns `cols`, at most about [`WINDOW`] characters, cleaned.
+fn window(line: &str, cols: &[usize]) -> ViewLine {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let n = chars.len();
+    let char_at = |byte: usize| chars.partition_point(|&(b, _)| b < byte);
+    let (mut from, mut to) = (0, n);
+    if n > WINDOW {
+        let first = cols.iter().copied().min().map_or(0, char_at);
+        let last = cols.iter().copied().max().map_or(0, char_at);
+        from = first.saturating_sub(LEAD);
+        to = (from + WINDOW).max(last.min(first + WINDOW)).min(n);
+        if to - from < WINDOW {
+            from = to.saturating_sub(WINDOW);
+        }
+    }
+    let mut text = String::new();
+    let mut map = Vec::with_capacity(to - from + 1);
+    if from > 0 {
+        text.push('…');
+    }
+    for &(b, c) in &chars[from..to] {
+        map.push((b, text.len()));
+        let mut buf = [0u8; 4];
+        text.push_str(&super::clean(c.encode_utf8(&mut buf)));
+    }
+    let end_byte = chars.get(to).map_or(line.len(), |&(b, _)| b);
+    map.push((end_byte, text.len()));
+    if to < n {
+        text.push('…');
+    }
+    ViewLine { text, map }
+}
+
+impl SourceCode for View {
     fn read_span<'b>(
         &'b self,
         span: &SourceSpan,
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
-        let f = self.0;
-        let len = f.text.len();
+        let len = self.text.len();
         let start = span.offset().min(len);
-        let end = (span.offset() + span.len()).min(len).max(start);
-        let (l0, _) = f.line_col(start as u32);
-        let (l1, _) = f.line_col(end as u32);
-        let first = l0.saturating_sub(before).max(1);
-        let last = (l1 + after).min(f.line_count());
-        let from = f.line_start(first).unwrap_or(0);
-        let to = f
-            .line_start(last + 1)
+        let end = span.offset().saturating_add(span.len()).min(len).max(start);
+        let l0 = self.line_of(start);
+        let l1 = self.line_of(end);
+        let first = l0.saturating_sub(before);
+        let last = (l1 + after).min(self.starts.len().saturating_sub(1));
+        let from = self.starts.get(first).copied().unwrap_or(0);
+        let to = self
+            .starts
+            .get(last + 1)
             .map(|o| o.saturating_sub(1))
             .unwrap_or(len)
             .max(from);
-        let data = &f.text.as_bytes()[from..to];
         Ok(Box::new(MietteSpanContents::new_named(
-            f.display.clone(),
-            data,
+            self.name.clone(),
+            &self.text.as_bytes()[from..to],
             SourceSpan::new(from.into(), to - from),
-            first - 1,
+            self.base + first,
             0,
             last - first + 1,
         )))
@@ -51,7 +191,7 @@ impl SourceCode for Indexed<'_> {
 /// One diagnostic as miette sees it.
 struct Report<'a> {
     d: &'a Diagnostic,
-    src: Option<Indexed<'a>>,
+    src: Option<View>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report<'a>>,
     text: String,
@@ -123,28 +263,27 @@ static NOTE: Diagnostic = Diagnostic {
     suppressed: None,
 };
 
-/// A label for a span; a declaration spanning many lines is shown by its first line only, so a
-/// related NSG does not print the whole NSG.
-fn label_span(o: &Outcome, span: crate::source::Span) -> SourceSpan {
+/// The span a label shows: a declaration spanning many lines is shown by its first line only
+/// (two when the first is only a brace), so a related NSG does not print the whole NSG.
+fn label_span(o: &Outcome, span: Span) -> Span {
     let f = o.ws.sources.get(span.file);
-    let (l0, _) = f.line_col(span.start);
-    let (l1, _) = f.line_col(span.end);
-    let mut end = span.end as usize;
+    let len = f.text.len();
+    let start = (span.start as usize).min(len);
+    let mut end = (span.end as usize).clamp(start, len);
+    let (l0, _) = f.line_col(start as u32);
+    let (l1, _) = f.line_col(end as u32);
     if l1 > l0 + 2 {
-        // A first line that is only a brace says nothing: show the next one too.
-        let first = f.text[span.start as usize..]
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim();
+        let first = f.line_text(l0);
+        let col = start - f.line_start(l0).unwrap_or(0);
+        let first = first.get(col..).unwrap_or("").trim();
         let lines = if first.len() <= 2 { 2 } else { 1 };
         let line_end = f
             .line_start(l0 + lines)
             .map(|e| e.saturating_sub(1))
-            .unwrap_or(f.text.len());
-        end = line_end.max(span.start as usize);
+            .unwrap_or(len);
+        end = line_end.max(start);
         // Trim the line ending and trailing blanks.
-        while end > span.start as usize
+        while end > start
             && f.text
                 .as_bytes()
                 .get(end - 1)
@@ -153,34 +292,54 @@ fn label_span(o: &Outcome, span: crate::source::Span) -> SourceSpan {
             end -= 1;
         }
     }
-    SourceSpan::new((span.start as usize).into(), end - span.start as usize)
+    Span::new(span.file, start, end)
 }
 
 fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
-    let mut labels = Vec::new();
+    // Labels in the diagnostic's file share one view; a related location in another file gets
+    // a note with its own.
+    let mut here: Vec<(Option<String>, Span, bool)> = Vec::new();
     let mut related = Vec::new();
-    let src = d.span.map(|s| Indexed(o.ws.sources.get(s.file)));
     if let Some(span) = d.span {
-        let label = d.resource.clone();
-        labels.push(LabeledSpan::new_primary_with_span(
-            label,
-            label_span(o, span),
-        ));
+        here.push((d.resource.clone(), label_span(o, span), true));
     }
     for r in &d.related {
-        let ss = label_span(o, r.span);
-        if d.span.is_some_and(|s| s.file == r.span.file) {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), ss));
+        let s = label_span(o, r.span);
+        if d.span.is_some_and(|p| p.file == r.span.file) {
+            here.push((Some(r.message.clone()), s, false));
         } else {
+            let (view, placed) = View::new(o.ws.sources.get(s.file), &[s]);
             related.push(Report {
                 d: &NOTE,
-                src: Some(Indexed(o.ws.sources.get(r.span.file))),
-                labels: vec![LabeledSpan::new_with_span(Some(r.message.clone()), ss)],
+                src: Some(view),
+                labels: vec![LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    placed[0],
+                )],
                 related: Vec::new(),
                 text: r.message.clone(),
             });
         }
     }
+    let (src, labels) = match d.span {
+        Some(p) => {
+            let spans: Vec<Span> = here.iter().map(|h| h.1).collect();
+            let (view, placed) = View::new(o.ws.sources.get(p.file), &spans);
+            let labels = here
+                .into_iter()
+                .zip(placed)
+                .map(|((label, _, primary), at)| {
+                    if primary {
+                        LabeledSpan::new_primary_with_span(label, at)
+                    } else {
+                        LabeledSpan::new_with_span(label, at)
+                    }
+                })
+                .collect();
+            (Some(view), labels)
+        }
+        None => (None, Vec::new()),
+    };
     let text = match d.span {
         Some(span) => {
             let p = super::pos(&o.ws, span);
@@ -208,11 +367,18 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
         .with_context_lines(1)
         .with_width(110);
     let mut buf = String::new();
-    for d in o.active() {
+    for d in super::shown(o) {
         buf.clear();
-        let report = build(o, d);
-        if handler.render_report(&mut buf, &report).is_err() {
-            buf = format!("{}[{}] {}\n", d.severity, d.code, report.text);
+        let report = build(o, &d);
+        // miette must not take the report down: a panic inside it (a limit it has that the view
+        // missed) costs this diagnostic its snippet, never the run its output.
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut b = String::new();
+            handler.render_report(&mut b, &report).map(|_| b)
+        }));
+        match rendered {
+            Ok(Ok(b)) => buf = b,
+            _ => buf = format!("{}[{}] {}\n", d.severity, d.code, report.text),
         }
         out.write_all(buf.as_bytes())?;
         writeln!(out)?;

@@ -5,8 +5,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 
 pub fn to_value(o: &Outcome) -> Value {
-    let diags: Vec<Value> = o
-        .active()
+    let diags: Vec<Value> = super::shown(o)
         .map(|d| {
             let mut v = json!({
                 "code": d.code,

@@ -8,10 +8,11 @@ pub mod json;
 pub mod sarif;
 
 use crate::cli::{CheckArgs, FailOn, OutputFormat};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Workspace;
 use crate::source::Span;
 use crate::{CheckOptions, Outcome};
+use std::borrow::Cow;
 use std::io::Write;
 
 /// A resolved position for renderers: file as displayed, 1-based line/column, end.
@@ -28,12 +29,64 @@ pub fn pos(ws: &Workspace, span: Span) -> Pos {
     let (line, column) = f.line_col(span.start);
     let (end_line, end_column) = f.line_col(span.end);
     Pos {
-        file: f.display.clone(),
+        file: clean(&f.display).into_owned(),
         line,
         column,
         end_line,
         end_column,
     }
+}
+
+/// Text that came from files (names, values, paths), safe to print: control characters — C0
+/// but tab and newline, DEL, C1 — and the bidirectional overrides that reorder what a reader
+/// sees are written as `\u{1b}`, so no file can move the cursor, clear the screen or hide code
+/// on the terminal or page that shows the report. Every renderer prints through this.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    fn hostile(c: char) -> bool {
+        (c.is_control() && c != '\t' && c != '\n')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    }
+    if !s.chars().any(hostile) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hostile(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A diagnostic with every text that may come from a file [cleaned](clean); the identity (what
+/// baselines and fingerprints hash) is kept as it is.
+pub fn cleaned(d: &Diagnostic) -> Cow<'_, Diagnostic> {
+    let dirty = |s: &str| matches!(clean(s), Cow::Owned(_));
+    let any = dirty(&d.message)
+        || d.resource.as_deref().is_some_and(dirty)
+        || d.help.as_deref().is_some_and(dirty)
+        || d.suppressed.as_deref().is_some_and(dirty)
+        || d.related.iter().any(|r| dirty(&r.message));
+    if !any {
+        return Cow::Borrowed(d);
+    }
+    let c = |s: &String| clean(s).into_owned();
+    let mut d = d.clone();
+    d.message = c(&d.message);
+    d.resource = d.resource.as_ref().map(c);
+    d.help = d.help.as_ref().map(c);
+    d.suppressed = d.suppressed.as_ref().map(c);
+    for r in &mut d.related {
+        r.message = c(&r.message);
+    }
+    Cow::Owned(d)
+}
+
+/// The active diagnostics, [cleaned](cleaned), in order: what renderers print.
+pub fn shown(o: &Outcome) -> impl Iterator<Item = Cow<'_, Diagnostic>> {
+    o.active().map(cleaned)
 }
 
 /// Counts of active (not suppressed) diagnostics.
@@ -92,6 +145,15 @@ pub fn options_from_args(
         c.apply(&mut opts);
     }
     opts.load.parameters = args.parameters.clone();
+    // What the user named is read wherever it is; what files name stays inside the tree.
+    opts.explicit.extend(args.parameters.iter().cloned());
+    opts.explicit.extend(args.var_files.iter().cloned());
+    for r in &args.roots {
+        if !r.is_dir() {
+            return Err(format!("--root {}: not a directory", r.display()));
+        }
+        opts.roots.push(r.clone());
+    }
     // Later var files and vars win in Terraform, so the command line's come after the file's.
     opts.load.var_files.extend(args.var_files.iter().cloned());
     for v in &args.vars {
@@ -156,7 +218,17 @@ pub fn run_check(args: CheckArgs) -> u8 {
     };
     let mut outcome = crate::check(&paths, &opts);
     for m in &outcome.missing {
-        eprintln!("stv2lint: {}: no such file or directory", m.display());
+        eprintln!(
+            "stv2lint: {}: no such file or directory",
+            clean(&m.display().to_string())
+        );
+    }
+    for (p, why) in &outcome.unreadable {
+        eprintln!(
+            "stv2lint: {}: {}",
+            clean(&p.display().to_string()),
+            clean(why)
+        );
     }
     if let Some(path) = &args.write_baseline {
         return match crate::baseline::write(path, &outcome) {
@@ -167,6 +239,24 @@ pub fn run_check(args: CheckArgs) -> u8 {
                     path.display()
                 );
                 if outcome.incomplete() {
+                    // Say why, or a CI job sees only exit 2.
+                    eprintln!(
+                        "stv2lint: the run is incomplete, so the baseline may lack findings:"
+                    );
+                    let mut errors = Vec::new();
+                    for d in shown(&outcome)
+                        .filter(|d| d.code == "STV001" && d.severity == Severity::Error)
+                    {
+                        errors.push(d.into_owned());
+                    }
+                    let only = Outcome {
+                        ws: std::mem::take(&mut outcome.ws),
+                        diagnostics: errors,
+                        files: 0,
+                        missing: Vec::new(),
+                        unreadable: Vec::new(),
+                    };
+                    let _ = compact::render(&only, &mut std::io::stderr().lock());
                     2
                 } else {
                     0

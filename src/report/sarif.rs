@@ -242,18 +242,24 @@ pub fn to_value(o: &Outcome) -> Value {
     let results: Vec<Value> = o
         .diagnostics
         .iter()
-        .map(|d| result(o, d, &mut artifacts, &mut occurrences))
+        .map(|d| result(o, &super::cleaned(d), &mut artifacts, &mut occurrences))
         .collect();
-    let notifications: Vec<Value> = o
+    let mut notifications: Vec<Value> = o
         .missing
         .iter()
         .map(|m| {
             json!({
                 "level": "error",
-                "message": { "text": format!("{}: no such file or directory", m.display()) },
+                "message": { "text": super::clean(&format!("{}: no such file or directory", m.display())) },
             })
         })
         .collect();
+    notifications.extend(o.unreadable.iter().map(|(p, why)| {
+        json!({
+            "level": "error",
+            "message": { "text": super::clean(&format!("{}: {why}", p.display())) },
+        })
+    }));
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -81,10 +81,46 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         }
     }
 
+    // Files that use each other with no file outside using them (a.bicep ↔ b.bicep) would
+    // leave no entry point and pass unchecked: the first such file becomes one, and evaluating
+    // it reports the cycle.
+    let mut reached: HashSet<FileId> = HashSet::new();
+    let mut entry_points: HashSet<FileId> = HashSet::new();
+    let mut order: Vec<FileId> = found
+        .bicep
+        .iter()
+        .copied()
+        .filter(|b| !used.contains(b))
+        .collect();
+    order.extend(param_files.iter().copied());
+    order.extend(found.bicep.iter().copied().filter(|b| used.contains(b)));
+    for f in order {
+        if reached.contains(&f) {
+            continue;
+        }
+        entry_points.insert(f);
+        let mut stack = vec![f];
+        while let Some(x) = stack.pop() {
+            if !reached.insert(x) {
+                continue;
+            }
+            let Some(u) = prog.unit(x) else { continue };
+            for t in u.modules.values() {
+                if let Target::Local(y) = t {
+                    stack.push(*y);
+                }
+            }
+            stack.extend(u.imports.iter().copied());
+            if let Some((Target::Local(y), _)) = &u.using {
+                stack.push(*y);
+            }
+        }
+    }
+
     // Parameter values of each .bicep entry (read before evaluation borrows the sources).
     let mut entries: Vec<(FileId, HashMap<String, V>)> = Vec::new();
     for &b in &found.bicep {
-        if used.contains(&b) {
+        if used.contains(&b) && !entry_points.contains(&b) {
             continue;
         }
         let path = ws.sources.get(b).path.clone();

@@ -227,29 +227,39 @@ impl Program {
                 }
             }
         });
-        for (p, _span) in wanted {
+        for (p, span) in wanted {
             if unit.loads.contains_key(&p) {
                 continue;
             }
             let full = dir.join(&p);
             let loaded = match ws.sources.find(&full) {
                 Some(f) => Loaded::File(f),
-                None if full.is_file() => {
-                    let lang = if p.to_ascii_lowercase().ends_with(".json") {
-                        Lang::Json
-                    } else {
-                        Lang::Other
-                    };
-                    let (f, ok) = discover::read_source(ws, &full, lang);
-                    if ok {
-                        Loaded::File(f)
-                    } else {
+                None => match ws.fence.check_file(&full) {
+                    Err(why) => {
+                        self.diagnostics.push(discover::not_read(
+                            Some(span),
+                            "file",
+                            &p,
+                            &why,
+                            "the value loaded from it is unknown",
+                        ));
                         Loaded::Missing(p.clone())
                     }
-                }
-                // No diagnostic: the content (a policy, an OpenAPI file) rarely matters to the
-                // network checks; where it does, the unknown value names the missing file.
-                None => Loaded::Missing(p.clone()),
+                    Ok(()) if full.is_file() => {
+                        let lang = if p.to_ascii_lowercase().ends_with(".json") {
+                            Lang::Json
+                        } else {
+                            Lang::Other
+                        };
+                        match discover::read_source(ws, &full, lang) {
+                            Some(f) => Loaded::File(f),
+                            None => Loaded::Missing(p.clone()),
+                        }
+                    }
+                    // No diagnostic: the content (a policy, an OpenAPI file) rarely matters to
+                    // the network checks; where it does, the unknown value names the file.
+                    Ok(()) => Loaded::Missing(p.clone()),
+                },
             };
             unit.loads.insert(p, loaded);
         }
@@ -324,6 +334,17 @@ impl Program {
             queue.push(id);
             return Target::Local(id);
         }
+        if let Err(why) = ws.fence.check_file(&full) {
+            let tail = match what {
+                "using" => "its parameters are not checked",
+                "import" => "what it exports is unknown",
+                "base parameter" => "its values are not used",
+                _ => "its resources are not checked and its outputs are unknown",
+            };
+            self.diagnostics
+                .push(discover::not_read(Some(span), what, p, &why, tail));
+            return Target::Missing(p.to_string());
+        }
         if !full.is_file() {
             // A missing `using` target leaves nothing to check: a load error. A missing module,
             // import or base file only makes some values unknown, like a registry module: the
@@ -364,10 +385,9 @@ impl Program {
         } else {
             Lang::Bicep
         };
-        let (id, ok) = discover::read_source(ws, &full, lang);
-        if !ok {
+        let Some(id) = discover::read_source(ws, &full, lang) else {
             return Target::Missing(p.to_string());
-        }
+        };
         queue.push(id);
         Target::Local(id)
     }

@@ -95,10 +95,42 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             }
         }
     }
-    let roots: Vec<Rc<Module>> = modules
-        .into_iter()
+    let mut roots: Vec<Rc<Module>> = modules
+        .iter()
         .filter(|m| !called.contains(&m.dir))
+        .cloned()
         .collect();
+    // Directories of the run that call each other with no root above them (a ↔ b) would pass
+    // unchecked: the first one not reached from a root becomes a root, and evaluating it
+    // reports the cycle.
+    let by_dir: HashMap<&PathBuf, &Rc<Module>> = modules.iter().map(|m| (&m.dir, m)).collect();
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let reach = |from: &Rc<Module>, reached: &mut HashSet<PathBuf>| {
+        let mut stack = vec![from.clone()];
+        while let Some(m) = stack.pop() {
+            if !reached.insert(m.dir.clone()) {
+                continue;
+            }
+            for c in &m.calls {
+                if let Some((src, _)) = &c.source {
+                    if let Source::Local(dir) = resolve_source(&m.dir, src) {
+                        if let Some(n) = by_dir.get(&dir) {
+                            stack.push((*n).clone());
+                        }
+                    }
+                }
+            }
+        }
+    };
+    for r in &roots {
+        reach(r, &mut reached);
+    }
+    for m in &modules {
+        if !reached.contains(&m.dir) {
+            reach(m, &mut reached);
+            roots.push(m.clone());
+        }
+    }
 
     let var_files: Vec<Rc<ast::Body>> = opts
         .var_files

@@ -276,6 +276,8 @@ impl Loader {
         }
         let files: Vec<FileId> = match self.run_dirs.get(dir) {
             Some((tf, _)) if !tf.is_empty() => tf.clone(),
+            // A directory outside the linted tree is not listed (callers report why).
+            _ if self.refused(ws, dir).is_some() => Vec::new(),
             _ => read_dir_files(ws, dir),
         };
         let m = if files.is_empty() {
@@ -295,6 +297,15 @@ impl Loader {
         };
         self.cache.insert(dir.to_path_buf(), m.clone());
         m
+    }
+
+    /// Why the module directory `dir` must not be read (outside the linted tree, not a
+    /// directory), or `None`. Directories of the run are always readable.
+    pub fn refused(&self, ws: &Workspace, dir: &Path) -> Option<String> {
+        if self.run_dirs.get(dir).is_some_and(|(tf, _)| !tf.is_empty()) {
+            return None;
+        }
+        ws.fence.check_dir(dir).err()
     }
 
     pub fn tfvars(&mut self, ws: &mut Workspace, id: FileId) -> Option<Rc<Body>> {
@@ -333,8 +344,7 @@ fn read_dir_files(ws: &mut Workspace, dir: &Path) -> Vec<FileId> {
         } else {
             Lang::Terraform
         };
-        let (id, ok) = read_source(ws, &p, lang);
-        if ok {
+        if let Some(id) = read_source(ws, &p, lang) {
             out.push(id);
         }
     }

@@ -1,0 +1,621 @@
+//! Hostile and unusual input as a CI gate meets it: files outside the linted tree are not read,
+//! control characters never reach the terminal, module cycles and undecodable files are not
+//! silent, and no span makes a renderer panic. Inputs are generated under the system temp dir.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use stv2lint::cli::OutputFormat;
+
+const FORMATS: [(&str, OutputFormat); 5] = [
+    ("human", OutputFormat::Human),
+    ("compact", OutputFormat::Compact),
+    ("json", OutputFormat::Json),
+    ("sarif", OutputFormat::Sarif),
+    ("github", OutputFormat::Github),
+];
+
+/// A fresh directory under the system temp dir (outside any git work tree, so the linted tree
+/// is exactly the paths given).
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("stv2lint-robust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs the binary with a time limit: a hang (a FIFO opened) fails the test instead of the suite.
+fn run_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stv2lint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run stv2lint");
+    // Drain both pipes while waiting, so a large report cannot block the child.
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            String::from_utf8_lossy(&v).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("stv2lint {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (
+        status.code().unwrap_or(-1),
+        out.join().unwrap(),
+        err.join().unwrap(),
+    )
+}
+
+fn check(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["check", "."];
+    if !extra.contains(&"--format") {
+        args.extend(["--format", "compact"]);
+    }
+    args.extend_from_slice(extra);
+    run_in(dir, &args)
+}
+
+const ARM_HEAD: &str = r#"{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","contentVersion":"1.0.0.0","#;
+
+fn broken_apim() -> String {
+    std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim/azuredeploy.json"),
+    )
+    .unwrap()
+}
+
+// ---- renderers --------------------------------------------------------------------------
+
+/// Every format over the outcome of `dir`, through the library (what the binary prints).
+fn render_all(dir: &Path) -> Vec<(&'static str, String)> {
+    let o = stv2lint::check(&[dir.to_path_buf()], &Default::default());
+    FORMATS
+        .iter()
+        .map(|(name, f)| {
+            let mut out = Vec::new();
+            stv2lint::report::render(*f, &o, &mut out).unwrap();
+            (*name, String::from_utf8(out).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_finding_past_column_65535_renders_in_every_format() {
+    // A minified template: one line, the syntax error at column 70,000 and, in another file,
+    // at the last byte of a 1 MB line.
+    let dir = tmp("long-lines");
+    let pad = |n: usize| format!(r#""x":"{}","#, "a".repeat(n));
+    let head = format!("{ARM_HEAD}{}", pad(0));
+    let fill = 70_000 - 1 - head.len() - r#""y":"","resources":["#.len();
+    let t70k = format!(r#"{head}"y":"{}","resources":[}}"#, "b".repeat(fill));
+    assert_eq!(t70k.find("[}").unwrap() + 2, 70_000);
+    write(&dir, "a70k.json", &t70k);
+    let mut t1m = format!("{ARM_HEAD}{}", pad(1_000_000));
+    t1m.push_str(r#""resources":[}"#);
+    write(&dir, "b1m.json", &t1m);
+    let last_col = t1m.len();
+
+    for (name, out) in render_all(&dir) {
+        let (a, b) = match name {
+            "json" => (
+                "\"column\": 70000".to_string(),
+                format!("\"column\": {last_col}"),
+            ),
+            "sarif" => (
+                "\"startColumn\": 70000".to_string(),
+                format!("\"startColumn\": {last_col}"),
+            ),
+            "github" => ("col=70000".to_string(), format!("col={last_col}")),
+            _ => ("1:70000".to_string(), format!("1:{last_col}")),
+        };
+        assert!(
+            out.contains(&a) && out.contains(&b),
+            "{name}: {}",
+            &out[..out.len().min(3000)]
+        );
+    }
+    // The human format through the binary: no panic (exit 101), a window of the line, not
+    // the megabyte.
+    let (code, out, err) = run_in(&dir, &["check", ".", "--format", "human"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        out.contains("a70k.json:1:70000") && out.contains(&format!("b1m.json:1:{last_col}")),
+        "{out}"
+    );
+    assert!(out.contains('…'), "the long line is shown clipped: {out}");
+    let widest = out.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(
+        widest < 400,
+        "a line of {widest} characters: the snippet is not clipped"
+    );
+}
+
+#[test]
+fn every_renderer_is_total_over_any_span() {
+    use stv2lint::diagnostic::{Diagnostic, Severity};
+    use stv2lint::source::{FileId, Lang, SourceFile, Span};
+    let mut ws = stv2lint::model::Workspace::default();
+    let text = "ab\u{e7}d\n\u{1F600}x\r\n\n{\n  \"k\": 1\n}\n".to_string();
+    let len = text.len();
+    let f = ws.sources.add(SourceFile::new(
+        "t.json".into(),
+        "t.json".into(),
+        text,
+        Lang::Json,
+    ));
+    let g = ws.sources.add(SourceFile::new(
+        "empty.json".into(),
+        "empty.json".into(),
+        String::new(),
+        Lang::Json,
+    ));
+    let raw = |file, start: u32, end: u32| Span { file, start, end };
+    let spans = [
+        raw(f, 0, 0),                      // empty
+        raw(f, 3, 3),                      // inside the two-byte ç
+        raw(f, 7, 8),                      // inside the four-byte emoji
+        raw(f, 2, len as u32),             // across every line
+        raw(f, len as u32, len as u32),    // at the end
+        raw(f, len as u32 + 50, u32::MAX), // past the end
+        raw(f, 9, 2),                      // reversed
+        raw(g, 0, 0),                      // an empty file
+        raw(g, 5, 9),                      // past the end of an empty file
+    ];
+    let mut diagnostics = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
+        diagnostics.push(
+            Diagnostic::new("STV202", Severity::Error, format!("case {i}"))
+                .at(Some(*s))
+                .resource("r")
+                .related(Some(spans[(i + 3) % spans.len()]), "related")
+                .related(Some(raw(g, 1, 0)), "other file"),
+        );
+    }
+    diagnostics.push(Diagnostic::new("STV002", Severity::Info, "no span"));
+    let o = stv2lint::Outcome {
+        ws,
+        diagnostics,
+        files: 2,
+        missing: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    for (name, f) in FORMATS {
+        let mut out = Vec::new();
+        stv2lint::report::render(f, &o, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        for i in 0..spans.len() {
+            assert!(
+                out.contains(&format!("case {i}")),
+                "{name} lost case {i}: {out}"
+            );
+        }
+    }
+    // The human format shows a snippet for each case (not the fallback one-liner).
+    let mut out = Vec::new();
+    stv2lint::report::render(OutputFormat::Human, &o, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(out.matches("× case").count(), spans.len(), "{out}");
+    assert!(
+        !out.contains("error[STV202] case"),
+        "a fallback line: {out}"
+    );
+}
+
+#[test]
+fn control_characters_from_files_are_escaped_in_every_format() {
+    let dir = tmp("escapes");
+    // An escape sequence in a name (a JSON `\u001b`, so the file is valid) …
+    let named = broken_apim().replace("rt-apim", r"rt-\u001b[2J\u001b]0;pwned\u0007apim");
+    write(&dir, "a/azuredeploy.json", &named);
+    // … and raw in the text a snippet shows, at a syntax error.
+    write(
+        &dir,
+        "b/bad.json",
+        format!("{ARM_HEAD}\n\"resources\": [ \u{1b}[2J\u{9b}31m ]}}"),
+    );
+    for (name, out) in render_all(&dir) {
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{9b}') && !out.contains('\u{7}'),
+            "{name} prints a raw control character"
+        );
+        assert!(out.contains("rt-"), "{name}: {out}");
+        // The escaped form shows the reader what is there (JSON doubles the backslash).
+        assert!(out.contains(r"u{1b}[2J"), "{name}: {out}");
+    }
+    let (_, out, _) = run_in(&dir, &["check", ".", "--format", "human"]);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{9b}'), "{out}");
+    assert!(
+        out.contains(r"\u{9b}31m"),
+        "the snippet shows the escape: {out}"
+    );
+}
+
+// ---- containment ------------------------------------------------------------------------
+
+#[test]
+fn bicep_files_outside_the_linted_tree_are_not_read() {
+    let base = tmp("fence-bicep");
+    let secret = "TOPSECRET-4711";
+    write(&base, "secret.txt", secret);
+    write(
+        &base,
+        "outside/m.bicep",
+        "output o string = 'from outside'\n",
+    );
+    let dir = base.join("repo");
+    write(
+        &dir,
+        "main.bicep",
+        "var a = loadTextContent('../secret.txt')\n\
+         var b = loadTextContent('/proc/self/environ')\n\
+         var c = loadJsonContent('cfg/ok.json')\n\
+         module m '../outside/m.bicep' = {\n  name: 'm'\n}\n\
+         resource nsg 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {\n  name: '${a}${b}${c.n}'\n  location: 'westeurope'\n}\n",
+    );
+    write(&dir, "cfg/ok.json", r#"{"n": "inside-ok"}"#);
+    for (name, f) in ["human", "compact", "json", "sarif", "github"]
+        .iter()
+        .zip(FORMATS)
+    {
+        let _ = f;
+        let (_, out, err) = run_in(&dir, &["check", ".", "--format", name]);
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "{name} leaks: {out}"
+        );
+        assert!(
+            !out.contains("PATH="),
+            "{name} leaks the environment: {out}"
+        );
+    }
+    let (code, out, _) = check(&dir, &[]);
+    assert_eq!(code, 0, "{out}");
+    let not_read: Vec<&str> = out.lines().filter(|l| l.contains("was not read")).collect();
+    assert_eq!(not_read.len(), 3, "{out}");
+    assert!(not_read.iter().all(|l| l.contains("[STV002]")), "{out}");
+    assert!(
+        out.contains("main.bicep:1:25") && out.contains("outside the linted tree"),
+        "{out}"
+    );
+    assert!(
+        out.contains("main.bicep:2:25") && out.contains("/proc"),
+        "{out}"
+    );
+    assert!(
+        out.contains("main.bicep:4:10") && out.contains("module"),
+        "{out}"
+    );
+
+    // `--root` widens the tree on purpose: the module and the file are read.
+    let (_, out, _) = check(&dir, &["--root", base.to_str().unwrap()]);
+    let not_read: Vec<&str> = out.lines().filter(|l| l.contains("was not read")).collect();
+    assert_eq!(not_read.len(), 1, "only /proc stays unread: {out}");
+    assert!(not_read[0].contains("/proc"), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_symlink_out_of_the_tree_is_not_read() {
+    let base = tmp("fence-special");
+    write(&base, "secret.json", r#"{"n": "TOPSECRET-0815"}"#);
+    let dir = base.join("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("pipe.json");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::os::unix::fs::symlink(base.join("secret.json"), dir.join("link.json")).unwrap();
+    write(
+        &dir,
+        "main.bicep",
+        "var a = loadJsonContent('pipe.json')\nvar b = loadJsonContent('link.json')\noutput o string = '${a.n}${b.n}'\n",
+    );
+    let (code, out, err) = check(&dir, &["--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let _ = fifo;
+    assert!(!out.contains("TOPSECRET"), "{out}");
+    assert!(out.contains("it is a FIFO, not a regular file"), "{out}");
+    assert!(out.contains("outside the linted tree"), "{out}");
+}
+
+#[test]
+fn terraform_modules_and_var_files_outside_the_tree_are_not_read() {
+    let base = tmp("fence-terraform");
+    write(&base, "secret.tfvars", "name = \"TOPSECRET-42\"\n");
+    write(
+        &base,
+        "mods/m/main.tf",
+        "output \"o\" {\n  value = \"x\"\n}\n",
+    );
+    let dir = base.join("repo");
+    write(
+        &dir,
+        "main.tf",
+        "variable \"name\" {\n  default = \"rg\"\n}\nmodule \"m\" {\n  source = \"../mods/m\"\n}\n\
+         resource \"azurerm_resource_group\" \"r\" {\n  name     = var.name\n  location = \"westeurope\"\n}\n",
+    );
+    write(
+        &dir,
+        ".stv2lint.yaml",
+        "terraform:\n  var-files: [../secret.tfvars]\n",
+    );
+    let (code, out, _) = check(&dir, &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("TOPSECRET"), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let msgs: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "STV002")
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("module directory '../mods/m' was not read")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("secret.tfvars' was not read")),
+        "{msgs:?}"
+    );
+    // Named on the command line, the same var file is read.
+    let secret = base.join("secret.tfvars");
+    let (_, out, _) = check(&dir, &["--var-file", secret.to_str().unwrap()]);
+    assert!(
+        !out.lines()
+            .any(|l| l.contains("secret.tfvars") && l.contains("not read")),
+        "{out}"
+    );
+}
+
+// ---- honest exit codes -------------------------------------------------------------------
+
+#[test]
+fn a_bicep_module_cycle_without_an_entry_is_an_error_and_the_rest_is_checked() {
+    let dir = tmp("bicep-cycle");
+    write(&dir, "a.bicep", "module b 'b.bicep' = {\n  name: 'b'\n}\n");
+    write(&dir, "b.bicep", "module a 'a.bicep' = {\n  name: 'a'\n}\n");
+    write(&dir, "x/azuredeploy.json", broken_apim());
+    let (code, out, _) = check(&dir, &[]);
+    assert_eq!(code, 2, "{out}");
+    let cycles: Vec<&str> = out.lines().filter(|l| l.contains("module cycle")).collect();
+    assert_eq!(cycles.len(), 1, "{out}");
+    assert!(
+        cycles[0].contains("error[STV001]") && cycles[0].contains(".bicep:1:10"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error[STV202]"),
+        "the other files are still checked: {out}"
+    );
+}
+
+#[test]
+fn a_terraform_module_cycle_between_two_directories_is_an_error() {
+    let dir = tmp("tf-cycle");
+    write(
+        &dir,
+        "a/main.tf",
+        "module \"b\" {\n  source = \"../b\"\n}\n",
+    );
+    write(
+        &dir,
+        "b/main.tf",
+        "module \"a\" {\n  source = \"../a\"\n}\n",
+    );
+    write(&dir, "x/azuredeploy.json", broken_apim());
+    let (code, out, _) = check(&dir, &[]);
+    assert_eq!(code, 2, "{out}");
+    let cycles: Vec<&str> = out.lines().filter(|l| l.contains("module cycle")).collect();
+    assert_eq!(cycles.len(), 1, "{out}");
+    assert!(
+        cycles[0].contains("error[STV001]") && cycles[0].contains("main.tf:2:12"),
+        "{out}"
+    );
+    assert!(out.contains("error[STV202]"), "{out}");
+}
+
+#[test]
+fn a_terraform_chain_past_the_depth_limit_names_every_unchecked_instance() {
+    let dir = tmp("tf-deep");
+    write(
+        &dir,
+        "root/main.tf",
+        "module \"m1\" {\n  source = \"../m1\"\n  count  = 2\n}\n",
+    );
+    for i in 1..40 {
+        write(
+            &dir,
+            &format!("m{i}/main.tf"),
+            format!(
+                "module \"m{}\" {{\n  source = \"../m{}\"\n}}\n",
+                i + 1,
+                i + 1
+            ),
+        );
+    }
+    write(&dir, "m40/main.tf", "resource \"azurerm_resource_group\" \"r\" {\n  name = \"x\"\n  location = \"westeurope\"\n}\n");
+    let (_, out, _) = check(&dir, &[]);
+    let deep: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("nested more than"))
+        .collect();
+    // Both instances of the counted call reach the limit, and each is named.
+    assert_eq!(deep.len(), 2, "{out}");
+    assert!(
+        deep.iter().all(|l| l.contains("info[STV002] module.m1[")),
+        "{out}"
+    );
+    assert!(
+        deep[0].contains("module.m1[0].module.m2.") && deep[1].contains("module.m1[1]."),
+        "{out}"
+    );
+}
+
+#[test]
+fn utf16_and_bom_files_are_decoded_as_azure_and_terraform_read_them() {
+    let dir = tmp("encodings");
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim");
+    for name in ["azuredeploy.json", "azuredeploy.parameters.json"] {
+        let utf8 = std::fs::read_to_string(example.join(name)).unwrap();
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for u in utf8.encode_utf16() {
+            le.extend(u.to_le_bytes());
+            be.extend(u.to_be_bytes());
+        }
+        write(&dir, &format!("le/{name}"), &le);
+        write(&dir, &format!("be/{name}"), &be);
+        write(
+            &dir,
+            &format!("bom/{name}"),
+            [&[0xEF, 0xBB, 0xBF][..], utf8.as_bytes()].concat(),
+        );
+    }
+    write(
+        &dir,
+        "tf/main.tf",
+        b"\xEF\xBB\xBFresource \"azurerm_resource_group\" \"r\" {\n  name     = \"x\"\n  location = \"westeurope\"\n}\n",
+    );
+    let (_, plain, _) = check(&example, &[]);
+    let plain: Vec<&str> = plain.lines().collect();
+    assert!(plain.len() > 5);
+    for d in ["le", "be", "bom"] {
+        // The same findings at the same places as the UTF-8 file.
+        let (code, out, _) = check(&dir.join(d), &[]);
+        assert_eq!(code, 1, "{d}: {out}");
+        assert_eq!(out.lines().collect::<Vec<_>>(), plain, "{d}");
+    }
+    let (code, out, _) = check(&dir.join("tf"), &[]);
+    assert_eq!(code, 0, "a .tf with a UTF-8 BOM is fine: {out}");
+    // Terraform reads only UTF-8: a UTF-16 .tf is a parse error that says so.
+    let mut tf16 = vec![0xFF, 0xFE];
+    for u in "resource \"azurerm_resource_group\" \"r\" {}\n".encode_utf16() {
+        tf16.extend(u.to_le_bytes());
+    }
+    write(&dir, "tf16/main.tf", &tf16);
+    let (code, out, _) = check(&dir.join("tf16"), &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("main.tf:1:1: error[STV001]") && out.contains("UTF-16"),
+        "{out}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_an_error_not_a_hang() {
+    let dir = tmp("fifo-arg");
+    let fifo = dir.join("main.bicep");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let (code, out, err) = run_in(&dir, &["check", "main.bicep"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("main.bicep: it is a FIFO"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_directory_makes_the_run_incomplete() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp("unreadable");
+    write(&dir, "ok/azuredeploy.json", broken_apim());
+    let locked = dir.join("locked");
+    write(&dir, "locked/azuredeploy.json", broken_apim());
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read_dir(&locked).is_ok() {
+        // Running as root: permission bits cannot deny reading, so there is nothing to test
+        // here (the FIFO test covers a path that cannot be read).
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        eprintln!("skipped: permission bits do not deny this user");
+        return;
+    }
+    let (code, out, err) = check(&dir, &[]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("locked"), "{err}");
+    assert!(out.contains("ok/azuredeploy.json"), "{out}");
+}
+
+#[test]
+fn write_baseline_says_what_made_the_run_incomplete() {
+    let dir = tmp("baseline-incomplete");
+    write(&dir, "azuredeploy.json", broken_apim());
+    let cut: String = broken_apim()
+        .lines()
+        .take(30)
+        .collect::<Vec<_>>()
+        .join("\n");
+    write(&dir, "bad/azuredeploy.json", cut);
+    let (code, _, err) = run_in(&dir, &["check", ".", "--write-baseline", "b.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("incomplete"), "{err}");
+    assert!(
+        err.contains("bad/azuredeploy.json:30:") && err.contains("STV001"),
+        "{err}"
+    );
+}
+
+#[test]
+fn var_and_parameter_files_that_do_not_parse_are_errors_at_their_line() {
+    let dir = tmp("bad-values");
+    write(
+        &dir,
+        "tf/main.tf",
+        "variable \"x\" {}\nresource \"azurerm_resource_group\" \"r\" {\n  name     = var.x\n  location = \"westeurope\"\n}\n",
+    );
+    write(&dir, "tf/terraform.tfvars", "# values\nx = hello world\n");
+    write(&dir, "arm/azuredeploy.json", broken_apim());
+    write(
+        &dir,
+        "arm/azuredeploy.parameters.json",
+        "{\n  \"contentVersion\": \"1.0.0.0\",\n  \"parameters\": {\n    \"apimSubnetPrefix\": { \"value\": 10.20.1.0/29 }\n  }\n}\n",
+    );
+    let (code, out, _) = check(&dir, &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("tf/terraform.tfvars:2:") && out.contains("error[STV001]"),
+        "{out}"
+    );
+    assert!(out.contains("arm/azuredeploy.parameters.json:4:"), "{out}");
+    // Named with --var-file, a bad file is reported the same way.
+    let outside = tmp("bad-values-outside");
+    let vf = write(&outside, "x.tfvars", "x = not quoted\n");
+    let (code, out, _) = check(&dir.join("tf"), &["--var-file", vf.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("x.tfvars:1:") && out.contains("STV001"),
+        "{out}"
+    );
+}
