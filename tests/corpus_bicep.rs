@@ -155,9 +155,16 @@ fn corpus_external_vnet_quickstart_main_bicep_has_no_error() {
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_avm_v2max_premiumv2_has_no_network_findings() {
     let Some(root) = corpus() else { return };
-    let d =
-        root.join("Azure__bicep-registry-modules/avm/res/api-management/service/tests/e2e/v2max");
-    let o = run(&[d], vec![]);
+    let repo = root.join("Azure__bicep-registry-modules");
+    let d = repo.join("avm/res/api-management/service/tests/e2e/v2max");
+    // The test deploys `../../../main.bicep`, above the directory linted. In a clone the git
+    // work tree is the linted tree; the corpus keeps no `.git`, so the repository folder is
+    // given as the root, as `--root` would.
+    let opts = CheckOptions {
+        roots: vec![repo],
+        ..Default::default()
+    };
+    let o = stv2lint::check(&[d], &opts);
     assert_eq!(
         o.ws.apims.len(),
         1,

@@ -157,7 +157,7 @@ fn a_finding_past_column_65535_renders_in_every_format() {
 #[test]
 fn every_renderer_is_total_over_any_span() {
     use stv2lint::diagnostic::{Diagnostic, Severity};
-    use stv2lint::source::{FileId, Lang, SourceFile, Span};
+    use stv2lint::source::{Lang, SourceFile, Span};
     let mut ws = stv2lint::model::Workspace::default();
     let text = "ab\u{e7}d\n\u{1F600}x\r\n\n{\n  \"k\": 1\n}\n".to_string();
     let len = text.len();
@@ -277,6 +277,7 @@ fn bicep_files_outside_the_linted_tree_are_not_read() {
          resource nsg 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {\n  name: '${a}${b}${c.n}'\n  location: 'westeurope'\n}\n",
     );
     write(&dir, "cfg/ok.json", r#"{"n": "inside-ok"}"#);
+    write(&dir, "p.bicepparam", "using '../outside/m.bicep'\n");
     for (name, f) in ["human", "compact", "json", "sarif", "github"]
         .iter()
         .zip(FORMATS)
@@ -295,7 +296,7 @@ fn bicep_files_outside_the_linted_tree_are_not_read() {
     let (code, out, _) = check(&dir, &[]);
     assert_eq!(code, 0, "{out}");
     let not_read: Vec<&str> = out.lines().filter(|l| l.contains("was not read")).collect();
-    assert_eq!(not_read.len(), 3, "{out}");
+    assert_eq!(not_read.len(), 4, "{out}");
     assert!(not_read.iter().all(|l| l.contains("[STV002]")), "{out}");
     assert!(
         out.contains("main.bicep:1:25") && out.contains("outside the linted tree"),

@@ -1,7 +1,7 @@
 //! miette's graphical report, over a *view* of the source rather than the file itself.
 //!
 //! The view holds only the lines a diagnostic shows, each cut to a window around its labels and
-//! [cleaned](super::clean) of control characters: a minified 1 MB template shows ~100
+//! [cleaned](super::clean) of control characters: a minified 1 MB template shows ~240
 //! characters around the finding (miette cannot place a label past column 65,535 and would
 //! panic), a file's escape sequences never reach the terminal, and any span — empty, past the
 //! end, across lines, inside a character — maps to a place in the view.
@@ -18,9 +18,9 @@ use std::fmt;
 use std::io::{IsTerminal, Write};
 
 /// Characters of a line shown around the labels on it.
-const WINDOW: usize = 120;
+const WINDOW: usize = 240;
 /// Characters shown before the first label of a long line.
-const LEAD: usize = 40;
+const LEAD: usize = 80;
 
 /// One shown line: its window of the real line, cleaned, and where each kept byte went.
 struct ViewLine {
