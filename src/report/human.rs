@@ -21,6 +21,8 @@ use std::io::{IsTerminal, Write};
 const WINDOW: usize = 240;
 /// Characters shown before the first label of a long line.
 const LEAD: usize = 80;
+/// Lines between a label and the primary span beyond which the label is shown apart.
+const NEAR_LINES: usize = 500;
 
 /// One shown line: its window of the real line, cleaned, and where each kept byte went.
 struct ViewLine {
@@ -124,33 +126,57 @@ impl View {
 }
 
 /// The part of `line` around byte columns `cols`, at most about [`WINDOW`] characters, cleaned.
+/// Works near the columns only, so a diagnostic on a 1 MB line costs a window, not the line.
 fn window(line: &str, cols: &[usize]) -> ViewLine {
-    let chars: Vec<(usize, char)> = line.char_indices().collect();
-    let n = chars.len();
-    let char_at = |byte: usize| chars.partition_point(|&(b, _)| b < byte);
-    let (mut from, mut to) = (0, n);
-    if n > WINDOW {
-        let first = cols.iter().copied().min().map_or(0, char_at);
-        let last = cols.iter().copied().max().map_or(0, char_at);
-        from = first.saturating_sub(LEAD);
-        to = (from + WINDOW).max(last.min(first + WINDOW)).min(n);
-        if to - from < WINDOW {
-            from = to.saturating_sub(WINDOW);
+    let floor = |mut b: usize| {
+        b = b.min(line.len());
+        while !line.is_char_boundary(b) {
+            b -= 1;
         }
-    }
+        b
+    };
+    let (from, to) = if line.len() <= WINDOW {
+        (0, line.len())
+    } else {
+        let first = floor(cols.iter().copied().min().unwrap_or(0));
+        let last = floor(cols.iter().copied().max().unwrap_or(0));
+        // LEAD characters before the first label, then up to WINDOW characters in all.
+        let from = line[..first]
+            .char_indices()
+            .rev()
+            .take(LEAD)
+            .last()
+            .map_or(first, |(b, _)| b);
+        let mut to = line[from..]
+            .char_indices()
+            .nth(WINDOW)
+            .map_or(line.len(), |(b, _)| from + b);
+        if last > to {
+            to = line[last..]
+                .char_indices()
+                .nth(LEAD / 4)
+                .map_or(line.len(), |(b, _)| last + b)
+                .min(
+                    line[from..]
+                        .char_indices()
+                        .nth(WINDOW * 2)
+                        .map_or(line.len(), |(b, _)| from + b),
+                );
+        }
+        (from, to)
+    };
     let mut text = String::new();
     let mut map = Vec::with_capacity(to - from + 1);
     if from > 0 {
         text.push('…');
     }
-    for &(b, c) in &chars[from..to] {
-        map.push((b, text.len()));
+    for (b, c) in line[from..to].char_indices() {
+        map.push((from + b, text.len()));
         let mut buf = [0u8; 4];
         text.push_str(&super::clean(c.encode_utf8(&mut buf)));
     }
-    let end_byte = chars.get(to).map_or(line.len(), |&(b, _)| b);
-    map.push((end_byte, text.len()));
-    if to < n {
+    map.push((to, text.len()));
+    if to < line.len() {
         text.push('…');
     }
     ViewLine { text, map }
@@ -303,9 +329,13 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
     if let Some(span) = d.span {
         here.push((d.resource.clone(), label_span(o, span), true));
     }
+    let line = |s: Span| o.ws.sources.get(s.file).line_col(s.start).0;
     for r in &d.related {
         let s = label_span(o, r.span);
-        if d.span.is_some_and(|p| p.file == r.span.file) {
+        // A related place far down the same file gets a note of its own, so that one view
+        // never spans the blank lines between them.
+        let near = |p: Span| line(p).abs_diff(line(s)) <= NEAR_LINES;
+        if d.span.is_some_and(|p| p.file == r.span.file && near(p)) {
             here.push((Some(r.message.clone()), s, false));
         } else {
             let (view, placed) = View::new(o.ws.sources.get(s.file), &[s]);
