@@ -154,7 +154,7 @@ pub struct Applied {
 }
 
 pub fn load(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::source::read_text(path)
         .map_err(|e| format!("{}: cannot read the baseline: {e}", path.display()))?;
     let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
         format!(

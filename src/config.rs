@@ -89,7 +89,7 @@ pub fn for_run(explicit: Option<&Path>, first_path: &Path) -> Result<Option<Conf
 
 /// Read and check one configuration file.
 pub fn load(path: &Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::source::read_text(path)
         .map_err(|e| format!("{}: cannot read the configuration: {e}", path.display()))?;
     parse(&text, path)
 }

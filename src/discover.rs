@@ -286,7 +286,7 @@ pub fn read_bytes(ws: &Workspace, path: &Path) -> std::io::Result<Vec<u8>> {
             return Ok(t.clone().into_bytes());
         }
     }
-    std::fs::read(path)
+    crate::source::read_regular(path)
 }
 
 fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {

@@ -377,6 +377,25 @@ impl Fence {
     }
 }
 
+/// The bytes of a regular file. Anything else (a FIFO, whose `open` would block until a writer
+/// comes; a device; a directory) is an error without being opened.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    let t = std::fs::metadata(path)?.file_type();
+    if !t.is_file() {
+        return Err(std::io::Error::other(format!(
+            "it is a {}, not a regular file",
+            kind_of(&t)
+        )));
+    }
+    std::fs::read(path)
+}
+
+/// A regular file's text (UTF-8, BOM dropped), for configuration and baselines.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    decode(read_regular(path)?, Lang::Other)
+        .map_err(|(_, _, why)| std::io::Error::new(std::io::ErrorKind::InvalidData, why))
+}
+
 /// What a file system entry is, in words.
 pub fn kind_of(t: &std::fs::FileType) -> &'static str {
     if t.is_file() {

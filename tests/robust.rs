@@ -620,3 +620,36 @@ fn var_and_parameter_files_that_do_not_parse_are_errors_at_their_line() {
         "{out}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_configuration_or_baseline_is_an_error_not_a_hang() {
+    let dir = tmp("fifo-options");
+    write(&dir, "azuredeploy.json", broken_apim());
+    assert!(Command::new("mkfifo")
+        .arg(dir.join("c.yaml"))
+        .status()
+        .unwrap()
+        .success());
+    assert!(Command::new("mkfifo")
+        .arg(dir.join("b.json"))
+        .status()
+        .unwrap()
+        .success());
+    let (code, _, err) = run_in(&dir, &["check", ".", "--config", "c.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("c.yaml") && err.contains("FIFO"), "{err}");
+    let (code, _, err) = run_in(&dir, &["check", ".", "--baseline", "b.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("b.json") && err.contains("FIFO"), "{err}");
+}
+
+#[test]
+fn a_configuration_with_a_bom_is_read() {
+    let dir = tmp("config-bom");
+    write(&dir, "azuredeploy.json", broken_apim());
+    write(&dir, ".stv2lint.yaml", "\u{feff}fail-on: never\n");
+    let (code, out, err) = check(&dir, &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("STV202"), "{out}");
+}
