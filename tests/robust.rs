@@ -555,17 +555,43 @@ fn an_unreadable_directory_makes_the_run_incomplete() {
     let locked = dir.join("locked");
     write(&dir, "locked/azuredeploy.json", broken_apim());
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read_dir(&locked).is_ok() {
-        // Running as root: permission bits cannot deny reading, so there is nothing to test
-        // here (the FIFO test covers a path that cannot be read).
-        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
-        eprintln!("skipped: permission bits do not deny this user");
-        return;
-    }
-    let (code, out, err) = check(&dir, &[]);
+    let (code, out, err) = if std::fs::read_dir(&locked).is_err() {
+        check(&dir, &[])
+    } else {
+        // Running as root, permission bits do not deny reading: run as `nobody` through
+        // setpriv (a copy of the binary it can execute), or skip when that is not possible.
+        let bin = dir.join("stv2lint-bin");
+        std::fs::copy(env!("CARGO_BIN_EXE_stv2lint"), &bin).unwrap();
+        for p in [&dir, &dir.join("ok"), &bin] {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::set_permissions(
+            dir.join("ok/azuredeploy.json"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .args(["check", ".", "--format", "compact"])
+            .current_dir(&dir)
+            .output();
+        match out {
+            Ok(o) if !String::from_utf8_lossy(&o.stderr).contains("setpriv:") => (
+                o.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            ),
+            _ => {
+                std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+                eprintln!("skipped: running as root without setpriv, permission bits cannot deny");
+                return;
+            }
+        }
+    };
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(code, 2, "{out}");
-    assert!(err.contains("locked"), "{err}");
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("locked: Permission denied"), "{err}");
     assert!(out.contains("ok/azuredeploy.json"), "{out}");
 }
 
