@@ -453,4 +453,80 @@ mod tests {
         assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
         assert_eq!(normalize(Path::new("/a/../b")), PathBuf::from("/b"));
     }
+
+    #[test]
+    fn decode_reads_what_azure_and_terraform_read() {
+        let utf16 = |be: bool, s: &str| {
+            let mut v = if be {
+                vec![0xFE, 0xFF]
+            } else {
+                vec![0xFF, 0xFE]
+            };
+            for u in s.encode_utf16() {
+                v.extend(if be { u.to_be_bytes() } else { u.to_le_bytes() });
+            }
+            v
+        };
+        assert_eq!(
+            decode(utf16(false, "{\"ç\": 1}"), Lang::Json).unwrap(),
+            "{\"ç\": 1}"
+        );
+        assert_eq!(
+            decode(utf16(true, "param x int"), Lang::Bicep).unwrap(),
+            "param x int"
+        );
+        assert_eq!(
+            decode(b"\xEF\xBB\xBFa = 1".to_vec(), Lang::Terraform).unwrap(),
+            "a = 1"
+        );
+        let (_, at, why) = decode(utf16(false, "a = 1"), Lang::TerraformVars).unwrap_err();
+        assert!(at == 0 && why.contains("UTF-16"), "{why}");
+        // An unpaired surrogate and half a unit are errors at the text decoded so far.
+        let (text, at, _) =
+            decode(vec![0xFF, 0xFE, b'a', 0, 0x00, 0xD8, b'b', 0], Lang::Json).unwrap_err();
+        assert_eq!((text.as_str(), at), ("a", 1));
+        assert!(decode(vec![0xFF, 0xFE, b'a', 0, b'b'], Lang::Json).is_err());
+        let (_, at, _) = decode(b"ab\xFFcd".to_vec(), Lang::Bicep).unwrap_err();
+        assert_eq!(at, 2);
+    }
+
+    #[test]
+    fn the_fence_keeps_reads_inside_its_roots() {
+        let base = std::env::temp_dir().join(format!("stv2lint-fence-{}", std::process::id()));
+        let inside = base.join("repo");
+        std::fs::create_dir_all(inside.join("sub")).unwrap();
+        std::fs::write(inside.join("sub/a.json"), "{}").unwrap();
+        std::fs::write(base.join("secret.txt"), "x").unwrap();
+        let f = Fence::for_run(std::slice::from_ref(&inside), &[], &[]);
+        assert!(f.check_file(&inside.join("sub/a.json")).is_ok());
+        assert!(f.check_file(&inside.join("sub/../sub/a.json")).is_ok());
+        assert!(f.check_dir(&inside.join("sub")).is_ok());
+        let e = f.check_file(&inside.join("../secret.txt")).unwrap_err();
+        assert!(e.contains("outside the linted tree"), "{e}");
+        assert!(f
+            .check_file(&inside.join("sub"))
+            .unwrap_err()
+            .contains("directory"));
+        assert!(f.check_file(Path::new("/proc/self/environ")).is_err());
+        // Not existing: the ordinary read error says so.
+        assert!(f.check_file(&inside.join("nope.json")).is_ok());
+        // Named explicitly, or under an extra root, the file is readable.
+        let named = Fence::for_run(
+            std::slice::from_ref(&inside),
+            &[base.join("secret.txt")],
+            &[],
+        );
+        assert!(named.check_file(&base.join("secret.txt")).is_ok());
+        let wide = Fence::for_run(
+            std::slice::from_ref(&inside),
+            &[],
+            std::slice::from_ref(&base),
+        );
+        assert!(wide.check_file(&base.join("secret.txt")).is_ok());
+        // A git work tree above the path is the tree.
+        std::fs::create_dir_all(base.join(".git")).unwrap();
+        let git = Fence::for_run(&[inside.join("sub")], &[], &[]);
+        assert!(git.check_file(&base.join("secret.txt")).is_ok());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 }

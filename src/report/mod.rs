@@ -327,3 +327,19 @@ pub fn print_rule(code: &str) -> u8 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_escapes_what_moves_the_cursor_or_reorders_text() {
+        assert!(matches!(clean("plain ç\ttab\nline"), Cow::Borrowed(_)));
+        assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("\r\u{7}\u{7f}\u{9b}"), "\\u{d}\\u{7}\\u{7f}\\u{9b}");
+        assert_eq!(clean("x\u{202e}y"), "x\\u{202e}y");
+        // Cleaning twice changes nothing more.
+        let once = clean("\u{1b}").into_owned();
+        assert_eq!(clean(&once), once);
+    }
+}
