@@ -679,3 +679,21 @@ fn a_configuration_with_a_bom_is_read() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("STV202"), "{out}");
 }
+
+#[test]
+fn a_binary_file_loaded_as_base64_is_not_a_parse_error() {
+    let dir = tmp("base64");
+    write(
+        &dir,
+        "certs/appgw.pfx",
+        [0x30u8, 0x82, 0xFF, 0xFE, 0x00, 0xC3],
+    );
+    write(
+        &dir,
+        "main.bicep",
+        "var cert = loadFileAsBase64('certs/appgw.pfx')\noutput c string = cert\n",
+    );
+    let (code, out, _) = check(&dir, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("STV001"), "{out}");
+}

@@ -1728,6 +1728,9 @@ impl<'p> Eval<'p> {
             return V::unknown(format!("{lname}() needs a literal path"), site);
         };
         match unit.loads.get(&**p) {
+            _ if lname == "loadfileasbase64" => {
+                V::unknown(format!("{lname}() content is not evaluated"), site)
+            }
             Some(Loaded::File(fid)) => self.loaded_value(*fid, lname, vals.get(1), site),
             _ => V::unknown(format!("file '{p}' could not be read"), site),
         }
