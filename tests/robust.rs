@@ -697,3 +697,109 @@ fn a_binary_file_loaded_as_base64_is_not_a_parse_error() {
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("STV001"), "{out}");
 }
+
+/// Random texts (multi-byte characters, CR, control characters, long lines) and random spans,
+/// related places included, through every format: nothing panics and every case is printed.
+#[test]
+fn renderers_are_total_over_random_texts_and_spans() {
+    use stv2lint::diagnostic::{Diagnostic, Severity};
+    use stv2lint::source::{Lang, SourceFile, Span};
+    let mut seed: u64 = 0x5eed_1234_abcd_ef01;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n.max(1)
+    };
+    let pieces = [
+        "a",
+        "ç",
+        "😀",
+        "\n",
+        "\r\n",
+        "\u{1b}[2J",
+        "\t",
+        " ",
+        "{",
+        "\u{202e}",
+        "\u{9b}",
+    ];
+    for round in 0..60 {
+        let mut ws = stv2lint::model::Workspace::default();
+        let mut files = Vec::new();
+        for k in 0..2 {
+            let mut text = String::new();
+            for _ in 0..next(400) {
+                let p = pieces[next(pieces.len() as u64) as usize];
+                let times = if next(10) == 0 { 300 } else { 1 };
+                text.push_str(&p.repeat(times));
+            }
+            let len = text.len() as u64;
+            let name = format!("f{k}.txt");
+            files.push((
+                ws.sources.add(SourceFile::new(
+                    name.clone().into(),
+                    name,
+                    text,
+                    Lang::Other,
+                )),
+                len,
+            ));
+        }
+        let mut diagnostics = Vec::new();
+        for i in 0..8 {
+            let span = |next: &mut dyn FnMut(u64) -> u64| {
+                let (file, len) = files[next(2) as usize];
+                let a = next(len + 20) as u32;
+                let b = if next(4) == 0 {
+                    a
+                } else {
+                    next(len + 20) as u32
+                };
+                Span {
+                    file,
+                    start: a,
+                    end: b,
+                }
+            };
+            let primary = span(&mut next);
+            let rel = span(&mut next);
+            diagnostics.push(
+                Diagnostic::new(
+                    "STV202",
+                    Severity::Warning,
+                    format!("round {round} case {i}"),
+                )
+                .at(Some(primary))
+                .resource("r\u{1b}")
+                .related(Some(rel), "rel"),
+            );
+        }
+        let o = stv2lint::Outcome {
+            ws,
+            diagnostics,
+            files: 2,
+            missing: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        for (name, f) in FORMATS {
+            let mut out = Vec::new();
+            stv2lint::report::render(f, &o, &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            assert!(!out.contains('\u{1b}'), "{name} round {round}");
+            // miette rendered every snippet: no fallback one-liner.
+            if name == "human" {
+                assert!(
+                    !out.contains("warning[STV202] round"),
+                    "round {round}: {out}"
+                );
+            }
+            for i in 0..8 {
+                assert!(
+                    out.contains(&format!("round {round} case {i}")),
+                    "{name} round {round} case {i}"
+                );
+            }
+        }
+    }
+}
