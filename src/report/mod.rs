@@ -196,14 +196,14 @@ pub fn run_check(args: CheckArgs) -> u8 {
     let config = match crate::config::for_run(args.config.as_deref(), &paths[0]) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("stv2lint: {e}");
+            eprintln!("stv2lint: {}", clean(&e.to_string()));
             return 2;
         }
     };
     let opts = match options_from_args(&args, config.as_ref()) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("stv2lint: {e}");
+            eprintln!("stv2lint: {}", clean(&e.to_string()));
             return 2;
         }
     };
@@ -211,7 +211,7 @@ pub fn run_check(args: CheckArgs) -> u8 {
     let baseline = match args.baseline.as_deref().map(crate::baseline::load) {
         Some(Ok(b)) => Some(b),
         Some(Err(e)) => {
-            eprintln!("stv2lint: {e}");
+            eprintln!("stv2lint: {}", clean(&e.to_string()));
             return 2;
         }
         None => None,
@@ -263,7 +263,7 @@ pub fn run_check(args: CheckArgs) -> u8 {
                 }
             }
             Err(e) => {
-                eprintln!("stv2lint: {e}");
+                eprintln!("stv2lint: {}", clean(&e.to_string()));
                 2
             }
         };
