@@ -384,23 +384,49 @@ fn every_rule_has_failing_and_passing_fixtures_in_every_format() {
     );
 }
 
+/// The house style of messages, as every rule writes them today: a message continues after
+/// `severity[CODE] `, so it starts lowercase unless its first word is a name or acronym
+/// (`API Management`, `STV101`), and it is no sentence: no trailing period. No line breaks.
+fn message_style(message: &str) -> Result<(), &'static str> {
+    let first = message.split_whitespace().next().unwrap_or("");
+    let mut chars = first.chars();
+    if chars.next().is_some_and(|c| c.is_uppercase())
+        && !chars.any(|c| c.is_uppercase() || c.is_ascii_digit())
+    {
+        return Err("starts with a capitalised word");
+    }
+    if message.ends_with('.') {
+        return Err("ends with a period");
+    }
+    if message.is_empty() || message.trim() != message || message.contains('\n') {
+        return Err("is empty, padded or spans lines");
+    }
+    Ok(())
+}
+
 #[test]
-fn every_rule_has_a_page() {
-    for rule in RULES {
-        let page = rule.page;
-        assert!(
-            page.starts_with(&format!("# {} {}", rule.code, rule.name)),
-            "rules/{}.md must start with '# {} {}'",
-            rule.code,
-            rule.code,
-            rule.name
-        );
-        for section in ["## What", "## Why", "## Example", "## Fix", "## Sources"] {
-            assert!(
-                page.contains(section),
-                "rules/{}.md lacks a '{section}' section",
-                rule.code
-            );
+fn every_fixture_message_follows_the_house_style() {
+    let mut bad = Vec::new();
+    for (_, _, path) in fixtures() {
+        for d in run(&path).diagnostics {
+            if let Err(why) = message_style(&d.message) {
+                bad.push(format!("{} {}: {why}: {}", rel(&path), d.code, d.message));
+            }
         }
+    }
+    assert!(bad.is_empty(), "messages:\n{}", bad.join("\n"));
+    for ok in [
+        "subnet 'a' is too small",
+        "API Management 'x' …",
+        "STV101 the subnet …",
+    ] {
+        assert_eq!(message_style(ok), Ok(()), "{ok}");
+    }
+    for wrong in [
+        "The subnet is too small",
+        "subnet is too small.",
+        "two\nlines",
+    ] {
+        assert!(message_style(wrong).is_err(), "{wrong}");
     }
 }
