@@ -6,8 +6,8 @@
 //!
 //! Every fixture's compact output is also an insta snapshot under `tests/snapshots/fixtures/`, so
 //! a change of message or column shows in review. After checking a change, refresh them all with
-//! `INSTA_UPDATE=always cargo test --test fixtures` (this also deletes snapshots of fixtures that
-//! no longer exist). A missing or different snapshot fails the test.
+//! `INSTA_UPDATE=always cargo test --test fixtures --test snapshots` (this also deletes snapshots
+//! of fixtures that no longer exist). A missing or different snapshot fails the test.
 //!
 //! Names starting with `fail-` must expect their rule's code; `pass-` must not. The meta-tests
 //! below require, for every rule with a check, at least one of each per supported format.
@@ -329,7 +329,8 @@ fn every_fixture_output_matches_its_snapshot() {
         failed.is_empty() && stale.is_empty(),
         "{} fixture snapshot(s) differ or are missing: {failed:?}\n\
          stale snapshots (no such fixture): {stale:?}\n\
-         Check the diffs above; then `INSTA_UPDATE=always cargo test --test fixtures` refreshes them.",
+         Check the diffs above; then `INSTA_UPDATE=always cargo test --test fixtures --test snapshots`\n\
+         refreshes them.",
         failed.len()
     );
 }
