@@ -340,7 +340,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
             for w in parsed.warnings {
                 ws.diagnostics.push(
                     Diagnostic::new(
-                        "STV001",
+                        "STV005",
                         Severity::Warning,
                         format!("{}: Azure accepts it, strict JSON tools do not", w.message),
                     )

@@ -60,12 +60,14 @@ fn comments_bom_multiline_strings_and_trailing_commas() {
     let d = Dir::new("lenient", &[("t.json", t.as_bytes())]);
     let o = d.check();
     assert_eq!(o.ws.nsgs.len(), 1);
-    let warnings = codes(&o, "STV001");
+    // The file parsed: the trailing commas are STV005 warnings, never STV001.
+    assert_eq!(codes(&o, "STV001"), []);
+    let warnings = codes(&o, "STV005");
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(o
         .diagnostics
         .iter()
-        .filter(|d| d.code == "STV001")
+        .filter(|d| d.code == "STV005")
         .all(|d| d.severity == stv2lint::diagnostic::Severity::Warning));
     assert!(!o.incomplete());
 }
@@ -125,8 +127,11 @@ fn bad_input_gives_one_stv001_each_and_other_files_still_load() {
     assert!(o.incomplete());
 }
 
+/// Root reads a file of mode 000, so this needs another user; `.ci/run` runs it when it is not
+/// root, and says so when it is.
 #[cfg(unix)]
 #[test]
+#[ignore = "needs a non-root user (root reads files of mode 000)"]
 fn unreadable_file_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let d = Dir::new(
@@ -135,10 +140,10 @@ fn unreadable_file_is_reported() {
     );
     let p = d.0.join("t.json");
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&p).is_ok() {
-        // Running as root: permissions do not stop reads, nothing to test.
-        return;
-    }
+    assert!(
+        std::fs::read(&p).is_err(),
+        "the file is readable despite mode 000: run this test as a non-root user"
+    );
     let o = d.check();
     assert!(o.incomplete());
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();

@@ -1,5 +1,5 @@
-//! The Bicep front end against the real deployments in the shared corpus. Skipped unless
-//! `STV2LINT_CORPUS` points at the corpus (`.ci/run` sets it).
+//! The Bicep front end against the real deployments in the shared corpus. Ignored unless run with
+//! `--include-ignored` and `STV2LINT_CORPUS` pointing at the corpus (`.ci/run` does both).
 
 use std::path::{Path, PathBuf};
 use stv2lint::diagnostic::{Diagnostic, Severity};
@@ -10,9 +10,20 @@ use stv2lint::{CheckOptions, Outcome};
 
 const QS: &str = "Azure__azure-quickstart-templates/quickstarts/microsoft.apimanagement";
 
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(std::env::var_os("STV2LINT_CORPUS")?);
-    p.is_dir().then_some(p)
+/// The corpus named by `STV2LINT_CORPUS`. The tests that need it are `#[ignore]`d, so a plain
+/// `cargo test` skips them visibly; run with `--include-ignored` (as `.ci/run` does), where a
+/// missing corpus fails instead of passing without checking anything.
+fn corpus() -> PathBuf {
+    let p = PathBuf::from(
+        std::env::var_os("STV2LINT_CORPUS")
+            .expect("STV2LINT_CORPUS must point at the corpus for this test"),
+    );
+    assert!(
+        p.is_dir(),
+        "STV2LINT_CORPUS={} is not a directory",
+        p.display()
+    );
+    p
 }
 
 fn bicep_files(root: &Path) -> Vec<PathBuf> {
@@ -32,10 +43,7 @@ fn bicep_files(root: &Path) -> Vec<PathBuf> {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_every_bicep_file_parses() {
-    let Some(root) = corpus() else {
-        eprintln!("STV2LINT_CORPUS not set; skipped");
-        return;
-    };
+    let root = corpus();
     let files = bicep_files(&root);
     assert!(files.len() > 100, "expected the corpus's 163 Bicep files");
     let mut failures = Vec::new();
@@ -100,7 +108,7 @@ fn findings(o: &Outcome) -> Vec<&Diagnostic> {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_every_bicep_file_loads_without_parse_errors() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let o = run(std::slice::from_ref(&root), vec![]);
     let bicep_errors: Vec<String> = o
         .active()
@@ -127,7 +135,7 @@ fn corpus_every_bicep_file_loads_without_parse_errors() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_internal_vnet_app_gateway_quickstart_has_no_nsg() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let d = root
         .join(QS)
         .join("api-management-create-with-internal-vnet-application-gateway");
@@ -138,7 +146,7 @@ fn corpus_internal_vnet_app_gateway_quickstart_has_no_nsg() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_external_vnet_quickstart_main_bicep_has_no_error() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let f = root
         .join(QS)
         .join("api-management-create-with-external-vnet-publicip/main.bicep");
@@ -154,8 +162,7 @@ fn corpus_external_vnet_quickstart_main_bicep_has_no_error() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_avm_v2max_premiumv2_has_no_network_findings() {
-    let Some(root) = corpus() else { return };
-    let repo = root.join("Azure__bicep-registry-modules");
+    let repo = corpus().join("Azure__bicep-registry-modules");
     let d = repo.join("avm/res/api-management/service/tests/e2e/v2max");
     // The test deploys `../../../main.bicep`, above the directory linted. In a clone the git
     // work tree is the linted tree; the corpus keeps no `.git`, so the repository folder is
@@ -188,7 +195,7 @@ fn corpus_avm_v2max_premiumv2_has_no_network_findings() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_integration_starter_kit_links_two_deployments() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let d =
         root.join("christopherhouse__Azure-Integration-Services-Starter-Kit/infrastructure/bicep");
     let o = run(&[d], vec![]);
@@ -223,7 +230,7 @@ fn corpus_integration_starter_kit_links_two_deployments() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_egress_control_forced_tunnel_on_the_appgw_apim_subnet() {
-    let Some(root) = corpus() else { return };
+    let root = corpus();
     let repo = root.join("Azure-Samples__Apim-Samples");
     // appgw-apim's `apimSku` has no default; the sample is run with a classic SKU.
     let params = std::env::temp_dir().join(format!("stv2lint-egress-{}.json", std::process::id()));

@@ -1,14 +1,25 @@
 //! Acceptance on the real Terraform deployments of the corpus (`STV2LINT_CORPUS`, e.g.
-//! `../shared/corpus`). Skipped when the variable is not set; `.ci/run` sets it and runs these
-//! with `--include-ignored`.
+//! `../shared/corpus`). Ignored by default; `.ci/run` sets the variable and runs these with
+//! `--include-ignored`, where a missing corpus fails.
 
 use std::path::PathBuf;
 use stv2lint::diagnostic::Severity;
 use stv2lint::CheckOptions;
 
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(std::env::var_os("STV2LINT_CORPUS")?);
-    p.is_dir().then_some(p)
+/// The corpus named by `STV2LINT_CORPUS`. The tests that need it are `#[ignore]`d, so a plain
+/// `cargo test` skips them visibly; run with `--include-ignored` (as `.ci/run` does), where a
+/// missing corpus fails instead of passing without checking anything.
+fn corpus() -> PathBuf {
+    let p = PathBuf::from(
+        std::env::var_os("STV2LINT_CORPUS")
+            .expect("STV2LINT_CORPUS must point at the corpus for this test"),
+    );
+    assert!(
+        p.is_dir(),
+        "STV2LINT_CORPUS={} is not a directory",
+        p.display()
+    );
+    p
 }
 
 /// (code, severity, file, line, message) of every active diagnostic.
@@ -68,7 +79,7 @@ const TF_DIRS: &[&str] = &[
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_every_terraform_file_loads_without_parse_errors() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let mut files = 0;
     for e in walkdir::WalkDir::new(&c).into_iter().flatten() {
         let n = e.file_name().to_string_lossy().to_ascii_lowercase();
@@ -90,7 +101,7 @@ fn corpus_every_terraform_file_loads_without_parse_errors() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_landing_zone_flags_the_sql_rule_on_1443() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let dir = c.join("Azure__apim-landing-zone-accelerator/scenarios/apim-baseline/terraform");
     let found = run(&[dir], &CheckOptions::default());
     let errors: Vec<_> = found.iter().filter(|f| f.1 == Severity::Error).collect();
@@ -108,7 +119,7 @@ fn corpus_landing_zone_flags_the_sql_rule_on_1443() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_landing_zone_multi_region_loads() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let dir = c.join("Azure__apim-landing-zone-accelerator/scenarios/apim-baseline/terraform");
     let mut opts = CheckOptions::default();
     opts.load.vars = vec![("multiRegionEnabled".into(), "true".into())];
@@ -130,7 +141,7 @@ fn corpus_landing_zone_multi_region_loads() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_avm_module_not_injected_has_no_network_findings() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let found = run(
         &[c.join("Azure__terraform-azurerm-avm-res-apimanagement-service")],
         &CheckOptions::default(),
@@ -141,7 +152,7 @@ fn corpus_avm_module_not_injected_has_no_network_findings() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_sec_api_management_subnet_without_nsg() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     let found = run(
         &[c.join("Azure__terraform-azurerm-sec-api-management")],
         &CheckOptions::default(),
@@ -156,7 +167,7 @@ fn corpus_sec_api_management_subnet_without_nsg() {
 #[test]
 #[ignore = "needs STV2LINT_CORPUS"]
 fn corpus_tfvars_for_a_remote_module_give_no_false_errors() {
-    let Some(c) = corpus() else { return };
+    let c = corpus();
     for d in [
         "aztfmod__terraform-azurerm-caf/examples/apim/115-api_management_private_virtual_network",
         "aztfmod__terraform-azurerm-caf/examples/apim/118-api_management_platform_stv2",

@@ -1,13 +1,20 @@
 //! The fixture harness: every fixture under `fixtures/<format>/<CODE>/<name>` (a file, or a
-//! directory checked as one run) carries its expectations as `expect: CODE[, CODE]` comments on
-//! the lines where diagnostics must land. The harness compares the full set of
-//! (file, line, code) — STV002 included — and reports every mismatch at once.
+//! directory checked as one run) carries its expectations as `expect: CODE [severity][, …]`
+//! comments on the lines where diagnostics must land; the severity word (`error`, `warning`,
+//! `info`) is written only when it differs from the rule's default. The harness compares the full
+//! set of (file, line, code, severity) — STV002 included — and reports every mismatch at once.
+//!
+//! Every fixture's compact output is also an insta snapshot under `tests/snapshots/fixtures/`, so
+//! a change of message or column shows in review. After checking a change, refresh them all with
+//! `INSTA_UPDATE=always cargo test --test fixtures --test snapshots` (this also deletes snapshots
+//! of fixtures that no longer exist). A missing or different snapshot fails the test.
 //!
 //! Names starting with `fail-` must expect their rule's code; `pass-` must not. The meta-tests
 //! below require, for every rule with a check, at least one of each per supported format.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use stv2lint::diagnostic::Severity;
 use stv2lint::rules::RULES;
 
 /// Formats whose front ends are in; each must have fixtures for every rule.
@@ -20,9 +27,8 @@ fn root() -> PathBuf {
 /// All fixtures: (format, code dir, path).
 fn fixtures() -> Vec<(String, String, PathBuf)> {
     let mut out = Vec::new();
-    let Ok(formats) = std::fs::read_dir(root()) else {
-        return out;
-    };
+    let formats = std::fs::read_dir(root())
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root().display()));
     for f in formats.flatten() {
         if !f.path().is_dir() {
             continue;
@@ -48,45 +54,95 @@ fn fixtures() -> Vec<(String, String, PathBuf)> {
     out
 }
 
-type Expect = BTreeSet<(String, usize, String)>;
+/// One expected or actual diagnostic: (file relative to the fixture root, line, code, severity).
+type Key = (String, usize, String, Severity);
+type Expect = BTreeSet<Key>;
 
-/// `expect:` markers of every file of a fixture, with paths relative to the fixture root.
-fn expectations(fixture: &Path) -> Expect {
-    let mut set = Expect::new();
-    let files: Vec<PathBuf> = if fixture.is_dir() {
-        walkdir::WalkDir::new(fixture)
+fn show(k: &Key) -> String {
+    format!("{}:{} {} {}", k.0, k.1, k.2, k.3)
+}
+
+/// The files of a fixture (itself, or every file under it).
+fn files_of(fixture: &Path) -> Vec<PathBuf> {
+    if fixture.is_dir() {
+        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(fixture)
             .into_iter()
             .flatten()
             .filter(|e| e.file_type().is_file())
             .map(|e| e.path().to_path_buf())
-            .collect()
+            .collect();
+        v.sort();
+        v
     } else {
         vec![fixture.to_path_buf()]
-    };
-    for file in files {
+    }
+}
+
+/// The text after `expect:` on a line, when the marker sits in a comment.
+fn marker(line: &str) -> Option<&str> {
+    let pos = line.find("expect:")?;
+    let before = line[..pos].trim_end();
+    if !(before.ends_with("//") || before.ends_with('#') || before.ends_with("/*")) {
+        return None;
+    }
+    Some(line[pos + "expect:".len()..].trim().trim_end_matches("*/"))
+}
+
+/// Parse one marker: `CODE [severity]` items separated by commas. The severity defaults to the
+/// rule's own; an unknown code, severity word or extra word is an error.
+fn parse_marker(text: &str) -> Result<Vec<(String, Severity)>, String> {
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        let words: Vec<&str> = item.split_whitespace().collect();
+        let (code, sev) = match words.as_slice() {
+            [code] => (*code, None),
+            [code, sev] => (*code, Some(*sev)),
+            [] => return Err("empty item".into()),
+            _ => return Err(format!("'{}' is not `CODE [severity]`", item.trim())),
+        };
+        let rule = stv2lint::rules::find(code).ok_or_else(|| format!("unknown code '{code}'"))?;
+        if rule.code != code {
+            return Err(format!("write the code as {}, not '{code}'", rule.code));
+        }
+        let severity = match sev {
+            None => rule.severity,
+            // Only the words the renderers print, so a marker reads like the output.
+            Some(w) => [Severity::Error, Severity::Warning, Severity::Info]
+                .into_iter()
+                .find(|s| s.as_str() == w)
+                .ok_or_else(|| format!("unknown severity '{w}' (write error, warning or info)"))?,
+        };
+        out.push((code.to_string(), severity));
+    }
+    Ok(out)
+}
+
+/// `expect:` markers of every file of a fixture, with paths relative to the fixture root, and
+/// the markers that do not parse (`file:line: why`).
+fn read_markers(fixture: &Path) -> (Expect, Vec<String>) {
+    let mut set = Expect::new();
+    let mut bad = Vec::new();
+    for file in files_of(fixture) {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
         for (i, line) in text.lines().enumerate() {
-            if let Some(pos) = line.find("expect:") {
-                let before = &line[..pos];
-                if !(before.trim_end().ends_with("//")
-                    || before.trim_end().ends_with('#')
-                    || before.trim_end().ends_with("/*"))
-                {
-                    continue;
-                }
-                let rest = line[pos + "expect:".len()..].trim_end_matches("*/");
-                for code in rest.split([',', ' ']).filter(|c| !c.trim().is_empty()) {
-                    let code = code.trim();
-                    if code.starts_with("STV") {
-                        set.insert((rel(&file), i + 1, code.to_string()));
+            let Some(m) = marker(line) else { continue };
+            match parse_marker(m) {
+                Ok(items) => {
+                    for (code, sev) in items {
+                        set.insert((rel(&file), i + 1, code, sev));
                     }
                 }
+                Err(why) => bad.push(format!("{}:{}: {why}", rel(&file), i + 1)),
             }
         }
     }
-    set
+    (set, bad)
+}
+
+fn expectations(fixture: &Path) -> Expect {
+    read_markers(fixture).0
 }
 
 fn rel(p: &Path) -> String {
@@ -99,22 +155,62 @@ fn rel(p: &Path) -> String {
         .replace('\\', "/")
 }
 
-fn actual(fixture: &Path) -> (Expect, Vec<String>) {
-    let outcome = stv2lint::check(&[fixture.to_path_buf()], &Default::default());
+fn run(fixture: &Path) -> stv2lint::Outcome {
+    stv2lint::check(&[fixture.to_path_buf()], &Default::default())
+}
+
+fn actual(outcome: &stv2lint::Outcome) -> (Expect, Vec<String>) {
     let mut set = Expect::new();
     let mut lines = Vec::new();
     for d in outcome.active() {
         let Some(span) = d.span else {
-            lines.push(format!("  (no location) {} {}", d.code, d.message));
+            lines.push(format!(
+                "  (no location) {} {} {}",
+                d.code, d.severity, d.message
+            ));
             continue;
         };
         let f = outcome.ws.sources.get(span.file);
         let (line, _) = f.line_col(span.start);
-        let file = rel(&f.path);
-        lines.push(format!("  {}:{} {} {}", file, line, d.code, d.message));
-        set.insert((file, line, d.code.to_string()));
+        let key = (rel(&f.path), line, d.code.to_string(), d.severity);
+        lines.push(format!("  {} {}", show(&key), d.message));
+        set.insert(key);
     }
     (set, lines)
+}
+
+/// The compact output of a run, with every file named relative to the fixture root so the
+/// snapshot does not depend on where the repository lives.
+fn compact(outcome: &stv2lint::Outcome) -> String {
+    let mut out = Vec::new();
+    stv2lint::report::render(stv2lint::cli::OutputFormat::Compact, outcome, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    // Longest display name first, so `a/b.json` is not taken for a prefix of `a/b.json5`.
+    let mut names: Vec<(String, String)> = outcome
+        .ws
+        .sources
+        .iter()
+        .map(|(_, f)| (format!("{}:", f.display), format!("{}:", rel(&f.path))))
+        .collect();
+    names.sort_by_key(|(d, _)| std::cmp::Reverse(d.len()));
+    text.lines()
+        .map(
+            |l| match names.iter().find(|(d, _)| l.starts_with(d.as_str())) {
+                Some((d, r)) => format!("{r}{}", &l[d.len()..]),
+                None => l.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn snapshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/fixtures")
+}
+
+/// The snapshot name of a fixture: its path under the fixture root (insta turns `/` into `__`).
+fn snapshot_name(fixture: &Path) -> String {
+    rel(fixture)
 }
 
 #[test]
@@ -128,10 +224,10 @@ fn every_fixture_meets_its_expectations() {
     );
     for (_, _, path) in &all {
         let want = expectations(path);
-        let (got, lines) = actual(path);
+        let (got, lines) = actual(&run(path));
         if want != got {
-            let missing: Vec<_> = want.difference(&got).collect();
-            let extra: Vec<_> = got.difference(&want).collect();
+            let missing: Vec<_> = want.difference(&got).map(show).collect();
+            let extra: Vec<_> = got.difference(&want).map(show).collect();
             failures.push(format!(
                 "{}\n  missing: {:?}\n  unexpected: {:?}\n  all diagnostics:\n{}",
                 path.display(),
@@ -147,6 +243,95 @@ fn every_fixture_meets_its_expectations() {
         failures.len(),
         all.len(),
         failures.join("\n\n")
+    );
+}
+
+#[test]
+fn every_marker_names_a_known_code_and_severity() {
+    let bad: Vec<String> = fixtures()
+        .iter()
+        .flat_map(|(_, _, p)| read_markers(p).1)
+        .collect();
+    assert!(bad.is_empty(), "bad expect: markers:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn marker_parser_rejects_what_it_cannot_check() {
+    assert_eq!(
+        parse_marker(" STV203 warning, STV204").unwrap(),
+        vec![
+            ("STV203".to_string(), Severity::Warning),
+            ("STV204".to_string(), Severity::Error)
+        ]
+    );
+    assert_eq!(
+        parse_marker("STV002").unwrap(),
+        vec![("STV002".to_string(), Severity::Info)]
+    );
+    for bad in [
+        "STV999",
+        "STV203 warn",
+        "STV203 fatal",
+        "STV203 warning extra",
+        "stv203",
+        "STV203,",
+    ] {
+        assert!(parse_marker(bad).is_err(), "{bad} was accepted");
+    }
+}
+
+/// One insta snapshot per fixture; all fixtures are checked before the test fails, and snapshots
+/// of fixtures that no longer exist fail it too.
+#[test]
+fn every_fixture_output_matches_its_snapshot() {
+    let all = fixtures();
+    let mut failed = Vec::new();
+    let mut wanted = BTreeSet::new();
+    for (_, _, path) in &all {
+        let name = snapshot_name(path);
+        wanted.insert(format!("{}.snap", name.replace('/', "__")));
+        let text = compact(&run(path));
+        let ok = std::panic::catch_unwind(|| {
+            insta::with_settings!({
+                snapshot_path => snapshot_dir(),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                description => format!("stv2lint check --format compact fixtures/{name}"),
+            }, {
+                insta::assert_snapshot!(name.as_str(), text);
+            });
+        });
+        if ok.is_err() {
+            failed.push(name);
+        }
+    }
+    let update = std::env::var("INSTA_UPDATE").is_ok_and(|v| v == "always");
+    let mut stale = Vec::new();
+    for e in std::fs::read_dir(snapshot_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let file = e.file_name().to_string_lossy().to_string();
+        // insta leaves `.snap.new` files for review outside CI; an update run supersedes them.
+        if file.ends_with(".snap.new") && update {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+        if file.ends_with(".snap") && !wanted.contains(&file) {
+            if update {
+                std::fs::remove_file(e.path()).unwrap();
+            } else {
+                stale.push(file);
+            }
+        }
+    }
+    assert!(
+        failed.is_empty() && stale.is_empty(),
+        "{} fixture snapshot(s) differ or are missing: {failed:?}\n\
+         stale snapshots (no such fixture): {stale:?}\n\
+         Check the diffs above; then `INSTA_UPDATE=always cargo test --test fixtures --test snapshots`\n\
+         refreshes them.",
+        failed.len()
     );
 }
 
@@ -200,23 +385,49 @@ fn every_rule_has_failing_and_passing_fixtures_in_every_format() {
     );
 }
 
+/// The house style of messages, as every rule writes them today: a message continues after
+/// `severity[CODE] `, so it starts lowercase unless its first word is a name or acronym
+/// (`API Management`, `STV101`), and it is no sentence: no trailing period. No line breaks.
+fn message_style(message: &str) -> Result<(), &'static str> {
+    let first = message.split_whitespace().next().unwrap_or("");
+    let mut chars = first.chars();
+    if chars.next().is_some_and(|c| c.is_uppercase())
+        && !chars.any(|c| c.is_uppercase() || c.is_ascii_digit())
+    {
+        return Err("starts with a capitalised word");
+    }
+    if message.ends_with('.') {
+        return Err("ends with a period");
+    }
+    if message.is_empty() || message.trim() != message || message.contains('\n') {
+        return Err("is empty, padded or spans lines");
+    }
+    Ok(())
+}
+
 #[test]
-fn every_rule_has_a_page() {
-    for rule in RULES {
-        let page = rule.page;
-        assert!(
-            page.starts_with(&format!("# {} {}", rule.code, rule.name)),
-            "rules/{}.md must start with '# {} {}'",
-            rule.code,
-            rule.code,
-            rule.name
-        );
-        for section in ["## What", "## Why", "## Example", "## Fix", "## Sources"] {
-            assert!(
-                page.contains(section),
-                "rules/{}.md lacks a '{section}' section",
-                rule.code
-            );
+fn every_fixture_message_follows_the_house_style() {
+    let mut bad = Vec::new();
+    for (_, _, path) in fixtures() {
+        for d in run(&path).diagnostics {
+            if let Err(why) = message_style(&d.message) {
+                bad.push(format!("{} {}: {why}: {}", rel(&path), d.code, d.message));
+            }
         }
+    }
+    assert!(bad.is_empty(), "messages:\n{}", bad.join("\n"));
+    for ok in [
+        "subnet 'a' is too small",
+        "API Management 'x' …",
+        "STV101 the subnet …",
+    ] {
+        assert_eq!(message_style(ok), Ok(()), "{ok}");
+    }
+    for wrong in [
+        "The subnet is too small",
+        "subnet is too small.",
+        "two\nlines",
+    ] {
+        assert!(message_style(wrong).is_err(), "{wrong}");
     }
 }

@@ -1,5 +1,6 @@
-//! Golden outputs of the renderers on the bundled example. A change in rendering shows up as a
-//! diff here; after checking it, refresh with `STV2LINT_UPDATE_SNAPSHOTS=1 cargo test --test snapshots`.
+//! Golden outputs of the renderers on the bundled example (insta snapshots in `tests/snapshots/`).
+//! A change in rendering shows up as a diff here; after checking it, refresh every snapshot of the
+//! project with `INSTA_UPDATE=always cargo test`.
 
 use std::path::Path;
 use stv2lint::cli::OutputFormat;
@@ -12,38 +13,26 @@ fn snapshot(name: &str, format: OutputFormat) {
     let mut out = Vec::new();
     stv2lint::report::render(format, &o, &mut out).unwrap();
     let got = String::from_utf8(out).unwrap();
-    let file = root.join("tests/snapshots").join(name);
-    if std::env::var_os("STV2LINT_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&file, &got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&file).unwrap_or_default();
-    if want != got {
-        let first = want
-            .lines()
-            .zip(got.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(want.lines().count().min(got.lines().count()));
-        panic!(
-            "{name} differs from the snapshot at line {}:\n--- want\n{}\n--- got\n{}\n(refresh with STV2LINT_UPDATE_SNAPSHOTS=1 after checking)",
-            first + 1,
-            want.lines().skip(first).take(5).collect::<Vec<_>>().join("\n"),
-            got.lines().skip(first).take(5).collect::<Vec<_>>().join("\n"),
-        );
-    }
+    insta::with_settings!({
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => format!("stv2lint check examples/broken-apim --format {name}"),
+    }, {
+        insta::assert_snapshot!(format!("broken-apim.{name}"), got);
+    });
 }
 
 #[test]
 fn human() {
-    snapshot("broken-apim.human.txt", OutputFormat::Human);
+    snapshot("human", OutputFormat::Human);
 }
 
 #[test]
 fn compact() {
-    snapshot("broken-apim.compact.txt", OutputFormat::Compact);
+    snapshot("compact", OutputFormat::Compact);
 }
 
 #[test]
 fn json() {
-    snapshot("broken-apim.json", OutputFormat::Json);
+    snapshot("json", OutputFormat::Json);
 }

@@ -77,6 +77,7 @@ pub enum Regional {
 
 #[derive(Deserialize)]
 struct FlowFile {
+    uncertain_severity: Sev,
     flows: Vec<FlowSpec>,
 }
 
@@ -84,13 +85,23 @@ const FLOWS_YAML: &str = include_str!("../../rules/flows.yaml");
 
 /// Every flow of `rules/flows.yaml`, parsed once. The file is part of the build; a unit test
 /// proves it parses, so an empty list here can only mean a broken build.
-pub fn flows() -> &'static [FlowSpec] {
-    static FLOWS: OnceLock<Vec<FlowSpec>> = OnceLock::new();
-    FLOWS.get_or_init(|| {
-        serde_yaml::from_str::<FlowFile>(FLOWS_YAML)
-            .map(|f| f.flows)
-            .unwrap_or_default()
+/// The table, parsed once. It is embedded at build time, so a table that does not parse is a
+/// defect of the build (the tests below catch it), not of the user's input.
+fn table() -> &'static FlowFile {
+    static TABLE: OnceLock<FlowFile> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        serde_yaml::from_str::<FlowFile>(FLOWS_YAML).expect("rules/flows.yaml parses")
     })
+}
+
+pub fn flows() -> &'static [FlowSpec] {
+    &table().flows
+}
+
+/// The most a flow finding weighs when the check is not sure (a deny that only may match, an
+/// allow for a regional tag only); from the table, like every other flow severity.
+pub fn uncertain_severity() -> Severity {
+    table().uncertain_severity.into()
 }
 
 impl FlowSpec {
@@ -373,10 +384,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         .help("Nothing to do if a gateway such as Application Gateway or Front Door is meant to be the only client; otherwise allow source Internet.")
                         .identity(format!("{identity}|subset"));
                     let mut d = related(d);
-                    d.severity = flow
-                        .subset_severity
-                        .map(Into::into)
-                        .unwrap_or(Severity::Info);
+                    d.severity = flow.subset_severity.map(Into::into).unwrap_or(severity);
                     sink.emit(d);
                     return;
                 }
@@ -406,7 +414,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     .help(format!("Use the global service tag {} in security rule '{}'.", flow.tag(), rule.name))
                     .identity(format!("{identity}|regional"));
                 let mut d = related(d);
-                d.severity = Severity::Warning.min(severity);
+                d.severity = uncertain_severity().min(severity);
                 sink.emit(d);
                 return;
             }
@@ -466,7 +474,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     let (verb, sev) = if *certain {
                         ("denies", severity)
                     } else {
-                        ("may deny", Severity::Warning.min(severity))
+                        ("may deny", uncertain_severity().min(severity))
                     };
                     let mut msg = format!(
                         "security rule '{}' (priority {deny_prio}) {verb} {} ({}: {}) before any rule allows {left}",

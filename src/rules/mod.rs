@@ -48,7 +48,7 @@ pub struct Rule {
     pub summary: &'static str,
     /// The rule's page (`rules/CODE.md`), embedded at build time.
     pub page: &'static str,
-    /// `None` for the codes the engine itself emits (STV001–STV004).
+    /// `None` for the codes the engine itself emits (STV001–STV005).
     pub check: Option<fn(&Ctx, &mut Sink)>,
 }
 
@@ -90,6 +90,14 @@ pub static RULES: &[Rule] = &[
         severity: Severity::Warning,
         summary: "A suppression comment suppresses nothing",
         page: page!("STV004"),
+        check: None,
+    },
+    Rule {
+        code: "STV005",
+        name: "tolerated-syntax",
+        severity: Severity::Warning,
+        summary: "A file parses only because Azure tolerates syntax that strict parsers reject",
+        page: page!("STV005"),
         check: None,
     },
     vnet_injection_sku::RULE,

@@ -9,7 +9,8 @@ use crate::model::Route;
 pub const RULE: Rule = Rule {
     code: "STV502",
     name: "service-endpoints-missing",
-    severity: Severity::Warning,
+    // Error whenever it fires; silent otherwise (see the page's interpretation note).
+    severity: Severity::Error,
     summary: "The subnet lacks service endpoints for Storage, Sql and Key Vault",
     page: include_str!("../../rules/STV502.md"),
     check: Some(check),
@@ -106,7 +107,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         } else {
             subnet.service_endpoints.at.or(Some(subnet.meta.decl))
         };
-        let mut d = sink
+        let d = sink
             .diag(format!(
                 "subnet '{subnet_name}' has no service endpoint for {}: {why}",
                 missing.join(", ")
@@ -123,7 +124,6 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             )
             .related(Some(site.loc.decl), format!("used by {}", site.label()))
             .identity(format!("{identity}|{}", missing.join(",")));
-        d.severity = crate::diagnostic::Severity::Error;
         sink.emit(d);
     }
 }

@@ -220,6 +220,20 @@ impl<'p> Eval<'p> {
         );
     }
 
+    /// What was parsed but not evaluated (a registry template, a budget, a depth limit): values
+    /// are unknown, not the file unparseable, so STV002 — a warning, as a whole part is skipped.
+    fn unverifiable(&self, span: Option<Span>, message: String, help: &str) {
+        if !self.reported.borrow_mut().insert((span, message.clone())) {
+            return;
+        }
+        self.diagnostics.borrow_mut().push(
+            Diagnostic::new("STV002", Severity::Warning, message.clone())
+                .at(span)
+                .help(help)
+                .identity(format!("bicep|{message}")),
+        );
+    }
+
     // ---- entry points -------------------------------------------------------------------
 
     /// Evaluate a `.bicep` file as a deployment with the given parameter values.
@@ -245,8 +259,7 @@ impl<'p> Eval<'p> {
         given.extend(self.param_file_values(unit, 0));
         match &u.using {
             Some((Target::Local(t), _)) => self.run_entry(*t, given),
-            Some((Target::Registry(p), span)) => self.report(
-                Severity::Warning,
+            Some((Target::Registry(p), span)) => self.unverifiable(
                 Some(*span),
                 format!("the parameter file uses registry template '{p}', which is not loaded"),
                 "Lint the template's own source together with this parameter file.",
@@ -346,8 +359,7 @@ impl<'p> Eval<'p> {
         self.steps.set(steps);
         if steps > MAX_STEPS {
             if steps == MAX_STEPS + 1 {
-                self.report(
-                    Severity::Warning,
+                self.unverifiable(
                     Some(e.span),
                     format!("evaluation stopped after {MAX_STEPS} steps; the remaining values of this deployment are unknown"),
                     "Simplify the expressions (deep recursion or very large loops).",
@@ -1459,8 +1471,7 @@ impl<'p> Eval<'p> {
             return result(V::unknown("the module is part of a cycle", site));
         }
         if st.chain.len() >= MAX_MODULE_DEPTH || self.depth.get() + 8 >= MAX_EVAL_DEPTH {
-            self.report(
-                Severity::Warning,
+            self.unverifiable(
                 Some(*path_span),
                 format!(
                     "modules are nested {} levels deep, more than stv2lint follows; this one is not evaluated",

@@ -299,8 +299,10 @@ impl Program {
         }
         for n in unknown {
             self.diagnostics.push(
+                // The file parsed; only the values are unknown (STV002). A warning: a typo, or a
+                // function stv2lint does not evaluate yet.
                 Diagnostic::new(
-                    "STV001",
+                    "STV002",
                     Severity::Warning,
                     format!(
                         "unknown function '{}'; values computed with it are treated as unknown",

@@ -1,0 +1,171 @@
+//! The registry (`src/rules/mod.rs` RULES) is the one source of what a rule is called, how heavy
+//! its findings are by default and what it is about. These tests hold everything that repeats it
+//! to it: the README's rule table, `stv2lint rules`, the rule pages and the flow table.
+
+use std::path::Path;
+use std::process::Command;
+use stv2lint::diagnostic::Severity;
+use stv2lint::rules::{flows, RULES};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The rows of the table that follows `## Rules` in the README, as trimmed cells.
+fn readme_rule_rows() -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = text
+        .split("\n## Rules\n")
+        .nth(1)
+        .expect("README.md has a '## Rules' section");
+    let section = section.split("\n## ").next().unwrap();
+    section
+        .lines()
+        .filter(|l| l.starts_with("| STV"))
+        .map(|l| {
+            l.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let rows = readme_rule_rows();
+    let codes: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    let want: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+    assert_eq!(codes, want, "README rule table: codes, in registry order");
+    for (row, rule) in rows.iter().zip(RULES) {
+        assert_eq!(
+            row.len(),
+            4,
+            "{}: | Code | Name | Default | What |",
+            rule.code
+        );
+        assert_eq!(row[1], rule.name, "{}: name", rule.code);
+        // The Default cell may explain when a finding weighs differently, after the default.
+        let default = row[2].split_whitespace().next().unwrap_or("");
+        assert_eq!(
+            default,
+            rule.severity.as_str(),
+            "{}: the Default column starts with the registered default",
+            rule.code
+        );
+        assert_eq!(row[3], rule.summary, "{}: summary", rule.code);
+    }
+}
+
+#[test]
+fn rules_command_lists_the_registry() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stv2lint"))
+        .arg("rules")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), RULES.len(), "{text}");
+    for (line, rule) in lines.iter().zip(RULES) {
+        let mut words = line.split_whitespace();
+        let got = (
+            words.next().unwrap_or(""),
+            words.next().unwrap_or(""),
+            words.next().unwrap_or(""),
+            words.collect::<Vec<_>>().join(" "),
+        );
+        assert_eq!(
+            got,
+            (
+                rule.code,
+                rule.name,
+                rule.severity.as_str(),
+                rule.summary
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            "stv2lint rules: {line}"
+        );
+    }
+}
+
+/// The sections every rule page has, in this order (each page is read the same way).
+const SECTIONS: &[&str] = &["## What", "## Why", "## Example", "## Fix", "## Sources"];
+
+#[test]
+fn every_rule_has_a_page_with_the_common_sections() {
+    for rule in RULES {
+        let page = rule.page;
+        let title = format!("# {} {}\n", rule.code, rule.name);
+        assert!(
+            page.starts_with(&title),
+            "rules/{}.md must start with '{}'",
+            rule.code,
+            title.trim()
+        );
+        let headings: Vec<&str> = page.lines().filter(|l| l.starts_with("## ")).collect();
+        assert_eq!(
+            headings, SECTIONS,
+            "rules/{}.md: its sections, in order",
+            rule.code
+        );
+        for section in page.split("\n## ").skip(1) {
+            let body = section.split_once('\n').map(|x| x.1).unwrap_or("");
+            assert!(
+                !body.trim().is_empty(),
+                "rules/{}.md: section '## {}' is empty",
+                rule.code,
+                section.lines().next().unwrap_or("")
+            );
+        }
+    }
+}
+
+#[test]
+fn every_page_in_rules_belongs_to_a_registered_rule() {
+    for e in std::fs::read_dir(repo().join("rules")).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(code) = name.strip_suffix(".md") else {
+            continue;
+        };
+        let rule = stv2lint::rules::find(code)
+            .unwrap_or_else(|| panic!("rules/{name} has no rule in the registry"));
+        assert_eq!(rule.code, code, "rules/{name}: spelled as the code");
+        assert_eq!(
+            rule.page,
+            std::fs::read_to_string(e.path()).unwrap(),
+            "rules/{name} is the page the binary embeds"
+        );
+    }
+}
+
+/// rules/flows.yaml decides every flow severity; the registered default of a flow rule (what
+/// `stv2lint rules`, SARIF and the README show) is the table's `severity` of its flows.
+#[test]
+fn flow_severities_come_from_the_flow_table() {
+    let all = flows::flows();
+    assert!(!all.is_empty());
+    for flow in all {
+        let Some(rule) = stv2lint::rules::find(&flow.rule) else {
+            continue; // a reserved code that only feeds STV208
+        };
+        assert_eq!(
+            Severity::from(flow.severity),
+            rule.severity,
+            "{} ({}): rules/flows.yaml says {:?}, the registry {}",
+            flow.id,
+            flow.rule,
+            flow.severity,
+            rule.severity
+        );
+        assert!(
+            !flow.population || flow.subset_severity.is_some(),
+            "{}: a population flow needs subset_severity",
+            flow.id
+        );
+    }
+    assert!(flows::uncertain_severity() < Severity::Error);
+}
