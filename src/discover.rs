@@ -68,6 +68,7 @@ pub fn discover(
             add_file(ws, &mut d, path, lang);
         }
     }
+    drop_compiled_copies(ws, &mut d);
     d
 }
 
@@ -296,5 +297,152 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
                 ));
             }
         }
+    }
+}
+
+/// Directories beside a template where projects keep its parameter files per environment.
+const PARAMETER_DIRS: &[&str] = &["parameters", "params", "env", "environments"];
+
+/// The parameter files of a template (ARM `.json` or `.bicep`) by the common naming
+/// conventions, each one stage the template is deployed with. With stem `X`, in the template's
+/// directory or a `parameters`/`params`/`env`/`environments` directory beside it:
+/// `X.parameters.json` (also azd's `main.parameters.json`), `X.parameters.<env>.json`,
+/// `X.<env>.parameters.json` and `parameters-X.json`. A file that pairs more exactly with
+/// another template of the directory (`X.dev.json` for `X.dev.parameters.json`) is that
+/// template's. Only files discovered as ARM parameter files count (besides the exact
+/// `X.parameters.json`, read even when not among the paths given). Sorted by path.
+pub fn stage_files(ws: &Workspace, found: &Discovered, template: &Path) -> Vec<PathBuf> {
+    let Some(stem) = template
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+    else {
+        return Vec::new();
+    };
+    let Some(dir) = template.parent() else {
+        return Vec::new();
+    };
+    let cdir = crate::source::canonical(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    });
+    let mut out: Vec<PathBuf> = Vec::new();
+    for &p in &found.arm_parameters {
+        let pp = &ws.sources.get(p).path;
+        let Some(name) = pp
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        else {
+            continue;
+        };
+        let Some(env) = stage_name(&stem, &name) else {
+            continue;
+        };
+        let Some(pdir) = pp.parent() else { continue };
+        let pdir = crate::source::canonical(if pdir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            pdir
+        });
+        let beside = pdir == cdir
+            || (pdir.parent() == Some(cdir.as_path())
+                && pdir.file_name().is_some_and(|n| {
+                    PARAMETER_DIRS.contains(&n.to_string_lossy().to_ascii_lowercase().as_str())
+                }));
+        if !beside {
+            continue;
+        }
+        // `X.dev.parameters.json` belongs to `X.dev.json` / `X.dev.bicep` when there is one.
+        if let Some(env) = env {
+            let more = format!("{stem}.{env}");
+            if ["json", "bicep"]
+                .iter()
+                .any(|ext| cdir.join(format!("{more}.{ext}")).is_file())
+            {
+                continue;
+            }
+        }
+        out.push(pp.clone());
+    }
+    if out.is_empty() {
+        let exact = template.with_file_name(format!(
+            "{}.parameters.json",
+            template.file_stem().unwrap_or_default().to_string_lossy()
+        ));
+        if exact.is_file() {
+            out.push(exact);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a parameter file name (lower case) pairs with the template stem by a convention:
+/// `Some(None)` for the plain pairing, `Some(Some(env))` for a stage-named one.
+fn stage_name(stem: &str, name: &str) -> Option<Option<String>> {
+    let base = name.strip_suffix(".json")?;
+    if base == format!("{stem}.parameters") || base == format!("parameters-{stem}") {
+        return Some(None);
+    }
+    let env_ok = |e: &str| !e.is_empty() && !e.contains('.');
+    if let Some(env) = base.strip_prefix(&format!("{stem}.parameters.")) {
+        return env_ok(env).then(|| Some(env.to_string()));
+    }
+    if let Some(env) = base
+        .strip_prefix(&format!("{stem}."))
+        .and_then(|r| r.strip_suffix(".parameters"))
+    {
+        return env_ok(env).then(|| Some(env.to_string()));
+    }
+    None
+}
+
+/// An ARM template Bicep compiled (`metadata._generator.name == "bicep"`) is the same
+/// deployment as its `.bicep` source beside it (same directory, same stem): the source is
+/// linted, the compiled copy is not, so one defect is not reported twice.
+fn drop_compiled_copies(ws: &Workspace, d: &mut Discovered) {
+    if d.bicep.is_empty() {
+        return;
+    }
+    let sources: std::collections::HashSet<PathBuf> = d
+        .bicep
+        .iter()
+        .map(|&b| crate::source::canonical(&ws.sources.get(b).path))
+        .collect();
+    let json = &d.json;
+    d.arm_templates.retain(|t| {
+        let generated = json
+            .get(t)
+            .and_then(|v| v.path("metadata._generator.name"))
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("bicep"));
+        if !generated {
+            return true;
+        }
+        let source = crate::source::canonical(&ws.sources.get(*t).path.with_extension("bicep"));
+        !sources.contains(&source)
+    });
+}
+
+#[cfg(test)]
+mod stage_tests {
+    use super::stage_name;
+
+    #[test]
+    fn parameter_file_conventions() {
+        assert_eq!(stage_name("main", "main.parameters.json"), Some(None));
+        assert_eq!(stage_name("main", "parameters-main.json"), Some(None));
+        assert_eq!(
+            stage_name("main", "main.parameters.dev.json"),
+            Some(Some("dev".into()))
+        );
+        assert_eq!(
+            stage_name("main", "main.prod.parameters.json"),
+            Some(Some("prod".into()))
+        );
+        assert_eq!(stage_name("main", "other.parameters.json"), None);
+        assert_eq!(stage_name("main", "main.json"), None);
+        assert_eq!(stage_name("main", "main.a.b.parameters.json"), None);
     }
 }

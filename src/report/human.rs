@@ -121,6 +121,7 @@ static NOTE: Diagnostic = Diagnostic {
     related: Vec::new(),
     identity: String::new(),
     suppressed: None,
+    deployments: Vec::new(),
 };
 
 /// A label for a span; a declaration spanning many lines is shown by its first line only, so a

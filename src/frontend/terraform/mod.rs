@@ -20,7 +20,7 @@ mod version;
 
 use super::LoadOptions;
 use crate::discover::{find_or_read, Discovered};
-use crate::model::Workspace;
+use crate::model::{UnitId, Workspace};
 use crate::source::{FileId, Lang};
 use eval::{Eval, Input};
 use modules::{resolve_source, Loader, Module, Source};
@@ -134,10 +134,23 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         majors.insert(r, version::major(&constraints, locked));
     }
 
+    // Each root module with the module instances it calls is one deployment unit.
+    let mut units: HashMap<usize, UnitId> = HashMap::new();
+    for &r in &root_ids {
+        let dir = crate::source::display_path(&ev.insts[r].module.dir);
+        let name = if dir.is_empty() { ".".to_string() } else { dir };
+        let group = format!("terraform|{name}");
+        units.insert(r, ev.ws.begin_unit(name, None, group));
+    }
     let mut patches = Vec::new();
     let mut i = 0;
     while i < ev.insts.len() {
         let module = ev.insts[i].module.clone();
+        let unit = units
+            .get(&ev.insts[i].root)
+            .copied()
+            .unwrap_or(UnitId::NONE);
+        ev.ws.enter_unit(unit);
         let major = majors
             .get(&ev.insts[i].root)
             .copied()
@@ -161,7 +174,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
                     "azapi_resource" => azapi::emit(ev.ws, &it.value, &label, d.span),
                     "azapi_update_resource" => {
                         if let Some(p) = azapi::patch(&it.value, &label, d.span) {
-                            patches.push(p);
+                            patches.push((unit, p));
                         }
                     }
                     _ => azurerm::emit(
@@ -179,8 +192,9 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         }
         i += 1;
     }
-    for p in &patches {
-        azapi::apply(ev.ws, p);
+    for (unit, p) in &patches {
+        ev.ws.enter_unit(*unit);
+        azapi::apply(ev.ws, p, *unit);
     }
 }
 
