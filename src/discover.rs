@@ -327,8 +327,28 @@ pub fn stage_files(ws: &Workspace, found: &Discovered, template: &Path) -> Vec<P
         dir
     });
     let mut out: Vec<PathBuf> = Vec::new();
-    for &p in &found.arm_parameters {
-        let pp = &ws.sources.get(p).path;
+    // The discovered parameter files, and those of the template's own directory even when only
+    // the template was given (as `X.parameters.json` always was).
+    let mut paths: Vec<PathBuf> = found
+        .arm_parameters
+        .iter()
+        .map(|&p| ws.sources.get(p).path.clone())
+        .collect();
+    if let Ok(entries) = std::fs::read_dir(&cdir) {
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().to_ascii_lowercase();
+            if n.ends_with(".json") && stage_name(&stem, &n).is_some() && e.path().is_file() {
+                let p = dir.join(e.file_name());
+                if !paths.iter().any(|x| {
+                    x.file_name() == p.file_name()
+                        && x.parent().map(crate::source::canonical) == Some(cdir.clone())
+                }) {
+                    paths.push(p);
+                }
+            }
+        }
+    }
+    for pp in &paths {
         let Some(name) = pp
             .file_name()
             .map(|n| n.to_string_lossy().to_ascii_lowercase())
@@ -363,15 +383,6 @@ pub fn stage_files(ws: &Workspace, found: &Discovered, template: &Path) -> Vec<P
             }
         }
         out.push(pp.clone());
-    }
-    if out.is_empty() {
-        let exact = template.with_file_name(format!(
-            "{}.parameters.json",
-            template.file_stem().unwrap_or_default().to_string_lossy()
-        ));
-        if exact.is_file() {
-            out.push(exact);
-        }
     }
     out.sort();
     out.dedup();

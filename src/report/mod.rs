@@ -91,7 +91,12 @@ pub fn options_from_args(
     if let Some(c) = config {
         c.apply(&mut opts);
     }
-    opts.load.parameters = args.parameters.clone();
+    for p in &args.parameters {
+        match crate::cli::template_parameters(p) {
+            Some(pair) => opts.load.parameter_map.push(pair),
+            None => opts.load.parameters.push(p.clone()),
+        }
+    }
     // Later var files and vars win in Terraform, so the command line's come after the file's.
     opts.load.var_files.extend(args.var_files.iter().cloned());
     for v in &args.vars {

@@ -235,11 +235,13 @@ fn name_deployments(ws: &Workspace, mut d: Diagnostic, units: &[UnitId]) -> Diag
         let Some(unit) = ws.unit(u) else { continue };
         d.deployments.push(unit.name.clone());
         if ws.stages_of(u) > 1 {
-            stages.push(
-                unit.stage
-                    .clone()
-                    .unwrap_or_else(|| "default parameters".into()),
-            );
+            // The file name is enough in a message; `deployments` carries the path.
+            let short = unit.stage.as_deref().map(|p| {
+                std::path::Path::new(p)
+                    .file_name()
+                    .map_or(p.to_string(), |n| n.to_string_lossy().into_owned())
+            });
+            stages.push(short.unwrap_or_else(|| "default parameters".into()));
         }
     }
     if !stages.is_empty() {

@@ -157,6 +157,21 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             .unwrap_or(version::LATEST);
         for (ri, d) in module.resources.iter().enumerate() {
             if d.data {
+                // A data source of an instance is a reference to another deployment's: the
+                // model checks that instance from this deployment too.
+                if &*d.rtype == "azurerm_api_management" {
+                    let set = ev.resource_set(i, ri);
+                    for it in &set.items {
+                        let key = it
+                            .value
+                            .get("id")
+                            .and_then(|v| v.as_name())
+                            .and_then(crate::model::ResKey::from_id);
+                        if let Some(key) = key {
+                            ev.ws.reference_apim(key);
+                        }
+                    }
+                }
                 continue;
             }
             let rtype = &*d.rtype;
