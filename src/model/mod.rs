@@ -716,7 +716,7 @@ impl Workspace {
 
     /// The declaration a reference from `unit` means: the unit's own, else (an explicit
     /// cross-deployment reference) another unit's — the one with the same known resource group
-    /// first, then the first unit of the run, so the choice never depends on merge order.
+    /// first, then a declaration with a known prefix over a mere reference, then by unit name.
     fn find(&self, kind: Kind, key: &ResKey, unit: UnitId) -> Option<usize> {
         if let Some(i) = self.find_own(kind, key, unit) {
             return Some(i);
@@ -726,7 +726,10 @@ impl Workspace {
             let exact = key.rg.is_some() && m.key.rg == key.rg;
             // A subnet another deployment only references says less than its declaration.
             let vague = kind == Kind::Subnet && self.subnets[i].prefixes.val.is_err();
-            (!exact, vague, m.unit, i)
+            // By the unit's name, not its number: the same choice whatever order the paths
+            // were given or walked in.
+            let name = self.unit(m.unit).map(|u| u.name.as_str());
+            (!exact, vague, name, i)
         })
     }
 
@@ -796,4 +799,182 @@ fn merge_by_key<T: HasMeta>(items: Vec<T>, mut merge: impl FnMut(&mut T, T)) -> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+    use crate::source::{FileId, Lang, SourceFile};
+
+    fn ws() -> Workspace {
+        let mut ws = Workspace::default();
+        ws.sources.add(SourceFile::new(
+            "main.tf".into(),
+            "main.tf".into(),
+            "x".repeat(100),
+            Lang::Terraform,
+        ));
+        ws
+    }
+    fn span(at: u32) -> Span {
+        Span::new(FileId(0), at as usize, at as usize + 1)
+    }
+    fn meta(rtype: &str, name: &str, at: u32) -> Meta {
+        Meta {
+            key: ResKey::new(rtype, name, Some("rg")),
+            label: name.to_string(),
+            name: name.rsplit('/').next().unwrap().to_string(),
+            decl: span(at),
+            format: Format::Terraform,
+            suppress: Vec::new(),
+            unit: UnitId::NONE,
+        }
+    }
+    const SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets";
+    const NSG: &str = "Microsoft.Network/networkSecurityGroups";
+    fn subnet(at: u32, prefix: &str, nsg: Option<&str>) -> Subnet {
+        Subnet {
+            meta: meta(SUBNET, "vnet/apim", at),
+            vnet: "vnet".into(),
+            prefixes: Field::known(vec![prefix.to_string()], Some(span(at))),
+            nsg: nsg.map(|n| Field::known(n.to_string(), Some(span(at)))),
+            route_table: None,
+            service_endpoints: Field::known(vec![], None),
+            delegations: Field::known(vec![], None),
+        }
+    }
+    fn nsg_id(name: &str) -> String {
+        ResKey::new(NSG, name, Some("rg")).to_id()
+    }
+    fn subnet_id() -> String {
+        ResKey::new(SUBNET, "vnet/apim", Some("rg")).to_id()
+    }
+    fn assoc(at: u32, nsg: &str) -> Association {
+        Association {
+            unit: UnitId::NONE,
+            subnet: Field::known(subnet_id(), Some(span(at))),
+            target: Field::known(nsg_id(nsg), Some(span(at))),
+            kind: AssocKind::Nsg,
+            decl: span(at),
+        }
+    }
+
+    #[test]
+    fn two_deployments_keep_their_own_declaration() {
+        let mut ws = ws();
+        let dev = ws.begin_unit("dev", None, "dev");
+        ws.subnets.push(subnet(1, "10.0.1.0/27", None));
+        ws.associations.push(assoc(2, "nsg-dev"));
+        let prod = ws.begin_unit("prod", None, "prod");
+        ws.subnets.push(subnet(3, "10.0.1.0/29", None));
+        ws.link();
+        assert_eq!(ws.subnets.len(), 2);
+        let d = ws.subnet_in(&subnet_id(), dev).unwrap();
+        assert!(d.nsg.is_some(), "dev's association stays in dev");
+        let p = ws.subnet_in(&subnet_id(), prod).unwrap();
+        assert!(p.nsg.is_none(), "prod declares its subnet without an NSG");
+        assert_eq!(p.prefixes.get().unwrap()[0], "10.0.1.0/29");
+    }
+
+    #[test]
+    fn one_deployment_merges_inline_and_child_declarations() {
+        let mut ws = ws();
+        let u = ws.begin_unit("main.bicep", None, "main.bicep");
+        ws.subnets.push(subnet(1, "10.0.1.0/27", None));
+        ws.subnets
+            .push(subnet(2, "10.0.1.0/27", Some(&nsg_id("n"))));
+        ws.link();
+        assert_eq!(ws.subnets.len(), 1);
+        assert!(ws.subnet_in(&subnet_id(), u).unwrap().nsg.is_some());
+    }
+
+    #[test]
+    fn a_reference_falls_back_to_another_deployment_by_name_not_order() {
+        for order in [["net-b", "net-a"], ["net-a", "net-b"]] {
+            let mut ws = ws();
+            for name in order {
+                ws.begin_unit(name, None, name);
+                let prefix = if name == "net-a" {
+                    "10.0.1.0/27"
+                } else {
+                    "10.0.2.0/27"
+                };
+                ws.subnets.push(subnet(1, prefix, None));
+            }
+            let apim = ws.begin_unit("apim", None, "apim");
+            ws.link();
+            let s = ws.subnet_in(&subnet_id(), apim).unwrap();
+            assert_eq!(s.prefixes.get().unwrap()[0], "10.0.1.0/27", "{order:?}");
+        }
+    }
+
+    #[test]
+    fn an_association_on_a_referenced_subnet_makes_it_known_in_its_deployment() {
+        let mut ws = ws();
+        let u = ws.begin_unit("apim", None, "apim");
+        ws.associations.push(assoc(5, "nsg-apim"));
+        ws.link();
+        let s = ws.subnet_in(&subnet_id(), u).unwrap();
+        assert_eq!(s.meta.unit, u);
+        assert_eq!(s.nsg.as_ref().unwrap().get().unwrap(), &nsg_id("nsg-apim"));
+        let reason = s.prefixes.val.as_ref().unwrap_err();
+        assert!(
+            reason.contains("declared outside the files checked"),
+            "{reason}"
+        );
+        assert!(s.delegations.val.is_err() && s.service_endpoints.val.is_err());
+    }
+
+    #[test]
+    fn an_association_on_another_deployments_subnet_fills_it_in_there() {
+        let mut ws = ws();
+        let net = ws.begin_unit("network", None, "network");
+        ws.subnets.push(subnet(1, "10.0.1.0/27", None));
+        let sec = ws.begin_unit("security", None, "security");
+        ws.associations.push(assoc(2, "nsg-apim"));
+        ws.link();
+        let declared = ws.subnet_in(&subnet_id(), net).unwrap();
+        assert!(declared.nsg.is_some());
+        // The referencing deployment's own view has the NSG and the declared prefix.
+        let seen = ws.subnet_in(&subnet_id(), sec).unwrap();
+        assert_eq!(seen.meta.unit, sec);
+        assert_eq!(seen.prefixes.get().unwrap()[0], "10.0.1.0/27");
+        // A third deployment prefers the declaration with a known prefix.
+        let other = ws.subnet_in(&subnet_id(), UnitId(99)).unwrap();
+        assert_eq!(other.meta.unit, net);
+    }
+
+    #[test]
+    fn children_apply_within_their_deployment() {
+        let mut ws = ws();
+        let rule = |name: &str, at: u32| SecurityRule {
+            name: name.into(),
+            decl: span(at),
+            priority: Field::known(100, None),
+            direction: Field::known(Direction::Inbound, None),
+            access: Field::known(Access::Allow, None),
+            protocol: Field::known("Tcp".into(), None),
+            source_addresses: Field::known(vec!["ApiManagement".into()], None),
+            source_ports: Field::known(vec!["*".into()], None),
+            destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
+            destination_ports: Field::known(vec!["3443".into()], None),
+        };
+        let key = ResKey::new(NSG, "n", Some("rg"));
+        let a = ws.begin_unit("a", None, "a");
+        ws.nsgs.push(Nsg {
+            meta: meta(NSG, "n", 1),
+            rules: vec![],
+            rules_unknown: None,
+        });
+        ws.children.push(Child::Rule(key.clone(), rule("mgmt", 2)));
+        let b = ws.begin_unit("b", None, "b");
+        ws.nsgs.push(Nsg {
+            meta: meta(NSG, "n", 3),
+            rules: vec![],
+            rules_unknown: None,
+        });
+        ws.link();
+        assert_eq!(ws.nsg_in(&nsg_id("n"), a).unwrap().rules.len(), 1);
+        assert!(ws.nsg_in(&nsg_id("n"), b).unwrap().rules.is_empty());
+    }
 }

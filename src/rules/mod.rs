@@ -244,6 +244,10 @@ fn name_deployments(ws: &Workspace, mut d: Diagnostic, units: &[UnitId]) -> Diag
             stages.push(short.unwrap_or_else(|| "default parameters".into()));
         }
     }
+    d.deployments.sort();
+    d.deployments.dedup();
+    stages.sort();
+    stages.dedup();
     if !stages.is_empty() {
         let word = if stages.len() == 1 { "stage" } else { "stages" };
         d.message = format!("{} ({word} {})", d.message, stages.join(", "));
