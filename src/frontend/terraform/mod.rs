@@ -143,6 +143,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         units.insert(r, ev.ws.begin_unit(name, None, group));
     }
     let mut patches = Vec::new();
+    let mut apim_data = Vec::new();
     let mut i = 0;
     while i < ev.insts.len() {
         let module = ev.insts[i].module.clone();
@@ -157,20 +158,8 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             .unwrap_or(version::LATEST);
         for (ri, d) in module.resources.iter().enumerate() {
             if d.data {
-                // A data source of an instance is a reference to another deployment's: the
-                // model checks that instance from this deployment too.
                 if &*d.rtype == "azurerm_api_management" {
-                    let set = ev.resource_set(i, ri);
-                    for it in &set.items {
-                        let key = it
-                            .value
-                            .get("id")
-                            .and_then(|v| v.as_name())
-                            .and_then(crate::model::ResKey::from_id);
-                        if let Some(key) = key {
-                            ev.ws.reference_apim(key);
-                        }
-                    }
+                    apim_data.push((unit, i, ri));
                 }
                 continue;
             }
@@ -206,6 +195,23 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             }
         }
         i += 1;
+    }
+    // A data source of an instance is a reference to another deployment's: the model checks
+    // that instance from this deployment too. Read after every resource is emitted, so looking
+    // it up does not change how the resources themselves evaluated.
+    for (unit, i, ri) in apim_data {
+        let set = ev.resource_set(i, ri);
+        ev.ws.enter_unit(unit);
+        for it in &set.items {
+            let key = it
+                .value
+                .get("id")
+                .and_then(|v| v.as_name())
+                .and_then(crate::model::ResKey::from_id);
+            if let Some(key) = key {
+                ev.ws.reference_apim(key);
+            }
+        }
     }
     for (unit, p) in &patches {
         ev.ws.enter_unit(*unit);
