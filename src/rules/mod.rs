@@ -222,19 +222,29 @@ pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> V
             }
         }
     }
+    // Stage counts once per unit, not once per finding.
+    let mut stages: HashMap<UnitId, usize> = HashMap::new();
     out.into_iter()
-        .map(|(d, units)| name_deployments(ws, d, &units))
+        .map(|(d, units)| {
+            let several = |u: UnitId| *stages.entry(u).or_insert_with(|| ws.stages_of(u)) > 1;
+            name_deployments(ws, d, &units, several)
+        })
         .collect()
 }
 
 /// Name the deployments a finding holds in; a template deployed in several stages says which
 /// stages in the message too.
-fn name_deployments(ws: &Workspace, mut d: Diagnostic, units: &[UnitId]) -> Diagnostic {
+fn name_deployments(
+    ws: &Workspace,
+    mut d: Diagnostic,
+    units: &[UnitId],
+    mut several: impl FnMut(UnitId) -> bool,
+) -> Diagnostic {
     let mut stages = Vec::new();
     for &u in units {
         let Some(unit) = ws.unit(u) else { continue };
         d.deployments.push(unit.name.clone());
-        if ws.stages_of(u) > 1 {
+        if several(u) {
             // The file name is enough in a message; `deployments` carries the path.
             let short = unit.stage.as_deref().map(|p| {
                 std::path::Path::new(p)
