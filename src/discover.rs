@@ -303,90 +303,136 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
 /// Directories beside a template where projects keep its parameter files per environment.
 const PARAMETER_DIRS: &[&str] = &["parameters", "params", "env", "environments"];
 
-/// The parameter files of a template (ARM `.json` or `.bicep`) by the common naming
-/// conventions, each one stage the template is deployed with. With stem `X`, in the template's
-/// directory or a `parameters`/`params`/`env`/`environments` directory beside it:
-/// `X.parameters.json` (also azd's `main.parameters.json`), `X.parameters.<env>.json`,
-/// `X.<env>.parameters.json` and `parameters-X.json`. A file that pairs more exactly with
-/// another template of the directory (`X.dev.json` for `X.dev.parameters.json`) is that
-/// template's. Only files discovered as ARM parameter files count (besides the exact
-/// `X.parameters.json`, read even when not among the paths given). Sorted by path.
-pub fn stage_files(ws: &Workspace, found: &Discovered, template: &Path) -> Vec<PathBuf> {
-    let Some(stem) = template
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_ascii_lowercase())
-    else {
-        return Vec::new();
-    };
-    let Some(dir) = template.parent() else {
-        return Vec::new();
-    };
-    let cdir = crate::source::canonical(if dir.as_os_str().is_empty() {
+/// The parameter files of the run by directory, to pair templates with their stages without a
+/// pass over every parameter file (or a directory listing) per template: a flat directory of
+/// thousands of templates must stay linear.
+pub struct Pairing {
+    /// Canonical directory → lower-cased file name → path, of the discovered parameter files.
+    by_dir: HashMap<PathBuf, Names>,
+    /// Directory listings made so far (`.json` files), by canonical directory.
+    listed: std::cell::RefCell<HashMap<PathBuf, Names>>,
+}
+
+/// File names (lower case) of one directory, ordered so that the names starting with a
+/// template's stem are one range.
+type Names = std::collections::BTreeMap<String, PathBuf>;
+
+fn canon_dir(dir: &Path) -> PathBuf {
+    crate::source::canonical(if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
         dir
-    });
-    let mut out: Vec<PathBuf> = Vec::new();
-    // The discovered parameter files, and those of the template's own directory even when only
-    // the template was given (as `X.parameters.json` always was).
-    let mut paths: Vec<PathBuf> = found
-        .arm_parameters
-        .iter()
-        .map(|&p| ws.sources.get(p).path.clone())
+    })
+}
+
+/// The names of `names` that may pair with `stem`: `stem.…` and `parameters-stem.json`.
+fn pairable(names: &Names, stem: &str) -> Vec<(String, PathBuf)> {
+    let prefix = format!("{stem}.");
+    let mut out: Vec<(String, PathBuf)> = names
+        .range(prefix.clone()..)
+        .take_while(|(n, _)| n.starts_with(&prefix))
+        .map(|(n, p)| (n.clone(), p.clone()))
         .collect();
-    if let Ok(entries) = std::fs::read_dir(&cdir) {
-        for e in entries.flatten() {
-            let n = e.file_name().to_string_lossy().to_ascii_lowercase();
-            if n.ends_with(".json") && stage_name(&stem, &n).is_some() && e.path().is_file() {
-                let p = dir.join(e.file_name());
-                if !paths.iter().any(|x| {
-                    x.file_name() == p.file_name()
-                        && x.parent().map(crate::source::canonical) == Some(cdir.clone())
-                }) {
-                    paths.push(p);
+    let dashed = format!("parameters-{stem}.json");
+    if let Some(p) = names.get(&dashed) {
+        out.push((dashed, p.clone()));
+    }
+    out
+}
+
+impl Pairing {
+    pub fn new(ws: &Workspace, found: &Discovered) -> Pairing {
+        let mut by_dir: HashMap<PathBuf, Names> = HashMap::new();
+        let mut dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
+        for &p in &found.arm_parameters {
+            let pp = &ws.sources.get(p).path;
+            let (Some(name), Some(dir)) = (pp.file_name(), pp.parent()) else {
+                continue;
+            };
+            let cdir = dirs
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| canon_dir(dir))
+                .clone();
+            by_dir
+                .entry(cdir)
+                .or_default()
+                .insert(name.to_string_lossy().to_ascii_lowercase(), pp.clone());
+        }
+        Pairing {
+            by_dir,
+            listed: Default::default(),
+        }
+    }
+
+    /// The parameter files of a template (ARM `.json` or `.bicep`) by the common naming
+    /// conventions, each one stage the template is deployed with. With stem `X`, in the
+    /// template's directory or a `parameters`/`params`/`env`/`environments` directory beside
+    /// it: `X.parameters.json` (also azd's `main.parameters.json`), `X.parameters.<env>.json`,
+    /// `X.<env>.parameters.json` and `parameters-X.json`. A file that pairs more exactly with
+    /// another template of the directory (`X.dev.json` for `X.dev.parameters.json`) is that
+    /// template's. The discovered parameter files count, and those of the template's own
+    /// directory even when only the template was given (as `X.parameters.json` always did).
+    /// Sorted by path.
+    pub fn stage_files(&self, template: &Path) -> Vec<PathBuf> {
+        let Some(stem) = template
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        else {
+            return Vec::new();
+        };
+        let Some(dir) = template.parent() else {
+            return Vec::new();
+        };
+        let cdir = canon_dir(dir);
+        let mut found: Vec<(String, PathBuf)> = self
+            .by_dir
+            .get(&cdir)
+            .map(|n| pairable(n, &stem))
+            .unwrap_or_default();
+        {
+            let mut listed = self.listed.borrow_mut();
+            let names = listed.entry(cdir.clone()).or_insert_with(|| {
+                let mut l = Names::new();
+                for e in std::fs::read_dir(&cdir).into_iter().flatten().flatten() {
+                    let n = e.file_name().to_string_lossy().to_ascii_lowercase();
+                    if n.ends_with(".json") {
+                        l.insert(n, dir.join(e.file_name()));
+                    }
+                }
+                l
+            });
+            for (n, p) in pairable(names, &stem) {
+                if !found.iter().any(|(m, _)| *m == n) && p.is_file() {
+                    found.push((n, p));
                 }
             }
         }
-    }
-    for pp in &paths {
-        let Some(name) = pp
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        else {
-            continue;
-        };
-        let Some(env) = stage_name(&stem, &name) else {
-            continue;
-        };
-        let Some(pdir) = pp.parent() else { continue };
-        let pdir = crate::source::canonical(if pdir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            pdir
-        });
-        let beside = pdir == cdir
-            || (pdir.parent() == Some(cdir.as_path())
-                && pdir.file_name().is_some_and(|n| {
-                    PARAMETER_DIRS.contains(&n.to_string_lossy().to_ascii_lowercase().as_str())
-                }));
-        if !beside {
-            continue;
-        }
-        // `X.dev.parameters.json` belongs to `X.dev.json` / `X.dev.bicep` when there is one.
-        if let Some(env) = env {
-            let more = format!("{stem}.{env}");
-            if ["json", "bicep"]
-                .iter()
-                .any(|ext| cdir.join(format!("{more}.{ext}")).is_file())
-            {
-                continue;
+        for sub in PARAMETER_DIRS {
+            if let Some(names) = self.by_dir.get(&cdir.join(sub)) {
+                found.extend(pairable(names, &stem));
             }
         }
-        out.push(pp.clone());
+        let mut out = Vec::new();
+        for (name, path) in found {
+            let Some(env) = stage_name(&stem, &name) else {
+                continue;
+            };
+            // `X.dev.parameters.json` belongs to `X.dev.json` / `X.dev.bicep` when there is one.
+            if let Some(env) = env {
+                let more = format!("{stem}.{env}");
+                if ["json", "bicep"]
+                    .iter()
+                    .any(|ext| cdir.join(format!("{more}.{ext}")).is_file())
+                {
+                    continue;
+                }
+            }
+            out.push(path);
+        }
+        out.sort();
+        out.dedup();
+        out
     }
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// Whether a parameter file name (lower case) pairs with the template stem by a convention:

@@ -47,6 +47,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .iter()
         .map(|(tp, p)| (canonical(tp), p.clone()))
         .collect();
+    let pairing = discover::Pairing::new(ws, found);
     for &t in &found.arm_templates {
         // A template that another template of the run links to is evaluated through that link,
         // with the parameters it passes, not on its own.
@@ -69,7 +70,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             stages = fitting(&explicit_sets, declared.as_ref());
         }
         if stages.is_empty() && explicit_sets.is_empty() {
-            for pf in discover::stage_files(ws, found, &path) {
+            for pf in pairing.stage_files(&path) {
                 if let Some(values) = parameter_values(ws, found, &pf) {
                     stages.push(Stage::of(ws, &pf, values));
                 }

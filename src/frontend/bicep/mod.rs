@@ -93,6 +93,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
     // The stages of each .bicep entry (read before evaluation borrows the sources): each
     // parameter file is its own deployment; no parameter file, one with the defaults.
     let mut entries: Vec<(FileId, Stage)> = Vec::new();
+    let pairing = discover::Pairing::new(ws, found);
     for &b in &found.bicep {
         if used.contains(&b) {
             continue;
@@ -112,7 +113,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             stages = fitting(&explicit_sets, declared_params(&prog, b).as_ref());
         }
         if stages.is_empty() && explicit_sets.is_empty() {
-            let mut files = discover::stage_files(ws, found, &path);
+            let mut files = pairing.stage_files(&path);
             if files.is_empty() {
                 files.extend(paired_json(ws, found, &path));
             }
