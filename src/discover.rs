@@ -484,7 +484,55 @@ fn drop_compiled_copies(ws: &Workspace, d: &mut Discovered) {
 
 #[cfg(test)]
 mod stage_tests {
-    use super::stage_name;
+    use super::*;
+
+    #[test]
+    fn stages_pair_by_directory_and_the_most_exact_template() {
+        let dir = std::env::temp_dir().join(format!("stv2lint-pairing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("parameters")).unwrap();
+        std::fs::create_dir_all(dir.join("other")).unwrap();
+        let template = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [] }"#;
+        let params = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {} }"#;
+        for (f, t) in [
+            ("main.json", template),
+            ("main.dev.json", template),
+            ("main.parameters.json", params),
+            ("main.dev.parameters.json", params),
+            ("main.test.parameters.json", params),
+            ("parameters-main.json", params),
+            ("parameters/main.parameters.prod.json", params),
+            ("other/main.parameters.json", params),
+        ] {
+            std::fs::write(dir.join(f), t).unwrap();
+        }
+        let mut ws = Workspace::default();
+        let found = discover(&mut ws, std::slice::from_ref(&dir), &|_| false);
+        let pairing = Pairing::new(&ws, &found);
+        let names = |t: &str| -> Vec<String> {
+            pairing
+                .stage_files(&dir.join(t))
+                .iter()
+                .map(|p| {
+                    p.strip_prefix(&dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/")
+                })
+                .collect()
+        };
+        assert_eq!(
+            names("main.json"),
+            vec![
+                "main.parameters.json",
+                "main.test.parameters.json",
+                "parameters/main.parameters.prod.json",
+                "parameters-main.json",
+            ]
+        );
+        assert_eq!(names("main.dev.json"), vec!["main.dev.parameters.json"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn parameter_file_conventions() {
