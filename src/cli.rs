@@ -1,7 +1,7 @@
 //! Command-line definitions (clap). Parsing only; `main.rs` maps the outcome to an exit code.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -58,8 +58,9 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// ARM/Bicep parameter file (JSON or .bicepparam); overrides the X.parameters.json pairing
-    #[arg(long = "parameters", value_name = "FILE")]
+    /// ARM/Bicep parameter file (JSON or .bicepparam), or TEMPLATE=FILE for one template;
+    /// repeat it for every stage (each file is checked as its own deployment)
+    #[arg(long = "parameters", value_name = "[TEMPLATE=]FILE")]
     pub parameters: Vec<PathBuf>,
     /// Terraform variable file
     #[arg(long = "var-file", value_name = "FILE")]
@@ -92,4 +93,19 @@ pub struct CheckArgs {
     /// only the linted tree is read: the paths given, or the git work tree containing them
     #[arg(long = "root", value_name = "DIR")]
     pub roots: Vec<PathBuf>,
+}
+
+/// `--parameters TEMPLATE=FILE`: the template (`.json`, `.jsonc`, `.bicep`) and its parameter
+/// file. `None` for a plain FILE (also one whose name merely contains `=`).
+pub fn template_parameters(arg: &Path) -> Option<(PathBuf, PathBuf)> {
+    if arg.exists() {
+        return None;
+    }
+    let s = arg.to_str()?;
+    let (t, f) = s.split_once('=')?;
+    let lt = t.to_ascii_lowercase();
+    let template = [".json", ".jsonc", ".bicep"]
+        .iter()
+        .any(|e| lt.ends_with(e));
+    (template && !f.is_empty()).then(|| (PathBuf::from(t), PathBuf::from(f)))
 }

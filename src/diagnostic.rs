@@ -57,6 +57,9 @@ pub struct Diagnostic {
     pub identity: String,
     /// `Some(reason)` when an inline suppression covers this diagnostic.
     pub suppressed: Option<String>,
+    /// The deployment units (their names) in which the finding holds; empty when it is not
+    /// about a deployment (a parse error).
+    pub deployments: Vec<String>,
 }
 
 impl Diagnostic {
@@ -71,6 +74,7 @@ impl Diagnostic {
             related: Vec::new(),
             identity: String::new(),
             suppressed: None,
+            deployments: Vec::new(),
         }
     }
     pub fn at(mut self, span: Option<Span>) -> Self {

@@ -101,6 +101,7 @@ pub fn discover(
             add_file(ws, &mut d, path, lang);
         }
     }
+    drop_compiled_copies(ws, &mut d);
     d
 }
 
@@ -371,5 +372,257 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
                 ));
             }
         }
+    }
+}
+
+/// Directories beside a template where projects keep its parameter files per environment.
+const PARAMETER_DIRS: &[&str] = &["parameters", "params", "env", "environments"];
+
+/// The parameter files of the run by directory, to pair templates with their stages without a
+/// pass over every parameter file (or a directory listing) per template: a flat directory of
+/// thousands of templates must stay linear.
+pub struct Pairing {
+    /// Canonical directory → lower-cased file name → path, of the discovered parameter files.
+    by_dir: HashMap<PathBuf, Names>,
+    /// Directory listings made so far (`.json` files), by canonical directory.
+    listed: std::cell::RefCell<HashMap<PathBuf, Names>>,
+}
+
+/// File names (lower case) of one directory, ordered so that the names starting with a
+/// template's stem are one range.
+type Names = std::collections::BTreeMap<String, PathBuf>;
+
+fn canon_dir(dir: &Path) -> PathBuf {
+    crate::source::canonical(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    })
+}
+
+/// The names of `names` that may pair with `stem`: `stem.…` and `parameters-stem.json`.
+fn pairable(names: &Names, stem: &str) -> Vec<(String, PathBuf)> {
+    let prefix = format!("{stem}.");
+    let mut out: Vec<(String, PathBuf)> = names
+        .range(prefix.clone()..)
+        .take_while(|(n, _)| n.starts_with(&prefix))
+        .map(|(n, p)| (n.clone(), p.clone()))
+        .collect();
+    let dashed = format!("parameters-{stem}.json");
+    if let Some(p) = names.get(&dashed) {
+        out.push((dashed, p.clone()));
+    }
+    out
+}
+
+impl Pairing {
+    pub fn new(ws: &Workspace, found: &Discovered) -> Pairing {
+        let mut by_dir: HashMap<PathBuf, Names> = HashMap::new();
+        let mut dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
+        for &p in &found.arm_parameters {
+            let pp = &ws.sources.get(p).path;
+            let (Some(name), Some(dir)) = (pp.file_name(), pp.parent()) else {
+                continue;
+            };
+            let cdir = dirs
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| canon_dir(dir))
+                .clone();
+            by_dir
+                .entry(cdir)
+                .or_default()
+                .insert(name.to_string_lossy().to_ascii_lowercase(), pp.clone());
+        }
+        Pairing {
+            by_dir,
+            listed: Default::default(),
+        }
+    }
+
+    /// The parameter files of a template (ARM `.json` or `.bicep`) by the common naming
+    /// conventions, each one stage the template is deployed with. With stem `X`, in the
+    /// template's directory or a `parameters`/`params`/`env`/`environments` directory beside
+    /// it: `X.parameters.json` (also azd's `main.parameters.json`), `X.parameters.<env>.json`,
+    /// `X.<env>.parameters.json` and `parameters-X.json`. A file that pairs more exactly with
+    /// another template of the directory (`X.dev.json` for `X.dev.parameters.json`) is that
+    /// template's. The discovered parameter files count, and those of the template's own
+    /// directory even when only the template was given (as `X.parameters.json` always did).
+    /// Sorted by path.
+    pub fn stage_files(&self, template: &Path) -> Vec<PathBuf> {
+        let Some(stem) = template
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        else {
+            return Vec::new();
+        };
+        let Some(dir) = template.parent() else {
+            return Vec::new();
+        };
+        let cdir = canon_dir(dir);
+        let mut found: Vec<(String, PathBuf)> = self
+            .by_dir
+            .get(&cdir)
+            .map(|n| pairable(n, &stem))
+            .unwrap_or_default();
+        {
+            let mut listed = self.listed.borrow_mut();
+            let names = listed.entry(cdir.clone()).or_insert_with(|| {
+                let mut l = Names::new();
+                for e in std::fs::read_dir(&cdir).into_iter().flatten().flatten() {
+                    let n = e.file_name().to_string_lossy().to_ascii_lowercase();
+                    if n.ends_with(".json") {
+                        l.insert(n, dir.join(e.file_name()));
+                    }
+                }
+                l
+            });
+            for (n, p) in pairable(names, &stem) {
+                if !found.iter().any(|(m, _)| *m == n) && p.is_file() {
+                    found.push((n, p));
+                }
+            }
+        }
+        for sub in PARAMETER_DIRS {
+            if let Some(names) = self.by_dir.get(&cdir.join(sub)) {
+                found.extend(pairable(names, &stem));
+            }
+        }
+        let mut out = Vec::new();
+        for (name, path) in found {
+            let Some(env) = stage_name(&stem, &name) else {
+                continue;
+            };
+            // `X.dev.parameters.json` belongs to `X.dev.json` / `X.dev.bicep` when there is one.
+            if let Some(env) = env {
+                let more = format!("{stem}.{env}");
+                if ["json", "bicep"]
+                    .iter()
+                    .any(|ext| cdir.join(format!("{more}.{ext}")).is_file())
+                {
+                    continue;
+                }
+            }
+            out.push(path);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Whether a parameter file name (lower case) pairs with the template stem by a convention:
+/// `Some(None)` for the plain pairing, `Some(Some(env))` for a stage-named one.
+fn stage_name(stem: &str, name: &str) -> Option<Option<String>> {
+    let base = name.strip_suffix(".json")?;
+    if base == format!("{stem}.parameters") || base == format!("parameters-{stem}") {
+        return Some(None);
+    }
+    let env_ok = |e: &str| !e.is_empty() && !e.contains('.');
+    if let Some(env) = base.strip_prefix(&format!("{stem}.parameters.")) {
+        return env_ok(env).then(|| Some(env.to_string()));
+    }
+    if let Some(env) = base
+        .strip_prefix(&format!("{stem}."))
+        .and_then(|r| r.strip_suffix(".parameters"))
+    {
+        return env_ok(env).then(|| Some(env.to_string()));
+    }
+    None
+}
+
+/// An ARM template Bicep compiled (`metadata._generator.name == "bicep"`) is the same
+/// deployment as its `.bicep` source beside it (same directory, same stem): the source is
+/// linted, the compiled copy is not, so one defect is not reported twice.
+fn drop_compiled_copies(ws: &Workspace, d: &mut Discovered) {
+    if d.bicep.is_empty() {
+        return;
+    }
+    let sources: std::collections::HashSet<PathBuf> = d
+        .bicep
+        .iter()
+        .map(|&b| crate::source::canonical(&ws.sources.get(b).path))
+        .collect();
+    let json = &d.json;
+    d.arm_templates.retain(|t| {
+        let generated = json
+            .get(t)
+            .and_then(|v| v.path("metadata._generator.name"))
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("bicep"));
+        if !generated {
+            return true;
+        }
+        let source = crate::source::canonical(&ws.sources.get(*t).path.with_extension("bicep"));
+        !sources.contains(&source)
+    });
+}
+
+#[cfg(test)]
+mod stage_tests {
+    use super::*;
+
+    #[test]
+    fn stages_pair_by_directory_and_the_most_exact_template() {
+        let dir = std::env::temp_dir().join(format!("stv2lint-pairing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("parameters")).unwrap();
+        std::fs::create_dir_all(dir.join("other")).unwrap();
+        let template = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [] }"#;
+        let params = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {} }"#;
+        for (f, t) in [
+            ("main.json", template),
+            ("main.dev.json", template),
+            ("main.parameters.json", params),
+            ("main.dev.parameters.json", params),
+            ("main.test.parameters.json", params),
+            ("parameters-main.json", params),
+            ("parameters/main.parameters.prod.json", params),
+            ("other/main.parameters.json", params),
+        ] {
+            std::fs::write(dir.join(f), t).unwrap();
+        }
+        let mut ws = Workspace::default();
+        let found = discover(&mut ws, std::slice::from_ref(&dir), &|_| false);
+        let pairing = Pairing::new(&ws, &found);
+        let names = |t: &str| -> Vec<String> {
+            pairing
+                .stage_files(&dir.join(t))
+                .iter()
+                .map(|p| {
+                    p.strip_prefix(&dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/")
+                })
+                .collect()
+        };
+        assert_eq!(
+            names("main.json"),
+            vec![
+                "main.parameters.json",
+                "main.test.parameters.json",
+                "parameters/main.parameters.prod.json",
+                "parameters-main.json",
+            ]
+        );
+        assert_eq!(names("main.dev.json"), vec!["main.dev.parameters.json"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn parameter_file_conventions() {
+        assert_eq!(stage_name("main", "main.parameters.json"), Some(None));
+        assert_eq!(stage_name("main", "parameters-main.json"), Some(None));
+        assert_eq!(
+            stage_name("main", "main.parameters.dev.json"),
+            Some(Some("dev".into()))
+        );
+        assert_eq!(
+            stage_name("main", "main.prod.parameters.json"),
+            Some(Some("prod".into()))
+        );
+        assert_eq!(stage_name("main", "other.parameters.json"), None);
+        assert_eq!(stage_name("main", "main.json"), None);
+        assert_eq!(stage_name("main", "main.a.b.parameters.json"), None);
     }
 }

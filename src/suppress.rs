@@ -764,6 +764,7 @@ mod tests {
                 decl: Span::new(FileId(0), s, e),
                 format: Format::Arm,
                 suppress,
+                unit: crate::model::UnitId::NONE,
             },
             rules: Vec::new(),
             rules_unknown: None,

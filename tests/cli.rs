@@ -127,3 +127,142 @@ fn json_output_follows_the_contract() {
     );
     assert_eq!(s["files"], 2);
 }
+
+/// A template and parameter files whose names pair with nothing: only `--parameters` brings
+/// them in. `attachNsg: false` leaves the APIM subnet without an NSG (STV201).
+fn stages_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/arm/STV201/fail-parameters-main/main.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("apim.json"), template).unwrap();
+    for (file, attach) in [
+        ("keep.json", true),
+        ("off.json", false),
+        ("off2.json", false),
+    ] {
+        std::fs::write(
+            dir.join(file),
+            format!(
+                r#"{{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0", "parameters": {{ "attachNsg": {{ "value": {attach} }} }} }}"#
+            ),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn stv201s(out: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_str(out).expect(out);
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "STV201")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn repeated_parameters_are_stages_each_checked_and_named() {
+    let dir = stages_dir("cli-stages-repeated");
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let (code, out, err) = run(&[
+        "check",
+        &p("apim.json"),
+        "--parameters",
+        &p("keep.json"),
+        "--parameters",
+        &p("off.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let found = stv201s(&out);
+    assert_eq!(found.len(), 1, "{out}");
+    let deployments = found[0]["deployments"].as_array().unwrap();
+    assert_eq!(deployments.len(), 1, "{out}");
+    assert!(
+        deployments[0].as_str().unwrap().ends_with("off.json"),
+        "{out}"
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(stage off.json)"),
+        "{out}"
+    );
+    // The same finding in two stages is reported once, naming both.
+    let (_, out, _) = run(&[
+        "check",
+        &p("apim.json"),
+        "--parameters",
+        &p("off.json"),
+        "--parameters",
+        &p("off2.json"),
+        "--parameters",
+        &p("keep.json"),
+        "--format",
+        "json",
+    ]);
+    let found = stv201s(&out);
+    assert_eq!(found.len(), 1, "{out}");
+    assert_eq!(
+        found[0]["deployments"].as_array().unwrap().len(),
+        2,
+        "{out}"
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(stages off.json, off2.json)"),
+        "{out}"
+    );
+    // Only the stage that keeps the NSG: nothing to report.
+    let (code, out, _) = run(&["check", &p("apim.json"), "--parameters", &p("keep.json")]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn template_equals_file_gives_one_template_its_parameters() {
+    let dir = stages_dir("cli-stages-template-file");
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let pair = format!("{}={}", p("apim.json"), p("off.json"));
+    let (code, out, err) = run(&[
+        "check",
+        &p("apim.json"),
+        "--parameters",
+        &pair,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let found = stv201s(&out);
+    assert_eq!(found.len(), 1, "{out}");
+    // One stage only: no suffix in the message, the file in `deployments`.
+    assert!(
+        !found[0]["message"].as_str().unwrap().contains("(stage"),
+        "{out}"
+    );
+    assert!(
+        found[0]["deployments"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("off.json"),
+        "{out}"
+    );
+    let pair = format!("{}={}", p("apim.json"), p("keep.json"));
+    let (code, out, _) = run(&["check", &p("apim.json"), "--parameters", &pair]);
+    assert_eq!(code, 0, "{out}");
+    // A pair for another template leaves this one with its defaults (which attach the NSG).
+    let pair = format!("{}={}", p("other.json"), p("off.json"));
+    let (code, out, _) = run(&["check", &p("apim.json"), "--parameters", &pair]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -194,6 +194,7 @@ mod tests {
                 decl: sp(0),
                 format: Format::Arm,
                 suppress: vec![],
+                unit: crate::model::UnitId::NONE,
             },
             routes,
             routes_unknown: None,

@@ -60,6 +60,7 @@ fn meta(r: &ArmResource, full_name: &str, rtype: &str, label: String, decl: Span
         decl,
         format: r.format,
         suppress: suppressions(r.body),
+        unit: UnitId::NONE,
     }
 }
 

@@ -189,6 +189,30 @@ pub struct Meta {
     pub format: Format,
     /// Suppressions declared in the resource itself (ARM `metadata."stv2lint-ignore"`): code → reason.
     pub suppress: Vec<(String, String, Span)>,
+    /// The deployment that declares it; front ends leave the default, the workspace stamps it.
+    pub unit: UnitId,
+}
+
+/// A deployment unit of the run: a Terraform root module with the module instances it calls,
+/// a Bicep entry file (or `.bicepparam`) with its modules, an ARM template with one parameter
+/// file. Resources of one unit are one deployment; two units that declare the same resource
+/// are checked each with its own declaration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitId(pub u32);
+
+impl UnitId {
+    /// Outside any unit: resources built by hand (tests, the language server's probes).
+    pub const NONE: UnitId = UnitId(0);
+}
+
+#[derive(Clone, Debug)]
+pub struct Unit {
+    /// How a user names the deployment: the root directory, the entry file, the parameter file.
+    pub name: String,
+    /// The parameter file that makes this unit one stage of its template (ARM/Bicep).
+    pub stage: Option<String>,
+    /// Units that deploy the same template (its stages) share a group.
+    pub group: String,
 }
 
 #[derive(Clone, Debug)]
@@ -304,6 +328,8 @@ pub struct PublicIp {
 /// An association made by a separate resource (Terraform `*_association`, `azapi_update_resource`).
 #[derive(Clone, Debug)]
 pub struct Association {
+    /// Stamped by the workspace, like [`Meta::unit`].
+    pub unit: UnitId,
     pub subnet: Field<String>,
     pub target: Field<String>,
     pub kind: AssocKind,
@@ -341,6 +367,18 @@ pub struct Workspace {
     pub overlay: HashMap<std::path::PathBuf, String>,
     /// Where files may be read from (the linted tree).
     pub fence: crate::source::Fence,
+    /// The deployment units, indexed by [`UnitId`]; index 0 is [`UnitId::NONE`].
+    pub units: Vec<Unit>,
+    /// The unit resources pushed from now on belong to.
+    current: UnitId,
+    /// How many of each list were stamped already (apims, subnets, nsgs, route tables, public
+    /// IPs, associations, children).
+    stamped: [usize; 7],
+    /// The unit of each child, parallel to `children`.
+    child_units: Vec<UnitId>,
+    /// API Management instances a unit references without declaring them (a Bicep or ARM
+    /// `existing` resource, a Terraform data source): the unit's own view of that instance.
+    pub apim_refs: Vec<(UnitId, ResKey)>,
     index: HashMap<IndexKey, Vec<(Kind, usize)>>,
 }
 
@@ -356,11 +394,128 @@ enum Kind {
 }
 
 impl Workspace {
-    /// Merge duplicates, fold children and associations into their parents, and build the index.
-    /// Safe to call more than once.
+    /// Start a deployment unit: every resource, association and child pushed from now on
+    /// belongs to it (until the next `begin_unit`/`enter_unit`).
+    pub fn begin_unit(
+        &mut self,
+        name: impl Into<String>,
+        stage: Option<String>,
+        group: impl Into<String>,
+    ) -> UnitId {
+        self.stamp();
+        if self.units.is_empty() {
+            self.units.push(Unit {
+                name: String::new(),
+                stage: None,
+                group: String::new(),
+            });
+        }
+        let id = UnitId(self.units.len() as u32);
+        self.units.push(Unit {
+            name: name.into(),
+            stage,
+            group: group.into(),
+        });
+        self.current = id;
+        id
+    }
+
+    /// The current unit references an API Management instance declared elsewhere.
+    pub fn reference_apim(&mut self, key: ResKey) {
+        let unit = self.current;
+        if !self.apim_refs.iter().any(|(u, k)| *u == unit && *k == key) {
+            self.apim_refs.push((unit, key));
+        }
+    }
+
+    /// Every deployment view of the run: each unit with the instances it declares, and the
+    /// instances it references that another unit declares (an explicit cross-deployment
+    /// reference). Ordered by unit.
+    pub fn views(&self) -> Vec<(UnitId, Vec<&Apim>)> {
+        let mut by_unit: std::collections::BTreeMap<UnitId, Vec<&Apim>> = Default::default();
+        for apim in &self.apims {
+            by_unit.entry(apim.meta.unit).or_default().push(apim);
+        }
+        for (unit, key) in &self.apim_refs {
+            let declared_here = by_unit.get(unit).is_some_and(|list| {
+                list.iter().any(|a| {
+                    a.meta.key.rtype == key.rtype
+                        && a.meta.key.names == key.names
+                        && a.meta.key.same_scope(key)
+                })
+            });
+            if declared_here {
+                continue;
+            }
+            let found: Vec<&Apim> = self
+                .apims
+                .iter()
+                .filter(|a| {
+                    a.meta.unit != *unit
+                        && a.meta.key.rtype == key.rtype
+                        && a.meta.key.names == key.names
+                        && a.meta.key.same_scope(key)
+                })
+                .collect();
+            by_unit.entry(*unit).or_default().extend(found);
+        }
+        by_unit.into_iter().filter(|(_, l)| !l.is_empty()).collect()
+    }
+
+    /// Go back to a unit begun earlier (a front end that emits several units interleaved).
+    pub fn enter_unit(&mut self, id: UnitId) {
+        self.stamp();
+        self.current = id;
+    }
+
+    /// The unit's description; `None` for [`UnitId::NONE`].
+    pub fn unit(&self, id: UnitId) -> Option<&Unit> {
+        if id == UnitId::NONE {
+            return None;
+        }
+        self.units.get(id.0 as usize)
+    }
+
+    /// How many units deploy the unit's template (its stages).
+    pub fn stages_of(&self, id: UnitId) -> usize {
+        match self.unit(id) {
+            Some(u) => self.units.iter().filter(|x| x.group == u.group).count(),
+            None => 0,
+        }
+    }
+
+    /// Give what was pushed since the last stamp the current unit (unless it already has one).
+    fn stamp(&mut self) {
+        let u = self.current;
+        let [a, s, n, r, p, x, c] = &mut self.stamped;
+        fn mark<T>(list: &mut [T], from: &mut usize, mut set: impl FnMut(&mut T)) {
+            for it in list.iter_mut().skip(*from) {
+                set(it);
+            }
+            *from = list.len();
+        }
+        let keep = |m: &mut UnitId| {
+            if *m == UnitId::NONE {
+                *m = u;
+            }
+        };
+        mark(&mut self.apims, a, |t| keep(&mut t.meta.unit));
+        mark(&mut self.subnets, s, |t| keep(&mut t.meta.unit));
+        mark(&mut self.nsgs, n, |t| keep(&mut t.meta.unit));
+        mark(&mut self.route_tables, r, |t| keep(&mut t.meta.unit));
+        mark(&mut self.public_ips, p, |t| keep(&mut t.meta.unit));
+        mark(&mut self.associations, x, |t| keep(&mut t.unit));
+        self.child_units.truncate(self.children.len());
+        self.child_units.resize(self.children.len(), u);
+        *c = self.children.len();
+    }
+
+    /// Merge duplicates within each deployment unit, fold children and associations into their
+    /// parents, and build the index. Safe to call more than once.
     pub fn link(&mut self) {
+        self.stamp();
         self.subnets = merge_by_key(std::mem::take(&mut self.subnets), |a, b| {
-            // Two declarations of one subnet (inline and child, or two deployments): keep the
+            // Two declarations of one subnet in one deployment (inline and child): keep the
             // first, fill what it leaves out from the second.
             if a.nsg.is_none() {
                 a.nsg = b.nsg;
@@ -402,10 +557,12 @@ impl Workspace {
         self.public_ips = merge_by_key(std::mem::take(&mut self.public_ips), |_, _| {});
         self.rebuild_index();
 
-        for child in std::mem::take(&mut self.children) {
+        let children = std::mem::take(&mut self.children);
+        let units = std::mem::take(&mut self.child_units);
+        for (child, unit) in children.into_iter().zip(units) {
             match child {
                 Child::Rule(parent, rule) => {
-                    if let Some(i) = self.find(Kind::Nsg, &parent) {
+                    if let Some(i) = self.find(Kind::Nsg, &parent, unit) {
                         let nsg = &mut self.nsgs[i];
                         nsg.rules
                             .retain(|r| !r.name.eq_ignore_ascii_case(&rule.name));
@@ -413,7 +570,7 @@ impl Workspace {
                     }
                 }
                 Child::Route(parent, route) => {
-                    if let Some(i) = self.find(Kind::RouteTable, &parent) {
+                    if let Some(i) = self.find(Kind::RouteTable, &parent, unit) {
                         let rt = &mut self.route_tables[i];
                         rt.routes
                             .retain(|r| !r.name.eq_ignore_ascii_case(&route.name));
@@ -429,15 +586,87 @@ impl Workspace {
             let Some(key) = ResKey::from_id(id) else {
                 continue;
             };
-            if let Some(i) = self.find(Kind::Subnet, &key) {
-                let s = &mut self.subnets[i];
-                let target = Some(assoc.target.clone());
-                match assoc.kind {
-                    AssocKind::Nsg => s.nsg = target,
-                    AssocKind::RouteTable => s.route_table = target,
+            let target = Some(assoc.target.clone());
+            let set = |s: &mut Subnet, only_missing: bool| {
+                let slot = match assoc.kind {
+                    AssocKind::Nsg => &mut s.nsg,
+                    AssocKind::RouteTable => &mut s.route_table,
+                };
+                if !only_missing || slot.is_none() {
+                    *slot = target.clone();
+                }
+            };
+            match self.find_own(Kind::Subnet, &key, assoc.unit) {
+                Some(i) => set(&mut self.subnets[i], false),
+                None => {
+                    // An association made on a subnet of another deployment changes that
+                    // subnet too: fill it in there where that deployment leaves it out.
+                    let others: Vec<usize> = self.candidates(Kind::Subnet, &key).collect();
+                    for j in others {
+                        set(&mut self.subnets[j], true);
+                    }
+                    let i = self.referenced_subnet(&key, &assoc);
+                    set(&mut self.subnets[i], false);
                 }
             }
         }
+        self.stamped = [
+            self.apims.len(),
+            self.subnets.len(),
+            self.nsgs.len(),
+            self.route_tables.len(),
+            self.public_ips.len(),
+            self.associations.len(),
+            self.children.len(),
+        ];
+    }
+
+    /// A subnet the unit only references (a data source, an `existing` resource, an id
+    /// parameter) but associates an NSG or route table with: its NSG and route table are known,
+    /// its prefix, delegations and service endpoints come from another deployment of the run
+    /// that declares it, or are unknown.
+    fn referenced_subnet(&mut self, key: &ResKey, assoc: &Association) -> usize {
+        let names = key.names.join("/");
+        let elsewhere = self.find(Kind::Subnet, key, assoc.unit);
+        let outside = format!("the subnet '{names}' is declared outside the files checked");
+        let unknown = || Field::unknown(outside.clone(), Some(assoc.decl));
+        let format = match self.sources.get(assoc.decl.file).lang {
+            crate::source::Lang::Json => Format::Arm,
+            crate::source::Lang::Bicep | crate::source::Lang::BicepParam => Format::Bicep,
+            _ => Format::Terraform,
+        };
+        let mut subnet = Subnet {
+            meta: Meta {
+                key: key.clone(),
+                label: format!("subnet '{names}'"),
+                name: key.names.last().cloned().unwrap_or_default(),
+                decl: assoc.decl,
+                format,
+                suppress: Vec::new(),
+                unit: assoc.unit,
+            },
+            vnet: key.names.first().cloned().unwrap_or_default(),
+            prefixes: unknown(),
+            nsg: None,
+            route_table: None,
+            service_endpoints: unknown(),
+            delegations: unknown(),
+        };
+        if let Some(j) = elsewhere {
+            let other = &self.subnets[j];
+            subnet.prefixes = other.prefixes.clone();
+            subnet.service_endpoints = other.service_endpoints.clone();
+            subnet.delegations = other.delegations.clone();
+            subnet.nsg = other.nsg.clone();
+            subnet.route_table = other.route_table.clone();
+        }
+        let i = self.subnets.len();
+        self.index
+            .entry((key.rtype.clone(), key.names.clone()))
+            .or_default()
+            .push((Kind::Subnet, i));
+        self.subnets.push(subnet);
+        i
     }
 
     fn rebuild_index(&mut self) {
@@ -462,39 +691,85 @@ impl Workspace {
         }
     }
 
-    fn find(&self, kind: Kind, key: &ResKey) -> Option<usize> {
-        let hits = self.index.get(&(key.rtype.clone(), key.names.clone()))?;
-        hits.iter()
-            .filter(|(k, _)| *k == kind)
-            .find(|(_, i)| {
-                let other = match kind {
-                    Kind::Subnet => &self.subnets[*i].meta.key,
-                    Kind::Nsg => &self.nsgs[*i].meta.key,
-                    Kind::RouteTable => &self.route_tables[*i].meta.key,
-                    Kind::PublicIp => &self.public_ips[*i].meta.key,
-                };
-                other.same_scope(key)
-            })
+    fn meta_of(&self, kind: Kind, i: usize) -> &Meta {
+        match kind {
+            Kind::Subnet => &self.subnets[i].meta,
+            Kind::Nsg => &self.nsgs[i].meta,
+            Kind::RouteTable => &self.route_tables[i].meta,
+            Kind::PublicIp => &self.public_ips[i].meta,
+        }
+    }
+
+    /// Declarations of `key` of this kind in a compatible resource group.
+    fn candidates<'s>(&'s self, kind: Kind, key: &'s ResKey) -> impl Iterator<Item = usize> + 's {
+        self.index
+            .get(&(key.rtype.clone(), key.names.clone()))
+            .into_iter()
+            .flatten()
+            .filter(move |(k, i)| *k == kind && self.meta_of(kind, *i).key.same_scope(key))
             .map(|(_, i)| *i)
     }
 
-    /// Resolve a subnet reference (a resource id) to the declared subnet.
+    /// The declaration in the referrer's own unit, if it has one.
+    fn find_own(&self, kind: Kind, key: &ResKey, unit: UnitId) -> Option<usize> {
+        self.candidates(kind, key)
+            .find(|&i| self.meta_of(kind, i).unit == unit)
+    }
+
+    /// The declaration a reference from `unit` means: the unit's own, else (an explicit
+    /// cross-deployment reference) another unit's — the one with the same known resource group
+    /// first, then a declaration with a known prefix over a mere reference, then by unit name.
+    fn find(&self, kind: Kind, key: &ResKey, unit: UnitId) -> Option<usize> {
+        if let Some(i) = self.find_own(kind, key, unit) {
+            return Some(i);
+        }
+        self.candidates(kind, key).min_by_key(|&i| {
+            let m = self.meta_of(kind, i);
+            let exact = key.rg.is_some() && m.key.rg == key.rg;
+            // A subnet another deployment only references says less than its declaration.
+            let vague = kind == Kind::Subnet && self.subnets[i].prefixes.val.is_err();
+            // By the unit's name, not its number: the same choice whatever order the paths
+            // were given or walked in.
+            let name = self.unit(m.unit).map(|u| u.name.as_str());
+            (!exact, vague, name, i)
+        })
+    }
+
+    /// Resolve a subnet reference (a resource id) to the declared subnet, from no particular
+    /// deployment. Rules resolve from the referrer's unit with [`Workspace::subnet_in`].
     pub fn subnet(&self, id: &str) -> Option<&Subnet> {
-        let key = ResKey::from_id(id)?;
-        self.find(Kind::Subnet, &key).map(|i| &self.subnets[i])
+        self.subnet_in(id, UnitId::NONE)
     }
     pub fn nsg(&self, id: &str) -> Option<&Nsg> {
-        let key = ResKey::from_id(id)?;
-        self.find(Kind::Nsg, &key).map(|i| &self.nsgs[i])
+        self.nsg_in(id, UnitId::NONE)
     }
     pub fn route_table(&self, id: &str) -> Option<&RouteTable> {
-        let key = ResKey::from_id(id)?;
-        self.find(Kind::RouteTable, &key)
-            .map(|i| &self.route_tables[i])
+        self.route_table_in(id, UnitId::NONE)
     }
     pub fn public_ip(&self, id: &str) -> Option<&PublicIp> {
+        self.public_ip_in(id, UnitId::NONE)
+    }
+
+    /// A subnet reference made in deployment `unit`: that deployment's declaration, else the
+    /// one of another deployment (a data source, an `existing` resource, an id parameter).
+    pub fn subnet_in(&self, id: &str, unit: UnitId) -> Option<&Subnet> {
         let key = ResKey::from_id(id)?;
-        self.find(Kind::PublicIp, &key).map(|i| &self.public_ips[i])
+        self.find(Kind::Subnet, &key, unit)
+            .map(|i| &self.subnets[i])
+    }
+    pub fn nsg_in(&self, id: &str, unit: UnitId) -> Option<&Nsg> {
+        let key = ResKey::from_id(id)?;
+        self.find(Kind::Nsg, &key, unit).map(|i| &self.nsgs[i])
+    }
+    pub fn route_table_in(&self, id: &str, unit: UnitId) -> Option<&RouteTable> {
+        let key = ResKey::from_id(id)?;
+        self.find(Kind::RouteTable, &key, unit)
+            .map(|i| &self.route_tables[i])
+    }
+    pub fn public_ip_in(&self, id: &str, unit: UnitId) -> Option<&PublicIp> {
+        let key = ResKey::from_id(id)?;
+        self.find(Kind::PublicIp, &key, unit)
+            .map(|i| &self.public_ips[i])
     }
 }
 
@@ -506,12 +781,14 @@ macro_rules! has_meta {
 }
 has_meta!(Subnet, Nsg, RouteTable, PublicIp);
 
-/// Fold resources with the same identity into the first one declared.
+/// Fold resources with the same identity in the same deployment into the first one declared;
+/// other deployments' declarations stay apart, so one never hides the other.
 fn merge_by_key<T: HasMeta>(items: Vec<T>, mut merge: impl FnMut(&mut T, T)) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
-    let mut seen: HashMap<IndexKey, Vec<usize>> = HashMap::new();
+    let mut seen: HashMap<(IndexKey, UnitId), Vec<usize>> = HashMap::new();
     for it in items {
-        let k = (it.meta().key.rtype.clone(), it.meta().key.names.clone());
+        let m = it.meta();
+        let k = ((m.key.rtype.clone(), m.key.names.clone()), m.unit);
         let slot = seen.entry(k).or_default();
         if let Some(&i) = slot
             .iter()
@@ -524,4 +801,182 @@ fn merge_by_key<T: HasMeta>(items: Vec<T>, mut merge: impl FnMut(&mut T, T)) -> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::*;
+    use crate::source::{FileId, Lang, SourceFile};
+
+    fn ws() -> Workspace {
+        let mut ws = Workspace::default();
+        ws.sources.add(SourceFile::new(
+            "main.tf".into(),
+            "main.tf".into(),
+            "x".repeat(100),
+            Lang::Terraform,
+        ));
+        ws
+    }
+    fn span(at: u32) -> Span {
+        Span::new(FileId(0), at as usize, at as usize + 1)
+    }
+    fn meta(rtype: &str, name: &str, at: u32) -> Meta {
+        Meta {
+            key: ResKey::new(rtype, name, Some("rg")),
+            label: name.to_string(),
+            name: name.rsplit('/').next().unwrap().to_string(),
+            decl: span(at),
+            format: Format::Terraform,
+            suppress: Vec::new(),
+            unit: UnitId::NONE,
+        }
+    }
+    const SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets";
+    const NSG: &str = "Microsoft.Network/networkSecurityGroups";
+    fn subnet(at: u32, prefix: &str, nsg: Option<&str>) -> Subnet {
+        Subnet {
+            meta: meta(SUBNET, "vnet/apim", at),
+            vnet: "vnet".into(),
+            prefixes: Field::known(vec![prefix.to_string()], Some(span(at))),
+            nsg: nsg.map(|n| Field::known(n.to_string(), Some(span(at)))),
+            route_table: None,
+            service_endpoints: Field::known(vec![], None),
+            delegations: Field::known(vec![], None),
+        }
+    }
+    fn nsg_id(name: &str) -> String {
+        ResKey::new(NSG, name, Some("rg")).to_id()
+    }
+    fn subnet_id() -> String {
+        ResKey::new(SUBNET, "vnet/apim", Some("rg")).to_id()
+    }
+    fn assoc(at: u32, nsg: &str) -> Association {
+        Association {
+            unit: UnitId::NONE,
+            subnet: Field::known(subnet_id(), Some(span(at))),
+            target: Field::known(nsg_id(nsg), Some(span(at))),
+            kind: AssocKind::Nsg,
+            decl: span(at),
+        }
+    }
+
+    #[test]
+    fn two_deployments_keep_their_own_declaration() {
+        let mut ws = ws();
+        let dev = ws.begin_unit("dev", None, "dev");
+        ws.subnets.push(subnet(1, "10.0.1.0/27", None));
+        ws.associations.push(assoc(2, "nsg-dev"));
+        let prod = ws.begin_unit("prod", None, "prod");
+        ws.subnets.push(subnet(3, "10.0.1.0/29", None));
+        ws.link();
+        assert_eq!(ws.subnets.len(), 2);
+        let d = ws.subnet_in(&subnet_id(), dev).unwrap();
+        assert!(d.nsg.is_some(), "dev's association stays in dev");
+        let p = ws.subnet_in(&subnet_id(), prod).unwrap();
+        assert!(p.nsg.is_none(), "prod declares its subnet without an NSG");
+        assert_eq!(p.prefixes.get().unwrap()[0], "10.0.1.0/29");
+    }
+
+    #[test]
+    fn one_deployment_merges_inline_and_child_declarations() {
+        let mut ws = ws();
+        let u = ws.begin_unit("main.bicep", None, "main.bicep");
+        ws.subnets.push(subnet(1, "10.0.1.0/27", None));
+        ws.subnets
+            .push(subnet(2, "10.0.1.0/27", Some(&nsg_id("n"))));
+        ws.link();
+        assert_eq!(ws.subnets.len(), 1);
+        assert!(ws.subnet_in(&subnet_id(), u).unwrap().nsg.is_some());
+    }
+
+    #[test]
+    fn a_reference_falls_back_to_another_deployment_by_name_not_order() {
+        for order in [["net-b", "net-a"], ["net-a", "net-b"]] {
+            let mut ws = ws();
+            for name in order {
+                ws.begin_unit(name, None, name);
+                let prefix = if name == "net-a" {
+                    "10.0.1.0/27"
+                } else {
+                    "10.0.2.0/27"
+                };
+                ws.subnets.push(subnet(1, prefix, None));
+            }
+            let apim = ws.begin_unit("apim", None, "apim");
+            ws.link();
+            let s = ws.subnet_in(&subnet_id(), apim).unwrap();
+            assert_eq!(s.prefixes.get().unwrap()[0], "10.0.1.0/27", "{order:?}");
+        }
+    }
+
+    #[test]
+    fn an_association_on_a_referenced_subnet_makes_it_known_in_its_deployment() {
+        let mut ws = ws();
+        let u = ws.begin_unit("apim", None, "apim");
+        ws.associations.push(assoc(5, "nsg-apim"));
+        ws.link();
+        let s = ws.subnet_in(&subnet_id(), u).unwrap();
+        assert_eq!(s.meta.unit, u);
+        assert_eq!(s.nsg.as_ref().unwrap().get().unwrap(), &nsg_id("nsg-apim"));
+        let reason = s.prefixes.val.as_ref().unwrap_err();
+        assert!(
+            reason.contains("declared outside the files checked"),
+            "{reason}"
+        );
+        assert!(s.delegations.val.is_err() && s.service_endpoints.val.is_err());
+    }
+
+    #[test]
+    fn an_association_on_another_deployments_subnet_fills_it_in_there() {
+        let mut ws = ws();
+        let net = ws.begin_unit("network", None, "network");
+        ws.subnets.push(subnet(1, "10.0.1.0/27", None));
+        let sec = ws.begin_unit("security", None, "security");
+        ws.associations.push(assoc(2, "nsg-apim"));
+        ws.link();
+        let declared = ws.subnet_in(&subnet_id(), net).unwrap();
+        assert!(declared.nsg.is_some());
+        // The referencing deployment's own view has the NSG and the declared prefix.
+        let seen = ws.subnet_in(&subnet_id(), sec).unwrap();
+        assert_eq!(seen.meta.unit, sec);
+        assert_eq!(seen.prefixes.get().unwrap()[0], "10.0.1.0/27");
+        // A third deployment prefers the declaration with a known prefix.
+        let other = ws.subnet_in(&subnet_id(), UnitId(99)).unwrap();
+        assert_eq!(other.meta.unit, net);
+    }
+
+    #[test]
+    fn children_apply_within_their_deployment() {
+        let mut ws = ws();
+        let rule = |name: &str, at: u32| SecurityRule {
+            name: name.into(),
+            decl: span(at),
+            priority: Field::known(100, None),
+            direction: Field::known(Direction::Inbound, None),
+            access: Field::known(Access::Allow, None),
+            protocol: Field::known("Tcp".into(), None),
+            source_addresses: Field::known(vec!["ApiManagement".into()], None),
+            source_ports: Field::known(vec!["*".into()], None),
+            destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
+            destination_ports: Field::known(vec!["3443".into()], None),
+        };
+        let key = ResKey::new(NSG, "n", Some("rg"));
+        let a = ws.begin_unit("a", None, "a");
+        ws.nsgs.push(Nsg {
+            meta: meta(NSG, "n", 1),
+            rules: vec![],
+            rules_unknown: None,
+        });
+        ws.children.push(Child::Rule(key.clone(), rule("mgmt", 2)));
+        let b = ws.begin_unit("b", None, "b");
+        ws.nsgs.push(Nsg {
+            meta: meta(NSG, "n", 3),
+            rules: vec![],
+            rules_unknown: None,
+        });
+        ws.link();
+        assert_eq!(ws.nsg_in(&nsg_id("n"), a).unwrap().rules.len(), 1);
+        assert!(ws.nsg_in(&nsg_id("n"), b).unwrap().rules.is_empty());
+    }
 }

@@ -287,6 +287,7 @@ static NOTE: Diagnostic = Diagnostic {
     related: Vec::new(),
     identity: String::new(),
     suppressed: None,
+    deployments: Vec::new(),
 };
 
 /// The span a label shows: a declaration spanning many lines is shown by its first line only

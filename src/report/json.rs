@@ -24,6 +24,11 @@ pub fn to_value(o: &Outcome) -> Value {
             if let Some(r) = &d.resource {
                 v["resource"] = json!(r);
             }
+            // The deployments (Terraform root, Bicep entry, parameter file of a stage) the
+            // finding was reached in; absent for findings about files rather than deployments.
+            if !d.deployments.is_empty() {
+                v["deployments"] = json!(d.deployments);
+            }
             if let Some(h) = &d.help {
                 v["help"] = json!(h);
             }

@@ -144,9 +144,19 @@ pub fn options_from_args(
     if let Some(c) = config {
         c.apply(&mut opts);
     }
-    opts.load.parameters = args.parameters.clone();
-    // What the user named is read wherever it is; what files name stays inside the tree.
-    opts.explicit.extend(args.parameters.iter().cloned());
+    for p in &args.parameters {
+        match crate::cli::template_parameters(p) {
+            Some(pair) => {
+                // What the user named is read wherever it is; what files name stays inside the tree.
+                opts.explicit.push(pair.1.clone());
+                opts.load.parameter_map.push(pair);
+            }
+            None => {
+                opts.explicit.push(p.clone());
+                opts.load.parameters.push(p.clone());
+            }
+        }
+    }
     opts.explicit.extend(args.var_files.iter().cloned());
     for r in &args.roots {
         if !r.is_dir() {

@@ -3,7 +3,9 @@
 
 use crate::analysis::tags::norm_region;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace};
+use crate::model::{
+    Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, UnitId, Workspace,
+};
 use crate::source::Span;
 
 #[derive(Clone, Debug, Default)]
@@ -79,6 +81,8 @@ pub const V2: &[&str] = &["basicv2", "standardv2", "premiumv2"];
 
 pub struct Ctx<'a> {
     pub ws: &'a Workspace,
+    /// The instances this view checks: one deployment's (see [`Ctx::of`]).
+    pub apims: Vec<&'a Apim>,
     pub opts: &'a Options,
     /// In-scope locations; instances whose SKU or mode is unknown are left out (with an STV002
     /// in `preflight`), v2 tiers and non-injected instances are left out silently.
@@ -88,9 +92,20 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(ws: &'a Workspace, opts: &'a Options) -> Ctx<'a> {
+        Ctx::of(ws, opts, ws.apims.iter().collect(), None)
+    }
+
+    /// The view of some instances from one deployment: their references resolve from that
+    /// deployment first (`None`: each instance's own).
+    pub fn of(
+        ws: &'a Workspace,
+        opts: &'a Options,
+        apims: Vec<&'a Apim>,
+        from: Option<UnitId>,
+    ) -> Ctx<'a> {
         let mut sites = Vec::new();
         let mut preflight = Vec::new();
-        for apim in &ws.apims {
+        for &apim in &apims {
             let (sku, mode) = match (&apim.sku.val, &apim.vnet_type.val) {
                 // Trimmed, as STV010 compares them: stray spaces must not drop an instance.
                 (Ok(s), Ok(m)) => (s.trim(), m.trim()),
@@ -134,11 +149,16 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             for loc in &apim.locations {
-                let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet(id));
+                let unit = from.unwrap_or(apim.meta.unit);
+                let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet_in(id, unit));
                 let (nsg, route_table) = match &subnet {
                     Resolved::Found(s) => (
-                        resolve(&s.nsg, "network security group", |id| ws.nsg(id)),
-                        resolve(&s.route_table, "route table", |id| ws.route_table(id)),
+                        resolve(&s.nsg, "network security group", |id| {
+                            ws.nsg_in(id, s.meta.unit)
+                        }),
+                        resolve(&s.route_table, "route table", |id| {
+                            ws.route_table_in(id, s.meta.unit)
+                        }),
                     ),
                     Resolved::Absent => (Resolved::Absent, Resolved::Absent),
                     Resolved::Unknown { reason, at } => (
@@ -152,7 +172,9 @@ impl<'a> Ctx<'a> {
                         },
                     ),
                 };
-                let public_ip = resolve(&loc.public_ip, "public IP address", |id| ws.public_ip(id));
+                let public_ip = resolve(&loc.public_ip, "public IP address", |id| {
+                    ws.public_ip_in(id, unit)
+                });
                 sites.push(Site {
                     apim,
                     loc,
@@ -167,6 +189,7 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             ws,
+            apims,
             opts,
             sites,
             preflight,

@@ -2,8 +2,9 @@
 //! never sees syntax, so one rule serves ARM, Bicep and Terraform alike.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Apim, ApimLocation, Field, Workspace};
+use crate::model::{Apim, ApimLocation, Field, UnitId, Workspace};
 use crate::source::Span;
+use std::collections::HashMap;
 
 mod context;
 pub use context::{Ctx, Options, Resolved, Site};
@@ -198,25 +199,78 @@ impl Sink {
     }
 }
 
-/// Run the selected rules over a linked workspace.
+/// Run the selected rules over a linked workspace: once per deployment unit, each with its own
+/// declarations; the same finding in several deployments is reported once, naming them.
 pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
-    let ctx = Ctx::new(ws, opts);
-    let mut out = ctx.preflight.clone();
-    for rule in RULES {
-        let Some(check) = rule.check else { continue };
-        if !selected(rule.code) {
-            continue;
+    let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
+    let mut seen: HashMap<(&'static str, Option<Span>, String, Severity), usize> = HashMap::new();
+    for (unit, apims) in ws.views() {
+        let ctx = Ctx::of(ws, opts, apims, Some(unit));
+        let mut found = ctx.preflight.clone();
+        for rule in RULES {
+            let Some(check) = rule.check else { continue };
+            if !selected(rule.code) {
+                continue;
+            }
+            let mut sink = Sink::new(rule);
+            check(&ctx, &mut sink);
+            found.append(&mut sink.out);
         }
-        let mut sink = Sink::new(rule);
-        check(&ctx, &mut sink);
-        for mut d in sink.out {
+        for mut d in found {
             if d.identity.is_empty() {
                 d.identity = format!("{}|{}", d.resource.as_deref().unwrap_or(""), d.message);
             }
-            out.push(d);
+            let key = (d.code, d.span, d.message.clone(), d.severity);
+            match seen.get(&key) {
+                Some(&i) => out[i].1.push(unit),
+                None => {
+                    seen.insert(key, out.len());
+                    out.push((d, vec![unit]));
+                }
+            }
         }
     }
-    out
+    // Stage counts once per unit, not once per finding.
+    let mut stages: HashMap<UnitId, usize> = HashMap::new();
+    out.into_iter()
+        .map(|(d, units)| {
+            let several = |u: UnitId| *stages.entry(u).or_insert_with(|| ws.stages_of(u)) > 1;
+            name_deployments(ws, d, &units, several)
+        })
+        .collect()
+}
+
+/// Name the deployments a finding holds in; a template deployed in several stages says which
+/// stages in the message too.
+fn name_deployments(
+    ws: &Workspace,
+    mut d: Diagnostic,
+    units: &[UnitId],
+    mut several: impl FnMut(UnitId) -> bool,
+) -> Diagnostic {
+    let mut stages = Vec::new();
+    for &u in units {
+        let Some(unit) = ws.unit(u) else { continue };
+        d.deployments.push(unit.name.clone());
+        if several(u) {
+            // The file name is enough in a message; `deployments` carries the path.
+            let short = unit.stage.as_deref().map(|p| {
+                std::path::Path::new(p)
+                    .file_name()
+                    .map_or(p.to_string(), |n| n.to_string_lossy().into_owned())
+            });
+            stages.push(short.unwrap_or_else(|| "default parameters".into()));
+        }
+    }
+    d.deployments.sort();
+    d.deployments.dedup();
+    stages.sort();
+    stages.dedup();
+    if !stages.is_empty() {
+        let word = if stages.len() == 1 { "stage" } else { "stages" };
+        d.message = format!("{} ({word} {})", d.message, stages.join(", "));
+    }
+    d
 }
 
 /// Convenience for rules: the label of an APIM location for messages.

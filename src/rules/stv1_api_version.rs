@@ -48,7 +48,7 @@ fn parse(v: &str) -> Option<Version> {
 }
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for apim in &ctx.ws.apims {
+    for &apim in &ctx.apims {
         let Some(field) = &apim.api_version else {
             continue;
         };

@@ -21,6 +21,7 @@ fn meta(rtype: &str, name: &str, decl: usize) -> Meta {
         decl: Span::new(FileId(0), decl, decl + 1),
         format: Format::Arm,
         suppress: Vec::new(),
+        unit: crate::model::UnitId::NONE,
     }
 }
 

@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for apim in &ctx.ws.apims {
+    for &apim in &ctx.apims {
         let (Some(sku), Some(mode)) = (apim.sku.get(), apim.vnet_type.get()) else {
             continue;
         };

@@ -11,7 +11,8 @@ use crate::source::{canonical, FileId, Lang};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-/// Load every ARM template of the run (with its parameter file) into the workspace.
+/// Load every ARM template of the run into the workspace: each template once per parameter
+/// file it is deployed with (each its own deployment unit), or once with its defaults.
 pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
     let explicit: Vec<PathBuf> = opts
         .parameters
@@ -32,12 +33,12 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         json: &found.json,
     };
     let linked = linked_targets(ws, found, &links);
-    // `--parameters` files apply to every template: read and parse them once, not per template.
-    let mut explicit_values = HashMap::new();
+    // `--parameters` files: read and parse once, not per template.
     let evaluated = found.arm_templates.iter().any(|t| !linked.contains(t));
+    let mut explicit_sets: Vec<Stage> = Vec::new();
     for pf in explicit.iter().filter(|_| evaluated) {
         if let Some(values) = parameter_values(ws, found, pf) {
-            explicit_values.extend(values);
+            explicit_sets.push(Stage::of(ws, pf, values));
         }
     }
     // Parameter-map entries, canonical once rather than per template.
@@ -46,6 +47,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .iter()
         .map(|(tp, p)| (canonical(tp), p.clone()))
         .collect();
+    let pairing = discover::Pairing::new(ws, found);
     for &t in &found.arm_templates {
         // A template that another template of the run links to is evaluated through that link,
         // with the parameters it passes, not on its own.
@@ -56,27 +58,96 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             continue;
         };
         let path = ws.sources.get(t).path.clone();
-        let given = if !explicit.is_empty() {
-            explicit_values.clone()
-        } else {
-            let canon = canonical(&path);
-            let pf = match mapped.iter().find(|(tp, _)| *tp == canon) {
-                Some((_, p)) => Some(p.clone()),
-                None => paired_parameters(ws, found, &path),
-            };
-            pf.and_then(|pf| parameter_values(ws, found, &pf))
-                .unwrap_or_default()
-        };
-        let ev = template::Eval::run(ws, t, template, given, &links);
-        for (span, msg) in ev.errors.borrow().iter() {
-            let offset = span.map(|s| s.start as usize).unwrap_or(0);
-            ws.diagnostics.push(discover::parse_error(
-                span.map(|s| s.file).unwrap_or(t),
-                offset,
-                format!("invalid template expression: {msg}"),
-            ));
+        let declared = declared_parameters(template);
+        let canon = canonical(&path);
+        let mut stages: Vec<Stage> = Vec::new();
+        for (_, pf) in mapped.iter().filter(|(tp, _)| *tp == canon) {
+            if let Some(values) = parameter_values(ws, found, pf) {
+                stages.push(Stage::of(ws, pf, values));
+            }
+        }
+        if stages.is_empty() {
+            stages = fitting(&explicit_sets, declared.as_ref());
+        }
+        if stages.is_empty() && explicit_sets.is_empty() {
+            for pf in pairing.stage_files(&path) {
+                if let Some(values) = parameter_values(ws, found, &pf) {
+                    stages.push(Stage::of(ws, &pf, values));
+                }
+            }
+        }
+        let display = ws.sources.get(t).display.clone();
+        if stages.is_empty() {
+            stages.push(Stage {
+                name: None,
+                values: HashMap::new(),
+            });
+        }
+        for st in stages {
+            let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
+            ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
+            let ev = template::Eval::run(ws, t, template, st.values, &links);
+            for (span, msg) in ev.errors.borrow().iter() {
+                let offset = span.map(|s| s.start as usize).unwrap_or(0);
+                ws.diagnostics.push(discover::parse_error(
+                    span.map(|s| s.file).unwrap_or(t),
+                    offset,
+                    format!("invalid template expression: {msg}"),
+                ));
+            }
         }
     }
+}
+
+/// One parameter file a template is deployed with: its name (as the user would type it) and
+/// its values by lower-cased parameter name.
+#[derive(Clone)]
+pub struct Stage {
+    pub name: Option<String>,
+    pub values: HashMap<String, V>,
+}
+
+impl Stage {
+    pub fn of(ws: &Workspace, path: &Path, values: HashMap<String, V>) -> Stage {
+        let name = match ws.sources.find(path) {
+            Some(id) => ws.sources.get(id).display.clone(),
+            None => crate::source::display_path(path),
+        };
+        Stage {
+            name: Some(name),
+            values,
+        }
+    }
+}
+
+/// The given parameter files that fit a template: Azure rejects a parameter file that names a
+/// parameter the template does not declare, so a file for another template is not a stage of
+/// this one. When none fits (or the template's parameters are unknown), every file applies,
+/// as a single `--parameters` always did.
+pub fn fitting(sets: &[Stage], declared: Option<&HashSet<String>>) -> Vec<Stage> {
+    let fit: Vec<Stage> = match declared {
+        Some(d) => sets
+            .iter()
+            .filter(|s| s.values.keys().all(|k| d.contains(k)))
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    };
+    if fit.is_empty() {
+        sets.to_vec()
+    } else {
+        fit
+    }
+}
+
+/// The lower-cased names of a template's parameters, when it has a `parameters` object.
+fn declared_parameters(template: &V) -> Option<HashSet<String>> {
+    let ps = template.get("parameters")?.as_object()?;
+    Some(
+        ps.iter()
+            .map(|(k, _)| k.name.to_ascii_lowercase())
+            .collect(),
+    )
 }
 
 /// Templates that another template links to (`templateLink`), found by the `.json` names the

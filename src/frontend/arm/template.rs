@@ -386,6 +386,18 @@ impl<'a> Eval<'a> {
     fn ingest(&self, ws: &mut Workspace) {
         let instances: Vec<Rc<Instance>> = self.instances.borrow().clone();
         for inst in instances {
+            // An `existing` instance is a reference to another deployment's: the model checks
+            // that instance from this deployment too.
+            if inst.existing
+                && inst
+                    .rtype
+                    .eq_ignore_ascii_case("Microsoft.ApiManagement/service")
+            {
+                if let Some(n) = inst.name.as_name() {
+                    let rg = self.scope(inst.scope).rg.clone();
+                    ws.reference_apim(crate::model::ResKey::new(&inst.rtype, n, rg.as_deref()));
+                }
+            }
             if inst.existing || !arm_body::is_relevant(&inst.rtype) {
                 continue;
             }

@@ -41,6 +41,8 @@ pub struct Emitted {
     pub decl: Span,
     pub label: String,
     pub rg: Option<String>,
+    /// An `existing` resource: a reference to another deployment's declaration.
+    pub existing: bool,
 }
 
 /// One deployment.
@@ -292,6 +294,42 @@ impl<'p> Eval<'p> {
         values
     }
 
+    /// An `existing` API Management instance is a reference to another deployment's: emitted
+    /// (without a body) so the model checks that instance from this deployment too.
+    fn emit_existing(&self, inst: usize, r: usize) {
+        let unit = self.unit(inst);
+        let info = &unit.resources[r];
+        if !info
+            .decl
+            .rtype
+            .to_ascii_lowercase()
+            .starts_with("microsoft.apimanagement/service@")
+        {
+            return;
+        }
+        let ev = self.res_eval(inst, r);
+        for (k, it) in ev.iters.iter().enumerate() {
+            if it.cond == Some(false) {
+                continue;
+            }
+            let ident = self.res_ident(inst, r, k);
+            let rg = ident
+                .rg
+                .as_ref()
+                .and_then(|v| v.as_str().map(str::to_string));
+            self.emitted.borrow_mut().push(Emitted {
+                rtype: ident.rtype.clone(),
+                api_version: None,
+                name: full_name(&ident.names),
+                body: V::null(None),
+                decl: info.decl.span,
+                label: info.path.clone(),
+                rg,
+                existing: true,
+            });
+        }
+    }
+
     /// Evaluate every resource and module of a deployment, emitting resources.
     fn run(&self, inst: usize) {
         let unit = self.unit(inst);
@@ -300,6 +338,7 @@ impl<'p> Eval<'p> {
             let ev = self.res_eval(inst, r);
             let info = &unit.resources[r];
             if info.decl.existing {
+                self.emit_existing(inst, r);
                 continue;
             }
             for (k, it) in ev.iters.iter().enumerate() {
@@ -330,6 +369,7 @@ impl<'p> Eval<'p> {
                     decl: info.decl.span,
                     label,
                     rg,
+                    existing: false,
                 });
             }
         }

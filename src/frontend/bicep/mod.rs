@@ -16,8 +16,9 @@ pub mod program;
 
 use super::LoadOptions;
 use crate::discover::{self, Discovered};
+use crate::frontend::arm::{fitting, Stage};
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::{Format, VKind, Workspace, V};
+use crate::model::{Format, ResKey, VKind, Workspace, V};
 use crate::source::{canonical, FileId, Lang};
 use program::{Program, Target};
 use std::collections::{HashMap, HashSet};
@@ -117,59 +118,114 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         }
     }
 
-    // Parameter values of each .bicep entry (read before evaluation borrows the sources).
-    let mut entries: Vec<(FileId, HashMap<String, V>)> = Vec::new();
+    // `--parameters` JSON files, read once.
+    let explicit_sets: Vec<Stage> = json_params
+        .iter()
+        .filter_map(|f| {
+            let values = crate::frontend::arm::parameter_values(ws, found, f)?;
+            Some(Stage::of(ws, f, values))
+        })
+        .collect();
+    // The stages of each .bicep entry (read before evaluation borrows the sources): each
+    // parameter file is its own deployment; no parameter file, one with the defaults.
+    let mut entries: Vec<(FileId, Stage)> = Vec::new();
+    let pairing = discover::Pairing::new(ws, found);
     for &b in &found.bicep {
         if used.contains(&b) && !entry_points.contains(&b) {
             continue;
         }
         let path = ws.sources.get(b).path.clone();
-        let files: Vec<PathBuf> = if !json_params.is_empty() {
-            json_params.clone()
-        } else if let Some((_, p)) = opts
+        let mut stages: Vec<Stage> = Vec::new();
+        for (_, p) in opts
             .parameter_map
             .iter()
-            .find(|(t, p)| !is_param_path(p) && canonical(t) == canonical(&path))
+            .filter(|(t, p)| !is_param_path(p) && canonical(t) == canonical(&path))
         {
-            vec![p.clone()]
-        } else {
-            paired_json(ws, found, &path).into_iter().collect()
-        };
-        let mut given = HashMap::new();
-        for f in &files {
-            if let Some(values) = crate::frontend::arm::parameter_values(ws, found, f) {
-                for (k, v) in values {
-                    given.insert(k, azd_placeholders(v));
+            if let Some(values) = crate::frontend::arm::parameter_values(ws, found, p) {
+                stages.push(Stage::of(ws, p, values));
+            }
+        }
+        if stages.is_empty() {
+            stages = fitting(&explicit_sets, declared_params(&prog, b).as_ref());
+        }
+        if stages.is_empty() && explicit_sets.is_empty() {
+            let mut files = pairing.stage_files(&path);
+            if files.is_empty() {
+                files.extend(paired_json(ws, found, &path));
+            }
+            for f in files {
+                if let Some(values) = crate::frontend::arm::parameter_values(ws, found, &f) {
+                    stages.push(Stage::of(ws, &f, values));
                 }
             }
         }
-        entries.push((b, given));
+        if stages.is_empty() {
+            stages.push(Stage {
+                name: None,
+                values: HashMap::new(),
+            });
+        }
+        for mut st in stages {
+            st.values = st
+                .values
+                .into_iter()
+                .map(|(k, v)| (k, azd_placeholders(v)))
+                .collect();
+            entries.push((b, st));
+        }
     }
 
+    // Each deployment's resources, as a range of the emitted list, with its unit.
+    let mut runs: Vec<(usize, String, Option<String>, String)> = Vec::new();
+    let display = |f: FileId| ws.sources.get(f).display.clone();
     let emitted = {
         let ev = eval::Eval::new(&prog, &ws.sources);
         for &pf in &param_files {
-            if prog.unit(pf).is_some_and(|u| u.is_param) {
-                ev.run_param_file(pf, &HashMap::new());
-            }
+            let Some(u) = prog.unit(pf).filter(|u| u.is_param) else {
+                continue;
+            };
+            let group = match &u.using {
+                Some((Target::Local(t), _)) => display(*t),
+                _ => display(pf),
+            };
+            let start = ev.emitted.borrow().len();
+            ev.run_param_file(pf, &HashMap::new());
+            runs.push((start, display(pf), Some(display(pf)), group));
         }
-        for (b, given) in entries {
-            ev.run_entry(b, given);
+        for (b, st) in entries {
+            let start = ev.emitted.borrow().len();
+            ev.run_entry(b, st.values);
+            let name = st.name.clone().unwrap_or_else(|| display(b));
+            runs.push((start, name, st.name, display(b)));
         }
         ws.diagnostics.extend(ev.diagnostics.take());
         ev.emitted.take()
     };
-    // The same declaration deploying the same resource twice (an AVM test's `init`/`idem`
-    // loop, two parameter files of one template naming the same resources) is one resource.
-    // Different declarations of one resource are merged by the model instead.
+    // The same declaration deploying the same resource twice in one deployment (an AVM
+    // test's `init`/`idem` loop) is one resource. Different declarations of one resource are
+    // merged by the model instead; other deployments' stay apart.
     let mut seen = HashSet::new();
-    for e in emitted {
+    let mut next_run = 0;
+    let mut unit = None;
+    for (i, e) in emitted.into_iter().enumerate() {
+        while next_run < runs.len() && runs[next_run].0 <= i {
+            let (_, name, stage, group) = runs[next_run].clone();
+            unit = Some(ws.begin_unit(name, stage, format!("bicep|{group}")));
+            next_run += 1;
+        }
+        if e.existing {
+            if let Some(n) = e.name.as_name() {
+                ws.reference_apim(ResKey::new(&e.rtype, n, e.rg.as_deref()));
+            }
+            continue;
+        }
         if let Some(n) = e.name.as_name() {
             let key = (
                 e.rtype.to_ascii_lowercase(),
                 n.to_ascii_lowercase(),
                 e.rg.as_deref().map(str::to_ascii_lowercase),
                 e.decl,
+                unit,
             );
             if !seen.insert(key) {
                 continue;
@@ -189,6 +245,25 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             },
         );
     }
+    // Units with nothing to ingest still exist (a stage counts even when it deploys nothing
+    // relevant), so the stage count of a template is right.
+    for (_, name, stage, group) in runs.into_iter().skip(next_run) {
+        ws.begin_unit(name, stage, format!("bicep|{group}"));
+    }
+}
+
+/// The lower-cased parameter names a `.bicep` file declares.
+fn declared_params(prog: &Program, file: FileId) -> Option<HashSet<String>> {
+    let f = prog.unit(file)?.file.as_ref()?;
+    Some(
+        f.decls
+            .iter()
+            .filter_map(|d| match &d.kind {
+                ast::DeclKind::Param { name, .. } => Some(name.text.to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 /// The ARM parameter file of a `.bicep` file: `X.parameters.json`, or — in a quickstart-style

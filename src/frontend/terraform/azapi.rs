@@ -203,7 +203,9 @@ fn same(a: &ResKey, b: &ResKey) -> bool {
 }
 
 /// Merge a patch into its target: the properties the update body sets replace the target's.
-pub fn apply(ws: &mut Workspace, p: &Patch) {
+/// The target is the declaration of the patch's own deployment `unit`; a resource that
+/// deployment does not declare is updated wherever the run declares it.
+pub fn apply(ws: &mut Workspace, p: &Patch, unit: UnitId) {
     let mut tmp = Workspace::default();
     let name_v = V::str(p.full.as_str(), None);
     arm_body::ingest(
@@ -224,6 +226,7 @@ pub fn apply(ws: &mut Workspace, p: &Patch) {
         let id = s.meta.key.to_id();
         if let Some(nsg) = s.nsg.clone() {
             ws.associations.push(Association {
+                unit: crate::model::UnitId::NONE,
                 subnet: Field::known(id.clone(), Some(p.decl)),
                 target: nsg,
                 kind: AssocKind::Nsg,
@@ -232,16 +235,21 @@ pub fn apply(ws: &mut Workspace, p: &Patch) {
         }
         if let Some(rt) = s.route_table.clone() {
             ws.associations.push(Association {
+                unit: crate::model::UnitId::NONE,
                 subnet: Field::known(id.clone(), Some(p.decl)),
                 target: rt,
                 kind: AssocKind::RouteTable,
                 decl: p.decl,
             });
         }
+        let own = ws
+            .subnets
+            .iter()
+            .any(|t| same(&t.meta.key, &s.meta.key) && t.meta.unit == unit);
         for t in ws
             .subnets
             .iter_mut()
-            .filter(|t| same(&t.meta.key, &s.meta.key))
+            .filter(|t| same(&t.meta.key, &s.meta.key) && (!own || t.meta.unit == unit))
         {
             if has("properties.serviceEndpoints") {
                 t.service_endpoints = s.service_endpoints.clone();
@@ -266,10 +274,14 @@ pub fn apply(ws: &mut Workspace, p: &Patch) {
         }
     }
     for a in tmp.apims {
+        let own = ws
+            .apims
+            .iter()
+            .any(|t| same(&t.meta.key, &a.meta.key) && t.meta.unit == unit);
         for t in ws
             .apims
             .iter_mut()
-            .filter(|t| same(&t.meta.key, &a.meta.key))
+            .filter(|t| same(&t.meta.key, &a.meta.key) && (!own || t.meta.unit == unit))
         {
             if has("sku.name") {
                 t.sku = a.sku.clone();
@@ -302,10 +314,14 @@ pub fn apply(ws: &mut Workspace, p: &Patch) {
         }
     }
     for pip in tmp.public_ips {
+        let own = ws
+            .public_ips
+            .iter()
+            .any(|t| same(&t.meta.key, &pip.meta.key) && t.meta.unit == unit);
         for t in ws
             .public_ips
             .iter_mut()
-            .filter(|t| same(&t.meta.key, &pip.meta.key))
+            .filter(|t| same(&t.meta.key, &pip.meta.key) && (!own || t.meta.unit == unit))
         {
             if has("sku.name") {
                 t.sku = pip.sku.clone();

@@ -217,6 +217,7 @@ fn meta(id: &V, arm_type: &str, label: &str, name: &str, decl: Span, rg: Option<
         decl,
         format: Format::Terraform,
         suppress: Vec::new(),
+        unit: crate::model::UnitId::NONE,
     }
 }
 
@@ -405,6 +406,7 @@ fn assoc(ws: &mut Workspace, r: &Res, target: &str, kind: AssocKind) {
         None => Field::unknown(format!("{} has no {target}", r.label), Some(r.decl)),
     };
     ws.associations.push(Association {
+        unit: crate::model::UnitId::NONE,
         subnet,
         target,
         kind,

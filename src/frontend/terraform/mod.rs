@@ -20,7 +20,7 @@ mod version;
 
 use super::LoadOptions;
 use crate::discover::{find_or_read, Discovered};
-use crate::model::Workspace;
+use crate::model::{UnitId, Workspace};
 use crate::source::{FileId, Lang};
 use eval::{Eval, Input};
 use modules::{resolve_source, Loader, Module, Source};
@@ -166,16 +166,33 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         majors.insert(r, version::major(&constraints, locked));
     }
 
+    // Each root module with the module instances it calls is one deployment unit.
+    let mut units: HashMap<usize, UnitId> = HashMap::new();
+    for &r in &root_ids {
+        let dir = crate::source::display_path(&ev.insts[r].module.dir);
+        let name = if dir.is_empty() { ".".to_string() } else { dir };
+        let group = format!("terraform|{name}");
+        units.insert(r, ev.ws.begin_unit(name, None, group));
+    }
     let mut patches = Vec::new();
+    let mut apim_data = Vec::new();
     let mut i = 0;
     while i < ev.insts.len() {
         let module = ev.insts[i].module.clone();
+        let unit = units
+            .get(&ev.insts[i].root)
+            .copied()
+            .unwrap_or(UnitId::NONE);
+        ev.ws.enter_unit(unit);
         let major = majors
             .get(&ev.insts[i].root)
             .copied()
             .unwrap_or(version::LATEST);
         for (ri, d) in module.resources.iter().enumerate() {
             if d.data {
+                if &*d.rtype == "azurerm_api_management" {
+                    apim_data.push((unit, i, ri));
+                }
                 continue;
             }
             let rtype = &*d.rtype;
@@ -193,7 +210,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
                     "azapi_resource" => azapi::emit(ev.ws, &it.value, &label, d.span),
                     "azapi_update_resource" => {
                         if let Some(p) = azapi::patch(&it.value, &label, d.span) {
-                            patches.push(p);
+                            patches.push((unit, p));
                         }
                     }
                     _ => azurerm::emit(
@@ -211,8 +228,26 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         }
         i += 1;
     }
-    for p in &patches {
-        azapi::apply(ev.ws, p);
+    // A data source of an instance is a reference to another deployment's: the model checks
+    // that instance from this deployment too. Read after every resource is emitted, so looking
+    // it up does not change how the resources themselves evaluated.
+    for (unit, i, ri) in apim_data {
+        let set = ev.resource_set(i, ri);
+        ev.ws.enter_unit(unit);
+        for it in &set.items {
+            let key = it
+                .value
+                .get("id")
+                .and_then(|v| v.as_name())
+                .and_then(crate::model::ResKey::from_id);
+            if let Some(key) = key {
+                ev.ws.reference_apim(key);
+            }
+        }
+    }
+    for (unit, p) in &patches {
+        ev.ws.enter_unit(*unit);
+        azapi::apply(ev.ws, p, *unit);
     }
 }
 
