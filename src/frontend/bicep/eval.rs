@@ -2034,6 +2034,7 @@ fn full_name(names: &[V]) -> V {
             VKind::Unknown(Unknown {
                 sym: Some(s),
                 reason: r,
+                ..
             }) => {
                 text.push_str(s);
                 reason.get_or_insert(r.clone());

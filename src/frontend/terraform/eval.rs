@@ -454,6 +454,7 @@ impl<'w> Eval<'w> {
                         VKind::Unknown(Unknown {
                             reason,
                             sym: Some(s),
+                            ..
                         }) => {
                             text.push_str(s);
                             if sym.is_none() {
@@ -1836,7 +1837,7 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
                             }
                         },
                     },
-                    VKind::Unknown(Unknown { reason, sym }) => match sym {
+                    VKind::Unknown(Unknown { reason, sym, .. }) => match sym {
                         Some(sy) => {
                             V::symbolic(reason.clone(), extend_sym(sy, &format!(".{name}")), s)
                         }
@@ -1856,7 +1857,7 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
             OpV::Index(k) => {
                 let next = match (&cur.kind, &k.kind) {
                     (_, VKind::Unknown(_)) if !cur.is_unknown() => unknown_like(k, s),
-                    (VKind::Unknown(Unknown { reason, sym }), _) => match (sym, key_text(k)) {
+                    (VKind::Unknown(Unknown { reason, sym, .. }), _) => match (sym, key_text(k)) {
                         (Some(sy), Some(kt)) => {
                             let sfx = match k.kind {
                                 VKind::Int(_) => format!("[{kt}]"),

@@ -1,0 +1,204 @@
+//! Value alternatives, producer side: where the code says what an unknown can be (a conditional
+//! whose predicate is unknown, a parameter's allowed values, a Terraform `validation` with
+//! `contains([...], var.x)`), the model field carries every possible value with the choices that
+//! lead to it. Small deployments in each format, asserting `Apim.sku` / `vnet_type` alternatives.
+
+use std::path::PathBuf;
+use stv2lint::model::{Field, Workspace};
+use stv2lint::{check, Outcome};
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str, files: &[(&str, &str)]) -> Dir {
+        let dir =
+            std::env::temp_dir().join(format!("stv2lint-alts-{}-{}", name, std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        Dir(dir)
+    }
+    fn check(&self) -> Outcome {
+        check(std::slice::from_ref(&self.0), &Default::default())
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// (value, choices described) of every alternative, sorted.
+fn alts<T: std::fmt::Debug>(f: &Field<T>) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = f
+        .alts
+        .iter()
+        .map(|a| (format!("{:?}", a.val), a.when.describe()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = list
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn one_apim(ws: &Workspace) -> &stv2lint::model::Apim {
+    assert_eq!(ws.apims.len(), 1, "one instance");
+    &ws.apims[0]
+}
+
+fn no_stv001(o: &Outcome) {
+    let bad: Vec<_> = o
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "STV001")
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+// ---- ARM ----------------------------------------------------------------------------------
+
+fn arm(params: &str, variables: &str, sku: &str, vnet: &str) -> String {
+    format!(
+        r#"{{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ {params} }},
+  "variables": {{ {variables} }},
+  "resources": [ {{
+    "type": "Microsoft.ApiManagement/service", "apiVersion": "2023-05-01-preview",
+    "name": "apim", "location": "westeurope",
+    "sku": {{ "name": "{sku}", "capacity": 1 }},
+    "properties": {{ "publisherEmail": "a@b.c", "publisherName": "x", "virtualNetworkType": "{vnet}" }}
+  }} ] }}"#
+    )
+}
+
+#[test]
+fn arm_if_with_unknown_predicate_gives_both_branches() {
+    let t = arm(
+        r#""env": { "type": "string" }"#,
+        "",
+        "[if(equals(parameters('env'), 'prod'), 'Premium', 'Developer')]",
+        "External",
+    );
+    let d = Dir::new("arm-if", &[("t.json", &t)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert!(a.sku.val.is_err());
+    let c = "equals(parameters('env'), 'prod')";
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Premium\"", &format!("{c} is true")),
+            ("\"Developer\"", &format!("{c} is false")),
+        ])
+    );
+    let reason = a.sku.val.as_ref().unwrap_err();
+    assert!(
+        reason.contains("'Premium'") && reason.contains("'Developer'"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn arm_allowed_values_and_a_shared_choice_stay_consistent() {
+    let t = arm(
+        r#""env": { "type": "string", "allowedValues": ["dev", "test", "prod"] }"#,
+        r#""isProd": "[equals(parameters('env'), 'prod')]""#,
+        "[if(variables('isProd'), 'Premium', 'Developer')]",
+        "[if(variables('isProd'), 'Internal', 'None')]",
+    );
+    let d = Dir::new("arm-allowed", &[("t.json", &t)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    let p = "parameter 'env'";
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Developer\"", &format!("{p} is 'dev'")),
+            ("\"Developer\"", &format!("{p} is 'test'")),
+            ("\"Premium\"", &format!("{p} is 'prod'")),
+        ])
+    );
+    assert_eq!(
+        alts(&a.vnet_type),
+        pairs(&[
+            ("\"None\"", &format!("{p} is 'dev'")),
+            ("\"None\"", &format!("{p} is 'test'")),
+            ("\"Internal\"", &format!("{p} is 'prod'")),
+        ])
+    );
+}
+
+#[test]
+fn arm_allowed_sku_parameter() {
+    let t = arm(
+        r#""apimSku": { "type": "string", "allowedValues": ["Developer", "Premium"] }"#,
+        "",
+        "[parameters('apimSku')]",
+        "External",
+    );
+    let d = Dir::new("arm-sku", &[("t.json", &t)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Developer\"", "parameter 'apimSku' is 'Developer'"),
+            ("\"Premium\"", "parameter 'apimSku' is 'Premium'"),
+        ])
+    );
+}
+
+#[test]
+fn arm_combination_of_two_choices_and_the_cap() {
+    // Two independent choices combine (2 × 2); a third, with 5 values, exceeds 16.
+    let t = arm(
+        r#""a": { "type": "string", "allowedValues": ["x", "y"] },
+           "b": { "type": "string", "allowedValues": ["1", "2"] },
+           "c": { "type": "string", "allowedValues": ["p", "q", "r", "s", "t"] }"#,
+        "",
+        "[concat(parameters('a'), parameters('b'))]",
+        "[concat(parameters('a'), parameters('b'), parameters('c'))]",
+    );
+    let d = Dir::new("arm-cap", &[("t.json", &t)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(a.sku.alts.len(), 4);
+    assert!(alts(&a.sku).contains(&(
+        "\"y2\"".to_string(),
+        "parameter 'a' is 'y' and parameter 'b' is '2'".to_string()
+    )));
+    assert!(a.vnet_type.alts.is_empty(), "20 combinations are too many");
+    let reason = a.vnet_type.val.as_ref().unwrap_err();
+    assert!(reason.contains("more than 16"), "{reason}");
+}
+
+#[test]
+fn arm_an_unknown_alternative_makes_a_plain_unknown() {
+    let t = arm(
+        r#""env": { "type": "string" }, "sku": { "type": "string" }"#,
+        "",
+        "[if(equals(parameters('env'), 'prod'), parameters('sku'), 'Developer')]",
+        "External",
+    );
+    let d = Dir::new("arm-plain", &[("t.json", &t)]);
+    let o = d.check();
+    let a = one_apim(&o.ws);
+    assert!(a.sku.val.is_err());
+    assert!(a.sku.alts.is_empty());
+}
