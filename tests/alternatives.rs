@@ -202,3 +202,107 @@ fn arm_an_unknown_alternative_makes_a_plain_unknown() {
     assert!(a.sku.val.is_err());
     assert!(a.sku.alts.is_empty());
 }
+
+// ---- Bicep --------------------------------------------------------------------------------
+
+const BICEP_APIM: &str = "resource apim 'Microsoft.ApiManagement/service@2023-05-01-preview' = {
+  name: 'apim'
+  location: 'westeurope'
+  sku: { name: sku, capacity: 1 }
+  properties: {
+    publisherEmail: 'a@b.c'
+    publisherName: 'x'
+    virtualNetworkType: vnetType
+  }
+}
+";
+
+#[test]
+fn bicep_ternary_with_unknown_predicate() {
+    let src = format!(
+        "param env string\nvar sku = env == 'prod' ? 'Premium' : 'Developer'\nvar vnetType = 'External'\n{BICEP_APIM}"
+    );
+    let d = Dir::new("bicep-ternary", &[("main.bicep", &src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Premium\"", "env == 'prod' is true"),
+            ("\"Developer\"", "env == 'prod' is false"),
+        ])
+    );
+    // Each alternative points at the branch that gives it.
+    let f = o.ws.sources.get(a.sku.alts[0].at.unwrap().file);
+    let lines: Vec<usize> = a
+        .sku
+        .alts
+        .iter()
+        .map(|x| f.line_col(x.at.unwrap().start).0)
+        .collect();
+    assert_eq!(lines, vec![2, 2]);
+}
+
+#[test]
+fn bicep_allowed_values_through_a_ternary_share_one_choice() {
+    let src = format!(
+        "@allowed([\n  'dev'\n  'prod'\n])\nparam env string\nvar isProd = env == 'prod'\nvar sku = isProd ? 'Premium' : 'Developer'\nvar vnetType = isProd ? 'Internal' : 'None'\n{BICEP_APIM}"
+    );
+    let d = Dir::new("bicep-allowed", &[("main.bicep", &src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Developer\"", "parameter 'env' is 'dev'"),
+            ("\"Premium\"", "parameter 'env' is 'prod'"),
+        ])
+    );
+    assert_eq!(
+        alts(&a.vnet_type),
+        pairs(&[
+            ("\"None\"", "parameter 'env' is 'dev'"),
+            ("\"Internal\"", "parameter 'env' is 'prod'"),
+        ])
+    );
+}
+
+#[test]
+fn bicep_interpolation_and_objects_per_alternative() {
+    // An object chosen by a parameter, read by member access, and a string built from it.
+    let src = format!(
+        "@allowed(['small', 'big'])\nparam size string\nvar cfg = {{\n  small: {{ tier: 'Developer', net: 'External' }}\n  big: {{ tier: 'Premium', net: 'Internal' }}\n}}\nvar sku = cfg[size].tier\nvar vnetType = '${{cfg[size].net}}'\n{BICEP_APIM}"
+    );
+    let d = Dir::new("bicep-objects", &[("main.bicep", &src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Developer\"", "parameter 'size' is 'small'"),
+            ("\"Premium\"", "parameter 'size' is 'big'"),
+        ])
+    );
+    assert_eq!(
+        alts(&a.vnet_type),
+        pairs(&[
+            ("\"External\"", "parameter 'size' is 'small'"),
+            ("\"Internal\"", "parameter 'size' is 'big'"),
+        ])
+    );
+}
+
+#[test]
+fn bicep_array_parameter_allowed_values_are_not_alternatives() {
+    let src = format!(
+        "@allowed(['Premium', 'Developer'])\nparam skus array\nvar sku = skus[0]\nvar vnetType = 'External'\n{BICEP_APIM}"
+    );
+    let d = Dir::new("bicep-array", &[("main.bicep", &src)]);
+    let o = d.check();
+    let a = one_apim(&o.ws);
+    assert!(a.sku.val.is_err());
+    assert!(a.sku.alts.is_empty());
+}

@@ -467,6 +467,15 @@ impl V {
     }
 }
 
+/// A condition's source text as the name of a choice: on one line, at most 80 characters.
+pub fn choice_name(text: &str) -> String {
+    let mut out = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().count() > 80 {
+        out = out.chars().take(79).collect::<String>() + "…";
+    }
+    out
+}
+
 fn too_many(reason: &str) -> Rc<str> {
     format!("{reason} (it can take more than {MAX_ALTS} values)").into()
 }

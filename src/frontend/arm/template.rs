@@ -10,7 +10,7 @@
 use super::expr::{self, Expr};
 use super::functions;
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::value::{choose, lift};
+use crate::model::value::{choice_name, choose, lift};
 use crate::model::{Format, Key, VKind, Workspace, V};
 use crate::source::{canonical, FileId, Span};
 use std::cell::{Cell, RefCell};
@@ -676,7 +676,9 @@ impl<'a> Eval<'a> {
                         let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
                         let normal = functions::call("if", &vals, site).unwrap_or(V::null(site));
                         match (&vals[..], &args[0]) {
-                            ([c, a, b], pred) => choose(normal, c, || pred.to_string(), a, b),
+                            ([c, a, b], pred) => {
+                                choose(normal, c, || choice_name(&pred.to_string()), a, b)
+                            }
                             _ => normal,
                         }
                     }
