@@ -306,3 +306,117 @@ fn bicep_array_parameter_allowed_values_are_not_alternatives() {
     assert!(a.sku.val.is_err());
     assert!(a.sku.alts.is_empty());
 }
+
+// ---- Terraform ----------------------------------------------------------------------------
+
+fn tf(vars: &str, sku: &str, vnet: &str) -> String {
+    format!(
+        r#"{vars}
+resource "azurerm_api_management" "apim" {{
+  name                 = "apim"
+  location             = "westeurope"
+  resource_group_name  = "rg"
+  publisher_name       = "x"
+  publisher_email      = "a@b.c"
+  sku_name             = {sku}
+  virtual_network_type = {vnet}
+}}
+"#
+    )
+}
+
+#[test]
+fn terraform_conditional_with_unknown_predicate() {
+    let src = tf(
+        "variable \"env\" {\n  type = string\n}\n",
+        "var.env == \"prod\" ? \"Premium_2\" : \"Developer_1\"",
+        "\"External\"",
+    );
+    let d = Dir::new("tf-cond", &[("main.tf", &src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    let c = "var.env == \"prod\"";
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Premium\"", &format!("{c} is true")),
+            ("\"Developer\"", &format!("{c} is false")),
+        ])
+    );
+    assert_eq!(
+        alts(&a.locations[0].capacity),
+        pairs(&[
+            ("2", &format!("{c} is true")),
+            ("1", &format!("{c} is false"))
+        ])
+    );
+}
+
+#[test]
+fn terraform_validation_contains_lists_the_values() {
+    let src = tf(
+        "variable \"sku\" {\n  type = string\n  validation {\n    condition     = contains([\"Developer_1\", \"Premium_1\"], var.sku)\n    error_message = \"x\"\n  }\n}\n",
+        "var.sku",
+        "\"Internal\"",
+    );
+    let d = Dir::new("tf-validation", &[("main.tf", &src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Developer\"", "var.sku is 'Developer_1'"),
+            ("\"Premium\"", "var.sku is 'Premium_1'"),
+        ])
+    );
+}
+
+#[test]
+fn terraform_other_validations_say_nothing_exact() {
+    for cond in [
+        "contains([\"Developer_1\", \"Premium_1\"], lower(var.sku))",
+        "can(regex(\"^(Developer|Premium)_1$\", var.sku))",
+        "contains(local.skus, var.sku)",
+    ] {
+        let src = tf(
+            &format!("locals {{\n  skus = [\"Developer_1\"]\n}}\nvariable \"sku\" {{\n  type = string\n  validation {{\n    condition     = {cond}\n    error_message = \"x\"\n  }}\n}}\n"),
+            "var.sku",
+            "\"Internal\"",
+        );
+        let d = Dir::new("tf-other-validation", &[("main.tf", &src)]);
+        let o = d.check();
+        no_stv001(&o);
+        let a = one_apim(&o.ws);
+        assert!(a.sku.val.is_err(), "{cond}");
+        assert!(a.sku.alts.is_empty(), "{cond}: {:?}", a.sku.alts);
+    }
+}
+
+#[test]
+fn terraform_shared_choice_through_locals_and_interpolation() {
+    let src = tf(
+        "variable \"env\" {\n  type = string\n  validation {\n    condition     = contains([\"dev\", \"prod\"], var.env)\n    error_message = \"x\"\n  }\n}\nlocals {\n  is_prod = var.env == \"prod\"\n  tier    = local.is_prod ? \"Premium\" : \"Developer\"\n  net     = { dev = \"External\", prod = \"Internal\" }\n}\n",
+        "\"${local.tier}_1\"",
+        "local.net[var.env]",
+    );
+    let d = Dir::new("tf-shared", &[("main.tf", &src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Developer\"", "var.env is 'dev'"),
+            ("\"Premium\"", "var.env is 'prod'"),
+        ])
+    );
+    assert_eq!(
+        alts(&a.vnet_type),
+        pairs(&[
+            ("\"External\"", "var.env is 'dev'"),
+            ("\"Internal\"", "var.env is 'prod'"),
+        ])
+    );
+}
