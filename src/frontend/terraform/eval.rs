@@ -368,23 +368,7 @@ impl<'w> Eval<'w> {
             ExprKind::Cond(c, t, f) => {
                 let cv = self.eval(c, sc);
                 match cv.truthy() {
-                    _ if cv.is_unknown() => {
-                        let tv = self.eval(t, sc);
-                        let fv = self.eval(f, sc);
-                        let normal = if tv.same(&fv) == Some(true) {
-                            tv.clone()
-                        } else {
-                            V::unknown(
-                                format!(
-                                    "it depends on a condition that is unknown ({})",
-                                    reason_of(&cv).unwrap_or("unknown")
-                                ),
-                                span,
-                            )
-                        };
-                        let text = || choice_name(self.ws.sources.get(c.span.file).slice(c.span));
-                        choose(normal, &cv, text, &tv, &fv)
-                    }
+                    _ if cv.is_unknown() => self.cond_unknown(&cv, c, t, f, sc, span),
                     Some(true) if matches!(cv.kind, VKind::Bool(_) | VKind::Str(_)) => {
                         self.eval(t, sc)
                     }
@@ -400,13 +384,7 @@ impl<'w> Eval<'w> {
             ExprKind::Neg(x) => {
                 let v = self.eval(x, sc);
                 if v.has_alts() {
-                    return lift(unknown_like(&v, span), &[&v], |a| match num_of(&a[0]) {
-                        Some(Num::I(i)) => i
-                            .checked_neg()
-                            .map_or(V::new(VKind::Float(-(i as f64)), span), |n| V::int(n, span)),
-                        Some(Num::F(f)) => V::new(VKind::Float(-f), span),
-                        None => V::unknown("cannot negate", span),
-                    });
+                    return lift_unary(true, &v, span);
                 }
                 match &v.kind {
                     VKind::Unknown(_) => unknown_like(&v, span),
@@ -423,10 +401,7 @@ impl<'w> Eval<'w> {
             ExprKind::Not(x) => {
                 let v = self.eval(x, sc);
                 if v.has_alts() {
-                    return lift(unknown_like(&v, span), &[&v], |a| match a[0].as_bool() {
-                        Some(b) => V::bool(!b, span),
-                        None => V::unknown("cannot apply !", span),
-                    });
+                    return lift_unary(false, &v, span);
                 }
                 match (&v.kind, v.as_bool()) {
                     (VKind::Unknown(_), _) => unknown_like(&v, span),
@@ -437,6 +412,34 @@ impl<'w> Eval<'w> {
             ExprKind::Bin(op, a, b) => self.binary(*op, a, b, sc, e.span),
             ExprKind::For(f) => self.for_expr(f, sc, e.span),
         }
+    }
+
+    /// `c ? t : f` with `c` (valued `cv`) unknown: both branches, as alternatives.
+    #[inline(never)]
+    fn cond_unknown(
+        &mut self,
+        cv: &V,
+        c: &Expr,
+        t: &Expr,
+        f: &Expr,
+        sc: &Scope,
+        span: Option<Span>,
+    ) -> V {
+        let tv = self.eval(t, sc);
+        let fv = self.eval(f, sc);
+        let normal = if tv.same(&fv) == Some(true) {
+            tv.clone()
+        } else {
+            V::unknown(
+                format!(
+                    "it depends on a condition that is unknown ({})",
+                    reason_of(cv).unwrap_or("unknown")
+                ),
+                span,
+            )
+        };
+        let text = || choice_name(self.ws.sources.get(c.span.file).slice(c.span));
+        choose(normal, cv, text, &tv, &fv)
     }
 
     fn template(&mut self, parts: &[TPart], sc: &Scope, span: Span) -> V {
@@ -787,35 +790,7 @@ impl<'w> Eval<'w> {
         };
         let opv = self.eval_ops(rest, sc);
         let v = nav(&base, &opv, span, &mut self.errors);
-        let v = if base.has_alts()
-            || opv
-                .iter()
-                .any(|o| matches!(o, OpV::Index(i) if i.has_alts()))
-        {
-            let mut args: Vec<&V> = vec![&base];
-            args.extend(opv.iter().filter_map(|o| match o {
-                OpV::Index(i) => Some(i),
-                _ => None,
-            }));
-            lift(v, &args, |vs| {
-                let mut k = 1;
-                let ops: Vec<OpV> = opv
-                    .iter()
-                    .map(|o| match o {
-                        OpV::Attr(n) => OpV::Attr(n.clone()),
-                        OpV::Index(_) => {
-                            k += 1;
-                            OpV::Index(vs[k - 1].clone())
-                        }
-                        OpV::AttrSplat => OpV::AttrSplat,
-                        OpV::FullSplat => OpV::FullSplat,
-                    })
-                    .collect();
-                nav(&vs[0], &ops, span, &mut 0)
-            })
-        } else {
-            v
-        };
+        let v = lift_nav(&base, &opv, v, span);
         v.at(s)
     }
 
@@ -891,22 +866,26 @@ impl<'w> Eval<'w> {
             Some(t) => convert(&v, t, 0),
             None => v,
         };
-        // A variable without a value whose validation lists what it can be.
-        let v = if v.is_unknown() && !v.has_alts() && !decl.validations.is_empty() {
-            let options = self.validation_options(inst, name, &decl.validations);
-            let choice = match &self.insts[inst].site {
-                None => format!("var.{name}"),
-                Some(_) => format!("{}.var.{name}", self.insts[inst].addr),
-            };
-            v.one_of(&choice, &options)
-        } else {
-            v
-        };
+        let v = self.validated(inst, name, &decl.validations, v);
         let v = Rc::new(v);
         self.insts[inst]
             .vars
             .insert(name.into(), Memo::Done(v.clone()));
         v
+    }
+
+    /// A variable without a value (`v`) whose validation lists what it can be.
+    #[inline(never)]
+    fn validated(&mut self, inst: usize, name: &str, conds: &[Expr], v: V) -> V {
+        if !v.is_unknown() || v.has_alts() || conds.is_empty() {
+            return v;
+        }
+        let options = self.validation_options(inst, name, conds);
+        let choice = match &self.insts[inst].site {
+            None => format!("var.{name}"),
+            Some(_) => format!("{}.var.{name}", self.insts[inst].addr),
+        };
+        v.one_of(&choice, &options)
     }
 
     /// The list of a `validation` condition written exactly `contains([...], var.<name>)` with
@@ -1733,6 +1712,60 @@ pub fn unknown_like(v: &V, span: Option<Span>) -> V {
             .unwrap_or_else(|| "unknown".into()),
         span,
     )
+}
+
+/// `base` then `opv` (which gave `v`), per alternative when the base or an index has some.
+/// Apart from the evaluator so that its deep recursion keeps small frames.
+#[inline(never)]
+fn lift_nav(base: &V, opv: &[OpV], v: V, span: Span) -> V {
+    if !base.has_alts()
+        && !opv
+            .iter()
+            .any(|o| matches!(o, OpV::Index(i) if i.has_alts()))
+    {
+        return v;
+    }
+    let mut args: Vec<&V> = vec![base];
+    args.extend(opv.iter().filter_map(|o| match o {
+        OpV::Index(i) => Some(i),
+        _ => None,
+    }));
+    lift(v, &args, |vs| {
+        let mut k = 0;
+        let ops: Vec<OpV> = opv
+            .iter()
+            .map(|o| match o {
+                OpV::Attr(n) => OpV::Attr(n.clone()),
+                OpV::Index(_) => {
+                    k += 1;
+                    OpV::Index(vs[k].clone())
+                }
+                OpV::AttrSplat => OpV::AttrSplat,
+                OpV::FullSplat => OpV::FullSplat,
+            })
+            .collect();
+        nav(&vs[0], &ops, span, &mut 0)
+    })
+}
+
+/// `-x` / `!x` per alternative of `v`.
+#[inline(never)]
+fn lift_unary(neg: bool, v: &V, span: Option<Span>) -> V {
+    lift(unknown_like(v, span), &[v], |a| {
+        if !neg {
+            return match a[0].as_bool() {
+                Some(b) => V::bool(!b, span),
+                None => V::unknown("cannot apply !", span),
+            };
+        }
+        match num_of(&a[0]) {
+            Some(Num::I(i)) => i
+                .checked_neg()
+                .map_or(V::new(VKind::Float(-(i as f64)), span), |n| V::int(n, span)),
+            Some(Num::F(f)) => V::new(VKind::Float(-f), span),
+            None => V::unknown("cannot negate", span),
+        }
+    })
 }
 
 /// A template of literals and interpolations whose values are `vals` (in order); `Err` is a
