@@ -420,3 +420,40 @@ fn terraform_shared_choice_through_locals_and_interpolation() {
         ])
     );
 }
+
+#[test]
+fn bicep_whole_objects_as_alternatives_reach_sku_capacity_zones_and_vnet_type() {
+    let src = "param env string
+resource apim 'Microsoft.ApiManagement/service@2023-05-01-preview' = {
+  name: 'apim'
+  location: 'westeurope'
+  sku: env == 'prod' ? { name: 'Premium', capacity: 2 } : { name: 'Developer', capacity: 1 }
+  zones: env == 'prod' ? ['1', '2'] : []
+  properties: env == 'prod' ? {
+    publisherEmail: 'a@b.c'
+    publisherName: 'x'
+    virtualNetworkType: 'Internal'
+  } : {
+    publisherEmail: 'a@b.c'
+    publisherName: 'x'
+  }
+}
+";
+    let d = Dir::new("bicep-objects-alts", &[("main.bicep", src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    let (t, f) = ("env == 'prod' is true", "env == 'prod' is false");
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[("\"Premium\"", t), ("\"Developer\"", f)])
+    );
+    assert_eq!(alts(&a.locations[0].capacity), pairs(&[("2", t), ("1", f)]));
+    let zones = a.locations[0].zones.as_ref().expect("zones");
+    assert_eq!(alts(zones), pairs(&[("[\"1\", \"2\"]", t), ("[]", f)]));
+    // The branch without virtualNetworkType is the default, None.
+    assert_eq!(
+        alts(&a.vnet_type),
+        pairs(&[("\"Internal\"", t), ("\"None\"", f)])
+    );
+}
