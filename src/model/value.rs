@@ -569,6 +569,15 @@ pub fn lift(normal: V, args: &[&V], mut f: impl FnMut(&[V]) -> V) -> V {
     }
 }
 
+/// [`lift`] over a slice of arguments (a call's evaluated arguments).
+pub fn lift_all(normal: V, args: &[V], f: impl FnMut(&[V]) -> V) -> V {
+    if !normal.is_unknown() || !args.iter().any(V::has_alts) {
+        return normal;
+    }
+    let refs: Vec<&V> = args.iter().collect();
+    lift(normal, &refs, f)
+}
+
 /// `pred ? a : b` where `pred` is unknown and `normal` is what the evaluator gave for it:
 /// when `pred` has alternatives each picks its branch; otherwise the predicate itself becomes
 /// a choice named by its source text (`pred_text`), with options `true` and `false`.

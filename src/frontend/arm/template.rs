@@ -10,7 +10,7 @@
 use super::expr::{self, Expr};
 use super::functions;
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::value::{choice_name, choose, lift};
+use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Format, Key, VKind, Workspace, V};
 use crate::source::{canonical, FileId, Span};
 use std::cell::{Cell, RefCell};
@@ -687,12 +687,9 @@ impl<'a> Eval<'a> {
             _ => {
                 let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
                 match functions::call(name, &vals, site) {
-                    Some(v) => {
-                        let refs: Vec<&V> = vals.iter().collect();
-                        lift(v, &refs, |vs| {
-                            functions::call(name, vs, site).unwrap_or(V::null(site))
-                        })
-                    }
+                    Some(v) => lift_all(v, &vals, |vs| {
+                        functions::call(name, vs, site).unwrap_or(V::null(site))
+                    }),
                     None => V::unknown(
                         format!("function '{name}' is not evaluated by stv2lint"),
                         site,

@@ -11,7 +11,7 @@ use super::ast::*;
 use super::program::{body_object, Loaded, Program, Sym, Target, Unit};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::arm::functions;
-use crate::model::value::{choice_name, choose, lift};
+use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::{FileId, SourceMap, Span};
 use std::cell::{Cell, RefCell};
@@ -400,8 +400,7 @@ impl<'p> Eval<'p> {
                 // `'a${x}b'`: ARM's concat semantics. A symbolic part contributes its placeholder
                 // text as is, so a name and an id ending in it spell the name the same way.
                 let joined = functions::join_strings(&parts, site);
-                let refs: Vec<&V> = parts.iter().collect();
-                lift(joined, &refs, |p| functions::join_strings(p, site))
+                lift_all(joined, &parts, |p| functions::join_strings(p, site))
             }
             ExprKind::Ident(name) => self.ident(env, name, e.span),
             ExprKind::Array(items) => {
@@ -1692,12 +1691,9 @@ impl<'p> Eval<'p> {
             _ => {}
         }
         match functions::call(&name.text, &vals, site) {
-            Some(v) => {
-                let refs: Vec<&V> = vals.iter().collect();
-                lift(v, &refs, |vs| {
-                    functions::call(&name.text, vs, site).unwrap_or_else(|| V::null(site))
-                })
-            }
+            Some(v) => lift_all(v, &vals, |vs| {
+                functions::call(&name.text, vs, site).unwrap_or_else(|| V::null(site))
+            }),
             // Reported once per call site by the static check in `program`.
             None => V::unknown(
                 format!("function '{}' is not known to stv2lint", name.text),

@@ -9,7 +9,7 @@
 use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
-use crate::model::value::{choice_name, choose, lift};
+use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, Unknown, VKind, Workspace, V};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -414,6 +414,29 @@ impl<'w> Eval<'w> {
         }
     }
 
+    /// A template one of whose parts (`part`) has alternatives: evaluated again part by part
+    /// when it has only literals and interpolations, else a plain unknown.
+    #[inline(never)]
+    fn template_alts(&mut self, parts: &[TPart], sc: &Scope, span: Span, part: &V) -> V {
+        let plain = unknown_like(part, Some(span));
+        if !parts
+            .iter()
+            .all(|p| matches!(p, TPart::Lit(_) | TPart::Interp(_)))
+        {
+            return plain;
+        }
+        let vals: Vec<V> = parts
+            .iter()
+            .filter_map(|p| match p {
+                TPart::Interp(x) => Some(self.eval(x, sc)),
+                _ => None,
+            })
+            .collect();
+        lift_all(plain, &vals, |vs| {
+            render(parts, vs, span).unwrap_or_else(|(m, _)| V::unknown(m, Some(span)))
+        })
+    }
+
     /// `c ? t : f` with `c` (valued `cv`) unknown: both branches, as alternatives.
     #[inline(never)]
     fn cond_unknown(
@@ -443,31 +466,13 @@ impl<'w> Eval<'w> {
     }
 
     fn template(&mut self, parts: &[TPart], sc: &Scope, span: Span) -> V {
-        if parts
-            .iter()
-            .all(|p| matches!(p, TPart::Lit(_) | TPart::Interp(_)))
-        {
-            // The common template: its parts are evaluated once, so that a part with
-            // alternatives gives the string per alternative.
-            let vals: Vec<V> = parts
-                .iter()
-                .filter_map(|p| match p {
-                    TPart::Interp(x) => Some(self.eval(x, sc)),
-                    _ => None,
-                })
-                .collect();
-            let normal = match render(parts, &vals, span) {
-                Ok(v) => v,
-                Err((msg, at)) => return self.err(msg, at),
-            };
-            let refs: Vec<&V> = vals.iter().collect();
-            return lift(normal, &refs, |vs| {
-                render(parts, vs, span).unwrap_or_else(|(m, _)| V::unknown(m, Some(span)))
-            });
-        }
         let mut text = String::new();
         let mut sym: Option<Rc<str>> = None;
         if let Err(v) = self.template_into(parts, sc, span, &mut text, &mut sym) {
+            // A part with alternatives (rare): the string per alternative.
+            if v.has_alts() {
+                return self.template_alts(parts, sc, span, &v);
+            }
             return v;
         }
         match sym {
@@ -504,6 +509,7 @@ impl<'w> Eval<'w> {
                                 *sym = Some(reason.clone());
                             }
                         }
+                        VKind::Unknown(_) if v.has_alts() => return Err(v),
                         VKind::Unknown(_) => return Err(unknown_like(&v, Some(span))),
                         VKind::Null => {
                             return Err(self.err("a null value cannot be used in a string", x.span))
@@ -675,13 +681,10 @@ impl<'w> Eval<'w> {
             _ => {}
         }
         match functions::call(name, &vals, s) {
-            Some(Ok(v)) => {
-                let refs: Vec<&V> = vals.iter().collect();
-                lift(v, &refs, |vs| match functions::call(name, vs, s) {
-                    Some(Ok(v)) => v,
-                    _ => V::unknown(format!("{name}() failed on one alternative"), s),
-                })
-            }
+            Some(Ok(v)) => lift_all(v, &vals, |vs| match functions::call(name, vs, s) {
+                Some(Ok(v)) => v,
+                _ => V::unknown(format!("{name}() failed on one alternative"), s),
+            }),
             Some(Err(msg)) => self.err(msg, span),
             None => V::unknown(format!("function {name}() is not supported"), s),
         }
