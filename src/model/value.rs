@@ -512,14 +512,17 @@ pub fn normalize_alts(list: Vec<(Cond, V)>) -> Result<Vec<(Cond, V)>, AltsLost> 
     Ok(out)
 }
 
+/// One way the arguments of an operation can go: the choices, and each argument's value.
+pub type Combination = (Cond, Vec<V>);
+
 /// Every consistent combination of the values of `args` (an argument with alternatives takes
 /// each of them in turn, any other argument is itself), with the choices of the combination.
 /// `None` when no argument has alternatives — the common case, which allocates nothing.
-pub fn combinations(args: &[&V]) -> Option<Result<Vec<(Cond, Vec<V>)>, AltsLost>> {
+pub fn combinations(args: &[&V]) -> Option<Result<Vec<Combination>, AltsLost>> {
     if !args.iter().any(|a| a.has_alts()) {
         return None;
     }
-    let mut acc: Vec<(Cond, Vec<V>)> = vec![(Cond::default(), Vec::with_capacity(args.len()))];
+    let mut acc: Vec<Combination> = vec![(Cond::default(), Vec::with_capacity(args.len()))];
     for a in args {
         match a.alts() {
             None => acc.iter_mut().for_each(|(_, vs)| vs.push((*a).clone())),
