@@ -457,3 +457,28 @@ resource apim 'Microsoft.ApiManagement/service@2023-05-01-preview' = {
         pairs(&[("\"Internal\"", t), ("\"None\"", f)])
     );
 }
+
+#[test]
+fn terraform_alternatives_nested_in_a_structure_are_read_through() {
+    let src = tf(
+        "variable \"env\" {\n  type = string\n}\nlocals {\n  cfg = {\n    sku = var.env == \"prod\" ? { name = \"Premium_1\", net = \"Internal\" } : { name = \"Developer_1\", net = \"External\" }\n  }\n}\n",
+        "local.cfg.sku.name",
+        "local.cfg.sku.net",
+    );
+    let d = Dir::new("tf-nested", &[("main.tf", &src)]);
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    let (t, f) = (
+        "var.env == \"prod\" is true",
+        "var.env == \"prod\" is false",
+    );
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[("\"Premium\"", t), ("\"Developer\"", f)])
+    );
+    assert_eq!(
+        alts(&a.vnet_type),
+        pairs(&[("\"Internal\"", t), ("\"External\"", f)])
+    );
+}

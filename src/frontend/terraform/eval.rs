@@ -1751,6 +1751,13 @@ fn lift_nav(base: &V, opv: &[OpV], v: V, span: Span) -> V {
     })
 }
 
+/// The rest of a traversal (`ops`) from a value with alternatives reached inside it.
+#[inline(never)]
+fn nav_alts(cur: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
+    let normal = nav(&cur.clone().plain(), ops, span, errors);
+    lift(normal, &[cur], |a| nav(&a[0], ops, span, &mut 0))
+}
+
 /// `-x` / `!x` per alternative of `v`.
 #[inline(never)]
 fn lift_unary(neg: bool, v: &V, span: Option<Span>) -> V {
@@ -1997,6 +2004,10 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
     let mut cur = std::borrow::Cow::Borrowed(base);
     let mut i = 0;
     while i < ops.len() {
+        if i > 0 && cur.has_alts() {
+            // A value with alternatives inside the structure: the rest per alternative.
+            return nav_alts(&cur, &ops[i..], span, errors);
+        }
         match &ops[i] {
             OpV::AttrSplat | OpV::FullSplat => {
                 let full = matches!(ops[i], OpV::FullSplat);
