@@ -611,3 +611,133 @@ pub fn choose(normal: V, pred: &V, pred_text: impl FnOnce() -> String, a: &V, b:
     };
     normal.with_alts(list)
 }
+
+#[cfg(test)]
+mod alt_tests {
+    use super::*;
+
+    fn s(x: &str) -> V {
+        V::str(x, None)
+    }
+    fn param(name: &str, options: &[&str]) -> V {
+        let opts: Vec<V> = options.iter().map(|o| s(o)).collect();
+        V::unknown(format!("{name} has no value"), None)
+            .one_of(&format!("parameter '{name}'"), &opts)
+    }
+    fn shown(v: &V) -> Vec<(String, String)> {
+        v.alts()
+            .unwrap_or(&[])
+            .iter()
+            .map(|(c, x)| (c.describe(), x.show()))
+            .collect()
+    }
+
+    #[test]
+    fn a_shared_choice_combines_only_consistently() {
+        let env = param("env", &["dev", "prod"]);
+        let concat = |v: &[V]| {
+            s(&format!(
+                "{}{}",
+                v[0].as_str().unwrap(),
+                v[1].as_str().unwrap()
+            ))
+        };
+        let both = lift(V::unknown("x", None), &[&env, &env], concat);
+        assert_eq!(
+            shown(&both),
+            vec![
+                (
+                    "parameter 'env' is 'dev'".to_string(),
+                    "'devdev'".to_string()
+                ),
+                (
+                    "parameter 'env' is 'prod'".to_string(),
+                    "'prodprod'".to_string()
+                ),
+            ]
+        );
+        let other = param("size", &["s", "l"]);
+        let cross = lift(V::unknown("x", None), &[&env, &other], concat);
+        assert_eq!(shown(&cross).len(), 4);
+    }
+
+    #[test]
+    fn known_results_unknown_alternatives_and_the_cap() {
+        let env = param("env", &["dev", "prod"]);
+        // A known result stays known.
+        assert_eq!(lift(s("k"), &[&env], |_| s("x")).as_str(), Some("k"));
+        // One unknown alternative: a plain unknown that keeps its reason.
+        let u = lift(V::unknown("why", None), &[&env], |v| {
+            if v[0].as_str() == Some("dev") {
+                V::unknown("inner", None)
+            } else {
+                s("p")
+            }
+        });
+        assert!(u.is_unknown() && !u.has_alts());
+        assert_eq!(u.unknown_reason(), Some("why"));
+        // 17 options are too many.
+        let names: Vec<String> = (0..17).map(|i| format!("v{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let many = param("p", &refs);
+        assert!(!many.has_alts());
+        assert!(many.unknown_reason().unwrap().contains("more than 16"));
+        // 16 are fine, and identical values under identical choices count once.
+        let ok = param("p", &refs[..16]);
+        assert_eq!(ok.alts().unwrap().len(), 16);
+        let dup = V::unknown("d", None).with_alts(vec![
+            (Cond::one("c", "true"), s("a")),
+            (Cond::one("c", "true"), s("a")),
+        ]);
+        assert_eq!(dup.alts().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn choose_names_an_unknown_predicate_or_follows_its_alternatives() {
+        let (a, b) = (s("Premium"), s("Developer"));
+        let plain = choose(
+            V::unknown("c", None),
+            &V::unknown("c", None),
+            || "x == 1".into(),
+            &a,
+            &b,
+        );
+        assert_eq!(
+            shown(&plain),
+            vec![
+                ("x == 1 is true".to_string(), "'Premium'".to_string()),
+                ("x == 1 is false".to_string(), "'Developer'".to_string()),
+            ]
+        );
+        let env = param("env", &["dev", "prod"]);
+        let pred = lift(V::unknown("c", None), &[&env], |v| {
+            V::bool(v[0].as_str() == Some("prod"), None)
+        });
+        let picked = choose(V::unknown("c", None), &pred, || unreachable!(), &a, &b);
+        assert_eq!(
+            shown(&picked),
+            vec![
+                (
+                    "parameter 'env' is 'dev'".to_string(),
+                    "'Developer'".to_string()
+                ),
+                (
+                    "parameter 'env' is 'prod'".to_string(),
+                    "'Premium'".to_string()
+                ),
+            ]
+        );
+        // A branch that is itself a choice nests, keeping both choices.
+        let nested = choose(
+            V::unknown("c", None),
+            &V::unknown("c", None),
+            || "y".into(),
+            &env,
+            &b,
+        );
+        assert_eq!(shown(&nested).len(), 3);
+        assert!(shown(&nested)[0]
+            .0
+            .contains("y is true and parameter 'env' is"));
+    }
+}
