@@ -482,3 +482,34 @@ fn terraform_alternatives_nested_in_a_structure_are_read_through() {
         pairs(&[("\"Internal\"", t), ("\"External\"", f)])
     );
 }
+
+#[test]
+fn bicep_literal_union_type_and_module_inputs_the_caller_does_not_know() {
+    // `param sku 'Developer' | 'Premium'` lists the values as @allowed does; a module's
+    // @allowed parameter fed an unknown by its caller is still one of its values.
+    let module = format!(
+        "@allowed(['External', 'Internal'])\nparam vnetType string\nparam sku 'Developer' | 'Premium'\n{BICEP_APIM}"
+    );
+    let main = "param net string\nparam tier string\nmodule m 'apim.bicep' = {\n  name: 'm'\n  params: {\n    vnetType: net\n    sku: tier\n  }\n}\n";
+    let d = Dir::new(
+        "bicep-union",
+        &[("apim.bicep", module.as_str()), ("main.bicep", main)],
+    );
+    let o = d.check();
+    no_stv001(&o);
+    let a = one_apim(&o.ws);
+    assert_eq!(
+        alts(&a.sku),
+        pairs(&[
+            ("\"Developer\"", "parameter 'sku' is 'Developer'"),
+            ("\"Premium\"", "parameter 'sku' is 'Premium'"),
+        ])
+    );
+    assert_eq!(
+        alts(&a.vnet_type),
+        pairs(&[
+            ("\"External\"", "parameter 'vnetType' is 'External'"),
+            ("\"Internal\"", "parameter 'vnetType' is 'Internal'"),
+        ])
+    );
+}

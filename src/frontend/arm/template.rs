@@ -806,7 +806,15 @@ impl<'a> Eval<'a> {
             return V::unknown(format!("parameter '{name}' refers to itself"), site);
         }
         let v = if let Some(v) = sc.given.get(&key) {
-            v.clone()
+            // A nested deployment's input the caller does not know is still one of the
+            // allowed values.
+            let def = sc.template.get("parameters").and_then(|p| p.get(name));
+            match (v.is_unknown() && !v.has_alts(), def) {
+                (true, Some(d)) => v
+                    .clone()
+                    .one_of(&format!("parameter '{name}'"), allowed_values(d)),
+                _ => v.clone(),
+            }
         } else {
             let def = sc.template.get("parameters").and_then(|p| p.get(name));
             match def.and_then(|d| d.get("defaultValue")) {

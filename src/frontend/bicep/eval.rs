@@ -687,7 +687,14 @@ impl<'p> Eval<'p> {
             ));
         }
         let v = if let Some(v) = st.given.get(&name.text.to_ascii_lowercase()) {
-            v.clone()
+            // A module input the caller does not know is still one of the allowed values.
+            match v.is_unknown() && !v.has_alts() {
+                true => v.clone().one_of(
+                    &format!("parameter '{}'", name.text),
+                    &self.allowed(inst, i, ty.as_ref()),
+                ),
+                false => v.clone(),
+            }
         } else if let Some(d) = default {
             self.expr(&Env::top(inst), d)
         } else if ty.as_ref().is_some_and(|t| t.nullable) {
@@ -720,6 +727,19 @@ impl<'p> Eval<'p> {
         let ty_text = ty.map_or("", |t| self.sources.get(t.span.file).slice(t.span).trim());
         if ty_text.starts_with("array") || ty_text.starts_with("object") || ty_text.ends_with(']') {
             return Vec::new();
+        }
+        // A union of string literals, `'Developer' | 'Premium'`, lists the values as @allowed does.
+        if ty_text.contains('|') {
+            let t = ty.map(|t| t.span);
+            let lits: Option<Vec<V>> = ty_text
+                .split('|')
+                .map(|p| {
+                    let p = p.trim();
+                    let inner = p.strip_prefix('\'')?.strip_suffix('\'')?;
+                    (!inner.contains(['\'', '\\', '$'])).then(|| V::str(inner, t))
+                })
+                .collect();
+            return lits.unwrap_or_default();
         }
         for d in &decl.decorators {
             let ExprKind::Call { name, args, .. } = &d.kind else {
