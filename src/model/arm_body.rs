@@ -3,6 +3,7 @@
 //! adapter turns that shape into model resources so the three front ends cannot drift apart.
 
 use super::*;
+use std::borrow::Cow;
 
 /// One evaluated resource in ARM shape.
 pub struct ArmResource<'a> {
@@ -237,18 +238,45 @@ fn split_parent(full: &str) -> (String, String) {
     }
 }
 
+/// `v.path(path)`, also through values with alternatives (`sku: isProd ? {…} : {…}`): then
+/// the path's value in each alternative (`missing` where an alternative lacks it, else null).
+fn apath<'a>(v: &'a V, path: &str, missing: Option<&V>) -> Option<Cow<'a, V>> {
+    let (mut cur, mut rest) = (v, path);
+    loop {
+        if rest.is_empty() {
+            return Some(Cow::Borrowed(cur));
+        }
+        if let Some(alts) = cur.alts() {
+            let list = alts
+                .iter()
+                .map(|(c, a)| {
+                    let x = apath(a, rest, missing).map(Cow::into_owned);
+                    let x = x.or_else(|| missing.map(|m| m.clone().at(a.span)));
+                    (c.clone(), x.unwrap_or_else(|| V::null(a.span)))
+                })
+                .collect();
+            let reason = cur.unknown_reason().unwrap_or("unknown");
+            return Some(Cow::Owned(V::unknown(reason, cur.span).with_alts(list)));
+        }
+        let (head, tail) = rest.split_once('.').unwrap_or((rest, ""));
+        cur = cur.get(head)?;
+        rest = tail;
+    }
+}
+
 fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
     let m = meta(r, full_name, APIM, r.label.clone(), r.decl);
     let body = r.body;
     let props = body.get("properties");
     let pget = |p: &str| opt(props.and_then(|x| x.path(p)));
-    let sku = opt(body.path("sku.name"))
+    let sku = opt(apath(body, "sku.name", None).as_deref())
         .map(Field::string)
         .unwrap_or_else(|| Field::unknown("the instance has no sku.name", Some(r.decl)));
-    let capacity = opt(body.path("sku.capacity"))
+    let capacity = opt(apath(body, "sku.capacity", None).as_deref())
         .map(Field::int)
         .unwrap_or_else(|| Field::unknown("the instance has no sku.capacity", Some(r.decl)));
-    let vnet_type = pget("virtualNetworkType")
+    let none = V::str("None", None);
+    let vnet_type = opt(apath(body, "properties.virtualNetworkType", Some(&none)).as_deref())
         .map(Field::string)
         .unwrap_or_else(|| Field::implicit("None".to_string(), Some(r.decl)));
     let primary = ApimLocation {
@@ -257,7 +285,7 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("no location", Some(r.decl))),
         capacity,
-        zones: opt(body.get("zones")).map(Field::strings),
+        zones: opt(apath(body, "zones", None).as_deref()).map(Field::strings),
         subnet: pget("virtualNetworkConfiguration.subnetResourceId").map(Field::name),
         public_ip: pget("publicIpAddressId").map(Field::name),
         decl: r.decl,

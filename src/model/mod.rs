@@ -98,9 +98,49 @@ impl<T> Field<T> {
     }
 }
 
+/// A field from a value with alternatives: each alternative converted by `conv`, with its
+/// choices and where it is written; `None` when `v` has none or one does not convert (then the
+/// field is a plain unknown). The field's own value is unknown and says what it can be.
+fn alternatives<T>(v: &V, conv: impl Fn(&V) -> Field<T>) -> Option<Field<T>> {
+    let list = v.alts()?;
+    let mut alts = Vec::with_capacity(list.len());
+    let mut shown: Vec<String> = Vec::new();
+    let mut choices: Vec<&str> = Vec::new();
+    for (when, av) in list.iter() {
+        let val = conv(av).val.ok()?;
+        let s = av.show();
+        if !shown.contains(&s) {
+            shown.push(s);
+        }
+        for (c, _) in &when.0 {
+            if !choices.contains(&&**c) {
+                choices.push(c);
+            }
+        }
+        alts.push(Alt {
+            val,
+            when: when.clone(),
+            at: av.span.or(v.span),
+        });
+    }
+    let reason = format!(
+        "one of {} (depends on {})",
+        shown.join(", "),
+        choices.join(", ")
+    );
+    Some(Field {
+        alts,
+        ..Field::unknown(reason, v.span).with_origin(v.origin)
+    })
+}
+
 impl Field<String> {
-    /// A string field from an evaluated value: strings are known, everything else unknown.
+    /// A string field from an evaluated value: strings are known, everything else unknown
+    /// (with its alternatives when the code says what it can be).
     pub fn string(v: &V) -> Field<String> {
+        if let Some(f) = alternatives(v, Field::string) {
+            return f;
+        }
         let f = match &v.kind {
             VKind::Str(s) => Field::known(s.to_string(), v.span),
             VKind::Int(i) => Field::known(i.to_string(), v.span),
@@ -122,6 +162,9 @@ impl Field<String> {
 
 impl Field<i64> {
     pub fn int(v: &V) -> Field<i64> {
+        if let Some(f) = alternatives(v, Field::int) {
+            return f;
+        }
         let f = match (&v.kind, v.as_i64()) {
             (_, Some(i)) => Field::known(i, v.span),
             (VKind::Unknown(u), _) => Field::unknown(u.reason.to_string(), v.span),
@@ -134,6 +177,9 @@ impl Field<i64> {
 impl Field<Vec<String>> {
     /// A list of strings; a single string counts as a one-element list.
     pub fn strings(v: &V) -> Field<Vec<String>> {
+        if let Some(f) = alternatives(v, Field::strings) {
+            return f;
+        }
         let f = match &v.kind {
             VKind::Arr(items) => {
                 let mut out = Vec::new();

@@ -38,13 +38,39 @@ pub struct Key {
     pub span: Option<Span>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Unknown {
     /// Why the value cannot be known, in words a user understands.
     pub reason: Rc<str>,
     /// Deterministic placeholder text when the value is stable within a deployment.
     pub sym: Option<Rc<str>>,
+    /// When the code says what the value can be (a conditional whose predicate is unknown, a
+    /// parameter's allowed values): every possible value with the choices that lead to it,
+    /// at most [`MAX_ALTS`], none of them unknown. Everything that does not read this field
+    /// sees an ordinary unknown, which is always safe.
+    pub alts: Option<Rc<[(Cond, V)]>>,
 }
+
+/// Two unknowns are the same unknown when their reason and symbol are (alternatives are a
+/// refinement, not an identity).
+impl PartialEq for Unknown {
+    fn eq(&self, other: &Unknown) -> bool {
+        self.reason == other.reason && self.sym == other.sym
+    }
+}
+
+impl Unknown {
+    pub fn new(reason: impl Into<Rc<str>>, sym: Option<Rc<str>>) -> Unknown {
+        Unknown {
+            reason: reason.into(),
+            sym,
+            alts: None,
+        }
+    }
+}
+
+/// The most alternatives one value may have; beyond, it is an ordinary unknown.
+pub const MAX_ALTS: usize = 16;
 
 impl V {
     pub fn new(kind: VKind, span: Option<Span>) -> V {
@@ -73,23 +99,11 @@ impl V {
         V::new(VKind::Obj(entries), span)
     }
     pub fn unknown(reason: impl Into<Rc<str>>, span: Option<Span>) -> V {
-        V::new(
-            VKind::Unknown(Unknown {
-                reason: reason.into(),
-                sym: None,
-            }),
-            span,
-        )
+        V::new(VKind::Unknown(Unknown::new(reason, None)), span)
     }
     /// An unknown that is stable within a deployment, shown and compared as `sym`.
     pub fn symbolic(reason: impl Into<Rc<str>>, sym: impl Into<Rc<str>>, span: Option<Span>) -> V {
-        V::new(
-            VKind::Unknown(Unknown {
-                reason: reason.into(),
-                sym: Some(sym.into()),
-            }),
-            span,
-        )
+        V::new(VKind::Unknown(Unknown::new(reason, Some(sym.into()))), span)
     }
 
     /// The same value, now said to be produced at `site`; the old place becomes its origin.
@@ -387,5 +401,343 @@ impl Key {
             name: name.into(),
             span,
         }
+    }
+}
+
+// ---- Alternatives -------------------------------------------------------------------------
+
+/// Why a set of alternatives could not be kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AltsLost {
+    /// One alternative is itself unknown: the value is a plain unknown.
+    Unknown,
+    /// More than [`MAX_ALTS`] alternatives.
+    TooMany,
+}
+
+impl V {
+    /// The alternatives of an unknown whose possible values the code spells out.
+    pub fn alts(&self) -> Option<&[(Cond, V)]> {
+        match &self.kind {
+            VKind::Unknown(Unknown { alts: Some(a), .. }) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn has_alts(&self) -> bool {
+        matches!(&self.kind, VKind::Unknown(Unknown { alts: Some(_), .. }))
+    }
+    /// The same unknown without its alternatives.
+    pub fn plain(mut self) -> V {
+        if let VKind::Unknown(u) = &mut self.kind {
+            u.alts = None;
+        }
+        self
+    }
+    /// This unknown, refined by the values it can take (`list`: choices and value). A known
+    /// value stays as it is. Alternatives that are themselves alternatives are flattened
+    /// (their choices combined); if one is unknown the result is a plain unknown; beyond
+    /// [`MAX_ALTS`] the reason says so.
+    pub fn with_alts(mut self, list: Vec<(Cond, V)>) -> V {
+        let VKind::Unknown(u) = &mut self.kind else {
+            return self;
+        };
+        match normalize_alts(list) {
+            Ok(a) if a.is_empty() => u.alts = None,
+            Ok(a) => u.alts = Some(a.into()),
+            Err(AltsLost::Unknown) => u.alts = None,
+            Err(AltsLost::TooMany) => {
+                u.alts = None;
+                u.reason = too_many(&u.reason);
+            }
+        }
+        self
+    }
+    /// An unknown that is one of `options`, chosen by `choice` (`parameter 'apimSku'`); each
+    /// option is shown in the choice (`'Premium'`). Beyond [`MAX_ALTS`] options, plain.
+    pub fn one_of(self, choice: &str, options: &[V]) -> V {
+        if options.is_empty() || options.iter().any(|o| o.find_unknown().is_some()) {
+            return self;
+        }
+        let choice: Rc<str> = choice.into();
+        let list = options
+            .iter()
+            .map(|o| (Cond::one(choice.clone(), o.show()), o.clone()))
+            .collect();
+        self.with_alts(list)
+    }
+}
+
+/// A condition's source text as the name of a choice: on one line, at most 80 characters.
+pub fn choice_name(text: &str) -> String {
+    let mut out = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().count() > 80 {
+        out = out.chars().take(79).collect::<String>() + "…";
+    }
+    out
+}
+
+fn too_many(reason: &str) -> Rc<str> {
+    format!("{reason} (it can take more than {MAX_ALTS} values)").into()
+}
+
+/// Flatten nested alternatives, drop contradictory and duplicate ones, and bound the set.
+pub fn normalize_alts(list: Vec<(Cond, V)>) -> Result<Vec<(Cond, V)>, AltsLost> {
+    let mut out: Vec<(Cond, V)> = Vec::with_capacity(list.len());
+    let push = |c: Cond, v: V, out: &mut Vec<(Cond, V)>| -> Result<(), AltsLost> {
+        if out
+            .iter()
+            .any(|(c2, v2)| *c2 == c && v2.same(&v) == Some(true))
+        {
+            return Ok(());
+        }
+        if out.len() == MAX_ALTS {
+            return Err(AltsLost::TooMany);
+        }
+        out.push((c, v));
+        Ok(())
+    };
+    for (c, v) in list {
+        match v.alts() {
+            Some(inner) => {
+                for (c2, v2) in inner.iter() {
+                    if let Some(c3) = c.and(c2) {
+                        push(c3, v2.clone(), &mut out)?;
+                    }
+                }
+            }
+            None if v.find_unknown().is_some() => return Err(AltsLost::Unknown),
+            None => push(c, v, &mut out)?,
+        }
+    }
+    Ok(out)
+}
+
+/// One way the arguments of an operation can go: the choices, and each argument's value.
+pub type Combination = (Cond, Vec<V>);
+
+/// Every consistent combination of the values of `args` (an argument with alternatives takes
+/// each of them in turn, any other argument is itself), with the choices of the combination.
+/// `None` when no argument has alternatives — the common case, which allocates nothing.
+pub fn combinations(args: &[&V]) -> Option<Result<Vec<Combination>, AltsLost>> {
+    if !args.iter().any(|a| a.has_alts()) {
+        return None;
+    }
+    let mut acc: Vec<Combination> = vec![(Cond::default(), Vec::with_capacity(args.len()))];
+    for a in args {
+        match a.alts() {
+            None => acc.iter_mut().for_each(|(_, vs)| vs.push((*a).clone())),
+            Some(alts) => {
+                let mut next = Vec::with_capacity(acc.len() * alts.len());
+                for (c, vs) in &acc {
+                    for (c2, v2) in alts.iter() {
+                        if let Some(c3) = c.and(c2) {
+                            if next.len() == MAX_ALTS {
+                                return Some(Err(AltsLost::TooMany));
+                            }
+                            let mut vs = vs.clone();
+                            vs.push(v2.clone());
+                            next.push((c3, vs));
+                        }
+                    }
+                }
+                acc = next;
+            }
+        }
+    }
+    Some(Ok(acc))
+}
+
+/// `normal` is what an operation gave on `args` treating alternatives as unknown. When it is
+/// unknown and some argument has alternatives, evaluate the operation (`f`) once per
+/// consistent combination and attach the results as the alternatives of the unknown. This is
+/// the one place every evaluator lifts its operators and calls over alternatives.
+pub fn lift(normal: V, args: &[&V], mut f: impl FnMut(&[V]) -> V) -> V {
+    if !normal.is_unknown() {
+        return normal;
+    }
+    match combinations(args) {
+        None => normal,
+        Some(Ok(cs)) => {
+            let list = cs.into_iter().map(|(c, vs)| (c, f(&vs))).collect();
+            normal.plain().with_alts(list)
+        }
+        Some(Err(AltsLost::TooMany)) => {
+            let mut n = normal.plain();
+            if let VKind::Unknown(u) = &mut n.kind {
+                u.reason = too_many(&u.reason);
+            }
+            n
+        }
+        Some(Err(AltsLost::Unknown)) => normal.plain(),
+    }
+}
+
+/// [`lift`] over a slice of arguments (a call's evaluated arguments).
+pub fn lift_all(normal: V, args: &[V], f: impl FnMut(&[V]) -> V) -> V {
+    if !normal.is_unknown() || !args.iter().any(V::has_alts) {
+        return normal;
+    }
+    let refs: Vec<&V> = args.iter().collect();
+    lift(normal, &refs, f)
+}
+
+/// `pred ? a : b` where `pred` is unknown and `normal` is what the evaluator gave for it:
+/// when `pred` has alternatives each picks its branch; otherwise the predicate itself becomes
+/// a choice named by its source text (`pred_text`), with options `true` and `false`.
+pub fn choose(normal: V, pred: &V, pred_text: impl FnOnce() -> String, a: &V, b: &V) -> V {
+    if !normal.is_unknown() {
+        return normal;
+    }
+    let normal = normal.plain();
+    let list = match pred.alts() {
+        Some(pa) => {
+            let mut list = Vec::with_capacity(pa.len());
+            for (c, p) in pa.iter() {
+                match p.truthy() {
+                    Some(true) => list.push((c.clone(), a.clone())),
+                    Some(false) => list.push((c.clone(), b.clone())),
+                    None => return normal,
+                }
+            }
+            list
+        }
+        None => {
+            let text: Rc<str> = pred_text().into();
+            vec![
+                (Cond::one(text.clone(), "true"), a.clone()),
+                (Cond::one(text, "false"), b.clone()),
+            ]
+        }
+    };
+    normal.with_alts(list)
+}
+
+#[cfg(test)]
+mod alt_tests {
+    use super::*;
+
+    fn s(x: &str) -> V {
+        V::str(x, None)
+    }
+    fn param(name: &str, options: &[&str]) -> V {
+        let opts: Vec<V> = options.iter().map(|o| s(o)).collect();
+        V::unknown(format!("{name} has no value"), None)
+            .one_of(&format!("parameter '{name}'"), &opts)
+    }
+    fn shown(v: &V) -> Vec<(String, String)> {
+        v.alts()
+            .unwrap_or(&[])
+            .iter()
+            .map(|(c, x)| (c.describe(), x.show()))
+            .collect()
+    }
+
+    #[test]
+    fn a_shared_choice_combines_only_consistently() {
+        let env = param("env", &["dev", "prod"]);
+        let concat = |v: &[V]| {
+            s(&format!(
+                "{}{}",
+                v[0].as_str().unwrap(),
+                v[1].as_str().unwrap()
+            ))
+        };
+        let both = lift(V::unknown("x", None), &[&env, &env], concat);
+        assert_eq!(
+            shown(&both),
+            vec![
+                (
+                    "parameter 'env' is 'dev'".to_string(),
+                    "'devdev'".to_string()
+                ),
+                (
+                    "parameter 'env' is 'prod'".to_string(),
+                    "'prodprod'".to_string()
+                ),
+            ]
+        );
+        let other = param("size", &["s", "l"]);
+        let cross = lift(V::unknown("x", None), &[&env, &other], concat);
+        assert_eq!(shown(&cross).len(), 4);
+    }
+
+    #[test]
+    fn known_results_unknown_alternatives_and_the_cap() {
+        let env = param("env", &["dev", "prod"]);
+        // A known result stays known.
+        assert_eq!(lift(s("k"), &[&env], |_| s("x")).as_str(), Some("k"));
+        // One unknown alternative: a plain unknown that keeps its reason.
+        let u = lift(V::unknown("why", None), &[&env], |v| {
+            if v[0].as_str() == Some("dev") {
+                V::unknown("inner", None)
+            } else {
+                s("p")
+            }
+        });
+        assert!(u.is_unknown() && !u.has_alts());
+        assert_eq!(u.unknown_reason(), Some("why"));
+        // 17 options are too many.
+        let names: Vec<String> = (0..17).map(|i| format!("v{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let many = param("p", &refs);
+        assert!(!many.has_alts());
+        assert!(many.unknown_reason().unwrap().contains("more than 16"));
+        // 16 are fine, and identical values under identical choices count once.
+        let ok = param("p", &refs[..16]);
+        assert_eq!(ok.alts().unwrap().len(), 16);
+        let dup = V::unknown("d", None).with_alts(vec![
+            (Cond::one("c", "true"), s("a")),
+            (Cond::one("c", "true"), s("a")),
+        ]);
+        assert_eq!(dup.alts().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn choose_names_an_unknown_predicate_or_follows_its_alternatives() {
+        let (a, b) = (s("Premium"), s("Developer"));
+        let plain = choose(
+            V::unknown("c", None),
+            &V::unknown("c", None),
+            || "x == 1".into(),
+            &a,
+            &b,
+        );
+        assert_eq!(
+            shown(&plain),
+            vec![
+                ("x == 1 is true".to_string(), "'Premium'".to_string()),
+                ("x == 1 is false".to_string(), "'Developer'".to_string()),
+            ]
+        );
+        let env = param("env", &["dev", "prod"]);
+        let pred = lift(V::unknown("c", None), &[&env], |v| {
+            V::bool(v[0].as_str() == Some("prod"), None)
+        });
+        let picked = choose(V::unknown("c", None), &pred, || unreachable!(), &a, &b);
+        assert_eq!(
+            shown(&picked),
+            vec![
+                (
+                    "parameter 'env' is 'dev'".to_string(),
+                    "'Developer'".to_string()
+                ),
+                (
+                    "parameter 'env' is 'prod'".to_string(),
+                    "'Premium'".to_string()
+                ),
+            ]
+        );
+        // A branch that is itself a choice nests, keeping both choices.
+        let nested = choose(
+            V::unknown("c", None),
+            &V::unknown("c", None),
+            || "y".into(),
+            &env,
+            &b,
+        );
+        assert_eq!(shown(&nested).len(), 3);
+        assert!(shown(&nested)[0]
+            .0
+            .contains("y is true and parameter 'env' is"));
     }
 }

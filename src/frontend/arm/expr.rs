@@ -15,6 +15,31 @@ pub enum Expr {
     Index(Box<Expr>, Box<Expr>),
 }
 
+/// The expression written back in ARM syntax (`equals(parameters('env'), 'prod')`): how a
+/// condition is named when its value is a choice.
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expr::Str(s) => write!(f, "'{}'", s.replace('\'', "''")),
+            Expr::Int(i) => write!(f, "{i}"),
+            Expr::Bool(b) => write!(f, "{b}"),
+            Expr::Null => f.write_str("null()"),
+            Expr::Call(n, args) => {
+                write!(f, "{n}(")?;
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                f.write_str(")")
+            }
+            Expr::Member(b, n) => write!(f, "{b}.{n}"),
+            Expr::Index(b, i) => write!(f, "{b}[{i}]"),
+        }
+    }
+}
+
 /// A string is an expression when it is wrapped in `[` `]` and does not start with `[[`.
 pub fn is_expression(s: &str) -> bool {
     let t = s.trim();

@@ -272,6 +272,7 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 VKind::Unknown(Unknown {
                     reason,
                     sym: Some(s),
+                    ..
                 }) => V::symbolic(
                     reason.clone(),
                     if up {
@@ -829,7 +830,7 @@ pub fn unknown_from(cause: &V, span: Option<Span>) -> V {
         .find_unknown()
         .map(|u| u.reason.clone())
         .unwrap_or_else(|| format!("unexpected value {}", cause.show()).into());
-    V::new(VKind::Unknown(Unknown { reason, sym: None }), span)
+    V::new(VKind::Unknown(Unknown::new(reason, None)), span)
 }
 
 fn unknown_from2(a: &V, b: &V, span: Option<Span>) -> V {
@@ -843,7 +844,7 @@ fn unknown_from2(a: &V, b: &V, span: Option<Span>) -> V {
 /// The first argument that is unknown and not stable (symbolic).
 fn first_unstable(args: &[V]) -> Option<Unknown> {
     args.iter().find_map(|a| match &a.kind {
-        VKind::Unknown(u) if u.sym.is_none() => Some(u.clone()),
+        VKind::Unknown(u) if u.sym.is_none() => Some(Unknown::new(u.reason.clone(), None)),
         _ => None,
     })
 }
@@ -918,6 +919,7 @@ pub fn join_strings(parts: &[V], span: Option<Span>) -> V {
             VKind::Unknown(Unknown {
                 reason,
                 sym: Some(s),
+                ..
             }) => {
                 // Plain concatenation: the same name built in two ways (a name, an id
                 // ending in it) must spell the same, or references would not link.

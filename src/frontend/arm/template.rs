@@ -10,6 +10,7 @@
 use super::expr::{self, Expr};
 use super::functions;
 use crate::model::arm_body::{self, ArmResource};
+use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Format, Key, VKind, Workspace, V};
 use crate::source::{canonical, FileId, Span};
 use std::cell::{Cell, RefCell};
@@ -561,12 +562,14 @@ impl<'a> Eval<'a> {
             Expr::Null => V::null(site),
             Expr::Member(base, name) => {
                 let b = self.expr(env, base, site);
-                member(&b, name, site)
+                lift(member(&b, name, site), &[&b], |v| member(&v[0], name, site))
             }
             Expr::Index(base, idx) => {
                 let b = self.expr(env, base, site);
                 let i = self.expr(env, idx, site);
-                index(&b, &i, site)
+                lift(index(&b, &i, site), &[&b, &i], |v| {
+                    index(&v[0], &v[1], site)
+                })
             }
             Expr::Call(name, args) => self.call(env, name, args, site),
         }
@@ -683,14 +686,22 @@ impl<'a> Eval<'a> {
                         .unwrap_or(V::null(site)),
                     None => {
                         let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
-                        functions::call("if", &vals, site).unwrap_or(V::null(site))
+                        let normal = functions::call("if", &vals, site).unwrap_or(V::null(site));
+                        match (&vals[..], &args[0]) {
+                            ([c, a, b], pred) => {
+                                choose(normal, c, || choice_name(&pred.to_string()), a, b)
+                            }
+                            _ => normal,
+                        }
                     }
                 }
             }
             _ => {
                 let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
                 match functions::call(name, &vals, site) {
-                    Some(v) => v,
+                    Some(v) => lift_all(v, &vals, |vs| {
+                        functions::call(name, vs, site).unwrap_or(V::null(site))
+                    }),
                     None => V::unknown(
                         format!("function '{name}' is not evaluated by stv2lint"),
                         site,
@@ -807,7 +818,15 @@ impl<'a> Eval<'a> {
             return V::unknown(format!("parameter '{name}' refers to itself"), site);
         }
         let v = if let Some(v) = sc.given.get(&key) {
-            v.clone()
+            // A nested deployment's input the caller does not know is still one of the
+            // allowed values.
+            let def = sc.template.get("parameters").and_then(|p| p.get(name));
+            match (v.is_unknown() && !v.has_alts(), def) {
+                (true, Some(d)) => v
+                    .clone()
+                    .one_of(&format!("parameter '{name}'"), allowed_values(d)),
+                _ => v.clone(),
+            }
         } else {
             let def = sc.template.get("parameters").and_then(|p| p.get(name));
             match def.and_then(|d| d.get("defaultValue")) {
@@ -823,6 +842,10 @@ impl<'a> Eval<'a> {
                     format!("parameter '{name}' has no default and no parameter file value"),
                     format!("parameters('{name}')"),
                     def.and_then(|d| d.span),
+                )
+                .one_of(
+                    &format!("parameter '{name}'"),
+                    def.map_or(&[], |d| allowed_values(d)),
                 ),
                 None => V::unknown(format!("parameter '{name}' is not declared"), site),
             }
@@ -987,6 +1010,26 @@ impl<'a> Eval<'a> {
                 .cloned()
                 .unwrap_or_else(|| V::obj(vec![], site))
         }
+    }
+}
+
+/// The `allowedValues` of a parameter declaration, when they are plain values of a scalar
+/// parameter (for an array parameter they constrain its elements, not the value).
+fn allowed_values(def: &V) -> &[V] {
+    let scalar = def
+        .get("type")
+        .and_then(|t| t.as_str())
+        .is_some_and(|t| !t.eq_ignore_ascii_case("array") && !t.eq_ignore_ascii_case("object"));
+    let list = def.get("allowedValues").and_then(|a| a.as_array());
+    match list {
+        Some(l)
+            if scalar
+                && l.iter()
+                    .all(|v| !v.as_str().is_some_and(expr::is_expression)) =>
+        {
+            l
+        }
+        _ => &[],
     }
 }
 

@@ -11,6 +11,7 @@ use super::ast::*;
 use super::program::{body_object, Loaded, Program, Sym, Target, Unit};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::arm::functions;
+use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::{FileId, SourceMap, Span};
 use std::cell::{Cell, RefCell};
@@ -450,7 +451,8 @@ impl<'p> Eval<'p> {
                 }
                 // `'a${x}b'`: ARM's concat semantics. A symbolic part contributes its placeholder
                 // text as is, so a name and an id ending in it spell the name the same way.
-                functions::join_strings(&parts, site)
+                let joined = functions::join_strings(&parts, site);
+                lift_all(joined, &parts, |p| functions::join_strings(p, site))
             }
             ExprKind::Ident(name) => self.ident(env, name, e.span),
             ExprKind::Array(items) => {
@@ -481,16 +483,17 @@ impl<'p> Eval<'p> {
             }
             ExprKind::Unary(op, x) => {
                 let v = self.expr(env, x);
-                match op {
+                let un = |v: &V| match op {
                     UnOp::Not => match v.truthy() {
                         Some(b) if matches!(v.kind, VKind::Bool(_)) => V::bool(!b, site),
-                        _ => functions::unknown_from(&v, site),
+                        _ => functions::unknown_from(v, site),
                     },
                     UnOp::Neg => match v.kind {
                         VKind::Int(i) => V::int(i.wrapping_neg(), site),
-                        _ => functions::unknown_from(&v, site),
+                        _ => functions::unknown_from(v, site),
                     },
-                }
+                };
+                lift(un(&v), &[&v], |x| un(&x[0]))
             }
             ExprKind::Binary(op, a, b) => self.binary(env, *op, a, b, site),
             ExprKind::Ternary(c, a, b) => {
@@ -504,10 +507,11 @@ impl<'p> Eval<'p> {
                     ),
                     None => {
                         let (x, y) = (self.expr(env, a), self.expr(env, b));
-                        match x.same(&y) {
-                            Some(true) => x.at(site),
+                        let normal = match x.same(&y) {
+                            Some(true) => x.clone().at(site),
                             _ => functions::unknown_from(&cv, site),
-                        }
+                        };
+                        choose(normal, &cv, || self.text(c), &x, &y)
                     }
                 }
             }
@@ -620,65 +624,22 @@ impl<'p> Eval<'p> {
     }
 
     fn binary(&self, env: &Env, op: BinOp, a: &Expr, b: &Expr, site: Option<Span>) -> V {
-        match op {
-            BinOp::And | BinOp::Or => {
-                let want = op == BinOp::Or;
-                let x = self.expr(env, a);
-                let xb = bool_of(&x);
-                if xb == Some(want) {
-                    return V::bool(want, site);
-                }
-                let y = self.expr(env, b);
-                let yb = bool_of(&y);
-                match (xb, yb) {
-                    (_, Some(v)) if v == want => V::bool(want, site),
-                    (Some(_), Some(_)) => V::bool(!want, site),
-                    (None, _) => functions::unknown_from(&x, site),
-                    (_, None) => functions::unknown_from(&y, site),
-                }
-            }
-            BinOp::Coalesce => {
-                let x = self.expr(env, a);
-                match &x.kind {
-                    VKind::Null => self.expr(env, b).at(site),
-                    VKind::Unknown(_) => x.at(site),
-                    _ => x.at(site),
-                }
-            }
-            _ => {
-                let x = self.expr(env, a);
-                let y = self.expr(env, b);
-                let fname = match op {
-                    BinOp::Eq | BinOp::Ne => {
-                        return match x.same(&y) {
-                            Some(s) => V::bool(s == (op == BinOp::Eq), site),
-                            None => unknown2(&x, &y, site),
-                        }
-                    }
-                    BinOp::EqI | BinOp::NeI => {
-                        let s = match (&x.kind, &y.kind) {
-                            (VKind::Str(p), VKind::Str(q)) => Some(p.eq_ignore_ascii_case(q)),
-                            _ => x.same(&y),
-                        };
-                        return match s {
-                            Some(s) => V::bool(s == (op == BinOp::EqI), site),
-                            None => unknown2(&x, &y, site),
-                        };
-                    }
-                    BinOp::Lt => "less",
-                    BinOp::Le => "lessOrEquals",
-                    BinOp::Gt => "greater",
-                    BinOp::Ge => "greaterOrEquals",
-                    BinOp::Add => "add",
-                    BinOp::Sub => "sub",
-                    BinOp::Mul => "mul",
-                    BinOp::Div => "div",
-                    _ => "mod",
-                };
-                functions::call(fname, &[x.clone(), y.clone()], site)
-                    .unwrap_or_else(|| unknown2(&x, &y, site))
-            }
+        let x = self.expr(env, a);
+        // Short-circuit what the left side decides (the right side may be invalid then).
+        let decided = match op {
+            BinOp::And | BinOp::Or => bool_of(&x) == Some(op == BinOp::Or),
+            BinOp::Coalesce => !x.is_null(),
+            _ => false,
+        };
+        if decided {
+            return match op {
+                BinOp::Coalesce => x.at(site),
+                _ => V::bool(op == BinOp::Or, site),
+            };
         }
+        let y = self.expr(env, b);
+        let normal = binop(op, &x, &y, site);
+        lift(normal, &[&x, &y], |v| binop(op, &v[0], &v[1], site))
     }
 
     // ---- names --------------------------------------------------------------------------
@@ -778,7 +739,14 @@ impl<'p> Eval<'p> {
             ));
         }
         let v = if let Some(v) = st.given.get(&name.text.to_ascii_lowercase()) {
-            v.clone()
+            // A module input the caller does not know is still one of the allowed values.
+            match v.is_unknown() && !v.has_alts() {
+                true => v.clone().one_of(
+                    &format!("parameter '{}'", name.text),
+                    &self.allowed(inst, i, ty.as_ref()),
+                ),
+                false => v.clone(),
+            }
         } else if let Some(d) = default {
             self.expr(&Env::top(inst), d)
         } else if ty.as_ref().is_some_and(|t| t.nullable) {
@@ -792,10 +760,65 @@ impl<'p> Eval<'p> {
                 format!("parameters('{}')", name.text),
                 Some(name.span),
             )
+            .one_of(
+                &format!("parameter '{}'", name.text),
+                &self.allowed(inst, i, ty.as_ref()),
+            )
         };
         st.busy.borrow_mut().remove(&key);
         st.vals.borrow_mut().insert(key.clone(), v);
         Ok(key)
+    }
+
+    /// The values of a scalar parameter's `@allowed([...])` (on an array parameter they
+    /// constrain the elements, not the value).
+    fn allowed(&self, inst: usize, i: usize, ty: Option<&TypeRef>) -> Vec<V> {
+        let Some(decl) = self.unit(inst).file.as_ref().and_then(|f| f.decls.get(i)) else {
+            return Vec::new();
+        };
+        let ty_text = ty.map_or("", |t| self.sources.get(t.span.file).slice(t.span).trim());
+        if ty_text.starts_with("array") || ty_text.starts_with("object") || ty_text.ends_with(']') {
+            return Vec::new();
+        }
+        // A union of string literals, `'Developer' | 'Premium'`, lists the values as @allowed does.
+        if ty_text.contains('|') {
+            let t = ty.map(|t| t.span);
+            let lits: Option<Vec<V>> = ty_text
+                .split('|')
+                .map(|p| {
+                    let p = p.trim();
+                    let inner = p.strip_prefix('\'')?.strip_suffix('\'')?;
+                    (!inner.contains(['\'', '\\', '$'])).then(|| V::str(inner, t))
+                })
+                .collect();
+            return lits.unwrap_or_default();
+        }
+        for d in &decl.decorators {
+            let ExprKind::Call { name, args, .. } = &d.kind else {
+                continue;
+            };
+            if &*name.text != "allowed" {
+                continue;
+            }
+            let Some(ExprKind::Array(items)) = args.first().map(|a| &a.kind) else {
+                return Vec::new();
+            };
+            let env = Env::top(inst);
+            return items
+                .iter()
+                .map(|it| match it {
+                    ArrayItem::Item(x) => self.expr(&env, x),
+                    ArrayItem::Spread(x) => V::unknown("a spread in @allowed", Some(x.span)),
+                })
+                .collect();
+        }
+        Vec::new()
+    }
+
+    /// The source text of an expression on one line, shortened: how a condition is named when
+    /// its value is a choice (`env == 'prod'`).
+    fn text(&self, e: &Expr) -> String {
+        choice_name(self.sources.get(e.span.file).slice(e.span))
     }
 
     /// Evaluate variable declaration `i` once; its memo key, or why it has no value.
@@ -1739,7 +1762,9 @@ impl<'p> Eval<'p> {
             _ => {}
         }
         match functions::call(&name.text, &vals, site) {
-            Some(v) => v,
+            Some(v) => lift_all(v, &vals, |vs| {
+                functions::call(&name.text, vs, site).unwrap_or_else(|| V::null(site))
+            }),
             // Reported once per call site by the static check in `program`.
             None => V::unknown(
                 format!("function '{}' is not known to stv2lint", name.text),
@@ -2022,6 +2047,55 @@ fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     }
 }
 
+/// A binary operator on two values (the left side did not decide alone).
+fn binop(op: BinOp, x: &V, y: &V, site: Option<Span>) -> V {
+    match op {
+        BinOp::And | BinOp::Or => {
+            let want = op == BinOp::Or;
+            match (bool_of(x), bool_of(y)) {
+                (Some(v), _) if v == want => V::bool(want, site),
+                (_, Some(v)) if v == want => V::bool(want, site),
+                (Some(_), Some(_)) => V::bool(!want, site),
+                (None, _) => functions::unknown_from(x, site),
+                (_, None) => functions::unknown_from(y, site),
+            }
+        }
+        BinOp::Coalesce => match &x.kind {
+            VKind::Null => y.clone().at(site),
+            _ => x.clone().at(site),
+        },
+        BinOp::Eq | BinOp::Ne => match x.same(y) {
+            Some(s) => V::bool(s == (op == BinOp::Eq), site),
+            None => unknown2(x, y, site),
+        },
+        BinOp::EqI | BinOp::NeI => {
+            let s = match (&x.kind, &y.kind) {
+                (VKind::Str(p), VKind::Str(q)) => Some(p.eq_ignore_ascii_case(q)),
+                _ => x.same(y),
+            };
+            match s {
+                Some(s) => V::bool(s == (op == BinOp::EqI), site),
+                None => unknown2(x, y, site),
+            }
+        }
+        _ => {
+            let fname = match op {
+                BinOp::Lt => "less",
+                BinOp::Le => "lessOrEquals",
+                BinOp::Gt => "greater",
+                BinOp::Ge => "greaterOrEquals",
+                BinOp::Add => "add",
+                BinOp::Sub => "sub",
+                BinOp::Mul => "mul",
+                BinOp::Div => "div",
+                _ => "mod",
+            };
+            functions::call(fname, &[x.clone(), y.clone()], site)
+                .unwrap_or_else(|| unknown2(x, y, site))
+        }
+    }
+}
+
 fn bool_of(v: &V) -> Option<bool> {
     match &v.kind {
         VKind::Bool(b) => Some(*b),
@@ -2088,6 +2162,7 @@ fn full_name(names: &[V]) -> V {
             VKind::Unknown(Unknown {
                 sym: Some(s),
                 reason: r,
+                ..
             }) => {
                 text.push_str(s);
                 reason.get_or_insert(r.clone());
@@ -2244,8 +2319,13 @@ fn step_index<'a>(v: &'a V, i: &V, safe: bool, site: Option<Span>) -> Result<&'a
     }
 }
 
-/// `v.name` / `v.?name`.
+/// `v.name` / `v.?name` (per alternative when `v` has alternatives).
 fn member_value(v: &V, name: &str, safe: bool, site: Option<Span>) -> V {
+    let m = member_plain(v, name, safe, site);
+    lift(m, &[v], |x| member_plain(&x[0], name, safe, site))
+}
+
+fn member_plain(v: &V, name: &str, safe: bool, site: Option<Span>) -> V {
     match &v.kind {
         VKind::Obj(_) => match v.get(name) {
             Some(x) => x.clone(),
@@ -2261,8 +2341,13 @@ fn member_value(v: &V, name: &str, safe: bool, site: Option<Span>) -> V {
     }
 }
 
-/// `v[i]` / `v[?i]`.
+/// `v[i]` / `v[?i]` (per alternative when `v` or `i` has alternatives).
 fn index_value(v: &V, i: &V, safe: bool, site: Option<Span>) -> V {
+    let x = index_plain(v, i, safe, site);
+    lift(x, &[v, i], |a| index_plain(&a[0], &a[1], safe, site))
+}
+
+fn index_plain(v: &V, i: &V, safe: bool, site: Option<Span>) -> V {
     match (&v.kind, &i.kind) {
         (VKind::Null, _) if safe => V::null(site),
         (VKind::Unknown(_), _) => functions::unknown_from(v, site),
@@ -2272,7 +2357,7 @@ fn index_value(v: &V, i: &V, safe: bool, site: Option<Span>) -> V {
             _ if safe => V::null(site),
             _ => V::unknown(format!("index {} is out of range", i.show()), site),
         },
-        (VKind::Obj(_), VKind::Str(k)) => member_value(v, k, safe, site),
+        (VKind::Obj(_), VKind::Str(k)) => member_plain(v, k, safe, site),
         _ => V::unknown(format!("cannot index {} with {}", v.show(), i.show()), site),
     }
 }

@@ -550,8 +550,37 @@ fn route(name: &str, b: &V, decl: Span) -> Route {
     arm_body::route(name, &props, decl)
 }
 
-/// `Premium_2` → (`Premium`, 2), both pointing at the `sku_name` expression.
+/// `Premium_2` → (`Premium`, 2), both pointing at the `sku_name` expression; per alternative
+/// when the code says what `sku_name` can be.
 fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
+    if let Some(list) = v.alts() {
+        let parts: Vec<_> = list.iter().map(|(_, a)| split_sku(a)).collect();
+        if parts.iter().all(|(s, _)| s.val.is_ok()) {
+            let f = Field::string(v);
+            let caps_known = parts.iter().all(|(_, c)| c.val.is_ok());
+            let (mut sku, mut cap) = (f.clone().map(|_| String::new()), f.map(|_| 0));
+            sku.alts.clear();
+            cap.alts.clear();
+            for ((when, a), (s, c)) in list.iter().zip(parts) {
+                let at = a.span.or(v.span);
+                if let Ok(s) = s.val {
+                    sku.alts.push(Alt {
+                        val: s,
+                        when: when.clone(),
+                        at,
+                    });
+                }
+                if let (Ok(c), true) = (c.val, caps_known) {
+                    cap.alts.push(Alt {
+                        val: c,
+                        when: when.clone(),
+                        at,
+                    });
+                }
+            }
+            return (sku, cap);
+        }
+    }
     match v.as_str() {
         Some(s) => {
             let (name, cap) = match s.rsplit_once('_') {

@@ -9,6 +9,7 @@
 use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
+use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, Unknown, VKind, Workspace, V};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -367,21 +368,7 @@ impl<'w> Eval<'w> {
             ExprKind::Cond(c, t, f) => {
                 let cv = self.eval(c, sc);
                 match cv.truthy() {
-                    _ if cv.is_unknown() => {
-                        let tv = self.eval(t, sc);
-                        let fv = self.eval(f, sc);
-                        if tv.same(&fv) == Some(true) {
-                            tv
-                        } else {
-                            V::unknown(
-                                format!(
-                                    "it depends on a condition that is unknown ({})",
-                                    reason_of(&cv).unwrap_or("unknown")
-                                ),
-                                span,
-                            )
-                        }
-                    }
+                    _ if cv.is_unknown() => self.cond_unknown(&cv, c, t, f, sc, span),
                     Some(true) if matches!(cv.kind, VKind::Bool(_) | VKind::Str(_)) => {
                         self.eval(t, sc)
                     }
@@ -396,6 +383,9 @@ impl<'w> Eval<'w> {
             }
             ExprKind::Neg(x) => {
                 let v = self.eval(x, sc);
+                if v.has_alts() {
+                    return lift_unary(true, &v, span);
+                }
                 match &v.kind {
                     VKind::Unknown(_) => unknown_like(&v, span),
                     _ => match num_of(&v) {
@@ -410,6 +400,9 @@ impl<'w> Eval<'w> {
             }
             ExprKind::Not(x) => {
                 let v = self.eval(x, sc);
+                if v.has_alts() {
+                    return lift_unary(false, &v, span);
+                }
                 match (&v.kind, v.as_bool()) {
                     (VKind::Unknown(_), _) => unknown_like(&v, span),
                     (_, Some(b)) => V::bool(!b, span),
@@ -421,10 +414,65 @@ impl<'w> Eval<'w> {
         }
     }
 
+    /// A template one of whose parts (`part`) has alternatives: evaluated again part by part
+    /// when it has only literals and interpolations, else a plain unknown.
+    #[inline(never)]
+    fn template_alts(&mut self, parts: &[TPart], sc: &Scope, span: Span, part: &V) -> V {
+        let plain = unknown_like(part, Some(span));
+        if !parts
+            .iter()
+            .all(|p| matches!(p, TPart::Lit(_) | TPart::Interp(_)))
+        {
+            return plain;
+        }
+        let vals: Vec<V> = parts
+            .iter()
+            .filter_map(|p| match p {
+                TPart::Interp(x) => Some(self.eval(x, sc)),
+                _ => None,
+            })
+            .collect();
+        lift_all(plain, &vals, |vs| {
+            render(parts, vs, span).unwrap_or_else(|(m, _)| V::unknown(m, Some(span)))
+        })
+    }
+
+    /// `c ? t : f` with `c` (valued `cv`) unknown: both branches, as alternatives.
+    #[inline(never)]
+    fn cond_unknown(
+        &mut self,
+        cv: &V,
+        c: &Expr,
+        t: &Expr,
+        f: &Expr,
+        sc: &Scope,
+        span: Option<Span>,
+    ) -> V {
+        let tv = self.eval(t, sc);
+        let fv = self.eval(f, sc);
+        let normal = if tv.same(&fv) == Some(true) {
+            tv.clone()
+        } else {
+            V::unknown(
+                format!(
+                    "it depends on a condition that is unknown ({})",
+                    reason_of(cv).unwrap_or("unknown")
+                ),
+                span,
+            )
+        };
+        let text = || choice_name(self.ws.sources.get(c.span.file).slice(c.span));
+        choose(normal, cv, text, &tv, &fv)
+    }
+
     fn template(&mut self, parts: &[TPart], sc: &Scope, span: Span) -> V {
         let mut text = String::new();
         let mut sym: Option<Rc<str>> = None;
         if let Err(v) = self.template_into(parts, sc, span, &mut text, &mut sym) {
+            // A part with alternatives (rare): the string per alternative.
+            if v.has_alts() {
+                return self.template_alts(parts, sc, span, &v);
+            }
             return v;
         }
         match sym {
@@ -454,12 +502,14 @@ impl<'w> Eval<'w> {
                         VKind::Unknown(Unknown {
                             reason,
                             sym: Some(s),
+                            ..
                         }) => {
                             text.push_str(s);
                             if sym.is_none() {
                                 *sym = Some(reason.clone());
                             }
                         }
+                        VKind::Unknown(_) if v.has_alts() => return Err(v),
                         VKind::Unknown(_) => return Err(unknown_like(&v, Some(span))),
                         VKind::Null => {
                             return Err(self.err("a null value cannot be used in a string", x.span))
@@ -507,52 +557,13 @@ impl<'w> Eval<'w> {
             return V::bool(true, s);
         }
         let bv = self.eval(b, sc);
-        match op {
-            BinOp::And | BinOp::Or => {
-                let want = op == BinOp::Or;
-                match (av.as_bool(), bv.as_bool()) {
-                    (_, Some(x)) if x == want => V::bool(want, s),
-                    (Some(x), Some(y)) => V::bool(if want { x || y } else { x && y }, s),
-                    _ if av.is_unknown() => unknown_like(&av, s),
-                    _ if bv.is_unknown() => unknown_like(&bv, s),
-                    _ => self.err("a logical operator needs bools", span),
-                }
-            }
-            BinOp::Eq | BinOp::Ne => match tf_equal(&av, &bv) {
-                Some(eq) => V::bool(if op == BinOp::Eq { eq } else { !eq }, s),
-                None => V::unknown(
-                    format!(
-                        "a comparison has an unknown side ({})",
-                        reason_of(&av).or(reason_of(&bv)).unwrap_or("unknown")
-                    ),
-                    s,
-                ),
-            },
-            _ => {
-                if av.is_unknown() {
-                    return unknown_like(&av, s);
-                }
-                if bv.is_unknown() {
-                    return unknown_like(&bv, s);
-                }
-                let (Some(x), Some(y)) = (num_of(&av), num_of(&bv)) else {
-                    return self.err(
-                        format!("arithmetic on {} and {}", av.show(), bv.show()),
-                        span,
-                    );
-                };
-                match arith(op, x, y) {
-                    Some(Num::I(i)) => V::int(i, s),
-                    Some(Num::F(f))
-                        if matches!(op, BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge) =>
-                    {
-                        V::bool(f != 0.0, s)
-                    }
-                    Some(Num::F(f)) => V::new(VKind::Float(f), s),
-                    None => self.err("division by zero", span),
-                }
-            }
-        }
+        let normal = match binop(op, &av, &bv, span) {
+            Ok(v) => v,
+            Err(msg) => return self.err(msg, span),
+        };
+        lift(normal, &[&av, &bv], |v| {
+            binop(op, &v[0], &v[1], span).unwrap_or_else(|m| V::unknown(m, s))
+        })
     }
 
     fn for_expr(&mut self, f: &ForExpr, sc: &Scope, span: Span) -> V {
@@ -670,7 +681,10 @@ impl<'w> Eval<'w> {
             _ => {}
         }
         match functions::call(name, &vals, s) {
-            Some(Ok(v)) => v,
+            Some(Ok(v)) => lift_all(v, &vals, |vs| match functions::call(name, vs, s) {
+                Some(Ok(v)) => v,
+                _ => V::unknown(format!("{name}() failed on one alternative"), s),
+            }),
             Some(Err(msg)) => self.err(msg, span),
             None => V::unknown(format!("function {name}() is not supported"), s),
         }
@@ -779,6 +793,7 @@ impl<'w> Eval<'w> {
         };
         let opv = self.eval_ops(rest, sc);
         let v = nav(&base, &opv, span, &mut self.errors);
+        let v = lift_nav(&base, &opv, v, span);
         v.at(s)
     }
 
@@ -854,11 +869,59 @@ impl<'w> Eval<'w> {
             Some(t) => convert(&v, t, 0),
             None => v,
         };
+        let v = self.validated(inst, name, &decl.validations, v);
         let v = Rc::new(v);
         self.insts[inst]
             .vars
             .insert(name.into(), Memo::Done(v.clone()));
         v
+    }
+
+    /// A variable without a value (`v`) whose validation lists what it can be.
+    #[inline(never)]
+    fn validated(&mut self, inst: usize, name: &str, conds: &[Expr], v: V) -> V {
+        if !v.is_unknown() || v.has_alts() || conds.is_empty() {
+            return v;
+        }
+        let options = self.validation_options(inst, name, conds);
+        let choice = match &self.insts[inst].site {
+            None => format!("var.{name}"),
+            Some(_) => format!("{}.var.{name}", self.insts[inst].addr),
+        };
+        v.one_of(&choice, &options)
+    }
+
+    /// The list of a `validation` condition written exactly `contains([...], var.<name>)` with
+    /// literal elements; empty when there is none (a transformed variable, `can(regex(…))`,
+    /// a computed list say nothing exact about the value).
+    fn validation_options(&mut self, inst: usize, name: &str, conds: &[Expr]) -> Vec<V> {
+        for c in conds {
+            let ExprKind::Call(f, args, false) = &c.kind else {
+                continue;
+            };
+            let [list, var] = args.as_slice() else {
+                continue;
+            };
+            let (ExprKind::Arr(items), ExprKind::Trav(root, ops)) = (&list.kind, &var.kind) else {
+                continue;
+            };
+            let is_var = matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
+                && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name);
+            if &**f != "contains" || !is_var {
+                continue;
+            }
+            let sc = Scope::new(inst);
+            let vals: Vec<V> = items.iter().map(|x| self.eval(x, &sc)).collect();
+            if vals.iter().all(|v| {
+                matches!(
+                    v.kind,
+                    VKind::Str(_) | VKind::Int(_) | VKind::Float(_) | VKind::Bool(_)
+                )
+            }) {
+                return vals;
+            }
+        }
+        Vec::new()
     }
 
     /// The value given to a variable by the module call or the root's inputs, if any.
@@ -1682,6 +1745,158 @@ pub fn unknown_like(v: &V, span: Option<Span>) -> V {
     )
 }
 
+/// `base` then `opv` (which gave `v`), per alternative when the base or an index has some.
+/// Apart from the evaluator so that its deep recursion keeps small frames.
+#[inline(never)]
+fn lift_nav(base: &V, opv: &[OpV], v: V, span: Span) -> V {
+    if !base.has_alts()
+        && !opv
+            .iter()
+            .any(|o| matches!(o, OpV::Index(i) if i.has_alts()))
+    {
+        return v;
+    }
+    let mut args: Vec<&V> = vec![base];
+    args.extend(opv.iter().filter_map(|o| match o {
+        OpV::Index(i) => Some(i),
+        _ => None,
+    }));
+    lift(v, &args, |vs| {
+        let mut k = 0;
+        let ops: Vec<OpV> = opv
+            .iter()
+            .map(|o| match o {
+                OpV::Attr(n) => OpV::Attr(n.clone()),
+                OpV::Index(_) => {
+                    k += 1;
+                    OpV::Index(vs[k].clone())
+                }
+                OpV::AttrSplat => OpV::AttrSplat,
+                OpV::FullSplat => OpV::FullSplat,
+            })
+            .collect();
+        nav(&vs[0], &ops, span, &mut 0)
+    })
+}
+
+/// The rest of a traversal (`ops`) from a value with alternatives reached inside it.
+#[inline(never)]
+fn nav_alts(cur: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
+    let normal = nav(&cur.clone().plain(), ops, span, errors);
+    lift(normal, &[cur], |a| nav(&a[0], ops, span, &mut 0))
+}
+
+/// `-x` / `!x` per alternative of `v`.
+#[inline(never)]
+fn lift_unary(neg: bool, v: &V, span: Option<Span>) -> V {
+    lift(unknown_like(v, span), &[v], |a| {
+        if !neg {
+            return match a[0].as_bool() {
+                Some(b) => V::bool(!b, span),
+                None => V::unknown("cannot apply !", span),
+            };
+        }
+        match num_of(&a[0]) {
+            Some(Num::I(i)) => i
+                .checked_neg()
+                .map_or(V::new(VKind::Float(-(i as f64)), span), |n| V::int(n, span)),
+            Some(Num::F(f)) => V::new(VKind::Float(-f), span),
+            None => V::unknown("cannot negate", span),
+        }
+    })
+}
+
+/// A template of literals and interpolations whose values are `vals` (in order); `Err` is a
+/// type error to report at the interpolation.
+fn render(parts: &[TPart], vals: &[V], span: Span) -> Result<V, (String, Span)> {
+    let mut text = String::new();
+    let mut sym: Option<Rc<str>> = None;
+    let mut vals = vals.iter();
+    for p in parts {
+        match p {
+            TPart::Lit(s) => text.push_str(s),
+            TPart::Interp(x) => {
+                let Some(v) = vals.next() else {
+                    return Ok(V::unknown("a template part is missing", Some(span)));
+                };
+                match &v.kind {
+                    VKind::Str(s) => text.push_str(s),
+                    VKind::Int(i) => text.push_str(&i.to_string()),
+                    VKind::Float(f) => text.push_str(&fmt_float(*f)),
+                    VKind::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
+                    VKind::Unknown(Unknown {
+                        reason,
+                        sym: Some(s),
+                        ..
+                    }) => {
+                        text.push_str(s);
+                        if sym.is_none() {
+                            sym = Some(reason.clone());
+                        }
+                    }
+                    VKind::Unknown(_) => return Ok(unknown_like(v, Some(span))),
+                    VKind::Null => {
+                        return Err(("a null value cannot be used in a string".into(), x.span))
+                    }
+                    _ => return Err((format!("{} cannot be used in a string", v.show()), x.span)),
+                }
+            }
+            _ => return Ok(V::unknown("a template directive", Some(span))),
+        }
+    }
+    Ok(match sym {
+        Some(reason) => V::symbolic(reason, text, Some(span)),
+        None => V::str(text, Some(span)),
+    })
+}
+
+/// A binary operator on two evaluated sides; `Err` is a type error to report.
+fn binop(op: BinOp, av: &V, bv: &V, span: Span) -> Result<V, String> {
+    let s = Some(span);
+    Ok(match op {
+        BinOp::And | BinOp::Or => {
+            let want = op == BinOp::Or;
+            match (av.as_bool(), bv.as_bool()) {
+                (Some(x), _) if x == want => V::bool(want, s),
+                (_, Some(x)) if x == want => V::bool(want, s),
+                (Some(x), Some(y)) => V::bool(if want { x || y } else { x && y }, s),
+                _ if av.is_unknown() => unknown_like(av, s),
+                _ if bv.is_unknown() => unknown_like(bv, s),
+                _ => return Err("a logical operator needs bools".into()),
+            }
+        }
+        BinOp::Eq | BinOp::Ne => match tf_equal(av, bv) {
+            Some(eq) => V::bool(if op == BinOp::Eq { eq } else { !eq }, s),
+            None => V::unknown(
+                format!(
+                    "a comparison has an unknown side ({})",
+                    reason_of(av).or(reason_of(bv)).unwrap_or("unknown")
+                ),
+                s,
+            ),
+        },
+        _ => {
+            if av.is_unknown() {
+                return Ok(unknown_like(av, s));
+            }
+            if bv.is_unknown() {
+                return Ok(unknown_like(bv, s));
+            }
+            let (Some(x), Some(y)) = (num_of(av), num_of(bv)) else {
+                return Err(format!("arithmetic on {} and {}", av.show(), bv.show()));
+            };
+            match arith(op, x, y) {
+                Some(Num::I(i)) => V::int(i, s),
+                Some(Num::F(f)) if matches!(op, BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge) => {
+                    V::bool(f != 0.0, s)
+                }
+                Some(Num::F(f)) => V::new(VKind::Float(f), s),
+                None => return Err("division by zero".into()),
+            }
+        }
+    })
+}
+
 /// Pairs of a collection in Terraform's order: lists by index, maps by sorted key.
 pub fn iter_pairs(v: &V) -> Option<Vec<(V, V)>> {
     match &v.kind {
@@ -1817,6 +2032,10 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
     let mut cur = std::borrow::Cow::Borrowed(base);
     let mut i = 0;
     while i < ops.len() {
+        if i > 0 && cur.has_alts() {
+            // A value with alternatives inside the structure: the rest per alternative.
+            return nav_alts(&cur, &ops[i..], span, errors);
+        }
         match &ops[i] {
             OpV::AttrSplat | OpV::FullSplat => {
                 let full = matches!(ops[i], OpV::FullSplat);
@@ -1864,7 +2083,7 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
                             }
                         },
                     },
-                    VKind::Unknown(Unknown { reason, sym }) => match sym {
+                    VKind::Unknown(Unknown { reason, sym, .. }) => match sym {
                         Some(sy) => {
                             V::symbolic(reason.clone(), extend_sym(sy, &format!(".{name}")), s)
                         }
@@ -1884,7 +2103,7 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
             OpV::Index(k) => {
                 let next = match (&cur.kind, &k.kind) {
                     (_, VKind::Unknown(_)) if !cur.is_unknown() => unknown_like(k, s),
-                    (VKind::Unknown(Unknown { reason, sym }), _) => match (sym, key_text(k)) {
+                    (VKind::Unknown(Unknown { reason, sym, .. }), _) => match (sym, key_text(k)) {
                         (Some(sy), Some(kt)) => {
                             let sfx = match k.kind {
                                 VKind::Int(_) => format!("[{kt}]"),

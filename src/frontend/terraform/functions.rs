@@ -649,6 +649,7 @@ fn case(a: &V, upper: bool, span: Option<Span>) -> V {
         VKind::Unknown(Unknown {
             reason,
             sym: Some(s),
+            ..
         }) => V::symbolic(reason.clone(), f(s), span),
         VKind::Unknown(_) => unknown_like(a, span),
         _ => V::unknown(format!("lower()/upper() of {}", a.show()), span),
@@ -671,6 +672,7 @@ fn join_parts(parts: &[&V], sep: &str, span: Option<Span>) -> Result<V, String> 
             VKind::Unknown(Unknown {
                 reason,
                 sym: Some(s),
+                ..
             }) => {
                 text.push_str(s);
                 sym.get_or_insert_with(|| reason.clone());

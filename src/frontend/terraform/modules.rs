@@ -15,6 +15,8 @@ pub struct VarDecl {
     pub name: Rc<str>,
     pub default: Option<Expr>,
     pub ty: Option<Expr>,
+    /// The `condition` of each `validation` block (they may say what the value can be).
+    pub validations: Vec<Expr>,
     pub span: Span,
 }
 
@@ -70,6 +72,13 @@ impl Module {
                         name: name.clone(),
                         default: b.body.attr("default").map(|a| a.expr.clone()),
                         ty: b.body.attr("type").map(|a| a.expr.clone()),
+                        validations: b
+                            .body
+                            .blocks
+                            .iter()
+                            .filter(|v| &*v.kind == "validation")
+                            .filter_map(|v| v.body.attr("condition").map(|a| a.expr.clone()))
+                            .collect(),
                         span: b.span,
                     });
                 }
