@@ -1044,9 +1044,7 @@ impl<'p> Eval<'p> {
         };
         let obj = body_object(&decl.body);
         let prop = |k: &str| obj.and_then(|o| object_prop(o, k));
-        let name_v = prop("name")
-            .map(|e| self.expr(&it.env, e))
-            .unwrap_or_else(|| V::unknown("the resource has no name", Some(decl.span)));
+        let name_v = self.own_name(inst, r, it, Some(decl.span));
         let own_names = split_name(&name_v);
         let mut ident = Ident {
             rtype: tpart.clone(),
@@ -1102,6 +1100,40 @@ impl<'p> Eval<'p> {
             }
         }
         ident
+    }
+
+    /// The `name` a declaration writes for one iteration. A name the evaluator cannot know and
+    /// that is not stable by itself (a function it does not compute, a runtime value) is made
+    /// stable from the declaration — symbol, iteration and deployment instance — so that a child
+    /// (`parent: nsg`, `'${nsg.name}/rule'`) and every `nsg.id` spell it the same way, while two
+    /// declarations never share it.
+    fn own_name(&self, inst: usize, r: usize, it: &Iter, site: Option<Span>) -> V {
+        let unit = self.unit(inst);
+        let info = &unit.resources[r];
+        let obj = body_object(&info.decl.body);
+        let Some(e) = obj.and_then(|o| object_prop(o, "name")) else {
+            return V::unknown("the resource has no name", site);
+        };
+        let v = self.expr(&it.env, e);
+        match &v.kind {
+            VKind::Unknown(u) if u.sym.is_none() => {
+                let mut idx = String::new();
+                if let Some(p) = it.parent_iter {
+                    idx.push_str(&format!("<{p}>"));
+                }
+                if let Some(i) = it.index {
+                    idx.push_str(&format!("[{i}]"));
+                }
+                if inst > 0 {
+                    idx.push_str(&format!("@{inst}"));
+                }
+                let sym = format!("${{{}{idx}.name}}", info.path.replace('/', "_"));
+                let mut s = V::symbolic(u.reason.clone(), sym, v.span);
+                s.origin = v.origin;
+                s
+            }
+            _ => v,
+        }
     }
 
     fn res_body(&self, inst: usize, r: usize, k: usize) -> V {
@@ -1229,17 +1261,8 @@ impl<'p> Eval<'p> {
         let ident = self.res_ident(inst, r, k);
         match member {
             "id" => Some(id_of(&ident, site)),
-            "name" => {
-                let unit = self.unit(inst);
-                let decl = &unit.resources[r].decl;
-                let obj = body_object(&decl.body);
-                // `.name` is the name as written (the last segment for a child).
-                let n = obj
-                    .and_then(|o| object_prop(o, "name"))
-                    .map(|e| self.expr(&ev.iters[k].env, e))
-                    .unwrap_or_else(|| V::unknown("the resource has no name", site));
-                Some(n.at(site))
-            }
+            // `.name` is the name as written (the last segment for a child).
+            "name" => Some(self.own_name(inst, r, &ev.iters[k], site).at(site)),
             "type" => Some(V::str(ident.rtype.clone(), site)),
             "apiVersion" => Some(match &ident.api {
                 Some(a) => V::str(a.clone(), site),
@@ -2001,9 +2024,21 @@ pub fn object_prop<'a>(obj: &'a Expr, key: &str) -> Option<&'a Expr> {
     })
 }
 
-/// `'vnet/subnet'` written as one name counts as two segments.
+/// `'vnet/subnet'` written as one name counts as two segments (also `'${nsg.name}/rule'`
+/// when the NSG's name is symbolic).
 fn split_name(v: &V) -> Vec<V> {
     match &v.kind {
+        VKind::Unknown(Unknown {
+            sym: Some(s),
+            reason,
+        }) if s.contains('/') => s
+            .split('/')
+            .map(|p| {
+                let mut x = V::symbolic(reason.clone(), p, v.span);
+                x.origin = v.origin;
+                x
+            })
+            .collect(),
         VKind::Str(s) if s.contains('/') => s
             .split('/')
             .map(|p| {
