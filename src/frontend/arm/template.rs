@@ -111,6 +111,10 @@ pub struct Eval<'a> {
     scopes: RefCell<Vec<Rc<Scope>>>,
     instances: RefCell<Vec<Rc<Instance>>>,
     depth: Cell<usize>,
+    /// Per scope: the resource name expressions of its template (canonical text → the text
+    /// shown), so that a name the evaluator cannot compute gets one stable symbol wherever the
+    /// same expression is written (`[variables('nsg')]` and `[concat(variables('nsg'), '/r')]`).
+    names: RefCell<HashMap<usize, Rc<HashMap<String, String>>>>,
     /// Invalid expressions found while evaluating: (span, message).
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
 }
@@ -146,6 +150,7 @@ impl<'a> Eval<'a> {
             scopes: RefCell::new(Vec::new()),
             instances: RefCell::new(Vec::new()),
             depth: Cell::new(0),
+            names: RefCell::new(HashMap::new()),
             errors: RefCell::new(Vec::new()),
         };
         let root = ev.add_scope(Scope {
@@ -188,6 +193,9 @@ impl<'a> Eval<'a> {
         let Some(resources) = sc.template.get("resources") else {
             return;
         };
+        let mut names = HashMap::new();
+        name_expressions(resources, &mut names);
+        self.names.borrow_mut().insert(scope, Rc::new(names));
         match &resources.kind {
             VKind::Arr(items) => {
                 for r in items {
@@ -542,6 +550,41 @@ impl<'a> Eval<'a> {
     }
 
     fn expr(&self, env: &Env, e: &Expr, site: Option<Span>) -> V {
+        let v = self.expr_inner(env, e, site);
+        match &v.kind {
+            VKind::Unknown(u) if u.sym.is_none() && !matches!(e, Expr::Str(_)) => {
+                match self.stable_name(env, e) {
+                    Some(sym) => V::symbolic(u.reason.clone(), sym, v.span),
+                    None => v,
+                }
+            }
+            _ => v,
+        }
+    }
+
+    /// The stable symbol of an unknown expression that is (part of) a resource name: the
+    /// expression's text, made unique by the scope and, when it reads `copyIndex()`, by the
+    /// copy indexes it is evaluated with.
+    fn stable_name(&self, env: &Env, e: &Expr) -> Option<String> {
+        let names = self.names.borrow().get(&env.scope)?.clone();
+        if names.is_empty() {
+            return None;
+        }
+        let canon = canonical_expr(e);
+        let text = names.get(&canon)?;
+        let mut sym = text.clone();
+        if canon.contains("copyindex") {
+            for (n, i) in &env.copy {
+                sym.push_str(&format!("#{n}={}", i.show()));
+            }
+        }
+        if env.scope != 0 {
+            sym.push_str(&format!("@{}", env.scope));
+        }
+        Some(sym)
+    }
+
+    fn expr_inner(&self, env: &Env, e: &Expr, site: Option<Span>) -> V {
         match e {
             Expr::Str(s) => V::str(s.as_str(), site),
             Expr::Int(i) => V::int(*i, site),
@@ -976,6 +1019,35 @@ impl<'a> Eval<'a> {
                 .unwrap_or_else(|| V::obj(vec![], site))
         }
     }
+}
+
+/// The name expressions of a template's resources (nested children included), by canonical
+/// text; the value is the text shown for the name (`/` would split a name, so it is replaced).
+fn name_expressions(resources: &V, out: &mut HashMap<String, String>) {
+    let items: Vec<&V> = match &resources.kind {
+        VKind::Arr(items) => items.iter().collect(),
+        VKind::Obj(entries) => entries.iter().map(|(_, v)| v).collect(),
+        _ => return,
+    };
+    for r in items {
+        if let Some(n) = r.get("name").and_then(|n| n.as_str()) {
+            if expr::is_expression(n) {
+                if let Ok(e) = expr::parse(n) {
+                    let t = n.trim();
+                    out.entry(canonical_expr(&e))
+                        .or_insert_with(|| t[1..t.len() - 1].trim().replace('/', "∕"));
+                }
+            }
+        }
+        if let Some(c) = r.get("resources") {
+            name_expressions(c, out);
+        }
+    }
+}
+
+/// One spelling per expression: function names and literals compared case-insensitively.
+fn canonical_expr(e: &Expr) -> String {
+    format!("{e:?}").to_ascii_lowercase()
 }
 
 /// `v.name` — a missing property of a known object is unknown (it may be set at runtime).
