@@ -850,6 +850,15 @@ impl<'a> Eval<'a> {
                     };
                     self.value(&env, d)
                 }
+                // `"nullable": true` (languageVersion 2.0, Bicep's `param x string?`): no
+                // value means null, as for Bicep.
+                None if def
+                    .and_then(|d| d.get("nullable"))
+                    .and_then(|n| n.as_bool())
+                    == Some(true) =>
+                {
+                    V::null(def.and_then(|d| d.span))
+                }
                 None if def.is_some() => V::symbolic(
                     format!("parameter '{name}' has no default and no parameter file value"),
                     format!("parameters('{name}')"),
@@ -955,6 +964,20 @@ impl<'a> Eval<'a> {
         v
     }
 
+    /// The id of a declared resource, spelled as `resourceId()` spells it in its scope.
+    fn instance_id(&self, inst: &Instance, site: Option<Span>) -> V {
+        let Some(names) = name_segments(&inst.name) else {
+            return functions::unknown_from(&inst.name, site);
+        };
+        let mut vals = Vec::with_capacity(names.len() + 2);
+        if let Some(rg) = &self.scope(inst.scope).rg {
+            vals.push(V::str(rg.as_str(), site));
+        }
+        vals.push(V::str(inst.rtype.as_str(), site));
+        vals.extend(names);
+        functions::call("resourceId", &vals, site).unwrap_or_else(|| V::null(site))
+    }
+
     /// `reference(symbol | id | name)` of a resource declared in the run's templates.
     fn reference(&self, env: &Env, target: &V, full: bool, site: Option<Span>) -> V {
         let Some(t) = target.as_name().map(str::to_string) else {
@@ -1010,8 +1033,18 @@ impl<'a> Eval<'a> {
                 site,
             );
         }
-        let body = self.body(&inst);
+        // What Azure returns is the deployed resource: inline children carry their ids
+        // (`reference('vnet').subnets[0].id`), the full object its own id and name.
+        let mut body = self.body(&inst);
+        let id = self.instance_id(&inst, site);
+        arm_body::add_child_ids(&mut body, &inst.rtype, &id);
         if full {
+            body.set("id", id);
+            body.set("name", inst.name.clone().at(site));
+            body.set("type", V::str(inst.rtype.as_str(), site));
+            if !inst.api_version.is_null() {
+                body.set("apiVersion", inst.api_version.clone());
+            }
             body
         } else {
             body.get("properties")
@@ -1048,6 +1081,20 @@ fn name_expressions(resources: &V, out: &mut HashMap<String, String>) {
 /// One spelling per expression: function names and literals compared case-insensitively.
 fn canonical_expr(e: &Expr) -> String {
     format!("{e:?}").to_ascii_lowercase()
+}
+
+/// A name path as `resourceId()` arguments: `vnet/apim` → `vnet`, `apim` (symbolic parts stay
+/// symbolic).
+fn name_segments(name: &V) -> Option<Vec<V>> {
+    let text = name.as_name()?;
+    Some(
+        text.split('/')
+            .map(|p| match &name.kind {
+                VKind::Unknown(u) => V::symbolic(u.reason.clone(), p, name.span),
+                _ => V::str(p, name.span),
+            })
+            .collect(),
+    )
 }
 
 /// `v.name` — a missing property of a known object is unknown (it may be set at runtime).

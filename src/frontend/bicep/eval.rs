@@ -1320,7 +1320,7 @@ impl<'p> Eval<'p> {
             o
         } else {
             let mut b = self.res_body(inst, r, k);
-            add_child_ids(&mut b, &ident, &id);
+            crate::model::arm_body::add_child_ids(&mut b, &ident.rtype, &id);
             b
         };
         v.set("id", id);
@@ -2161,49 +2161,6 @@ fn scope_of(v: &V) -> Option<(Option<V>, bool)> {
         return Some((None, true));
     }
     None
-}
-
-/// Inline children of a declared resource get the ids Azure gives them, so that
-/// `vnet.properties.subnets[0].id` resolves.
-fn add_child_ids(body: &mut V, ident: &Ident, id: &V) {
-    let Some(base) = id.as_str() else { return };
-    let t = ident.rtype.to_ascii_lowercase();
-    let (list, seg) = match t.as_str() {
-        "microsoft.network/virtualnetworks" => ("subnets", "subnets"),
-        "microsoft.network/networksecuritygroups" => ("securityRules", "securityRules"),
-        "microsoft.network/routetables" => ("routes", "routes"),
-        _ => return,
-    };
-    let VKind::Obj(entries) = &mut body.kind else {
-        return;
-    };
-    let Some((_, props)) = entries
-        .iter_mut()
-        .find(|(k, _)| k.name.eq_ignore_ascii_case("properties"))
-    else {
-        return;
-    };
-    let VKind::Obj(pentries) = &mut props.kind else {
-        return;
-    };
-    let Some((_, items)) = pentries
-        .iter_mut()
-        .find(|(k, _)| k.name.eq_ignore_ascii_case(list))
-    else {
-        return;
-    };
-    let VKind::Arr(items) = &mut items.kind else {
-        return;
-    };
-    for it in items {
-        let Some(n) = it.get("name").and_then(|n| n.as_name()).map(str::to_string) else {
-            continue;
-        };
-        if it.get("id").is_none() {
-            let span = it.span;
-            it.set("id", V::str(format!("{base}/{seg}/{n}"), span));
-        }
-    }
 }
 
 /// One step of a by-reference walk: the child, or the computed value the walk ends in.
