@@ -503,6 +503,9 @@ pub fn route(name: &str, props: &V, decl: Span) -> Route {
         prefix: opt(props.get("addressPrefix"))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("the route has no addressPrefix", Some(decl))),
+        prefix_shape: opt(props.get("addressPrefix"))
+            .and_then(|v| v.text_shape())
+            .cloned(),
         next_hop: opt(props.get("nextHopType"))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("the route has no nextHopType", Some(decl))),

@@ -2031,6 +2031,7 @@ fn split_name(v: &V) -> Vec<V> {
         VKind::Unknown(Unknown {
             sym: Some(s),
             reason,
+            ..
         }) if s.contains('/') => s
             .split('/')
             .map(|p| {
@@ -2069,6 +2070,7 @@ fn full_name(names: &[V]) -> V {
             VKind::Unknown(Unknown {
                 sym: Some(s),
                 reason: r,
+                ..
             }) => {
                 text.push_str(s);
                 reason.get_or_insert(r.clone());

@@ -9,7 +9,7 @@
 use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
-use crate::model::{Key, Unknown, VKind, Workspace, V};
+use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
 use crate::source::Span;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -422,24 +422,21 @@ impl<'w> Eval<'w> {
     }
 
     fn template(&mut self, parts: &[TPart], sc: &Scope, span: Span) -> V {
-        let mut text = String::new();
-        let mut sym: Option<Rc<str>> = None;
-        if let Err(v) = self.template_into(parts, sc, span, &mut text, &mut sym) {
+        let mut b = TextBuilder::default();
+        if let Err(v) = self.template_into(parts, sc, span, &mut b) {
             return v;
         }
-        match sym {
-            Some(reason) => V::symbolic(reason, text, Some(span)),
-            None => V::str(text, Some(span)),
-        }
+        b.finish(Some(span))
     }
 
+    /// Interpolations: a symbolic part links by its placeholder text; an unknown one keeps the
+    /// literal text around it (`"${var.ip}/32"` is no service tag).
     fn template_into(
         &mut self,
         parts: &[TPart],
         sc: &Scope,
         span: Span,
-        text: &mut String,
-        sym: &mut Option<Rc<str>>,
+        text: &mut TextBuilder,
     ) -> Result<(), V> {
         for p in parts {
             match p {
@@ -451,16 +448,7 @@ impl<'w> Eval<'w> {
                         VKind::Int(i) => text.push_str(&i.to_string()),
                         VKind::Float(f) => text.push_str(&fmt_float(*f)),
                         VKind::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-                        VKind::Unknown(Unknown {
-                            reason,
-                            sym: Some(s),
-                        }) => {
-                            text.push_str(s);
-                            if sym.is_none() {
-                                *sym = Some(reason.clone());
-                            }
-                        }
-                        VKind::Unknown(_) => return Err(unknown_like(&v, Some(span))),
+                        VKind::Unknown(u) => text.push_unknown(u),
                         VKind::Null => {
                             return Err(self.err("a null value cannot be used in a string", x.span))
                         }
@@ -474,8 +462,8 @@ impl<'w> Eval<'w> {
                     let cv = self.eval(c, sc);
                     match cv.truthy() {
                         None => return Err(unknown_like(&cv, Some(span))),
-                        Some(true) => self.template_into(t, sc, span, text, sym)?,
-                        Some(false) => self.template_into(f, sc, span, text, sym)?,
+                        Some(true) => self.template_into(t, sc, span, text)?,
+                        Some(false) => self.template_into(f, sc, span, text)?,
                     }
                 }
                 TPart::For(kv, vv, coll, body) => {
@@ -488,7 +476,7 @@ impl<'w> Eval<'w> {
                         if let Some(kn) = kv {
                             inner = inner.with(kn, k);
                         }
-                        self.template_into(body, &inner, span, text, sym)?;
+                        self.template_into(body, &inner, span, text)?;
                     }
                 }
             }
@@ -1836,7 +1824,7 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
                             }
                         },
                     },
-                    VKind::Unknown(Unknown { reason, sym }) => match sym {
+                    VKind::Unknown(Unknown { reason, sym, .. }) => match sym {
                         Some(sy) => {
                             V::symbolic(reason.clone(), extend_sym(sy, &format!(".{name}")), s)
                         }
@@ -1856,7 +1844,7 @@ pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
             OpV::Index(k) => {
                 let next = match (&cur.kind, &k.kind) {
                     (_, VKind::Unknown(_)) if !cur.is_unknown() => unknown_like(k, s),
-                    (VKind::Unknown(Unknown { reason, sym }), _) => match (sym, key_text(k)) {
+                    (VKind::Unknown(Unknown { reason, sym, .. }), _) => match (sym, key_text(k)) {
                         (Some(sy), Some(kt)) => {
                             let sfx = match k.kind {
                                 VKind::Int(_) => format!("[{kt}]"),

@@ -8,10 +8,9 @@
 
 use super::eval::{fmt_float, iter_pairs, key_text, num_of, tf_equal, unknown_like, Num};
 use crate::frontend::cidr::{self, bits as addr_bits, parse as parse_net, with_prefix};
-use crate::model::{Key, Unknown, VKind, V};
+use crate::model::{Key, TextBuilder, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::IpNet;
-use std::rc::Rc;
 
 type R = Option<Result<V, String>>;
 
@@ -649,6 +648,7 @@ fn case(a: &V, upper: bool, span: Option<Span>) -> V {
         VKind::Unknown(Unknown {
             reason,
             sym: Some(s),
+            ..
         }) => V::symbolic(reason.clone(), f(s), span),
         VKind::Unknown(_) => unknown_like(a, span),
         _ => V::unknown(format!("lower()/upper() of {}", a.show()), span),
@@ -657,8 +657,8 @@ fn case(a: &V, upper: bool, span: Option<Span>) -> V {
 
 /// Concatenate pieces; stable unknowns make a stable result, other unknowns an unknown one.
 fn join_parts(parts: &[&V], sep: &str, span: Option<Span>) -> Result<V, String> {
-    let mut text = String::new();
-    let mut sym: Option<Rc<str>> = None;
+    let mut text = TextBuilder::default();
+    let mut unknown = None;
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
             text.push_str(sep);
@@ -668,21 +668,16 @@ fn join_parts(parts: &[&V], sep: &str, span: Option<Span>) -> Result<V, String> 
             VKind::Int(n) => text.push_str(&n.to_string()),
             VKind::Float(f) => text.push_str(&fmt_float(*f)),
             VKind::Bool(b) => text.push_str(&b.to_string()),
-            VKind::Unknown(Unknown {
-                reason,
-                sym: Some(s),
-            }) => {
-                text.push_str(s);
-                sym.get_or_insert_with(|| reason.clone());
+            VKind::Unknown(u) => {
+                text.push_unknown(u);
+                unknown.get_or_insert(*p);
             }
-            VKind::Unknown(_) => return Ok(unknown_like(p, span)),
+            // After an unknown part the result is unknown anyway (as it was before).
+            _ if unknown.is_some() => return Ok(unknown_like(unknown.unwrap_or(p), span)),
             _ => return Err(format!("{} cannot be joined into a string", p.show())),
         }
     }
-    Ok(match sym {
-        Some(r) => V::symbolic(r, text, span),
-        None => V::str(text, span),
-    })
+    Ok(text.finish(span))
 }
 
 fn join(args: &[V], span: Option<Span>) -> Result<V, String> {
@@ -793,6 +788,8 @@ fn format_with(spec: &str, args: &[V], span: Option<Span>) -> Result<V, String> 
                 (VKind::Unknown(Unknown { sym: Some(_), .. }), 's' | 'v') => {
                     pieces.push(arg.clone())
                 }
+                // An unknown `%s` keeps the text around it (`format("%s/32", ip)`).
+                (VKind::Unknown(_), 's' | 'v') if width.is_empty() => pieces.push(arg.clone()),
                 _ => return Ok(unknown_like(arg, span)),
             }
             continue;
