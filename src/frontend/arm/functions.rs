@@ -297,15 +297,6 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
             }
         }
         "trim" => str1(args, span, name, |s| s.trim().to_string()),
-        "base64"
-        | "base64tostring"
-        | "datauri"
-        | "datauritostring"
-        | "uricomponent"
-        | "uricomponenttostring" => match args.first() {
-            Some(a) if a.is_unknown() => unknown_from(a, span),
-            _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), span),
-        },
         "uri" => {
             let [a, b] = args else {
                 return Some(arity(name, span));
@@ -811,7 +802,8 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 _ => unknown_from2(a, i, span),
             }
         }
-        _ => return None,
+        // The rest of the documented pure functions (dates, URIs, encodings).
+        _ => return super::builtins::call(&lname, args, span),
     };
     Some(v)
 }

@@ -722,10 +722,20 @@ impl<'a> Eval<'a> {
                 let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
                 match functions::call(name, &vals, site) {
                     Some(v) => v,
-                    None => V::unknown(
-                        format!("function '{name}' is not evaluated by stv2lint"),
+                    // A documented function stv2lint does not evaluate, a user-defined
+                    // function (`namespace.name`), or a name ARM would reject: all unknown,
+                    // each saying why wherever a check needs the value.
+                    None if super::builtins::on_list(super::builtins::ARM_NAMES, name) => {
+                        V::unknown(
+                            format!("function '{name}' is not evaluated by stv2lint"),
+                            site,
+                        )
+                    }
+                    None if name.contains('.') => V::unknown(
+                        format!("user-defined function '{name}' is not evaluated by stv2lint"),
                         site,
                     ),
+                    None => V::unknown(format!("'{name}' is not an ARM template function"), site),
                 }
             }
         }

@@ -1659,6 +1659,14 @@ impl<'p> Eval<'p> {
             "map" | "filter" | "reduce" | "sort" | "toobject" | "groupby" | "mapvalues" => {
                 return self.lambda_fn(env, &lname, args, site)
             }
+            // `nameof(x.y.z)` is the last name of the expression as written.
+            "nameof" => {
+                return match args.first().map(|a| &a.kind) {
+                    Some(ExprKind::Ident(n)) => V::str(n.clone(), site),
+                    Some(ExprKind::Member { name: n, .. }) => V::str(n.text.clone(), site),
+                    _ => V::unknown("nameof() needs a symbol or a property", site),
+                }
+            }
             _ => {}
         }
         let vals: Vec<V> = args.iter().map(|a| self.expr(env, a)).collect();
@@ -1712,11 +1720,13 @@ impl<'p> Eval<'p> {
         }
         match functions::call(&name.text, &vals, site) {
             Some(v) => v,
-            // Reported once per call site by the static check in `program`.
-            None => V::unknown(
-                format!("function '{}' is not known to stv2lint", name.text),
+            // A Bicep function stv2lint does not evaluate: its value is unknown, and says why
+            // wherever a check needs it. A name on no list is reported by `program`.
+            None if is_known_function(&name.text) => V::unknown(
+                format!("function '{}' is not evaluated by stv2lint", name.text),
                 site,
             ),
+            None => V::unknown(format!("'{}' is not a Bicep function", name.text), site),
         }
     }
 
@@ -1905,6 +1915,7 @@ impl<'p> Eval<'p> {
 /// Functions this evaluator implements itself (beyond the ARM library): lambda functions,
 /// file loading, scope functions with arguments, and deployment-time-only values.
 pub const BICEP_FUNCTIONS: &[&str] = &[
+    "nameof",
     "map",
     "filter",
     "reduce",
@@ -1926,8 +1937,17 @@ pub const BICEP_FUNCTIONS: &[&str] = &[
     "deployer",
 ];
 
-/// Whether a built-in call by this name is evaluated (by us or by the ARM library).
+/// Bicep's functions (namespaces `sys` and `az`), as documented (see the file's header).
+pub const BICEP_NAMES: &str = include_str!("function_names.txt");
+
+/// Whether Bicep itself knows a function by this name (it is on the documented list), whether
+/// or not stv2lint evaluates it: one it does not evaluate only gives unknown values.
 pub fn is_known_function(name: &str) -> bool {
+    crate::frontend::arm::builtins::on_list(BICEP_NAMES, name)
+}
+
+/// Whether stv2lint evaluates a built-in call by this name (itself or by the ARM library).
+pub fn is_evaluated_function(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
     BICEP_FUNCTIONS.contains(&l.as_str())
         || l.starts_with("list")

@@ -660,7 +660,14 @@ impl<'w> Eval<'w> {
         match functions::call(name, &vals, s) {
             Some(Ok(v)) => v,
             Some(Err(msg)) => self.err(msg, span),
-            None => V::unknown(format!("function {name}() is not supported"), s),
+            None if name.starts_with("provider::") => V::unknown(
+                format!("provider function {name}() is computed by its provider"),
+                s,
+            ),
+            None if functions::is_builtin(name) => {
+                V::unknown(format!("function {name}() is not evaluated by stv2lint"), s)
+            }
+            None => V::unknown(format!("{name}() is not a Terraform function"), s),
         }
     }
 
