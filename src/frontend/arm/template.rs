@@ -670,6 +670,10 @@ impl<'a> Eval<'a> {
                     None => V::unknown("reference() without a target", site),
                 }
             }
+            "resourceinfo" => match args.first().map(|a| self.expr(env, a, site)) {
+                Some(target) => self.resource_info(env, &target, site),
+                None => V::unknown("resourceInfo() without a target", site),
+            },
             "resourcegroup" => {
                 let sc = self.scope(env.scope);
                 let v = functions::call(name, &[], site).unwrap_or(V::null(site));
@@ -993,8 +997,40 @@ impl<'a> Eval<'a> {
         let Some(t) = target.as_name().map(str::to_string) else {
             return functions::unknown_from(target, site);
         };
+        let Some(inst) = self.find_instance(env, &t) else {
+            return V::unknown(
+                format!("reference('{t}') names a resource not declared in the template"),
+                site,
+            );
+        };
+        self.reference_of(inst, &t, full, site)
+    }
+
+    /// `resourceInfo('symbol')` (languageVersion 2.0): the identity of a declared resource.
+    fn resource_info(&self, env: &Env, target: &V, site: Option<Span>) -> V {
+        let Some(t) = target.as_name().map(str::to_string) else {
+            return functions::unknown_from(target, site);
+        };
+        let Some(inst) = self.find_instance(env, &t) else {
+            return V::unknown(
+                format!("resourceInfo('{t}') names a resource not declared in the template"),
+                site,
+            );
+        };
+        let mut o = V::obj(Vec::new(), site);
+        o.set("id", self.instance_id(&inst, site));
+        o.set("name", inst.name.clone().at(site));
+        o.set("type", V::str(inst.rtype.as_str(), site));
+        if !inst.api_version.is_null() {
+            o.set("apiVersion", inst.api_version.clone());
+        }
+        o
+    }
+
+    /// A declared resource by symbol (languageVersion 2.0), id, or plain name.
+    fn find_instance(&self, env: &Env, t: &str) -> Option<Rc<Instance>> {
         let instances: Vec<Rc<Instance>> = self.instances.borrow().clone();
-        let key = crate::model::ResKey::from_id(&t);
+        let key = crate::model::ResKey::from_id(t);
         let found = instances
             .iter()
             .find(|i| {
@@ -1022,12 +1058,10 @@ impl<'a> Eval<'a> {
                 })
             })
             .cloned();
-        let Some(inst) = found else {
-            return V::unknown(
-                format!("reference('{t}') names a resource not declared in the template"),
-                site,
-            );
-        };
+        found
+    }
+
+    fn reference_of(&self, inst: Rc<Instance>, t: &str, full: bool, site: Option<Span>) -> V {
         if let Some(d) = inst.deployment {
             let outputs = self.outputs(d);
             let props = V::obj(vec![(Key::new("outputs", None), outputs)], site);
