@@ -1037,7 +1037,7 @@ impl<'a> Eval<'a> {
                 i.scope == env.scope
                     && i.symbol
                         .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(&t))
+                        .is_some_and(|s| s.eq_ignore_ascii_case(t))
             })
             .or_else(|| {
                 let key = key.as_ref()?;
@@ -1054,7 +1054,7 @@ impl<'a> Eval<'a> {
                 }
                 instances.iter().find(|i| {
                     i.scope == env.scope
-                        && i.name.as_name().is_some_and(|n| n.eq_ignore_ascii_case(&t))
+                        && i.name.as_name().is_some_and(|n| n.eq_ignore_ascii_case(t))
                 })
             })
             .cloned();
