@@ -126,12 +126,15 @@ impl TextBuilder {
                 suffix: self.post.into(),
             })
         });
-        let (reason, sym) = match (self.unknown, self.sym) {
-            (Some(reason), _) => (reason, None),
-            (None, Some(reason)) => (reason, Some(self.text.into())),
+        let mut v = match (self.unknown, self.sym) {
+            (Some(reason), _) => V::unknown(reason, span),
+            (None, Some(reason)) => V::symbolic(reason, self.text, span),
             (None, None) => return V::str(self.text, span),
         };
-        V::new(VKind::Unknown(Unknown { reason, sym, shape }), span)
+        if let VKind::Unknown(u) = &mut v.kind {
+            u.shape = shape;
+        }
+        v
     }
 }
 

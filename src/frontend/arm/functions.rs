@@ -821,14 +821,7 @@ pub fn unknown_from(cause: &V, span: Option<Span>) -> V {
         .find_unknown()
         .map(|u| u.reason.clone())
         .unwrap_or_else(|| format!("unexpected value {}", cause.show()).into());
-    V::new(
-        VKind::Unknown(Unknown {
-            reason,
-            sym: None,
-            shape: None,
-        }),
-        span,
-    )
+    V::unknown(reason, span)
 }
 
 fn unknown_from2(a: &V, b: &V, span: Option<Span>) -> V {
