@@ -404,3 +404,48 @@ fn deep_and_huge_inputs_do_not_crash() {
     assert!(o.ws.nsgs.len() <= 800);
     assert!(codes(&o, "STV001").iter().any(|(f, _, _)| f == "deep.json"));
 }
+
+/// A name the evaluator cannot compute gets one symbol from its expression, so a child whose
+/// `parent/child` name is built from the same expression links to it; copies that read
+/// `copyIndex()` and nested deployments stay distinct.
+#[test]
+fn unknown_names_link_children_by_expression_and_stay_distinct() {
+    let rule = |name: &str| {
+        format!(
+            r#"{{ "type": "Microsoft.Network/networkSecurityGroups/securityRules", "apiVersion": "2023-09-01",
+                 "name": "{name}", "properties": {{ "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp" }} }}"#
+        )
+    };
+    let body = format!(
+        r#""parameters": {{ "stamp": {{ "type": "string", "defaultValue": "[utcNow()]" }} }},
+        "variables": {{ "nsg": "[concat('nsg-', parameters('stamp'))]" }},
+        "resources": [
+          {r1},
+          {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+             "name": "[variables('nsg')]", "location": "westeurope", "properties": {{}} }},
+          {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+             "name": "[concat(variables('nsg'), '-', copyIndex())]", "location": "westeurope",
+             "copy": {{ "name": "more", "count": 2 }}, "properties": {{}} }},
+          {r2}
+        ]"#,
+        r1 = rule("[concat(variables('nsg'), '/a')]"),
+        r2 = rule("[format('{0}/{1}', variables('nsg'), 'b')]"),
+    );
+    let d = Dir::new(
+        "unknown-names",
+        &[("azuredeploy.json", template(&body).as_bytes())],
+    );
+    let o = d.check();
+    let mut nsgs: Vec<(String, usize)> =
+        o.ws.nsgs
+            .iter()
+            .map(|n| (n.meta.name.clone(), n.rules.len()))
+            .collect();
+    nsgs.sort();
+    assert_eq!(nsgs.len(), 3, "{nsgs:?}");
+    assert!(
+        nsgs.contains(&("variables('nsg')".to_string(), 2)),
+        "{nsgs:?}"
+    );
+    assert_eq!(nsgs.iter().map(|n| n.1).sum::<usize>(), 2, "{nsgs:?}");
+}

@@ -65,6 +65,31 @@ fn unknown_routes(rt: &RouteTable) -> Option<Unk> {
     })
 }
 
+/// Whether a route whose prefix is unknown may still be `0.0.0.0/0` (its known text may
+/// rule it out: `"${ip}/32"`).
+fn may_be_default(r: &Route) -> bool {
+    r.prefix_shape
+        .as_ref()
+        .map_or(true, |s| s.may_be("0.0.0.0/0"))
+}
+
+/// Whether a route whose prefix is unknown may still be service tag `tag` or one of its
+/// regional forms (`tag.<region>`). Service tags never contain `/`; CIDRs always do.
+fn may_be_tag(r: &Route, tag: &str) -> bool {
+    let Some(s) = &r.prefix_shape else {
+        return true;
+    };
+    if s.contains('/') {
+        return false;
+    }
+    let (p, t) = (s.prefix.to_ascii_lowercase(), tag.to_ascii_lowercase());
+    if p.len() <= t.len() {
+        t.starts_with(&p)
+    } else {
+        p.starts_with(&format!("{t}."))
+    }
+}
+
 /// The table's `0.0.0.0/0` route, if it has one.
 pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
     let mut doubt = unknown_routes(rt);
@@ -72,6 +97,7 @@ pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
         match &r.prefix.val {
             Ok(p) if is_default_prefix(p) => return hop_of(r).map(|h| Some((r, h))),
             Ok(_) => {}
+            Err(_) if !may_be_default(r) => {}
             Err(e) => {
                 doubt.get_or_insert((
                     format!("the address prefix of route '{}' is unknown: {e}", r.name),
@@ -122,6 +148,10 @@ pub fn path_to_tag<'a>(
     for r in &rt.routes {
         let p = match &r.prefix.val {
             Ok(p) => p.trim(),
+            // Known text that rules out every candidate: the route cannot matter here.
+            Err(_) if !may_be_default(r) && !may_be_tag(r, tag) && !may_be_tag(r, "AzureCloud") => {
+                continue
+            }
             Err(e) => {
                 return Err((
                     format!("the address prefix of route '{}' is unknown: {e}", r.name),
@@ -181,6 +211,7 @@ mod tests {
             name: name.into(),
             decl: sp(1),
             prefix: Field::known(prefix.into(), None),
+            prefix_shape: None,
             next_hop: Field::known(hop.into(), None),
             next_hop_ip: None,
         }
@@ -249,5 +280,47 @@ mod tests {
             route("fw", "0.0.0.0/0", "VirtualNetworkGateway"),
         ]);
         assert_eq!(path_to_tag(&rt, "Sql", None).unwrap().via, Via::AzureCloud);
+    }
+
+    fn shaped(name: &str, prefix: &str, suffix: &str) -> Route {
+        let mut r = route(name, "", "VirtualAppliance");
+        r.prefix = Field::unknown("parameter 'ip' has no value", Some(sp(7)));
+        r.prefix_shape = Some(crate::model::Shape {
+            prefix: prefix.into(),
+            suffix: suffix.into(),
+        });
+        r
+    }
+
+    #[test]
+    fn an_unknown_prefix_whose_known_text_rules_it_out_does_not_block() {
+        // `"${ip}/32"`: neither 0.0.0.0/0 nor a service tag.
+        let host = shaped("host", "", "/32");
+        let rt = table(vec![
+            host.clone(),
+            route("fw", "0.0.0.0/0", "VirtualAppliance"),
+        ]);
+        assert_eq!(default_route(&rt).unwrap().unwrap().0.name, "fw");
+        let p = path_to_tag(&rt, "ApiManagement", None).unwrap();
+        assert_eq!(p.via, Via::Default);
+        let rt = table(vec![
+            host,
+            route("fw", "0.0.0.0/0", "VirtualAppliance"),
+            route("apim", "ApiManagement", "Internet"),
+        ]);
+        assert_eq!(
+            path_to_tag(&rt, "ApiManagement", None).unwrap().via,
+            Via::Tag
+        );
+        // `"${ip}/0"` may be 0.0.0.0/0; `"ApiManagement.${region}"` may be the tag: undecided.
+        let rt = table(vec![shaped("any", "", "/0")]);
+        assert!(default_route(&rt).is_err());
+        let rt = table(vec![shaped("regional", "ApiManagement.", "")]);
+        assert!(default_route(&rt).unwrap().is_none());
+        assert!(path_to_tag(&rt, "ApiManagement", None).is_err());
+        assert!(path_to_tag(&rt, "Storage", None).is_ok());
+        // A prefix like `"Azure${x}"` may be AzureCloud, which carries every tag's traffic.
+        let rt = table(vec![shaped("cloud", "Azure", "")]);
+        assert!(path_to_tag(&rt, "Storage", None).is_err());
     }
 }

@@ -231,6 +231,57 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
     }
 }
 
+/// Inline children of a declared resource get the ids Azure gives them, so that
+/// `vnet.properties.subnets[0].id` (Bicep) and `reference('vnet').subnets[0].id` (ARM) resolve.
+pub fn add_child_ids(body: &mut V, rtype: &str, id: &V) {
+    let Some(base) = id.as_name() else { return };
+    let t = rtype.to_ascii_lowercase();
+    let (list, seg) = match t.as_str() {
+        "microsoft.network/virtualnetworks" => ("subnets", "subnets"),
+        "microsoft.network/networksecuritygroups" => ("securityRules", "securityRules"),
+        "microsoft.network/routetables" => ("routes", "routes"),
+        _ => return,
+    };
+    let VKind::Obj(entries) = &mut body.kind else {
+        return;
+    };
+    let Some((_, props)) = entries
+        .iter_mut()
+        .find(|(k, _)| k.name.eq_ignore_ascii_case("properties"))
+    else {
+        return;
+    };
+    let VKind::Obj(pentries) = &mut props.kind else {
+        return;
+    };
+    let Some((_, items)) = pentries
+        .iter_mut()
+        .find(|(k, _)| k.name.eq_ignore_ascii_case(list))
+    else {
+        return;
+    };
+    let VKind::Arr(items) = &mut items.kind else {
+        return;
+    };
+    for it in items {
+        let Some(n) = it.get("name").and_then(|n| n.as_name()).map(str::to_string) else {
+            continue;
+        };
+        if it.get("id").is_none() {
+            let span = it.span;
+            let text = format!("{base}/{seg}/{n}");
+            let unknown = [id, it.get("name").unwrap_or(id)]
+                .into_iter()
+                .find_map(|v| v.unknown_reason().map(str::to_string));
+            let child = match unknown {
+                Some(reason) => V::symbolic(reason, text, span),
+                None => V::str(text, span),
+            };
+            it.set("id", child);
+        }
+    }
+}
+
 fn split_parent(full: &str) -> (String, String) {
     match full.rsplit_once('/') {
         Some((p, n)) => (p.to_string(), n.to_string()),
@@ -481,6 +532,9 @@ pub fn route(name: &str, props: &V, decl: Span) -> Route {
         prefix: opt(props.get("addressPrefix"))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("the route has no addressPrefix", Some(decl))),
+        prefix_shape: opt(props.get("addressPrefix"))
+            .and_then(|v| v.text_shape())
+            .cloned(),
         next_hop: opt(props.get("nextHopType"))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("the route has no nextHopType", Some(decl))),

@@ -26,10 +26,16 @@ pub fn providers_path<S: AsRef<str>>(rtype: &str, names: &[S]) -> String {
     s
 }
 
-/// Text that stands for something not known at lint time (`{resourceGroup}`, `<sym>` …):
-/// such a resource group or subscription matches anything.
+/// Text that stands for something not known at lint time (`{resourceGroup}`, `<sym>`, the
+/// symbolic text of an expression such as `parameters('rg')` or `${var.rg}` …): such a resource
+/// group matches anything. Anything a resource group name cannot contain (Azure allows letters,
+/// digits, `_`, `-`, `.` and `()`) marks a placeholder, so an id that came through a module
+/// output with an unknown group still links.
 fn is_placeholder(s: &str) -> bool {
-    s.is_empty() || s.contains(['(', '{', '<', '$', '[', '*'])
+    s.is_empty()
+        || s.contains(['(', '{', '<', '$', '[', '*'])
+        || s.chars()
+            .any(|c| !(c.is_alphanumeric() || "_-.()".contains(c)))
 }
 
 impl ResKey {
@@ -130,6 +136,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.rg, None);
+        // Symbolic texts of unknown groups, however they are spelled, match any group.
+        for rg in [
+            "parameters('rg')",
+            "${var.rg}",
+            "rg-#copy=0",
+            "x@1",
+            "a b",
+            "p:q",
+        ] {
+            let k = ResKey::new("Microsoft.Network/networkSecurityGroups", "n", Some(rg));
+            assert_eq!(k.rg, None, "{rg}");
+            assert!(k.same_scope(&ResKey::new(
+                "Microsoft.Network/networkSecurityGroups",
+                "n",
+                Some("rg-net")
+            )));
+        }
+        let known = ResKey::new(
+            "Microsoft.Network/networkSecurityGroups",
+            "n",
+            Some("RG_1.a"),
+        );
+        assert_eq!(known.rg.as_deref(), Some("rg_1.a"));
         assert!(ResKey::from_id("not an id").is_none());
         assert!(ResKey::from_id("/providers/Microsoft.Network/virtualNetworks").is_none());
     }

@@ -10,7 +10,7 @@ pub mod ident;
 pub mod value;
 
 pub use ident::ResKey;
-pub use value::{Cond, Key, Unknown, VKind, V};
+pub use value::{Cond, Key, Shape, TextBuilder, Unknown, VKind, V};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceMap, Span};
@@ -346,6 +346,9 @@ pub struct Route {
     pub decl: Span,
     /// CIDR or service tag.
     pub prefix: Field<String>,
+    /// When `prefix` is unknown: the known text around it (`"${ip}/32"`), which may already
+    /// rule out `0.0.0.0/0` and every service tag.
+    pub prefix_shape: Option<Shape>,
     pub next_hop: Field<String>,
     pub next_hop_ip: Option<Field<String>>,
 }

@@ -49,13 +49,105 @@ pub struct Unknown {
     /// at most [`MAX_ALTS`], none of them unknown. Everything that does not read this field
     /// sees an ordinary unknown, which is always safe.
     pub alts: Option<Rc<[(Cond, V)]>>,
+    /// What is known of an unknown string built from text (`"${ip}/32"` ends with `/32`),
+    /// so a check the known part already decides is not blocked by the unknown part.
+    pub shape: Option<Rc<Shape>>,
+}
+
+/// The known leading and trailing text of an unknown string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub prefix: Rc<str>,
+    pub suffix: Rc<str>,
+}
+
+impl Shape {
+    /// Whether a string of this shape may be `text` (ASCII case-insensitively, as Azure
+    /// compares prefixes and tags).
+    pub fn may_be(&self, text: &str) -> bool {
+        let (t, p, s) = (
+            text.to_ascii_lowercase(),
+            self.prefix.to_ascii_lowercase(),
+            self.suffix.to_ascii_lowercase(),
+        );
+        t.len() >= p.len() + s.len() && t.starts_with(&p) && t.ends_with(&s)
+    }
+    /// Whether the known text contains `c` (then the whole string does).
+    pub fn contains(&self, c: char) -> bool {
+        self.prefix.contains(c) || self.suffix.contains(c)
+    }
+}
+
+/// Builds a string from parts — literal text, symbolic unknowns (their placeholder text),
+/// unknowns — the one way ARM `concat`/`format`, Bicep and Terraform interpolation do it: all
+/// known → a string; known and symbolic → a symbolic unknown that still links; any unknown →
+/// an unknown that keeps the literal text before the first and after the last unknown part.
+#[derive(Default)]
+pub struct TextBuilder {
+    text: String,
+    sym: Option<Rc<str>>,
+    unknown: Option<Rc<str>>,
+    /// Known text before the first non-literal part (`None` while there was none).
+    pre: Option<String>,
+    /// Known text after the last non-literal part.
+    post: String,
+}
+
+impl TextBuilder {
+    pub fn push_str(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.post.push_str(s);
+    }
+    fn var(&mut self, shape: Option<&Shape>) {
+        if self.pre.is_none() {
+            let lead = shape.map_or("", |s| &s.prefix);
+            self.pre = Some(format!("{}{lead}", self.text));
+        }
+        self.post = shape.map_or(String::new(), |s| s.suffix.to_string());
+    }
+    /// A stable unknown, written as its placeholder text.
+    pub fn push_sym(&mut self, reason: &Rc<str>, sym: &str) {
+        self.push_sym_shaped(reason, sym, None);
+    }
+    fn push_sym_shaped(&mut self, reason: &Rc<str>, sym: &str, shape: Option<&Shape>) {
+        self.var(shape);
+        self.text.push_str(sym);
+        self.sym.get_or_insert_with(|| reason.clone());
+    }
+    pub fn push_unknown(&mut self, u: &Unknown) {
+        match &u.sym {
+            Some(s) => self.push_sym_shaped(&u.reason, s, u.shape.as_deref()),
+            None => {
+                self.var(u.shape.as_deref());
+                self.unknown.get_or_insert_with(|| u.reason.clone());
+            }
+        }
+    }
+    pub fn finish(self, span: Option<Span>) -> V {
+        let prefix = self.pre.unwrap_or_default();
+        let shape = (!prefix.is_empty() || !self.post.is_empty()).then(|| {
+            Rc::new(Shape {
+                prefix: prefix.into(),
+                suffix: self.post.into(),
+            })
+        });
+        let mut v = match (self.unknown, self.sym) {
+            (Some(reason), _) => V::unknown(reason, span),
+            (None, Some(reason)) => V::symbolic(reason, self.text, span),
+            (None, None) => return V::str(self.text, span),
+        };
+        if let VKind::Unknown(u) = &mut v.kind {
+            u.shape = shape;
+        }
+        v
+    }
 }
 
 /// Two unknowns are the same unknown when their reason and symbol are (alternatives are a
 /// refinement, not an identity).
 impl PartialEq for Unknown {
     fn eq(&self, other: &Unknown) -> bool {
-        self.reason == other.reason && self.sym == other.sym
+        self.reason == other.reason && self.sym == other.sym && self.shape == other.shape
     }
 }
 
@@ -65,6 +157,7 @@ impl Unknown {
             reason: reason.into(),
             sym,
             alts: None,
+            shape: None,
         }
     }
 }
@@ -135,6 +228,13 @@ impl V {
             VKind::Unknown(u) => Some(u),
             VKind::Arr(items) => items.iter().find_map(|v| v.find_unknown()),
             VKind::Obj(entries) => entries.iter().find_map(|(_, v)| v.find_unknown()),
+            _ => None,
+        }
+    }
+    /// The known text around an unknown string (see [`Shape`]).
+    pub fn text_shape(&self) -> Option<&Shape> {
+        match &self.kind {
+            VKind::Unknown(u) => u.shape.as_deref(),
             _ => None,
         }
     }
@@ -739,5 +839,49 @@ mod alt_tests {
         assert!(shown(&nested)[0]
             .0
             .contains("y is true and parameter 'env' is"));
+    }
+
+    fn unk(reason: &str) -> Unknown {
+        match V::unknown(reason, None).kind {
+            VKind::Unknown(u) => u,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn text_builder_keeps_known_text_around_unknown_parts() {
+        let mut b = TextBuilder::default();
+        b.push_str("10.");
+        b.push_unknown(&unk("ip"));
+        b.push_str("/32");
+        let v = b.finish(None);
+        assert_eq!(v.unknown_reason(), Some("ip"));
+        let s = v.text_shape().unwrap();
+        assert_eq!((&*s.prefix, &*s.suffix), ("10.", "/32"));
+        assert!(!s.may_be("0.0.0.0/0"));
+        assert!(s.may_be("10.1.2.3/32"));
+        // A shaped unknown inside another keeps its outer known text.
+        let mut b = TextBuilder::default();
+        b.push_str("x-");
+        b.push_unknown(match &v.kind {
+            VKind::Unknown(u) => u,
+            _ => unreachable!(),
+        });
+        let w = b.finish(None);
+        let s = w.text_shape().unwrap();
+        assert_eq!((&*s.prefix, &*s.suffix), ("x-10.", "/32"));
+        // Known and symbolic parts: a symbolic name, no shape; all unknown: no shape.
+        let mut b = TextBuilder::default();
+        b.push_sym(&"p".into(), "parameters('n')");
+        b.push_str("/rule");
+        let n = b.finish(None);
+        assert_eq!(n.as_name(), Some("parameters('n')/rule"));
+        assert_eq!(&*n.text_shape().unwrap().suffix, "/rule");
+        let mut b = TextBuilder::default();
+        b.push_unknown(&unk("a"));
+        assert!(b.finish(None).text_shape().is_none());
+        let mut b = TextBuilder::default();
+        b.push_str("ab");
+        assert_eq!(b.finish(None).as_str(), Some("ab"));
     }
 }

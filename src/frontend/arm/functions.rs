@@ -8,11 +8,10 @@
 
 use crate::frontend::cidr;
 use crate::model::ident::providers_path;
-use crate::model::{Key, Unknown, VKind, V};
+use crate::model::{Key, TextBuilder, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::{IpNet, Ipv4Net};
 use std::net::Ipv4Addr;
-use std::rc::Rc;
 
 /// Call a pure ARM function by name (case-insensitive). `None` when the library does not know
 /// the function; the caller reports it. Unknown arguments propagate to unknown results.
@@ -298,15 +297,6 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
             }
         }
         "trim" => str1(args, span, name, |s| s.trim().to_string()),
-        "base64"
-        | "base64tostring"
-        | "datauri"
-        | "datauritostring"
-        | "uricomponent"
-        | "uricomponenttostring" => match args.first() {
-            Some(a) if a.is_unknown() => unknown_from(a, span),
-            _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), span),
-        },
         "uri" => {
             let [a, b] = args else {
                 return Some(arity(name, span));
@@ -812,7 +802,8 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 _ => unknown_from2(a, i, span),
             }
         }
-        _ => return None,
+        // The rest of the documented pure functions (dates, URIs, encodings).
+        _ => return super::builtins::call(&lname, args, span),
     };
     Some(v)
 }
@@ -830,7 +821,7 @@ pub fn unknown_from(cause: &V, span: Option<Span>) -> V {
         .find_unknown()
         .map(|u| u.reason.clone())
         .unwrap_or_else(|| format!("unexpected value {}", cause.show()).into());
-    V::new(VKind::Unknown(Unknown::new(reason, None)), span)
+    V::unknown(reason, span)
 }
 
 fn unknown_from2(a: &V, b: &V, span: Option<Span>) -> V {
@@ -907,34 +898,22 @@ fn flatten_args(args: &[V]) -> Vec<V> {
 
 /// Join string pieces; symbolic unknowns join into a symbolic result, other unknowns win.
 pub fn join_strings(parts: &[V], span: Option<Span>) -> V {
-    let mut text = String::new();
-    let mut sym: Option<Rc<str>> = None;
+    // Plain concatenation: the same name built in two ways (a name, an id ending in it) must
+    // spell the same, or references would not link; an unknown part keeps the known text
+    // around it (`concat(parameters('ip'), '/32')` is no service tag).
+    let mut b = TextBuilder::default();
     for p in parts {
         match &p.kind {
-            VKind::Str(s) => text.push_str(s),
-            VKind::Int(i) => text.push_str(&i.to_string()),
-            VKind::Float(f) => text.push_str(&f.to_string()),
-            VKind::Bool(b) => text.push_str(if *b { "True" } else { "False" }),
+            VKind::Str(s) => b.push_str(s),
+            VKind::Int(i) => b.push_str(&i.to_string()),
+            VKind::Float(f) => b.push_str(&f.to_string()),
+            VKind::Bool(x) => b.push_str(if *x { "True" } else { "False" }),
             VKind::Null => {}
-            VKind::Unknown(Unknown {
-                reason,
-                sym: Some(s),
-                ..
-            }) => {
-                // Plain concatenation: the same name built in two ways (a name, an id
-                // ending in it) must spell the same, or references would not link.
-                text.push_str(s);
-                if sym.is_none() {
-                    sym = Some(reason.clone());
-                }
-            }
+            VKind::Unknown(u) => b.push_unknown(u),
             _ => return unknown_from(p, span),
         }
     }
-    match sym {
-        Some(reason) => V::symbolic(reason, text, span),
-        None => V::str(text, span),
-    }
+    b.finish(span)
 }
 
 fn concat(args: &[V], span: Option<Span>) -> V {

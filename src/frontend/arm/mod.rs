@@ -1,5 +1,6 @@
 //! ARM templates and parameter files: pairing, parameter values, evaluation into the model.
 
+pub mod builtins;
 pub mod expr;
 pub mod functions;
 pub mod template;

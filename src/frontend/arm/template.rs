@@ -112,6 +112,10 @@ pub struct Eval<'a> {
     scopes: RefCell<Vec<Rc<Scope>>>,
     instances: RefCell<Vec<Rc<Instance>>>,
     depth: Cell<usize>,
+    /// Per scope: the resource name expressions of its template (canonical text → the text
+    /// shown), so that a name the evaluator cannot compute gets one stable symbol wherever the
+    /// same expression is written (`[variables('nsg')]` and `[concat(variables('nsg'), '/r')]`).
+    names: RefCell<HashMap<usize, Rc<HashMap<String, String>>>>,
     /// Invalid expressions found while evaluating: (span, message).
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
 }
@@ -147,6 +151,7 @@ impl<'a> Eval<'a> {
             scopes: RefCell::new(Vec::new()),
             instances: RefCell::new(Vec::new()),
             depth: Cell::new(0),
+            names: RefCell::new(HashMap::new()),
             errors: RefCell::new(Vec::new()),
         };
         let root = ev.add_scope(Scope {
@@ -189,6 +194,9 @@ impl<'a> Eval<'a> {
         let Some(resources) = sc.template.get("resources") else {
             return;
         };
+        let mut names = HashMap::new();
+        name_expressions(resources, &mut names);
+        self.names.borrow_mut().insert(scope, Rc::new(names));
         match &resources.kind {
             VKind::Arr(items) => {
                 for r in items {
@@ -555,6 +563,41 @@ impl<'a> Eval<'a> {
     }
 
     fn expr(&self, env: &Env, e: &Expr, site: Option<Span>) -> V {
+        let v = self.expr_inner(env, e, site);
+        match &v.kind {
+            VKind::Unknown(u) if u.sym.is_none() && !matches!(e, Expr::Str(_)) => {
+                match self.stable_name(env, e) {
+                    Some(sym) => V::symbolic(u.reason.clone(), sym, v.span),
+                    None => v,
+                }
+            }
+            _ => v,
+        }
+    }
+
+    /// The stable symbol of an unknown expression that is (part of) a resource name: the
+    /// expression's text, made unique by the scope and, when it reads `copyIndex()`, by the
+    /// copy indexes it is evaluated with.
+    fn stable_name(&self, env: &Env, e: &Expr) -> Option<String> {
+        let names = self.names.borrow().get(&env.scope)?.clone();
+        if names.is_empty() {
+            return None;
+        }
+        let canon = canonical_expr(e);
+        let text = names.get(&canon)?;
+        let mut sym = text.clone();
+        if canon.contains("copyindex") {
+            for (n, i) in &env.copy {
+                sym.push_str(&format!("#{n}={}", i.show()));
+            }
+        }
+        if env.scope != 0 {
+            sym.push_str(&format!("@{}", env.scope));
+        }
+        Some(sym)
+    }
+
+    fn expr_inner(&self, env: &Env, e: &Expr, site: Option<Span>) -> V {
         match e {
             Expr::Str(s) => V::str(s.as_str(), site),
             Expr::Int(i) => V::int(*i, site),
@@ -642,6 +685,10 @@ impl<'a> Eval<'a> {
                     None => V::unknown("reference() without a target", site),
                 }
             }
+            "resourceinfo" => match args.first().map(|a| self.expr(env, a, site)) {
+                Some(target) => self.resource_info(env, &target, site),
+                None => V::unknown("resourceInfo() without a target", site),
+            },
             "resourcegroup" => {
                 let sc = self.scope(env.scope);
                 let v = functions::call(name, &[], site).unwrap_or(V::null(site));
@@ -702,10 +749,20 @@ impl<'a> Eval<'a> {
                     Some(v) => lift_all(v, &vals, |vs| {
                         functions::call(name, vs, site).unwrap_or(V::null(site))
                     }),
-                    None => V::unknown(
-                        format!("function '{name}' is not evaluated by stv2lint"),
+                    // A documented function stv2lint does not evaluate, a user-defined
+                    // function (`namespace.name`), or a name ARM would reject: all unknown,
+                    // each saying why wherever a check needs the value.
+                    None if super::builtins::on_list(super::builtins::ARM_NAMES, name) => {
+                        V::unknown(
+                            format!("function '{name}' is not evaluated by stv2lint"),
+                            site,
+                        )
+                    }
+                    None if name.contains('.') => V::unknown(
+                        format!("user-defined function '{name}' is not evaluated by stv2lint"),
                         site,
                     ),
+                    None => V::unknown(format!("'{name}' is not an ARM template function"), site),
                 }
             }
         }
@@ -838,6 +895,15 @@ impl<'a> Eval<'a> {
                     };
                     self.value(&env, d)
                 }
+                // `"nullable": true` (languageVersion 2.0, Bicep's `param x string?`): no
+                // value means null, as for Bicep.
+                None if def
+                    .and_then(|d| d.get("nullable"))
+                    .and_then(|n| n.as_bool())
+                    == Some(true) =>
+                {
+                    V::null(def.and_then(|d| d.span))
+                }
                 None if def.is_some() => V::symbolic(
                     format!("parameter '{name}' has no default and no parameter file value"),
                     format!("parameters('{name}')"),
@@ -947,20 +1013,66 @@ impl<'a> Eval<'a> {
         v
     }
 
+    /// The id of a declared resource, spelled as `resourceId()` spells it in its scope.
+    fn instance_id(&self, inst: &Instance, site: Option<Span>) -> V {
+        let Some(names) = name_segments(&inst.name) else {
+            return functions::unknown_from(&inst.name, site);
+        };
+        let mut vals = Vec::with_capacity(names.len() + 2);
+        if let Some(rg) = &self.scope(inst.scope).rg {
+            vals.push(V::str(rg.as_str(), site));
+        }
+        vals.push(V::str(inst.rtype.as_str(), site));
+        vals.extend(names);
+        functions::call("resourceId", &vals, site).unwrap_or_else(|| V::null(site))
+    }
+
     /// `reference(symbol | id | name)` of a resource declared in the run's templates.
     fn reference(&self, env: &Env, target: &V, full: bool, site: Option<Span>) -> V {
         let Some(t) = target.as_name().map(str::to_string) else {
             return functions::unknown_from(target, site);
         };
+        let Some(inst) = self.find_instance(env, &t) else {
+            return V::unknown(
+                format!("reference('{t}') names a resource not declared in the template"),
+                site,
+            );
+        };
+        self.reference_of(inst, &t, full, site)
+    }
+
+    /// `resourceInfo('symbol')` (languageVersion 2.0): the identity of a declared resource.
+    fn resource_info(&self, env: &Env, target: &V, site: Option<Span>) -> V {
+        let Some(t) = target.as_name().map(str::to_string) else {
+            return functions::unknown_from(target, site);
+        };
+        let Some(inst) = self.find_instance(env, &t) else {
+            return V::unknown(
+                format!("resourceInfo('{t}') names a resource not declared in the template"),
+                site,
+            );
+        };
+        let mut o = V::obj(Vec::new(), site);
+        o.set("id", self.instance_id(&inst, site));
+        o.set("name", inst.name.clone().at(site));
+        o.set("type", V::str(inst.rtype.as_str(), site));
+        if !inst.api_version.is_null() {
+            o.set("apiVersion", inst.api_version.clone());
+        }
+        o
+    }
+
+    /// A declared resource by symbol (languageVersion 2.0), id, or plain name.
+    fn find_instance(&self, env: &Env, t: &str) -> Option<Rc<Instance>> {
         let instances: Vec<Rc<Instance>> = self.instances.borrow().clone();
-        let key = crate::model::ResKey::from_id(&t);
+        let key = crate::model::ResKey::from_id(t);
         let found = instances
             .iter()
             .find(|i| {
                 i.scope == env.scope
                     && i.symbol
                         .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(&t))
+                        .is_some_and(|s| s.eq_ignore_ascii_case(t))
             })
             .or_else(|| {
                 let key = key.as_ref()?;
@@ -977,16 +1089,14 @@ impl<'a> Eval<'a> {
                 }
                 instances.iter().find(|i| {
                     i.scope == env.scope
-                        && i.name.as_name().is_some_and(|n| n.eq_ignore_ascii_case(&t))
+                        && i.name.as_name().is_some_and(|n| n.eq_ignore_ascii_case(t))
                 })
             })
             .cloned();
-        let Some(inst) = found else {
-            return V::unknown(
-                format!("reference('{t}') names a resource not declared in the template"),
-                site,
-            );
-        };
+        found
+    }
+
+    fn reference_of(&self, inst: Rc<Instance>, t: &str, full: bool, site: Option<Span>) -> V {
         if let Some(d) = inst.deployment {
             let outputs = self.outputs(d);
             let props = V::obj(vec![(Key::new("outputs", None), outputs)], site);
@@ -1002,8 +1112,18 @@ impl<'a> Eval<'a> {
                 site,
             );
         }
-        let body = self.body(&inst);
+        // What Azure returns is the deployed resource: inline children carry their ids
+        // (`reference('vnet').subnets[0].id`), the full object its own id and name.
+        let mut body = self.body(&inst);
+        let id = self.instance_id(&inst, site);
+        arm_body::add_child_ids(&mut body, &inst.rtype, &id);
         if full {
+            body.set("id", id);
+            body.set("name", inst.name.clone().at(site));
+            body.set("type", V::str(inst.rtype.as_str(), site));
+            if !inst.api_version.is_null() {
+                body.set("apiVersion", inst.api_version.clone());
+            }
             body
         } else {
             body.get("properties")
@@ -1031,6 +1151,49 @@ fn allowed_values(def: &V) -> &[V] {
         }
         _ => &[],
     }
+}
+
+/// The name expressions of a template's resources (nested children included), by canonical
+/// text; the value is the text shown for the name (`/` would split a name, so it is replaced).
+fn name_expressions(resources: &V, out: &mut HashMap<String, String>) {
+    let items: Vec<&V> = match &resources.kind {
+        VKind::Arr(items) => items.iter().collect(),
+        VKind::Obj(entries) => entries.iter().map(|(_, v)| v).collect(),
+        _ => return,
+    };
+    for r in items {
+        if let Some(n) = r.get("name").and_then(|n| n.as_str()) {
+            if expr::is_expression(n) {
+                if let Ok(e) = expr::parse(n) {
+                    let t = n.trim();
+                    out.entry(canonical_expr(&e))
+                        .or_insert_with(|| t[1..t.len() - 1].trim().replace('/', "∕"));
+                }
+            }
+        }
+        if let Some(c) = r.get("resources") {
+            name_expressions(c, out);
+        }
+    }
+}
+
+/// One spelling per expression: function names and literals compared case-insensitively.
+fn canonical_expr(e: &Expr) -> String {
+    format!("{e:?}").to_ascii_lowercase()
+}
+
+/// A name path as `resourceId()` arguments: `vnet/apim` → `vnet`, `apim` (symbolic parts stay
+/// symbolic).
+fn name_segments(name: &V) -> Option<Vec<V>> {
+    let text = name.as_name()?;
+    Some(
+        text.split('/')
+            .map(|p| match &name.kind {
+                VKind::Unknown(u) => V::symbolic(u.reason.clone(), p, name.span),
+                _ => V::str(p, name.span),
+            })
+            .collect(),
+    )
 }
 
 /// `v.name` — a missing property of a known object is unknown (it may be set at runtime).

@@ -1119,9 +1119,7 @@ impl<'p> Eval<'p> {
         };
         let obj = body_object(&decl.body);
         let prop = |k: &str| obj.and_then(|o| object_prop(o, k));
-        let name_v = prop("name")
-            .map(|e| self.expr(&it.env, e))
-            .unwrap_or_else(|| V::unknown("the resource has no name", Some(decl.span)));
+        let name_v = self.own_name(inst, r, it, Some(decl.span));
         let own_names = split_name(&name_v);
         let mut ident = Ident {
             rtype: tpart.clone(),
@@ -1177,6 +1175,40 @@ impl<'p> Eval<'p> {
             }
         }
         ident
+    }
+
+    /// The `name` a declaration writes for one iteration. A name the evaluator cannot know and
+    /// that is not stable by itself (a function it does not compute, a runtime value) is made
+    /// stable from the declaration — symbol, iteration and deployment instance — so that a child
+    /// (`parent: nsg`, `'${nsg.name}/rule'`) and every `nsg.id` spell it the same way, while two
+    /// declarations never share it.
+    fn own_name(&self, inst: usize, r: usize, it: &Iter, site: Option<Span>) -> V {
+        let unit = self.unit(inst);
+        let info = &unit.resources[r];
+        let obj = body_object(&info.decl.body);
+        let Some(e) = obj.and_then(|o| object_prop(o, "name")) else {
+            return V::unknown("the resource has no name", site);
+        };
+        let v = self.expr(&it.env, e);
+        match &v.kind {
+            VKind::Unknown(u) if u.sym.is_none() => {
+                let mut idx = String::new();
+                if let Some(p) = it.parent_iter {
+                    idx.push_str(&format!("<{p}>"));
+                }
+                if let Some(i) = it.index {
+                    idx.push_str(&format!("[{i}]"));
+                }
+                if inst > 0 {
+                    idx.push_str(&format!("@{inst}"));
+                }
+                let sym = format!("${{{}{idx}.name}}", info.path.replace('/', "_"));
+                let mut s = V::symbolic(u.reason.clone(), sym, v.span);
+                s.origin = v.origin;
+                s
+            }
+            _ => v,
+        }
     }
 
     fn res_body(&self, inst: usize, r: usize, k: usize) -> V {
@@ -1304,17 +1336,8 @@ impl<'p> Eval<'p> {
         let ident = self.res_ident(inst, r, k);
         match member {
             "id" => Some(id_of(&ident, site)),
-            "name" => {
-                let unit = self.unit(inst);
-                let decl = &unit.resources[r].decl;
-                let obj = body_object(&decl.body);
-                // `.name` is the name as written (the last segment for a child).
-                let n = obj
-                    .and_then(|o| object_prop(o, "name"))
-                    .map(|e| self.expr(&ev.iters[k].env, e))
-                    .unwrap_or_else(|| V::unknown("the resource has no name", site));
-                Some(n.at(site))
-            }
+            // `.name` is the name as written (the last segment for a child).
+            "name" => Some(self.own_name(inst, r, &ev.iters[k], site).at(site)),
             "type" => Some(V::str(ident.rtype.clone(), site)),
             "apiVersion" => Some(match &ident.api {
                 Some(a) => V::str(a.clone(), site),
@@ -1372,7 +1395,7 @@ impl<'p> Eval<'p> {
             o
         } else {
             let mut b = self.res_body(inst, r, k);
-            add_child_ids(&mut b, &ident, &id);
+            crate::model::arm_body::add_child_ids(&mut b, &ident.rtype, &id);
             b
         };
         v.set("id", id);
@@ -1710,6 +1733,14 @@ impl<'p> Eval<'p> {
             "map" | "filter" | "reduce" | "sort" | "toobject" | "groupby" | "mapvalues" => {
                 return self.lambda_fn(env, &lname, args, site)
             }
+            // `nameof(x.y.z)` is the last name of the expression as written.
+            "nameof" => {
+                return match args.first().map(|a| &a.kind) {
+                    Some(ExprKind::Ident(n)) => V::str(n.clone(), site),
+                    Some(ExprKind::Member { name: n, .. }) => V::str(n.text.clone(), site),
+                    _ => V::unknown("nameof() needs a symbol or a property", site),
+                }
+            }
             _ => {}
         }
         let vals: Vec<V> = args.iter().map(|a| self.expr(env, a)).collect();
@@ -1765,11 +1796,13 @@ impl<'p> Eval<'p> {
             Some(v) => lift_all(v, &vals, |vs| {
                 functions::call(&name.text, vs, site).unwrap_or_else(|| V::null(site))
             }),
-            // Reported once per call site by the static check in `program`.
-            None => V::unknown(
-                format!("function '{}' is not known to stv2lint", name.text),
+            // A Bicep function stv2lint does not evaluate: its value is unknown, and says why
+            // wherever a check needs it. A name on no list is reported by `program`.
+            None if is_known_function(&name.text) => V::unknown(
+                format!("function '{}' is not evaluated by stv2lint", name.text),
                 site,
             ),
+            None => V::unknown(format!("'{}' is not a Bicep function", name.text), site),
         }
     }
 
@@ -1961,6 +1994,7 @@ impl<'p> Eval<'p> {
 /// Functions this evaluator implements itself (beyond the ARM library): lambda functions,
 /// file loading, scope functions with arguments, and deployment-time-only values.
 pub const BICEP_FUNCTIONS: &[&str] = &[
+    "nameof",
     "map",
     "filter",
     "reduce",
@@ -1982,8 +2016,17 @@ pub const BICEP_FUNCTIONS: &[&str] = &[
     "deployer",
 ];
 
-/// Whether a built-in call by this name is evaluated (by us or by the ARM library).
+/// Bicep's functions (namespaces `sys` and `az`), as documented (see the file's header).
+pub const BICEP_NAMES: &str = include_str!("function_names.txt");
+
+/// Whether Bicep itself knows a function by this name (it is on the documented list), whether
+/// or not stv2lint evaluates it: one it does not evaluate only gives unknown values.
 pub fn is_known_function(name: &str) -> bool {
+    crate::frontend::arm::builtins::on_list(BICEP_NAMES, name)
+}
+
+/// Whether stv2lint evaluates a built-in call by this name (itself or by the ARM library).
+pub fn is_evaluated_function(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
     BICEP_FUNCTIONS.contains(&l.as_str())
         || l.starts_with("list")
@@ -2129,9 +2172,22 @@ pub fn object_prop<'a>(obj: &'a Expr, key: &str) -> Option<&'a Expr> {
     })
 }
 
-/// `'vnet/subnet'` written as one name counts as two segments.
+/// `'vnet/subnet'` written as one name counts as two segments (also `'${nsg.name}/rule'`
+/// when the NSG's name is symbolic).
 fn split_name(v: &V) -> Vec<V> {
     match &v.kind {
+        VKind::Unknown(Unknown {
+            sym: Some(s),
+            reason,
+            ..
+        }) if s.contains('/') => s
+            .split('/')
+            .map(|p| {
+                let mut x = V::symbolic(reason.clone(), p, v.span);
+                x.origin = v.origin;
+                x
+            })
+            .collect(),
         VKind::Str(s) if s.contains('/') => s
             .split('/')
             .map(|p| {
@@ -2255,49 +2311,6 @@ fn scope_of(v: &V) -> Option<(Option<V>, bool)> {
         return Some((None, true));
     }
     None
-}
-
-/// Inline children of a declared resource get the ids Azure gives them, so that
-/// `vnet.properties.subnets[0].id` resolves.
-fn add_child_ids(body: &mut V, ident: &Ident, id: &V) {
-    let Some(base) = id.as_str() else { return };
-    let t = ident.rtype.to_ascii_lowercase();
-    let (list, seg) = match t.as_str() {
-        "microsoft.network/virtualnetworks" => ("subnets", "subnets"),
-        "microsoft.network/networksecuritygroups" => ("securityRules", "securityRules"),
-        "microsoft.network/routetables" => ("routes", "routes"),
-        _ => return,
-    };
-    let VKind::Obj(entries) = &mut body.kind else {
-        return;
-    };
-    let Some((_, props)) = entries
-        .iter_mut()
-        .find(|(k, _)| k.name.eq_ignore_ascii_case("properties"))
-    else {
-        return;
-    };
-    let VKind::Obj(pentries) = &mut props.kind else {
-        return;
-    };
-    let Some((_, items)) = pentries
-        .iter_mut()
-        .find(|(k, _)| k.name.eq_ignore_ascii_case(list))
-    else {
-        return;
-    };
-    let VKind::Arr(items) = &mut items.kind else {
-        return;
-    };
-    for it in items {
-        let Some(n) = it.get("name").and_then(|n| n.as_name()).map(str::to_string) else {
-            continue;
-        };
-        if it.get("id").is_none() {
-            let span = it.span;
-            it.set("id", V::str(format!("{base}/{seg}/{n}"), span));
-        }
-    }
 }
 
 /// One step of a by-reference walk: the child, or the computed value the walk ends in.

@@ -759,3 +759,44 @@ fn bicepparam_extends_a_base_parameter_file() {
     assert_eq!(s.meta.key.names, vec!["dev", "apim"]);
     assert_eq!(s.prefixes.get().unwrap(), &vec!["10.0.0.0/24".to_string()]);
 }
+
+/// A name only known at deployment becomes a symbol of the declaration: a child by `parent:`
+/// or by `'${nsg.name}/rule'` links to it; loop iterations and module instances stay distinct.
+#[test]
+fn unknown_names_link_children_and_stay_distinct() {
+    let nsg = r#"
+param stamp string = utcNow()
+resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = [for i in range(0, 2): {
+  name: 'nsg-${stamp}-${i}'
+  location: 'westeurope'
+}]
+resource r 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+  parent: nsg[1]
+  name: 'a'
+  properties: { priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp' }
+}
+resource s 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = {
+  name: '${nsg[1].name}/b'
+  properties: { priority: 110, direction: 'Inbound', access: 'Allow', protocol: 'Tcp' }
+}
+"#;
+    let d = TempDir::new(&[
+        ("nsg.bicep", nsg),
+        (
+            "main.bicep",
+            "module one 'nsg.bicep' = {\n  name: 'one'\n}\nmodule two 'nsg.bicep' = {\n  name: 'two'\n}\n",
+        ),
+    ]);
+    let o = run(&d);
+    let mut rules: Vec<(String, usize)> =
+        o.ws.nsgs
+            .iter()
+            .map(|n| (n.meta.key.names.join("/"), n.rules.len()))
+            .collect();
+    rules.sort();
+    // Two instances of the module, two iterations each: four NSGs; in each instance the second
+    // iteration has both rules.
+    assert_eq!(rules.len(), 4, "{rules:?}");
+    assert_eq!(rules.iter().filter(|r| r.1 == 2).count(), 2, "{rules:?}");
+    assert_eq!(rules.iter().filter(|r| r.1 == 0).count(), 2, "{rules:?}");
+}

@@ -44,6 +44,9 @@ fn id_value(id: String, exact: bool, label: &str) -> V {
 
 /// The ARM id of an azurerm (or azapi) resource; other types get a stable unknown.
 pub fn computed(rtype: &str, data: bool, body: &mut V, label: &str) {
+    if !data {
+        stable_name(body, label);
+    }
     let mut exact = true;
     let id = match rtype {
         "azurerm_resource_group" => Some(format!(
@@ -136,6 +139,22 @@ pub fn computed(rtype: &str, data: bool, body: &mut V, label: &str) {
     }
     if body.get_exact("id").map_or(true, |v| v.is_null()) {
         set_exact(body, "id", id);
+    }
+}
+
+/// A declared resource whose `name` cannot be known (a registry module's output, a function
+/// the evaluator does not compute) still has one name: the symbol of its address (which
+/// includes the instance key), so that children referring to `<address>.name` link to it.
+fn stable_name(body: &mut V, label: &str) {
+    let Some(n) = body.get_exact("name") else {
+        return;
+    };
+    if let VKind::Unknown(u) = &n.kind {
+        if u.sym.is_none() {
+            let mut v = V::symbolic(u.reason.clone(), sym_ref(&format!("{label}.name")), n.span);
+            v.origin = n.origin;
+            set_exact(body, "name", v);
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
 use crate::model::value::{choice_name, choose, lift, lift_all};
-use crate::model::{Key, Unknown, VKind, Workspace, V};
+use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
 use crate::source::Span;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -466,28 +466,25 @@ impl<'w> Eval<'w> {
     }
 
     fn template(&mut self, parts: &[TPart], sc: &Scope, span: Span) -> V {
-        let mut text = String::new();
-        let mut sym: Option<Rc<str>> = None;
-        if let Err(v) = self.template_into(parts, sc, span, &mut text, &mut sym) {
+        let mut b = TextBuilder::default();
+        if let Err(v) = self.template_into(parts, sc, span, &mut b) {
             // A part with alternatives (rare): the string per alternative.
             if v.has_alts() {
                 return self.template_alts(parts, sc, span, &v);
             }
             return v;
         }
-        match sym {
-            Some(reason) => V::symbolic(reason, text, Some(span)),
-            None => V::str(text, Some(span)),
-        }
+        b.finish(Some(span))
     }
 
+    /// Interpolations: a symbolic part links by its placeholder text; an unknown one keeps the
+    /// literal text around it (`"${var.ip}/32"` is no service tag).
     fn template_into(
         &mut self,
         parts: &[TPart],
         sc: &Scope,
         span: Span,
-        text: &mut String,
-        sym: &mut Option<Rc<str>>,
+        text: &mut TextBuilder,
     ) -> Result<(), V> {
         for p in parts {
             match p {
@@ -499,18 +496,8 @@ impl<'w> Eval<'w> {
                         VKind::Int(i) => text.push_str(&i.to_string()),
                         VKind::Float(f) => text.push_str(&fmt_float(*f)),
                         VKind::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-                        VKind::Unknown(Unknown {
-                            reason,
-                            sym: Some(s),
-                            ..
-                        }) => {
-                            text.push_str(s);
-                            if sym.is_none() {
-                                *sym = Some(reason.clone());
-                            }
-                        }
                         VKind::Unknown(_) if v.has_alts() => return Err(v),
-                        VKind::Unknown(_) => return Err(unknown_like(&v, Some(span))),
+                        VKind::Unknown(u) => text.push_unknown(u),
                         VKind::Null => {
                             return Err(self.err("a null value cannot be used in a string", x.span))
                         }
@@ -524,8 +511,8 @@ impl<'w> Eval<'w> {
                     let cv = self.eval(c, sc);
                     match cv.truthy() {
                         None => return Err(unknown_like(&cv, Some(span))),
-                        Some(true) => self.template_into(t, sc, span, text, sym)?,
-                        Some(false) => self.template_into(f, sc, span, text, sym)?,
+                        Some(true) => self.template_into(t, sc, span, text)?,
+                        Some(false) => self.template_into(f, sc, span, text)?,
                     }
                 }
                 TPart::For(kv, vv, coll, body) => {
@@ -538,7 +525,7 @@ impl<'w> Eval<'w> {
                         if let Some(kn) = kv {
                             inner = inner.with(kn, k);
                         }
-                        self.template_into(body, &inner, span, text, sym)?;
+                        self.template_into(body, &inner, span, text)?;
                     }
                 }
             }
@@ -686,7 +673,14 @@ impl<'w> Eval<'w> {
                 _ => V::unknown(format!("{name}() failed on one alternative"), s),
             }),
             Some(Err(msg)) => self.err(msg, span),
-            None => V::unknown(format!("function {name}() is not supported"), s),
+            None if name.starts_with("provider::") => V::unknown(
+                format!("provider function {name}() is computed by its provider"),
+                s,
+            ),
+            None if functions::is_builtin(name) => {
+                V::unknown(format!("function {name}() is not evaluated by stv2lint"), s)
+            }
+            None => V::unknown(format!("{name}() is not a Terraform function"), s),
         }
     }
 
@@ -1809,8 +1803,7 @@ fn lift_unary(neg: bool, v: &V, span: Option<Span>) -> V {
 /// A template of literals and interpolations whose values are `vals` (in order); `Err` is a
 /// type error to report at the interpolation.
 fn render(parts: &[TPart], vals: &[V], span: Span) -> Result<V, (String, Span)> {
-    let mut text = String::new();
-    let mut sym: Option<Rc<str>> = None;
+    let mut text = TextBuilder::default();
     let mut vals = vals.iter();
     for p in parts {
         match p {
@@ -1824,17 +1817,7 @@ fn render(parts: &[TPart], vals: &[V], span: Span) -> Result<V, (String, Span)> 
                     VKind::Int(i) => text.push_str(&i.to_string()),
                     VKind::Float(f) => text.push_str(&fmt_float(*f)),
                     VKind::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-                    VKind::Unknown(Unknown {
-                        reason,
-                        sym: Some(s),
-                        ..
-                    }) => {
-                        text.push_str(s);
-                        if sym.is_none() {
-                            sym = Some(reason.clone());
-                        }
-                    }
-                    VKind::Unknown(_) => return Ok(unknown_like(v, Some(span))),
+                    VKind::Unknown(u) => text.push_unknown(u),
                     VKind::Null => {
                         return Err(("a null value cannot be used in a string".into(), x.span))
                     }
@@ -1844,10 +1827,7 @@ fn render(parts: &[TPart], vals: &[V], span: Span) -> Result<V, (String, Span)> 
             _ => return Ok(V::unknown("a template directive", Some(span))),
         }
     }
-    Ok(match sym {
-        Some(reason) => V::symbolic(reason, text, Some(span)),
-        None => V::str(text, Some(span)),
-    })
+    Ok(text.finish(Some(span)))
 }
 
 /// A binary operator on two evaluated sides; `Err` is a type error to report.

@@ -7,19 +7,32 @@
 //! function is not supported here.
 
 use super::eval::{fmt_float, iter_pairs, key_text, num_of, tf_equal, unknown_like, Num};
+use crate::frontend::arm::builtins::{base64_decode, base64_encode};
 use crate::frontend::cidr::{self, bits as addr_bits, parse as parse_net, with_prefix};
-use crate::model::{Key, Unknown, VKind, V};
+use crate::model::{Key, TextBuilder, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::IpNet;
-use std::rc::Rc;
 
 type R = Option<Result<V, String>>;
 
 /// Lists longer than this are not built (`range`, `setproduct`, `cidrsubnets`).
 const MAX_LEN: usize = 100_000;
 
+/// Terraform's built-in functions, as documented (see the file's header).
+pub const NAMES: &str = include_str!("function_names.txt");
+
+/// Whether Terraform has a built-in function by this name (`provider::…` functions are not).
+pub fn is_builtin(name: &str) -> bool {
+    let name = name.strip_prefix("core::").unwrap_or(name);
+    crate::frontend::arm::builtins::names(NAMES).any(|n| n == name)
+}
+
 pub fn call(name: &str, args: &[V], span: Option<Span>) -> R {
-    let name = name.rsplit("::").next().unwrap_or(name);
+    // `core::lower` is the built-in `lower`; `provider::NAME::f` is the provider's, not ours.
+    if name.starts_with("provider::") {
+        return None;
+    }
+    let name = name.strip_prefix("core::").unwrap_or(name);
     // Functions that look into unknowns themselves.
     match name {
         "coalesce" => return Some(coalesce(args, span)),
@@ -329,7 +342,7 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> R {
             }
             _ => Err("values() needs a map".into()),
         }),
-        "tolist" | "tuple" => one(args).and_then(|a| match &a.kind {
+        "tolist" => one(args).and_then(|a| match &a.kind {
             VKind::Arr(_) | VKind::Null => Ok(a.clone().at(span)),
             _ => Err(format!("tolist() of {}", a.show())),
         }),
@@ -506,7 +519,7 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> R {
                 .map_err(|e| format!("yamldecode(): {e}")),
             None => Err("yamldecode() needs a string".into()),
         },
-        "base64encode" => str1(args, span, base64_encode),
+        "base64encode" => str1(args, span, |x| base64_encode(x.as_bytes())),
         "base64decode" => match str_arg(args, 0).map(base64_decode) {
             Some(Some(s)) => Ok(V::str(s, span)),
             _ => Err("base64decode(): invalid input".into()),
@@ -658,8 +671,8 @@ fn case(a: &V, upper: bool, span: Option<Span>) -> V {
 
 /// Concatenate pieces; stable unknowns make a stable result, other unknowns an unknown one.
 fn join_parts(parts: &[&V], sep: &str, span: Option<Span>) -> Result<V, String> {
-    let mut text = String::new();
-    let mut sym: Option<Rc<str>> = None;
+    let mut text = TextBuilder::default();
+    let mut unknown = None;
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
             text.push_str(sep);
@@ -669,22 +682,16 @@ fn join_parts(parts: &[&V], sep: &str, span: Option<Span>) -> Result<V, String> 
             VKind::Int(n) => text.push_str(&n.to_string()),
             VKind::Float(f) => text.push_str(&fmt_float(*f)),
             VKind::Bool(b) => text.push_str(&b.to_string()),
-            VKind::Unknown(Unknown {
-                reason,
-                sym: Some(s),
-                ..
-            }) => {
-                text.push_str(s);
-                sym.get_or_insert_with(|| reason.clone());
+            VKind::Unknown(u) => {
+                text.push_unknown(u);
+                unknown.get_or_insert(*p);
             }
-            VKind::Unknown(_) => return Ok(unknown_like(p, span)),
+            // After an unknown part the result is unknown anyway (as it was before).
+            _ if unknown.is_some() => return Ok(unknown_like(unknown.unwrap_or(p), span)),
             _ => return Err(format!("{} cannot be joined into a string", p.show())),
         }
     }
-    Ok(match sym {
-        Some(r) => V::symbolic(r, text, span),
-        None => V::str(text, span),
-    })
+    Ok(text.finish(span))
 }
 
 fn join(args: &[V], span: Option<Span>) -> Result<V, String> {
@@ -795,6 +802,8 @@ fn format_with(spec: &str, args: &[V], span: Option<Span>) -> Result<V, String> 
                 (VKind::Unknown(Unknown { sym: Some(_), .. }), 's' | 'v') => {
                     pieces.push(arg.clone())
                 }
+                // An unknown `%s` keeps the text around it (`format("%s/32", ip)`).
+                (VKind::Unknown(_), 's' | 'v') if width.is_empty() => pieces.push(arg.clone()),
                 _ => return Ok(unknown_like(arg, span)),
             }
             continue;
@@ -963,43 +972,6 @@ fn setproduct(args: &[V], span: Option<Span>) -> Result<V, String> {
         rows.into_iter().map(|r| V::arr(r, span)).collect(),
         span,
     ))
-}
-
-const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for chunk in b.chunks(3) {
-        let n = (chunk[0] as u32) << 16
-            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
-            | *chunk.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn base64_decode(s: &str) -> Option<String> {
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.bytes().filter(|c| *c != b'=' && !c.is_ascii_whitespace()) {
-        let v = B64.iter().position(|x| *x == c)? as u32;
-        bits = (bits << 6) | v;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 // ---------------------------------------------------------------------------------------------

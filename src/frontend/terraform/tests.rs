@@ -834,3 +834,51 @@ resource "azurerm_api_management" "apim" {
     assert_eq!(a.sku.get().unwrap(), "Premium");
     assert!(a.locations[0].capacity.val.is_err());
 }
+
+/// A name known only at apply time becomes the symbol of the resource's address (with its
+/// instance key): rules referring to `<address>.name` link to their NSG, and two NSGs (or two
+/// instances of one) never share a symbol.
+#[test]
+fn unknown_names_link_children_by_address_and_stay_distinct() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+resource "azurerm_network_security_group" "a" {
+  count               = 2
+  name                = "nsg-${timestamp()}"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+resource "azurerm_network_security_group" "b" {
+  name                = "nsg-${timestamp()}"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+resource "azurerm_network_security_rule" "r" {
+  name                        = "AllowApimManagement"
+  priority                    = 100
+  direction                   = "Inbound"
+  access                      = "Allow"
+  protocol                    = "Tcp"
+  source_port_range           = "*"
+  destination_port_range      = "3443"
+  source_address_prefix       = "ApiManagement"
+  destination_address_prefix  = "VirtualNetwork"
+  resource_group_name         = "rg"
+  network_security_group_name = azurerm_network_security_group.a[1].name
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    assert_eq!(ws.nsgs.len(), 3, "three NSGs, not merged into one");
+    let rules: Vec<(String, usize)> = ws
+        .nsgs
+        .iter()
+        .map(|n| (n.meta.name.clone(), n.rules.len()))
+        .collect();
+    assert!(
+        rules.contains(&("${azurerm_network_security_group.a[1].name}".into(), 1)),
+        "{rules:?}"
+    );
+    assert_eq!(rules.iter().map(|r| r.1).sum::<usize>(), 1, "{rules:?}");
+}
