@@ -68,6 +68,8 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 .unwrap_or_default()
         };
         let ev = template::Eval::run(ws, t, template, given, &links);
+        let unit = format!("template '{}'", path.display());
+        ws.diagnostics.extend(ev.budget_diagnostic(&unit));
         for (span, msg) in ev.errors.borrow().iter() {
             let offset = span.map(|s| s.start as usize).unwrap_or(0);
             ws.diagnostics.push(discover::parse_error(
