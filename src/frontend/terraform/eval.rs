@@ -18,6 +18,8 @@ use std::rc::Rc;
 
 /// Nesting of expression evaluation (expressions inside references inside expressions…).
 const MAX_DEPTH: usize = 150;
+/// Splat operators in one reference (`a[*][*]…`).
+const MAX_SPLATS: usize = 64;
 /// Module calls inside module calls.
 const MAX_MODULE_DEPTH: usize = 24;
 /// Instances per resource or module beyond which `count` is not expanded.
@@ -1772,6 +1774,18 @@ pub enum OpV {
 /// Apply traversal operators to a value. Stable unknowns stay stable (`${module.x}.y`).
 pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
     let s = Some(span);
+    // Each splat applies the rest of the chain one level down (and may nest the value one level
+    // more): a chain of splats is bounded like any nesting, or it would overflow the stack.
+    let splats = ops
+        .iter()
+        .filter(|o| matches!(o, OpV::AttrSplat | OpV::FullSplat))
+        .count();
+    if splats > MAX_SPLATS {
+        return V::unknown(
+            format!("the reference has {splats} splat operators (more than {MAX_SPLATS})"),
+            s,
+        );
+    }
     let mut cur = std::borrow::Cow::Borrowed(base);
     let mut i = 0;
     while i < ops.len() {
