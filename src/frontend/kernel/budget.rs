@@ -28,7 +28,7 @@ pub const MAX_VALUE_DEPTH: usize = 200;
 /// Value nodes built per unit (each built container counted with its members).
 pub const MAX_NODES: u64 = 16_000_000;
 /// Bytes of text built per unit (every string function charges before it allocates).
-pub const MAX_BYTES: u64 = 256 << 20;
+pub const MAX_BYTES: u64 = 64 << 20;
 /// Evaluation recursion (expressions within expressions, references of references).
 pub const MAX_DEPTH: usize = 200;
 
