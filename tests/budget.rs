@@ -103,6 +103,50 @@ fn arm_variables_that_double_a_string() {
 }
 
 #[test]
+fn a_hostile_template_does_not_cut_off_the_rest_of_the_run() {
+    // Budgets are per deployment: the doubling template next to a broken one leaves the broken
+    // one fully checked.
+    let mut vars = vec![r#""v0": "xx""#.to_string()];
+    for i in 1..=40 {
+        vars.push(format!(
+            r#""v{i}": "[concat(variables('v{p}'), variables('v{p}'))]""#,
+            p = i - 1
+        ));
+    }
+    let hostile = format!(
+        "{ARM_HEAD} \"variables\": {{ {} }}, \"resources\": [ {} ] }}",
+        vars.join(",\n"),
+        arm_apim("[variables('v40')]")
+    );
+    let broken = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim/azuredeploy.json"),
+    )
+    .unwrap();
+    let dir = tree(
+        "arm-two",
+        &[
+            ("hostile/azuredeploy.json", hostile),
+            ("broken/azuredeploy.json", broken),
+        ],
+    );
+    let (code, out, took) = check(&dir);
+    assert_eq!(code, 1, "{out}");
+    for finding in [
+        "error[STV202]",
+        "error[STV204]",
+        "error[STV501]",
+        "error[STV502]",
+    ] {
+        let hit = out
+            .lines()
+            .any(|l| l.contains("broken") && l.contains(finding));
+        assert!(hit, "{finding} missing:\n{out}");
+    }
+    assert_eq!(out.matches("text limit").count(), 1, "{out}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+}
+
+#[test]
 fn arm_nested_copy_three_levels_of_800() {
     let inner = r#"{ "copy": [ { "name": "c3", "count": 800, "input": "[copyIndex('c3')]" } ] }"#;
     let mid = format!(r#"{{ "copy": [ {{ "name": "c2", "count": 800, "input": {inner} }} ] }}"#);

@@ -296,3 +296,53 @@ pub fn room(n: usize) -> bool {
 pub fn afford(n: usize) -> Option<()> {
     bytes(n).then_some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cumulative_limit_ends_the_unit_and_is_what_the_report_names() {
+        let b = Budget::new();
+        let _g = install(&b);
+        assert!(bytes(1000));
+        // One value too large: that value only.
+        let big = V::arr(
+            (0..MAX_VALUE_NODES)
+                .map(|i| V::int(i as i64, None))
+                .collect(),
+            None,
+        );
+        assert!(b.value(big).is_unknown());
+        assert_eq!(b.hit(), Some(Limit::ValueSize));
+        assert!(!b.is_exhausted() && b.step());
+        // Text past the limit: the unit ends, every later charge fails, the report names text.
+        assert!(!bytes(MAX_BYTES as usize));
+        assert!(b.is_exhausted() && !b.step() && !items(1) && !bytes(1));
+        assert_eq!(b.hit(), Some(Limit::Bytes));
+        let d = b
+            .diagnostic("arm", "template 't.json'", None, &["'apim'".into()], true)
+            .unwrap();
+        assert_eq!(d.code, "STV002");
+        assert!(d.message.contains("text limit") && d.message.contains("'apim'"));
+    }
+
+    #[test]
+    fn units_are_independent_and_nest() {
+        let a = Budget::new();
+        let _ga = install(&a);
+        assert!(!bytes(MAX_BYTES as usize + 1));
+        {
+            let b = Budget::new();
+            let _gb = install(&b);
+            assert!(bytes(1000), "a new unit starts with its whole budget");
+        }
+        assert!(
+            !bytes(1),
+            "the outer unit is current again, still exhausted"
+        );
+        assert!(Budget::new()
+            .diagnostic("x", "y", None, &[], true)
+            .is_none());
+    }
+}
