@@ -257,3 +257,25 @@ fn terraform_splat_and_attribute_chains_of_60k_links() {
         assert!(took < Duration::from_secs(60), "{name}: took {took:?}");
     }
 }
+
+#[test]
+fn loops_that_copy_a_large_value_thousands_of_times() {
+    // 100,000 numbers copied into every item of a long loop: 50 GB if built.
+    let arm = format!(
+        r#"{ARM_HEAD} "variables": {{ "r": "[range(0, 100000)]", "copy": [ {{ "name": "big", "count": 800, "input": "[variables('r')]" }} ] }},
+  "resources": [ {} ] }}"#,
+        arm_apim("[string(length(variables('big')))]")
+    );
+    let bicep = "var r = range(0, 100000)\nvar big = [for i in range(0, 5000): r]\nresource apim 'Microsoft.ApiManagement/service@2023-05-01-preview' = {\n  name: 'apim'\n  location: 'westeurope'\n  sku: { name: 'Developer', capacity: 1 }\n  properties: { publisherEmail: 'a@example.com', publisherName: string(length(big)) }\n}\n".to_string();
+    let tf = format!(
+        "locals {{\n  r = range(100000)\n  big = [for i in range(5000) : local.r]\n  last = tostring(length(local.big))\n}}\n{TF_APIM}"
+    );
+    for (name, file, text, apim) in [
+        ("arm", "azuredeploy.json", arm, "'apim'"),
+        ("bicep", "main.bicep", bicep, "'apim'"),
+        ("terraform", "main.tf", tf, "azurerm_api_management.apim"),
+    ] {
+        let dir = tree(&format!("{name}-copies"), &[(file, text)]);
+        assert_cut(name, check(&dir), "STV002", &["value limit", apim]);
+    }
+}

@@ -504,7 +504,7 @@ impl<'a> Eval<'a> {
                     v.clone()
                 }
             }
-            VKind::Arr(items) => self.budget.value(V::arr(
+            VKind::Arr(items) => self.budget.check(V::arr(
                 items.iter().map(|i| self.value(env, i)).collect(),
                 v.span,
             )),
@@ -519,7 +519,7 @@ impl<'a> Eval<'a> {
                     }
                     out.push((k.clone(), self.value(env, x)));
                 }
-                self.budget.value(V::obj(out, v.span))
+                self.budget.check(V::obj(out, v.span))
             }
             _ => v.clone(),
         };

@@ -382,13 +382,15 @@ impl<'p> Eval<'p> {
         self.depth.set(d + 1);
         let v = self.expr_inner(env, e);
         self.depth.set(d);
+        // Literals and loops are checked for size; references and calls, where values are
+        // copied or computed, are also charged to the deployment's budget.
         match e.kind {
             ExprKind::Array(_)
             | ExprKind::Object(_)
             | ExprKind::For(_)
             | ExprKind::Template { .. }
-            | ExprKind::Call { .. }
-            | ExprKind::Binary(..) => b.value(v),
+            | ExprKind::Binary(..) => b.check(v),
+            ExprKind::Call { .. } | ExprKind::Ident(_) => b.value(v),
             _ => v,
         }
     }

@@ -26,7 +26,7 @@ pub const MAX_VALUE_NODES: u64 = 1_000_000;
 /// Nesting of one value.
 pub const MAX_VALUE_DEPTH: usize = 200;
 /// Value nodes built per unit (each built container counted with its members).
-pub const MAX_NODES: u64 = 16_000_000;
+pub const MAX_NODES: u64 = 4_000_000;
 /// Bytes of text built per unit (every string function charges before it allocates).
 pub const MAX_BYTES: u64 = 64 << 20;
 /// Evaluation recursion (expressions within expressions, references of references).
@@ -121,9 +121,26 @@ impl Budget {
     pub fn depth(&self, depth: usize) -> bool {
         depth < MAX_DEPTH || self.fail(Limit::Depth)
     }
-    /// The value as built, or an unknown when it is too large or nested too deeply, or when
-    /// the unit has built too many nodes already. Counting stops at the limit, so the check
-    /// costs at most the size of a value that fits.
+    /// The value, or an unknown when it alone is too large or nested too deeply. For literal
+    /// containers, whose members were charged where they were made: counting them again at
+    /// every level would charge a deep literal once per level.
+    pub fn check(&self, v: V) -> V {
+        if !matches!(v.kind, VKind::Arr(_) | VKind::Obj(_)) || self.exhausted.get() {
+            return v;
+        }
+        let mut left = MAX_VALUE_NODES;
+        if fits(&v, 0, &mut left) {
+            v
+        } else {
+            self.fail(Limit::ValueSize);
+            self.unknown(v.span)
+        }
+    }
+
+    /// A value just copied or computed (a reference to a variable, a function's result): as
+    /// [`Budget::check`], and its nodes are charged to the unit, since each copy is memory
+    /// and time (a loop that copies a large value 5,000 times is cut off here). Counting stops
+    /// at the limit, so the check costs at most the size of a value that fits.
     pub fn value(&self, v: V) -> V {
         if !matches!(v.kind, VKind::Arr(_) | VKind::Obj(_)) {
             return v;
@@ -267,6 +284,14 @@ pub fn items(n: usize) -> bool {
 pub fn value(v: V) -> V {
     CURRENT.with(|c| match c.borrow().as_ref() {
         Some(b) => b.value(v),
+        None => v,
+    })
+}
+
+/// Checks the size of a built value against the current unit's limits (see [`Budget::check`]).
+pub fn check(v: V) -> V {
+    CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(b) => b.check(v),
         None => v,
     })
 }

@@ -281,10 +281,11 @@ impl<'w> Eval<'w> {
         self.depth -= 1;
         // Collections are where values grow (`for`, function calls, literals that repeat a
         // large value): keep each below a size that a linter can afford.
+        // References and calls, where values are copied or computed, are also charged to the
+        // root's budget.
         match e.kind {
-            ExprKind::Arr(_) | ExprKind::Obj(_) | ExprKind::For(_) | ExprKind::Call(..) => {
-                b.value(v)
-            }
+            ExprKind::Arr(_) | ExprKind::Obj(_) | ExprKind::For(_) => b.check(v),
+            ExprKind::Call(..) | ExprKind::Var(_) | ExprKind::Trav(..) => b.value(v),
             _ => v,
         }
     }
@@ -1252,7 +1253,7 @@ impl<'w> Eval<'w> {
         let label = self.res_label(inst, d.data, &d.rtype, &d.name);
         let mut items = Vec::with_capacity(keys.len());
         for (suffix, key, sc) in keys {
-            let mut body = budget::value(self.eval_body(&d.body, &sc, d.span));
+            let mut body = budget::check(self.eval_body(&d.body, &sc, d.span));
             let full = format!("{label}{suffix}");
             (self.computed)(&d.rtype, d.data, &mut body, &full);
             let mut kind = "res";
