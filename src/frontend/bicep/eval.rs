@@ -251,13 +251,18 @@ impl<'p> Eval<'p> {
 
     /// Evaluate a `.bicep` file as a deployment with the given parameter values.
     pub fn run_entry(&self, unit: FileId, given: HashMap<String, V>) {
+        let first = self.insts.borrow().len();
+        self.run_entry_with(unit, given, Budget::new(), first);
+    }
+
+    /// [`Eval::run_entry`] charging `b` (a parameter file's values and its deployment are one
+    /// unit); `first` is the first instance of the unit, for the report.
+    fn run_entry_with(&self, unit: FileId, given: HashMap<String, V>, b: Rc<Budget>, first: usize) {
         if self.prog.unit(unit).and_then(|u| u.file.as_ref()).is_none() {
             return;
         }
-        let b = Budget::new();
         *self.budget.borrow_mut() = b.clone();
         let _unit = budget::install(&b);
-        let first = self.insts.borrow().len();
         let i = self.new_inst(unit, given, None, None, vec![unit]);
         self.run(i);
         self.report_budget(&b, unit, first);
@@ -273,11 +278,14 @@ impl<'p> Eval<'p> {
         }
         let b = Budget::new();
         *self.budget.borrow_mut() = b.clone();
-        let _unit = budget::install(&b);
+        let first = self.insts.borrow().len();
         let mut given = extra.clone();
-        given.extend(self.param_file_values(unit, 0));
+        {
+            let _unit = budget::install(&b);
+            given.extend(self.param_file_values(unit, 0));
+        }
         match &u.using {
-            Some((Target::Local(t), _)) => self.run_entry(*t, given),
+            Some((Target::Local(t), _)) => self.run_entry_with(*t, given, b, first),
             Some((Target::Registry(p), span)) => self.report(
                 Severity::Warning,
                 Some(*span),
