@@ -377,13 +377,13 @@ impl<'p> Eval<'p> {
 
     fn expr(&self, env: &Env, e: &Expr) -> V {
         let d = self.depth.get();
-        if d >= MAX_EVAL_DEPTH {
+        let b = self.budget.borrow().clone();
+        if !b.deeper(d, MAX_EVAL_DEPTH) {
             return V::unknown(
                 "the expression is nested too deeply to evaluate",
                 Some(e.span),
             );
         }
-        let b = self.budget.borrow().clone();
         if !b.step() {
             return b.unknown(Some(e.span));
         }

@@ -29,7 +29,8 @@ pub const MAX_VALUE_DEPTH: usize = 200;
 pub const MAX_NODES: u64 = 4_000_000;
 /// Bytes of text built per unit (every string function charges before it allocates).
 pub const MAX_BYTES: u64 = 64 << 20;
-/// Evaluation recursion (expressions within expressions, references of references).
+/// Evaluation recursion (expressions within expressions, references of references) of the ARM
+/// evaluator; Bicep and Terraform pass their own caps to [`Budget::deeper`].
 pub const MAX_DEPTH: usize = 200;
 
 /// Which limit a unit ran into.
@@ -54,7 +55,7 @@ impl Limit {
             ),
             Limit::Nodes => format!("the value limit ({MAX_NODES} value nodes built)"),
             Limit::Bytes => format!("the text limit ({} MiB of text built)", MAX_BYTES >> 20),
-            Limit::Depth => format!("the nesting limit ({MAX_DEPTH} levels of evaluation)"),
+            Limit::Depth => "the nesting limit (expressions or references nested too deeply)".into(),
         }
     }
     /// Whether hitting it stops the rest of the unit (cumulative limits) or one value only.
@@ -119,7 +120,12 @@ impl Budget {
     }
     /// A recursion `depth` about to be entered; false (and the limit noted) past [`MAX_DEPTH`].
     pub fn depth(&self, depth: usize) -> bool {
-        depth < MAX_DEPTH || self.fail(Limit::Depth)
+        self.deeper(depth, MAX_DEPTH)
+    }
+    /// As [`Budget::depth`] with an evaluator's own cap (its frames decide how deep the stack
+    /// allows).
+    pub fn deeper(&self, depth: usize, max: usize) -> bool {
+        depth < max || self.fail(Limit::Depth)
     }
     /// The value, or an unknown when it alone is too large or nested too deeply. For literal
     /// containers, whose members were charged where they were made: counting them again at

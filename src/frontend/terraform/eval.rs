@@ -265,12 +265,12 @@ impl<'w> Eval<'w> {
     // Expressions
 
     pub fn eval(&mut self, e: &Expr, sc: &Scope) -> V {
-        if self.depth >= MAX_DEPTH {
-            return self.err("the expression is nested too deeply to evaluate", e.span);
-        }
         let Some(b) = self.insts.get(sc.inst).map(|i| i.budget.clone()) else {
             return V::unknown("internal: no module instance", Some(e.span));
         };
+        if !b.deeper(self.depth, MAX_DEPTH) {
+            return self.err("the expression is nested too deeply to evaluate", e.span);
+        }
         // Function libraries charge the budget of the root being evaluated.
         budget::activate(&b);
         if !b.step() {
