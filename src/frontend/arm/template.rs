@@ -239,7 +239,13 @@ impl<'a> Eval<'a> {
                     .map(|c| self.value(env, c))
                     .unwrap_or(V::int(1, None));
                 match count.as_i64() {
-                    Some(n) if !self.budget.items(n.clamp(0, MAX_COPY) as u64) => Vec::new(),
+                    // Past the loop budget: one instance with an unknown index, so the resource
+                    // is still checked (with unknowns) rather than dropped.
+                    Some(n) if !self.budget.items(n.clamp(0, MAX_COPY) as u64) => {
+                        let mut c = env.copy.clone();
+                        c.push((name.clone(), self.budget.unknown(copy.span)));
+                        vec![c]
+                    }
                     Some(n) => (0..n.clamp(0, MAX_COPY))
                         .map(|i| {
                             let mut c = env.copy.clone();
