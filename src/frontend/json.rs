@@ -205,8 +205,14 @@ impl Parser<'_> {
                             {
                                 self.i += 2;
                                 let lo = self.hex4()?;
-                                let c = 0x10000 + ((cp - 0xD800) << 10) + (lo.wrapping_sub(0xDC00));
-                                out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    let c = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                                    out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                                } else {
+                                    // A lone high surrogate, then an escape of its own.
+                                    out.push('\u{fffd}');
+                                    out.push(char::from_u32(lo).unwrap_or('\u{fffd}'));
+                                }
                             } else {
                                 out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
                             }
@@ -387,6 +393,15 @@ mod tests {
         ] {
             assert!(p(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn surrogate_pairs_and_lone_surrogates() {
+        let s = |t: &str| p(t).unwrap().value.as_str().unwrap().to_string();
+        assert_eq!(s(r#""\ud83d\ude00""#), "\u{1f600}");
+        // A high surrogate followed by another escape (found by fuzzing: it overflowed).
+        assert_eq!(s(r#""\ud800\u0041""#), "\u{fffd}A");
+        assert_eq!(s(r#""\udbff\ud800x""#), "\u{fffd}\u{fffd}x");
     }
 
     #[test]

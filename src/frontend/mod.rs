@@ -5,6 +5,7 @@ pub mod arm;
 pub mod bicep;
 pub mod cidr;
 pub mod json;
+pub mod kernel;
 pub mod terraform;
 
 use std::path::PathBuf;

@@ -94,6 +94,13 @@ pub struct TextBuilder {
 }
 
 impl TextBuilder {
+    /// Bytes of text so far (what a budget charges before the string is built).
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
     pub fn push_str(&mut self, s: &str) {
         self.text.push_str(s);
         self.post.push_str(s);

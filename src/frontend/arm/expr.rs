@@ -111,8 +111,17 @@ impl P<'_> {
             return Err(self.err("expression nested too deeply"));
         }
         let mut e = self.primary()?;
+        // Each accessor nests the tree one level more (and evaluating and dropping it recurse
+        // as deep): a chain counts towards the same cap as parentheses.
+        let outer = self.depth;
         loop {
             self.ws();
+            if matches!(self.peek(), Some(b'.' | b'[')) {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(self.err("expression nested too deeply"));
+                }
+            }
             match self.peek() {
                 Some(b'.') => {
                     self.i += 1;
@@ -137,7 +146,7 @@ impl P<'_> {
                 _ => break,
             }
         }
-        self.depth -= 1;
+        self.depth = outer - 1;
         Ok(e)
     }
 

@@ -7,6 +7,7 @@
 //! so that names built from it still link resources together.
 
 use crate::frontend::cidr;
+use crate::frontend::kernel::budget;
 use crate::model::ident::providers_path;
 use crate::model::{Key, TextBuilder, Unknown, VKind, V};
 use crate::source::Span;
@@ -244,6 +245,9 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 (Some(start), Some(count))
                     if (0..=100_000).contains(&count) && start.checked_add(count).is_some() =>
                 {
+                    if !budget::items(count as usize) {
+                        return Some(budget::unknown(span));
+                    }
                     V::arr((0..count).map(|i| V::int(start + i, span)).collect(), span)
                 }
                 (Some(_), Some(_)) => V::unknown("range() count out of bounds", span),
@@ -293,7 +297,13 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 VKind::Unknown(_) => unknown_from(a, span),
                 VKind::Int(i) => V::str(i.to_string(), span),
                 VKind::Bool(b) => V::str(if *b { "True" } else { "False" }, span),
-                _ => V::str(a.to_json().to_string(), span),
+                _ => {
+                    let text = a.to_json().to_string();
+                    if !budget::bytes(text.len()) {
+                        return Some(budget::unknown(span));
+                    }
+                    V::str(text, span)
+                }
             }
         }
         "trim" => str1(args, span, name, |s| s.trim().to_string()),
@@ -329,6 +339,13 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
             };
             match (a.as_str(), b.as_str(), c.as_str()) {
                 (Some(s), Some(from), Some(to)) if !from.is_empty() => {
+                    // Charged before allocating: one character replaced by a long text
+                    // multiplies the size.
+                    let grow = to.len().saturating_sub(from.len());
+                    let n = if grow > 0 { s.matches(from).count() } else { 0 };
+                    if !budget::bytes(s.len().saturating_add(n.saturating_mul(grow))) {
+                        return Some(budget::unknown(span));
+                    }
                     V::str(s.replace(from, to), span)
                 }
                 (Some(s), Some(_), Some(_)) => V::str(s, span),
@@ -349,6 +366,9 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
             };
             match a.as_str() {
                 Some(s) => {
+                    if !budget::bytes(s.len()) {
+                        return Some(budget::unknown(span));
+                    }
                     let mut parts = vec![s.to_string()];
                     for sep in seps.iter().filter(|s| !s.is_empty()) {
                         parts = parts
@@ -377,6 +397,13 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                             VKind::Bool(x) => parts.push(x.to_string()),
                             _ => return Some(unknown_from(it, span)),
                         }
+                    }
+                    let len =
+                        parts.iter().map(String::len).sum::<usize>().saturating_add(
+                            sep.len().saturating_mul(parts.len().saturating_sub(1)),
+                        );
+                    if !budget::bytes(len) {
+                        return Some(budget::unknown(span));
                     }
                     V::str(parts.join(sep), span)
                 }
@@ -461,6 +488,9 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
             };
             match n.as_i64() {
                 Some(n) if (0..=10_000).contains(&n) => {
+                    if !budget::bytes(text.len() + n as usize * pad.len_utf8()) {
+                        return Some(budget::unknown(span));
+                    }
                     let len = text.chars().count();
                     let fill: String = std::iter::repeat(pad)
                         .take((n as usize).saturating_sub(len))
@@ -880,6 +910,7 @@ fn loose_eq(a: &V, b: &V) -> Option<bool> {
 fn str1(args: &[V], span: Option<Span>, name: &str, f: impl Fn(&str) -> String) -> V {
     let [a] = args else { return arity(name, span) };
     match a.as_str() {
+        Some(s) if !budget::bytes(s.len()) => budget::unknown(span),
         Some(s) => V::str(f(s), span),
         None => unknown_from(a, span),
     }
@@ -898,6 +929,17 @@ fn flatten_args(args: &[V]) -> Vec<V> {
 
 /// Join string pieces; symbolic unknowns join into a symbolic result, other unknowns win.
 pub fn join_strings(parts: &[V], span: Option<Span>) -> V {
+    let len = parts
+        .iter()
+        .map(|p| match &p.kind {
+            VKind::Str(s) => s.len(),
+            VKind::Unknown(Unknown { sym: Some(s), .. }) => s.len(),
+            _ => 24,
+        })
+        .fold(0usize, usize::saturating_add);
+    if !budget::bytes(len) {
+        return budget::unknown(span);
+    }
     // Plain concatenation: the same name built in two ways (a name, an id ending in it) must
     // spell the same, or references would not link; an unknown part keeps the known text
     // around it (`concat(parameters('ip'), '/32')` is no service tag).

@@ -86,8 +86,10 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         }
         for st in stages {
             let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
+            let budget_unit = format!("template '{unit_name}'");
             ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
             let ev = template::Eval::run(ws, t, template, st.values, &links);
+            ws.diagnostics.extend(ev.budget_diagnostic(&budget_unit));
             for (span, msg) in ev.errors.borrow().iter() {
                 let offset = span.map(|s| s.start as usize).unwrap_or(0);
                 ws.diagnostics.push(discover::parse_error(

@@ -9,6 +9,8 @@
 
 use super::expr::{self, Expr};
 use super::functions;
+use crate::frontend::kernel::budget::{self, Budget};
+use crate::frontend::kernel::lambda;
 use crate::model::arm_body::{self, ArmResource};
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Format, Key, VKind, Workspace, V};
@@ -22,8 +24,6 @@ use std::rc::Rc;
 const MAX_COPY: i64 = 800;
 /// Nested deployments deeper than this are not followed.
 const MAX_NESTING: usize = 16;
-/// Evaluation recursion cap (variables referencing variables, references of references…).
-const MAX_EVAL_DEPTH: usize = 200;
 
 /// One template scope: the root template, a nested deployment's inline template, or a linked
 /// template found among the run's files.
@@ -116,6 +116,8 @@ pub struct Eval<'a> {
     /// shown), so that a name the evaluator cannot compute gets one stable symbol wherever the
     /// same expression is written (`[variables('nsg')]` and `[concat(variables('nsg'), '/r')]`).
     names: RefCell<HashMap<usize, Rc<HashMap<String, String>>>>,
+    /// The template is one deployment unit, nested deployments included.
+    pub budget: Rc<Budget>,
     /// Invalid expressions found while evaluating: (span, message).
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
 }
@@ -152,8 +154,10 @@ impl<'a> Eval<'a> {
             instances: RefCell::new(Vec::new()),
             depth: Cell::new(0),
             names: RefCell::new(HashMap::new()),
+            budget: Budget::new(),
             errors: RefCell::new(Vec::new()),
         };
+        let _unit = budget::install(&ev.budget);
         let root = ev.add_scope(Scope {
             template: template.clone(),
             dir,
@@ -170,6 +174,16 @@ impl<'a> Eval<'a> {
         ev.collect(root);
         ev.ingest(ws);
         ev
+    }
+
+    /// The STV002 of a template cut off by its budget, naming its API Management instances.
+    pub fn budget_diagnostic(&self, unit: &str) -> Option<crate::diagnostic::Diagnostic> {
+        self.budget.hit()?;
+        let root = self.scope(0);
+        let mut names = Vec::new();
+        let known = apim_declarations(&root.template, &mut names, 0);
+        self.budget
+            .diagnostic("arm", unit, root.template.span, &names, known)
     }
 
     fn add_scope(&self, s: Scope) -> usize {
@@ -234,6 +248,13 @@ impl<'a> Eval<'a> {
                     .map(|c| self.value(env, c))
                     .unwrap_or(V::int(1, None));
                 match count.as_i64() {
+                    // Past the loop budget: one instance with an unknown index, so the resource
+                    // is still checked (with unknowns) rather than dropped.
+                    Some(n) if !self.budget.items(n.clamp(0, MAX_COPY) as u64) => {
+                        let mut c = env.copy.clone();
+                        c.push((name.clone(), self.budget.unknown(copy.span)));
+                        vec![c]
+                    }
                     Some(n) => (0..n.clamp(0, MAX_COPY))
                         .map(|i| {
                             let mut c = env.copy.clone();
@@ -475,9 +496,10 @@ impl<'a> Eval<'a> {
         body
     }
 
+    /// One step deeper, charged to the budget; false when the depth or budget is exhausted.
     fn enter(&self) -> bool {
         let d = self.depth.get();
-        if d >= MAX_EVAL_DEPTH {
+        if !self.budget.depth(d) || !self.budget.step() {
             return false;
         }
         self.depth.set(d + 1);
@@ -491,7 +513,7 @@ impl<'a> Eval<'a> {
     /// `copy` loops), arrays. Literal values keep their own spans.
     fn value(&self, env: &Env, v: &V) -> V {
         if !self.enter() {
-            return V::unknown("the template nests too deeply to evaluate", v.span);
+            return self.budget.unknown(v.span);
         }
         let out = match &v.kind {
             VKind::Str(s) => {
@@ -509,7 +531,10 @@ impl<'a> Eval<'a> {
                     v.clone()
                 }
             }
-            VKind::Arr(items) => V::arr(items.iter().map(|i| self.value(env, i)).collect(), v.span),
+            VKind::Arr(items) => self.budget.check(V::arr(
+                items.iter().map(|i| self.value(env, i)).collect(),
+                v.span,
+            )),
             VKind::Obj(entries) => {
                 let mut out: Vec<(Key, V)> = Vec::new();
                 for (k, x) in entries {
@@ -521,7 +546,7 @@ impl<'a> Eval<'a> {
                     }
                     out.push((k.clone(), self.value(env, x)));
                 }
-                V::obj(out, v.span)
+                self.budget.check(V::obj(out, v.span))
             }
             _ => v.clone(),
         };
@@ -545,6 +570,9 @@ impl<'a> Eval<'a> {
                 continue;
             };
             let arr = match count.as_i64() {
+                Some(n) if !self.budget.items(n.clamp(0, MAX_COPY) as u64) => {
+                    self.budget.unknown(c.span)
+                }
                 Some(n) => {
                     let items = (0..n.clamp(0, MAX_COPY))
                         .map(|i| {
@@ -563,7 +591,11 @@ impl<'a> Eval<'a> {
     }
 
     fn expr(&self, env: &Env, e: &Expr, site: Option<Span>) -> V {
+        if !self.enter() {
+            return self.budget.unknown(site);
+        }
         let v = self.expr_inner(env, e, site);
+        self.leave();
         match &v.kind {
             VKind::Unknown(u) if u.sym.is_none() && !matches!(e, Expr::Str(_)) => {
                 match self.stable_name(env, e) {
@@ -614,7 +646,7 @@ impl<'a> Eval<'a> {
                     index(&v[0], &v[1], site)
                 })
             }
-            Expr::Call(name, args) => self.call(env, name, args, site),
+            Expr::Call(name, args) => self.budget.value(self.call(env, name, args, site)),
         }
     }
 
@@ -794,69 +826,22 @@ impl<'a> Eval<'a> {
             }
             self.expr(&e, &l.1, site)
         };
-        let items: Vec<V> = match &input.kind {
-            VKind::Arr(items) => items.clone(),
-            VKind::Obj(_) if name == "mapvalues" => Vec::new(),
-            _ => return functions::unknown_from(&input, site),
+        let (at, init) = match name {
+            "reduce" => (2, args.get(1).map(|a| self.expr(env, a, site))),
+            _ => (1, None),
         };
-        match name {
-            "filter" | "map" | "sort" | "toobject" | "groupby" => {
-                let Some(l) = args.get(1).and_then(lambda) else {
-                    return V::unknown(format!("{name}() without a lambda"), site);
-                };
-                match name {
-                    "filter" => {
-                        let mut out = Vec::new();
-                        for (i, it) in items.into_iter().enumerate() {
-                            match apply(&l, vec![it.clone(), V::int(i as i64, site)]).truthy() {
-                                Some(true) => out.push(it),
-                                Some(false) => {}
-                                None => {
-                                    return V::unknown("filter() over an unknown condition", site)
-                                }
-                            }
-                        }
-                        V::arr(out, site)
-                    }
-                    "map" => V::arr(
-                        items
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, it)| apply(&l, vec![it, V::int(i as i64, site)]))
-                            .collect(),
-                        site,
-                    ),
-                    "toobject" => {
-                        let vl = args.get(2).and_then(lambda);
-                        let mut entries = Vec::new();
-                        for it in items {
-                            let k = apply(&l, vec![it.clone()]);
-                            let Some(k) = k.as_str().map(str::to_string) else {
-                                return functions::unknown_from(&k, site);
-                            };
-                            let v = match &vl {
-                                Some(vl) => apply(vl, vec![it]),
-                                None => it,
-                            };
-                            entries.push((Key::new(k, site), v));
-                        }
-                        V::obj(entries, site)
-                    }
-                    _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), site),
-                }
-            }
-            "reduce" => {
-                let (Some(init), Some(l)) = (args.get(1), args.get(2).and_then(lambda)) else {
-                    return V::unknown("reduce() needs an initial value and a lambda", site);
-                };
-                let mut acc = self.expr(env, init, site);
-                for (i, it) in items.into_iter().enumerate() {
-                    acc = apply(&l, vec![acc, it, V::int(i as i64, site)]);
-                }
-                acc
-            }
-            _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), site),
-        }
+        let first = args.get(at).and_then(lambda);
+        let second = args.get(2).filter(|_| name == "toobject").and_then(lambda);
+        let f1 = first.as_ref().map(|l| move |vals| apply(l, vals));
+        let f2 = second.as_ref().map(|l| move |vals| apply(l, vals));
+        lambda::call(
+            name,
+            &input,
+            init,
+            f1.as_ref().map(|f| f as lambda::Lambda),
+            f2.as_ref().map(|f| f as lambda::Lambda),
+            site,
+        )
     }
 
     /// The scope whose parameters and variables an expression in `scope` reads.
@@ -1222,4 +1207,36 @@ fn index(v: &V, i: &V, site: Option<Span>) -> V {
         (VKind::Obj(_), VKind::Str(k)) => member(v, k, site),
         _ => V::unknown(format!("cannot index {} with {}", v.show(), i.show()), site),
     }
+}
+
+/// The API Management instances a template declares (inline nested templates included), named
+/// as written; false when a resource type is an expression, so an instance may hide behind it.
+fn apim_declarations(template: &V, out: &mut Vec<String>, depth: usize) -> bool {
+    let mut known = depth < 16;
+    let resources: Vec<&V> = match template.get("resources").map(|r| &r.kind) {
+        Some(VKind::Arr(items)) => items.iter().collect(),
+        Some(VKind::Obj(entries)) => entries.iter().map(|(_, r)| r).collect(),
+        _ => Vec::new(),
+    };
+    let mut stack = resources;
+    while let Some(r) = stack.pop() {
+        match r.get("type").and_then(|t| t.as_str()) {
+            Some(t) if t.starts_with('[') => known = false,
+            Some(t) if t.eq_ignore_ascii_case("Microsoft.ApiManagement/service") => {
+                let name = r.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+                out.push(format!("'{name}'"));
+            }
+            _ => {}
+        }
+        if let Some(children) = r.get("resources").and_then(|c| c.as_array()) {
+            stack.extend(children.iter());
+        }
+        if let Some(t) = r.path("properties.template") {
+            known &= depth < 16 && apim_declarations(t, out, depth + 1);
+        }
+        if r.path("properties.templateLink").is_some() {
+            known = false;
+        }
+    }
+    known
 }

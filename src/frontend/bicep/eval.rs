@@ -11,6 +11,8 @@ use super::ast::*;
 use super::program::{body_object, Loaded, Program, Sym, Target, Unit};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::arm::functions;
+use crate::frontend::kernel::budget::{self, Budget};
+use crate::frontend::kernel::lambda;
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::{FileId, SourceMap, Span};
@@ -24,14 +26,9 @@ const MAX_EVAL_DEPTH: usize = 120;
 const MAX_MODULE_DEPTH: usize = 24;
 /// Items a single `for` may produce.
 const MAX_LOOP: usize = 5_000;
-/// Expression evaluations one entry deployment may take (with its modules). Real deployments
-/// need a few thousand; this stops exponential programs (`f(x) => f(x) + f(x)`).
-const MAX_STEPS: u64 = 2_000_000;
-/// A value larger than this (nodes, or string bytes / 64) is treated as unknown: stops
-/// `var a2 = [a1, a1]` doubling.
-const MAX_VALUE_NODES: usize = 200_000;
-/// Values nested deeper than this are treated as unknown, so recursive walks stay shallow.
-const MAX_VALUE_DEPTH: usize = 200;
+// Steps, value sizes, loop items and text are charged to the entry deployment's kernel budget
+// (`frontend::kernel::budget`), which stops exponential programs (`f(x) => f(x) + f(x)`,
+// `var a2 = [a1, a1]`).
 
 /// A resource ready for the model adapter.
 pub struct Emitted {
@@ -147,8 +144,8 @@ pub struct Eval<'p> {
     pub emitted: RefCell<Vec<Emitted>>,
     pub diagnostics: RefCell<Vec<Diagnostic>>,
     depth: Cell<usize>,
-    /// Evaluation steps taken by the current entry deployment.
-    steps: Cell<u64>,
+    /// The budget of the current entry deployment (with its modules).
+    budget: RefCell<Rc<Budget>>,
     import_insts: RefCell<HashMap<FileId, usize>>,
     reported: RefCell<HashSet<(Option<Span>, String)>>,
 }
@@ -166,9 +163,39 @@ impl<'p> Eval<'p> {
             emitted: RefCell::new(Vec::new()),
             diagnostics: RefCell::new(Vec::new()),
             depth: Cell::new(0),
-            steps: Cell::new(0),
+            budget: RefCell::new(Budget::new()),
             import_insts: RefCell::new(HashMap::new()),
             reported: RefCell::new(HashSet::new()),
+        }
+    }
+
+    /// The one STV002 of an entry deployment cut off by its budget, naming the API Management
+    /// instances of the files it instantiated (modules cut off before they ran may hide more).
+    fn report_budget(&self, b: &Budget, unit: FileId, first: usize) {
+        let mut names: Vec<String> = Vec::new();
+        let units: Vec<FileId> = self.insts.borrow()[first..]
+            .iter()
+            .map(|i| i.unit)
+            .collect();
+        for u in units.iter().filter_map(|u| self.prog.unit(*u)) {
+            for r in &u.resources {
+                let t = r.decl.rtype.split('@').next().unwrap_or("");
+                if t.eq_ignore_ascii_case("Microsoft.ApiManagement/service") && !r.decl.existing {
+                    let name = format!("'{}' in {}", r.path, u.path.display());
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+        let Some(u) = self.prog.unit(unit) else {
+            return;
+        };
+        let label = format!("deployment '{}'", u.path.display());
+        let span = Some(Span::new(unit, 0, 0));
+        let complete = !b.is_exhausted();
+        if let Some(d) = b.diagnostic("bicep", &label, span, &names, complete) {
+            self.diagnostics.borrow_mut().push(d);
         }
     }
 
@@ -241,12 +268,21 @@ impl<'p> Eval<'p> {
 
     /// Evaluate a `.bicep` file as a deployment with the given parameter values.
     pub fn run_entry(&self, unit: FileId, given: HashMap<String, V>) {
+        let first = self.insts.borrow().len();
+        self.run_entry_with(unit, given, Budget::new(), first);
+    }
+
+    /// [`Eval::run_entry`] charging `b` (a parameter file's values and its deployment are one
+    /// unit); `first` is the first instance of the unit, for the report.
+    fn run_entry_with(&self, unit: FileId, given: HashMap<String, V>, b: Rc<Budget>, first: usize) {
         if self.prog.unit(unit).and_then(|u| u.file.as_ref()).is_none() {
             return;
         }
-        self.steps.set(0);
+        *self.budget.borrow_mut() = b.clone();
+        let _unit = budget::install(&b);
         let i = self.new_inst(unit, given, None, None, vec![unit]);
         self.run(i);
+        self.report_budget(&b, unit, first);
     }
 
     /// Evaluate a `.bicepparam` file, then the file it is `using`, with its values.
@@ -257,11 +293,16 @@ impl<'p> Eval<'p> {
         if u.file.is_none() {
             return;
         }
-        self.steps.set(0);
+        let b = Budget::new();
+        *self.budget.borrow_mut() = b.clone();
+        let first = self.insts.borrow().len();
         let mut given = extra.clone();
-        given.extend(self.param_file_values(unit, 0));
+        {
+            let _unit = budget::install(&b);
+            given.extend(self.param_file_values(unit, 0));
+        }
         match &u.using {
-            Some((Target::Local(t), _)) => self.run_entry(*t, given),
+            Some((Target::Local(t), _)) => self.run_entry_with(*t, given, b, first),
             Some((Target::Registry(p), span)) => self.unverifiable(
                 Some(*span),
                 format!("the parameter file uses registry template '{p}', which is not loaded"),
@@ -390,34 +431,28 @@ impl<'p> Eval<'p> {
 
     fn expr(&self, env: &Env, e: &Expr) -> V {
         let d = self.depth.get();
-        if d >= MAX_EVAL_DEPTH {
+        let b = self.budget.borrow().clone();
+        if !b.deeper(d, MAX_EVAL_DEPTH) {
             return V::unknown(
                 "the expression is nested too deeply to evaluate",
                 Some(e.span),
             );
         }
-        let steps = self.steps.get() + 1;
-        self.steps.set(steps);
-        if steps > MAX_STEPS {
-            if steps == MAX_STEPS + 1 {
-                self.unverifiable(
-                    Some(e.span),
-                    format!("evaluation stopped after {MAX_STEPS} steps; the remaining values of this deployment are unknown"),
-                    "Simplify the expressions (deep recursion or very large loops).",
-                );
-            }
-            return V::unknown("the deployment is too expensive to evaluate", Some(e.span));
+        if !b.step() {
+            return b.unknown(Some(e.span));
         }
         self.depth.set(d + 1);
         let v = self.expr_inner(env, e);
         self.depth.set(d);
+        // Literals and loops are checked for size; references and calls, where values are
+        // copied or computed, are also charged to the deployment's budget.
         match e.kind {
             ExprKind::Array(_)
             | ExprKind::Object(_)
             | ExprKind::For(_)
             | ExprKind::Template { .. }
-            | ExprKind::Call { .. }
-            | ExprKind::Binary(..) => bounded(v),
+            | ExprKind::Binary(..) => b.check(v),
+            ExprKind::Call { .. } | ExprKind::Ident(_) => b.value(v),
             _ => v,
         }
     }
@@ -596,6 +631,9 @@ impl<'p> Eval<'p> {
             VKind::Arr(items) => items.clone(),
             _ => return functions::unknown_from(&coll, site),
         };
+        if !budget::items(items.len().min(MAX_LOOP)) {
+            return budget::unknown(site);
+        }
         let mut out = Vec::new();
         for (i, item) in items.into_iter().enumerate().take(MAX_LOOP) {
             let e = self.bind_loop(env, f, item, i);
@@ -1069,6 +1107,9 @@ impl<'p> Eval<'p> {
                     VKind::Arr(items) => items.clone(),
                     _ => return (true, Vec::new(), Some(coll)),
                 };
+                if !budget::items(items.len().min(MAX_LOOP)) {
+                    return (true, Vec::new(), Some(budget::unknown(Some(f.iter.span))));
+                }
                 let mut out = Vec::new();
                 for (i, item) in items.into_iter().enumerate().take(MAX_LOOP) {
                     let e = self.bind_loop(env, f, item, i);
@@ -1879,115 +1920,22 @@ impl<'p> Eval<'p> {
         let Some(input) = args.first().map(|a| self.expr(env, a)) else {
             return V::unknown(format!("{name}() without arguments"), site);
         };
-        if name == "mapvalues" {
-            let (VKind::Obj(entries), Some(l)) = (&input.kind, lambda_at(1)) else {
-                return functions::unknown_from(&input, site);
-            };
-            let out = entries
-                .iter()
-                .map(|(k, v)| (k.clone(), self.apply(env, l, vec![v.clone()], site)))
-                .collect();
-            return V::obj(out, site);
-        }
-        let items: Vec<V> = match &input.kind {
-            VKind::Arr(items) => items.clone(),
-            _ => return functions::unknown_from(&input, site),
+        let (at, init) = match name {
+            "reduce" => (2, args.get(1).map(|a| self.expr(env, a))),
+            _ => (1, None),
         };
-        match name {
-            "map" | "filter" => {
-                let Some(l) = lambda_at(1) else {
-                    return V::unknown(format!("{name}() without a lambda"), site);
-                };
-                let mut out = Vec::new();
-                for (i, it) in items.into_iter().enumerate().take(MAX_LOOP) {
-                    let r = self.apply(env, l, vec![it.clone(), V::int(i as i64, site)], site);
-                    if name == "map" {
-                        out.push(r);
-                        continue;
-                    }
-                    match bool_of(&r) {
-                        Some(true) => out.push(it),
-                        Some(false) => {}
-                        None => return functions::unknown_from(&r, site),
-                    }
-                }
-                V::arr(out, site)
-            }
-            "reduce" => {
-                let (Some(init), Some(l)) = (args.get(1), lambda_at(2)) else {
-                    return V::unknown("reduce() needs an initial value and a lambda", site);
-                };
-                let mut acc = self.expr(env, init);
-                for (i, it) in items.into_iter().enumerate().take(MAX_LOOP) {
-                    acc = self.apply(env, l, vec![acc, it, V::int(i as i64, site)], site);
-                }
-                acc.at(site)
-            }
-            "sort" => {
-                let Some(l) = lambda_at(1) else {
-                    return V::unknown("sort() without a lambda", site);
-                };
-                // Insertion sort with the user's "a before b" predicate; unknown → unknown.
-                let mut out: Vec<V> = Vec::new();
-                for it in items.into_iter().take(MAX_LOOP) {
-                    let mut pos = out.len();
-                    for (j, x) in out.iter().enumerate() {
-                        match bool_of(&self.apply(env, l, vec![it.clone(), x.clone()], site)) {
-                            Some(true) => {
-                                pos = j;
-                                break;
-                            }
-                            Some(false) => {}
-                            None => return V::unknown("sort() over an unknown order", site),
-                        }
-                    }
-                    out.insert(pos, it);
-                }
-                V::arr(out, site)
-            }
-            "toobject" => {
-                let Some(kl) = lambda_at(1) else {
-                    return V::unknown("toObject() without a key lambda", site);
-                };
-                let vl = lambda_at(2);
-                let mut out: Vec<(Key, V)> = Vec::new();
-                for it in items.into_iter().take(MAX_LOOP) {
-                    let k = self.apply(env, kl, vec![it.clone()], site);
-                    let Some(k) = k.as_name().map(str::to_string) else {
-                        return functions::unknown_from(&k, site);
-                    };
-                    let v = match vl {
-                        Some(vl) => self.apply(env, vl, vec![it], site),
-                        None => it,
-                    };
-                    out.retain(|(x, _)| *x.name != *k);
-                    out.push((Key::new(k, site), v));
-                }
-                V::obj(out, site)
-            }
-            "groupby" => {
-                let Some(kl) = lambda_at(1) else {
-                    return V::unknown("groupBy() without a lambda", site);
-                };
-                let mut out: Vec<(Key, V)> = Vec::new();
-                for it in items.into_iter().take(MAX_LOOP) {
-                    let k = self.apply(env, kl, vec![it.clone()], site);
-                    let Some(k) = k.as_name().map(str::to_string) else {
-                        return functions::unknown_from(&k, site);
-                    };
-                    match out.iter_mut().find(|(x, _)| *x.name == *k) {
-                        Some((_, group)) => {
-                            if let VKind::Arr(a) = &mut group.kind {
-                                a.push(it);
-                            }
-                        }
-                        None => out.push((Key::new(k, site), V::arr(vec![it], site))),
-                    }
-                }
-                V::obj(out, site)
-            }
-            _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), site),
-        }
+        let first = lambda_at(at);
+        let second = lambda_at(2).filter(|_| name == "toobject");
+        let f1 = first.map(|l| move |vals| self.apply(env, l, vals, site));
+        let f2 = second.map(|l| move |vals| self.apply(env, l, vals, site));
+        lambda::call(
+            name,
+            &input,
+            init,
+            f1.as_ref().map(|f| f as lambda::Lambda),
+            f2.as_ref().map(|f| f as lambda::Lambda),
+            site,
+        )
     }
 }
 
@@ -2031,35 +1979,6 @@ pub fn is_evaluated_function(name: &str) -> bool {
     BICEP_FUNCTIONS.contains(&l.as_str())
         || l.starts_with("list")
         || functions::call(name, &[], None).is_some()
-}
-
-/// Too large or too deeply nested values become unknown (see [`MAX_VALUE_NODES`]).
-fn bounded(v: V) -> V {
-    let mut budget = MAX_VALUE_NODES;
-    if fits(&v, 0, &mut budget) {
-        v
-    } else {
-        V::unknown("the value is too large to evaluate", v.span)
-    }
-}
-
-fn fits(v: &V, depth: usize, budget: &mut usize) -> bool {
-    if depth > MAX_VALUE_DEPTH {
-        return false;
-    }
-    let cost = match &v.kind {
-        VKind::Str(s) => 1 + s.len() / 64,
-        _ => 1,
-    };
-    if *budget < cost {
-        return false;
-    }
-    *budget -= cost;
-    match &v.kind {
-        VKind::Arr(items) => items.iter().all(|x| fits(x, depth + 1, budget)),
-        VKind::Obj(entries) => entries.iter().all(|(_, x)| fits(x, depth + 1, budget)),
-        _ => true,
-    }
 }
 
 /// (instance, resource index, which iterations).

@@ -9,6 +9,7 @@
 use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
+use crate::frontend::kernel::budget::{self, Budget};
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
 use crate::source::Span;
@@ -18,37 +19,15 @@ use std::rc::Rc;
 
 /// Nesting of expression evaluation (expressions inside references inside expressions…).
 const MAX_DEPTH: usize = 150;
+/// Splat operators in one reference (`a[*][*]…`).
+const MAX_SPLATS: usize = 64;
 /// Module calls inside module calls.
 const MAX_MODULE_DEPTH: usize = 24;
 /// Instances per resource or module beyond which `count` is not expanded.
 const MAX_INSTANCES: i64 = 4096;
-/// Expression evaluations per root module (with all its module instances), and values (nodes)
-/// per collection: beyond them a value is
-/// unknown, so that hostile input (nested `for` over `range`, values doubling through locals)
-/// cannot exhaust time or memory.
-const MAX_STEPS: u64 = 2_000_000;
-const MAX_NODES: usize = 1_000_000;
-
-/// The value, or an unknown when it has more than [`MAX_NODES`] nodes.
-fn capped(v: V) -> V {
-    fn count(v: &V, budget: &mut usize) -> bool {
-        if *budget == 0 {
-            return false;
-        }
-        *budget -= 1;
-        match &v.kind {
-            VKind::Arr(items) => items.iter().all(|x| count(x, budget)),
-            VKind::Obj(entries) => entries.iter().all(|(_, x)| count(x, budget)),
-            _ => true,
-        }
-    }
-    let mut budget = MAX_NODES;
-    if count(&v, &mut budget) {
-        v
-    } else {
-        V::unknown("the value is too large to evaluate", v.span)
-    }
-}
+// Steps, value sizes, loop items and text are charged to the root's kernel budget
+// (`frontend::kernel::budget`): hostile input (nested `for` over `range`, values doubling
+// through locals) cannot exhaust time or memory.
 
 enum Memo {
     Pending,
@@ -144,8 +123,8 @@ pub struct Inst {
     pub inputs: HashMap<Rc<str>, Input>,
     /// Directories from the root down to this instance (cycle detection).
     pub dirs: Vec<PathBuf>,
-    /// Expressions evaluated so far for this root's tree (kept on the root instance).
-    steps: u64,
+    /// The evaluation budget of this root's tree (kept on the root instance).
+    pub budget: Rc<Budget>,
     vars: HashMap<Rc<str>, Memo>,
     locals: HashMap<Rc<str>, Memo>,
     outputs: HashMap<Rc<str>, Memo>,
@@ -273,7 +252,7 @@ impl<'w> Eval<'w> {
             root: id,
             inputs,
             dirs: vec![dir],
-            steps: 0,
+            budget: Budget::new(),
             vars: HashMap::new(),
             locals: HashMap::new(),
             outputs: HashMap::new(),
@@ -287,31 +266,27 @@ impl<'w> Eval<'w> {
     // Expressions
 
     pub fn eval(&mut self, e: &Expr, sc: &Scope) -> V {
-        if self.depth >= MAX_DEPTH {
-            return self.err("the expression is nested too deeply to evaluate", e.span);
-        }
-        let root = self.insts.get(sc.inst).map_or(0, |i| i.root);
-        let Some(steps) = self.insts.get_mut(root).map(|r| {
-            r.steps += 1;
-            r.steps
-        }) else {
+        let Some(b) = self.insts.get(sc.inst).map(|i| i.budget.clone()) else {
             return V::unknown("internal: no module instance", Some(e.span));
         };
-        if steps > MAX_STEPS {
-            return V::unknown(
-                "the configuration takes too many steps to evaluate",
-                Some(e.span),
-            );
+        if !b.deeper(self.depth, MAX_DEPTH) {
+            return self.err("the expression is nested too deeply to evaluate", e.span);
+        }
+        // Function libraries charge the budget of the root being evaluated.
+        budget::activate(&b);
+        if !b.step() {
+            return b.unknown(Some(e.span));
         }
         self.depth += 1;
         let v = self.eval_inner(e, sc);
         self.depth -= 1;
         // Collections are where values grow (`for`, function calls, literals that repeat a
         // large value): keep each below a size that a linter can afford.
+        // References and calls, where values are copied or computed, are also charged to the
+        // root's budget.
         match e.kind {
-            ExprKind::Arr(_) | ExprKind::Obj(_) | ExprKind::For(_) | ExprKind::Call(..) => {
-                capped(v)
-            }
+            ExprKind::Arr(_) | ExprKind::Obj(_) | ExprKind::For(_) => b.check(v),
+            ExprKind::Call(..) | ExprKind::Var(_) | ExprKind::Trav(..) => b.value(v),
             _ => v,
         }
     }
@@ -474,6 +449,9 @@ impl<'w> Eval<'w> {
             }
             return v;
         }
+        if !budget::bytes(b.len()) {
+            return budget::unknown(Some(span));
+        }
         b.finish(Some(span))
     }
 
@@ -491,6 +469,11 @@ impl<'w> Eval<'w> {
                 TPart::Lit(s) => text.push_str(s),
                 TPart::Interp(x) => {
                     let v = self.eval(x, sc);
+                    // Text grows piece by piece (in loops too): stop before it outgrows the
+                    // unit's budget.
+                    if !budget::room(text.len().saturating_add(v.as_name().map_or(0, str::len))) {
+                        return Err(budget::unknown(Some(span)));
+                    }
                     match &v.kind {
                         VKind::Str(s) => text.push_str(s),
                         VKind::Int(i) => text.push_str(&i.to_string()),
@@ -565,6 +548,9 @@ impl<'w> Eval<'w> {
                 _ => self.err(format!("cannot iterate over {}", coll.show()), span),
             };
         };
+        if !budget::items(pairs.len()) {
+            return budget::unknown(s);
+        }
         let mut arr = Vec::new();
         let mut obj: Vec<(Key, V)> = Vec::new();
         for (k, v) in pairs {
@@ -668,6 +654,9 @@ impl<'w> Eval<'w> {
             _ => {}
         }
         match functions::call(name, &vals, s) {
+            Some(Ok(v)) if v.as_str().is_some_and(|t| !budget::bytes(t.len())) => {
+                budget::unknown(s)
+            }
             Some(Ok(v)) => lift_all(v, &vals, |vs| match functions::call(name, vs, s) {
                 Some(Ok(v)) => v,
                 _ => V::unknown(format!("{name}() failed on one alternative"), s),
@@ -1321,7 +1310,7 @@ impl<'w> Eval<'w> {
         let label = self.res_label(inst, d.data, &d.rtype, &d.name);
         let mut items = Vec::with_capacity(keys.len());
         for (suffix, key, sc) in keys {
-            let mut body = capped(self.eval_body(&d.body, &sc, d.span));
+            let mut body = budget::check(self.eval_body(&d.body, &sc, d.span));
             let full = format!("{label}{suffix}");
             (self.computed)(&d.rtype, d.data, &mut body, &full);
             let mut kind = "res";
@@ -1592,7 +1581,7 @@ impl<'w> Eval<'w> {
                         root,
                         inputs: HashMap::new(),
                         dirs,
-                        steps: 0,
+                        budget: self.insts[root].budget.clone(),
                         vars: HashMap::new(),
                         locals: HashMap::new(),
                         outputs: HashMap::new(),
@@ -2009,6 +1998,18 @@ pub enum OpV {
 /// Apply traversal operators to a value. Stable unknowns stay stable (`${module.x}.y`).
 pub fn nav(base: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V {
     let s = Some(span);
+    // Each splat applies the rest of the chain one level down (and may nest the value one level
+    // more): a chain of splats is bounded like any nesting, or it would overflow the stack.
+    let splats = ops
+        .iter()
+        .filter(|o| matches!(o, OpV::AttrSplat | OpV::FullSplat))
+        .count();
+    if splats > MAX_SPLATS {
+        return V::unknown(
+            format!("the reference has {splats} splat operators (more than {MAX_SPLATS})"),
+            s,
+        );
+    }
     let mut cur = std::borrow::Cow::Borrowed(base);
     let mut i = 0;
     while i < ops.len() {

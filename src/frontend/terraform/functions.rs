@@ -9,6 +9,7 @@
 use super::eval::{fmt_float, iter_pairs, key_text, num_of, tf_equal, unknown_like, Num};
 use crate::frontend::arm::builtins::{base64_decode, base64_encode};
 use crate::frontend::cidr::{self, bits as addr_bits, parse as parse_net, with_prefix};
+use crate::frontend::kernel::budget;
 use crate::model::{Key, TextBuilder, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::IpNet;
@@ -159,6 +160,12 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> R {
                 ))
             }
             (Some(s), Some(sub), Some(rep)) if !sub.is_empty() => {
+                // Charged before allocating: a short match replaced by a long text multiplies.
+                let grow = rep.len().saturating_sub(sub.len());
+                let n = if grow > 0 { s.matches(sub).count() } else { 0 };
+                if !budget::bytes(s.len().saturating_add(n.saturating_mul(grow))) {
+                    return Some(Ok(budget::unknown(span)));
+                }
                 Ok(V::str(s.replace(sub, rep), span))
             }
             (Some(s), Some(_), Some(_)) => Ok(V::str(s, span)),
@@ -232,7 +239,11 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> R {
         },
         "indent" => match (args.first().and_then(|v| v.as_i64()), str_arg(args, 1)) {
             (Some(n), Some(s)) => {
-                let pad = " ".repeat(n.clamp(0, 1024) as usize);
+                let n = n.clamp(0, 1024) as usize;
+                if !budget::bytes(s.len().saturating_add(s.matches('\n').count() * n)) {
+                    return Some(Ok(budget::unknown(span)));
+                }
+                let pad = " ".repeat(n);
                 Ok(V::str(s.replace('\n', &format!("\n{pad}")), span))
             }
             _ => Err("indent() needs a number and a string".into()),
@@ -671,6 +682,19 @@ fn case(a: &V, upper: bool, span: Option<Span>) -> V {
 
 /// Concatenate pieces; stable unknowns make a stable result, other unknowns an unknown one.
 fn join_parts(parts: &[&V], sep: &str, span: Option<Span>) -> Result<V, String> {
+    // Charged before allocating: a long separator between many items multiplies.
+    let len = parts
+        .iter()
+        .map(|p| match &p.kind {
+            VKind::Str(s) => s.len(),
+            VKind::Unknown(Unknown { sym: Some(s), .. }) => s.len(),
+            _ => 24,
+        })
+        .fold(0usize, usize::saturating_add)
+        .saturating_add(sep.len().saturating_mul(parts.len().saturating_sub(1)));
+    if !budget::bytes(len) {
+        return Ok(budget::unknown(span));
+    }
     let mut text = TextBuilder::default();
     let mut unknown = None;
     for (i, p) in parts.iter().enumerate() {
@@ -935,6 +959,10 @@ fn range(args: &[V], span: Option<Span>) -> Result<V, String> {
     };
     if step == 0.0 || !step.is_finite() {
         return Err("range(): step must not be zero".into());
+    }
+    let n = ((limit - start) / step).ceil();
+    if n.is_finite() && n > 0.0 && n <= MAX_LEN as f64 && !budget::items(n as usize) {
+        return Ok(budget::unknown(span));
     }
     let mut out = Vec::new();
     let mut x = start;

@@ -249,6 +249,45 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         ev.ws.enter_unit(*unit);
         azapi::apply(ev.ws, p, *unit);
     }
+    for &r in &root_ids {
+        budget_report(&mut ev, r);
+    }
+}
+
+/// The one STV002 of a root module whose evaluation hit its budget, naming the API Management
+/// instances of its tree (or saying some may hide in `azapi_resource`s).
+fn budget_report(ev: &mut Eval, root: usize) {
+    let budget = ev.insts[root].budget.clone();
+    if budget.hit().is_none() {
+        return;
+    }
+    let mut names = Vec::new();
+    let mut known = true;
+    for i in 0..ev.insts.len() {
+        if ev.insts[i].root != root {
+            continue;
+        }
+        let module = ev.insts[i].module.clone();
+        for d in module.resources.iter().filter(|d| !d.data) {
+            match &*d.rtype {
+                "azurerm_api_management" => {
+                    names.push(ev.res_label(i, false, &d.rtype, &d.name));
+                }
+                "azapi_resource" => known = false,
+                _ => {}
+            }
+        }
+    }
+    let dir = ev.insts[root].module.dir.display().to_string();
+    let span = ev.insts[root]
+        .module
+        .files
+        .first()
+        .map(|&f| crate::source::Span::new(f, 0, 0));
+    let unit = format!("root module '{dir}'");
+    if let Some(d) = budget.diagnostic("terraform", &unit, span, &names, known) {
+        ev.ws.diagnostics.push(d);
+    }
 }
 
 /// A root module's variable values: `terraform.tfvars`, `*.auto.tfvars` (by name), then

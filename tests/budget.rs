@@ -1,0 +1,281 @@
+//! Hostile programs in each language finish fast, within 4 GiB of address space, with one
+//! STV002 that names the evaluation limit they hit (or, for nesting the parsers refuse, the
+//! nesting error) — never a crash, a stack overflow or unbounded memory. Each case is small
+//! generated input whose evaluation would blow up without the kernel budget
+//! (`src/frontend/kernel/budget.rs`); the binary runs under `ulimit -v` on Unix.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A fresh directory holding `files` (name, text).
+fn tree(name: &str, files: &[(&str, String)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stv2lint-budget-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (f, text) in files {
+        let p = dir.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+/// Runs `check DIR --format compact` under a 4 GiB address-space limit (Unix) and returns the
+/// exit code, the output and how long it took.
+fn check(dir: &Path) -> (i32, String, Duration) {
+    let bin = env!("CARGO_BIN_EXE_stv2lint");
+    let start = Instant::now();
+    let out = if cfg!(unix) {
+        Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 4194304 && exec \"$0\" check \"$1\" --format compact")
+            .arg(bin)
+            .arg(dir)
+            .env("NO_COLOR", "1")
+            .output()
+    } else {
+        Command::new(bin)
+            .args(["check", dir.to_str().unwrap(), "--format", "compact"])
+            .output()
+    }
+    .expect("run stv2lint");
+    let _ = std::fs::remove_dir_all(dir);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text, start.elapsed())
+}
+
+/// The run ended normally (findings or not), fast, with exactly one line carrying `code` and
+/// every one of `words`.
+fn assert_cut(name: &str, (code, out, took): (i32, String, Duration), diag: &str, words: &[&str]) {
+    assert!(
+        (0..=2).contains(&code),
+        "{name}: exit {code} (crash?)\n{out}"
+    );
+    assert!(!out.contains("panicked"), "{name}: {out}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(diag) && words.iter().all(|w| l.contains(w)))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{name}: expected one {diag} with {words:?}\n{out}"
+    );
+    assert!(took < Duration::from_secs(60), "{name}: took {took:?}");
+}
+
+const ARM_HEAD: &str = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0","#;
+
+/// An API Management instance whose publisher name is `expr`.
+fn arm_apim(expr: &str) -> String {
+    format!(
+        r#"{{ "type": "Microsoft.ApiManagement/service", "apiVersion": "2023-05-01-preview", "name": "apim", "location": "westeurope",
+  "sku": {{ "name": "Developer", "capacity": 1 }},
+  "properties": {{ "publisherEmail": "a@example.com", "publisherName": "{expr}" }} }}"#
+    )
+}
+
+#[test]
+fn arm_variables_that_double_a_string() {
+    let mut vars = vec![r#""v0": "xx""#.to_string()];
+    for i in 1..=40 {
+        vars.push(format!(
+            r#""v{i}": "[concat(variables('v{p}'), variables('v{p}'))]""#,
+            p = i - 1
+        ));
+    }
+    let t = format!(
+        "{ARM_HEAD} \"variables\": {{ {} }}, \"resources\": [ {} ] }}",
+        vars.join(",\n"),
+        arm_apim("[variables('v40')]")
+    );
+    let dir = tree("arm-double", &[("azuredeploy.json", t)]);
+    assert_cut(
+        "arm doubling",
+        check(&dir),
+        "STV002",
+        &["text limit", "'apim'"],
+    );
+}
+
+#[test]
+fn a_hostile_template_does_not_cut_off_the_rest_of_the_run() {
+    // Budgets are per deployment: the doubling template next to a broken one leaves the broken
+    // one fully checked.
+    let mut vars = vec![r#""v0": "xx""#.to_string()];
+    for i in 1..=40 {
+        vars.push(format!(
+            r#""v{i}": "[concat(variables('v{p}'), variables('v{p}'))]""#,
+            p = i - 1
+        ));
+    }
+    let hostile = format!(
+        "{ARM_HEAD} \"variables\": {{ {} }}, \"resources\": [ {} ] }}",
+        vars.join(",\n"),
+        arm_apim("[variables('v40')]")
+    );
+    let broken = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim/azuredeploy.json"),
+    )
+    .unwrap();
+    let dir = tree(
+        "arm-two",
+        &[
+            ("hostile/azuredeploy.json", hostile),
+            ("broken/azuredeploy.json", broken),
+        ],
+    );
+    let (code, out, took) = check(&dir);
+    assert_eq!(code, 1, "{out}");
+    for finding in [
+        "error[STV202]",
+        "error[STV204]",
+        "error[STV501]",
+        "error[STV502]",
+    ] {
+        let hit = out
+            .lines()
+            .any(|l| l.contains("broken") && l.contains(finding));
+        assert!(hit, "{finding} missing:\n{out}");
+    }
+    assert_eq!(out.matches("text limit").count(), 1, "{out}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+}
+
+#[test]
+fn arm_nested_copy_three_levels_of_800() {
+    let inner = r#"{ "copy": [ { "name": "c3", "count": 800, "input": "[copyIndex('c3')]" } ] }"#;
+    let mid = format!(r#"{{ "copy": [ {{ "name": "c2", "count": 800, "input": {inner} }} ] }}"#);
+    let t = format!(
+        r#"{ARM_HEAD} "variables": {{ "copy": [ {{ "name": "big", "count": 800, "input": {mid} }} ] }},
+  "resources": [ {} ] }}"#,
+        arm_apim("[string(length(variables('big')))]")
+    );
+    let dir = tree("arm-copy", &[("azuredeploy.json", t)]);
+    assert_cut("arm copy", check(&dir), "STV002", &["limit", "'apim'"]);
+}
+
+#[test]
+fn arm_accessor_chain_of_60k_links() {
+    let chain = ".a".repeat(60_000);
+    let t = format!(
+        r#"{ARM_HEAD} "variables": {{ "o": {{ "a": 1 }} }}, "resources": [ {} ] }}"#,
+        arm_apim(&format!("[string(variables('o'){chain})]"))
+    );
+    let dir = tree("arm-chain", &[("azuredeploy.json", t)]);
+    assert_cut("arm chain", check(&dir), "STV001", &["nested too deeply"]);
+}
+
+#[test]
+fn bicep_replace_that_multiplies_text() {
+    let mut src = String::from("var s0 = 'xxxxxxxxxxxxxxxx'\n");
+    for i in 1..=12 {
+        src.push_str(&format!("var s{i} = replace(s{p}, 'x', s{p})\n", p = i - 1));
+    }
+    src.push_str(
+        "resource apim 'Microsoft.ApiManagement/service@2023-05-01-preview' = {\n  name: 'apim'\n  location: 'westeurope'\n  sku: { name: 'Developer', capacity: 1 }\n  properties: { publisherEmail: 'a@example.com', publisherName: s12 }\n}\n",
+    );
+    let dir = tree("bicep-replace", &[("main.bicep", src)]);
+    assert_cut(
+        "bicep replace",
+        check(&dir),
+        "STV002",
+        &["text limit", "'apim'"],
+    );
+}
+
+#[test]
+fn bicep_accessor_chain_of_60k_links() {
+    let src = format!("var o = {{ a: 1 }}\nvar b = o{}\n", ".a".repeat(60_000));
+    let dir = tree("bicep-chain", &[("main.bicep", src)]);
+    assert_cut("bicep chain", check(&dir), "STV001", &["nested more than"]);
+}
+
+const TF_APIM: &str = r#"
+resource "azurerm_api_management" "apim" {
+  name                = "apim"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  publisher_name      = local.last
+  publisher_email     = "a@example.com"
+  sku_name            = "Developer_1"
+}
+"#;
+
+#[test]
+fn terraform_locals_that_double_a_string() {
+    let mut src = String::from("locals {\n  a0 = \"xx\"\n");
+    for i in 1..=40 {
+        src.push_str(&format!(
+            "  a{i} = \"${{local.a{p}}}${{local.a{p}}}\"\n",
+            p = i - 1
+        ));
+    }
+    src.push_str("  last = local.a40\n}\n");
+    src.push_str(TF_APIM);
+    let dir = tree("tf-double", &[("main.tf", src)]);
+    assert_cut(
+        "terraform doubling",
+        check(&dir),
+        "STV002",
+        &["text limit", "azurerm_api_management.apim"],
+    );
+}
+
+#[test]
+fn terraform_join_of_a_long_separator() {
+    // 4000 items joined by a 4000² character separator: 64 GB of text.
+    let src = format!(
+        "locals {{\n  s1 = join(\"\", [for i in range(4000) : \"x\"])\n  s2 = join(local.s1, [for i in range(4000) : \"y\"])\n  last = join(local.s2, [for i in range(4000) : \"z\"])\n}}\n{TF_APIM}"
+    );
+    let dir = tree("tf-join", &[("main.tf", src)]);
+    assert_cut(
+        "terraform join",
+        check(&dir),
+        "STV002",
+        &["text limit", "azurerm_api_management.apim"],
+    );
+}
+
+#[test]
+fn terraform_splat_and_attribute_chains_of_60k_links() {
+    for (name, chain) in [("splat", "[*]"), ("attr", ".a")] {
+        let src = format!(
+            "locals {{\n  o = {{ a = [1] }}\n  last = local.o{}\n}}\n{TF_APIM}",
+            chain.repeat(60_000)
+        );
+        let dir = tree(&format!("tf-{name}"), &[("main.tf", src)]);
+        let (code, out, took) = check(&dir);
+        // The file parses and is checked (exit 0 or 1, not a crash or a load error); the
+        // chain's value is simply unknown.
+        assert!((0..=1).contains(&code), "{name}: exit {code}\n{out}");
+        assert!(!out.contains("overflow"), "{name}: {out}");
+        assert!(took < Duration::from_secs(60), "{name}: took {took:?}");
+    }
+}
+
+#[test]
+fn loops_that_copy_a_large_value_thousands_of_times() {
+    // 100,000 numbers copied into every item of a long loop: 50 GB if built.
+    let arm = format!(
+        r#"{ARM_HEAD} "variables": {{ "r": "[range(0, 100000)]", "copy": [ {{ "name": "big", "count": 800, "input": "[variables('r')]" }} ] }},
+  "resources": [ {} ] }}"#,
+        arm_apim("[string(length(variables('big')))]")
+    );
+    let bicep = "var r = range(0, 100000)\nvar big = [for i in range(0, 5000): r]\nresource apim 'Microsoft.ApiManagement/service@2023-05-01-preview' = {\n  name: 'apim'\n  location: 'westeurope'\n  sku: { name: 'Developer', capacity: 1 }\n  properties: { publisherEmail: 'a@example.com', publisherName: string(length(big)) }\n}\n".to_string();
+    let tf = format!(
+        "locals {{\n  r = range(100000)\n  big = [for i in range(5000) : local.r]\n  last = tostring(length(local.big))\n}}\n{TF_APIM}"
+    );
+    for (name, file, text, apim) in [
+        ("arm", "azuredeploy.json", arm, "'apim'"),
+        ("bicep", "main.bicep", bicep, "'apim'"),
+        ("terraform", "main.tf", tf, "azurerm_api_management.apim"),
+    ] {
+        let dir = tree(&format!("{name}-copies"), &[(file, text)]);
+        assert_cut(name, check(&dir), "STV002", &["value limit", apim]);
+    }
+}
