@@ -241,6 +241,7 @@ mod tests {
             diagnostics,
             files: 1,
             missing: Vec::new(),
+            instances: Default::default(),
         }
     }
 

@@ -47,6 +47,15 @@ pub struct Outcome {
     pub files: usize,
     /// Paths given that do not exist.
     pub missing: Vec<PathBuf>,
+    /// API Management instances found, and how many of them have a check left undecided.
+    pub instances: Instances,
+}
+
+/// The instance counts of the summary: a run never passes in silence (DESIGN.md §3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Instances {
+    pub found: usize,
+    pub undecided: usize,
 }
 
 impl Outcome {
@@ -94,7 +103,12 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
             && !matches_prefix(code, &opts.ignore)
     };
     let mut diagnostics = std::mem::take(&mut ws.diagnostics);
-    diagnostics.extend(rules::run(&ws, &opts.rules, selected));
+    let checked = rules::check(&ws, &opts.rules, selected);
+    let instances = Instances {
+        found: checked.instances,
+        undecided: checked.instances_undecided,
+    };
+    diagnostics.extend(checked.diagnostics);
     // Suppressions before the filters below, so that their own STV003/STV004 obey `--ignore`
     // and severities like every code; a suppression of a rule that did not run is not unused.
     let ran = |code: &str| rules::find(code).map_or(true, |r| r.check.is_none()) || selected(code);
@@ -122,6 +136,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         ws,
         diagnostics,
         missing: found.missing,
+        instances,
     }
 }
 

@@ -324,6 +324,36 @@ pub enum Child {
     Route(ResKey, Route),
 }
 
+/// A module call that evidently deploys API Management (its source names it, or its inputs are
+/// APIM-only arguments such as `publisher_email`) but whose source is not part of the run.
+#[derive(Clone, Debug)]
+pub struct UnloadedApim {
+    /// The module as the code names it (`Azure/avm-res-apimanagement-service/azurerm`).
+    pub module: String,
+    /// Why it is not loaded: `registry module`, `git source`, `br: registry module`, ….
+    pub why: String,
+    /// The module call: where a person looks.
+    pub at: Span,
+    /// How the code names the call (`module.apim`).
+    pub label: String,
+}
+
+/// Whether a module reference or input names API Management: `api-management`, `apimanagement`,
+/// `apim` (as a word), or an APIM-only input (`publisher_email`, `publisherEmail`).
+pub fn names_apim(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    if t.contains("api-management")
+        || t.contains("apimanagement")
+        || t.contains("api_management")
+        || t.contains("publisher_email")
+        || t.contains("publisheremail")
+    {
+        return true;
+    }
+    t.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "apim")
+}
+
 /// Every resource of the run.
 #[derive(Default)]
 pub struct Workspace {
@@ -335,6 +365,9 @@ pub struct Workspace {
     pub public_ips: Vec<PublicIp>,
     pub associations: Vec<Association>,
     pub children: Vec<Child>,
+    /// API Management instances inside modules that are not loaded (registry, git, `br:`,
+    /// an ARM `templateLink` outside the run): counted and named, never checked.
+    pub unloaded_apims: Vec<UnloadedApim>,
     /// Diagnostics produced while loading (STV001 parse errors, STV002 from front ends, …).
     pub diagnostics: Vec<Diagnostic>,
     /// Unsaved editor buffers by canonical path, read instead of the disk.

@@ -1,9 +1,17 @@
 //! What every rule starts from: each VNet-injected location of each classic-tier instance, with
 //! its subnet, NSG, route table and public IP already resolved through the model.
+//!
+//! An instance whose fields have *alternatives* (DESIGN.md §3) is expanded into one variant per
+//! consistent combination of the values it can take; a [`Plan`] holds the variants and the
+//! *worlds* (one variant per instance) the rules run in, and [`Ctx`] is one world's view. Each
+//! site carries the choices (`when`) that lead to it so the registry can say in which
+//! alternatives a finding holds.
 
 use crate::analysis::tags::norm_region;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace};
+use crate::model::{
+    Alt, Apim, ApimLocation, Cond, Field, Nsg, PublicIp, RouteTable, Subnet, Workspace,
+};
 use crate::source::Span;
 
 #[derive(Clone, Debug, Default)]
@@ -47,6 +55,11 @@ pub struct Site<'a> {
     pub nsg: Resolved<'a, Nsg>,
     pub route_table: Resolved<'a, RouteTable>,
     pub public_ip: Resolved<'a, PublicIp>,
+    /// The choices that lead to this site (empty when every field it reads is known).
+    pub when: &'a Cond,
+    /// Which instance (index into `Workspace::apims`) and which of its variants this is.
+    pub inst: usize,
+    pub variant: usize,
 }
 
 impl Site<'_> {
@@ -80,59 +93,136 @@ pub const V2: &[&str] = &["basicv2", "standardv2", "premiumv2"];
 pub struct Ctx<'a> {
     pub ws: &'a Workspace,
     pub opts: &'a Options,
-    /// In-scope locations; instances whose SKU or mode is unknown are left out (with an STV002
-    /// in `preflight`), v2 tiers and non-injected instances are left out silently.
+    /// In-scope locations of this world; instances whose SKU or mode is unknown are left out
+    /// (with an STV002 in the plan's `preflight`), v2 tiers and non-injected instances are
+    /// left out silently.
     pub sites: Vec<Site<'a>>,
-    pub preflight: Vec<Diagnostic>,
 }
 
-impl<'a> Ctx<'a> {
-    pub fn new(ws: &'a Workspace, opts: &'a Options) -> Ctx<'a> {
-        let mut sites = Vec::new();
-        let mut preflight = Vec::new();
-        for apim in &ws.apims {
-            let (sku, mode) = match (&apim.sku.val, &apim.vnet_type.val) {
-                // Trimmed, as STV010 compares them: stray spaces must not drop an instance.
-                (Ok(s), Ok(m)) => (s.trim(), m.trim()),
-                (Err(reason), _) | (_, Err(reason)) => {
-                    let f = if apim.sku.val.is_err() {
-                        &apim.sku
-                    } else {
-                        &apim.vnet_type
-                    };
-                    // A v2 or non-injected instance needs no checks even if the other is unknown.
-                    let known_out = apim
-                        .sku
-                        .get()
-                        .is_some_and(|s| V2.contains(&s.to_ascii_lowercase().as_str()))
-                        || apim
-                            .vnet_type
-                            .get()
-                            .is_some_and(|m| m.eq_ignore_ascii_case("none"));
-                    if !known_out {
-                        preflight.push(
-                            Diagnostic::new(
-                                "STV002",
-                                Severity::Info,
-                                format!(
-                                    "the network checks of API Management '{}' could not run: {}",
-                                    apim.meta.name, reason
-                                ),
-                            )
-                            .at(f.at.or(Some(apim.meta.decl)))
-                            .resource(&apim.meta.label)
-                            .related(f.origin, "the value comes from here")
-                            .help("Give the SKU and virtualNetworkType literal values, defaults or parameter-file values.")
-                            .identity(format!("scope|{}", apim.meta.key.names.join("/"))),
-                        );
-                    }
-                    continue;
+/// The choice name of a tier the code does not give but the subnet implies (undelegated +
+/// injected: Developer or Premium). A finding in only one of these is undecided, not a warning.
+pub const INFERRED_TIER: &str = "the tier (inferred: undelegated subnet)";
+
+/// At most this many variants per instance (DESIGN.md §3); beyond, STV002 as for an unknown.
+pub const MAX_VARIANTS: usize = 16;
+/// At most this many worlds per run: instances that would multiply beyond get an STV002.
+pub const MAX_WORLDS: usize = 64;
+
+/// One possible shape of an instance: its fields with one alternative each chosen.
+pub struct Variant {
+    pub apim: Apim,
+    pub when: Cond,
+    /// What the chosen alternatives are, for messages: (`the tier`, `'Premium'`).
+    pub facts: Vec<(String, String)>,
+}
+
+/// Every instance's in-scope variants and the worlds the rules run in.
+pub struct Plan<'a> {
+    pub ws: &'a Workspace,
+    /// Per instance (index into `Workspace::apims`); empty: not in scope or not checkable.
+    pub variants: Vec<Vec<Variant>>,
+    /// Per world, the variant chosen for each instance (`None`: the instance has none).
+    pub worlds: Vec<Vec<Option<usize>>>,
+    /// STV002 about instances that could not be checked, one per instance.
+    pub preflight: Vec<Diagnostic>,
+    /// Per instance: an STV002 of the preflight is about it.
+    pub undecided: Vec<bool>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(ws: &'a Workspace) -> Plan<'a> {
+        let mut plan = Plan {
+            ws,
+            variants: Vec::new(),
+            worlds: vec![Vec::new()],
+            preflight: Vec::new(),
+            undecided: vec![false; ws.apims.len()],
+        };
+        let mut conds = vec![Cond::default()];
+        for (i, apim) in ws.apims.iter().enumerate() {
+            let vs = match expand(ws, apim) {
+                Ok(vs) => vs,
+                Err((reason, f_at, f_origin)) => {
+                    plan.not_checked(i, apim, &reason, f_at, f_origin);
+                    Vec::new()
                 }
             };
-            let lsku = sku.to_ascii_lowercase();
-            if !INJECTABLE.contains(&lsku.as_str()) || mode.eq_ignore_ascii_case("none") {
+            // Multiply the worlds by this instance's variants, keeping consistent choices only.
+            let mut next = Vec::new();
+            let mut next_conds = Vec::new();
+            for (w, c) in plan.worlds.iter().zip(&conds) {
+                if vs.is_empty() {
+                    next.push([w.as_slice(), &[None]].concat());
+                    next_conds.push(c.clone());
+                    continue;
+                }
+                for (v, var) in vs.iter().enumerate() {
+                    if let Some(both) = c.and(&var.when) {
+                        next.push([w.as_slice(), &[Some(v)]].concat());
+                        next_conds.push(both);
+                    }
+                }
+            }
+            if next.len() > MAX_WORLDS || (next.is_empty() && !vs.is_empty()) {
+                plan.not_checked(
+                    i,
+                    apim,
+                    &format!(
+                        "its alternatives combine with those of the other instances into more than {MAX_WORLDS} cases"
+                    ),
+                    apim.sku.at,
+                    None,
+                );
+                for w in &mut plan.worlds {
+                    w.push(None);
+                }
+                plan.variants.push(Vec::new());
                 continue;
             }
+            plan.worlds = next;
+            conds = next_conds;
+            plan.variants.push(vs);
+        }
+        plan
+    }
+
+    fn not_checked(
+        &mut self,
+        i: usize,
+        apim: &Apim,
+        reason: &str,
+        at: Option<Span>,
+        origin: Option<Span>,
+    ) {
+        self.undecided[i] = true;
+        self.preflight.push(
+            Diagnostic::new(
+                "STV002",
+                Severity::Info,
+                format!(
+                    "the network checks of API Management '{}' could not run: {}",
+                    apim.meta.name, reason
+                ),
+            )
+            .at(at.or(Some(apim.meta.decl)))
+            .resource(&apim.meta.label)
+            .related(origin, "the value comes from here")
+            .help("Give the SKU and virtualNetworkType literal values, defaults or parameter-file values.")
+            .identity(format!("scope|{}", apim.meta.key.names.join("/"))),
+        );
+    }
+
+    /// The rules' view of world `w`.
+    pub fn ctx<'p>(&'p self, opts: &'p Options, w: usize) -> Ctx<'p> {
+        let ws = self.ws;
+        let mut sites = Vec::new();
+        for (inst, chosen) in self.worlds[w].iter().enumerate() {
+            let Some(variant) = *chosen else { continue };
+            let var = &self.variants[inst][variant];
+            let apim = &var.apim;
+            let (Ok(sku), Ok(mode)) = (&apim.sku.val, &apim.vnet_type.val) else {
+                continue;
+            };
             for loc in &apim.locations {
                 let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet(id));
                 let (nsg, route_table) = match &subnet {
@@ -156,23 +246,279 @@ impl<'a> Ctx<'a> {
                 sites.push(Site {
                     apim,
                     loc,
-                    mode,
-                    sku,
+                    mode: mode.trim(),
+                    sku: sku.trim(),
                     subnet,
                     nsg,
                     route_table,
                     public_ip,
+                    when: &var.when,
+                    inst,
+                    variant,
                 });
             }
         }
-        Ctx {
-            ws,
-            opts,
-            sites,
-            preflight,
+        Ctx { ws, opts, sites }
+    }
+}
+
+/// Whether a (trimmed) tier and mode put an instance in scope.
+fn in_scope(sku: &str, mode: &str) -> bool {
+    INJECTABLE.contains(&sku.to_ascii_lowercase().as_str()) && !mode.eq_ignore_ascii_case("none")
+}
+
+/// The values a field can take, each with its choices; `None` for a plain unknown.
+fn options<T: Clone>(f: &Field<T>) -> Option<Vec<(Field<T>, Cond)>> {
+    match (&f.val, f.alts.is_empty()) {
+        (Ok(_), _) => Some(vec![(plain(f), Cond::default())]),
+        (Err(_), true) => None,
+        (Err(_), false) => Some(
+            f.alts
+                .iter()
+                .map(|a| (chosen(f, a), a.when.clone()))
+                .collect(),
+        ),
+    }
+}
+
+/// A field without its alternatives (a variant holds only what it chose).
+fn plain<T: Clone>(f: &Field<T>) -> Field<T> {
+    Field {
+        val: f.val.clone(),
+        at: f.at,
+        origin: f.origin,
+        implicit: f.implicit,
+        alts: Vec::new(),
+    }
+}
+
+/// The field with alternative `a` chosen: edited where the field is, written where the branch is.
+fn chosen<T: Clone>(f: &Field<T>, a: &Alt<T>) -> Field<T> {
+    Field {
+        val: Ok(a.val.clone()),
+        at: f.at,
+        origin: a.at.or(f.origin),
+        implicit: false,
+        alts: Vec::new(),
+    }
+}
+
+/// A field that only some checks read: its alternatives when it has some, else itself.
+fn options_or_self<T: Clone>(f: &Field<T>) -> Vec<(Field<T>, Cond)> {
+    options(f).unwrap_or_else(|| vec![(plain(f), Cond::default())])
+}
+
+type NotChecked = (String, Option<Span>, Option<Span>);
+
+/// The in-scope variants of one instance, or why it cannot be checked. An empty list means
+/// the instance is out of scope (v2 tier, not injected) in every alternative.
+fn expand(ws: &Workspace, apim: &Apim) -> Result<Vec<Variant>, NotChecked> {
+    let shown = |f: &Field<String>| f.get().map(|s| format!("'{}'", s.trim()));
+    let known_out = apim
+        .sku
+        .get()
+        .is_some_and(|s| V2.contains(&s.trim().to_ascii_lowercase().as_str()))
+        || apim
+            .vnet_type
+            .get()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("none"));
+    let modes = options(&apim.vnet_type);
+    let mut skus = options(&apim.sku);
+    if skus.is_none() && modes.is_some() && !known_out {
+        match infer_tier(ws, apim) {
+            Inferred::Classic => {
+                skus = Some(
+                    ["Developer", "Premium"]
+                        .iter()
+                        .map(|t| {
+                            let mut f = plain(&apim.sku);
+                            f.val = Ok(t.to_string());
+                            (f, Cond::one(INFERRED_TIER, format!("'{t}'")))
+                        })
+                        .collect(),
+                )
+            }
+            Inferred::V2 => return Ok(Vec::new()),
+            Inferred::Unknown => {}
         }
     }
+    let (skus, modes) = match (skus, modes) {
+        (Some(s), Some(m)) => (s, m),
+        _ if known_out => return Ok(Vec::new()),
+        _ => {
+            let f = if apim.sku.val.is_err() {
+                &apim.sku
+            } else {
+                &apim.vnet_type
+            };
+            let reason = f.val.as_ref().err().cloned().unwrap_or_default();
+            return Err((reason, f.at, f.origin));
+        }
+    };
+    // Tier × mode first: out-of-scope combinations drop before the locations multiply.
+    let mut out: Vec<Variant> = Vec::new();
+    for (sku, sc) in &skus {
+        for (mode, mc) in &modes {
+            let (Some(s), Some(m)) = (sku.get(), mode.get()) else {
+                continue;
+            };
+            if !in_scope(s.trim(), m.trim()) {
+                continue;
+            }
+            let Some(when) = sc.and(mc) else { continue };
+            let mut a = apim.clone();
+            a.sku = sku.clone();
+            a.vnet_type = mode.clone();
+            let mut facts = Vec::new();
+            if !apim.sku.alts.is_empty() || !sc.is_empty() {
+                facts.push(("the tier".to_string(), shown(sku).unwrap_or_default()));
+            }
+            if !apim.vnet_type.alts.is_empty() {
+                facts.push((
+                    "virtualNetworkType".to_string(),
+                    shown(mode).unwrap_or_default(),
+                ));
+            }
+            out.push(Variant {
+                apim: a,
+                when,
+                facts,
+            });
+        }
+    }
+    // Then each location's fields that have alternatives.
+    for (li, loc) in apim.locations.iter().enumerate() {
+        let here = |what: &str| {
+            if loc.primary {
+                what.to_string()
+            } else {
+                format!("{what} of {}", shown(&loc.location).unwrap_or_default())
+            }
+        };
+        if !loc.capacity.alts.is_empty() {
+            out = multiply(out, &options_or_self(&loc.capacity), |v, f| {
+                v.facts.push((
+                    here("the unit count"),
+                    f.get().map(|n| n.to_string()).unwrap_or_default(),
+                ));
+                v.apim.locations[li].capacity = f.clone();
+            });
+        }
+        if let Some(z) = loc.zones.as_ref().filter(|z| !z.alts.is_empty()) {
+            out = multiply(out, &options_or_self(z), |v, f| {
+                v.facts.push((
+                    here("the zones"),
+                    f.get().map(|z| format!("{z:?}")).unwrap_or_default(),
+                ));
+                v.apim.locations[li].zones = Some(f.clone());
+            });
+        }
+        if let Some(sn) = loc.subnet.as_ref().filter(|f| !f.alts.is_empty()) {
+            out = multiply(out, &options_or_self(sn), |v, f| {
+                v.facts.push((
+                    here("the subnet"),
+                    f.get()
+                        .map(|id| format!("'{}'", short_id(id)))
+                        .unwrap_or_default(),
+                ));
+                v.apim.locations[li].subnet = Some(f.clone());
+            });
+        }
+        if let Some(p) = loc.public_ip.as_ref().filter(|f| !f.alts.is_empty()) {
+            out = multiply(out, &options_or_self(p), |v, f| {
+                v.facts.push((
+                    here("the public IP address"),
+                    f.get()
+                        .map(|id| format!("'{}'", short_id(id)))
+                        .unwrap_or_default(),
+                ));
+                v.apim.locations[li].public_ip = Some(f.clone());
+            });
+        }
+        if out.len() > MAX_VARIANTS {
+            break;
+        }
+    }
+    if out.len() > MAX_VARIANTS {
+        return Err((
+            format!("the values its fields can take combine into more than {MAX_VARIANTS} cases"),
+            apim.sku.at,
+            None,
+        ));
+    }
+    Ok(out)
+}
 
+/// Every variant combined with every option of one field whose choices agree.
+fn multiply<T>(
+    vars: Vec<Variant>,
+    opts: &[(Field<T>, Cond)],
+    set: impl Fn(&mut Variant, &Field<T>),
+) -> Vec<Variant> {
+    let mut out = Vec::new();
+    for v in vars {
+        for (f, c) in opts {
+            let Some(when) = v.when.and(c) else { continue };
+            let mut n = Variant {
+                apim: v.apim.clone(),
+                when,
+                facts: v.facts.clone(),
+            };
+            set(&mut n, f);
+            out.push(n);
+        }
+    }
+    out
+}
+
+enum Inferred {
+    /// Injected into an undelegated subnet: Developer or Premium.
+    Classic,
+    /// A subnet delegated to App Service: a v2 tier, out of scope.
+    V2,
+    Unknown,
+}
+
+/// What the primary location's subnet says about an unknown tier (DESIGN.md §3).
+fn infer_tier(ws: &Workspace, apim: &Apim) -> Inferred {
+    let modes_injected = match (&apim.vnet_type.val, apim.vnet_type.alts.is_empty()) {
+        (Ok(m), _) => !m.trim().eq_ignore_ascii_case("none"),
+        (Err(_), false) => apim
+            .vnet_type
+            .alts
+            .iter()
+            .all(|a| !a.val.trim().eq_ignore_ascii_case("none")),
+        (Err(_), true) => false,
+    };
+    if !modes_injected {
+        return Inferred::Unknown;
+    }
+    let Some(loc) = apim.locations.iter().find(|l| l.primary) else {
+        return Inferred::Unknown;
+    };
+    let Some(subnet) = loc
+        .subnet
+        .as_ref()
+        .and_then(|f| f.get())
+        .and_then(|id| ws.subnet(id))
+    else {
+        return Inferred::Unknown;
+    };
+    match subnet.delegations.get() {
+        Some(d) if d.is_empty() => Inferred::Classic,
+        Some(d)
+            if d.iter().any(|s| {
+                s.eq_ignore_ascii_case("Microsoft.Web/serverFarms")
+                    || s.eq_ignore_ascii_case("Microsoft.Web/hostingEnvironments")
+            }) =>
+        {
+            Inferred::V2
+        }
+        _ => Inferred::Unknown,
+    }
+}
+
+impl<'a> Ctx<'a> {
     /// Each resolved subnet once, with the in-scope locations placed in it, in declaration order.
     pub fn subnets<'c>(&'c self) -> Vec<(&'a Subnet, Vec<&'c Site<'a>>)> {
         group(&self.sites, |s| s.subnet.found())

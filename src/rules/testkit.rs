@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
-use crate::rules::{find, Ctx, Options, Sink};
+use crate::rules::{find, run_rule, Options, Plan};
 use crate::source::{FileId, Span};
 
 pub fn sp(n: usize) -> Option<Span> {
@@ -123,10 +123,11 @@ pub fn instance_with_pip(sku: &str, mode: &str, p: PublicIp) -> Workspace {
 
 pub fn run_with(code: &str, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
     let rule = find(code).expect("registered rule");
-    let ctx = Ctx::new(ws, opts);
-    let mut sink = Sink::new(rule);
-    (rule.check.expect("rule with a check"))(&ctx, &mut sink);
-    sink.out
+    let plan = Plan::new(ws);
+    run_rule(&plan, opts, rule, rule.check.expect("rule with a check"))
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
 }
 
 pub fn run(code: &str, ws: &Workspace) -> Vec<Diagnostic> {
