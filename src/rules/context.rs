@@ -599,3 +599,207 @@ pub fn subnet_identity(subnet: &Subnet) -> String {
         subnet.meta.key.names.join("/")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Severity;
+    use crate::model::{Alt, Cond, Field};
+    use crate::rules::testkit::*;
+    use crate::rules::{check, Options};
+
+    /// `var.env == "prod" ? "Premium" : "Developer"` with `env` unknown.
+    fn either_tier(f: &mut Field<String>) {
+        f.val = Err("variable 'env' has no value".into());
+        f.alts = vec![
+            Alt {
+                val: "Premium".into(),
+                when: Cond::one("var.env == \"prod\"", "true"),
+                at: sp(300),
+            },
+            Alt {
+                val: "Developer".into(),
+                when: Cond::one("var.env == \"prod\"", "false"),
+                at: sp(301),
+            },
+        ];
+    }
+
+    fn all(ws: &crate::model::Workspace) -> Vec<crate::diagnostic::Diagnostic> {
+        check(ws, &Options::default(), |_| true).diagnostics
+    }
+
+    #[test]
+    fn a_violation_in_every_alternative_keeps_its_severity() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = run("STV201", &ws);
+        assert_eq!(at(&d), vec![("STV201", Some(10))]);
+        assert_eq!(d[0].severity, Severity::Error);
+        assert!(!d[0].message.contains("(when"), "{}", d[0].message);
+        // No STV002 about the instance: both alternatives were checked.
+        assert!(!all(&ws).iter().any(|d| d.code == "STV002"));
+    }
+
+    #[test]
+    fn a_violation_in_some_alternatives_is_a_warning_that_names_them() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = run("STV401", &ws);
+        assert_eq!(at(&d), vec![("STV401", Some(105))]);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(
+            d[0].message
+                .ends_with("(when the tier is 'Developer' (var.env == \"prod\" is false))"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn an_out_of_scope_alternative_does_not_weaken_a_finding() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        a.sku.alts[1].val = "StandardV2".into();
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = run("STV201", &ws);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn unknown_tier_on_an_undelegated_subnet_is_a_classic_tier() {
+        let mut a = apim("a", "", "Internal", 1, 100);
+        a.sku = Field::unknown("parameter 'apimSku' has no value", sp(102));
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = all(&ws);
+        // Missing NSG in both Developer and Premium: certain.
+        let nsg: Vec<_> = d.iter().filter(|d| d.code == "STV201").collect();
+        assert_eq!(nsg.len(), 1);
+        assert_eq!(nsg[0].severity, Severity::Error);
+        // Zones are wrong only for Developer, and the code never says which: undecided.
+        assert!(!d.iter().any(|d| d.code == "STV401"));
+        assert!(d
+            .iter()
+            .any(|d| d.code == "STV002" && d.message.starts_with("STV401 could not be decided")));
+        assert_eq!(
+            check(&ws, &Options::default(), |_| true).instances_undecided,
+            1
+        );
+    }
+
+    #[test]
+    fn unknown_tier_on_an_app_service_delegated_subnet_is_v2_and_silent() {
+        let mut a = apim("a", "", "External", 1, 100);
+        a.sku = Field::unknown("parameter 'apimSku' has no value", sp(102));
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.delegations = Field::known(vec!["Microsoft.Web/serverFarms".into()], sp(12));
+        let ws = ws(vec![a], vec![s], vec![]);
+        assert_eq!(at(&all(&ws)), vec![]);
+    }
+
+    #[test]
+    fn unknown_tier_without_evidence_is_unverifiable() {
+        let mut a = apim("a", "", "External", 1, 100);
+        a.sku = Field::unknown("parameter 'apimSku' has no value", sp(102));
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.delegations = Field::unknown("variable 'delegations' has no value", sp(12));
+        let ws = ws(vec![a], vec![s], vec![]);
+        let c = check(&ws, &Options::default(), |_| true);
+        assert_eq!(at(&c.diagnostics), vec![("STV002", Some(102))]);
+        assert_eq!((c.instances, c.instances_undecided), (1, 1));
+    }
+
+    #[test]
+    fn too_many_combinations_is_unverifiable() {
+        let mut a = apim("a", "", "External", 1, 100);
+        a.sku = Field::unknown("unknown", sp(102));
+        a.sku.alts = (0..17)
+            .map(|i| Alt {
+                val: "Premium".into(),
+                when: Cond::one("parameter 'x'", format!("{i}")),
+                at: None,
+            })
+            .collect();
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = all(&ws);
+        assert_eq!(at(&d), vec![("STV002", Some(102))]);
+        assert!(d[0].message.contains("more than 16"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn alternatives_of_several_fields_combine_only_when_consistent() {
+        // The tier and the unit count follow the same choice: Premium with 3 units, Developer
+        // with 1. Zones 1,2 are indivisible only for Premium 3 → the finding names that case.
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        a.locations[0].capacity = Field::unknown("variable 'units'", sp(104));
+        a.locations[0].capacity.alts = vec![
+            Alt {
+                val: 3,
+                when: Cond::one("var.env == \"prod\"", "true"),
+                at: None,
+            },
+            Alt {
+                val: 1,
+                when: Cond::one("var.env == \"prod\"", "false"),
+                at: None,
+            },
+        ];
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let plan = crate::rules::Plan::new(&ws);
+        assert_eq!(plan.variants[0].len(), 2, "inconsistent pairs are dropped");
+        let d = run("STV403", &ws);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(
+            d[0].message.contains("the tier is 'Premium'"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn instances_are_counted() {
+        let ws0 = ws(vec![], vec![], vec![]);
+        let c = check(&ws0, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (0, 0));
+        let mut b = apim("b", "Premium", "External", 1, 200);
+        b.locations[0].subnet = Some(Field::unknown("parameter 'subnetId' has no value", sp(206)));
+        let ws2 = ws(
+            vec![apim("a", "Premium", "External", 1, 100), b],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let c = check(&ws2, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (2, 1));
+    }
+}
