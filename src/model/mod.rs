@@ -10,7 +10,7 @@ pub mod ident;
 pub mod value;
 
 pub use ident::ResKey;
-pub use value::{Cond, Key, Unknown, VKind, V};
+pub use value::{placeholder, Cond, Key, Unknown, VKind, V};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceMap, Span};
@@ -78,6 +78,18 @@ impl<T> Field<T> {
     }
     pub fn get(&self) -> Option<&T> {
         self.val.as_ref().ok()
+    }
+    /// The same field with `fix` applied to the known value and to every alternative; an
+    /// `Err` from `fix` makes the value unknown (or drops the alternative).
+    pub fn check_with(mut self, fix: impl Fn(&T) -> Result<(), String>) -> Field<T> {
+        if let Ok(v) = &self.val {
+            if let Err(reason) = fix(v) {
+                self.val = Err(reason);
+                self.implicit = false;
+            }
+        }
+        self.alts.retain(|a| fix(&a.val).is_ok());
+        self
     }
     pub fn map<U>(self, f: impl Fn(T) -> U) -> Field<U> {
         Field {
@@ -390,6 +402,7 @@ impl Workspace {
     /// Merge duplicates, fold children and associations into their parents, and build the index.
     /// Safe to call more than once.
     pub fn link(&mut self) {
+        self.drop_placeholders();
         self.subnets = merge_by_key(std::mem::take(&mut self.subnets), |a, b| {
             // Two declarations of one subnet (inline and child, or two deployments): keep the
             // first, fill what it leaves out from the second.
@@ -468,6 +481,55 @@ impl Workspace {
                     AssocKind::RouteTable => s.route_table = target,
                 }
             }
+        }
+    }
+
+    /// Placeholders are not values (an empty string, azd `${VAR}`, `<your-…>`): where a tier, a
+    /// mode, a region or a reference is expected they become unknown with the reason, once for
+    /// every front end, so no rule ever reads "the  tier" or links to a resource named `${X}`.
+    fn drop_placeholders(&mut self) {
+        fn clean(f: Field<String>, what: &str) -> Field<String> {
+            f.check_with(|s| match placeholder(s) {
+                Some(why) => Err(format!("{why}, not {what}")),
+                None => Ok(()),
+            })
+        }
+        fn clean_opt(f: &mut Option<Field<String>>, what: &str) {
+            if let Some(x) = f.take() {
+                *f = Some(clean(x, what));
+            }
+        }
+        for a in &mut self.apims {
+            a.sku = clean(
+                std::mem::replace(&mut a.sku, Field::unknown("", None)),
+                "a tier",
+            );
+            a.vnet_type = clean(
+                std::mem::replace(&mut a.vnet_type, Field::unknown("", None)),
+                "a virtual network type",
+            );
+            if placeholder(&a.meta.name).is_some() {
+                a.meta.name = a.meta.label.clone();
+            }
+            for l in &mut a.locations {
+                l.location = clean(
+                    std::mem::replace(&mut l.location, Field::unknown("", None)),
+                    "a region",
+                );
+                clean_opt(&mut l.subnet, "a subnet id");
+                clean_opt(&mut l.public_ip, "a public IP address id");
+            }
+        }
+        for s in &mut self.subnets {
+            clean_opt(&mut s.nsg, "a network security group id");
+            clean_opt(&mut s.route_table, "a route table id");
+        }
+        for p in &mut self.public_ips {
+            p.sku = clean(
+                std::mem::replace(&mut p.sku, Field::unknown("", None)),
+                "a SKU",
+            );
+            clean_opt(&mut p.allocation, "an allocation method");
         }
     }
 
@@ -555,4 +617,73 @@ fn merge_by_key<T: HasMeta>(items: Vec<T>, mut merge: impl FnMut(&mut T, T)) -> 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_not_values() {
+        assert!(placeholder("").is_some());
+        assert!(placeholder("  ").is_some());
+        assert!(placeholder("${APIM_SKU}").unwrap().contains("APIM_SKU"));
+        assert!(placeholder("<your-apim-name>").is_some());
+        assert!(placeholder("<...>").is_some());
+        for real in [
+            "Premium",
+            "Developer",
+            "apim-${suffix}-x",
+            "a<b",
+            "${a}-${b}",
+        ] {
+            assert_eq!(placeholder(real), None, "{real}");
+        }
+    }
+
+    #[test]
+    fn a_placeholder_tier_is_unknown_with_the_reason_and_alternatives_drop_it() {
+        let mut ws = Workspace::default();
+        let mut sku: Field<String> = Field::known("${APIM_SKU}".into(), None);
+        sku.alts = vec![];
+        let mut mode: Field<String> = Field::unknown("x", None);
+        mode.alts = vec![
+            Alt {
+                val: "".into(),
+                when: Cond::one("c", "true"),
+                at: None,
+            },
+            Alt {
+                val: "Internal".into(),
+                when: Cond::one("c", "false"),
+                at: None,
+            },
+        ];
+        let decl = crate::source::Span::new(crate::source::FileId(0), 0, 1);
+        ws.apims.push(Apim {
+            meta: Meta {
+                key: ResKey::new("Microsoft.ApiManagement/service", "", None),
+                label: "apim".into(),
+                name: "".into(),
+                decl,
+                format: Format::Bicep,
+                suppress: vec![],
+            },
+            api_version: None,
+            sku,
+            vnet_type: mode,
+            locations: vec![],
+            locations_unknown: None,
+            migration_ips: false,
+        });
+        ws.link();
+        let a = &ws.apims[0];
+        let why = a.sku.val.as_ref().unwrap_err();
+        assert!(
+            why.contains("APIM_SKU") && why.ends_with("not a tier"),
+            "{why}"
+        );
+        assert_eq!(a.vnet_type.alts.len(), 1);
+        assert_eq!(a.meta.name, "apim");
+    }
 }

@@ -345,6 +345,35 @@ impl V {
     }
 }
 
+/// Why a text is a placeholder rather than a value, if it is one: an empty (or blank) string,
+/// an azd `${VAR}` placeholder (substituted from the environment at deployment), or an obvious
+/// sample such as `<your-apim-name>`. Such text is never a tier, a mode or a name.
+pub fn placeholder(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Some("the value is an empty string".to_string());
+    }
+    if let Some(inner) = t.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        let var: String = inner
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !var.is_empty() && !inner.contains('{') {
+            return Some(format!(
+                "'{t}' is a placeholder for the environment variable {var}, set only at deployment (azd)"
+            ));
+        }
+    }
+    if t.len() > 2
+        && t.starts_with('<')
+        && t.ends_with('>')
+        && !t[1..t.len() - 1].contains(['<', '>'])
+    {
+        return Some(format!("'{t}' is a sample placeholder, not a value"));
+    }
+    None
+}
+
 /// The choices that lead to one alternative value: each choice point (a condition whose value is
 /// unknown, a parameter with allowed values) and the way it went, e.g.
 /// `("var.env == \"prod\"", "false")` or `("parameter 'apimSku'", "'Developer'")`.
