@@ -350,20 +350,26 @@ pub struct UnloadedApim {
     pub label: String,
 }
 
-/// Whether a module reference or input names API Management: `api-management`, `apimanagement`,
-/// `apim` (as a word), or an APIM-only input (`publisher_email`, `publisherEmail`).
-pub fn names_apim(text: &str) -> bool {
-    let t = text.to_ascii_lowercase();
-    if t.contains("api-management")
+/// Whether a module reference names API Management: `api-management`, `apimanagement`,
+/// `api_management`, or `apim` as a word (`avm/res/api-management/service`, `modules/apim`).
+pub fn names_apim(source: &str) -> bool {
+    let t = source.to_ascii_lowercase();
+    t.contains("api-management")
         || t.contains("apimanagement")
         || t.contains("api_management")
-        || t.contains("publisher_email")
-        || t.contains("publisheremail")
-    {
-        return true;
-    }
-    t.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w == "apim")
+        || t.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "apim")
+}
+
+/// Whether a module input is one only an API Management instance takes (`publisher_email`,
+/// `publisherEmail`, `publisher_name`): a module fed these deploys an instance.
+pub fn apim_only_input(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    n == "publisheremail" || n == "publishername"
 }
 
 /// Every resource of the run.

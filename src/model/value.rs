@@ -291,6 +291,36 @@ impl V {
         }
     }
 
+    /// `"${AZURE_LOCATION}"` in an azd parameter file is filled in by `azd` from its
+    /// environment: stable within a deployment (names built from it still link), unknown to us.
+    pub fn azd_placeholders(self) -> V {
+        match self.kind {
+            VKind::Str(ref s) if s.contains("${") => {
+                let mut out = V::symbolic(
+                    format!("'{s}' is filled in from the azd environment at deployment"),
+                    s.to_string(),
+                    self.span,
+                );
+                out.origin = self.origin;
+                out
+            }
+            VKind::Arr(items) => V {
+                kind: VKind::Arr(items.into_iter().map(V::azd_placeholders).collect()),
+                ..self
+            },
+            VKind::Obj(entries) => V {
+                kind: VKind::Obj(
+                    entries
+                        .into_iter()
+                        .map(|(k, x)| (k, x.azd_placeholders()))
+                        .collect(),
+                ),
+                ..self
+            },
+            _ => self,
+        }
+    }
+
     /// Convert from serde_json (used for tfvars JSON and tests); spans are lost.
     pub fn from_json(j: &serde_json::Value) -> V {
         V::from_json_at(j, None)

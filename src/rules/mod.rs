@@ -243,7 +243,7 @@ pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) ->
                 "STV002",
                 Severity::Info,
                 format!(
-                    "module '{}' deploys API Management but is not loaded ({}), so that instance is not checked",
+                    "module '{}' ({}) deploys API Management and is not loaded, so that instance is not checked",
                     m.module, m.why
                 ),
             )

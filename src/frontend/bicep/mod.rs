@@ -17,7 +17,7 @@ pub mod program;
 use super::LoadOptions;
 use crate::discover::{self, Discovered};
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::{Format, VKind, Workspace, V};
+use crate::model::{Format, Workspace, V};
 use crate::source::{canonical, FileId, Lang};
 use program::{Program, Target};
 use std::collections::{HashMap, HashSet};
@@ -103,7 +103,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         for f in &files {
             if let Some(values) = crate::frontend::arm::parameter_values(ws, found, f) {
                 for (k, v) in values {
-                    given.insert(k, azd_placeholders(v));
+                    given.insert(k, v);
                 }
             }
         }
@@ -121,6 +121,11 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             ev.run_entry(b, given);
         }
         ws.diagnostics.extend(ev.diagnostics.take());
+        for u in ev.unloaded.take() {
+            if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+                ws.unloaded_apims.push(u);
+            }
+        }
         ev.emitted.take()
     };
     // The same declaration deploying the same resource twice (an AVM test's `init`/`idem`
@@ -186,40 +191,6 @@ pub fn paired_json(ws: &Workspace, found: &Discovered, bicep: &Path) -> Option<P
         None
     } else {
         params
-    }
-}
-
-/// `"${AZURE_LOCATION}"` in an azd parameter file is filled in by `azd` from its environment:
-/// stable within a deployment, unknown to us.
-fn azd_placeholders(v: V) -> V {
-    match &v.kind {
-        VKind::Str(s) if s.contains("${") => {
-            let mut out = V::symbolic(
-                format!("'{s}' is filled in from the azd environment at deployment"),
-                s.to_string(),
-                v.span,
-            );
-            out.origin = v.origin;
-            out
-        }
-        VKind::Arr(items) => {
-            let items = items.iter().cloned().map(azd_placeholders).collect();
-            V {
-                kind: VKind::Arr(items),
-                ..v
-            }
-        }
-        VKind::Obj(entries) => {
-            let entries = entries
-                .iter()
-                .map(|(k, x)| (k.clone(), azd_placeholders(x.clone())))
-                .collect();
-            V {
-                kind: VKind::Obj(entries),
-                ..v
-            }
-        }
-        _ => v,
     }
 }
 
