@@ -412,16 +412,25 @@ impl Workspace {
         self.subnets = merge_by_key(std::mem::take(&mut self.subnets), |a, b| {
             // Two declarations of one subnet (inline and child, or two deployments): keep the
             // first, fill what it leaves out from the second.
-            if a.nsg.is_none() {
+            // An unknown is filled by the other declaration's known value: the code says it
+            // there, and the re-declaration is what is deployed last.
+            let unknown = |f: &Option<Field<String>>| f.as_ref().is_none_or(|f| f.val.is_err());
+            if unknown(&a.nsg) && b.nsg.as_ref().is_some_and(|f| f.val.is_ok()) || a.nsg.is_none() {
                 a.nsg = b.nsg;
             }
-            if a.route_table.is_none() {
+            if unknown(&a.route_table) && b.route_table.as_ref().is_some_and(|f| f.val.is_ok())
+                || a.route_table.is_none()
+            {
                 a.route_table = b.route_table;
             }
-            if a.service_endpoints.get().is_some_and(|v| v.is_empty()) {
+            if a.service_endpoints.get().is_none_or(|v| v.is_empty())
+                && b.service_endpoints.val.is_ok()
+            {
                 a.service_endpoints = b.service_endpoints;
             }
-            if a.delegations.get().is_some_and(|v| v.is_empty()) {
+            if a.delegations.get().is_some_and(|v| v.is_empty())
+                || (a.delegations.val.is_err() && b.delegations.val.is_ok())
+            {
                 a.delegations = b.delegations;
             }
             if a.prefixes.val.is_err() && b.prefixes.val.is_ok() {

@@ -308,8 +308,8 @@ impl<'a> Eval<'a> {
         }
     }
 
-    /// A linked template outside the run that evidently deploys API Management (its link or
-    /// deployment name names it, or it takes `publisherEmail`): recorded, never forgotten.
+    /// A linked template outside the run that evidently deploys API Management (its link names
+    /// it, or it takes `publisherEmail`): recorded, never forgotten.
     fn unloaded_link(&self, r: &V, name: &V, target: &V, props: &V) {
         let link = target
             .as_name()
@@ -318,9 +318,8 @@ impl<'a> Eval<'a> {
         let apim_input = props
             .get("parameters")
             .is_some_and(|p| p.get("publisherEmail").is_some() || p.get("publisherName").is_some());
-        let named =
-            crate::model::names_apim(&link) || name.as_name().is_some_and(crate::model::names_apim);
-        if !(named || apim_input) {
+        // The link, not the deployment's name: `dep-apim-private-dns-zone` deploys a DNS zone.
+        if !(crate::model::names_apim(&link) || apim_input) {
             return;
         }
         let Some(at) = r.span else { return };
