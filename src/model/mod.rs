@@ -651,6 +651,7 @@ mod placeholder_tests {
             "apim-${suffix}-x",
             "a<b",
             "${a}-${b}",
+            "${var.config.name}",
         ] {
             assert_eq!(placeholder(real), None, "{real}");
         }

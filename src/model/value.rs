@@ -383,12 +383,10 @@ pub fn placeholder(text: &str) -> Option<String> {
     if t.is_empty() {
         return Some("the value is an empty string".to_string());
     }
-    if let Some(inner) = t.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        let var: String = inner
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !var.is_empty() && !inner.contains('{') {
+    // Only an environment variable's name (`${AZURE_APIM_SKU}`): `${var.x}` is how a
+    // Terraform reference is shown, not a placeholder.
+    if let Some(var) = t.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Some(format!(
                 "'{t}' is a placeholder for the environment variable {var}, set only at deployment (azd)"
             ));
