@@ -802,4 +802,36 @@ mod tests {
         let c = check(&ws2, &Options::default(), |_| true);
         assert_eq!((c.instances, c.instances_undecided), (2, 1));
     }
+
+    /// Each check needs only its own facts: an unknown name, region, unit count, public IP and
+    /// subnet prefix stop none of the NSG and route checks.
+    #[test]
+    fn unknowns_the_network_checks_do_not_read_do_not_stop_them() {
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.meta.name = "<unknown>".into();
+        let l = &mut a.locations[0];
+        l.location = Field::unknown("parameter 'location' has no value", sp(108));
+        l.capacity = Field::unknown("parameter 'units' has no value", sp(104));
+        l.public_ip = Some(Field::unknown("parameter 'pipId' has no value", sp(107)));
+        let mut s = subnet("vnet", "apim", &[], 10);
+        s.prefixes = Field::unknown("parameter 'prefix' has no value", sp(11));
+        s.nsg = Some(Field::known(nsg_id("nsg"), sp(13)));
+        s.route_table = Some(Field::known(rt_id("rt"), sp(14)));
+        let mut w = crate::model::Workspace::default();
+        w.apims = vec![a];
+        w.subnets = vec![s];
+        w.nsgs = vec![nsg("nsg", 30)];
+        w.route_tables = vec![forced_tunnel("rt", 40)];
+        w.link();
+        let d = all(&w);
+        let errors: Vec<_> = d
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.code)
+            .collect();
+        // The default rules deny ApiManagement:3443 inbound; the tunnel has no ApiManagement route.
+        for code in ["STV202", "STV501"] {
+            assert!(errors.contains(&code), "{code} missing: {d:#?}");
+        }
+    }
 }
