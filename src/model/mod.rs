@@ -414,17 +414,18 @@ impl Workspace {
             // first, fill what it leaves out from the second.
             // An unknown is filled by the other declaration's known value: the code says it
             // there, and the re-declaration is what is deployed last.
-            let unknown = |f: &Option<Field<String>>| f.as_ref().is_none_or(|f| f.val.is_err());
-            if unknown(&a.nsg) && b.nsg.as_ref().is_some_and(|f| f.val.is_ok()) || a.nsg.is_none() {
+            let take = |a: &Option<Field<String>>, b: &Option<Field<String>>| match a {
+                None => true,
+                Some(f) => f.val.is_err() && b.as_ref().is_some_and(|g| g.val.is_ok()),
+            };
+            if take(&a.nsg, &b.nsg) {
                 a.nsg = b.nsg;
             }
-            if unknown(&a.route_table) && b.route_table.as_ref().is_some_and(|f| f.val.is_ok())
-                || a.route_table.is_none()
-            {
+            if take(&a.route_table, &b.route_table) {
                 a.route_table = b.route_table;
             }
-            if a.service_endpoints.get().is_none_or(|v| v.is_empty())
-                && b.service_endpoints.val.is_ok()
+            if a.service_endpoints.get().is_some_and(|v| v.is_empty())
+                || (a.service_endpoints.val.is_err() && b.service_endpoints.val.is_ok())
             {
                 a.service_endpoints = b.service_endpoints;
             }
