@@ -698,9 +698,20 @@ mod tests {
         assert_eq!(nsg[0].severity, Severity::Error);
         // Zones are wrong only for Developer, and the code never says which: undecided.
         assert!(!d.iter().any(|d| d.code == "STV401"));
-        assert!(d
+        let undecided = d
             .iter()
-            .any(|d| d.code == "STV002" && d.message.starts_with("STV401 could not be decided")));
+            .find(|d| d.code == "STV002" && d.message.starts_with("STV401 could not be decided"))
+            .expect("STV401 undecided");
+        // Nothing claims the inferred tier is written anywhere; the fix is to give it.
+        assert!(!undecided
+            .related
+            .iter()
+            .any(|r| r.message.starts_with("the tier")));
+        assert!(undecided
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("Give the tier a value"));
         assert_eq!(
             check(&ws, &Options::default(), |_| true).instances_undecided,
             1

@@ -387,6 +387,13 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
                     "{} could not be decided: it holds only when {when}, and the tier is not known: {}",
                     d.code, d.message
                 );
+                // The tier was inferred, not written: no "the tier is set here", and the fix
+                // is to say which tier it is.
+                d.related.retain(|r| !r.message.starts_with("the tier"));
+                d.help = Some(format!(
+                    "Give the tier a value (a literal, a default or a parameter-file value) so that {} can be decided.",
+                    d.code
+                ));
                 d.code = "STV002";
                 d.severity = Severity::Info;
             } else {
