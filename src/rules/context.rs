@@ -227,8 +227,12 @@ impl<'a> Plan<'a> {
                 let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet(id));
                 let (nsg, route_table) = match &subnet {
                     Resolved::Found(s) => (
-                        resolve(&s.nsg, "network security group", |id| ws.nsg(id)),
-                        resolve(&s.route_table, "route table", |id| ws.route_table(id)),
+                        resolve(&narrow(&s.nsg, &var.when), "network security group", |id| {
+                            ws.nsg(id)
+                        }),
+                        resolve(&narrow(&s.route_table, &var.when), "route table", |id| {
+                            ws.route_table(id)
+                        }),
                     ),
                     Resolved::Absent => (Resolved::Absent, Resolved::Absent),
                     Resolved::Unknown { reason, at } => (
@@ -260,6 +264,23 @@ impl<'a> Plan<'a> {
         }
         Ctx { ws, opts, sites }
     }
+}
+
+/// A subnet's reference as this variant sees it: of its alternatives, those consistent with
+/// the variant's choices; when they all name the same resource, that one is known.
+fn narrow(f: &Option<Field<String>>, when: &Cond) -> Option<Field<String>> {
+    let f = f.as_ref()?;
+    if f.val.is_ok() || f.alts.is_empty() {
+        return Some(plain(f));
+    }
+    let mut fits = f.alts.iter().filter(|a| when.and(&a.when).is_some());
+    let Some(first) = fits.next() else {
+        return Some(plain(f));
+    };
+    if fits.all(|a| a.val.eq_ignore_ascii_case(&first.val)) {
+        return Some(chosen(f, first));
+    }
+    Some(plain(f))
 }
 
 /// Whether a (trimmed) tier and mode put an instance in scope.
@@ -844,5 +865,51 @@ mod tests {
         for code in ["STV202", "STV501"] {
             assert!(errors.contains(&code), "{code} missing: {d:#?}");
         }
+    }
+
+    /// A subnet whose NSG follows the same choice as the tier: each variant sees its own NSG.
+    #[test]
+    fn subnet_references_follow_the_variant_s_choices() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        let mut nsg_ref: Field<String> = Field::unknown("variable 'env' has no value", sp(13));
+        nsg_ref.alts = vec![
+            Alt {
+                val: nsg_id("prod"),
+                when: Cond::one("var.env == \"prod\"", "true"),
+                at: sp(301),
+            },
+            Alt {
+                val: nsg_id("dev"),
+                when: Cond::one("var.env == \"prod\"", "false"),
+                at: sp(302),
+            },
+        ];
+        s.nsg = Some(nsg_ref);
+        let mut w = crate::model::Workspace::default();
+        w.apims = vec![a];
+        w.subnets = vec![s];
+        // Only the dev NSG is declared: Developer's NSG resolves, Premium's does not.
+        w.nsgs = vec![nsg("dev", 30)];
+        w.link();
+        let plan = crate::rules::Plan::new(&w);
+        let opts = Options::default();
+        let seen: Vec<(String, bool)> = (0..plan.worlds.len())
+            .map(|i| {
+                let ctx = plan.ctx(&opts, i);
+                (
+                    ctx.sites[0].sku.to_string(),
+                    ctx.sites[0].nsg.found().is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("Premium".to_string(), false),
+                ("Developer".to_string(), true)
+            ]
+        );
     }
 }
