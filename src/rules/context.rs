@@ -105,7 +105,7 @@ pub const INFERRED_TIER: &str = "the tier (inferred: undelegated subnet)";
 
 /// At most this many variants per instance (DESIGN.md §3); beyond, STV002 as for an unknown.
 pub const MAX_VARIANTS: usize = 16;
-/// At most this many worlds per run: instances that would multiply beyond get an STV002.
+/// At most this many worlds per run; beyond, the instances' variants are zipped instead.
 pub const MAX_WORLDS: usize = 64;
 
 /// One possible shape of an instance: its fields with one alternative each chosen.
@@ -138,7 +138,6 @@ impl<'a> Plan<'a> {
             preflight: Vec::new(),
             undecided: vec![false; ws.apims.len()],
         };
-        let mut conds = vec![Cond::default()];
         for (i, apim) in ws.apims.iter().enumerate() {
             let vs = match expand(ws, apim) {
                 Ok(vs) => vs,
@@ -147,42 +146,9 @@ impl<'a> Plan<'a> {
                     Vec::new()
                 }
             };
-            // Multiply the worlds by this instance's variants, keeping consistent choices only.
-            let mut next = Vec::new();
-            let mut next_conds = Vec::new();
-            for (w, c) in plan.worlds.iter().zip(&conds) {
-                if vs.is_empty() {
-                    next.push([w.as_slice(), &[None]].concat());
-                    next_conds.push(c.clone());
-                    continue;
-                }
-                for (v, var) in vs.iter().enumerate() {
-                    if let Some(both) = c.and(&var.when) {
-                        next.push([w.as_slice(), &[Some(v)]].concat());
-                        next_conds.push(both);
-                    }
-                }
-            }
-            if next.len() > MAX_WORLDS || (next.is_empty() && !vs.is_empty()) {
-                plan.not_checked(
-                    i,
-                    apim,
-                    &format!(
-                        "its alternatives combine with those of the other instances into more than {MAX_WORLDS} cases"
-                    ),
-                    apim.sku.at,
-                    None,
-                );
-                for w in &mut plan.worlds {
-                    w.push(None);
-                }
-                plan.variants.push(Vec::new());
-                continue;
-            }
-            plan.worlds = next;
-            conds = next_conds;
             plan.variants.push(vs);
         }
+        plan.worlds = product(&plan.variants).unwrap_or_else(|| zipped(&plan.variants));
         plan
     }
 
@@ -281,6 +247,50 @@ fn narrow(f: &Option<Field<String>>, when: &Cond) -> Option<Field<String>> {
         return Some(chosen(f, first));
     }
     Some(plain(f))
+}
+
+/// Every consistent combination of one variant per instance (instances that share a subnet or
+/// a choice see each other's matching variant); `None` when that exceeds [`MAX_WORLDS`] or
+/// leaves some variant out (choices of different deployments that happen to share a name).
+fn product(variants: &[Vec<Variant>]) -> Option<Vec<Vec<Option<usize>>>> {
+    let mut worlds: Vec<(Vec<Option<usize>>, Cond)> = vec![(Vec::new(), Cond::default())];
+    for vs in variants {
+        let mut next = Vec::new();
+        for (w, c) in &worlds {
+            if vs.is_empty() {
+                next.push(([w.as_slice(), &[None]].concat(), c.clone()));
+                continue;
+            }
+            for (v, var) in vs.iter().enumerate() {
+                if let Some(both) = c.and(&var.when) {
+                    next.push(([w.as_slice(), &[Some(v)]].concat(), both));
+                }
+            }
+        }
+        if next.len() > MAX_WORLDS {
+            return None;
+        }
+        worlds = next;
+    }
+    let every_variant = variants
+        .iter()
+        .enumerate()
+        .all(|(i, vs)| (0..vs.len()).all(|v| worlds.iter().any(|(w, _)| w[i] == Some(v))));
+    every_variant.then(|| worlds.into_iter().map(|(w, _)| w).collect())
+}
+
+/// Fallback for many independent instances: world `j` takes variant `j` of each instance (the
+/// last one again when it has fewer), so every variant is checked without multiplying.
+fn zipped(variants: &[Vec<Variant>]) -> Vec<Vec<Option<usize>>> {
+    let n = variants.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    (0..n)
+        .map(|j| {
+            variants
+                .iter()
+                .map(|vs| (!vs.is_empty()).then(|| j.min(vs.len() - 1)))
+                .collect()
+        })
+        .collect()
 }
 
 /// Whether a (trimmed) tier and mode put an instance in scope.
@@ -911,5 +921,47 @@ mod tests {
                 ("Developer".to_string(), true)
             ]
         );
+    }
+
+    /// Many instances with independent alternatives are zipped, not multiplied: each is still
+    /// checked in every alternative, and none is dropped.
+    #[test]
+    fn many_instances_with_alternatives_are_all_checked() {
+        let apims: Vec<_> = (0..8)
+            .map(|i| {
+                let mut a = apim(&format!("a{i}"), "", "External", 1, 100 * (i + 1));
+                a.sku = Field::unknown("unknown", sp(100 * (i + 1) + 2));
+                a.sku.alts = ["Developer", "Premium"]
+                    .iter()
+                    .map(|t| Alt {
+                        val: t.to_string(),
+                        when: Cond::one(format!("parameter 'sku{i}'"), format!("'{t}'")),
+                        at: None,
+                    })
+                    .collect();
+                a
+            })
+            .collect();
+        let w = ws(
+            apims,
+            vec![subnet("vnet", "apim", &["10.0.0.0/22"], 10)],
+            vec![],
+        );
+        let plan = crate::rules::Plan::new(&w);
+        assert_eq!(
+            plan.worlds.len(),
+            2,
+            "2^8 combinations are zipped into 2 worlds"
+        );
+        let c = check(&w, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (8, 0));
+        // The shared subnet's NSG is missing in every alternative of every instance.
+        let nsg: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "STV201")
+            .collect();
+        assert_eq!(nsg.len(), 1);
+        assert_eq!(nsg[0].severity, Severity::Error);
     }
 }
