@@ -97,6 +97,8 @@ pub struct Ctx<'a> {
     /// (with an STV002 in the plan's `preflight`), v2 tiers and non-injected instances are
     /// left out silently.
     pub sites: Vec<Site<'a>>,
+    /// The variant this world chose for each instance (index into `Workspace::apims`).
+    pub chosen: &'a [Option<usize>],
 }
 
 /// The choice name of a tier the code does not give but the subnet implies (undelegated +
@@ -228,7 +230,12 @@ impl<'a> Plan<'a> {
                 });
             }
         }
-        Ctx { ws, opts, sites }
+        Ctx {
+            ws,
+            opts,
+            sites,
+            chosen: &self.worlds[w],
+        }
     }
 }
 
@@ -843,6 +850,19 @@ mod tests {
         );
         let c = check(&ws2, &Options::default(), |_| true);
         assert_eq!((c.instances, c.instances_undecided), (2, 1));
+        // A check of the instance itself (its API version) left undecided counts too.
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.api_version = Some(Field::unknown(
+            "parameter 'apiVersion' has no value",
+            sp(101),
+        ));
+        let ws3 = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let c = check(&ws3, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (1, 1));
     }
 
     /// Each check needs only its own facts: an unknown name, region, unit count, public IP and

@@ -158,6 +158,15 @@ impl Sink {
         self.current = sites.iter().map(|s| (s.inst, s.variant)).collect();
     }
 
+    /// What follows is about instance `i` (index into `Workspace::apims`) as a whole, for rules
+    /// that read the instance rather than its sites.
+    pub fn about_instance(&mut self, ctx: &Ctx, i: usize) {
+        self.current = match ctx.chosen.get(i) {
+            Some(Some(v)) => vec![(i, *v)],
+            _ => Vec::new(),
+        };
+    }
+
     pub fn emit(&mut self, d: Diagnostic) {
         self.out.push(d);
         self.about.push(self.current.clone());

@@ -34,7 +34,8 @@ fn values(f: &Field<String>) -> Vec<(&str, Cond)> {
 }
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for apim in &ctx.ws.apims {
+    for (i, apim) in ctx.ws.apims.iter().enumerate() {
+        sink.about_instance(ctx, i);
         // Every consistent (tier, mode) the code allows; the wrong ones among them.
         let mut cases = 0;
         let mut wrong: Vec<(&str, &str, Cond)> = Vec::new();
