@@ -146,6 +146,8 @@ pub struct Eval<'p> {
     insts: RefCell<Vec<Rc<Inst>>>,
     pub emitted: RefCell<Vec<Emitted>>,
     pub diagnostics: RefCell<Vec<Diagnostic>>,
+    /// Registry modules that deploy API Management (recorded once per module instance).
+    pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
     depth: Cell<usize>,
     /// Evaluation steps taken by the current entry deployment.
     steps: Cell<u64>,
@@ -165,6 +167,7 @@ impl<'p> Eval<'p> {
             insts: RefCell::new(Vec::new()),
             emitted: RefCell::new(Vec::new()),
             diagnostics: RefCell::new(Vec::new()),
+            unloaded: RefCell::new(Vec::new()),
             depth: Cell::new(0),
             steps: Cell::new(0),
             import_insts: RefCell::new(HashMap::new()),
@@ -1493,10 +1496,27 @@ impl<'p> Eval<'p> {
         let fid = match target {
             Some(Target::Local(f)) => f,
             Some(Target::Registry(p)) => {
+                let apim_input = prop("params").is_some_and(|ps| {
+                    object_prop(ps, "publisherEmail").is_some()
+                        || object_prop(ps, "publisherName").is_some()
+                });
+                if crate::model::names_apim(&p) || apim_input {
+                    self.unloaded.borrow_mut().push(crate::model::UnloadedApim {
+                        module: p.clone(),
+                        why: if p.starts_with("ts") {
+                            "template spec"
+                        } else {
+                            "registry module"
+                        }
+                        .to_string(),
+                        at: *path_span,
+                        label: sym.text.to_string(),
+                    });
+                }
                 return result(V::unknown(
                     format!("outputs of registry module '{p}' (not loaded)"),
                     site,
-                ))
+                ));
             }
             Some(Target::Json(p)) => {
                 return result(V::unknown(
