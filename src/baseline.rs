@@ -242,6 +242,7 @@ mod tests {
             files: 1,
             missing: Vec::new(),
             unreadable: Vec::new(),
+            instances: Default::default(),
         }
     }
 

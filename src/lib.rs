@@ -54,6 +54,15 @@ pub struct Outcome {
     pub missing: Vec<PathBuf>,
     /// Paths that could not be walked or are not files or directories, with why.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// API Management instances found, and how many of them have a check left undecided.
+    pub instances: Instances,
+}
+
+/// The instance counts of the summary: a run never passes in silence (DESIGN.md §3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Instances {
+    pub found: usize,
+    pub undecided: usize,
 }
 
 impl Outcome {
@@ -105,7 +114,12 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
             && !matches_prefix(code, &opts.ignore)
     };
     let mut diagnostics = std::mem::take(&mut ws.diagnostics);
-    diagnostics.extend(rules::run(&ws, &opts.rules, selected));
+    let checked = rules::check(&ws, &opts.rules, selected);
+    let instances = Instances {
+        found: checked.instances,
+        undecided: checked.instances_undecided,
+    };
+    diagnostics.extend(checked.diagnostics);
     // Suppressions before the filters below, so that their own STV003/STV004 obey `--ignore`
     // and severities like every code; a suppression of a rule that did not run is not unused.
     let ran = |code: &str| rules::find(code).map_or(true, |r| r.check.is_none()) || selected(code);
@@ -134,6 +148,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         diagnostics,
         missing: found.missing,
         unreadable: found.unreadable,
+        instances,
     }
 }
 

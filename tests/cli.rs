@@ -265,4 +265,54 @@ fn template_equals_file_gives_one_template_its_parameters() {
     let pair = format!("{}={}", p("other.json"), p("off.json"));
     let (code, out, _) = run(&["check", &p("apim.json"), "--parameters", &pair]);
     assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 0, "{out}");
+    // A pair for another template leaves this one with its defaults (which attach the NSG).
+    let pair = format!("{}={}", p("other.json"), p("off.json"));
+    let (code, out, _) = run(&["check", &p("apim.json"), "--parameters", &pair]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// A run never passes in silence: the summary counts the instances found and those left
+/// undecided, in JSON and at the end of the human output; compact output has no summary.
+#[test]
+fn the_summary_counts_api_management_instances() {
+    let counts = |paths: &[&str]| {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend_from_slice(paths);
+        let (_, out, _) = run(&args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (
+            v["summary"]["instances"].as_u64().unwrap(),
+            v["summary"]["instances_undecided"].as_u64().unwrap(),
+        )
+    };
+    let decided = "fixtures/arm/STV201/fail-subnet-without-nsg.json";
+    let placeholder = "fixtures/arm/STV002/fail-empty-sku.json";
+    let registry = "fixtures/terraform/STV002/fail-registry-module-apim.tf";
+    let none = "fixtures/terraform/STV002/pass-registry-network-module.tf";
+    assert_eq!(counts(&[decided]), (1, 0));
+    assert_eq!(counts(&[placeholder]), (1, 1));
+    assert_eq!(counts(&[registry]), (2, 2));
+    assert_eq!(counts(&[decided, placeholder, registry]), (4, 3));
+    assert_eq!(counts(&[none]), (0, 0));
+
+    let human = |paths: &[&str]| {
+        let mut args = vec!["check"];
+        args.extend_from_slice(paths);
+        run(&args).1
+    };
+    let out = human(&[decided, placeholder, registry]);
+    assert!(
+        out.trim_end()
+            .ends_with("4 API Management instances: 1 fully checked, 3 partly (see STV002)"),
+        "{out}"
+    );
+    assert!(human(&[decided])
+        .trim_end()
+        .ends_with("1 API Management instance: fully checked"));
+    assert!(human(&[none])
+        .trim_end()
+        .ends_with("no API Management instance found"));
+    let (_, compact, _) = run(&["check", "--format", "compact", none]);
+    assert_eq!(compact, "");
 }

@@ -243,7 +243,19 @@ fn corpus_egress_control_forced_tunnel_on_the_appgw_apim_subnet() {
     let o = run(std::slice::from_ref(&repo), vec![params.clone()]);
     let _ = std::fs::remove_file(&params);
     assert!(has(&o, "STV501", "firewall.bicep"), "{}", listing(&o));
-    // Without a SKU the instance cannot be checked: an STV002, not a false error.
+    // Without a SKU (issue 8's acceptance target): the re-declared APIM subnet is undelegated
+    // and the instance is Internal, so the tier can only be Developer or Premium, and the
+    // forced tunnel without the ApiManagement route is an error in both.
     let o = run(&[repo], vec![]);
-    assert!(!o.active().any(|d| d.code == "STV501"), "{}", listing(&o));
+    assert!(
+        o.active().any(|d| d.code == "STV501"
+            && d.severity == stv2lint::diagnostic::Severity::Error
+            && o.ws
+                .sources
+                .get(d.span.unwrap().file)
+                .path
+                .ends_with("network/v1/firewall.bicep")),
+        "{}",
+        listing(&o)
+    );
 }

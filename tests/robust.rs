@@ -202,6 +202,7 @@ fn every_renderer_is_total_over_any_span() {
         files: 2,
         missing: Vec::new(),
         unreadable: Vec::new(),
+        instances: Default::default(),
     };
     for (name, f) in FORMATS {
         let mut out = Vec::new();
@@ -781,6 +782,7 @@ fn renderers_are_total_over_random_texts_and_spans() {
             files: 2,
             missing: Vec::new(),
             unreadable: Vec::new(),
+            instances: Default::default(),
         };
         for (name, f) in FORMATS {
             let mut out = Vec::new();

@@ -10,7 +10,7 @@ pub mod ident;
 pub mod value;
 
 pub use ident::ResKey;
-pub use value::{Cond, Key, Shape, TextBuilder, Unknown, VKind, V};
+pub use value::{placeholder, Cond, Key, Shape, TextBuilder, Unknown, VKind, V};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceMap, Span};
@@ -78,6 +78,18 @@ impl<T> Field<T> {
     }
     pub fn get(&self) -> Option<&T> {
         self.val.as_ref().ok()
+    }
+    /// The same field with `fix` applied to the known value and to every alternative; an
+    /// `Err` from `fix` makes the value unknown (or drops the alternative).
+    pub fn check_with(mut self, fix: impl Fn(&T) -> Result<(), String>) -> Field<T> {
+        if let Ok(v) = &self.val {
+            if let Err(reason) = fix(v) {
+                self.val = Err(reason);
+                self.implicit = false;
+            }
+        }
+        self.alts.retain(|a| fix(&a.val).is_ok());
+        self
     }
     pub fn map<U>(self, f: impl Fn(T) -> U) -> Field<U> {
         Field {
@@ -399,6 +411,42 @@ pub enum Child {
     Route(ResKey, Route),
 }
 
+/// A module call that evidently deploys API Management (its source names it, or its inputs are
+/// APIM-only arguments such as `publisher_email`) but whose source is not part of the run.
+#[derive(Clone, Debug)]
+pub struct UnloadedApim {
+    /// The module as the code names it (`Azure/avm-res-apimanagement-service/azurerm`).
+    pub module: String,
+    /// Why it is not loaded: `registry module`, `git source`, `br: registry module`, ….
+    pub why: String,
+    /// The module call: where a person looks.
+    pub at: Span,
+    /// How the code names the call (`module.apim`).
+    pub label: String,
+}
+
+/// Whether a module reference names API Management: `api-management`, `apimanagement`,
+/// `api_management`, or `apim` as a word (`avm/res/api-management/service`, `modules/apim`).
+pub fn names_apim(source: &str) -> bool {
+    let t = source.to_ascii_lowercase();
+    t.contains("api-management")
+        || t.contains("apimanagement")
+        || t.contains("api_management")
+        || t.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "apim")
+}
+
+/// Whether a module input is one only an API Management instance takes (`publisher_email`,
+/// `publisherEmail`, `publisher_name`): a module fed these deploys an instance.
+pub fn apim_only_input(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .filter(|c| *c != '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    n == "publisheremail" || n == "publishername"
+}
+
 /// Every resource of the run.
 #[derive(Default)]
 pub struct Workspace {
@@ -410,6 +458,9 @@ pub struct Workspace {
     pub public_ips: Vec<PublicIp>,
     pub associations: Vec<Association>,
     pub children: Vec<Child>,
+    /// API Management instances inside modules that are not loaded (registry, git, `br:`,
+    /// an ARM `templateLink` outside the run): counted and named, never checked.
+    pub unloaded_apims: Vec<UnloadedApim>,
     /// Diagnostics produced while loading (STV001 parse errors, STV002 from front ends, …).
     pub diagnostics: Vec<Diagnostic>,
     /// Unsaved editor buffers by canonical path, read instead of the disk.
@@ -563,19 +614,30 @@ impl Workspace {
     /// parents, and build the index. Safe to call more than once.
     pub fn link(&mut self) {
         self.stamp();
+        self.drop_placeholders();
         self.subnets = merge_by_key(std::mem::take(&mut self.subnets), |a, b| {
             // Two declarations of one subnet in one deployment (inline and child): keep the
             // first, fill what it leaves out from the second.
-            if a.nsg.is_none() {
+            // An unknown is filled by the other declaration's known value: the code says it
+            // there, and the re-declaration is what is deployed last.
+            let take = |a: &Option<Field<String>>, b: &Option<Field<String>>| match a {
+                None => true,
+                Some(f) => f.val.is_err() && b.as_ref().is_some_and(|g| g.val.is_ok()),
+            };
+            if take(&a.nsg, &b.nsg) {
                 a.nsg = b.nsg;
             }
-            if a.route_table.is_none() {
+            if take(&a.route_table, &b.route_table) {
                 a.route_table = b.route_table;
             }
-            if a.service_endpoints.get().is_some_and(|v| v.is_empty()) {
+            if a.service_endpoints.get().is_some_and(|v| v.is_empty())
+                || (a.service_endpoints.val.is_err() && b.service_endpoints.val.is_ok())
+            {
                 a.service_endpoints = b.service_endpoints;
             }
-            if a.delegations.get().is_some_and(|v| v.is_empty()) {
+            if a.delegations.get().is_some_and(|v| v.is_empty())
+                || (a.delegations.val.is_err() && b.delegations.val.is_ok())
+            {
                 a.delegations = b.delegations;
             }
             if a.prefixes.val.is_err() && b.prefixes.val.is_ok() {
@@ -716,6 +778,55 @@ impl Workspace {
             .push((Kind::Subnet, i));
         self.subnets.push(subnet);
         i
+    }
+
+    /// Placeholders are not values (an empty string, azd `${VAR}`, `<your-…>`): where a tier, a
+    /// mode, a region or a reference is expected they become unknown with the reason, once for
+    /// every front end, so no rule ever reads "the  tier" or links to a resource named `${X}`.
+    fn drop_placeholders(&mut self) {
+        fn clean(f: Field<String>, what: &str) -> Field<String> {
+            f.check_with(|s| match placeholder(s) {
+                Some(why) => Err(format!("{why}, not {what}")),
+                None => Ok(()),
+            })
+        }
+        fn clean_opt(f: &mut Option<Field<String>>, what: &str) {
+            if let Some(x) = f.take() {
+                *f = Some(clean(x, what));
+            }
+        }
+        for a in &mut self.apims {
+            a.sku = clean(
+                std::mem::replace(&mut a.sku, Field::unknown("", None)),
+                "a tier",
+            );
+            a.vnet_type = clean(
+                std::mem::replace(&mut a.vnet_type, Field::unknown("", None)),
+                "a virtual network type",
+            );
+            if placeholder(&a.meta.name).is_some() {
+                a.meta.name = a.meta.label.clone();
+            }
+            for l in &mut a.locations {
+                l.location = clean(
+                    std::mem::replace(&mut l.location, Field::unknown("", None)),
+                    "a region",
+                );
+                clean_opt(&mut l.subnet, "a subnet id");
+                clean_opt(&mut l.public_ip, "a public IP address id");
+            }
+        }
+        for s in &mut self.subnets {
+            clean_opt(&mut s.nsg, "a network security group id");
+            clean_opt(&mut s.route_table, "a route table id");
+        }
+        for p in &mut self.public_ips {
+            p.sku = clean(
+                std::mem::replace(&mut p.sku, Field::unknown("", None)),
+                "a SKU",
+            );
+            clean_opt(&mut p.allocation, "an allocation method");
+        }
     }
 
     fn rebuild_index(&mut self) {
@@ -1027,5 +1138,76 @@ mod unit_tests {
         ws.link();
         assert_eq!(ws.nsg_in(&nsg_id("n"), a).unwrap().rules.len(), 1);
         assert!(ws.nsg_in(&nsg_id("n"), b).unwrap().rules.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_not_values() {
+        assert!(placeholder("").is_some());
+        assert!(placeholder("  ").is_some());
+        assert!(placeholder("${APIM_SKU}").unwrap().contains("APIM_SKU"));
+        assert!(placeholder("<your-apim-name>").is_some());
+        assert!(placeholder("<...>").is_some());
+        for real in [
+            "Premium",
+            "Developer",
+            "apim-${suffix}-x",
+            "a<b",
+            "${a}-${b}",
+            "${var.config.name}",
+        ] {
+            assert_eq!(placeholder(real), None, "{real}");
+        }
+    }
+
+    #[test]
+    fn a_placeholder_tier_is_unknown_with_the_reason_and_alternatives_drop_it() {
+        let mut ws = Workspace::default();
+        let mut sku: Field<String> = Field::known("${APIM_SKU}".into(), None);
+        sku.alts = vec![];
+        let mut mode: Field<String> = Field::unknown("x", None);
+        mode.alts = vec![
+            Alt {
+                val: "".into(),
+                when: Cond::one("c", "true"),
+                at: None,
+            },
+            Alt {
+                val: "Internal".into(),
+                when: Cond::one("c", "false"),
+                at: None,
+            },
+        ];
+        let decl = crate::source::Span::new(crate::source::FileId(0), 0, 1);
+        ws.apims.push(Apim {
+            meta: Meta {
+                key: ResKey::new("Microsoft.ApiManagement/service", "", None),
+                label: "apim".into(),
+                name: "".into(),
+                decl,
+                format: Format::Bicep,
+                suppress: vec![],
+                unit: UnitId::NONE,
+            },
+            api_version: None,
+            sku,
+            vnet_type: mode,
+            locations: vec![],
+            locations_unknown: None,
+            migration_ips: false,
+        });
+        ws.link();
+        let a = &ws.apims[0];
+        let why = a.sku.val.as_ref().unwrap_err();
+        assert!(
+            why.contains("APIM_SKU") && why.ends_with("not a tier"),
+            "{why}"
+        );
+        assert_eq!(a.vnet_type.alts.len(), 1);
+        assert_eq!(a.meta.name, "apim");
     }
 }

@@ -412,6 +412,36 @@ impl V {
         }
     }
 
+    /// `"${AZURE_LOCATION}"` in an azd parameter file is filled in by `azd` from its
+    /// environment: stable within a deployment (names built from it still link), unknown to us.
+    pub fn azd_placeholders(self) -> V {
+        match self.kind {
+            VKind::Str(ref s) if s.contains("${") => {
+                let mut out = V::symbolic(
+                    format!("'{s}' is filled in from the azd environment at deployment"),
+                    s.to_string(),
+                    self.span,
+                );
+                out.origin = self.origin;
+                out
+            }
+            VKind::Arr(items) => V {
+                kind: VKind::Arr(items.into_iter().map(V::azd_placeholders).collect()),
+                ..self
+            },
+            VKind::Obj(entries) => V {
+                kind: VKind::Obj(
+                    entries
+                        .into_iter()
+                        .map(|(k, x)| (k, x.azd_placeholders()))
+                        .collect(),
+                ),
+                ..self
+            },
+            _ => self,
+        }
+    }
+
     /// Convert from serde_json (used for tfvars JSON and tests); spans are lost.
     pub fn from_json(j: &serde_json::Value) -> V {
         V::from_json_at(j, None)
@@ -464,6 +494,33 @@ impl V {
             ),
         }
     }
+}
+
+/// Why a text is a placeholder rather than a value, if it is one: an empty (or blank) string,
+/// an azd `${VAR}` placeholder (substituted from the environment at deployment), or an obvious
+/// sample such as `<your-apim-name>`. Such text is never a tier, a mode or a name.
+pub fn placeholder(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Some("the value is an empty string".to_string());
+    }
+    // Only an environment variable's name (`${AZURE_APIM_SKU}`): `${var.x}` is how a
+    // Terraform reference is shown, not a placeholder.
+    if let Some(var) = t.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Some(format!(
+                "'{t}' is a placeholder for the environment variable {var}, set only at deployment (azd)"
+            ));
+        }
+    }
+    if t.len() > 2
+        && t.starts_with('<')
+        && t.ends_with('>')
+        && !t[1..t.len() - 1].contains(['<', '>'])
+    {
+        return Some(format!("'{t}' is a sample placeholder, not a value"));
+    }
+    None
 }
 
 /// The choices that lead to one alternative value: each choice point (a condition whose value is

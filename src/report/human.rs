@@ -426,7 +426,8 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
         plural(s.warnings),
         s.infos,
         plural(s.infos)
-    )
+    )?;
+    writeln!(out, "{}", super::instances_line(&s))
 }
 
 fn plural(n: usize) -> &'static str {

@@ -48,7 +48,10 @@ pub fn to_value(o: &Outcome) -> Value {
     json!({
         "version": 1,
         "diagnostics": diags,
-        "summary": {"files": s.files, "errors": s.errors, "warnings": s.warnings, "infos": s.infos},
+        "summary": {
+            "files": s.files, "errors": s.errors, "warnings": s.warnings, "infos": s.infos,
+            "instances": s.instances, "instances_undecided": s.instances_undecided,
+        },
     })
 }
 

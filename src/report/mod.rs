@@ -95,6 +95,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// API Management instances found, and how many have a check left undecided.
+    pub instances: usize,
+    pub instances_undecided: usize,
 }
 
 pub fn summary(o: &Outcome) -> Summary {
@@ -104,6 +107,23 @@ pub fn summary(o: &Outcome) -> Summary {
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
+        instances: o.instances.found,
+        instances_undecided: o.instances.undecided,
+    }
+}
+
+/// `3 API Management instances: 2 fully checked, 1 partly (see STV002)`, or that none was
+/// found: a run never passes in silence.
+pub fn instances_line(s: &Summary) -> String {
+    match (s.instances, s.instances_undecided) {
+        (0, _) => "no API Management instance found".to_string(),
+        (1, 0) => "1 API Management instance: fully checked".to_string(),
+        (1, _) => "1 API Management instance: partly checked (see STV002)".to_string(),
+        (n, 0) => format!("{n} API Management instances: all fully checked"),
+        (n, u) => format!(
+            "{n} API Management instances: {} fully checked, {u} partly (see STV002)",
+            n - u
+        ),
     }
 }
 
@@ -265,6 +285,7 @@ pub fn run_check(args: CheckArgs) -> u8 {
                         files: 0,
                         missing: Vec::new(),
                         unreadable: Vec::new(),
+                        instances: Default::default(),
                     };
                     let _ = compact::render(&only, &mut std::io::stderr().lock());
                     2

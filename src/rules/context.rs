@@ -1,10 +1,16 @@
 //! What every rule starts from: each VNet-injected location of each classic-tier instance, with
 //! its subnet, NSG, route table and public IP already resolved through the model.
+//!
+//! An instance whose fields have *alternatives* (DESIGN.md §3) is expanded into one variant per
+//! consistent combination of the values it can take; a [`Plan`] holds the variants and the
+//! *worlds* (one variant per instance) the rules run in, and [`Ctx`] is one world's view. Each
+//! site carries the choices (`when`) that lead to it so the registry can say in which
+//! alternatives a finding holds.
 
 use crate::analysis::tags::norm_region;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{
-    Apim, ApimLocation, Field, Nsg, PublicIp, RouteTable, Subnet, UnitId, Workspace,
+    Alt, Apim, ApimLocation, Cond, Field, Nsg, PublicIp, RouteTable, Subnet, UnitId, Workspace,
 };
 use crate::source::Span;
 
@@ -49,6 +55,11 @@ pub struct Site<'a> {
     pub nsg: Resolved<'a, Nsg>,
     pub route_table: Resolved<'a, RouteTable>,
     pub public_ip: Resolved<'a, PublicIp>,
+    /// The choices that lead to this site (empty when every field it reads is known).
+    pub when: &'a Cond,
+    /// Which instance (index into the view's `apims`) and which of its variants this is.
+    pub inst: usize,
+    pub variant: usize,
 }
 
 impl Site<'_> {
@@ -81,82 +92,131 @@ pub const V2: &[&str] = &["basicv2", "standardv2", "premiumv2"];
 
 pub struct Ctx<'a> {
     pub ws: &'a Workspace,
-    /// The instances this view checks: one deployment's (see [`Ctx::of`]).
+    /// The instances this view checks: one deployment's (see [`Plan::new`]).
     pub apims: Vec<&'a Apim>,
     pub opts: &'a Options,
-    /// In-scope locations; instances whose SKU or mode is unknown are left out (with an STV002
-    /// in `preflight`), v2 tiers and non-injected instances are left out silently.
+    /// In-scope locations of this world; instances whose SKU or mode is unknown are left out
+    /// (with an STV002 in the plan's `preflight`), v2 tiers and non-injected instances are
+    /// left out silently.
     pub sites: Vec<Site<'a>>,
-    pub preflight: Vec<Diagnostic>,
+    /// The variant this world chose for each instance (index into `apims`).
+    pub chosen: &'a [Option<usize>],
 }
 
-impl<'a> Ctx<'a> {
-    pub fn new(ws: &'a Workspace, opts: &'a Options) -> Ctx<'a> {
-        Ctx::of(ws, opts, ws.apims.iter().collect(), None)
+/// The choice name of a tier the code does not give but the subnet implies (undelegated +
+/// injected: Developer or Premium). A finding in only one of these is undecided, not a warning.
+pub const INFERRED_TIER: &str = "the tier (inferred: undelegated subnet)";
+
+/// At most this many variants per instance (DESIGN.md §3); beyond, STV002 as for an unknown.
+pub const MAX_VARIANTS: usize = 16;
+/// At most this many worlds per run; beyond, the instances' variants are zipped instead.
+pub const MAX_WORLDS: usize = 64;
+
+/// One possible shape of an instance: its fields with one alternative each chosen.
+pub struct Variant {
+    pub apim: Apim,
+    pub when: Cond,
+    /// What the chosen alternatives are, for messages: (`the tier`, `'Premium'`).
+    pub facts: Vec<(String, String)>,
+}
+
+/// Every instance's in-scope variants and the worlds the rules run in.
+pub struct Plan<'a> {
+    pub ws: &'a Workspace,
+    /// The view's instances, and the deployment whose declarations they are checked with
+    /// (`None`: each instance's own).
+    pub apims: Vec<&'a Apim>,
+    pub from: Option<UnitId>,
+    /// Per instance (index into `apims`); empty: not in scope or not checkable.
+    pub variants: Vec<Vec<Variant>>,
+    /// Per world, the variant chosen for each instance (`None`: the instance has none).
+    pub worlds: Vec<Vec<Option<usize>>>,
+    /// STV002 about instances that could not be checked, one per instance.
+    pub preflight: Vec<Diagnostic>,
+    /// Per instance: an STV002 of the preflight is about it.
+    pub undecided: Vec<bool>,
+}
+
+impl<'a> Plan<'a> {
+    /// Every instance of the run, each with its own deployment's declarations.
+    pub fn all(ws: &'a Workspace) -> Plan<'a> {
+        Plan::new(ws, ws.apims.iter().collect(), None)
     }
 
-    /// The view of some instances from one deployment: their references resolve from that
-    /// deployment first (`None`: each instance's own).
-    pub fn of(
-        ws: &'a Workspace,
-        opts: &'a Options,
-        apims: Vec<&'a Apim>,
-        from: Option<UnitId>,
-    ) -> Ctx<'a> {
-        let mut sites = Vec::new();
-        let mut preflight = Vec::new();
-        for &apim in &apims {
-            let (sku, mode) = match (&apim.sku.val, &apim.vnet_type.val) {
-                // Trimmed, as STV010 compares them: stray spaces must not drop an instance.
-                (Ok(s), Ok(m)) => (s.trim(), m.trim()),
-                (Err(reason), _) | (_, Err(reason)) => {
-                    let f = if apim.sku.val.is_err() {
-                        &apim.sku
-                    } else {
-                        &apim.vnet_type
-                    };
-                    // A v2 or non-injected instance needs no checks even if the other is unknown.
-                    let known_out = apim
-                        .sku
-                        .get()
-                        .is_some_and(|s| V2.contains(&s.to_ascii_lowercase().as_str()))
-                        || apim
-                            .vnet_type
-                            .get()
-                            .is_some_and(|m| m.eq_ignore_ascii_case("none"));
-                    if !known_out {
-                        preflight.push(
-                            Diagnostic::new(
-                                "STV002",
-                                Severity::Info,
-                                format!(
-                                    "the network checks of API Management '{}' could not run: {}",
-                                    apim.meta.name, reason
-                                ),
-                            )
-                            .at(f.at.or(Some(apim.meta.decl)))
-                            .resource(&apim.meta.label)
-                            .related(f.origin, "the value comes from here")
-                            .help("Give the SKU and virtualNetworkType literal values, defaults or parameter-file values.")
-                            .identity(format!("scope|{}", apim.meta.key.names.join("/"))),
-                        );
-                    }
-                    continue;
+    /// The plan of some instances seen from one deployment: their references resolve from
+    /// that deployment first (`None`: each instance's own).
+    pub fn new(ws: &'a Workspace, apims: Vec<&'a Apim>, from: Option<UnitId>) -> Plan<'a> {
+        let mut plan = Plan {
+            ws,
+            undecided: vec![false; apims.len()],
+            apims,
+            from,
+            variants: Vec::new(),
+            worlds: vec![Vec::new()],
+            preflight: Vec::new(),
+        };
+        for i in 0..plan.apims.len() {
+            let apim = plan.apims[i];
+            let unit = from.unwrap_or(apim.meta.unit);
+            let vs = match expand(ws, apim, unit) {
+                Ok(vs) => vs,
+                Err((reason, f_at, f_origin)) => {
+                    plan.not_checked(i, apim, &reason, f_at, f_origin);
+                    Vec::new()
                 }
             };
-            let lsku = sku.to_ascii_lowercase();
-            if !INJECTABLE.contains(&lsku.as_str()) || mode.eq_ignore_ascii_case("none") {
+            plan.variants.push(vs);
+        }
+        plan.worlds = product(&plan.variants).unwrap_or_else(|| zipped(&plan.variants));
+        plan
+    }
+
+    fn not_checked(
+        &mut self,
+        i: usize,
+        apim: &Apim,
+        reason: &str,
+        at: Option<Span>,
+        origin: Option<Span>,
+    ) {
+        self.undecided[i] = true;
+        self.preflight.push(
+            Diagnostic::new(
+                "STV002",
+                Severity::Info,
+                format!(
+                    "the network checks of API Management '{}' could not run: {}",
+                    apim.meta.name, reason
+                ),
+            )
+            .at(at.or(Some(apim.meta.decl)))
+            .resource(&apim.meta.label)
+            .related(origin, "the value comes from here")
+            .help("Give the SKU and virtualNetworkType literal values, defaults or parameter-file values.")
+            .identity(format!("scope|{}", apim.meta.key.names.join("/"))),
+        );
+    }
+
+    /// The rules' view of world `w`.
+    pub fn ctx<'p>(&'p self, opts: &'p Options, w: usize) -> Ctx<'p> {
+        let ws = self.ws;
+        let mut sites = Vec::new();
+        for (inst, chosen) in self.worlds[w].iter().enumerate() {
+            let Some(variant) = *chosen else { continue };
+            let var = &self.variants[inst][variant];
+            let apim = &var.apim;
+            let (Ok(sku), Ok(mode)) = (&apim.sku.val, &apim.vnet_type.val) else {
                 continue;
-            }
+            };
+            let unit = self.from.unwrap_or(apim.meta.unit);
             for loc in &apim.locations {
-                let unit = from.unwrap_or(apim.meta.unit);
                 let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet_in(id, unit));
                 let (nsg, route_table) = match &subnet {
                     Resolved::Found(s) => (
-                        resolve(&s.nsg, "network security group", |id| {
+                        resolve(&narrow(&s.nsg, &var.when), "network security group", |id| {
                             ws.nsg_in(id, s.meta.unit)
                         }),
-                        resolve(&s.route_table, "route table", |id| {
+                        resolve(&narrow(&s.route_table, &var.when), "route table", |id| {
                             ws.route_table_in(id, s.meta.unit)
                         }),
                     ),
@@ -178,24 +238,379 @@ impl<'a> Ctx<'a> {
                 sites.push(Site {
                     apim,
                     loc,
-                    mode,
-                    sku,
+                    mode: mode.trim(),
+                    sku: sku.trim(),
                     subnet,
                     nsg,
                     route_table,
                     public_ip,
+                    when: &var.when,
+                    inst,
+                    variant,
                 });
             }
         }
         Ctx {
             ws,
-            apims,
+            apims: self.apims.clone(),
             opts,
             sites,
-            preflight,
+            chosen: &self.worlds[w],
         }
     }
+}
 
+/// A subnet's reference as this variant sees it: of its alternatives, those consistent with
+/// the variant's choices; when they all name the same resource, that one is known.
+fn narrow(f: &Option<Field<String>>, when: &Cond) -> Option<Field<String>> {
+    let f = f.as_ref()?;
+    if f.val.is_ok() || f.alts.is_empty() {
+        return Some(plain(f));
+    }
+    let mut fits = f.alts.iter().filter(|a| when.and(&a.when).is_some());
+    let Some(first) = fits.next() else {
+        return Some(plain(f));
+    };
+    if fits.all(|a| a.val.eq_ignore_ascii_case(&first.val)) {
+        return Some(chosen(f, first));
+    }
+    Some(plain(f))
+}
+
+/// Every consistent combination of one variant per instance (instances that share a subnet or
+/// a choice see each other's matching variant); `None` when that exceeds [`MAX_WORLDS`] or
+/// leaves some variant out (choices of different deployments that happen to share a name).
+fn product(variants: &[Vec<Variant>]) -> Option<Vec<Vec<Option<usize>>>> {
+    let mut worlds: Vec<(Vec<Option<usize>>, Cond)> = vec![(Vec::new(), Cond::default())];
+    for vs in variants {
+        let mut next = Vec::new();
+        for (w, c) in &worlds {
+            if vs.is_empty() {
+                next.push(([w.as_slice(), &[None]].concat(), c.clone()));
+                continue;
+            }
+            for (v, var) in vs.iter().enumerate() {
+                if let Some(both) = c.and(&var.when) {
+                    next.push(([w.as_slice(), &[Some(v)]].concat(), both));
+                }
+            }
+        }
+        if next.len() > MAX_WORLDS {
+            return None;
+        }
+        worlds = next;
+    }
+    let every_variant = variants
+        .iter()
+        .enumerate()
+        .all(|(i, vs)| (0..vs.len()).all(|v| worlds.iter().any(|(w, _)| w[i] == Some(v))));
+    every_variant.then(|| worlds.into_iter().map(|(w, _)| w).collect())
+}
+
+/// Fallback for many independent instances: world `j` takes variant `j` of each instance (the
+/// last one again when it has fewer), so every variant is checked without multiplying.
+fn zipped(variants: &[Vec<Variant>]) -> Vec<Vec<Option<usize>>> {
+    let n = variants.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    (0..n)
+        .map(|j| {
+            variants
+                .iter()
+                .map(|vs| (!vs.is_empty()).then(|| j.min(vs.len() - 1)))
+                .collect()
+        })
+        .collect()
+}
+
+/// One alternative for messages as (subject, value): the choice itself when it is the value
+/// (`parameter 'apimSku'`, `'Basic'`), else the field with the value and the choices that lead
+/// to it (`the tier`, `'Basic' (var.sku_name is 'Basic_1')`).
+pub fn case(what: &str, value: &str, when: &Cond) -> (String, String) {
+    let bare = |s: &str| s.trim().trim_matches('\'').to_ascii_lowercase();
+    match when.0.as_slice() {
+        [] => (what.to_string(), value.to_string()),
+        [(c, o)] if bare(o) == bare(value) => (c.to_string(), o.to_string()),
+        _ => (what.to_string(), format!("{value} ({})", when.describe())),
+    }
+}
+
+/// `parameter 'apimSku' is 'Basic' or 'Standard'`, or each case in turn when their subjects
+/// differ.
+pub fn join_cases(cases: &[(String, String)]) -> String {
+    let Some((first, _)) = cases.first() else {
+        return String::new();
+    };
+    if cases.iter().all(|(k, _)| k == first) {
+        let vals: Vec<&str> = cases.iter().map(|(_, v)| v.as_str()).collect();
+        let list = match vals.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => vals.join(""),
+        };
+        return format!("{first} is {list}");
+    }
+    cases
+        .iter()
+        .map(|(k, v)| format!("{k} is {v}"))
+        .collect::<Vec<_>>()
+        .join(", or when ")
+}
+
+/// Whether a (trimmed) tier and mode put an instance in scope.
+fn in_scope(sku: &str, mode: &str) -> bool {
+    INJECTABLE.contains(&sku.to_ascii_lowercase().as_str()) && !mode.eq_ignore_ascii_case("none")
+}
+
+/// The values a field can take, each with its choices; `None` for a plain unknown.
+fn options<T: Clone>(f: &Field<T>) -> Option<Vec<(Field<T>, Cond)>> {
+    match (&f.val, f.alts.is_empty()) {
+        (Ok(_), _) => Some(vec![(plain(f), Cond::default())]),
+        (Err(_), true) => None,
+        (Err(_), false) => Some(
+            f.alts
+                .iter()
+                .map(|a| (chosen(f, a), a.when.clone()))
+                .collect(),
+        ),
+    }
+}
+
+/// A field without its alternatives (a variant holds only what it chose).
+fn plain<T: Clone>(f: &Field<T>) -> Field<T> {
+    Field {
+        val: f.val.clone(),
+        at: f.at,
+        origin: f.origin,
+        implicit: f.implicit,
+        alts: Vec::new(),
+    }
+}
+
+/// The field with alternative `a` chosen: edited where the field is, written where the branch is.
+fn chosen<T: Clone>(f: &Field<T>, a: &Alt<T>) -> Field<T> {
+    Field {
+        val: Ok(a.val.clone()),
+        at: f.at,
+        origin: a.at.or(f.origin),
+        implicit: false,
+        alts: Vec::new(),
+    }
+}
+
+/// A field that only some checks read: its alternatives when it has some, else itself.
+fn options_or_self<T: Clone>(f: &Field<T>) -> Vec<(Field<T>, Cond)> {
+    options(f).unwrap_or_else(|| vec![(plain(f), Cond::default())])
+}
+
+type NotChecked = (String, Option<Span>, Option<Span>);
+
+/// The in-scope variants of one instance, or why it cannot be checked. An empty list means
+/// the instance is out of scope (v2 tier, not injected) in every alternative.
+fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, NotChecked> {
+    let shown = |f: &Field<String>| f.get().map(|s| format!("'{}'", s.trim()));
+    let known_out = apim
+        .sku
+        .get()
+        .is_some_and(|s| V2.contains(&s.trim().to_ascii_lowercase().as_str()))
+        || apim
+            .vnet_type
+            .get()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("none"));
+    let modes = options(&apim.vnet_type);
+    let mut skus = options(&apim.sku);
+    if skus.is_none() && modes.is_some() && !known_out {
+        match infer_tier(ws, apim, unit) {
+            Inferred::Classic => {
+                skus = Some(
+                    ["Developer", "Premium"]
+                        .iter()
+                        .map(|t| {
+                            let mut f = plain(&apim.sku);
+                            f.val = Ok(t.to_string());
+                            (f, Cond::one(INFERRED_TIER, format!("'{t}'")))
+                        })
+                        .collect(),
+                )
+            }
+            Inferred::V2 => return Ok(Vec::new()),
+            Inferred::Unknown => {}
+        }
+    }
+    let (skus, modes) = match (skus, modes) {
+        (Some(s), Some(m)) => (s, m),
+        _ if known_out => return Ok(Vec::new()),
+        _ => {
+            let f = if apim.sku.val.is_err() {
+                &apim.sku
+            } else {
+                &apim.vnet_type
+            };
+            let reason = f.val.as_ref().err().cloned().unwrap_or_default();
+            return Err((reason, f.at, f.origin));
+        }
+    };
+    // Tier × mode first: out-of-scope combinations drop before the locations multiply.
+    let mut out: Vec<Variant> = Vec::new();
+    for (sku, sc) in &skus {
+        for (mode, mc) in &modes {
+            let (Some(s), Some(m)) = (sku.get(), mode.get()) else {
+                continue;
+            };
+            if !in_scope(s.trim(), m.trim()) {
+                continue;
+            }
+            let Some(when) = sc.and(mc) else { continue };
+            let mut a = apim.clone();
+            a.sku = sku.clone();
+            a.vnet_type = mode.clone();
+            let mut facts = Vec::new();
+            if !apim.sku.alts.is_empty() || !sc.is_empty() {
+                facts.push(("the tier".to_string(), shown(sku).unwrap_or_default()));
+            }
+            if !apim.vnet_type.alts.is_empty() {
+                facts.push((
+                    "virtualNetworkType".to_string(),
+                    shown(mode).unwrap_or_default(),
+                ));
+            }
+            out.push(Variant {
+                apim: a,
+                when,
+                facts,
+            });
+        }
+    }
+    // Then each location's fields that have alternatives.
+    for (li, loc) in apim.locations.iter().enumerate() {
+        let here = |what: &str| {
+            if loc.primary {
+                what.to_string()
+            } else {
+                format!("{what} of {}", shown(&loc.location).unwrap_or_default())
+            }
+        };
+        if !loc.capacity.alts.is_empty() {
+            out = multiply(out, &options_or_self(&loc.capacity), |v, f| {
+                v.facts.push((
+                    here("the unit count"),
+                    f.get().map(|n| n.to_string()).unwrap_or_default(),
+                ));
+                v.apim.locations[li].capacity = f.clone();
+            });
+        }
+        if let Some(z) = loc.zones.as_ref().filter(|z| !z.alts.is_empty()) {
+            out = multiply(out, &options_or_self(z), |v, f| {
+                v.facts.push((
+                    here("the zones"),
+                    f.get().map(|z| format!("{z:?}")).unwrap_or_default(),
+                ));
+                v.apim.locations[li].zones = Some(f.clone());
+            });
+        }
+        if let Some(sn) = loc.subnet.as_ref().filter(|f| !f.alts.is_empty()) {
+            out = multiply(out, &options_or_self(sn), |v, f| {
+                v.facts.push((
+                    here("the subnet"),
+                    f.get()
+                        .map(|id| format!("'{}'", short_id(id)))
+                        .unwrap_or_default(),
+                ));
+                v.apim.locations[li].subnet = Some(f.clone());
+            });
+        }
+        if let Some(p) = loc.public_ip.as_ref().filter(|f| !f.alts.is_empty()) {
+            out = multiply(out, &options_or_self(p), |v, f| {
+                v.facts.push((
+                    here("the public IP address"),
+                    f.get()
+                        .map(|id| format!("'{}'", short_id(id)))
+                        .unwrap_or_default(),
+                ));
+                v.apim.locations[li].public_ip = Some(f.clone());
+            });
+        }
+        if out.len() > MAX_VARIANTS {
+            break;
+        }
+    }
+    if out.len() > MAX_VARIANTS {
+        return Err((
+            format!("the values its fields can take combine into more than {MAX_VARIANTS} cases"),
+            apim.sku.at,
+            None,
+        ));
+    }
+    Ok(out)
+}
+
+/// Every variant combined with every option of one field whose choices agree.
+fn multiply<T>(
+    vars: Vec<Variant>,
+    opts: &[(Field<T>, Cond)],
+    set: impl Fn(&mut Variant, &Field<T>),
+) -> Vec<Variant> {
+    let mut out = Vec::new();
+    for v in vars {
+        for (f, c) in opts {
+            let Some(when) = v.when.and(c) else { continue };
+            let mut n = Variant {
+                apim: v.apim.clone(),
+                when,
+                facts: v.facts.clone(),
+            };
+            set(&mut n, f);
+            out.push(n);
+        }
+    }
+    out
+}
+
+enum Inferred {
+    /// Injected into an undelegated subnet: Developer or Premium.
+    Classic,
+    /// A subnet delegated to App Service: a v2 tier, out of scope.
+    V2,
+    Unknown,
+}
+
+/// What the primary location's subnet says about an unknown tier (DESIGN.md §3).
+fn infer_tier(ws: &Workspace, apim: &Apim, unit: UnitId) -> Inferred {
+    let modes_injected = match (&apim.vnet_type.val, apim.vnet_type.alts.is_empty()) {
+        (Ok(m), _) => !m.trim().eq_ignore_ascii_case("none"),
+        (Err(_), false) => apim
+            .vnet_type
+            .alts
+            .iter()
+            .all(|a| !a.val.trim().eq_ignore_ascii_case("none")),
+        (Err(_), true) => false,
+    };
+    if !modes_injected {
+        return Inferred::Unknown;
+    }
+    let Some(loc) = apim.locations.iter().find(|l| l.primary) else {
+        return Inferred::Unknown;
+    };
+    let Some(subnet) = loc
+        .subnet
+        .as_ref()
+        .and_then(|f| f.get())
+        .and_then(|id| ws.subnet_in(id, unit))
+    else {
+        return Inferred::Unknown;
+    };
+    match subnet.delegations.get() {
+        Some(d) if d.is_empty() => Inferred::Classic,
+        Some(d)
+            if d.iter().any(|s| {
+                s.eq_ignore_ascii_case("Microsoft.Web/serverFarms")
+                    || s.eq_ignore_ascii_case("Microsoft.Web/hostingEnvironments")
+            }) =>
+        {
+            Inferred::V2
+        }
+        _ => Inferred::Unknown,
+    }
+}
+
+impl<'a> Ctx<'a> {
     /// Each resolved subnet once, with the in-scope locations placed in it, in declaration order.
     pub fn subnets<'c>(&'c self) -> Vec<(&'a Subnet, Vec<&'c Site<'a>>)> {
         group(&self.sites, |s| s.subnet.found())
@@ -275,4 +690,352 @@ pub fn subnet_identity(subnet: &Subnet) -> String {
         subnet.meta.key.rtype,
         subnet.meta.key.names.join("/")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Severity;
+    use crate::model::{Alt, Cond, Field};
+    use crate::rules::testkit::*;
+    use crate::rules::{check, Options};
+
+    /// `var.env == "prod" ? "Premium" : "Developer"` with `env` unknown.
+    fn either_tier(f: &mut Field<String>) {
+        f.val = Err("variable 'env' has no value".into());
+        f.alts = vec![
+            Alt {
+                val: "Premium".into(),
+                when: Cond::one("var.env == \"prod\"", "true"),
+                at: sp(300),
+            },
+            Alt {
+                val: "Developer".into(),
+                when: Cond::one("var.env == \"prod\"", "false"),
+                at: sp(301),
+            },
+        ];
+    }
+
+    fn all(ws: &crate::model::Workspace) -> Vec<crate::diagnostic::Diagnostic> {
+        check(ws, &Options::default(), |_| true).diagnostics
+    }
+
+    #[test]
+    fn a_violation_in_every_alternative_keeps_its_severity() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = run("STV201", &ws);
+        assert_eq!(at(&d), vec![("STV201", Some(10))]);
+        assert_eq!(d[0].severity, Severity::Error);
+        assert!(!d[0].message.contains("(when"), "{}", d[0].message);
+        // No STV002 about the instance: both alternatives were checked.
+        assert!(!all(&ws).iter().any(|d| d.code == "STV002"));
+    }
+
+    #[test]
+    fn a_violation_in_some_alternatives_is_a_warning_that_names_them() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = run("STV401", &ws);
+        assert_eq!(at(&d), vec![("STV401", Some(105))]);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(
+            d[0].message
+                .ends_with("(when the tier is 'Developer' (var.env == \"prod\" is false))"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn an_out_of_scope_alternative_does_not_weaken_a_finding() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        a.sku.alts[1].val = "StandardV2".into();
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = run("STV201", &ws);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn unknown_tier_on_an_undelegated_subnet_is_a_classic_tier() {
+        let mut a = apim("a", "", "Internal", 1, 100);
+        a.sku = Field::unknown("parameter 'apimSku' has no value", sp(102));
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = all(&ws);
+        // Missing NSG in both Developer and Premium: certain.
+        let nsg: Vec<_> = d.iter().filter(|d| d.code == "STV201").collect();
+        assert_eq!(nsg.len(), 1);
+        assert_eq!(nsg[0].severity, Severity::Error);
+        // Zones are wrong only for Developer, and the code never says which: undecided.
+        assert!(!d.iter().any(|d| d.code == "STV401"));
+        let undecided = d
+            .iter()
+            .find(|d| d.code == "STV002" && d.message.starts_with("STV401 could not be decided"))
+            .expect("STV401 undecided");
+        // Nothing claims the inferred tier is written anywhere; the fix is to give it.
+        assert!(!undecided
+            .related
+            .iter()
+            .any(|r| r.message.starts_with("the tier")));
+        assert!(undecided
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("Give the tier a value"));
+        assert_eq!(
+            check(&ws, &Options::default(), |_| true).instances_undecided,
+            1
+        );
+    }
+
+    #[test]
+    fn unknown_tier_on_an_app_service_delegated_subnet_is_v2_and_silent() {
+        let mut a = apim("a", "", "External", 1, 100);
+        a.sku = Field::unknown("parameter 'apimSku' has no value", sp(102));
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.delegations = Field::known(vec!["Microsoft.Web/serverFarms".into()], sp(12));
+        let ws = ws(vec![a], vec![s], vec![]);
+        assert_eq!(at(&all(&ws)), vec![]);
+    }
+
+    #[test]
+    fn unknown_tier_without_evidence_is_unverifiable() {
+        let mut a = apim("a", "", "External", 1, 100);
+        a.sku = Field::unknown("parameter 'apimSku' has no value", sp(102));
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.delegations = Field::unknown("variable 'delegations' has no value", sp(12));
+        let ws = ws(vec![a], vec![s], vec![]);
+        let c = check(&ws, &Options::default(), |_| true);
+        assert_eq!(at(&c.diagnostics), vec![("STV002", Some(102))]);
+        assert_eq!((c.instances, c.instances_undecided), (1, 1));
+    }
+
+    #[test]
+    fn too_many_combinations_is_unverifiable() {
+        let mut a = apim("a", "", "External", 1, 100);
+        a.sku = Field::unknown("unknown", sp(102));
+        a.sku.alts = (0..17)
+            .map(|i| Alt {
+                val: "Premium".into(),
+                when: Cond::one("parameter 'x'", format!("{i}")),
+                at: None,
+            })
+            .collect();
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let d = all(&ws);
+        assert_eq!(at(&d), vec![("STV002", Some(102))]);
+        assert!(d[0].message.contains("more than 16"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn alternatives_of_several_fields_combine_only_when_consistent() {
+        // The tier and the unit count follow the same choice: Premium with 3 units, Developer
+        // with 1. Zones 1,2 are indivisible only for Premium 3 → the finding names that case.
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        a.locations[0].capacity = Field::unknown("variable 'units'", sp(104));
+        a.locations[0].capacity.alts = vec![
+            Alt {
+                val: 3,
+                when: Cond::one("var.env == \"prod\"", "true"),
+                at: None,
+            },
+            Alt {
+                val: 1,
+                when: Cond::one("var.env == \"prod\"", "false"),
+                at: None,
+            },
+        ];
+        a.locations[0].zones = zones(&["1", "2"], 100);
+        let ws = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let plan = crate::rules::Plan::all(&ws);
+        assert_eq!(plan.variants[0].len(), 2, "inconsistent pairs are dropped");
+        let d = run("STV403", &ws);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(
+            d[0].message.contains("the tier is 'Premium'"),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn instances_are_counted() {
+        let ws0 = ws(vec![], vec![], vec![]);
+        let c = check(&ws0, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (0, 0));
+        let mut b = apim("b", "Premium", "External", 1, 200);
+        b.locations[0].subnet = Some(Field::unknown("parameter 'subnetId' has no value", sp(206)));
+        let ws2 = ws(
+            vec![apim("a", "Premium", "External", 1, 100), b],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let c = check(&ws2, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (2, 1));
+        // A check of the instance itself (its API version) left undecided counts too.
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.api_version = Some(Field::unknown(
+            "parameter 'apiVersion' has no value",
+            sp(101),
+        ));
+        let ws3 = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![],
+        );
+        let c = check(&ws3, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (1, 1));
+    }
+
+    /// Each check needs only its own facts: an unknown name, region, unit count, public IP and
+    /// subnet prefix stop none of the NSG and route checks.
+    #[test]
+    fn unknowns_the_network_checks_do_not_read_do_not_stop_them() {
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.meta.name = "<unknown>".into();
+        let l = &mut a.locations[0];
+        l.location = Field::unknown("parameter 'location' has no value", sp(108));
+        l.capacity = Field::unknown("parameter 'units' has no value", sp(104));
+        l.public_ip = Some(Field::unknown("parameter 'pipId' has no value", sp(107)));
+        let mut s = subnet("vnet", "apim", &[], 10);
+        s.prefixes = Field::unknown("parameter 'prefix' has no value", sp(11));
+        s.nsg = Some(Field::known(nsg_id("nsg"), sp(13)));
+        s.route_table = Some(Field::known(rt_id("rt"), sp(14)));
+        let mut w = crate::model::Workspace::default();
+        w.apims = vec![a];
+        w.subnets = vec![s];
+        w.nsgs = vec![nsg("nsg", 30)];
+        w.route_tables = vec![forced_tunnel("rt", 40)];
+        w.link();
+        let d = all(&w);
+        let errors: Vec<_> = d
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.code)
+            .collect();
+        // The default rules deny ApiManagement:3443 inbound; the tunnel has no ApiManagement route.
+        for code in ["STV202", "STV501"] {
+            assert!(errors.contains(&code), "{code} missing: {d:#?}");
+        }
+    }
+
+    /// A subnet whose NSG follows the same choice as the tier: each variant sees its own NSG.
+    #[test]
+    fn subnet_references_follow_the_variant_s_choices() {
+        let mut a = apim("a", "", "External", 1, 100);
+        either_tier(&mut a.sku);
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        let mut nsg_ref: Field<String> = Field::unknown("variable 'env' has no value", sp(13));
+        nsg_ref.alts = vec![
+            Alt {
+                val: nsg_id("prod"),
+                when: Cond::one("var.env == \"prod\"", "true"),
+                at: sp(301),
+            },
+            Alt {
+                val: nsg_id("dev"),
+                when: Cond::one("var.env == \"prod\"", "false"),
+                at: sp(302),
+            },
+        ];
+        s.nsg = Some(nsg_ref);
+        let mut w = crate::model::Workspace::default();
+        w.apims = vec![a];
+        w.subnets = vec![s];
+        // Only the dev NSG is declared: Developer's NSG resolves, Premium's does not.
+        w.nsgs = vec![nsg("dev", 30)];
+        w.link();
+        let plan = crate::rules::Plan::all(&w);
+        let opts = Options::default();
+        let seen: Vec<(String, bool)> = (0..plan.worlds.len())
+            .map(|i| {
+                let ctx = plan.ctx(&opts, i);
+                (
+                    ctx.sites[0].sku.to_string(),
+                    ctx.sites[0].nsg.found().is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("Premium".to_string(), false),
+                ("Developer".to_string(), true)
+            ]
+        );
+    }
+
+    /// Many instances with independent alternatives are zipped, not multiplied: each is still
+    /// checked in every alternative, and none is dropped.
+    #[test]
+    fn many_instances_with_alternatives_are_all_checked() {
+        let apims: Vec<_> = (0..8)
+            .map(|i| {
+                let mut a = apim(&format!("a{i}"), "", "External", 1, 100 * (i + 1));
+                a.sku = Field::unknown("unknown", sp(100 * (i + 1) + 2));
+                a.sku.alts = ["Developer", "Premium"]
+                    .iter()
+                    .map(|t| Alt {
+                        val: t.to_string(),
+                        when: Cond::one(format!("parameter 'sku{i}'"), format!("'{t}'")),
+                        at: None,
+                    })
+                    .collect();
+                a
+            })
+            .collect();
+        let w = ws(
+            apims,
+            vec![subnet("vnet", "apim", &["10.0.0.0/22"], 10)],
+            vec![],
+        );
+        let plan = crate::rules::Plan::all(&w);
+        assert_eq!(
+            plan.worlds.len(),
+            2,
+            "2^8 combinations are zipped into 2 worlds"
+        );
+        let c = check(&w, &Options::default(), |_| true);
+        assert_eq!((c.instances, c.instances_undecided), (8, 0));
+        // The shared subnet's NSG is missing in every alternative of every instance.
+        let nsg: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "STV201")
+            .collect();
+        assert_eq!(nsg.len(), 1);
+        assert_eq!(nsg[0].severity, Severity::Error);
+    }
 }

@@ -18,6 +18,7 @@ pub const RULE: Rule = Rule {
 /// the control plane's replies (REQUIREMENTS.md R-UDR-2).
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
+        sink.about(site);
         let Some((subnet, rt)) = route_table(site, sink) else {
             continue;
         };

@@ -259,6 +259,7 @@ pub fn nsg_unresolved(subnet: &Subnet, reason: &str, at: Option<Span>) -> Diagno
 pub fn check(ctx: &Ctx, sink: &mut Sink) {
     for flow in flows().iter().filter(|f| f.rule == sink.rule.code) {
         for site in &ctx.sites {
+            sink.about(site);
             if !flow.applies(site) {
                 continue;
             }

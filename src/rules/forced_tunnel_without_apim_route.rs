@@ -21,6 +21,7 @@ pub const RULE: Rule = Rule {
 /// `Internet` (REQUIREMENTS.md R-UDR-1).
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
+        sink.about(site);
         let Some((subnet, rt)) = route_table(site, sink) else {
             continue;
         };

@@ -42,6 +42,7 @@ pub(super) fn problem(zones: &[String]) -> Option<String> {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
+        sink.about(site);
         let Some(f) = &site.loc.zones else {
             continue;
         };

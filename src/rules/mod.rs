@@ -7,7 +7,7 @@ use crate::source::Span;
 use std::collections::HashMap;
 
 mod context;
-pub use context::{Ctx, Options, Resolved, Site};
+pub use context::{Ctx, Options, Plan, Resolved, Site};
 
 pub mod flows;
 
@@ -130,11 +130,17 @@ pub fn find(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
-/// Where a rule's diagnostics go. It stamps the rule's code and default severity, and turns
-/// "cannot tell" into one STV002 that names the check and the unknown.
+/// Where a rule's diagnostics go. It stamps the rule's code and default severity, turns
+/// "cannot tell" into one STV002 that names the check and the unknown, and remembers which
+/// sites each diagnostic is about (set with [`Sink::about`] before emitting), so that
+/// [`run`] can say in which alternatives a finding holds and which instances stay undecided.
 pub struct Sink {
     pub rule: &'static Rule,
     pub out: Vec<Diagnostic>,
+    /// Aligned with `out`: the (instance, variant) pairs each diagnostic is about; empty when
+    /// the rule did not say.
+    about: Vec<Vec<(usize, usize)>>,
+    current: Vec<(usize, usize)>,
 }
 
 impl Sink {
@@ -142,6 +148,8 @@ impl Sink {
         Sink {
             rule,
             out: Vec::new(),
+            about: Vec::new(),
+            current: Vec::new(),
         }
     }
 
@@ -150,8 +158,35 @@ impl Sink {
         Diagnostic::new(self.rule.code, self.rule.severity, message)
     }
 
+    /// What follows is about this site (until the next call).
+    pub fn about(&mut self, site: &Site) {
+        self.current = vec![(site.inst, site.variant)];
+    }
+    /// What follows is about all these sites (a shared subnet or public IP).
+    pub fn about_sites(&mut self, sites: &[&Site]) {
+        self.current = sites.iter().map(|s| (s.inst, s.variant)).collect();
+    }
+
+    /// What follows is about instance `i` (index into `Workspace::apims`) as a whole, for rules
+    /// that read the instance rather than its sites.
+    pub fn about_instance(&mut self, ctx: &Ctx, i: usize) {
+        self.current = match ctx.chosen.get(i) {
+            Some(Some(v)) => vec![(i, *v)],
+            _ => Vec::new(),
+        };
+    }
+
     pub fn emit(&mut self, d: Diagnostic) {
         self.out.push(d);
+        self.about.push(self.current.clone());
+    }
+    pub fn emit_for(&mut self, site: &Site, d: Diagnostic) {
+        self.about(site);
+        self.emit(d);
+    }
+    pub fn emit_for_sites(&mut self, sites: &[&Site], d: Diagnostic) {
+        self.about_sites(sites);
+        self.emit(d);
     }
 
     /// The check could not decide: one STV002 naming the check, the unknown and the resource.
@@ -178,7 +213,7 @@ impl Sink {
             self.rule.code, self.rule.name
         ))
         .identity(format!("{}|{}|{}", self.rule.code, identity, what));
-        self.out.push(d);
+        self.emit(d);
     }
 
     /// Known value, or STV002 and `None`.
@@ -199,22 +234,57 @@ impl Sink {
     }
 }
 
-/// Run the selected rules over a linked workspace: once per deployment unit, each with its own
-/// declarations; the same finding in several deployments is reported once, naming them.
+/// The outcome of the rules: diagnostics, and how many instances were found and left undecided.
+#[derive(Clone, Debug, Default)]
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    /// API Management instances found (declared, or inside a module that is not loaded).
+    pub instances: usize,
+    /// Instances with at least one check undecided (an STV002 about them).
+    pub instances_undecided: usize,
+}
+
+/// Run the selected rules over a linked workspace.
 pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+    check(ws, opts, selected).diagnostics
+}
+
+/// Run the selected rules once per deployment unit, each with its own declarations, and in
+/// every world of that view's plan, merging what they found (DESIGN.md §3): a finding in every
+/// alternative where its instance is in scope keeps its severity (the lowest across
+/// alternatives); in only some, it is a warning that names them. The same finding in several
+/// deployments is reported once, naming them.
+pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> Checked {
     let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
     let mut seen: HashMap<(&'static str, Option<Span>, String, Severity), usize> = HashMap::new();
+    // Instances (by index into `ws.apims`) with a check left undecided in some view.
+    let mut undecided = vec![false; ws.apims.len()];
+    let index_of = |a: &Apim| ws.apims.iter().position(|x| std::ptr::eq(x, a));
     for (unit, apims) in ws.views() {
-        let ctx = Ctx::of(ws, opts, apims, Some(unit));
-        let mut found = ctx.preflight.clone();
+        let plan = Plan::new(ws, apims, Some(unit));
+        for (i, u) in plan.undecided.iter().enumerate() {
+            if *u {
+                if let Some(k) = index_of(plan.apims[i]) {
+                    undecided[k] = true;
+                }
+            }
+        }
+        let mut found = plan.preflight.clone();
         for rule in RULES {
             let Some(check) = rule.check else { continue };
             if !selected(rule.code) {
                 continue;
             }
-            let mut sink = Sink::new(rule);
-            check(&ctx, &mut sink);
-            found.append(&mut sink.out);
+            for (d, about) in run_rule(&plan, opts, rule, check) {
+                if d.code == "STV002" {
+                    for (i, _) in &about {
+                        if let Some(k) = plan.apims.get(*i).and_then(|a| index_of(a)) {
+                            undecided[k] = true;
+                        }
+                    }
+                }
+                found.push(d);
+            }
         }
         for mut d in found {
             if d.identity.is_empty() {
@@ -232,12 +302,35 @@ pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> V
     }
     // Stage counts once per unit, not once per finding.
     let mut stages: HashMap<UnitId, usize> = HashMap::new();
-    out.into_iter()
+    let mut diagnostics: Vec<Diagnostic> = out
+        .into_iter()
         .map(|(d, units)| {
             let several = |u: UnitId| *stages.entry(u).or_insert_with(|| ws.stages_of(u)) > 1;
             name_deployments(ws, d, &units, several)
         })
-        .collect()
+        .collect();
+    for m in &ws.unloaded_apims {
+        diagnostics.push(
+            Diagnostic::new(
+                "STV002",
+                Severity::Info,
+                format!(
+                    "module '{}' ({}) deploys API Management and is not loaded, so that instance is not checked",
+                    m.module, m.why
+                ),
+            )
+            .at(Some(m.at))
+            .resource(&m.label)
+            .help("Lint the module's source too (a local copy or the module's repository), or declare the instance in the files checked.")
+            .identity(format!("unloaded-apim|{}", m.module)),
+        );
+    }
+    let unloaded = ws.unloaded_apims.len();
+    Checked {
+        diagnostics,
+        instances: ws.apims.len() + unloaded,
+        instances_undecided: undecided.iter().filter(|u| **u).count() + unloaded,
+    }
 }
 
 /// Name the deployments a finding holds in; a template deployed in several stages says which
@@ -271,6 +364,172 @@ fn name_deployments(
         d.message = format!("{} ({word} {})", d.message, stages.join(", "));
     }
     d
+}
+
+/// One rule in every world of the plan, merged.
+pub(crate) fn run_rule(
+    plan: &Plan,
+    opts: &Options,
+    rule: &'static Rule,
+    check: fn(&Ctx, &mut Sink),
+) -> Vec<(Diagnostic, Vec<(usize, usize)>)> {
+    let mut found: Vec<Emission> = Vec::new();
+    for w in 0..plan.worlds.len() {
+        let ctx = plan.ctx(opts, w);
+        let mut sink = Sink::new(rule);
+        check(&ctx, &mut sink);
+        for (d, about) in sink.out.into_iter().zip(sink.about) {
+            found.push(Emission { d, about, world: w });
+        }
+    }
+    merge(plan, found)
+}
+
+struct Emission {
+    d: Diagnostic,
+    /// The sites the rule said it is about; empty: every instance of its world.
+    about: Vec<(usize, usize)>,
+    world: usize,
+}
+
+/// One diagnostic per finding: the emissions of all worlds with the same code, place and
+/// identity are one finding, certain when every in-scope variant of every instance it is
+/// about reported it. Returns each with the sites it is explicitly about.
+fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usize)>)> {
+    if plan.worlds.len() == 1 {
+        return found.into_iter().map(|e| (e.d, e.about)).collect();
+    }
+    let mut groups: Vec<(Diagnostic, Vec<Emission>)> = Vec::new();
+    let mut index: std::collections::HashMap<(&'static str, Option<Span>, String), usize> =
+        std::collections::HashMap::new();
+    for e in found {
+        let key = (e.d.code, e.d.span, e.d.identity.clone());
+        match index.get(&key) {
+            Some(&g) => groups[g].1.push(e),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((e.d.clone(), vec![e]));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (mut d, emissions) in groups {
+        // The (instance, variant) pairs each emission stands for.
+        let pairs = |e: &Emission| -> Vec<(usize, usize)> {
+            if e.about.is_empty() {
+                plan.worlds[e.world]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| v.map(|v| (i, v)))
+                    .collect()
+            } else {
+                e.about.clone()
+            }
+        };
+        let mut covered: Vec<(usize, usize)> = emissions.iter().flat_map(pairs).collect();
+        covered.sort_unstable();
+        covered.dedup();
+        let partial: Vec<usize> = {
+            let mut insts: Vec<usize> = covered.iter().map(|(i, _)| *i).collect();
+            insts.dedup();
+            insts
+                .into_iter()
+                .filter(|i| {
+                    covered.iter().filter(|(x, _)| x == i).count() < plan.variants[*i].len()
+                })
+                .collect()
+        };
+        let lowest = emissions
+            .iter()
+            .map(|e| e.d.severity)
+            .min()
+            .unwrap_or(d.severity);
+        d.severity = lowest;
+        if !partial.is_empty() {
+            // The alternatives it holds in: per emission, the chosen values of the partial instances.
+            let mut whens: Vec<String> = Vec::new();
+            let mut inferred = false;
+            for e in &emissions {
+                let parts: Vec<String> = pairs(e)
+                    .into_iter()
+                    .filter(|(i, _)| partial.contains(i))
+                    .map(|(i, v)| {
+                        let var = &plan.variants[i][v];
+                        inferred |= var
+                            .when
+                            .0
+                            .iter()
+                            .any(|(c, _)| &**c == context::INFERRED_TIER);
+                        describe_variant(plan, i, v)
+                    })
+                    .collect();
+                let w = parts.join(" and ");
+                if !w.is_empty() && !whens.contains(&w) {
+                    whens.push(w);
+                }
+            }
+            let when = whens.join(", or when ");
+            if inferred && d.code != "STV002" {
+                d.message = format!(
+                    "{} could not be decided: it holds only when {when}, and the tier is not known: {}",
+                    d.code, d.message
+                );
+                // The tier was inferred, not written: no "the tier is set here", and the fix
+                // is to say which tier it is.
+                d.related.retain(|r| !r.message.starts_with("the tier"));
+                d.help = Some(format!(
+                    "Give the tier a value (a literal, a default or a parameter-file value) so that {} can be decided.",
+                    d.code
+                ));
+                d.code = "STV002";
+                d.severity = Severity::Info;
+            } else {
+                d.message = format!("{} (when {when})", d.message);
+                d.severity = d.severity.min(Severity::Warning);
+            }
+        }
+        let about: Vec<(usize, usize)> = emissions
+            .iter()
+            .flat_map(|e| e.about.iter().copied())
+            .collect();
+        out.push((d, about));
+    }
+    out
+}
+
+/// `the tier is 'Premium' (var.env == "prod" is true)`: the values that set this variant apart
+/// from the instance's others, and the choices that lead to them.
+fn describe_variant(plan: &Plan, i: usize, v: usize) -> String {
+    let vars = &plan.variants[i];
+    let var = &vars[v];
+    let own: Vec<String> = var
+        .facts
+        .iter()
+        .filter(|f| !vars.iter().all(|o| o.facts.contains(f)))
+        .map(|(what, val)| format!("{what} is {val}"))
+        .collect();
+    // `parameter 'apimSku' is 'Premium'` says both the field and the value.
+    if let [(what, val)] = var.facts.as_slice() {
+        if own.len() == 1 && var.when.0.len() == 1 {
+            let (k, v) = context::case(what, val, &var.when);
+            return format!("{k} is {v}");
+        }
+    }
+    let choices = var.when.describe();
+    match (own.is_empty(), choices.is_empty()) {
+        (true, _) => choices,
+        (false, true) => own.join(" and "),
+        (false, false)
+            if var
+                .when
+                .0
+                .iter()
+                .all(|(c, _)| &**c == context::INFERRED_TIER) =>
+        {
+            own.join(" and ")
+        }
+        (false, false) => format!("{} ({choices})", own.join(" and ")),
+    }
 }
 
 /// Convenience for rules: the label of an APIM location for messages.

@@ -16,6 +16,7 @@ pub const RULE: Rule = Rule {
 /// load balancer, and without an NSG nothing inbound reaches it (REQUIREMENTS.md R-NSG-1).
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
+        sink.about(site);
         // An unresolved subnet is the subnet rules' business.
         let Resolved::Found(subnet) = site.subnet else {
             continue;

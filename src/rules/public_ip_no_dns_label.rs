@@ -19,6 +19,7 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (pip, sites) in ctx.public_ips() {
+        sink.about_sites(&sites);
         let property = match &pip.dns_label {
             None => None,
             // A label computed from an unknown (`uniqueString(…)`, a parameter) is still a label:

@@ -20,6 +20,7 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (pip, sites) in ctx.public_ips() {
+        sink.about_sites(&sites);
         let id = pip_identity(pip);
         let tf = pip.meta.format == Format::Terraform;
         if let Some(f) = &pip.version {

@@ -21,6 +21,7 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
+        sink.about(site);
         if let Resolved::Unknown { reason, at } = &site.public_ip {
             sink.unverifiable(
                 "the public IP address (and STV302, STV303)",
@@ -32,6 +33,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         }
     }
     for (pip, sites) in ctx.public_ips() {
+        sink.about_sites(&sites);
         let id = pip_identity(pip);
         let Some(sku) = sink.require(&pip.sku, "the public IP SKU", &pip.meta.label, &id) else {
             continue;

@@ -22,6 +22,7 @@ pub const RULE: Rule = Rule {
 fn check(ctx: &Ctx, sink: &mut Sink) {
     let mut seen: Vec<*const Nsg> = Vec::new();
     for site in &ctx.sites {
+        sink.about(site);
         let Resolved::Found(nsg) = site.nsg else {
             continue;
         };

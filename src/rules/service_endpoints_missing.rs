@@ -38,6 +38,7 @@ const NEEDED: &[(&str, &[&str], &str)] = &[
 /// reaches them directly and this rule stays silent.
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
+        sink.about(site);
         let Resolved::Found(subnet) = site.subnet else {
             continue;
         };

@@ -22,6 +22,7 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (subnet, sites) in ctx.subnets() {
+        sink.about_sites(&sites);
         let Some(prefixes) = prefixes(sink, subnet) else {
             continue;
         };

@@ -64,6 +64,7 @@ pub(super) fn usages<'c, 'a>(
         let units = if site.is_developer() {
             1
         } else {
+            sink.about(site);
             match sink.require(
                 &site.loc.capacity,
                 "the subnet size",
@@ -83,6 +84,7 @@ pub(super) fn usages<'c, 'a>(
             need: address::footprint(site.is_developer(), units, site.is_internal()),
         });
     }
+    sink.about_sites(sites);
     complete.then_some(out)
 }
 

@@ -48,7 +48,8 @@ fn parse(v: &str) -> Option<Version> {
 }
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    for &apim in &ctx.apims {
+    for (i, &apim) in ctx.apims.iter().enumerate() {
+        sink.about_instance(ctx, i);
         let Some(field) = &apim.api_version else {
             continue;
         };

@@ -19,6 +19,7 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (subnet, sites) in ctx.subnets() {
+        sink.about_sites(&sites);
         let id = subnet_identity(subnet);
         let Some(delegations) = sink.require(
             &subnet.delegations,

@@ -21,6 +21,7 @@ pub const RULE: Rule = Rule {
 fn check(ctx: &Ctx, sink: &mut Sink) {
     let mut seen_apims: Vec<*const crate::model::Apim> = Vec::new();
     for site in &ctx.sites {
+        sink.about(site);
         let apim = site.apim;
         if !seen_apims.contains(&(apim as *const _)) {
             seen_apims.push(apim);

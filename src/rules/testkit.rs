@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
-use crate::rules::{find, Ctx, Options, Sink};
+use crate::rules::{find, run_rule, Options, Plan};
 use crate::source::{FileId, Span};
 
 pub fn sp(n: usize) -> Option<Span> {
@@ -101,6 +101,38 @@ pub fn pip(name: &str, base: usize) -> PublicIp {
     }
 }
 
+pub fn nsg_id(name: &str) -> String {
+    format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/{name}")
+}
+pub fn rt_id(name: &str) -> String {
+    format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/{name}")
+}
+
+/// An NSG `name` with no custom rules (only Azure's defaults): decl at `base`.
+pub fn nsg(name: &str, base: usize) -> Nsg {
+    Nsg {
+        meta: meta("Microsoft.Network/networkSecurityGroups", name, base),
+        rules: Vec::new(),
+        rules_unknown: None,
+    }
+}
+
+/// A route table `name` sending 0.0.0.0/0 to a virtual appliance: decl at `base`, route +1.
+pub fn forced_tunnel(name: &str, base: usize) -> RouteTable {
+    RouteTable {
+        meta: meta("Microsoft.Network/routeTables", name, base),
+        routes: vec![Route {
+            name: "default".into(),
+            decl: Span::new(FileId(0), base + 1, base + 2),
+            prefix: Field::known("0.0.0.0/0".into(), sp(base + 1)),
+            next_hop: Field::known("VirtualAppliance".into(), sp(base + 1)),
+            next_hop_ip: Some(Field::known("10.1.0.4".into(), sp(base + 1))),
+            prefix_shape: None,
+        }],
+        routes_unknown: None,
+    }
+}
+
 pub fn ws(apims: Vec<Apim>, subnets: Vec<Subnet>, pips: Vec<PublicIp>) -> Workspace {
     let mut ws = Workspace::default();
     ws.apims = apims;
@@ -124,10 +156,11 @@ pub fn instance_with_pip(sku: &str, mode: &str, p: PublicIp) -> Workspace {
 
 pub fn run_with(code: &str, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
     let rule = find(code).expect("registered rule");
-    let ctx = Ctx::new(ws, opts);
-    let mut sink = Sink::new(rule);
-    (rule.check.expect("rule with a check"))(&ctx, &mut sink);
-    sink.out
+    let plan = Plan::all(ws);
+    run_rule(&plan, opts, rule, rule.check.expect("rule with a check"))
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
 }
 
 pub fn run(code: &str, ws: &Workspace) -> Vec<Diagnostic> {

@@ -20,6 +20,7 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
+        sink.about(site);
         if !site.sku.trim().eq_ignore_ascii_case("premium") {
             continue;
         }

@@ -90,6 +90,11 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
             let ev = template::Eval::run(ws, t, template, st.values, &links);
             ws.diagnostics.extend(ev.budget_diagnostic(&budget_unit));
+            for u in ev.unloaded.take() {
+                if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+                    ws.unloaded_apims.push(u);
+                }
+            }
             for (span, msg) in ev.errors.borrow().iter() {
                 let offset = span.map(|s| s.start as usize).unwrap_or(0);
                 ws.diagnostics.push(discover::parse_error(
@@ -269,7 +274,8 @@ pub fn values_of(root: &V) -> HashMap<String, V> {
     if let Some(ps) = root.get("parameters").and_then(|p| p.as_object()) {
         for (k, p) in ps {
             let v = match (p.get("value"), p.get("reference")) {
-                (Some(v), _) => v.clone(),
+                // azd fills `${VAR}` in from its environment: a placeholder, not a value.
+                (Some(v), _) => v.clone().azd_placeholders(),
                 (None, Some(_)) => V::unknown(
                     format!("parameter '{}' is a Key Vault reference", k.name),
                     p.span,

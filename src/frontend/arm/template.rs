@@ -120,6 +120,8 @@ pub struct Eval<'a> {
     pub budget: Rc<Budget>,
     /// Invalid expressions found while evaluating: (span, message).
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
+    /// Linked templates outside the run that deploy API Management.
+    pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
 }
 
 /// Bindings of one evaluation: the scope, copy indexes, lambda variables.
@@ -156,6 +158,7 @@ impl<'a> Eval<'a> {
             names: RefCell::new(HashMap::new()),
             budget: Budget::new(),
             errors: RefCell::new(Vec::new()),
+            unloaded: RefCell::new(Vec::new()),
         };
         let _unit = budget::install(&ev.budget);
         let root = ev.add_scope(Scope {
@@ -335,6 +338,32 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// A linked template outside the run that evidently deploys API Management (its link names
+    /// it, or it takes `publisherEmail`): recorded, never forgotten.
+    fn unloaded_link(&self, r: &V, name: &V, target: &V, props: &V) {
+        let link = target
+            .as_name()
+            .map(str::to_string)
+            .unwrap_or_else(|| target.show());
+        let apim_input = props
+            .get("parameters")
+            .is_some_and(|p| p.get("publisherEmail").is_some() || p.get("publisherName").is_some());
+        // The link, not the deployment's name: `dep-apim-private-dns-zone` deploys a DNS zone.
+        if !(crate::model::names_apim(&link) || apim_input) {
+            return;
+        }
+        let Some(at) = r.span else { return };
+        self.unloaded.borrow_mut().push(crate::model::UnloadedApim {
+            module: link,
+            why: "linked template outside the files checked".to_string(),
+            at,
+            label: format!(
+                "Microsoft.Resources/deployments '{}'",
+                name.as_name().unwrap_or("?")
+            ),
+        });
+    }
+
     /// A nested deployment with an inline template: a new scope, collected now.
     fn nested(&self, env: &Env, r: &V, name: &V) -> Option<usize> {
         let parent = self.scope(env.scope);
@@ -351,7 +380,13 @@ impl<'a> Eval<'a> {
                         .get("relativePath")
                         .or_else(|| link.get("uri"))
                         .map(|u| self.value(env, u))?;
-                    let id = self.links.resolve(target.as_name()?, &parent.dir)?;
+                    let resolved = target
+                        .as_name()
+                        .and_then(|t| self.links.resolve(t, &parent.dir));
+                    let Some(id) = resolved else {
+                        self.unloaded_link(r, name, &target, props);
+                        return None;
+                    };
                     let t = self.links.json.get(&id)?.clone();
                     let dir = self
                         .links

@@ -143,6 +143,8 @@ pub struct Eval<'p> {
     insts: RefCell<Vec<Rc<Inst>>>,
     pub emitted: RefCell<Vec<Emitted>>,
     pub diagnostics: RefCell<Vec<Diagnostic>>,
+    /// Registry modules that deploy API Management (recorded once per module instance).
+    pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
     depth: Cell<usize>,
     /// The budget of the current entry deployment (with its modules).
     budget: RefCell<Rc<Budget>>,
@@ -162,6 +164,7 @@ impl<'p> Eval<'p> {
             insts: RefCell::new(Vec::new()),
             emitted: RefCell::new(Vec::new()),
             diagnostics: RefCell::new(Vec::new()),
+            unloaded: RefCell::new(Vec::new()),
             depth: Cell::new(0),
             budget: RefCell::new(Budget::new()),
             import_insts: RefCell::new(HashMap::new()),
@@ -1557,10 +1560,27 @@ impl<'p> Eval<'p> {
         let fid = match target {
             Some(Target::Local(f)) => f,
             Some(Target::Registry(p)) => {
+                let apim_input = prop("params").is_some_and(|ps| {
+                    object_prop(ps, "publisherEmail").is_some()
+                        || object_prop(ps, "publisherName").is_some()
+                });
+                if crate::model::names_apim(&p) || apim_input {
+                    self.unloaded.borrow_mut().push(crate::model::UnloadedApim {
+                        module: p.clone(),
+                        why: if p.starts_with("ts") {
+                            "template spec"
+                        } else {
+                            "registry module"
+                        }
+                        .to_string(),
+                        at: *path_span,
+                        label: sym.text.to_string(),
+                    });
+                }
                 return result(V::unknown(
                     format!("outputs of registry module '{p}' (not loaded)"),
                     site,
-                ))
+                ));
             }
             Some(Target::Json(p)) => {
                 return result(V::unknown(

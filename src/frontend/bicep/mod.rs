@@ -18,7 +18,7 @@ use super::LoadOptions;
 use crate::discover::{self, Discovered};
 use crate::frontend::arm::{fitting, Stage};
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::{Format, ResKey, VKind, Workspace, V};
+use crate::model::{Format, ResKey, Workspace};
 use crate::source::{canonical, FileId, Lang};
 use program::{Program, Target};
 use std::collections::{HashMap, HashSet};
@@ -165,12 +165,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 values: HashMap::new(),
             });
         }
-        for mut st in stages {
-            st.values = st
-                .values
-                .into_iter()
-                .map(|(k, v)| (k, azd_placeholders(v)))
-                .collect();
+        for st in stages {
             entries.push((b, st));
         }
     }
@@ -199,6 +194,11 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             runs.push((start, name, st.name, display(b)));
         }
         ws.diagnostics.extend(ev.diagnostics.take());
+        for u in ev.unloaded.take() {
+            if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+                ws.unloaded_apims.push(u);
+            }
+        }
         ev.emitted.take()
     };
     // The same declaration deploying the same resource twice in one deployment (an AVM
@@ -297,40 +297,6 @@ pub fn paired_json(ws: &Workspace, found: &Discovered, bicep: &Path) -> Option<P
         None
     } else {
         params
-    }
-}
-
-/// `"${AZURE_LOCATION}"` in an azd parameter file is filled in by `azd` from its environment:
-/// stable within a deployment, unknown to us.
-fn azd_placeholders(v: V) -> V {
-    match &v.kind {
-        VKind::Str(s) if s.contains("${") => {
-            let mut out = V::symbolic(
-                format!("'{s}' is filled in from the azd environment at deployment"),
-                s.to_string(),
-                v.span,
-            );
-            out.origin = v.origin;
-            out
-        }
-        VKind::Arr(items) => {
-            let items = items.iter().cloned().map(azd_placeholders).collect();
-            V {
-                kind: VKind::Arr(items),
-                ..v
-            }
-        }
-        VKind::Obj(entries) => {
-            let entries = entries
-                .iter()
-                .map(|(k, x)| (k.clone(), azd_placeholders(x.clone())))
-                .collect();
-            V {
-                kind: VKind::Obj(entries),
-                ..v
-            }
-        }
-        _ => v,
     }
 }
 

@@ -57,6 +57,34 @@ pub fn load_texts(ws: &mut Workspace, files: &[(PathBuf, String)], opts: &LoadOp
     load_files(ws, &ids, opts);
 }
 
+/// Registry and git modules are not downloaded: one that evidently deploys API Management (its
+/// source names it, or it takes APIM-only inputs) is recorded so the instance is not forgotten.
+fn unloaded_apims(ws: &mut Workspace, m: &Module) {
+    for c in &m.calls {
+        let Some((src, _)) = &c.source else { continue };
+        let Source::Remote(r) = resolve_source(&m.dir, src) else {
+            continue;
+        };
+        if crate::model::names_apim(&r)
+            || c.args
+                .iter()
+                .any(|a| crate::model::apim_only_input(&a.name))
+        {
+            let why = if r.contains("::") || r.starts_with("git@") || r.contains("github.com") {
+                "git source"
+            } else {
+                "registry module"
+            };
+            ws.unloaded_apims.push(crate::model::UnloadedApim {
+                module: r,
+                why: why.to_string(),
+                at: c.span,
+                label: format!("module.{}", c.name),
+            });
+        }
+    }
+}
+
 fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     if files.is_empty() {
         return;
@@ -94,6 +122,9 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
                 }
             }
         }
+    }
+    for m in &modules {
+        unloaded_apims(ws, m);
     }
     let mut roots: Vec<Rc<Module>> = modules
         .iter()
