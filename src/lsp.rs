@@ -736,6 +736,61 @@ mod tests {
         assert_eq!(offset_of(&f.text, Position::new(9, 0)), f.text.len());
     }
 
+    fn frame(v: Value) -> String {
+        let b = v.to_string();
+        format!("Content-Length: {}\r\n\r\n{b}", b.len())
+    }
+
+    /// The JSON bodies the server wrote.
+    fn bodies(out: &[u8]) -> Vec<Value> {
+        let text = String::from_utf8_lossy(out);
+        text.split("Content-Length: ")
+            .filter_map(|m| m.split_once("\r\n\r\n"))
+            .map(|(_, b)| serde_json::from_str(b).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_loop_answers_around_garbage_and_ends_with_the_input() {
+        let input = [
+            "\x00\x01 junk\r\n\r\n".to_string(),
+            frame(json!({"jsonrpc": "2.0", "id": 1, "method": "hover"})),
+            frame(json!({"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {}})),
+            "Content-Length: 99999999999999999999999\r\n\r\n".to_string(),
+            frame(json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                "params": {"textDocument": {"uri": "file:///nowhere/x.tf", "version": 1e40},
+                "contentChanges": [{"range": {"start": {"line": 9, "character": 99},
+                                              "end": {"line": 0, "character": 0}}, "text": "é"}]}})),
+            frame(json!({"jsonrpc": "2.0", "id": "s", "method": "shutdown"})),
+        ]
+        .concat();
+        let mut out = Vec::new();
+        let opts = ServeOptions {
+            debounce: Duration::ZERO,
+            lint: false,
+            trace: false,
+        };
+        // No `exit`: the input ends, and so does the server, with code 1.
+        let code = serve(std::io::Cursor::new(input.into_bytes()), &mut out, &opts);
+        assert_eq!(code, 1);
+        let got = bodies(&out);
+        let summary: Vec<(Value, Value)> = got
+            .iter()
+            .map(|m| (m["id"].clone(), m["error"]["code"].clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (Value::Null, json!(-32700)),
+                (json!(1), json!(-32002)),
+                (json!(2), Value::Null),
+                (Value::Null, json!(-32700)),
+                (json!("s"), Value::Null),
+            ],
+            "{got:#?}"
+        );
+    }
+
     #[test]
     fn incremental_edits_apply() {
         let mut t = "line one\nline two\n".to_string();
