@@ -15,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
     // Start initialized half the time, so the fuzzer reaches the document handlers at once.
     let mut input = Vec::new();
     if data.first().is_some_and(|b| b & 1 == 1) {
-        input.extend(frame(r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#));
+        input.extend(frame(
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#,
+        ));
     }
     input.extend_from_slice(data.get(1..).unwrap_or_default());
     let opts = ServeOptions {

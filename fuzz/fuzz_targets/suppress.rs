@@ -62,27 +62,37 @@ fuzz_target!(|data: &[u8]| {
         let f = FileId(0);
         let t = &ws.sources.get(f).text;
         for (i, _) in t.match_indices('\n').take(64) {
-            let mut d = diagnostics
-                .first()
-                .cloned()
-                .unwrap_or_else(|| stv2lint::diagnostic::Diagnostic {
-                    code: "STV201",
-                    severity: stv2lint::diagnostic::Severity::Error,
-                    message: "m".into(),
-                    span: None,
-                    resource: None,
-                    help: None,
-                    related: Vec::new(),
-                    identity: String::new(),
-                    suppressed: None,
-                });
+            let mut d =
+                diagnostics
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| stv2lint::diagnostic::Diagnostic {
+                        code: "STV201",
+                        severity: stv2lint::diagnostic::Severity::Error,
+                        message: "m".into(),
+                        span: None,
+                        resource: None,
+                        help: None,
+                        related: Vec::new(),
+                        identity: String::new(),
+                        suppressed: None,
+                    });
             d.code = ["STV201", "STV301", "STV303", "STV002"][i % 4];
-            d.span = Some(Span { file: f, start: i as u32 + 1, end: i as u32 + 1 });
+            d.span = Some(Span {
+                file: f,
+                start: i as u32 + 1,
+                end: i as u32 + 1,
+            });
             diagnostics.push(d);
         }
     }
     stv2lint::suppress::apply(&ws, &mut diagnostics);
-    let o = Outcome { ws, diagnostics, files: 1, missing: Vec::new() };
+    let o = Outcome {
+        ws,
+        diagnostics,
+        files: 1,
+        missing: Vec::new(),
+    };
     common::check_spans(&o);
     common::render_all(&o);
 });

@@ -44,7 +44,12 @@ pub fn check_spans(o: &Outcome) {
             assert!(ok(s), "{} span {s:?} outside its file", d.code);
         }
         for r in &d.related {
-            assert!(ok(r.span), "{} related span {:?} outside its file", d.code, r.span);
+            assert!(
+                ok(r.span),
+                "{} related span {:?} outside its file",
+                d.code,
+                r.span
+            );
         }
     }
 }
