@@ -156,7 +156,12 @@ pub struct Applied {
 pub fn load(path: &Path) -> Result<Baseline, String> {
     let text = crate::source::read_text(path)
         .map_err(|e| format!("{}: cannot read the baseline: {e}", path.display()))?;
-    let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
+    parse(&text, path)
+}
+
+/// A baseline from its text; `path` names it in errors and anchors its relative file names.
+pub fn parse(text: &str, path: &Path) -> Result<Baseline, String> {
+    let file: BaselineFile = serde_json::from_str(text).map_err(|e| {
         format!(
             "{}:{}:{}: not a stv2lint baseline: {e}",
             path.display(),

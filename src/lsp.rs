@@ -1,6 +1,11 @@
 //! `stv2lint lsp`: a language server over stdio that publishes stv2lint's diagnostics while you
-//! edit. Synchronous (lsp-server's channels, no async runtime): linting is fast enough to run
-//! between messages, and a burst of changes is coalesced into one run.
+//! edit. Synchronous, no async runtime: one thread reads and frames the input
+//! ([`transport`]), the main thread dispatches, and a lint runs on a worker thread so that
+//! messages keep flowing while it works.
+//!
+//! Edits are coalesced: a deployment unit is linted once its documents have been quiet for the
+//! debounce interval (200 ms), at most one lint runs at a time, and a lint whose unit changed
+//! while it ran is discarded — so a burst of 1,000 keystrokes costs one or two runs, not 1,000.
 //!
 //! The deployment unit of a file is its directory (walked like `stv2lint check DIR`, so a
 //! template's parameter file, a Terraform module's other files and the Bicep modules below it
@@ -8,69 +13,123 @@
 //! gets the diagnostics of its own directory's run; the configuration is the `.stv2lint.yaml`
 //! found upward from that directory.
 
+pub mod transport;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, SourceFile, Span};
 use crate::{CheckOptions, Outcome};
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
     Position, PublishDiagnosticsParams, Range, Uri,
 };
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+use transport::{Frame, Reader};
+
+/// How the server behaves; [`ServeOptions::from_env`] for the real binary.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Quiet time after the last change of a unit before it is linted.
+    pub debounce: Duration,
+    /// Lint at all (off in the fuzz target, which must not walk the disk).
+    pub lint: bool,
+    /// Log every lint run and discarded result on stderr (`STV2LINT_LSP_TRACE=1`).
+    pub trace: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            debounce: Duration::from_millis(200),
+            lint: true,
+            trace: false,
+        }
+    }
+}
+
+impl ServeOptions {
+    /// Defaults, with `STV2LINT_LSP_TRACE` and `STV2LINT_LSP_DEBOUNCE_MS` (milliseconds) read
+    /// from the environment — for tests and for diagnosing a slow editor session.
+    pub fn from_env() -> Self {
+        let mut o = ServeOptions {
+            trace: std::env::var_os("STV2LINT_LSP_TRACE")
+                .is_some_and(|v| !v.is_empty() && v != "0"),
+            ..ServeOptions::default()
+        };
+        if let Some(ms) = std::env::var("STV2LINT_LSP_DEBOUNCE_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            o.debounce = Duration::from_millis(ms.min(60_000));
+        }
+        o
+    }
+}
 
 /// Run the server on stdin/stdout; the exit code follows the protocol (0 after `shutdown`).
 pub fn run() -> u8 {
-    let (conn, io) = Connection::stdio();
-    let code = match serve(&conn) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("stv2lint lsp: {e}");
-            1
-        }
-    };
-    drop(conn);
-    let _ = io.join();
-    code
+    let input = std::io::BufReader::new(std::io::stdin());
+    serve(input, std::io::stdout(), &ServeOptions::from_env())
 }
 
-/// Serve one client until `exit`. Returns the process exit code.
-pub fn serve(conn: &Connection) -> Result<u8, String> {
-    let capabilities = json!({
-        "positionEncoding": "utf-16",
-        "textDocumentSync": {
-            "openClose": true,
-            "change": 1,
-            "save": { "includeText": false }
-        }
-    });
-    let (id, _params) = conn.initialize_start().map_err(|e| e.to_string())?;
-    conn.initialize_finish(
-        id,
-        json!({
-            "capabilities": capabilities,
-            "serverInfo": { "name": "stv2lint", "version": env!("CARGO_PKG_VERSION") }
-        }),
-    )
-    .map_err(|e| e.to_string())?;
+enum Event {
+    Frame(Frame),
+    Linted(Linted),
+}
 
-    let mut server = Server::default();
-    while let Ok(msg) = conn.receiver.recv() {
-        if let Some(code) = server.handle(conn, msg) {
-            return Ok(code);
-        }
-        // Coalesce a burst of changes: take everything already queued before linting.
-        while let Ok(msg) = conn.receiver.try_recv() {
-            if let Some(code) = server.handle(conn, msg) {
-                return Ok(code);
+/// Serve one client reading `input` and writing `output` until `exit` or the end of the input.
+/// Returns the process exit code; every way out other than `shutdown` + `exit` says why on
+/// stderr.
+pub fn serve(input: impl BufRead + Send + 'static, output: impl Write, opts: &ServeOptions) -> u8 {
+    let (tx, rx) = channel();
+    let reader_tx = tx.clone();
+    std::thread::spawn(move || {
+        let mut reader = Reader::new(input);
+        loop {
+            let f = reader.next_frame();
+            let end = matches!(f, Frame::End(_));
+            if reader_tx.send(Event::Frame(f)).is_err() || end {
+                return;
             }
         }
-        server.lint_dirty(conn);
+    });
+    let mut server = Server::new(output, opts.clone(), tx);
+    loop {
+        let ev = match server.next_deadline() {
+            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match ev {
+            Ok(Event::Frame(Frame::Message(m))) => {
+                if let Some(code) = server.handle(m) {
+                    return code;
+                }
+            }
+            Ok(Event::Frame(Frame::Invalid { code, message, id })) => {
+                eprintln!("stv2lint lsp: {message}");
+                server.write_error(id, code, &message);
+            }
+            Ok(Event::Frame(Frame::End(why))) => {
+                let why = why.unwrap_or_else(|| "the client closed the input".into());
+                eprintln!("stv2lint lsp: {why} without `exit`; stopping");
+                return 1;
+            }
+            Ok(Event::Linted(l)) => server.linted(l),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return 1,
+        }
+        if let Some(e) = server.write_failed.take() {
+            eprintln!("stv2lint lsp: cannot write to the client: {e}; stopping");
+            return 1;
+        }
+        server.start_due_lint();
     }
-    // The client went away without `exit`.
-    Ok(1)
 }
 
 struct Doc {
@@ -79,25 +138,76 @@ struct Doc {
     version: i32,
 }
 
-#[derive(Default)]
-struct Server {
-    /// Open documents by canonical path.
-    docs: HashMap<PathBuf, Doc>,
-    /// Deployment units (directories) to lint before the next message.
-    dirty: BTreeSet<PathBuf>,
-    /// URIs given non-empty diagnostics, per unit: cleared when they have none any more.
-    published: HashMap<PathBuf, HashSet<String>>,
-    shutting_down: bool,
-    /// Configuration errors already shown, so a broken file is not reported on every keystroke.
-    shown_errors: HashSet<String>,
+/// One file's diagnostics: the URI the client knows it by, the version linted (open documents).
+type FileDiagnostics = (Uri, Option<i32>, Vec<lsp_types::Diagnostic>);
+
+/// What a lint worker hands back: the diagnostics per file of the unit, or a configuration error.
+struct Linted {
+    unit: PathBuf,
+    generation: u64,
+    result: Result<Vec<FileDiagnostics>, String>,
 }
 
-impl Server {
+struct Server<W> {
+    out: W,
+    opts: ServeOptions,
+    events: Sender<Event>,
+    initialized: bool,
+    shutting_down: bool,
+    /// Open documents by canonical path.
+    docs: HashMap<PathBuf, Doc>,
+    /// Units (directories) waiting to be linted, with the time they may start.
+    pending: BTreeMap<PathBuf, Instant>,
+    /// Changes per unit so far: a result computed for an older count is stale.
+    generation: HashMap<PathBuf, u64>,
+    /// The lint running now (unit, generation).
+    in_flight: Option<(PathBuf, u64)>,
+    /// URIs given non-empty diagnostics, per unit: cleared when they have none any more.
+    published: HashMap<PathBuf, HashSet<String>>,
+    /// Configuration errors already shown, so a broken file is not reported on every keystroke.
+    shown_errors: HashSet<String>,
+    write_failed: Option<std::io::Error>,
+}
+
+impl<W: Write> Server<W> {
+    fn new(out: W, opts: ServeOptions, events: Sender<Event>) -> Self {
+        Server {
+            out,
+            opts,
+            events,
+            initialized: false,
+            shutting_down: false,
+            docs: HashMap::new(),
+            pending: BTreeMap::new(),
+            generation: HashMap::new(),
+            in_flight: None,
+            published: HashMap::new(),
+            shown_errors: HashSet::new(),
+            write_failed: None,
+        }
+    }
+
+    fn send(&mut self, m: Message) {
+        if self.write_failed.is_none() {
+            if let Err(e) = transport::write_message(&mut self.out, &m) {
+                self.write_failed = Some(e);
+            }
+        }
+    }
+
+    fn write_error(&mut self, id: Option<Value>, code: i32, message: &str) {
+        if self.write_failed.is_none() {
+            if let Err(e) = transport::write_error(&mut self.out, id, code, message) {
+                self.write_failed = Some(e);
+            }
+        }
+    }
+
     /// Handle one message; `Some(code)` when the server must exit.
-    fn handle(&mut self, conn: &Connection, msg: Message) -> Option<u8> {
+    fn handle(&mut self, msg: Message) -> Option<u8> {
         match msg {
             Message::Request(req) => {
-                self.request(conn, req);
+                self.request(req);
                 None
             }
             Message::Notification(n) => self.notification(n),
@@ -105,43 +215,64 @@ impl Server {
         }
     }
 
-    fn request(&mut self, conn: &Connection, req: Request) {
-        let resp = if req.method == "shutdown" {
+    fn request(&mut self, req: Request) {
+        let resp = if !self.initialized {
+            if req.method == "initialize" {
+                self.initialized = true;
+                Response::new_ok(req.id, initialize_result())
+            } else {
+                err(
+                    req.id,
+                    ErrorCode::ServerNotInitialized,
+                    "the server is not initialized".into(),
+                )
+            }
+        } else if req.method == "shutdown" {
             self.shutting_down = true;
             Response::new_ok(req.id, Value::Null)
         } else if self.shutting_down {
-            Response::new_err(
+            err(
                 req.id,
-                ErrorCode::InvalidRequest as i32,
+                ErrorCode::InvalidRequest,
                 "the server is shutting down".into(),
             )
-        } else {
-            Response::new_err(
+        } else if req.method == "initialize" {
+            err(
                 req.id,
-                ErrorCode::MethodNotFound as i32,
+                ErrorCode::InvalidRequest,
+                "the server is already initialized".into(),
+            )
+        } else {
+            err(
+                req.id,
+                ErrorCode::MethodNotFound,
                 format!("stv2lint does not handle {}", req.method),
             )
         };
-        let _ = conn.sender.send(resp.into());
+        self.send(resp.into());
     }
 
     fn notification(&mut self, n: Notification) -> Option<u8> {
+        if n.method == "exit" {
+            return Some(if self.shutting_down { 0 } else { 1 });
+        }
+        if !self.initialized {
+            // The protocol drops notifications before `initialize`.
+            return None;
+        }
         let p = &n.params;
         match n.method.as_str() {
-            "exit" => return Some(if self.shutting_down { 0 } else { 1 }),
             "textDocument/didOpen" => {
                 let doc = &p["textDocument"];
                 if let (Some(uri), Some(text)) = (uri_of(&doc["uri"]), doc["text"].as_str()) {
-                    let version = doc["version"].as_i64().unwrap_or(0) as i32;
-                    self.open(uri, text.to_string(), version);
+                    self.open(uri, text.to_string(), version_of(&doc["version"]));
                 }
             }
             "textDocument/didChange" => {
                 let doc = &p["textDocument"];
                 if let Some(uri) = uri_of(&doc["uri"]) {
-                    let version = doc["version"].as_i64().unwrap_or(0) as i32;
-                    let changes = p["contentChanges"].as_array().cloned().unwrap_or_default();
-                    self.change(uri, &changes, version);
+                    let changes = p["contentChanges"].as_array().map_or(&[][..], |c| c);
+                    self.change(uri, changes, version_of(&doc["version"]));
                 }
             }
             "textDocument/didSave" => {
@@ -197,114 +328,223 @@ impl Server {
         self.mark(&path);
     }
 
+    /// A document of `path`'s unit changed: (re)start its quiet period, and make any result
+    /// computed before now stale.
     fn mark(&mut self, path: &Path) {
-        if let Some(dir) = crate::source::canonical(path).parent() {
-            self.dirty.insert(dir.to_path_buf());
+        let Some(unit) = crate::source::canonical(path)
+            .parent()
+            .map(Path::to_path_buf)
+        else {
+            return;
+        };
+        let g = self.generation.entry(unit.clone()).or_default();
+        *g += 1;
+        if self.opts.trace && self.in_flight.as_ref().is_some_and(|(u, _)| *u == unit) {
+            eprintln!(
+                "stv2lint lsp: trace: a change superseded the running lint of {}",
+                unit.display()
+            );
         }
+        self.pending
+            .insert(unit, Instant::now() + self.opts.debounce);
     }
 
-    fn lint_dirty(&mut self, conn: &Connection) {
-        for unit in std::mem::take(&mut self.dirty) {
-            self.lint_unit(conn, &unit);
+    /// When the next pending lint may start (`None`: nothing to wait for but messages).
+    fn next_deadline(&self) -> Option<Instant> {
+        if self.in_flight.is_some() {
+            return None;
         }
+        self.pending.values().min().copied()
     }
 
-    fn lint_unit(&mut self, conn: &Connection, unit: &Path) {
-        let mut opts = CheckOptions::default();
-        match crate::config::find(unit).map(|p| crate::config::load(&p)) {
-            Some(Ok(cfg)) => cfg.apply(&mut opts),
-            Some(Err(e)) => {
-                if self.shown_errors.insert(e.clone()) {
-                    show_message(conn, 1, &format!("stv2lint: {e}"));
-                }
-                return;
-            }
-            None => {}
+    /// Start the lint of a unit whose quiet period is over, unless one is running.
+    fn start_due_lint(&mut self) {
+        if self.in_flight.is_some() {
+            return;
         }
-        opts.overlay = self
+        let now = Instant::now();
+        let Some(unit) = self
+            .pending
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .min_by_key(|(_, at)| **at)
+            .map(|(u, _)| u.clone())
+        else {
+            return;
+        };
+        self.pending.remove(&unit);
+        if !self.opts.lint {
+            return;
+        }
+        let generation = self.generation.get(&unit).copied().unwrap_or(0);
+        if self.opts.trace {
+            eprintln!(
+                "stv2lint lsp: trace: lint run of {} (generation {generation})",
+                unit.display()
+            );
+        }
+        let overlay: Vec<(PathBuf, String)> = self
             .docs
             .iter()
             .map(|(p, d)| (p.clone(), d.text.clone()))
             .collect();
-        let paths = [unit.to_path_buf()];
-        let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::check(&paths, &opts)
-        })) {
-            Ok(o) => o,
-            Err(_) => {
-                // A bug must not take the editor's session down with it.
+        let open: HashMap<PathBuf, (Uri, i32)> = self
+            .docs
+            .iter()
+            .map(|(p, d)| (p.clone(), (d.uri.clone(), d.version)))
+            .collect();
+        let events = self.events.clone();
+        self.in_flight = Some((unit.clone(), generation));
+        let job_unit = unit.clone();
+        let spawned = std::thread::Builder::new()
+            .name("stv2lint-lint".into())
+            .stack_size(LINT_STACK)
+            .spawn(move || {
+                let result = lint_unit(&job_unit, overlay, &open);
+                let _ = events.send(Event::Linted(Linted {
+                    unit: job_unit,
+                    generation,
+                    result,
+                }));
+            });
+        if let Err(e) = spawned {
+            eprintln!(
+                "stv2lint lsp: cannot start a lint of {}: {e}",
+                unit.display()
+            );
+            self.in_flight = None;
+        }
+    }
+
+    /// A lint finished: publish it, unless its unit changed meanwhile (a newer lint is pending).
+    fn linted(&mut self, l: Linted) {
+        self.in_flight = None;
+        if self.generation.get(&l.unit).copied().unwrap_or(0) != l.generation {
+            if self.opts.trace {
                 eprintln!(
-                    "stv2lint lsp: internal error while linting {}",
-                    unit.display()
+                    "stv2lint lsp: trace: discarded the stale lint of {} (generation {})",
+                    l.unit.display(),
+                    l.generation
                 );
+            }
+            return;
+        }
+        let files = match l.result {
+            Ok(files) => files,
+            Err(e) => {
+                if self.shown_errors.insert(e.clone()) {
+                    self.show_message(1, &format!("stv2lint: {e}"));
+                }
                 return;
             }
         };
-
-        let mut now: HashMap<String, (Uri, Option<i32>, Vec<lsp_types::Diagnostic>)> =
-            HashMap::new();
-        for (id, f) in outcome.ws.sources.iter() {
-            let canon = crate::source::canonical(&f.path);
-            if canon.parent() != Some(unit) {
-                continue;
-            }
-            let (uri, version) = self.uri_for(&canon);
-            let diags = to_lsp(&outcome, id, &|fid| {
-                self.uri_for(&crate::source::canonical(&outcome.ws.sources.get(fid).path))
-                    .0
-            });
-            now.insert(uri.as_str().to_string(), (uri, version, diags));
-        }
-        let before = self.published.remove(unit).unwrap_or_default();
+        let before = self.published.remove(&l.unit).unwrap_or_default();
+        let now: HashSet<String> = files.iter().map(|(u, ..)| u.as_str().to_string()).collect();
         // Files that had diagnostics and are no longer part of the run (excluded, deleted).
-        for gone in before.iter().filter(|u| !now.contains_key(*u)) {
+        for gone in before.iter().filter(|u| !now.contains(*u)) {
             if let Ok(uri) = Uri::from_str(gone) {
-                publish(conn, uri, None, Vec::new());
+                self.publish(uri, None, Vec::new());
             }
         }
         let mut published = HashSet::new();
-        for (key, (uri, version, diags)) in now {
+        for (uri, version, diags) in files {
+            let key = uri.as_str().to_string();
             if diags.is_empty() && !before.contains(&key) {
                 continue;
             }
             if !diags.is_empty() {
                 published.insert(key);
             }
-            publish(conn, uri, version, diags);
+            self.publish(uri, version, diags);
         }
-        self.published.insert(unit.to_path_buf(), published);
+        self.published.insert(l.unit, published);
     }
 
-    /// The URI the client knows a file by (its own, for open documents), and the version.
-    fn uri_for(&self, canon: &Path) -> (Uri, Option<i32>) {
-        match self.docs.get(canon) {
-            Some(d) => (d.uri.clone(), Some(d.version)),
-            None => (path_to_uri(canon), None),
-        }
+    fn publish(&mut self, uri: Uri, version: Option<i32>, diagnostics: Vec<lsp_types::Diagnostic>) {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        let n = Notification::new("textDocument/publishDiagnostics".into(), params);
+        self.send(n.into());
+    }
+
+    fn show_message(&mut self, kind: u8, message: &str) {
+        let n = Notification::new(
+            "window/showMessage".into(),
+            json!({ "type": kind, "message": message }),
+        );
+        self.send(n.into());
     }
 }
 
-fn publish(
-    conn: &Connection,
-    uri: Uri,
-    version: Option<i32>,
-    diagnostics: Vec<lsp_types::Diagnostic>,
-) {
-    let params = PublishDiagnosticsParams {
-        uri,
-        diagnostics,
-        version,
+/// Stack of the lint worker: deep but legitimate nesting must not overflow it.
+const LINT_STACK: usize = 64 << 20;
+
+fn err(id: RequestId, code: ErrorCode, message: String) -> Response {
+    Response::new_err(id, code as i32, message)
+}
+
+fn version_of(v: &Value) -> i32 {
+    v.as_i64()
+        .map_or(0, |n| n.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+}
+
+fn initialize_result() -> Value {
+    json!({
+        "capabilities": {
+            "positionEncoding": "utf-16",
+            "textDocumentSync": {
+                "openClose": true,
+                "change": 1,
+                "save": { "includeText": false }
+            }
+        },
+        "serverInfo": { "name": "stv2lint", "version": env!("CARGO_PKG_VERSION") }
+    })
+}
+
+/// Lint one unit with the open buffers in `overlay`; the diagnostics of each of its files, named
+/// by the URI the client knows it by (its own, for open documents) and the version linted.
+fn lint_unit(
+    unit: &Path,
+    overlay: Vec<(PathBuf, String)>,
+    open: &HashMap<PathBuf, (Uri, i32)>,
+) -> Result<Vec<FileDiagnostics>, String> {
+    let mut opts = CheckOptions::default();
+    if let Some(cfg) = crate::config::find(unit).map(|p| crate::config::load(&p)) {
+        cfg?.apply(&mut opts);
+    }
+    opts.overlay = overlay;
+    let paths = [unit.to_path_buf()];
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::check(&paths, &opts)))
+            .map_err(|_| {
+                // A bug must not take the editor's session down with it.
+                eprintln!(
+                    "stv2lint lsp: internal error while linting {}",
+                    unit.display()
+                );
+                format!("internal error while linting {}", unit.display())
+            })?;
+    let uri_for = |canon: &Path| match open.get(canon) {
+        Some((uri, version)) => (uri.clone(), Some(*version)),
+        None => (path_to_uri(canon), None),
     };
-    let n = Notification::new("textDocument/publishDiagnostics".into(), params);
-    let _ = conn.sender.send(n.into());
-}
-
-fn show_message(conn: &Connection, kind: u8, message: &str) {
-    let n = Notification::new(
-        "window/showMessage".into(),
-        json!({ "type": kind, "message": message }),
-    );
-    let _ = conn.sender.send(n.into());
+    let mut files = Vec::new();
+    for (id, f) in outcome.ws.sources.iter() {
+        let canon = crate::source::canonical(&f.path);
+        if canon.parent() != Some(unit) {
+            continue;
+        }
+        let (uri, version) = uri_for(&canon);
+        let diags = to_lsp(&outcome, id, &|fid| {
+            uri_for(&crate::source::canonical(&outcome.ws.sources.get(fid).path)).0
+        });
+        files.push((uri, version, diags));
+    }
+    Ok(files)
 }
 
 fn uri_of(v: &Value) -> Option<Uri> {
@@ -494,6 +734,61 @@ mod tests {
         assert_eq!(position(&f, 7), Position::new(1, 2));
         assert_eq!(offset_of(&f.text, Position::new(1, 2)), 7);
         assert_eq!(offset_of(&f.text, Position::new(9, 0)), f.text.len());
+    }
+
+    fn frame(v: Value) -> String {
+        let b = v.to_string();
+        format!("Content-Length: {}\r\n\r\n{b}", b.len())
+    }
+
+    /// The JSON bodies the server wrote.
+    fn bodies(out: &[u8]) -> Vec<Value> {
+        let text = String::from_utf8_lossy(out);
+        text.split("Content-Length: ")
+            .filter_map(|m| m.split_once("\r\n\r\n"))
+            .map(|(_, b)| serde_json::from_str(b).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn the_loop_answers_around_garbage_and_ends_with_the_input() {
+        let input = [
+            "\x00\x01 junk\r\n\r\n".to_string(),
+            frame(json!({"jsonrpc": "2.0", "id": 1, "method": "hover"})),
+            frame(json!({"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {}})),
+            "Content-Length: 99999999999999999999999\r\n\r\n".to_string(),
+            frame(json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+                "params": {"textDocument": {"uri": "file:///nowhere/x.tf", "version": 1e40},
+                "contentChanges": [{"range": {"start": {"line": 9, "character": 99},
+                                              "end": {"line": 0, "character": 0}}, "text": "é"}]}})),
+            frame(json!({"jsonrpc": "2.0", "id": "s", "method": "shutdown"})),
+        ]
+        .concat();
+        let mut out = Vec::new();
+        let opts = ServeOptions {
+            debounce: Duration::ZERO,
+            lint: false,
+            trace: false,
+        };
+        // No `exit`: the input ends, and so does the server, with code 1.
+        let code = serve(std::io::Cursor::new(input.into_bytes()), &mut out, &opts);
+        assert_eq!(code, 1);
+        let got = bodies(&out);
+        let summary: Vec<(Value, Value)> = got
+            .iter()
+            .map(|m| (m["id"].clone(), m["error"]["code"].clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (Value::Null, json!(-32700)),
+                (json!(1), json!(-32002)),
+                (json!(2), Value::Null),
+                (Value::Null, json!(-32700)),
+                (json!("s"), Value::Null),
+            ],
+            "{got:#?}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `stv2lint lsp`, driven over stdio as an editor would: initialize → didOpen →
-//! publishDiagnostics → didChange (unsaved) → publishDiagnostics → shutdown → exit.
+//! publishDiagnostics → didChange (unsaved) → publishDiagnostics → shutdown → exit; and as a
+//! broken or hasty client would: malformed messages, absurd lengths, bursts of changes.
 
 mod integrations;
 
@@ -12,22 +13,41 @@ use std::time::Duration;
 
 struct Client {
     child: Child,
-    stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
     seen: Vec<Value>,
+    /// The server's stderr, when captured.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Client {
     fn start(cwd: &std::path::Path) -> Client {
+        Client::start_with(cwd, &[], false)
+    }
+
+    /// With extra environment, and stderr captured (read it with [`Client::finish`]).
+    fn start_with(cwd: &std::path::Path, env: &[(&str, &str)], capture: bool) -> Client {
         let mut child = Command::new(bin())
             .arg("lsp")
             .current_dir(cwd)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(if capture {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("start the language server");
-        let stdin = child.stdin.take().unwrap();
+        let stderr = child.stderr.take().map(|mut e| {
+            std::thread::spawn(move || {
+                let mut s = String::new();
+                let _ = e.read_to_string(&mut s);
+                s
+            })
+        });
+        let stdin = Some(child.stdin.take().unwrap());
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
@@ -62,13 +82,40 @@ impl Client {
             stdin,
             rx,
             seen: Vec::new(),
+            stderr,
         }
     }
 
     fn send(&mut self, v: Value) {
-        let body = v.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
-        self.stdin.flush().unwrap();
+        self.raw(frame(&v).as_bytes());
+    }
+
+    /// Bytes as they are, framed or not.
+    fn raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn initialize(&mut self) {
+        self.request(
+            1,
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": {}}),
+        );
+        self.notify("initialized", json!({}));
+    }
+
+    /// Close stdin, wait for the exit, and return the exit code and the captured stderr.
+    fn finish(mut self) -> (Option<i32>, String) {
+        drop(self.stdin.take());
+        let status = self.child.wait().unwrap();
+        let err = self
+            .stderr
+            .take()
+            .map(|h| h.join().unwrap())
+            .unwrap_or_default();
+        (status.code(), err)
     }
 
     fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
@@ -97,6 +144,11 @@ impl Client {
         });
         m["params"]["diagnostics"].as_array().unwrap().clone()
     }
+}
+
+fn frame(v: &Value) -> String {
+    let body = v.to_string();
+    format!("Content-Length: {}\r\n\r\n{}", body.len(), body)
 }
 
 fn codes(diags: &[Value]) -> Vec<String> {
@@ -193,8 +245,7 @@ fn a_session_publishes_and_updates_diagnostics() {
     assert!(resp["result"].is_null(), "{resp}");
     assert!(resp.get("error").is_none(), "{resp}");
     c.notify("exit", Value::Null);
-    let status = c.child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(c.finish().0, Some(0));
 }
 
 #[test]
@@ -225,5 +276,220 @@ fn unknown_requests_get_an_error_and_other_files_are_ignored() {
     assert!(c.seen.is_empty(), "{:#?}", c.seen);
     c.request(3, "shutdown", Value::Null);
     c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    assert_eq!(c.finish().0, Some(0));
+}
+
+fn hover(c: &mut Client, id: i64) -> Value {
+    c.request(
+        id,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": "file:///x.bicep"}, "position": {"line": 0, "character": 0}}),
+    )
+}
+
+/// The next error response with a `null` id (the answer to a message that could not be read).
+fn parse_error(c: &mut Client) -> Value {
+    c.wait(|m| m.get("error").is_some() && m["id"].is_null())
+}
+
+#[test]
+fn malformed_messages_get_a_parse_error_and_the_server_goes_on() {
+    let dir = scratch("lsp-malformed");
+    let mut c = Client::start_with(&dir, &[], true);
+    c.initialize();
+
+    // Invalid JSON with correct framing.
+    c.raw(b"Content-Length: 9\r\n\r\n{not json");
+    let e = parse_error(&mut c);
+    assert_eq!(e["error"]["code"], -32700, "{e}");
+    assert_eq!(hover(&mut c, 2)["error"]["code"], -32601);
+
+    // A misspelt header: no length, so the server skips to the next message.
+    c.raw(b"Content-Lenght: 2\r\n\r\n{}");
+    let e = parse_error(&mut c);
+    assert_eq!(e["error"]["code"], -32700, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Length"),
+        "{e}"
+    );
+    assert_eq!(hover(&mut c, 3)["error"]["code"], -32601);
+
+    // A length that is not a number, and a line that is no header at all.
+    c.raw(b"Content-Length: lots\r\n\r\n{}");
+    assert_eq!(parse_error(&mut c)["error"]["code"], -32700);
+    assert_eq!(hover(&mut c, 4)["error"]["code"], -32601);
+    c.raw(b"hello there\r\n\r\n");
+    assert_eq!(parse_error(&mut c)["error"]["code"], -32700);
+    assert_eq!(hover(&mut c, 7)["error"]["code"], -32601);
+
+    // Valid JSON that is no JSON-RPC message: an invalid request, answered with its id.
+    c.send(json!({"jsonrpc": "2.0", "id": 5, "method": ["not", "a", "name"]}));
+    let e = c.wait(|m| m["id"] == 5);
+    assert_eq!(e["error"]["code"], -32600, "{e}");
+
+    c.request(6, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let (code, err) = c.finish();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("not valid JSON"), "{err}");
+}
+
+#[test]
+fn an_absurd_content_length_is_refused_and_the_server_goes_on() {
+    let dir = scratch("lsp-huge");
+    let mut c = Client::start_with(&dir, &[], true);
+    c.initialize();
+    // 10^12 bytes announced, a few sent: refused at once (no allocation, no wait for the
+    // body), and the next message is found.
+    c.raw(b"Content-Length: 1000000000000\r\n\r\n{\"jsonrpc\":\"2.0\"}");
+    let e = parse_error(&mut c);
+    assert_eq!(e["error"]["code"], -32700, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1000000000000"),
+        "{e}"
+    );
+    assert_eq!(hover(&mut c, 2)["error"]["code"], -32601);
+    // Then the client disappears without `exit`: a clean exit with a reason, not a signal.
+    let (code, err) = c.finish();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("over the limit"), "{err}");
+    assert!(err.contains("without `exit`"), "{err}");
+}
+
+#[test]
+fn a_truncated_message_ends_the_server_with_a_reason() {
+    let dir = scratch("lsp-truncated");
+    let mut c = Client::start_with(&dir, &[], true);
+    c.initialize();
+    c.raw(b"Content-Length: 500\r\n\r\n{\"jsonrpc\":");
+    let (code, err) = c.finish();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("inside a message body"), "{err}");
+}
+
+#[test]
+fn a_burst_of_changes_is_linted_once_for_the_final_text() {
+    let dir = scratch("lsp-burst");
+    write(&dir, ".stv2lint.yaml", "select: [STV3]\n");
+    let text = read_data("pip.json");
+    let path = write(&dir, "main.json", &text);
+    let uri = stv2lint::lsp::path_to_uri(&stv2lint::source::canonical(&path))
+        .as_str()
+        .to_string();
+    // A long quiet period, so that a slow machine reading the burst cannot look like a pause.
+    let mut c = Client::start_with(
+        &dir,
+        &[
+            ("STV2LINT_LSP_TRACE", "1"),
+            ("STV2LINT_LSP_DEBOUNCE_MS", "1000"),
+        ],
+        true,
+    );
+    c.initialize();
+
+    // didOpen and 200 changes in one write, as a fast typist with a busy editor produces them.
+    // Every intermediate text has the Basic SKU (STV301); only the last one fixes it.
+    let mut burst = frame(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}}}));
+    let last = 201;
+    for version in 2..=last {
+        let t = if version == last {
+            text.replace("\"Basic\"", "\"Standard\"")
+        } else {
+            text.replace("contoso-apim", &format!("contoso-apim-{version}"))
+        };
+        burst += &frame(
+            &json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+            "params": {"textDocument": {"uri": uri, "version": version},
+                       "contentChanges": [{"text": t}]}}),
+        );
+    }
+    c.raw(burst.as_bytes());
+
+    let m = c.wait(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(m["params"]["uri"], uri.as_str(), "{m}");
+    assert_eq!(m["params"]["version"], last, "{m}");
+    let diags = m["params"]["diagnostics"].as_array().unwrap();
+    assert_eq!(codes(diags), ["STV303"], "{diags:#?}");
+
+    c.request(2, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let seen = c.seen.clone();
+    let (code, err) = c.finish();
+    assert_eq!(code, Some(0), "{err}");
+    // Nothing was published for an intermediate text.
+    assert!(
+        !seen
+            .iter()
+            .any(|m| m["method"] == "textDocument/publishDiagnostics"),
+        "{seen:#?}"
+    );
+    let runs = err
+        .lines()
+        .filter(|l| l.contains("trace: lint run of "))
+        .count();
+    assert!((1..=3).contains(&runs), "{runs} lint runs:\n{err}");
+}
+
+#[test]
+fn a_change_during_a_lint_discards_its_result() {
+    let dir = scratch("lsp-stale");
+    write(&dir, ".stv2lint.yaml", "select: [STV3]\n");
+    let text = read_data("pip.json");
+    let path = write(&dir, "main.json", &text);
+    let uri = stv2lint::lsp::path_to_uri(&stv2lint::source::canonical(&path))
+        .as_str()
+        .to_string();
+    let mut c = Client::start_with(
+        &dir,
+        &[
+            ("STV2LINT_LSP_TRACE", "1"),
+            ("STV2LINT_LSP_DEBOUNCE_MS", "0"),
+        ],
+        true,
+    );
+    c.initialize();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}}),
+    );
+    // With no quiet period each change may start a lint while the previous one runs; whatever
+    // the interleaving, the last diagnostics published are those of the last version.
+    let fixed = text.replace("\"Basic\"", "\"Standard\"");
+    for version in 2..=30 {
+        let t = if version % 2 == 0 { &fixed } else { &text };
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": t}]}),
+        );
+    }
+    let m = c
+        .wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == 30);
+    assert_eq!(
+        codes(m["params"]["diagnostics"].as_array().unwrap()),
+        ["STV303"]
+    );
+    c.request(2, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    let seen = c.seen.clone();
+    let (code, err) = c.finish();
+    assert_eq!(code, Some(0), "{err}");
+    // Versions only go forward: a stale run never overwrote a newer one.
+    let versions: Vec<i64> = seen
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .map(|m| m["params"]["version"].as_i64().unwrap())
+        .collect();
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    let runs = err
+        .lines()
+        .filter(|l| l.contains("trace: lint run of "))
+        .count();
+    assert!(runs < 30, "{runs} lint runs:\n{err}");
 }
