@@ -445,7 +445,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                 return;
             }
             // Clients allowed only from part of the Internet (a WAF, Front Door): a design choice.
-            if flow.population {
+            if flow.population && flow.direction == FlowDirection::Inbound {
                 if let Some(rule) = eval.notes.iter().find_map(|n| match &n.kind {
                     NoteKind::Partial { dims, .. } if dims == &[Dim::Source] => Some(n.rule),
                     _ => None,

@@ -1,4 +1,4 @@
-//! STV217 optional-flow-blocked: An optional flow (HTTP clients, probe port 6391, connectors, external cache, sync between units) is not allowed.
+//! STV217 optional-flow-blocked: An optional flow (probe port 6391, connectors, external cache, sync between units) is not allowed.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
@@ -7,7 +7,7 @@ pub const RULE: Rule = Rule {
     code: "STV217",
     name: "optional-flow-blocked",
     severity: Severity::Info,
-    summary: "An optional flow (HTTP clients, probe port 6391, connectors, external cache, sync between units) is not allowed",
+    summary: "An optional flow (probe port 6391, connectors, external cache, sync between units) is not allowed",
     page: include_str!("../../rules/STV217.md"),
     check: Some(check),
 };
