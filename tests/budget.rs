@@ -135,7 +135,7 @@ fn a_hostile_template_does_not_cut_off_the_rest_of_the_run() {
         "error[STV202]",
         "error[STV204]",
         "error[STV501]",
-        "error[STV502]",
+        "warning[STV502]",
     ] {
         let hit = out
             .lines()

@@ -151,8 +151,10 @@ fn corpus_external_vnet_quickstart_main_bicep_has_no_error() {
         .join(QS)
         .join("api-management-create-with-external-vnet-publicip/main.bicep");
     let o = run(&[f], vec![]);
+    // Its only error: Deny_All_Internet_Outbound @999 blocks outbound TCP 80 (F11, STV210).
     assert!(
-        !o.active().any(|d| d.severity == Severity::Error),
+        !o.active()
+            .any(|d| d.severity == Severity::Error && d.code != "STV210"),
         "{}",
         listing(&o)
     );

@@ -44,9 +44,9 @@ pub struct Requirement {
     pub protocol: Proto,
     /// Which regional tags stand for their global tag here.
     pub regions: RegionPolicy,
-    /// The requirement is "some of these sources can reach it" (clients from the Internet):
-    /// a deny or allow that covers only part of the sources carves out or grants a part, it
-    /// neither blocks nor satisfies the whole.
+    /// The requirement is "some of these sources can reach it" (clients from the Internet), or
+    /// outbound "it reaches some hosts there" (revocation servers on the Internet): a deny that
+    /// covers only part of the far side carves out a part, it does not block the whole.
     pub population: bool,
 }
 
@@ -210,7 +210,7 @@ pub enum NoteKind {
     Regional,
     /// Whether the allow covers the flow cannot be decided (a CIDR where a tag is required).
     Unknown(String),
-    /// A deny covers part of the sources of a population requirement (a block list).
+    /// A deny covers part of the far side of a population requirement (a block list).
     CarvedOut,
 }
 
@@ -490,9 +490,15 @@ pub fn evaluate_rules<'r>(
                         _ => None,
                     })
                 });
+                // The population is on the far side: the sources of an inbound flow, the
+                // destinations (hosts on the Internet) of an outbound one.
+                let far = match req.direction {
+                    Direction::Inbound => Dim::Source,
+                    Direction::Outbound => Dim::Destination,
+                };
                 if req.population
                     && doubt.is_none()
-                    && partial == [Dim::Source]
+                    && partial == [far]
                     && matches!(n.origin, RuleRef::Custom(_))
                 {
                     if let RuleRef::Custom(r) = n.origin {

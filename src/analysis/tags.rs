@@ -163,6 +163,11 @@ pub fn tag_relation(token: &Token, tag: &str, policy: &RegionPolicy) -> Rel {
                 // A range is a part of "all clients"; which part does not matter here.
                 return Rel::Partial;
             }
+            // A private range is a part of the network's address space (clients of an Internal
+            // instance: an Application Gateway subnet).
+            if is_private(net) && is(tag, "VirtualNetwork") {
+                return Rel::Partial;
+            }
             if is_private(net) {
                 return Rel::None;
             }

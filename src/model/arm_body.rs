@@ -29,6 +29,11 @@ const NSG_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
 const RT: &str = "microsoft.network/routetables";
 const ROUTE: &str = "microsoft.network/routetables/routes";
 const PIP: &str = "microsoft.network/publicipaddresses";
+// Children of an instance that use a feature needing an optional flow (R-FEAT-1..3).
+const LOGGER: &str = "microsoft.apimanagement/service/loggers";
+const NAMED_VALUE: &str = "microsoft.apimanagement/service/namedvalues";
+const CERTIFICATE: &str = "microsoft.apimanagement/service/certificates";
+const IDP: &str = "microsoft.apimanagement/service/identityproviders";
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -39,7 +44,17 @@ pub fn is_relevant(rtype: &str) -> bool {
         .to_ascii_lowercase();
     matches!(
         t.as_str(),
-        APIM | VNET | SUBNET | NSG | NSG_RULE | RT | ROUTE | PIP
+        APIM | VNET
+            | SUBNET
+            | NSG
+            | NSG_RULE
+            | RT
+            | ROUTE
+            | PIP
+            | LOGGER
+            | NAMED_VALUE
+            | CERTIFICATE
+            | IDP
     )
 }
 
@@ -227,7 +242,38 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 zones: opt(r.body.get("zones")).map(Field::strings),
             });
         }
+        LOGGER | NAMED_VALUE | CERTIFICATE | IDP => {
+            if let Some(f) = feature(&rtype, r.body, &full_name) {
+                let (parent, _) = split_parent(&full_name);
+                let key = ResKey::new(APIM, &parent, r.rg.as_deref());
+                ws.children.push(Child::Feature(key, f, r.decl));
+            }
+        }
         _ => {}
+    }
+}
+
+/// The feature a child resource of an instance uses, if any: an Event Hub logger, a Key Vault
+/// reference, an Entra ID identity provider. A value that cannot be known uses nothing.
+fn feature(rtype: &str, body: &V, full_name: &str) -> Option<Feature> {
+    let is = |p: &str, want: &[&str]| {
+        opt(body.path(p))
+            .and_then(|v| v.as_str())
+            .is_some_and(|t| want.iter().any(|w| t.eq_ignore_ascii_case(w)))
+    };
+    match rtype {
+        LOGGER if is("properties.loggerType", &["azureEventHub"]) => Some(Feature::EventHubLogger),
+        NAMED_VALUE | CERTIFICATE if opt(body.path("properties.keyVault")).is_some() => {
+            Some(Feature::KeyVaultRef)
+        }
+        // The provider's type is also the resource's name (`apim/aad`).
+        IDP if is("properties.type", &["aad", "aadB2C"])
+            || ["aad", "aadb2c"]
+                .contains(&last_segment(full_name).to_ascii_lowercase().as_str()) =>
+        {
+            Some(Feature::EntraIdp)
+        }
+        _ => None,
     }
 }
 
@@ -380,6 +426,12 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
                     .eq_ignore_ascii_case(crate::model::MIGRATION_IPS_PROPERTY)
             })
         });
+    let mut features = ApimFeatures::default();
+    if let Some(VKind::Arr(hosts)) = pget("hostnameConfigurations").map(|h| &h.kind) {
+        for h in hosts.iter().filter(|h| opt(h.get("keyVaultId")).is_some()) {
+            features.add(Feature::KeyVaultRef, h.span.unwrap_or(r.decl));
+        }
+    }
     ws.apims.push(Apim {
         meta: m,
         api_version: r.api_version.map(Field::string),
@@ -388,6 +440,7 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
         locations,
         locations_unknown,
         migration_ips,
+        features,
     });
 }
 

@@ -287,6 +287,39 @@ pub struct Apim {
     pub locations_unknown: Option<(String, Option<Span>)>,
     /// `customProperties` contains the stv2 migration pre-created IP key.
     pub migration_ips: bool,
+    /// Features that need optional outbound flows (REQUIREMENTS.md §2.K).
+    pub features: ApimFeatures,
+}
+
+/// What an instance uses that makes an optional flow needed (R-FEAT-1..3), each with where it
+/// is declared (the first one seen). Filled from the instance and its child resources.
+#[derive(Clone, Debug, Default)]
+pub struct ApimFeatures {
+    /// An Event Hub logger: needs EventHub (F14).
+    pub eventhub_logger: Option<Span>,
+    /// A Key Vault reference (named value, certificate, custom domain): needs Entra ID (F12).
+    pub key_vault_ref: Option<Span>,
+    /// An Entra ID or Entra ID B2C identity provider: needs Entra ID (F12).
+    pub entra_idp: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    EventHubLogger,
+    KeyVaultRef,
+    EntraIdp,
+}
+
+impl ApimFeatures {
+    /// Record a feature (the first declaration wins).
+    pub fn add(&mut self, f: Feature, at: Span) {
+        let slot = match f {
+            Feature::EventHubLogger => &mut self.eventhub_logger,
+            Feature::KeyVaultRef => &mut self.key_vault_ref,
+            Feature::EntraIdp => &mut self.entra_idp,
+        };
+        slot.get_or_insert(at);
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -409,6 +442,8 @@ pub enum AssocKind {
 pub enum Child {
     Rule(ResKey, SecurityRule),
     Route(ResKey, Route),
+    /// A child resource of an API Management instance that uses a feature (a logger, …).
+    Feature(ResKey, Feature, Span),
 }
 
 /// A module call that evidently deploys API Management (its source names it, or its inputs are
@@ -686,6 +721,16 @@ impl Workspace {
                         rt.routes
                             .retain(|r| !r.name.eq_ignore_ascii_case(&route.name));
                         rt.routes.push(route);
+                    }
+                }
+                // Every view of the instance uses the feature.
+                Child::Feature(parent, f, at) => {
+                    for a in self.apims.iter_mut().filter(|a| {
+                        a.meta.key.rtype == parent.rtype
+                            && a.meta.key.names == parent.names
+                            && a.meta.key.same_scope(&parent)
+                    }) {
+                        a.features.add(f, at);
                     }
                 }
             }
@@ -1199,6 +1244,7 @@ mod placeholder_tests {
             locations: vec![],
             locations_unknown: None,
             migration_ips: false,
+            features: Default::default(),
         });
         ws.link();
         let a = &ws.apims[0];

@@ -23,8 +23,16 @@ mod forced_tunnel_without_apim_route;
 mod inbound_clients_443;
 mod inbound_load_balancer_6390;
 mod inbound_management_3443;
+mod inbound_traffic_manager;
+mod inbound_virtual_network_443;
 mod invalid_zones;
 mod nsg_missing;
+mod optional_flow_blocked;
+mod outbound_azuremonitor;
+mod outbound_entra_id;
+mod outbound_event_hub;
+mod outbound_internet_80;
+mod outbound_internet_infrastructure;
 mod outbound_keyvault_443;
 mod outbound_sql_1433;
 mod outbound_storage_443;
@@ -115,6 +123,14 @@ pub static RULES: &[Rule] = &[
     outbound_sql_1433::RULE,
     outbound_keyvault_443::RULE,
     rule_mismatch::RULE,
+    outbound_azuremonitor::RULE,
+    outbound_internet_80::RULE,
+    inbound_traffic_manager::RULE,
+    outbound_entra_id::RULE,
+    outbound_event_hub::RULE,
+    optional_flow_blocked::RULE,
+    outbound_internet_infrastructure::RULE,
+    inbound_virtual_network_443::RULE,
     public_ip_not_standard::RULE,
     public_ip_not_ipv4_static::RULE,
     public_ip_no_dns_label::RULE,

@@ -44,6 +44,11 @@ enum Wrong {
     Port(PortSet),
     Protocol(String),
     Direction(Direction),
+    /// Right tag, direction and protocol, but these ports of the flow are allowed by no rule.
+    PortsLeft(PortSet),
+    /// The tag is on the subnet's side of the rule (an inbound rule whose destination is
+    /// ApiManagement): the rule does nothing for the flow.
+    Field,
 }
 
 struct Mismatch {
@@ -96,14 +101,64 @@ fn far(v: &View, direction: Direction) -> &[Token] {
     }
 }
 
+/// The subnet's side of a rule for a flow.
+fn near(v: &View, direction: Direction) -> &[Token] {
+    match direction {
+        Direction::Inbound => &v.destination,
+        Direction::Outbound => &v.source,
+    }
+}
+
 /// A rule of the NSG that allows the flow's tag in the right direction, port and protocol.
 fn has_correct_rule(nsg: &Nsg, flow: &FlowSpec) -> bool {
-    nsg.rules.iter().filter_map(view).any(|v| {
-        v.direction == flow.direction()
-            && names_tag(far(&v, v.direction), flow.tag())
+    !covered(nsg, flow).is_empty()
+}
+
+/// The flow's ports that rules naming its tag in the right direction and protocol allow.
+fn covered(nsg: &Nsg, flow: &FlowSpec) -> PortSet {
+    nsg.rules
+        .iter()
+        .filter_map(view)
+        .filter(|v| {
+            v.direction == flow.direction()
+                && names_tag(far(v, v.direction), flow.tag())
+                && protocol_ok(&v.protocol, flow)
+        })
+        .fold(PortSet::empty(), |acc, v| {
+            let got = v.ports.intersect(&flow.ports());
+            // union = all − ((all − a) ∩ (all − b))
+            let all = PortSet::all();
+            all.subtract(&all.subtract(&acc).intersect(&all.subtract(&got)))
+        })
+}
+
+/// A required flow (severity error) whose service tag sits on the subnet's side of a rule in the
+/// flow's direction and port: written the wrong way round.
+fn wrong_field(nsg: &Nsg, v: &View) -> Option<Mismatch> {
+    for flow in flows()
+        .iter()
+        .filter(|f| f.severity == super::flows::Sev::Error && f.direction() == v.direction)
+    {
+        let tag = flow.tag();
+        if ["Internet", "VirtualNetwork", "subnet"]
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(tag))
+        {
+            continue;
+        }
+        if names_tag(near(v, v.direction), tag)
+            && !names_tag(far(v, v.direction), tag)
             && !v.ports.intersect(&flow.ports()).is_empty()
             && protocol_ok(&v.protocol, flow)
-    })
+            && !has_correct_rule(nsg, flow)
+        {
+            return Some(Mismatch {
+                flow,
+                wrong: Wrong::Field,
+            });
+        }
+    }
+    None
 }
 
 fn mismatch(nsg: &Nsg, rule: &SecurityRule) -> Option<Mismatch> {
@@ -119,7 +174,15 @@ fn mismatch(nsg: &Nsg, rule: &SecurityRule) -> Option<Mismatch> {
             } else if !protocol_ok(&v.protocol, flow) {
                 Wrong::Protocol(v.protocol.clone())
             } else {
-                continue;
+                let left = flow.ports().subtract(&covered(nsg, flow));
+                if left.is_empty() {
+                    continue;
+                }
+                // Reported here; another rule for the tag may cover part, but not all.
+                return Some(Mismatch {
+                    flow,
+                    wrong: Wrong::PortsLeft(left),
+                });
             }
         } else if flow.direction() == Direction::Outbound
             && (names_tag(&v.source, tag) || names_tag(&v.destination, tag))
@@ -134,7 +197,7 @@ fn mismatch(nsg: &Nsg, rule: &SecurityRule) -> Option<Mismatch> {
         }
         return Some(Mismatch { flow, wrong });
     }
-    None
+    wrong_field(nsg, &v)
 }
 
 fn emit(sink: &mut Sink, nsg: &Nsg, rule: &SecurityRule, m: &Mismatch) {
@@ -160,6 +223,36 @@ fn emit(sink: &mut Sink, nsg: &Nsg, rule: &SecurityRule, m: &Mismatch) {
             ),
             format!("Set the protocol of security rule '{}' to {} (or *).", rule.name, flow.protocol),
         ),
+        Wrong::PortsLeft(left) => (
+            format!(
+                "security rule '{}' allows {tag} on port {} only, but API Management needs {tag} on port {need} ({}); no rule for {tag} allows port {}",
+                rule.name,
+                rule.destination_ports.get().map(|p| p.join(", ")).unwrap_or_default(),
+                flow.title,
+                left.show()
+            ),
+            format!("Add port {} to security rule '{}'.", left.show(), rule.name),
+        ),
+        Wrong::Field => {
+            let (right, wrong) = match flow.direction() {
+                Direction::Inbound => ("source", "destination"),
+                Direction::Outbound => ("destination", "source"),
+            };
+            (
+                format!(
+                    "security rule '{}' names {tag} as its {wrong}, but for {} ({}: {}) {tag} is the {right}: the rule does nothing for that flow",
+                    rule.name,
+                    flow.describe(),
+                    flow.id,
+                    flow.title
+                ),
+                format!(
+                    "Make security rule '{}' {}.",
+                    rule.name,
+                    flow.rule_to_add(None)
+                ),
+            )
+        }
         Wrong::Direction(d) => (
             format!(
                 "security rule '{}' is an {} rule for {tag}, but API Management reaches {tag} {} ({})",
@@ -179,9 +272,12 @@ fn emit(sink: &mut Sink, nsg: &Nsg, rule: &SecurityRule, m: &Mismatch) {
         .diag(message)
         .at(Some(rule.decl))
         .resource(&nsg.meta.label)
-        .help(format!(
-            "{help} Until then the traffic relies on a default rule and breaks as soon as a deny is added."
-        ))
+        .help(match m.wrong {
+            Wrong::Field => format!("{help} Until then the flow passes or fails on the other rules."),
+            _ => format!(
+                "{help} Until then the traffic relies on a default rule and breaks as soon as a deny is added."
+            ),
+        })
         .related(Some(nsg.meta.decl), format!("network security group '{}'", nsg.meta.name))
         .identity(format!(
             "{}|{}|{}",

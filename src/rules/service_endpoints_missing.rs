@@ -9,8 +9,9 @@ use crate::model::Route;
 pub const RULE: Rule = Rule {
     code: "STV502",
     name: "service-endpoints-missing",
-    // Error whenever it fires; silent otherwise (see the page's interpretation note).
-    severity: Severity::Error,
+    // Warning under forced tunnelling (R-UDR-4: the appliance may allow the services); an
+    // error only for a same-subnet migration (R-MIG-2).
+    severity: Severity::Warning,
     summary: "The subnet lacks service endpoints for Storage, Sql and Key Vault",
     page: include_str!("../../rules/STV502.md"),
     check: Some(check),
@@ -125,6 +126,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             )
             .related(Some(site.loc.decl), format!("used by {}", site.label()))
             .identity(format!("{identity}|{}", missing.join(",")));
+        let mut d = d;
+        if migration {
+            d.severity = Severity::Error;
+        }
         sink.emit(d);
     }
 }

@@ -45,6 +45,7 @@ pub fn apim(name: &str, sku: &str, mode: &str, units: i64, base: usize) -> Apim 
         locations: vec![location(true, "westeurope", units, base)],
         locations_unknown: None,
         migration_ips: false,
+        features: Default::default(),
     }
 }
 

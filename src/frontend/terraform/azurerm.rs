@@ -172,6 +172,11 @@ pub fn is_relevant(rtype: &str) -> bool {
             | "azurerm_public_ip"
             | "azurerm_subnet_network_security_group_association"
             | "azurerm_subnet_route_table_association"
+            | "azurerm_api_management_logger"
+            | "azurerm_api_management_named_value"
+            | "azurerm_api_management_certificate"
+            | "azurerm_api_management_identity_provider_aad"
+            | "azurerm_api_management_identity_provider_aadb2c"
     )
 }
 
@@ -266,6 +271,11 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
     }
     match r.rtype {
         "azurerm_api_management" => apim(ws, r),
+        "azurerm_api_management_logger"
+        | "azurerm_api_management_named_value"
+        | "azurerm_api_management_certificate"
+        | "azurerm_api_management_identity_provider_aad"
+        | "azurerm_api_management_identity_provider_aadb2c" => apim_feature(ws, r),
         "azurerm_subnet" => {
             let name = name_of(b, &r.label);
             let vnet = text(get(b, "virtual_network_name")).unwrap_or_default();
@@ -651,6 +661,36 @@ fn subnet_ref(loc: &V) -> Option<Field<String>> {
     get(first, "subnet_id").map(reference)
 }
 
+/// A child resource of an instance that uses a feature needing an optional flow (R-FEAT-1..3).
+fn apim_feature(ws: &mut Workspace, r: &Res) {
+    let b = r.body;
+    let f = match r.rtype {
+        "azurerm_api_management_logger" if get(b, "eventhub").is_some() => Feature::EventHubLogger,
+        "azurerm_api_management_named_value" if get(b, "value_from_key_vault").is_some() => {
+            Feature::KeyVaultRef
+        }
+        "azurerm_api_management_certificate" if get(b, "key_vault_secret_id").is_some() => {
+            Feature::KeyVaultRef
+        }
+        "azurerm_api_management_identity_provider_aad"
+        | "azurerm_api_management_identity_provider_aadb2c" => Feature::EntraIdp,
+        _ => return,
+    };
+    let key = match (
+        text(get(b, "api_management_id")).and_then(|id| ResKey::from_id(&id)),
+        text(get(b, "api_management_name")),
+    ) {
+        (Some(k), _) => k,
+        (None, Some(name)) => ResKey::new(
+            "Microsoft.ApiManagement/service",
+            &name,
+            text(get(b, "resource_group_name")).as_deref(),
+        ),
+        (None, None) => return,
+    };
+    ws.children.push(Child::Feature(key, f, r.decl));
+}
+
 fn apim(ws: &mut Workspace, r: &Res) {
     let b = r.body;
     let name = name_of(b, &r.label);
@@ -716,5 +756,23 @@ fn apim(ws: &mut Workspace, r: &Res) {
         locations,
         locations_unknown,
         migration_ips: false,
+        features: hostname_key_vault(b, r.decl),
     });
+}
+
+/// Custom domains whose certificate comes from Key Vault (`hostname_configuration { proxy {
+/// key_vault_id } }`, `key_vault_certificate_id` in azurerm 5).
+fn hostname_key_vault(b: &V, decl: Span) -> ApimFeatures {
+    let mut f = ApimFeatures::default();
+    for hc in blocks(b, "hostname_configuration") {
+        for kind in ["proxy", "management", "portal", "developer_portal", "scm"] {
+            for h in blocks(hc, kind) {
+                if get(h, "key_vault_id").is_some() || get(h, "key_vault_certificate_id").is_some()
+                {
+                    f.add(Feature::KeyVaultRef, h.span.unwrap_or(decl));
+                }
+            }
+        }
+    }
+    f
 }
