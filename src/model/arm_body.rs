@@ -29,6 +29,7 @@ const NSG_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
 const RT: &str = "microsoft.network/routetables";
 const ROUTE: &str = "microsoft.network/routetables/routes";
 const PIP: &str = "microsoft.network/publicipaddresses";
+const PE: &str = "microsoft.network/privateendpoints";
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -39,7 +40,7 @@ pub fn is_relevant(rtype: &str) -> bool {
         .to_ascii_lowercase();
     matches!(
         t.as_str(),
-        APIM | VNET | SUBNET | NSG | NSG_RULE | RT | ROUTE | PIP
+        APIM | VNET | SUBNET | NSG | NSG_RULE | RT | ROUTE | PIP | PE
     )
 }
 
@@ -225,7 +226,25 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 dns_label: opt(props.and_then(|x| x.path("dnsSettings.domainNameLabel")))
                     .map(Field::name),
                 zones: opt(r.body.get("zones")).map(Field::strings),
+                ip_tags: opt(props.and_then(|x| x.get("ipTags")))
+                    .map(|v| list_of_pairs(v, "ipTagType", "tag")),
             });
+        }
+        PE => {
+            let m = meta(&r, &full_name, PE, r.label.clone(), r.decl);
+            let props = r.body.get("properties");
+            let mut targets = Vec::new();
+            for list in ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"] {
+                let Some(items) = opt(props.and_then(|p| p.get(list))) else {
+                    continue;
+                };
+                for it in items.as_array().map(|a| a.iter()).into_iter().flatten() {
+                    if let Some(t) = opt(it.path("properties.privateLinkServiceId")) {
+                        targets.push(Field::name(t));
+                    }
+                }
+            }
+            ws.private_endpoints.push(PrivateEndpoint { meta: m, targets });
         }
         _ => {}
     }
@@ -388,6 +407,8 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
         locations,
         locations_unknown,
         migration_ips,
+        platform_version: pget("platformVersion").map(Field::string),
+        public_network_access: pget("publicNetworkAccess").map(Field::string),
     });
 }
 
@@ -439,6 +460,25 @@ fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
         VKind::Unknown(u) => Field::unknown(u.reason.to_string(), v.span),
         _ => Field::known(vec![], v.span),
     }
+}
+
+/// `[{ ipTagType: 'RoutingPreference', tag: 'Internet' }]` → `RoutingPreference=Internet`.
+fn list_of_pairs(v: &V, k: &str, t: &str) -> Field<Vec<String>> {
+    let Some(items) = v.as_array() else {
+        return Field::strings(v);
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let pair = (it.get(k).map(Field::string), it.get(t).map(Field::string));
+        match pair {
+            (Some(a), Some(b)) => match (a.val, b.val) {
+                (Ok(a), Ok(b)) => out.push(format!("{a}={b}")),
+                (Err(e), _) | (_, Err(e)) => return Field::unknown(e, it.span.or(v.span)),
+            },
+            _ => return Field::unknown("an ipTags entry is not known", it.span.or(v.span)),
+        }
+    }
+    Field::known(out, v.span)
 }
 
 /// Union of a singular field, a plural field and (for addresses) application security groups.

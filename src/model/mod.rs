@@ -287,6 +287,11 @@ pub struct Apim {
     pub locations_unknown: Option<(String, Option<Span>)>,
     /// `customProperties` contains the stv2 migration pre-created IP key.
     pub migration_ips: bool,
+    /// `properties.platformVersion` as written (read-only in Azure; exported templates carry it).
+    pub platform_version: Option<Field<String>>,
+    /// `Enabled` or `Disabled` (`properties.publicNetworkAccess`; azurerm
+    /// `public_network_access_enabled` in the same words); `None` when not written.
+    pub public_network_access: Option<Field<String>>,
 }
 
 #[derive(Clone, Debug)]
@@ -384,6 +389,17 @@ pub struct PublicIp {
     pub version: Option<Field<String>>,
     pub dns_label: Option<Field<String>>,
     pub zones: Option<Field<Vec<String>>>,
+    /// `ipTags` as `Type=Tag` (`RoutingPreference=Internet`); `None` when not written.
+    pub ip_tags: Option<Field<Vec<String>>>,
+}
+
+/// An inbound private endpoint (`Microsoft.Network/privateEndpoints`, `azurerm_private_endpoint`).
+#[derive(Clone, Debug)]
+pub struct PrivateEndpoint {
+    pub meta: Meta,
+    /// The resource each connection targets (`privateLinkServiceId`, azurerm
+    /// `private_connection_resource_id`), manual connections included.
+    pub targets: Vec<Field<String>>,
 }
 
 /// An association made by a separate resource (Terraform `*_association`, `azapi_update_resource`).
@@ -456,6 +472,7 @@ pub struct Workspace {
     pub nsgs: Vec<Nsg>,
     pub route_tables: Vec<RouteTable>,
     pub public_ips: Vec<PublicIp>,
+    pub private_endpoints: Vec<PrivateEndpoint>,
     pub associations: Vec<Association>,
     pub children: Vec<Child>,
     /// API Management instances inside modules that are not loaded (registry, git, `br:`,
@@ -1199,6 +1216,8 @@ mod placeholder_tests {
             locations: vec![],
             locations_unknown: None,
             migration_ips: false,
+            platform_version: None,
+            public_network_access: None,
         });
         ws.link();
         let a = &ws.apims[0];

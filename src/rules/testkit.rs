@@ -45,6 +45,8 @@ pub fn apim(name: &str, sku: &str, mode: &str, units: i64, base: usize) -> Apim 
         locations: vec![location(true, "westeurope", units, base)],
         locations_unknown: None,
         migration_ips: false,
+        platform_version: None,
+        public_network_access: None,
     }
 }
 
@@ -98,6 +100,7 @@ pub fn pip(name: &str, base: usize) -> PublicIp {
         version: None,
         dns_label: Some(Field::known(name.into(), sp(base + 4))),
         zones: None,
+        ip_tags: None,
     }
 }
 

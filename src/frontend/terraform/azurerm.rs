@@ -172,6 +172,7 @@ pub fn is_relevant(rtype: &str) -> bool {
             | "azurerm_public_ip"
             | "azurerm_subnet_network_security_group_association"
             | "azurerm_subnet_route_table_association"
+            | "azurerm_private_endpoint"
     )
 }
 
@@ -402,7 +403,25 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 version: get(b, "ip_version").map(Field::string),
                 dns_label: get(b, "domain_name_label").map(Field::string),
                 zones: get(b, "zones").map(strings),
+                ip_tags: get(b, "ip_tags").map(ip_tags),
             });
+        }
+        "azurerm_private_endpoint" => {
+            let name = name_of(b, &r.label);
+            let m = meta(
+                &id_of(b),
+                "Microsoft.Network/privateEndpoints",
+                &r.label,
+                &name,
+                r.decl,
+                None,
+            );
+            let targets = blocks(b, "private_service_connection")
+                .into_iter()
+                .filter_map(|c| get(c, "private_connection_resource_id"))
+                .map(reference)
+                .collect();
+            ws.private_endpoints.push(PrivateEndpoint { meta: m, targets });
         }
         "azurerm_subnet_network_security_group_association" => {
             assoc(ws, r, "network_security_group_id", AssocKind::Nsg)
@@ -642,6 +661,21 @@ fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
     }
 }
 
+/// `ip_tags = { RoutingPreference = "Internet" }` → `RoutingPreference=Internet`.
+fn ip_tags(v: &V) -> Field<Vec<String>> {
+    let Some(entries) = v.as_object() else {
+        return Field::unknown("ip_tags is not known", v.span);
+    };
+    let mut out = Vec::new();
+    for (k, x) in entries {
+        match Field::string(x).val {
+            Ok(t) => out.push(format!("{}={t}", k.name)),
+            Err(e) => return Field::unknown(e, x.span.or(v.span)),
+        }
+    }
+    Field::known(out, v.span)
+}
+
 fn subnet_ref(loc: &V) -> Option<Field<String>> {
     let vnc = blocks(loc, "virtual_network_configuration");
     let first = vnc.first()?;
@@ -716,5 +750,15 @@ fn apim(ws: &mut Workspace, r: &Res) {
         locations,
         locations_unknown,
         migration_ips: false,
+        platform_version: None,
+        public_network_access: get(b, "public_network_access_enabled").map(|v| {
+            Field::string(v).map(|s| {
+                if s.trim().eq_ignore_ascii_case("false") {
+                    "Disabled".to_string()
+                } else {
+                    "Enabled".to_string()
+                }
+            })
+        }),
     });
 }
