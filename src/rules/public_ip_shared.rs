@@ -19,16 +19,21 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (pip, sites) in ctx.public_ips() {
-        if sites.len() < 2 {
+        // Two declarations of one instance (a module deployed in alternatives) are one user.
+        let mut users: Vec<String> = sites.iter().map(|s| s.identity()).collect();
+        users.sort();
+        users.dedup();
+        if users.len() < 2 {
             continue;
         }
         sink.about_sites(&sites);
-        let names: Vec<String> = sites.iter().map(|s| s.label()).collect();
+        let mut names: Vec<String> = sites.iter().map(|s| s.label()).collect();
+        names.dedup();
         let d = sink
             .diag(format!(
                 "public IP address '{}' is used by {} locations ({}); each API Management location needs its own public IP",
                 pip.meta.name,
-                sites.len(),
+                users.len(),
                 names.join(", ")
             ))
             .help("Create one public IP address per instance and location.");

@@ -2,7 +2,10 @@
 //!
 //! R-AZ-4: Premium without explicit zones in a region that has availability zones is spread
 //! over zones automatically, but a single unit sits in one zone and goes down with it. A
-//! warning (reliability, not deployment). Regions not in the list below stay silent.
+//! warning (reliability, not deployment). Checked on multi-region instances only: deploying to
+//! several regions says the owner wants resilience, while a single-region instance of one unit
+//! is a deliberate cost choice and a warning there would be noise on nearly every deployment.
+//! Regions not in the list below stay silent.
 
 use super::{Ctx, Rule, Sink};
 use crate::diagnostic::Severity;
@@ -32,7 +35,7 @@ const AZ_REGIONS: &[&str] = &[
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
         sink.about(site);
-        if !site.sku.eq_ignore_ascii_case("premium") {
+        if !site.sku.eq_ignore_ascii_case("premium") || site.apim.locations.len() < 2 {
             continue;
         }
         if site.loc.zones.as_ref().is_some_and(|z| z.get().is_none_or(|z| !z.is_empty())) {
@@ -65,16 +68,20 @@ mod tests {
 
     #[test]
     fn one_unit_in_an_az_region_without_zones() {
-        let a = apim("a", "Premium", "External", 1, 100);
+        let mut a = apim("a", "Premium", "External", 1, 100);
+        a.locations.push(location(false, "westcentralus", 1, 150));
         let mut b = apim("b", "Premium", "External", 1, 200);
+        b.locations.push(location(false, "westcentralus", 1, 250));
         b.locations[0].zones = zones(&["1"], 200);
         let c = apim("c", "Premium", "External", 2, 300);
         let mut d = apim("d", "Premium", "External", 1, 400);
         d.locations[0].location = crate::model::Field::known("westcentralus".into(), sp(408));
         let e = apim("e", "Developer", "External", 1, 500);
+        // A single region of one unit is a cost choice: silent.
+        let f = apim("f", "Premium", "External", 1, 600);
         let got = run(
             "STV404",
-            &ws(vec![a, b, c, d, e], vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)], vec![]),
+            &ws(vec![a, b, c, d, e, f], vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)], vec![]),
         );
         assert_eq!(at(&got), vec![("STV404", Some(104))]);
     }

@@ -20,12 +20,14 @@ pub const RULE: Rule = Rule {
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
         sink.about(site);
-        if site.loc.public_ip.is_some() {
+        // Zones on Developer are STV401's finding.
+        if site.loc.public_ip.is_some() || !site.sku.eq_ignore_ascii_case("premium") {
             continue;
         }
         let Some(zf) = &site.loc.zones else { continue };
         let Some(zones) = zf.get() else { continue };
-        if zones.is_empty() {
+        // Invalid zone lists are STV402's finding.
+        if zones.is_empty() || super::invalid_zones::problem(zones).is_some() {
             continue;
         }
         let fix = match site.apim.meta.format {
