@@ -234,7 +234,10 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let m = meta(&r, &full_name, PE, r.label.clone(), r.decl);
             let props = r.body.get("properties");
             let mut targets = Vec::new();
-            for list in ["privateLinkServiceConnections", "manualPrivateLinkServiceConnections"] {
+            for list in [
+                "privateLinkServiceConnections",
+                "manualPrivateLinkServiceConnections",
+            ] {
                 let Some(items) = opt(props.and_then(|p| p.get(list))) else {
                     continue;
                 };
@@ -244,7 +247,8 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                     }
                 }
             }
-            ws.private_endpoints.push(PrivateEndpoint { meta: m, targets });
+            ws.private_endpoints
+                .push(PrivateEndpoint { meta: m, targets });
         }
         _ => {}
     }

@@ -58,10 +58,16 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 ))
                 .at(loc.capacity.at.or(Some(loc.decl)))
                 .resource(&apim.meta.label)
-                .help(format!("Set the unit count to {allowed}, or choose a tier that allows {units}."))
+                .help(format!(
+                    "Set the unit count to {allowed}, or choose a tier that allows {units}."
+                ))
                 .related(loc.capacity.origin, "the unit count comes from here")
                 .related(apim.sku.at, format!("the tier {sku} is set here"))
-                .identity(format!("{}#{}|capacity", identity(apim), loc.location.get().cloned().unwrap_or_default()));
+                .identity(format!(
+                    "{}#{}|capacity",
+                    identity(apim),
+                    loc.location.get().cloned().unwrap_or_default()
+                ));
             if t == "premium" && units > hi {
                 d.severity = Severity::Warning;
                 d.message = format!(

@@ -21,14 +21,19 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
     for (i, apim) in instances(ctx) {
         sink.about_instance(ctx, i);
         let Some(t) = tier(apim) else { continue };
-        if !matches!(t.as_str(), "developer" | "basic" | "standard" | "consumption") {
+        if !matches!(
+            t.as_str(),
+            "developer" | "basic" | "standard" | "consumption"
+        ) {
             continue;
         }
         let sku = apim.sku.get().map(|s| s.trim()).unwrap_or_default();
         for loc in apim.locations.iter().filter(|l| !l.primary) {
             let region = loc.location.get().cloned().unwrap_or_default();
             let help = match apim.meta.format {
-                Format::Terraform => "Use a Premium sku_name, or remove the additional_location block.",
+                Format::Terraform => {
+                    "Use a Premium sku_name, or remove the additional_location block."
+                }
                 _ => "Use sku.name 'Premium', or remove the entry from additionalLocations.",
             };
             let d = sink

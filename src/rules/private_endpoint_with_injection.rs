@@ -74,11 +74,16 @@ mod tests {
         }
     }
 
-    const ID: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/a";
+    const ID: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/a";
 
     #[test]
     fn endpoint_on_an_injected_instance() {
-        let mut w = ws(vec![apim("a", "Premium", "Internal", 1, 100)], vec![], vec![]);
+        let mut w = ws(
+            vec![apim("a", "Premium", "Internal", 1, 100)],
+            vec![],
+            vec![],
+        );
         w.private_endpoints.push(pe(ID));
         assert_eq!(at(&run("STV014", &w)), vec![("STV014", Some(510))]);
     }
@@ -88,7 +93,11 @@ mod tests {
         let mut w = ws(vec![apim("a", "Premium", "None", 1, 100)], vec![], vec![]);
         w.private_endpoints.push(pe(ID));
         assert!(run("STV014", &w).is_empty());
-        let mut w = ws(vec![apim("b", "Premium", "External", 1, 100)], vec![], vec![]);
+        let mut w = ws(
+            vec![apim("b", "Premium", "External", 1, 100)],
+            vec![],
+            vec![],
+        );
         w.private_endpoints.push(pe(ID));
         assert!(run("STV014", &w).is_empty());
     }

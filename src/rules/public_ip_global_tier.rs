@@ -21,7 +21,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
     for (pip, sites) in ctx.public_ips() {
         sink.about_sites(&sites);
         let Some(f) = &pip.tier else { continue };
-        if !f.get().is_some_and(|t| t.trim().eq_ignore_ascii_case("global")) {
+        if !f
+            .get()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("global"))
+        {
             continue;
         }
         let fix = match pip.meta.format {

@@ -28,7 +28,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             continue;
         }
         let why = if not_injected {
-            "the instance is not injected into a virtual network (virtualNetworkType is None)".to_string()
+            "the instance is not injected into a virtual network (virtualNetworkType is None)"
+                .to_string()
         } else {
             format!(
                 "the {} tier cannot use one",

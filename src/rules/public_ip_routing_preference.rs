@@ -37,7 +37,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             ))
             .help("Remove the RoutingPreference ip tag (a new public IP is needed: the tag cannot be changed on an existing one).");
         let property = crate::model::Field::known(String::new(), f.at);
-        sink.emit(finding(d, pip, &sites, Some(&property), "routing-preference"));
+        sink.emit(finding(
+            d,
+            pip,
+            &sites,
+            Some(&property),
+            "routing-preference",
+        ));
     }
 }
 
@@ -49,7 +55,10 @@ mod tests {
     #[test]
     fn internet_routing_warns() {
         let mut p = pip("pip", 50);
-        p.ip_tags = Some(Field::known(vec!["RoutingPreference=Internet".into()], sp(57)));
+        p.ip_tags = Some(Field::known(
+            vec!["RoutingPreference=Internet".into()],
+            sp(57),
+        ));
         assert_eq!(
             at(&run("STV307", &instance_with_pip("Premium", "External", p))),
             vec![("STV307", Some(57))]

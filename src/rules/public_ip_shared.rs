@@ -53,10 +53,18 @@ mod tests {
         let mut l = location(false, "northeurope", 1, 150);
         l.public_ip = Some(Field::known(pip_id("pip"), sp(157)));
         a.locations.push(l.clone());
-        let w = ws(vec![a.clone()], vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)], vec![pip("pip", 50)]);
+        let w = ws(
+            vec![a.clone()],
+            vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)],
+            vec![pip("pip", 50)],
+        );
         assert_eq!(at(&run("STV305", &w)), vec![("STV305", Some(50))]);
         a.locations[1].public_ip = Some(Field::known(pip_id("pip2"), sp(157)));
-        let w = ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)], vec![pip("pip", 50), pip("pip2", 60)]);
+        let w = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)],
+            vec![pip("pip", 50), pip("pip2", 60)],
+        );
         assert!(run("STV305", &w).is_empty());
     }
 }

@@ -80,7 +80,11 @@ mod tests {
         let mut a = apim("a", "Premium", "External", 3, 100);
         a.locations[0].zones = zones(inst, 100);
         a.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
-        let w = ws(vec![a], vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)], vec![p]);
+        let w = ws(
+            vec![a],
+            vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
+            vec![p],
+        );
         run("STV304", &w).len()
     }
 

@@ -28,7 +28,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let Some(f) = &apim.public_network_access else {
             continue;
         };
-        if !f.get().is_some_and(|v| v.trim().eq_ignore_ascii_case("disabled")) {
+        if !f
+            .get()
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("disabled"))
+        {
             continue;
         }
         let (what, help) = match apim.meta.format {

@@ -22,13 +22,43 @@ pub const RULE: Rule = Rule {
 /// Regions with availability zones (Microsoft Learn, "Azure regions with availability zone
 /// support"), in normalised spelling. A region missing here only means silence.
 const AZ_REGIONS: &[&str] = &[
-    "australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral",
-    "centralindia", "centralus", "chilecentral", "eastasia", "eastus", "eastus2",
-    "francecentral", "germanywestcentral", "indonesiacentral", "israelcentral", "italynorth",
-    "japaneast", "japanwest", "koreacentral", "malaysiawest", "mexicocentral",
-    "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
-    "southafricanorth", "southcentralus", "southeastasia", "spaincentral", "swedencentral",
-    "switzerlandnorth", "uaenorth", "uksouth", "usgovvirginia", "westeurope", "westus2",
+    "australiaeast",
+    "austriaeast",
+    "belgiumcentral",
+    "brazilsouth",
+    "canadacentral",
+    "centralindia",
+    "centralus",
+    "chilecentral",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "indonesiacentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "koreacentral",
+    "malaysiawest",
+    "mexicocentral",
+    "newzealandnorth",
+    "northeurope",
+    "norwayeast",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southcentralus",
+    "southeastasia",
+    "spaincentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "uaenorth",
+    "uksouth",
+    "usgovvirginia",
+    "westeurope",
+    "westus2",
     "westus3",
 ];
 
@@ -38,13 +68,20 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         if !site.sku.eq_ignore_ascii_case("premium") || site.apim.locations.len() < 2 {
             continue;
         }
-        if site.loc.zones.as_ref().is_some_and(|z| z.get().is_none_or(|z| !z.is_empty())) {
+        if site
+            .loc
+            .zones
+            .as_ref()
+            .is_some_and(|z| z.get().map_or(true, |z| !z.is_empty()))
+        {
             continue;
         }
         if site.loc.capacity.get() != Some(&1) {
             continue;
         }
-        let Some(region) = site.region() else { continue };
+        let Some(region) = site.region() else {
+            continue;
+        };
         if !AZ_REGIONS.contains(&region.as_str()) {
             continue;
         }
@@ -81,7 +118,11 @@ mod tests {
         let f = apim("f", "Premium", "External", 1, 600);
         let got = run(
             "STV404",
-            &ws(vec![a, b, c, d, e, f], vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)], vec![]),
+            &ws(
+                vec![a, b, c, d, e, f],
+                vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)],
+                vec![],
+            ),
         );
         assert_eq!(at(&got), vec![("STV404", Some(104))]);
     }

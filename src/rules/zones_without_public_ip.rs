@@ -61,7 +61,10 @@ mod tests {
         b.meta.key.names = vec!["b".into()];
         b.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
         let s = subnet("vnet", "apim", &["10.0.0.0/24"], 10);
-        assert_eq!(at(&run("STV308", &ws(vec![a], vec![s.clone()], vec![]))), vec![("STV308", Some(105))]);
+        assert_eq!(
+            at(&run("STV308", &ws(vec![a], vec![s.clone()], vec![]))),
+            vec![("STV308", Some(105))]
+        );
         assert!(run("STV308", &ws(vec![b], vec![s], vec![pip("pip", 50)])).is_empty());
     }
 }

@@ -421,7 +421,8 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 .filter_map(|c| get(c, "private_connection_resource_id"))
                 .map(reference)
                 .collect();
-            ws.private_endpoints.push(PrivateEndpoint { meta: m, targets });
+            ws.private_endpoints
+                .push(PrivateEndpoint { meta: m, targets });
         }
         "azurerm_subnet_network_security_group_association" => {
             assoc(ws, r, "network_security_group_id", AssocKind::Nsg)
