@@ -36,6 +36,11 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 apim.sku.get().map(|s| s.trim()).unwrap_or_default()
             )
         };
+        let (set_at, set_what) = if not_injected {
+            (apim.vnet_type.at, "the network type is set here")
+        } else {
+            (apim.sku.at, "the tier is set here")
+        };
         for loc in &apim.locations {
             let Some(f) = &loc.public_ip else { continue };
             let d = sink
@@ -46,7 +51,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 .at(f.at.or(Some(loc.decl)))
                 .resource(&apim.meta.label)
                 .help("Remove the public IP address, or inject a Developer or Premium instance into a virtual network.")
-                .related(if not_injected { apim.vnet_type.at } else { apim.sku.at }, "set here")
+                .related(set_at, set_what)
                 .identity(format!(
                     "{}#{}|public-ip-scope",
                     identity(apim),
