@@ -30,6 +30,16 @@ const RT: &str = "microsoft.network/routetables";
 const ROUTE: &str = "microsoft.network/routetables/routes";
 const PIP: &str = "microsoft.network/publicipaddresses";
 const PE: &str = "microsoft.network/privateendpoints";
+/// Types that take public IP addresses (R-PIP-9: an address serves one resource).
+const PIP_USERS: &[&str] = &[
+    "microsoft.network/loadbalancers",
+    "microsoft.network/networkinterfaces",
+    "microsoft.network/natgateways",
+    "microsoft.network/applicationgateways",
+    "microsoft.network/azurefirewalls",
+    "microsoft.network/bastionhosts",
+    "microsoft.network/virtualnetworkgateways",
+];
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -41,7 +51,7 @@ pub fn is_relevant(rtype: &str) -> bool {
     matches!(
         t.as_str(),
         APIM | VNET | SUBNET | NSG | NSG_RULE | RT | ROUTE | PIP | PE
-    )
+    ) || PIP_USERS.contains(&t.as_str())
 }
 
 fn name_text(v: &V) -> String {
@@ -249,6 +259,19 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             }
             ws.private_endpoints
                 .push(PrivateEndpoint { meta: m, targets });
+        }
+        t if PIP_USERS.contains(&t) => {
+            let mut ids = Vec::new();
+            if let Some(props) = r.body.get("properties") {
+                pip_refs(props, 0, &mut ids);
+            }
+            for pip in ids {
+                ws.public_ip_users.push(PublicIpUser {
+                    label: r.label.clone(),
+                    decl: r.decl,
+                    pip,
+                });
+            }
         }
         _ => {}
     }
@@ -463,6 +486,32 @@ fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
         }
         VKind::Unknown(u) => Field::unknown(u.reason.to_string(), v.span),
         _ => Field::known(vec![], v.span),
+    }
+}
+
+/// Every `publicIPAddress: { id }` and `publicIpAddresses: [{ id }]` under a resource's
+/// properties (frontends, IP configurations), at any depth up to a small bound.
+fn pip_refs(v: &V, depth: usize, out: &mut Vec<Field<String>>) {
+    if depth > 6 {
+        return;
+    }
+    if let Some(items) = v.as_array() {
+        for it in items {
+            pip_refs(it, depth + 1, out);
+        }
+        return;
+    }
+    let Some(entries) = v.as_object() else { return };
+    for (k, x) in entries {
+        if k.name.eq_ignore_ascii_case("publicIPAddress") {
+            out.extend(ref_id(Some(x)));
+        } else if k.name.eq_ignore_ascii_case("publicIPAddresses") {
+            for it in x.as_array().into_iter().flatten() {
+                out.extend(ref_id(Some(it)));
+            }
+        } else {
+            pip_refs(x, depth + 1, out);
+        }
     }
 }
 

@@ -393,6 +393,16 @@ pub struct PublicIp {
     pub ip_tags: Option<Field<Vec<String>>>,
 }
 
+/// Another resource that takes a public IP address (a load balancer or application gateway
+/// frontend, a NIC, a NAT gateway, a firewall, a Bastion host, a VPN gateway).
+#[derive(Clone, Debug)]
+pub struct PublicIpUser {
+    pub label: String,
+    pub decl: Span,
+    /// The public IP reference (an id).
+    pub pip: Field<String>,
+}
+
 /// An inbound private endpoint (`Microsoft.Network/privateEndpoints`, `azurerm_private_endpoint`).
 #[derive(Clone, Debug)]
 pub struct PrivateEndpoint {
@@ -473,6 +483,7 @@ pub struct Workspace {
     pub route_tables: Vec<RouteTable>,
     pub public_ips: Vec<PublicIp>,
     pub private_endpoints: Vec<PrivateEndpoint>,
+    pub public_ip_users: Vec<PublicIpUser>,
     pub associations: Vec<Association>,
     pub children: Vec<Child>,
     /// API Management instances inside modules that are not loaded (registry, git, `br:`,

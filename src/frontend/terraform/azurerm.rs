@@ -173,7 +173,41 @@ pub fn is_relevant(rtype: &str) -> bool {
             | "azurerm_subnet_network_security_group_association"
             | "azurerm_subnet_route_table_association"
             | "azurerm_private_endpoint"
-    )
+    ) || PIP_USERS.contains(&rtype)
+}
+
+/// Types that take public IP addresses through `public_ip_address_id` (R-PIP-9).
+const PIP_USERS: &[&str] = &[
+    "azurerm_lb",
+    "azurerm_network_interface",
+    "azurerm_nat_gateway_public_ip_association",
+    "azurerm_application_gateway",
+    "azurerm_firewall",
+    "azurerm_bastion_host",
+    "azurerm_virtual_network_gateway",
+];
+
+/// Every `public_ip_address_id` in a body and its nested blocks, up to a small depth.
+fn pip_refs(v: &V, depth: usize, out: &mut Vec<Field<String>>) {
+    if depth > 4 {
+        return;
+    }
+    if let Some(items) = v.as_array() {
+        for it in items {
+            pip_refs(it, depth + 1, out);
+        }
+        return;
+    }
+    let Some(entries) = v.as_object() else { return };
+    for (k, x) in entries {
+        if &*k.name == "public_ip_address_id" {
+            if !x.is_null() {
+                out.push(reference(x));
+            }
+        } else {
+            pip_refs(x, depth + 1, out);
+        }
+    }
 }
 
 /// One evaluated resource instance.
@@ -405,6 +439,17 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 zones: get(b, "zones").map(strings),
                 ip_tags: get(b, "ip_tags").map(ip_tags),
             });
+        }
+        t if PIP_USERS.contains(&t) => {
+            let mut ids = Vec::new();
+            pip_refs(b, 0, &mut ids);
+            for pip in ids {
+                ws.public_ip_users.push(PublicIpUser {
+                    label: r.label.clone(),
+                    decl: r.decl,
+                    pip,
+                });
+            }
         }
         "azurerm_private_endpoint" => {
             let name = name_of(b, &r.label);
