@@ -34,6 +34,17 @@ const LOGGER: &str = "microsoft.apimanagement/service/loggers";
 const NAMED_VALUE: &str = "microsoft.apimanagement/service/namedvalues";
 const CERTIFICATE: &str = "microsoft.apimanagement/service/certificates";
 const IDP: &str = "microsoft.apimanagement/service/identityproviders";
+const PE: &str = "microsoft.network/privateendpoints";
+/// Types that take public IP addresses (R-PIP-9: an address serves one resource).
+const PIP_USERS: &[&str] = &[
+    "microsoft.network/loadbalancers",
+    "microsoft.network/networkinterfaces",
+    "microsoft.network/natgateways",
+    "microsoft.network/applicationgateways",
+    "microsoft.network/azurefirewalls",
+    "microsoft.network/bastionhosts",
+    "microsoft.network/virtualnetworkgateways",
+];
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -55,7 +66,8 @@ pub fn is_relevant(rtype: &str) -> bool {
             | NAMED_VALUE
             | CERTIFICATE
             | IDP
-    )
+            | PE
+    ) || PIP_USERS.contains(&t.as_str())
 }
 
 fn name_text(v: &V) -> String {
@@ -240,6 +252,8 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 dns_label: opt(props.and_then(|x| x.path("dnsSettings.domainNameLabel")))
                     .map(Field::name),
                 zones: opt(r.body.get("zones")).map(Field::strings),
+                ip_tags: opt(props.and_then(|x| x.get("ipTags")))
+                    .map(|v| list_of_pairs(v, "ipTagType", "tag")),
             });
         }
         LOGGER | NAMED_VALUE | CERTIFICATE | IDP => {
@@ -247,6 +261,39 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 let (parent, _) = split_parent(&full_name);
                 let key = ResKey::new(APIM, &parent, r.rg.as_deref());
                 ws.children.push(Child::Feature(key, f, r.decl));
+            }
+        }
+        PE => {
+            let m = meta(&r, &full_name, PE, r.label.clone(), r.decl);
+            let props = r.body.get("properties");
+            let mut targets = Vec::new();
+            for list in [
+                "privateLinkServiceConnections",
+                "manualPrivateLinkServiceConnections",
+            ] {
+                let Some(items) = opt(props.and_then(|p| p.get(list))) else {
+                    continue;
+                };
+                for it in items.as_array().map(|a| a.iter()).into_iter().flatten() {
+                    if let Some(t) = opt(it.path("properties.privateLinkServiceId")) {
+                        targets.push(Field::name(t));
+                    }
+                }
+            }
+            ws.private_endpoints
+                .push(PrivateEndpoint { meta: m, targets });
+        }
+        t if PIP_USERS.contains(&t) => {
+            let mut ids = Vec::new();
+            if let Some(props) = r.body.get("properties") {
+                pip_refs(props, 0, &mut ids);
+            }
+            for pip in ids {
+                ws.public_ip_users.push(PublicIpUser {
+                    label: r.label.clone(),
+                    decl: r.decl,
+                    pip,
+                });
             }
         }
         _ => {}
@@ -441,6 +488,8 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
         locations_unknown,
         migration_ips,
         features,
+        platform_version: pget("platformVersion").map(Field::string),
+        public_network_access: pget("publicNetworkAccess").map(Field::string),
     });
 }
 
@@ -492,6 +541,51 @@ fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
         VKind::Unknown(u) => Field::unknown(u.reason.to_string(), v.span),
         _ => Field::known(vec![], v.span),
     }
+}
+
+/// Every `publicIPAddress: { id }` and `publicIpAddresses: [{ id }]` under a resource's
+/// properties (frontends, IP configurations), at any depth up to a small bound.
+fn pip_refs(v: &V, depth: usize, out: &mut Vec<Field<String>>) {
+    if depth > 6 {
+        return;
+    }
+    if let Some(items) = v.as_array() {
+        for it in items {
+            pip_refs(it, depth + 1, out);
+        }
+        return;
+    }
+    let Some(entries) = v.as_object() else { return };
+    for (k, x) in entries {
+        if k.name.eq_ignore_ascii_case("publicIPAddress") {
+            out.extend(ref_id(Some(x)));
+        } else if k.name.eq_ignore_ascii_case("publicIPAddresses") {
+            for it in x.as_array().into_iter().flatten() {
+                out.extend(ref_id(Some(it)));
+            }
+        } else {
+            pip_refs(x, depth + 1, out);
+        }
+    }
+}
+
+/// `[{ ipTagType: 'RoutingPreference', tag: 'Internet' }]` → `RoutingPreference=Internet`.
+fn list_of_pairs(v: &V, k: &str, t: &str) -> Field<Vec<String>> {
+    let Some(items) = v.as_array() else {
+        return Field::strings(v);
+    };
+    let mut out = Vec::new();
+    for it in items {
+        let pair = (it.get(k).map(Field::string), it.get(t).map(Field::string));
+        match pair {
+            (Some(a), Some(b)) => match (a.val, b.val) {
+                (Ok(a), Ok(b)) => out.push(format!("{a}={b}")),
+                (Err(e), _) | (_, Err(e)) => return Field::unknown(e, it.span.or(v.span)),
+            },
+            _ => return Field::unknown("an ipTags entry is not known", it.span.or(v.span)),
+        }
+    }
+    Field::known(out, v.span)
 }
 
 /// Union of a singular field, a plural field and (for addresses) application security groups.

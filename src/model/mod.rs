@@ -289,6 +289,11 @@ pub struct Apim {
     pub migration_ips: bool,
     /// Features that need optional outbound flows (REQUIREMENTS.md §2.K).
     pub features: ApimFeatures,
+    /// `properties.platformVersion` as written (read-only in Azure; exported templates carry it).
+    pub platform_version: Option<Field<String>>,
+    /// `Enabled` or `Disabled` (`properties.publicNetworkAccess`; azurerm
+    /// `public_network_access_enabled` in the same words); `None` when not written.
+    pub public_network_access: Option<Field<String>>,
 }
 
 /// What an instance uses that makes an optional flow needed (R-FEAT-1..3), each with where it
@@ -417,6 +422,27 @@ pub struct PublicIp {
     pub version: Option<Field<String>>,
     pub dns_label: Option<Field<String>>,
     pub zones: Option<Field<Vec<String>>>,
+    /// `ipTags` as `Type=Tag` (`RoutingPreference=Internet`); `None` when not written.
+    pub ip_tags: Option<Field<Vec<String>>>,
+}
+
+/// Another resource that takes a public IP address (a load balancer or application gateway
+/// frontend, a NIC, a NAT gateway, a firewall, a Bastion host, a VPN gateway).
+#[derive(Clone, Debug)]
+pub struct PublicIpUser {
+    pub label: String,
+    pub decl: Span,
+    /// The public IP reference (an id).
+    pub pip: Field<String>,
+}
+
+/// An inbound private endpoint (`Microsoft.Network/privateEndpoints`, `azurerm_private_endpoint`).
+#[derive(Clone, Debug)]
+pub struct PrivateEndpoint {
+    pub meta: Meta,
+    /// The resource each connection targets (`privateLinkServiceId`, azurerm
+    /// `private_connection_resource_id`), manual connections included.
+    pub targets: Vec<Field<String>>,
 }
 
 /// An association made by a separate resource (Terraform `*_association`, `azapi_update_resource`).
@@ -491,6 +517,8 @@ pub struct Workspace {
     pub nsgs: Vec<Nsg>,
     pub route_tables: Vec<RouteTable>,
     pub public_ips: Vec<PublicIp>,
+    pub private_endpoints: Vec<PrivateEndpoint>,
+    pub public_ip_users: Vec<PublicIpUser>,
     pub associations: Vec<Association>,
     pub children: Vec<Child>,
     /// API Management instances inside modules that are not loaded (registry, git, `br:`,
@@ -1245,6 +1273,8 @@ mod placeholder_tests {
             locations_unknown: None,
             migration_ips: false,
             features: Default::default(),
+            platform_version: None,
+            public_network_access: None,
         });
         ws.link();
         let a = &ws.apims[0];

@@ -12,13 +12,16 @@ pub use context::{Ctx, Options, Plan, Resolved, Site};
 pub mod flows;
 
 // Helpers shared by several rules.
+mod instance;
 mod public_ip;
 mod routing;
 mod sizing;
 #[cfg(test)]
 pub(crate) mod testkit;
 
+mod capacity_bounds;
 mod default_route_blackhole;
+mod duplicate_locations;
 mod forced_tunnel_without_apim_route;
 mod inbound_clients_443;
 mod inbound_load_balancer_6390;
@@ -26,6 +29,7 @@ mod inbound_management_3443;
 mod inbound_traffic_manager;
 mod inbound_virtual_network_443;
 mod invalid_zones;
+mod multi_region_premium;
 mod nsg_missing;
 mod optional_flow_blocked;
 mod outbound_azuremonitor;
@@ -36,12 +40,21 @@ mod outbound_internet_infrastructure;
 mod outbound_keyvault_443;
 mod outbound_sql_1433;
 mod outbound_storage_443;
+mod platform_version_stv1;
+mod private_endpoint_with_injection;
+mod public_ip_global_tier;
+mod public_ip_needs_injection;
 mod public_ip_no_dns_label;
 mod public_ip_not_ipv4_static;
 mod public_ip_not_standard;
+mod public_ip_routing_preference;
+mod public_ip_shared;
+mod public_ip_zones;
+mod public_network_access_disabled;
 mod rule_mismatch;
 mod service_endpoints_missing;
 mod side_by_side_headroom;
+mod single_unit_without_zones;
 mod stv1_api_version;
 mod subnet_delegated;
 mod subnet_missing;
@@ -49,6 +62,7 @@ mod subnet_too_small;
 mod units_not_divisible_by_zones;
 mod vnet_injection_sku;
 mod zones_require_premium;
+mod zones_without_public_ip;
 
 pub struct Rule {
     pub code: &'static str,
@@ -111,6 +125,13 @@ pub static RULES: &[Rule] = &[
     },
     vnet_injection_sku::RULE,
     stv1_api_version::RULE,
+    capacity_bounds::RULE,
+    multi_region_premium::RULE,
+    private_endpoint_with_injection::RULE,
+    platform_version_stv1::RULE,
+    public_ip_needs_injection::RULE,
+    duplicate_locations::RULE,
+    public_network_access_disabled::RULE,
     subnet_missing::RULE,
     subnet_delegated::RULE,
     subnet_too_small::RULE,
@@ -134,9 +155,15 @@ pub static RULES: &[Rule] = &[
     public_ip_not_standard::RULE,
     public_ip_not_ipv4_static::RULE,
     public_ip_no_dns_label::RULE,
+    public_ip_zones::RULE,
+    public_ip_shared::RULE,
+    public_ip_global_tier::RULE,
+    public_ip_routing_preference::RULE,
+    zones_without_public_ip::RULE,
     zones_require_premium::RULE,
     invalid_zones::RULE,
     units_not_divisible_by_zones::RULE,
+    single_unit_without_zones::RULE,
     forced_tunnel_without_apim_route::RULE,
     service_endpoints_missing::RULE,
     default_route_blackhole::RULE,

@@ -46,6 +46,8 @@ pub fn apim(name: &str, sku: &str, mode: &str, units: i64, base: usize) -> Apim 
         locations_unknown: None,
         migration_ips: false,
         features: Default::default(),
+        platform_version: None,
+        public_network_access: None,
     }
 }
 
@@ -99,6 +101,7 @@ pub fn pip(name: &str, base: usize) -> PublicIp {
         version: None,
         dns_label: Some(Field::known(name.into(), sp(base + 4))),
         zones: None,
+        ip_tags: None,
     }
 }
 

@@ -177,7 +177,42 @@ pub fn is_relevant(rtype: &str) -> bool {
             | "azurerm_api_management_certificate"
             | "azurerm_api_management_identity_provider_aad"
             | "azurerm_api_management_identity_provider_aadb2c"
-    )
+            | "azurerm_private_endpoint"
+    ) || PIP_USERS.contains(&rtype)
+}
+
+/// Types that take public IP addresses through `public_ip_address_id` (R-PIP-9).
+const PIP_USERS: &[&str] = &[
+    "azurerm_lb",
+    "azurerm_network_interface",
+    "azurerm_nat_gateway_public_ip_association",
+    "azurerm_application_gateway",
+    "azurerm_firewall",
+    "azurerm_bastion_host",
+    "azurerm_virtual_network_gateway",
+];
+
+/// Every `public_ip_address_id` in a body and its nested blocks, up to a small depth.
+fn pip_refs(v: &V, depth: usize, out: &mut Vec<Field<String>>) {
+    if depth > 4 {
+        return;
+    }
+    if let Some(items) = v.as_array() {
+        for it in items {
+            pip_refs(it, depth + 1, out);
+        }
+        return;
+    }
+    let Some(entries) = v.as_object() else { return };
+    for (k, x) in entries {
+        if &*k.name == "public_ip_address_id" {
+            if !x.is_null() {
+                out.push(reference(x));
+            }
+        } else {
+            pip_refs(x, depth + 1, out);
+        }
+    }
 }
 
 /// One evaluated resource instance.
@@ -412,7 +447,37 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 version: get(b, "ip_version").map(Field::string),
                 dns_label: get(b, "domain_name_label").map(Field::string),
                 zones: get(b, "zones").map(strings),
+                ip_tags: get(b, "ip_tags").map(ip_tags),
             });
+        }
+        t if PIP_USERS.contains(&t) => {
+            let mut ids = Vec::new();
+            pip_refs(b, 0, &mut ids);
+            for pip in ids {
+                ws.public_ip_users.push(PublicIpUser {
+                    label: r.label.clone(),
+                    decl: r.decl,
+                    pip,
+                });
+            }
+        }
+        "azurerm_private_endpoint" => {
+            let name = name_of(b, &r.label);
+            let m = meta(
+                &id_of(b),
+                "Microsoft.Network/privateEndpoints",
+                &r.label,
+                &name,
+                r.decl,
+                None,
+            );
+            let targets = blocks(b, "private_service_connection")
+                .into_iter()
+                .filter_map(|c| get(c, "private_connection_resource_id"))
+                .map(reference)
+                .collect();
+            ws.private_endpoints
+                .push(PrivateEndpoint { meta: m, targets });
         }
         "azurerm_subnet_network_security_group_association" => {
             assoc(ws, r, "network_security_group_id", AssocKind::Nsg)
@@ -652,6 +717,21 @@ fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
     }
 }
 
+/// `ip_tags = { RoutingPreference = "Internet" }` → `RoutingPreference=Internet`.
+fn ip_tags(v: &V) -> Field<Vec<String>> {
+    let Some(entries) = v.as_object() else {
+        return Field::unknown("ip_tags is not known", v.span);
+    };
+    let mut out = Vec::new();
+    for (k, x) in entries {
+        match Field::string(x).val {
+            Ok(t) => out.push(format!("{}={t}", k.name)),
+            Err(e) => return Field::unknown(e, x.span.or(v.span)),
+        }
+    }
+    Field::known(out, v.span)
+}
+
 fn subnet_ref(loc: &V) -> Option<Field<String>> {
     let vnc = blocks(loc, "virtual_network_configuration");
     let first = vnc.first()?;
@@ -757,6 +837,16 @@ fn apim(ws: &mut Workspace, r: &Res) {
         locations_unknown,
         migration_ips: false,
         features: hostname_key_vault(b, r.decl),
+        platform_version: None,
+        public_network_access: get(b, "public_network_access_enabled").map(|v| {
+            Field::string(v).map(|s| {
+                if s.trim().eq_ignore_ascii_case("false") {
+                    "Disabled".to_string()
+                } else {
+                    "Enabled".to_string()
+                }
+            })
+        }),
     });
 }
 
