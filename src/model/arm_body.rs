@@ -112,6 +112,11 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
     match rtype.as_str() {
         APIM => apim(ws, &r, &full_name),
         VNET => {
+            let m = meta(&r, &full_name, VNET, r.label.clone(), r.decl);
+            ws.vnets.push(Vnet {
+                meta: m,
+                location: opt(r.body.get("location")).map(Field::string),
+            });
             let Some(subnets) = opt(r.body.path("properties.subnets")) else {
                 return;
             };
@@ -138,6 +143,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let m = meta(&r, &full_name, NSG, r.label.clone(), r.decl);
             let mut nsg = Nsg {
                 meta: m,
+                location: opt(r.body.get("location")).map(Field::string),
                 rules: Vec::new(),
                 rules_unknown: None,
             };
@@ -217,6 +223,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let get = |p: &str| opt(props.and_then(|x| x.path(p))).map(Field::string);
             ws.public_ips.push(PublicIp {
                 meta: m,
+                location: opt(r.body.get("location")).map(Field::string),
                 sku,
                 tier: opt(r.body.path("sku.tier")).map(Field::string),
                 allocation: get("publicIPAllocationMethod"),
@@ -521,6 +528,17 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             None,
             decl,
         ),
+        plural_prefixes: ["sourceAddressPrefixes", "destinationAddressPrefixes"]
+            .iter()
+            .filter_map(|k| opt(props.get(k)))
+            .flat_map(|v| {
+                v.as_array()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(move |it| (it, v.span))
+            })
+            .filter_map(|(it, at)| Some((it.as_str()?.to_string(), it.span.or(at))))
+            .collect(),
     }
 }
 

@@ -92,6 +92,7 @@ pub fn subnet(vnet: &str, name: &str, prefixes: &[&str], base: usize) -> Subnet 
 pub fn pip(name: &str, base: usize) -> PublicIp {
     PublicIp {
         meta: meta("Microsoft.Network/publicIPAddresses", name, base),
+        location: None,
         sku: Field::known("Standard".into(), sp(base + 1)),
         tier: None,
         allocation: Some(Field::known("Static".into(), sp(base + 2))),
@@ -112,6 +113,7 @@ pub fn rt_id(name: &str) -> String {
 pub fn nsg(name: &str, base: usize) -> Nsg {
     Nsg {
         meta: meta("Microsoft.Network/networkSecurityGroups", name, base),
+        location: None,
         rules: Vec::new(),
         rules_unknown: None,
     }

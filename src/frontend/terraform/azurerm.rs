@@ -281,6 +281,17 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
         }
         "azurerm_virtual_network" => {
             let vnet = name_of(b, &r.label);
+            ws.vnets.push(Vnet {
+                meta: meta(
+                    &id_of(b),
+                    "Microsoft.Network/virtualNetworks",
+                    &r.label,
+                    &vnet,
+                    r.decl,
+                    None,
+                ),
+                location: get(b, "location").map(Field::string),
+            });
             for s in blocks(b, "subnet") {
                 if s.is_unknown() {
                     continue;
@@ -312,6 +323,7 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             );
             let mut nsg = Nsg {
                 meta: m,
+                location: get(b, "location").map(Field::string),
                 rules: Vec::new(),
                 rules_unknown: None,
             };
@@ -396,6 +408,7 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             };
             ws.public_ips.push(PublicIp {
                 meta: m,
+                location: get(b, "location").map(Field::string),
                 sku,
                 tier: get(b, "sku_tier").map(Field::string),
                 allocation: get(b, "allocation_method").map(Field::string),
