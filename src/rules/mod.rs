@@ -18,13 +18,17 @@ mod sizing;
 #[cfg(test)]
 pub(crate) mod testkit;
 
+mod classic_vnet;
 mod default_route_blackhole;
 mod forced_tunnel_without_apim_route;
+mod growth_headroom;
 mod inbound_clients_443;
 mod inbound_load_balancer_6390;
 mod inbound_management_3443;
+mod invalid_nsg_rule;
 mod invalid_zones;
 mod nsg_missing;
+mod odd_prefixes;
 mod outbound_keyvault_443;
 mod outbound_sql_1433;
 mod outbound_storage_443;
@@ -107,6 +111,9 @@ pub static RULES: &[Rule] = &[
     subnet_delegated::RULE,
     subnet_too_small::RULE,
     side_by_side_headroom::RULE,
+    classic_vnet::RULE,
+    growth_headroom::RULE,
+    odd_prefixes::RULE,
     nsg_missing::RULE,
     inbound_management_3443::RULE,
     inbound_load_balancer_6390::RULE,
@@ -115,6 +122,7 @@ pub static RULES: &[Rule] = &[
     outbound_sql_1433::RULE,
     outbound_keyvault_443::RULE,
     rule_mismatch::RULE,
+    invalid_nsg_rule::RULE,
     public_ip_not_standard::RULE,
     public_ip_not_ipv4_static::RULE,
     public_ip_no_dns_label::RULE,
