@@ -35,6 +35,7 @@ mod outbound_storage_443;
 mod public_ip_no_dns_label;
 mod public_ip_not_ipv4_static;
 mod public_ip_not_standard;
+mod region_mismatch;
 mod rule_mismatch;
 mod service_endpoints_missing;
 mod side_by_side_headroom;
@@ -111,6 +112,7 @@ pub static RULES: &[Rule] = &[
     subnet_delegated::RULE,
     subnet_too_small::RULE,
     side_by_side_headroom::RULE,
+    region_mismatch::RULE,
     classic_vnet::RULE,
     growth_headroom::RULE,
     odd_prefixes::RULE,
