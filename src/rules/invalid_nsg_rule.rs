@@ -136,7 +136,7 @@ fn help(key: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Access, Direction, Field, SecurityRule, Subnet};
+    use crate::model::{Access, Direction, Field, SecurityRule};
     use crate::rules::testkit::*;
 
     fn rule(name: &str, prio: i64, dir: Direction, at: usize) -> SecurityRule {
@@ -155,24 +155,9 @@ mod tests {
         }
     }
 
-    fn with_rules(rules: Vec<SecurityRule>) -> crate::model::Workspace {
-        let mut s: Subnet = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
-        s.nsg = Some(Field::known(nsg_id("nsg"), sp(13)));
-        let mut n = nsg("nsg", 300);
-        n.rules = rules;
-        let mut w = ws(
-            vec![apim("a", "Premium", "External", 1, 100)],
-            vec![s],
-            vec![],
-        );
-        w.nsgs.push(n);
-        w.link();
-        w
-    }
-
     #[test]
     fn priority_out_of_range_and_duplicates_per_direction() {
-        let w = with_rules(vec![
+        let w = with_nsg_rules(vec![
             rule("low", 99, Direction::Inbound, 400),
             rule("a", 200, Direction::Inbound, 410),
             rule("b", 200, Direction::Outbound, 420),
@@ -198,7 +183,7 @@ mod tests {
         r.plural_prefixes = vec![("10.0.0.0/24".into(), sp(460)), ("Storage".into(), sp(461))];
         let mut e = rule("nodst", 310, Direction::Inbound, 470);
         e.destination_addresses = Field::known(vec![], sp(470));
-        let d = run("STV214", &with_rules(vec![r, e]));
+        let d = run("STV214", &with_nsg_rules(vec![r, e]));
         assert_eq!(at(&d), vec![("STV214", Some(461)), ("STV214", Some(470))]);
         assert!(d[0].message.contains("'Storage'"));
         assert!(d[1].message.contains("no destination"));
@@ -206,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_valid_rule_set_is_silent() {
-        let w = with_rules(vec![
+        let w = with_nsg_rules(vec![
             rule("a", 100, Direction::Inbound, 400),
             rule("b", 100, Direction::Outbound, 410),
             rule("c", 4096, Direction::Inbound, 420),

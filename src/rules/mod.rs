@@ -12,12 +12,14 @@ pub use context::{Ctx, Options, Plan, Resolved, Site};
 pub mod flows;
 
 // Helpers shared by several rules.
+mod apim_side;
 mod public_ip;
 mod routing;
 mod sizing;
 #[cfg(test)]
 pub(crate) mod testkit;
 
+mod asg_rule;
 mod classic_vnet;
 mod default_route_blackhole;
 mod forced_tunnel_without_apim_route;
@@ -32,6 +34,8 @@ mod odd_prefixes;
 mod outbound_keyvault_443;
 mod outbound_sql_1433;
 mod outbound_storage_443;
+mod pinned_private_ip;
+mod public_ip_destination;
 mod public_ip_no_dns_label;
 mod public_ip_not_ipv4_static;
 mod public_ip_not_standard;
@@ -125,6 +129,9 @@ pub static RULES: &[Rule] = &[
     outbound_keyvault_443::RULE,
     rule_mismatch::RULE,
     invalid_nsg_rule::RULE,
+    pinned_private_ip::RULE,
+    public_ip_destination::RULE,
+    asg_rule::RULE,
     public_ip_not_standard::RULE,
     public_ip_not_ipv4_static::RULE,
     public_ip_no_dns_label::RULE,

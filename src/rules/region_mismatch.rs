@@ -43,7 +43,17 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     vnet_region = Some(norm_region(r));
                     if norm_region(r) != want {
                         let what = format!("virtual network '{}'", vnet.meta.name);
-                        emit(sink, site, &what, &vnet.meta.label, r, region, at.or(Some(vnet.meta.decl)), origin, "vnet");
+                        emit(
+                            sink,
+                            site,
+                            &what,
+                            &vnet.meta.label,
+                            r,
+                            region,
+                            at.or(Some(vnet.meta.decl)),
+                            origin,
+                            "vnet",
+                        );
                     }
                 }
             }
@@ -52,7 +62,17 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             if let Some((r, at, origin)) = known(&pip.location) {
                 if norm_region(r) != want {
                     let what = format!("public IP '{}'", pip.meta.name);
-                    emit(sink, site, &what, &pip.meta.label, r, region, at.or(Some(pip.meta.decl)), origin, "pip");
+                    emit(
+                        sink,
+                        site,
+                        &what,
+                        &pip.meta.label,
+                        r,
+                        region,
+                        at.or(Some(pip.meta.decl)),
+                        origin,
+                        "pip",
+                    );
                 }
             }
         }
@@ -215,7 +235,11 @@ mod tests {
         // VNet and PIP differ from the instance; the NSG differs from the VNet.
         assert_eq!(
             at(&d),
-            vec![("STV106", Some(51)), ("STV106", Some(205)), ("STV106", Some(301))]
+            vec![
+                ("STV106", Some(51)),
+                ("STV106", Some(205)),
+                ("STV106", Some(301))
+            ]
         );
         assert!(d[2].message.contains("virtual network's region"));
     }
@@ -225,10 +249,15 @@ mod tests {
         let g1 = "11111111-1111-1111-1111-111111111111";
         let g2 = "22222222-2222-2222-2222-222222222222";
         assert_eq!(
-            subscription_of(&format!("/subscriptions/{g1}/resourceGroups/rg/providers/x/y/z")),
+            subscription_of(&format!(
+                "/subscriptions/{g1}/resourceGroups/rg/providers/x/y/z"
+            )),
             Some(g1.to_string())
         );
-        assert_eq!(subscription_of("/subscriptions/{subscription}/resourceGroups/rg"), None);
+        assert_eq!(
+            subscription_of("/subscriptions/{subscription}/resourceGroups/rg"),
+            None
+        );
         let mut w = world("westeurope", "westeurope", "westeurope");
         let a = &mut w.apims[0].locations[0];
         a.subnet = Some(Field::known(

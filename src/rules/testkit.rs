@@ -173,3 +173,20 @@ pub fn run(code: &str, ws: &Workspace) -> Vec<Diagnostic> {
 pub fn at(diags: &[Diagnostic]) -> Vec<(&'static str, Option<usize>)> {
     diags.iter().map(|d| (d.code, line(d))).collect()
 }
+
+/// One Premium External instance (decl 100) in subnet `vnet/apim` (10.0.0.0/27, decl 10) whose
+/// NSG `nsg` (decl 300) has these custom rules.
+pub fn with_nsg_rules(rules: Vec<SecurityRule>) -> Workspace {
+    let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+    s.nsg = Some(Field::known(nsg_id("nsg"), sp(13)));
+    let mut n = nsg("nsg", 300);
+    n.rules = rules;
+    let mut w = ws(
+        vec![apim("a", "Premium", "External", 1, 100)],
+        vec![s],
+        vec![],
+    );
+    w.nsgs.push(n);
+    w.link();
+    w
+}
