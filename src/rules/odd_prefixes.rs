@@ -5,9 +5,9 @@
 //! are untested ground: a warning, not an error. Points at the prefixes.
 
 use super::context::{subnet_identity, subnet_name};
-use super::sizing::{prefixes, show_prefixes};
+use super::sizing::show_prefixes;
 use super::{Ctx, Rule, Sink};
-use crate::analysis::address::Prefix;
+use crate::analysis::address::{self, Prefix};
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
@@ -22,7 +22,8 @@ pub const RULE: Rule = Rule {
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (subnet, sites) in ctx.subnets() {
         sink.about_sites(&sites);
-        let Some(list) = prefixes(sink, subnet) else {
+        // Unknown or unparsable prefixes: STV103 already says the subnet cannot be checked.
+        let Some(Ok(list)) = subnet.prefixes.get().map(|l| address::parse_prefixes(l)) else {
             continue;
         };
         let v6: Vec<Prefix> = list.iter().filter(|p| !p.is_v4()).copied().collect();
