@@ -29,6 +29,9 @@ const NSG_RULE: &str = "microsoft.network/networksecuritygroups/securityrules";
 const RT: &str = "microsoft.network/routetables";
 const ROUTE: &str = "microsoft.network/routetables/routes";
 const PIP: &str = "microsoft.network/publicipaddresses";
+const NIC: &str = "microsoft.network/networkinterfaces";
+const PE: &str = "microsoft.network/privateendpoints";
+const LB: &str = "microsoft.network/loadbalancers";
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -39,7 +42,7 @@ pub fn is_relevant(rtype: &str) -> bool {
         .to_ascii_lowercase();
     matches!(
         t.as_str(),
-        APIM | VNET | SUBNET | NSG | NSG_RULE | RT | ROUTE | PIP
+        APIM | VNET | SUBNET | NSG | NSG_RULE | RT | ROUTE | PIP | NIC | PE | LB
     )
 }
 
@@ -234,7 +237,65 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 zones: opt(r.body.get("zones")).map(Field::strings),
             });
         }
+        NIC => users(
+            ws,
+            &r,
+            &full_name,
+            NIC,
+            "network interface",
+            "properties.ipConfigurations",
+        ),
+        PE => {
+            if let Some(id) = opt(r.body.path("properties.subnet.id")) {
+                let m = meta(&r, &full_name, PE, r.label.clone(), r.decl);
+                ws.subnet_users.push(SubnetUser {
+                    meta: m,
+                    subnet: Field::name(id),
+                    what: "private endpoint",
+                    ips: 1,
+                });
+            }
+        }
+        LB => users(
+            ws,
+            &r,
+            &full_name,
+            LB,
+            "load balancer front end",
+            "properties.frontendIPConfigurations",
+        ),
         _ => {}
+    }
+}
+
+/// One address per IP configuration that names a subnet (`ipConfigurations[].properties.subnet.id`).
+fn users(
+    ws: &mut Workspace,
+    r: &ArmResource,
+    full_name: &str,
+    rtype: &str,
+    what: &'static str,
+    list: &str,
+) {
+    let Some(items) = opt(r.body.path(list)).and_then(|v| v.as_array()) else {
+        return;
+    };
+    for it in items {
+        if let Some(id) = opt(it.path("properties.subnet.id")) {
+            let m = meta(
+                r,
+                full_name,
+                rtype,
+                r.label.clone(),
+                it.span.unwrap_or(r.decl),
+            );
+            ws.subnet_users.push(SubnetUser {
+                meta: m,
+                subnet: Field::name(id),
+                what,
+                ips: 1,
+            });
+        }
     }
 }
 

@@ -315,6 +315,19 @@ pub struct Subnet {
     pub delegations: Field<Vec<String>>,
 }
 
+/// Another resource that takes addresses in a subnet: a network interface's IP configuration, a
+/// private endpoint, a load balancer front end. Sizing counts them (R-VNET-6, R-VNET-8).
+#[derive(Clone, Debug)]
+pub struct SubnetUser {
+    pub meta: Meta,
+    /// The subnet id it references.
+    pub subnet: Field<String>,
+    /// What it is, for messages (`network interface`, `private endpoint`, …).
+    pub what: &'static str,
+    /// Addresses it takes in the subnet.
+    pub ips: u64,
+}
+
 /// A virtual network: only what placement rules read (its region).
 #[derive(Clone, Debug)]
 pub struct Vnet {
@@ -470,6 +483,7 @@ pub struct Workspace {
     pub apims: Vec<Apim>,
     pub subnets: Vec<Subnet>,
     pub vnets: Vec<Vnet>,
+    pub subnet_users: Vec<SubnetUser>,
     pub nsgs: Vec<Nsg>,
     pub route_tables: Vec<RouteTable>,
     pub public_ips: Vec<PublicIp>,
@@ -489,8 +503,8 @@ pub struct Workspace {
     /// The unit resources pushed from now on belong to.
     current: UnitId,
     /// How many of each list were stamped already (apims, subnets, nsgs, route tables, public
-    /// IPs, associations, children, virtual networks).
-    stamped: [usize; 8],
+    /// IPs, associations, children, virtual networks, subnet users).
+    stamped: [usize; 9],
     /// The unit of each child, parallel to `children`.
     child_units: Vec<UnitId>,
     /// API Management instances a unit references without declaring them (a Bicep or ARM
@@ -605,7 +619,7 @@ impl Workspace {
     /// Give what was pushed since the last stamp the current unit (unless it already has one).
     fn stamp(&mut self) {
         let u = self.current;
-        let [a, s, n, r, p, x, c, v] = &mut self.stamped;
+        let [a, s, n, r, p, x, c, v, su] = &mut self.stamped;
         fn mark<T>(list: &mut [T], from: &mut usize, mut set: impl FnMut(&mut T)) {
             for it in list.iter_mut().skip(*from) {
                 set(it);
@@ -620,6 +634,7 @@ impl Workspace {
         mark(&mut self.apims, a, |t| keep(&mut t.meta.unit));
         mark(&mut self.subnets, s, |t| keep(&mut t.meta.unit));
         mark(&mut self.vnets, v, |t| keep(&mut t.meta.unit));
+        mark(&mut self.subnet_users, su, |t| keep(&mut t.meta.unit));
         mark(&mut self.nsgs, n, |t| keep(&mut t.meta.unit));
         mark(&mut self.route_tables, r, |t| keep(&mut t.meta.unit));
         mark(&mut self.public_ips, p, |t| keep(&mut t.meta.unit));
@@ -754,6 +769,7 @@ impl Workspace {
             self.associations.len(),
             self.children.len(),
             self.vnets.len(),
+            self.subnet_users.len(),
         ];
     }
 
@@ -959,6 +975,23 @@ impl Workspace {
         let key = ResKey::from_id(id)?;
         self.find(Kind::PublicIp, &key, unit)
             .map(|i| &self.public_ips[i])
+    }
+    /// The other resources of the subnet's deployment that take addresses in it.
+    pub fn users_of(&self, subnet: &Subnet) -> Vec<&SubnetUser> {
+        self.subnet_users
+            .iter()
+            .filter(|u| {
+                u.meta.unit == subnet.meta.unit
+                    && u.subnet
+                        .get()
+                        .and_then(|id| ResKey::from_id(id))
+                        .is_some_and(|k| {
+                            k.rtype == subnet.meta.key.rtype
+                                && k.names == subnet.meta.key.names
+                                && k.same_scope(&subnet.meta.key)
+                        })
+            })
+            .collect()
     }
     /// The virtual network a subnet belongs to, as the subnet's deployment sees it.
     pub fn vnet_of(&self, subnet: &Subnet) -> Option<&Vnet> {

@@ -42,6 +42,7 @@ mod public_ip_not_standard;
 mod region_mismatch;
 mod rule_mismatch;
 mod service_endpoints_missing;
+mod shared_subnet;
 mod side_by_side_headroom;
 mod stv1_api_version;
 mod subnet_delegated;
@@ -116,6 +117,7 @@ pub static RULES: &[Rule] = &[
     subnet_delegated::RULE,
     subnet_too_small::RULE,
     side_by_side_headroom::RULE,
+    shared_subnet::RULE,
     region_mismatch::RULE,
     classic_vnet::RULE,
     growth_headroom::RULE,

@@ -172,6 +172,9 @@ pub fn is_relevant(rtype: &str) -> bool {
             | "azurerm_public_ip"
             | "azurerm_subnet_network_security_group_association"
             | "azurerm_subnet_route_table_association"
+            | "azurerm_network_interface"
+            | "azurerm_private_endpoint"
+            | "azurerm_lb"
     )
 }
 
@@ -420,10 +423,62 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
         "azurerm_subnet_network_security_group_association" => {
             assoc(ws, r, "network_security_group_id", AssocKind::Nsg)
         }
+        "azurerm_network_interface" => users(
+            ws,
+            r,
+            "ip_configuration",
+            ("Microsoft.Network/networkInterfaces", "network interface"),
+        ),
+        "azurerm_lb" => users(
+            ws,
+            r,
+            "frontend_ip_configuration",
+            ("Microsoft.Network/loadBalancers", "load balancer front end"),
+        ),
+        "azurerm_private_endpoint" => {
+            if let Some(id) = get(b, "subnet_id") {
+                let name = name_of(b, &r.label);
+                ws.subnet_users.push(SubnetUser {
+                    meta: meta(
+                        &id_of(b),
+                        "Microsoft.Network/privateEndpoints",
+                        &r.label,
+                        &name,
+                        r.decl,
+                        None,
+                    ),
+                    subnet: reference(id),
+                    what: "private endpoint",
+                    ips: 1,
+                });
+            }
+        }
         "azurerm_subnet_route_table_association" => {
             assoc(ws, r, "route_table_id", AssocKind::RouteTable)
         }
         _ => {}
+    }
+}
+
+/// One address per block that names a subnet (`ip_configuration { subnet_id }`).
+fn users(ws: &mut Workspace, r: &Res, block: &str, (rtype, what): (&str, &'static str)) {
+    let name = name_of(r.body, &r.label);
+    for it in blocks(r.body, block) {
+        if let Some(id) = get(it, "subnet_id") {
+            ws.subnet_users.push(SubnetUser {
+                meta: meta(
+                    &id_of(r.body),
+                    rtype,
+                    &r.label,
+                    &name,
+                    it.span.unwrap_or(r.decl),
+                    None,
+                ),
+                subnet: reference(id),
+                what,
+                ips: 1,
+            });
+        }
     }
 }
 
