@@ -766,6 +766,7 @@ mod tests {
                 suppress,
                 unit: crate::model::UnitId::NONE,
             },
+            location: None,
             rules: Vec::new(),
             rules_unknown: None,
         });

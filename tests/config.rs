@@ -59,7 +59,7 @@ fn fail_on_and_the_command_line_overriding_it() {
     let dir = project("config-fail-on", "fail-on: warning\nselect: [STV1]\n");
     assert_eq!(
         codes_of(&dir, &["infra/headroom.json"]),
-        (1, vec!["STV104".into()])
+        (1, vec!["STV104".into(), "STV108".into()])
     );
     assert_eq!(
         codes_of(&dir, &["infra/headroom.json", "--fail-on", "error"]).0,
@@ -81,7 +81,10 @@ fn select_and_ignore_with_flags_replacing_the_file() {
         codes_of(&dir, &["infra", "--ignore", "STV301"]).1,
         ["STV303"]
     );
-    assert_eq!(codes_of(&dir, &["infra", "--select", "STV1"]).1, ["STV104"]);
+    assert_eq!(
+        codes_of(&dir, &["infra", "--select", "STV1"]).1,
+        ["STV104", "STV108"]
+    );
 }
 
 #[test]

@@ -747,6 +747,7 @@ mod tests {
             source_ports: Field::known(list(p[5]), None),
             destination_addresses: Field::known(list(p[6]), None),
             destination_ports: Field::known(list(p[7]), None),
+            plural_prefixes: Vec::new(),
         }
     }
 

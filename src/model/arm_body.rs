@@ -45,6 +45,8 @@ const PIP_USERS: &[&str] = &[
     "microsoft.network/bastionhosts",
     "microsoft.network/virtualnetworkgateways",
 ];
+const NIC: &str = "microsoft.network/networkinterfaces";
+const LB: &str = "microsoft.network/loadbalancers";
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -139,6 +141,11 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
     match rtype.as_str() {
         APIM => apim(ws, &r, &full_name),
         VNET => {
+            let m = meta(&r, &full_name, VNET, r.label.clone(), r.decl);
+            ws.vnets.push(Vnet {
+                meta: m,
+                location: opt(r.body.get("location")).map(Field::string),
+            });
             let Some(subnets) = opt(r.body.path("properties.subnets")) else {
                 return;
             };
@@ -165,6 +172,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let m = meta(&r, &full_name, NSG, r.label.clone(), r.decl);
             let mut nsg = Nsg {
                 meta: m,
+                location: opt(r.body.get("location")).map(Field::string),
                 rules: Vec::new(),
                 rules_unknown: None,
             };
@@ -244,6 +252,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let get = |p: &str| opt(props.and_then(|x| x.path(p))).map(Field::string);
             ws.public_ips.push(PublicIp {
                 meta: m,
+                location: opt(r.body.get("location")).map(Field::string),
                 sku,
                 tier: opt(r.body.path("sku.tier")).map(Field::string),
                 allocation: get("publicIPAllocationMethod"),
@@ -282,8 +291,38 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             }
             ws.private_endpoints
                 .push(PrivateEndpoint { meta: m, targets });
+            // It also takes an address of the subnet it sits in (R-VNET-8).
+            if let Some(id) = opt(r.body.path("properties.subnet.id")) {
+                let m = meta(&r, &full_name, PE, r.label.clone(), r.decl);
+                ws.subnet_users.push(SubnetUser {
+                    meta: m,
+                    subnet: Field::name(id),
+                    what: "private endpoint",
+                    ips: 1,
+                });
+            }
         }
         t if PIP_USERS.contains(&t) => {
+            // Network interfaces and load balancer front ends also take subnet addresses.
+            match t {
+                NIC => users(
+                    ws,
+                    &r,
+                    &full_name,
+                    NIC,
+                    "network interface",
+                    "properties.ipConfigurations",
+                ),
+                LB => users(
+                    ws,
+                    &r,
+                    &full_name,
+                    LB,
+                    "load balancer front end",
+                    "properties.frontendIPConfigurations",
+                ),
+                _ => {}
+            }
             let mut ids = Vec::new();
             if let Some(props) = r.body.get("properties") {
                 pip_refs(props, 0, &mut ids);
@@ -321,6 +360,37 @@ fn feature(rtype: &str, body: &V, full_name: &str) -> Option<Feature> {
             Some(Feature::EntraIdp)
         }
         _ => None,
+    }
+}
+
+/// One address per IP configuration that names a subnet (`ipConfigurations[].properties.subnet.id`).
+fn users(
+    ws: &mut Workspace,
+    r: &ArmResource,
+    full_name: &str,
+    rtype: &str,
+    what: &'static str,
+    list: &str,
+) {
+    let Some(items) = opt(r.body.path(list)).and_then(|v| v.as_array()) else {
+        return;
+    };
+    for it in items {
+        if let Some(id) = opt(it.path("properties.subnet.id")) {
+            let m = meta(
+                r,
+                full_name,
+                rtype,
+                r.label.clone(),
+                it.span.unwrap_or(r.decl),
+            );
+            ws.subnet_users.push(SubnetUser {
+                meta: m,
+                subnet: Field::name(id),
+                what,
+                ips: 1,
+            });
+        }
     }
 }
 
@@ -668,6 +738,17 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             None,
             decl,
         ),
+        plural_prefixes: ["sourceAddressPrefixes", "destinationAddressPrefixes"]
+            .iter()
+            .filter_map(|k| opt(props.get(k)))
+            .flat_map(|v| {
+                v.as_array()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(move |it| (it, v.span))
+            })
+            .filter_map(|(it, at)| Some((it.as_str()?.to_string(), it.span.or(at))))
+            .collect(),
     }
 }
 

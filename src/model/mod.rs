@@ -353,6 +353,28 @@ pub struct Subnet {
     pub delegations: Field<Vec<String>>,
 }
 
+/// Another resource that takes addresses in a subnet: a network interface's IP configuration, a
+/// private endpoint, a load balancer front end. Sizing counts them (R-VNET-6, R-VNET-8).
+#[derive(Clone, Debug)]
+pub struct SubnetUser {
+    pub meta: Meta,
+    /// The subnet id it references.
+    pub subnet: Field<String>,
+    /// What it is, for messages (`network interface`, `private endpoint`, …).
+    pub what: &'static str,
+    /// Addresses it takes in the subnet.
+    pub ips: u64,
+}
+
+/// A virtual network: only what placement rules read (its region).
+#[derive(Clone, Debug)]
+pub struct Vnet {
+    pub meta: Meta,
+    /// `location`; `None` when not written (Bicep/ARM inherit nothing: absent is an error Azure
+    /// reports itself).
+    pub location: Option<Field<String>>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
     Inbound,
@@ -380,11 +402,16 @@ pub struct SecurityRule {
     pub source_ports: Field<Vec<String>>,
     pub destination_addresses: Field<Vec<String>>,
     pub destination_ports: Field<Vec<String>>,
+    /// The known entries of `sourceAddressPrefixes`/`destinationAddressPrefixes` (Terraform
+    /// `*_address_prefixes`), each where it is written: these lists take no service tags.
+    pub plural_prefixes: Vec<(String, Option<Span>)>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Nsg {
     pub meta: Meta,
+    /// `location`, when written.
+    pub location: Option<Field<String>>,
     pub rules: Vec<SecurityRule>,
     /// Set when the rule list itself cannot be known (an unknown array, a registry module).
     pub rules_unknown: Option<(String, Option<Span>)>,
@@ -413,6 +440,8 @@ pub struct RouteTable {
 #[derive(Clone, Debug)]
 pub struct PublicIp {
     pub meta: Meta,
+    /// `location`, when written.
+    pub location: Option<Field<String>>,
     /// `Basic`, `Standard`, `StandardV2`; implicit when the code relies on the default.
     pub sku: Field<String>,
     pub tier: Option<Field<String>>,
@@ -514,6 +543,8 @@ pub struct Workspace {
     pub sources: SourceMap,
     pub apims: Vec<Apim>,
     pub subnets: Vec<Subnet>,
+    pub vnets: Vec<Vnet>,
+    pub subnet_users: Vec<SubnetUser>,
     pub nsgs: Vec<Nsg>,
     pub route_tables: Vec<RouteTable>,
     pub public_ips: Vec<PublicIp>,
@@ -535,8 +566,8 @@ pub struct Workspace {
     /// The unit resources pushed from now on belong to.
     current: UnitId,
     /// How many of each list were stamped already (apims, subnets, nsgs, route tables, public
-    /// IPs, associations, children).
-    stamped: [usize; 7],
+    /// IPs, associations, children, virtual networks, subnet users).
+    stamped: [usize; 9],
     /// The unit of each child, parallel to `children`.
     child_units: Vec<UnitId>,
     /// API Management instances a unit references without declaring them (a Bicep or ARM
@@ -554,6 +585,7 @@ enum Kind {
     Nsg,
     RouteTable,
     PublicIp,
+    Vnet,
 }
 
 impl Workspace {
@@ -650,7 +682,7 @@ impl Workspace {
     /// Give what was pushed since the last stamp the current unit (unless it already has one).
     fn stamp(&mut self) {
         let u = self.current;
-        let [a, s, n, r, p, x, c] = &mut self.stamped;
+        let [a, s, n, r, p, x, c, v, su] = &mut self.stamped;
         fn mark<T>(list: &mut [T], from: &mut usize, mut set: impl FnMut(&mut T)) {
             for it in list.iter_mut().skip(*from) {
                 set(it);
@@ -664,6 +696,8 @@ impl Workspace {
         };
         mark(&mut self.apims, a, |t| keep(&mut t.meta.unit));
         mark(&mut self.subnets, s, |t| keep(&mut t.meta.unit));
+        mark(&mut self.vnets, v, |t| keep(&mut t.meta.unit));
+        mark(&mut self.subnet_users, su, |t| keep(&mut t.meta.unit));
         mark(&mut self.nsgs, n, |t| keep(&mut t.meta.unit));
         mark(&mut self.route_tables, r, |t| keep(&mut t.meta.unit));
         mark(&mut self.public_ips, p, |t| keep(&mut t.meta.unit));
@@ -729,6 +763,11 @@ impl Workspace {
             }
         });
         self.public_ips = merge_by_key(std::mem::take(&mut self.public_ips), |_, _| {});
+        self.vnets = merge_by_key(std::mem::take(&mut self.vnets), |a, b| {
+            if a.location.is_none() {
+                a.location = b.location;
+            }
+        });
         self.rebuild_index();
 
         let children = std::mem::take(&mut self.children);
@@ -802,6 +841,8 @@ impl Workspace {
             self.public_ips.len(),
             self.associations.len(),
             self.children.len(),
+            self.vnets.len(),
+            self.subnet_users.len(),
         ];
     }
 
@@ -922,6 +963,9 @@ impl Workspace {
         for (i, r) in self.public_ips.iter().enumerate() {
             add(&r.meta.key, Kind::PublicIp, i);
         }
+        for (i, r) in self.vnets.iter().enumerate() {
+            add(&r.meta.key, Kind::Vnet, i);
+        }
     }
 
     fn meta_of(&self, kind: Kind, i: usize) -> &Meta {
@@ -930,6 +974,7 @@ impl Workspace {
             Kind::Nsg => &self.nsgs[i].meta,
             Kind::RouteTable => &self.route_tables[i].meta,
             Kind::PublicIp => &self.public_ips[i].meta,
+            Kind::Vnet => &self.vnets[i].meta,
         }
     }
 
@@ -1004,6 +1049,34 @@ impl Workspace {
         self.find(Kind::PublicIp, &key, unit)
             .map(|i| &self.public_ips[i])
     }
+    /// The other resources of the subnet's deployment that take addresses in it.
+    pub fn users_of(&self, subnet: &Subnet) -> Vec<&SubnetUser> {
+        self.subnet_users
+            .iter()
+            .filter(|u| {
+                u.meta.unit == subnet.meta.unit
+                    && u.subnet
+                        .get()
+                        .and_then(|id| ResKey::from_id(id))
+                        .is_some_and(|k| {
+                            k.rtype == subnet.meta.key.rtype
+                                && k.names == subnet.meta.key.names
+                                && k.same_scope(&subnet.meta.key)
+                        })
+            })
+            .collect()
+    }
+    /// The virtual network a subnet belongs to, as the subnet's deployment sees it.
+    pub fn vnet_of(&self, subnet: &Subnet) -> Option<&Vnet> {
+        let k = &subnet.meta.key;
+        let key = ResKey {
+            rtype: "microsoft.network/virtualnetworks".into(),
+            names: k.names.first().cloned().into_iter().collect(),
+            rg: k.rg.clone(),
+        };
+        self.find(Kind::Vnet, &key, subnet.meta.unit)
+            .map(|i| &self.vnets[i])
+    }
 }
 
 trait HasMeta {
@@ -1012,7 +1085,7 @@ trait HasMeta {
 macro_rules! has_meta {
     ($($t:ty),*) => { $(impl HasMeta for $t { fn meta(&self) -> &Meta { &self.meta } })* };
 }
-has_meta!(Subnet, Nsg, RouteTable, PublicIp);
+has_meta!(Subnet, Vnet, Nsg, RouteTable, PublicIp);
 
 /// Fold resources with the same identity in the same deployment into the first one declared;
 /// other deployments' declarations stay apart, so one never hides the other.
@@ -1193,11 +1266,13 @@ mod unit_tests {
             source_ports: Field::known(vec!["*".into()], None),
             destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
             destination_ports: Field::known(vec!["3443".into()], None),
+            plural_prefixes: Vec::new(),
         };
         let key = ResKey::new(NSG, "n", Some("rg"));
         let a = ws.begin_unit("a", None, "a");
         ws.nsgs.push(Nsg {
             meta: meta(NSG, "n", 1),
+            location: None,
             rules: vec![],
             rules_unknown: None,
         });
@@ -1205,6 +1280,7 @@ mod unit_tests {
         let b = ws.begin_unit("b", None, "b");
         ws.nsgs.push(Nsg {
             meta: meta(NSG, "n", 3),
+            location: None,
             rules: vec![],
             rules_unknown: None,
         });

@@ -616,6 +616,11 @@ impl<'a> Ctx<'a> {
         group(&self.sites, |s| s.subnet.found())
     }
 
+    /// Each resolved network security group once, with the in-scope locations behind it.
+    pub fn nsgs<'c>(&'c self) -> Vec<(&'a Nsg, Vec<&'c Site<'a>>)> {
+        group(&self.sites, |s| s.nsg.found())
+    }
+
     /// Each resolved public IP once, with the in-scope locations that use it.
     pub fn public_ips<'c>(&'c self) -> Vec<(&'a PublicIp, Vec<&'c Site<'a>>)> {
         group(&self.sites, |s| s.public_ip.found())

@@ -12,6 +12,7 @@ pub use context::{Ctx, Options, Plan, Resolved, Site};
 pub mod flows;
 
 // Helpers shared by several rules.
+mod apim_side;
 mod instance;
 mod public_ip;
 mod routing;
@@ -19,18 +20,23 @@ mod sizing;
 #[cfg(test)]
 pub(crate) mod testkit;
 
+mod asg_rule;
 mod capacity_bounds;
+mod classic_vnet;
 mod default_route_blackhole;
 mod duplicate_locations;
 mod forced_tunnel_without_apim_route;
+mod growth_headroom;
 mod inbound_clients_443;
 mod inbound_load_balancer_6390;
 mod inbound_management_3443;
 mod inbound_traffic_manager;
 mod inbound_virtual_network_443;
+mod invalid_nsg_rule;
 mod invalid_zones;
 mod multi_region_premium;
 mod nsg_missing;
+mod odd_prefixes;
 mod optional_flow_blocked;
 mod outbound_azuremonitor;
 mod outbound_entra_id;
@@ -40,8 +46,10 @@ mod outbound_internet_infrastructure;
 mod outbound_keyvault_443;
 mod outbound_sql_1433;
 mod outbound_storage_443;
+mod pinned_private_ip;
 mod platform_version_stv1;
 mod private_endpoint_with_injection;
+mod public_ip_destination;
 mod public_ip_global_tier;
 mod public_ip_needs_injection;
 mod public_ip_no_dns_label;
@@ -51,8 +59,10 @@ mod public_ip_routing_preference;
 mod public_ip_shared;
 mod public_ip_zones;
 mod public_network_access_disabled;
+mod region_mismatch;
 mod rule_mismatch;
 mod service_endpoints_missing;
+mod shared_subnet;
 mod side_by_side_headroom;
 mod single_unit_without_zones;
 mod stv1_api_version;
@@ -136,6 +146,11 @@ pub static RULES: &[Rule] = &[
     subnet_delegated::RULE,
     subnet_too_small::RULE,
     side_by_side_headroom::RULE,
+    shared_subnet::RULE,
+    region_mismatch::RULE,
+    classic_vnet::RULE,
+    growth_headroom::RULE,
+    odd_prefixes::RULE,
     nsg_missing::RULE,
     inbound_management_3443::RULE,
     inbound_load_balancer_6390::RULE,
@@ -152,6 +167,10 @@ pub static RULES: &[Rule] = &[
     optional_flow_blocked::RULE,
     outbound_internet_infrastructure::RULE,
     inbound_virtual_network_443::RULE,
+    invalid_nsg_rule::RULE,
+    pinned_private_ip::RULE,
+    public_ip_destination::RULE,
+    asg_rule::RULE,
     public_ip_not_standard::RULE,
     public_ip_not_ipv4_static::RULE,
     public_ip_no_dns_label::RULE,

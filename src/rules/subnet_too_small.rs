@@ -51,7 +51,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             continue;
         };
         let usable = address::usable(&prefixes);
-        let need = usages.iter().fold(0u64, |a, u| a.saturating_add(u.need));
+        // Other resources of the deployment in the subnet take addresses too (R-VNET-8).
+        let others: u64 = ctx.ws.users_of(subnet).iter().map(|u| u.ips).sum();
+        let need = usages.iter().fold(others, |a, u| a.saturating_add(u.need));
         if need <= usable {
             continue;
         }
@@ -67,6 +69,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .collect::<Vec<_>>()
                     .join("; ")
             )
+        };
+        let who = match others {
+            0 => who,
+            n => format!(
+                "{who}, and {n} other address{} in it are taken (STV105)",
+                if n == 1 { "" } else { "es" }
+            ),
         };
         let d = sink
             .diag(format!(

@@ -95,6 +95,7 @@ pub fn subnet(vnet: &str, name: &str, prefixes: &[&str], base: usize) -> Subnet 
 pub fn pip(name: &str, base: usize) -> PublicIp {
     PublicIp {
         meta: meta("Microsoft.Network/publicIPAddresses", name, base),
+        location: None,
         sku: Field::known("Standard".into(), sp(base + 1)),
         tier: None,
         allocation: Some(Field::known("Static".into(), sp(base + 2))),
@@ -116,6 +117,7 @@ pub fn rt_id(name: &str) -> String {
 pub fn nsg(name: &str, base: usize) -> Nsg {
     Nsg {
         meta: meta("Microsoft.Network/networkSecurityGroups", name, base),
+        location: None,
         rules: Vec::new(),
         rules_unknown: None,
     }
@@ -174,4 +176,21 @@ pub fn run(code: &str, ws: &Workspace) -> Vec<Diagnostic> {
 /// (code, span start) of every diagnostic.
 pub fn at(diags: &[Diagnostic]) -> Vec<(&'static str, Option<usize>)> {
     diags.iter().map(|d| (d.code, line(d))).collect()
+}
+
+/// One Premium External instance (decl 100) in subnet `vnet/apim` (10.0.0.0/27, decl 10) whose
+/// NSG `nsg` (decl 300) has these custom rules.
+pub fn with_nsg_rules(rules: Vec<SecurityRule>) -> Workspace {
+    let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+    s.nsg = Some(Field::known(nsg_id("nsg"), sp(13)));
+    let mut n = nsg("nsg", 300);
+    n.rules = rules;
+    let mut w = ws(
+        vec![apim("a", "Premium", "External", 1, 100)],
+        vec![s],
+        vec![],
+    );
+    w.nsgs.push(n);
+    w.link();
+    w
 }

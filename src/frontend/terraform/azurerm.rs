@@ -326,6 +326,17 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
         }
         "azurerm_virtual_network" => {
             let vnet = name_of(b, &r.label);
+            ws.vnets.push(Vnet {
+                meta: meta(
+                    &id_of(b),
+                    "Microsoft.Network/virtualNetworks",
+                    &r.label,
+                    &vnet,
+                    r.decl,
+                    None,
+                ),
+                location: get(b, "location").map(Field::string),
+            });
             for s in blocks(b, "subnet") {
                 if s.is_unknown() {
                     continue;
@@ -357,6 +368,7 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             );
             let mut nsg = Nsg {
                 meta: m,
+                location: get(b, "location").map(Field::string),
                 rules: Vec::new(),
                 rules_unknown: None,
             };
@@ -441,6 +453,7 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             };
             ws.public_ips.push(PublicIp {
                 meta: m,
+                location: get(b, "location").map(Field::string),
                 sku,
                 tier: get(b, "sku_tier").map(Field::string),
                 allocation: get(b, "allocation_method").map(Field::string),
@@ -451,6 +464,22 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             });
         }
         t if PIP_USERS.contains(&t) => {
+            // Network interfaces and load balancer front ends also take subnet addresses.
+            match t {
+                "azurerm_network_interface" => users(
+                    ws,
+                    r,
+                    "ip_configuration",
+                    ("Microsoft.Network/networkInterfaces", "network interface"),
+                ),
+                "azurerm_lb" => users(
+                    ws,
+                    r,
+                    "frontend_ip_configuration",
+                    ("Microsoft.Network/loadBalancers", "load balancer front end"),
+                ),
+                _ => {}
+            }
             let mut ids = Vec::new();
             pip_refs(b, 0, &mut ids);
             for pip in ids {
@@ -478,6 +507,22 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 .collect();
             ws.private_endpoints
                 .push(PrivateEndpoint { meta: m, targets });
+            // It also takes an address of the subnet it sits in (R-VNET-8).
+            if let Some(id) = get(b, "subnet_id") {
+                ws.subnet_users.push(SubnetUser {
+                    meta: meta(
+                        &id_of(b),
+                        "Microsoft.Network/privateEndpoints",
+                        &r.label,
+                        &name,
+                        r.decl,
+                        None,
+                    ),
+                    subnet: reference(id),
+                    what: "private endpoint",
+                    ips: 1,
+                });
+            }
         }
         "azurerm_subnet_network_security_group_association" => {
             assoc(ws, r, "network_security_group_id", AssocKind::Nsg)
@@ -486,6 +531,28 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             assoc(ws, r, "route_table_id", AssocKind::RouteTable)
         }
         _ => {}
+    }
+}
+
+/// One address per block that names a subnet (`ip_configuration { subnet_id }`).
+fn users(ws: &mut Workspace, r: &Res, block: &str, (rtype, what): (&str, &'static str)) {
+    let name = name_of(r.body, &r.label);
+    for it in blocks(r.body, block) {
+        if let Some(id) = get(it, "subnet_id") {
+            ws.subnet_users.push(SubnetUser {
+                meta: meta(
+                    &id_of(r.body),
+                    rtype,
+                    &r.label,
+                    &name,
+                    it.span.unwrap_or(r.decl),
+                    None,
+                ),
+                subnet: reference(id),
+                what,
+                ips: 1,
+            });
+        }
     }
 }
 

@@ -1,0 +1,201 @@
+//! STV214 invalid-nsg-rule: A security rule of the API Management subnet's NSG is invalid.
+//!
+//! R-NSG-5 (generic NSG validity): Azure rejects the whole NSG deployment when one rule has a
+//! priority outside 100–4096, shares its priority with another rule of the same direction,
+//! carries a service tag (or `*`) in a plural prefix list, names no address on one side, or has
+//! a name longer than 80 characters. Each finding points at the value to change.
+
+use super::{Ctx, Rule, Sink};
+use crate::analysis::address;
+use crate::diagnostic::Severity;
+use crate::model::{Direction, Nsg, SecurityRule};
+
+pub const RULE: Rule = Rule {
+    code: "STV214",
+    name: "invalid-nsg-rule",
+    severity: Severity::Error,
+    summary: "A security rule of the API Management subnet's NSG is invalid",
+    page: include_str!("../../rules/STV214.md"),
+    check: Some(check),
+};
+
+const MIN_PRIORITY: i64 = 100;
+const MAX_PRIORITY: i64 = 4096;
+const MAX_NAME: usize = 80;
+
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for (nsg, sites) in ctx.nsgs() {
+        sink.about_sites(&sites);
+        for (i, rule) in nsg.rules.iter().enumerate() {
+            for (problem, at, key) in problems(nsg, i, rule) {
+                let d = sink
+                    .diag(format!(
+                        "security rule '{}' of NSG '{}' {problem}; Azure rejects the NSG",
+                        rule.name, nsg.meta.name
+                    ))
+                    .at(at.or(Some(rule.decl)))
+                    .resource(&nsg.meta.label)
+                    .help(help(key))
+                    .identity(format!(
+                        "{}|{}|{}",
+                        nsg.meta.key.names.join("/"),
+                        rule.name.to_ascii_lowercase(),
+                        key
+                    ));
+                sink.emit(d);
+            }
+        }
+    }
+}
+
+type Problem = (String, Option<crate::source::Span>, &'static str);
+
+/// What is wrong with rule `i` of `nsg`, each with where to edit it.
+fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let Some(&p) = rule.priority.get() {
+        if !(MIN_PRIORITY..=MAX_PRIORITY).contains(&p) {
+            out.push((
+                format!("has priority {p}, outside {MIN_PRIORITY}–{MAX_PRIORITY}"),
+                rule.priority.at,
+                "priority-range",
+            ));
+        } else if let (Some(dir), Some(first)) = (
+            rule.direction.get(),
+            nsg.rules[..i].iter().find(|r| {
+                r.priority.get() == Some(&p) && r.direction.get() == rule.direction.get()
+            }),
+        ) {
+            out.push((
+                format!(
+                    "has priority {p}, already taken by {} rule '{}'",
+                    match dir {
+                        Direction::Inbound => "inbound",
+                        Direction::Outbound => "outbound",
+                    },
+                    first.name
+                ),
+                rule.priority.at,
+                "priority-duplicate",
+            ));
+        }
+    }
+    for (entry, at) in &rule.plural_prefixes {
+        if address::parse_prefix(entry).is_err() {
+            out.push((
+                format!("lists '{entry}' in a plural address prefix list, which takes IP addresses and CIDR ranges only"),
+                *at,
+                "plural-tag",
+            ));
+        }
+    }
+    for (side, f) in [
+        ("source", &rule.source_addresses),
+        ("destination", &rule.destination_addresses),
+    ] {
+        if f.get().is_some_and(|v| v.is_empty()) {
+            out.push((
+                format!("names no {side} address, prefix or application security group"),
+                Some(rule.decl),
+                if side == "source" {
+                    "no-source"
+                } else {
+                    "no-destination"
+                },
+            ));
+        }
+    }
+    if rule.name.chars().count() > MAX_NAME {
+        out.push((
+            format!(
+                "has a name of {} characters (at most {MAX_NAME})",
+                rule.name.chars().count()
+            ),
+            Some(rule.decl),
+            "name-length",
+        ));
+    }
+    out
+}
+
+fn help(key: &str) -> &'static str {
+    match key {
+        "priority-range" => "Give the rule a priority from 100 to 4096 (lower is evaluated first).",
+        "priority-duplicate" => {
+            "Give each rule of one direction its own priority; renumber one of the two."
+        }
+        "plural-tag" => {
+            "Put a service tag (or *) in the singular field (sourceAddressPrefix / destinationAddressPrefix, Terraform source_address_prefix / destination_address_prefix), one tag per rule; keep only addresses in the plural list."
+        }
+        "no-source" | "no-destination" => {
+            "Set the address prefix (a CIDR, a service tag or *), a prefix list, or application security groups on both sides of the rule."
+        }
+        _ => "Shorten the rule name to 80 characters or fewer.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Access, Direction, Field, SecurityRule};
+    use crate::rules::testkit::*;
+
+    fn rule(name: &str, prio: i64, dir: Direction, at: usize) -> SecurityRule {
+        SecurityRule {
+            name: name.into(),
+            decl: sp(at).unwrap(),
+            priority: Field::known(prio, sp(at + 1)),
+            direction: Field::known(dir, None),
+            access: Field::known(Access::Allow, None),
+            protocol: Field::known("Tcp".into(), None),
+            source_addresses: Field::known(vec!["ApiManagement".into()], None),
+            source_ports: Field::known(vec!["*".into()], None),
+            destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
+            destination_ports: Field::known(vec!["3443".into()], None),
+            plural_prefixes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn priority_out_of_range_and_duplicates_per_direction() {
+        let w = with_nsg_rules(vec![
+            rule("low", 99, Direction::Inbound, 400),
+            rule("a", 200, Direction::Inbound, 410),
+            rule("b", 200, Direction::Outbound, 420),
+            rule("c", 200, Direction::Inbound, 430),
+            rule("high", 4097, Direction::Outbound, 440),
+            rule("edge", 4096, Direction::Outbound, 450),
+        ]);
+        let d = run("STV214", &w);
+        assert_eq!(
+            at(&d),
+            vec![
+                ("STV214", Some(401)),
+                ("STV214", Some(431)),
+                ("STV214", Some(441))
+            ]
+        );
+        assert!(d[1].message.contains("inbound rule 'a'"));
+    }
+
+    #[test]
+    fn tags_in_plural_lists_and_empty_sides() {
+        let mut r = rule("plural", 300, Direction::Inbound, 400);
+        r.plural_prefixes = vec![("10.0.0.0/24".into(), sp(460)), ("Storage".into(), sp(461))];
+        let mut e = rule("nodst", 310, Direction::Inbound, 470);
+        e.destination_addresses = Field::known(vec![], sp(470));
+        let d = run("STV214", &with_nsg_rules(vec![r, e]));
+        assert_eq!(at(&d), vec![("STV214", Some(461)), ("STV214", Some(470))]);
+        assert!(d[0].message.contains("'Storage'"));
+        assert!(d[1].message.contains("no destination"));
+    }
+
+    #[test]
+    fn a_valid_rule_set_is_silent() {
+        let w = with_nsg_rules(vec![
+            rule("a", 100, Direction::Inbound, 400),
+            rule("b", 100, Direction::Outbound, 410),
+            rule("c", 4096, Direction::Inbound, 420),
+        ]);
+        assert!(run("STV214", &w).is_empty());
+    }
+}

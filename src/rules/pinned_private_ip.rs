@@ -1,0 +1,118 @@
+//! STV220 pinned-private-ip: A security rule addresses API Management by part of its subnet.
+//!
+//! R-VNET-10: the private addresses of the instance's units and of its internal load balancer are
+//! assigned dynamically from the subnet and change on scaling, updates and zone changes. A rule
+//! whose API Management side (inbound: destination, outbound: source) names only an address or
+//! range strictly inside an API Management subnet covers some instances some of the time: a
+//! warning at the rule, asking to use the whole subnet.
+
+use super::apim_side::{apim_side, side_name, subnet_nets};
+use super::{Ctx, Rule, Sink};
+use crate::analysis::tags::Token;
+use crate::diagnostic::Severity;
+
+pub const RULE: Rule = Rule {
+    code: "STV220",
+    name: "pinned-private-ip",
+    severity: Severity::Warning,
+    summary: "A security rule addresses API Management by part of its subnet",
+    page: include_str!("../../rules/STV220.md"),
+    check: Some(check),
+};
+
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for (nsg, sites) in ctx.nsgs() {
+        sink.about_sites(&sites);
+        let Some(nets) = subnet_nets(&sites) else {
+            continue;
+        };
+        for rule in &nsg.rules {
+            let Some(side) = apim_side(rule) else {
+                continue;
+            };
+            // Only when every address of the side is such a slice: a rule that also names the
+            // whole subnet (or a tag) still covers the instance.
+            let slices: Vec<(&str, &ipnet::Ipv4Net)> = side
+                .iter()
+                .filter_map(|(t, tok)| match tok {
+                    Token::Cidr(c) => nets
+                        .iter()
+                        .find(|n| n.contains(c) && c.prefix_len() > n.prefix_len())
+                        .map(|n| (t.as_str(), n)),
+                    _ => None,
+                })
+                .collect();
+            if slices.is_empty() || slices.len() != side.len() {
+                continue;
+            }
+            let side_name = side_name(rule);
+            let field = match side_name {
+                "source" => &rule.source_addresses,
+                _ => &rule.destination_addresses,
+            };
+            let mut d = sink
+                .diag(format!(
+                    "security rule '{}' of NSG '{}' names {} as its {side_name}, a part of API Management subnet {}; the instance's private addresses are assigned dynamically and change",
+                    rule.name,
+                    nsg.meta.name,
+                    slices.iter().map(|(t, _)| format!("'{t}'")).collect::<Vec<_>>().join(", "),
+                    slices[0].1
+                ))
+                .at(field.at.or(Some(rule.decl)))
+                .resource(&nsg.meta.label)
+                .help(format!(
+                    "Use the whole API Management subnet ({}) or VirtualNetwork as the {side_name}.",
+                    slices[0].1
+                ))
+                .identity(format!(
+                    "{}|{}|pinned",
+                    nsg.meta.key.names.join("/"),
+                    rule.name.to_ascii_lowercase()
+                ));
+            for s in &sites {
+                d = d.related(
+                    Some(s.loc.decl),
+                    format!("{} is behind this NSG", s.label()),
+                );
+            }
+            sink.emit(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Direction, Field, SecurityRule};
+    use crate::rules::testkit::*;
+
+    fn rule(dir: Direction, src: &str, dst: &str, at: usize) -> SecurityRule {
+        SecurityRule {
+            name: format!("r{at}"),
+            decl: sp(at).unwrap(),
+            priority: Field::known(at as i64, None),
+            direction: Field::known(dir, None),
+            access: Field::known(crate::model::Access::Allow, None),
+            protocol: Field::known("Tcp".into(), None),
+            source_addresses: Field::known(vec![src.into()], sp(at + 1)),
+            source_ports: Field::known(vec!["*".into()], None),
+            destination_addresses: Field::known(vec![dst.into()], sp(at + 2)),
+            destination_ports: Field::known(vec!["443".into()], None),
+            plural_prefixes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_host_inside_the_subnet_warns_the_whole_subnet_does_not() {
+        let w = with_nsg_rules(vec![
+            rule(Direction::Inbound, "Internet", "10.0.0.4/32", 400),
+            rule(Direction::Inbound, "Internet", "10.0.0.0/27", 410),
+            rule(Direction::Outbound, "10.0.0.5", "Storage", 420),
+            rule(Direction::Inbound, "10.0.0.4", "VirtualNetwork", 430),
+            rule(Direction::Inbound, "Internet", "10.1.0.4", 440),
+        ]);
+        assert_eq!(
+            at(&run("STV220", &w)),
+            vec![("STV220", Some(402)), ("STV220", Some(421))]
+        );
+    }
+}

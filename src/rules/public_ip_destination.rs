@@ -1,0 +1,106 @@
+//! STV221 public-ip-destination: An inbound security rule names a public IP address as its
+//! destination.
+//!
+//! R-NSG-7: an NSG evaluates inbound traffic after the public address has been translated to the
+//! private one, so a rule whose destination is the instance's public IP (or any public address
+//! outside the API Management subnet) never matches: an allow grants nothing. A warning at the
+//! destination; the fix is the subnet range or `VirtualNetwork`.
+
+use super::apim_side::subnet_nets;
+use super::{Ctx, Rule, Sink};
+use crate::analysis::tags::{classify, is_private, Token};
+use crate::diagnostic::Severity;
+use crate::model::Direction;
+
+pub const RULE: Rule = Rule {
+    code: "STV221",
+    name: "public-ip-destination",
+    severity: Severity::Warning,
+    summary: "An inbound security rule names a public IP address as its destination",
+    page: include_str!("../../rules/STV221.md"),
+    check: Some(check),
+};
+
+fn check(ctx: &Ctx, sink: &mut Sink) {
+    for (nsg, sites) in ctx.nsgs() {
+        sink.about_sites(&sites);
+        // A VNet may use public address space: a destination inside an API Management subnet is
+        // then fine. Unknown prefixes: compare against nothing (public stays public).
+        let nets = subnet_nets(&sites).unwrap_or_default();
+        for rule in &nsg.rules {
+            if rule.direction.get() != Some(&Direction::Inbound) {
+                continue;
+            }
+            let Some(list) = rule.destination_addresses.get() else {
+                continue;
+            };
+            let public: Vec<&String> = list
+                .iter()
+                .filter(|t| match classify(t) {
+                    Token::Cidr(c) => {
+                        !is_private(&c) && !nets.iter().any(|n| n.contains(&c) || c.contains(n))
+                    }
+                    _ => false,
+                })
+                .collect();
+            if public.is_empty() {
+                continue;
+            }
+            let mut d = sink
+                .diag(format!(
+                    "inbound security rule '{}' of NSG '{}' has the public address {} as its destination; NSGs see inbound traffic after translation to the private address, so this never matches API Management",
+                    rule.name,
+                    nsg.meta.name,
+                    public.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "),
+                ))
+                .at(rule.destination_addresses.at.or(Some(rule.decl)))
+                .resource(&nsg.meta.label)
+                .help("Use the API Management subnet range or VirtualNetwork as the destination; restrict the sources instead.")
+                .identity(format!(
+                    "{}|{}|public-destination",
+                    nsg.meta.key.names.join("/"),
+                    rule.name.to_ascii_lowercase()
+                ));
+            for s in &sites {
+                d = d.related(
+                    Some(s.loc.decl),
+                    format!("{} is behind this NSG", s.label()),
+                );
+            }
+            sink.emit(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Access, Direction, Field, SecurityRule};
+    use crate::rules::testkit::*;
+
+    fn rule(dir: Direction, dst: &str, at: usize) -> SecurityRule {
+        SecurityRule {
+            name: format!("r{at}"),
+            decl: sp(at).unwrap(),
+            priority: Field::known(at as i64, None),
+            direction: Field::known(dir, None),
+            access: Field::known(Access::Allow, None),
+            protocol: Field::known("Tcp".into(), None),
+            source_addresses: Field::known(vec!["Internet".into()], None),
+            source_ports: Field::known(vec!["*".into()], None),
+            destination_addresses: Field::known(vec![dst.into()], sp(at + 2)),
+            destination_ports: Field::known(vec!["443".into()], None),
+            plural_prefixes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_public_destination_on_inbound_warns() {
+        let w = with_nsg_rules(vec![
+            rule(Direction::Inbound, "20.50.1.2", 400),
+            rule(Direction::Inbound, "10.0.0.0/27", 410),
+            rule(Direction::Inbound, "VirtualNetwork", 420),
+            rule(Direction::Outbound, "20.50.1.2", 430),
+        ]);
+        assert_eq!(at(&run("STV221", &w)), vec![("STV221", Some(402))]);
+    }
+}
