@@ -370,6 +370,78 @@ pub struct RouteTable {
     pub meta: Meta,
     pub routes: Vec<Route>,
     pub routes_unknown: Option<(String, Option<Span>)>,
+    /// `disableBgpRoutePropagation` (TF: the inverse of `bgp_route_propagation_enabled`);
+    /// `None` when not written: BGP routes propagate.
+    pub disable_bgp: Option<Field<bool>>,
+}
+
+/// A virtual network's own settings; its subnets are model resources of their own.
+#[derive(Clone, Debug)]
+pub struct Vnet {
+    pub meta: Meta,
+    /// `dhcpOptions.dnsServers` / `dns_servers`; `None`: Azure-provided DNS.
+    pub dns_servers: Option<Field<Vec<String>>>,
+}
+
+/// A private DNS zone (its name is `meta.name`, e.g. `azure-api.net`).
+#[derive(Clone, Debug)]
+pub struct DnsZone {
+    pub meta: Meta,
+}
+
+/// A private DNS zone's link to a virtual network.
+#[derive(Clone, Debug)]
+pub struct DnsLink {
+    pub meta: Meta,
+    /// The zone's name as written (`azure-api.net`).
+    pub zone: Field<String>,
+    /// The linked virtual network's id.
+    pub vnet: Field<String>,
+}
+
+/// An autoscale setting (`Microsoft.Insights/autoscalesettings`,
+/// `azurerm_monitor_autoscale_setting`).
+#[derive(Clone, Debug)]
+pub struct Autoscale {
+    pub meta: Meta,
+    /// The scaled resource's id.
+    pub target: Field<String>,
+    /// Absent counts as enabled (REQUIREMENTS.md §6 Q15): implicit `true`.
+    pub enabled: Field<bool>,
+    pub profiles: Vec<AutoscaleProfile>,
+    pub profiles_unknown: Option<(String, Option<Span>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AutoscaleProfile {
+    pub name: String,
+    pub decl: Span,
+    pub minimum: Field<i64>,
+    pub maximum: Field<i64>,
+    pub default: Field<i64>,
+    pub actions: Vec<ScaleAction>,
+}
+
+/// A rule's `scaleAction`: `type` (ChangeCount, ExactCount, …) and `value`.
+#[derive(Clone, Debug)]
+pub struct ScaleAction {
+    pub decl: Span,
+    pub kind: Field<String>,
+    pub value: Field<i64>,
+}
+
+impl Field<bool> {
+    pub fn flag(v: &V) -> Field<bool> {
+        match (&v.kind, v.as_bool()) {
+            (_, Some(b)) => Field::known(b, v.span),
+            (VKind::Unknown(u), _) => Field::unknown(u.reason.to_string(), v.span),
+            _ => Field::unknown(
+                format!("expected true or false, found {}", v.show()),
+                v.span,
+            ),
+        }
+        .with_origin(v.origin)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -458,6 +530,10 @@ pub struct Workspace {
     pub public_ips: Vec<PublicIp>,
     pub associations: Vec<Association>,
     pub children: Vec<Child>,
+    pub vnets: Vec<Vnet>,
+    pub dns_zones: Vec<DnsZone>,
+    pub dns_links: Vec<DnsLink>,
+    pub autoscales: Vec<Autoscale>,
     /// API Management instances inside modules that are not loaded (registry, git, `br:`,
     /// an ARM `templateLink` outside the run): counted and named, never checked.
     pub unloaded_apims: Vec<UnloadedApim>,
@@ -474,6 +550,8 @@ pub struct Workspace {
     /// How many of each list were stamped already (apims, subnets, nsgs, route tables, public
     /// IPs, associations, children).
     stamped: [usize; 7],
+    /// The same for vnets, DNS zones, DNS links and autoscale settings.
+    stamped_more: [usize; 4],
     /// The unit of each child, parallel to `children`.
     child_units: Vec<UnitId>,
     /// API Management instances a unit references without declaring them (a Bicep or ARM
@@ -605,6 +683,11 @@ impl Workspace {
         mark(&mut self.route_tables, r, |t| keep(&mut t.meta.unit));
         mark(&mut self.public_ips, p, |t| keep(&mut t.meta.unit));
         mark(&mut self.associations, x, |t| keep(&mut t.unit));
+        let [v, z, l, s2] = &mut self.stamped_more;
+        mark(&mut self.vnets, v, |t| keep(&mut t.meta.unit));
+        mark(&mut self.dns_zones, z, |t| keep(&mut t.meta.unit));
+        mark(&mut self.dns_links, l, |t| keep(&mut t.meta.unit));
+        mark(&mut self.autoscales, s2, |t| keep(&mut t.meta.unit));
         self.child_units.truncate(self.children.len());
         self.child_units.resize(self.children.len(), u);
         *c = self.children.len();
@@ -730,6 +813,40 @@ impl Workspace {
             self.associations.len(),
             self.children.len(),
         ];
+    }
+
+    /// The virtual network a subnet belongs to, as declared in the subnet's deployment (else
+    /// in another one of the run).
+    pub fn vnet_of(&self, subnet: &Subnet) -> Option<&Vnet> {
+        let k = &subnet.meta.key;
+        let name = k.names.first()?;
+        let mut found = self.vnets.iter().filter(|v| {
+            v.meta.key.names.len() == 1 && &v.meta.key.names[0] == name && v.meta.key.same_scope(k)
+        });
+        let first = found.next()?;
+        std::iter::once(first)
+            .chain(found)
+            .find(|v| v.meta.unit == subnet.meta.unit)
+            .or(Some(first))
+    }
+
+    /// The autoscale settings that target an API Management instance: those of its own
+    /// deployment, or of a deployment that does not declare an instance of that name.
+    pub fn autoscales_of<'s>(&'s self, apim: &'s Apim) -> impl Iterator<Item = &'s Autoscale> {
+        let key = &apim.meta.key;
+        self.autoscales.iter().filter(move |a| {
+            let Some(t) = a.target.get().and_then(|t| ResKey::from_id(t)) else {
+                return false;
+            };
+            if t.rtype != key.rtype || t.names != key.names || !t.same_scope(key) {
+                return false;
+            }
+            a.meta.unit == apim.meta.unit
+                || !self
+                    .apims
+                    .iter()
+                    .any(|x| x.meta.unit == a.meta.unit && x.meta.key.names == key.names)
+        })
     }
 
     /// A subnet the unit only references (a data source, an `existing` resource, an id

@@ -12,18 +12,29 @@ pub use context::{Ctx, Options, Plan, Resolved, Site};
 pub mod flows;
 
 // Helpers shared by several rules.
+mod autoscale;
 mod public_ip;
 mod routing;
 mod sizing;
 #[cfg(test)]
 pub(crate) mod testkit;
 
+mod apex_private_dns_zone;
+mod autoscale_bounds;
+mod autoscale_during_migration;
+mod autoscale_tier;
+mod autoscale_zones;
+mod bgp_default_route;
+mod custom_dns_servers;
 mod default_route_blackhole;
+mod external_forced_tunnel;
 mod forced_tunnel_without_apim_route;
 mod inbound_clients_443;
 mod inbound_load_balancer_6390;
 mod inbound_management_3443;
+mod invalid_route;
 mod invalid_zones;
+mod migration_precreated_ips;
 mod nsg_missing;
 mod outbound_keyvault_443;
 mod outbound_sql_1433;
@@ -32,6 +43,7 @@ mod public_ip_no_dns_label;
 mod public_ip_not_ipv4_static;
 mod public_ip_not_standard;
 mod rule_mismatch;
+mod service_endpoint_overridden;
 mod service_endpoints_missing;
 mod side_by_side_headroom;
 mod stv1_api_version;
@@ -121,9 +133,20 @@ pub static RULES: &[Rule] = &[
     zones_require_premium::RULE,
     invalid_zones::RULE,
     units_not_divisible_by_zones::RULE,
+    autoscale_zones::RULE,
+    autoscale_tier::RULE,
+    autoscale_bounds::RULE,
     forced_tunnel_without_apim_route::RULE,
     service_endpoints_missing::RULE,
     default_route_blackhole::RULE,
+    external_forced_tunnel::RULE,
+    service_endpoint_overridden::RULE,
+    invalid_route::RULE,
+    bgp_default_route::RULE,
+    autoscale_during_migration::RULE,
+    migration_precreated_ips::RULE,
+    apex_private_dns_zone::RULE,
+    custom_dns_servers::RULE,
 ];
 
 pub fn find(code: &str) -> Option<&'static Rule> {
