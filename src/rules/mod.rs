@@ -22,6 +22,7 @@ pub(crate) mod testkit;
 mod apex_private_dns_zone;
 mod autoscale_bounds;
 mod autoscale_during_migration;
+mod autoscale_subnet;
 mod autoscale_tier;
 mod autoscale_zones;
 mod bgp_default_route;
@@ -136,6 +137,7 @@ pub static RULES: &[Rule] = &[
     autoscale_zones::RULE,
     autoscale_tier::RULE,
     autoscale_bounds::RULE,
+    autoscale_subnet::RULE,
     forced_tunnel_without_apim_route::RULE,
     service_endpoints_missing::RULE,
     default_route_blackhole::RULE,
