@@ -29,10 +29,12 @@ mod bgp_default_route;
 mod custom_dns_servers;
 mod default_route_blackhole;
 mod external_forced_tunnel;
+mod forced_tunnel_dependencies;
 mod forced_tunnel_without_apim_route;
 mod inbound_clients_443;
 mod inbound_load_balancer_6390;
 mod inbound_management_3443;
+mod internal_dns;
 mod invalid_route;
 mod invalid_zones;
 mod migration_precreated_ips;
@@ -142,14 +144,25 @@ pub static RULES: &[Rule] = &[
     service_endpoints_missing::RULE,
     default_route_blackhole::RULE,
     external_forced_tunnel::RULE,
+    forced_tunnel_dependencies::RULE,
     service_endpoint_overridden::RULE,
     invalid_route::RULE,
     bgp_default_route::RULE,
     autoscale_during_migration::RULE,
     migration_precreated_ips::RULE,
+    internal_dns::RULE,
     apex_private_dns_zone::RULE,
     custom_dns_servers::RULE,
 ];
+
+/// Advice that holds for every deployment of its kind (every Internal instance, every forced
+/// tunnel) rather than a defect: these rules run only when `--select` names them (by code or
+/// prefix), so a default run stays about what the code gets wrong.
+pub static ADVISORY: &[&str] = &["STV505", "STV701"];
+
+pub fn is_advisory(code: &str) -> bool {
+    ADVISORY.iter().any(|c| c.eq_ignore_ascii_case(code))
+}
 
 pub fn find(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
