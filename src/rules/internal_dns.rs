@@ -14,8 +14,8 @@ pub const RULE: Rule = Rule {
 
 /// In Internal mode Azure publishes no usable DNS for the private address: the gateway,
 /// portal, developer portal, management and SCM names must be resolved by the customer's DNS
-/// (REQUIREMENTS.md R-DNS-1). Silent when the deployment declares a private zone for the
-/// gateway's name. Advice, not a defect: advisory (opt-in).
+/// (REQUIREMENTS.md R-DNS-1). Silent when the deployment declares a private zone for
+/// azure-api.net names. Advice, not a defect: advisory (opt-in).
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
         sink.about(site);
@@ -24,19 +24,19 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         }
         let name = site.apim.meta.name.to_ascii_lowercase();
         let host = format!("{name}.azure-api.net");
+        // Any zone for azure-api.net names says the deployment manages this DNS (a zone for
+        // the whole domain is STV702's finding).
         let has_zone = ctx.ws.dns_zones.iter().any(|z| {
+            let zone = z.meta.name.trim_end_matches('.').to_ascii_lowercase();
             z.meta.unit == site.apim.meta.unit
-                && z.meta
-                    .name
-                    .trim_end_matches('.')
-                    .eq_ignore_ascii_case(&host)
+                && (zone == "azure-api.net" || zone.ends_with(".azure-api.net"))
         });
         if has_zone {
             continue;
         }
         let d = sink
             .diag(format!(
-                "{} is Internal: DNS in the VNet must resolve {host} and its portal, developer, management and scm names to the instance's private address; no private DNS zone for {host} is declared here",
+                "{} is Internal: DNS in the VNet must resolve {host} and its portal, developer, management and scm names to the instance's private address; no private DNS zone for azure-api.net names is declared here",
                 site.label()
             ))
             .at(Some(site.apim.meta.decl))
