@@ -1256,6 +1256,72 @@ mod unit_tests {
         assert_eq!(ws.nsg_in(&nsg_id("n"), a).unwrap().rules.len(), 1);
         assert!(ws.nsg_in(&nsg_id("n"), b).unwrap().rules.is_empty());
     }
+
+    fn autoscale_of(at: u32, target: &str) -> Autoscale {
+        Autoscale {
+            meta: meta("Microsoft.Insights/autoscalesettings", "scale", at),
+            target: Field::known(target.to_string(), Some(span(at))),
+            enabled: Field::implicit(true, Some(span(at))),
+            profiles: Vec::new(),
+            profiles_unknown: None,
+        }
+    }
+    fn apim_named(at: u32) -> Apim {
+        Apim {
+            meta: meta("Microsoft.ApiManagement/service", "apim", at),
+            api_version: None,
+            sku: Field::known("Premium".into(), None),
+            vnet_type: Field::known("Internal".into(), None),
+            locations: Vec::new(),
+            locations_unknown: None,
+            migration_ips: false,
+        }
+    }
+
+    #[test]
+    fn an_autoscale_setting_scales_its_own_deployments_instance() {
+        let id =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim";
+        let mut ws = ws();
+        let dev = ws.begin_unit("dev", None, "dev");
+        ws.apims.push(apim_named(1));
+        ws.autoscales.push(autoscale_of(2, id));
+        ws.begin_unit("prod", None, "prod");
+        ws.apims.push(apim_named(3));
+        // A third deployment only adds the setting to an instance declared elsewhere.
+        ws.begin_unit("ops", None, "ops");
+        ws.autoscales
+            .push(autoscale_of(4, &id.replace("/apim", "/APIM")));
+        ws.link();
+        let of = |i: usize| -> Vec<u32> {
+            ws.autoscales_of(&ws.apims[i])
+                .map(|a| a.meta.decl.start as u32)
+                .collect()
+        };
+        assert_eq!(ws.apims[0].meta.unit, dev);
+        assert_eq!(of(0), vec![2, 4], "dev: its own setting and ops' setting");
+        assert_eq!(of(1), vec![4], "prod: not dev's setting, ops' setting");
+    }
+
+    #[test]
+    fn a_subnet_finds_its_virtual_network_in_its_own_deployment() {
+        let mut ws = ws();
+        ws.begin_unit("a", None, "a");
+        ws.vnets.push(Vnet {
+            meta: meta("Microsoft.Network/virtualNetworks", "vnet", 1),
+            dns_servers: Some(Field::known(vec!["10.0.0.10".into()], None)),
+        });
+        let b = ws.begin_unit("b", None, "b");
+        ws.vnets.push(Vnet {
+            meta: meta("Microsoft.Network/virtualNetworks", "vnet", 2),
+            dns_servers: None,
+        });
+        ws.subnets.push(subnet(3, "10.0.1.0/27", None));
+        ws.link();
+        let s = ws.subnets.iter().find(|s| s.meta.unit == b).unwrap();
+        assert_eq!(ws.vnet_of(s).unwrap().meta.decl.start, 2);
+        assert!(ws.vnet_of(s).unwrap().dns_servers.is_none());
+    }
 }
 
 #[cfg(test)]
