@@ -1295,7 +1295,7 @@ mod unit_tests {
         ws.link();
         let of = |i: usize| -> Vec<u32> {
             ws.autoscales_of(&ws.apims[i])
-                .map(|a| a.meta.decl.start as u32)
+                .map(|a| a.meta.decl.start)
                 .collect()
         };
         assert_eq!(ws.apims[0].meta.unit, dev);
