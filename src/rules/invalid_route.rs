@@ -87,3 +87,45 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Field, Route};
+    use crate::rules::testkit::*;
+    use crate::source::{FileId, Span};
+
+    fn tag_route(i: usize) -> Route {
+        Route {
+            name: format!("tag{i}"),
+            decl: Span::new(FileId(0), 300 + i, 301 + i),
+            prefix: Field::known(format!("Storage.Region{i}"), sp(300 + i)),
+            prefix_shape: None,
+            next_hop: Field::known("Internet".into(), sp(300 + i)),
+            next_hop_ip: None,
+        }
+    }
+
+    fn with_tag_routes(n: usize) -> crate::model::Workspace {
+        let mut rt = forced_tunnel("rt", 200);
+        rt.routes.extend((0..n).map(tag_route));
+        let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
+        s.route_table = Some(Field::known(rt_id("rt"), sp(12)));
+        let mut w = ws(
+            vec![apim("a", "Premium", "Internal", 1, 100)],
+            vec![s],
+            vec![],
+        );
+        w.route_tables.push(rt);
+        w.link();
+        w
+    }
+
+    #[test]
+    fn at_most_25_service_tag_routes_per_table() {
+        assert!(run("STV507", &with_tag_routes(25)).is_empty());
+        let d = run("STV507", &with_tag_routes(26));
+        // At the 26th tag route; the CIDR default route does not count.
+        assert_eq!(at(&d), vec![("STV507", Some(325))]);
+        assert!(d[0].message.contains("26 routes"));
+    }
+}
