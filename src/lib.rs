@@ -110,8 +110,12 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     clock.lap("link");
 
     let selected = |code: &str| {
-        (opts.select.is_empty() || matches_prefix(code, &opts.select))
-            && !matches_prefix(code, &opts.ignore)
+        let chosen = if rules::is_advisory(code) {
+            matches_prefix(code, &opts.select)
+        } else {
+            opts.select.is_empty() || matches_prefix(code, &opts.select)
+        };
+        chosen && !matches_prefix(code, &opts.ignore)
     };
     let mut diagnostics = std::mem::take(&mut ws.diagnostics);
     let checked = rules::check(&ws, &opts.rules, selected);

@@ -22,7 +22,7 @@ fn the_three_formats_give_the_same_findings() {
     let (arm, _) = findings("broken-apim");
     let want: BTreeMap<&str, usize> = [
         "STV103", "STV202", "STV204", "STV208", "STV301", "STV302", "STV303", "STV304", "STV403",
-        "STV501", "STV502",
+        "STV501", "STV502", "STV504",
     ]
     .into_iter()
     .map(|c| (c, 1))

@@ -155,8 +155,18 @@ fn rel(p: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// Advisory rules run only when selected: their fixtures select their own code.
 fn run(fixture: &Path) -> stv2lint::Outcome {
-    stv2lint::check(&[fixture.to_path_buf()], &Default::default())
+    let mut opts = stv2lint::CheckOptions::default();
+    let code = fixture
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if stv2lint::rules::is_advisory(&code) {
+        opts.select = vec![code];
+    }
+    stv2lint::check(&[fixture.to_path_buf()], &opts)
 }
 
 fn actual(outcome: &stv2lint::Outcome) -> (Expect, Vec<String>) {

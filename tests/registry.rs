@@ -174,3 +174,25 @@ fn flow_severities_come_from_the_flow_table() {
     }
     assert!(flows::uncertain_severity() < Severity::Error);
 }
+
+/// Advisory rules (advice for every deployment of a kind) stay silent in a default run and run
+/// when `--select` names them.
+#[test]
+fn advisory_rules_run_only_when_selected() {
+    let fixture = repo().join("fixtures/bicep/STV701/fail-internal-without-zone.bicep");
+    let count = |select: Vec<String>| {
+        let opts = stv2lint::CheckOptions {
+            select,
+            ..Default::default()
+        };
+        stv2lint::check(std::slice::from_ref(&fixture), &opts)
+            .active()
+            .filter(|d| d.code == "STV701")
+            .count()
+    };
+    assert_eq!(count(vec![]), 0);
+    assert_eq!(count(vec!["STV701".into()]), 1);
+    assert_eq!(count(vec!["STV7".into()]), 1);
+    assert!(stv2lint::rules::is_advisory("stv505"));
+    assert!(!stv2lint::rules::is_advisory("STV504"));
+}

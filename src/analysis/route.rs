@@ -229,6 +229,7 @@ mod tests {
             },
             routes,
             routes_unknown: None,
+            disable_bgp: None,
         }
     }
 

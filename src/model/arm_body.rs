@@ -47,6 +47,9 @@ const PIP_USERS: &[&str] = &[
 ];
 const NIC: &str = "microsoft.network/networkinterfaces";
 const LB: &str = "microsoft.network/loadbalancers";
+const DNS_ZONE: &str = "microsoft.network/privatednszones";
+const DNS_LINK: &str = "microsoft.network/privatednszones/virtualnetworklinks";
+const AUTOSCALE: &str = "microsoft.insights/autoscalesettings";
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -69,6 +72,9 @@ pub fn is_relevant(rtype: &str) -> bool {
             | CERTIFICATE
             | IDP
             | PE
+            | DNS_ZONE
+            | DNS_LINK
+            | AUTOSCALE
     ) || PIP_USERS.contains(&t.as_str())
 }
 
@@ -145,6 +151,8 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             ws.vnets.push(Vnet {
                 meta: m,
                 location: opt(r.body.get("location")).map(Field::string),
+                dns_servers: opt(r.body.path("properties.dhcpOptions.dnsServers"))
+                    .map(Field::strings),
             });
             let Some(subnets) = opt(r.body.path("properties.subnets")) else {
                 return;
@@ -211,6 +219,8 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 meta: m,
                 routes: Vec::new(),
                 routes_unknown: None,
+                disable_bgp: opt(r.body.path("properties.disableBgpRoutePropagation"))
+                    .map(Field::flag),
             };
             if let Some(routes) = opt(r.body.path("properties.routes")) {
                 match &routes.kind {
@@ -335,6 +345,29 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 });
             }
         }
+        DNS_ZONE => {
+            let m = meta(&r, &full_name, DNS_ZONE, r.label.clone(), r.decl);
+            ws.dns_zones.push(DnsZone { meta: m });
+        }
+        DNS_LINK => {
+            let (zone, _) = split_parent(&full_name);
+            let m = meta(&r, &full_name, DNS_LINK, r.label.clone(), r.decl);
+            let vnet = match opt(r.body.path("properties.virtualNetwork.id")) {
+                Some(v) => Field::name(v),
+                None => Field::unknown("the link names no virtual network", Some(r.decl)),
+            };
+            let zone = Field::known(zone, r.name.span.or(Some(r.decl)));
+            ws.dns_links.push(DnsLink {
+                meta: m,
+                zone,
+                vnet,
+            });
+        }
+        AUTOSCALE => ws.autoscales.push(autoscale(
+            meta(&r, &full_name, AUTOSCALE, r.label.clone(), r.decl),
+            r.body.get("properties"),
+            r.decl,
+        )),
         _ => {}
     }
 }
@@ -392,6 +425,72 @@ fn users(
             });
         }
     }
+}
+
+/// An autoscale setting from its ARM `properties`; azurerm blocks are mapped to this shape.
+pub fn autoscale(meta: Meta, props: Option<&V>, decl: Span) -> Autoscale {
+    let get = |p: &str| opt(props.and_then(|x| x.path(p)));
+    let mut a = Autoscale {
+        meta,
+        target: get("targetResourceUri")
+            .map(Field::name)
+            .unwrap_or_else(|| Field::unknown("the setting has no targetResourceUri", Some(decl))),
+        enabled: get("enabled")
+            .map(Field::flag)
+            .unwrap_or_else(|| Field::implicit(true, Some(decl))),
+        profiles: Vec::new(),
+        profiles_unknown: None,
+    };
+    let Some(list) = get("profiles") else {
+        return a;
+    };
+    let items = match &list.kind {
+        VKind::Arr(items) => items.iter().collect::<Vec<_>>(),
+        VKind::Obj(_) => vec![list],
+        VKind::Unknown(u) => {
+            a.profiles_unknown = Some((u.reason.to_string(), list.span));
+            return a;
+        }
+        _ => return a,
+    };
+    for p in items {
+        let pdecl = p.span.unwrap_or(decl);
+        if let Some(u) = p.unknown_reason() {
+            a.profiles_unknown = Some((u.to_string(), p.span));
+            continue;
+        }
+        let cap = |k: &str| match opt(p.path(&format!("capacity.{k}"))) {
+            Some(v) => Field::int(v),
+            None => Field::unknown(format!("the profile has no capacity.{k}"), Some(pdecl)),
+        };
+        let mut actions = Vec::new();
+        if let Some(rules) = opt(p.get("rules")).and_then(|v| v.as_array()) {
+            for rule in rules {
+                let Some(act) = opt(rule.get("scaleAction")) else {
+                    continue;
+                };
+                let adecl = act.span.or(rule.span).unwrap_or(pdecl);
+                actions.push(ScaleAction {
+                    decl: adecl,
+                    kind: opt(act.get("type"))
+                        .map(Field::string)
+                        .unwrap_or_else(|| Field::unknown("no type", Some(adecl))),
+                    value: opt(act.get("value"))
+                        .map(Field::int)
+                        .unwrap_or_else(|| Field::unknown("no value", Some(adecl))),
+                });
+            }
+        }
+        a.profiles.push(AutoscaleProfile {
+            name: p.get("name").map(name_text).unwrap_or_default(),
+            decl: pdecl,
+            minimum: cap("minimum"),
+            maximum: cap("maximum"),
+            default: cap("default"),
+            actions,
+        });
+    }
+    a
 }
 
 /// Inline children of a declared resource get the ids Azure gives them, so that

@@ -373,6 +373,8 @@ pub struct Vnet {
     /// `location`; `None` when not written (Bicep/ARM inherit nothing: absent is an error Azure
     /// reports itself).
     pub location: Option<Field<String>>,
+    /// `dhcpOptions.dnsServers` / `dns_servers`; `None`: Azure-provided DNS.
+    pub dns_servers: Option<Field<Vec<String>>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -435,6 +437,70 @@ pub struct RouteTable {
     pub meta: Meta,
     pub routes: Vec<Route>,
     pub routes_unknown: Option<(String, Option<Span>)>,
+    /// `disableBgpRoutePropagation` (TF: the inverse of `bgp_route_propagation_enabled`);
+    /// `None` when not written: BGP routes propagate.
+    pub disable_bgp: Option<Field<bool>>,
+}
+
+/// A private DNS zone (its name is `meta.name`, e.g. `azure-api.net`).
+#[derive(Clone, Debug)]
+pub struct DnsZone {
+    pub meta: Meta,
+}
+
+/// A private DNS zone's link to a virtual network.
+#[derive(Clone, Debug)]
+pub struct DnsLink {
+    pub meta: Meta,
+    /// The zone's name as written (`azure-api.net`).
+    pub zone: Field<String>,
+    /// The linked virtual network's id.
+    pub vnet: Field<String>,
+}
+
+/// An autoscale setting (`Microsoft.Insights/autoscalesettings`,
+/// `azurerm_monitor_autoscale_setting`).
+#[derive(Clone, Debug)]
+pub struct Autoscale {
+    pub meta: Meta,
+    /// The scaled resource's id.
+    pub target: Field<String>,
+    /// Absent counts as enabled (REQUIREMENTS.md §6 Q15): implicit `true`.
+    pub enabled: Field<bool>,
+    pub profiles: Vec<AutoscaleProfile>,
+    pub profiles_unknown: Option<(String, Option<Span>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AutoscaleProfile {
+    pub name: String,
+    pub decl: Span,
+    pub minimum: Field<i64>,
+    pub maximum: Field<i64>,
+    pub default: Field<i64>,
+    pub actions: Vec<ScaleAction>,
+}
+
+/// A rule's `scaleAction`: `type` (ChangeCount, ExactCount, …) and `value`.
+#[derive(Clone, Debug)]
+pub struct ScaleAction {
+    pub decl: Span,
+    pub kind: Field<String>,
+    pub value: Field<i64>,
+}
+
+impl Field<bool> {
+    pub fn flag(v: &V) -> Field<bool> {
+        match (&v.kind, v.as_bool()) {
+            (_, Some(b)) => Field::known(b, v.span),
+            (VKind::Unknown(u), _) => Field::unknown(u.reason.to_string(), v.span),
+            _ => Field::unknown(
+                format!("expected true or false, found {}", v.show()),
+                v.span,
+            ),
+        }
+        .with_origin(v.origin)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -552,6 +618,9 @@ pub struct Workspace {
     pub public_ip_users: Vec<PublicIpUser>,
     pub associations: Vec<Association>,
     pub children: Vec<Child>,
+    pub dns_zones: Vec<DnsZone>,
+    pub dns_links: Vec<DnsLink>,
+    pub autoscales: Vec<Autoscale>,
     /// API Management instances inside modules that are not loaded (registry, git, `br:`,
     /// an ARM `templateLink` outside the run): counted and named, never checked.
     pub unloaded_apims: Vec<UnloadedApim>,
@@ -568,6 +637,8 @@ pub struct Workspace {
     /// How many of each list were stamped already (apims, subnets, nsgs, route tables, public
     /// IPs, associations, children, virtual networks, subnet users).
     stamped: [usize; 9],
+    /// The same for DNS zones, DNS links and autoscale settings.
+    stamped_more: [usize; 3],
     /// The unit of each child, parallel to `children`.
     child_units: Vec<UnitId>,
     /// API Management instances a unit references without declaring them (a Bicep or ARM
@@ -702,6 +773,10 @@ impl Workspace {
         mark(&mut self.route_tables, r, |t| keep(&mut t.meta.unit));
         mark(&mut self.public_ips, p, |t| keep(&mut t.meta.unit));
         mark(&mut self.associations, x, |t| keep(&mut t.unit));
+        let [z, l, s2] = &mut self.stamped_more;
+        mark(&mut self.dns_zones, z, |t| keep(&mut t.meta.unit));
+        mark(&mut self.dns_links, l, |t| keep(&mut t.meta.unit));
+        mark(&mut self.autoscales, s2, |t| keep(&mut t.meta.unit));
         self.child_units.truncate(self.children.len());
         self.child_units.resize(self.children.len(), u);
         *c = self.children.len();
@@ -844,6 +919,25 @@ impl Workspace {
             self.vnets.len(),
             self.subnet_users.len(),
         ];
+    }
+
+    /// The autoscale settings that target an API Management instance: those of its own
+    /// deployment, or of a deployment that does not declare an instance of that name.
+    pub fn autoscales_of<'s>(&'s self, apim: &'s Apim) -> impl Iterator<Item = &'s Autoscale> {
+        let key = &apim.meta.key;
+        self.autoscales.iter().filter(move |a| {
+            let Some(t) = a.target.get().and_then(|t| ResKey::from_id(t)) else {
+                return false;
+            };
+            if t.rtype != key.rtype || t.names != key.names || !t.same_scope(key) {
+                return false;
+            }
+            a.meta.unit == apim.meta.unit
+                || !self
+                    .apims
+                    .iter()
+                    .any(|x| x.meta.unit == a.meta.unit && x.meta.key.names == key.names)
+        })
     }
 
     /// A subnet the unit only references (a data source, an `existing` resource, an id
@@ -1287,6 +1381,77 @@ mod unit_tests {
         ws.link();
         assert_eq!(ws.nsg_in(&nsg_id("n"), a).unwrap().rules.len(), 1);
         assert!(ws.nsg_in(&nsg_id("n"), b).unwrap().rules.is_empty());
+    }
+
+    fn autoscale_of(at: u32, target: &str) -> Autoscale {
+        Autoscale {
+            meta: meta("Microsoft.Insights/autoscalesettings", "scale", at),
+            target: Field::known(target.to_string(), Some(span(at))),
+            enabled: Field::implicit(true, Some(span(at))),
+            profiles: Vec::new(),
+            profiles_unknown: None,
+        }
+    }
+    fn apim_named(at: u32) -> Apim {
+        Apim {
+            meta: meta("Microsoft.ApiManagement/service", "apim", at),
+            api_version: None,
+            sku: Field::known("Premium".into(), None),
+            vnet_type: Field::known("Internal".into(), None),
+            locations: Vec::new(),
+            locations_unknown: None,
+            migration_ips: false,
+            features: Default::default(),
+            platform_version: None,
+            public_network_access: None,
+        }
+    }
+
+    #[test]
+    fn an_autoscale_setting_scales_its_own_deployments_instance() {
+        let id =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim";
+        let mut ws = ws();
+        let dev = ws.begin_unit("dev", None, "dev");
+        ws.apims.push(apim_named(1));
+        ws.autoscales.push(autoscale_of(2, id));
+        ws.begin_unit("prod", None, "prod");
+        ws.apims.push(apim_named(3));
+        // A third deployment only adds the setting to an instance declared elsewhere.
+        ws.begin_unit("ops", None, "ops");
+        ws.autoscales
+            .push(autoscale_of(4, &id.replace("/apim", "/APIM")));
+        ws.link();
+        let of = |i: usize| -> Vec<u32> {
+            ws.autoscales_of(&ws.apims[i])
+                .map(|a| a.meta.decl.start)
+                .collect()
+        };
+        assert_eq!(ws.apims[0].meta.unit, dev);
+        assert_eq!(of(0), vec![2, 4], "dev: its own setting and ops' setting");
+        assert_eq!(of(1), vec![4], "prod: not dev's setting, ops' setting");
+    }
+
+    #[test]
+    fn a_subnet_finds_its_virtual_network_in_its_own_deployment() {
+        let mut ws = ws();
+        ws.begin_unit("a", None, "a");
+        ws.vnets.push(Vnet {
+            meta: meta("Microsoft.Network/virtualNetworks", "vnet", 1),
+            location: None,
+            dns_servers: Some(Field::known(vec!["10.0.0.10".into()], None)),
+        });
+        let b = ws.begin_unit("b", None, "b");
+        ws.vnets.push(Vnet {
+            meta: meta("Microsoft.Network/virtualNetworks", "vnet", 2),
+            location: None,
+            dns_servers: None,
+        });
+        ws.subnets.push(subnet(3, "10.0.1.0/27", None));
+        ws.link();
+        let s = ws.subnets.iter().find(|s| s.meta.unit == b).unwrap();
+        assert_eq!(ws.vnet_of(s).unwrap().meta.decl.start, 2);
+        assert!(ws.vnet_of(s).unwrap().dns_servers.is_none());
     }
 }
 

@@ -13,6 +13,7 @@ pub mod flows;
 
 // Helpers shared by several rules.
 mod apim_side;
+mod autoscale;
 mod instance;
 mod public_ip;
 mod routing;
@@ -20,11 +21,21 @@ mod sizing;
 #[cfg(test)]
 pub(crate) mod testkit;
 
+mod apex_private_dns_zone;
 mod asg_rule;
+mod autoscale_bounds;
+mod autoscale_during_migration;
+mod autoscale_subnet;
+mod autoscale_tier;
+mod autoscale_zones;
+mod bgp_default_route;
 mod capacity_bounds;
 mod classic_vnet;
+mod custom_dns_servers;
 mod default_route_blackhole;
 mod duplicate_locations;
+mod external_forced_tunnel;
+mod forced_tunnel_dependencies;
 mod forced_tunnel_without_apim_route;
 mod growth_headroom;
 mod inbound_clients_443;
@@ -32,8 +43,11 @@ mod inbound_load_balancer_6390;
 mod inbound_management_3443;
 mod inbound_traffic_manager;
 mod inbound_virtual_network_443;
+mod internal_dns;
 mod invalid_nsg_rule;
+mod invalid_route;
 mod invalid_zones;
+mod migration_precreated_ips;
 mod multi_region_premium;
 mod nsg_missing;
 mod odd_prefixes;
@@ -61,6 +75,7 @@ mod public_ip_zones;
 mod public_network_access_disabled;
 mod region_mismatch;
 mod rule_mismatch;
+mod service_endpoint_overridden;
 mod service_endpoints_missing;
 mod shared_subnet;
 mod side_by_side_headroom;
@@ -183,10 +198,33 @@ pub static RULES: &[Rule] = &[
     invalid_zones::RULE,
     units_not_divisible_by_zones::RULE,
     single_unit_without_zones::RULE,
+    autoscale_zones::RULE,
+    autoscale_tier::RULE,
+    autoscale_bounds::RULE,
+    autoscale_subnet::RULE,
     forced_tunnel_without_apim_route::RULE,
     service_endpoints_missing::RULE,
     default_route_blackhole::RULE,
+    external_forced_tunnel::RULE,
+    forced_tunnel_dependencies::RULE,
+    service_endpoint_overridden::RULE,
+    invalid_route::RULE,
+    bgp_default_route::RULE,
+    autoscale_during_migration::RULE,
+    migration_precreated_ips::RULE,
+    internal_dns::RULE,
+    apex_private_dns_zone::RULE,
+    custom_dns_servers::RULE,
 ];
+
+/// Advice that holds for every deployment of its kind (every Internal instance, every forced
+/// tunnel) rather than a defect: these rules run only when `--select` names them (by code or
+/// prefix), so a default run stays about what the code gets wrong.
+pub static ADVISORY: &[&str] = &["STV505", "STV701"];
+
+pub fn is_advisory(code: &str) -> bool {
+    ADVISORY.iter().any(|c| c.eq_ignore_ascii_case(code))
+}
 
 pub fn find(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))

@@ -205,6 +205,7 @@ mod tests {
                 unit: crate::model::UnitId::NONE,
             },
             location: Some(Field::known(region.into(), sp(51))),
+            dns_servers: None,
         }
     }
 

@@ -136,6 +136,7 @@ pub fn forced_tunnel(name: &str, base: usize) -> RouteTable {
             prefix_shape: None,
         }],
         routes_unknown: None,
+        disable_bgp: None,
     }
 }
 

@@ -178,6 +178,10 @@ pub fn is_relevant(rtype: &str) -> bool {
             | "azurerm_api_management_identity_provider_aad"
             | "azurerm_api_management_identity_provider_aadb2c"
             | "azurerm_private_endpoint"
+            | "azurerm_virtual_network_dns_servers"
+            | "azurerm_private_dns_zone"
+            | "azurerm_private_dns_zone_virtual_network_link"
+            | "azurerm_monitor_autoscale_setting"
     ) || PIP_USERS.contains(&rtype)
 }
 
@@ -336,6 +340,7 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                     None,
                 ),
                 location: get(b, "location").map(Field::string),
+                dns_servers: get(b, "dns_servers").map(strings),
             });
             for s in blocks(b, "subnet") {
                 if s.is_unknown() {
@@ -408,10 +413,16 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 r.decl,
                 None,
             );
+            // v4+ `bgp_route_propagation_enabled`, v3 `disable_bgp_route_propagation`.
+            let disable_bgp = match get(b, "bgp_route_propagation_enabled") {
+                Some(v) => Some(Field::flag(v).map(|on| !on)),
+                None => get(b, "disable_bgp_route_propagation").map(Field::flag),
+            };
             let mut rt = RouteTable {
                 meta: m,
                 routes: Vec::new(),
                 routes_unknown: None,
+                disable_bgp,
             };
             for it in blocks(b, "route") {
                 match it.unknown_reason() {
@@ -527,6 +538,47 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
         "azurerm_subnet_network_security_group_association" => {
             assoc(ws, r, "network_security_group_id", AssocKind::Nsg)
         }
+        // The separate DNS-servers resource sets what the VNet's `dns_servers` would.
+        "azurerm_virtual_network_dns_servers" => {
+            let Some(id) = get(b, "virtual_network_id").and_then(|v| v.as_name()) else {
+                return;
+            };
+            let Some(key) = ResKey::from_id(id) else {
+                return;
+            };
+            let name = key.names.join("/");
+            let m = meta(&V::str(id, None), VNET_TYPE, &r.label, &name, r.decl, None);
+            ws.vnets.push(Vnet {
+                meta: m,
+                location: None,
+                dns_servers: Some(
+                    get(b, "dns_servers")
+                        .map(strings)
+                        .unwrap_or_else(|| Field::known(Vec::new(), Some(r.decl))),
+                ),
+            });
+        }
+        "azurerm_private_dns_zone" => {
+            let name = name_of(b, &r.label);
+            let m = meta(&V::null(None), DNS_ZONE_TYPE, &r.label, &name, r.decl, None);
+            ws.dns_zones.push(DnsZone { meta: m });
+        }
+        "azurerm_private_dns_zone_virtual_network_link" => {
+            let zone = req_str(b, "private_dns_zone_name", "the link", r.decl);
+            let name = name_of(b, &r.label);
+            let full = format!("{}/{name}", zone.get().cloned().unwrap_or_default());
+            let m = meta(&V::null(None), DNS_LINK_TYPE, &r.label, &full, r.decl, None);
+            let vnet = match get(b, "virtual_network_id") {
+                Some(v) => reference(v),
+                None => Field::unknown("the link has no virtual_network_id", Some(r.decl)),
+            };
+            ws.dns_links.push(DnsLink {
+                meta: m,
+                zone,
+                vnet,
+            });
+        }
+        "azurerm_monitor_autoscale_setting" => autoscale(ws, r),
         "azurerm_subnet_route_table_association" => {
             assoc(ws, r, "route_table_id", AssocKind::RouteTable)
         }
@@ -554,6 +606,66 @@ fn users(ws: &mut Workspace, r: &Res, block: &str, (rtype, what): (&str, &'stati
             });
         }
     }
+}
+
+const VNET_TYPE: &str = "Microsoft.Network/virtualNetworks";
+const DNS_ZONE_TYPE: &str = "Microsoft.Network/privateDnsZones";
+const DNS_LINK_TYPE: &str = "Microsoft.Network/privateDnsZones/virtualNetworkLinks";
+
+/// `azurerm_monitor_autoscale_setting`: its blocks renamed to the ARM shape, then the shared
+/// adapter (`enabled` defaults to true in azurerm, as the model assumes for an absent value).
+fn autoscale(ws: &mut Workspace, r: &Res) {
+    let b = r.body;
+    let name = name_of(b, &r.label);
+    let m = meta(
+        &V::null(None),
+        "Microsoft.Insights/autoscalesettings",
+        &r.label,
+        &name,
+        r.decl,
+        None,
+    );
+    let profiles: Vec<V> = blocks(b, "profile")
+        .into_iter()
+        .map(|p| {
+            if p.is_unknown() {
+                return p.clone();
+            }
+            let rules: Vec<V> = blocks(p, "rule")
+                .into_iter()
+                .filter_map(|rule| {
+                    let act = blocks(rule, "scale_action").into_iter().next()?;
+                    Some(V::obj(
+                        vec![(Key::new("scaleAction", None), act.clone())],
+                        rule.span,
+                    ))
+                })
+                .collect();
+            let mut fields = vec![(Key::new("rules", None), V::arr(rules, p.span))];
+            if let Some(n) = get(p, "name") {
+                fields.push((Key::new("name", None), n.clone()));
+            }
+            if let Some(c) = blocks(p, "capacity").into_iter().next() {
+                fields.push((Key::new("capacity", None), c.clone()));
+            }
+            V::obj(fields, p.span)
+        })
+        .collect();
+    let mut props = vec![(Key::new("profiles", None), V::arr(profiles, None))];
+    if let Some(t) = get(b, "target_resource_id") {
+        props.push((Key::new("targetResourceUri", None), t.clone()));
+    }
+    if let Some(e) = get(b, "enabled") {
+        props.push((Key::new("enabled", None), e.clone()));
+    }
+    let props = V::obj(props, b.span);
+    let mut a = crate::model::arm_body::autoscale(m, Some(&props), r.decl);
+    if let Ok(t) = &a.target.val {
+        if ResKey::from_id(t).is_none() {
+            a.target = reference(get(b, "target_resource_id").unwrap_or(&V::null(None)));
+        }
+    }
+    ws.autoscales.push(a);
 }
 
 fn assoc(ws: &mut Workspace, r: &Res, target: &str, kind: AssocKind) {
