@@ -45,14 +45,21 @@ pub fn is_plan(v: &V) -> bool {
         })
 }
 
-/// Take out of the HCL run the Terraform files of every directory that holds a plan of the run:
-/// the plan stands in for that root module. They are returned, so the plan can point at them.
+/// Take out of the HCL run the Terraform files of every directory that holds a plan of the run,
+/// and of the local modules its configuration calls: the plan stands in for them. They are
+/// returned, so the plan can point at them.
 pub fn take_planned_hcl(ws: &Workspace, found: &mut Discovered) -> Vec<FileId> {
-    let dirs: HashSet<PathBuf> = found
-        .plans
-        .iter()
-        .filter_map(|&id| dir_of(&ws.sources.get(id).path))
-        .collect();
+    let mut dirs: HashSet<PathBuf> = HashSet::new();
+    for &id in &found.plans {
+        let Some(dir) = dir_of(&ws.sources.get(id).path) else {
+            continue;
+        };
+        let config = found
+            .json
+            .get(&id)
+            .and_then(|d| d.path("configuration.root_module"));
+        local_dirs(config, dir, &mut dirs, 0);
+    }
     if dirs.is_empty() {
         return Vec::new();
     }
@@ -62,6 +69,25 @@ pub fn take_planned_hcl(ws: &Workspace, found: &mut Discovered) -> Vec<FileId> {
         .partition(|&&id| dir_of(&ws.sources.get(id).path).is_some_and(|d| dirs.contains(&d)));
     found.terraform = kept;
     taken
+}
+
+/// A module's directory and those of the local modules it calls.
+fn local_dirs(m: Option<&V>, dir: PathBuf, out: &mut HashSet<PathBuf>, depth: usize) {
+    if depth > MAX_DEPTH || !out.insert(dir.clone()) {
+        return;
+    }
+    let calls = m
+        .and_then(|m| m.get_exact("module_calls"))
+        .and_then(|c| c.as_object())
+        .unwrap_or(&[]);
+    for (_, call) in calls {
+        let Some(src) = call.get_exact("source").and_then(|s| s.as_str()) else {
+            continue;
+        };
+        if let modules::Source::Local(d) = modules::resolve_source(&dir, src) {
+            local_dirs(call.get_exact("module"), modules::norm(&d), out, depth + 1);
+        }
+    }
 }
 
 fn dir_of(path: &Path) -> Option<PathBuf> {
@@ -160,6 +186,20 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
             refs::mark_unknown(&mut inst.values, u, &mut Vec::new(), &mut paths);
         }
         respan::empty_strings_unset(&mut inst.values);
+        // The subnet data source does not read delegations: they are not known to be none.
+        if inst.data
+            && inst.rtype == "azurerm_subnet"
+            && inst.values.get_exact("delegation").is_none()
+        {
+            eval::set_exact(
+                &mut inst.values,
+                "delegation",
+                V::unknown(
+                    "the azurerm_subnet data source does not read the subnet's delegations",
+                    inst.at,
+                ),
+            );
+        }
         let fallback = inst.at.unwrap_or(Span::new(id, 0, 0));
         let cfg_path = refs::config_path(&inst.module);
         let decl = module_dir(ws, loader, config, &cfg_path, &plan_dir)

@@ -42,10 +42,11 @@ fn obj(v: &mut V, body: &Body, fallback: Span, depth: usize) {
             .chain(
                 body.blocks("dynamic")
                     .filter(|d| d.labels.first().is_some_and(|l| **l == *k.name))
+                    // A `dynamic` block's items are its `content`, found where the block is.
                     .flat_map(|d| {
                         d.body
                             .blocks("content")
-                            .map(|c| (&c.body, c.span))
+                            .map(|c| (&c.body, d.span))
                             .collect::<Vec<_>>()
                     }),
             )
