@@ -173,7 +173,7 @@ impl Resolver<'_> {
         let Some(e) = exprs.and_then(|e| expr_at(e, path)) else {
             return;
         };
-        let Some(found) = self.from_refs(e, module, 0) else {
+        let Some(found) = self.first_ref(e, module, 0) else {
             return;
         };
         if let Some(slot) = value_at(v, path) {
@@ -183,7 +183,7 @@ impl Resolver<'_> {
     }
 
     /// The value of the first reference of an expression that resolves.
-    fn from_refs(&self, expr: &V, module: &str, hops: usize) -> Option<V> {
+    fn first_ref(&self, expr: &V, module: &str, hops: usize) -> Option<V> {
         let refs = expr.get_exact("references")?.as_array()?;
         refs.iter()
             .filter_map(|r| r.as_str())
@@ -216,7 +216,7 @@ impl Resolver<'_> {
                 .get_exact(output)?
                 .get_exact("expression")?;
             let child = self.instance(&prefix(&format!("module.{call}")), true)?;
-            return self.from_refs(expr, &child, hops + 1);
+            return self.first_ref(expr, &child, hops + 1);
         }
         let (data, rest) = match parts.first().map(String::as_str) {
             Some("data") => (true, &parts[1..]),
