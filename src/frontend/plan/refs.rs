@@ -170,9 +170,14 @@ impl Resolver<'_> {
     /// Replace the unknown at `path` by what its configuration expression references, when
     /// that is known (or a stable id).
     pub fn resolve_leaf(&self, v: &mut V, exprs: Option<&V>, path: &[Seg], module: &str) {
-        let Some(e) = exprs.and_then(|e| expr_at(e, path)) else {
+        let Some((e, exact)) = exprs.and_then(|e| expr_at(e, path)) else {
             return;
         };
+        // Inside one expression (an object attribute such as AzAPI's `body`), the unknown is
+        // what that expression references only when it references one value.
+        if !exact && distinct_values(e) != 1 {
+            return;
+        }
         let Some(found) = self.first_ref(e, module, 0) else {
             return;
         };
@@ -264,17 +269,41 @@ impl Resolver<'_> {
     }
 }
 
-/// The expression of a value path: blocks are arrays of objects, one per block.
-fn expr_at<'a>(e: &'a V, path: &[Seg]) -> Option<&'a V> {
+/// The expression of a value path: blocks are arrays of objects, one per block. A path that
+/// goes on inside one expression gives that expression, not exact.
+fn expr_at<'a>(e: &'a V, path: &[Seg]) -> Option<(&'a V, bool)> {
     let mut cur = e;
     for s in path {
+        if cur.get_exact("references").is_some() {
+            return Some((cur, false));
+        }
         cur = match (s, &cur.kind) {
             (Seg::Key(k), VKind::Obj(_)) => cur.get_exact(k)?,
             (Seg::Index(i), VKind::Arr(items)) => items.get(*i)?,
             _ => return None,
         };
     }
-    Some(cur)
+    Some((cur, true))
+}
+
+/// How many values (`resource.attr`, `module.call.output`) an expression references: Terraform
+/// lists each reference with its prefixes (`a.b.id`, `a.b`), which are not values of their own.
+fn distinct_values(e: &V) -> usize {
+    let refs: Vec<&str> = e
+        .get_exact("references")
+        .and_then(|r| r.as_array())
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    refs.iter()
+        .filter(|r| {
+            !refs.iter().any(|o| {
+                o.len() > r.len() && o.starts_with(&format!("{r}."))
+                    || o.starts_with(&format!("{r}["))
+            })
+        })
+        .count()
 }
 
 fn value_at<'a>(v: &'a mut V, path: &[Seg]) -> Option<&'a mut V> {
