@@ -74,3 +74,16 @@ fn values_known_only_after_apply_are_unknown_with_their_reason() {
         .active()
         .all(|d| d.severity != crate::diagnostic::Severity::Error));
 }
+
+#[test]
+fn a_broken_plan_is_a_parse_error() {
+    let out = run(
+        "broken",
+        r#"{"format_version":"1.2","planned_values":{"root_module":{"#,
+    );
+    assert!(
+        out.active().any(|d| d.code == "STV001"),
+        "{:?}",
+        out.diagnostics
+    );
+}
