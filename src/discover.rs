@@ -20,6 +20,8 @@ pub struct Discovered {
     pub bicepparam: Vec<FileId>,
     /// `.tf`, `.tf.json`, `.tfvars`, `.tfvars.json`.
     pub terraform: Vec<FileId>,
+    /// `terraform show -json` plans and state.
+    pub plans: Vec<FileId>,
     /// Parsed JSON of templates and parameter files, by file.
     pub json: HashMap<FileId, V>,
     /// Paths given on the command line that do not exist.
@@ -245,6 +247,8 @@ fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang) {
 pub enum JsonKind {
     Template,
     Parameters,
+    /// A Terraform plan or state (`terraform show -json`).
+    Plan,
     Other,
 }
 
@@ -259,6 +263,9 @@ pub fn json_kind(v: &V) -> JsonKind {
     }
     if schema.contains("deploymentparameters") {
         return JsonKind::Parameters;
+    }
+    if crate::frontend::plan::is_plan(v) {
+        return JsonKind::Plan;
     }
     // By shape: a template has `resources` (array or object) and a content version or
     // parameters; a parameter file has `parameters` whose entries are `{ value | reference }`.
@@ -314,6 +321,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
         t.contains("deploymentTemplate.json")
             || t.contains("deploymentParameters.json")
             || (t.contains("\"resources\"") && t.contains("\"contentVersion\""))
+            || (t.contains("\"format_version\"") && t.contains("\"planned_values\""))
     };
     let decoded = match crate::source::decode(bytes, Lang::Json) {
         Ok(t) => t,
@@ -354,6 +362,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
             match kind {
                 JsonKind::Template => d.arm_templates.push(id),
                 JsonKind::Parameters => d.arm_parameters.push(id),
+                JsonKind::Plan => d.plans.push(id),
                 JsonKind::Other => {}
             }
         }

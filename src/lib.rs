@@ -98,14 +98,18 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     ws.fence = source::Fence::for_run(paths, &explicit, &opts.roots);
     let exclude = |p: &std::path::Path| opts.exclude.iter().any(|e| e.matches(p));
     let mut clock = Timings::start();
-    let found = discover::discover(&mut ws, paths, &exclude);
+    let mut found = discover::discover(&mut ws, paths, &exclude);
     clock.lap("discover");
     frontend::arm::load(&mut ws, &found, &opts.load);
     clock.lap("arm");
     frontend::bicep::load(&mut ws, &found, &opts.load);
     clock.lap("bicep");
+    // A plan stands in for the Terraform files of its directory (resolved values).
+    let planned_hcl = frontend::plan::take_planned_hcl(&ws, &mut found);
     frontend::terraform::load(&mut ws, &found, &opts.load);
     clock.lap("terraform");
+    frontend::plan::load(&mut ws, &found, &planned_hcl);
+    clock.lap("plan");
     ws.link();
     clock.lap("link");
 

@@ -6,6 +6,7 @@ pub mod bicep;
 pub mod cidr;
 pub mod json;
 pub mod kernel;
+pub mod plan;
 pub mod terraform;
 
 use std::path::PathBuf;

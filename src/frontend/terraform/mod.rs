@@ -10,13 +10,13 @@
 //! Root modules are the directories of the run that no other directory of the run calls.
 
 pub mod ast;
-mod azapi;
-mod azurerm;
+pub(crate) mod azapi;
+pub(crate) mod azurerm;
 pub mod eval;
 pub mod functions;
 pub mod modules;
 pub mod parse;
-mod version;
+pub(crate) mod version;
 
 use super::LoadOptions;
 use crate::discover::{find_or_read, Discovered};

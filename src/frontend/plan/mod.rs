@@ -1,0 +1,397 @@
+//! `terraform show -json` plans and state: resolved values, mapped through the same azurerm and
+//! AzAPI mappers as the HCL front end.
+//!
+//! A plan knows every value that is known before apply — registry modules, data sources,
+//! `count`/`for_each` over data, remote state — which is where the HCL evaluator must give up.
+//! What it does not know is listed in `resource_changes[].change.after_unknown`; those values are
+//! unknown ("known after apply"), except that a reference the `configuration` names
+//! (`azurerm_subnet.apim.id`) is followed to the referenced resource's id, computed from its
+//! names as the HCL front end does, so links hold.
+//!
+//! Findings point at the HCL source when it can be found: the root module is the directory of
+//! the plan file (where `terraform show -json plan.out > plan.json` is run), child modules are
+//! followed through local `source`s of `configuration.module_calls`, and each resource is found
+//! by its `resource "TYPE" "NAME"` block. A plan beside its root module's `.tf` files stands in
+//! for them (the HCL front end does not load that directory again). Without the source, a
+//! finding points into the plan file, at the resource's object, named by its address.
+
+mod refs;
+mod respan;
+
+use crate::discover::{parse_error, Discovered};
+use crate::frontend::terraform::{azapi, azurerm, eval, modules, version};
+use crate::model::{Workspace, V};
+use crate::source::{FileId, Span};
+use eval::ObjExt;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Deepest module nesting followed (Terraform itself has no limit; real trees stay far below).
+const MAX_DEPTH: usize = 32;
+
+/// Whether a parsed JSON document is a plan or state of `terraform show -json`.
+pub fn is_plan(v: &V) -> bool {
+    v.get_exact("format_version").is_some()
+        && [
+            "planned_values",
+            "values",
+            "resource_changes",
+            "configuration",
+        ]
+        .iter()
+        .any(|k| {
+            v.get_exact(k)
+                .is_some_and(|x| x.as_object().is_some() || x.as_array().is_some())
+        })
+}
+
+/// Take out of the HCL run the Terraform files of every directory that holds a plan of the run,
+/// and of the local modules its configuration calls: the plan stands in for them. They are
+/// returned, so the plan can point at them.
+pub fn take_planned_hcl(ws: &Workspace, found: &mut Discovered) -> Vec<FileId> {
+    let mut dirs: HashSet<PathBuf> = HashSet::new();
+    for &id in &found.plans {
+        let Some(dir) = dir_of(&ws.sources.get(id).path) else {
+            continue;
+        };
+        let config = found
+            .json
+            .get(&id)
+            .and_then(|d| d.path("configuration.root_module"));
+        local_dirs(config, dir, &mut dirs, 0);
+    }
+    if dirs.is_empty() {
+        return Vec::new();
+    }
+    let (taken, kept): (Vec<FileId>, Vec<FileId>) = found
+        .terraform
+        .iter()
+        .partition(|&&id| dir_of(&ws.sources.get(id).path).is_some_and(|d| dirs.contains(&d)));
+    found.terraform = kept;
+    taken
+}
+
+/// A module's directory and those of the local modules it calls.
+fn local_dirs(m: Option<&V>, dir: PathBuf, out: &mut HashSet<PathBuf>, depth: usize) {
+    if depth > MAX_DEPTH || !out.insert(dir.clone()) {
+        return;
+    }
+    let calls = m
+        .and_then(|m| m.get_exact("module_calls"))
+        .and_then(|c| c.as_object())
+        .unwrap_or(&[]);
+    for (_, call) in calls {
+        let Some(src) = call.get_exact("source").and_then(|s| s.as_str()) else {
+            continue;
+        };
+        if let modules::Source::Local(d) = modules::resolve_source(&dir, src) {
+            local_dirs(call.get_exact("module"), modules::norm(&d), out, depth + 1);
+        }
+    }
+}
+
+fn dir_of(path: &Path) -> Option<PathBuf> {
+    let d = path.parent()?;
+    Some(modules::norm(if d.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        d
+    }))
+}
+
+/// Load every plan of the run, one deployment unit each. `hcl` are the run's Terraform files
+/// of the plans' directories (see [`take_planned_hcl`]).
+pub fn load(ws: &mut Workspace, found: &Discovered, hcl: &[FileId]) {
+    if found.plans.is_empty() {
+        return;
+    }
+    let mut loader = modules::Loader::new(ws, hcl);
+    for &id in &found.plans {
+        if let Some(doc) = found.json.get(&id) {
+            load_plan(ws, &mut loader, id, doc);
+        }
+    }
+}
+
+/// One resource instance of the plan.
+struct Inst {
+    /// Full address: `module.net.azurerm_subnet.apim[0]`.
+    addr: String,
+    /// Address of the module instance: `module.net` (empty for the root).
+    module: String,
+    data: bool,
+    rtype: String,
+    name: String,
+    values: V,
+    /// The `address` of the resource object in the plan file.
+    at: Option<Span>,
+}
+
+fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: &V) {
+    let root = doc
+        .path("planned_values.root_module")
+        .or_else(|| doc.path("values.root_module"))
+        .filter(|r| r.as_object().is_some());
+    let Some(root) = root else {
+        ws.diagnostics.push(parse_error(
+            id,
+            doc.span.map_or(0, |s| s.start as usize),
+            "a Terraform plan or state without `planned_values.root_module` or \
+             `values.root_module`: nothing to check (write it with `terraform show -json`)"
+                .to_string(),
+        ));
+        return;
+    };
+    let file = ws.sources.get(id);
+    let display = file.display.clone();
+    let plan_dir = dir_of(&file.path).unwrap_or_else(|| PathBuf::from("."));
+    let unit = ws.begin_unit(display.clone(), None, format!("plan|{display}"));
+
+    let mut insts = Vec::new();
+    collect(root, "", &mut insts, 0);
+    // Data sources are read while planning; `prior_state` holds them when `planned_values`
+    // does not.
+    if let Some(prior) = doc.path("prior_state.values.root_module") {
+        let mut prior_insts = Vec::new();
+        collect(prior, "", &mut prior_insts, 0);
+        let have: HashSet<String> = insts.iter().map(|i| i.addr.clone()).collect();
+        insts.extend(
+            prior_insts
+                .into_iter()
+                .filter(|i| i.data && !have.contains(&i.addr)),
+        );
+    }
+    let mut after_unknown: HashMap<String, &V> = HashMap::new();
+    for rc in doc
+        .get_exact("resource_changes")
+        .and_then(|r| r.as_array())
+        .unwrap_or(&[])
+    {
+        if let (Some(a), Some(u)) = (
+            rc.get_exact("address").and_then(|a| a.as_str()),
+            rc.path("change.after_unknown"),
+        ) {
+            after_unknown.insert(a.to_string(), u);
+        }
+    }
+    let config = doc.path("configuration.root_module");
+    let major = major_of(ws, doc, &plan_dir);
+
+    // Unknowns, source spans and computed ids of every instance, then references.
+    let mut decls: Vec<Span> = Vec::new();
+    let mut unknown_paths: Vec<Vec<Vec<refs::Seg>>> = Vec::new();
+    for inst in &mut insts {
+        let mut paths = Vec::new();
+        if let Some(u) = after_unknown.get(&inst.addr) {
+            refs::mark_unknown(&mut inst.values, u, &mut Vec::new(), &mut paths);
+        }
+        respan::empty_strings_unset(&mut inst.values);
+        // The subnet data source does not read delegations: they are not known to be none.
+        if inst.data
+            && inst.rtype == "azurerm_subnet"
+            && inst.values.get_exact("delegation").is_none()
+        {
+            eval::set_exact(
+                &mut inst.values,
+                "delegation",
+                V::unknown(
+                    "the azurerm_subnet data source does not read the subnet's delegations",
+                    inst.at,
+                ),
+            );
+        }
+        let fallback = inst.at.unwrap_or(Span::new(id, 0, 0));
+        let cfg_path = refs::config_path(&inst.module);
+        let decl = module_dir(ws, loader, config, &cfg_path, &plan_dir)
+            .and_then(|dir| loader.module(ws, &dir))
+            .and_then(|m| {
+                let k = (
+                    inst.data,
+                    inst.rtype.as_str().into(),
+                    inst.name.as_str().into(),
+                );
+                m.res_index.get(&k).map(|&i| {
+                    let d = &m.resources[i];
+                    respan::with_hcl(&mut inst.values, &d.body, d.span);
+                    d.span
+                })
+            });
+        decls.push(decl.unwrap_or(fallback));
+        // An id known only after apply is the one the HCL front end computes from the names.
+        if inst.values.get_exact("id").is_some_and(|v| v.is_unknown()) {
+            eval::set_exact(&mut inst.values, "id", V::null(None));
+        }
+        azurerm::computed(&inst.rtype, inst.data, &mut inst.values, &inst.addr);
+        unknown_paths.push(paths);
+    }
+    let index: HashMap<String, usize> = insts
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.addr.clone(), i))
+        .collect();
+    let bodies: Vec<V> = insts.iter().map(|i| i.values.clone()).collect();
+    let resolver = refs::Resolver {
+        config,
+        index: &index,
+        bodies: &bodies,
+    };
+    for (inst, paths) in insts.iter_mut().zip(&unknown_paths) {
+        let exprs = refs::config_resource(config, &inst.module, inst.data, &inst.rtype, &inst.name)
+            .and_then(|c| c.get_exact("expressions"));
+        for p in paths {
+            resolver.resolve_leaf(&mut inst.values, exprs, p, &inst.module);
+        }
+    }
+
+    ws.enter_unit(unit);
+    let mut patches = Vec::new();
+    for (inst, &decl) in insts.iter().zip(&decls) {
+        let label = inst.addr.clone();
+        let body = &inst.values;
+        match (inst.data, inst.rtype.as_str()) {
+            (true, "azurerm_api_management") => {
+                let key = body
+                    .get_exact("id")
+                    .and_then(|v| v.as_name())
+                    .and_then(crate::model::ResKey::from_id);
+                if let Some(key) = key {
+                    ws.reference_apim(key);
+                }
+            }
+            // An existing network resource read by a data source is known to the plan: it
+            // is checked as declared there.
+            (true, t) if DATA_AS_RESOURCE.contains(&t) => azurerm::emit(
+                ws,
+                &azurerm::Res {
+                    rtype: t,
+                    label,
+                    body,
+                    decl,
+                    major,
+                },
+            ),
+            (true, _) => {}
+            (false, "azapi_resource") => azapi::emit(ws, body, &label, decl),
+            (false, "azapi_update_resource") => {
+                if let Some(p) = azapi::patch(body, &label, decl) {
+                    patches.push(p);
+                }
+            }
+            (false, t) if azurerm::is_relevant(t) => azurerm::emit(
+                ws,
+                &azurerm::Res {
+                    rtype: t,
+                    label,
+                    body,
+                    decl,
+                    major,
+                },
+            ),
+            _ => {}
+        }
+    }
+    for p in &patches {
+        azapi::apply(ws, p, unit);
+    }
+}
+
+/// Data sources whose values describe an existing network resource the model checks.
+const DATA_AS_RESOURCE: &[&str] = &[
+    "azurerm_subnet",
+    "azurerm_virtual_network",
+    "azurerm_network_security_group",
+    "azurerm_route_table",
+    "azurerm_public_ip",
+];
+
+/// Every resource instance of a module of `planned_values`/`values`, with its child modules.
+fn collect(m: &V, module: &str, out: &mut Vec<Inst>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for r in m
+        .get_exact("resources")
+        .and_then(|r| r.as_array())
+        .unwrap_or(&[])
+    {
+        let s = |k: &str| r.get_exact(k).and_then(|v| v.as_str()).unwrap_or("");
+        let (addr, rtype, name) = (s("address"), s("type"), s("name"));
+        if addr.is_empty() || rtype.is_empty() {
+            continue;
+        }
+        let Some(values) = r.get_exact("values").filter(|v| v.as_object().is_some()) else {
+            continue;
+        };
+        out.push(Inst {
+            addr: addr.to_string(),
+            module: module.to_string(),
+            data: s("mode") == "data",
+            rtype: rtype.to_string(),
+            name: name.to_string(),
+            values: values.clone(),
+            at: r.get_exact("address").and_then(|a| a.span).or(r.span),
+        });
+    }
+    for c in m
+        .get_exact("child_modules")
+        .and_then(|c| c.as_array())
+        .unwrap_or(&[])
+    {
+        let addr = c
+            .get_exact("address")
+            .and_then(|a| a.as_str())
+            .unwrap_or(module);
+        collect(c, addr, out, depth + 1);
+    }
+}
+
+/// The directory of a module of the configuration (`module.a.module.b`), when its source is
+/// local: the root module is the plan's directory. `None` for registry and git modules, and for
+/// a directory outside the linted tree.
+fn module_dir(
+    ws: &Workspace,
+    loader: &modules::Loader,
+    config: Option<&V>,
+    cfg_path: &[String],
+    plan_dir: &Path,
+) -> Option<PathBuf> {
+    let mut dir = plan_dir.to_path_buf();
+    let mut m = config;
+    for name in cfg_path {
+        let call = m?.get_exact("module_calls")?.get_exact(name)?;
+        let src = call.get_exact("source")?.as_str()?;
+        match modules::resolve_source(&dir, src) {
+            modules::Source::Local(d) => dir = d,
+            _ => return None,
+        }
+        m = call.get_exact("module");
+    }
+    let dir = modules::norm(&dir);
+    loader.refused(ws, &dir).is_none().then_some(dir)
+}
+
+/// The azurerm major version: the lock file beside the plan, else the configuration's
+/// constraint, else the newest.
+fn major_of(ws: &mut Workspace, doc: &V, dir: &Path) -> u32 {
+    let mut constraints = Vec::new();
+    for (k, p) in doc
+        .path("configuration.provider_config")
+        .and_then(|p| p.as_object())
+        .unwrap_or(&[])
+    {
+        let name = p
+            .get_exact("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or(&k.name);
+        if name == "azurerm" {
+            if let Some(c) = p.get_exact("version_constraint").and_then(|c| c.as_str()) {
+                constraints.push(c.to_string());
+            }
+        }
+    }
+    let locked = version::locked_azurerm(ws, dir);
+    version::major(&constraints, locked)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,334 @@
+//! Values known only after apply, and the references of `configuration` that still say what
+//! they are (`azurerm_subnet.apim.id`, a module output that is such a reference).
+
+use crate::frontend::terraform::eval::ObjExt;
+use crate::model::{Key, VKind, V};
+use std::collections::HashMap;
+
+/// How deep module outputs are followed (an output of an output of …).
+const MAX_HOPS: usize = 8;
+
+/// One step of a path into a resource's values.
+#[derive(Clone, Debug)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// Turn every leaf `true` of `after_unknown` into an unknown value, recording its path.
+pub fn mark_unknown(v: &mut V, au: &V, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
+    if path.len() > 64 {
+        return;
+    }
+    match &au.kind {
+        VKind::Bool(true) => {
+            let what = match path.last() {
+                Some(Seg::Key(k)) => format!("`{k}` is known only after apply"),
+                _ => "the value is known only after apply".to_string(),
+            };
+            *v = V::unknown(what, v.span);
+            out.push(path.clone());
+        }
+        VKind::Obj(entries) => {
+            if !matches!(v.kind, VKind::Obj(_)) {
+                if !v.is_null() {
+                    return;
+                }
+                v.kind = VKind::Obj(Vec::new());
+            }
+            for (k, sub) in entries {
+                if !matches!(sub.kind, VKind::Bool(true) | VKind::Obj(_) | VKind::Arr(_)) {
+                    continue;
+                }
+                let VKind::Obj(o) = &mut v.kind else { return };
+                let slot = match o.iter().position(|(x, _)| *x.name == *k.name) {
+                    Some(i) => i,
+                    None => {
+                        o.push((Key::new(k.name.clone(), None), V::null(v.span)));
+                        o.len() - 1
+                    }
+                };
+                path.push(Seg::Key(k.name.to_string()));
+                if let VKind::Obj(o) = &mut v.kind {
+                    mark_unknown(&mut o[slot].1, sub, path, out);
+                }
+                path.pop();
+            }
+        }
+        VKind::Arr(items) => {
+            if v.is_null() {
+                v.kind = VKind::Arr(vec![V::null(v.span); items.len()]);
+            }
+            let VKind::Arr(vs) = &mut v.kind else { return };
+            for (i, (x, sub)) in vs.iter_mut().zip(items).enumerate() {
+                path.push(Seg::Index(i));
+                mark_unknown(x, sub, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Module names of a module instance address: `module.a[0].module.b["x"]` → `[a, b]`.
+pub fn config_path(module: &str) -> Vec<String> {
+    split_address(module)
+        .into_iter()
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .filter(|c| c.len() == 2 && c[0] == "module")
+        .map(|c| strip_key(&c[1]).to_string())
+        .collect()
+}
+
+/// `a.b["x.y"].c` → `["a", "b[\"x.y\"]", "c"]`: dots inside brackets and quotes do not split.
+fn split_address(a: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
+    for ch in a.chars() {
+        if quoted {
+            cur.push(ch);
+            match ch {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match ch {
+            '"' => {
+                quoted = true;
+                cur.push(ch);
+            }
+            '[' => {
+                depth += 1;
+                cur.push(ch);
+            }
+            ']' => {
+                depth = depth.saturating_sub(1);
+                cur.push(ch);
+            }
+            '.' if depth == 0 => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(ch),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// `name[key]` → `name`.
+fn strip_key(s: &str) -> &str {
+    s.split('[').next().unwrap_or(s)
+}
+
+/// The module of the configuration at `path`.
+fn config_module<'a>(root: Option<&'a V>, path: &[String]) -> Option<&'a V> {
+    let mut m = root?;
+    for name in path {
+        m = m
+            .get_exact("module_calls")?
+            .get_exact(name)?
+            .get_exact("module")?;
+    }
+    Some(m)
+}
+
+/// The configuration block of a resource (its `expressions`).
+pub fn config_resource<'a>(
+    root: Option<&'a V>,
+    module: &str,
+    data: bool,
+    rtype: &str,
+    name: &str,
+) -> Option<&'a V> {
+    let m = config_module(root, &config_path(module))?;
+    let want = if data {
+        format!("data.{rtype}.{name}")
+    } else {
+        format!("{rtype}.{name}")
+    };
+    m.get_exact("resources")?
+        .as_array()?
+        .iter()
+        .find(|r| r.get_exact("address").and_then(|a| a.as_str()) == Some(want.as_str()))
+}
+
+/// Follows references to the plan's resources.
+pub struct Resolver<'a> {
+    pub config: Option<&'a V>,
+    /// Address → index into `bodies`.
+    pub index: &'a HashMap<String, usize>,
+    /// Every instance's values with its computed id.
+    pub bodies: &'a [V],
+}
+
+impl Resolver<'_> {
+    /// Replace the unknown at `path` by what its configuration expression references, when
+    /// that is known (or a stable id).
+    pub fn resolve_leaf(&self, v: &mut V, exprs: Option<&V>, path: &[Seg], module: &str) {
+        let Some((e, exact)) = exprs.and_then(|e| expr_at(e, path)) else {
+            return;
+        };
+        // Inside one expression (an object attribute such as AzAPI's `body`), the unknown is
+        // what that expression references only when it references one value.
+        if !exact && distinct_values(e) != 1 {
+            return;
+        }
+        let Some(found) = self.first_ref(e, module, 0) else {
+            return;
+        };
+        if let Some(slot) = value_at(v, path) {
+            let span = slot.span;
+            *slot = found.at(span);
+        }
+    }
+
+    /// The value of the first reference of an expression that resolves.
+    fn first_ref(&self, expr: &V, module: &str, hops: usize) -> Option<V> {
+        let refs = expr.get_exact("references")?.as_array()?;
+        refs.iter()
+            .filter_map(|r| r.as_str())
+            .find_map(|r| self.reference(r, module, hops))
+    }
+
+    fn reference(&self, r: &str, module: &str, hops: usize) -> Option<V> {
+        if hops > MAX_HOPS {
+            return None;
+        }
+        let parts = split_address(r);
+        let prefix = |s: &str| {
+            if module.is_empty() {
+                s.to_string()
+            } else {
+                format!("{module}.{s}")
+            }
+        };
+        // `module.NAME.OUTPUT`: the output's own expression, in the called module.
+        if parts.first().map(String::as_str) == Some("module") {
+            let call = parts.get(1)?;
+            let output = parts.get(2)?;
+            if output.contains('[') {
+                return None;
+            }
+            let mut path = config_path(module);
+            path.push(strip_key(call).to_string());
+            let expr = config_module(self.config, &path)?
+                .get_exact("outputs")?
+                .get_exact(output)?
+                .get_exact("expression")?;
+            let child = self.instance(&prefix(&format!("module.{call}")), true)?;
+            return self.first_ref(expr, &child, hops + 1);
+        }
+        let (data, rest) = match parts.first().map(String::as_str) {
+            Some("data") => (true, &parts[1..]),
+            _ => (false, &parts[..]),
+        };
+        let [rtype, name, attr, ..] = rest else {
+            return None;
+        };
+        if attr.contains('[') {
+            return None;
+        }
+        let local = if data {
+            format!("data.{rtype}.{name}")
+        } else {
+            format!("{rtype}.{name}")
+        };
+        let addr = self.instance(&prefix(&local), false)?;
+        let v = self.bodies[*self.index.get(&addr)?].get_exact(attr)?;
+        match &v.kind {
+            VKind::Unknown(u) if u.sym.is_none() => None,
+            _ => Some(v.clone()),
+        }
+    }
+
+    /// The one instance an address without a key names: itself, or the only keyed instance.
+    fn instance(&self, addr: &str, module: bool) -> Option<String> {
+        if !module && self.index.contains_key(addr) {
+            return Some(addr.to_string());
+        }
+        let keyed = format!("{addr}[");
+        let mut hits = self.index.keys().filter_map(|k| {
+            if module {
+                // The module instance is a prefix of its resources' addresses.
+                if k.starts_with(&format!("{addr}.")) {
+                    return Some(addr.to_string());
+                }
+                let rest = k.strip_prefix(&keyed)?;
+                let end = rest.find("].")?;
+                return Some(format!("{keyed}{}]", &rest[..end]));
+            }
+            k.starts_with(&keyed).then(|| k.clone())
+        });
+        let first = hits.next()?;
+        hits.all(|h| h == first).then_some(first)
+    }
+}
+
+/// The expression of a value path: blocks are arrays of objects, one per block. A path that
+/// goes on inside one expression gives that expression, not exact.
+fn expr_at<'a>(e: &'a V, path: &[Seg]) -> Option<(&'a V, bool)> {
+    let mut cur = e;
+    for s in path {
+        if cur.get_exact("references").is_some() {
+            return Some((cur, false));
+        }
+        cur = match (s, &cur.kind) {
+            (Seg::Key(k), VKind::Obj(_)) => cur.get_exact(k)?,
+            (Seg::Index(i), VKind::Arr(items)) => items.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some((cur, true))
+}
+
+/// How many values (`resource.attr`, `module.call.output`) an expression references: Terraform
+/// lists each reference with its prefixes (`a.b.id`, `a.b`), which are not values of their own.
+fn distinct_values(e: &V) -> usize {
+    let refs: Vec<&str> = e
+        .get_exact("references")
+        .and_then(|r| r.as_array())
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    refs.iter()
+        .filter(|r| {
+            !refs.iter().any(|o| {
+                o.len() > r.len() && o.starts_with(&format!("{r}."))
+                    || o.starts_with(&format!("{r}["))
+            })
+        })
+        .count()
+}
+
+fn value_at<'a>(v: &'a mut V, path: &[Seg]) -> Option<&'a mut V> {
+    let mut cur = v;
+    for s in path {
+        cur = match (s, &mut cur.kind) {
+            (Seg::Key(k), VKind::Obj(o)) => &mut o.iter_mut().find(|(x, _)| *x.name == **k)?.1,
+            (Seg::Index(i), VKind::Arr(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_split_outside_brackets_and_quotes() {
+        assert_eq!(
+            split_address(r#"module.a["x.y"].azurerm_subnet.s[0].id"#),
+            vec!["module", r#"a["x.y"]"#, "azurerm_subnet", "s[0]", "id"]
+        );
+        assert_eq!(config_path(r#"module.a[0].module.b["k"]"#), vec!["a", "b"]);
+        assert!(config_path("").is_empty());
+    }
+}

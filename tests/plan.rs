@@ -1,0 +1,264 @@
+//! Terraform plan JSON (`terraform show -json`) against the HCL it was made from.
+//!
+//! Every `fixtures/plan/<CODE>/<name>[/<root dir>]/plan.json` is the plan of the Terraform
+//! fixture `fixtures/terraform/<CODE>/<name>[.tf]` (its root module is `<root dir>` inside a
+//! directory fixture). Three runs are compared:
+//! - the HCL alone (what the fixture harness checks);
+//! - the plan beside its `.tf` files (copied together into a temporary tree): the plan stands
+//!   in for the HCL, and every finding lands on the same file, line, code, severity and message;
+//! - the plan alone: the same codes, severities and messages, all in the plan file.
+//!
+//! Plans listed in [`RESOLVES`] are where the plan knows what the HCL cannot (a registry module,
+//! a data-source subnet): there the HCL says STV002 and the plan decides.
+
+use std::path::{Path, PathBuf};
+use stv2lint::diagnostic::Severity;
+
+/// (plan, codes the plan decides that its HCL leaves to STV002).
+const RESOLVES: &[(&str, &[&str])] = &[
+    (
+        "STV202/fail-data-subnet-associated-nsg",
+        &["STV103", "STV104"],
+    ),
+    ("STV101/pass-subnet-from-registry-module", &["STV101"]),
+];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+struct Twin {
+    /// `STV202/fail-no-management-rule`.
+    name: String,
+    plan: PathBuf,
+    /// The Terraform fixture: a file or a directory.
+    hcl: PathBuf,
+    /// The root module's directory inside a directory fixture (empty for a file).
+    root: PathBuf,
+}
+
+fn twins() -> Vec<Twin> {
+    let base = fixtures().join("plan");
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(&base).sort_by_file_name() {
+        let e = e.unwrap();
+        if e.file_name() != "plan.json" {
+            continue;
+        }
+        let rel = e.path().parent().unwrap().strip_prefix(&base).unwrap();
+        let parts: Vec<_> = rel.iter().collect();
+        assert!(parts.len() >= 2, "{}: not <CODE>/<name>/…", rel.display());
+        let dir = fixtures().join("terraform").join(parts[0]).join(parts[1]);
+        let file = dir.with_file_name(format!("{}.tf", parts[1].to_string_lossy()));
+        let hcl = if dir.is_dir() { dir } else { file };
+        assert!(
+            hcl.exists(),
+            "{}: no Terraform fixture {}",
+            e.path().display(),
+            hcl.display()
+        );
+        out.push(Twin {
+            name: format!(
+                "{}/{}",
+                parts[0].to_string_lossy(),
+                parts[1].to_string_lossy()
+            ),
+            plan: e.path().to_path_buf(),
+            hcl,
+            root: parts[2..].iter().collect(),
+        });
+    }
+    assert!(
+        out.len() >= 4,
+        "expected the plan fixtures, found {}",
+        out.len()
+    );
+    out
+}
+
+/// (file relative to `base`, line, code, severity, message), sorted.
+type Finding = (String, usize, String, Severity, String);
+
+fn findings(paths: &[PathBuf], base: &Path) -> Vec<Finding> {
+    let outcome = stv2lint::check(paths, &Default::default());
+    let base = std::fs::canonicalize(base).unwrap();
+    let mut out: Vec<Finding> = outcome
+        .active()
+        .map(|d| {
+            let span = d.span.expect("every finding here has a location");
+            let f = outcome.ws.sources.get(span.file);
+            let path = std::fs::canonicalize(&f.path).unwrap();
+            let rel = path.strip_prefix(&base).unwrap_or(&path);
+            (
+                rel.to_string_lossy().replace('\\', "/"),
+                f.line_col(span.start).0,
+                d.code.to_string(),
+                d.severity,
+                d.message.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn hcl_findings(t: &Twin) -> Vec<Finding> {
+    let base = if t.hcl.is_dir() {
+        t.hcl.clone()
+    } else {
+        t.hcl.parent().unwrap().to_path_buf()
+    };
+    findings(std::slice::from_ref(&t.hcl), &base)
+}
+
+/// The twin's `.tf` files with the plan in its root directory, in a fresh temporary tree.
+struct Staged(PathBuf);
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stage(t: &Twin) -> Staged {
+    // Tests run in parallel and may stage the same twin.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "stv2lint-plan-{}-{n}-{}",
+        std::process::id(),
+        t.name.replace('/', "-")
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    if t.hcl.is_dir() {
+        for e in walkdir::WalkDir::new(&t.hcl) {
+            let e = e.unwrap();
+            let to = dir.join(e.path().strip_prefix(&t.hcl).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(e.path(), &to).unwrap();
+            }
+        }
+    } else {
+        std::fs::copy(&t.hcl, dir.join(t.hcl.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(&t.plan, dir.join(&t.root).join("plan.json")).unwrap();
+    Staged(dir)
+}
+
+fn resolves(t: &Twin) -> Option<&'static [&'static str]> {
+    RESOLVES.iter().find(|(n, _)| *n == t.name).map(|(_, c)| *c)
+}
+
+/// Without the file and line: what a finding says.
+fn said(f: &[Finding]) -> Vec<(String, Severity, String)> {
+    let mut v: Vec<_> = f.iter().map(|x| (x.2.clone(), x.3, x.4.clone())).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_plan_beside_its_hcl_gives_the_hcl_findings_at_the_same_lines() {
+    let mut checked = 0;
+    for t in twins().iter().filter(|t| resolves(t).is_none()) {
+        let want = hcl_findings(t);
+        assert!(
+            !want.is_empty(),
+            "{}: the HCL fixture finds nothing",
+            t.name
+        );
+        let staged = stage(t);
+        let got = findings(std::slice::from_ref(&staged.0), &staged.0);
+        assert_eq!(got, want, "{}: plan beside its HCL", t.name);
+        // The findings came from the plan: its directory's HCL was not loaded again.
+        let ws = stv2lint::check(std::slice::from_ref(&staged.0), &Default::default()).ws;
+        let groups: Vec<&str> = ws.units.iter().map(|u| u.group.as_str()).collect();
+        assert!(
+            groups.iter().any(|g| g.starts_with("plan|"))
+                && !groups.iter().any(|g| g.starts_with("terraform|")),
+            "{}: deployment units {groups:?}",
+            t.name
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2);
+}
+
+#[test]
+fn a_plan_alone_gives_the_same_findings_in_the_plan_file() {
+    for t in twins().iter().filter(|t| resolves(t).is_none()) {
+        let want = hcl_findings(t);
+        let base = t.plan.parent().unwrap();
+        let got = findings(std::slice::from_ref(&t.plan), base);
+        assert_eq!(said(&got), said(&want), "{}: plan alone", t.name);
+        for f in &got {
+            assert_eq!(f.0, "plan.json", "{}: {f:?} is not in the plan", t.name);
+        }
+    }
+}
+
+#[test]
+fn a_plan_decides_what_its_hcl_leaves_unverifiable() {
+    let all = twins();
+    for (name, codes) in RESOLVES {
+        let t = all
+            .iter()
+            .find(|t| t.name == *name)
+            .expect("listed plan exists");
+        let hcl = hcl_findings(t);
+        let staged = stage(t);
+        let beside = findings(std::slice::from_ref(&staged.0), &staged.0);
+        let alone = findings(std::slice::from_ref(&t.plan), t.plan.parent().unwrap());
+        for code in *codes {
+            // The HCL cannot tell (an STV002 names the check) …
+            assert!(
+                hcl.iter()
+                    .any(|f| f.2 == "STV002" && f.4.starts_with(&format!("{code} "))),
+                "{name}: the HCL decides {code} already: {hcl:#?}"
+            );
+            for (run, got) in [("beside its HCL", &beside), ("alone", &alone)] {
+                // … the plan can: no STV002 for that check is left.
+                assert!(
+                    !got.iter()
+                        .any(|f| f.2 == "STV002" && f.4.starts_with(&format!("{code} "))),
+                    "{name} ({run}): {code} still undecided: {got:#?}"
+                );
+            }
+        }
+        // What the HCL decided, the plan decides the same way.
+        for f in hcl.iter().filter(|f| f.2 != "STV002") {
+            assert!(
+                beside.contains(f),
+                "{name}: {f:?} is lost beside the HCL: {beside:#?}"
+            );
+            assert!(
+                alone.iter().any(|g| (&g.2, g.3, &g.4) == (&f.2, f.3, &f.4)),
+                "{name}: {f:?} is lost in the plan alone: {alone:#?}"
+            );
+        }
+    }
+}
+
+/// The registry module's network is known to the plan: its NSG misses the management rule,
+/// a definite error that points into the plan (the module's source is not on disk).
+#[test]
+fn a_registry_modules_resources_are_checked_from_the_plan() {
+    let t = twins()
+        .into_iter()
+        .find(|t| t.name == "STV101/pass-subnet-from-registry-module")
+        .unwrap();
+    let staged = stage(&t);
+    let got = findings(std::slice::from_ref(&staged.0), &staged.0);
+    let err: Vec<_> = got.iter().filter(|f| f.2 == "STV202").collect();
+    assert_eq!(err.len(), 1, "{got:#?}");
+    assert_eq!(err[0].0, "plan.json");
+    assert_eq!(err[0].3, Severity::Error);
+    let text = std::fs::read_to_string(staged.0.join("plan.json")).unwrap();
+    let line = text.lines().nth(err[0].1 - 1).unwrap();
+    assert!(
+        line.contains(r#"module.network.azurerm_network_security_group.nsg[\"apim\"]"#),
+        "the finding names the resource's address: {line}"
+    );
+}
