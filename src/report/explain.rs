@@ -136,6 +136,8 @@ fn fact_text<T>(f: &Fact<T>, show: impl Fn(&T) -> String) -> String {
     }
 }
 
+// Passed where an `Fn(&T)` over the fact's own type is expected.
+#[allow(clippy::ptr_arg)]
 fn plain(s: &String) -> String {
     c(s.trim())
 }
@@ -566,10 +568,14 @@ fn fact_json<T>(ws: &Workspace, f: &Fact<T>, v: impl Fn(&T) -> Value) -> Value {
     }
 }
 
+// Passed where an `Fn(&T)` over the fact's own type is expected.
+#[allow(clippy::ptr_arg)]
 fn s_json(s: &String) -> Value {
     json!(c(s.trim()))
 }
 
+// Passed where an `Fn(&T)` over the fact's own type is expected.
+#[allow(clippy::ptr_arg)]
 fn list_json(v: &Vec<String>) -> Value {
     json!(v.iter().map(|s| c(s.trim())).collect::<Vec<_>>())
 }

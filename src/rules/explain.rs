@@ -660,6 +660,7 @@ mod tests {
     use crate::rules::testkit::*;
     use crate::source::FileId;
 
+    #[allow(clippy::too_many_arguments)]
     fn rule(
         name: &str,
         prio: i64,
