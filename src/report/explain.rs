@@ -160,31 +160,50 @@ fn place(s: &SiteView) -> String {
 
 /// `Premium, 2 units, zones 1, 2, External`.
 fn instance_text(s: &SiteView) -> String {
-    let mut parts = vec![fact_text(&s.tier, plain)];
-    let is_dev = s
-        .tier
-        .value
-        .as_ref()
-        .is_ok_and(|t| t.trim().eq_ignore_ascii_case("developer"));
-    if !is_dev {
-        parts.push(fact_text(&s.units, |n| {
-            format!("{n} unit{}", if *n == 1 { "" } else { "s" })
-        }));
-    } else {
-        parts.push("1 unit".into());
-    }
-    parts.push(match &s.zones {
-        None => "no zones".into(),
-        Some(z) => fact_text(z, |z| {
-            if z.is_empty() {
-                "no zones".into()
-            } else {
-                format!("zones {}", c(&z.join(" ")))
+    // Each unknown is named short here; its reason once, after the list.
+    let mut why: Vec<String> = Vec::new();
+    let mut short = |f_val: Result<String, &String>, what: &str| match f_val {
+        Ok(v) => v,
+        Err(e) => {
+            let e = c(e);
+            if !why.contains(&e) {
+                why.push(e);
             }
-        }),
-    });
-    parts.push(fact_text(&s.mode, plain));
-    parts.join(", ")
+            format!("{what} unknown")
+        }
+    };
+    let tier = short(s.tier.value.as_ref().map(|t| plain(t)), "tier");
+    let is_dev = tier.eq_ignore_ascii_case("developer");
+    let units = if is_dev {
+        "1 unit".to_string()
+    } else {
+        short(
+            s.units
+                .value
+                .as_ref()
+                .map(|n| format!("{n} unit{}", if *n == 1 { "" } else { "s" })),
+            "units",
+        )
+    };
+    let zones = match &s.zones {
+        None => "no zones".to_string(),
+        Some(z) => short(
+            z.value.as_ref().map(|z| {
+                if z.is_empty() {
+                    "no zones".into()
+                } else {
+                    format!("zones {}", c(&z.join(" ")))
+                }
+            }),
+            "zones",
+        ),
+    };
+    let mode = short(s.mode.value.as_ref().map(|m| plain(m)), "mode");
+    let mut text = format!("{tier}, {units}, {zones}, {mode}");
+    if !why.is_empty() {
+        text.push_str(&format!(" ({})", why.join("; ")));
+    }
+    text
 }
 
 fn subnet_lines(s: &SubnetView) -> Vec<String> {
@@ -446,6 +465,14 @@ fn human(ex: &Explanation, ws: &Workspace, out: &mut dyn Write) -> std::io::Resu
             chain_line(out, "alternative", &format!("when {}", c(a)), None)?;
         }
         chain_line(out, "instance", &instance_text(s), Some(at(ws, s.at)))?;
+        if let Some(why) = &s.locations_unknown {
+            chain_line(
+                out,
+                "",
+                &format!("additional locations unknown ({})", c(why)),
+                None,
+            )?;
+        }
         if let Some(why) = &s.not_checked {
             chain_line(out, "not checked", &c(why), None)?;
             writeln!(out)?;
@@ -725,6 +752,7 @@ pub fn to_value(ex: &Explanation, ws: &Workspace) -> Value {
                 "zones": s.zones.as_ref().map_or(Value::Null, |z| fact_json(ws, z, list_json)),
                 "mode": fact_json(ws, &s.mode, s_json),
                 "not_checked": s.not_checked.as_deref().map(c),
+                "locations_unknown": s.locations_unknown.as_deref().map(c),
                 "subnet": subnet,
                 "nsg": link_json(ws, &s.nsg, resource("rules")),
                 "route_table": link_json(ws, &s.route_table, resource("routes")),
@@ -796,6 +824,9 @@ fn markdown(ex: &Explanation, ws: &Workspace, out: &mut dyn Write) -> std::io::R
             cell(&instance_text(s)),
             md_at(ws, Some(s.at))
         )?;
+        if let Some(why) = &s.locations_unknown {
+            writeln!(out, "| | additional locations unknown ({}) | |", cell(why))?;
+        }
         if let Some(why) = &s.not_checked {
             writeln!(out, "| not checked | {} | |", cell(why))?;
             continue;

@@ -67,6 +67,8 @@ pub struct SiteView {
     pub mode: Fact<String>,
     /// Why the instance is not explained further (out of scope, or its tier or mode unknown).
     pub not_checked: Option<String>,
+    /// Why the instance's additional locations cannot be known (they are then not shown).
+    pub locations_unknown: Option<String>,
     pub subnet: Link<SubnetView>,
     pub nsg: Link<ResourceView>,
     pub route_table: Link<ResourceView>,
@@ -238,6 +240,40 @@ pub fn explain(ws: &Workspace, opts: &Options) -> Explanation {
             }
         }
     }
+    // Instances in modules that are not loaded: named, never silently left out.
+    for m in &ws.unloaded_apims {
+        let unknown = || Fact {
+            value: Err(format!("inside module '{}', which is not loaded", m.module)),
+            at: Some(m.at),
+        };
+        out.sites.push(SiteView {
+            instance: m.module.clone(),
+            resource: m.label.clone(),
+            at: m.at,
+            deployment: None,
+            alternative: None,
+            location: unknown(),
+            primary: true,
+            tier: unknown(),
+            units: Fact {
+                value: Err(unknown().value.unwrap_err()),
+                at: Some(m.at),
+            },
+            zones: None,
+            mode: unknown(),
+            not_checked: Some(format!(
+                "module '{}' ({}) deploys API Management and is not loaded",
+                m.module, m.why
+            )),
+            locations_unknown: None,
+            subnet: Link::None,
+            nsg: Link::None,
+            route_table: Link::None,
+            public_ip: Link::None,
+            flows: Vec::new(),
+            routes: Vec::new(),
+        });
+    }
     out
 }
 
@@ -257,6 +293,7 @@ fn bare(apim: &Apim, li: usize) -> SiteView {
         zones: loc.zones.as_ref().map(Fact::of),
         mode: Fact::of(&apim.vnet_type),
         not_checked: None,
+        locations_unknown: apim.locations_unknown.as_ref().map(|(why, _)| why.clone()),
         subnet: Link::None,
         nsg: Link::None,
         route_table: Link::None,
@@ -318,6 +355,7 @@ fn unchecked(apim: &Apim) -> Vec<SiteView> {
             zones: None,
             mode: Fact::of(&apim.vnet_type),
             not_checked: Some(why),
+            locations_unknown: apim.locations_unknown.as_ref().map(|(why, _)| why.clone()),
             subnet: Link::None,
             nsg: Link::None,
             route_table: Link::None,
@@ -918,6 +956,26 @@ mod tests {
             .unwrap()
             .contains("cannot be injected"));
         assert!(ex.sites[0].flows.is_empty());
+    }
+
+    #[test]
+    fn an_instance_in_a_module_that_is_not_loaded_is_listed() {
+        let mut w = ws(vec![], vec![], vec![]);
+        w.unloaded_apims.push(crate::model::UnloadedApim {
+            module: "acme/apim/azure".into(),
+            why: "registry module".into(),
+            at: Span::new(FileId(0), 7, 8),
+            label: "module.apim".into(),
+        });
+        let ex = explain(&w, &Options::default());
+        assert_eq!(ex.sites.len(), 1);
+        let s = &ex.sites[0];
+        assert!(s
+            .not_checked
+            .as_deref()
+            .unwrap()
+            .contains("acme/apim/azure"));
+        assert!(s.tier.value.is_err());
     }
 
     #[test]
