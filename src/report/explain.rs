@@ -172,7 +172,7 @@ fn instance_text(s: &SiteView) -> String {
             format!("{what} unknown")
         }
     };
-    let tier = short(s.tier.value.as_ref().map(|t| plain(t)), "tier");
+    let tier = short(s.tier.value.as_ref().map(plain), "tier");
     let is_dev = tier.eq_ignore_ascii_case("developer");
     let units = if is_dev {
         "1 unit".to_string()
@@ -198,7 +198,7 @@ fn instance_text(s: &SiteView) -> String {
             "zones",
         ),
     };
-    let mode = short(s.mode.value.as_ref().map(|m| plain(m)), "mode");
+    let mode = short(s.mode.value.as_ref().map(plain), "mode");
     let mut text = format!("{tier}, {units}, {zones}, {mode}");
     if !why.is_empty() {
         text.push_str(&format!(" ({})", why.join("; ")));
