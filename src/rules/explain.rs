@@ -592,8 +592,15 @@ fn flow_row(flow: &FlowSpec, site: &Site) -> FlowRow {
                     unreachable!()
                 };
                 row.verdict = FlowVerdict::Partly;
+                // Name what is left when it is a set of ports.
+                let rest =
+                    if !eval.remaining_ports.is_empty() && eval.remaining_ports != flow.ports() {
+                        format!("destination port {}", eval.remaining_ports.show())
+                    } else {
+                        "the rest".to_string()
+                    };
                 row.reason = Some(format!(
-                    "security rule '{}' allows only part of the {}; the rest is denied",
+                    "security rule '{}' allows only part of the {}; {rest} is denied",
                     n.rule.name,
                     dims.iter()
                         .map(|d| Dim::describe(*d))
@@ -812,6 +819,13 @@ mod tests {
         assert_eq!(f10.rule.as_ref().unwrap().name, "DenyOut");
         assert!(
             f10.reason.as_deref().unwrap().contains("'Monitor'"),
+            "{f10:?}"
+        );
+        assert!(
+            f10.reason
+                .as_deref()
+                .unwrap()
+                .contains("destination port 1886 is denied"),
             "{f10:?}"
         );
         assert_eq!(row(&ex, "F07").verdict, FlowVerdict::Blocked);
