@@ -27,8 +27,61 @@ pub enum Command {
         /// Rule code, e.g. STV202
         code: String,
     },
+    /// Per instance and location: the resolved chain and every required flow with its deciding rule
+    Explain(ExplainArgs),
     /// Run the language server over stdio (for editors)
     Lsp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+/// `explain` reads its inputs like `check`.
+#[derive(clap::Args, Debug, Default)]
+pub struct ExplainArgs {
+    /// Files and directories to explain
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: Option<ExplainFormat>,
+    /// ARM/Bicep parameter file (JSON or .bicepparam), or TEMPLATE=FILE for one template
+    #[arg(long = "parameters", value_name = "[TEMPLATE=]FILE")]
+    pub parameters: Vec<PathBuf>,
+    /// Terraform variable file
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// Terraform variable NAME=VALUE
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Configuration file (default: .stv2lint.yaml found upward from the first path)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Leave out files and directories matching this glob (relative to the working directory)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also read files under DIR (modules, loaded files, var files the code names)
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+}
+
+impl ExplainArgs {
+    /// The same inputs as `check` arguments, so both commands read files alike.
+    pub fn as_check(&self) -> CheckArgs {
+        CheckArgs {
+            paths: self.paths.clone(),
+            parameters: self.parameters.clone(),
+            var_files: self.var_files.clone(),
+            vars: self.vars.clone(),
+            config: self.config.clone(),
+            exclude: self.exclude.clone(),
+            roots: self.roots.clone(),
+            ..CheckArgs::default()
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Check(args) => stv2lint::report::run_check(args),
         Command::Rules => stv2lint::report::print_rules(),
         Command::Rule { code } => stv2lint::report::print_rule(&code),
+        Command::Explain(args) => stv2lint::report::explain::run(args),
         Command::Lsp => stv2lint::lsp::run(),
     };
     let code = std::thread::Builder::new()

@@ -2,6 +2,7 @@
 //! Renderers know nothing of rules or front ends: they see diagnostics and sources.
 
 pub mod compact;
+pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 mod context;
 pub use context::{Ctx, Options, Plan, Resolved, Site};
 
+pub mod explain;
 pub mod flows;
 
 // Helpers shared by several rules.
