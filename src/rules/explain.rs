@@ -728,6 +728,7 @@ mod tests {
             source_ports: list("*"),
             destination_addresses: list(dst),
             destination_ports: list(ports),
+            plural_prefixes: Vec::new(),
         }
     }
 
@@ -764,8 +765,19 @@ mod tests {
         let ex = explain(&w, &Options::default());
         assert_eq!(ex.sites.len(), 1);
         let ids: Vec<&str> = ex.sites[0].flows.iter().map(|f| f.id.as_str()).collect();
-        let want: Vec<&str> = flows().iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(ids, want, "an External Premium instance needs every flow");
+        // Every flow but those of other modes (F22: Internal) or of multi-region instances (F05).
+        let want: Vec<&str> = flows()
+            .iter()
+            .filter(|f| {
+                f.modes.iter().any(|m| m.eq_ignore_ascii_case("external"))
+                    && f.applies_when.is_none()
+            })
+            .map(|f| f.id.as_str())
+            .collect();
+        assert_eq!(
+            ids, want,
+            "an External Premium instance needs every such flow"
+        );
         let f03 = row(&ex, "F03");
         assert_eq!(f03.verdict, FlowVerdict::Allowed);
         let r = f03.rule.as_ref().unwrap();
