@@ -21,4 +21,7 @@ pub struct LoadOptions {
     pub var_files: Vec<PathBuf>,
     /// `--var NAME=VALUE` (Terraform).
     pub vars: Vec<(String, String)>,
+    /// Terraform variable files and values of a nested `.stv2lint.yaml`, by its directory: for
+    /// the root modules under it, before the run's own (so the command line still wins).
+    pub scoped_vars: Vec<(PathBuf, Vec<PathBuf>, Vec<(String, String)>)>,
 }
