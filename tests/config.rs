@@ -471,9 +471,11 @@ fn nested_config_applies_to_the_files_under_it() {
         [t("infra/main.json", "STV301", "info")]
     );
     // The library function the language server calls finds the same scope.
-    let scopes =
-        stv2lint::config::scopes(&[dir.clone()], Some(&dir.join(stv2lint::config::FILE_NAME)))
-            .unwrap();
+    let scopes = stv2lint::config::scopes(
+        std::slice::from_ref(&dir),
+        Some(&dir.join(stv2lint::config::FILE_NAME)),
+    )
+    .unwrap();
     assert_eq!(scopes.len(), 1);
     assert!(scopes[0].dir.ends_with("infra"));
     // A broken nested file stops the run with exit 2 and names it.

@@ -23,5 +23,8 @@ pub struct LoadOptions {
     pub vars: Vec<(String, String)>,
     /// Terraform variable files and values of a nested `.stv2lint.yaml`, by its directory: for
     /// the root modules under it, before the run's own (so the command line still wins).
-    pub scoped_vars: Vec<(PathBuf, Vec<PathBuf>, Vec<(String, String)>)>,
+    pub scoped_vars: Vec<ScopedVars>,
 }
+
+/// A nested configuration's directory, Terraform var files and vars.
+pub type ScopedVars = (PathBuf, Vec<PathBuf>, Vec<(String, String)>);

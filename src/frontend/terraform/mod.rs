@@ -173,7 +173,8 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         .collect();
 
     // Per nested configuration: its var files (read once) and its vars, then the run's.
-    let scoped: Vec<(PathBuf, Vec<Rc<ast::Body>>, Vec<(String, String)>)> = opts
+    type Scoped = (PathBuf, Vec<Rc<ast::Body>>, Vec<(String, String)>);
+    let scoped: Vec<Scoped> = opts
         .scoped_vars
         .iter()
         .map(|(dir, files, vars)| {
