@@ -146,6 +146,14 @@ pub struct CheckArgs {
     /// only the linted tree is read: the paths given, or the git work tree containing them
     #[arg(long = "root", value_name = "DIR")]
     pub roots: Vec<PathBuf>,
+    /// SARIF: also report suppressed findings, marked with `suppressions` (GitHub code scanning
+    /// ignores the mark and opens alerts for them)
+    #[arg(long)]
+    pub sarif_include_suppressed: bool,
+    /// SARIF: the run's category (`automationDetails.id`), e.g. `stv2lint/infra`; runs of one
+    /// category replace each other in code scanning, so give each upload in a workflow its own
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
 }
 
 /// `--parameters TEMPLATE=FILE`: the template (`.json`, `.jsonc`, `.bicep`) and its parameter

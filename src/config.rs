@@ -87,6 +87,52 @@ pub fn for_run(explicit: Option<&Path>, first_path: &Path) -> Result<Option<Conf
     }
 }
 
+/// A `.stv2lint.yaml` below the run's own: its settings for the files under its directory.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    /// The configuration file's directory, canonical.
+    pub dir: PathBuf,
+    pub config: Config,
+}
+
+/// Every `.stv2lint.yaml` under `paths` other than `run_config` (the run's own, found upward or
+/// named with `--config`), each as the [`Scope`] of the files under its directory. Walked as
+/// discovery walks (.gitignore, skipped directories). This is what makes a nested file count the
+/// same in every entry point: the CLI (so the pre-commit hook and the Action) and the language
+/// server call it with the run's paths and put the result in `CheckOptions::scopes`.
+pub fn scopes(paths: &[PathBuf], run_config: Option<&Path>) -> Result<Vec<Scope>, String> {
+    let own = run_config.map(crate::source::canonical);
+    let mut out: Vec<Scope> = Vec::new();
+    for root in paths.iter().filter(|p| p.is_dir()) {
+        for entry in crate::discover::walk(root).flatten() {
+            if entry.file_name() != FILE_NAME || !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = crate::source::canonical(entry.path());
+            if own.as_ref() == Some(&path) || out.iter().any(|s| s.config.path == path) {
+                continue;
+            }
+            let mut config = load(entry.path())?;
+            config.path = path.clone();
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            out.push(Scope { dir, config });
+        }
+    }
+    Ok(out)
+}
+
+/// The nearest scope of a file (its deepest directory), if any.
+pub fn scope_of<'a>(scopes: &'a [Scope], file: &Path) -> Option<&'a Scope> {
+    if scopes.is_empty() {
+        return None;
+    }
+    let file = crate::source::canonical(file);
+    scopes
+        .iter()
+        .filter(|s| file.starts_with(&s.dir))
+        .max_by_key(|s| s.dir.components().count())
+}
+
 /// Read and check one configuration file.
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = crate::source::read_text(path)

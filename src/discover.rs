@@ -60,35 +60,25 @@ pub fn discover(
             ));
             continue;
         }
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0
-                    || !(e.file_type().is_dir()
-                        && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
-            });
-        for entry in walker {
+        for entry in walk(root) {
             let entry = match entry {
                 Ok(e) => e,
-                // A symlink loop repeats what is already walked.
-                Err(e) if e.loop_ancestor().is_some() => continue,
                 Err(e) => {
+                    // A symlink loop repeats what is already walked; a line of a .gitignore
+                    // that is not a valid glob is skipped, as git skips it.
+                    if is_loop(&e) || !is_io(&e) {
+                        continue;
+                    }
                     // An unreadable directory leaves its files unchecked: the run is
                     // incomplete, and says which directory.
-                    let at = e.path().unwrap_or(root).to_path_buf();
-                    let why = e
-                        .io_error()
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| e.to_string());
+                    let at = error_path(&e).unwrap_or(root).to_path_buf();
                     if !exclude(&at) {
-                        d.unreadable.push((at, why));
+                        d.unreadable.push((at, error_text(&e)));
                     }
                     continue;
                 }
             };
-            if !entry.file_type().is_file() {
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
             let path = entry.path();
@@ -105,6 +95,69 @@ pub fn discover(
     }
     drop_compiled_copies(ws, &mut d);
     d
+}
+
+/// The files and directories under `root`, sorted by name, as every entry point walks them:
+/// symlinks followed, [`SKIP_DIRS`] left out, and what `.gitignore`, `.ignore` and
+/// `.git/info/exclude` leave out (as ripgrep reads them: every directory's own file and its
+/// parents'; also outside a git work tree, so a checkout without `.git` lints the same files).
+/// A path named on the command line is always walked, even when a `.gitignore` lists it. The
+/// user's global git excludes are not read: the same tree gives the same findings on every machine.
+pub fn walk(root: &Path) -> ignore::Walk {
+    ignore::WalkBuilder::new(root)
+        .follow_links(true)
+        .hidden(false)
+        .git_global(false)
+        .require_git(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_some_and(|t| t.is_dir())
+                    && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+        .build()
+}
+
+fn is_loop(e: &ignore::Error) -> bool {
+    match e {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        _ => false,
+    }
+}
+
+fn is_io(e: &ignore::Error) -> bool {
+    match e {
+        ignore::Error::Io(_) => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_io(err),
+        _ => false,
+    }
+}
+
+fn error_path(e: &ignore::Error) -> Option<&Path> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// The error without the path (which is reported beside it).
+fn error_text(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => error_text(err),
+        ignore::Error::Io(io) => io.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The language a file name implies, or `None` for files we never read.

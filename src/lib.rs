@@ -42,6 +42,10 @@ pub struct CheckOptions {
     /// Files the user named (`--parameters`, `--var-file`): read wherever they are.
     /// `load.parameters` count as named too.
     pub explicit: Vec<PathBuf>,
+    /// Nested `.stv2lint.yaml` files ([`config::scopes`]): each one's `select`, `ignore`,
+    /// `severity` and `exclude` decide for the files under it, its `parameters` and Terraform
+    /// variables join the run's. `fail-on` and `migration` are the run's own.
+    pub scopes: Vec<config::Scope>,
 }
 
 /// The outcome of a run: the model (renderers need its sources) and the diagnostics, sorted.
@@ -96,30 +100,61 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     let mut explicit = opts.explicit.clone();
     explicit.extend(opts.load.parameters.iter().cloned());
     ws.fence = source::Fence::for_run(paths, &explicit, &opts.roots);
-    let exclude = |p: &std::path::Path| opts.exclude.iter().any(|e| e.matches(p));
+    // A nested file's excludes are anchored at its own directory, so they reach only its files.
+    let exclude = |p: &std::path::Path| {
+        opts.exclude
+            .iter()
+            .chain(opts.scopes.iter().flat_map(|s| &s.config.exclude))
+            .any(|e| e.matches(p))
+    };
+    let mut load = opts.load.clone();
+    for s in &opts.scopes {
+        load.parameter_map
+            .extend(s.config.parameters.iter().cloned());
+        if !s.config.var_files.is_empty() || !s.config.vars.is_empty() {
+            load.scoped_vars.push((
+                s.dir.clone(),
+                s.config.var_files.clone(),
+                s.config.vars.clone(),
+            ));
+        }
+    }
     let mut clock = Timings::start();
     let mut found = discover::discover(&mut ws, paths, &exclude);
     clock.lap("discover");
-    frontend::arm::load(&mut ws, &found, &opts.load);
+    frontend::arm::load(&mut ws, &found, &load);
     clock.lap("arm");
-    frontend::bicep::load(&mut ws, &found, &opts.load);
+    frontend::bicep::load(&mut ws, &found, &load);
     clock.lap("bicep");
     // A plan stands in for the Terraform files of its directory (resolved values).
     let planned_hcl = frontend::plan::take_planned_hcl(&ws, &mut found);
-    frontend::terraform::load(&mut ws, &found, &opts.load);
+    frontend::terraform::load(&mut ws, &found, &load);
     clock.lap("terraform");
     frontend::plan::load(&mut ws, &found, &planned_hcl);
     clock.lap("plan");
     ws.link();
     clock.lap("link");
 
-    let selected = |code: &str| {
+    // Advisory rules (the same advice for every deployment of a kind) run only when named.
+    let selected_by = |select: &[String], ignore: &[String], code: &str| {
         let chosen = if rules::is_advisory(code) {
-            matches_prefix(code, &opts.select)
+            matches_prefix(code, select)
         } else {
-            opts.select.is_empty() || matches_prefix(code, &opts.select)
+            select.is_empty() || matches_prefix(code, select)
         };
-        chosen && !matches_prefix(code, &opts.ignore)
+        chosen && !matches_prefix(code, ignore)
+    };
+    // A rule runs when the run or any nested configuration selects it; each finding is then
+    // kept or dropped by the settings of its own file.
+    let selected = |code: &str| {
+        selected_by(&opts.select, &opts.ignore, code)
+            || opts.scopes.iter().any(|s| {
+                selected_by(
+                    s.config.select.as_deref().unwrap_or(&opts.select),
+                    s.config.ignore.as_deref().unwrap_or(&opts.ignore),
+                    code,
+                )
+            })
     };
     let mut diagnostics = std::mem::take(&mut ws.diagnostics);
     let checked = rules::check(&ws, &opts.rules, selected);
@@ -132,12 +167,29 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     // and severities like every code; a suppression of a rule that did not run is not unused.
     let ran = |code: &str| rules::find(code).map_or(true, |r| r.check.is_none()) || selected(code);
     suppress::apply_with(&ws, &mut diagnostics, &ran);
+    let mut scope_cache: std::collections::HashMap<source::FileId, Option<&config::Scope>> =
+        Default::default();
+    let mut scope = |d: &Diagnostic| {
+        let f = d.span?.file;
+        *scope_cache
+            .entry(f)
+            .or_insert_with(|| config::scope_of(&opts.scopes, &ws.sources.get(f).path))
+    };
     // The engine's own codes are kept unless explicitly ignored.
-    diagnostics.retain(|d| !matches_prefix(d.code, &opts.ignore));
+    diagnostics.retain(|d| {
+        let sc = scope(d).map(|s| &s.config);
+        let select = sc.and_then(|c| c.select.as_deref()).unwrap_or(&opts.select);
+        let ignore = sc.and_then(|c| c.ignore.as_deref()).unwrap_or(&opts.ignore);
+        let is_rule = rules::find(d.code).is_some_and(|r| r.check.is_some());
+        !matches_prefix(d.code, ignore) && (!is_rule || selected_by(select, ignore, d.code))
+    });
     for d in &mut diagnostics {
-        if let Some((_, sev)) = opts
-            .severity
+        let nested = scope(d)
+            .map(|s| s.config.severity.as_slice())
+            .unwrap_or(&[]);
+        if let Some((_, sev)) = nested
             .iter()
+            .chain(&opts.severity)
             .find(|(c, _)| c.eq_ignore_ascii_case(d.code))
         {
             match sev {

@@ -349,3 +349,141 @@ fn terraform_inputs_reach_the_terraform_front_end() {
         Vec::<String>::new()
     );
 }
+
+/// (file, code) of every finding of a `--format json` run in `dir`.
+fn findings(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let r = run(dir, &all);
+    assert!(r.code == 0 || r.code == 1, "{r:?}");
+    let mut out: Vec<(String, String)> = r.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or("").to_string(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn files_of(f: &[(String, String)]) -> Vec<String> {
+    let mut files: Vec<String> = f.iter().map(|(f, _)| f.clone()).collect();
+    files.dedup();
+    files
+}
+
+/// Generated or vendored IaC that git ignores is not linted: `.gitignore` and `.ignore` are read
+/// as ripgrep reads them (also outside a git work tree), and a file named on the command line
+/// is linted even when ignored.
+#[test]
+fn gitignore_and_ignore_files_are_respected() {
+    let dir = scratch("config-gitignore");
+    let pip = read_data("pip.json");
+    write(&dir, "infra/main.json", &pip);
+    write(&dir, "generated/main.json", &pip);
+    write(&dir, "infra/vendor/main.json", &pip);
+    write(&dir, "infra/out.generated.json", &pip);
+    write(&dir, ".gitignore", "/generated/\n*.generated.json\n");
+    write(&dir, "infra/.ignore", "vendor/\n");
+    let f = findings(&dir, &["."]);
+    assert_eq!(files_of(&f), ["infra/main.json"], "{f:?}");
+    // Named explicitly, an ignored file is linted.
+    let f = findings(&dir, &["generated/main.json"]);
+    assert_eq!(files_of(&f), ["generated/main.json"], "{f:?}");
+    // Without the ignore files every copy is linted (so the first assertion can fail).
+    std::fs::remove_file(dir.join(".gitignore")).unwrap();
+    std::fs::remove_file(dir.join("infra/.ignore")).unwrap();
+    let f = findings(&dir, &["."]);
+    assert_eq!(
+        files_of(&f),
+        [
+            "generated/main.json",
+            "infra/main.json",
+            "infra/out.generated.json",
+            "infra/vendor/main.json"
+        ],
+        "{f:?}"
+    );
+}
+
+/// A nested `.stv2lint.yaml` decides for the files under it, whether the run starts at the
+/// repository root (the pre-commit hook, the Action) or in the nested directory (upward
+/// discovery), and the root's own file still decides for the rest.
+#[test]
+fn nested_config_applies_to_the_files_under_it() {
+    let dir = scratch("config-nested");
+    let pip = read_data("pip.json");
+    write(&dir, ".stv2lint.yaml", "severity:\n  STV301: warning\n");
+    write(&dir, "infra/main.json", &pip);
+    write(&dir, "infra/legacy/main.json", &pip);
+    write(&dir, "other/main.json", &pip);
+    write(&dir, "other/legacy/main.json", &pip);
+    write(
+        &dir,
+        "infra/.stv2lint.yaml",
+        "ignore: [STV303]\nexclude: [legacy]\nseverity:\n  STV301: info\n",
+    );
+    let severities = |args: &[&str]| -> Vec<(String, String, String)> {
+        let mut all = vec!["check"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--format", "json", "--fail-on", "never"]);
+        let r = run(&dir, &all);
+        assert_eq!(r.code, 0, "{r:?}");
+        let mut v: Vec<(String, String, String)> = r.json()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| ["STV301", "STV303"].contains(&d["code"].as_str().unwrap()))
+            .map(|d| {
+                (
+                    d["file"].as_str().unwrap().to_string(),
+                    d["code"].as_str().unwrap().to_string(),
+                    d["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let t = |f: &str, c: &str, s: &str| (f.to_string(), c.to_string(), s.to_string());
+    let from_root = severities(&["."]);
+    assert_eq!(
+        from_root,
+        [
+            // infra/: STV303 ignored, legacy/ excluded, STV301 an info.
+            t("infra/main.json", "STV301", "info"),
+            // other/: the root file's settings.
+            t("other/legacy/main.json", "STV301", "warning"),
+            t("other/legacy/main.json", "STV303", "error"),
+            t("other/main.json", "STV301", "warning"),
+            t("other/main.json", "STV303", "error"),
+        ],
+        "{from_root:?}"
+    );
+    // Started in infra/, the nested file is the run's own: the same for its files.
+    assert_eq!(
+        severities(&["infra"]),
+        [t("infra/main.json", "STV301", "info")]
+    );
+    // The library function the language server calls finds the same scope.
+    let scopes = stv2lint::config::scopes(
+        std::slice::from_ref(&dir),
+        Some(&dir.join(stv2lint::config::FILE_NAME)),
+    )
+    .unwrap();
+    assert_eq!(scopes.len(), 1);
+    assert!(scopes[0].dir.ends_with("infra"));
+    // A broken nested file stops the run with exit 2 and names it.
+    write(&dir, "other/.stv2lint.yaml", "selekt: [STV3]\n");
+    let r = run(&dir, &["check", "."]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("other/.stv2lint.yaml"), "{r:?}");
+}

@@ -1,5 +1,5 @@
-//! Acceptance on the real Terraform deployments of the corpus (`STV2LINT_CORPUS`, e.g.
-//! `../shared/corpus`). Ignored by default; `.ci/run` sets the variable and runs these with
+//! Acceptance on the real Terraform deployments of the corpus (the directory named by
+//! `STV2LINT_CORPUS`; the corpus is not part of the repository). Ignored by default; `.ci/run` sets the variable and runs these with
 //! `--include-ignored`, where a missing corpus fails.
 
 use std::path::PathBuf;

@@ -41,11 +41,18 @@ fn project(name: &str, bad: bool) -> std::path::PathBuf {
 fn pre_commit_hook_definition() {
     let hooks = yaml(".pre-commit-hooks.yaml");
     let hooks = hooks.as_sequence().expect("a list of hooks");
-    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks.len(), 2);
+    // The prebuilt wheel first (no toolchain), then the build from source.
+    assert_eq!(s(&hooks[0], "id"), "stv2lint");
+    assert_eq!(s(&hooks[0], "language"), "python");
+    assert_eq!(s(&hooks[1], "id"), "stv2lint-source");
+    assert_eq!(s(&hooks[1], "language"), "rust");
+    for h in hooks {
+        assert_eq!(s(h, "entry"), s(&hooks[0], "entry"));
+        assert_eq!(s(h, "files"), s(&hooks[0], "files"));
+        assert_eq!(h["pass_filenames"].as_bool(), Some(false));
+    }
     let h = &hooks[0];
-    assert_eq!(s(h, "id"), "stv2lint");
-    assert_eq!(s(h, "language"), "rust");
-    assert_eq!(h["pass_filenames"].as_bool(), Some(false));
     // pre-commit matches `files` with Python's `re.search`.
     let files = s(h, "files");
     let matched = re_search(
@@ -168,12 +175,162 @@ fn action_definition_is_consistent() {
     let upload = step(&action, "Upload SARIF");
     assert_eq!(s(upload, "uses"), "github/codeql-action/upload-sarif@v4");
     assert_eq!(s(&upload["with"], "sarif_file"), "${{ inputs.sarif-file }}");
-    let install = step(&action, "Install stv2lint");
+    assert_eq!(
+        s(&upload["with"], "category"),
+        "${{ steps.lint.outputs.category }}"
+    );
+    let install = step(&action, "Build stv2lint from source");
     assert!(s(install, "run").starts_with("cargo install --locked"));
+    assert_eq!(
+        s(install, "if"),
+        "${{ inputs.build-from-source == 'true' }}"
+    );
     assert_eq!(
         s(&install["env"], "ACTION_PATH"),
         "${{ github.action_path }}"
     );
+    let cache = step(&action, "Cache stv2lint");
+    assert!(s(cache, "uses").starts_with("actions/cache@"));
+    assert!(s(&cache["with"], "key").contains("steps.resolve.outputs.version"));
+    assert!(s(&cache["with"], "key").contains("steps.resolve.outputs.target"));
+}
+
+/// The python package pre-commit installs pins the wheel of the same version, and both follow
+/// Cargo.toml.
+#[test]
+fn python_packages_follow_cargo_version() {
+    let version = env!("CARGO_PKG_VERSION");
+    let shim = std::fs::read_to_string(repo().join("pyproject.toml")).unwrap();
+    assert!(shim.contains(&format!("version = \"{version}\"")), "{shim}");
+    assert!(shim.contains(&format!("\"stv2lint=={version}\"")), "{shim}");
+    let wheel = std::fs::read_to_string(repo().join("python/pyproject.toml")).unwrap();
+    assert!(wheel.contains("bindings = \"bin\""));
+    assert!(wheel.contains("dynamic = [\"version\"]"));
+    assert!(wheel.contains("manifest-path = \"../Cargo.toml\""));
+}
+
+fn resolve(version: &str, os: &str, arch: &str) -> (Option<i32>, String) {
+    let action = yaml("action.yml");
+    let dir = scratch(&format!("action-resolve-{os}-{arch}"));
+    let output = dir.join("github-output");
+    std::fs::write(&output, "").unwrap();
+    let mut vars: HashMap<&str, String> = HashMap::new();
+    vars.insert("inputs.version", version.into());
+    vars.insert("github.action_ref", "main".into());
+    vars.insert("github.action_repository", "stv2lint/stv2lint".into());
+    let mut cmd = step_command(step(&action, "Resolve stv2lint"), &vars, &dir, &output);
+    let out = cmd
+        .env("RUNNER_OS", os)
+        .env("RUNNER_ARCH", arch)
+        .output()
+        .unwrap();
+    (out.status.code(), std::fs::read_to_string(&output).unwrap())
+}
+
+/// Every runner gets the asset the release workflow builds for it.
+#[test]
+fn action_resolves_the_release_asset_of_the_runner() {
+    let release = std::fs::read_to_string(repo().join(".github/workflows/release.yml")).unwrap();
+    for (os, arch, target, ext) in [
+        ("Linux", "X64", "x86_64-unknown-linux-musl", "tar.gz"),
+        ("Linux", "ARM64", "aarch64-unknown-linux-musl", "tar.gz"),
+        ("macOS", "X64", "x86_64-apple-darwin", "tar.gz"),
+        ("macOS", "ARM64", "aarch64-apple-darwin", "tar.gz"),
+        ("Windows", "X64", "x86_64-pc-windows-msvc", "zip"),
+    ] {
+        let (code, out) = resolve("v0.1.0", os, arch);
+        assert_eq!(code, Some(0), "{os} {arch}: {out}");
+        assert!(out.contains("version=v0.1.0\n"), "{out}");
+        assert!(out.contains(&format!("target={target}\n")), "{out}");
+        assert!(
+            out.contains(&format!("asset=stv2lint-{target}.{ext}\n")),
+            "{out}"
+        );
+        assert!(
+            release.contains(&format!("target: {target}")),
+            "{target} is not built"
+        );
+    }
+    let (code, _) = resolve("v0.1.0", "Linux", "S390X");
+    assert_eq!(
+        code,
+        Some(1),
+        "no binary for that runner: the step says so and fails"
+    );
+}
+
+/// The Download step with `curl` replaced by a copy from a local "release": it installs the
+/// binary when the checksum matches and fails when it does not.
+#[test]
+fn action_download_verifies_the_checksum() {
+    let action = yaml("action.yml");
+    for good in [true, false] {
+        let dir = scratch(&format!("action-download-{good}"));
+        let target = "x86_64-unknown-linux-musl";
+        let asset = format!("stv2lint-{target}.tar.gz");
+        let release = dir.join("release");
+        let pkg = release.join(format!("stv2lint-{target}"));
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::copy(bin(), pkg.join("stv2lint")).unwrap();
+        let sh = |script: &str| {
+            let out = Command::new("bash")
+                .arg("-ec")
+                .arg(script)
+                .current_dir(&release)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+        };
+        sh(&format!(
+            "tar -czf {asset} stv2lint-{target} && sha256sum {asset} > {asset}.sha256"
+        ));
+        if !good {
+            // The asset changed after its checksum was published.
+            sh(&format!(
+                "echo tampered >> stv2lint-{target}/stv2lint && tar -czf {asset} stv2lint-{target}"
+            ));
+        }
+        // `curl ... -o FILE URL`: copy the URL's last segment from the local release.
+        let fake = dir.join("fakebin");
+        std::fs::create_dir_all(&fake).unwrap();
+        let curl = fake.join("curl");
+        std::fs::write(
+            &curl,
+            format!(
+                "#!/usr/bin/env bash\nwhile [ $# -gt 1 ]; do [ \"$1\" = -o ] && out=$2; shift; done\ncp \"{}/${{1##*/}}\" \"$out\"\n",
+                release.display()
+            ),
+        )
+        .unwrap();
+        sh(&format!("chmod +x {}", curl.display()));
+        let temp = dir.join("runner-temp");
+        let output = dir.join("github-output");
+        std::fs::write(&output, "").unwrap();
+        let mut vars: HashMap<&str, String> = HashMap::new();
+        vars.insert("steps.resolve.outputs.repo", "stv2lint/stv2lint".into());
+        vars.insert("steps.resolve.outputs.version", "v0.1.0".into());
+        vars.insert("steps.resolve.outputs.target", target.into());
+        vars.insert("steps.resolve.outputs.asset", asset.clone());
+        vars.insert("runner.temp", temp.to_string_lossy().into_owned());
+        let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+        let out = step_command(step(&action, "Download stv2lint"), &vars, &dir, &output)
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        let installed = temp.join("stv2lint/bin/stv2lint");
+        if good {
+            assert_eq!(out.status.code(), Some(0), "{out:?}");
+            let v = Command::new(&installed).arg("--version").output().unwrap();
+            assert!(String::from_utf8_lossy(&v.stdout).contains(env!("CARGO_PKG_VERSION")));
+        } else {
+            assert_ne!(
+                out.status.code(),
+                Some(0),
+                "a bad checksum must fail: {out:?}"
+            );
+            assert!(!installed.exists());
+        }
+    }
 }
 
 /// Run the action's Lint and Result steps with bash, as the runner would, with the binary
@@ -219,10 +376,16 @@ fn action_lint_and_result_steps_run() {
             "{outputs}"
         );
         assert!(outputs.contains("sarif=true\n"), "{outputs}");
+        // The default category follows the linted paths.
+        assert!(outputs.contains("category=stv2lint/infra\n"), "{outputs}");
         let sarif: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("stv2lint.sarif")).unwrap())
                 .unwrap();
         assert_eq!(sarif["version"], "2.1.0");
+        assert_eq!(
+            sarif["runs"][0]["automationDetails"]["id"],
+            "stv2lint/infra/"
+        );
         let annotations = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             annotations.contains("::error file=infra/main.json"),
@@ -243,6 +406,10 @@ fn run_step(
     cwd: &Path,
     output: &Path,
 ) -> std::process::Output {
+    step_command(st, vars, cwd, output).output().expect("bash")
+}
+
+fn step_command(st: &Yaml, vars: &HashMap<&str, String>, cwd: &Path, output: &Path) -> Command {
     let mut cmd = Command::new("bash");
     cmd.arg("-e").arg("-c").arg(expand(s(st, "run"), vars));
     cmd.current_dir(cwd).env("GITHUB_OUTPUT", output);
@@ -251,7 +418,7 @@ fn run_step(
             cmd.env(k.as_str().unwrap(), expand(v.as_str().unwrap(), vars));
         }
     }
-    cmd.output().expect("bash")
+    cmd
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -196,3 +196,34 @@ fn advisory_rules_run_only_when_selected() {
     assert!(stv2lint::rules::is_advisory("stv505"));
     assert!(!stv2lint::rules::is_advisory("STV504"));
 }
+
+/// Rule pages stand on their own: none points at a requirements file the repository does not
+/// ship, and every page's Sources cites at least one public page (https).
+#[test]
+fn rule_pages_cite_public_sources_only() {
+    for rule in stv2lint::rules::RULES {
+        let page = rule.page;
+        for outside in ["REQUIREMENTS", "../shared", "corpus-truth"] {
+            assert!(
+                !page.contains(outside),
+                "{}: mentions {outside}, which is not in the repository",
+                rule.code
+            );
+        }
+        let sources = page
+            .split("\n## ")
+            .find(|s| s.starts_with("Sources"))
+            .unwrap_or_else(|| panic!("{}: no Sources section", rule.code));
+        assert!(
+            sources.contains("](https://"),
+            "{}: Sources has no https link",
+            rule.code
+        );
+    }
+    // And nothing else in rules/ (the flow table) points outside the repository.
+    for entry in std::fs::read_dir(repo().join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("REQUIREMENTS"), "{}", path.display());
+    }
+}

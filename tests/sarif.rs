@@ -17,10 +17,13 @@ fn project(name: &str, pip_comment: &str) -> PathBuf {
 }
 
 fn sarif(dir: &Path) -> Value {
-    let r = run(
-        dir,
-        &["check", "infra", "--format", "sarif", "--select", "STV3"],
-    );
+    sarif_with(dir, &[])
+}
+
+fn sarif_with(dir: &Path, more: &[&str]) -> Value {
+    let mut args = vec!["check", "infra", "--format", "sarif", "--select", "STV3"];
+    args.extend_from_slice(more);
+    let r = run(dir, &args);
     assert_eq!(r.code, 1, "{r:?}");
     r.json()
 }
@@ -109,8 +112,16 @@ fn driver_rules_and_results() {
     assert!(stv301["partialFingerprints"]["stv2lint/v1"].is_string());
     assert!(stv301.get("suppressions").is_none());
 
-    // Suppressed in source: still reported, with the justification.
-    let stv303 = result(&doc, "STV303");
+    // Suppressed in source: left out, because code scanning ignores `suppressions` and would
+    // open an alert for it.
+    assert!(results(&doc).iter().all(|r| r["ruleId"] != "STV303"));
+    assert!(results(&doc)
+        .iter()
+        .all(|r| r.get("suppressions").is_none()));
+    assert!(doc["runs"][0].get("automationDetails").is_none());
+    // Asked for, it is reported with the justification.
+    let all = sarif_with(&dir, &["--sarif-include-suppressed"]);
+    let stv303 = result(&all, "STV303");
     assert_eq!(stv303["suppressions"][0]["kind"], "inSource");
     assert_eq!(
         stv303["suppressions"][0]["justification"],
@@ -219,6 +230,19 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     let dir = project("sarif-schema", SUPPRESS_303);
     let doc = sarif(&dir);
     validate(&schema, &doc).unwrap_or_else(|e| panic!("invalid SARIF:\n{e}"));
+    // With suppressions and a category, too.
+    let all = sarif_with(
+        &dir,
+        &[
+            "--sarif-include-suppressed",
+            "--sarif-category",
+            "stv2lint/infra",
+        ],
+    );
+    assert!(results(&all)
+        .iter()
+        .any(|r| r.get("suppressions").is_some()));
+    validate(&schema, &all).unwrap_or_else(|e| panic!("invalid SARIF:\n{e}"));
 
     // A run with nothing to report, and one with a missing path (a notification), too.
     let clean = scratch("sarif-schema-clean");
@@ -234,4 +258,84 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     let mut broken = doc.clone();
     broken["runs"][0]["results"][0]["severity"] = Value::from("high");
     assert!(validate(&schema, &broken).is_err());
+}
+
+/// GitHub code scanning cuts `fullDescription` at 1,024 characters; the full page is `help`.
+#[test]
+fn full_descriptions_fit_code_scanning() {
+    let dir = project("sarif-descriptions", "");
+    let doc = sarif(&dir);
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let mut shortened = 0;
+    for r in rules {
+        let full = r["fullDescription"]["text"].as_str().unwrap();
+        assert!(full.chars().count() <= 1024, "{}: {}", r["id"], full.len());
+        let page = r["help"]["text"].as_str().unwrap();
+        if full.ends_with('…') {
+            shortened += 1;
+            // What is kept is the start of the page's `## What`, cut at a word.
+            let kept = full.trim_end_matches('…');
+            let kept = kept.split_whitespace().collect::<Vec<_>>().join(" ");
+            let flat = page.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(flat.contains(&kept), "{}", r["id"]);
+        } else {
+            let flat = page.split_whitespace().collect::<Vec<_>>().join(" ");
+            let first = full.split("\n\n").next().unwrap();
+            assert!(flat.contains(first), "{}", r["id"]);
+        }
+    }
+    // Some pages are longer than the limit (this test would not test the cut otherwise).
+    assert!(shortened > 0);
+}
+
+/// `automationDetails.id` carries `--sarif-category`, ending in `/` as GitHub reads it.
+#[test]
+fn category_goes_into_automation_details() {
+    let dir = project("sarif-category", "");
+    let doc = sarif_with(&dir, &["--sarif-category", "stv2lint/infra"]);
+    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "stv2lint/infra/");
+    let doc = sarif_with(&dir, &["--sarif-category", "iac/"]);
+    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "iac/");
+}
+
+/// Every related location is linked from the message (`[text](id)`), so code scanning shows it;
+/// brackets of the finding's own text are escaped so they do not read as links.
+#[test]
+fn related_locations_are_linked_from_the_message() {
+    let dir = project("sarif-related", "");
+    let doc = sarif(&dir);
+    let mut linked = 0;
+    for r in results(&doc) {
+        let text = r["message"]["text"].as_str().unwrap();
+        let related = r["relatedLocations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let mut ids = std::collections::HashSet::new();
+        for rel in &related {
+            let id = rel["id"].as_u64().expect("a related location has an id");
+            assert!(ids.insert(id), "ids are unique: {r}");
+            let link = format!("]({id})");
+            assert!(
+                text.contains(&link),
+                "related location {id} is not linked: {text}"
+            );
+            linked += 1;
+        }
+        // No link points at a related location that does not exist.
+        for (i, _) in text.match_indices("](") {
+            if i > 0 && text.as_bytes()[i - 1] == b'\\' {
+                continue;
+            }
+            let rest = &text[i + 2..];
+            let n: u64 = rest[..rest.find(')').unwrap()].parse().unwrap();
+            assert!(ids.contains(&n), "{text}");
+        }
+    }
+    assert!(
+        linked > 0,
+        "the project has findings with related locations"
+    );
 }

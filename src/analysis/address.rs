@@ -3,7 +3,7 @@
 //! Azure reserves five addresses in every subnet prefix (network, broadcast and three for its own
 //! services), so a prefix of length `l` offers `2^(32−l) − 5` addresses. An API Management
 //! location takes two addresses per scale unit (Developer: one in all), plus one for the internal
-//! load balancer in Internal mode (REQUIREMENTS §1 `footprint`, R-VNET-6). Everything here is
+//! load balancer in Internal mode (rules/STV101.md, rules/STV104.md). Everything here is
 //! pure and total: no panics on any input.
 
 use ipnet::IpNet;
@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(footprint(false, u64::MAX, true), u64::MAX);
     }
 
-    /// REQUIREMENTS R-VNET-6 worked check: Internal Premium, /29 → 1 unit … /25 → 61.
+    /// Worked check: Internal Premium, /29 → 1 unit … /25 → 61.
     #[test]
     fn worked_check_internal_premium() {
         for (prefix, units) in [

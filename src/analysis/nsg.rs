@@ -1,4 +1,4 @@
-//! NSG flow evaluation (REQUIREMENTS.md §3): priorities, first match, default rules, set semantics.
+//! NSG flow evaluation: priorities, first match, default rules, set semantics.
 //!
 //! A required flow is a set — source × source ports (all) × destination × destination ports ×
 //! protocol. The rules of its direction, custom and default, are walked in priority order while

@@ -1,5 +1,5 @@
 //! Port tokens and ranges (`*`, `N`, `A-B`) as exact sets, so that an allow covering part of a
-//! required port set can be subtracted and the walk go on (REQUIREMENTS.md §3.6).
+//! required port set can be subtracted and the walk go on.
 
 pub use super::intervals::Cover;
 use super::intervals::IntervalSet;

@@ -1,4 +1,4 @@
-//! Route selection (REQUIREMENTS.md §4) for what stv2 needs: the subnet's default route and the
+//! Route selection (longest prefix, then user routes over system routes) for what stv2 needs: the subnet's default route and the
 //! path traffic to a service tag takes. Tag routes are more specific than `0.0.0.0/0`; between
 //! tag routes a regional tag beats its global tag, which beats `AzureCloud.<region>`, which beats
 //! `AzureCloud`. BGP routes are invisible to code and not modelled.

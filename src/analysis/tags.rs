@@ -1,7 +1,6 @@
 //! Address tokens and service tags: how one written NSG address (`*`, `Internet`, `Sql.WestEurope`,
-//! `10.0.1.0/24`, an application security group) relates to one side of a required flow
-//! (REQUIREMENTS.md §3.5). The linter has no tag ranges, so a CIDR against a public service tag
-//! is *unknown*, never a match and never a miss.
+//! `10.0.1.0/24`, an application security group) relates to one side of a required flow.
+//! The linter has no tag ranges, so a CIDR against a public service tag is *unknown*, never a match and never a miss.
 
 use super::address::parse_prefix;
 use super::intervals::{Cover, IntervalSet};

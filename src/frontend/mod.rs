@@ -22,4 +22,10 @@ pub struct LoadOptions {
     pub var_files: Vec<PathBuf>,
     /// `--var NAME=VALUE` (Terraform).
     pub vars: Vec<(String, String)>,
+    /// Terraform variable files and values of a nested `.stv2lint.yaml`, by its directory: for
+    /// the root modules under it, before the run's own (so the command line still wins).
+    pub scoped_vars: Vec<ScopedVars>,
 }
+
+/// A nested configuration's directory, Terraform var files and vars.
+pub type ScopedVars = (PathBuf, Vec<PathBuf>, Vec<(String, String)>);

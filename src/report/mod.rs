@@ -130,11 +130,21 @@ pub fn instances_line(s: &Summary) -> String {
 
 /// Render in the chosen format.
 pub fn render(format: OutputFormat, o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    render_with(format, o, &sarif::Options::default(), out)
+}
+
+/// [`render`] with the SARIF options of the command line.
+pub fn render_with(
+    format: OutputFormat,
+    o: &Outcome,
+    sarif_opts: &sarif::Options,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
         OutputFormat::Human => human::render(o, out),
         OutputFormat::Compact => compact::render(o, out),
         OutputFormat::Json => json::render(o, out),
-        OutputFormat::Sarif => sarif::render(o, out),
+        OutputFormat::Sarif => sarif::render_with(o, sarif_opts, out),
         OutputFormat::Github => github::render(o, out),
     }
 }
@@ -231,8 +241,16 @@ pub fn run_check(args: CheckArgs) -> u8 {
             return 2;
         }
     };
-    let opts = match options_from_args(&args, config.as_ref()) {
+    let mut opts = match options_from_args(&args, config.as_ref()) {
         Ok(o) => o,
+        Err(e) => {
+            eprintln!("stv2lint: {}", clean(&e.to_string()));
+            return 2;
+        }
+    };
+    // Nested `.stv2lint.yaml` files decide for the files under them.
+    opts.scopes = match crate::config::scopes(&paths, config.as_ref().map(|c| c.path.as_path())) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("stv2lint: {}", clean(&e.to_string()));
             return 2;
@@ -319,7 +337,12 @@ pub fn run_check(args: CheckArgs) -> u8 {
     }
     let stdout = std::io::stdout();
     let mut lock = std::io::BufWriter::new(stdout.lock());
-    if let Err(e) = render(format, &outcome, &mut lock).and_then(|_| lock.flush()) {
+    let sarif_opts = sarif::Options {
+        include_suppressed: args.sarif_include_suppressed,
+        category: args.sarif_category.clone(),
+    };
+    if let Err(e) = render_with(format, &outcome, &sarif_opts, &mut lock).and_then(|_| lock.flush())
+    {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("stv2lint: cannot write the report: {e}");
             return 2;

@@ -3,8 +3,15 @@
 //! What code scanning needs and what other tools got wrong: every artifact URI is a relative
 //! path under `%SRCROOT%` (the working directory) — never empty, never a `git:` URI; every
 //! result has a full region; `partialFingerprints` come from the finding's identity (code, file,
-//! resource, what is wrong) so an alert keeps its identity when lines move; suppressed findings
-//! are kept, with `suppressions`, so code scanning shows them as dismissed in source.
+//! resource, what is wrong) so an alert keeps its identity when lines move.
+//!
+//! What code scanning does with the rest decides the shape: it ignores `suppressions` (a
+//! suppressed result becomes an open alert), so suppressed findings are left out unless
+//! `--sarif-include-suppressed` asks for them; it cuts `fullDescription` at 1,024 characters, so
+//! that is a shortened `## What` and the whole page stays in `help`; it links related locations
+//! only when the message refers to them (`[text](id)`), so every related location is named in
+//! the message; and `automationDetails.id` carries the category (`--sarif-category`) so
+//! several uploads in one workflow do not replace each other.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Workspace;
@@ -21,6 +28,18 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const SRCROOT: &str = "%SRCROOT%";
 /// Versioned fingerprint name, as the SARIF spec recommends.
 pub const FINGERPRINT: &str = "stv2lint/v1";
+
+/// Longest `fullDescription` GitHub code scanning accepts.
+pub const FULL_DESCRIPTION_MAX: usize = 1024;
+
+/// What a SARIF report carries besides the findings.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Keep suppressed findings, with `suppressions` (code scanning shows them as open alerts).
+    pub include_suppressed: bool,
+    /// `automationDetails.id`'s category: a run of this category replaces the previous one.
+    pub category: Option<String>,
+}
 
 /// The project's home page and the page of a rule there.
 pub fn information_uri() -> &'static str {
@@ -59,8 +78,22 @@ fn what_section(page: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// `text` cut to at most `max` characters at a word boundary, `…` marking the cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => &cut,
+    };
+    format!("{}…", cut.trim_end())
+}
+
 fn rule_descriptor(r: &Rule) -> Value {
-    let full = what_section(r.page).unwrap_or_else(|| r.summary.to_string());
+    let what = what_section(r.page).unwrap_or_else(|| r.summary.to_string());
+    let full = shorten(&what, FULL_DESCRIPTION_MAX);
     json!({
         "id": r.code,
         "name": r.name,
@@ -167,6 +200,18 @@ pub fn fingerprint(code: &str, file: &str, identity: &str) -> String {
     format!("{a:016x}{b:016x}")
 }
 
+/// Plain text for a SARIF message: `[` and `]` escaped, so none reads as an embedded link.
+fn escape_message(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn result(
     o: &Outcome,
     d: &Diagnostic,
@@ -174,10 +219,21 @@ fn result(
     occurrences: &mut HashMap<String, usize>,
 ) -> Value {
     let rule_index = RULES.iter().position(|r| r.code == d.code);
-    let mut text = d.message.clone();
+    let mut text = escape_message(&d.message);
     if let Some(h) = &d.help {
         text.push('\n');
-        text.push_str(h);
+        text.push_str(&escape_message(h));
+    }
+    // Code scanning shows a related location only as a link from the message: name each one.
+    if !d.related.is_empty() {
+        let links: Vec<String> = d
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, rel)| format!("[{}]({})", escape_message(&rel.message), i + 1))
+            .collect();
+        text.push_str("\nRelated: ");
+        text.push_str(&links.join("; "));
     }
     let mut r = json!({
         "ruleId": d.code,
@@ -201,7 +257,7 @@ fn result(
         .enumerate()
         .map(|(i, rel)| {
             json!({
-                "id": i,
+                "id": i + 1,
                 "physicalLocation": {
                     "artifactLocation": artifacts.location(&o.ws, rel.span),
                     "region": region(&o.ws, rel.span),
@@ -232,6 +288,10 @@ fn result(
 }
 
 pub fn to_value(o: &Outcome) -> Value {
+    to_value_with(o, &Options::default())
+}
+
+pub fn to_value_with(o: &Outcome, opts: &Options) -> Value {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let root = crate::source::canonical(&cwd);
     let mut artifacts = Artifacts {
@@ -239,10 +299,14 @@ pub fn to_value(o: &Outcome) -> Value {
         cache: HashMap::new(),
     };
     let mut occurrences = HashMap::new();
+    // Fingerprints are counted over every finding, so suppressing one does not renumber another.
     let results: Vec<Value> = o
         .diagnostics
         .iter()
         .map(|d| result(o, &super::cleaned(d), &mut artifacts, &mut occurrences))
+        .zip(&o.diagnostics)
+        .filter(|(_, d)| opts.include_suppressed || d.suppressed.is_none())
+        .map(|(r, _)| r)
         .collect();
     let mut notifications: Vec<Value> = o
         .missing
@@ -260,7 +324,7 @@ pub fn to_value(o: &Outcome) -> Value {
             "message": { "text": super::clean(&format!("{}: {why}", p.display())) },
         })
     }));
-    json!({
+    let mut doc = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -283,11 +347,25 @@ pub fn to_value(o: &Outcome) -> Value {
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
-    })
+    });
+    if let Some(c) = opts.category.as_deref().filter(|c| !c.is_empty()) {
+        // GitHub reads the category as everything up to the last `/` of the id.
+        let id = if c.ends_with('/') {
+            c.to_string()
+        } else {
+            format!("{c}/")
+        };
+        doc["runs"][0]["automationDetails"] = json!({ "id": id });
+    }
+    doc
 }
 
 pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(o))?;
+    render_with(o, &Options::default(), out)
+}
+
+pub fn render_with(o: &Outcome, opts: &Options, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_value_with(o, opts))?;
     writeln!(out)
 }
 
@@ -314,6 +392,16 @@ mod tests {
         assert_ne!(a, fingerprint("STV203", "a.json", "nsg|inbound 3443"));
         assert_ne!(a, fingerprint("STV202", "b.json", "nsg|inbound 3443"));
         assert_eq!(a.len(), 32);
+    }
+
+    #[test]
+    fn long_text_is_shortened_at_a_word() {
+        let long = "word ".repeat(400);
+        let s = shorten(&long, FULL_DESCRIPTION_MAX);
+        assert!(s.chars().count() <= FULL_DESCRIPTION_MAX);
+        assert!(s.ends_with("word…"), "{s}");
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(escape_message("a [b] c\\"), "a \\[b\\] c\\\\");
     }
 
     #[test]

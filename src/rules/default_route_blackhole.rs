@@ -15,7 +15,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// `0.0.0.0/0` → `None` drops everything that leaves the subnet: Storage, SQL, Key Vault and
-/// the control plane's replies (REQUIREMENTS.md R-UDR-2).
+/// the control plane's replies (rules/STV502.md).
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
         sink.about(site);

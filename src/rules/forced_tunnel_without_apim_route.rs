@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 
 /// With `0.0.0.0/0` sent to an appliance or gateway, the control plane's replies on 3443 would
 /// leave through the firewall and be dropped (asymmetric); the table needs `ApiManagement` →
-/// `Internet` (REQUIREMENTS.md R-UDR-1).
+/// `Internet` (rules/STV501.md).
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
         sink.about(site);

@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// Every in-scope location's subnet needs an NSG: stv2 sits behind a secure-by-default Standard
-/// load balancer, and without an NSG nothing inbound reaches it (REQUIREMENTS.md R-NSG-1).
+/// load balancer, and without an NSG nothing inbound reaches it (rules/STV201.md).
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for site in &ctx.sites {
         sink.about(site);

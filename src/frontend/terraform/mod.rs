@@ -172,10 +172,38 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         })
         .collect();
 
+    // Per nested configuration: its var files (read once) and its vars, then the run's.
+    type Scoped = (PathBuf, Vec<Rc<ast::Body>>, Vec<(String, String)>);
+    let scoped: Vec<Scoped> = opts
+        .scoped_vars
+        .iter()
+        .map(|(dir, files, vars)| {
+            let bodies: Vec<Rc<ast::Body>> = files
+                .iter()
+                .filter_map(|p| {
+                    let id = find_or_read(ws, p, Lang::TerraformVars)?;
+                    loader.tfvars(ws, id)
+                })
+                .chain(var_files.iter().cloned())
+                .collect();
+            let vars = vars.iter().chain(&opts.vars).cloned().collect();
+            (dir.clone(), bodies, vars)
+        })
+        .collect();
+
     let mut ev = Eval::new(ws, loader, azurerm::computed);
     let mut root_ids = Vec::new();
     for m in roots {
-        let inputs = root_inputs(&mut ev, &m, &var_files, &opts.vars);
+        let dir = crate::source::canonical(&m.dir);
+        let nearest = scoped
+            .iter()
+            .filter(|(d, _, _)| dir.starts_with(d))
+            .max_by_key(|(d, _, _)| d.components().count());
+        let (files, vars) = match nearest {
+            Some((_, f, v)) => (f.as_slice(), v.as_slice()),
+            None => (var_files.as_slice(), opts.vars.as_slice()),
+        };
+        let inputs = root_inputs(&mut ev, &m, files, vars);
         root_ids.push(ev.add_root(m, inputs));
     }
     ev.instantiate_all();

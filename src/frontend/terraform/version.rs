@@ -6,7 +6,7 @@ use crate::model::Workspace;
 use crate::source::Lang;
 use std::path::Path;
 
-/// The newest azurerm major release (5.x at the time of writing, REQUIREMENTS.md §0 TF).
+/// The newest azurerm major release (5.x at the time of writing).
 pub const LATEST: u32 = 5;
 
 type Ver = [u64; 3];

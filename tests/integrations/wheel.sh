@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The no-toolchain install paths, end to end (called by .ci/run; needs python3 and PyPI):
+#   1. build the wheel with maturin (python/pyproject.toml, the release profile),
+#   2. install it into a fresh virtual environment and lint the bad example (findings, exit 1),
+#   3. run the `stv2lint` pre-commit hook (language: python) with pre-commit in a throw-away git
+#      repository holding the bad example (findings, exit 1). pre-commit installs the root
+#      pyproject.toml, which pins the wheel; PIP_FIND_LINKS points pip at the one just built,
+#      as PyPI would serve it after a release.
+# CARGO_TARGET_DIR defaults to the repository's target/, so the build reuses the cargo cache.
+# Measured 2026-11-30 on 2 cores shared with six other builds (load 12-14): 13.5 min in all, of
+# which 12.4 min rebuild the stv2lint crate itself with fat LTO and one codegen unit (the
+# dependencies were cached) and well under a minute venv + check + pre-commit hook install and run.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/stv2lint-wheel.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+tools="$CARGO_TARGET_DIR/integrations/tools"
+if [ ! -x "$tools/bin/maturin" ] || [ ! -x "$tools/bin/pre-commit" ]; then
+  python3 -m venv "$tools"
+  "$tools/bin/python" -m pip install --quiet 'maturin>=1.5,<2' pre-commit
+fi
+
+echo "== wheel: maturin build --release"
+start=$(date +%s)
+(cd "$root/python" && "$tools/bin/maturin" build --release --out "$work/dist")
+echo "wheel built in $(( $(date +%s) - start )) s"
+wheel=$(ls "$work"/dist/stv2lint-*.whl)
+
+echo "== wheel: install into a fresh venv and lint examples/broken-apim"
+python3 -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install --quiet --no-index "$wheel"
+set +e
+(cd "$root" && "$work/venv/bin/stv2lint" check examples/broken-apim --format compact) > "$work/check.out"
+code=$?
+set -e
+cat "$work/check.out"
+[ "$code" = 1 ] || { echo "expected exit 1 (findings), got $code" >&2; exit 1; }
+grep -q "STV202" "$work/check.out" || { echo "expected STV202 in the findings" >&2; exit 1; }
+
+echo "== pre-commit: the python hook in a throw-away repository"
+repo="$work/repo"
+mkdir -p "$repo"
+cp -r "$root/examples/broken-apim" "$repo/infra"
+git -C "$repo" init --quiet
+git -C "$repo" add -A
+# pre-commit takes the hooks from this repository as it is now (try-repo makes a shadow commit
+# of uncommitted changes); its own caches stay in the work directory.
+set +e
+(cd "$repo" && PRE_COMMIT_HOME="$work/pre-commit" PIP_FIND_LINKS="$work/dist" \
+  "$tools/bin/pre-commit" try-repo "$root" stv2lint --all-files --color never) > "$work/hook.out" 2>&1
+code=$?
+set -e
+cat "$work/hook.out"
+[ "$code" = 1 ] || { echo "expected the hook to fail (exit 1), got $code" >&2; exit 1; }
+grep -q "STV202" "$work/hook.out" || { echo "expected STV202 in the hook's output" >&2; exit 1; }
+grep -q "language: python\|stv2lint" "$work/hook.out"
+echo "wheel and pre-commit hook: ok"
