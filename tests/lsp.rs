@@ -269,7 +269,7 @@ fn unknown_requests_get_an_error_and_other_files_are_ignored() {
     );
     let resp = c.request(
         2,
-        "textDocument/hover",
+        "textDocument/definition",
         json!({"textDocument": {"uri": md}, "position": {"line": 0, "character": 0}}),
     );
     assert_eq!(resp["error"]["code"], -32601, "{resp}");
@@ -279,10 +279,11 @@ fn unknown_requests_get_an_error_and_other_files_are_ignored() {
     assert_eq!(c.finish().0, Some(0));
 }
 
+/// A request the server does not handle (its answer shows the server is still reading).
 fn hover(c: &mut Client, id: i64) -> Value {
     c.request(
         id,
-        "textDocument/hover",
+        "textDocument/definition",
         json!({"textDocument": {"uri": "file:///x.bicep"}, "position": {"line": 0, "character": 0}}),
     )
 }
@@ -492,4 +493,92 @@ fn a_change_during_a_lint_discards_its_result() {
         .filter(|l| l.contains("trace: lint run of "))
         .count();
     assert!(runs < 30, "{runs} lint runs:\n{err}");
+}
+
+/// `(code, 1-based line)` of each finding of `stv2lint check DIR` per canonical file.
+fn cli_findings(
+    dir: &std::path::Path,
+) -> std::collections::BTreeMap<std::path::PathBuf, Vec<(String, u64)>> {
+    let r = run(dir, &["check", ".", "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    let mut out = std::collections::BTreeMap::<_, Vec<_>>::new();
+    for d in v["diagnostics"].as_array().unwrap() {
+        let Some(file) = d["file"].as_str() else {
+            continue;
+        };
+        let path = stv2lint::source::canonical(&dir.join(file));
+        out.entry(path).or_default().push((
+            d["code"].as_str().unwrap().to_string(),
+            d["line"].as_u64().unwrap(),
+        ));
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+fn lintable_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            lintable_files(&p, out);
+        } else if stv2lint::discover::lang_of(&p).is_some() {
+            out.push(stv2lint::source::canonical(&p));
+        }
+    }
+}
+
+#[test]
+fn opening_any_file_of_a_deployment_shows_what_check_finds_for_it() {
+    // The bundled examples, a Bicep deployment whose finding lands in `modules/`, and a
+    // Terraform root (`apim/`) calling `../network`, where its finding lands.
+    let deployments = [
+        "examples/broken-apim",
+        "examples/broken-apim-bicep",
+        "examples/broken-apim-terraform",
+        "fixtures/bicep/STV103/fail-prefix-through-module-output",
+        "fixtures/terraform/STV102/fail-delegated-in-sibling-module",
+    ];
+    for rel in deployments {
+        let dir = stv2lint::source::canonical(&repo().join(rel));
+        let want = cli_findings(&dir);
+        assert!(!want.is_empty(), "{rel}: the CLI finds nothing");
+        let mut files = Vec::new();
+        lintable_files(&dir, &mut files);
+        files.sort();
+        for (i, file) in files.iter().enumerate() {
+            // A fresh session per file: what opening just that file shows.
+            let mut c = Client::start(&dir);
+            let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+            c.request(
+                1,
+                "initialize",
+                json!({"processId": null, "rootUri": root, "capabilities": {}}),
+            );
+            c.notify("initialized", json!({}));
+            let uri = stv2lint::lsp::path_to_uri(file).as_str().to_string();
+            let text = std::fs::read_to_string(file).unwrap();
+            c.notify(
+                "textDocument/didOpen",
+                json!({"textDocument": {"uri": uri, "languageId": "x", "version": 1, "text": text}}),
+            );
+            let diags = c.diagnostics_for(&uri);
+            let mut got: Vec<(String, u64)> = diags
+                .iter()
+                .map(|d| {
+                    (
+                        d["code"].as_str().unwrap().to_string(),
+                        d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                    )
+                })
+                .collect();
+            got.sort();
+            let expected = want.get(file).cloned().unwrap_or_default();
+            assert_eq!(got, expected, "{rel}: file {i} {}", file.display());
+            c.request(2, "shutdown", Value::Null);
+            c.notify("exit", Value::Null);
+            assert_eq!(c.finish().0, Some(0));
+        }
+    }
 }
