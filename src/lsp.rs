@@ -478,8 +478,8 @@ impl<W: Write> Server<W> {
         self.published.insert(l.unit, published);
     }
 
-    /// Hover on a published diagnostic: the rule's page (every rule whose diagnostic covers the
-    /// position, once each).
+    /// Hover on a published diagnostic: the rule's page. When findings nest (a subnet-wide one
+    /// around a prefix-wide one), the narrowest range under the cursor wins, each rule once.
     fn hover(&self, params: &Value) -> Value {
         let (Some(uri), Ok(pos)) = (
             params["textDocument"]["uri"].as_str(),
@@ -487,23 +487,36 @@ impl<W: Write> Server<W> {
         ) else {
             return Value::Null;
         };
+        let extent = |r: &Range| {
+            (
+                r.end.line - r.start.line,
+                r.end.character.abs_diff(r.start.character),
+            )
+        };
+        let under: Vec<&lsp_types::Diagnostic> = self
+            .shown
+            .get(uri)
+            .into_iter()
+            .flatten()
+            .filter(|d| d.range.start <= pos && pos <= d.range.end)
+            .collect();
+        let Some(narrowest) = under.iter().map(|d| extent(&d.range)).min() else {
+            return Value::Null;
+        };
         let mut pages: Vec<&'static str> = Vec::new();
-        let mut first = None;
-        for d in self.shown.get(uri).into_iter().flatten() {
-            if !(d.range.start <= pos && pos <= d.range.end) {
-                continue;
-            }
+        let mut range = None;
+        for d in under.iter().filter(|d| extent(&d.range) == narrowest) {
             let Some(NumberOrString::String(code)) = &d.code else {
                 continue;
             };
             if let Some(rule) = crate::rules::find(code) {
                 if !pages.contains(&rule.page) {
                     pages.push(rule.page);
-                    first.get_or_insert(d.range);
+                    range.get_or_insert(d.range);
                 }
             }
         }
-        match first {
+        match range {
             None => Value::Null,
             Some(range) => json!({
                 "contents": { "kind": "markdown", "value": pages.join("\n\n---\n\n") },

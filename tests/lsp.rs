@@ -582,3 +582,123 @@ fn opening_any_file_of_a_deployment_shows_what_check_finds_for_it() {
         }
     }
 }
+
+#[test]
+fn hover_links_and_a_suppression_quick_fix() {
+    let dir = scratch("lsp-hover");
+    let text =
+        std::fs::read_to_string(repo().join("examples/broken-apim-terraform/main.tf")).unwrap();
+    let path = write(&dir, "main.tf", &text);
+    let vars = repo().join("examples/broken-apim-terraform/terraform.tfvars");
+    write(
+        &dir,
+        "terraform.tfvars",
+        &std::fs::read_to_string(vars).unwrap(),
+    );
+    let dir = stv2lint::source::canonical(&dir);
+    let uri = stv2lint::lsp::path_to_uri(&stv2lint::source::canonical(&path))
+        .as_str()
+        .to_string();
+    let mut c = Client::start(&dir);
+    let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+    let init = c.request(
+        1,
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
+    assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "terraform", "version": 1, "text": text}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    assert!(codes(&diags).contains(&"STV103".to_string()), "{diags:#?}");
+
+    // Every diagnostic links its rule's page.
+    for d in &diags {
+        let code = d["code"].as_str().unwrap();
+        assert_eq!(
+            d["codeDescription"]["href"],
+            format!("https://github.com/stv2lint/stv2lint/blob/main/rules/{code}.md"),
+            "{d:#}"
+        );
+    }
+    // STV103 names the API Management instance that needs the addresses, as a related place.
+    let d = diags.iter().find(|d| d["code"] == "STV103").unwrap();
+    let related = d["relatedInformation"].as_array().expect("related places");
+    assert!(
+        related.iter().any(|r| r["location"]["uri"] == uri.as_str()
+            && r["message"].as_str().unwrap().contains("contoso-apim")),
+        "{related:#?}"
+    );
+
+    // Hover on the diagnostic's range: the rule's page; elsewhere: nothing.
+    let resp = c.request(
+        2,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": d["range"]["start"]}),
+    );
+    let page = std::fs::read_to_string(repo().join("rules/STV103.md")).unwrap();
+    assert_eq!(resp["result"]["contents"]["kind"], "markdown", "{resp}");
+    assert_eq!(resp["result"]["contents"]["value"], page.as_str());
+    assert_eq!(resp["result"]["range"], d["range"]);
+    let resp = c.request(
+        3,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(resp["result"].is_null(), "{resp}");
+
+    // The quick fix inserts a `#` suppression with a reason to write, above the finding's line.
+    let resp = c.request(
+        4,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"],
+               "context": {"diagnostics": [d]}}),
+    );
+    let actions = resp["result"].as_array().expect("actions");
+    let fix = actions
+        .iter()
+        .find(|a| a["diagnostics"][0]["code"] == "STV103")
+        .unwrap_or_else(|| panic!("{resp:#}"));
+    assert_eq!(fix["kind"], "quickfix");
+    let edits = fix["edit"]["changes"][uri.as_str()].as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    let line = d["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert_eq!(
+        edits[0]["range"],
+        json!({"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}})
+    );
+    let new_text = edits[0]["newText"].as_str().unwrap();
+    let indent: String = text
+        .lines()
+        .nth(line)
+        .unwrap()
+        .chars()
+        .take_while(|c| *c == ' ')
+        .collect();
+    assert!(
+        new_text.starts_with(&format!("{indent}# stv2lint-ignore: STV103 "))
+            && new_text.ends_with('\n'),
+        "{new_text:?}"
+    );
+
+    // Applied, the suppression is accepted (no STV003) and the finding is gone.
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    lines.insert(line, new_text);
+    let edited = lines.concat();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let after = c.diagnostics_for(&uri);
+    let before_codes = codes(&diags);
+    let mut expected = before_codes.clone();
+    expected.remove(expected.iter().position(|c| c == "STV103").unwrap());
+    assert_eq!(codes(&after), expected, "{after:#?}");
+
+    c.request(5, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.finish().0, Some(0));
+}
