@@ -702,3 +702,52 @@ fn hover_links_and_a_suppression_quick_fix() {
     c.notify("exit", Value::Null);
     assert_eq!(c.finish().0, Some(0));
 }
+
+#[test]
+fn an_edit_of_the_caller_updates_and_clears_its_modules_diagnostics() {
+    // The finding lands in `modules/network.bicep`, but its value comes from `main.bicep`.
+    let src = repo().join("fixtures/bicep/STV103/fail-prefix-through-module-output");
+    let dir = scratch("lsp-modules");
+    let main_text = std::fs::read_to_string(src.join("main.bicep")).unwrap();
+    let main = write(&dir, "main.bicep", &main_text);
+    let module = write(
+        &dir,
+        "modules/network.bicep",
+        &std::fs::read_to_string(src.join("modules/network.bicep")).unwrap(),
+    );
+    let dir = stv2lint::source::canonical(&dir);
+    let uri = |p: &std::path::Path| {
+        stv2lint::lsp::path_to_uri(&stv2lint::source::canonical(p))
+            .as_str()
+            .to_string()
+    };
+    let (main_uri, module_uri) = (uri(&main), uri(&module));
+    let mut c = Client::start(&dir);
+    let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+    c.request(
+        1,
+        "initialize",
+        json!({"processId": null, "workspaceFolders": [{"uri": root, "name": "w"}],
+               "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    // Only the caller is open; the module, not open, gets its diagnostics too.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": main_uri, "languageId": "bicep", "version": 1, "text": main_text}}),
+    );
+    let diags = c.diagnostics_for(&module_uri);
+    assert_eq!(codes(&diags), ["STV103"], "{diags:#?}");
+    // A /27 in the caller: the module's finding is cleared with an empty publish.
+    let fixed = main_text.replace("'10.0.1.0/29'", "'10.0.1.0/27'");
+    assert_ne!(fixed, main_text);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main_uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    let diags = c.diagnostics_for(&module_uri);
+    assert!(diags.is_empty(), "{diags:#?}");
+    c.request(2, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.finish().0, Some(0));
+}
