@@ -414,8 +414,8 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> Report<'a> {
     }
 }
 
-/// `label` cut with an ellipsis so that, drawn after the arrow under its place, it ends within
-/// `width` columns (miette does not wrap labels). The full text stays in the JSON output.
+/// `label` wrapped into lines so that, drawn after the arrow under its place, it ends within
+/// `width` columns (miette does not wrap labels, but draws one with several lines).
 fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> String {
     // miette hangs a one-line label from the middle of its underline.
     let o = at.offset().min(view.text.len());
@@ -429,15 +429,43 @@ fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> String {
     };
     let col = (col(o) + col(end)).div_ceil(2);
     let digits = (view.base + view.starts.len()).to_string().len();
-    // Gutter (number, bar, blank), the arrow `╰──` and its blank, and a margin for the lines of
-    // multi-line labels.
-    let room = width.saturating_sub(digits + 4 + col + 7).max(16);
+    // Gutter (number, bar, blank), the arrow and its blank, and the margin miette's multi-line
+    // label marks take.
+    let room = width.saturating_sub(digits + 4 + col + 9).max(16);
     if label.chars().count() <= room {
         return label.to_string();
     }
-    let mut cut: String = label.chars().take(room - 1).collect();
-    cut.push('…');
-    cut
+    wrap(label, room)
+}
+
+/// Greedy word wrap at `room` characters; a word longer than that is cut.
+fn wrap(text: &str, room: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut w: Vec<char> = word.chars().collect();
+        if line > 0 && line + 1 + w.len() > room {
+            out.push('\n');
+            line = 0;
+        }
+        while w.len() > room {
+            let rest = w.split_off(room);
+            if line > 0 {
+                out.push('\n');
+            }
+            out.extend(w.iter());
+            out.push('\n');
+            w = rest;
+            line = 0;
+        }
+        if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.extend(w.iter());
+        line += w.len();
+    }
+    out
 }
 
 /// `error[STV202] inbound-management-3443: message` — severity word, code and rule name, as
@@ -535,5 +563,14 @@ mod tests {
         assert_eq!(width_from(None, None), 80);
         assert_eq!(width_from(Some("0"), None), 80);
         assert_eq!(width_from(Some("5"), None), 40);
+    }
+
+    #[test]
+    fn labels_wrap_at_words() {
+        assert_eq!(
+            super::wrap("the unit count comes from here", 12),
+            "the unit\ncount comes\nfrom here"
+        );
+        assert_eq!(super::wrap("abcdefghij xy", 4), "abcd\nefgh\nij\nxy");
     }
 }
