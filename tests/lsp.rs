@@ -751,3 +751,64 @@ fn an_edit_of_the_caller_updates_and_clears_its_modules_diagnostics() {
     c.notify("exit", Value::Null);
     assert_eq!(c.finish().0, Some(0));
 }
+
+/// Copy a directory tree (small fixtures only).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_workspace_folder_is_a_root_for_a_nested_deployment_outside_git() {
+    // Outside any git work tree, a deployment with its own `.stv2lint.yaml` (`apim/`) calls
+    // `../network`: the CLI needs `--root`, the editor has the workspace folder.
+    let dir = std::env::temp_dir().join(format!("stv2lint-lsp-fence-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tree(
+        &repo().join("fixtures/terraform/STV102/fail-delegated-in-sibling-module"),
+        &dir,
+    );
+    assert!(
+        !dir.ancestors().any(|a| a.join(".git").exists()),
+        "inside git"
+    );
+    write(&dir, "apim/.stv2lint.yaml", "select: [STV]\n");
+    let dir = stv2lint::source::canonical(&dir);
+    let main = dir.join("apim/main.tf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    // Without the root the module is refused (the fence works here).
+    let cli = run(&dir, &["check", "apim", "--format", "compact"]);
+    assert!(
+        cli.stdout.contains("outside the linted tree"),
+        "{}",
+        cli.stdout
+    );
+
+    let mut c = Client::start(&dir);
+    let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+    c.request(
+        1,
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let uri = stv2lint::lsp::path_to_uri(&main).as_str().to_string();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "terraform", "version": 1, "text": text}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    assert!(diags.is_empty(), "{diags:#?}");
+    c.request(2, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.finish().0, Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
