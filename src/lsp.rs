@@ -7,11 +7,13 @@
 //! debounce interval (200 ms), at most one lint runs at a time, and a lint whose unit changed
 //! while it ran is discarded — so a burst of 1,000 keystrokes costs one or two runs, not 1,000.
 //!
-//! The deployment unit of a file is its directory (walked like `stv2lint check DIR`, so a
-//! template's parameter file, a Terraform module's other files and the Bicep modules below it
-//! link up), with every open buffer read instead of the disk (`CheckOptions::overlay`). Each file
-//! gets the diagnostics of its own directory's run; the configuration is the `.stv2lint.yaml`
-//! found upward from that directory.
+//! The unit linted for a file is the deployment it belongs to: the nearest directory above it
+//! with a `.stv2lint.yaml`, else the workspace folder that holds it (from `initialize`); a file
+//! outside every workspace folder is linted with its own directory. The unit is walked like
+//! `stv2lint check DIR`, so Bicep modules in subfolders and Terraform modules called from a root
+//! above them are checked with their callers; every open buffer is read instead of the disk
+//! (`CheckOptions::overlay`), and the workspace folders are roots files may be read from. Every
+//! file of a run whose unit is the run's gets that run's diagnostics.
 
 pub mod transport;
 
@@ -164,6 +166,10 @@ struct Server<W> {
     in_flight: Option<(PathBuf, u64)>,
     /// URIs given non-empty diagnostics, per unit: cleared when they have none any more.
     published: HashMap<PathBuf, HashSet<String>>,
+    /// Workspace folders (canonical), from `initialize`.
+    folders: Vec<PathBuf>,
+    /// The diagnostics last published, per URI: what hover and code actions answer from.
+    shown: HashMap<String, Vec<lsp_types::Diagnostic>>,
     /// Configuration errors already shown, so a broken file is not reported on every keystroke.
     shown_errors: HashSet<String>,
     write_failed: Option<std::io::Error>,
@@ -182,6 +188,8 @@ impl<W: Write> Server<W> {
             generation: HashMap::new(),
             in_flight: None,
             published: HashMap::new(),
+            folders: Vec::new(),
+            shown: HashMap::new(),
             shown_errors: HashSet::new(),
             write_failed: None,
         }
@@ -219,6 +227,7 @@ impl<W: Write> Server<W> {
         let resp = if !self.initialized {
             if req.method == "initialize" {
                 self.initialized = true;
+                self.folders = workspace_folders(&req.params);
                 Response::new_ok(req.id, initialize_result())
             } else {
                 err(
@@ -242,6 +251,12 @@ impl<W: Write> Server<W> {
                 ErrorCode::InvalidRequest,
                 "the server is already initialized".into(),
             )
+        } else if req.method == "textDocument/hover" {
+            let r = self.hover(&req.params);
+            Response::new_ok(req.id, r)
+        } else if req.method == "textDocument/codeAction" {
+            let r = self.code_actions(&req.params);
+            Response::new_ok(req.id, r)
         } else {
             err(
                 req.id,
@@ -331,10 +346,7 @@ impl<W: Write> Server<W> {
     /// A document of `path`'s unit changed: (re)start its quiet period, and make any result
     /// computed before now stale.
     fn mark(&mut self, path: &Path) {
-        let Some(unit) = crate::source::canonical(path)
-            .parent()
-            .map(Path::to_path_buf)
-        else {
+        let Some(unit) = unit_of(path, &self.folders) else {
             return;
         };
         let g = self.generation.entry(unit.clone()).or_default();
@@ -394,13 +406,14 @@ impl<W: Write> Server<W> {
             .map(|(p, d)| (p.clone(), (d.uri.clone(), d.version)))
             .collect();
         let events = self.events.clone();
+        let folders = self.folders.clone();
         self.in_flight = Some((unit.clone(), generation));
         let job_unit = unit.clone();
         let spawned = std::thread::Builder::new()
             .name("stv2lint-lint".into())
             .stack_size(LINT_STACK)
             .spawn(move || {
-                let result = lint_unit(&job_unit, overlay, &open);
+                let result = lint_unit(&job_unit, &folders, overlay, &open);
                 let _ = events.send(Event::Linted(Linted {
                     unit: job_unit,
                     generation,
@@ -442,6 +455,7 @@ impl<W: Write> Server<W> {
         let now: HashSet<String> = files.iter().map(|(u, ..)| u.as_str().to_string()).collect();
         // Files that had diagnostics and are no longer part of the run (excluded, deleted).
         for gone in before.iter().filter(|u| !now.contains(*u)) {
+            self.shown.remove(gone);
             if let Ok(uri) = Uri::from_str(gone) {
                 self.publish(uri, None, Vec::new());
             }
@@ -449,15 +463,116 @@ impl<W: Write> Server<W> {
         let mut published = HashSet::new();
         for (uri, version, diags) in files {
             let key = uri.as_str().to_string();
-            if diags.is_empty() && !before.contains(&key) {
+            // An open document always hears back, even when it has nothing (or nothing any more).
+            if diags.is_empty() && !before.contains(&key) && version.is_none() {
                 continue;
             }
             if !diags.is_empty() {
-                published.insert(key);
+                published.insert(key.clone());
+                self.shown.insert(key, diags.clone());
+            } else {
+                self.shown.remove(&key);
             }
             self.publish(uri, version, diags);
         }
         self.published.insert(l.unit, published);
+    }
+
+    /// Hover on a published diagnostic: the rule's page. When findings nest (a subnet-wide one
+    /// around a prefix-wide one), the narrowest range under the cursor wins, each rule once.
+    fn hover(&self, params: &Value) -> Value {
+        let (Some(uri), Ok(pos)) = (
+            params["textDocument"]["uri"].as_str(),
+            serde_json::from_value::<Position>(params["position"].clone()),
+        ) else {
+            return Value::Null;
+        };
+        let extent = |r: &Range| {
+            (
+                r.end.line - r.start.line,
+                r.end.character.abs_diff(r.start.character),
+            )
+        };
+        let under: Vec<&lsp_types::Diagnostic> = self
+            .shown
+            .get(uri)
+            .into_iter()
+            .flatten()
+            .filter(|d| d.range.start <= pos && pos <= d.range.end)
+            .collect();
+        let Some(narrowest) = under.iter().map(|d| extent(&d.range)).min() else {
+            return Value::Null;
+        };
+        let mut pages: Vec<&'static str> = Vec::new();
+        let mut range = None;
+        for d in under.iter().filter(|d| extent(&d.range) == narrowest) {
+            let Some(NumberOrString::String(code)) = &d.code else {
+                continue;
+            };
+            if let Some(rule) = crate::rules::find(code) {
+                if !pages.contains(&rule.page) {
+                    pages.push(rule.page);
+                    range.get_or_insert(d.range);
+                }
+            }
+        }
+        match range {
+            None => Value::Null,
+            Some(range) => json!({
+                "contents": { "kind": "markdown", "value": pages.join("\n\n---\n\n") },
+                "range": range,
+            }),
+        }
+    }
+
+    /// Quick fixes for the published diagnostics in the requested range: a suppression comment
+    /// on the line above, in the file's comment syntax, with a reason for the user to write.
+    fn code_actions(&self, params: &Value) -> Value {
+        let (Some(uri), Ok(want)) = (
+            params["textDocument"]["uri"].as_str(),
+            serde_json::from_value::<Range>(params["range"].clone()),
+        ) else {
+            return json!([]);
+        };
+        let Some(path) = uri_to_path(uri) else {
+            return json!([]);
+        };
+        let Some(prefix) = crate::discover::lang_of(&path).and_then(comment_prefix) else {
+            return json!([]);
+        };
+        let text = match self.docs.get(&crate::source::canonical(&path)) {
+            Some(d) => d.text.clone(),
+            None => std::fs::read_to_string(&path).unwrap_or_default(),
+        };
+        let mut actions = Vec::new();
+        for d in self.shown.get(uri).into_iter().flatten() {
+            if d.range.end < want.start || want.end < d.range.start {
+                continue;
+            }
+            let Some(NumberOrString::String(code)) = &d.code else {
+                continue;
+            };
+            let line = d.range.start.line;
+            let indent: String = text
+                .lines()
+                .nth(line as usize)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            let at = Position::new(line, 0);
+            let new_text =
+                format!("{indent}{prefix} stv2lint-ignore: {code} {SUPPRESSION_REASON}\n");
+            actions.push(json!({
+                "title": format!("Suppress {code} here (write down why)"),
+                "kind": "quickfix",
+                "diagnostics": [d],
+                "edit": { "changes": { uri: [
+                    { "range": Range::new(at, at), "newText": new_text }
+                ] } },
+            }));
+        }
+        Value::Array(actions)
     }
 
     fn publish(&mut self, uri: Uri, version: Option<i32>, diagnostics: Vec<lsp_types::Diagnostic>) {
@@ -479,6 +594,19 @@ impl<W: Write> Server<W> {
     }
 }
 
+/// The reason a fresh suppression carries: a placeholder that reads as one in review.
+const SUPPRESSION_REASON: &str = "TODO: why this is safe here";
+
+/// The line-comment syntax a suppression is written in (`None`: the format has no comments).
+fn comment_prefix(lang: crate::source::Lang) -> Option<&'static str> {
+    use crate::source::Lang;
+    match lang {
+        Lang::Json | Lang::Bicep | Lang::BicepParam => Some("//"),
+        Lang::Terraform | Lang::TerraformVars => Some("#"),
+        Lang::TerraformJson | Lang::Other => None,
+    }
+}
+
 /// Stack of the lint worker: deep but legitimate nesting must not overflow it.
 const LINT_STACK: usize = 64 << 20;
 
@@ -495,6 +623,8 @@ fn initialize_result() -> Value {
     json!({
         "capabilities": {
             "positionEncoding": "utf-16",
+            "hoverProvider": true,
+            "codeActionProvider": { "codeActionKinds": ["quickfix"] },
             "textDocumentSync": {
                 "openClose": true,
                 "change": 1,
@@ -509,6 +639,7 @@ fn initialize_result() -> Value {
 /// by the URI the client knows it by (its own, for open documents) and the version linted.
 fn lint_unit(
     unit: &Path,
+    folders: &[PathBuf],
     overlay: Vec<(PathBuf, String)>,
     open: &HashMap<PathBuf, (Uri, i32)>,
 ) -> Result<Vec<FileDiagnostics>, String> {
@@ -517,6 +648,7 @@ fn lint_unit(
         cfg?.apply(&mut opts);
     }
     opts.overlay = overlay;
+    opts.roots.extend(folders.iter().cloned());
     let paths = [unit.to_path_buf()];
     let outcome =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::check(&paths, &opts)))
@@ -535,7 +667,8 @@ fn lint_unit(
     let mut files = Vec::new();
     for (id, f) in outcome.ws.sources.iter() {
         let canon = crate::source::canonical(&f.path);
-        if canon.parent() != Some(unit) {
+        // A file of a nested deployment (its own `.stv2lint.yaml`) gets its unit's run.
+        if unit_of(&canon, folders).as_deref() != Some(unit) {
             continue;
         }
         let (uri, version) = uri_for(&canon);
@@ -545,6 +678,50 @@ fn lint_unit(
         files.push((uri, version, diags));
     }
     Ok(files)
+}
+
+/// The workspace folders of `initialize` (`workspaceFolders`, else `rootUri`, else `rootPath`).
+fn workspace_folders(params: &Value) -> Vec<PathBuf> {
+    let mut uris: Vec<&str> = params["workspaceFolders"]
+        .as_array()
+        .map_or(Vec::new(), |a| {
+            a.iter().filter_map(|f| f["uri"].as_str()).collect()
+        });
+    if uris.is_empty() {
+        uris.extend(params["rootUri"].as_str());
+    }
+    let mut out: Vec<PathBuf> = uris.into_iter().filter_map(uri_to_path).collect();
+    if out.is_empty() {
+        out.extend(params["rootPath"].as_str().map(PathBuf::from));
+    }
+    out.into_iter()
+        .filter(|p| p.is_dir())
+        .map(|p| crate::source::canonical(&p))
+        .collect()
+}
+
+/// The deployment `path` belongs to: the nearest directory upward with a `.stv2lint.yaml`, up to
+/// the innermost workspace folder holding the file, which is the unit when none is found. A file
+/// outside every workspace folder (or with no workspace) is linted with its own directory, as
+/// nothing says how far up its deployment reaches.
+fn unit_of(path: &Path, folders: &[PathBuf]) -> Option<PathBuf> {
+    let canon = crate::source::canonical(path);
+    let dir = canon.parent()?;
+    let Some(folder) = folders
+        .iter()
+        .filter(|f| dir.starts_with(f))
+        .max_by_key(|f| f.components().count())
+    else {
+        return Some(dir.to_path_buf());
+    };
+    let mut d = Some(dir);
+    while let Some(x) = d {
+        if x.join(crate::config::FILE_NAME).is_file() || x == folder.as_path() {
+            return Some(x.to_path_buf());
+        }
+        d = x.parent();
+    }
+    Some(dir.to_path_buf())
 }
 
 fn uri_of(v: &Value) -> Option<Uri> {

@@ -269,7 +269,7 @@ fn unknown_requests_get_an_error_and_other_files_are_ignored() {
     );
     let resp = c.request(
         2,
-        "textDocument/hover",
+        "textDocument/definition",
         json!({"textDocument": {"uri": md}, "position": {"line": 0, "character": 0}}),
     );
     assert_eq!(resp["error"]["code"], -32601, "{resp}");
@@ -279,10 +279,11 @@ fn unknown_requests_get_an_error_and_other_files_are_ignored() {
     assert_eq!(c.finish().0, Some(0));
 }
 
+/// A request the server does not handle (its answer shows the server is still reading).
 fn hover(c: &mut Client, id: i64) -> Value {
     c.request(
         id,
-        "textDocument/hover",
+        "textDocument/definition",
         json!({"textDocument": {"uri": "file:///x.bicep"}, "position": {"line": 0, "character": 0}}),
     )
 }
@@ -492,4 +493,322 @@ fn a_change_during_a_lint_discards_its_result() {
         .filter(|l| l.contains("trace: lint run of "))
         .count();
     assert!(runs < 30, "{runs} lint runs:\n{err}");
+}
+
+/// `(code, 1-based line)` of each finding of `stv2lint check DIR` per canonical file.
+fn cli_findings(
+    dir: &std::path::Path,
+) -> std::collections::BTreeMap<std::path::PathBuf, Vec<(String, u64)>> {
+    let r = run(dir, &["check", ".", "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout));
+    let mut out = std::collections::BTreeMap::<_, Vec<_>>::new();
+    for d in v["diagnostics"].as_array().unwrap() {
+        let Some(file) = d["file"].as_str() else {
+            continue;
+        };
+        let path = stv2lint::source::canonical(&dir.join(file));
+        out.entry(path).or_default().push((
+            d["code"].as_str().unwrap().to_string(),
+            d["line"].as_u64().unwrap(),
+        ));
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+fn lintable_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            lintable_files(&p, out);
+        } else if stv2lint::discover::lang_of(&p).is_some() {
+            out.push(stv2lint::source::canonical(&p));
+        }
+    }
+}
+
+#[test]
+fn opening_any_file_of_a_deployment_shows_what_check_finds_for_it() {
+    // The bundled examples, a Bicep deployment whose finding lands in `modules/`, and a
+    // Terraform root (`apim/`) calling `../network`, where its finding lands.
+    let deployments = [
+        "examples/broken-apim",
+        "examples/broken-apim-bicep",
+        "examples/broken-apim-terraform",
+        "fixtures/bicep/STV103/fail-prefix-through-module-output",
+        "fixtures/terraform/STV102/fail-delegated-in-sibling-module",
+    ];
+    for rel in deployments {
+        let dir = stv2lint::source::canonical(&repo().join(rel));
+        let want = cli_findings(&dir);
+        assert!(!want.is_empty(), "{rel}: the CLI finds nothing");
+        let mut files = Vec::new();
+        lintable_files(&dir, &mut files);
+        files.sort();
+        for (i, file) in files.iter().enumerate() {
+            // A fresh session per file: what opening just that file shows.
+            let mut c = Client::start(&dir);
+            let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+            c.request(
+                1,
+                "initialize",
+                json!({"processId": null, "rootUri": root, "capabilities": {}}),
+            );
+            c.notify("initialized", json!({}));
+            let uri = stv2lint::lsp::path_to_uri(file).as_str().to_string();
+            let text = std::fs::read_to_string(file).unwrap();
+            c.notify(
+                "textDocument/didOpen",
+                json!({"textDocument": {"uri": uri, "languageId": "x", "version": 1, "text": text}}),
+            );
+            let diags = c.diagnostics_for(&uri);
+            let mut got: Vec<(String, u64)> = diags
+                .iter()
+                .map(|d| {
+                    (
+                        d["code"].as_str().unwrap().to_string(),
+                        d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                    )
+                })
+                .collect();
+            got.sort();
+            let expected = want.get(file).cloned().unwrap_or_default();
+            assert_eq!(got, expected, "{rel}: file {i} {}", file.display());
+            c.request(2, "shutdown", Value::Null);
+            c.notify("exit", Value::Null);
+            assert_eq!(c.finish().0, Some(0));
+        }
+    }
+}
+
+#[test]
+fn hover_links_and_a_suppression_quick_fix() {
+    let dir = scratch("lsp-hover");
+    let text =
+        std::fs::read_to_string(repo().join("examples/broken-apim-terraform/main.tf")).unwrap();
+    let path = write(&dir, "main.tf", &text);
+    let vars = repo().join("examples/broken-apim-terraform/terraform.tfvars");
+    write(
+        &dir,
+        "terraform.tfvars",
+        &std::fs::read_to_string(vars).unwrap(),
+    );
+    let dir = stv2lint::source::canonical(&dir);
+    let uri = stv2lint::lsp::path_to_uri(&stv2lint::source::canonical(&path))
+        .as_str()
+        .to_string();
+    let mut c = Client::start(&dir);
+    let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+    let init = c.request(
+        1,
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
+    assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "terraform", "version": 1, "text": text}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    assert!(codes(&diags).contains(&"STV103".to_string()), "{diags:#?}");
+
+    // Every diagnostic links its rule's page.
+    for d in &diags {
+        let code = d["code"].as_str().unwrap();
+        assert_eq!(
+            d["codeDescription"]["href"],
+            format!("https://github.com/stv2lint/stv2lint/blob/main/rules/{code}.md"),
+            "{d:#}"
+        );
+    }
+    // STV103 names the API Management instance that needs the addresses, as a related place.
+    let d = diags.iter().find(|d| d["code"] == "STV103").unwrap();
+    let related = d["relatedInformation"].as_array().expect("related places");
+    assert!(
+        related.iter().any(|r| r["location"]["uri"] == uri.as_str()
+            && r["message"].as_str().unwrap().contains("contoso-apim")),
+        "{related:#?}"
+    );
+
+    // Hover on the diagnostic's range: the rule's page; elsewhere: nothing.
+    let resp = c.request(
+        2,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": d["range"]["start"]}),
+    );
+    let page = std::fs::read_to_string(repo().join("rules/STV103.md")).unwrap();
+    assert_eq!(resp["result"]["contents"]["kind"], "markdown", "{resp}");
+    assert_eq!(resp["result"]["contents"]["value"], page.as_str());
+    assert_eq!(resp["result"]["range"], d["range"]);
+    let resp = c.request(
+        3,
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(resp["result"].is_null(), "{resp}");
+
+    // The quick fix inserts a `#` suppression with a reason to write, above the finding's line.
+    let resp = c.request(
+        4,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"],
+               "context": {"diagnostics": [d]}}),
+    );
+    let actions = resp["result"].as_array().expect("actions");
+    let fix = actions
+        .iter()
+        .find(|a| a["diagnostics"][0]["code"] == "STV103")
+        .unwrap_or_else(|| panic!("{resp:#}"));
+    assert_eq!(fix["kind"], "quickfix");
+    let edits = fix["edit"]["changes"][uri.as_str()].as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    let line = d["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert_eq!(
+        edits[0]["range"],
+        json!({"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}})
+    );
+    let new_text = edits[0]["newText"].as_str().unwrap();
+    let indent: String = text
+        .lines()
+        .nth(line)
+        .unwrap()
+        .chars()
+        .take_while(|c| *c == ' ')
+        .collect();
+    assert!(
+        new_text.starts_with(&format!("{indent}# stv2lint-ignore: STV103 "))
+            && new_text.ends_with('\n'),
+        "{new_text:?}"
+    );
+
+    // Applied, the suppression is accepted (no STV003) and the finding is gone.
+    let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+    lines.insert(line, new_text);
+    let edited = lines.concat();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let after = c.diagnostics_for(&uri);
+    let before_codes = codes(&diags);
+    let mut expected = before_codes.clone();
+    expected.remove(expected.iter().position(|c| c == "STV103").unwrap());
+    assert_eq!(codes(&after), expected, "{after:#?}");
+
+    c.request(5, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.finish().0, Some(0));
+}
+
+#[test]
+fn an_edit_of_the_caller_updates_and_clears_its_modules_diagnostics() {
+    // The finding lands in `modules/network.bicep`, but its value comes from `main.bicep`.
+    let src = repo().join("fixtures/bicep/STV103/fail-prefix-through-module-output");
+    let dir = scratch("lsp-modules");
+    let main_text = std::fs::read_to_string(src.join("main.bicep")).unwrap();
+    let main = write(&dir, "main.bicep", &main_text);
+    let module = write(
+        &dir,
+        "modules/network.bicep",
+        &std::fs::read_to_string(src.join("modules/network.bicep")).unwrap(),
+    );
+    let dir = stv2lint::source::canonical(&dir);
+    let uri = |p: &std::path::Path| {
+        stv2lint::lsp::path_to_uri(&stv2lint::source::canonical(p))
+            .as_str()
+            .to_string()
+    };
+    let (main_uri, module_uri) = (uri(&main), uri(&module));
+    let mut c = Client::start(&dir);
+    let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+    c.request(
+        1,
+        "initialize",
+        json!({"processId": null, "workspaceFolders": [{"uri": root, "name": "w"}],
+               "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    // Only the caller is open; the module, not open, gets its diagnostics too.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": main_uri, "languageId": "bicep", "version": 1, "text": main_text}}),
+    );
+    let diags = c.diagnostics_for(&module_uri);
+    assert_eq!(codes(&diags), ["STV103"], "{diags:#?}");
+    // A /27 in the caller: the module's finding is cleared with an empty publish.
+    let fixed = main_text.replace("'10.0.1.0/29'", "'10.0.1.0/27'");
+    assert_ne!(fixed, main_text);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main_uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    let diags = c.diagnostics_for(&module_uri);
+    assert!(diags.is_empty(), "{diags:#?}");
+    c.request(2, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.finish().0, Some(0));
+}
+
+/// Copy a directory tree (small fixtures only).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_workspace_folder_is_a_root_for_a_nested_deployment_outside_git() {
+    // Outside any git work tree, a deployment with its own `.stv2lint.yaml` (`apim/`) calls
+    // `../network`: the CLI needs `--root`, the editor has the workspace folder.
+    let dir = std::env::temp_dir().join(format!("stv2lint-lsp-fence-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tree(
+        &repo().join("fixtures/terraform/STV102/fail-delegated-in-sibling-module"),
+        &dir,
+    );
+    assert!(
+        !dir.ancestors().any(|a| a.join(".git").exists()),
+        "inside git"
+    );
+    write(&dir, "apim/.stv2lint.yaml", "select: [STV]\n");
+    let dir = stv2lint::source::canonical(&dir);
+    let main = dir.join("apim/main.tf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    // Without the root the module is refused (the fence works here).
+    let cli = run(&dir, &["check", "apim", "--format", "compact"]);
+    assert!(
+        cli.stdout.contains("outside the linted tree"),
+        "{}",
+        cli.stdout
+    );
+
+    let mut c = Client::start(&dir);
+    let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+    c.request(
+        1,
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let uri = stv2lint::lsp::path_to_uri(&main).as_str().to_string();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "terraform", "version": 1, "text": text}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    assert!(diags.is_empty(), "{diags:#?}");
+    c.request(2, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.finish().0, Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{IsTerminal, Write};
 
-/// Characters of a line shown around the labels on it.
+/// Characters of a line shown around the labels on it, at most (a narrower terminal shows
+/// fewer: see [`text_columns`]).
 const WINDOW: usize = 240;
 /// Characters shown before the first label of a long line.
 const LEAD: usize = 80;
@@ -39,12 +40,15 @@ pub struct View {
     text: String,
     /// Byte offset in `text` of each view line.
     starts: Vec<usize>,
+    /// Where each shown span starts in the view, and its real 0-based line and column: miette
+    /// names the primary label's place in the snippet header, and the real one is wanted there.
+    origins: Vec<(usize, usize, usize)>,
 }
 
 impl View {
     /// A view of `f` showing `spans` (byte ranges) with one line of context around each.
     /// Returns the view and each span's place in it.
-    fn new(f: &SourceFile, spans: &[Span]) -> (View, Vec<SourceSpan>) {
+    fn new(f: &SourceFile, spans: &[Span], width: usize) -> (View, Vec<SourceSpan>) {
         let len = f.text.len();
         let fix = |o: u32| {
             let mut o = (o as usize).min(len);
@@ -82,7 +86,7 @@ impl View {
         let top = wanted.keys().next_back().copied().unwrap_or(0);
         let mut lines: Vec<Option<ViewLine>> = (base..=top).map(|_| None).collect();
         for (&l, cols) in &wanted {
-            lines[l - base] = Some(window(f.line_text(l + 1), cols));
+            lines[l - base] = Some(window(f.line_text(l + 1), cols, width));
         }
         let mut text = String::new();
         let mut starts = Vec::with_capacity(lines.len());
@@ -103,11 +107,19 @@ impl View {
             let new = if i == 0 { vl.map[0].1 } else { vl.map[i - 1].1 };
             starts[l - base] + new
         };
-        let placed = ends
+        let placed: Vec<SourceSpan> = ends
             .into_iter()
             .map(|(a, b)| {
                 let (x, y) = (place(a), place(b));
                 SourceSpan::new(x.into(), y.max(x) - x)
+            })
+            .collect();
+        let origins = spans
+            .iter()
+            .zip(&placed)
+            .map(|(s, at)| {
+                let (l, c) = f.line_col(s.start);
+                (at.offset(), l - 1, c - 1)
             })
             .collect();
         let view = View {
@@ -115,6 +127,7 @@ impl View {
             base,
             text,
             starts,
+            origins,
         };
         (view, placed)
     }
@@ -125,9 +138,12 @@ impl View {
     }
 }
 
-/// The part of `line` around byte columns `cols`, at most about [`WINDOW`] characters, cleaned.
+/// The part of `line` around byte columns `cols`, at most about `width` characters, cleaned.
 /// Works near the columns only, so a diagnostic on a 1 MB line costs a window, not the line.
-fn window(line: &str, cols: &[usize]) -> ViewLine {
+fn window(line: &str, cols: &[usize], width: usize) -> ViewLine {
+    // Room for the two ellipses.
+    let width = width.saturating_sub(2).max(8);
+    let lead = (width / 3).min(LEAD);
     let floor = |mut b: usize| {
         b = b.min(line.len());
         while !line.is_char_boundary(b) {
@@ -135,33 +151,41 @@ fn window(line: &str, cols: &[usize]) -> ViewLine {
         }
         b
     };
-    let (from, to) = if line.len() <= WINDOW {
+    let fits = line.len() <= width || (line.len() <= 4 * width && line.chars().count() <= width);
+    let (from, to) = if fits {
         (0, line.len())
     } else {
         let first = floor(cols.iter().copied().min().unwrap_or(0));
         let last = floor(cols.iter().copied().max().unwrap_or(0));
         // LEAD characters before the first label, then up to WINDOW characters in all.
-        let from = line[..first]
+        let mut from = line[..first]
             .char_indices()
             .rev()
-            .take(LEAD)
+            .take(lead)
             .last()
             .map_or(first, |(b, _)| b);
         let mut to = line[from..]
             .char_indices()
-            .nth(WINDOW)
+            .nth(width)
             .map_or(line.len(), |(b, _)| from + b);
         if last > to {
             to = line[last..]
                 .char_indices()
-                .nth(LEAD / 4)
+                .nth(lead / 4)
                 .map_or(line.len(), |(b, _)| last + b)
                 .min(
                     line[from..]
                         .char_indices()
-                        .nth(WINDOW * 2)
+                        .nth(width * 2)
                         .map_or(line.len(), |(b, _)| from + b),
                 );
+            // Give up lead on the left, down to the first label, to stay `width` wide.
+            let back = line[..to]
+                .char_indices()
+                .rev()
+                .nth(width.saturating_sub(1))
+                .map_or(0, |(b, _)| b);
+            from = from.max(back.min(first));
         }
         (from, to)
     };
@@ -203,12 +227,17 @@ impl SourceCode for View {
             .map(|o| o.saturating_sub(1))
             .unwrap_or(len)
             .max(from);
+        // A span read alone (the header's place): its real line and column.
+        let (line, column) = match self.origins.iter().find(|o| o.0 == span.offset()) {
+            Some(&(_, l, c)) if before == 0 && after == 0 => (l, c),
+            _ => (self.base + first, 0),
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             &self.text.as_bytes()[from..to],
             SourceSpan::new(from.into(), to - from),
-            self.base + first,
-            0,
+            line,
+            column,
             last - first + 1,
         )))
     }
@@ -236,12 +265,9 @@ impl fmt::Display for Report<'_> {
 impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
+    /// No separate code line: the headline carries the code (see [`headline`]).
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        if self.d.code.is_empty() {
-            None
-        } else {
-            Some(Box::new(self.d.code))
-        }
+        None
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.d.severity {
@@ -322,7 +348,14 @@ fn label_span(o: &Outcome, span: Span) -> Span {
     Span::new(span.file, start, end)
 }
 
-fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
+/// Characters of source a snippet line may show in a report `width` columns wide: the rest is
+/// the gutter (line number, bar, label arrows).
+fn text_columns(width: usize) -> usize {
+    width.saturating_sub(14).clamp(20, WINDOW)
+}
+
+fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> Report<'a> {
+    let cols = text_columns(width);
     // Labels in the diagnostic's file share one view; a related location in another file gets
     // a note with its own.
     let mut here: Vec<(Option<String>, Span, bool)> = Vec::new();
@@ -339,14 +372,12 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
         if d.span.is_some_and(|p| p.file == r.span.file && near(p)) {
             here.push((Some(r.message.clone()), s, false));
         } else {
-            let (view, placed) = View::new(o.ws.sources.get(s.file), &[s]);
+            let (view, placed) = View::new(o.ws.sources.get(s.file), &[s], cols);
+            let label = fit_label(&view, placed[0], &r.message, width);
             related.push(Report {
                 d: &NOTE,
                 src: Some(view),
-                labels: vec![LabeledSpan::new_with_span(
-                    Some(r.message.clone()),
-                    placed[0],
-                )],
+                labels: vec![LabeledSpan::new_with_span(Some(label), placed[0])],
                 related: Vec::new(),
                 text: r.message.clone(),
             });
@@ -355,11 +386,12 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
     let (src, labels) = match d.span {
         Some(p) => {
             let spans: Vec<Span> = here.iter().map(|h| h.1).collect();
-            let (view, placed) = View::new(o.ws.sources.get(p.file), &spans);
+            let (view, placed) = View::new(o.ws.sources.get(p.file), &spans, cols);
             let labels = here
                 .into_iter()
                 .zip(placed)
                 .map(|((label, _, primary), at)| {
+                    let label = label.map(|l| fit_label(&view, at, &l, width));
                     if primary {
                         LabeledSpan::new_primary_with_span(label, at)
                     } else {
@@ -371,13 +403,8 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
         }
         None => (None, Vec::new()),
     };
-    let text = match d.span {
-        Some(span) => {
-            let p = super::pos(&o.ws, span);
-            format!("{} ({}:{}:{})", d.message, p.file, p.line, p.column)
-        }
-        None => d.message.clone(),
-    };
+    // The place is in the snippet's header; the message does not repeat it.
+    let text = headline(d);
     Report {
         d,
         src,
@@ -387,7 +414,93 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic) -> Report<'a> {
     }
 }
 
+/// `label` wrapped into lines so that, drawn after the arrow under its place, it ends within
+/// `width` columns (miette does not wrap labels, but draws one with several lines).
+fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> String {
+    // miette hangs a one-line label from the middle of its underline.
+    let o = at.offset().min(view.text.len());
+    let line_start = view.starts[view.line_of(o)];
+    let line_end = view.text[o..].find('\n').map_or(view.text.len(), |i| o + i);
+    let end = (o + at.len()).min(line_end);
+    let col = |b: usize| {
+        view.text
+            .get(line_start..b)
+            .map_or(0, |t| t.chars().count())
+    };
+    let col = (col(o) + col(end)).div_ceil(2);
+    let digits = (view.base + view.starts.len()).to_string().len();
+    // Gutter (number, bar, blank), the arrow and its blank, and the margin miette's multi-line
+    // label marks take.
+    let room = width.saturating_sub(digits + 4 + col + 9).max(16);
+    if label.chars().count() <= room {
+        return label.to_string();
+    }
+    wrap(label, room)
+}
+
+/// Greedy word wrap at `room` characters; a word longer than that is cut.
+fn wrap(text: &str, room: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut w: Vec<char> = word.chars().collect();
+        if line > 0 && line + 1 + w.len() > room {
+            out.push('\n');
+            line = 0;
+        }
+        while w.len() > room {
+            let rest = w.split_off(room);
+            if line > 0 {
+                out.push('\n');
+            }
+            out.extend(w.iter());
+            out.push('\n');
+            w = rest;
+            line = 0;
+        }
+        if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.extend(w.iter());
+        line += w.len();
+    }
+    out
+}
+
+/// `error[STV202] inbound-management-3443: message` — severity word, code and rule name, as
+/// compilers print them, so the line says what kind of problem it is before what it is.
+fn headline(d: &Diagnostic) -> String {
+    match crate::rules::find(d.code) {
+        Some(rule) => format!("{}[{}] {}: {}", d.severity, d.code, rule.name, d.message),
+        None if !d.code.is_empty() => format!("{}[{}] {}", d.severity, d.code, d.message),
+        None => d.message.clone(),
+    }
+}
+
+/// Columns the report may use: `COLUMNS` when set, else the terminal's width, else 80.
+pub fn width() -> usize {
+    width_from(
+        std::env::var("COLUMNS").ok().as_deref(),
+        terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize),
+    )
+}
+
+fn width_from(columns: Option<&str>, terminal: Option<usize>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .or(terminal)
+        .filter(|w| *w > 0)
+        // Below some width miette has no room for the gutter and the text.
+        .map_or(80, |w| w.clamp(40, 1000))
+}
+
 pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    render_width(o, out, width())
+}
+
+/// The report wrapped at `width` columns.
+pub fn render_width(o: &Outcome, out: &mut dyn Write, width: usize) -> std::io::Result<()> {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let theme = if color {
         GraphicalTheme::unicode()
@@ -396,11 +509,11 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_context_lines(1)
-        .with_width(110);
+        .with_width(width);
     let mut buf = String::new();
     for d in super::shown(o) {
         buf.clear();
-        let report = build(o, &d);
+        let report = build(o, &d, width);
         // miette must not take the report down: a panic inside it (a limit it has that the view
         // missed) costs this diagnostic its snippet, never the run its output.
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -409,7 +522,7 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
         }));
         match rendered {
             Ok(Ok(b)) => buf = b,
-            _ => buf = format!("{}[{}] {}\n", d.severity, d.code, report.text),
+            _ => buf = format!("{}\n", report.text),
         }
         out.write_all(buf.as_bytes())?;
         writeln!(out)?;
@@ -435,5 +548,29 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::width_from;
+
+    #[test]
+    fn the_width_comes_from_columns_then_the_terminal_then_80() {
+        assert_eq!(width_from(Some("132"), Some(100)), 132);
+        assert_eq!(width_from(None, Some(100)), 100);
+        assert_eq!(width_from(Some("wide"), Some(100)), 100);
+        assert_eq!(width_from(None, None), 80);
+        assert_eq!(width_from(Some("0"), None), 80);
+        assert_eq!(width_from(Some("5"), None), 40);
+    }
+
+    #[test]
+    fn labels_wrap_at_words() {
+        assert_eq!(
+            super::wrap("the unit count comes from here", 12),
+            "the unit\ncount comes\nfrom here"
+        );
+        assert_eq!(super::wrap("abcdefghij xy", 4), "abcd\nefgh\nij\nxy");
     }
 }
