@@ -36,7 +36,10 @@ fn snapshots(name: &str, dir: &str) {
             }
             assert!(f.rule.is_some() || f.reason.is_some(), "{dir}: {f:?}");
             if f.verdict == FlowVerdict::Unknown {
-                assert!(f.reason.is_some(), "{dir}: an unknown verdict says why: {f:?}");
+                assert!(
+                    f.reason.is_some(),
+                    "{dir}: an unknown verdict says why: {f:?}"
+                );
             }
         }
     }
