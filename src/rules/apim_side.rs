@@ -5,7 +5,8 @@
 use super::context::Site;
 use crate::analysis::address::parse_prefix;
 use crate::analysis::tags::{classify, Token};
-use crate::model::{Direction, SecurityRule};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Direction, Nsg, SecurityRule};
 use ipnet::{IpNet, Ipv4Net};
 
 /// The written addresses of the API Management side of `rule`, classified, when known.
@@ -15,6 +16,29 @@ pub(super) fn apim_side(rule: &SecurityRule) -> Option<Vec<(String, Token)>> {
         Direction::Outbound => &rule.source_addresses,
     };
     Some(f.get()?.iter().map(|t| (t.clone(), classify(t))).collect())
+}
+
+/// A finding about one rule of an NSG that API Management sits behind: on the NSG, identified by
+/// NSG, rule and `what`, with every instance behind the NSG as a related place.
+pub(super) fn about_rule(
+    mut d: Diagnostic,
+    nsg: &Nsg,
+    rule: &SecurityRule,
+    what: &str,
+    sites: &[&Site],
+) -> Diagnostic {
+    d = d.resource(&nsg.meta.label).identity(format!(
+        "{}|{}|{what}",
+        nsg.meta.key.names.join("/"),
+        rule.name.to_ascii_lowercase()
+    ));
+    for s in sites {
+        d = d.related(
+            Some(s.loc.decl),
+            format!("{} is behind this NSG", s.label()),
+        );
+    }
+    d
 }
 
 /// "destination" for inbound, "source" for outbound.

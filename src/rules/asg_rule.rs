@@ -5,7 +5,7 @@
 //! names only ASGs never matches the instance: an allow grants it nothing, a deny blocks nothing.
 //! A warning at the rule (the evaluation of the required flows already ignores such rules).
 
-use super::apim_side::{apim_side, side_name};
+use super::apim_side::{about_rule, apim_side, side_name};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::Token;
 use crate::diagnostic::Severity;
@@ -35,28 +35,16 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 _ => "it allows nothing for the instance",
             };
             let side_name = side_name(rule);
-            let mut d = sink
+            let d = sink
                 .diag(format!(
                     "security rule '{}' of NSG '{}' selects its {side_name} by application security group; API Management network interfaces are platform-managed and never belong to one, so {effect}",
                     rule.name, nsg.meta.name
                 ))
                 .at(Some(rule.decl))
-                .resource(&nsg.meta.label)
                 .help(format!(
                     "Address API Management by its subnet range (or VirtualNetwork) in the {side_name} instead of an application security group."
-                ))
-                .identity(format!(
-                    "{}|{}|asg",
-                    nsg.meta.key.names.join("/"),
-                    rule.name.to_ascii_lowercase()
                 ));
-            for s in &sites {
-                d = d.related(
-                    Some(s.loc.decl),
-                    format!("{} is behind this NSG", s.label()),
-                );
-            }
-            sink.emit(d);
+            sink.emit(about_rule(d, nsg, rule, "asg", &sites));
         }
     }
 }

@@ -6,7 +6,7 @@
 //! range strictly inside an API Management subnet covers some instances some of the time: a
 //! warning at the rule, asking to use the whole subnet.
 
-use super::apim_side::{apim_side, side_name, subnet_nets};
+use super::apim_side::{about_rule, apim_side, side_name, subnet_nets};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::Token;
 use crate::diagnostic::Severity;
@@ -50,7 +50,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "source" => &rule.source_addresses,
                 _ => &rule.destination_addresses,
             };
-            let mut d = sink
+            let d = sink
                 .diag(format!(
                     "security rule '{}' of NSG '{}' names {} as its {side_name}, a part of API Management subnet {}; the instance's private addresses are assigned dynamically and change",
                     rule.name,
@@ -59,23 +59,11 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     slices[0].1
                 ))
                 .at(field.at.or(Some(rule.decl)))
-                .resource(&nsg.meta.label)
                 .help(format!(
                     "Use the whole API Management subnet ({}) or VirtualNetwork as the {side_name}.",
                     slices[0].1
-                ))
-                .identity(format!(
-                    "{}|{}|pinned",
-                    nsg.meta.key.names.join("/"),
-                    rule.name.to_ascii_lowercase()
                 ));
-            for s in &sites {
-                d = d.related(
-                    Some(s.loc.decl),
-                    format!("{} is behind this NSG", s.label()),
-                );
-            }
-            sink.emit(d);
+            sink.emit(about_rule(d, nsg, rule, "pinned", &sites));
         }
     }
 }

@@ -6,7 +6,7 @@
 //! outside the API Management subnet) never matches: an allow grants nothing. A warning at the
 //! destination; the fix is the subnet range or `VirtualNetwork`.
 
-use super::apim_side::subnet_nets;
+use super::apim_side::{about_rule, subnet_nets};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::{classify, is_private, Token};
 use crate::diagnostic::Severity;
@@ -46,7 +46,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             if public.is_empty() {
                 continue;
             }
-            let mut d = sink
+            let d = sink
                 .diag(format!(
                     "inbound security rule '{}' of NSG '{}' has the public address {} as its destination; NSGs see inbound traffic after translation to the private address, so this never matches API Management",
                     rule.name,
@@ -54,20 +54,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     public.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "),
                 ))
                 .at(rule.destination_addresses.at.or(Some(rule.decl)))
-                .resource(&nsg.meta.label)
-                .help("Use the API Management subnet range or VirtualNetwork as the destination; restrict the sources instead.")
-                .identity(format!(
-                    "{}|{}|public-destination",
-                    nsg.meta.key.names.join("/"),
-                    rule.name.to_ascii_lowercase()
-                ));
-            for s in &sites {
-                d = d.related(
-                    Some(s.loc.decl),
-                    format!("{} is behind this NSG", s.label()),
-                );
-            }
-            sink.emit(d);
+                .help("Use the API Management subnet range or VirtualNetwork as the destination; restrict the sources instead.");
+            sink.emit(about_rule(d, nsg, rule, "public-destination", &sites));
         }
     }
 }
