@@ -40,15 +40,13 @@ pub enum ExplainFormat {
     Markdown,
 }
 
-/// `explain` reads its inputs like `check`.
-#[derive(clap::Args, Debug, Default)]
-pub struct ExplainArgs {
-    /// Files and directories to explain
+/// What a run reads, the same for `check` and `explain`.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct InputArgs {
+    /// Files and directories to read
     pub paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum)]
-    pub format: Option<ExplainFormat>,
-    /// ARM/Bicep parameter file (JSON or .bicepparam), or TEMPLATE=FILE for one template
+    /// ARM/Bicep parameter file (JSON or .bicepparam), or TEMPLATE=FILE for one template;
+    /// repeat it for every stage (each file is checked as its own deployment)
     #[arg(long = "parameters", value_name = "[TEMPLATE=]FILE")]
     pub parameters: Vec<PathBuf>,
     /// Terraform variable file
@@ -63,22 +61,27 @@ pub struct ExplainArgs {
     /// Leave out files and directories matching this glob (relative to the working directory)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Also read files under DIR (modules, loaded files, var files the code names)
+    /// Also read files under DIR (modules, loaded files, var files the code names); by default
+    /// only the linted tree is read: the paths given, or the git work tree containing them
     #[arg(long = "root", value_name = "DIR")]
     pub roots: Vec<PathBuf>,
+}
+
+/// `explain` reads its inputs like `check`.
+#[derive(clap::Args, Debug, Default)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: Option<ExplainFormat>,
 }
 
 impl ExplainArgs {
     /// The same inputs as `check` arguments, so both commands read files alike.
     pub fn as_check(&self) -> CheckArgs {
         CheckArgs {
-            paths: self.paths.clone(),
-            parameters: self.parameters.clone(),
-            var_files: self.var_files.clone(),
-            vars: self.vars.clone(),
-            config: self.config.clone(),
-            exclude: self.exclude.clone(),
-            roots: self.roots.clone(),
+            input: self.input.clone(),
             ..CheckArgs::default()
         }
     }
@@ -103,24 +106,14 @@ pub enum FailOn {
 
 #[derive(clap::Args, Debug, Default)]
 pub struct CheckArgs {
-    /// Files and directories to lint
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
     /// Lowest severity that makes the exit code 1
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// ARM/Bicep parameter file (JSON or .bicepparam), or TEMPLATE=FILE for one template;
-    /// repeat it for every stage (each file is checked as its own deployment)
-    #[arg(long = "parameters", value_name = "[TEMPLATE=]FILE")]
-    pub parameters: Vec<PathBuf>,
-    /// Terraform variable file
-    #[arg(long = "var-file", value_name = "FILE")]
-    pub var_files: Vec<PathBuf>,
-    /// Terraform variable NAME=VALUE
-    #[arg(long = "var", value_name = "NAME=VALUE")]
-    pub vars: Vec<String>,
     /// Code prefixes to run, comma separated (e.g. STV2,STV501)
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -130,22 +123,12 @@ pub struct CheckArgs {
     /// Same-subnet stv1 → stv2 migration: headroom and service-endpoint checks become errors
     #[arg(long)]
     pub migration: bool,
-    /// Configuration file (default: .stv2lint.yaml found upward from the first path)
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Leave out files and directories matching this glob (relative to the working directory)
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
     /// Report only findings that are not recorded in this baseline file
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Record the current findings in this baseline file (and exit 0 unless the run is incomplete)
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Also read files under DIR (modules, loaded files, var files the code names); by default
-    /// only the linted tree is read: the paths given, or the git work tree containing them
-    #[arg(long = "root", value_name = "DIR")]
-    pub roots: Vec<PathBuf>,
     /// SARIF: also report suppressed findings, marked with `suppressions` (GitHub code scanning
     /// ignores the mark and opens alerts for them)
     #[arg(long)]

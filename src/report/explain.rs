@@ -20,40 +20,15 @@ const WIDTH: usize = 100;
 /// `stv2lint explain`: load like `check`, explain, render. Exit 2 when the run is incomplete
 /// or an option is bad, else 0.
 pub fn run(args: ExplainArgs) -> u8 {
-    let check = args.as_check();
-    let paths = if check.paths.is_empty() {
-        vec![std::path::PathBuf::from(".")]
-    } else {
-        check.paths.clone()
-    };
-    let config = match crate::config::for_run(check.config.as_deref(), &paths[0]) {
-        Ok(c) => c,
+    let (paths, _, opts) = match super::prepare(&args.as_check()) {
+        Ok(x) => x,
         Err(e) => {
-            eprintln!("stv2lint: {}", clean(&e.to_string()));
-            return 2;
-        }
-    };
-    let opts = match super::options_from_args(&check, config.as_ref()) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("stv2lint: {}", clean(&e.to_string()));
+            eprintln!("stv2lint: {}", clean(&e));
             return 2;
         }
     };
     let outcome = crate::check(&paths, &opts);
-    for m in &outcome.missing {
-        eprintln!(
-            "stv2lint: {}: no such file or directory",
-            clean(&m.display().to_string())
-        );
-    }
-    for (p, why) in &outcome.unreadable {
-        eprintln!(
-            "stv2lint: {}: {}",
-            clean(&p.display().to_string()),
-            clean(why)
-        );
-    }
+    super::report_unread(&outcome);
     // What could not be read is not explained: say so where the user looks for errors.
     for d in outcome
         .active()

@@ -175,7 +175,7 @@ pub fn options_from_args(
     if let Some(c) = config {
         c.apply(&mut opts);
     }
-    for p in &args.parameters {
+    for p in &args.input.parameters {
         match crate::cli::template_parameters(p) {
             Some(pair) => {
                 // What the user named is read wherever it is; what files name stays inside the tree.
@@ -188,16 +188,18 @@ pub fn options_from_args(
             }
         }
     }
-    opts.explicit.extend(args.var_files.iter().cloned());
-    for r in &args.roots {
+    opts.explicit.extend(args.input.var_files.iter().cloned());
+    for r in &args.input.roots {
         if !r.is_dir() {
             return Err(format!("--root {}: not a directory", r.display()));
         }
         opts.roots.push(r.clone());
     }
     // Later var files and vars win in Terraform, so the command line's come after the file's.
-    opts.load.var_files.extend(args.var_files.iter().cloned());
-    for v in &args.vars {
+    opts.load
+        .var_files
+        .extend(args.input.var_files.iter().cloned());
+    for v in &args.input.vars {
         let (k, val) = v
             .split_once('=')
             .ok_or_else(|| format!("--var expects NAME=VALUE, got '{v}'"))?;
@@ -220,7 +222,7 @@ pub fn options_from_args(
         opts.rules.migration = true;
     }
     let cwd = std::env::current_dir().unwrap_or_default();
-    for g in &args.exclude {
+    for g in &args.input.exclude {
         opts.exclude.push(
             crate::config::Exclude::new(cwd.clone(), g).map_err(|e| format!("--exclude: {e}"))?,
         );
@@ -228,44 +230,32 @@ pub fn options_from_args(
     Ok(opts)
 }
 
-pub fn run_check(args: CheckArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
+/// The paths, configuration and options of a run.
+pub type Prepared = (
+    Vec<std::path::PathBuf>,
+    Option<crate::config::Config>,
+    CheckOptions,
+);
+
+/// What `check` and `explain` both do before a run: the paths (default `.`), the configuration
+/// found for them, the options from flags and configuration, and the nested configurations.
+pub fn prepare(args: &CheckArgs) -> Result<Prepared, String> {
+    let paths = if args.input.paths.is_empty() {
         vec![std::path::PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        args.input.paths.clone()
     };
-    let config = match crate::config::for_run(args.config.as_deref(), &paths[0]) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("stv2lint: {}", clean(&e.to_string()));
-            return 2;
-        }
-    };
-    let mut opts = match options_from_args(&args, config.as_ref()) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("stv2lint: {}", clean(&e.to_string()));
-            return 2;
-        }
-    };
+    let config = crate::config::for_run(args.input.config.as_deref(), &paths[0])
+        .map_err(|e| e.to_string())?;
+    let mut opts = options_from_args(args, config.as_ref())?;
     // Nested `.stv2lint.yaml` files decide for the files under them.
-    opts.scopes = match crate::config::scopes(&paths, config.as_ref().map(|c| c.path.as_path())) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("stv2lint: {}", clean(&e.to_string()));
-            return 2;
-        }
-    };
-    // Read the baseline before the run: a bad baseline is a bad option, not a finding.
-    let baseline = match args.baseline.as_deref().map(crate::baseline::load) {
-        Some(Ok(b)) => Some(b),
-        Some(Err(e)) => {
-            eprintln!("stv2lint: {}", clean(&e.to_string()));
-            return 2;
-        }
-        None => None,
-    };
-    let mut outcome = crate::check(&paths, &opts);
+    opts.scopes = crate::config::scopes(&paths, config.as_ref().map(|c| c.path.as_path()))
+        .map_err(|e| e.to_string())?;
+    Ok((paths, config, opts))
+}
+
+/// Paths given that do not exist or cannot be read, on stderr (they make the run incomplete).
+pub fn report_unread(outcome: &crate::Outcome) {
     for m in &outcome.missing {
         eprintln!(
             "stv2lint: {}: no such file or directory",
@@ -279,6 +269,27 @@ pub fn run_check(args: CheckArgs) -> u8 {
             clean(why)
         );
     }
+}
+
+pub fn run_check(args: CheckArgs) -> u8 {
+    let (paths, config, opts) = match prepare(&args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("stv2lint: {}", clean(&e));
+            return 2;
+        }
+    };
+    // Read the baseline before the run: a bad baseline is a bad option, not a finding.
+    let baseline = match args.baseline.as_deref().map(crate::baseline::load) {
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => {
+            eprintln!("stv2lint: {}", clean(&e.to_string()));
+            return 2;
+        }
+        None => None,
+    };
+    let mut outcome = crate::check(&paths, &opts);
+    report_unread(&outcome);
     if let Some(path) = &args.write_baseline {
         return match crate::baseline::write(path, &outcome) {
             Ok(n) => {
