@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use stv2lint::cli::ExplainFormat;
 use stv2lint::rules::explain::{explain, FlowVerdict};
 
+/// The corpus directory, absolute: the tests change the working directory (in parallel), so a
+/// relative `STV2LINT_CORPUS` (CI's `../shared/corpus`) is taken from the package root.
 fn corpus() -> PathBuf {
-    let p = PathBuf::from(
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
         std::env::var_os("STV2LINT_CORPUS")
             .expect("STV2LINT_CORPUS must point at the corpus for this test"),
     );
