@@ -8,7 +8,7 @@ use crate::analysis::nsg::{
 };
 use crate::analysis::ports::PortSet;
 use crate::analysis::tags::{norm_region, RegionPolicy, Target};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{AddRule, Diagnostic, Severity};
 use crate::model::{Direction, Nsg, Subnet};
 use crate::source::Span;
 use serde::Deserialize;
@@ -545,6 +545,12 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         sink.diag(msg)
                             .at(Some(nsg.meta.decl))
                             .help(help)
+                            .add_rule(prio.map(|priority| AddRule {
+                                flow: flow.key(),
+                                priority,
+                                before: None,
+                                nsg: nsg.meta.decl,
+                            }))
                             .identity(identity.clone()),
                     );
                     for n in &eval.notes {
@@ -593,6 +599,12 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         sink.diag(msg)
                             .at(Some(deny.decl))
                             .help(help)
+                            .add_rule(prio.map(|priority| AddRule {
+                                flow: flow.key(),
+                                priority,
+                                before: Some(deny.decl),
+                                nsg: nsg.meta.decl,
+                            }))
                             .identity(format!("{identity}|deny|{}", deny.name)),
                     )
                     .related(
