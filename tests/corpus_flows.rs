@@ -70,14 +70,22 @@ fn quickstarts_deny_internet_blocks_outbound_http() {
         let path = qs.join(file);
         let o = stv2lint::check(std::slice::from_ref(&path), &CheckOptions::default());
         let f = found(&o);
-        // The finding points at the deny rule (its object opens on the line before its name in
-        // ARM; in Bicep on the line before too).
+        // The finding points at the field of the deny rule that matches the flow: its
+        // destination `Internet` (the first such line after the rule's name).
         let name_line = line_of(&path, "Deny_All_Internet_Outbound");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let field_line = text
+            .lines()
+            .enumerate()
+            .skip(name_line)
+            .find(|(_, l)| l.contains("destinationAddressPrefix") && l.contains("Internet"))
+            .map(|(i, _)| i + 1)
+            .unwrap_or_else(|| panic!("{file}: no destination Internet after the deny's name"));
         let hit = f.iter().any(|(c, s, p, l, m)| {
             c == "STV210"
                 && *s == Severity::Error
                 && p.ends_with(file)
-                && (*l == name_line || *l + 1 == name_line)
+                && *l == field_line
                 && m.contains("Deny_All_Internet_Outbound")
         });
         assert!(

@@ -597,7 +597,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     };
                     let mut diag = related(
                         sink.diag(msg)
-                            .at(Some(deny.decl))
+                            .at(Some(deny_field(deny, req.direction)))
                             .help(help)
                             .add_rule(prio.map(|priority| AddRule {
                                 flow: flow.key(),
@@ -607,6 +607,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                             }))
                             .identity(format!("{identity}|deny|{}", deny.name)),
                     )
+                    .related(Some(deny.decl), format!("security rule '{}'", deny.name))
                     .related(
                         Some(nsg.meta.decl),
                         format!("network security group '{}'", nsg.meta.name),
@@ -623,6 +624,35 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
             }
         }
     }
+}
+
+/// Where a person edits a deny that blocks a flow: its narrowest written match — the far
+/// side's address (`Internet`, `ApiManagement`) or the destination port — rather than the
+/// whole rule; a deny of everything (`*` everywhere) is underlined at its destination port.
+fn deny_field(deny: &crate::model::SecurityRule, direction: Direction) -> Span {
+    let wild = |v: Option<&Vec<String>>| {
+        v.map_or(true, |v| {
+            v.iter()
+                .any(|x| x == "*" || x.eq_ignore_ascii_case("any") || x == "0.0.0.0/0")
+        })
+    };
+    // A field written elsewhere (a `dynamic` block's template, a variable) is not where this
+    // rule is edited: only a field inside the rule's own declaration counts.
+    let d = deny.decl;
+    let inside = |at: Option<Span>| {
+        at.is_some_and(|a| a.file == d.file && a.start >= d.start && a.end <= d.end)
+    };
+    let far = match direction {
+        Direction::Inbound => &deny.source_addresses,
+        Direction::Outbound => &deny.destination_addresses,
+    };
+    let ports = &deny.destination_ports;
+    [(far, wild(far.get())), (ports, wild(ports.get()))]
+        .iter()
+        .find(|(f, w)| !w && inside(f.at))
+        .and_then(|(f, _)| f.at)
+        .or(ports.at.filter(|a| inside(Some(*a))))
+        .unwrap_or(deny.decl)
 }
 
 /// "widen security rule 'x' (its source ports) to cover the whole flow", for the first allow
