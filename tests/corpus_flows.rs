@@ -114,7 +114,16 @@ fn landing_zone_monitor_rule_lacks_1886() {
     multi.load.vars = vec![("multiRegionEnabled".into(), "true".into())];
     let multi = stv2lint::check(std::slice::from_ref(&dir), &multi);
     let net = dir.join("modules/networking/networking.tf");
-    let rule_line = line_of(&net, "\"apim-azure-monitor\"") - 1;
+    // The finding underlines the rule's destination port (443), the field to extend.
+    let text = std::fs::read_to_string(&net).unwrap();
+    let name_line = line_of(&net, "\"apim-azure-monitor\"");
+    let rule_line = text
+        .lines()
+        .enumerate()
+        .skip(name_line)
+        .find(|(_, l)| l.contains("destination_port_range"))
+        .map(|(i, _)| i + 1)
+        .expect("the monitor rule has a destination port");
     for (what, o) in [("D06", &single), ("D07", &multi)] {
         let f = found(o);
         let hit = f.iter().any(|(c, s, p, l, m)| {

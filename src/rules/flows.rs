@@ -636,12 +636,7 @@ fn deny_field(deny: &crate::model::SecurityRule, direction: Direction) -> Span {
                 .any(|x| x == "*" || x.eq_ignore_ascii_case("any") || x == "0.0.0.0/0")
         })
     };
-    // A field written elsewhere (a `dynamic` block's template, a variable) is not where this
-    // rule is edited: only a field inside the rule's own declaration counts.
-    let d = deny.decl;
-    let inside = |at: Option<Span>| {
-        at.is_some_and(|a| a.file == d.file && a.start >= d.start && a.end <= d.end)
-    };
+    let inside = |at: Option<Span>| super::field_in(at, deny.decl) != deny.decl;
     let far = match direction {
         Direction::Inbound => &deny.source_addresses,
         Direction::Outbound => &deny.destination_addresses,
@@ -650,9 +645,9 @@ fn deny_field(deny: &crate::model::SecurityRule, direction: Direction) -> Span {
     [(far, wild(far.get())), (ports, wild(ports.get()))]
         .iter()
         .find(|(f, w)| !w && inside(f.at))
-        .and_then(|(f, _)| f.at)
-        .or(ports.at.filter(|a| inside(Some(*a))))
-        .unwrap_or(deny.decl)
+        .map_or(super::field_in(ports.at, deny.decl), |(f, _)| {
+            super::field_in(f.at, deny.decl)
+        })
 }
 
 /// "widen security rule 'x' (its source ports) to cover the whole flow", for the first allow

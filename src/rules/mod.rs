@@ -645,3 +645,11 @@ pub fn location_label(apim: &Apim, loc: &ApimLocation) -> String {
         )
     }
 }
+
+/// Where a finding about one part of a declaration is underlined: the field a person edits
+/// (`at`) when it is written inside `decl` — not a `dynamic` block's template, a variable or a
+/// parameter file elsewhere — and the whole declaration otherwise.
+pub fn field_in(at: Option<Span>, decl: Span) -> Span {
+    at.filter(|a| a.file == decl.file && a.start >= decl.start && a.end <= decl.end)
+        .unwrap_or(decl)
+}
