@@ -468,7 +468,8 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                             sources,
                             rule.name
                         ))
-                        .at(Some(rule.decl))
+                        .at(Some(super::field_in(rule.source_addresses.at, rule.decl)))
+                        .related(Some(rule.decl), format!("security rule '{}'", rule.name))
                         .help(format!("Nothing to do if a gateway such as Application Gateway or Front Door is meant to be the only client; otherwise allow source {}.", flow.tag()))
                         .identity(format!("{identity}|subset"));
                     let mut d = related(d);
@@ -483,12 +484,11 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                 NoteKind::Regional => Some(n.rule),
                 _ => None,
             }) {
-                let tags = match req.direction {
-                    Direction::Inbound => rule.source_addresses.get(),
-                    Direction::Outbound => rule.destination_addresses.get(),
-                }
-                .map(|v| v.join(", "))
-                .unwrap_or_default();
+                let far = match req.direction {
+                    Direction::Inbound => &rule.source_addresses,
+                    Direction::Outbound => &rule.destination_addresses,
+                };
+                let tags = far.get().map(|v| v.join(", ")).unwrap_or_default();
                 let d = sink
                     .diag(format!(
                         "security rule '{}' allows {} only for the regional tag '{}', which is not documented as enough; '{}' then {} the rest",
@@ -498,7 +498,8 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         by.name(),
                         if *certain { "denies" } else { "may deny" }
                     ))
-                    .at(Some(rule.decl))
+                    .at(Some(super::field_in(far.at, rule.decl)))
+                    .related(Some(rule.decl), format!("security rule '{}'", rule.name))
                     .help(format!("Use the global service tag {} in security rule '{}'.", flow.tag(), rule.name))
                     .identity(format!("{identity}|regional"));
                 let mut d = related(d);
