@@ -74,6 +74,9 @@ pub struct AddRule {
     pub priority: i64,
     pub before: Option<Span>,
     pub nsg: Span,
+    /// The NSG's rules are separate resources (Terraform `azurerm_network_security_rule`):
+    /// a new one must be too, since the provider fights over a mix of both.
+    pub separate: bool,
 }
 
 impl Diagnostic {

@@ -623,7 +623,16 @@ fn add_rule_action(
     } else {
         Some(offsets(&a["before"])?)
     };
-    let ins = add_rule::insertion(lang, text, flow, priority, before, offsets(&a["nsg"])?)?;
+    let separate = a["separate"].as_bool().unwrap_or(false);
+    let ins = add_rule::insertion(
+        lang,
+        text,
+        flow,
+        priority,
+        before,
+        offsets(&a["nsg"])?,
+        separate,
+    )?;
     let at = offset_position(text, ins.at);
     Some(json!({
         "title": format!("Add security rule for {} ({}: {})", flow.describe(), flow.id, flow.title),
@@ -936,6 +945,7 @@ fn one(
                 "priority": a.priority,
                 "before": a.before.and_then(here),
                 "nsg": nsg,
+                "separate": a.separate,
             } }))
         }),
     })

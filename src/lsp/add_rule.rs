@@ -194,6 +194,8 @@ fn hcl_attr(block: &str, key: &str) -> Option<String> {
 /// Where and what to insert. `before`: the deny rule the new rule must precede (its whole
 /// declaration), when a custom rule blocks the flow; `nsg`: the NSG's declaration. `None` when
 /// the text does not have the expected shape (a rule list built by an expression).
+/// `separate`: the NSG's rules are separate resources (wherever they are written), so a
+/// Terraform rule is added as one too.
 pub fn insertion(
     lang: Lang,
     text: &str,
@@ -201,6 +203,7 @@ pub fn insertion(
     priority: i64,
     before: Option<(usize, usize)>,
     nsg: (usize, usize),
+    separate: bool,
 ) -> Option<Insert> {
     let get = |(s, e): (usize, usize)| text.get(s..e);
     if let Some((s, e)) = before {
@@ -226,7 +229,7 @@ pub fn insertion(
                     terraform_resource(flow, priority, &rg, &nsg)
                 ))
             }
-            _ => insertion(lang, text, flow, priority, None, nsg),
+            _ => insertion(lang, text, flow, priority, None, nsg, separate),
         };
     }
     let (s, e) = nsg;
@@ -269,7 +272,7 @@ pub fn insertion(
                     text: format!("{}\n{indent}", terraform_inline(flow, priority, &indent)),
                 });
             }
-            if text.contains("\"azurerm_network_security_rule\"") {
+            if separate {
                 let header = body.lines().next()?;
                 let label = header.split('"').nth(3)?;
                 let r = format!("azurerm_network_security_group.{label}");
@@ -332,7 +335,16 @@ mod tests {
         let text = "{\"securityRules\": [\n    {\"name\": \"DenyAll\"}\n  ]}";
         let s = text.find("{\"name\"").unwrap();
         let e = text.find('}').unwrap() + 1;
-        let ins = insertion(Lang::Json, text, f03(), 4000, Some((s, e)), (0, text.len())).unwrap();
+        let ins = insertion(
+            Lang::Json,
+            text,
+            f03(),
+            4000,
+            Some((s, e)),
+            (0, text.len()),
+            false,
+        )
+        .unwrap();
         assert_eq!(ins.at, s);
         assert!(ins.text.ends_with("},\n    "), "{}", ins.text);
         assert!(ins.text.contains("\"destinationPortRange\": \"3443\""));
@@ -348,7 +360,7 @@ mod tests {
     #[test]
     fn arm_empty_rule_list_gets_the_object_alone() {
         let text = "{\"properties\": {\"securityRules\": []}}";
-        let ins = insertion(Lang::Json, text, f03(), 100, None, (0, text.len())).unwrap();
+        let ins = insertion(Lang::Json, text, f03(), 100, None, (0, text.len()), false).unwrap();
         let mut out = text.to_string();
         out.insert_str(ins.at, &ins.text);
         let v: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
@@ -361,7 +373,7 @@ mod tests {
     #[test]
     fn bicep_object_has_no_commas_and_bicep_quotes() {
         let text = "resource nsg 'x' = {\n  properties: {\n    securityRules: [\n      {\n        name: 'a'\n      }\n    ]\n  }\n}";
-        let ins = insertion(Lang::Bicep, text, f03(), 110, None, (0, text.len())).unwrap();
+        let ins = insertion(Lang::Bicep, text, f03(), 110, None, (0, text.len()), false).unwrap();
         assert!(
             ins.text.contains("destinationPortRange: '3443'"),
             "{}",
@@ -375,7 +387,16 @@ mod tests {
     #[test]
     fn terraform_inline_block_before_the_first_rule() {
         let text = "resource \"azurerm_network_security_group\" \"n\" {\n  name = \"n\"\n  security_rule {\n    name = \"a\"\n  }\n}\n";
-        let ins = insertion(Lang::Terraform, text, f03(), 100, None, (0, text.len())).unwrap();
+        let ins = insertion(
+            Lang::Terraform,
+            text,
+            f03(),
+            100,
+            None,
+            (0, text.len()),
+            false,
+        )
+        .unwrap();
         assert_eq!(ins.at, text.find("security_rule").unwrap());
         assert!(ins.text.starts_with("security_rule {\n"));
         assert!(
@@ -392,7 +413,7 @@ mod tests {
     fn terraform_separate_rules_get_a_new_resource() {
         let text = "resource \"azurerm_network_security_group\" \"apim\" {\n  name = \"n\"\n}\n\nresource \"azurerm_network_security_rule\" \"lb\" {\n  name = \"lb\"\n}\n";
         let end = text.find("}\n").unwrap() + 1;
-        let ins = insertion(Lang::Terraform, text, f03(), 100, None, (0, end)).unwrap();
+        let ins = insertion(Lang::Terraform, text, f03(), 100, None, (0, end), true).unwrap();
         assert_eq!(ins.at, end);
         assert!(ins
             .text
@@ -400,6 +421,20 @@ mod tests {
         assert!(ins
             .text
             .contains("resource \"azurerm_network_security_rule\" \"allow_apim_f03\""));
+    }
+
+    #[test]
+    fn terraform_nsg_without_rules_gets_an_inline_block_before_its_end() {
+        let text = "resource \"azurerm_network_security_group\" \"apim\" {\n  name = \"n\"\n}\n";
+        let end = text.rfind('}').unwrap() + 1;
+        let ins = insertion(Lang::Terraform, text, f03(), 100, None, (0, end), false).unwrap();
+        let mut out = text.to_string();
+        out.insert_str(ins.at, &ins.text);
+        assert!(
+            out.contains("  name = \"n\"\n\n  security_rule {\n    name "),
+            "{out}"
+        );
+        assert!(out.ends_with("  }\n}\n"), "{out}");
     }
 
     #[test]

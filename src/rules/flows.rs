@@ -551,6 +551,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                                 priority,
                                 before: None,
                                 nsg: nsg.meta.decl,
+                                separate: separate_rules(nsg),
                             }))
                             .identity(identity.clone()),
                     );
@@ -605,6 +606,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                                 priority,
                                 before: Some(deny.decl),
                                 nsg: nsg.meta.decl,
+                                separate: separate_rules(nsg),
                             }))
                             .identity(format!("{identity}|deny|{}", deny.name)),
                     )
@@ -625,6 +627,13 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
             }
         }
     }
+}
+
+/// Whether the NSG's rules are declared outside it (separate rule resources).
+fn separate_rules(nsg: &Nsg) -> bool {
+    nsg.rules
+        .iter()
+        .any(|r| super::field_in(Some(r.decl), nsg.meta.decl) == nsg.meta.decl)
 }
 
 /// Where a person edits a deny that blocks a flow: its narrowest written match — the far
