@@ -60,6 +60,23 @@ pub struct Diagnostic {
     /// The deployment units (their names) in which the finding holds; empty when it is not
     /// about a deployment (a parse error).
     pub deployments: Vec<String>,
+    /// For a missing required NSG flow: the allow rule that would fix it, for the editor's
+    /// quick fix. Not part of the JSON contract.
+    pub add_rule: Option<AddRule>,
+}
+
+/// The security rule a flow finding asks for: which flow (its key in `rules/flows.yaml`), at
+/// which free priority, inserted before which deny (or into which NSG when the default rule
+/// drops the flow).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddRule {
+    pub flow: String,
+    pub priority: i64,
+    pub before: Option<Span>,
+    pub nsg: Span,
+    /// The NSG's rules are separate resources (Terraform `azurerm_network_security_rule`):
+    /// a new one must be too, since the provider fights over a mix of both.
+    pub separate: bool,
 }
 
 impl Diagnostic {
@@ -75,6 +92,7 @@ impl Diagnostic {
             identity: String::new(),
             suppressed: None,
             deployments: Vec::new(),
+            add_rule: None,
         }
     }
     pub fn at(mut self, span: Option<Span>) -> Self {
@@ -83,6 +101,10 @@ impl Diagnostic {
     }
     pub fn resource(mut self, r: impl Into<String>) -> Self {
         self.resource = Some(r.into());
+        self
+    }
+    pub fn add_rule(mut self, fix: Option<AddRule>) -> Self {
+        self.add_rule = fix;
         self
     }
     pub fn help(mut self, h: impl Into<String>) -> Self {

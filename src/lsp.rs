@@ -15,6 +15,7 @@
 //! (`CheckOptions::overlay`), and the workspace folders are roots files may be read from. Every
 //! file of a run whose unit is the run's gets that run's diagnostics.
 
+pub mod add_rule;
 pub mod transport;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -537,7 +538,7 @@ impl<W: Write> Server<W> {
         let Some(path) = uri_to_path(uri) else {
             return json!([]);
         };
-        let Some(prefix) = crate::discover::lang_of(&path).and_then(comment_prefix) else {
+        let Some(lang) = crate::discover::lang_of(&path) else {
             return json!([]);
         };
         let text = match self.docs.get(&crate::source::canonical(&path)) {
@@ -550,6 +551,12 @@ impl<W: Write> Server<W> {
                 continue;
             }
             let Some(NumberOrString::String(code)) = &d.code else {
+                continue;
+            };
+            if let Some(a) = add_rule_action(lang, &text, uri, d) {
+                actions.push(a);
+            }
+            let Some(prefix) = comment_prefix(lang) else {
                 continue;
             };
             let line = d.range.start.line;
@@ -592,6 +599,59 @@ impl<W: Write> Server<W> {
         );
         self.send(n.into());
     }
+}
+
+/// "Add security rule for <flow>": the allow rule a flow finding carries (`data.addRule`),
+/// written in the file's syntax by [`add_rule`].
+fn add_rule_action(
+    lang: crate::source::Lang,
+    text: &str,
+    uri: &str,
+    d: &lsp_types::Diagnostic,
+) -> Option<Value> {
+    let a = d.data.as_ref()?.get("addRule")?;
+    let flow = crate::rules::flows::flows()
+        .iter()
+        .find(|f| a["flow"].as_str() == Some(f.key().as_str()))?;
+    let priority = a["priority"].as_i64()?;
+    let offsets = |v: &Value| -> Option<(usize, usize)> {
+        let r: Range = serde_json::from_value(v.clone()).ok()?;
+        Some((offset_of(text, r.start), offset_of(text, r.end)))
+    };
+    let before = if a["before"].is_null() {
+        None
+    } else {
+        Some(offsets(&a["before"])?)
+    };
+    let separate = a["separate"].as_bool().unwrap_or(false);
+    let ins = add_rule::insertion(
+        lang,
+        text,
+        flow,
+        priority,
+        before,
+        offsets(&a["nsg"])?,
+        separate,
+    )?;
+    let at = offset_position(text, ins.at);
+    Some(json!({
+        "title": format!("Add security rule for {} ({}: {})", flow.describe(), flow.id, flow.title),
+        "kind": "quickfix",
+        "diagnostics": [d],
+        "isPreferred": true,
+        "edit": { "changes": { uri: [
+            { "range": Range::new(at, at), "newText": ins.text }
+        ] } },
+    }))
+}
+
+/// The LSP position (UTF-16 columns) of a byte offset.
+fn offset_position(text: &str, offset: usize) -> Position {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..line_start].matches('\n').count() as u32;
+    let col = text[line_start..offset].encode_utf16().count() as u32;
+    Position::new(line, col)
 }
 
 /// The reason a fresh suppression carries: a placeholder that reads as one in review.
@@ -877,7 +937,17 @@ fn one(
         message,
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: None,
+        data: d.add_rule.as_ref().and_then(|a| {
+            let here = |sp: Span| (sp.file == span.file).then(|| range(f, sp));
+            let nsg = here(a.nsg)?;
+            Some(json!({ "addRule": {
+                "flow": a.flow,
+                "priority": a.priority,
+                "before": a.before.and_then(here),
+                "nsg": nsg,
+                "separate": a.separate,
+            } }))
+        }),
     })
 }
 

@@ -33,8 +33,8 @@ fn whole_corpus_in_one_run_keeps_every_expected_finding() {
         ("STV201", "api-management-create-with-internal-vnet-application-gateway/main.bicep"),
         // Terraform: the sec-api-management example's subnet has no NSG (found via a data source).
         ("STV201", "terraform-azurerm-sec-api-management/examples/complete/main.tf"),
-        // Terraform: the landing zone's Sql rule on 1443.
-        ("STV208", "apim-baseline/terraform/modules/networking/networking.tf:112"),
+        // Terraform: the landing zone's Sql rule on 1443 (its destination port).
+        ("STV208", "apim-baseline/terraform/modules/networking/networking.tf:116"),
         // Bicep: the starter kit's Sql on 443 and its /29 subnet.
         ("STV208", "Azure-Integration-Services-Starter-Kit/infrastructure/bicep/modules/networkSecurityGroup/apimNetworkSecurityGroup.bicep"),
         ("STV104", "Azure-Integration-Services-Starter-Kit/infrastructure/bicep/modules/virtualNetwork/virtualNetwork.bicep"),

@@ -70,14 +70,22 @@ fn quickstarts_deny_internet_blocks_outbound_http() {
         let path = qs.join(file);
         let o = stv2lint::check(std::slice::from_ref(&path), &CheckOptions::default());
         let f = found(&o);
-        // The finding points at the deny rule (its object opens on the line before its name in
-        // ARM; in Bicep on the line before too).
+        // The finding points at the field of the deny rule that matches the flow: its
+        // destination `Internet` (the first such line after the rule's name).
         let name_line = line_of(&path, "Deny_All_Internet_Outbound");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let field_line = text
+            .lines()
+            .enumerate()
+            .skip(name_line)
+            .find(|(_, l)| l.contains("destinationAddressPrefix") && l.contains("Internet"))
+            .map(|(i, _)| i + 1)
+            .unwrap_or_else(|| panic!("{file}: no destination Internet after the deny's name"));
         let hit = f.iter().any(|(c, s, p, l, m)| {
             c == "STV210"
                 && *s == Severity::Error
                 && p.ends_with(file)
-                && (*l == name_line || *l + 1 == name_line)
+                && *l == field_line
                 && m.contains("Deny_All_Internet_Outbound")
         });
         assert!(
@@ -106,7 +114,16 @@ fn landing_zone_monitor_rule_lacks_1886() {
     multi.load.vars = vec![("multiRegionEnabled".into(), "true".into())];
     let multi = stv2lint::check(std::slice::from_ref(&dir), &multi);
     let net = dir.join("modules/networking/networking.tf");
-    let rule_line = line_of(&net, "\"apim-azure-monitor\"") - 1;
+    // The finding underlines the rule's destination port (443), the field to extend.
+    let text = std::fs::read_to_string(&net).unwrap();
+    let name_line = line_of(&net, "\"apim-azure-monitor\"");
+    let rule_line = text
+        .lines()
+        .enumerate()
+        .skip(name_line)
+        .find(|(_, l)| l.contains("destination_port_range"))
+        .map(|(i, _)| i + 1)
+        .expect("the monitor rule has a destination port");
     for (what, o) in [("D06", &single), ("D07", &multi)] {
         let f = found(o);
         let hit = f.iter().any(|(c, s, p, l, m)| {

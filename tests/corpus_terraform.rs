@@ -107,11 +107,11 @@ fn corpus_landing_zone_flags_the_sql_rule_on_1443() {
     let errors: Vec<_> = found.iter().filter(|f| f.1 == Severity::Error).collect();
     assert!(errors.is_empty(), "errors:\n{}", show(&found));
     let sql = found.iter().find(|(code, _, file, line, _)| {
-        code == "STV208" && file.ends_with("modules/networking/networking.tf") && *line == 112
+        code == "STV208" && file.ends_with("modules/networking/networking.tf") && *line == 116
     });
     assert!(
         sql.is_some(),
-        "no STV208 on the 1443 rule (networking.tf:112):\n{}",
+        "no STV208 on the 1443 rule's destination port (networking.tf:116):\n{}",
         show(&found)
     );
 }

@@ -812,3 +812,143 @@ fn the_workspace_folder_is_a_root_for_a_nested_deployment_outside_git() {
     assert_eq!(c.finish().0, Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `text` with one LSP insertion applied (ASCII text: columns are bytes).
+fn apply_insert(text: &str, edit: &Value) -> String {
+    let line = edit["range"]["start"]["line"].as_u64().unwrap() as usize;
+    let col = edit["range"]["start"]["character"].as_u64().unwrap() as usize;
+    assert_eq!(edit["range"]["start"], edit["range"]["end"], "an insertion");
+    let at: usize = text
+        .split_inclusive('\n')
+        .take(line)
+        .map(str::len)
+        .sum::<usize>()
+        + col;
+    let mut out = text.to_string();
+    out.insert_str(at, edit["newText"].as_str().unwrap());
+    out
+}
+
+/// Open a flow fixture, take the "Add security rule" quick fix of its `code` finding, apply it,
+/// and re-lint: the finding is gone and nothing new appears (no STV001: the file still parses).
+fn add_rule_fixes(fixture: &str, code: &str, language: &str, needle: &str) {
+    let src = repo().join("fixtures").join(fixture);
+    let text = std::fs::read_to_string(&src).unwrap();
+    let dir = scratch(&format!(
+        "lsp-add-rule-{}",
+        fixture.replace(['/', '.'], "-")
+    ));
+    let name = src.file_name().unwrap().to_str().unwrap();
+    let path = write(&dir, name, &text);
+    let dir = stv2lint::source::canonical(&dir);
+    let uri = stv2lint::lsp::path_to_uri(&stv2lint::source::canonical(&path))
+        .as_str()
+        .to_string();
+    let mut c = Client::start(&dir);
+    let root = stv2lint::lsp::path_to_uri(&dir).as_str().to_string();
+    c.request(
+        1,
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    let d = diags
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap_or_else(|| panic!("{fixture}: no {code} in {diags:#?}"));
+    let resp = c.request(
+        2,
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"],
+               "context": {"diagnostics": [d]}}),
+    );
+    let actions = resp["result"].as_array().expect("actions");
+    let fix = actions
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Add security rule for")
+                && a["diagnostics"][0]["code"] == code
+        })
+        .unwrap_or_else(|| panic!("{fixture}: {resp:#}"));
+    assert_eq!(fix["kind"], "quickfix");
+    let edits = fix["edit"]["changes"][uri.as_str()].as_array().unwrap();
+    assert_eq!(edits.len(), 1);
+    let new_text = edits[0]["newText"].as_str().unwrap();
+    assert!(new_text.contains(needle), "{fixture}: {new_text}");
+    let edited = apply_insert(&text, &edits[0]);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let after = c.diagnostics_for(&uri);
+    let after_codes = codes(&after);
+    assert!(
+        !after_codes.iter().any(|c| c == code || c == "STV001"),
+        "{fixture}: after the fix\n{edited}\n{after:#?}"
+    );
+    // Nothing else changed: the other findings stay as they were.
+    let mut expected: Vec<String> = codes(&diags).into_iter().filter(|c| c != code).collect();
+    expected.sort();
+    assert_eq!(after_codes, expected, "{fixture}\n{edited}");
+    c.request(3, "shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.finish().0, Some(0));
+}
+
+#[test]
+fn the_add_rule_quick_fix_in_arm_before_a_blocking_deny() {
+    add_rule_fixes(
+        "arm/STV202/fail-deny-all-lower-number.json",
+        "STV202",
+        "json",
+        "\"destinationPortRange\": \"3443\"",
+    );
+}
+
+#[test]
+fn the_add_rule_quick_fix_in_arm_when_only_the_defaults_drop_it() {
+    add_rule_fixes(
+        "arm/STV202/fail-defaults-only.json",
+        "STV202",
+        "json",
+        "\"sourceAddressPrefix\": \"ApiManagement\"",
+    );
+}
+
+#[test]
+fn the_add_rule_quick_fix_in_bicep() {
+    add_rule_fixes(
+        "bicep/STV202/fail-defaults-only.bicep",
+        "STV202",
+        "bicep",
+        "destinationPortRange: '3443'",
+    );
+}
+
+#[test]
+fn the_add_rule_quick_fix_in_terraform_inline() {
+    add_rule_fixes(
+        "terraform/STV203/fail-deny-all-before-load-balancer.tf",
+        "STV203",
+        "terraform",
+        "security_rule {",
+    );
+}
+
+#[test]
+fn the_add_rule_quick_fix_in_terraform_as_a_separate_rule() {
+    add_rule_fixes(
+        "terraform/STV202/fail-separate-rules-unknown-nsg-name.tf",
+        "STV202",
+        "terraform",
+        "resource \"azurerm_network_security_rule\"",
+    );
+}

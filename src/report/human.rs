@@ -314,6 +314,7 @@ static NOTE: Diagnostic = Diagnostic {
     identity: String::new(),
     suppressed: None,
     deployments: Vec::new(),
+    add_rule: None,
 };
 
 /// The span a label shows: a declaration spanning many lines is shown by its first line only

@@ -36,8 +36,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "route '{}' of route table '{}' sends 0.0.0.0/0 to next hop None: every dependency of API Management (Storage, SQL, Key Vault, the control plane) is dropped",
                 route.name, rt.meta.name
             ))
-            .at(Some(route.decl))
+            .at(Some(super::field_in(route.next_hop.at, route.decl)))
             .resource(&rt.meta.label)
+            .related(Some(route.decl), format!("route '{}'", route.name))
             .help(format!(
                 "Send 0.0.0.0/0 to Internet or to a firewall (VirtualAppliance with its address) that allows the API Management dependencies, and add a route ApiManagement → Internet; or remove route '{}'.",
                 route.name

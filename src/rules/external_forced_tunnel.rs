@@ -42,8 +42,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 route.name,
                 rt.meta.name
             ))
-            .at(Some(route.decl))
+            .at(Some(super::field_in(route.next_hop.at, route.decl)))
             .resource(&rt.meta.label)
+            .related(Some(route.decl), format!("route '{}'", route.name))
             .help("Add a route with next hop type Internet for each client address range, or use Internal mode behind an Application Gateway or Front Door.")
             .related(
                 Some(subnet.meta.decl),

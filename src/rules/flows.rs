@@ -8,7 +8,7 @@ use crate::analysis::nsg::{
 };
 use crate::analysis::ports::PortSet;
 use crate::analysis::tags::{norm_region, RegionPolicy, Target};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{AddRule, Diagnostic, Severity};
 use crate::model::{Direction, Nsg, Subnet};
 use crate::source::Span;
 use serde::Deserialize;
@@ -468,7 +468,8 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                             sources,
                             rule.name
                         ))
-                        .at(Some(rule.decl))
+                        .at(Some(super::field_in(rule.source_addresses.at, rule.decl)))
+                        .related(Some(rule.decl), format!("security rule '{}'", rule.name))
                         .help(format!("Nothing to do if a gateway such as Application Gateway or Front Door is meant to be the only client; otherwise allow source {}.", flow.tag()))
                         .identity(format!("{identity}|subset"));
                     let mut d = related(d);
@@ -483,12 +484,11 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                 NoteKind::Regional => Some(n.rule),
                 _ => None,
             }) {
-                let tags = match req.direction {
-                    Direction::Inbound => rule.source_addresses.get(),
-                    Direction::Outbound => rule.destination_addresses.get(),
-                }
-                .map(|v| v.join(", "))
-                .unwrap_or_default();
+                let far = match req.direction {
+                    Direction::Inbound => &rule.source_addresses,
+                    Direction::Outbound => &rule.destination_addresses,
+                };
+                let tags = far.get().map(|v| v.join(", ")).unwrap_or_default();
                 let d = sink
                     .diag(format!(
                         "security rule '{}' allows {} only for the regional tag '{}', which is not documented as enough; '{}' then {} the rest",
@@ -498,7 +498,8 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         by.name(),
                         if *certain { "denies" } else { "may deny" }
                     ))
-                    .at(Some(rule.decl))
+                    .at(Some(super::field_in(far.at, rule.decl)))
+                    .related(Some(rule.decl), format!("security rule '{}'", rule.name))
                     .help(format!("Use the global service tag {} in security rule '{}'.", flow.tag(), rule.name))
                     .identity(format!("{identity}|regional"));
                 let mut d = related(d);
@@ -545,6 +546,13 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         sink.diag(msg)
                             .at(Some(nsg.meta.decl))
                             .help(help)
+                            .add_rule(prio.map(|priority| AddRule {
+                                flow: flow.key(),
+                                priority,
+                                before: None,
+                                nsg: nsg.meta.decl,
+                                separate: separate_rules(nsg),
+                            }))
                             .identity(identity.clone()),
                     );
                     for n in &eval.notes {
@@ -591,10 +599,18 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     };
                     let mut diag = related(
                         sink.diag(msg)
-                            .at(Some(deny.decl))
+                            .at(Some(deny_field(deny, req.direction)))
                             .help(help)
+                            .add_rule(prio.map(|priority| AddRule {
+                                flow: flow.key(),
+                                priority,
+                                before: Some(deny.decl),
+                                nsg: nsg.meta.decl,
+                                separate: separate_rules(nsg),
+                            }))
                             .identity(format!("{identity}|deny|{}", deny.name)),
                     )
+                    .related(Some(deny.decl), format!("security rule '{}'", deny.name))
                     .related(
                         Some(nsg.meta.decl),
                         format!("network security group '{}'", nsg.meta.name),
@@ -611,6 +627,37 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
             }
         }
     }
+}
+
+/// Whether the NSG's rules are declared outside it (separate rule resources).
+fn separate_rules(nsg: &Nsg) -> bool {
+    nsg.rules
+        .iter()
+        .any(|r| super::field_in(Some(r.decl), nsg.meta.decl) == nsg.meta.decl)
+}
+
+/// Where a person edits a deny that blocks a flow: its narrowest written match — the far
+/// side's address (`Internet`, `ApiManagement`) or the destination port — rather than the
+/// whole rule; a deny of everything (`*` everywhere) is underlined at its destination port.
+fn deny_field(deny: &crate::model::SecurityRule, direction: Direction) -> Span {
+    let wild = |v: Option<&Vec<String>>| {
+        v.map_or(true, |v| {
+            v.iter()
+                .any(|x| x == "*" || x.eq_ignore_ascii_case("any") || x == "0.0.0.0/0")
+        })
+    };
+    let inside = |at: Option<Span>| super::field_in(at, deny.decl) != deny.decl;
+    let far = match direction {
+        Direction::Inbound => &deny.source_addresses,
+        Direction::Outbound => &deny.destination_addresses,
+    };
+    let ports = &deny.destination_ports;
+    [(far, wild(far.get())), (ports, wild(ports.get()))]
+        .iter()
+        .find(|(f, w)| !w && inside(f.at))
+        .map_or(super::field_in(ports.at, deny.decl), |(f, _)| {
+            super::field_in(f.at, deny.decl)
+        })
 }
 
 /// "widen security rule 'x' (its source ports) to cover the whole flow", for the first allow

@@ -40,8 +40,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 rt.meta.name,
                 site.label()
             ))
-            .at(Some(route.decl))
+            .at(Some(super::field_in(route.next_hop.at, route.decl)))
             .resource(&rt.meta.label)
+            .related(Some(route.decl), format!("route '{}'", route.name))
             .help("Allow these destinations on the appliance, or route their service tags (AzureMonitor) to Internet.")
             .identity(format!("{}|{}", rt.meta.key.names.join("/"), site.identity()));
         sink.emit(d);

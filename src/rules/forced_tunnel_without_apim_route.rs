@@ -69,7 +69,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         default.name,
                         hop_name(hop)
                     ))
-                    .at(Some(r.decl))
+                    .at(Some(super::field_in(r.prefix.at, r.decl)))
+                    .related(Some(r.decl), format!("route '{}'", r.name))
                     .help(format!(
                         "Change route '{}' to address prefix ApiManagement (the global tag), next hop type Internet.",
                         r.name
@@ -91,7 +92,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         default.name,
                         hop_name(hop)
                     ))
-                    .at(Some(r.decl))
+                    .at(Some(super::field_in(r.next_hop.at, r.decl)))
+                    .related(Some(r.decl), format!("route '{}'", r.name))
                     .help(format!("Set the next hop type of route '{}' to Internet.", r.name))
                     .related(Some(default.decl), format!("default route '{}'", default.name))
                     .identity(format!("{identity}|hop")),

@@ -65,8 +65,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         "route '{}' of route table '{}': {problem}; Azure rejects the route table",
                         r.name, rt.meta.name
                     ))
-                    .at(Some(r.decl))
+                    .at(Some(super::field_in(r.next_hop.at, r.decl)))
                     .resource(&rt.meta.label)
+                    .related(Some(r.decl), format!("route '{}'", r.name))
                     .help("Use next hop type VirtualAppliance with the appliance's private IP address, or another next hop type without an IP address.")
                     .identity(format!("{table}|{}", r.name));
                 sink.emit(d);

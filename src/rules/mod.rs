@@ -645,3 +645,30 @@ pub fn location_label(apim: &Apim, loc: &ApimLocation) -> String {
         )
     }
 }
+
+/// Where a finding about one part of a declaration is underlined: the field a person edits
+/// (`at`) when it is written inside `decl` — not a `dynamic` block's template, a variable or a
+/// parameter file elsewhere — and the whole declaration otherwise.
+pub fn field_in(at: Option<Span>, decl: Span) -> Span {
+    at.filter(|a| a.file == decl.file && a.start >= decl.start && a.end <= decl.end)
+        .unwrap_or(decl)
+}
+
+#[cfg(test)]
+mod field_in_tests {
+    use super::field_in;
+    use crate::source::{FileId, Span};
+
+    #[test]
+    fn a_field_inside_the_declaration_is_underlined_else_the_declaration() {
+        let decl = Span::new(FileId(0), 100, 400);
+        let inside = Span::new(FileId(0), 150, 170);
+        assert_eq!(field_in(Some(inside), decl), inside);
+        // Written elsewhere: a template in the same file, or another file (a tfvars value).
+        assert_eq!(field_in(Some(Span::new(FileId(0), 20, 40)), decl), decl);
+        assert_eq!(field_in(Some(Span::new(FileId(1), 150, 170)), decl), decl);
+        // Straddling the end, or not written at all.
+        assert_eq!(field_in(Some(Span::new(FileId(0), 390, 410)), decl), decl);
+        assert_eq!(field_in(None, decl), decl);
+    }
+}

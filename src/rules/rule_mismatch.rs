@@ -268,9 +268,20 @@ fn emit(sink: &mut Sink, nsg: &Nsg, rule: &SecurityRule, m: &Mismatch) {
             ),
         ),
     };
+    // Underline the field to change; the whole rule stays a related place.
+    let field = match &m.wrong {
+        Wrong::Port(_) | Wrong::PortsLeft(_) => rule.destination_ports.at,
+        Wrong::Protocol(_) => rule.protocol.at,
+        Wrong::Direction(_) => rule.direction.at,
+        Wrong::Field => match flow.direction() {
+            Direction::Inbound => rule.destination_addresses.at,
+            Direction::Outbound => rule.source_addresses.at,
+        },
+    };
     let d = sink
         .diag(message)
-        .at(Some(rule.decl))
+        .at(Some(super::field_in(field, rule.decl)))
+        .related(Some(rule.decl), format!("security rule '{}'", rule.name))
         .resource(&nsg.meta.label)
         .help(match m.wrong {
             Wrong::Field => format!("{help} Until then the flow passes or fails on the other rules."),
