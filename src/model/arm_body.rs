@@ -335,7 +335,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             }
             let mut ids = Vec::new();
             if let Some(props) = r.body.get("properties") {
-                pip_refs(props, 0, &mut ids);
+                pip_refs(props, &mut ids);
             }
             for pip in ids {
                 ws.public_ip_users.push(PublicIpUser {
@@ -714,28 +714,19 @@ fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
 
 /// Every `publicIPAddress: { id }` and `publicIpAddresses: [{ id }]` under a resource's
 /// properties (frontends, IP configurations), at any depth up to a small bound.
-fn pip_refs(v: &V, depth: usize, out: &mut Vec<Field<String>>) {
-    if depth > 6 {
-        return;
-    }
-    if let Some(items) = v.as_array() {
-        for it in items {
-            pip_refs(it, depth + 1, out);
-        }
-        return;
-    }
-    let Some(entries) = v.as_object() else { return };
-    for (k, x) in entries {
-        if k.name.eq_ignore_ascii_case("publicIPAddress") {
+fn pip_refs(v: &V, out: &mut Vec<Field<String>>) {
+    v.visit_entries(6, &mut |k, x| {
+        if k.eq_ignore_ascii_case("publicIPAddress") {
             out.extend(ref_id(Some(x)));
-        } else if k.name.eq_ignore_ascii_case("publicIPAddresses") {
+        } else if k.eq_ignore_ascii_case("publicIPAddresses") {
             for it in x.as_array().into_iter().flatten() {
                 out.extend(ref_id(Some(it)));
             }
         } else {
-            pip_refs(x, depth + 1, out);
+            return false;
         }
-    }
+        true
+    });
 }
 
 /// `[{ ipTagType: 'RoutingPreference', tag: 'Internet' }]` → `RoutingPreference=Internet`.

@@ -300,6 +300,28 @@ impl V {
             _ => None,
         }
     }
+    /// Every object entry of this value and of the arrays and objects nested in it, at most
+    /// `max_depth` levels down; `visit` returns true when it took the entry, whose value is then
+    /// not searched further. For finding references wherever a body nests them.
+    pub fn visit_entries(&self, max_depth: usize, visit: &mut impl FnMut(&str, &V) -> bool) {
+        fn walk(v: &V, depth: usize, max: usize, visit: &mut impl FnMut(&str, &V) -> bool) {
+            if depth > max {
+                return;
+            }
+            match &v.kind {
+                VKind::Arr(items) => items.iter().for_each(|it| walk(it, depth + 1, max, visit)),
+                VKind::Obj(entries) => {
+                    for (k, x) in entries {
+                        if !visit(&k.name, x) {
+                            walk(x, depth + 1, max, visit);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk(self, 0, max_depth, visit)
+    }
     /// Follow a dotted path of property names (`properties.subnet.id`).
     pub fn path(&self, path: &str) -> Option<&V> {
         let mut cur = self;

@@ -197,26 +197,16 @@ const PIP_USERS: &[&str] = &[
 ];
 
 /// Every `public_ip_address_id` in a body and its nested blocks, up to a small depth.
-fn pip_refs(v: &V, depth: usize, out: &mut Vec<Field<String>>) {
-    if depth > 4 {
-        return;
-    }
-    if let Some(items) = v.as_array() {
-        for it in items {
-            pip_refs(it, depth + 1, out);
+fn pip_refs(v: &V, out: &mut Vec<Field<String>>) {
+    v.visit_entries(4, &mut |k, x| {
+        if k != "public_ip_address_id" {
+            return false;
         }
-        return;
-    }
-    let Some(entries) = v.as_object() else { return };
-    for (k, x) in entries {
-        if &*k.name == "public_ip_address_id" {
-            if !x.is_null() {
-                out.push(reference(x));
-            }
-        } else {
-            pip_refs(x, depth + 1, out);
+        if !x.is_null() {
+            out.push(reference(x));
         }
-    }
+        true
+    });
 }
 
 /// One evaluated resource instance.
@@ -492,7 +482,7 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 _ => {}
             }
             let mut ids = Vec::new();
-            pip_refs(b, 0, &mut ids);
+            pip_refs(b, &mut ids);
             for pip in ids {
                 ws.public_ip_users.push(PublicIpUser {
                     label: r.label.clone(),
