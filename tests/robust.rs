@@ -17,11 +17,42 @@ const FORMATS: [(&str, OutputFormat); 5] = [
 
 /// A fresh directory under the system temp dir (outside any git work tree, so the linted tree
 /// is exactly the paths given).
-fn tmp(name: &str) -> PathBuf {
+fn tmp(name: &str) -> Tmp {
     let d = std::env::temp_dir().join(format!("stv2lint-robust-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Tmp(d)
+}
+
+/// A generated directory that is removed when the test ends, pass or fail (runs must not pile
+/// up copies of the binary and inputs under the temp dir).
+struct Tmp(PathBuf);
+
+impl std::ops::Deref for Tmp {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Tmp {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        // Tests make directories unreadable on purpose: give the permissions back first.
+        #[cfg(unix)]
+        for e in walkdir::WalkDir::new(&self.0).into_iter().flatten() {
+            use std::os::unix::fs::PermissionsExt;
+            if e.file_type().is_dir() {
+                let _ = std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(0o755));
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn write(dir: &Path, rel: &str, text: impl AsRef<[u8]>) -> PathBuf {
