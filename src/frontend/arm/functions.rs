@@ -8,7 +8,7 @@
 
 use crate::frontend::cidr;
 use crate::frontend::kernel::budget;
-use crate::model::ident::providers_path;
+use crate::model::{IdScope, ResourceId};
 use crate::model::{Key, TextBuilder, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::{IpNet, Ipv4Net};
@@ -1116,22 +1116,12 @@ fn resource_id(args: &[V], span: Option<Span>, with_rg: bool) -> V {
         1 => (Some(parts[0].clone()), None),
         _ => (Some(parts[0].clone()), Some(parts[1].clone())),
     };
-    let sub = sub.unwrap_or_else(|| "{subscription}".into());
-    let id = if with_rg {
-        format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/{}",
-            sub,
-            rg.unwrap_or_else(|| "{resourceGroup}".into()),
-            providers_path(&rtype, &names)
-        )
-    } else {
-        format!(
-            "/subscriptions/{}/providers/{}",
-            sub,
-            providers_path(&rtype, &names)
-        )
+    let sub = sub.as_deref().unwrap_or("{subscription}");
+    let scope = match with_rg {
+        true => IdScope::ResourceGroup(sub, rg.as_deref().unwrap_or("{resourceGroup}")),
+        false => IdScope::Subscription(sub),
     };
-    V::str(id, span)
+    V::str(ResourceId::build(scope, &rtype, &names).to_string(), span)
 }
 
 fn tenant_resource_id(args: &[V], span: Option<Span>) -> V {
@@ -1145,7 +1135,10 @@ fn tenant_resource_id(args: &[V], span: Option<Span>) -> V {
     let Some((t, names)) = parts.split_first() else {
         return arity("tenantResourceId", span);
     };
-    V::str(format!("/providers/{}", providers_path(t, names)), span)
+    V::str(
+        ResourceId::build(IdScope::Tenant, t, names).to_string(),
+        span,
+    )
 }
 
 fn extension_resource_id(args: &[V], span: Option<Span>) -> V {
@@ -1163,7 +1156,7 @@ fn extension_resource_id(args: &[V], span: Option<Span>) -> V {
         return arity("extensionResourceId", span);
     };
     V::str(
-        format!("{}/providers/{}", base, providers_path(t, names)),
+        ResourceId::build(IdScope::Under(base), t, names).to_string(),
         span,
     )
 }

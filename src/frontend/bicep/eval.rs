@@ -13,8 +13,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::arm::functions;
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::lambda;
+use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
 use crate::model::value::{choice_name, choose, lift, lift_all};
-use crate::model::{Key, Unknown, VKind, V};
+use crate::model::{IdScope, Key, ResourceId, Unknown, VKind, V};
 use crate::source::{FileId, SourceMap, Span};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -54,11 +55,11 @@ struct Inst {
     above_rg: bool,
     /// Files of the module chain that led here, this one last.
     chain: Vec<FileId>,
-    vals: RefCell<HashMap<String, V>>,
-    busy: RefCell<HashSet<String>>,
-    res: RefCell<HashMap<usize, Rc<ResEval>>>,
-    mods: RefCell<HashMap<usize, Rc<ModEval>>>,
-    outputs: RefCell<Option<V>>,
+    /// Parameters and variables, by declaration index.
+    vals: RefCell<Memo<usize, V>>,
+    res: RefCell<Memo<usize, Rc<ResEval>>>,
+    mods: RefCell<Memo<usize, Rc<ModEval>>>,
+    outputs: Once<V>,
 }
 
 #[derive(Clone)]
@@ -111,8 +112,8 @@ struct Iter {
     parent_iter: Option<usize>,
     /// Position in the loop, for labels.
     index: Option<usize>,
-    ident: RefCell<Option<Rc<Ident>>>,
-    body: RefCell<Option<V>>,
+    ident: Once<Rc<Ident>>,
+    body: Once<V>,
 }
 
 /// Type, API version, name path and scope of one resource instance.
@@ -134,7 +135,7 @@ struct ModEval {
 struct ModIter {
     env: Env,
     cond: Option<bool>,
-    result: RefCell<Option<V>>,
+    result: Once<V>,
 }
 
 pub struct Eval<'p> {
@@ -232,11 +233,10 @@ impl<'p> Eval<'p> {
             rg,
             above_rg: above,
             chain,
-            vals: RefCell::new(HashMap::new()),
-            busy: RefCell::new(HashSet::new()),
-            res: RefCell::new(HashMap::new()),
-            mods: RefCell::new(HashMap::new()),
-            outputs: RefCell::new(None),
+            vals: RefCell::new(Memo::new()),
+            res: RefCell::new(Memo::new()),
+            mods: RefCell::new(Memo::new()),
+            outputs: Once::new(),
         }));
         insts.len() - 1
     }
@@ -747,7 +747,7 @@ impl<'p> Eval<'p> {
     }
 
     /// The memoised value under `key` (or the reason it has none), placed at `site`.
-    fn memo_value(&self, inst: usize, key: Result<String, V>, site: Option<Span>) -> V {
+    fn memo_value(&self, inst: usize, key: Result<usize, V>, site: Option<Span>) -> V {
         match key {
             Ok(k) => match self.inst(inst).vals.borrow().get(&k) {
                 Some(v) => v.clone().at(site),
@@ -758,7 +758,7 @@ impl<'p> Eval<'p> {
     }
 
     /// Evaluate parameter declaration `i` once; its memo key, or why it has no value.
-    fn ensure_param(&self, inst: usize, i: usize) -> Result<String, V> {
+    fn ensure_param(&self, inst: usize, i: usize) -> Result<usize, V> {
         let unit = self.unit(inst);
         let Some(DeclKind::Param { name, ty, default }) = unit
             .file
@@ -768,17 +768,13 @@ impl<'p> Eval<'p> {
         else {
             return Err(V::unknown("not a parameter", None));
         };
-        let key = format!("p:{}", name.text);
         let st = self.inst(inst);
-        if st.vals.borrow().contains_key(&key) {
-            return Ok(key);
+        match st.vals.borrow().lookup(&i) {
+            Lookup::Done(_) => return Ok(i),
+            Lookup::Cycle => return Err(memo::cycle(&format!("parameter '{}'", name.text), None)),
+            Lookup::Absent => {}
         }
-        if !st.busy.borrow_mut().insert(key.clone()) {
-            return Err(V::unknown(
-                format!("parameter '{}' refers to itself", name.text),
-                None,
-            ));
-        }
+        st.vals.borrow_mut().start(i);
         let v = if let Some(v) = st.given.get(&name.text.to_ascii_lowercase()) {
             // A module input the caller does not know is still one of the allowed values.
             match v.is_unknown() && !v.has_alts() {
@@ -806,9 +802,8 @@ impl<'p> Eval<'p> {
                 &self.allowed(inst, i, ty.as_ref()),
             )
         };
-        st.busy.borrow_mut().remove(&key);
-        st.vals.borrow_mut().insert(key.clone(), v);
-        Ok(key)
+        st.vals.borrow_mut().finish(i, v);
+        Ok(i)
     }
 
     /// The values of a scalar parameter's `@allowed([...])` (on an array parameter they
@@ -863,7 +858,7 @@ impl<'p> Eval<'p> {
     }
 
     /// Evaluate variable declaration `i` once; its memo key, or why it has no value.
-    fn ensure_var(&self, inst: usize, i: usize) -> Result<String, V> {
+    fn ensure_var(&self, inst: usize, i: usize) -> Result<usize, V> {
         let unit = self.unit(inst);
         let Some(DeclKind::Var { name, value }) = unit
             .file
@@ -873,21 +868,16 @@ impl<'p> Eval<'p> {
         else {
             return Err(V::unknown("not a variable", None));
         };
-        let key = format!("v:{}", name.text);
         let st = self.inst(inst);
-        if st.vals.borrow().contains_key(&key) {
-            return Ok(key);
+        match st.vals.borrow().lookup(&i) {
+            Lookup::Done(_) => return Ok(i),
+            Lookup::Cycle => return Err(memo::cycle(&format!("variable '{}'", name.text), None)),
+            Lookup::Absent => {}
         }
-        if !st.busy.borrow_mut().insert(key.clone()) {
-            return Err(V::unknown(
-                format!("variable '{}' refers to itself", name.text),
-                None,
-            ));
-        }
+        st.vals.borrow_mut().start(i);
         let v = self.expr(&Env::top(inst), value);
-        st.busy.borrow_mut().remove(&key);
-        st.vals.borrow_mut().insert(key.clone(), v);
-        Ok(key)
+        st.vals.borrow_mut().finish(i, v);
+        Ok(i)
     }
 
     /// `a.b[0].c` rooted at a loop variable, parameter or variable, walked by reference: the
@@ -1034,18 +1024,21 @@ impl<'p> Eval<'p> {
     // ---- resources ----------------------------------------------------------------------
 
     fn res_eval(&self, inst: usize, r: usize) -> Rc<ResEval> {
-        let st = self.inst(inst);
-        if let Some(e) = st.res.borrow().get(&r) {
-            return e.clone();
-        }
-        let key = format!("r:{r}");
-        if !st.busy.borrow_mut().insert(key.clone()) {
-            return Rc::new(ResEval {
-                looped: false,
-                iters: Vec::new(),
-                unknown: Some(V::unknown("the resource depends on itself", None)),
-            });
-        }
+        memo::shared(
+            &self.inst(inst).res,
+            &r,
+            || self.compute_res_eval(inst, r),
+            || {
+                Rc::new(ResEval {
+                    looped: false,
+                    iters: Vec::new(),
+                    unknown: Some(V::unknown("the resource depends on itself", None)),
+                })
+            },
+        )
+    }
+
+    fn compute_res_eval(&self, inst: usize, r: usize) -> Rc<ResEval> {
         let unit = self.unit(inst);
         let info = &unit.resources[r];
         let parents: Vec<(Env, Option<bool>, Option<usize>)> = match info.parent {
@@ -1081,15 +1074,12 @@ impl<'p> Eval<'p> {
                     cond: and3(pcond, cond),
                     parent_iter: pk,
                     index,
-                    ident: RefCell::new(None),
-                    body: RefCell::new(None),
+                    ident: Once::new(),
+                    body: Once::new(),
                 });
             }
         }
-        let ev = Rc::new(ev);
-        st.busy.borrow_mut().remove(&key);
-        st.res.borrow_mut().insert(r, ev.clone());
-        ev
+        Rc::new(ev)
     }
 
     /// The iterations of a resource or module body: `(looped, [(env, condition, index)], why unknown)`.
@@ -1138,18 +1128,10 @@ impl<'p> Eval<'p> {
         let Some(it) = ev.iters.get(k) else {
             return Rc::new(unknown_ident());
         };
-        if let Some(id) = it.ident.borrow().as_ref() {
-            return id.clone();
-        }
-        let st = self.inst(inst);
-        let key = format!("i:{r}:{k}");
-        if !st.busy.borrow_mut().insert(key.clone()) {
-            return Rc::new(unknown_ident());
-        }
-        let id = Rc::new(self.compute_ident(inst, r, it));
-        st.busy.borrow_mut().remove(&key);
-        *it.ident.borrow_mut() = Some(id.clone());
-        id
+        it.ident.get_or(
+            || Rc::new(self.compute_ident(inst, r, it)),
+            || Rc::new(unknown_ident()),
+        )
     }
 
     fn compute_ident(&self, inst: usize, r: usize, it: &Iter) -> Ident {
@@ -1260,20 +1242,21 @@ impl<'p> Eval<'p> {
         let Some(it) = ev.iters.get(k) else {
             return V::unknown("no such resource instance", None);
         };
-        if let Some(b) = it.body.borrow().as_ref() {
-            return b.clone();
-        }
-        let st = self.inst(inst);
-        let key = format!("b:{r}:{k}");
         let unit = self.unit(inst);
         let decl = &unit.resources[r].decl;
-        if !st.busy.borrow_mut().insert(key.clone()) {
-            return V::unknown(
-                format!("resource '{}' refers to its own properties", decl.name.text),
-                Some(decl.span),
-            );
-        }
-        let body = match body_object(&decl.body) {
+        it.body.get_or(
+            || self.compute_body(it, decl),
+            || {
+                V::unknown(
+                    format!("resource '{}' refers to its own properties", decl.name.text),
+                    Some(decl.span),
+                )
+            },
+        )
+    }
+
+    fn compute_body(&self, it: &Iter, decl: &ResourceDecl) -> V {
+        match body_object(&decl.body) {
             Some(Expr {
                 kind: ExprKind::Object(items),
                 span,
@@ -1284,10 +1267,7 @@ impl<'p> Eval<'p> {
                 &["parent", "scope", "dependsOn"],
             ),
             _ => V::unknown("the resource body is not an object", Some(decl.span)),
-        };
-        st.busy.borrow_mut().remove(&key);
-        *it.body.borrow_mut() = Some(body.clone());
-        body
+        }
     }
 
     /// Which resource (and which of its iterations) an expression names, if it names one.
@@ -1454,10 +1434,21 @@ impl<'p> Eval<'p> {
     // ---- modules ------------------------------------------------------------------------
 
     fn mod_eval(&self, inst: usize, m: usize) -> Rc<ModEval> {
-        let st = self.inst(inst);
-        if let Some(e) = st.mods.borrow().get(&m) {
-            return e.clone();
-        }
+        memo::shared(
+            &self.inst(inst).mods,
+            &m,
+            || self.compute_mod_eval(inst, m),
+            || {
+                Rc::new(ModEval {
+                    looped: false,
+                    iters: Vec::new(),
+                    unknown: Some(V::unknown("the module depends on itself", None)),
+                })
+            },
+        )
+    }
+
+    fn compute_mod_eval(&self, inst: usize, m: usize) -> Rc<ModEval> {
         let unit = self.unit(inst);
         let Some(DeclKind::Module { body, .. }) = unit
             .file
@@ -1471,14 +1462,6 @@ impl<'p> Eval<'p> {
                 unknown: None,
             });
         };
-        let key = format!("m:{m}");
-        if !st.busy.borrow_mut().insert(key.clone()) {
-            return Rc::new(ModEval {
-                looped: false,
-                iters: Vec::new(),
-                unknown: Some(V::unknown("the module depends on itself", None)),
-            });
-        }
         let (looped, list, unknown) = self.iterate(&Env::top(inst), body);
         let ev = Rc::new(ModEval {
             looped,
@@ -1487,13 +1470,11 @@ impl<'p> Eval<'p> {
                 .map(|(env, cond, _)| ModIter {
                     env,
                     cond,
-                    result: RefCell::new(None),
+                    result: Once::new(),
                 })
                 .collect(),
             unknown,
         });
-        st.busy.borrow_mut().remove(&key);
-        st.mods.borrow_mut().insert(m, ev.clone());
         ev
     }
 
@@ -1503,18 +1484,10 @@ impl<'p> Eval<'p> {
         let Some(it) = ev.iters.get(k) else {
             return V::unknown("no such module instance", None);
         };
-        if let Some(v) = it.result.borrow().as_ref() {
-            return v.clone();
-        }
-        let st = self.inst(inst);
-        let key = format!("mr:{m}:{k}");
-        if !st.busy.borrow_mut().insert(key.clone()) {
-            return V::unknown("the module's outputs depend on themselves", None);
-        }
-        let v = self.deploy_module(inst, m, it);
-        st.busy.borrow_mut().remove(&key);
-        *it.result.borrow_mut() = Some(v.clone());
-        v
+        it.result.get_or(
+            || self.deploy_module(inst, m, it),
+            || V::unknown("the module's outputs depend on themselves", None),
+        )
     }
 
     fn deploy_module(&self, inst: usize, m: usize, it: &ModIter) -> V {
@@ -1693,10 +1666,13 @@ impl<'p> Eval<'p> {
     }
 
     fn outputs(&self, inst: usize) -> V {
-        let st = self.inst(inst);
-        if let Some(o) = st.outputs.borrow().as_ref() {
-            return o.clone();
-        }
+        self.inst(inst).outputs.get_or(
+            || self.compute_outputs(inst),
+            || V::unknown("the deployment's outputs refer to themselves", None),
+        )
+    }
+
+    fn compute_outputs(&self, inst: usize) -> V {
         let unit = self.unit(inst);
         let mut entries = Vec::new();
         if let Some(f) = &unit.file {
@@ -1707,9 +1683,7 @@ impl<'p> Eval<'p> {
                 }
             }
         }
-        let v = V::obj(entries, None);
-        *st.outputs.borrow_mut() = Some(v.clone());
-        v
+        V::obj(entries, None)
     }
 
     // ---- calls --------------------------------------------------------------------------
@@ -2196,41 +2170,32 @@ fn id_of(ident: &Ident, site: Option<Span>) -> V {
         };
         names.push(text);
     }
-    let path = crate::model::ident::providers_path(&ident.rtype, &names);
-    let id = if ident.above_rg && ident.rg.is_none() {
-        format!("/subscriptions/{{subscription}}/providers/{path}")
+    let scope = if ident.above_rg && ident.rg.is_none() {
+        IdScope::Subscription("{subscription}")
     } else {
         let rg = ident
             .rg
             .as_ref()
             .and_then(|r| r.as_str())
             .unwrap_or("{resourceGroup}");
-        format!("/subscriptions/{{subscription}}/resourceGroups/{rg}/providers/{path}")
+        IdScope::ResourceGroup("{subscription}", rg)
     };
-    V::str(id, site)
+    V::str(
+        ResourceId::build(scope, &ident.rtype, &names).to_string(),
+        site,
+    )
 }
 
 /// An identity from an id value (`parent: someParam` is rare, but ids always parse).
 fn ident_from_id(v: &V) -> Option<Rc<Ident>> {
-    let id = v.as_name()?;
-    let key = crate::model::ResKey::from_id(id)?;
-    // Keep the original casing of names from the id text.
-    let lower = id.to_ascii_lowercase();
-    let p = lower.rfind("/providers/")? + "/providers/".len();
-    let segs: Vec<&str> = id[p..].split('/').filter(|s| !s.is_empty()).collect();
-    let mut types = vec![segs.first()?.to_string()];
-    let mut names = Vec::new();
-    for pair in segs.get(1..)?.chunks(2) {
-        if let [t, n] = pair {
-            types.push(t.to_string());
-            names.push(V::str(*n, v.span));
-        }
-    }
+    let id = ResourceId::parse(v.as_name()?)?;
+    // The resource group as the linker keys it (lower-cased, none when a placeholder).
+    let key = crate::model::ResKey::of(&id);
     Some(Rc::new(Ident {
-        rtype: types.join("/"),
+        rtype: id.rtype(),
         api: None,
         api_span: v.span.unwrap_or(Span::new(FileId(0), 0, 0)),
-        names,
+        names: id.names().map(|n| V::str(n, v.span)).collect(),
         rg: key.rg.map(|r| V::str(r, v.span)),
         above_rg: false,
     }))

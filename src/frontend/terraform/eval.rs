@@ -10,6 +10,7 @@ use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
 use crate::frontend::kernel::budget::{self, Budget};
+use crate::frontend::kernel::memo::{self, Lookup, Memo};
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
 use crate::source::Span;
@@ -28,11 +29,6 @@ const MAX_INSTANCES: i64 = 4096;
 // Steps, value sizes, loop items and text are charged to the root's kernel budget
 // (`frontend::kernel::budget`): hostile input (nested `for` over `range`, values doubling
 // through locals) cannot exhaust time or memory.
-
-enum Memo {
-    Pending,
-    Done(Rc<V>),
-}
 
 /// How a resource or module call was expanded.
 #[derive(Clone, Debug)]
@@ -73,25 +69,20 @@ struct CallSet {
     items: Vec<CallItem>,
 }
 
-enum SetMemo<T> {
-    Pending,
-    Done(Rc<T>),
-}
-
 /// Memo look-up for a declaration's instance set: the finished set, or — while it is being
-/// computed — an empty set of unknown shape (`why`), so a self-reference ends instead of looping.
-/// `None` marks the entry pending: the caller computes it and stores `Done`.
+/// computed (a cycle) — an empty set of unknown shape (`why`), so a self-reference ends instead
+/// of looping. `None` marks the entry pending: the caller computes it and stores it.
 fn memo_begin<T>(
-    memo: &mut HashMap<usize, SetMemo<T>>,
+    memo: &mut Memo<usize, Rc<T>>,
     key: usize,
     why: &str,
     empty: impl FnOnce(Shape) -> T,
 ) -> Option<Rc<T>> {
-    match memo.get(&key) {
-        Some(SetMemo::Done(s)) => Some(s.clone()),
-        Some(SetMemo::Pending) => Some(Rc::new(empty(Shape::Unknown(why.into())))),
-        None => {
-            memo.insert(key, SetMemo::Pending);
+    match memo.lookup(&key) {
+        Lookup::Done(s) => Some(s.clone()),
+        Lookup::Cycle => Some(Rc::new(empty(Shape::Unknown(why.into())))),
+        Lookup::Absent => {
+            memo.start(key);
             None
         }
     }
@@ -125,11 +116,11 @@ pub struct Inst {
     pub dirs: Vec<PathBuf>,
     /// The evaluation budget of this root's tree (kept on the root instance).
     pub budget: Rc<Budget>,
-    vars: HashMap<Rc<str>, Memo>,
-    locals: HashMap<Rc<str>, Memo>,
-    outputs: HashMap<Rc<str>, Memo>,
-    res: HashMap<usize, SetMemo<ResSet>>,
-    calls: HashMap<usize, SetMemo<CallSet>>,
+    vars: Memo<Rc<str>, Rc<V>>,
+    locals: Memo<Rc<str>, Rc<V>>,
+    outputs: Memo<Rc<str>, Rc<V>>,
+    res: Memo<usize, Rc<ResSet>>,
+    calls: Memo<usize, Rc<CallSet>>,
 }
 
 /// Variables bound by `for`, `count`, `each` and `dynamic` iterators.
@@ -253,11 +244,11 @@ impl<'w> Eval<'w> {
             inputs,
             dirs: vec![dir],
             budget: Budget::new(),
-            vars: HashMap::new(),
-            locals: HashMap::new(),
-            outputs: HashMap::new(),
-            res: HashMap::new(),
-            calls: HashMap::new(),
+            vars: Memo::new(),
+            locals: Memo::new(),
+            outputs: Memo::new(),
+            res: Memo::new(),
+            calls: Memo::new(),
         });
         id
     }
@@ -796,18 +787,18 @@ impl<'w> Eval<'w> {
     }
 
     fn var_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
-        match self.insts[inst].vars.get(name) {
-            Some(Memo::Done(v)) => return v.clone(),
-            Some(Memo::Pending) => {
-                return Rc::new(self.err(format!("variable `{name}` refers to itself"), span))
+        match self.insts[inst].vars.lookup(name) {
+            Lookup::Done(v) => return v.clone(),
+            Lookup::Cycle => {
+                return Rc::new(self.err(memo::cycle_reason(&format!("variable `{name}`")), span))
             }
-            None => {}
+            Lookup::Absent => {}
         }
         let module = self.insts[inst].module.clone();
         let Some(decl) = module.var(name) else {
             return Rc::new(undeclared(&format!("variable `{name}`"), span));
         };
-        self.insts[inst].vars.insert(name.into(), Memo::Pending);
+        self.insts[inst].vars.start(name.into());
         let v = self.var_value(inst, &module, name);
         let v = match (&decl.ty, v) {
             (_, None) => match &decl.default {
@@ -854,9 +845,7 @@ impl<'w> Eval<'w> {
         };
         let v = self.validated(inst, name, &decl.validations, v);
         let v = Rc::new(v);
-        self.insts[inst]
-            .vars
-            .insert(name.into(), Memo::Done(v.clone()));
+        self.insts[inst].vars.finish_ref(name, v.clone());
         v
     }
 
@@ -953,43 +942,39 @@ impl<'w> Eval<'w> {
     }
 
     fn local_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
-        match self.insts[inst].locals.get(name) {
-            Some(Memo::Done(v)) => return v.clone(),
-            Some(Memo::Pending) => {
-                return Rc::new(self.err(format!("local `{name}` refers to itself"), span))
+        match self.insts[inst].locals.lookup(name) {
+            Lookup::Done(v) => return v.clone(),
+            Lookup::Cycle => {
+                return Rc::new(self.err(memo::cycle_reason(&format!("local `{name}`")), span))
             }
-            None => {}
+            Lookup::Absent => {}
         }
         let module = self.insts[inst].module.clone();
         let Some(expr) = module.locals.get(name) else {
             return Rc::new(undeclared(&format!("local `{name}`"), span));
         };
-        self.insts[inst].locals.insert(name.into(), Memo::Pending);
+        self.insts[inst].locals.start(name.into());
         let v = Rc::new(self.eval(expr, &Scope::new(inst)));
-        self.insts[inst]
-            .locals
-            .insert(name.into(), Memo::Done(v.clone()));
+        self.insts[inst].locals.finish_ref(name, v.clone());
         v
     }
 
     pub fn output(&mut self, inst: usize, name: &str, span: Span) -> V {
-        match self.insts[inst].outputs.get(name) {
-            Some(Memo::Done(v)) => return (**v).clone().at(Some(span)),
-            Some(Memo::Pending) => {
-                return self.err(format!("output `{name}` refers to itself"), span)
+        match self.insts[inst].outputs.lookup(name) {
+            Lookup::Done(v) => return (**v).clone().at(Some(span)),
+            Lookup::Cycle => {
+                return self.err(memo::cycle_reason(&format!("output `{name}`")), span)
             }
-            None => {}
+            Lookup::Absent => {}
         }
         let module = self.insts[inst].module.clone();
         let Some(expr) = module.outputs.get(name) else {
             let addr = self.insts[inst].addr.clone();
             return self.err(format!("{addr} has no output `{name}`"), span);
         };
-        self.insts[inst].outputs.insert(name.into(), Memo::Pending);
+        self.insts[inst].outputs.start(name.into());
         let v = Rc::new(self.eval(expr, &Scope::new(inst)));
-        self.insts[inst]
-            .outputs
-            .insert(name.into(), Memo::Done(v.clone()));
+        self.insts[inst].outputs.finish_ref(name, v.clone());
         (*v).clone().at(Some(span))
     }
 
@@ -1329,7 +1314,7 @@ impl<'w> Eval<'w> {
             });
         }
         let set = Rc::new(ResSet { shape, items });
-        self.insts[inst].res.insert(ri, SetMemo::Done(set.clone()));
+        self.insts[inst].res.finish(ri, set.clone());
         set
     }
 
@@ -1582,11 +1567,11 @@ impl<'w> Eval<'w> {
                         inputs: HashMap::new(),
                         dirs,
                         budget: self.insts[root].budget.clone(),
-                        vars: HashMap::new(),
-                        locals: HashMap::new(),
-                        outputs: HashMap::new(),
-                        res: HashMap::new(),
-                        calls: HashMap::new(),
+                        vars: Memo::new(),
+                        locals: Memo::new(),
+                        outputs: Memo::new(),
+                        res: Memo::new(),
+                        calls: Memo::new(),
                     });
                     Target::Inst(id)
                 }
@@ -1598,9 +1583,7 @@ impl<'w> Eval<'w> {
             });
         }
         let set = Rc::new(CallSet { shape, items });
-        self.insts[inst]
-            .calls
-            .insert(ci, SetMemo::Done(set.clone()));
+        self.insts[inst].calls.finish(ci, set.clone());
         set
     }
 
