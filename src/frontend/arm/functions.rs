@@ -846,13 +846,7 @@ fn arity(name: &str, span: Option<Span>) -> V {
 }
 
 /// An unknown result caused by `cause` (keeps its reason, drops its symbol).
-pub fn unknown_from(cause: &V, span: Option<Span>) -> V {
-    let reason = cause
-        .find_unknown()
-        .map(|u| u.reason.clone())
-        .unwrap_or_else(|| format!("unexpected value {}", cause.show()).into());
-    V::unknown(reason, span)
-}
+pub use crate::frontend::kernel::access::unknown_from;
 
 fn unknown_from2(a: &V, b: &V, span: Option<Span>) -> V {
     if a.is_unknown() || a.find_unknown().is_some() {

@@ -9,11 +9,12 @@
 
 use super::expr::{self, Expr};
 use super::functions;
+use crate::frontend::kernel::access;
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::lambda;
 use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::value::{choice_name, choose, lift_all};
 use crate::model::{Format, Key, VKind, Workspace, V};
 use crate::source::{canonical, FileId, Span};
 use std::cell::{Cell, RefCell};
@@ -666,14 +667,12 @@ impl<'a> Eval<'a> {
             Expr::Null => V::null(site),
             Expr::Member(base, name) => {
                 let b = self.expr(env, base, site);
-                lift(member(&b, name, site), &[&b], |v| member(&v[0], name, site))
+                access::member(&b, name, false, site)
             }
             Expr::Index(base, idx) => {
                 let b = self.expr(env, base, site);
                 let i = self.expr(env, idx, site);
-                lift(index(&b, &i, site), &[&b, &i], |v| {
-                    index(&v[0], &v[1], site)
-                })
+                access::index(&b, &i, false, site)
             }
             Expr::Call(name, args) => self.budget.value(self.call(env, name, args, site)),
         }
@@ -1204,34 +1203,6 @@ fn name_segments(name: &V) -> Option<Vec<V>> {
             })
             .collect(),
     )
-}
-
-/// `v.name` — a missing property of a known object is unknown (it may be set at runtime).
-fn member(v: &V, name: &str, site: Option<Span>) -> V {
-    match &v.kind {
-        VKind::Obj(_) => match v.get(name) {
-            Some(x) => x.clone(),
-            None => V::unknown(format!("property '{name}' is not set"), site),
-        },
-        VKind::Unknown(u) => match &u.sym {
-            Some(s) => V::symbolic(u.reason.clone(), format!("{s}.{name}"), site),
-            None => v.clone(),
-        },
-        _ => V::unknown(format!("cannot read '{name}' of {}", v.show()), site),
-    }
-}
-
-fn index(v: &V, i: &V, site: Option<Span>) -> V {
-    match (&v.kind, &i.kind) {
-        (VKind::Unknown(_), _) => v.clone(),
-        (_, VKind::Unknown(_)) => functions::unknown_from(i, site),
-        (VKind::Arr(items), _) => match i.as_i64().and_then(|x| usize::try_from(x).ok()) {
-            Some(x) if x < items.len() => items[x].clone(),
-            _ => V::unknown(format!("index {} is out of range", i.show()), site),
-        },
-        (VKind::Obj(_), VKind::Str(k)) => member(v, k, site),
-        _ => V::unknown(format!("cannot index {} with {}", v.show(), i.show()), site),
-    }
 }
 
 /// The API Management instances a template declares (inline nested templates included), named

@@ -11,6 +11,9 @@ use super::ast::*;
 use super::program::{body_object, Loaded, Program, Sym, Target, Unit};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::arm::functions;
+use crate::frontend::kernel::access::{
+    index as index_value, member as member_value, step_index, step_member,
+};
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::lambda;
 use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
@@ -2215,66 +2218,4 @@ fn scope_of(v: &V) -> Option<(Option<V>, bool)> {
         return Some((None, true));
     }
     None
-}
-
-/// One step of a by-reference walk: the child, or the computed value the walk ends in.
-fn step_member<'a>(v: &'a V, name: &str, safe: bool, site: Option<Span>) -> Result<&'a V, V> {
-    match &v.kind {
-        VKind::Obj(_) => v.get(name).ok_or_else(|| member_value(v, name, safe, site)),
-        _ => Err(member_value(v, name, safe, site)),
-    }
-}
-
-fn step_index<'a>(v: &'a V, i: &V, safe: bool, site: Option<Span>) -> Result<&'a V, V> {
-    match (&v.kind, &i.kind) {
-        (VKind::Arr(items), _) => match i.as_i64().and_then(|x| usize::try_from(x).ok()) {
-            Some(x) if x < items.len() && !i.is_unknown() => Ok(&items[x]),
-            _ => Err(index_value(v, i, safe, site)),
-        },
-        (VKind::Obj(_), VKind::Str(k)) => step_member(v, k, safe, site),
-        _ => Err(index_value(v, i, safe, site)),
-    }
-}
-
-/// `v.name` / `v.?name` (per alternative when `v` has alternatives).
-fn member_value(v: &V, name: &str, safe: bool, site: Option<Span>) -> V {
-    let m = member_plain(v, name, safe, site);
-    lift(m, &[v], |x| member_plain(&x[0], name, safe, site))
-}
-
-fn member_plain(v: &V, name: &str, safe: bool, site: Option<Span>) -> V {
-    match &v.kind {
-        VKind::Obj(_) => match v.get(name) {
-            Some(x) => x.clone(),
-            None if safe => V::null(site),
-            None => V::unknown(format!("property '{name}' is not set"), site),
-        },
-        VKind::Null if safe => V::null(site),
-        VKind::Unknown(u) => match &u.sym {
-            Some(s) => V::symbolic(u.reason.clone(), format!("{s}.{name}"), site),
-            None => v.clone(),
-        },
-        _ => V::unknown(format!("cannot read '{name}' of {}", v.show()), site),
-    }
-}
-
-/// `v[i]` / `v[?i]` (per alternative when `v` or `i` has alternatives).
-fn index_value(v: &V, i: &V, safe: bool, site: Option<Span>) -> V {
-    let x = index_plain(v, i, safe, site);
-    lift(x, &[v, i], |a| index_plain(&a[0], &a[1], safe, site))
-}
-
-fn index_plain(v: &V, i: &V, safe: bool, site: Option<Span>) -> V {
-    match (&v.kind, &i.kind) {
-        (VKind::Null, _) if safe => V::null(site),
-        (VKind::Unknown(_), _) => functions::unknown_from(v, site),
-        (_, VKind::Unknown(_)) => functions::unknown_from(i, site),
-        (VKind::Arr(items), _) => match i.as_i64().and_then(|x| usize::try_from(x).ok()) {
-            Some(x) if x < items.len() => items[x].clone(),
-            _ if safe => V::null(site),
-            _ => V::unknown(format!("index {} is out of range", i.show()), site),
-        },
-        (VKind::Obj(_), VKind::Str(k)) => member_plain(v, k, safe, site),
-        _ => V::unknown(format!("cannot index {} with {}", v.show(), i.show()), site),
-    }
 }
