@@ -8,8 +8,9 @@
 
 use crate::frontend::cidr;
 use crate::frontend::kernel::budget;
+use crate::frontend::kernel::text::{self, Joined, Style};
 use crate::model::{IdScope, ResourceId};
-use crate::model::{Key, TextBuilder, Unknown, VKind, V};
+use crate::model::{Key, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::{IpNet, Ipv4Net};
 use std::net::Ipv4Addr;
@@ -388,25 +389,10 @@ pub fn call(name: &str, args: &[V], span: Option<Span>) -> Option<V> {
                 return Some(arity(name, span));
             };
             match (a.as_array(), b.as_str()) {
-                (Some(items), Some(sep)) => {
-                    let mut parts = Vec::new();
-                    for it in items {
-                        match &it.kind {
-                            VKind::Str(s) => parts.push(s.to_string()),
-                            VKind::Int(i) => parts.push(i.to_string()),
-                            VKind::Bool(x) => parts.push(x.to_string()),
-                            _ => return Some(unknown_from(it, span)),
-                        }
-                    }
-                    let len =
-                        parts.iter().map(String::len).sum::<usize>().saturating_add(
-                            sep.len().saturating_mul(parts.len().saturating_sub(1)),
-                        );
-                    if !budget::bytes(len) {
-                        return Some(budget::unknown(span));
-                    }
-                    V::str(parts.join(sep), span)
-                }
+                (Some(items), Some(sep)) => match text::join(items, sep, Style::Arm, false, span) {
+                    Joined::Text(v) => v,
+                    Joined::Other(i) => unknown_from(&items[i], span),
+                },
                 _ => unknown_from2(a, b, span),
             }
         }
@@ -923,33 +909,13 @@ fn flatten_args(args: &[V]) -> Vec<V> {
 
 /// Join string pieces; symbolic unknowns join into a symbolic result, other unknowns win.
 pub fn join_strings(parts: &[V], span: Option<Span>) -> V {
-    let len = parts
-        .iter()
-        .map(|p| match &p.kind {
-            VKind::Str(s) => s.len(),
-            VKind::Unknown(Unknown { sym: Some(s), .. }) => s.len(),
-            _ => 24,
-        })
-        .fold(0usize, usize::saturating_add);
-    if !budget::bytes(len) {
-        return budget::unknown(span);
-    }
     // Plain concatenation: the same name built in two ways (a name, an id ending in it) must
     // spell the same, or references would not link; an unknown part keeps the known text
     // around it (`concat(parameters('ip'), '/32')` is no service tag).
-    let mut b = TextBuilder::default();
-    for p in parts {
-        match &p.kind {
-            VKind::Str(s) => b.push_str(s),
-            VKind::Int(i) => b.push_str(&i.to_string()),
-            VKind::Float(f) => b.push_str(&f.to_string()),
-            VKind::Bool(x) => b.push_str(if *x { "True" } else { "False" }),
-            VKind::Null => {}
-            VKind::Unknown(u) => b.push_unknown(u),
-            _ => return unknown_from(p, span),
-        }
+    match text::join(parts, "", Style::Arm, true, span) {
+        Joined::Text(v) => v,
+        Joined::Other(i) => unknown_from(&parts[i], span),
     }
-    b.finish(span)
 }
 
 fn concat(args: &[V], span: Option<Span>) -> V {

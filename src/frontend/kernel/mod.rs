@@ -5,3 +5,4 @@ pub mod access;
 pub mod budget;
 pub mod lambda;
 pub mod memo;
+pub mod text;

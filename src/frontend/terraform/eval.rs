@@ -11,6 +11,7 @@ use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::memo::{self, Lookup, Memo};
+use crate::frontend::kernel::text::{self as kernel_text, Style};
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
 use crate::source::Span;
@@ -465,13 +466,13 @@ impl<'w> Eval<'w> {
                     if !budget::room(text.len().saturating_add(v.as_name().map_or(0, str::len))) {
                         return Err(budget::unknown(Some(span)));
                     }
+                    if v.has_alts() {
+                        return Err(v);
+                    }
+                    if kernel_text::push(text, &v, Style::Hcl) {
+                        continue;
+                    }
                     match &v.kind {
-                        VKind::Str(s) => text.push_str(s),
-                        VKind::Int(i) => text.push_str(&i.to_string()),
-                        VKind::Float(f) => text.push_str(&fmt_float(*f)),
-                        VKind::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-                        VKind::Unknown(_) if v.has_alts() => return Err(v),
-                        VKind::Unknown(u) => text.push_unknown(u),
                         VKind::Null => {
                             return Err(self.err("a null value cannot be used in a string", x.span))
                         }
@@ -1685,13 +1686,7 @@ pub fn key_text(v: &V) -> Option<String> {
     }
 }
 
-pub fn fmt_float(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        f.to_string()
-    }
-}
+pub use crate::frontend::kernel::text::fmt_float;
 
 pub fn reason_of(v: &V) -> Option<&str> {
     match &v.kind {
@@ -1784,12 +1779,10 @@ fn render(parts: &[TPart], vals: &[V], span: Span) -> Result<V, (String, Span)> 
                 let Some(v) = vals.next() else {
                     return Ok(V::unknown("a template part is missing", Some(span)));
                 };
+                if kernel_text::push(&mut text, v, Style::Hcl) {
+                    continue;
+                }
                 match &v.kind {
-                    VKind::Str(s) => text.push_str(s),
-                    VKind::Int(i) => text.push_str(&i.to_string()),
-                    VKind::Float(f) => text.push_str(&fmt_float(*f)),
-                    VKind::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-                    VKind::Unknown(u) => text.push_unknown(u),
                     VKind::Null => {
                         return Err(("a null value cannot be used in a string".into(), x.span))
                     }

@@ -10,7 +10,8 @@ use super::eval::{fmt_float, iter_pairs, key_text, num_of, tf_equal, unknown_lik
 use crate::frontend::arm::builtins::{base64_decode, base64_encode};
 use crate::frontend::cidr::{self, bits as addr_bits, parse as parse_net, with_prefix};
 use crate::frontend::kernel::budget;
-use crate::model::{Key, TextBuilder, Unknown, VKind, V};
+use crate::frontend::kernel::text::{self, Joined, Style};
+use crate::model::{Key, Unknown, VKind, V};
 use crate::source::Span;
 use ipnet::IpNet;
 
@@ -682,40 +683,17 @@ fn case(a: &V, upper: bool, span: Option<Span>) -> V {
 
 /// Concatenate pieces; stable unknowns make a stable result, other unknowns an unknown one.
 fn join_parts(parts: &[&V], sep: &str, span: Option<Span>) -> Result<V, String> {
-    // Charged before allocating: a long separator between many items multiplies.
-    let len = parts
-        .iter()
-        .map(|p| match &p.kind {
-            VKind::Str(s) => s.len(),
-            VKind::Unknown(Unknown { sym: Some(s), .. }) => s.len(),
-            _ => 24,
-        })
-        .fold(0usize, usize::saturating_add)
-        .saturating_add(sep.len().saturating_mul(parts.len().saturating_sub(1)));
-    if !budget::bytes(len) {
-        return Ok(budget::unknown(span));
+    match text::join(parts, sep, Style::Hcl, false, span) {
+        Joined::Text(v) => Ok(v),
+        // After an unknown part the result is unknown anyway.
+        Joined::Other(i) => match parts[..i].iter().find(|p| p.is_unknown()) {
+            Some(u) => Ok(unknown_like(u, span)),
+            None => Err(format!(
+                "{} cannot be joined into a string",
+                parts[i].show()
+            )),
+        },
     }
-    let mut text = TextBuilder::default();
-    let mut unknown = None;
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            text.push_str(sep);
-        }
-        match &p.kind {
-            VKind::Str(s) => text.push_str(s),
-            VKind::Int(n) => text.push_str(&n.to_string()),
-            VKind::Float(f) => text.push_str(&fmt_float(*f)),
-            VKind::Bool(b) => text.push_str(&b.to_string()),
-            VKind::Unknown(u) => {
-                text.push_unknown(u);
-                unknown.get_or_insert(*p);
-            }
-            // After an unknown part the result is unknown anyway (as it was before).
-            _ if unknown.is_some() => return Ok(unknown_like(unknown.unwrap_or(p), span)),
-            _ => return Err(format!("{} cannot be joined into a string", p.show())),
-        }
-    }
-    Ok(text.finish(span))
 }
 
 fn join(args: &[V], span: Option<Span>) -> Result<V, String> {
