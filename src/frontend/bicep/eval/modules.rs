@@ -33,7 +33,7 @@ impl<'p> Eval<'p> {
             });
         };
         let (looped, list, unknown) = self.iterate(&Env::top(inst), body);
-        let ev = Rc::new(ModEval {
+        Rc::new(ModEval {
             looped,
             iters: list
                 .into_iter()
@@ -44,8 +44,7 @@ impl<'p> Eval<'p> {
                 })
                 .collect(),
             unknown,
-        });
-        ev
+        })
     }
 
     /// `{ name, outputs }` of one module instance, deploying it (once) on first use.
