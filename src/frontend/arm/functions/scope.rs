@@ -96,19 +96,21 @@ pub(super) fn id_part(v: &V) -> Result<String, V> {
     }
 }
 
+/// Every argument of an id function as text, or the first that is not.
+fn id_parts(args: &[V]) -> Result<Vec<String>, V> {
+    args.iter().map(id_part).collect()
+}
+
 pub(super) fn is_type(s: &str) -> bool {
     s.contains('.') && s.contains('/') && !s.starts_with('/')
 }
 
 /// `resourceId([sub], [rg], type, name…)` → `/subscriptions/…/resourceGroups/…/providers/…`.
 pub(super) fn resource_id(args: &[V], span: Option<Span>, with_rg: bool) -> V {
-    let mut parts = Vec::new();
-    for a in args {
-        match id_part(a) {
-            Ok(s) => parts.push(s),
-            Err(v) => return unknown_from(&v, span),
-        }
-    }
+    let parts = match id_parts(args) {
+        Ok(p) => p,
+        Err(v) => return unknown_from(&v, span),
+    };
     let Some(ti) = parts.iter().position(|p| is_type(p)) else {
         return V::unknown("resourceId() without a resource type", span);
     };
@@ -133,13 +135,10 @@ pub(super) fn resource_id(args: &[V], span: Option<Span>, with_rg: bool) -> V {
 }
 
 pub(super) fn tenant_resource_id(args: &[V], span: Option<Span>) -> V {
-    let mut parts = Vec::new();
-    for a in args {
-        match id_part(a) {
-            Ok(s) => parts.push(s),
-            Err(v) => return unknown_from(&v, span),
-        }
-    }
+    let parts = match id_parts(args) {
+        Ok(p) => p,
+        Err(v) => return unknown_from(&v, span),
+    };
     let Some((t, names)) = parts.split_first() else {
         return arity("tenantResourceId", span);
     };
@@ -150,13 +149,10 @@ pub(super) fn tenant_resource_id(args: &[V], span: Option<Span>) -> V {
 }
 
 pub(super) fn extension_resource_id(args: &[V], span: Option<Span>) -> V {
-    let mut parts = Vec::new();
-    for a in args {
-        match id_part(a) {
-            Ok(s) => parts.push(s),
-            Err(v) => return unknown_from(&v, span),
-        }
-    }
+    let parts = match id_parts(args) {
+        Ok(p) => p,
+        Err(v) => return unknown_from(&v, span),
+    };
     let Some((base, rest)) = parts.split_first() else {
         return arity("extensionResourceId", span);
     };
