@@ -122,3 +122,45 @@ fn cycles_are_unknowns_that_name_the_declaration() {
         subnet_unknown_because(&check(&dir), reason);
     }
 }
+
+/// An id built by each front end's own means (ARM `resourceId()`, a Bicep `.id`, an azurerm
+/// `.id`) in another letter case than the declaration still finds the declared subnet: ids are
+/// built by one type and compared without regard to case. The subnet is found when STV201 (no
+/// NSG) is reported for it, and not "could not be checked".
+#[test]
+fn ids_built_in_any_front_end_and_case_link_to_the_declaration() {
+    let arm_vnet = r#"{ "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-09-01", "name": "Vnet-Hub", "location": "westeurope",
+      "properties": { "addressSpace": { "addressPrefixes": ["10.0.0.0/16"] },
+        "subnets": [ { "name": "ApimSubnet", "properties": { "addressPrefix": "10.0.1.0/24" } } ] } },"#;
+    let arm_text = arm(
+        "",
+        "",
+        "[resourceId('microsoft.network/virtualNetworks/subnets', 'VNET-HUB', 'apimsubnet')]",
+    )
+    .replace(r#""resources": ["#, &format!("\"resources\": [{arm_vnet}"));
+    let bicep_vnet = "resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {\n  name: 'Vnet-Hub'\n  location: 'westeurope'\n  properties: {\n    addressSpace: { addressPrefixes: ['10.0.0.0/16'] }\n    subnets: [ { name: 'ApimSubnet', properties: { addressPrefix: '10.0.1.0/24' } } ]\n  }\n}";
+    let tf_vnet = "resource \"azurerm_virtual_network\" \"v\" {\n  name = \"Vnet-Hub\"\n  location = \"westeurope\"\n  resource_group_name = \"rg\"\n  address_space = [\"10.0.0.0/16\"]\n}\nresource \"azurerm_subnet\" \"s\" {\n  name = \"ApimSubnet\"\n  resource_group_name = \"rg\"\n  virtual_network_name = azurerm_virtual_network.v.name\n  address_prefixes = [\"10.0.1.0/24\"]\n}";
+    let cases: Vec<(&str, String)> = vec![
+        ("main.json", arm_text),
+        (
+            "main.bicep",
+            bicep(bicep_vnet, "'${toUpper(vnet.id)}/subnets/APIMSUBNET'"),
+        ),
+        (
+            "main.tf",
+            terraform(
+                tf_vnet,
+                "\"${azurerm_virtual_network.v.id}/subnets/apimsubnet\"",
+            ),
+        ),
+    ];
+    for (i, (file, text)) in cases.iter().enumerate() {
+        let dir = tree(&format!("id{i}"), &[(file, text)]);
+        let out = check(&dir);
+        assert!(
+            out.lines().any(|l| l.contains("error[STV201]")),
+            "{file}: the subnet was not found\n{out}"
+        );
+        assert!(!out.contains("could not be checked"), "{file}\n{out}");
+    }
+}
