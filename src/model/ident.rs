@@ -12,19 +12,8 @@ pub struct ResKey {
     pub rg: Option<String>,
 }
 
-/// The part of an ARM id after `/providers/`: `ns/t1/n1/t2/n2` from the type `ns/t1/t2` and the
-/// names `[n1, n2]`. One builder for every front end, so ids built anywhere spell the same.
-pub fn providers_path<S: AsRef<str>>(rtype: &str, names: &[S]) -> String {
-    let mut segs = rtype.split('/');
-    let mut s = segs.next().unwrap_or("").to_string();
-    for (t, n) in segs.zip(names) {
-        s.push('/');
-        s.push_str(t);
-        s.push('/');
-        s.push_str(n.as_ref());
-    }
-    s
-}
+pub use super::resource_id::providers_path;
+use super::resource_id::{IdScope, ResourceId};
 
 /// Text that stands for something not known at lint time (`{resourceGroup}`, `<sym>`, the
 /// symbolic text of an expression such as `parameters('rg')` or `${var.rg}` …): such a resource
@@ -62,30 +51,12 @@ impl ResKey {
     /// Parse an ARM resource id:
     /// `/subscriptions/…/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s`.
     pub fn from_id(id: &str) -> Option<ResKey> {
-        let id = id.trim();
-        let lower = id.to_ascii_lowercase();
-        let p = lower.rfind("/providers/")?;
-        let head = &id[..p];
-        let tail = &id[p + "/providers/".len()..];
-        let mut rg = None;
-        let hs: Vec<&str> = head.split('/').collect();
-        for w in hs.windows(2) {
-            if w[0].eq_ignore_ascii_case("resourcegroups") {
-                rg = Some(w[1]);
-            }
-        }
-        let segs: Vec<&str> = tail.split('/').filter(|s| !s.is_empty()).collect();
-        if segs.len() < 3 || segs.len() % 2 == 0 {
-            return None;
-        }
-        let namespace = segs[0];
-        let mut types = vec![namespace.to_string()];
-        let mut names = Vec::new();
-        for pair in segs[1..].chunks(2) {
-            types.push(pair[0].to_string());
-            names.push(pair[1].to_string());
-        }
-        Some(ResKey::new(&types.join("/"), &names.join("/"), rg))
+        Some(ResKey::of(&ResourceId::parse(id)?))
+    }
+
+    /// The key of a parsed id.
+    pub fn of(id: &ResourceId) -> ResKey {
+        ResKey::new(&id.rtype(), &id.name(), id.resource_group())
     }
 
     /// Same resource group, or one of them unknown.
@@ -98,11 +69,13 @@ impl ResKey {
 
     /// An ARM id for this key, with placeholders for what is not known.
     pub fn to_id(&self) -> String {
-        format!(
-            "/subscriptions/{{subscription}}/resourceGroups/{}/providers/{}",
-            self.rg.as_deref().unwrap_or("{resourceGroup}"),
-            providers_path(&self.rtype, &self.names)
+        let rg = self.rg.as_deref().unwrap_or("{resourceGroup}");
+        ResourceId::build(
+            IdScope::ResourceGroup("{subscription}", rg),
+            &self.rtype,
+            &self.names,
         )
+        .to_string()
     }
 }
 

@@ -7,9 +7,11 @@
 
 pub mod arm_body;
 pub mod ident;
+pub mod resource_id;
 pub mod value;
 
 pub use ident::ResKey;
+pub use resource_id::{IdScope, ResourceId};
 pub use value::{placeholder, Cond, Key, Shape, TextBuilder, Unknown, VKind, V};
 
 use crate::diagnostic::Diagnostic;

@@ -9,14 +9,16 @@
 
 use super::expr::{self, Expr};
 use super::functions;
+use crate::frontend::kernel::access;
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::lambda;
+use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::value::{choice_name, choose, lift_all};
 use crate::model::{Format, Key, VKind, Workspace, V};
 use crate::source::{canonical, FileId, Span};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -37,10 +39,10 @@ struct Scope {
     /// hand-written templates) read the parent's parameters and variables.
     outer: Option<usize>,
     rg: Option<String>,
-    params: RefCell<HashMap<String, V>>,
-    vars: RefCell<HashMap<String, V>>,
-    outputs: RefCell<Option<V>>,
-    busy: RefCell<HashSet<String>>,
+    /// Parameters and variables by lower-cased name.
+    params: RefCell<Memo<String, V>>,
+    vars: RefCell<Memo<String, V>>,
+    outputs: Once<V>,
     /// How messages name this scope (`nested deployment 'vnet'`).
     label: String,
     depth: usize,
@@ -55,8 +57,7 @@ struct Instance {
     copy: Vec<(String, V)>,
     symbol: Option<String>,
     existing: bool,
-    body: RefCell<Option<V>>,
-    busy: Cell<bool>,
+    body: Once<V>,
     /// The scope of a nested deployment's inline template.
     deployment: Option<usize>,
 }
@@ -170,7 +171,6 @@ impl<'a> Eval<'a> {
             params: Default::default(),
             vars: Default::default(),
             outputs: Default::default(),
-            busy: Default::default(),
             label: String::new(),
             depth: 0,
         });
@@ -326,8 +326,7 @@ impl<'a> Eval<'a> {
                 copy: env.copy.clone(),
                 symbol: symbol.clone(),
                 existing,
-                body: RefCell::new(None),
-                busy: Cell::new(false),
+                body: Once::new(),
                 deployment,
             }));
             if let Some(children) = r.get("resources").and_then(|c| c.as_array()) {
@@ -439,7 +438,6 @@ impl<'a> Eval<'a> {
             params: Default::default(),
             vars: Default::default(),
             outputs: Default::default(),
-            busy: Default::default(),
             label,
             depth: parent.depth + 1,
         });
@@ -500,13 +498,13 @@ impl<'a> Eval<'a> {
 
     /// The evaluated resource object (memoised; a cycle gives an unknown).
     fn body(&self, inst: &Instance) -> V {
-        if let Some(b) = inst.body.borrow().as_ref() {
-            return b.clone();
-        }
-        if inst.busy.get() {
-            return V::unknown("the resource refers to itself", inst.json.span);
-        }
-        inst.busy.set(true);
+        inst.body.get_or(
+            || self.compute_body(inst),
+            || memo::cycle("the resource", inst.json.span),
+        )
+    }
+
+    fn compute_body(&self, inst: &Instance) -> V {
         let env = Env {
             scope: inst.scope,
             copy: inst.copy.clone(),
@@ -525,10 +523,7 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        let body = V::obj(entries, inst.json.span);
-        inst.busy.set(false);
-        *inst.body.borrow_mut() = Some(body.clone());
-        body
+        V::obj(entries, inst.json.span)
     }
 
     /// One step deeper, charged to the budget; false when the depth or budget is exhausted.
@@ -672,14 +667,12 @@ impl<'a> Eval<'a> {
             Expr::Null => V::null(site),
             Expr::Member(base, name) => {
                 let b = self.expr(env, base, site);
-                lift(member(&b, name, site), &[&b], |v| member(&v[0], name, site))
+                access::member(&b, name, false, site)
             }
             Expr::Index(base, idx) => {
                 let b = self.expr(env, base, site);
                 let i = self.expr(env, idx, site);
-                lift(index(&b, &i, site), &[&b, &i], |v| {
-                    index(&v[0], &v[1], site)
-                })
+                access::index(&b, &i, false, site)
             }
             Expr::Call(name, args) => self.budget.value(self.call(env, name, args, site)),
         }
@@ -888,12 +881,12 @@ impl<'a> Eval<'a> {
         let si = self.data_scope(scope);
         let sc = self.scope(si);
         let key = name.to_ascii_lowercase();
-        if let Some(v) = sc.params.borrow().get(&key) {
-            return v.clone().at(site);
+        match sc.params.borrow().lookup(key.as_str()) {
+            Lookup::Done(v) => return v.clone().at(site),
+            Lookup::Cycle => return memo::cycle(&format!("parameter '{name}'"), site),
+            Lookup::Absent => {}
         }
-        if !sc.busy.borrow_mut().insert(format!("p:{key}")) {
-            return V::unknown(format!("parameter '{name}' refers to itself"), site);
-        }
+        sc.params.borrow_mut().start(key.clone());
         let v = if let Some(v) = sc.given.get(&key) {
             // A nested deployment's input the caller does not know is still one of the
             // allowed values.
@@ -936,8 +929,7 @@ impl<'a> Eval<'a> {
                 None => V::unknown(format!("parameter '{name}' is not declared"), site),
             }
         };
-        sc.busy.borrow_mut().remove(&format!("p:{key}"));
-        sc.params.borrow_mut().insert(key, v.clone());
+        sc.params.borrow_mut().finish(key, v.clone());
         v.at(site)
     }
 
@@ -945,12 +937,12 @@ impl<'a> Eval<'a> {
         let si = self.data_scope(scope);
         let sc = self.scope(si);
         let key = name.to_ascii_lowercase();
-        if let Some(v) = sc.vars.borrow().get(&key) {
-            return v.clone().at(site);
+        match sc.vars.borrow().lookup(key.as_str()) {
+            Lookup::Done(v) => return v.clone().at(site),
+            Lookup::Cycle => return memo::cycle(&format!("variable '{name}'"), site),
+            Lookup::Absent => {}
         }
-        if !sc.busy.borrow_mut().insert(format!("v:{key}")) {
-            return V::unknown(format!("variable '{name}' refers to itself"), site);
-        }
+        sc.vars.borrow_mut().start(key.clone());
         let env = Env {
             scope: si,
             copy: Vec::new(),
@@ -984,19 +976,19 @@ impl<'a> Eval<'a> {
                 }
             }
         };
-        sc.busy.borrow_mut().remove(&format!("v:{key}"));
-        sc.vars.borrow_mut().insert(key, v.clone());
+        sc.vars.borrow_mut().finish(key, v.clone());
         v.at(site)
     }
 
     fn outputs(&self, scope: usize) -> V {
+        self.scope(scope).outputs.get_or(
+            || self.compute_outputs(scope),
+            || V::unknown("the deployment's outputs refer to themselves", None),
+        )
+    }
+
+    fn compute_outputs(&self, scope: usize) -> V {
         let sc = self.scope(scope);
-        if let Some(o) = sc.outputs.borrow().as_ref() {
-            return o.clone();
-        }
-        if !sc.busy.borrow_mut().insert("outputs".into()) {
-            return V::unknown("the deployment's outputs refer to themselves", None);
-        }
         let env = Env {
             scope,
             copy: Vec::new(),
@@ -1027,10 +1019,7 @@ impl<'a> Eval<'a> {
                 ));
             }
         }
-        let v = V::obj(entries, None);
-        sc.busy.borrow_mut().remove("outputs");
-        *sc.outputs.borrow_mut() = Some(v.clone());
-        v
+        V::obj(entries, None)
     }
 
     /// The id of a declared resource, spelled as `resourceId()` spells it in its scope.
@@ -1214,34 +1203,6 @@ fn name_segments(name: &V) -> Option<Vec<V>> {
             })
             .collect(),
     )
-}
-
-/// `v.name` — a missing property of a known object is unknown (it may be set at runtime).
-fn member(v: &V, name: &str, site: Option<Span>) -> V {
-    match &v.kind {
-        VKind::Obj(_) => match v.get(name) {
-            Some(x) => x.clone(),
-            None => V::unknown(format!("property '{name}' is not set"), site),
-        },
-        VKind::Unknown(u) => match &u.sym {
-            Some(s) => V::symbolic(u.reason.clone(), format!("{s}.{name}"), site),
-            None => v.clone(),
-        },
-        _ => V::unknown(format!("cannot read '{name}' of {}", v.show()), site),
-    }
-}
-
-fn index(v: &V, i: &V, site: Option<Span>) -> V {
-    match (&v.kind, &i.kind) {
-        (VKind::Unknown(_), _) => v.clone(),
-        (_, VKind::Unknown(_)) => functions::unknown_from(i, site),
-        (VKind::Arr(items), _) => match i.as_i64().and_then(|x| usize::try_from(x).ok()) {
-            Some(x) if x < items.len() => items[x].clone(),
-            _ => V::unknown(format!("index {} is out of range", i.show()), site),
-        },
-        (VKind::Obj(_), VKind::Str(k)) => member(v, k, site),
-        _ => V::unknown(format!("cannot index {} with {}", v.show(), i.show()), site),
-    }
 }
 
 /// The API Management instances a template declares (inline nested templates included), named

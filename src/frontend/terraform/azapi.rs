@@ -50,10 +50,7 @@ pub fn id(body: &V, label: &str, exact: &mut bool) -> Option<String> {
     };
     let segs: Vec<&str> = rtype.split('/').collect();
     if segs.len() <= 2 {
-        Some(format!(
-            "{}/providers/{rtype}/{name}",
-            parent.trim_end_matches('/')
-        ))
+        Some(ResourceId::build(IdScope::Under(&parent), rtype, &[name]).to_string())
     } else {
         Some(format!(
             "{}/{}/{name}",
@@ -92,31 +89,11 @@ fn full_name(rtype: &str, parent: Option<&str>, name: &str) -> String {
     if depth == 0 {
         return name.to_string();
     }
-    let parents: Vec<String> = parent
-        .and_then(ResKey::from_id)
-        .map(|k| k.names)
+    // The parent's names as written in its id.
+    let names: Vec<String> = parent
+        .and_then(ResourceId::parse)
+        .map(|id| id.names().map(str::to_string).collect())
         .unwrap_or_default();
-    // Keep the original case of the parent's names from the id text.
-    let orig: Vec<String> = parent
-        .map(|p| {
-            let lower = p.to_ascii_lowercase();
-            match lower.rfind("/providers/") {
-                Some(i) => p[i + "/providers/".len()..]
-                    .split('/')
-                    .skip(1)
-                    .skip(1)
-                    .step_by(2)
-                    .map(str::to_string)
-                    .collect(),
-                None => vec![],
-            }
-        })
-        .unwrap_or_default();
-    let names = if orig.len() == parents.len() {
-        orig
-    } else {
-        parents
-    };
     let mut path: Vec<String> = names.into_iter().rev().take(depth).collect();
     path.reverse();
     while path.len() < depth {

@@ -6,8 +6,6 @@ use crate::model::arm_body;
 use crate::model::*;
 use crate::source::Span;
 
-const NET: &str = "Microsoft.Network";
-
 /// A name part of an id: the value's text, its stable symbol, or a symbol for the attribute.
 fn part(body: &V, attr: &str, label: &str, exact: &mut bool) -> String {
     match body.get_exact(attr) {
@@ -23,11 +21,12 @@ fn part(body: &V, attr: &str, label: &str, exact: &mut bool) -> String {
     }
 }
 
-fn rg_prefix(body: &V, label: &str, exact: &mut bool) -> String {
-    format!(
-        "/subscriptions/{{subscription}}/resourceGroups/{}",
-        part(body, "resource_group_name", label, exact)
-    )
+/// The id of a resource of type `rtype` in the body's resource group, named by the attributes
+/// `names` (parent first).
+fn rg_id(body: &V, label: &str, exact: &mut bool, rtype: &str, names: &[&str]) -> String {
+    let rg = part(body, "resource_group_name", label, exact);
+    let names: Vec<String> = names.iter().map(|a| part(body, a, label, exact)).collect();
+    ResourceId::build(IdScope::ResourceGroup("{subscription}", &rg), rtype, &names).to_string()
 }
 
 fn id_value(id: String, exact: bool, label: &str) -> V {
@@ -53,48 +52,61 @@ pub fn computed(rtype: &str, data: bool, body: &mut V, label: &str) {
             "/subscriptions/{{subscription}}/resourceGroups/{}",
             part(body, "name", label, &mut exact)
         )),
-        "azurerm_virtual_network" => Some(format!(
-            "{}/providers/{NET}/virtualNetworks/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_virtual_network" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/virtualNetworks",
+            &["name"],
         )),
-        "azurerm_subnet" => Some(format!(
-            "{}/providers/{NET}/virtualNetworks/{}/subnets/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "virtual_network_name", label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_subnet" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/virtualNetworks/subnets",
+            &["virtual_network_name", "name"],
         )),
-        "azurerm_network_security_group" => Some(format!(
-            "{}/providers/{NET}/networkSecurityGroups/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_network_security_group" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/networkSecurityGroups",
+            &["name"],
         )),
-        "azurerm_network_security_rule" => Some(format!(
-            "{}/providers/{NET}/networkSecurityGroups/{}/securityRules/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "network_security_group_name", label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_network_security_rule" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/networkSecurityGroups/securityRules",
+            &["network_security_group_name", "name"],
         )),
-        "azurerm_route_table" => Some(format!(
-            "{}/providers/{NET}/routeTables/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_route_table" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/routeTables",
+            &["name"],
         )),
-        "azurerm_route" => Some(format!(
-            "{}/providers/{NET}/routeTables/{}/routes/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "route_table_name", label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_route" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/routeTables/routes",
+            &["route_table_name", "name"],
         )),
-        "azurerm_public_ip" => Some(format!(
-            "{}/providers/{NET}/publicIPAddresses/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_public_ip" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/publicIPAddresses",
+            &["name"],
         )),
-        "azurerm_api_management" => Some(format!(
-            "{}/providers/Microsoft.ApiManagement/service/{}",
-            rg_prefix(body, label, &mut exact),
-            part(body, "name", label, &mut exact)
+        "azurerm_api_management" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.ApiManagement/service",
+            &["name"],
         )),
         "azapi_resource" => super::azapi::id(body, label, &mut exact),
         // An association's id is its subnet's id.

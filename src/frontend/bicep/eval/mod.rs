@@ -1,0 +1,511 @@
+//! Bicep evaluation: one [`Inst`] per deployment (an entry file, or a module instance with the
+//! parameters its parent passed), evaluated lazily — a declaration is evaluated when something
+//! needs it, once. Values are [`V`]: known with the span of the expression that produced them,
+//! or unknown with the reason. Resources are emitted in ARM shape for the model adapter.
+//!
+//! Identity: a resource's `id` is built from its type and name path (+ resource group when the
+//! deployment's scope names one), exactly as ARM's `resourceId()` renders it, so an `existing`
+//! subnet in one deployment links to the subnet another deployment declares.
+
+use super::ast::*;
+use super::program::{body_object, Loaded, Program, Sym, Target, Unit};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::frontend::arm::functions;
+use crate::frontend::kernel::access::{
+    index as index_value, member as member_value, step_index, step_member,
+};
+use crate::frontend::kernel::budget::{self, Budget};
+use crate::frontend::kernel::lambda;
+use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
+use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::{IdScope, Key, ResourceId, Unknown, VKind, V};
+use crate::source::{FileId, SourceMap, Span};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+mod calls;
+mod expr;
+mod modules;
+mod resources;
+use expr::*;
+use resources::*;
+
+/// Evaluation nesting (variable chains, function calls, modules) beyond this gives unknown.
+const MAX_EVAL_DEPTH: usize = 120;
+/// Module nesting beyond this is reported and not followed.
+const MAX_MODULE_DEPTH: usize = 24;
+/// Items a single `for` may produce.
+const MAX_LOOP: usize = 5_000;
+// Steps, value sizes, loop items and text are charged to the entry deployment's kernel budget
+// (`frontend::kernel::budget`), which stops exponential programs (`f(x) => f(x) + f(x)`,
+// `var a2 = [a1, a1]`).
+
+/// A resource ready for the model adapter.
+pub struct Emitted {
+    pub rtype: String,
+    pub api_version: Option<V>,
+    pub name: V,
+    pub body: V,
+    pub decl: Span,
+    pub label: String,
+    pub rg: Option<String>,
+    /// An `existing` resource: a reference to another deployment's declaration.
+    pub existing: bool,
+}
+
+/// One deployment.
+struct Inst {
+    unit: FileId,
+    /// Parameter values given by the caller (parameter file, module `params`), by lower-cased name.
+    given: HashMap<String, V>,
+    /// Resource group name of the deployment when its scope names one.
+    rg: Option<V>,
+    /// `true` for subscription/management-group/tenant deployments.
+    above_rg: bool,
+    /// Files of the module chain that led here, this one last.
+    chain: Vec<FileId>,
+    /// Parameters and variables, by declaration index.
+    vals: RefCell<Memo<usize, V>>,
+    res: RefCell<Memo<usize, Rc<ResEval>>>,
+    mods: RefCell<Memo<usize, Rc<ModEval>>>,
+    outputs: Once<V>,
+}
+
+#[derive(Clone)]
+struct Env {
+    inst: usize,
+    locals: Rc<Vec<(Rc<str>, V)>>,
+    /// The resource whose body is being evaluated (nested resources are visible by name).
+    res_ctx: Option<usize>,
+}
+
+impl Env {
+    fn top(inst: usize) -> Env {
+        Env {
+            inst,
+            locals: Rc::new(Vec::new()),
+            res_ctx: None,
+        }
+    }
+    fn bind(&self, names: &[(Rc<str>, V)]) -> Env {
+        let mut l = (*self.locals).clone();
+        l.extend(names.iter().cloned());
+        Env {
+            inst: self.inst,
+            locals: Rc::new(l),
+            res_ctx: self.res_ctx,
+        }
+    }
+    fn local(&self, name: &str) -> Option<&V> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// The evaluated iterations of one resource declaration.
+struct ResEval {
+    looped: bool,
+    iters: Vec<Iter>,
+    /// Why the iterations are not all known (an unknown loop collection).
+    unknown: Option<V>,
+}
+
+struct Iter {
+    env: Env,
+    /// `None` = the condition is unknown.
+    cond: Option<bool>,
+    /// For nested resources: the parent's iteration.
+    parent_iter: Option<usize>,
+    /// Position in the loop, for labels.
+    index: Option<usize>,
+    ident: Once<Rc<Ident>>,
+    body: Once<V>,
+}
+
+/// Type, API version, name path and scope of one resource instance.
+struct Ident {
+    rtype: String,
+    api: Option<Rc<str>>,
+    api_span: Span,
+    names: Vec<V>,
+    rg: Option<V>,
+    above_rg: bool,
+}
+
+struct ModEval {
+    looped: bool,
+    iters: Vec<ModIter>,
+    unknown: Option<V>,
+}
+
+struct ModIter {
+    env: Env,
+    cond: Option<bool>,
+    result: Once<V>,
+}
+
+pub struct Eval<'p> {
+    prog: &'p Program,
+    sources: &'p SourceMap,
+    insts: RefCell<Vec<Rc<Inst>>>,
+    pub emitted: RefCell<Vec<Emitted>>,
+    pub diagnostics: RefCell<Vec<Diagnostic>>,
+    /// Registry modules that deploy API Management (recorded once per module instance).
+    pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
+    depth: Cell<usize>,
+    /// The budget of the current entry deployment (with its modules).
+    budget: RefCell<Rc<Budget>>,
+    import_insts: RefCell<HashMap<FileId, usize>>,
+    reported: RefCell<HashSet<(Option<Span>, String)>>,
+}
+
+fn resource_group_type() -> &'static str {
+    "Microsoft.Resources/resourceGroups"
+}
+
+impl<'p> Eval<'p> {
+    pub fn new(prog: &'p Program, sources: &'p SourceMap) -> Eval<'p> {
+        Eval {
+            prog,
+            sources,
+            insts: RefCell::new(Vec::new()),
+            emitted: RefCell::new(Vec::new()),
+            diagnostics: RefCell::new(Vec::new()),
+            unloaded: RefCell::new(Vec::new()),
+            depth: Cell::new(0),
+            budget: RefCell::new(Budget::new()),
+            import_insts: RefCell::new(HashMap::new()),
+            reported: RefCell::new(HashSet::new()),
+        }
+    }
+
+    /// The one STV002 of an entry deployment cut off by its budget, naming the API Management
+    /// instances of the files it instantiated (modules cut off before they ran may hide more).
+    fn report_budget(&self, b: &Budget, unit: FileId, first: usize) {
+        let mut names: Vec<String> = Vec::new();
+        let units: Vec<FileId> = self.insts.borrow()[first..]
+            .iter()
+            .map(|i| i.unit)
+            .collect();
+        for u in units.iter().filter_map(|u| self.prog.unit(*u)) {
+            for r in &u.resources {
+                let t = r.decl.rtype.split('@').next().unwrap_or("");
+                if t.eq_ignore_ascii_case("Microsoft.ApiManagement/service") && !r.decl.existing {
+                    let name = format!("'{}' in {}", r.path, u.path.display());
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+        let Some(u) = self.prog.unit(unit) else {
+            return;
+        };
+        let label = format!("deployment '{}'", u.path.display());
+        let span = Some(Span::new(unit, 0, 0));
+        let complete = !b.is_exhausted();
+        if let Some(d) = b.diagnostic("bicep", &label, span, &names, complete) {
+            self.diagnostics.borrow_mut().push(d);
+        }
+    }
+
+    fn unit(&self, inst: usize) -> &'p Unit {
+        let id = self.inst(inst).unit;
+        self.prog
+            .unit(id)
+            .expect("instances are only made for loaded units")
+    }
+    fn inst(&self, i: usize) -> Rc<Inst> {
+        self.insts.borrow()[i].clone()
+    }
+    fn new_inst(
+        &self,
+        unit: FileId,
+        given: HashMap<String, V>,
+        rg: Option<V>,
+        above_rg: Option<bool>,
+        chain: Vec<FileId>,
+    ) -> usize {
+        let above = above_rg.unwrap_or_else(|| {
+            self.prog
+                .unit(unit)
+                .and_then(|u| u.target_scope.as_deref())
+                .is_some_and(|s| !s.eq_ignore_ascii_case("resourceGroup"))
+        });
+        let mut insts = self.insts.borrow_mut();
+        insts.push(Rc::new(Inst {
+            unit,
+            given,
+            rg,
+            above_rg: above,
+            chain,
+            vals: RefCell::new(Memo::new()),
+            res: RefCell::new(Memo::new()),
+            mods: RefCell::new(Memo::new()),
+            outputs: Once::new(),
+        }));
+        insts.len() - 1
+    }
+
+    fn report(&self, sev: Severity, span: Option<Span>, message: String, help: &str) {
+        if !self.reported.borrow_mut().insert((span, message.clone())) {
+            return;
+        }
+        self.diagnostics.borrow_mut().push(
+            Diagnostic::new("STV001", sev, message.clone())
+                .at(span)
+                .help(help)
+                .identity(format!("bicep|{message}")),
+        );
+    }
+
+    /// What was parsed but not evaluated (a registry template, a budget, a depth limit): values
+    /// are unknown, not the file unparseable, so STV002 — a warning, as a whole part is skipped.
+    fn unverifiable(&self, span: Option<Span>, message: String, help: &str) {
+        if !self.reported.borrow_mut().insert((span, message.clone())) {
+            return;
+        }
+        self.diagnostics.borrow_mut().push(
+            Diagnostic::new("STV002", Severity::Warning, message.clone())
+                .at(span)
+                .help(help)
+                .identity(format!("bicep|{message}")),
+        );
+    }
+
+    // ---- entry points -------------------------------------------------------------------
+
+    /// Evaluate a `.bicep` file as a deployment with the given parameter values.
+    pub fn run_entry(&self, unit: FileId, given: HashMap<String, V>) {
+        let first = self.insts.borrow().len();
+        self.run_entry_with(unit, given, Budget::new(), first);
+    }
+
+    /// [`Eval::run_entry`] charging `b` (a parameter file's values and its deployment are one
+    /// unit); `first` is the first instance of the unit, for the report.
+    fn run_entry_with(&self, unit: FileId, given: HashMap<String, V>, b: Rc<Budget>, first: usize) {
+        if self.prog.unit(unit).and_then(|u| u.file.as_ref()).is_none() {
+            return;
+        }
+        *self.budget.borrow_mut() = b.clone();
+        let _unit = budget::install(&b);
+        let i = self.new_inst(unit, given, None, None, vec![unit]);
+        self.run(i);
+        self.report_budget(&b, unit, first);
+    }
+
+    /// Evaluate a `.bicepparam` file, then the file it is `using`, with its values.
+    pub fn run_param_file(&self, unit: FileId, extra: &HashMap<String, V>) {
+        let Some(u) = self.prog.unit(unit) else {
+            return;
+        };
+        if u.file.is_none() {
+            return;
+        }
+        let b = Budget::new();
+        *self.budget.borrow_mut() = b.clone();
+        let first = self.insts.borrow().len();
+        let mut given = extra.clone();
+        {
+            let _unit = budget::install(&b);
+            given.extend(self.param_file_values(unit, 0));
+        }
+        match &u.using {
+            Some((Target::Local(t), _)) => self.run_entry_with(*t, given, b, first),
+            Some((Target::Registry(p), span)) => self.unverifiable(
+                Some(*span),
+                format!("the parameter file uses registry template '{p}', which is not loaded"),
+                "Lint the template's own source together with this parameter file.",
+            ),
+            _ => {}
+        }
+    }
+
+    /// The `param x = …` values of a parameter file, over those of the file it `extends`.
+    fn param_file_values(&self, unit: FileId, depth: usize) -> HashMap<String, V> {
+        let Some(u) = self.prog.unit(unit) else {
+            return HashMap::new();
+        };
+        let Some(file) = &u.file else {
+            return HashMap::new();
+        };
+        let mut values = match &u.extends {
+            Some(Target::Local(base)) if depth < 8 && *base != unit => {
+                self.param_file_values(*base, depth + 1)
+            }
+            _ => HashMap::new(),
+        };
+        let pi = self.new_inst(unit, HashMap::new(), None, None, vec![unit]);
+        for d in &file.decls {
+            if let DeclKind::Param { name, .. } = &d.kind {
+                let v = self.ident(&Env::top(pi), &name.text, name.span);
+                values.insert(name.text.to_ascii_lowercase(), v);
+            }
+        }
+        values
+    }
+
+    /// An `existing` API Management instance is a reference to another deployment's: emitted
+    /// (without a body) so the model checks that instance from this deployment too.
+    fn emit_existing(&self, inst: usize, r: usize) {
+        let unit = self.unit(inst);
+        let info = &unit.resources[r];
+        if !info
+            .decl
+            .rtype
+            .to_ascii_lowercase()
+            .starts_with("microsoft.apimanagement/service@")
+        {
+            return;
+        }
+        let ev = self.res_eval(inst, r);
+        for (k, it) in ev.iters.iter().enumerate() {
+            if it.cond == Some(false) {
+                continue;
+            }
+            let ident = self.res_ident(inst, r, k);
+            let rg = ident
+                .rg
+                .as_ref()
+                .and_then(|v| v.as_str().map(str::to_string));
+            self.emitted.borrow_mut().push(Emitted {
+                rtype: ident.rtype.clone(),
+                api_version: None,
+                name: full_name(&ident.names),
+                body: V::null(None),
+                decl: info.decl.span,
+                label: info.path.clone(),
+                rg,
+                existing: true,
+            });
+        }
+    }
+
+    /// Evaluate every resource and module of a deployment, emitting resources.
+    fn run(&self, inst: usize) {
+        let unit = self.unit(inst);
+        let Some(file) = &unit.file else { return };
+        for r in 0..unit.resources.len() {
+            let ev = self.res_eval(inst, r);
+            let info = &unit.resources[r];
+            if info.decl.existing {
+                self.emit_existing(inst, r);
+                continue;
+            }
+            for (k, it) in ev.iters.iter().enumerate() {
+                if it.cond == Some(false) {
+                    continue;
+                }
+                let ident = self.res_ident(inst, r, k);
+                if !crate::model::arm_body::is_relevant(&ident.rtype) {
+                    continue;
+                }
+                let body = self.res_body(inst, r, k);
+                let label = match it.index {
+                    Some(i) if ev.looped => format!("{}[{i}]", info.path),
+                    _ => info.path.clone(),
+                };
+                let rg = ident
+                    .rg
+                    .as_ref()
+                    .and_then(|v| v.as_str().map(str::to_string));
+                self.emitted.borrow_mut().push(Emitted {
+                    rtype: ident.rtype.clone(),
+                    api_version: ident
+                        .api
+                        .as_ref()
+                        .map(|a| V::str(a.clone(), Some(ident.api_span))),
+                    name: full_name(&ident.names),
+                    body,
+                    decl: info.decl.span,
+                    label,
+                    rg,
+                    existing: false,
+                });
+            }
+        }
+        for (i, d) in file.decls.iter().enumerate() {
+            if let DeclKind::Module { .. } = d.kind {
+                let ev = self.mod_eval(inst, i);
+                for k in 0..ev.iters.len() {
+                    if ev.iters[k].cond != Some(false) {
+                        self.mod_result(inst, i, k);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Functions this evaluator implements itself (beyond the ARM library): lambda functions,
+/// file loading, scope functions with arguments, and deployment-time-only values.
+pub const BICEP_FUNCTIONS: &[&str] = &[
+    "nameof",
+    "map",
+    "filter",
+    "reduce",
+    "sort",
+    "toobject",
+    "groupby",
+    "mapvalues",
+    "any",
+    "resourcegroup",
+    "deployment",
+    "loadtextcontent",
+    "loadjsoncontent",
+    "loadyamlcontent",
+    "loadfileasbase64",
+    "readenvironmentvariable",
+    "getsecret",
+    "externalinput",
+    "reference",
+    "deployer",
+];
+
+/// Bicep's functions (namespaces `sys` and `az`), as documented (see the file's header).
+pub const BICEP_NAMES: &str = include_str!("../function_names.txt");
+
+/// Whether Bicep itself knows a function by this name (it is on the documented list), whether
+/// or not stv2lint evaluates it: one it does not evaluate only gives unknown values.
+pub fn is_known_function(name: &str) -> bool {
+    crate::frontend::arm::builtins::on_list(BICEP_NAMES, name)
+}
+
+/// Whether stv2lint evaluates a built-in call by this name (itself or by the ARM library).
+pub fn is_evaluated_function(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    BICEP_FUNCTIONS.contains(&l.as_str())
+        || l.starts_with("list")
+        || functions::call(name, &[], None).is_some()
+}
+
+/// (instance, resource index, which iterations).
+type Target3 = (usize, usize, Sel);
+
+#[derive(Clone, Copy, Debug)]
+enum Sel {
+    All,
+    One(usize),
+}
+
+/// The value of `name: …` in a body object, without evaluating the rest.
+pub fn object_prop<'a>(obj: &'a Expr, key: &str) -> Option<&'a Expr> {
+    let ExprKind::Object(items) = &obj.kind else {
+        return None;
+    };
+    items.iter().rev().find_map(|it| match it {
+        ObjItem::Prop {
+            key: ObjKey {
+                name: KeyName::Lit(k),
+                ..
+            },
+            value,
+            ..
+        } if k.eq_ignore_ascii_case(key) => Some(value),
+        _ => None,
+    })
+}

@@ -1,0 +1,364 @@
+//! Terraform's evaluation, with unknowns. hcl-rs's evaluator stops at the first unknown; this one
+//! carries unknowns through every operator and function, as `terraform plan` does.
+//!
+//! Everything is lazy and memoised per module instance: a variable, local, resource, module call
+//! or output is evaluated the first time something refers to it. A reference that comes back to
+//! itself (a cycle) is unknown. Module instances are created the first time their call is
+//! looked at, so `count` and `for_each` of a module may depend on other modules' outputs.
+
+use super::ast::*;
+use super::functions;
+use super::modules::{resolve_source, Loader, Module, Source};
+use crate::frontend::kernel::budget::{self, Budget};
+use crate::frontend::kernel::memo::{self, Lookup, Memo};
+use crate::frontend::kernel::text::{self as kernel_text, Style};
+use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
+use crate::source::Span;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+mod convert;
+mod expr;
+mod modules;
+mod nav;
+mod refs;
+mod resources;
+mod values;
+pub use convert::*;
+pub use nav::*;
+pub use values::*;
+
+/// Nesting of expression evaluation (expressions inside references inside expressions…).
+const MAX_DEPTH: usize = 150;
+/// Splat operators in one reference (`a[*][*]…`).
+const MAX_SPLATS: usize = 64;
+/// Module calls inside module calls.
+const MAX_MODULE_DEPTH: usize = 24;
+/// Instances per resource or module beyond which `count` is not expanded.
+const MAX_INSTANCES: i64 = 4096;
+// Steps, value sizes, loop items and text are charged to the root's kernel budget
+// (`frontend::kernel::budget`): hostile input (nested `for` over `range`, values doubling
+// through locals) cannot exhaust time or memory.
+
+/// How a resource or module call was expanded.
+#[derive(Clone, Debug)]
+pub enum Shape {
+    Single,
+    List,
+    Map,
+    /// `count`/`for_each` is unknown: one instance stands for all of them.
+    Unknown(Rc<str>),
+}
+
+pub struct Item {
+    /// `""`, `[0]`, `["key"]`, `[?]`.
+    pub suffix: String,
+    pub key: V,
+    pub value: Rc<V>,
+}
+
+pub struct ResSet {
+    pub shape: Shape,
+    pub items: Vec<Item>,
+}
+
+enum Target {
+    Inst(usize),
+    /// A module that is not loaded: every output is a stable unknown.
+    Opaque(V),
+}
+
+struct CallItem {
+    suffix: String,
+    key: V,
+    target: Target,
+}
+
+struct CallSet {
+    shape: Shape,
+    items: Vec<CallItem>,
+}
+
+/// Memo look-up for a declaration's instance set: the finished set, or — while it is being
+/// computed (a cycle) — an empty set of unknown shape (`why`), so a self-reference ends instead
+/// of looping. `None` marks the entry pending: the caller computes it and stores it.
+fn memo_begin<T>(
+    memo: &mut Memo<usize, Rc<T>>,
+    key: usize,
+    why: &str,
+    empty: impl FnOnce(Shape) -> T,
+) -> Option<Rc<T>> {
+    match memo.lookup(&key) {
+        Lookup::Done(s) => Some(s.clone()),
+        Lookup::Cycle => Some(Rc::new(empty(Shape::Unknown(why.into())))),
+        Lookup::Absent => {
+            memo.start(key);
+            None
+        }
+    }
+}
+
+/// Where a module instance was called from, with the call's `each`/`count`.
+pub struct Site {
+    pub parent: usize,
+    pub call: usize,
+    pub scope: Scope,
+}
+
+/// Where a root module's variable value comes from.
+pub enum Input {
+    /// A tfvars entry.
+    Expr(Expr),
+    /// `--var NAME=VALUE`: a string, or HCL when the variable's type is not `string`.
+    Cli(String),
+}
+
+pub struct Inst {
+    pub module: Rc<Module>,
+    /// `module.a.module.b["x"]`; empty for a root module.
+    pub addr: String,
+    pub site: Option<Site>,
+    /// The root instance of this tree.
+    pub root: usize,
+    /// Root modules: values from tfvars files and the command line (later ones win).
+    pub inputs: HashMap<Rc<str>, Input>,
+    /// Directories from the root down to this instance (cycle detection).
+    pub dirs: Vec<PathBuf>,
+    /// The evaluation budget of this root's tree (kept on the root instance).
+    pub budget: Rc<Budget>,
+    vars: Memo<Rc<str>, Rc<V>>,
+    locals: Memo<Rc<str>, Rc<V>>,
+    outputs: Memo<Rc<str>, Rc<V>>,
+    res: Memo<usize, Rc<ResSet>>,
+    calls: Memo<usize, Rc<CallSet>>,
+}
+
+/// Variables bound by `for`, `count`, `each` and `dynamic` iterators.
+#[derive(Clone)]
+pub struct Scope {
+    pub inst: usize,
+    frame: Option<Rc<Frame>>,
+}
+
+struct Frame {
+    name: Rc<str>,
+    val: V,
+    next: Option<Rc<Frame>>,
+}
+
+impl Scope {
+    pub fn new(inst: usize) -> Scope {
+        Scope { inst, frame: None }
+    }
+    pub fn with(&self, name: &str, val: V) -> Scope {
+        Scope {
+            inst: self.inst,
+            frame: Some(Rc::new(Frame {
+                name: name.into(),
+                val,
+                next: self.frame.clone(),
+            })),
+        }
+    }
+    fn get(&self, name: &str) -> Option<&V> {
+        let mut f = self.frame.as_deref();
+        while let Some(fr) = f {
+            if &*fr.name == name {
+                return Some(&fr.val);
+            }
+            f = fr.next.as_deref();
+        }
+        None
+    }
+}
+
+/// (id, value) of every declared instance of one resource type.
+type Declared = Vec<(String, Rc<V>)>;
+
+/// Computes the attributes the provider adds (`id`, …) to an evaluated resource.
+pub type Computed = fn(rtype: &str, data: bool, body: &mut V, label: &str);
+
+pub struct Eval<'w> {
+    pub ws: &'w mut Workspace,
+    pub loader: Loader,
+    pub insts: Vec<Inst>,
+    depth: usize,
+    /// Incremented for every evaluation error; `try` and `can` compare it.
+    pub errors: u64,
+    computed: Computed,
+    /// Data-source lookups: resource type → (id, value) of every declared instance.
+    declared: HashMap<String, Rc<Declared>>,
+    declaring: bool,
+    /// Every module instance exists (after [`Eval::instantiate_all`]); before that, lookups
+    /// over all instances are not cached.
+    complete: bool,
+}
+
+/// A key of `count` or `for_each` as it appears in an address.
+fn suffix_of(key: &V) -> String {
+    match &key.kind {
+        VKind::Int(i) => format!("[{i}]"),
+        VKind::Str(s) => format!("[\"{s}\"]"),
+        _ => "[?]".to_string(),
+    }
+}
+
+/// Symbols go into resource ids, which are split at `/`.
+pub fn sym_clean(s: &str) -> String {
+    s.replace('/', "_")
+}
+
+pub fn sym_ref(path: &str) -> String {
+    format!("${{{}}}", sym_clean(path))
+}
+
+/// `${a.b}` + `.c` → `${a.b.c}`.
+fn extend_sym(sym: &str, suffix: &str) -> Rc<str> {
+    if let Some(inner) = sym.strip_prefix("${").and_then(|s| s.strip_suffix('}')) {
+        if !inner.contains("${") {
+            return format!("${{{}{}}}", inner, sym_clean(suffix)).into();
+        }
+    }
+    format!("{sym}{}", sym_clean(suffix)).into()
+}
+
+impl<'w> Eval<'w> {
+    pub fn new(ws: &'w mut Workspace, loader: Loader, computed: Computed) -> Eval<'w> {
+        Eval {
+            ws,
+            loader,
+            insts: Vec::new(),
+            depth: 0,
+            errors: 0,
+            computed,
+            declared: HashMap::new(),
+            declaring: false,
+            complete: false,
+        }
+    }
+
+    /// An unknown caused by an error in the code (or in our support for it).
+    pub fn err(&mut self, reason: impl Into<Rc<str>>, span: Span) -> V {
+        self.errors += 1;
+        V::unknown(reason, Some(span))
+    }
+
+    pub fn add_root(&mut self, module: Rc<Module>, inputs: HashMap<Rc<str>, Input>) -> usize {
+        let id = self.insts.len();
+        let dir = module.dir.clone();
+        self.insts.push(Inst {
+            module,
+            addr: String::new(),
+            site: None,
+            root: id,
+            inputs,
+            dirs: vec![dir],
+            budget: Budget::new(),
+            vars: Memo::new(),
+            locals: Memo::new(),
+            outputs: Memo::new(),
+            res: Memo::new(),
+            calls: Memo::new(),
+        });
+        id
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+/// A reference to something the module does not declare. Terraform would reject it, but the
+/// usual cause here is a file left out of the run, so it is unknown rather than an error.
+fn undeclared(what: &str, span: Span) -> V {
+    V::unknown(
+        format!("{what} is not declared in this module (is a file missing?)"),
+        Some(span),
+    )
+}
+
+/// A hidden attribute of resource values: `res|label` or `data|label`, so that reading an
+/// attribute the configuration does not set says why it is unknown.
+pub const ABOUT: &str = "\u{1}about";
+
+pub trait ObjExt {
+    fn get_exact(&self, key: &str) -> Option<&V>;
+}
+
+impl ObjExt for V {
+    /// Terraform attribute names are case-sensitive; fall back to case-insensitive.
+    fn get_exact(&self, key: &str) -> Option<&V> {
+        match &self.kind {
+            VKind::Obj(o) => o
+                .iter()
+                .rev()
+                .find(|(k, _)| &*k.name == key)
+                .map(|(_, v)| v)
+                .or_else(|| self.get(key)),
+            _ => None,
+        }
+    }
+}
+
+pub fn set_exact(obj: &mut V, key: &str, val: V) {
+    if let VKind::Obj(o) = &mut obj.kind {
+        match o.iter_mut().find(|(k, _)| &*k.name == key) {
+            Some(slot) => slot.1 = val,
+            None => o.push((Key::new(key, None), val)),
+        }
+    }
+}
+
+fn index_obj(i: V) -> V {
+    V::obj(vec![(Key::new("index", None), i)], None)
+}
+
+fn each_obj(k: V, v: V) -> V {
+    V::obj(
+        vec![(Key::new("key", None), k), (Key::new("value", None), v)],
+        None,
+    )
+}
+
+/// The text of a value used as a map key (strings, numbers, bools, stable unknowns).
+pub fn key_text(v: &V) -> Option<String> {
+    match &v.kind {
+        VKind::Str(s) => Some(s.to_string()),
+        VKind::Int(i) => Some(i.to_string()),
+        VKind::Float(f) => Some(fmt_float(*f)),
+        VKind::Bool(b) => Some(b.to_string()),
+        VKind::Unknown(Unknown { sym: Some(s), .. }) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+pub use crate::frontend::kernel::text::fmt_float;
+
+pub fn reason_of(v: &V) -> Option<&str> {
+    match &v.kind {
+        VKind::Unknown(u) => Some(&u.reason),
+        _ => None,
+    }
+}
+
+/// An unknown with the same reason (and no symbol: the value is derived).
+pub fn unknown_like(v: &V, span: Option<Span>) -> V {
+    V::unknown(
+        reason_of(v)
+            .map(Rc::from)
+            .or_else(|| v.find_unknown().map(|u| u.reason.clone()))
+            .unwrap_or_else(|| "unknown".into()),
+        span,
+    )
+}
+
+trait WithOrigin {
+    fn with_origin_of(self, v: &V) -> V;
+}
+impl WithOrigin for V {
+    fn with_origin_of(mut self, v: &V) -> V {
+        self.origin = v.origin;
+        self
+    }
+}

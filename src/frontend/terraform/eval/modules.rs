@@ -1,0 +1,183 @@
+//! Module instances: expanding module calls, creating each instance once, module cycles.
+
+use super::*;
+
+impl<'w> Eval<'w> {
+    pub(super) fn call_set(&mut self, inst: usize, ci: usize) -> Rc<CallSet> {
+        let memo = &mut self.insts[inst].calls;
+        if let Some(s) = memo_begin(memo, ci, "the module call refers to itself", |shape| {
+            CallSet {
+                shape,
+                items: vec![],
+            }
+        }) {
+            return s;
+        }
+        let module = self.insts[inst].module.clone();
+        let cd = &module.calls[ci];
+        let base = Scope::new(inst);
+        let (shape, keys) = self.expand(cd.count.as_ref(), cd.for_each.as_ref(), &base);
+        let parent_addr = self.insts[inst].addr.clone();
+        let prefix = if parent_addr.is_empty() {
+            format!("module.{}", cd.name)
+        } else {
+            format!("{parent_addr}.module.{}", cd.name)
+        };
+        // What the call points at.
+        let mut too_deep = false;
+        let target: Result<Rc<Module>, String> = match &cd.source {
+            None => Err(format!(
+                "module `{}` has no literal source, so it is not loaded",
+                cd.name
+            )),
+            Some((src, src_span)) => match resolve_source(&module.dir, src) {
+                Source::Remote(r) => Err(format!(
+                    "output of module `{}` (source \"{r}\", not loaded: registry and git modules are not downloaded)",
+                    cd.name
+                )),
+                Source::Local(dir) => {
+                    if self.insts[inst].dirs.contains(&dir) {
+                        self.ws.diagnostics.push(module_cycle(&self.insts[inst].dirs, &dir, &cd.name, *src_span));
+                        Err(format!("module `{}` calls itself (a module cycle)", cd.name))
+                    } else if self.insts[inst].dirs.len() >= MAX_MODULE_DEPTH {
+                        too_deep = true;
+                        Err(format!("module `{}` is nested too deeply", cd.name))
+                    } else if let Some(why) = self.loader.refused(self.ws, &dir) {
+                        self.ws.diagnostics.push(crate::discover::not_read(
+                            Some(*src_span),
+                            "module directory",
+                            src,
+                            &why,
+                            "its resources are not checked and its outputs are unknown",
+                        ));
+                        Err(format!("output of module `{}` (directory \"{src}\" not read: {why})", cd.name))
+                    } else {
+                        match self.loader.module(self.ws, &dir) {
+                            Some(m) => Ok(m),
+                            None => Err(format!(
+                                "module `{}`: directory \"{src}\" has no Terraform files",
+                                cd.name
+                            )),
+                        }
+                    }
+                }
+            },
+        };
+        let mut items = Vec::with_capacity(keys.len());
+        for (suffix, key, sc) in keys {
+            let addr = format!("{prefix}{suffix}");
+            if too_deep {
+                // Every instance left unchecked is named: a chain past the limit must not
+                // pass silently.
+                self.ws.diagnostics.push(
+                    crate::diagnostic::Diagnostic::new(
+                        "STV002",
+                        crate::diagnostic::Severity::Info,
+                        format!(
+                            "{addr} is not checked: modules are nested more than {MAX_MODULE_DEPTH} levels deep"
+                        ),
+                    )
+                    .at(Some(cd.span))
+                    .help("Flatten the module hierarchy; stv2lint follows a bounded chain of module calls.")
+                    .identity(format!("terraform|too deep|{addr}")),
+                );
+            }
+            let target = match &target {
+                Err(reason) => {
+                    Target::Opaque(V::symbolic(reason.clone(), sym_ref(&addr), Some(cd.span)))
+                }
+                Ok(m) => {
+                    let id = self.insts.len();
+                    let mut dirs = self.insts[inst].dirs.clone();
+                    dirs.push(m.dir.clone());
+                    let root = self.insts[inst].root;
+                    self.insts.push(Inst {
+                        module: m.clone(),
+                        addr,
+                        site: Some(Site {
+                            parent: inst,
+                            call: ci,
+                            scope: sc,
+                        }),
+                        root,
+                        inputs: HashMap::new(),
+                        dirs,
+                        budget: self.insts[root].budget.clone(),
+                        vars: Memo::new(),
+                        locals: Memo::new(),
+                        outputs: Memo::new(),
+                        res: Memo::new(),
+                        calls: Memo::new(),
+                    });
+                    Target::Inst(id)
+                }
+            };
+            items.push(CallItem {
+                suffix,
+                key,
+                target,
+            });
+        }
+        let set = Rc::new(CallSet { shape, items });
+        self.insts[inst].calls.finish(ci, set.clone());
+        set
+    }
+
+    /// Create every module instance reachable from the roots.
+    pub fn instantiate_all(&mut self) {
+        let mut i = 0;
+        while i < self.insts.len() {
+            let n = self.insts[i].module.calls.len();
+            for ci in 0..n {
+                self.call_set(i, ci);
+            }
+            i += 1;
+        }
+        self.complete = true;
+    }
+
+    /// Items of a call set, for tests and diagnostics: (suffix, instance).
+    pub fn call_instances(&mut self, inst: usize, ci: usize) -> Vec<(String, Option<usize>)> {
+        let set = self.call_set(inst, ci);
+        set.items
+            .iter()
+            .map(|it| {
+                (
+                    it.suffix.clone(),
+                    match it.target {
+                        Target::Inst(i) => Some(i),
+                        Target::Opaque(_) => None,
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// Convert a value to a variable's declared type: primitives are converted, object types get
+/// their `optional(…)` attributes filled with defaults or null, as Terraform does.
+/// One STV001 at the `source` of a module call that leads back to a directory already on the
+/// chain: Terraform rejects the configuration, so the run is incomplete.
+pub(super) fn module_cycle(
+    chain: &[PathBuf],
+    dir: &std::path::Path,
+    name: &str,
+    at: Span,
+) -> crate::diagnostic::Diagnostic {
+    let short = |d: &std::path::Path| {
+        d.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| d.to_string_lossy().to_string())
+    };
+    let start = chain.iter().position(|d| d == dir).unwrap_or(0);
+    let mut names: Vec<String> = chain[start..].iter().map(|d| short(d)).collect();
+    names.push(short(dir));
+    crate::diagnostic::Diagnostic::new(
+        "STV001",
+        crate::diagnostic::Severity::Error,
+        format!("module cycle: module `{name}` leads back to {}", names.join(" → ")),
+    )
+    .at(Some(at))
+    .help("A Terraform module cannot call itself, directly or through other modules; break the cycle.")
+    .identity(format!("terraform|module cycle|{}", names.join("|")))
+}

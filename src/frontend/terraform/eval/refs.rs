@@ -1,0 +1,415 @@
+//! References: `var.`, `local.`, `module.` and their memoised values, validations, and
+//! traversals.
+
+use super::*;
+
+impl<'w> Eval<'w> {
+    pub(super) fn bare(&mut self, name: &str, sc: &Scope, span: Span) -> V {
+        if let Some(v) = sc.get(name) {
+            return v.clone().at(Some(span));
+        }
+        match name {
+            "count" | "each" => self.err(format!("`{name}` is not set here"), span),
+            "self" => V::unknown("`self` is only known at apply", Some(span)),
+            _ => self.err(format!("`{name}` cannot be used on its own here"), span),
+        }
+    }
+
+    pub(super) fn traversal(&mut self, root: &Expr, ops: &[Op], sc: &Scope, span: Span) -> V {
+        let s = Some(span);
+        let mut rest = ops;
+        let base: Rc<V> = 'base: {
+            let ExprKind::Var(name) = &root.kind else {
+                break 'base Rc::new(self.eval(root, sc));
+            };
+            if let Some(v) = sc.get(name) {
+                break 'base Rc::new(v.clone());
+            }
+            let attr = |i: usize| match ops.get(i) {
+                Some(Op::Attr(n, _)) => Some(n.clone()),
+                _ => None,
+            };
+            match &**name {
+                "var" => {
+                    let Some(n) = attr(0) else {
+                        break 'base Rc::new(self.err("`var` needs a variable name", span));
+                    };
+                    rest = &ops[1..];
+                    break 'base self.var_rc(sc.inst, &n, span);
+                }
+                "local" => {
+                    let Some(n) = attr(0) else {
+                        break 'base Rc::new(self.err("`local` needs a name", span));
+                    };
+                    rest = &ops[1..];
+                    break 'base self.local_rc(sc.inst, &n, span);
+                }
+                "module" => {
+                    let Some(n) = attr(0) else {
+                        break 'base Rc::new(self.err("`module` needs a name", span));
+                    };
+                    return self.module_ref(sc, &n, &ops[1..], span);
+                }
+                "data" => {
+                    let (Some(t), Some(n)) = (attr(0), attr(1)) else {
+                        break 'base Rc::new(self.err("`data` needs a type and a name", span));
+                    };
+                    let (v, used) = self.resource_rc(sc.inst, true, &t, &n, ops.get(2), sc, span);
+                    rest = &ops[2 + used..];
+                    break 'base v;
+                }
+                "path" => {
+                    let Some(n) = attr(0) else {
+                        break 'base Rc::new(self.err("`path` needs an attribute", span));
+                    };
+                    rest = &ops[1..];
+                    let dir = match &*n {
+                        "module" => self.insts[sc.inst].module.dir.clone(),
+                        "root" => {
+                            let r = self.insts[sc.inst].root;
+                            self.insts[r].module.dir.clone()
+                        }
+                        _ => std::env::current_dir().unwrap_or_default(),
+                    };
+                    break 'base Rc::new(V::str(dir.to_string_lossy().as_ref(), s));
+                }
+                "terraform" => {
+                    rest = &ops[1.min(ops.len())..];
+                    break 'base Rc::new(match attr(0).as_deref() {
+                        Some("workspace") => V::str("default", s),
+                        _ => V::unknown("terraform.* is not known", s),
+                    });
+                }
+                "count" | "each" | "self" => break 'base Rc::new(self.bare(name, sc, span)),
+                _ => {
+                    let module = self.insts[sc.inst].module.clone();
+                    if let Some(n) = attr(0) {
+                        if module
+                            .res_index
+                            .contains_key(&(false, name.clone(), n.clone()))
+                        {
+                            let (v, used) =
+                                self.resource_rc(sc.inst, false, name, &n, ops.get(1), sc, span);
+                            rest = &ops[1 + used..];
+                            break 'base v;
+                        }
+                    }
+                    let what = match attr(0) {
+                        Some(n) => format!("{name}.{n}"),
+                        None => name.to_string(),
+                    };
+                    return undeclared(&format!("`{what}`"), span);
+                }
+            }
+        };
+        let opv = self.eval_ops(rest, sc);
+        let v = nav(&base, &opv, span, &mut self.errors);
+        let v = lift_nav(&base, &opv, v, span);
+        v.at(s)
+    }
+
+    pub(super) fn eval_ops(&mut self, ops: &[Op], sc: &Scope) -> Vec<OpV> {
+        ops.iter()
+            .map(|op| match op {
+                Op::Attr(n, _) => OpV::Attr(n.clone()),
+                Op::Index(x) => OpV::Index(self.eval(x, sc)),
+                Op::AttrSplat => OpV::AttrSplat,
+                Op::FullSplat => OpV::FullSplat,
+            })
+            .collect()
+    }
+
+    pub fn var(&mut self, inst: usize, name: &str, span: Span) -> V {
+        (*self.var_rc(inst, name, span)).clone().at(Some(span))
+    }
+
+    pub(super) fn var_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
+        match self.insts[inst].vars.lookup(name) {
+            Lookup::Done(v) => return v.clone(),
+            Lookup::Cycle => {
+                return Rc::new(self.err(memo::cycle_reason(&format!("variable `{name}`")), span))
+            }
+            Lookup::Absent => {}
+        }
+        let module = self.insts[inst].module.clone();
+        let Some(decl) = module.var(name) else {
+            return Rc::new(undeclared(&format!("variable `{name}`"), span));
+        };
+        self.insts[inst].vars.start(name.into());
+        let v = self.var_value(inst, &module, name);
+        let v = match (&decl.ty, v) {
+            (_, None) => match &decl.default {
+                // A root variable that defaults to null is almost always given in a tfvars
+                // file the run does not see (or the directory is a library module checked on
+                // its own): unknown, not null, so that no check concludes from the null.
+                Some(d) if self.insts[inst].site.is_none() && matches!(d.kind, ExprKind::Null) => {
+                    V::symbolic(
+                        format!(
+                            "variable `{name}` defaults to null and no tfvars file or --var sets it"
+                        ),
+                        sym_ref(&format!("var.{name}")),
+                        Some(d.span),
+                    )
+                }
+                Some(d) => {
+                    let sc = Scope::new(inst);
+                    self.eval(d, &sc)
+                }
+                None => {
+                    let addr = &self.insts[inst].addr;
+                    if self.insts[inst].site.is_none() {
+                        V::symbolic(
+                            format!(
+                                "variable `{name}` has no value (no default, no tfvars entry, no --var)"
+                            ),
+                            sym_ref(&format!("var.{name}")),
+                            Some(decl.span),
+                        )
+                    } else {
+                        V::symbolic(
+                            format!("variable `{name}` of {addr} is not set by its module call"),
+                            sym_ref(&format!("{addr}.var.{name}")),
+                            Some(decl.span),
+                        )
+                    }
+                }
+            },
+            (_, Some(v)) => v,
+        };
+        let v = match &decl.ty {
+            Some(t) => convert(&v, t, 0),
+            None => v,
+        };
+        let v = self.validated(inst, name, &decl.validations, v);
+        let v = Rc::new(v);
+        self.insts[inst].vars.finish_ref(name, v.clone());
+        v
+    }
+
+    /// A variable without a value (`v`) whose validation lists what it can be.
+    #[inline(never)]
+    pub(super) fn validated(&mut self, inst: usize, name: &str, conds: &[Expr], v: V) -> V {
+        if !v.is_unknown() || v.has_alts() || conds.is_empty() {
+            return v;
+        }
+        let options = self.validation_options(inst, name, conds);
+        let choice = match &self.insts[inst].site {
+            None => format!("var.{name}"),
+            Some(_) => format!("{}.var.{name}", self.insts[inst].addr),
+        };
+        v.one_of(&choice, &options)
+    }
+
+    /// The list of a `validation` condition written exactly `contains([...], var.<name>)` with
+    /// literal elements; empty when there is none (a transformed variable, `can(regex(…))`,
+    /// a computed list say nothing exact about the value).
+    pub(super) fn validation_options(&mut self, inst: usize, name: &str, conds: &[Expr]) -> Vec<V> {
+        for c in conds {
+            let ExprKind::Call(f, args, false) = &c.kind else {
+                continue;
+            };
+            let [list, var] = args.as_slice() else {
+                continue;
+            };
+            let (ExprKind::Arr(items), ExprKind::Trav(root, ops)) = (&list.kind, &var.kind) else {
+                continue;
+            };
+            let is_var = matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
+                && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name);
+            if &**f != "contains" || !is_var {
+                continue;
+            }
+            let sc = Scope::new(inst);
+            let vals: Vec<V> = items.iter().map(|x| self.eval(x, &sc)).collect();
+            if vals.iter().all(|v| {
+                matches!(
+                    v.kind,
+                    VKind::Str(_) | VKind::Int(_) | VKind::Float(_) | VKind::Bool(_)
+                )
+            }) {
+                return vals;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The value given to a variable by the module call or the root's inputs, if any.
+    pub(super) fn var_value(&mut self, inst: usize, module: &Module, name: &str) -> Option<V> {
+        if let Some(site) = &self.insts[inst].site {
+            let parent = site.parent;
+            let call = site.call;
+            let sc = site.scope.clone();
+            let pm = self.insts[parent].module.clone();
+            let arg = pm.calls.get(call)?.args.iter().find(|a| &*a.name == name)?;
+            let v = self.eval(&arg.expr, &sc);
+            // Passing null means "use the default" for a variable with one.
+            if v.is_null() {
+                return None;
+            }
+            return Some(v);
+        }
+        let input = match self.insts[inst].inputs.get(name)? {
+            Input::Expr(e) => Input::Expr(e.clone()),
+            Input::Cli(v) => Input::Cli(v.clone()),
+        };
+        Some(match input {
+            Input::Expr(e) => self.eval(&e, &Scope::new(inst)),
+            Input::Cli(text) => {
+                let decl = module.var(name)?;
+                let is_string = match decl.ty.as_ref().map(|t| &t.kind) {
+                    None => true,
+                    Some(ExprKind::Var(t)) => &**t == "string",
+                    _ => false,
+                };
+                let parsed = if is_string {
+                    None
+                } else {
+                    crate::frontend::terraform::parse::hcl_expr(&text, decl.span)
+                };
+                match parsed {
+                    Some(e) => strip_spans(self.eval(&e, &Scope::new(inst))),
+                    None => V::str(text, None),
+                }
+            }
+        })
+    }
+
+    pub fn local(&mut self, inst: usize, name: &str, span: Span) -> V {
+        (*self.local_rc(inst, name, span)).clone().at(Some(span))
+    }
+
+    pub(super) fn local_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
+        match self.insts[inst].locals.lookup(name) {
+            Lookup::Done(v) => return v.clone(),
+            Lookup::Cycle => {
+                return Rc::new(self.err(memo::cycle_reason(&format!("local `{name}`")), span))
+            }
+            Lookup::Absent => {}
+        }
+        let module = self.insts[inst].module.clone();
+        let Some(expr) = module.locals.get(name) else {
+            return Rc::new(undeclared(&format!("local `{name}`"), span));
+        };
+        self.insts[inst].locals.start(name.into());
+        let v = Rc::new(self.eval(expr, &Scope::new(inst)));
+        self.insts[inst].locals.finish_ref(name, v.clone());
+        v
+    }
+
+    pub fn output(&mut self, inst: usize, name: &str, span: Span) -> V {
+        match self.insts[inst].outputs.lookup(name) {
+            Lookup::Done(v) => return (**v).clone().at(Some(span)),
+            Lookup::Cycle => {
+                return self.err(memo::cycle_reason(&format!("output `{name}`")), span)
+            }
+            Lookup::Absent => {}
+        }
+        let module = self.insts[inst].module.clone();
+        let Some(expr) = module.outputs.get(name) else {
+            let addr = self.insts[inst].addr.clone();
+            return self.err(format!("{addr} has no output `{name}`"), span);
+        };
+        self.insts[inst].outputs.start(name.into());
+        let v = Rc::new(self.eval(expr, &Scope::new(inst)));
+        self.insts[inst].outputs.finish_ref(name, v.clone());
+        (*v).clone().at(Some(span))
+    }
+
+    /// Every output of an instance, as one object.
+    pub(super) fn all_outputs(&mut self, inst: usize, span: Span) -> V {
+        let module = self.insts[inst].module.clone();
+        let mut names: Vec<&Rc<str>> = module.outputs.keys().collect();
+        names.sort();
+        let entries = names
+            .into_iter()
+            .map(|n| (Key::new(n.clone(), None), self.output(inst, n, span)))
+            .collect();
+        V::obj(entries, Some(span))
+    }
+
+    pub(super) fn module_ref(&mut self, sc: &Scope, name: &str, ops: &[Op], span: Span) -> V {
+        let s = Some(span);
+        let module = self.insts[sc.inst].module.clone();
+        let Some(&ci) = module.call_index.get(name) else {
+            return undeclared(&format!("module `{name}`"), span);
+        };
+        let set = self.call_set(sc.inst, ci);
+        // Follow `module.x.out` and `module.x[k].out` to just that output (outputs of one module
+        // may depend on inputs that depend on other outputs of the same module).
+        let (item, rest): (Option<&CallItem>, &[Op]) = match (&set.shape, ops.first()) {
+            (Shape::Single, Some(Op::Attr(..))) => (set.items.first(), ops),
+            (Shape::List | Shape::Map, Some(Op::Index(k)))
+                if matches!(ops.get(1), Some(Op::Attr(..))) =>
+            {
+                let kv = self.eval(k, sc);
+                let want = key_text(&kv);
+                let found = set.items.iter().find(|it| match (&it.key.kind, &kv.kind) {
+                    (VKind::Int(a), _) => kv.as_i64() == Some(*a),
+                    (VKind::Str(a), _) => want.as_deref() == Some(&**a),
+                    _ => false,
+                });
+                match found {
+                    Some(it) => (Some(it), &ops[1..]),
+                    None if kv.is_unknown() => return unknown_like(&kv, s),
+                    None => {
+                        return self.err(
+                            format!("module `{name}` has no instance {}", kv.show()),
+                            span,
+                        )
+                    }
+                }
+            }
+            _ => (None, ops),
+        };
+        if let Some(it) = item {
+            match &it.target {
+                Target::Opaque(v) => {
+                    let base = v.clone();
+                    let opv = self.eval_ops(rest, sc);
+                    return nav(&base, &opv, span, &mut self.errors).at(s);
+                }
+                Target::Inst(child) => {
+                    let child = *child;
+                    let Some(Op::Attr(out, _)) = rest.first() else {
+                        return V::unknown("a module reference without an output name", s);
+                    };
+                    let base = self.output(child, out, span);
+                    let opv = self.eval_ops(&rest[1..], sc);
+                    return nav(&base, &opv, span, &mut self.errors).at(s);
+                }
+            }
+        }
+        // The whole module value (all outputs, per instance).
+        let whole = match &set.shape {
+            Shape::Unknown(r) => V::unknown(r.clone(), s),
+            shape => {
+                let shape = shape.clone();
+                let mut vals = Vec::new();
+                for i in 0..set.items.len() {
+                    let it = &set.items[i];
+                    let key = it.key.clone();
+                    let v = match &it.target {
+                        Target::Opaque(v) => v.clone(),
+                        Target::Inst(c) => {
+                            let c = *c;
+                            self.all_outputs(c, span)
+                        }
+                    };
+                    vals.push((key, v));
+                }
+                match shape {
+                    Shape::Single => vals.pop().map(|(_, v)| v).unwrap_or_else(|| V::null(s)),
+                    Shape::List => V::arr(vals.into_iter().map(|(_, v)| v).collect(), s),
+                    _ => V::obj(
+                        vals.into_iter()
+                            .map(|(k, v)| (Key::new(key_text(&k).unwrap_or_default(), None), v))
+                            .collect(),
+                        s,
+                    ),
+                }
+            }
+        };
+        let opv = self.eval_ops(ops, sc);
+        nav(&whole, &opv, span, &mut self.errors).at(s)
+    }
+}

@@ -1,0 +1,403 @@
+//! Resources and data sources: `count`/`for_each` expansion, bodies, `dynamic` blocks, and
+//! references to them.
+
+use super::*;
+
+impl<'w> Eval<'w> {
+    /// Like [`Eval::resource_ref`], but shares the stored value, and when the reference goes on
+    /// with an index (`azurerm_subnet.x[0]`, `…["key"]`) takes just that instance. Returns the
+    /// value and how many of the following operators it used (0 or 1).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn resource_rc(
+        &mut self,
+        inst: usize,
+        data: bool,
+        rtype: &str,
+        name: &str,
+        next: Option<&Op>,
+        sc: &Scope,
+        span: Span,
+    ) -> (Rc<V>, usize) {
+        let module = self.insts[inst].module.clone();
+        if let Some(&ri) = module.res_index.get(&(data, rtype.into(), name.into())) {
+            let set = self.resource_set(inst, ri);
+            match (&set.shape, next) {
+                (Shape::Single, _) => {
+                    if let Some(it) = set.items.first() {
+                        return (it.value.clone(), 0);
+                    }
+                }
+                (Shape::List | Shape::Map, Some(Op::Index(k))) => {
+                    let kv = self.eval(k, sc);
+                    let want = key_text(&kv);
+                    let found = set.items.iter().find(|it| match &it.key.kind {
+                        VKind::Int(a) => !kv.is_unknown() && kv.as_i64() == Some(*a),
+                        VKind::Str(a) => !kv.is_unknown() && want.as_deref() == Some(&**a),
+                        _ => false,
+                    });
+                    if let Some(it) = found {
+                        return (it.value.clone(), 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        (Rc::new(self.resource_ref(inst, data, rtype, name, span)), 0)
+    }
+
+    /// The value of `type.name` (or `data.type.name`) in an instance: the object, or the list
+    /// or map of objects under `count`/`for_each`.
+    pub(super) fn resource_ref(
+        &mut self,
+        inst: usize,
+        data: bool,
+        rtype: &str,
+        name: &str,
+        span: Span,
+    ) -> V {
+        let s = Some(span);
+        let module = self.insts[inst].module.clone();
+        let Some(&ri) = module.res_index.get(&(data, rtype.into(), name.into())) else {
+            let what = if data {
+                format!("data.{rtype}.{name}")
+            } else {
+                format!("{rtype}.{name}")
+            };
+            return undeclared(&format!("`{what}`"), span);
+        };
+        let set = self.resource_set(inst, ri);
+        match &set.shape {
+            Shape::Single => set
+                .items
+                .first()
+                .map(|it| (*it.value).clone())
+                .unwrap_or_else(|| V::null(s)),
+            Shape::List => V::arr(set.items.iter().map(|it| (*it.value).clone()).collect(), s),
+            Shape::Map => V::obj(
+                set.items
+                    .iter()
+                    .map(|it| {
+                        (
+                            Key::new(key_text(&it.key).unwrap_or_default(), None),
+                            (*it.value).clone(),
+                        )
+                    })
+                    .collect(),
+                s,
+            ),
+            Shape::Unknown(r) => match set.items.first() {
+                // `count` unknown: the one instance we assume stands in for `[0]`.
+                Some(it) if matches!(it.key.kind, VKind::Unknown(_)) && r.starts_with("count") => {
+                    V::arr(vec![(*it.value).clone()], s)
+                }
+                _ => V::unknown(r.clone(), s),
+            },
+        }
+    }
+
+    /// The address of a resource in an instance: `module.a.azurerm_subnet.x`.
+    pub fn res_label(&self, inst: usize, data: bool, rtype: &str, name: &str) -> String {
+        let addr = &self.insts[inst].addr;
+        let local = if data {
+            format!("data.{rtype}.{name}")
+        } else {
+            format!("{rtype}.{name}")
+        };
+        if addr.is_empty() {
+            local
+        } else {
+            format!("{addr}.{local}")
+        }
+    }
+
+    /// Expand `count`/`for_each` into (suffix, key, scope) per instance.
+    pub(super) fn expand(
+        &mut self,
+        count: Option<&Expr>,
+        for_each: Option<&Expr>,
+        base: &Scope,
+    ) -> (Shape, Vec<(String, V, Scope)>) {
+        if let Some(c) = count {
+            let n = self.eval(c, base);
+            return match (&n.kind, n.as_i64()) {
+                (VKind::Unknown(_), _) => {
+                    let key = V::unknown(
+                        format!("count.index is unknown: {}", reason_of(&n).unwrap_or("")),
+                        Some(c.span),
+                    );
+                    let sc = base.with("count", index_obj(key.clone()));
+                    (
+                        Shape::Unknown(
+                            format!("count is unknown ({})", reason_of(&n).unwrap_or("unknown"))
+                                .into(),
+                        ),
+                        vec![("[?]".to_string(), key, sc)],
+                    )
+                }
+                (_, Some(n)) => {
+                    let n = n.clamp(0, MAX_INSTANCES);
+                    let items = (0..n)
+                        .map(|i| {
+                            let key = V::int(i, Some(c.span));
+                            let sc = base.with("count", index_obj(key.clone()));
+                            (format!("[{i}]"), key, sc)
+                        })
+                        .collect();
+                    (Shape::List, items)
+                }
+                _ => {
+                    let v = self.err(
+                        format!("count must be a number, found {}", n.show()),
+                        c.span,
+                    );
+                    (
+                        Shape::Unknown("count is invalid".into()),
+                        vec![(
+                            "[?]".to_string(),
+                            v.clone(),
+                            base.with("count", index_obj(v)),
+                        )],
+                    )
+                }
+            };
+        }
+        if let Some(fe) = for_each {
+            let coll = self.eval(fe, base);
+            let pairs: Option<Vec<(V, V)>> = match &coll.kind {
+                VKind::Obj(_) => iter_pairs(&coll),
+                // A set of strings: each.key = each.value.
+                VKind::Arr(items) => Some(
+                    items
+                        .iter()
+                        .map(|it| {
+                            let k = match key_text(it) {
+                                Some(t) => V::str(t, it.span),
+                                None => it.clone(),
+                            };
+                            (k, it.clone())
+                        })
+                        .collect(),
+                ),
+                VKind::Null => Some(vec![]),
+                _ => None,
+            };
+            return match pairs {
+                Some(pairs) if pairs.iter().all(|(k, _)| key_text(k).is_some()) => {
+                    let items = pairs
+                        .into_iter()
+                        .take(MAX_INSTANCES as usize)
+                        .map(|(k, v)| {
+                            let sc = base.with("each", each_obj(k.clone(), v));
+                            (suffix_of(&k), k, sc)
+                        })
+                        .collect();
+                    (Shape::Map, items)
+                }
+                _ => {
+                    let reason: Rc<str> = format!(
+                        "for_each is unknown ({})",
+                        reason_of(&coll)
+                            .or_else(|| coll.find_unknown().map(|u| &*u.reason))
+                            .unwrap_or("not a map or set of strings")
+                    )
+                    .into();
+                    let key = V::unknown(reason.clone(), Some(fe.span));
+                    let val = V::unknown(reason.clone(), Some(fe.span));
+                    let sc = base.with("each", each_obj(key.clone(), val));
+                    (Shape::Unknown(reason), vec![("[?]".to_string(), key, sc)])
+                }
+            };
+        }
+        (
+            Shape::Single,
+            vec![(String::new(), V::null(None), base.clone())],
+        )
+    }
+
+    /// All instances of a resource (or data source) declaration, evaluated.
+    pub fn resource_set(&mut self, inst: usize, ri: usize) -> Rc<ResSet> {
+        let memo = &mut self.insts[inst].res;
+        if let Some(s) = memo_begin(memo, ri, "the resource refers to itself", |shape| ResSet {
+            shape,
+            items: vec![],
+        }) {
+            return s;
+        }
+        let module = self.insts[inst].module.clone();
+        let d = &module.resources[ri];
+        let base = Scope::new(inst);
+        let (shape, keys) = self.expand(d.count.as_ref(), d.for_each.as_ref(), &base);
+        let label = self.res_label(inst, d.data, &d.rtype, &d.name);
+        let mut items = Vec::with_capacity(keys.len());
+        for (suffix, key, sc) in keys {
+            let mut body = budget::check(self.eval_body(&d.body, &sc, d.span));
+            let full = format!("{label}{suffix}");
+            (self.computed)(&d.rtype, d.data, &mut body, &full);
+            let mut kind = "res";
+            if d.data {
+                let (b, found) = self.data_lookup(&d.rtype, body);
+                body = b;
+                if !found {
+                    kind = "data";
+                }
+            }
+            set_exact(&mut body, ABOUT, V::str(format!("{kind}|{full}"), None));
+            items.push(Item {
+                suffix,
+                key,
+                value: Rc::new(body),
+            });
+        }
+        let set = Rc::new(ResSet { shape, items });
+        self.insts[inst].res.finish(ri, set.clone());
+        set
+    }
+
+    /// A data source that names a resource declared in the run takes that resource's values.
+    pub(super) fn data_lookup(&mut self, rtype: &str, body: V) -> (V, bool) {
+        let managed = match rtype {
+            "azurerm_subnet"
+            | "azurerm_virtual_network"
+            | "azurerm_network_security_group"
+            | "azurerm_route_table"
+            | "azurerm_public_ip"
+            | "azurerm_api_management" => rtype,
+            _ => return (body, false),
+        };
+        let Some(id) = body
+            .get_exact("id")
+            .and_then(|v| v.as_name())
+            .map(str::to_string)
+        else {
+            return (body, false);
+        };
+        let Some(want) = crate::model::ResKey::from_id(&id) else {
+            return (body, false);
+        };
+        let list = self.declared(managed);
+        let found = list.iter().find(|(other, _)| {
+            crate::model::ResKey::from_id(other).is_some_and(|k| {
+                k.rtype == want.rtype && k.names == want.names && k.same_scope(&want)
+            })
+        });
+        match found {
+            Some((_, v)) => {
+                let mut out = (**v).clone();
+                // The data source's own arguments keep their spans.
+                if let VKind::Obj(entries) = &body.kind {
+                    for (k, x) in entries {
+                        set_exact(&mut out, &k.name, x.clone());
+                    }
+                }
+                (out, true)
+            }
+            None => (body, false),
+        }
+    }
+
+    /// Every declared (managed) instance of a resource type in the run, by id.
+    pub(super) fn declared(&mut self, rtype: &str) -> Rc<Declared> {
+        if let Some(d) = self.declared.get(rtype) {
+            return d.clone();
+        }
+        if self.declaring {
+            return Rc::new(Vec::new());
+        }
+        self.declaring = true;
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < self.insts.len() {
+            let module = self.insts[i].module.clone();
+            for (ri, d) in module.resources.iter().enumerate() {
+                if d.data || &*d.rtype != rtype {
+                    continue;
+                }
+                let set = self.resource_set(i, ri);
+                for it in &set.items {
+                    if let Some(id) = it.value.get_exact("id").and_then(|v| v.as_name()) {
+                        out.push((id.to_string(), it.value.clone()));
+                    }
+                }
+            }
+            i += 1;
+        }
+        self.declaring = false;
+        let out = Rc::new(out);
+        if self.complete {
+            self.declared.insert(rtype.to_string(), out.clone());
+        }
+        out
+    }
+
+    /// A resource or block body as an object: arguments, then nested blocks as lists of
+    /// objects (`dynamic` blocks expanded in place).
+    pub fn eval_body(&mut self, body: &Body, sc: &Scope, span: Span) -> V {
+        let mut entries: Vec<(Key, V)> = Vec::with_capacity(body.attrs.len() + body.blocks.len());
+        for a in &body.attrs {
+            let v = self.eval(&a.expr, sc);
+            entries.push((Key::new(a.name.clone(), Some(a.span)), v));
+        }
+        for b in &body.blocks {
+            let (kind, items) = if &*b.kind == "dynamic" {
+                let Some(label) = b.labels.first() else {
+                    continue;
+                };
+                (label.clone(), self.dynamic(b, label, sc))
+            } else {
+                let v = self.eval_body(&b.body, sc, b.span);
+                (b.kind.clone(), vec![v])
+            };
+            match entries.iter_mut().find(|(k, _)| k.name == kind) {
+                Some((
+                    _,
+                    V {
+                        kind: VKind::Arr(list),
+                        ..
+                    },
+                )) => list.extend(items),
+                Some(_) => {}
+                None => entries.push((Key::new(kind, Some(b.span)), V::arr(items, Some(b.span)))),
+            }
+        }
+        V::obj(entries, Some(span))
+    }
+
+    pub(super) fn dynamic(&mut self, b: &Block, label: &str, sc: &Scope) -> Vec<V> {
+        let iter_name: Rc<str> = b
+            .body
+            .attr("iterator")
+            .and_then(|a| match &a.expr.kind {
+                ExprKind::Var(n) => Some(n.clone()),
+                _ => a.expr.as_str().map(Rc::from),
+            })
+            .unwrap_or_else(|| label.into());
+        let Some(content) = b.body.blocks("content").next() else {
+            return vec![];
+        };
+        let Some(fe) = b.body.attr("for_each") else {
+            return vec![];
+        };
+        let coll = self.eval(&fe.expr, sc);
+        let Some(pairs) = iter_pairs(&coll) else {
+            if coll.is_null() {
+                return vec![];
+            }
+            let reason = format!(
+                "the dynamic \"{label}\" blocks are unknown: {}",
+                reason_of(&coll).unwrap_or("for_each is not a collection")
+            );
+            return vec![V::unknown(reason, Some(b.span))];
+        };
+        let mut out = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            // Each generated block is declared by its element of the collection (a map entry
+            // in a tfvars file or a local): that is where a person edits it.
+            let decl = v.origin.or(v.span).unwrap_or(b.span);
+            let inner = sc.with(&iter_name, each_obj(k, v));
+            out.push(self.eval_body(&content.body, &inner, decl));
+        }
+        out
+    }
+
+    // -----------------------------------------------------------------------------------------
+}
