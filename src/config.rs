@@ -25,7 +25,7 @@ pub struct Config {
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     /// Per code: a severity, or `None` for `off`.
-    pub severity: Vec<(String, Option<Severity>)>,
+    pub severity: Vec<(crate::code::Code, Option<Severity>)>,
     pub exclude: Vec<Exclude>,
     pub migration: Option<bool>,
     /// Template → parameter file.
@@ -301,7 +301,11 @@ impl<'de> Deserialize<'de> for Prefix {
 /// A prefix must select at least one rule; `STV9` selecting nothing is a typo, not a choice.
 pub fn check_prefix(p: &str) -> Result<String, String> {
     let up = p.to_ascii_uppercase();
-    if !up.is_empty() && crate::rules::RULES.iter().any(|r| r.code.starts_with(&up)) {
+    if !up.is_empty()
+        && crate::rules::RULES
+            .iter()
+            .any(|r| r.code.as_str().starts_with(&up))
+    {
         Ok(up)
     } else {
         Err(format!("`{p}` is not a rule code or the prefix of one"))
@@ -309,12 +313,12 @@ pub fn check_prefix(p: &str) -> Result<String, String> {
 }
 
 /// A full rule code (severity keys name one rule each).
-struct Code(String);
+struct Code(crate::code::Code);
 
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         from_str(d, "a rule code", |s| match crate::rules::find(s.trim()) {
-            Some(r) => Ok(Code(r.code.to_string())),
+            Some(r) => Ok(Code(r.code)),
             None => Err(format!(
                 "`{s}` is not a rule code (`stv2lint rules` lists them)"
             )),

@@ -1,6 +1,7 @@
 //! Diagnostics: what rules and front ends produce and renderers print. Nothing here knows
 //! about syntax or output formats.
 
+pub use crate::code::Code;
 use crate::source::Span;
 use std::fmt;
 
@@ -43,7 +44,7 @@ pub struct Related {
 
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     /// Where a person must edit. `None` only for diagnostics about a whole run.
@@ -55,6 +56,9 @@ pub struct Diagnostic {
     /// What is wrong, independent of line numbers: resource identity + the specific problem.
     /// Baselines and SARIF `partialFingerprints` are built from it.
     pub identity: String,
+    /// For an STV002 note: the rule whose check it could not decide, so that a suppression of
+    /// that rule covers the note too.
+    pub for_rule: Option<Code>,
     /// `Some(reason)` when an inline suppression covers this diagnostic.
     pub suppressed: Option<String>,
     /// The deployment units (their names) in which the finding holds; empty when it is not
@@ -80,7 +84,7 @@ pub struct AddRule {
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity,
@@ -90,6 +94,7 @@ impl Diagnostic {
             help: None,
             related: Vec::new(),
             identity: String::new(),
+            for_rule: None,
             suppressed: None,
             deployments: Vec::new(),
             add_rule: None,
@@ -121,6 +126,10 @@ impl Diagnostic {
                 });
             }
         }
+        self
+    }
+    pub fn for_rule(mut self, code: Code) -> Self {
+        self.for_rule = Some(code);
         self
     }
     /// What makes this finding the same finding after the file moves around.

@@ -2,6 +2,7 @@
 //! parsed once here to tell templates and parameter files from every other JSON file, and the
 //! parse is handed on so the ARM front end does not parse again.
 
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::json;
 use crate::model::{Workspace, V};
@@ -216,7 +217,7 @@ pub fn not_read(
     consequence: &str,
 ) -> Diagnostic {
     Diagnostic::new(
-        "STV002",
+        Code::Stv002,
         Severity::Info,
         format!("{what} '{path}' was not read: {why}; {consequence}"),
     )
@@ -274,7 +275,7 @@ pub fn find_or_read(ws: &mut Workspace, path: &Path, lang: Lang) -> Option<FileI
 
 /// One STV001 at a byte offset of a file.
 pub fn parse_error(file: FileId, offset: usize, message: String) -> Diagnostic {
-    Diagnostic::new("STV001", Severity::Error, message.clone())
+    Diagnostic::new(Code::Stv001, Severity::Error, message.clone())
         .at(Some(Span::new(file, offset, offset)))
         .help("Fix the syntax error; the other files of the run were still checked.")
         .identity(format!("parse|{message}"))
@@ -402,7 +403,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
             for w in parsed.warnings {
                 ws.diagnostics.push(
                     Diagnostic::new(
-                        "STV005",
+                        Code::Stv005,
                         Severity::Warning,
                         format!("{}: Azure accepts it, strict JSON tools do not", w.message),
                     )

@@ -4,6 +4,7 @@
 
 use super::{clean, pos};
 use crate::cli::{ExplainArgs, ExplainFormat};
+use crate::code::Code;
 use crate::model::Workspace;
 use crate::rules::explain::{
     Explanation, Fact, FlowRow, FlowVerdict, Link, PublicIpView, ResourceView, RouteRow,
@@ -32,7 +33,7 @@ pub fn run(args: ExplainArgs) -> u8 {
     // What could not be read is not explained: say so where the user looks for errors.
     for d in outcome
         .active()
-        .filter(|d| d.code == "STV001" && d.severity == crate::diagnostic::Severity::Error)
+        .filter(|d| d.code == Code::Stv001 && d.severity == crate::diagnostic::Severity::Error)
     {
         let at = d.span.map(|s| at(&outcome.ws, s)).unwrap_or_default();
         eprintln!("stv2lint: {at}: {}", clean(&d.message));

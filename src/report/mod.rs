@@ -9,6 +9,7 @@ pub mod json;
 pub mod sarif;
 
 use crate::cli::{CheckArgs, FailOn, OutputFormat};
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Workspace;
 use crate::source::Span;
@@ -305,7 +306,7 @@ pub fn run_check(args: CheckArgs) -> u8 {
                     );
                     let mut errors = Vec::new();
                     for d in shown(&outcome)
-                        .filter(|d| d.code == "STV001" && d.severity == Severity::Error)
+                        .filter(|d| d.code == Code::Stv001 && d.severity == Severity::Error)
                     {
                         errors.push(d.into_owned());
                     }

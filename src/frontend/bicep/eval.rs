@@ -9,6 +9,7 @@
 
 use super::ast::*;
 use super::program::{body_object, Loaded, Program, Sym, Target, Unit};
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::arm::functions;
 use crate::frontend::kernel::budget::{self, Budget};
@@ -246,7 +247,7 @@ impl<'p> Eval<'p> {
             return;
         }
         self.diagnostics.borrow_mut().push(
-            Diagnostic::new("STV001", sev, message.clone())
+            Diagnostic::new(Code::Stv001, sev, message.clone())
                 .at(span)
                 .help(help)
                 .identity(format!("bicep|{message}")),
@@ -260,7 +261,7 @@ impl<'p> Eval<'p> {
             return;
         }
         self.diagnostics.borrow_mut().push(
-            Diagnostic::new("STV002", Severity::Warning, message.clone())
+            Diagnostic::new(Code::Stv002, Severity::Warning, message.clone())
                 .at(span)
                 .help(help)
                 .identity(format!("bicep|{message}")),

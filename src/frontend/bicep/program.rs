@@ -4,6 +4,7 @@
 
 use super::ast::*;
 use super::parser;
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover;
 use crate::model::Workspace;
@@ -302,7 +303,7 @@ impl Program {
                 // The file parsed; only the values are unknown (STV002). A warning: a typo, or a
                 // function stv2lint does not evaluate yet.
                 Diagnostic::new(
-                    "STV002",
+                    Code::Stv002,
                     Severity::Warning,
                     format!(
                         "unknown function '{}'; values computed with it are treated as unknown",
@@ -355,17 +356,17 @@ impl Program {
             // run says so (STV002) and checks the rest.
             let (code, sev, tail) = if what == "using" {
                 (
-                    "STV001",
+                    Code::Stv001,
                     Severity::Error,
                     "its parameters cannot be checked",
                 )
             } else if what == "import" {
-                ("STV002", Severity::Info, "what it exports is unknown")
+                (Code::Stv002, Severity::Info, "what it exports is unknown")
             } else if what == "base parameter" {
-                ("STV002", Severity::Info, "its values are not used")
+                (Code::Stv002, Severity::Info, "its values are not used")
             } else {
                 (
-                    "STV002",
+                    Code::Stv002,
                     Severity::Info,
                     "its resources are not checked and its outputs are unknown",
                 )

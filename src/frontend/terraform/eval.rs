@@ -9,6 +9,7 @@
 use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
+use crate::code::Code;
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
@@ -1550,7 +1551,7 @@ impl<'w> Eval<'w> {
                 // pass silently.
                 self.ws.diagnostics.push(
                     crate::diagnostic::Diagnostic::new(
-                        "STV002",
+                        Code::Stv002,
                         crate::diagnostic::Severity::Info,
                         format!(
                             "{addr} is not checked: modules are nested more than {MAX_MODULE_DEPTH} levels deep"
@@ -2154,7 +2155,7 @@ fn module_cycle(
     let mut names: Vec<String> = chain[start..].iter().map(|d| short(d)).collect();
     names.push(short(dir));
     crate::diagnostic::Diagnostic::new(
-        "STV001",
+        Code::Stv001,
         crate::diagnostic::Severity::Error,
         format!("module cycle: module `{name}` leads back to {}", names.join(" → ")),
     )
