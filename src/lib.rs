@@ -2,7 +2,7 @@
 //! prerequisites of API Management's stv2 platform.
 //!
 //! Pipeline: [`discover`] → front ends ([`frontend`]) → [`model::Workspace`] → [`analysis`] →
-//! [`rules`] → [`report`].
+//! [`rules`] → [`report`], driven from the command line by [`driver`].
 
 pub mod analysis;
 pub mod baseline;
@@ -11,6 +11,7 @@ pub mod code;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod driver;
 pub mod frontend;
 pub mod lsp;
 pub mod model;
