@@ -5,9 +5,7 @@
 //! instead of silently linting with settings the user did not mean. Paths in the file are
 //! relative to the file's directory, not to wherever the command happens to run.
 
-use crate::cli::FailOn;
 use crate::diagnostic::Severity;
-use crate::CheckOptions;
 use globset::{GlobBuilder, GlobMatcher};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -21,7 +19,8 @@ pub const FILE_NAME: &str = ".stv2lint.yaml";
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub path: PathBuf,
-    pub fail_on: Option<FailOn>,
+    /// `fail-on`: the lowest severity that fails the run; `Some(None)` for `never`.
+    pub fail_on: Option<Option<Severity>>,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     /// Per code: a severity, or `None` for `off`.
@@ -32,29 +31,6 @@ pub struct Config {
     pub parameters: Vec<(PathBuf, PathBuf)>,
     pub var_files: Vec<PathBuf>,
     pub vars: Vec<(String, String)>,
-}
-
-impl Config {
-    /// Put the file's settings into run options. Command-line flags are applied afterwards by
-    /// the caller, so they win.
-    pub fn apply(&self, opts: &mut CheckOptions) {
-        if let Some(s) = &self.select {
-            opts.select = s.clone();
-        }
-        if let Some(s) = &self.ignore {
-            opts.ignore = s.clone();
-        }
-        opts.severity.extend(self.severity.iter().cloned());
-        opts.exclude.extend(self.exclude.iter().cloned());
-        if let Some(m) = self.migration {
-            opts.rules.migration = m;
-        }
-        opts.load
-            .parameter_map
-            .extend(self.parameters.iter().cloned());
-        opts.load.var_files.extend(self.var_files.iter().cloned());
-        opts.load.vars.extend(self.vars.iter().cloned());
-    }
 }
 
 /// `.stv2lint.yaml` in `start` (or its directory, for a file) or the nearest directory above.
@@ -223,16 +199,16 @@ struct Terraform {
     vars: Option<Pairs<String, VarValue>>,
 }
 
-struct FailOnValue(FailOn);
+struct FailOnValue(Option<Severity>);
 
 impl<'de> Deserialize<'de> for FailOnValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         from_str(d, "error, warning, info or never", |s| {
             match s.to_ascii_lowercase().as_str() {
-                "error" => Ok(FailOn::Error),
-                "warning" => Ok(FailOn::Warning),
-                "info" => Ok(FailOn::Info),
-                "never" => Ok(FailOn::Never),
+                "error" => Ok(Some(Severity::Error)),
+                "warning" => Ok(Some(Severity::Warning)),
+                "info" => Ok(Some(Severity::Info)),
+                "never" => Ok(None),
                 _ => Err(format!("`{s}` is not one of error, warning, info, never")),
             }
         })

@@ -4,26 +4,50 @@
 
 use crate::cli::{CheckArgs, ExplainArgs, ExplainFormat, FailOn, OutputFormat};
 use crate::code::Code;
+use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::report::{self, clean, explain, pos};
 use crate::{CheckOptions, Outcome};
 use std::io::Write;
 
-/// Exit code per DESIGN.md §6: 2 incomplete run, 1 findings at or above `fail_on`, else 0.
-pub fn exit_code(o: &Outcome, fail_on: FailOn) -> u8 {
-    if o.incomplete() {
-        return 2;
-    }
-    let threshold = match fail_on {
+/// `--fail-on` as the configuration holds it: the lowest severity that fails, `None` for never.
+fn threshold(fail_on: FailOn) -> Option<Severity> {
+    match fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
-    };
+    }
+}
+
+/// Exit code per DESIGN.md §6: 2 incomplete run, 1 findings at or above `threshold`, else 0.
+pub fn exit_code(o: &Outcome, threshold: Option<Severity>) -> u8 {
+    if o.incomplete() {
+        return 2;
+    }
     match threshold {
         Some(t) if o.active().any(|d| d.severity >= t) => 1,
         _ => 0,
     }
+}
+
+/// Put the file's settings into run options. Command-line flags are applied afterwards by
+/// the caller, so they win.
+pub fn apply_config(c: &Config, opts: &mut CheckOptions) {
+    if let Some(s) = &c.select {
+        opts.select = s.clone();
+    }
+    if let Some(s) = &c.ignore {
+        opts.ignore = s.clone();
+    }
+    opts.severity.extend(c.severity.iter().cloned());
+    opts.exclude.extend(c.exclude.iter().cloned());
+    if let Some(m) = c.migration {
+        opts.rules.migration = m;
+    }
+    opts.load.parameter_map.extend(c.parameters.iter().cloned());
+    opts.load.var_files.extend(c.var_files.iter().cloned());
+    opts.load.vars.extend(c.vars.iter().cloned());
 }
 
 /// Command-line arguments (and the configuration file, which they override) → run options.
@@ -33,7 +57,7 @@ pub fn options_from_args(
 ) -> Result<CheckOptions, String> {
     let mut opts = CheckOptions::default();
     if let Some(c) = config {
-        c.apply(&mut opts);
+        apply_config(c, &mut opts);
     }
     for p in &args.input.parameters {
         match crate::cli::template_parameters(p) {
@@ -222,8 +246,9 @@ pub fn run_check(args: CheckArgs) -> u8 {
     }
     let fail_on = args
         .fail_on
+        .map(threshold)
         .or(config.as_ref().and_then(|c| c.fail_on))
-        .unwrap_or(FailOn::Error);
+        .unwrap_or(Some(Severity::Error));
     exit_code(&outcome, fail_on)
 }
 

@@ -705,7 +705,7 @@ fn lint_unit(
 ) -> Result<Vec<FileDiagnostics>, String> {
     let mut opts = CheckOptions::default();
     if let Some(cfg) = crate::config::find(unit).map(|p| crate::config::load(&p)) {
-        cfg?.apply(&mut opts);
+        crate::driver::apply_config(&cfg?, &mut opts);
     }
     opts.overlay = overlay;
     opts.roots.extend(folders.iter().cloned());
