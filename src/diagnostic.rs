@@ -2,7 +2,7 @@
 //! about syntax or output formats.
 
 pub use crate::code::Code;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -137,4 +137,30 @@ impl Diagnostic {
         self.identity = id.into();
         self
     }
+}
+
+/// One STV002: a file the code refers to was not read, and why.
+pub fn not_read(
+    at: Option<Span>,
+    what: &str,
+    path: &str,
+    why: &str,
+    consequence: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::Stv002,
+        Severity::Info,
+        format!("{what} '{path}' was not read: {why}; {consequence}"),
+    )
+    .at(at)
+    .help("stv2lint reads only regular files inside the linted tree (the paths given, or the git work tree containing them); name the file on the command line or widen the tree with --root.")
+    .identity(format!("not read|{what}|{path}"))
+}
+
+/// One STV001 at a byte offset of a file.
+pub fn parse_error(file: FileId, offset: usize, message: String) -> Diagnostic {
+    Diagnostic::new(Code::Stv001, Severity::Error, message.clone())
+        .at(Some(Span::new(file, offset, offset)))
+        .help("Fix the syntax error; the other files of the run were still checked.")
+        .identity(format!("parse|{message}"))
 }

@@ -7,6 +7,7 @@
 
 pub mod arm_body;
 pub mod ident;
+mod read;
 pub mod value;
 
 pub use ident::ResKey;

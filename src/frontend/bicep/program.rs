@@ -6,7 +6,6 @@ use super::ast::*;
 use super::parser;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover;
 use crate::model::Workspace;
 use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
@@ -139,7 +138,7 @@ impl Program {
             Ok(f) => f,
             Err(e) => {
                 ws.diagnostics
-                    .push(discover::parse_error(id, e.offset, e.message));
+                    .push(crate::diagnostic::parse_error(id, e.offset, e.message));
                 return unit;
             }
         };
@@ -239,7 +238,7 @@ impl Program {
                 Some(f) => Loaded::File(f),
                 None => match ws.fence.check_file(&full) {
                     Err(why) => {
-                        self.diagnostics.push(discover::not_read(
+                        self.diagnostics.push(crate::diagnostic::not_read(
                             Some(span),
                             "file",
                             &p,
@@ -254,7 +253,7 @@ impl Program {
                         } else {
                             Lang::Other
                         };
-                        match discover::read_source(ws, &full, lang) {
+                        match ws.read_source(&full, lang) {
                             Some(f) => Loaded::File(f),
                             None => Loaded::Missing(p.clone()),
                         }
@@ -347,7 +346,7 @@ impl Program {
                 _ => "its resources are not checked and its outputs are unknown",
             };
             self.diagnostics
-                .push(discover::not_read(Some(span), what, p, &why, tail));
+                .push(crate::diagnostic::not_read(Some(span), what, p, &why, tail));
             return Target::Missing(p.to_string());
         }
         if !full.is_file() {
@@ -390,7 +389,7 @@ impl Program {
         } else {
             Lang::Bicep
         };
-        let Some(id) = discover::read_source(ws, &full, lang) else {
+        let Some(id) = ws.read_source(&full, lang) else {
             return Target::Missing(p.to_string());
         };
         queue.push(id);

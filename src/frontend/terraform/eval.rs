@@ -1523,7 +1523,7 @@ impl<'w> Eval<'w> {
                         too_deep = true;
                         Err(format!("module `{}` is nested too deeply", cd.name))
                     } else if let Some(why) = self.loader.refused(self.ws, &dir) {
-                        self.ws.diagnostics.push(crate::discover::not_read(
+                        self.ws.diagnostics.push(crate::diagnostic::not_read(
                             Some(*src_span),
                             "module directory",
                             src,
