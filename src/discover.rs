@@ -1,7 +1,7 @@
-//! Files → inputs per front end. Each file is read once into the [`SourceMap`](crate::source::SourceMap) (through
-//! [`Workspace::read_source`], which front ends use too); JSON files are parsed once here to
-//! tell templates and parameter files from every other JSON file, and the parse is handed on
-//! so the ARM front end does not parse again.
+//! Files → inputs per front end. Each file is read once into the
+//! [`SourceMap`](crate::source::SourceMap) (through [`Workspace::read_source`], which front ends
+//! use too); JSON files are parsed once here to tell templates and parameter files from every
+//! other JSON file, and the parse is handed on so the ARM front end does not parse again.
 
 use crate::code::Code;
 use crate::diagnostic::{not_read, parse_error, Diagnostic, Severity};
