@@ -683,3 +683,22 @@ mod field_in_tests {
         assert_eq!(field_in(None, decl), decl);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An undecided check's STV002 names its rule, so that a suppression of the rule covers it.
+    #[test]
+    fn an_unverifiable_note_names_its_rule() {
+        let mut sink = Sink::new(rule(Code::Stv201));
+        sink.unverifiable("the NSG", "its id is a parameter", None, "nsg", "x");
+        let d = &sink.out[0];
+        assert_eq!((d.code, d.for_rule), (Code::Stv002, Some(Code::Stv201)));
+        assert!(
+            d.message.starts_with("STV201 the NSG could not be checked"),
+            "{}",
+            d.message
+        );
+    }
+}
