@@ -241,7 +241,7 @@ fn main() {
     );
     let mut codes: std::collections::BTreeMap<&str, usize> = Default::default();
     for d in &o.diagnostics {
-        *codes.entry(d.code).or_default() += 1;
+        *codes.entry(d.code.as_str()).or_default() += 1;
     }
     println!("by code: {codes:?}");
     for (name, fmt) in [

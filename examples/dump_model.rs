@@ -8,7 +8,7 @@ fn main() {
     let out = stv2lint::check(&paths, &Default::default());
     dump(&out.ws);
     for d in &out.diagnostics {
-        if d.code == "STV001" {
+        if d.code == stv2lint::code::Code::Stv001 {
             if let Some(s) = d.span {
                 let f = out.ws.sources.get(s.file);
                 let (l, c) = f.line_col(s.start);

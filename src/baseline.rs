@@ -7,6 +7,7 @@
 //! never by line or column, so inserting lines or reformatting a file keeps it recognised.
 //! Entries carry a count: the same finding twice in one file needs two entries' worth.
 
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::model::Workspace;
 use crate::Outcome;
@@ -93,7 +94,7 @@ pub fn key(ws: &Workspace, d: &Diagnostic, base: &Path) -> Key {
 
 /// Parse errors are never baselined: an unparseable file was not checked at all.
 fn recordable(d: &Diagnostic) -> bool {
-    d.suppressed.is_none() && d.code != "STV001"
+    d.suppressed.is_none() && d.code != Code::Stv001
 }
 
 /// The directory a baseline file's paths are relative to.
@@ -236,7 +237,7 @@ mod tests {
         ));
         let diagnostics = (0..n)
             .map(|i| {
-                Diagnostic::new("STV202", Severity::Error, "m")
+                Diagnostic::new(Code::Stv202, Severity::Error, "m")
                     .at(Some(Span::new(FileId(0), i, i + 1)))
                     .identity("nsg|3443")
             })

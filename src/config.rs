@@ -5,9 +5,7 @@
 //! instead of silently linting with settings the user did not mean. Paths in the file are
 //! relative to the file's directory, not to wherever the command happens to run.
 
-use crate::cli::FailOn;
 use crate::diagnostic::Severity;
-use crate::CheckOptions;
 use globset::{GlobBuilder, GlobMatcher};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -21,40 +19,18 @@ pub const FILE_NAME: &str = ".stv2lint.yaml";
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub path: PathBuf,
-    pub fail_on: Option<FailOn>,
+    /// `fail-on`: the lowest severity that fails the run; `Some(None)` for `never`.
+    pub fail_on: Option<Option<Severity>>,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     /// Per code: a severity, or `None` for `off`.
-    pub severity: Vec<(String, Option<Severity>)>,
+    pub severity: Vec<(crate::code::Code, Option<Severity>)>,
     pub exclude: Vec<Exclude>,
     pub migration: Option<bool>,
     /// Template → parameter file.
     pub parameters: Vec<(PathBuf, PathBuf)>,
     pub var_files: Vec<PathBuf>,
     pub vars: Vec<(String, String)>,
-}
-
-impl Config {
-    /// Put the file's settings into run options. Command-line flags are applied afterwards by
-    /// the caller, so they win.
-    pub fn apply(&self, opts: &mut CheckOptions) {
-        if let Some(s) = &self.select {
-            opts.select = s.clone();
-        }
-        if let Some(s) = &self.ignore {
-            opts.ignore = s.clone();
-        }
-        opts.severity.extend(self.severity.iter().cloned());
-        opts.exclude.extend(self.exclude.iter().cloned());
-        if let Some(m) = self.migration {
-            opts.rules.migration = m;
-        }
-        opts.load
-            .parameter_map
-            .extend(self.parameters.iter().cloned());
-        opts.load.var_files.extend(self.var_files.iter().cloned());
-        opts.load.vars.extend(self.vars.iter().cloned());
-    }
 }
 
 /// `.stv2lint.yaml` in `start` (or its directory, for a file) or the nearest directory above.
@@ -223,16 +199,16 @@ struct Terraform {
     vars: Option<Pairs<String, VarValue>>,
 }
 
-struct FailOnValue(FailOn);
+struct FailOnValue(Option<Severity>);
 
 impl<'de> Deserialize<'de> for FailOnValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         from_str(d, "error, warning, info or never", |s| {
             match s.to_ascii_lowercase().as_str() {
-                "error" => Ok(FailOn::Error),
-                "warning" => Ok(FailOn::Warning),
-                "info" => Ok(FailOn::Info),
-                "never" => Ok(FailOn::Never),
+                "error" => Ok(Some(Severity::Error)),
+                "warning" => Ok(Some(Severity::Warning)),
+                "info" => Ok(Some(Severity::Info)),
+                "never" => Ok(None),
                 _ => Err(format!("`{s}` is not one of error, warning, info, never")),
             }
         })
@@ -301,7 +277,11 @@ impl<'de> Deserialize<'de> for Prefix {
 /// A prefix must select at least one rule; `STV9` selecting nothing is a typo, not a choice.
 pub fn check_prefix(p: &str) -> Result<String, String> {
     let up = p.to_ascii_uppercase();
-    if !up.is_empty() && crate::rules::RULES.iter().any(|r| r.code.starts_with(&up)) {
+    if !up.is_empty()
+        && crate::rules::RULES
+            .iter()
+            .any(|r| r.code.as_str().starts_with(&up))
+    {
         Ok(up)
     } else {
         Err(format!("`{p}` is not a rule code or the prefix of one"))
@@ -309,12 +289,12 @@ pub fn check_prefix(p: &str) -> Result<String, String> {
 }
 
 /// A full rule code (severity keys name one rule each).
-struct Code(String);
+struct Code(crate::code::Code);
 
 impl<'de> Deserialize<'de> for Code {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         from_str(d, "a rule code", |s| match crate::rules::find(s.trim()) {
-            Some(r) => Ok(Code(r.code.to_string())),
+            Some(r) => Ok(Code(r.code)),
             None => Err(format!(
                 "`{s}` is not a rule code (`stv2lint rules` lists them)"
             )),

@@ -1,7 +1,8 @@
 //! Diagnostics: what rules and front ends produce and renderers print. Nothing here knows
 //! about syntax or output formats.
 
-use crate::source::Span;
+pub use crate::code::Code;
+use crate::source::{FileId, Span};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,7 +44,7 @@ pub struct Related {
 
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     /// Where a person must edit. `None` only for diagnostics about a whole run.
@@ -55,6 +56,9 @@ pub struct Diagnostic {
     /// What is wrong, independent of line numbers: resource identity + the specific problem.
     /// Baselines and SARIF `partialFingerprints` are built from it.
     pub identity: String,
+    /// For an STV002 note: the rule whose check it could not decide, so that a suppression of
+    /// that rule covers the note too.
+    pub for_rule: Option<Code>,
     /// `Some(reason)` when an inline suppression covers this diagnostic.
     pub suppressed: Option<String>,
     /// The deployment units (their names) in which the finding holds; empty when it is not
@@ -80,7 +84,7 @@ pub struct AddRule {
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
+    pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity,
@@ -90,6 +94,7 @@ impl Diagnostic {
             help: None,
             related: Vec::new(),
             identity: String::new(),
+            for_rule: None,
             suppressed: None,
             deployments: Vec::new(),
             add_rule: None,
@@ -123,9 +128,39 @@ impl Diagnostic {
         }
         self
     }
+    pub fn for_rule(mut self, code: Code) -> Self {
+        self.for_rule = Some(code);
+        self
+    }
     /// What makes this finding the same finding after the file moves around.
     pub fn identity(mut self, id: impl Into<String>) -> Self {
         self.identity = id.into();
         self
     }
+}
+
+/// One STV002: a file the code refers to was not read, and why.
+pub fn not_read(
+    at: Option<Span>,
+    what: &str,
+    path: &str,
+    why: &str,
+    consequence: &str,
+) -> Diagnostic {
+    Diagnostic::new(
+        Code::Stv002,
+        Severity::Info,
+        format!("{what} '{path}' was not read: {why}; {consequence}"),
+    )
+    .at(at)
+    .help("stv2lint reads only regular files inside the linted tree (the paths given, or the git work tree containing them); name the file on the command line or widen the tree with --root.")
+    .identity(format!("not read|{what}|{path}"))
+}
+
+/// One STV001 at a byte offset of a file.
+pub fn parse_error(file: FileId, offset: usize, message: String) -> Diagnostic {
+    Diagnostic::new(Code::Stv001, Severity::Error, message.clone())
+        .at(Some(Span::new(file, offset, offset)))
+        .help("Fix the syntax error; the other files of the run were still checked.")
+        .identity(format!("parse|{message}"))
 }

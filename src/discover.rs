@@ -1,8 +1,10 @@
-//! Files → inputs per front end. Each file is read once into the [`SourceMap`]; JSON files are
-//! parsed once here to tell templates and parameter files from every other JSON file, and the
-//! parse is handed on so the ARM front end does not parse again.
+//! Files → inputs per front end. Each file is read once into the
+//! [`SourceMap`](crate::source::SourceMap) (through [`Workspace::read_source`], which front ends
+//! use too); JSON files are parsed once here to tell templates and parameter files from every
+//! other JSON file, and the parse is handed on so the ARM front end does not parse again.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::code::Code;
+use crate::diagnostic::{not_read, parse_error, Diagnostic, Severity};
 use crate::frontend::json;
 use crate::model::{Workspace, V};
 use crate::source::{display_path, FileId, Lang, SourceFile, Span};
@@ -85,7 +87,9 @@ pub fn discover(
             if exclude(path) {
                 continue;
             }
-            let Some(lang) = lang_of(path) else { continue };
+            let Some(lang) = crate::source::lang_of(path) else {
+                continue;
+            };
             let canon = crate::source::canonical(path);
             if !seen.insert(canon) {
                 continue;
@@ -160,131 +164,11 @@ fn error_text(e: &ignore::Error) -> String {
     }
 }
 
-/// The language a file name implies, or `None` for files we never read.
-pub fn lang_of(path: &Path) -> Option<Lang> {
-    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".tf.json") {
-        Some(Lang::TerraformJson)
-    } else if name.ends_with(".tfvars.json") || name.ends_with(".tfvars") {
-        Some(Lang::TerraformVars)
-    } else if name.ends_with(".tf") {
-        Some(Lang::Terraform)
-    } else if name.ends_with(".bicepparam") {
-        Some(Lang::BicepParam)
-    } else if name.ends_with(".bicep") {
-        Some(Lang::Bicep)
-    } else if name.ends_with(".json") || name.ends_with(".jsonc") {
-        Some(Lang::Json)
-    } else {
-        None
-    }
-}
-
-/// Read a file into the source map. A file outside the run's [fence](crate::source::Fence) is
-/// not read: one STV002 says so and why. Unreadable files and undecodable bytes give one
-/// STV001; the file is still added (with the text that could be read) so the diagnostic has a
-/// place. `None` when there is no text to work with.
-pub fn read_source(ws: &mut Workspace, path: &Path, lang: Lang) -> Option<FileId> {
-    if let Err(why) = fenced(ws, path) {
-        ws.diagnostics.push(not_read(
-            None,
-            "file",
-            &display_path(path),
-            &why,
-            "its content is unknown",
-        ));
-        return None;
-    }
-    let bytes = read_bytes(ws, path);
-    add_source(ws, path, lang, bytes)
-}
-
-/// `Err(why)` when the run must not read `path` (an editor's unsaved buffer always may be).
-fn fenced(ws: &Workspace, path: &Path) -> Result<(), String> {
-    if !ws.overlay.is_empty() && ws.overlay.contains_key(&crate::source::canonical(path)) {
-        return Ok(());
-    }
-    ws.fence.check_file(path)
-}
-
-/// One STV002: a file the code refers to was not read, and why.
-pub fn not_read(
-    at: Option<Span>,
-    what: &str,
-    path: &str,
-    why: &str,
-    consequence: &str,
-) -> Diagnostic {
-    Diagnostic::new(
-        "STV002",
-        Severity::Info,
-        format!("{what} '{path}' was not read: {why}; {consequence}"),
-    )
-    .at(at)
-    .help("stv2lint reads only regular files inside the linted tree (the paths given, or the git work tree containing them); name the file on the command line or widen the tree with --root.")
-    .identity(format!("not read|{what}|{path}"))
-}
-
-/// [`read_source`] for bytes already read (or the error reading them gave).
-fn add_source(
-    ws: &mut Workspace,
-    path: &Path,
-    lang: Lang,
-    bytes: std::io::Result<Vec<u8>>,
-) -> Option<FileId> {
-    let display = display_path(path);
-    match bytes {
-        Err(e) => {
-            let id = ws.sources.add(SourceFile::new(
-                path.to_path_buf(),
-                display,
-                String::new(),
-                lang,
-            ));
-            ws.diagnostics
-                .push(parse_error(id, 0, format!("cannot read the file: {e}")));
-            None
-        }
-        Ok(bytes) => match crate::source::decode(bytes, lang) {
-            Ok(text) => {
-                Some(
-                    ws.sources
-                        .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
-                )
-            }
-            Err((text, at, why)) => {
-                let id = ws
-                    .sources
-                    .add(SourceFile::new(path.to_path_buf(), display, text, lang));
-                ws.diagnostics.push(parse_error(id, at, why));
-                None
-            }
-        },
-    }
-}
-
-/// The file of the run at `path`, read now when no front end or discovery has read it yet.
-/// `None` when it cannot be read (that STV001 or STV002 is already reported).
-pub fn find_or_read(ws: &mut Workspace, path: &Path, lang: Lang) -> Option<FileId> {
-    if let Some(id) = ws.sources.find(path) {
-        return Some(id);
-    }
-    read_source(ws, path, lang)
-}
-
-/// One STV001 at a byte offset of a file.
-pub fn parse_error(file: FileId, offset: usize, message: String) -> Diagnostic {
-    Diagnostic::new("STV001", Severity::Error, message.clone())
-        .at(Some(Span::new(file, offset, offset)))
-        .help("Fix the syntax error; the other files of the run were still checked.")
-        .identity(format!("parse|{message}"))
-}
-
 fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang) {
     if lang == Lang::Json {
         return add_json(ws, d, path);
     }
-    let Some(id) = read_source(ws, path, lang) else {
+    let Some(id) = ws.read_source(path, lang) else {
         return;
     };
     match lang {
@@ -340,18 +224,8 @@ pub fn json_kind(v: &V) -> JsonKind {
     JsonKind::Other
 }
 
-/// The file's bytes: the editor's unsaved buffer when there is one, else the disk.
-pub fn read_bytes(ws: &Workspace, path: &Path) -> std::io::Result<Vec<u8>> {
-    if !ws.overlay.is_empty() {
-        if let Some(t) = ws.overlay.get(&crate::source::canonical(path)) {
-            return Ok(t.clone().into_bytes());
-        }
-    }
-    crate::source::read_regular(path)
-}
-
 fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
-    if let Err(why) = fenced(ws, path) {
+    if let Err(why) = ws.fenced(path) {
         ws.diagnostics.push(not_read(
             None,
             "file",
@@ -361,11 +235,11 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
         ));
         return;
     }
-    let bytes = match read_bytes(ws, path) {
+    let bytes = match ws.read_bytes(path) {
         Ok(b) => b,
         Err(e) => {
             // An unreadable .json file may be a template: report it.
-            add_source(ws, path, Lang::Json, Err(e));
+            ws.add_source(path, Lang::Json, Err(e));
             return;
         }
     };
@@ -381,7 +255,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
         Err((text, _, _)) => {
             if looks_arm(text.as_bytes()) {
                 // Decode again through the reporting path: one STV001 at the bad byte.
-                add_source(ws, path, Lang::Json, read_bytes(ws, path));
+                ws.add_source(path, Lang::Json, ws.read_bytes(path));
             }
             return;
         }
@@ -402,7 +276,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
             for w in parsed.warnings {
                 ws.diagnostics.push(
                     Diagnostic::new(
-                        "STV005",
+                        Code::Stv005,
                         Severity::Warning,
                         format!("{}: Azure accepts it, strict JSON tools do not", w.message),
                     )

@@ -2,14 +2,16 @@
 //! prerequisites of API Management's stv2 platform.
 //!
 //! Pipeline: [`discover`] → front ends ([`frontend`]) → [`model::Workspace`] → [`analysis`] →
-//! [`rules`] → [`report`].
+//! [`rules`] → [`report`], driven from the command line by [`driver`].
 
 pub mod analysis;
 pub mod baseline;
 pub mod cli;
+pub mod code;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod driver;
 pub mod frontend;
 pub mod lsp;
 pub mod model;
@@ -18,6 +20,7 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 
+use crate::code::Code;
 use diagnostic::{Diagnostic, Severity};
 use model::Workspace;
 use std::path::PathBuf;
@@ -32,7 +35,7 @@ pub struct CheckOptions {
     /// Code prefixes to drop.
     pub ignore: Vec<String>,
     /// Per-code severity overrides; `None` turns the code off.
-    pub severity: Vec<(String, Option<Severity>)>,
+    pub severity: Vec<(code::Code, Option<Severity>)>,
     /// Globs of files and directories to leave out (`exclude:` in `.stv2lint.yaml`, `--exclude`).
     pub exclude: Vec<config::Exclude>,
     /// Unsaved editor buffers: read instead of the file on disk (the language server).
@@ -75,7 +78,7 @@ impl Outcome {
         !self.missing.is_empty()
             || !self.unreadable.is_empty()
             || self.diagnostics.iter().any(|d| {
-                d.code == "STV001" && d.severity == Severity::Error && d.suppressed.is_none()
+                d.code == Code::Stv001 && d.severity == Severity::Error && d.suppressed.is_none()
             })
     }
     /// Diagnostics that are not suppressed.
@@ -84,11 +87,11 @@ impl Outcome {
     }
 }
 
-fn matches_prefix(code: &str, prefixes: &[String]) -> bool {
-    prefixes.iter().any(|p| {
-        code.to_ascii_uppercase()
-            .starts_with(&p.trim().to_ascii_uppercase())
-    })
+/// Whether a code is named by one of the user's codes or code prefixes (`STV2`, `stv501`).
+fn matches_prefix(code: code::Code, prefixes: &[String]) -> bool {
+    prefixes
+        .iter()
+        .any(|p| code.as_str().starts_with(&p.trim().to_ascii_uppercase()))
 }
 
 /// Load, link, check.
@@ -136,7 +139,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     clock.lap("link");
 
     // Advisory rules (the same advice for every deployment of a kind) run only when named.
-    let selected_by = |select: &[String], ignore: &[String], code: &str| {
+    let selected_by = |select: &[String], ignore: &[String], code: code::Code| {
         let chosen = if rules::is_advisory(code) {
             matches_prefix(code, select)
         } else {
@@ -146,7 +149,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     };
     // A rule runs when the run or any nested configuration selects it; each finding is then
     // kept or dropped by the settings of its own file.
-    let selected = |code: &str| {
+    let selected = |code: code::Code| {
         selected_by(&opts.select, &opts.ignore, code)
             || opts.scopes.iter().any(|s| {
                 selected_by(
@@ -165,7 +168,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
     diagnostics.extend(checked.diagnostics);
     // Suppressions before the filters below, so that their own STV003/STV004 obey `--ignore`
     // and severities like every code; a suppression of a rule that did not run is not unused.
-    let ran = |code: &str| rules::find(code).map_or(true, |r| r.check.is_none()) || selected(code);
+    let ran = |code: code::Code| rules::rule(code).check.is_none() || selected(code);
     suppress::apply_with(&ws, &mut diagnostics, &ran);
     let mut scope_cache: std::collections::HashMap<source::FileId, Option<&config::Scope>> =
         Default::default();
@@ -180,25 +183,27 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         let sc = scope(d).map(|s| &s.config);
         let select = sc.and_then(|c| c.select.as_deref()).unwrap_or(&opts.select);
         let ignore = sc.and_then(|c| c.ignore.as_deref()).unwrap_or(&opts.ignore);
-        let is_rule = rules::find(d.code).is_some_and(|r| r.check.is_some());
+        let is_rule = rules::rule(d.code).check.is_some();
         !matches_prefix(d.code, ignore) && (!is_rule || selected_by(select, ignore, d.code))
     });
-    for d in &mut diagnostics {
+    // A severity override changes the severity, or (`off`) drops the finding.
+    diagnostics.retain_mut(|d| {
         let nested = scope(d)
             .map(|s| s.config.severity.as_slice())
             .unwrap_or(&[]);
-        if let Some((_, sev)) = nested
+        match nested
             .iter()
             .chain(&opts.severity)
-            .find(|(c, _)| c.eq_ignore_ascii_case(d.code))
+            .find(|(c, _)| *c == d.code)
         {
-            match sev {
-                Some(s) => d.severity = *s,
-                None => d.code = "",
+            Some((_, Some(s))) => {
+                d.severity = *s;
+                true
             }
+            Some((_, None)) => false,
+            None => true,
         }
-    }
-    diagnostics.retain(|d| !d.code.is_empty());
+    });
     clock.lap("rules");
     dedup(&mut diagnostics);
     sort(&ws, &mut diagnostics);
@@ -245,6 +250,6 @@ fn sort(ws: &Workspace, diags: &mut [Diagnostic]) {
                 .map(|s| (ws.sources.get(s.file).display.clone(), s.start))
                 .unwrap_or_default()
         };
-        key(a).cmp(&key(b)).then(a.code.cmp(b.code))
+        key(a).cmp(&key(b)).then(a.code.cmp(&b.code))
     });
 }

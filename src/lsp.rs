@@ -538,7 +538,7 @@ impl<W: Write> Server<W> {
         let Some(path) = uri_to_path(uri) else {
             return json!([]);
         };
-        let Some(lang) = crate::discover::lang_of(&path) else {
+        let Some(lang) = crate::source::lang_of(&path) else {
             return json!([]);
         };
         let text = match self.docs.get(&crate::source::canonical(&path)) {
@@ -705,7 +705,7 @@ fn lint_unit(
 ) -> Result<Vec<FileDiagnostics>, String> {
     let mut opts = CheckOptions::default();
     if let Some(cfg) = crate::config::find(unit).map(|p| crate::config::load(&p)) {
-        cfg?.apply(&mut opts);
+        crate::driver::apply_config(&cfg?, &mut opts);
     }
     opts.overlay = overlay;
     opts.roots.extend(folders.iter().cloned());
@@ -791,7 +791,7 @@ fn uri_of(v: &Value) -> Option<Uri> {
 /// The file behind a `file:` URI, when stv2lint lints that kind of file.
 fn lintable_path(uri: &Uri) -> Option<PathBuf> {
     let path = uri_to_path(uri.as_str())?;
-    crate::discover::lang_of(&path).map(|_| path)
+    crate::source::lang_of(&path).map(|_| path)
 }
 
 /// `file:///a/b%20c.tf` → `/a/b c.tf`; `None` for other schemes.

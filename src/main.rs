@@ -23,10 +23,10 @@ fn main() -> ExitCode {
     one_malloc_arena();
     let cli = Cli::parse();
     let work = move || match cli.command {
-        Command::Check(args) => stv2lint::report::run_check(args),
-        Command::Rules => stv2lint::report::print_rules(),
-        Command::Rule { code } => stv2lint::report::print_rule(&code),
-        Command::Explain(args) => stv2lint::report::explain::run(args),
+        Command::Check(args) => stv2lint::driver::run_check(args),
+        Command::Rules => stv2lint::driver::print_rules(),
+        Command::Rule { code } => stv2lint::driver::print_rule(&code),
+        Command::Explain(args) => stv2lint::driver::run_explain(args),
         Command::Lsp => stv2lint::lsp::run(),
     };
     let code = std::thread::Builder::new()

@@ -164,6 +164,26 @@ impl SourceMap {
     }
 }
 
+/// The language a file name implies, or `None` for files we never read.
+pub fn lang_of(path: &Path) -> Option<Lang> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".tf.json") {
+        Some(Lang::TerraformJson)
+    } else if name.ends_with(".tfvars.json") || name.ends_with(".tfvars") {
+        Some(Lang::TerraformVars)
+    } else if name.ends_with(".tf") {
+        Some(Lang::Terraform)
+    } else if name.ends_with(".bicepparam") {
+        Some(Lang::BicepParam)
+    } else if name.ends_with(".bicep") {
+        Some(Lang::Bicep)
+    } else if name.ends_with(".json") || name.ends_with(".jsonc") {
+        Some(Lang::Json)
+    } else {
+        None
+    }
+}
+
 pub fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }

@@ -17,6 +17,7 @@
 //! gives STV004 — unless that code's rule did not run (`--select`/`--ignore`), because
 //! then nothing could have been suppressed.
 
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Meta, Workspace};
 use crate::source::{FileId, Lang, SourceFile, Span};
@@ -32,7 +33,7 @@ pub fn apply(ws: &Workspace, diags: &mut Vec<Diagnostic>) {
 
 /// Like [`apply`]; `ran(code)` tells whether that code's rule ran, so that a suppression of a
 /// rule left out of the run is not reported as unused.
-pub fn apply_with(ws: &Workspace, diags: &mut Vec<Diagnostic>, ran: &dyn Fn(&str) -> bool) {
+pub fn apply_with(ws: &Workspace, diags: &mut Vec<Diagnostic>, ran: &dyn Fn(Code) -> bool) {
     let mut sups = Vec::new();
     let mut problems = Vec::new();
     collect_comments(ws, &mut sups, &mut problems);
@@ -71,7 +72,7 @@ pub fn apply_with(ws: &Workspace, diags: &mut Vec<Diagnostic>, ran: &dyn Fn(&str
             }
             problems.push(
                 Diagnostic::new(
-                    "STV004",
+                    Code::Stv004,
                     Severity::Warning,
                     format!("this suppression of {code} suppresses nothing"),
                 )
@@ -87,12 +88,8 @@ pub fn apply_with(ws: &Workspace, diags: &mut Vec<Diagnostic>, ran: &dyn Fn(&str
 }
 
 /// A suppression of `code` covers `code` itself and the STV002 notes of `code`'s checks.
-fn covers_code(code: &str, d: &Diagnostic) -> bool {
-    d.code == code
-        || (d.code == "STV002"
-            && d.identity
-                .strip_prefix(code)
-                .is_some_and(|rest| rest.starts_with('|')))
+fn covers_code(code: Code, d: &Diagnostic) -> bool {
+    d.code == code || (d.code == Code::Stv002 && d.for_rule == Some(code))
 }
 
 /// One suppression: where it is written, what it covers, which codes, why.
@@ -108,7 +105,7 @@ struct Suppression {
 struct SupCode {
     /// The rule's code; `None` when the suppression is invalid (an unknown code, no reason),
     /// which is reported as STV003 and suppresses nothing.
-    code: Option<&'static str>,
+    code: Option<Code>,
     used: bool,
 }
 
@@ -288,7 +285,7 @@ fn collect_comments(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut 
 
 fn unknown_code(code: &str, at: Span) -> Diagnostic {
     Diagnostic::new(
-        "STV003",
+        Code::Stv003,
         Severity::Warning,
         format!("this suppression names `{code}`, which is not a stv2lint rule code"),
     )
@@ -297,9 +294,9 @@ fn unknown_code(code: &str, at: Span) -> Diagnostic {
     .identity(format!("suppression|unknown|{code}"))
 }
 
-fn no_reason(code: &str, at: Span) -> Diagnostic {
+fn no_reason(code: Code, at: Span) -> Diagnostic {
     Diagnostic::new(
-        "STV003",
+        Code::Stv003,
         Severity::Warning,
         format!("this suppression of {code} gives no reason"),
     )
@@ -312,7 +309,7 @@ fn no_reason(code: &str, at: Span) -> Diagnostic {
 
 fn malformed(msg: &str, at: Span) -> Diagnostic {
     Diagnostic::new(
-        "STV003",
+        Code::Stv003,
         Severity::Warning,
         format!("this suppression cannot be read: {msg}"),
     )
@@ -772,9 +769,9 @@ mod tests {
         });
     }
 
-    fn diag_at(ws: &Workspace, code: &'static str, needle: &str) -> Diagnostic {
+    fn diag_at(ws: &Workspace, code: Code, needle: &str) -> Diagnostic {
         let at = ws.sources.get(FileId(0)).text.find(needle).unwrap();
-        let sev = if code == "STV002" {
+        let sev = if code == Code::Stv002 {
             Severity::Info
         } else {
             Severity::Error
@@ -784,7 +781,7 @@ mod tests {
             .identity(format!("{code}|nsg"))
     }
 
-    fn codes(diags: &[Diagnostic]) -> Vec<(&'static str, Option<String>)> {
+    fn codes(diags: &[Diagnostic]) -> Vec<(Code, Option<String>)> {
         diags
             .iter()
             .map(|d| (d.code, d.suppressed.clone()))
@@ -816,18 +813,18 @@ mod tests {
             vec![],
         );
         let mut diags = vec![
-            diag_at(&ws, "STV202", "\"securityRules\""),
-            diag_at(&ws, "STV201", "\"securityRules\""),
+            diag_at(&ws, Code::Stv202, "\"securityRules\""),
+            diag_at(&ws, Code::Stv201, "\"securityRules\""),
         ];
         apply(&ws, &mut diags);
         let got = codes(&diags);
         let reason = Some("the hub firewall owns inbound rules".to_string());
-        assert_eq!(got[0], ("STV202", reason));
+        assert_eq!(got[0], (Code::Stv202, reason));
         // Another code is not covered.
-        assert_eq!(got[1], ("STV201", None));
+        assert_eq!(got[1], (Code::Stv201, None));
         // STV203 suppressed nothing, nor did the trailing STV301 comment.
-        assert_eq!(got[2], ("STV004", None));
-        assert_eq!(got[3], ("STV004", None));
+        assert_eq!(got[2], (Code::Stv004, None));
+        assert_eq!(got[3], (Code::Stv004, None));
         assert_eq!(got.len(), 4);
         assert!(diags[2].message.contains("STV203"));
         assert!(diags[3].message.contains("STV301"));
@@ -856,10 +853,10 @@ mod tests {
             vec![],
         );
         let mut diags = vec![
-            diag_at(&ws, "STV301", "\"Basic\""),
-            diag_at(&ws, "STV301", "\"Microsoft.Network/publicIPAddresses\""),
-            diag_at(&ws, "STV202", "\"securityRules\""),
-            diag_at(&ws, "STV203", "\"securityRules\""),
+            diag_at(&ws, Code::Stv301, "\"Basic\""),
+            diag_at(&ws, Code::Stv301, "\"Microsoft.Network/publicIPAddresses\""),
+            diag_at(&ws, Code::Stv202, "\"securityRules\""),
+            diag_at(&ws, Code::Stv203, "\"securityRules\""),
         ];
         apply(&ws, &mut diags);
         let got = codes(&diags);
@@ -877,8 +874,8 @@ mod tests {
             "\n    }",
             vec![],
         );
-        let mut diags = vec![diag_at(&ws, "STV202", "\"securityRules\"")];
-        apply_with(&ws, &mut diags, &|c| c != "STV203" && c != "STV301");
+        let mut diags = vec![diag_at(&ws, Code::Stv202, "\"securityRules\"")];
+        apply_with(&ws, &mut diags, &|c| c != Code::Stv203 && c != Code::Stv301);
         assert_eq!(codes(&diags).len(), 1);
     }
 
@@ -887,17 +884,17 @@ mod tests {
         let text = "# stv2lint-ignore: STV999 because\n# stv2lint-ignore: STV202\nresource \"x\" \"y\" {\n  a = 1\n}\n# stv2lint-ignore STV202 oops\n";
         let mut ws = workspace(text, Lang::Terraform);
         add_nsg(&mut ws, "resource", "\n}", vec![]);
-        let mut diags = vec![diag_at(&ws, "STV202", "a = 1")];
+        let mut diags = vec![diag_at(&ws, Code::Stv202, "a = 1")];
         apply(&ws, &mut diags);
         let got = codes(&diags);
         // The one without a reason suppresses nothing.
-        assert_eq!(got[0], ("STV202", None));
-        let stv003: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == "STV003").collect();
+        assert_eq!(got[0], (Code::Stv202, None));
+        let stv003: Vec<&Diagnostic> = diags.iter().filter(|d| d.code == Code::Stv003).collect();
         assert_eq!(stv003.len(), 3, "{:?}", codes(&diags));
         assert!(stv003.iter().any(|d| d.message.contains("STV999")));
         assert!(stv003.iter().any(|d| d.message.contains("no reason")));
         assert!(stv003.iter().any(|d| d.message.contains("cannot be read")));
-        assert!(!diags.iter().any(|d| d.code == "STV004"));
+        assert!(!diags.iter().any(|d| d.code == Code::Stv004));
     }
 
     #[test]
@@ -906,9 +903,9 @@ mod tests {
         let mut ws = workspace(text, Lang::Bicep);
         add_nsg(&mut ws, "resource", "\n}", vec![]);
         let mut diags = vec![
-            diag_at(&ws, "STV202", "name: 'a'"),
-            diag_at(&ws, "STV002", "resource"),
-            diag_at(&ws, "STV203", "resource"),
+            diag_at(&ws, Code::Stv202, "name: 'a'"),
+            diag_at(&ws, Code::Stv002, "resource"),
+            diag_at(&ws, Code::Stv203, "resource"),
         ];
         apply(&ws, &mut diags);
         let got = codes(&diags);
@@ -925,8 +922,8 @@ mod tests {
         let text = "// stv2lint-ignore-file: STV202 managed elsewhere\nresource nsg 'x' = {}\n";
         let mut ws = workspace(text, Lang::Bicep);
         add_nsg(&mut ws, "resource", "{}", vec![]);
-        let mut d = diag_at(&ws, "STV002", "resource");
-        d.identity = "STV202|nsg|source addresses".into();
+        let mut d = diag_at(&ws, Code::Stv002, "resource");
+        d.for_rule = Some(Code::Stv202);
         let mut diags = vec![d];
         apply(&ws, &mut diags);
         assert_eq!(diags[0].suppressed.as_deref(), Some("managed elsewhere"));
@@ -950,10 +947,10 @@ mod tests {
                 ("STV12".into(), String::new(), key("\"STV12\"")),
             ],
         );
-        let mut diags = vec![diag_at(&ws, "STV202", "\"properties\"")];
+        let mut diags = vec![diag_at(&ws, Code::Stv202, "\"properties\"")];
         apply(&ws, &mut diags);
         assert_eq!(diags[0].suppressed.as_deref(), Some("reviewed"));
         assert_eq!(diags.len(), 2);
-        assert_eq!(diags[1].code, "STV003");
+        assert_eq!(diags[1].code, Code::Stv003);
     }
 }

@@ -4,6 +4,7 @@
 //! lead to it. Small deployments in each format, asserting `Apim.sku` / `vnet_type` alternatives.
 
 use std::path::PathBuf;
+use stv2lint::code::Code;
 use stv2lint::model::{Field, Workspace};
 use stv2lint::{check, Outcome};
 
@@ -61,7 +62,7 @@ fn no_stv001(o: &Outcome) {
     let bad: Vec<_> = o
         .diagnostics
         .iter()
-        .filter(|d| d.code == "STV001")
+        .filter(|d| d.code == Code::Stv001)
         .collect();
     assert!(bad.is_empty(), "{bad:?}");
 }

@@ -5,6 +5,7 @@
 //! end evaluates and the other leaves unknown, a lambda that binds differently) fails here.
 
 use std::path::PathBuf;
+use stv2lint::code::Code;
 use stv2lint::{check, CheckOptions};
 
 /// (ARM expression without brackets, the same in Bicep).
@@ -95,7 +96,7 @@ fn nsg_names(files: &[(&str, String)]) -> Vec<String> {
     let o = check(&[PathBuf::from(&dir)], &CheckOptions::default());
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
-        o.diagnostics.iter().all(|d| d.code != "STV001"),
+        o.diagnostics.iter().all(|d| d.code != Code::Stv001),
         "{:?}",
         o.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
     );

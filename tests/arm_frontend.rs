@@ -2,6 +2,7 @@
 //! model, and how bad input is reported.
 
 use std::path::PathBuf;
+use stv2lint::code::Code;
 use stv2lint::{check, Outcome};
 
 struct Dir(PathBuf);
@@ -36,7 +37,7 @@ fn template(body: &str) -> String {
     format!("{{ \"$schema\": \"{SCHEMA}\", \"contentVersion\": \"1.0.0.0\", {body} }}")
 }
 
-fn codes(o: &Outcome, code: &str) -> Vec<(String, usize, String)> {
+fn codes(o: &Outcome, code: Code) -> Vec<(String, usize, String)> {
     o.diagnostics
         .iter()
         .filter(|d| d.code == code)
@@ -61,13 +62,13 @@ fn comments_bom_multiline_strings_and_trailing_commas() {
     let o = d.check();
     assert_eq!(o.ws.nsgs.len(), 1);
     // The file parsed: the trailing commas are STV005 warnings, never STV001.
-    assert_eq!(codes(&o, "STV001"), []);
-    let warnings = codes(&o, "STV005");
+    assert_eq!(codes(&o, Code::Stv001), []);
+    let warnings = codes(&o, Code::Stv005);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(o
         .diagnostics
         .iter()
-        .filter(|d| d.code == "STV005")
+        .filter(|d| d.code == Code::Stv005)
         .all(|d| d.severity == stv2lint::diagnostic::Severity::Warning));
     assert!(!o.incomplete());
 }
@@ -112,7 +113,7 @@ fn bad_input_gives_one_stv001_each_and_other_files_still_load() {
         ],
     );
     let o = d.check();
-    let errs = codes(&o, "STV001");
+    let errs = codes(&o, Code::Stv001);
     assert_eq!(errs.len(), 3, "{errs:?}");
     assert!(errs
         .iter()
@@ -241,7 +242,7 @@ fn parameters_variables_copy_loops_conditions_and_children() {
         .nsgs
         .iter()
         .any(|n| n.meta.name == "parameters('noDefault')"));
-    assert!(codes(&o, "STV001").is_empty());
+    assert!(codes(&o, Code::Stv001).is_empty());
 }
 
 #[test]
@@ -335,7 +336,11 @@ fn nested_deployments_language_v2_and_reference() {
     let apim = &o.ws.apims[0];
     let out = apim.locations[0].public_ip.as_ref().unwrap().get().unwrap();
     assert!(out.ends_with("networkSecurityGroups/nsg-inner"), "{out}");
-    assert!(codes(&o, "STV001").is_empty(), "{:?}", codes(&o, "STV001"));
+    assert!(
+        codes(&o, Code::Stv001).is_empty(),
+        "{:?}",
+        codes(&o, Code::Stv001)
+    );
 }
 
 #[test]
@@ -367,7 +372,7 @@ fn linked_templates_in_the_run_are_followed() {
         vec!["linked-nsg"],
         "evaluated once, through its link"
     );
-    assert!(o.diagnostics.iter().all(|d| d.code != "STV001"));
+    assert!(o.diagnostics.iter().all(|d| d.code != Code::Stv001));
 }
 
 #[test]
@@ -377,7 +382,7 @@ fn invalid_expressions_are_reported_at_their_line() {
     );
     let d = Dir::new("badexpr", &[("t.json", t.as_bytes())]);
     let o = d.check();
-    let errs = codes(&o, "STV001");
+    let errs = codes(&o, Code::Stv001);
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].1, 3);
     assert!(errs[0].2.contains("invalid template expression"));
@@ -402,7 +407,9 @@ fn deep_and_huge_inputs_do_not_crash() {
     );
     let o = d.check();
     assert!(o.ws.nsgs.len() <= 800);
-    assert!(codes(&o, "STV001").iter().any(|(f, _, _)| f == "deep.json"));
+    assert!(codes(&o, Code::Stv001)
+        .iter()
+        .any(|(f, _, _)| f == "deep.json"));
 }
 
 /// A name the evaluator cannot compute gets one symbol from its expression, so a child whose

@@ -81,7 +81,7 @@ fn rules_and_rule_pages() {
     assert_eq!(code, 0);
     for r in stv2lint::rules::RULES {
         assert!(
-            out.contains(r.code) && out.contains(r.name),
+            out.contains(r.code.as_str()) && out.contains(r.name),
             "{} missing",
             r.code
         );

@@ -204,7 +204,7 @@ fn terraform_inputs_resolve_against_the_file() {
     );
     let cfg = stv2lint::config::load(&path).unwrap();
     let mut opts = stv2lint::CheckOptions::default();
-    cfg.apply(&mut opts);
+    stv2lint::driver::apply_config(&cfg, &mut opts);
     let base = stv2lint::source::canonical(&dir);
     assert_eq!(opts.load.var_files, vec![base.join("env/prod.tfvars")]);
     assert_eq!(

@@ -2,6 +2,7 @@
 //! `STV2LINT_CORPUS` pointing at the corpus (`.ci/run` does both).
 
 use std::path::PathBuf;
+use stv2lint::code::Code;
 use stv2lint::diagnostic::Severity;
 use stv2lint::{check, Outcome};
 
@@ -68,10 +69,14 @@ fn external_vnet_quickstart_with_parameters_has_no_error() {
     // Its only error: Deny_All_Internet_Outbound @999 blocks outbound TCP 80 (F11, STV210).
     let errors: Vec<_> = o
         .active()
-        .filter(|d| d.severity == Severity::Error && d.code != "STV210")
+        .filter(|d| d.severity == Severity::Error && d.code != Code::Stv210)
         .collect();
     assert!(errors.is_empty(), "{:#?}", codes(&o));
-    assert!(o.active().any(|d| d.code == "STV210"), "{:#?}", codes(&o));
+    assert!(
+        o.active().any(|d| d.code == Code::Stv210),
+        "{:#?}",
+        codes(&o)
+    );
 }
 
 #[test]

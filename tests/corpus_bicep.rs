@@ -2,6 +2,7 @@
 //! `--include-ignored` and `STV2LINT_CORPUS` pointing at the corpus (`.ci/run` does both).
 
 use std::path::{Path, PathBuf};
+use stv2lint::code::Code;
 use stv2lint::diagnostic::{Diagnostic, Severity};
 use stv2lint::frontend::bicep::parser;
 use stv2lint::frontend::LoadOptions;
@@ -90,7 +91,7 @@ fn listing(o: &Outcome) -> String {
         .join("\n")
 }
 
-fn has(o: &Outcome, code: &str, file_ends: &str) -> bool {
+fn has(o: &Outcome, code: Code, file_ends: &str) -> bool {
     o.active().any(|d| {
         d.code == code
             && d.span
@@ -101,7 +102,7 @@ fn has(o: &Outcome, code: &str, file_ends: &str) -> bool {
 /// Findings about the network (anything but the engine's own STV001/STV002).
 fn findings(o: &Outcome) -> Vec<&Diagnostic> {
     o.active()
-        .filter(|d| d.code != "STV001" && d.code != "STV002")
+        .filter(|d| d.code != Code::Stv001 && d.code != Code::Stv002)
         .collect()
 }
 
@@ -112,7 +113,7 @@ fn corpus_every_bicep_file_loads_without_parse_errors() {
     let o = run(std::slice::from_ref(&root), vec![]);
     let bicep_errors: Vec<String> = o
         .active()
-        .filter(|d| d.code == "STV001")
+        .filter(|d| d.code == Code::Stv001)
         .filter_map(|d| d.span)
         .map(|s| o.ws.sources.get(s.file))
         .filter(|f| matches!(f.lang, Lang::Bicep | Lang::BicepParam))
@@ -140,7 +141,7 @@ fn corpus_internal_vnet_app_gateway_quickstart_has_no_nsg() {
         .join(QS)
         .join("api-management-create-with-internal-vnet-application-gateway");
     let o = run(&[d], vec![]);
-    assert!(has(&o, "STV201", "main.bicep"), "{}", listing(&o));
+    assert!(has(&o, Code::Stv201, "main.bicep"), "{}", listing(&o));
 }
 
 #[test]
@@ -154,7 +155,7 @@ fn corpus_external_vnet_quickstart_main_bicep_has_no_error() {
     // Its only error: Deny_All_Internet_Outbound @999 blocks outbound TCP 80 (F11, STV210).
     assert!(
         !o.active()
-            .any(|d| d.severity == Severity::Error && d.code != "STV210"),
+            .any(|d| d.severity == Severity::Error && d.code != Code::Stv210),
         "{}",
         listing(&o)
     );
@@ -188,7 +189,7 @@ fn corpus_avm_v2max_premiumv2_has_no_network_findings() {
     // The only infos allowed are about files the corpus did not copy (AVM child modules).
     assert!(
         !o.active()
-            .any(|d| d.code == "STV002" && !d.message.contains("does not exist")),
+            .any(|d| d.code == Code::Stv002 && !d.message.contains("does not exist")),
         "{}",
         listing(&o)
     );
@@ -210,13 +211,17 @@ fn corpus_integration_starter_kit_links_two_deployments() {
         .unwrap();
     assert!(o.ws.subnet(id).is_some(), "{id}");
     assert!(
-        has(&o, "STV208", "apimNetworkSecurityGroup.bicep"),
+        has(&o, Code::Stv208, "apimNetworkSecurityGroup.bicep"),
         "{}",
         listing(&o)
     );
-    assert!(has(&o, "STV104", "virtualNetwork.bicep"), "{}", listing(&o));
+    assert!(
+        has(&o, Code::Stv104, "virtualNetwork.bicep"),
+        "{}",
+        listing(&o)
+    );
     // The /29 prefix is written in the parameter file: it is named as the value's origin.
-    let hr = o.active().find(|d| d.code == "STV104").unwrap();
+    let hr = o.active().find(|d| d.code == Code::Stv104).unwrap();
     assert!(
         hr.related.iter().any(|r| o
             .ws
@@ -244,13 +249,13 @@ fn corpus_egress_control_forced_tunnel_on_the_appgw_apim_subnet() {
     .unwrap();
     let o = run(std::slice::from_ref(&repo), vec![params.clone()]);
     let _ = std::fs::remove_file(&params);
-    assert!(has(&o, "STV501", "firewall.bicep"), "{}", listing(&o));
+    assert!(has(&o, Code::Stv501, "firewall.bicep"), "{}", listing(&o));
     // Without a SKU (issue 8's acceptance target): the re-declared APIM subnet is undelegated
     // and the instance is Internal, so the tier can only be Developer or Premium, and the
     // forced tunnel without the ApiManagement route is an error in both.
     let o = run(&[repo], vec![]);
     assert!(
-        o.active().any(|d| d.code == "STV501"
+        o.active().any(|d| d.code == Code::Stv501
             && d.severity == stv2lint::diagnostic::Severity::Error
             && o.ws
                 .sources

@@ -3,6 +3,7 @@
 //! `--include-ignored`, where a missing corpus fails.
 
 use std::path::PathBuf;
+use stv2lint::code::Code;
 use stv2lint::diagnostic::Severity;
 use stv2lint::CheckOptions;
 
@@ -133,7 +134,7 @@ fn corpus_landing_zone_multi_region_loads() {
         assert!(out.ws.subnet(id).is_some(), "subnet {id} is declared");
     }
     assert!(
-        !out.active().any(|d| d.code == "STV001"),
+        !out.active().any(|d| d.code == Code::Stv001),
         "parse errors in the multi-region run"
     );
 }

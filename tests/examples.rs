@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use stv2lint::code::Code;
 
-fn findings(dir: &str) -> (BTreeMap<&'static str, usize>, stv2lint::Outcome) {
+fn findings(dir: &str) -> (BTreeMap<Code, usize>, stv2lint::Outcome) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(dir);
@@ -20,9 +21,19 @@ fn findings(dir: &str) -> (BTreeMap<&'static str, usize>, stv2lint::Outcome) {
 #[test]
 fn the_three_formats_give_the_same_findings() {
     let (arm, _) = findings("broken-apim");
-    let want: BTreeMap<&str, usize> = [
-        "STV103", "STV202", "STV204", "STV208", "STV301", "STV302", "STV303", "STV304", "STV403",
-        "STV501", "STV502", "STV504",
+    let want: BTreeMap<Code, usize> = [
+        Code::Stv103,
+        Code::Stv202,
+        Code::Stv204,
+        Code::Stv208,
+        Code::Stv301,
+        Code::Stv302,
+        Code::Stv303,
+        Code::Stv304,
+        Code::Stv403,
+        Code::Stv501,
+        Code::Stv502,
+        Code::Stv504,
     ]
     .into_iter()
     .map(|c| (c, 1))
@@ -42,7 +53,7 @@ fn the_subnet_size_finding_names_the_parameter_file_line() {
         ("broken-apim-terraform", "terraform.tfvars"),
     ] {
         let (_, o) = findings(dir);
-        let d = o.active().find(|d| d.code == "STV103").expect("STV103");
+        let d = o.active().find(|d| d.code == Code::Stv103).expect("STV103");
         assert!(
             d.related
                 .iter()

@@ -103,7 +103,7 @@ fn parse_marker(text: &str) -> Result<Vec<(String, Severity)>, String> {
             _ => return Err(format!("'{}' is not `CODE [severity]`", item.trim())),
         };
         let rule = stv2lint::rules::find(code).ok_or_else(|| format!("unknown code '{code}'"))?;
-        if rule.code != code {
+        if rule.code.as_str() != code {
             return Err(format!("write the code as {}, not '{code}'", rule.code));
         }
         let severity = match sev {
@@ -165,7 +165,7 @@ fn run(fixture: &Path) -> stv2lint::Outcome {
         .and_then(|p| p.file_name())
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    if stv2lint::rules::is_advisory(&code) {
+    if code.parse().is_ok_and(stv2lint::rules::is_advisory) {
         opts.select = vec![code];
     }
     stv2lint::check(&[fixture.to_path_buf()], &opts)
@@ -376,7 +376,7 @@ fn every_rule_has_failing_and_passing_fixtures_in_every_format() {
         for format in FORMATS {
             let mine: Vec<_> = all
                 .iter()
-                .filter(|(f, c, _)| f == format && c == rule.code)
+                .filter(|(f, c, _)| f == format && c == rule.code.as_str())
                 .collect();
             let has = |prefix: &str| {
                 mine.iter()

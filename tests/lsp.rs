@@ -523,7 +523,7 @@ fn lintable_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         let p = e.unwrap().path();
         if p.is_dir() {
             lintable_files(&p, out);
-        } else if stv2lint::discover::lang_of(&p).is_some() {
+        } else if stv2lint::source::lang_of(&p).is_some() {
             out.push(stv2lint::source::canonical(&p));
         }
     }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use stv2lint::code::Code;
 use stv2lint::diagnostic::Severity;
 use stv2lint::rules::{flows, RULES};
 
@@ -36,7 +37,7 @@ fn readme_rule_rows() -> Vec<Vec<String>> {
 fn readme_rule_table_matches_the_registry() {
     let rows = readme_rule_rows();
     let codes: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-    let want: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+    let want: Vec<&str> = RULES.iter().map(|r| r.code.as_str()).collect();
     assert_eq!(codes, want, "README rule table: codes, in registry order");
     for (row, rule) in rows.iter().zip(RULES) {
         assert_eq!(
@@ -79,7 +80,7 @@ fn rules_command_lists_the_registry() {
         assert_eq!(
             got,
             (
-                rule.code,
+                rule.code.as_str(),
                 rule.name,
                 rule.severity.as_str(),
                 rule.summary
@@ -138,7 +139,11 @@ fn every_page_in_rules_belongs_to_a_registered_rule() {
         }
         let rule = stv2lint::rules::find(code)
             .unwrap_or_else(|| panic!("rules/{name} has no rule in the registry"));
-        assert_eq!(rule.code, code, "rules/{name}: spelled as the code");
+        assert_eq!(
+            rule.code.as_str(),
+            code,
+            "rules/{name}: spelled as the code"
+        );
         assert_eq!(
             rule.page,
             std::fs::read_to_string(e.path()).unwrap(),
@@ -154,9 +159,7 @@ fn flow_severities_come_from_the_flow_table() {
     let all = flows::flows();
     assert!(!all.is_empty());
     for flow in all {
-        let Some(rule) = stv2lint::rules::find(&flow.rule) else {
-            continue; // a reserved code that only feeds STV208
-        };
+        let rule = stv2lint::rules::rule(flow.rule);
         assert_eq!(
             Severity::from(flow.severity),
             rule.severity,
@@ -187,14 +190,14 @@ fn advisory_rules_run_only_when_selected() {
         };
         stv2lint::check(std::slice::from_ref(&fixture), &opts)
             .active()
-            .filter(|d| d.code == "STV701")
+            .filter(|d| d.code == Code::Stv701)
             .count()
     };
     assert_eq!(count(vec![]), 0);
     assert_eq!(count(vec!["STV701".into()]), 1);
     assert_eq!(count(vec!["STV7".into()]), 1);
-    assert!(stv2lint::rules::is_advisory("stv505"));
-    assert!(!stv2lint::rules::is_advisory("STV504"));
+    assert!(stv2lint::rules::is_advisory(Code::Stv505));
+    assert!(!stv2lint::rules::is_advisory(Code::Stv504));
 }
 
 /// Rule pages stand on their own: none points at a requirements file the repository does not
@@ -225,5 +228,33 @@ fn rule_pages_cite_public_sources_only() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("REQUIREMENTS"), "{}", path.display());
+    }
+}
+
+/// Codes are one typed id (`stv2lint::code::Code`): the registry holds every id once,
+/// and each id's text parses back to it, in any case, as users write it in `--select`,
+/// `.stv2lint.yaml` and suppression comments.
+#[test]
+fn every_code_is_registered_once_and_parses_back() {
+    let mut registered: Vec<Code> = RULES.iter().map(|r| r.code).collect();
+    registered.sort();
+    assert_eq!(registered, Code::ALL, "RULES lists every code once");
+    for &code in Code::ALL {
+        assert_eq!(stv2lint::rules::rule(code).code, code);
+        for text in [
+            code.as_str().to_string(),
+            code.as_str().to_ascii_lowercase(),
+        ] {
+            assert_eq!(text.parse::<Code>(), Ok(code), "{text}");
+            assert_eq!(stv2lint::rules::find(&text).map(|r| r.code), Some(code));
+        }
+        assert_eq!(code.to_string(), code.as_str());
+        assert_eq!(
+            serde_json::to_value(code).unwrap(),
+            serde_json::json!(code.as_str())
+        );
+    }
+    for unknown in ["", "STV", "STV2", "STV999", "STV0010", "XYZ201"] {
+        assert!(unknown.parse::<Code>().is_err(), "{unknown:?}");
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use stv2lint::cli::OutputFormat;
+use stv2lint::code::Code;
 
 const FORMATS: [(&str, OutputFormat); 5] = [
     ("human", OutputFormat::Human),
@@ -219,14 +220,14 @@ fn every_renderer_is_total_over_any_span() {
     let mut diagnostics = Vec::new();
     for (i, s) in spans.iter().enumerate() {
         diagnostics.push(
-            Diagnostic::new("STV202", Severity::Error, format!("case {i}"))
+            Diagnostic::new(Code::Stv202, Severity::Error, format!("case {i}"))
                 .at(Some(*s))
                 .resource("r")
                 .related(Some(spans[(i + 3) % spans.len()]), "related")
                 .related(Some(raw(g, 1, 0)), "other file"),
         );
     }
-    diagnostics.push(Diagnostic::new("STV002", Severity::Info, "no span"));
+    diagnostics.push(Diagnostic::new(Code::Stv002, Severity::Info, "no span"));
     let o = stv2lint::Outcome {
         ws,
         diagnostics,
@@ -799,7 +800,7 @@ fn renderers_are_total_over_random_texts_and_spans() {
             let rel = span(&mut next);
             diagnostics.push(
                 Diagnostic::new(
-                    "STV202",
+                    Code::Stv202,
                     Severity::Warning,
                     format!("round {round} case {i}"),
                 )

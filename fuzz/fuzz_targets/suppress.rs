@@ -5,6 +5,7 @@
 mod common;
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
+use stv2lint::code::Code;
 use stv2lint::discover::Discovered;
 use stv2lint::model::Workspace;
 use stv2lint::source::{FileId, Lang, SourceFile, Span};
@@ -62,22 +63,14 @@ fuzz_target!(|data: &[u8]| {
         let f = FileId(0);
         let t = &ws.sources.get(f).text;
         for (i, _) in t.match_indices('\n').take(64) {
-            let mut d =
-                diagnostics
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| stv2lint::diagnostic::Diagnostic {
-                        code: "STV201",
-                        severity: stv2lint::diagnostic::Severity::Error,
-                        message: "m".into(),
-                        span: None,
-                        resource: None,
-                        help: None,
-                        related: Vec::new(),
-                        identity: String::new(),
-                        suppressed: None,
-                    });
-            d.code = ["STV201", "STV301", "STV303", "STV002"][i % 4];
+            let mut d = diagnostics.first().cloned().unwrap_or_else(|| {
+                stv2lint::diagnostic::Diagnostic::new(
+                    Code::Stv201,
+                    stv2lint::diagnostic::Severity::Error,
+                    "m",
+                )
+            });
+            d.code = [Code::Stv201, Code::Stv301, Code::Stv303, Code::Stv002][i % 4];
             d.span = Some(Span {
                 file: f,
                 start: i as u32 + 1,

@@ -7,6 +7,7 @@
 
 pub mod arm_body;
 pub mod ident;
+mod read;
 pub mod resource_id;
 pub mod value;
 

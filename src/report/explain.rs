@@ -3,7 +3,7 @@
 //! rules layer; nothing here knows a rule.
 
 use super::{clean, pos};
-use crate::cli::{ExplainArgs, ExplainFormat};
+use crate::cli::ExplainFormat;
 use crate::model::Workspace;
 use crate::rules::explain::{
     Explanation, Fact, FlowRow, FlowVerdict, Link, PublicIpView, ResourceView, RouteRow,
@@ -16,43 +16,6 @@ use std::io::Write;
 /// Lines of the human format stay within this many columns (wrapped text and locations move to
 /// their own lines).
 const WIDTH: usize = 100;
-
-/// `stv2lint explain`: load like `check`, explain, render. Exit 2 when the run is incomplete
-/// or an option is bad, else 0.
-pub fn run(args: ExplainArgs) -> u8 {
-    let (paths, _, opts) = match super::prepare(&args.as_check()) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("stv2lint: {}", clean(&e));
-            return 2;
-        }
-    };
-    let outcome = crate::check(&paths, &opts);
-    super::report_unread(&outcome);
-    // What could not be read is not explained: say so where the user looks for errors.
-    for d in outcome
-        .active()
-        .filter(|d| d.code == "STV001" && d.severity == crate::diagnostic::Severity::Error)
-    {
-        let at = d.span.map(|s| at(&outcome.ws, s)).unwrap_or_default();
-        eprintln!("stv2lint: {at}: {}", clean(&d.message));
-    }
-    let ex = crate::rules::explain::explain(&outcome.ws, &opts.rules);
-    let stdout = std::io::stdout();
-    let mut lock = std::io::BufWriter::new(stdout.lock());
-    let format = args.format.unwrap_or(ExplainFormat::Human);
-    if let Err(e) = render(format, &ex, &outcome.ws, &mut lock).and_then(|_| lock.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("stv2lint: cannot write the report: {e}");
-            return 2;
-        }
-    }
-    if outcome.incomplete() {
-        2
-    } else {
-        0
-    }
-}
 
 pub fn render(
     format: ExplainFormat,

@@ -45,7 +45,7 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
                 props.push(format!("endLine={}", p.end_line));
             }
         }
-        let name = crate::rules::find(d.code).map(|r| r.name).unwrap_or("");
+        let name = crate::rules::rule(d.code).name;
         props.push(format!(
             "title={}",
             escape_property(format!("{} {}", d.code, name).trim())

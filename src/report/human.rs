@@ -245,7 +245,8 @@ impl SourceCode for View {
 
 /// One diagnostic as miette sees it.
 struct Report<'a> {
-    d: &'a Diagnostic,
+    severity: Severity,
+    help: Option<&'a str>,
     src: Option<View>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report<'a>>,
@@ -270,17 +271,14 @@ impl miette::Diagnostic for Report<'_> {
         None
     }
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.d.severity {
+        Some(match self.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.d
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.src.as_ref().map(|s| s as &dyn SourceCode)
@@ -302,20 +300,6 @@ impl miette::Diagnostic for Report<'_> {
         }
     }
 }
-
-static NOTE: Diagnostic = Diagnostic {
-    code: "",
-    severity: Severity::Info,
-    message: String::new(),
-    span: None,
-    resource: None,
-    help: None,
-    related: Vec::new(),
-    identity: String::new(),
-    suppressed: None,
-    deployments: Vec::new(),
-    add_rule: None,
-};
 
 /// The span a label shows: a declaration spanning many lines is shown by its first line only
 /// (two when the first is only a brace), so a related NSG does not print the whole NSG.
@@ -376,7 +360,8 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> Report<'a> {
             let (view, placed) = View::new(o.ws.sources.get(s.file), &[s], cols);
             let label = fit_label(&view, placed[0], &r.message, width);
             related.push(Report {
-                d: &NOTE,
+                severity: Severity::Info,
+                help: None,
                 src: Some(view),
                 labels: vec![LabeledSpan::new_with_span(Some(label), placed[0])],
                 related: Vec::new(),
@@ -407,7 +392,8 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> Report<'a> {
     // The place is in the snippet's header; the message does not repeat it.
     let text = headline(d);
     Report {
-        d,
+        severity: d.severity,
+        help: d.help.as_deref(),
         src,
         labels,
         related,
@@ -472,11 +458,8 @@ fn wrap(text: &str, room: usize) -> String {
 /// `error[STV202] inbound-management-3443: message` — severity word, code and rule name, as
 /// compilers print them, so the line says what kind of problem it is before what it is.
 fn headline(d: &Diagnostic) -> String {
-    match crate::rules::find(d.code) {
-        Some(rule) => format!("{}[{}] {}: {}", d.severity, d.code, rule.name, d.message),
-        None if !d.code.is_empty() => format!("{}[{}] {}", d.severity, d.code, d.message),
-        None => d.message.clone(),
-    }
+    let name = crate::rules::rule(d.code).name;
+    format!("{}[{}] {name}: {}", d.severity, d.code, d.message)
 }
 
 /// Columns the report may use: `COLUMNS` when set, else the terminal's width, else 80.

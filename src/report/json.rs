@@ -9,7 +9,7 @@ pub fn to_value(o: &Outcome) -> Value {
         .map(|d| {
             let mut v = json!({
                 "code": d.code,
-                "name": crate::rules::find(d.code).map(|r| r.name).unwrap_or(""),
+                "name": crate::rules::rule(d.code).name,
                 "severity": d.severity.as_str(),
                 "message": d.message,
             });

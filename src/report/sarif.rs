@@ -13,6 +13,7 @@
 //! the message; and `automationDetails.id` carries the category (`--sarif-category`) so
 //! several uploads in one workflow do not replace each other.
 
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Workspace;
 use crate::rules::{Rule, RULES};
@@ -45,7 +46,7 @@ pub struct Options {
 pub fn information_uri() -> &'static str {
     env!("CARGO_PKG_REPOSITORY")
 }
-pub fn rule_uri(code: &str) -> String {
+pub fn rule_uri(code: Code) -> String {
     format!("{}/blob/main/rules/{code}.md", information_uri())
 }
 
@@ -192,7 +193,7 @@ fn fnv64(data: &[u8]) -> u64 {
 }
 
 /// Stable fingerprint of a finding: code, file, resource and what is wrong — no line numbers.
-pub fn fingerprint(code: &str, file: &str, identity: &str) -> String {
+pub fn fingerprint(code: Code, file: &str, identity: &str) -> String {
     let data = format!("{code}\u{0}{file}\u{0}{identity}");
     // Two differently seeded 64-bit hashes: 128 bits keeps accidental collisions out of reach.
     let a = fnv64(data.as_bytes());
@@ -387,10 +388,10 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_nothing_but_are_stable() {
-        let a = fingerprint("STV202", "a.json", "nsg|inbound 3443");
-        assert_eq!(a, fingerprint("STV202", "a.json", "nsg|inbound 3443"));
-        assert_ne!(a, fingerprint("STV203", "a.json", "nsg|inbound 3443"));
-        assert_ne!(a, fingerprint("STV202", "b.json", "nsg|inbound 3443"));
+        let a = fingerprint(Code::Stv202, "a.json", "nsg|inbound 3443");
+        assert_eq!(a, fingerprint(Code::Stv202, "a.json", "nsg|inbound 3443"));
+        assert_ne!(a, fingerprint(Code::Stv203, "a.json", "nsg|inbound 3443"));
+        assert_ne!(a, fingerprint(Code::Stv202, "b.json", "nsg|inbound 3443"));
         assert_eq!(a.len(), 32);
     }
 

@@ -1,11 +1,12 @@
 //! STV702 apex-private-dns-zone: a private DNS zone for the whole `azure-api.net` domain linked to the API Management VNet.
 
 use super::{Ctx, Resolved, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::ResKey;
 
 pub const RULE: Rule = Rule {
-    code: "STV702",
+    code: Code::Stv702,
     name: "apex-private-dns-zone",
     severity: Severity::Warning,
     summary: "A private DNS zone named azure-api.net is linked to the API Management VNet",

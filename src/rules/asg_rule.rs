@@ -8,11 +8,12 @@
 use super::apim_side::{about_rule, apim_side, side_name};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::Token;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Access;
 
 pub const RULE: Rule = Rule {
-    code: "STV222",
+    code: Code::Stv222,
     name: "asg-rule",
     severity: Severity::Warning,
     summary: "A security rule selects API Management through an application security group",
@@ -89,8 +90,8 @@ mod tests {
             ),
         ]);
         assert_eq!(
-            at(&run("STV222", &w)),
-            vec![("STV222", Some(400)), ("STV222", Some(420))]
+            at(&run(Code::Stv222, &w)),
+            vec![(Code::Stv222, Some(400)), (Code::Stv222, Some(420))]
         );
     }
 }

@@ -2,10 +2,11 @@
 
 use super::autoscale::settings;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV407",
+    code: Code::Stv407,
     name: "autoscale-bounds",
     severity: Severity::Error,
     summary: "Autoscale capacity is below 1, inverted, or above the tier's unit limit",

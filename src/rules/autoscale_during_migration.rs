@@ -2,10 +2,11 @@
 
 use super::autoscale::settings;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV601",
+    code: Code::Stv601,
     name: "autoscale-during-migration",
     severity: Severity::Error,
     summary: "Autoscale is enabled on an instance during a same-subnet stv1 → stv2 migration",

@@ -5,10 +5,11 @@ use super::context::subnet_name;
 use super::sizing::widen_help;
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV408",
+    code: Code::Stv408,
     name: "autoscale-subnet",
     severity: Severity::Warning,
     summary: "The subnet cannot hold the instance at its autoscale maximum",

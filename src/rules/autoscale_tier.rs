@@ -2,10 +2,11 @@
 
 use super::autoscale::settings;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV406",
+    code: Code::Stv406,
     name: "autoscale-tier",
     severity: Severity::Error,
     summary: "Autoscale targets a Developer instance, or scales only the primary location of a multi-region one",

@@ -2,10 +2,11 @@
 
 use super::autoscale::settings;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV405",
+    code: Code::Stv405,
     name: "autoscale-zones",
     severity: Severity::Error,
     summary: "Autoscale capacity or step is not a multiple of the instance's availability zones",

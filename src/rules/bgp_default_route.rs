@@ -3,10 +3,11 @@
 use super::routing::route_table;
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::analysis::route::default_route;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV508",
+    code: Code::Stv508,
     name: "bgp-default-route",
     severity: Severity::Info,
     summary: "The subnet takes BGP routes from a gateway in its VNet; an advertised default route would force-tunnel it",

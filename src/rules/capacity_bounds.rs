@@ -6,10 +6,11 @@
 
 use super::instance::{identity, instances, label, tier};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV012",
+    code: Code::Stv012,
     name: "capacity-bounds",
     severity: Severity::Error,
     summary: "The unit count of a location is outside what its tier allows",
@@ -98,14 +99,14 @@ mod tests {
             vec![],
             vec![],
         );
-        let d = run("STV012", &w);
+        let d = run(Code::Stv012, &w);
         assert_eq!(
             at(&d),
             vec![
-                ("STV012", Some(104)),
-                ("STV012", Some(204)),
-                ("STV012", Some(304)),
-                ("STV012", Some(404))
+                (Code::Stv012, Some(104)),
+                (Code::Stv012, Some(204)),
+                (Code::Stv012, Some(304)),
+                (Code::Stv012, Some(404))
             ]
         );
         assert_eq!(d[0].severity, Severity::Error);
@@ -124,6 +125,6 @@ mod tests {
             vec![],
             vec![],
         );
-        assert!(run("STV012", &w).is_empty());
+        assert!(run(Code::Stv012, &w).is_empty());
     }
 }

@@ -5,11 +5,12 @@
 //! id passes validation and fails at deployment. Points at the subnet reference.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::ResKey;
 
 pub const RULE: Rule = Rule {
-    code: "STV107",
+    code: Code::Stv107,
     name: "classic-vnet",
     severity: Severity::Error,
     summary: "The subnet reference is not a Resource Manager virtual network subnet",
@@ -80,12 +81,12 @@ mod tests {
             sp(106),
         ));
         let w = ws(vec![a], vec![], vec![]);
-        assert_eq!(at(&run("STV107", &w)), vec![("STV107", Some(106))]);
+        assert_eq!(at(&run(Code::Stv107, &w)), vec![(Code::Stv107, Some(106))]);
         let w = ws(
             vec![apim("a", "Premium", "External", 1, 100)],
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        assert!(run("STV107", &w).is_empty());
+        assert!(run(Code::Stv107, &w).is_empty());
     }
 }

@@ -8,6 +8,7 @@
 //! alternatives a finding holds.
 
 use crate::analysis::tags::norm_region;
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{
     Alt, Apim, ApimLocation, Cond, Field, Nsg, PublicIp, RouteTable, Subnet, UnitId, Workspace,
@@ -182,7 +183,7 @@ impl<'a> Plan<'a> {
         self.undecided[i] = true;
         self.preflight.push(
             Diagnostic::new(
-                "STV002",
+                Code::Stv002,
                 Severity::Info,
                 format!(
                     "the network checks of API Management '{}' could not run: {}",
@@ -734,12 +735,12 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        let d = run("STV201", &ws);
-        assert_eq!(at(&d), vec![("STV201", Some(10))]);
+        let d = run(Code::Stv201, &ws);
+        assert_eq!(at(&d), vec![(Code::Stv201, Some(10))]);
         assert_eq!(d[0].severity, Severity::Error);
         assert!(!d[0].message.contains("(when"), "{}", d[0].message);
         // No STV002 about the instance: both alternatives were checked.
-        assert!(!all(&ws).iter().any(|d| d.code == "STV002"));
+        assert!(!all(&ws).iter().any(|d| d.code == Code::Stv002));
     }
 
     #[test]
@@ -752,8 +753,8 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        let d = run("STV401", &ws);
-        assert_eq!(at(&d), vec![("STV401", Some(105))]);
+        let d = run(Code::Stv401, &ws);
+        assert_eq!(at(&d), vec![(Code::Stv401, Some(105))]);
         assert_eq!(d[0].severity, Severity::Warning);
         assert!(
             d[0].message
@@ -773,7 +774,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        let d = run("STV201", &ws);
+        let d = run(Code::Stv201, &ws);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Error);
     }
@@ -790,14 +791,16 @@ mod tests {
         );
         let d = all(&ws);
         // Missing NSG in both Developer and Premium: certain.
-        let nsg: Vec<_> = d.iter().filter(|d| d.code == "STV201").collect();
+        let nsg: Vec<_> = d.iter().filter(|d| d.code == Code::Stv201).collect();
         assert_eq!(nsg.len(), 1);
         assert_eq!(nsg[0].severity, Severity::Error);
         // Zones are wrong only for Developer, and the code never says which: undecided.
-        assert!(!d.iter().any(|d| d.code == "STV401"));
+        assert!(!d.iter().any(|d| d.code == Code::Stv401));
         let undecided = d
             .iter()
-            .find(|d| d.code == "STV002" && d.message.starts_with("STV401 could not be decided"))
+            .find(|d| {
+                d.code == Code::Stv002 && d.message.starts_with("STV401 could not be decided")
+            })
             .expect("STV401 undecided");
         // Nothing claims the inferred tier is written anywhere; the fix is to give it.
         assert!(!undecided
@@ -833,7 +836,7 @@ mod tests {
         s.delegations = Field::unknown("variable 'delegations' has no value", sp(12));
         let ws = ws(vec![a], vec![s], vec![]);
         let c = check(&ws, &Options::default(), |_| true);
-        assert_eq!(at(&c.diagnostics), vec![("STV002", Some(102))]);
+        assert_eq!(at(&c.diagnostics), vec![(Code::Stv002, Some(102))]);
         assert_eq!((c.instances, c.instances_undecided), (1, 1));
     }
 
@@ -854,7 +857,7 @@ mod tests {
             vec![],
         );
         let d = all(&ws);
-        assert_eq!(at(&d), vec![("STV002", Some(102))]);
+        assert_eq!(at(&d), vec![(Code::Stv002, Some(102))]);
         assert!(d[0].message.contains("more than 16"), "{}", d[0].message);
     }
 
@@ -885,7 +888,7 @@ mod tests {
         );
         let plan = crate::rules::Plan::all(&ws);
         assert_eq!(plan.variants[0].len(), 2, "inconsistent pairs are dropped");
-        let d = run("STV403", &ws);
+        let d = run(Code::Stv403, &ws);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Warning);
         assert!(
@@ -951,7 +954,7 @@ mod tests {
             .map(|d| d.code)
             .collect();
         // The default rules deny ApiManagement:3443 inbound; the tunnel has no ApiManagement route.
-        for code in ["STV202", "STV501"] {
+        for code in [Code::Stv202, Code::Stv501] {
             assert!(errors.contains(&code), "{code} missing: {d:#?}");
         }
     }
@@ -1038,7 +1041,7 @@ mod tests {
         let nsg: Vec<_> = c
             .diagnostics
             .iter()
-            .filter(|d| d.code == "STV201")
+            .filter(|d| d.code == Code::Stv201)
             .collect();
         assert_eq!(nsg.len(), 1);
         assert_eq!(nsg[0].severity, Severity::Error);

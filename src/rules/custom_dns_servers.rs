@@ -1,10 +1,11 @@
 //! STV703 custom-dns-servers: the API Management VNet uses custom DNS servers.
 
 use super::{Ctx, Resolved, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV703",
+    code: Code::Stv703,
     name: "custom-dns-servers",
     severity: Severity::Info,
     summary: "The API Management VNet uses custom DNS servers",

@@ -3,10 +3,11 @@
 use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::route::{default_route, Hop};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV503",
+    code: Code::Stv503,
     name: "default-route-blackhole",
     severity: Severity::Error,
     summary: "A default route with next hop None drops all traffic",

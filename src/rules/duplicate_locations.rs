@@ -6,10 +6,11 @@
 use super::instance::{identity, instances};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::norm_region;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV017",
+    code: Code::Stv017,
     name: "duplicate-locations",
     severity: Severity::Error,
     summary: "A location appears more than once in an instance",
@@ -62,14 +63,17 @@ mod tests {
         a.locations.push(location(false, "West Europe", 1, 150));
         a.locations.push(location(false, "northeurope", 1, 170));
         a.locations.push(location(false, "northeurope", 1, 190));
-        let d = run("STV017", &ws(vec![a], vec![], vec![]));
-        assert_eq!(at(&d), vec![("STV017", Some(158)), ("STV017", Some(198))]);
+        let d = run(Code::Stv017, &ws(vec![a], vec![], vec![]));
+        assert_eq!(
+            at(&d),
+            vec![(Code::Stv017, Some(158)), (Code::Stv017, Some(198))]
+        );
     }
 
     #[test]
     fn distinct_regions_pass() {
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.locations.push(location(false, "northeurope", 1, 150));
-        assert!(run("STV017", &ws(vec![a], vec![], vec![])).is_empty());
+        assert!(run(Code::Stv017, &ws(vec![a], vec![], vec![])).is_empty());
     }
 }

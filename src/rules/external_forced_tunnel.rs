@@ -3,10 +3,11 @@
 use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::route::default_route;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV504",
+    code: Code::Stv504,
     name: "external-forced-tunnel",
     severity: Severity::Warning,
     summary: "An External instance's subnet sends its default route to an appliance or gateway",

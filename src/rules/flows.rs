@@ -8,6 +8,7 @@ use crate::analysis::nsg::{
 };
 use crate::analysis::ports::PortSet;
 use crate::analysis::tags::{norm_region, RegionPolicy, Target};
+use crate::code::Code;
 use crate::diagnostic::{AddRule, Diagnostic, Severity};
 use crate::model::{Direction, Nsg, Subnet};
 use crate::source::Span;
@@ -19,7 +20,7 @@ use std::sync::OnceLock;
 #[derive(Clone, Debug, Deserialize)]
 pub struct FlowSpec {
     pub id: String,
-    pub rule: String,
+    pub rule: Code,
     pub title: String,
     pub direction: FlowDirection,
     pub source: String,
@@ -318,7 +319,7 @@ impl FlowSpec {
 /// diagnostic, so the run reports it once (diagnostics are de-duplicated by code, place, text).
 pub fn nsg_unresolved(subnet: &Subnet, reason: &str, at: Option<Span>) -> Diagnostic {
     Diagnostic::new(
-        "STV002",
+        Code::Stv002,
         Severity::Info,
         format!(
             "the network security group of subnet '{}' could not be followed, so its rules for API Management could not be checked: {reason}",
@@ -389,7 +390,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                 // Shared by every flow of this NSG.
                 sink.emit(
                     Diagnostic::new(
-                        "STV002",
+                        Code::Stv002,
                         Severity::Info,
                         format!(
                             "the security rules of network security group '{}' are not known, so the flows API Management needs could not be checked: {}",
@@ -406,7 +407,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                 // Shared by every flow the rule may touch: one STV002 per unknown rule field.
                 sink.emit(
                     Diagnostic::new(
-                        "STV002",
+                        Code::Stv002,
                         Severity::Info,
                         format!(
                             "security rule '{}' of network security group '{}' may decide flows API Management needs, but {}",
@@ -762,10 +763,10 @@ mod tests {
     }
 
     #[test]
-    fn every_flow_rule_is_registered_or_reserved() {
+    fn every_flow_names_a_rule_that_runs() {
         for flow in flows() {
-            let registered = super::super::find(&flow.rule).is_some();
-            assert!(registered, "{} names {}", flow.id, flow.rule);
+            let checked = super::super::rule(flow.rule).check.is_some();
+            assert!(checked, "{} names {}", flow.id, flow.rule);
         }
     }
 
@@ -776,61 +777,65 @@ mod tests {
         let cases = [
             (
                 "STV203/fail-deny-all-premium.json",
-                "STV203",
+                Code::Stv203,
                 Severity::Error,
             ),
             (
                 "STV203/fail-deny-all-developer.json",
-                "STV203",
+                Code::Stv203,
                 Severity::Warning,
             ),
             (
                 "STV203/fail-deny-virtual-network.json",
-                "STV203",
+                Code::Stv203,
                 Severity::Warning,
             ),
-            ("STV204/fail-front-door-only.json", "STV204", Severity::Info),
+            (
+                "STV204/fail-front-door-only.json",
+                Code::Stv204,
+                Severity::Info,
+            ),
             (
                 "STV204/fail-external-no-client-rule.json",
-                "STV204",
+                Code::Stv204,
                 Severity::Error,
             ),
             (
                 "STV207/fail-regional-keyvault.json",
-                "STV207",
+                Code::Stv207,
                 Severity::Warning,
             ),
             (
                 "STV206/fail-sql-wrong-port-with-deny.json",
-                "STV206",
+                Code::Stv206,
                 Severity::Error,
             ),
             (
                 "STV206/fail-sql-wrong-port-with-deny.json",
-                "STV208",
+                Code::Stv208,
                 Severity::Warning,
             ),
             (
                 "STV202/pass-cidr-instead-of-tag.json",
-                "STV002",
+                Code::Stv002,
                 Severity::Info,
             ),
             (
                 "STV501/fail-regional-apim-route.json",
-                "STV501",
+                Code::Stv501,
                 Severity::Warning,
             ),
             (
                 "STV501/fail-firewall-without-apim-route.json",
-                "STV501",
+                Code::Stv501,
                 Severity::Error,
             ),
             (
                 "STV502/fail-forced-tunnel-no-endpoints.json",
-                "STV502",
+                Code::Stv502,
                 Severity::Warning,
             ),
-            ("STV502/fail-migration.json", "STV502", Severity::Error),
+            ("STV502/fail-migration.json", Code::Stv502, Severity::Error),
         ];
         for (file, code, sev) in cases {
             let out = crate::check(&[root.join(file)], &Default::default());

@@ -3,10 +3,11 @@
 use super::routing::route_table;
 use super::{Ctx, Rule, Sink};
 use crate::analysis::route::{default_route, Hop};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV505",
+    code: Code::Stv505,
     name: "forced-tunnel-dependencies",
     severity: Severity::Info,
     summary: "Under forced tunnelling the appliance must pass Azure Monitor, CRL checks on port 80 and the other dependencies (advisory)",

@@ -3,11 +3,12 @@
 use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
+use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV501",
+    code: Code::Stv501,
     name: "forced-tunnel-without-apim-route",
     severity: Severity::Error,
     summary:

@@ -12,10 +12,11 @@ use super::context::{subnet_identity, subnet_name};
 use super::sizing::{show_prefixes, widen_help, with_context, Usage};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV108",
+    code: Code::Stv108,
     name: "growth-headroom",
     severity: Severity::Warning,
     summary: "The subnet has no room for the instances to double their units",
@@ -113,18 +114,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 mod tests {
     use crate::rules::testkit::*;
 
-    fn run_for(
-        sku: &str,
-        mode: &str,
-        units: i64,
-        prefix: &str,
-    ) -> Vec<(&'static str, Option<usize>)> {
+    fn run_for(sku: &str, mode: &str, units: i64, prefix: &str) -> Vec<(Code, Option<usize>)> {
         let w = ws(
             vec![apim("a", sku, mode, units, 100)],
             vec![subnet("vnet", "apim", &[prefix], 10)],
             vec![],
         );
-        at(&run("STV108", &w))
+        at(&run(Code::Stv108, &w))
     }
 
     #[test]
@@ -132,13 +128,13 @@ mod tests {
         // One External unit fits a /29 (3 usable), two do not.
         assert_eq!(
             run_for("Premium", "External", 1, "10.0.0.0/29"),
-            vec![("STV108", Some(11))]
+            vec![(Code::Stv108, Some(11))]
         );
         assert!(run_for("Premium", "External", 1, "10.0.0.0/28").is_empty());
         // 8 Internal units (17) fit a /27 (27 usable); 16 (33) do not.
         assert_eq!(
             run_for("Premium", "Internal", 8, "10.0.0.0/27"),
-            vec![("STV108", Some(11))]
+            vec![(Code::Stv108, Some(11))]
         );
         // 20 units: the target is the 31-unit cap (63 addresses), which a /25 holds.
         assert!(run_for("Premium", "Internal", 20, "10.0.0.0/25").is_empty());

@@ -1,10 +1,11 @@
 //! STV204 inbound-clients-443: Inbound client traffic on 443 is not allowed to an External instance.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV204",
+    code: Code::Stv204,
     name: "inbound-clients-443",
     severity: Severity::Error,
     summary: "Inbound client traffic on 443 is not allowed to an External instance",

@@ -1,10 +1,11 @@
 //! STV203 inbound-load-balancer-6390: Inbound AzureLoadBalancer to port 6390 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV203",
+    code: Code::Stv203,
     name: "inbound-load-balancer-6390",
     severity: Severity::Error,
     summary: "Inbound AzureLoadBalancer to port 6390 is not allowed",

@@ -1,10 +1,11 @@
 //! STV202 inbound-management-3443: Inbound ApiManagement to port 3443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV202",
+    code: Code::Stv202,
     name: "inbound-management-3443",
     severity: Severity::Error,
     summary: "Inbound ApiManagement to port 3443 is not allowed",

@@ -1,10 +1,11 @@
 //! STV211 inbound-traffic-manager: Inbound AzureTrafficManager to port 443 is not allowed for a multi-region External instance.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV211",
+    code: Code::Stv211,
     name: "inbound-traffic-manager",
     severity: Severity::Error,
     summary: "Inbound AzureTrafficManager to port 443 is not allowed for a multi-region External instance",

@@ -1,10 +1,11 @@
 //! STV219 inbound-virtual-network-443: Inbound 443 from the virtual network to an Internal instance is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV219",
+    code: Code::Stv219,
     name: "inbound-virtual-network-443",
     severity: Severity::Warning,
     summary: "Inbound 443 from the virtual network to an Internal instance is not allowed",

@@ -1,10 +1,11 @@
 //! STV701 internal-dns: an Internal instance's host names need DNS records for its private address (advisory).
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV701",
+    code: Code::Stv701,
     name: "internal-dns",
     severity: Severity::Info,
     summary: "An Internal instance needs DNS records for its host names pointing at its private address (advisory)",

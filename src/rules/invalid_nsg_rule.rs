@@ -7,11 +7,12 @@
 
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{Direction, Nsg, SecurityRule};
 
 pub const RULE: Rule = Rule {
-    code: "STV214",
+    code: Code::Stv214,
     name: "invalid-nsg-rule",
     severity: Severity::Error,
     summary: "A security rule of the API Management subnet's NSG is invalid",
@@ -165,13 +166,13 @@ mod tests {
             rule("high", 4097, Direction::Outbound, 440),
             rule("edge", 4096, Direction::Outbound, 450),
         ]);
-        let d = run("STV214", &w);
+        let d = run(Code::Stv214, &w);
         assert_eq!(
             at(&d),
             vec![
-                ("STV214", Some(401)),
-                ("STV214", Some(431)),
-                ("STV214", Some(441))
+                (Code::Stv214, Some(401)),
+                (Code::Stv214, Some(431)),
+                (Code::Stv214, Some(441))
             ]
         );
         assert!(d[1].message.contains("inbound rule 'a'"));
@@ -183,8 +184,11 @@ mod tests {
         r.plural_prefixes = vec![("10.0.0.0/24".into(), sp(460)), ("Storage".into(), sp(461))];
         let mut e = rule("nodst", 310, Direction::Inbound, 470);
         e.destination_addresses = Field::known(vec![], sp(470));
-        let d = run("STV214", &with_nsg_rules(vec![r, e]));
-        assert_eq!(at(&d), vec![("STV214", Some(461)), ("STV214", Some(470))]);
+        let d = run(Code::Stv214, &with_nsg_rules(vec![r, e]));
+        assert_eq!(
+            at(&d),
+            vec![(Code::Stv214, Some(461)), (Code::Stv214, Some(470))]
+        );
         assert!(d[0].message.contains("'Storage'"));
         assert!(d[1].message.contains("no destination"));
     }
@@ -196,6 +200,6 @@ mod tests {
             rule("b", 100, Direction::Outbound, 410),
             rule("c", 4096, Direction::Inbound, 420),
         ]);
-        assert!(run("STV214", &w).is_empty());
+        assert!(run(Code::Stv214, &w).is_empty());
     }
 }

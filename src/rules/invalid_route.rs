@@ -3,10 +3,11 @@
 use super::routing::route_table;
 use super::{Ctx, Rule, Sink};
 use crate::analysis::route::Hop;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV507",
+    code: Code::Stv507,
     name: "invalid-route",
     severity: Severity::Error,
     summary: "A route has an invalid next hop, a misplaced next-hop IP, or its table has more than 25 service-tag routes",
@@ -123,10 +124,10 @@ mod tests {
 
     #[test]
     fn at_most_25_service_tag_routes_per_table() {
-        assert!(run("STV507", &with_tag_routes(25)).is_empty());
-        let d = run("STV507", &with_tag_routes(26));
+        assert!(run(Code::Stv507, &with_tag_routes(25)).is_empty());
+        let d = run(Code::Stv507, &with_tag_routes(26));
         // At the 26th tag route; the CIDR default route does not count.
-        assert_eq!(at(&d), vec![("STV507", Some(325))]);
+        assert_eq!(at(&d), vec![(Code::Stv507, Some(325))]);
         assert!(d[0].message.contains("26 routes"));
     }
 }

@@ -4,10 +4,11 @@
 //! (the AVM API Management module) pass `zones: []` for non-Premium tiers.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV402",
+    code: Code::Stv402,
     name: "invalid-zones",
     severity: Severity::Error,
     summary: "Zones must be distinct values from 1, 2 and 3",
@@ -94,7 +95,7 @@ mod tests {
         extra.zones = zones(&["1", "4"], 500);
         a.locations.push(extra);
         let w = ws(vec![a], vec![], vec![]);
-        assert_eq!(at(&run("STV402", &w)), vec![("STV402", Some(505))]);
+        assert_eq!(at(&run(Code::Stv402, &w)), vec![(Code::Stv402, Some(505))]);
     }
 
     #[test]
@@ -102,6 +103,6 @@ mod tests {
         let mut a = apim("a", "Premium", "External", 3, 100);
         a.locations[0].zones = Some(Field::unknown("parameter 'zones' has no value", sp(105)));
         let w = ws(vec![a], vec![], vec![]);
-        assert_eq!(at(&run("STV402", &w)), vec![("STV002", Some(105))]);
+        assert_eq!(at(&run(Code::Stv402, &w)), vec![(Code::Stv002, Some(105))]);
     }
 }

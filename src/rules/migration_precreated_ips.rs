@@ -1,11 +1,12 @@
 //! STV602 migration-precreated-ips: the instance carries the stv2 migration's pre-created IP property.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::MIGRATION_IPS_PROPERTY;
 
 pub const RULE: Rule = Rule {
-    code: "STV602",
+    code: Code::Stv602,
     name: "migration-precreated-ips",
     severity: Severity::Info,
     summary: "The instance's customProperties hold the migration's pre-created IP addresses",

@@ -1,6 +1,7 @@
 //! The rule registry. A rule is a plain function over the linked model (selene's shape): it
 //! never sees syntax, so one rule serves ARM, Bicep and Terraform alike.
 
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Apim, ApimLocation, Field, UnitId, Workspace};
 use crate::source::Span;
@@ -91,7 +92,7 @@ mod zones_require_premium;
 mod zones_without_public_ip;
 
 pub struct Rule {
-    pub code: &'static str,
+    pub code: Code,
     pub name: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
@@ -110,7 +111,7 @@ macro_rules! page {
 /// Every rule, in code order. Codes are a contract: never renumber.
 pub static RULES: &[Rule] = &[
     Rule {
-        code: "STV001",
+        code: Code::Stv001,
         name: "parse-error",
         severity: Severity::Error,
         summary: "A file that should be linted cannot be read or parsed",
@@ -118,7 +119,7 @@ pub static RULES: &[Rule] = &[
         check: None,
     },
     Rule {
-        code: "STV002",
+        code: Code::Stv002,
         name: "unverifiable",
         severity: Severity::Info,
         summary: "A check could not decide because a value is unknown",
@@ -126,7 +127,7 @@ pub static RULES: &[Rule] = &[
         check: None,
     },
     Rule {
-        code: "STV003",
+        code: Code::Stv003,
         name: "invalid-suppression",
         severity: Severity::Warning,
         summary: "A suppression comment names an unknown code or gives no reason",
@@ -134,7 +135,7 @@ pub static RULES: &[Rule] = &[
         check: None,
     },
     Rule {
-        code: "STV004",
+        code: Code::Stv004,
         name: "unused-suppression",
         severity: Severity::Warning,
         summary: "A suppression comment suppresses nothing",
@@ -142,7 +143,7 @@ pub static RULES: &[Rule] = &[
         check: None,
     },
     Rule {
-        code: "STV005",
+        code: Code::Stv005,
         name: "tolerated-syntax",
         severity: Severity::Warning,
         summary: "A file parses only because Azure tolerates syntax that strict parsers reject",
@@ -221,14 +222,23 @@ pub static RULES: &[Rule] = &[
 /// Advice that holds for every deployment of its kind (every Internal instance, every forced
 /// tunnel) rather than a defect: these rules run only when `--select` names them (by code or
 /// prefix), so a default run stays about what the code gets wrong.
-pub static ADVISORY: &[&str] = &["STV505", "STV701"];
+pub static ADVISORY: &[Code] = &[Code::Stv505, Code::Stv701];
 
-pub fn is_advisory(code: &str) -> bool {
-    ADVISORY.iter().any(|c| c.eq_ignore_ascii_case(code))
+pub fn is_advisory(code: Code) -> bool {
+    ADVISORY.contains(&code)
 }
 
-pub fn find(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+/// The registry entry of a code. `RULES` lists every [`Code`] once (tests/registry.rs).
+pub fn rule(code: Code) -> &'static Rule {
+    RULES
+        .iter()
+        .find(|r| r.code == code)
+        .expect("every code is registered")
+}
+
+/// The rule a user names (`stv2lint rule stv201`, a configuration file, a client's code).
+pub fn find(text: &str) -> Option<&'static Rule> {
+    text.parse().ok().map(rule)
 }
 
 /// Where a rule's diagnostics go. It stamps the rule's code and default severity, turns
@@ -300,7 +310,7 @@ impl Sink {
         identity: &str,
     ) {
         let d = Diagnostic::new(
-            "STV002",
+            Code::Stv002,
             Severity::Info,
             format!(
                 "{} {} could not be checked: {}",
@@ -313,7 +323,8 @@ impl Sink {
             "Give the value a literal, a default or a parameter-file value so that {} ({}) can be verified.",
             self.rule.code, self.rule.name
         ))
-        .identity(format!("{}|{}|{}", self.rule.code, identity, what));
+        .identity(format!("{}|{}|{}", self.rule.code, identity, what))
+        .for_rule(self.rule.code);
         self.emit(d);
     }
 
@@ -346,7 +357,7 @@ pub struct Checked {
 }
 
 /// Run the selected rules over a linked workspace.
-pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) -> Vec<Diagnostic> {
     check(ws, opts, selected).diagnostics
 }
 
@@ -355,9 +366,9 @@ pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> V
 /// alternative where its instance is in scope keeps its severity (the lowest across
 /// alternatives); in only some, it is a warning that names them. The same finding in several
 /// deployments is reported once, naming them.
-pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) -> Checked {
+pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) -> Checked {
     let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
-    let mut seen: HashMap<(&'static str, Option<Span>, String, Severity), usize> = HashMap::new();
+    let mut seen: HashMap<(Code, Option<Span>, String, Severity), usize> = HashMap::new();
     // Instances (by index into `ws.apims`) with a check left undecided in some view.
     let mut undecided = vec![false; ws.apims.len()];
     let index_of = |a: &Apim| ws.apims.iter().position(|x| std::ptr::eq(x, a));
@@ -377,7 +388,7 @@ pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) ->
                 continue;
             }
             for (d, about) in run_rule(&plan, opts, rule, check) {
-                if d.code == "STV002" {
+                if d.code == Code::Stv002 {
                     for (i, _) in &about {
                         if let Some(k) = plan.apims.get(*i).and_then(|a| index_of(a)) {
                             undecided[k] = true;
@@ -413,7 +424,7 @@ pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) ->
     for m in &ws.unloaded_apims {
         diagnostics.push(
             Diagnostic::new(
-                "STV002",
+                Code::Stv002,
                 Severity::Info,
                 format!(
                     "module '{}' ({}) deploys API Management and is not loaded, so that instance is not checked",
@@ -501,7 +512,7 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
         return found.into_iter().map(|e| (e.d, e.about)).collect();
     }
     let mut groups: Vec<(Diagnostic, Vec<Emission>)> = Vec::new();
-    let mut index: std::collections::HashMap<(&'static str, Option<Span>, String), usize> =
+    let mut index: std::collections::HashMap<(Code, Option<Span>, String), usize> =
         std::collections::HashMap::new();
     for e in found {
         let key = (e.d.code, e.d.span, e.d.identity.clone());
@@ -570,7 +581,7 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
                 }
             }
             let when = whens.join(", or when ");
-            if inferred && d.code != "STV002" {
+            if inferred && d.code != Code::Stv002 {
                 d.message = format!(
                     "{} could not be decided: it holds only when {when}, and the tier is not known: {}",
                     d.code, d.message
@@ -582,7 +593,7 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
                     "Give the tier a value (a literal, a default or a parameter-file value) so that {} can be decided.",
                     d.code
                 ));
-                d.code = "STV002";
+                d.code = Code::Stv002;
                 d.severity = Severity::Info;
             } else {
                 d.message = format!("{} (when {when})", d.message);
@@ -670,5 +681,24 @@ mod field_in_tests {
         // Straddling the end, or not written at all.
         assert_eq!(field_in(Some(Span::new(FileId(0), 390, 410)), decl), decl);
         assert_eq!(field_in(None, decl), decl);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An undecided check's STV002 names its rule, so that a suppression of the rule covers it.
+    #[test]
+    fn an_unverifiable_note_names_its_rule() {
+        let mut sink = Sink::new(rule(Code::Stv201));
+        sink.unverifiable("the NSG", "its id is a parameter", None, "nsg", "x");
+        let d = &sink.out[0];
+        assert_eq!((d.code, d.for_rule), (Code::Stv002, Some(Code::Stv201)));
+        assert!(
+            d.message.starts_with("STV201 the NSG could not be checked"),
+            "{}",
+            d.message
+        );
     }
 }

@@ -5,11 +5,12 @@
 
 use super::instance::{identity, instances, tier};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV013",
+    code: Code::Stv013,
     name: "multi-region-premium",
     severity: Severity::Error,
     summary: "Additional locations need the Premium tier",
@@ -61,7 +62,7 @@ mod tests {
         a.locations.push(location(false, "northeurope", 1, 150));
         let mut b = apim("b", "Premium", "External", 1, 200);
         b.locations.push(location(false, "northeurope", 1, 250));
-        let d = run("STV013", &ws(vec![a, b], vec![], vec![]));
-        assert_eq!(at(&d), vec![("STV013", Some(158))]);
+        let d = run(Code::Stv013, &ws(vec![a, b], vec![], vec![]));
+        assert_eq!(at(&d), vec![(Code::Stv013, Some(158))]);
     }
 }

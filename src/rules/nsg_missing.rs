@@ -1,10 +1,11 @@
 //! STV201 nsg-missing: The API Management subnet has no network security group.
 
 use super::{Ctx, Resolved, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV201",
+    code: Code::Stv201,
     name: "nsg-missing",
     severity: Severity::Error,
     summary: "The API Management subnet has no network security group",

@@ -8,10 +8,11 @@ use super::context::{subnet_identity, subnet_name};
 use super::sizing::show_prefixes;
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address::{self, Prefix};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV109",
+    code: Code::Stv109,
     name: "odd-prefixes",
     severity: Severity::Warning,
     summary: "The API Management subnet has several address prefixes or an IPv6 prefix",
@@ -58,24 +59,24 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 mod tests {
     use crate::rules::testkit::*;
 
-    fn one(prefixes: &[&str]) -> Vec<(&'static str, Option<usize>)> {
+    fn one(prefixes: &[&str]) -> Vec<(Code, Option<usize>)> {
         let w = ws(
             vec![apim("a", "Premium", "External", 1, 100)],
             vec![subnet("vnet", "apim", prefixes, 10)],
             vec![],
         );
-        at(&run("STV109", &w))
+        at(&run(Code::Stv109, &w))
     }
 
     #[test]
     fn several_or_ipv6_prefixes_warn_at_the_prefixes() {
         assert_eq!(
             one(&["10.0.0.0/27", "10.0.1.0/27"]),
-            vec![("STV109", Some(11))]
+            vec![(Code::Stv109, Some(11))]
         );
         assert_eq!(
             one(&["10.0.0.0/27", "fd00::/64"]),
-            vec![("STV109", Some(11))]
+            vec![(Code::Stv109, Some(11))]
         );
         assert!(one(&["10.0.0.0/27"]).is_empty());
     }

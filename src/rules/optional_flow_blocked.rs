@@ -1,10 +1,11 @@
 //! STV217 optional-flow-blocked: An optional flow (probe port 6391, connectors, external cache, sync between units) is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV217",
+    code: Code::Stv217,
     name: "optional-flow-blocked",
     severity: Severity::Info,
     summary: "An optional flow (probe port 6391, connectors, external cache, sync between units) is not allowed",

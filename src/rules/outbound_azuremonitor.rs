@@ -1,10 +1,11 @@
 //! STV209 outbound-azuremonitor: Outbound to AzureMonitor on 1886 and 443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV209",
+    code: Code::Stv209,
     name: "outbound-azuremonitor",
     severity: Severity::Error,
     summary: "Outbound to AzureMonitor on 1886 and 443 is not allowed",

@@ -1,10 +1,11 @@
 //! STV215 outbound-entra-id: Outbound to AzureActiveDirectory on 443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV215",
+    code: Code::Stv215,
     name: "outbound-entra-id",
     severity: Severity::Info,
     summary: "Outbound to AzureActiveDirectory on 443 is not allowed",

@@ -1,10 +1,11 @@
 //! STV216 outbound-event-hub: Outbound to EventHub on 5671, 5672 and 443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV216",
+    code: Code::Stv216,
     name: "outbound-event-hub",
     severity: Severity::Info,
     summary: "Outbound to EventHub on 5671, 5672 and 443 is not allowed",

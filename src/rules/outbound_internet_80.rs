@@ -1,10 +1,11 @@
 //! STV210 outbound-internet-80: Outbound to the Internet on port 80 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV210",
+    code: Code::Stv210,
     name: "outbound-internet-80",
     severity: Severity::Error,
     summary: "Outbound to the Internet on port 80 is not allowed",

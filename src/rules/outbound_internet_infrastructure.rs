@@ -1,10 +1,11 @@
 //! STV218 outbound-internet-infrastructure: Outbound NTP, portal diagnostics or HTTPS to the Internet is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV218",
+    code: Code::Stv218,
     name: "outbound-internet-infrastructure",
     severity: Severity::Warning,
     summary: "Outbound NTP, portal diagnostics or HTTPS to the Internet is not allowed",

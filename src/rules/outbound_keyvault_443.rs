@@ -1,10 +1,11 @@
 //! STV207 outbound-keyvault-443: Outbound to AzureKeyVault on 443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV207",
+    code: Code::Stv207,
     name: "outbound-keyvault-443",
     severity: Severity::Error,
     summary: "Outbound to AzureKeyVault on 443 is not allowed",

@@ -1,10 +1,11 @@
 //! STV206 outbound-sql-1433: Outbound to Sql on 1433 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV206",
+    code: Code::Stv206,
     name: "outbound-sql-1433",
     severity: Severity::Error,
     summary: "Outbound to Sql on 1433 is not allowed",

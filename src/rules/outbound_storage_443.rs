@@ -1,10 +1,11 @@
 //! STV205 outbound-storage-443: Outbound to Storage on 443 is not allowed.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV205",
+    code: Code::Stv205,
     name: "outbound-storage-443",
     severity: Severity::Error,
     summary: "Outbound to Storage on 443 is not allowed",

@@ -9,10 +9,11 @@
 use super::apim_side::{about_rule, apim_side, side_name, subnet_nets};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::Token;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV220",
+    code: Code::Stv220,
     name: "pinned-private-ip",
     severity: Severity::Warning,
     summary: "A security rule addresses API Management by part of its subnet",
@@ -99,8 +100,8 @@ mod tests {
             rule(Direction::Inbound, "Internet", "10.1.0.4", 440),
         ]);
         assert_eq!(
-            at(&run("STV220", &w)),
-            vec![("STV220", Some(402)), ("STV220", Some(421))]
+            at(&run(Code::Stv220, &w)),
+            vec![(Code::Stv220, Some(402)), (Code::Stv220, Some(421))]
         );
     }
 }

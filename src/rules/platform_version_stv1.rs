@@ -7,10 +7,11 @@
 
 use super::instance::{identity, instances};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV015",
+    code: Code::Stv015,
     name: "platform-version-stv1",
     severity: Severity::Error,
     summary: "The template pins the retired stv1 platform",
@@ -65,8 +66,11 @@ mod tests {
         let mut b = apim("b", "Premium", "External", 1, 200);
         b.platform_version = Some(Field::known("stv2".into(), sp(220)));
         let c = apim("c", "Premium", "External", 1, 300);
-        let d = run("STV015", &ws(vec![a, b, c], vec![], vec![]));
-        assert_eq!(at(&d), vec![("STV015", Some(120)), ("STV015", Some(220))]);
+        let d = run(Code::Stv015, &ws(vec![a, b, c], vec![], vec![]));
+        assert_eq!(
+            at(&d),
+            vec![(Code::Stv015, Some(120)), (Code::Stv015, Some(220))]
+        );
         assert_eq!(d[0].severity, Severity::Error);
         assert_eq!(d[1].severity, Severity::Info);
     }

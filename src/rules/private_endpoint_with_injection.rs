@@ -6,11 +6,12 @@
 
 use super::instance::{identity, instances, mode};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{Format, ResKey};
 
 pub const RULE: Rule = Rule {
-    code: "STV014",
+    code: Code::Stv014,
     name: "private-endpoint-with-injection",
     severity: Severity::Error,
     summary: "An inbound private endpoint targets a VNet-injected instance",
@@ -85,20 +86,20 @@ mod tests {
             vec![],
         );
         w.private_endpoints.push(pe(ID));
-        assert_eq!(at(&run("STV014", &w)), vec![("STV014", Some(510))]);
+        assert_eq!(at(&run(Code::Stv014, &w)), vec![(Code::Stv014, Some(510))]);
     }
 
     #[test]
     fn endpoint_on_a_non_injected_or_other_instance() {
         let mut w = ws(vec![apim("a", "Premium", "None", 1, 100)], vec![], vec![]);
         w.private_endpoints.push(pe(ID));
-        assert!(run("STV014", &w).is_empty());
+        assert!(run(Code::Stv014, &w).is_empty());
         let mut w = ws(
             vec![apim("b", "Premium", "External", 1, 100)],
             vec![],
             vec![],
         );
         w.private_endpoints.push(pe(ID));
-        assert!(run("STV014", &w).is_empty());
+        assert!(run(Code::Stv014, &w).is_empty());
     }
 }

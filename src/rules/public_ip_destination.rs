@@ -9,11 +9,12 @@
 use super::apim_side::{about_rule, subnet_nets};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::{classify, is_private, Token};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Direction;
 
 pub const RULE: Rule = Rule {
-    code: "STV221",
+    code: Code::Stv221,
     name: "public-ip-destination",
     severity: Severity::Warning,
     summary: "An inbound security rule names a public IP address as its destination",
@@ -89,6 +90,6 @@ mod tests {
             rule(Direction::Inbound, "VirtualNetwork", 420),
             rule(Direction::Outbound, "20.50.1.2", 430),
         ]);
-        assert_eq!(at(&run("STV221", &w)), vec![("STV221", Some(402))]);
+        assert_eq!(at(&run(Code::Stv221, &w)), vec![(Code::Stv221, Some(402))]);
     }
 }

@@ -5,11 +5,12 @@
 
 use super::public_ip::finding;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV306",
+    code: Code::Stv306,
     name: "public-ip-global-tier",
     severity: Severity::Warning,
     summary: "The public IP address uses the Global tier",
@@ -51,11 +52,14 @@ mod tests {
         let mut p = pip("pip", 50);
         p.tier = Some(Field::known("Global".into(), sp(56)));
         assert_eq!(
-            at(&run("STV306", &instance_with_pip("Premium", "External", p))),
-            vec![("STV306", Some(56))]
+            at(&run(
+                Code::Stv306,
+                &instance_with_pip("Premium", "External", p)
+            )),
+            vec![(Code::Stv306, Some(56))]
         );
         let mut p = pip("pip", 50);
         p.tier = Some(Field::known("Regional".into(), sp(56)));
-        assert!(run("STV306", &instance_with_pip("Premium", "External", p)).is_empty());
+        assert!(run(Code::Stv306, &instance_with_pip("Premium", "External", p)).is_empty());
     }
 }

@@ -5,10 +5,11 @@
 
 use super::instance::{identity, instances, label, mode, tier};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV016",
+    code: Code::Stv016,
     name: "public-ip-needs-injection",
     severity: Severity::Error,
     summary: "A public IP address is set on an instance that is not a VNet-injected Developer or Premium instance",
@@ -86,8 +87,8 @@ mod tests {
             vec![],
         );
         assert_eq!(
-            at(&run("STV016", &w)),
-            vec![("STV016", Some(107)), ("STV016", Some(207))]
+            at(&run(Code::Stv016, &w)),
+            vec![(Code::Stv016, Some(107)), (Code::Stv016, Some(207))]
         );
     }
 }

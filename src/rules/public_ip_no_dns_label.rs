@@ -5,11 +5,12 @@
 
 use super::public_ip::finding;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV303",
+    code: Code::Stv303,
     name: "public-ip-no-dns-label",
     severity: Severity::Error,
     summary: "The public IP address has no DNS name label",
@@ -54,19 +55,25 @@ mod tests {
 
     #[test]
     fn label_present_missing_empty_unknown() {
-        assert!(run("STV303", &with_pip(pip("pip", 50))).is_empty());
+        assert!(run(Code::Stv303, &with_pip(pip("pip", 50))).is_empty());
         let mut p = pip("pip", 50);
         p.dns_label = None;
-        assert_eq!(at(&run("STV303", &with_pip(p))), vec![("STV303", Some(50))]);
+        assert_eq!(
+            at(&run(Code::Stv303, &with_pip(p))),
+            vec![(Code::Stv303, Some(50))]
+        );
         let mut p = pip("pip", 50);
         p.dns_label = Some(Field::known(" ".into(), sp(54)));
-        assert_eq!(at(&run("STV303", &with_pip(p))), vec![("STV303", Some(54))]);
+        assert_eq!(
+            at(&run(Code::Stv303, &with_pip(p))),
+            vec![(Code::Stv303, Some(54))]
+        );
         let mut p = pip("pip", 50);
         p.dns_label = Some(Field::unknown(
             "uniqueString() is only known at deployment",
             sp(54),
         ));
-        assert!(run("STV303", &with_pip(p)).is_empty());
+        assert!(run(Code::Stv303, &with_pip(p)).is_empty());
     }
 
     #[test]
@@ -76,6 +83,6 @@ mod tests {
         let mut p = pip("pip", 50);
         p.dns_label = None;
         let w = ws(vec![a], vec![], vec![p]);
-        assert!(run("STV303", &w).is_empty());
+        assert!(run(Code::Stv303, &w).is_empty());
     }
 }

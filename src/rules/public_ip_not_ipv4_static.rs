@@ -6,11 +6,12 @@
 
 use super::public_ip::{finding, pip_identity};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV302",
+    code: Code::Stv302,
     name: "public-ip-not-ipv4-static",
     severity: Severity::Error,
     summary: "The public IP address is not static IPv4",
@@ -95,11 +96,11 @@ mod tests {
 
     #[test]
     fn static_ipv4_passes_and_standard_needs_no_allocation() {
-        assert!(run("STV302", &with_pip(pip("pip", 50))).is_empty());
+        assert!(run(Code::Stv302, &with_pip(pip("pip", 50))).is_empty());
         let mut p = pip("pip", 50);
         p.allocation = None;
         p.version = Some(Field::known("IPv4".into(), sp(53)));
-        assert!(run("STV302", &with_pip(p)).is_empty());
+        assert!(run(Code::Stv302, &with_pip(p)).is_empty());
     }
 
     #[test]
@@ -107,8 +108,11 @@ mod tests {
         let mut p = pip("pip", 50);
         p.version = Some(Field::known("IPv6".into(), sp(53)));
         p.allocation = Some(Field::known("Dynamic".into(), sp(52)));
-        let d = run("STV302", &with_pip(p));
-        assert_eq!(at(&d), vec![("STV302", Some(53)), ("STV302", Some(52))]);
+        let d = run(Code::Stv302, &with_pip(p));
+        assert_eq!(
+            at(&d),
+            vec![(Code::Stv302, Some(53)), (Code::Stv302, Some(52))]
+        );
     }
 
     #[test]
@@ -116,8 +120,8 @@ mod tests {
         let mut p = pip("pip", 50);
         p.sku = Field::implicit("Basic".into(), sp(50));
         p.allocation = None;
-        let d = run("STV302", &with_pip(p));
-        assert_eq!(at(&d), vec![("STV302", Some(50))]);
+        let d = run(Code::Stv302, &with_pip(p));
+        assert_eq!(at(&d), vec![(Code::Stv302, Some(50))]);
         assert_eq!(d[0].severity, Severity::Warning);
     }
 
@@ -125,6 +129,9 @@ mod tests {
     fn unknown_allocation() {
         let mut p = pip("pip", 50);
         p.allocation = Some(Field::unknown("variable 'alloc' is unknown", sp(52)));
-        assert_eq!(at(&run("STV302", &with_pip(p))), vec![("STV002", Some(52))]);
+        assert_eq!(
+            at(&run(Code::Stv302, &with_pip(p))),
+            vec![(Code::Stv002, Some(52))]
+        );
     }
 }

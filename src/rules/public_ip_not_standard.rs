@@ -7,11 +7,12 @@
 
 use super::public_ip::{finding, pip_identity};
 use super::{Ctx, Resolved, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV301",
+    code: Code::Stv301,
     name: "public-ip-not-standard",
     severity: Severity::Error,
     summary: "The public IP address is not Standard SKU",
@@ -85,21 +86,21 @@ mod tests {
 
     #[test]
     fn standard_passes() {
-        assert!(run("STV301", &with_pip(pip("pip", 50))).is_empty());
+        assert!(run(Code::Stv301, &with_pip(pip("pip", 50))).is_empty());
     }
 
     #[test]
     fn basic_written_or_implicit() {
         let mut p = pip("pip", 50);
         p.sku = Field::known("Basic".into(), sp(51));
-        let d = run("STV301", &with_pip(p));
-        assert_eq!(at(&d), vec![("STV301", Some(51))]);
+        let d = run(Code::Stv301, &with_pip(p));
+        assert_eq!(at(&d), vec![(Code::Stv301, Some(51))]);
         assert!(d[0].related.iter().any(|r| r.span.start == 107));
 
         let mut p = pip("pip", 50);
         p.sku = Field::implicit("Basic".into(), sp(50));
-        let d = run("STV301", &with_pip(p));
-        assert_eq!(at(&d), vec![("STV301", Some(50))]);
+        let d = run(Code::Stv301, &with_pip(p));
+        assert_eq!(at(&d), vec![(Code::Stv301, Some(50))]);
         assert!(d[0].help.as_deref().unwrap().contains("Standard"));
         assert!(d[0].message.contains("default Basic"));
     }
@@ -108,7 +109,7 @@ mod tests {
     fn standard_v2_is_a_warning() {
         let mut p = pip("pip", 50);
         p.sku = Field::known("StandardV2".into(), sp(51));
-        let d = run("STV301", &with_pip(p));
+        let d = run(Code::Stv301, &with_pip(p));
         assert_eq!(d[0].severity, Severity::Warning);
     }
 
@@ -116,7 +117,10 @@ mod tests {
     fn unknown_sku_or_reference() {
         let mut p = pip("pip", 50);
         p.sku = Field::unknown("parameter 'pipSku' has no value", sp(51));
-        assert_eq!(at(&run("STV301", &with_pip(p))), vec![("STV002", Some(51))]);
+        assert_eq!(
+            at(&run(Code::Stv301, &with_pip(p))),
+            vec![(Code::Stv002, Some(51))]
+        );
         // A reference to a public IP no file declares.
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.locations[0].public_ip = Some(Field::known(pip_id("elsewhere"), sp(107)));
@@ -125,9 +129,9 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        assert_eq!(at(&run("STV301", &w)), vec![("STV002", Some(107))]);
-        assert!(run("STV302", &w).is_empty());
-        assert!(run("STV303", &w).is_empty());
+        assert_eq!(at(&run(Code::Stv301, &w)), vec![(Code::Stv002, Some(107))]);
+        assert!(run(Code::Stv302, &w).is_empty());
+        assert!(run(Code::Stv303, &w).is_empty());
     }
 
     #[test]
@@ -137,6 +141,6 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![pip("pip", 50)],
         );
-        assert!(run("STV301", &w).is_empty());
+        assert!(run(Code::Stv301, &w).is_empty());
     }
 }

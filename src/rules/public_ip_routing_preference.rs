@@ -5,10 +5,11 @@
 
 use super::public_ip::finding;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV307",
+    code: Code::Stv307,
     name: "public-ip-routing-preference",
     severity: Severity::Warning,
     summary: "The public IP address uses Internet routing preference",
@@ -60,11 +61,14 @@ mod tests {
             sp(57),
         ));
         assert_eq!(
-            at(&run("STV307", &instance_with_pip("Premium", "External", p))),
-            vec![("STV307", Some(57))]
+            at(&run(
+                Code::Stv307,
+                &instance_with_pip("Premium", "External", p)
+            )),
+            vec![(Code::Stv307, Some(57))]
         );
         let mut p = pip("pip", 50);
         p.ip_tags = Some(Field::known(vec!["FirstPartyUsage=/Sql".into()], sp(57)));
-        assert!(run("STV307", &instance_with_pip("Premium", "External", p)).is_empty());
+        assert!(run(Code::Stv307, &instance_with_pip("Premium", "External", p)).is_empty());
     }
 }

@@ -7,11 +7,12 @@
 
 use super::public_ip::finding;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::ResKey;
 
 pub const RULE: Rule = Rule {
-    code: "STV305",
+    code: Code::Stv305,
     name: "public-ip-shared",
     severity: Severity::Error,
     summary:
@@ -88,10 +89,10 @@ mod tests {
         a.locations.push(l.clone());
         let s = || vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)];
         let w = ws(vec![a.clone()], s(), vec![pip("pip", 50)]);
-        assert_eq!(at(&run("STV305", &w)), vec![("STV305", Some(50))]);
+        assert_eq!(at(&run(Code::Stv305, &w)), vec![(Code::Stv305, Some(50))]);
         a.locations[1].public_ip = Some(Field::known(pip_id("pip2"), sp(157)));
         let w = ws(vec![a], s(), vec![pip("pip", 50), pip("pip2", 60)]);
-        assert!(run("STV305", &w).is_empty());
+        assert!(run(Code::Stv305, &w).is_empty());
     }
 
     #[test]
@@ -103,10 +104,10 @@ mod tests {
             decl: Span::new(FileId(0), 400, 401),
             pip: Field::known(pip_id("pip"), sp(410)),
         });
-        let d = run("STV305", &w);
-        assert_eq!(at(&d), vec![("STV305", Some(50))]);
+        let d = run(Code::Stv305, &w);
+        assert_eq!(at(&d), vec![(Code::Stv305, Some(50))]);
         assert!(d[0].related.iter().any(|r| r.span.start == 410));
         w.public_ip_users[0].pip = Field::known(pip_id("other"), sp(410));
-        assert!(run("STV305", &w).is_empty());
+        assert!(run(Code::Stv305, &w).is_empty());
     }
 }

@@ -7,10 +7,11 @@
 
 use super::public_ip::finding;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV304",
+    code: Code::Stv304,
     name: "public-ip-zones",
     severity: Severity::Warning,
     summary: "The public IP address of a zonal location is not zone-redundant",
@@ -85,7 +86,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![p],
         );
-        run("STV304", &w).len()
+        run(Code::Stv304, &w).len()
     }
 
     #[test]

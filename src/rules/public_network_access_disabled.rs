@@ -7,11 +7,12 @@
 
 use super::instance::{identity, instances, tier};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV018",
+    code: Code::Stv018,
     name: "public-network-access-disabled",
     severity: Severity::Warning,
     summary: "Public network access is disabled, which fails when the instance is created",
@@ -65,7 +66,7 @@ mod tests {
         b.public_network_access = Some(Field::known("Enabled".into(), sp(230)));
         let mut c = apim("c", "StandardV2", "None", 1, 300);
         c.public_network_access = Some(Field::known("Disabled".into(), sp(330)));
-        let d = run("STV018", &ws(vec![a, b, c], vec![], vec![]));
-        assert_eq!(at(&d), vec![("STV018", Some(130))]);
+        let d = run(Code::Stv018, &ws(vec![a, b, c], vec![], vec![]));
+        assert_eq!(at(&d), vec![(Code::Stv018, Some(130))]);
     }
 }

@@ -12,12 +12,13 @@
 use super::context::{short_id, Site};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::tags::norm_region;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Field;
 use crate::source::Span;
 
 pub const RULE: Rule = Rule {
-    code: "STV106",
+    code: Code::Stv106,
     name: "region-mismatch",
     severity: Severity::Error,
     summary: "The virtual network, public IP or NSG is not in the instance location's region or subscription",
@@ -227,19 +228,26 @@ mod tests {
 
     #[test]
     fn same_region_spelled_differently_is_silent() {
-        assert!(run("STV106", &world("West Europe", "westeurope", "WestEurope")).is_empty());
+        assert!(run(
+            Code::Stv106,
+            &world("West Europe", "westeurope", "WestEurope")
+        )
+        .is_empty());
     }
 
     #[test]
     fn each_resource_off_region_is_an_error_at_its_location() {
-        let d = run("STV106", &world("northeurope", "northeurope", "westeurope"));
+        let d = run(
+            Code::Stv106,
+            &world("northeurope", "northeurope", "westeurope"),
+        );
         // VNet and PIP differ from the instance; the NSG differs from the VNet.
         assert_eq!(
             at(&d),
             vec![
-                ("STV106", Some(51)),
-                ("STV106", Some(205)),
-                ("STV106", Some(301))
+                (Code::Stv106, Some(51)),
+                (Code::Stv106, Some(205)),
+                (Code::Stv106, Some(301))
             ]
         );
         assert!(d[2].message.contains("virtual network's region"));
@@ -269,7 +277,7 @@ mod tests {
             format!("/subscriptions/{g2}/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip"),
             sp(107),
         ));
-        let d = run("STV106", &w);
-        assert_eq!(at(&d), vec![("STV106", Some(107))]);
+        let d = run(Code::Stv106, &w);
+        assert_eq!(at(&d), vec![(Code::Stv106, Some(107))]);
     }
 }

@@ -3,6 +3,7 @@
 //! so the run reports each once).
 
 use super::{Resolved, Sink, Site};
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{RouteTable, Subnet};
 use crate::source::Span;
@@ -10,7 +11,7 @@ use crate::source::Span;
 /// The STV002 when the default route of a table cannot be known; shared by the route rules.
 pub(super) fn routes_unknown(rt: &RouteTable, reason: &str, at: Option<Span>) -> Diagnostic {
     Diagnostic::new(
-        "STV002",
+        Code::Stv002,
         Severity::Info,
         format!(
             "the routes of route table '{}' are not all known, so forced tunnelling and the default route of the API Management subnet could not be checked: {reason}",
@@ -31,7 +32,7 @@ pub(super) fn route_table_unresolved(
     at: Option<Span>,
 ) -> Diagnostic {
     Diagnostic::new(
-        "STV002",
+        Code::Stv002,
         Severity::Info,
         format!(
             "the route table of subnet '{}' could not be followed, so its routes for API Management could not be checked: {reason}",

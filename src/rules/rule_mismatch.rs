@@ -4,11 +4,12 @@ use super::flows::{flows, FlowSpec};
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::analysis::ports::PortSet;
 use crate::analysis::tags::{classify, Token};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{Access, Direction, Nsg, SecurityRule};
 
 pub const RULE: Rule = Rule {
-    code: "STV208",
+    code: Code::Stv208,
     name: "rule-mismatch",
     severity: Severity::Warning,
     summary: "A rule aimed at a required dependency has the wrong port, direction or protocol",

@@ -3,10 +3,11 @@
 use super::routing::route_table;
 use super::{Ctx, Rule, Sink};
 use crate::analysis::route::Hop;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV506",
+    code: Code::Stv506,
     name: "service-endpoint-overridden",
     severity: Severity::Warning,
     summary: "A route sends a service's tag to an appliance or gateway although the subnet has that service's endpoint",

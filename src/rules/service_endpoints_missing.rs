@@ -3,11 +3,12 @@
 use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Route;
 
 pub const RULE: Rule = Rule {
-    code: "STV502",
+    code: Code::Stv502,
     name: "service-endpoints-missing",
     // Warning under forced tunnelling (R-UDR-4: the appliance may allow the services); an
     // error only for a same-subnet migration (R-MIG-2).

@@ -8,10 +8,11 @@
 
 use super::context::{subnet_identity, subnet_name};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV105",
+    code: Code::Stv105,
     name: "shared-subnet",
     severity: Severity::Info,
     summary: "The API Management subnet also holds other resources",
@@ -85,14 +86,14 @@ mod tests {
         );
         w.subnet_users.push(nic("vm1", 500));
         w.link();
-        let d = run("STV105", &w);
-        assert_eq!(at(&d), vec![("STV105", Some(10))]);
+        let d = run(Code::Stv105, &w);
+        assert_eq!(at(&d), vec![(Code::Stv105, Some(10))]);
         assert!(d[0].message.contains("network interface 'vm1'"));
-        assert!(run("STV103", &w).is_empty());
+        assert!(run(Code::Stv103, &w).is_empty());
         w.subnet_users.push(nic("vm2", 510));
         w.link();
-        let d = run("STV103", &w);
-        assert_eq!(at(&d), vec![("STV103", Some(11))]);
+        let d = run(Code::Stv103, &w);
+        assert_eq!(at(&d), vec![(Code::Stv103, Some(11))]);
         assert!(d[0].message.contains("2 other"), "{}", d[0].message);
     }
 
@@ -103,6 +104,6 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        assert!(run("STV105", &w).is_empty());
+        assert!(run(Code::Stv105, &w).is_empty());
     }
 }

@@ -9,10 +9,11 @@ use super::context::{subnet_identity, subnet_name};
 use super::sizing::{prefixes, show_prefixes, usages, widen_help, with_context, Usage};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address;
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV104",
+    code: Code::Stv104,
     name: "side-by-side-headroom",
     severity: Severity::Warning,
     summary: "The subnet lacks room for side-by-side compute during a same-subnet migration",
@@ -81,11 +82,11 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        let d = run("STV104", &w);
-        assert_eq!(at(&d), vec![("STV104", Some(11))]);
+        let d = run(Code::Stv104, &w);
+        assert_eq!(at(&d), vec![(Code::Stv104, Some(11))]);
         assert_eq!(d[0].severity, Severity::Warning);
         assert!(d[0].message.contains("needs 6"), "{}", d[0].message);
-        let d = run_with("STV104", &w, &Options { migration: true });
+        let d = run_with(Code::Stv104, &w, &Options { migration: true });
         assert_eq!(d[0].severity, Severity::Error);
     }
 
@@ -98,7 +99,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        assert_eq!(run("STV104", &w)[0].severity, Severity::Error);
+        assert_eq!(run(Code::Stv104, &w)[0].severity, Severity::Error);
     }
 
     #[test]
@@ -112,7 +113,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/28"], 10)],
             vec![],
         );
-        assert!(run("STV104", &w).is_empty());
+        assert!(run(Code::Stv104, &w).is_empty());
         // One more unit for b: 4 + 5 + 5 = 14 > 11, while 9 alone still fits.
         let w = ws(
             vec![
@@ -122,8 +123,8 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/28"], 10)],
             vec![],
         );
-        let d = run("STV104", &w);
-        assert_eq!(at(&d), vec![("STV104", Some(11))]);
+        let d = run(Code::Stv104, &w);
+        assert_eq!(at(&d), vec![(Code::Stv104, Some(11))]);
         assert!(d[0].help.as_deref().unwrap().contains("/27"));
     }
 
@@ -134,12 +135,12 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        assert!(run("STV104", &w).is_empty());
+        assert!(run(Code::Stv104, &w).is_empty());
         let w = ws(
             vec![apim("a", "Premium", "External", 1, 100)],
             vec![subnet("vnet", "apim", &["10.0.0.0/30"], 10)],
             vec![],
         );
-        assert!(run("STV104", &w).is_empty());
+        assert!(run(Code::Stv104, &w).is_empty());
     }
 }

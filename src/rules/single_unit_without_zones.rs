@@ -8,10 +8,11 @@
 //! Regions not in the list below stay silent.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV404",
+    code: Code::Stv404,
     name: "single-unit-without-zones",
     severity: Severity::Warning,
     summary: "A single Premium unit in a region with availability zones has no zone redundancy",
@@ -117,13 +118,13 @@ mod tests {
         // A single region of one unit is a cost choice: silent.
         let f = apim("f", "Premium", "External", 1, 600);
         let got = run(
-            "STV404",
+            Code::Stv404,
             &ws(
                 vec![a, b, c, d, e, f],
                 vec![subnet("vnet", "apim", &["10.0.0.0/24"], 10)],
                 vec![],
             ),
         );
-        assert_eq!(at(&got), vec![("STV404", Some(104))]);
+        assert_eq!(at(&got), vec![(Code::Stv404, Some(104))]);
     }
 }

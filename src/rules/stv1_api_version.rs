@@ -7,10 +7,11 @@
 
 use super::context::V2;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV011",
+    code: Code::Stv011,
     name: "stv1-api-version",
     severity: Severity::Error,
     summary: "The API version deploys a VNet-injected instance on stv1 or is retired",
@@ -132,29 +133,29 @@ mod tests {
         }
     }
 
-    fn with_version(v: &str, mode: &str) -> Vec<(&'static str, Option<usize>)> {
+    fn with_version(v: &str, mode: &str) -> Vec<(Code, Option<usize>)> {
         let mut a = apim("a", "Premium", mode, 1, 100);
         a.api_version = Some(Field::known(v.into(), sp(101)));
         let w = ws(vec![a], vec![], vec![]);
-        at(&run("STV011", &w))
+        at(&run(Code::Stv011, &w))
     }
 
     #[test]
     fn old_versions_with_injection() {
         assert_eq!(
             with_version("2020-12-01", "Internal"),
-            vec![("STV011", Some(101))]
+            vec![(Code::Stv011, Some(101))]
         );
         assert_eq!(
             with_version("2021-04-01-preview", "External"),
-            vec![("STV011", Some(101))]
+            vec![(Code::Stv011, Some(101))]
         );
         assert!(with_version("2021-08-01", "External").is_empty());
         assert!(with_version("2024-06-01-preview", "External").is_empty());
         assert!(with_version("2019-12-01", "None").is_empty());
         assert_eq!(
             with_version("latest", "External"),
-            vec![("STV002", Some(101))]
+            vec![(Code::Stv002, Some(101))]
         );
     }
 
@@ -162,6 +163,6 @@ mod tests {
     fn azurerm_has_no_version() {
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.api_version = None;
-        assert!(run("STV011", &ws(vec![a], vec![], vec![])).is_empty());
+        assert!(run(Code::Stv011, &ws(vec![a], vec![], vec![])).is_empty());
     }
 }

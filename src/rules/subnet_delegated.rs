@@ -5,11 +5,12 @@
 
 use super::context::{subnet_identity, subnet_name};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV102",
+    code: Code::Stv102,
     name: "subnet-delegated",
     severity: Severity::Error,
     summary: "The API Management subnet is delegated to a service",
@@ -81,8 +82,8 @@ mod tests {
             vec![s],
             vec![],
         );
-        let d = run("STV102", &w);
-        assert_eq!(at(&d), vec![("STV102", Some(12))]);
+        let d = run(Code::Stv102, &w);
+        assert_eq!(at(&d), vec![(Code::Stv102, Some(12))]);
         assert!(d[0].message.contains("Microsoft.Web/serverFarms"));
         assert!(d[0].related.iter().any(|r| r.span.start == 106));
     }
@@ -94,7 +95,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        assert!(run("STV102", &w).is_empty());
+        assert!(run(Code::Stv102, &w).is_empty());
         let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
         s.delegations = Field::unknown("variable 'delegations' is unknown", sp(12));
         let w = ws(
@@ -102,7 +103,7 @@ mod tests {
             vec![s],
             vec![],
         );
-        assert_eq!(at(&run("STV102", &w)), vec![("STV002", Some(12))]);
+        assert_eq!(at(&run(Code::Stv102, &w)), vec![(Code::Stv002, Some(12))]);
     }
 
     #[test]
@@ -117,6 +118,6 @@ mod tests {
             vec![s],
             vec![],
         );
-        assert_eq!(run("STV102", &w).len(), 1);
+        assert_eq!(run(Code::Stv102, &w).len(), 1);
     }
 }

@@ -6,11 +6,12 @@
 //! subnet, NSG and route rules need not repeat it.
 
 use super::{Ctx, Resolved, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV101",
+    code: Code::Stv101,
     name: "subnet-missing",
     severity: Severity::Error,
     summary: "A VNet-injected location has no subnet",
@@ -98,8 +99,11 @@ mod tests {
         extra.subnet = None;
         a.locations.push(extra);
         let w = ws(vec![a], vec![], vec![]);
-        let d = run("STV101", &w);
-        assert_eq!(at(&d), vec![("STV101", Some(100)), ("STV101", Some(500))]);
+        let d = run(Code::Stv101, &w);
+        assert_eq!(
+            at(&d),
+            vec![(Code::Stv101, Some(100)), (Code::Stv101, Some(500))]
+        );
         assert!(
             d[1].message.contains("additional location northeurope"),
             "{}",
@@ -115,8 +119,8 @@ mod tests {
         let mut a = apim("a", " Premium ", "External ", 1, 100);
         a.locations[0].subnet = None;
         let w = ws(vec![a], vec![], vec![]);
-        assert_eq!(at(&run("STV101", &w)), vec![("STV101", Some(100))]);
-        assert!(run("STV010", &w).is_empty());
+        assert_eq!(at(&run(Code::Stv101, &w)), vec![(Code::Stv101, Some(100))]);
+        assert!(run(Code::Stv010, &w).is_empty());
     }
 
     #[test]
@@ -126,14 +130,14 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        assert!(run("STV101", &w).is_empty());
+        assert!(run(Code::Stv101, &w).is_empty());
         let w = ws(
             vec![apim("a", "Premium", "External", 1, 100)],
             vec![],
             vec![],
         );
-        let d = run("STV101", &w);
-        assert_eq!(at(&d), vec![("STV002", Some(106))]);
+        let d = run(Code::Stv101, &w);
+        assert_eq!(at(&d), vec![(Code::Stv002, Some(106))]);
         assert!(d[0].message.contains("not declared"), "{}", d[0].message);
     }
 
@@ -146,7 +150,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
             vec![],
         );
-        assert_eq!(at(&run("STV101", &w)), vec![("STV002", Some(150))]);
+        assert_eq!(at(&run(Code::Stv101, &w)), vec![(Code::Stv002, Some(150))]);
     }
 
     #[test]
@@ -157,6 +161,6 @@ mod tests {
         b.vnet_type = Field::unknown("parameter 'mode' has no value", sp(203));
         b.locations[0].subnet = None;
         let w = ws(vec![a, b], vec![], vec![]);
-        assert!(run("STV101", &w).is_empty());
+        assert!(run(Code::Stv101, &w).is_empty());
     }
 }

@@ -9,10 +9,11 @@ use super::context::{subnet_identity, subnet_name};
 use super::sizing::{prefixes, show_prefixes, usages, widen_help, with_context, Usage};
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address::{self, Prefix};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV103",
+    code: Code::Stv103,
     name: "subnet-too-small",
     severity: Severity::Error,
     summary: "The subnet is smaller than /29 or cannot hold the instances placed in it",
@@ -101,8 +102,8 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        let d = run("STV103", &w);
-        assert_eq!(at(&d), vec![("STV103", Some(11))]);
+        let d = run(Code::Stv103, &w);
+        assert_eq!(at(&d), vec![(Code::Stv103, Some(11))]);
         assert!(
             d[0].message.contains("3 usable addresses"),
             "{}",
@@ -121,13 +122,13 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        assert!(run("STV103", &w).is_empty());
+        assert!(run(Code::Stv103, &w).is_empty());
         let w = ws(
             vec![apim("a", "Developer", "Internal", 1, 100)],
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        assert!(run("STV103", &w).is_empty());
+        assert!(run(Code::Stv103, &w).is_empty());
     }
 
     #[test]
@@ -144,15 +145,15 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/28"], 10)],
             vec![],
         );
-        assert!(run("STV103", &w).is_empty());
+        assert!(run(Code::Stv103, &w).is_empty());
         apims.push(apim("d", "Developer", "External", 1, 400));
         let w = ws(
             apims,
             vec![subnet("vnet", "apim", &["10.0.0.0/28"], 10)],
             vec![],
         );
-        let d = run("STV103", &w);
-        assert_eq!(at(&d), vec![("STV103", Some(11))]);
+        let d = run(Code::Stv103, &w);
+        assert_eq!(at(&d), vec![(Code::Stv103, Some(11))]);
         assert!(d[0].message.contains("need 12"), "{}", d[0].message);
         assert_eq!(d[0].related.len(), 4);
     }
@@ -164,8 +165,8 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/30"], 10)],
             vec![],
         );
-        let d = run("STV103", &w);
-        assert_eq!(at(&d), vec![("STV103", Some(11))]);
+        let d = run(Code::Stv103, &w);
+        assert_eq!(at(&d), vec![(Code::Stv103, Some(11))]);
         assert!(d[0].message.contains("10.0.0.0/30"), "{}", d[0].message);
     }
 
@@ -178,7 +179,7 @@ mod tests {
             vec![s],
             vec![],
         );
-        assert_eq!(at(&run("STV103", &w)), vec![("STV002", Some(11))]);
+        assert_eq!(at(&run(Code::Stv103, &w)), vec![(Code::Stv002, Some(11))]);
 
         let mut a = apim("a", "Premium", "External", 1, 100);
         a.locations[0].capacity = Field::unknown("parameter 'units' has no value", sp(104));
@@ -187,7 +188,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        assert_eq!(at(&run("STV103", &w)), vec![("STV002", Some(104))]);
+        assert_eq!(at(&run(Code::Stv103, &w)), vec![(Code::Stv002, Some(104))]);
 
         // Developer needs no capacity.
         let mut a = apim("a", "Developer", "External", 1, 100);
@@ -197,7 +198,7 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        assert!(run("STV103", &w).is_empty());
+        assert!(run(Code::Stv103, &w).is_empty());
     }
 
     #[test]
@@ -207,8 +208,8 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0/24"], 10)],
             vec![],
         );
-        let d = run("STV103", &w);
-        assert_eq!(at(&d), vec![("STV002", Some(11))]);
+        let d = run(Code::Stv103, &w);
+        assert_eq!(at(&d), vec![(Code::Stv002, Some(11))]);
     }
 
     #[test]
@@ -220,8 +221,8 @@ mod tests {
             vec![s],
             vec![],
         );
-        let d = run("STV103", &w);
-        assert_eq!(at(&d), vec![("STV103", Some(11))]);
+        let d = run(Code::Stv103, &w);
+        assert_eq!(at(&d), vec![(Code::Stv103, Some(11))]);
         assert!(d[0].related.iter().any(|r| r.span.start == 900));
     }
 
@@ -237,6 +238,6 @@ mod tests {
             vec![subnet("vnet", "apim", &["10.0.0.0/29"], 10)],
             vec![],
         );
-        assert!(run("STV103", &w).is_empty());
+        assert!(run(Code::Stv103, &w).is_empty());
     }
 }

@@ -1,9 +1,10 @@
 //! Builders for rule unit tests: a linked workspace without any front end. Every field gets
 //! a distinct span so tests can tell where a diagnostic lands.
 
+pub use crate::code::Code;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
-use crate::rules::{find, run_rule, Options, Plan};
+use crate::rules::{run_rule, Options, Plan};
 use crate::source::{FileId, Span};
 
 pub fn sp(n: usize) -> Option<Span> {
@@ -161,8 +162,8 @@ pub fn instance_with_pip(sku: &str, mode: &str, p: PublicIp) -> Workspace {
     )
 }
 
-pub fn run_with(code: &str, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
-    let rule = find(code).expect("registered rule");
+pub fn run_with(code: Code, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
+    let rule = super::rule(code);
     let plan = Plan::all(ws);
     run_rule(&plan, opts, rule, rule.check.expect("rule with a check"))
         .into_iter()
@@ -170,12 +171,12 @@ pub fn run_with(code: &str, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
         .collect()
 }
 
-pub fn run(code: &str, ws: &Workspace) -> Vec<Diagnostic> {
+pub fn run(code: Code, ws: &Workspace) -> Vec<Diagnostic> {
     run_with(code, ws, &Options::default())
 }
 
 /// (code, span start) of every diagnostic.
-pub fn at(diags: &[Diagnostic]) -> Vec<(&'static str, Option<usize>)> {
+pub fn at(diags: &[Diagnostic]) -> Vec<(Code, Option<usize>)> {
     diags.iter().map(|d| (d.code, line(d))).collect()
 }
 

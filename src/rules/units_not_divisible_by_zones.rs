@@ -7,10 +7,11 @@
 
 use super::invalid_zones::problem;
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 
 pub const RULE: Rule = Rule {
-    code: "STV403",
+    code: Code::Stv403,
     name: "units-not-divisible-by-zones",
     severity: Severity::Error,
     summary: "The unit count of a location is not a multiple of its zone count",
@@ -77,17 +78,17 @@ mod tests {
     use crate::model::Field;
     use crate::rules::testkit::*;
 
-    fn case(units: i64, z: &[&str]) -> Vec<(&'static str, Option<usize>)> {
+    fn case(units: i64, z: &[&str]) -> Vec<(Code, Option<usize>)> {
         let mut a = apim("a", "Premium", "External", units, 100);
         a.locations[0].zones = zones(z, 100);
-        at(&run("STV403", &ws(vec![a], vec![], vec![])))
+        at(&run(Code::Stv403, &ws(vec![a], vec![], vec![])))
     }
 
     #[test]
     fn divisibility() {
-        assert_eq!(case(3, &["1", "2"]), vec![("STV403", Some(104))]);
-        assert_eq!(case(1, &["1", "2"]), vec![("STV403", Some(104))]);
-        assert_eq!(case(2, &["1", "2", "3"]), vec![("STV403", Some(104))]);
+        assert_eq!(case(3, &["1", "2"]), vec![(Code::Stv403, Some(104))]);
+        assert_eq!(case(1, &["1", "2"]), vec![(Code::Stv403, Some(104))]);
+        assert_eq!(case(2, &["1", "2", "3"]), vec![(Code::Stv403, Some(104))]);
         assert!(case(2, &["1", "2"]).is_empty());
         assert!(case(6, &["1", "2", "3"]).is_empty());
         assert!(case(1, &["2"]).is_empty());
@@ -99,19 +100,19 @@ mod tests {
     /// Extreme unit counts (a typo, a bad parameter) must not overflow the suggestion.
     #[test]
     fn extreme_unit_counts_do_not_panic() {
-        assert_eq!(case(i64::MAX, &["1", "2"]), vec![("STV403", Some(104))]);
+        assert_eq!(case(i64::MAX, &["1", "2"]), vec![(Code::Stv403, Some(104))]);
         assert_eq!(
             case(i64::MIN, &["1", "2", "3"]),
-            vec![("STV403", Some(104))]
+            vec![(Code::Stv403, Some(104))]
         );
-        assert_eq!(case(-4, &["1", "2"]), vec![("STV403", Some(104))]);
+        assert_eq!(case(-4, &["1", "2"]), vec![(Code::Stv403, Some(104))]);
     }
 
     #[test]
     fn help_suggests_multiples_and_zones_are_related() {
         let mut a = apim("a", "Premium", "External", 3, 100);
         a.locations[0].zones = zones(&["1", "2"], 100);
-        let d = run("STV403", &ws(vec![a], vec![], vec![]));
+        let d = run(Code::Stv403, &ws(vec![a], vec![], vec![]));
         assert!(d[0].help.as_deref().unwrap().contains("2 or 4"));
         assert!(d[0].related.iter().any(|r| r.span.start == 105));
     }
@@ -124,13 +125,13 @@ mod tests {
         extra.zones = zones(&["1", "2", "3"], 500);
         a.locations.push(extra);
         assert_eq!(
-            at(&run("STV403", &ws(vec![a.clone()], vec![], vec![]))),
-            vec![("STV403", Some(504))]
+            at(&run(Code::Stv403, &ws(vec![a.clone()], vec![], vec![]))),
+            vec![(Code::Stv403, Some(504))]
         );
         a.locations[1].capacity = Field::unknown("parameter 'units' has no value", sp(504));
         assert_eq!(
-            at(&run("STV403", &ws(vec![a], vec![], vec![]))),
-            vec![("STV002", Some(504))]
+            at(&run(Code::Stv403, &ws(vec![a], vec![], vec![]))),
+            vec![(Code::Stv002, Some(504))]
         );
     }
 }

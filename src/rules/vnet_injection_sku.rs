@@ -8,11 +8,12 @@
 
 use super::context::{case, join_cases, INJECTABLE, V2};
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{Cond, Field, Format};
 
 pub const RULE: Rule = Rule {
-    code: "STV010",
+    code: Code::Stv010,
     name: "vnet-injection-sku",
     severity: Severity::Error,
     summary: "VNet injection is only possible with the Developer and Premium tiers",
@@ -112,13 +113,13 @@ mod tests {
             vec![],
             vec![],
         );
-        let d = run("STV010", &w);
+        let d = run(Code::Stv010, &w);
         assert_eq!(
             at(&d),
             vec![
-                ("STV010", Some(103)),
-                ("STV010", Some(203)),
-                ("STV010", Some(303))
+                (Code::Stv010, Some(103)),
+                (Code::Stv010, Some(203)),
+                (Code::Stv010, Some(303))
             ]
         );
         assert!(d[0].related.iter().any(|r| r.span.start == 102));
@@ -136,7 +137,7 @@ mod tests {
             vec![],
             vec![],
         );
-        assert!(run("STV010", &w).is_empty());
+        assert!(run(Code::Stv010, &w).is_empty());
     }
 
     #[test]
@@ -144,7 +145,7 @@ mod tests {
         let mut a = apim("a", "Basic", "External", 1, 100);
         a.vnet_type = Field::unknown("parameter has no value", sp(103));
         let w = ws(vec![a], vec![], vec![]);
-        assert!(run("STV010", &w).is_empty());
+        assert!(run(Code::Stv010, &w).is_empty());
     }
 
     #[test]
@@ -166,8 +167,8 @@ mod tests {
             },
         ];
         let w = ws(vec![a.clone()], vec![], vec![]);
-        let d = run("STV010", &w);
-        assert_eq!(at(&d), vec![("STV010", Some(103))]);
+        let d = run(Code::Stv010, &w);
+        assert_eq!(at(&d), vec![(Code::Stv010, Some(103))]);
         assert_eq!(d[0].severity, Severity::Warning);
         assert!(
             d[0].message
@@ -176,7 +177,7 @@ mod tests {
             d[0].message
         );
         a.sku.alts[0].val = "Standard".into();
-        let d = run("STV010", &ws(vec![a], vec![], vec![]));
+        let d = run(Code::Stv010, &ws(vec![a], vec![], vec![]));
         assert_eq!(d[0].severity, Severity::Error);
     }
 
@@ -193,7 +194,7 @@ mod tests {
                 at: None,
             })
             .collect();
-        let d = run("STV010", &ws(vec![a], vec![], vec![]));
+        let d = run(Code::Stv010, &ws(vec![a], vec![], vec![]));
         assert!(
             d[0].message
                 .ends_with("(when parameter 'apimSku' is 'Basic' or 'Standard')"),

@@ -4,11 +4,12 @@
 //! injectable tiers that leaves Developer; an empty list means "no zones" and passes.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV401",
+    code: Code::Stv401,
     name: "zones-require-premium",
     severity: Severity::Error,
     summary: "Availability zones need the Premium tier",
@@ -65,8 +66,8 @@ mod tests {
         let mut a = apim("a", "Developer", "External", 1, 100);
         a.locations[0].zones = zones(&["1"], 100);
         let w = ws(vec![a], vec![], vec![]);
-        let d = run("STV401", &w);
-        assert_eq!(at(&d), vec![("STV401", Some(105))]);
+        let d = run(Code::Stv401, &w);
+        assert_eq!(at(&d), vec![(Code::Stv401, Some(105))]);
         assert!(d[0].related.iter().any(|r| r.span.start == 102));
     }
 
@@ -78,6 +79,6 @@ mod tests {
         b.locations[0].zones = zones(&[], 200);
         let c = apim("c", "Developer", "Internal", 1, 300);
         let w = ws(vec![a, b, c], vec![], vec![]);
-        assert!(run("STV401", &w).is_empty());
+        assert!(run(Code::Stv401, &w).is_empty());
     }
 }

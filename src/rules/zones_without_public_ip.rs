@@ -5,11 +5,12 @@
 //! (REQUIREMENTS.md §6.3): a warning.
 
 use super::{Ctx, Rule, Sink};
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
 
 pub const RULE: Rule = Rule {
-    code: "STV308",
+    code: Code::Stv308,
     name: "zones-without-public-ip",
     severity: Severity::Warning,
     summary: "A zonal VNet-injected location has no public IP address",
@@ -62,9 +63,9 @@ mod tests {
         b.locations[0].public_ip = Some(Field::known(pip_id("pip"), sp(107)));
         let s = subnet("vnet", "apim", &["10.0.0.0/24"], 10);
         assert_eq!(
-            at(&run("STV308", &ws(vec![a], vec![s.clone()], vec![]))),
-            vec![("STV308", Some(105))]
+            at(&run(Code::Stv308, &ws(vec![a], vec![s.clone()], vec![]))),
+            vec![(Code::Stv308, Some(105))]
         );
-        assert!(run("STV308", &ws(vec![b], vec![s], vec![pip("pip", 50)])).is_empty());
+        assert!(run(Code::Stv308, &ws(vec![b], vec![s], vec![pip("pip", 50)])).is_empty());
     }
 }

@@ -3,6 +3,7 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use std::path::{Path, PathBuf};
+use stv2lint::code::Code;
 use stv2lint::diagnostic::{Diagnostic, Related, Severity};
 use stv2lint::model::Workspace;
 use stv2lint::source::{FileId, Lang, SourceFile, Span};
@@ -68,11 +69,6 @@ pub fn render_all(o: &Outcome) {
     }
 }
 
-const CODES: &[&str] = &[
-    "STV001", "STV002", "STV003", "STV004", "STV101", "STV201", "STV202", "STV203", "STV301",
-    "STV303", "STV401", "STV999",
-];
-
 fn severity(u: &mut Unstructured) -> Result<Severity> {
     Ok(*u.choose(&[Severity::Error, Severity::Warning, Severity::Info])?)
 }
@@ -119,7 +115,7 @@ pub fn outcome(u: &mut Unstructured) -> Result<Outcome> {
             })
             .collect::<Result<Vec<_>>>()?;
         diagnostics.push(Diagnostic {
-            code: u.choose(CODES)?,
+            code: *u.choose(Code::ALL)?,
             severity: severity(u)?,
             message: u.arbitrary()?,
             span: if u.ratio(1, 8)? {
@@ -136,6 +132,9 @@ pub fn outcome(u: &mut Unstructured) -> Result<Outcome> {
             } else {
                 None
             },
+            for_rule: None,
+            deployments: Vec::new(),
+            add_rule: None,
         });
     }
     Ok(Outcome {

@@ -97,7 +97,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             }
             for (span, msg) in ev.errors.borrow().iter() {
                 let offset = span.map(|s| s.start as usize).unwrap_or(0);
-                ws.diagnostics.push(discover::parse_error(
+                ws.diagnostics.push(crate::diagnostic::parse_error(
                     span.map(|s| s.file).unwrap_or(t),
                     offset,
                     format!("invalid template expression: {msg}"),
@@ -240,7 +240,7 @@ pub fn parameter_values(
     found: &Discovered,
     path: &Path,
 ) -> Option<HashMap<String, V>> {
-    let id = discover::find_or_read(ws, path, Lang::Json)?;
+    let id = ws.find_or_read(path, Lang::Json)?;
     let parsed;
     let root: &V = match found.json.get(&id) {
         Some(v) => v,
@@ -252,7 +252,7 @@ pub fn parameter_values(
                     &parsed
                 }
                 Err(e) => {
-                    ws.diagnostics.push(discover::parse_error(
+                    ws.diagnostics.push(crate::diagnostic::parse_error(
                         id,
                         e.offset,
                         format!("invalid JSON: {}", e.message),

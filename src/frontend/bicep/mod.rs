@@ -55,7 +55,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         return;
     }
     for p in extra_param_paths {
-        let Some(id) = discover::find_or_read(ws, &p, Lang::BicepParam) else {
+        let Some(id) = ws.find_or_read(&p, Lang::BicepParam) else {
             continue;
         };
         if !param_files.contains(&id) {

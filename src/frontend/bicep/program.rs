@@ -4,8 +4,8 @@
 
 use super::ast::*;
 use super::parser;
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::discover;
 use crate::model::Workspace;
 use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
@@ -138,7 +138,7 @@ impl Program {
             Ok(f) => f,
             Err(e) => {
                 ws.diagnostics
-                    .push(discover::parse_error(id, e.offset, e.message));
+                    .push(crate::diagnostic::parse_error(id, e.offset, e.message));
                 return unit;
             }
         };
@@ -238,7 +238,7 @@ impl Program {
                 Some(f) => Loaded::File(f),
                 None => match ws.fence.check_file(&full) {
                     Err(why) => {
-                        self.diagnostics.push(discover::not_read(
+                        self.diagnostics.push(crate::diagnostic::not_read(
                             Some(span),
                             "file",
                             &p,
@@ -253,7 +253,7 @@ impl Program {
                         } else {
                             Lang::Other
                         };
-                        match discover::read_source(ws, &full, lang) {
+                        match ws.read_source(&full, lang) {
                             Some(f) => Loaded::File(f),
                             None => Loaded::Missing(p.clone()),
                         }
@@ -302,7 +302,7 @@ impl Program {
                 // The file parsed; only the values are unknown (STV002). A warning: a typo, or a
                 // function stv2lint does not evaluate yet.
                 Diagnostic::new(
-                    "STV002",
+                    Code::Stv002,
                     Severity::Warning,
                     format!(
                         "unknown function '{}'; values computed with it are treated as unknown",
@@ -346,7 +346,7 @@ impl Program {
                 _ => "its resources are not checked and its outputs are unknown",
             };
             self.diagnostics
-                .push(discover::not_read(Some(span), what, p, &why, tail));
+                .push(crate::diagnostic::not_read(Some(span), what, p, &why, tail));
             return Target::Missing(p.to_string());
         }
         if !full.is_file() {
@@ -355,17 +355,17 @@ impl Program {
             // run says so (STV002) and checks the rest.
             let (code, sev, tail) = if what == "using" {
                 (
-                    "STV001",
+                    Code::Stv001,
                     Severity::Error,
                     "its parameters cannot be checked",
                 )
             } else if what == "import" {
-                ("STV002", Severity::Info, "what it exports is unknown")
+                (Code::Stv002, Severity::Info, "what it exports is unknown")
             } else if what == "base parameter" {
-                ("STV002", Severity::Info, "its values are not used")
+                (Code::Stv002, Severity::Info, "its values are not used")
             } else {
                 (
-                    "STV002",
+                    Code::Stv002,
                     Severity::Info,
                     "its resources are not checked and its outputs are unknown",
                 )
@@ -389,7 +389,7 @@ impl Program {
         } else {
             Lang::Bicep
         };
-        let Some(id) = discover::read_source(ws, &full, lang) else {
+        let Some(id) = ws.read_source(&full, lang) else {
             return Target::Missing(p.to_string());
         };
         queue.push(id);

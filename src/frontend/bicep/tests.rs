@@ -1,6 +1,7 @@
 //! End-to-end tests of the Bicep front end: files in a temporary directory, checked as one run,
 //! asserting on the model and the diagnostics.
 
+use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::frontend::LoadOptions;
 use crate::model::Workspace;
@@ -46,7 +47,7 @@ fn run_with(dir: &TempDir, load: LoadOptions) -> Outcome {
 }
 
 /// (code, severity, file name, line, message) of every diagnostic.
-fn diags(o: &Outcome) -> Vec<(String, Severity, String, usize, String)> {
+fn diags(o: &Outcome) -> Vec<(Code, Severity, String, usize, String)> {
     o.diagnostics
         .iter()
         .map(|d| {
@@ -61,13 +62,7 @@ fn diags(o: &Outcome) -> Vec<(String, Severity, String, usize, String)> {
                 }
                 None => (String::new(), 0),
             };
-            (
-                d.code.to_string(),
-                d.severity,
-                file,
-                line,
-                d.message.clone(),
-            )
+            (d.code, d.severity, file, line, d.message.clone())
         })
         .collect()
 }
@@ -103,14 +98,14 @@ fn syntax_error_is_one_stv001_on_its_line_and_other_files_still_load() {
     ]);
     let o = run(&dir);
     let d = diags(&o);
-    let errs: Vec<_> = d.iter().filter(|x| x.0 == "STV001").collect();
+    let errs: Vec<_> = d.iter().filter(|x| x.0 == Code::Stv001).collect();
     assert_eq!(errs.len(), 1, "{d:?}");
     assert_eq!(errs[0].2, "broken.bicep");
     assert_eq!(errs[0].3, 5, "{d:?}");
     assert!(errs[0].4.contains("expected ':'"), "{}", errs[0].4);
     assert!(o.incomplete());
     assert!(
-        d.iter().any(|x| x.0 == "STV010" && x.2 == "good.bicep"),
+        d.iter().any(|x| x.0 == Code::Stv010 && x.2 == "good.bicep"),
         "{d:?}"
     );
 }
@@ -128,7 +123,7 @@ fn unterminated_string_and_binary_garbage_do_not_panic() {
     for f in ["a.bicep", "b.bicep", "c.bicepparam", "d.bicep"] {
         assert!(
             d.iter()
-                .any(|x| x.0 == "STV001" && x.2 == f && x.1 == Severity::Error),
+                .any(|x| x.0 == Code::Stv001 && x.2 == f && x.1 == Severity::Error),
             "{f}: {d:?}"
         );
     }
@@ -160,10 +155,10 @@ resource apim 'Microsoft.ApiManagement/service@2024-05-01' = {
     let d = diags(&o);
     let m = d
         .iter()
-        .find(|x| x.0 == "STV002")
+        .find(|x| x.0 == Code::Stv002)
         .expect("a diagnostic for the missing module");
     assert_eq!((m.1, m.3), (Severity::Info, 1), "{d:?}");
-    assert!(d.iter().all(|x| x.0 != "STV001"), "{d:?}");
+    assert!(d.iter().all(|x| x.0 != Code::Stv001), "{d:?}");
     assert!(
         m.4.contains("'./nope/network.bicep' does not exist"),
         "{}",

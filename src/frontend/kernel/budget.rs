@@ -11,6 +11,7 @@
 //! Function libraries have no evaluator at hand: they charge the *current* budget of the thread
 //! ([`bytes`], [`items`]), which each evaluator installs ([`install`], [`activate`]).
 
+use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{VKind, V};
 use crate::source::Span;
@@ -210,7 +211,7 @@ impl Budget {
         };
         Some(
             Diagnostic::new(
-                "STV002",
+                Code::Stv002,
                 Severity::Warning,
                 format!("evaluation of {unit} stopped at {}; {rest}; {instances}", limit.describe()),
             )
@@ -354,7 +355,7 @@ mod tests {
         let d = b
             .diagnostic("arm", "template 't.json'", None, &["'apim'".into()], true)
             .unwrap();
-        assert_eq!(d.code, "STV002");
+        assert_eq!(d.code, Code::Stv002);
         assert!(d.message.contains("text limit") && d.message.contains("'apim'"));
     }
 

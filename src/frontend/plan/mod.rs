@@ -18,7 +18,8 @@
 mod refs;
 mod respan;
 
-use crate::discover::{parse_error, Discovered};
+use crate::diagnostic::parse_error;
+use crate::discover::Discovered;
 use crate::frontend::terraform::{azapi, azurerm, eval, modules, version};
 use crate::model::{Workspace, V};
 use crate::source::{FileId, Span};

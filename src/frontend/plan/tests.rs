@@ -1,4 +1,5 @@
 use super::*;
+use crate::code::Code;
 use crate::frontend::json;
 
 fn doc(text: &str) -> V {
@@ -37,7 +38,7 @@ fn run(name: &str, text: &str) -> crate::Outcome {
 #[test]
 fn a_plan_without_values_is_reported_not_passed() {
     let out = run("empty", r#"{"format_version":"1.2","resource_changes":[]}"#);
-    let d: Vec<_> = out.active().filter(|d| d.code == "STV001").collect();
+    let d: Vec<_> = out.active().filter(|d| d.code == Code::Stv001).collect();
     assert_eq!(d.len(), 1, "{:?}", out.diagnostics);
     assert!(d[0].message.contains("planned_values.root_module"));
 }
@@ -62,7 +63,7 @@ fn values_known_only_after_apply_are_unknown_with_their_reason() {
     assert_eq!(out.instances.undecided, 1);
     let msgs: Vec<&str> = out
         .active()
-        .filter(|d| d.code == "STV002")
+        .filter(|d| d.code == Code::Stv002)
         .map(|d| d.message.as_str())
         .collect();
     assert!(!msgs.is_empty());
@@ -82,7 +83,7 @@ fn a_broken_plan_is_a_parse_error() {
         r#"{"format_version":"1.2","planned_values":{"root_module":{"#,
     );
     assert!(
-        out.active().any(|d| d.code == "STV001"),
+        out.active().any(|d| d.code == Code::Stv001),
         "{:?}",
         out.diagnostics
     );

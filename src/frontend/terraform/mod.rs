@@ -19,7 +19,7 @@ pub mod parse;
 pub(crate) mod version;
 
 use super::LoadOptions;
-use crate::discover::{find_or_read, Discovered};
+use crate::discover::Discovered;
 use crate::model::{UnitId, Workspace};
 use crate::source::{FileId, Lang};
 use eval::{Eval, Input};
@@ -38,7 +38,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
 pub fn load_texts(ws: &mut Workspace, files: &[(PathBuf, String)], opts: &LoadOptions) {
     let mut ids = Vec::new();
     for (path, text) in files {
-        let Some(lang) = crate::discover::lang_of(path) else {
+        let Some(lang) = crate::source::lang_of(path) else {
             continue;
         };
         if !matches!(
@@ -167,7 +167,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         .var_files
         .iter()
         .filter_map(|p| {
-            let id = find_or_read(ws, p, Lang::TerraformVars)?;
+            let id = ws.find_or_read(p, Lang::TerraformVars)?;
             loader.tfvars(ws, id)
         })
         .collect();
@@ -181,7 +181,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             let bodies: Vec<Rc<ast::Body>> = files
                 .iter()
                 .filter_map(|p| {
-                    let id = find_or_read(ws, p, Lang::TerraformVars)?;
+                    let id = ws.find_or_read(p, Lang::TerraformVars)?;
                     loader.tfvars(ws, id)
                 })
                 .chain(var_files.iter().cloned())

@@ -4,7 +4,7 @@
 
 use super::ast::*;
 use super::parse::{self, JsonConv};
-use crate::discover::{parse_error, read_source};
+use crate::diagnostic::parse_error;
 use crate::model::Workspace;
 use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
@@ -353,7 +353,7 @@ fn read_dir_files(ws: &mut Workspace, dir: &Path) -> Vec<FileId> {
         } else {
             Lang::Terraform
         };
-        if let Some(id) = read_source(ws, &p, lang) {
+        if let Some(id) = ws.read_source(&p, lang) {
             out.push(id);
         }
     }

@@ -1,6 +1,7 @@
 //! Loader tests: small configurations written to a temporary directory, loaded, linked, and
 //! the model inspected.
 
+use crate::code::Code;
 use crate::model::Workspace;
 use std::path::{Path, PathBuf};
 
@@ -47,7 +48,7 @@ fn line_of(ws: &Workspace, span: crate::source::Span) -> usize {
 fn parse_errors(ws: &Workspace) -> Vec<String> {
     ws.diagnostics
         .iter()
-        .filter(|d| d.code == "STV001")
+        .filter(|d| d.code == Code::Stv001)
         .map(|d| d.message.clone())
         .collect()
 }
@@ -462,7 +463,7 @@ fn bad_input_never_crashes() {
     let errs: Vec<(String, usize)> = ws
         .diagnostics
         .iter()
-        .filter(|d| d.code == "STV001")
+        .filter(|d| d.code == Code::Stv001)
         .map(|d| {
             let s = d.span.unwrap();
             (ws.sources.get(s.file).display.clone(), line_of(&ws, s))
@@ -819,7 +820,7 @@ fn exploding_values_and_loops_are_cut_off() {
     let cut: Vec<_> = ws
         .diagnostics
         .iter()
-        .filter(|d| d.code == "STV002" && d.message.contains("limit"))
+        .filter(|d| d.code == Code::Stv002 && d.message.contains("limit"))
         .collect();
     assert_eq!(cut.len(), 1, "{:?}", ws.diagnostics);
     assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());

@@ -89,7 +89,7 @@ pub fn locked_azurerm(ws: &mut Workspace, dir: &Path) -> Option<u32> {
     if !path.is_file() {
         return None;
     }
-    let id = crate::discover::find_or_read(ws, &path, Lang::Terraform)?;
+    let id = ws.find_or_read(&path, Lang::Terraform)?;
     let body = super::modules::parse_file(ws, id)?;
     let found = body
         .blocks("provider")

@@ -256,7 +256,7 @@ impl<'p> Eval<'p> {
             return;
         }
         self.diagnostics.borrow_mut().push(
-            Diagnostic::new("STV001", sev, message.clone())
+            Diagnostic::new(crate::code::Code::Stv001, sev, message.clone())
                 .at(span)
                 .help(help)
                 .identity(format!("bicep|{message}")),
@@ -270,10 +270,14 @@ impl<'p> Eval<'p> {
             return;
         }
         self.diagnostics.borrow_mut().push(
-            Diagnostic::new("STV002", Severity::Warning, message.clone())
-                .at(span)
-                .help(help)
-                .identity(format!("bicep|{message}")),
+            Diagnostic::new(
+                crate::code::Code::Stv002,
+                Severity::Warning,
+                message.clone(),
+            )
+            .at(span)
+            .help(help)
+            .identity(format!("bicep|{message}")),
         );
     }
 

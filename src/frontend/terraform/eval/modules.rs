@@ -43,7 +43,7 @@ impl<'w> Eval<'w> {
                         too_deep = true;
                         Err(format!("module `{}` is nested too deeply", cd.name))
                     } else if let Some(why) = self.loader.refused(self.ws, &dir) {
-                        self.ws.diagnostics.push(crate::discover::not_read(
+                        self.ws.diagnostics.push(crate::diagnostic::not_read(
                             Some(*src_span),
                             "module directory",
                             src,
@@ -71,7 +71,7 @@ impl<'w> Eval<'w> {
                 // pass silently.
                 self.ws.diagnostics.push(
                     crate::diagnostic::Diagnostic::new(
-                        "STV002",
+                        crate::code::Code::Stv002,
                         crate::diagnostic::Severity::Info,
                         format!(
                             "{addr} is not checked: modules are nested more than {MAX_MODULE_DEPTH} levels deep"
@@ -173,7 +173,7 @@ pub(super) fn module_cycle(
     let mut names: Vec<String> = chain[start..].iter().map(|d| short(d)).collect();
     names.push(short(dir));
     crate::diagnostic::Diagnostic::new(
-        "STV001",
+        crate::code::Code::Stv001,
         crate::diagnostic::Severity::Error,
         format!("module cycle: module `{name}` leads back to {}", names.join(" → ")),
     )
