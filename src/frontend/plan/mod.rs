@@ -15,16 +15,19 @@
 //! for them (the HCL front end does not load that directory again). Without the source, a
 //! finding points into the plan file, at the resource's object, named by its address.
 
+pub mod generate;
 mod refs;
 mod respan;
+mod schema;
 
 use crate::discover::{parse_error, Discovered};
 use crate::frontend::terraform::{azapi, azurerm, eval, modules, version};
-use crate::model::{Workspace, V};
+use crate::model::{ResKey, VKind, Workspace, V};
 use crate::source::{FileId, Span};
 use eval::ObjExt;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Deepest module nesting followed (Terraform itself has no limit; real trees stay far below).
 const MAX_DEPTH: usize = 32;
@@ -106,12 +109,61 @@ pub fn load(ws: &mut Workspace, found: &Discovered, hcl: &[FileId]) {
         return;
     }
     let mut loader = modules::Loader::new(ws, hcl);
+    let declared = declared_keys(ws, found);
     for &id in &found.plans {
         if let Some(doc) = found.json.get(&id) {
-            load_plan(ws, &mut loader, id, doc);
+            load_plan(ws, &mut loader, id, doc, &declared);
         }
     }
 }
+
+/// Keys of the network resources the run declares: by its other front ends, and by the managed
+/// resources of every plan. A data source that reads one of them is that resource, checked
+/// where it is declared, not a second copy (the plan of a later root reading the subnet an
+/// earlier root creates).
+fn declared_keys(ws: &Workspace, found: &Discovered) -> Vec<ResKey> {
+    let mut keys: Vec<ResKey> = Vec::new();
+    keys.extend(ws.subnets.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.vnets.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.nsgs.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.route_tables.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.public_ips.iter().map(|x| x.meta.key.clone()));
+    for id in &found.plans {
+        let Some(root) = found.json.get(id).and_then(|d| {
+            d.path("planned_values.root_module")
+                .or_else(|| d.path("values.root_module"))
+        }) else {
+            continue;
+        };
+        let mut insts = Vec::new();
+        collect(root, "", &mut insts, 0);
+        for mut inst in insts.into_iter().filter(|i| !i.data) {
+            if !DATA_AS_RESOURCE.contains(&inst.rtype.as_str()) {
+                continue;
+            }
+            eval::set_exact(&mut inst.values, "id", V::null(None));
+            azurerm::computed(&inst.rtype, false, &mut inst.values, &inst.addr);
+            if let Some(k) = inst
+                .values
+                .get_exact("id")
+                .and_then(|v| v.as_name())
+                .and_then(ResKey::from_id)
+            {
+                keys.push(k);
+            }
+        }
+    }
+    keys
+}
+
+/// Attributes the provider computes from separate resources when the configuration does not
+/// set them (an NSG's `security_rule` from its `azurerm_network_security_rule`s): a plan lists
+/// them as known only after apply, and the plan lists those separate resources themselves.
+const FROM_SEPARATE: &[(&str, &str)] = &[
+    ("azurerm_network_security_group", "security_rule"),
+    ("azurerm_route_table", "route"),
+    ("azurerm_virtual_network", "subnet"),
+];
 
 /// One resource instance of the plan.
 struct Inst {
@@ -127,7 +179,13 @@ struct Inst {
     at: Option<Span>,
 }
 
-fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: &V) {
+fn load_plan(
+    ws: &mut Workspace,
+    loader: &mut modules::Loader,
+    id: FileId,
+    doc: &V,
+    declared: &[ResKey],
+) {
     let root = doc
         .path("planned_values.root_module")
         .or_else(|| doc.path("values.root_module"))
@@ -179,13 +237,29 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
 
     // Unknowns, source spans and computed ids of every instance, then references.
     let mut decls: Vec<Span> = Vec::new();
+    // The HCL block of each instance, when its source is there.
+    let mut hcl: Vec<Option<(Rc<modules::Module>, usize)>> = Vec::new();
     let mut unknown_paths: Vec<Vec<Vec<refs::Seg>>> = Vec::new();
+    // Data sources whose read is deferred to apply: the plan does not know the resource.
+    let mut deferred: HashSet<String> = HashSet::new();
     for inst in &mut insts {
+        let exprs = refs::config_resource(config, &inst.module, inst.data, &inst.rtype, &inst.name)
+            .and_then(|c| c.get_exact("expressions"));
         let mut paths = Vec::new();
         if let Some(u) = after_unknown.get(&inst.addr) {
-            refs::mark_unknown(&mut inst.values, u, &mut Vec::new(), &mut paths);
+            let mut u = (*u).clone();
+            for (t, attr) in FROM_SEPARATE {
+                let unset = exprs.map_or(true, |e| e.get_exact(attr).is_none());
+                if inst.rtype == *t && unset {
+                    remove_key(&mut u, attr);
+                }
+            }
+            refs::mark_unknown(&mut inst.values, &u, &mut Vec::new(), &mut paths);
+            if inst.data && inst.values.get_exact("id").is_some_and(|v| v.is_unknown()) {
+                deferred.insert(inst.addr.clone());
+            }
         }
-        respan::empty_strings_unset(&mut inst.values);
+        respan::empty_strings_unset(&mut inst.values, exprs);
         // The subnet data source does not read delegations: they are not known to be none.
         if inst.data
             && inst.rtype == "azurerm_subnet"
@@ -213,10 +287,11 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
                 m.res_index.get(&k).map(|&i| {
                     let d = &m.resources[i];
                     respan::with_hcl(&mut inst.values, &d.body, d.span);
-                    d.span
+                    (d.span, (m.clone(), i))
                 })
             });
-        decls.push(decl.unwrap_or(fallback));
+        decls.push(decl.as_ref().map_or(fallback, |d| d.0));
+        hcl.push(decl.map(|d| d.1));
         // An id known only after apply is the one the HCL front end computes from the names.
         if inst.values.get_exact("id").is_some_and(|v| v.is_unknown()) {
             eval::set_exact(&mut inst.values, "id", V::null(None));
@@ -235,11 +310,18 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
         index: &index,
         bodies: &bodies,
     };
-    for (inst, paths) in insts.iter_mut().zip(&unknown_paths) {
+    for ((inst, paths), src) in insts.iter_mut().zip(&unknown_paths).zip(&hcl) {
         let exprs = refs::config_resource(config, &inst.module, inst.data, &inst.rtype, &inst.name)
             .and_then(|c| c.get_exact("expressions"));
+        let here = refs::Here {
+            module: &inst.module,
+            key: key_of(&inst.addr),
+        };
         for p in paths {
-            resolver.resolve_leaf(&mut inst.values, exprs, p, &inst.module);
+            let written = src
+                .as_ref()
+                .and_then(|(m, i)| respan::expr_at(&m.resources[*i].body, p));
+            resolver.resolve_leaf(&mut inst.values, exprs, p, &here, written);
         }
     }
 
@@ -260,16 +342,26 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
             }
             // An existing network resource read by a data source is known to the plan: it
             // is checked as declared there.
-            (true, t) if DATA_AS_RESOURCE.contains(&t) => azurerm::emit(
-                ws,
-                &azurerm::Res {
-                    rtype: t,
-                    label,
-                    body,
-                    decl,
-                    major,
-                },
-            ),
+            (true, t)
+                if DATA_AS_RESOURCE.contains(&t)
+                    && !deferred.contains(&inst.addr)
+                    && !body
+                        .get_exact("id")
+                        .and_then(|v| v.as_name())
+                        .and_then(ResKey::from_id)
+                        .is_some_and(|k| declared.contains(&k)) =>
+            {
+                azurerm::emit(
+                    ws,
+                    &azurerm::Res {
+                        rtype: t,
+                        label,
+                        body,
+                        decl,
+                        major,
+                    },
+                )
+            }
             (true, _) => {}
             (false, "azapi_resource") => azapi::emit(ws, body, &label, decl),
             (false, "azapi_update_resource") => {
@@ -303,6 +395,22 @@ const DATA_AS_RESOURCE: &[&str] = &[
     "azurerm_route_table",
     "azurerm_public_ip",
 ];
+
+/// The instance key at the end of an address: `[0]`, `["a"]` (`None` without one).
+fn key_of(addr: &str) -> Option<&str> {
+    if !addr.ends_with(']') {
+        return None;
+    }
+    let open = addr.rfind('[')?;
+    let last_dot = addr.rfind('.')?;
+    (open > last_dot).then(|| &addr[open..])
+}
+
+fn remove_key(v: &mut V, key: &str) {
+    if let VKind::Obj(o) = &mut v.kind {
+        o.retain(|(k, _)| &*k.name != key);
+    }
+}
 
 /// Every resource instance of a module of `planned_values`/`values`, with its child modules.
 fn collect(m: &V, module: &str, out: &mut Vec<Inst>, depth: usize) {
