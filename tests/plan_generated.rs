@@ -242,3 +242,160 @@ fn every_fixtures_plan_gives_its_hcl_findings_at_the_same_lines() {
 fn states_give_their_hcl_findings_at_the_same_lines() {
     assert_eq!(compare(true), generate::STATES.len());
 }
+
+/// The generator against a real `terraform show -json` (Terraform 1.11.4; see
+/// `tests/data/terraform-plan/README.md`): the same keys at every level of the document, the
+/// same `configuration` expressions and references, and the same configured values known only
+/// after apply.
+#[test]
+fn the_generator_writes_what_terraform_writes() {
+    use serde_json::Value as J;
+    use std::collections::BTreeSet;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/terraform-plan");
+    let real: J =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("terraform-show.json")).unwrap())
+            .unwrap();
+    let docs = generate::generate(&dir, false).unwrap();
+    assert_eq!(docs.len(), 1);
+    let ours = &docs[0].1;
+    let keys = |v: &J| -> BTreeSet<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    // What a real plan has that the generator does not write (run metadata), and what only a
+    // plan of other resources shows.
+    let not_written = ["output_changes", "relevant_attributes", "timestamp"];
+    let real_top: BTreeSet<String> = keys(&real)
+        .into_iter()
+        .filter(|k| !not_written.contains(&k.as_str()))
+        .collect();
+    assert_eq!(keys(ours), real_top, "top-level keys");
+
+    let by_addr = |list: &J| -> Vec<(String, J)> {
+        let mut v: Vec<(String, J)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["address"].as_str().unwrap().to_string(), r.clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    // planned_values: the same instances and module tree, each with the same keys.
+    let flat = |root: &J| -> Vec<(String, J)> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(m) = stack.pop() {
+            if let Some(r) = m.get("resources") {
+                out.extend(by_addr(r));
+            }
+            for c in m
+                .get("child_modules")
+                .and_then(J::as_array)
+                .into_iter()
+                .flatten()
+            {
+                assert_eq!(
+                    keys(c),
+                    keys(&real["planned_values"]["root_module"]["child_modules"][0])
+                );
+                stack.push(c.clone());
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    };
+    let (r, o) = (
+        flat(&real["planned_values"]["root_module"]),
+        flat(&ours["planned_values"]["root_module"]),
+    );
+    let addrs = |v: &[(String, J)]| v.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    assert_eq!(addrs(&o), addrs(&r), "planned_values");
+    for ((a, x), (_, y)) in r.iter().zip(&o) {
+        assert_eq!(keys(y), keys(x), "planned_values {a}");
+        for k in ["mode", "type", "name", "index", "provider_name"] {
+            assert_eq!(y.get(k), x.get(k), "planned_values {a}: {k}");
+        }
+    }
+
+    // resource_changes: the same keys, and the configured values known only after apply.
+    let (r, o) = (
+        by_addr(&real["resource_changes"]),
+        by_addr(&ours["resource_changes"]),
+    );
+    assert_eq!(addrs(&o), addrs(&r), "resource_changes");
+    let config_res = |doc: &J, addr: &str| -> J {
+        // `module.m.aws_subnet.m` → module_calls.m.module, `aws_subnet.m`.
+        let mut m = doc["configuration"]["root_module"].clone();
+        let mut rest = addr;
+        while let Some(x) = rest.strip_prefix("module.") {
+            let (call, tail) = x.split_once('.').unwrap();
+            m = m["module_calls"][call]["module"].clone();
+            rest = tail;
+        }
+        let local = rest.split('[').next().unwrap();
+        m["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == local)
+            .cloned()
+            .unwrap()
+    };
+    for ((a, x), (_, y)) in r.iter().zip(&o) {
+        assert_eq!(keys(y), keys(x), "resource_changes {a}");
+        assert_eq!(keys(&y["change"]), keys(&x["change"]), "change of {a}");
+        assert_eq!(
+            y["change"]["actions"], x["change"]["actions"],
+            "actions of {a}"
+        );
+        let written = keys(&config_res(&real, a)["expressions"]);
+        let unknown = |c: &J| -> BTreeSet<String> {
+            c["change"]["after_unknown"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, v)| **v == J::Bool(true) && written.contains(*k))
+                .map(|(k, _)| k.clone())
+                .collect()
+        };
+        assert_eq!(unknown(y), unknown(x), "configured values unknown in {a}");
+    }
+
+    // configuration: module calls, variables, outputs, and every resource's expressions as
+    // Terraform writes them, except nested blocks: the AWS provider declares `ingress` as an
+    // attribute, which Terraform writes as one constant value.
+    let (rc, oc) = (
+        &real["configuration"]["root_module"],
+        &ours["configuration"]["root_module"],
+    );
+    assert_eq!(oc["variables"], rc["variables"]);
+    assert_eq!(oc["outputs"], rc["outputs"]);
+    let rm = &rc["module_calls"]["m"];
+    let om = &oc["module_calls"]["m"];
+    for k in ["source", "expressions"] {
+        assert_eq!(om[k], rm[k], "module call: {k}");
+    }
+    for k in ["outputs", "variables"] {
+        assert_eq!(om["module"][k], rm["module"][k], "called module: {k}");
+    }
+    let mut checked = 0;
+    for (a, x) in r.iter().map(|(a, _)| (a, config_res(&real, a))) {
+        let y = config_res(ours, a);
+        let mut want = x["expressions"].clone();
+        want.as_object_mut().unwrap().remove("ingress");
+        let mut got = y["expressions"].clone();
+        got.as_object_mut().unwrap().remove("ingress");
+        assert_eq!(got, want, "expressions of {a}");
+        for k in [
+            "count_expression",
+            "for_each_expression",
+            "provider_config_key",
+        ] {
+            assert_eq!(y.get(k), x.get(k), "{k} of {a}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5);
+}

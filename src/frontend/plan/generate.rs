@@ -276,7 +276,7 @@ fn document(ev: &mut Eval, root: usize, state: bool) -> J {
         if let Some(k) = &p.key {
             res.insert("index".into(), k.clone());
         }
-        res.insert("provider_name".into(), J::from(provider));
+        res.insert("provider_name".into(), J::from(provider.clone()));
         res.insert("schema_version".into(), J::from(0));
         res.insert("values".into(), after.clone());
         res.insert("sensitive_values".into(), json!({}));
@@ -370,11 +370,11 @@ fn document(ev: &mut Eval, root: usize, state: bool) -> J {
     J::Object(doc)
 }
 
-fn provider_of(rtype: &str) -> &'static str {
-    if rtype.starts_with("azapi_") {
-        AZAPI
-    } else {
-        PROVIDER
+/// The provider of a resource type, by its prefix (`azurerm_subnet` → `hashicorp/azurerm`).
+fn provider_of(rtype: &str) -> String {
+    match rtype.split('_').next().unwrap_or_default() {
+        "azapi" => AZAPI.to_string(),
+        p => format!("registry.terraform.io/hashicorp/{p}"),
     }
 }
 
