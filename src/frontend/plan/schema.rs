@@ -22,6 +22,8 @@ enum A {
     Block(&'static [(&'static str, A)]),
     /// An optional argument with the provider's default, the same in every major.
     Default(&'static str),
+    DefaultBool(bool),
+    DefaultInt(i64),
 }
 
 use A::*;
@@ -42,6 +44,10 @@ const SUBNET: &[(&str, A)] = &[
     ("delegation", Block(DELEGATION)),
     // Not `service_endpoints`: azurerm v5 replaced it by `service_endpoint` blocks.
     ("service_endpoint_policy_ids", List),
+    (
+        "private_link_service_network_policies_enabled",
+        DefaultBool(true),
+    ),
     TIMEOUTS,
 ];
 
@@ -128,12 +134,18 @@ const VNET: &[(&str, A)] = &[
     ("location", Opt),
     ("resource_group_name", Opt),
     ("address_space", List),
+    ("bgp_community", Opt),
+    ("ddos_protection_plan", Block(DDOS_PLAN)),
+    ("edge_zone", Opt),
+    ("flow_timeout_in_minutes", Opt),
     ("dns_servers", Computed),
     ("guid", Computed),
     ("subnet", Computed),
     ("tags", Opt),
     TIMEOUTS,
 ];
+
+const DDOS_PLAN: &[(&str, A)] = &[("id", Opt), ("enable", Opt)];
 
 const PUBLIC_IP: &[(&str, A)] = &[
     ("name", Opt),
@@ -144,6 +156,8 @@ const PUBLIC_IP: &[(&str, A)] = &[
     ("fqdn", Computed),
     ("ip_address", Computed),
     ("ip_tags", Opt),
+    ("ip_version", Default("IPv4")),
+    ("idle_timeout_in_minutes", DefaultInt(4)),
     ("public_ip_prefix_id", Opt),
     ("reverse_fqdn", Opt),
     ("sku", Opt),
@@ -153,6 +167,22 @@ const PUBLIC_IP: &[(&str, A)] = &[
 ];
 
 const VNET_CONFIG: &[(&str, A)] = &[("subnet_id", Opt)];
+
+const IDENTITY: &[(&str, A)] = &[
+    ("type", Opt),
+    ("identity_ids", List),
+    ("principal_id", Computed),
+    ("tenant_id", Computed),
+];
+
+const CERTIFICATE: &[(&str, A)] = &[
+    ("encoded_certificate", Opt),
+    ("store_name", Opt),
+    ("certificate_password", Opt),
+    ("expiry", Computed),
+    ("subject", Computed),
+    ("thumbprint", Computed),
+];
 
 const ADDITIONAL_LOCATION: &[(&str, A)] = &[
     ("location", Opt),
@@ -178,7 +208,19 @@ const APIM: &[(&str, A)] = &[
     ("virtual_network_type", Default("None")),
     ("virtual_network_configuration", Block(VNET_CONFIG)),
     ("public_ip_address_id", Opt),
+    ("public_network_access_enabled", DefaultBool(true)),
+    ("client_certificate_enabled", DefaultBool(false)),
+    ("gateway_disabled", DefaultBool(false)),
     ("min_api_version", Opt),
+    ("identity", Block(IDENTITY)),
+    ("certificate", Block(CERTIFICATE)),
+    ("hostname_configuration", Computed),
+    ("notification_sender_email", Computed),
+    ("protocols", Computed),
+    ("security", Computed),
+    ("sign_in", Computed),
+    ("sign_up", Computed),
+    ("tenant_access", Computed),
     ("gateway_url", Computed),
     ("gateway_regional_url", Computed),
     ("management_api_url", Computed),
@@ -298,6 +340,12 @@ fn fill(_rtype: &str, attrs: &[(&str, A)], after: &mut J, unknown: &mut J) {
                 u.insert(k.to_string(), J::Array(Vec::new()));
             }
             Default(d) => {
+                a.insert(k.to_string(), J::from(*d));
+            }
+            DefaultBool(d) => {
+                a.insert(k.to_string(), J::from(*d));
+            }
+            DefaultInt(d) => {
                 a.insert(k.to_string(), J::from(*d));
             }
             Computed => {
