@@ -7,7 +7,6 @@
 //! - The committed states (`values` instead of `planned_values`) give the same findings too.
 
 use std::path::{Path, PathBuf};
-use stv2lint::diagnostic::Severity;
 use stv2lint::frontend::plan::generate::{self, FixturePlan};
 
 /// A root variable without a value: Terraform asks for one and cannot plan without it, so the
@@ -89,84 +88,16 @@ fn committed_plans_are_what_the_generator_writes() {
     );
 }
 
-/// (file relative to the fixture, line, code, severity, message), sorted.
-type Finding = (String, usize, String, Severity, String);
+#[path = "support/plan.rs"]
+mod support;
+use support::{copy_fixture, findings, said, Finding};
 
-fn findings(path: &Path, base: &Path, code: &str) -> Vec<Finding> {
+fn run(path: &Path, base: &Path, code: &str) -> Vec<Finding> {
     let mut opts = stv2lint::CheckOptions::default();
     if stv2lint::rules::is_advisory(code) {
         opts.select = vec![code.to_string()];
     }
-    let outcome = stv2lint::check(&[path.to_path_buf()], &opts);
-    let base = std::fs::canonicalize(base).unwrap();
-    let mut out: Vec<Finding> = outcome
-        .active()
-        .map(|d| {
-            let (file, line) = match d.span {
-                Some(span) => {
-                    let f = outcome.ws.sources.get(span.file);
-                    let path = std::fs::canonicalize(&f.path).unwrap_or(f.path.clone());
-                    let rel = path.strip_prefix(&base).unwrap_or(&path);
-                    (
-                        rel.to_string_lossy().replace('\\', "/"),
-                        f.line_col(span.start).0,
-                    )
-                }
-                None => (String::new(), 0),
-            };
-            (
-                file,
-                line,
-                d.code.to_string(),
-                d.severity,
-                d.message.clone(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-/// Without the file and line: what a finding says.
-fn said(f: &[Finding]) -> Vec<(String, Severity, String)> {
-    let mut v: Vec<_> = f.iter().map(|x| (x.2.clone(), x.3, x.4.clone())).collect();
-    v.sort();
-    v
-}
-
-/// A temporary copy of a fixture with its plans (or states) in their root directories.
-struct Staged(PathBuf);
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn stage(fixture: &Path, docs: &[&FixturePlan], tag: &str) -> Staged {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir =
-        std::env::temp_dir().join(format!("stv2lint-genplan-{}-{n}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    if fixture.is_dir() {
-        for e in walkdir::WalkDir::new(fixture) {
-            let e = e.unwrap();
-            let to = dir.join(e.path().strip_prefix(fixture).unwrap());
-            if e.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else {
-                std::fs::copy(e.path(), &to).unwrap();
-            }
-        }
-    } else {
-        std::fs::copy(fixture, dir.join(fixture.file_name().unwrap())).unwrap();
-    }
-    for d in docs {
-        std::fs::write(dir.join(&d.root).join("plan.json"), &d.text).unwrap();
-    }
-    Staged(dir)
+    findings(path, base, &opts)
 }
 
 fn compare(state: bool) -> usize {
@@ -198,9 +129,12 @@ fn compare(state: bool) -> usize {
         } else {
             fx.parent().unwrap().to_path_buf()
         };
-        let want = findings(fx, &base, code);
-        let staged = stage(fx, &docs, &rel.replace('/', "-"));
-        let got = findings(&staged.0, &staged.0, code);
+        let want = run(fx, &base, code);
+        let staged = copy_fixture(fx, &rel);
+        for d in &docs {
+            std::fs::write(staged.0.join(&d.root).join("plan.json"), &d.text).unwrap();
+        }
+        let got = run(&staged.0, &staged.0, code);
         // A state has no `configuration`: the resources of child modules cannot be traced to
         // their source and are reported in the state file, by address.
         let same = if exception == Some(DYNAMIC_ORIGIN) {

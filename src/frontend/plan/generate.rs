@@ -177,6 +177,27 @@ struct Planned {
     value: V,
 }
 
+impl Planned {
+    /// What a resource of `planned_values` and a `resource_changes` entry both start with
+    /// (`module_address` only in the latter).
+    fn header(&self, provider: &str, change: bool) -> Map<String, J> {
+        let mut m = Map::new();
+        m.insert("address".into(), J::from(self.addr.clone()));
+        if change && !self.module.is_empty() {
+            m.insert("module_address".into(), J::from(self.module.clone()));
+        }
+        let mode = if self.data { "data" } else { "managed" };
+        m.insert("mode".into(), J::from(mode));
+        m.insert("type".into(), J::from(self.rtype.clone()));
+        m.insert("name".into(), J::from(self.name.clone()));
+        if let Some(k) = &self.key {
+            m.insert("index".into(), k.clone());
+        }
+        m.insert("provider_name".into(), J::from(provider));
+        m
+    }
+}
+
 fn document(ev: &mut Eval, root: usize, state: bool) -> J {
     let mut insts: Vec<Planned> = Vec::new();
     let mut module_addrs: Vec<String> = Vec::new();
@@ -265,18 +286,7 @@ fn document(ev: &mut Eval, root: usize, state: bool) -> J {
             after = with_subscription(after);
         }
         let deferred = p.data && !state && has_true(&unknown);
-        let mut res = Map::new();
-        res.insert("address".into(), J::from(p.addr.clone()));
-        res.insert(
-            "mode".into(),
-            J::from(if p.data { "data" } else { "managed" }),
-        );
-        res.insert("type".into(), J::from(p.rtype.clone()));
-        res.insert("name".into(), J::from(p.name.clone()));
-        if let Some(k) = &p.key {
-            res.insert("index".into(), k.clone());
-        }
-        res.insert("provider_name".into(), J::from(provider.clone()));
+        let mut res = p.header(&provider, false);
         res.insert("schema_version".into(), J::from(0));
         res.insert("values".into(), after.clone());
         res.insert("sensitive_values".into(), json!({}));
@@ -288,21 +298,7 @@ fn document(ev: &mut Eval, root: usize, state: bool) -> J {
         if state {
             continue;
         }
-        let mut rc = Map::new();
-        rc.insert("address".into(), J::from(p.addr.clone()));
-        if !p.module.is_empty() {
-            rc.insert("module_address".into(), J::from(p.module.clone()));
-        }
-        rc.insert(
-            "mode".into(),
-            J::from(if p.data { "data" } else { "managed" }),
-        );
-        rc.insert("type".into(), J::from(p.rtype.clone()));
-        rc.insert("name".into(), J::from(p.name.clone()));
-        if let Some(k) = &p.key {
-            rc.insert("index".into(), k.clone());
-        }
-        rc.insert("provider_name".into(), J::from(provider));
+        let mut rc = p.header(&provider, true);
         if deferred {
             rc.insert(
                 "action_reason".into(),

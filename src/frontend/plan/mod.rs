@@ -313,9 +313,10 @@ fn load_plan(
     for ((inst, paths), src) in insts.iter_mut().zip(&unknown_paths).zip(&hcl) {
         let exprs = refs::config_resource(config, &inst.module, inst.data, &inst.rtype, &inst.name)
             .and_then(|c| c.get_exact("expressions"));
+        let key = refs::key_of(&inst.addr);
         let here = refs::Here {
             module: &inst.module,
-            key: key_of(&inst.addr),
+            key: key.as_deref(),
         };
         for p in paths {
             let written = src
@@ -330,6 +331,16 @@ fn load_plan(
     for (inst, &decl) in insts.iter().zip(&decls) {
         let label = inst.addr.clone();
         let body = &inst.values;
+        let emit = |ws: &mut Workspace, rtype: &str| {
+            let res = azurerm::Res {
+                rtype,
+                label: label.clone(),
+                body,
+                decl,
+                major,
+            };
+            azurerm::emit(ws, &res)
+        };
         match (inst.data, inst.rtype.as_str()) {
             (true, "azurerm_api_management") => {
                 let key = body
@@ -341,7 +352,7 @@ fn load_plan(
                 }
             }
             // An existing network resource read by a data source is known to the plan: it
-            // is checked as declared there.
+            // is checked as declared there, unless the run declares it (or its read waits).
             (true, t)
                 if DATA_AS_RESOURCE.contains(&t)
                     && !deferred.contains(&inst.addr)
@@ -351,16 +362,7 @@ fn load_plan(
                         .and_then(ResKey::from_id)
                         .is_some_and(|k| declared.contains(&k)) =>
             {
-                azurerm::emit(
-                    ws,
-                    &azurerm::Res {
-                        rtype: t,
-                        label,
-                        body,
-                        decl,
-                        major,
-                    },
-                )
+                emit(ws, t)
             }
             (true, _) => {}
             (false, "azapi_resource") => azapi::emit(ws, body, &label, decl),
@@ -369,16 +371,7 @@ fn load_plan(
                     patches.push(p);
                 }
             }
-            (false, t) if azurerm::is_relevant(t) => azurerm::emit(
-                ws,
-                &azurerm::Res {
-                    rtype: t,
-                    label,
-                    body,
-                    decl,
-                    major,
-                },
-            ),
+            (false, t) if azurerm::is_relevant(t) => emit(ws, t),
             _ => {}
         }
     }
@@ -395,16 +388,6 @@ const DATA_AS_RESOURCE: &[&str] = &[
     "azurerm_route_table",
     "azurerm_public_ip",
 ];
-
-/// The instance key at the end of an address: `[0]`, `["a"]` (`None` without one).
-fn key_of(addr: &str) -> Option<&str> {
-    if !addr.ends_with(']') {
-        return None;
-    }
-    let open = addr.rfind('[')?;
-    let last_dot = addr.rfind('.')?;
-    (open > last_dot).then(|| &addr[open..])
-}
 
 fn remove_key(v: &mut V, key: &str) {
     if let VKind::Obj(o) = &mut v.kind {

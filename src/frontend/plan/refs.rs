@@ -121,6 +121,13 @@ fn split_address(a: &str) -> Vec<String> {
     out
 }
 
+/// The instance key at the end of an address: `[0]`, `["a.b"]` (`None` without one).
+pub fn key_of(addr: &str) -> Option<String> {
+    let last = split_address(addr).pop()?;
+    let open = last.find('[')?;
+    Some(last[open..].to_string())
+}
+
 /// `name[key]` → `name`.
 fn strip_key(s: &str) -> &str {
     s.split('[').next().unwrap_or(s)
@@ -498,5 +505,42 @@ mod tests {
         );
         assert_eq!(config_path(r#"module.a[0].module.b["k"]"#), vec!["a", "b"]);
         assert!(config_path("").is_empty());
+    }
+
+    #[test]
+    fn an_instance_key_is_the_last_segments() {
+        assert_eq!(key_of("azurerm_subnet.a[0]").as_deref(), Some("[0]"));
+        assert_eq!(
+            key_of(r#"module.m["x"].azurerm_subnet.a["b.c"]"#).as_deref(),
+            Some(r#"["b.c"]"#)
+        );
+        assert_eq!(key_of(r#"module.m["x"].azurerm_subnet.a"#), None);
+    }
+
+    #[test]
+    fn a_template_keeps_its_text_around_the_referenced_value() {
+        let parts = |lit: &str| {
+            let e = Expr::new(
+                ExprKind::Null,
+                crate::source::Span::new(crate::source::FileId(0), 0, 0),
+            );
+            vec![TPart::Interp(e), TPart::Lit(lit.into())]
+        };
+        let v = around(&parts("/subnets/apim"), &V::str("/vnet", None)).unwrap();
+        assert_eq!(v.as_str(), Some("/vnet/subnets/apim"));
+        // Known only after apply, the known text stays: a host route.
+        let v = around(
+            &parts("/32"),
+            &V::unknown("`ip_address` is known only after apply", None),
+        )
+        .unwrap();
+        assert!(v.is_unknown());
+        let shape = v.text_shape().expect("the known text is kept");
+        assert!(shape.may_be("10.1.2.3/32"));
+        assert!(!shape.may_be("10.0.0.0/8"));
+        // Two interpolations are not one reference's value.
+        let mut two = parts("/");
+        two.extend(parts("x"));
+        assert!(around(&two, &V::str("a", None)).is_none());
     }
 }

@@ -80,25 +80,10 @@ const NSG: &[(&str, A)] = &[
     TIMEOUTS,
 ];
 
+/// A separate rule: the inline rule's attributes ([`SECURITY_RULE`]) and these.
 const NSG_RULE: &[(&str, A)] = &[
-    ("name", Opt),
     ("resource_group_name", Opt),
     ("network_security_group_name", Opt),
-    ("description", Opt),
-    ("priority", Opt),
-    ("direction", Opt),
-    ("access", Opt),
-    ("protocol", Opt),
-    ("source_port_range", Opt),
-    ("source_port_ranges", List),
-    ("destination_port_range", Opt),
-    ("destination_port_ranges", List),
-    ("source_address_prefix", Opt),
-    ("source_address_prefixes", List),
-    ("destination_address_prefix", Opt),
-    ("destination_address_prefixes", List),
-    ("source_application_security_group_ids", List),
-    ("destination_application_security_group_ids", List),
     TIMEOUTS,
 ];
 
@@ -119,13 +104,10 @@ const ROUTE_TABLE: &[(&str, A)] = &[
     TIMEOUTS,
 ];
 
+/// A separate route: the inline route's attributes ([`ROUTE`]) and these.
 const ROUTE_RES: &[(&str, A)] = &[
-    ("name", Opt),
     ("resource_group_name", Opt),
     ("route_table_name", Opt),
-    ("address_prefix", Opt),
-    ("next_hop_type", Opt),
-    ("next_hop_in_ip_address", Opt),
     TIMEOUTS,
 ];
 
@@ -240,18 +222,19 @@ const ASSOC_NSG: &[(&str, A)] = &[
 ];
 const ASSOC_RT: &[(&str, A)] = &[("subnet_id", Opt), ("route_table_id", Opt), TIMEOUTS];
 
-fn of(rtype: &str) -> Option<&'static [(&'static str, A)]> {
+/// The attributes of a resource type, in parts.
+fn of(rtype: &str) -> Option<&'static [&'static [(&'static str, A)]]> {
     Some(match rtype {
-        "azurerm_subnet" => SUBNET,
-        "azurerm_network_security_group" => NSG,
-        "azurerm_network_security_rule" => NSG_RULE,
-        "azurerm_route_table" => ROUTE_TABLE,
-        "azurerm_route" => ROUTE_RES,
-        "azurerm_virtual_network" => VNET,
-        "azurerm_public_ip" => PUBLIC_IP,
-        "azurerm_api_management" => APIM,
-        "azurerm_subnet_network_security_group_association" => ASSOC_NSG,
-        "azurerm_subnet_route_table_association" => ASSOC_RT,
+        "azurerm_subnet" => &[SUBNET],
+        "azurerm_network_security_group" => &[NSG],
+        "azurerm_network_security_rule" => &[SECURITY_RULE, NSG_RULE],
+        "azurerm_route_table" => &[ROUTE_TABLE],
+        "azurerm_route" => &[ROUTE, ROUTE_RES],
+        "azurerm_virtual_network" => &[VNET],
+        "azurerm_public_ip" => &[PUBLIC_IP],
+        "azurerm_api_management" => &[APIM],
+        "azurerm_subnet_network_security_group_association" => &[ASSOC_NSG],
+        "azurerm_subnet_route_table_association" => &[ASSOC_RT],
         _ => return None,
     })
 }
@@ -262,10 +245,14 @@ fn block_of(rtype: &str, name: &str) -> Option<&'static [(&'static str, A)]> {
         ("azurerm_network_security_group", "security_rule") => Some(SECURITY_RULE),
         ("azurerm_route_table", "route") => Some(ROUTE),
         ("azurerm_virtual_network", "subnet") => Some(SUBNET_INLINE),
-        _ => of(rtype)?.iter().find_map(|(k, a)| match a {
-            Block(b) if *k == name => Some(*b),
-            _ => None,
-        }),
+        _ => of(rtype)?
+            .iter()
+            .copied()
+            .flatten()
+            .find_map(|(k, a)| match a {
+                Block(b) if *k == name => Some(*b),
+                _ => None,
+            }),
     }
 }
 
@@ -276,19 +263,21 @@ const SUBNET_INLINE: &[(&str, A)] = &[("name", Opt), ("security_group", Opt), ("
 /// Fill a managed resource's `after`/`after_unknown` with the schema's unset attributes. A data
 /// source whose read waits for apply (`read_later`) knows none of what it reads.
 pub fn complete(rtype: &str, read_later: bool, after: &mut J, unknown: &mut J) {
-    let Some(attrs) = of(rtype) else { return };
+    let Some(parts) = of(rtype) else { return };
     if read_later {
         let (J::Object(a), J::Object(u)) = (after, unknown) else {
             return;
         };
-        for (k, _) in attrs {
+        for (k, _) in parts.iter().copied().flatten() {
             if !a.contains_key(*k) {
                 u.insert(k.to_string(), J::Bool(true));
             }
         }
         return;
     }
-    fill(rtype, attrs, after, unknown);
+    for attrs in parts {
+        fill(rtype, attrs, after, unknown);
+    }
     // Blocks the configuration wrote get their unset attributes too.
     let J::Object(a) = after else { return };
     for (name, v) in a.iter_mut() {
