@@ -7,6 +7,7 @@
 //! - The committed states (`values` instead of `planned_values`) give the same findings too.
 
 use std::path::{Path, PathBuf};
+use stv2lint::diagnostic::Severity;
 use stv2lint::frontend::plan::generate::{self, FixturePlan};
 
 /// A root variable without a value: Terraform asks for one and cannot plan without it, so the
@@ -332,4 +333,49 @@ fn the_generator_writes_what_terraform_writes() {
         checked += 1;
     }
     assert!(checked >= 5);
+}
+
+/// An NSG's `security_rule` known only after apply is its separate rules only when nothing else
+/// writes it: Terraform's `configuration` leaves `dynamic` blocks out, so the HCL (beside the
+/// plan) or the plan's separate rules (alone) tell.
+#[test]
+fn computed_rules_are_the_separate_rules_only_when_no_dynamic_block_writes_them() {
+    let unknown_rules = |f: &[Finding]| {
+        f.iter()
+            .any(|x| x.2 == "STV002" && x.4.contains("security rules"))
+    };
+    // Separate rules, the plan alone: the rules are known.
+    let alone = committed().join("STV202/pass-for-each-rules.json");
+    let got = run(&alone, alone.parent().unwrap(), "STV202");
+    assert!(!unknown_rules(&got), "{got:#?}");
+
+    // A dynamic block over a variable without a value: unknown rules, beside the HCL and alone.
+    let fixture = fixtures().join("terraform/STV202/fail-dynamic-rules-from-tfvars");
+    let staged = copy_fixture(&fixture, "dynamic-unset");
+    std::fs::remove_file(staged.0.join("terraform.tfvars")).unwrap();
+    // … and without its default.
+    let main = staged.0.join("main.tf");
+    let text = std::fs::read_to_string(&main).unwrap();
+    let start = text.find("  default = {").expect("the variable's default");
+    let end = start + text[start..].find("\n  }\n").expect("its end") + 5;
+    std::fs::write(&main, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let hcl = run(&staged.0, &staged.0, "STV202");
+    assert!(unknown_rules(&hcl), "{hcl:#?}");
+    let docs = generate::generate(&staged.0, false).unwrap();
+    assert_eq!(docs.len(), 1);
+    let text = generate::to_text(&docs[0].1);
+    std::fs::write(staged.0.join("plan.json"), &text).unwrap();
+    let beside = run(&staged.0, &staged.0, "STV202");
+    // The same findings at the same places (the reason names the variable only in the HCL).
+    let place = |f: &[Finding]| {
+        f.iter()
+            .map(|x| (x.0.clone(), x.1, x.2.clone(), x.3))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(place(&beside), place(&hcl));
+    assert!(unknown_rules(&beside), "{beside:#?}");
+    let only = copy_fixture(&staged.0.join("plan.json"), "dynamic-unset-alone");
+    let alone = run(&only.0, &only.0, "STV202");
+    assert!(unknown_rules(&alone), "{alone:#?}");
+    assert!(!alone.iter().any(|x| x.3 == Severity::Error), "{alone:#?}");
 }

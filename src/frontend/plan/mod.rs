@@ -159,10 +159,15 @@ fn declared_keys(ws: &Workspace, found: &Discovered) -> Vec<ResKey> {
 /// Attributes the provider computes from separate resources when the configuration does not
 /// set them (an NSG's `security_rule` from its `azurerm_network_security_rule`s): a plan lists
 /// them as known only after apply, and the plan lists those separate resources themselves.
-const FROM_SEPARATE: &[(&str, &str)] = &[
-    ("azurerm_network_security_group", "security_rule"),
-    ("azurerm_route_table", "route"),
-    ("azurerm_virtual_network", "subnet"),
+/// (attribute's resource type, attribute, type of the separate resources)
+const FROM_SEPARATE: &[(&str, &str, &str)] = &[
+    (
+        "azurerm_network_security_group",
+        "security_rule",
+        "azurerm_network_security_rule",
+    ),
+    ("azurerm_route_table", "route", "azurerm_route"),
+    ("azurerm_virtual_network", "subnet", "azurerm_subnet"),
 ];
 
 /// One resource instance of the plan.
@@ -242,15 +247,42 @@ fn load_plan(
     let mut unknown_paths: Vec<Vec<Vec<refs::Seg>>> = Vec::new();
     // Data sources whose read is deferred to apply: the plan does not know the resource.
     let mut deferred: HashSet<String> = HashSet::new();
+    let types: HashSet<String> = insts
+        .iter()
+        .filter(|i| !i.data)
+        .map(|i| i.rtype.clone())
+        .collect();
     for inst in &mut insts {
         let exprs = refs::config_resource(config, &inst.module, inst.data, &inst.rtype, &inst.name)
             .and_then(|c| c.get_exact("expressions"));
+        let cfg_path = refs::config_path(&inst.module);
+        let src = module_dir(ws, loader, config, &cfg_path, &plan_dir)
+            .and_then(|dir| loader.module(ws, &dir))
+            .and_then(|m| {
+                let k = (
+                    inst.data,
+                    inst.rtype.as_str().into(),
+                    inst.name.as_str().into(),
+                );
+                m.res_index.get(&k).map(|&i| (m.clone(), i))
+            });
         let mut paths = Vec::new();
         if let Some(u) = after_unknown.get(&inst.addr) {
             let mut u = (*u).clone();
-            for (t, attr) in FROM_SEPARATE {
-                let unset = exprs.map_or(true, |e| e.get_exact(attr).is_none());
-                if inst.rtype == *t && unset {
+            for (t, attr, separate) in FROM_SEPARATE {
+                if inst.rtype != *t || exprs.is_some_and(|e| e.get_exact(attr).is_some()) {
+                    continue;
+                }
+                // `configuration` leaves `dynamic` blocks out: the HCL tells whether one writes
+                // the attribute; without it, the plan's separate resources of that type do.
+                let from_separate = match &src {
+                    Some((m, i)) => !m.resources[*i]
+                        .body
+                        .blocks("dynamic")
+                        .any(|d| d.labels.first().is_some_and(|l| **l == **attr)),
+                    None => types.contains(*separate),
+                };
+                if from_separate {
                     remove_key(&mut u, attr);
                 }
             }
@@ -275,23 +307,12 @@ fn load_plan(
             );
         }
         let fallback = inst.at.unwrap_or(Span::new(id, 0, 0));
-        let cfg_path = refs::config_path(&inst.module);
-        let decl = module_dir(ws, loader, config, &cfg_path, &plan_dir)
-            .and_then(|dir| loader.module(ws, &dir))
-            .and_then(|m| {
-                let k = (
-                    inst.data,
-                    inst.rtype.as_str().into(),
-                    inst.name.as_str().into(),
-                );
-                m.res_index.get(&k).map(|&i| {
-                    let d = &m.resources[i];
-                    respan::with_hcl(&mut inst.values, &d.body, d.span);
-                    (d.span, (m.clone(), i))
-                })
-            });
-        decls.push(decl.as_ref().map_or(fallback, |d| d.0));
-        hcl.push(decl.map(|d| d.1));
+        if let Some((m, i)) = &src {
+            let d = &m.resources[*i];
+            respan::with_hcl(&mut inst.values, &d.body, d.span);
+        }
+        decls.push(src.as_ref().map_or(fallback, |(m, i)| m.resources[*i].span));
+        hcl.push(src);
         // An id known only after apply is the one the HCL front end computes from the names.
         if inst.values.get_exact("id").is_some_and(|v| v.is_unknown()) {
             eval::set_exact(&mut inst.values, "id", V::null(None));
