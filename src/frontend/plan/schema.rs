@@ -269,7 +269,7 @@ pub fn complete(rtype: &str, read_later: bool, after: &mut J, unknown: &mut J) {
             return;
         };
         for (k, _) in parts.iter().copied().flatten() {
-            if !a.contains_key(*k) {
+            if !a.contains_key(*k) && *k != TIMEOUTS.0 {
                 u.insert(k.to_string(), J::Bool(true));
             }
         }
