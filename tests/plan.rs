@@ -76,30 +76,12 @@ fn twins() -> Vec<Twin> {
     out
 }
 
-/// (file relative to `base`, line, code, severity, message), sorted.
-type Finding = (String, usize, String, Severity, String);
+#[path = "support/plan.rs"]
+mod support;
+use support::{copy_fixture, said, Finding, Staged};
 
 fn findings(paths: &[PathBuf], base: &Path) -> Vec<Finding> {
-    let outcome = stv2lint::check(paths, &Default::default());
-    let base = std::fs::canonicalize(base).unwrap();
-    let mut out: Vec<Finding> = outcome
-        .active()
-        .map(|d| {
-            let span = d.span.expect("every finding here has a location");
-            let f = outcome.ws.sources.get(span.file);
-            let path = std::fs::canonicalize(&f.path).unwrap();
-            let rel = path.strip_prefix(&base).unwrap_or(&path);
-            (
-                rel.to_string_lossy().replace('\\', "/"),
-                f.line_col(span.start).0,
-                d.code.to_string(),
-                d.severity,
-                d.message.clone(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
+    support::findings(&paths[0], base, &Default::default())
 }
 
 fn hcl_findings(t: &Twin) -> Vec<Finding> {
@@ -112,51 +94,14 @@ fn hcl_findings(t: &Twin) -> Vec<Finding> {
 }
 
 /// The twin's `.tf` files with the plan in its root directory, in a fresh temporary tree.
-struct Staged(PathBuf);
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn stage(t: &Twin) -> Staged {
-    // Tests run in parallel and may stage the same twin.
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "stv2lint-plan-{}-{n}-{}",
-        std::process::id(),
-        t.name.replace('/', "-")
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    if t.hcl.is_dir() {
-        for e in walkdir::WalkDir::new(&t.hcl) {
-            let e = e.unwrap();
-            let to = dir.join(e.path().strip_prefix(&t.hcl).unwrap());
-            if e.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else {
-                std::fs::copy(e.path(), &to).unwrap();
-            }
-        }
-    } else {
-        std::fs::copy(&t.hcl, dir.join(t.hcl.file_name().unwrap())).unwrap();
-    }
-    std::fs::copy(&t.plan, dir.join(&t.root).join("plan.json")).unwrap();
-    Staged(dir)
+    let staged = copy_fixture(&t.hcl, &t.name);
+    std::fs::copy(&t.plan, staged.0.join(&t.root).join("plan.json")).unwrap();
+    staged
 }
 
 fn resolves(t: &Twin) -> Option<&'static [&'static str]> {
     RESOLVES.iter().find(|(n, _)| *n == t.name).map(|(_, c)| *c)
-}
-
-/// Without the file and line: what a finding says.
-fn said(f: &[Finding]) -> Vec<(String, Severity, String)> {
-    let mut v: Vec<_> = f.iter().map(|x| (x.2.clone(), x.3, x.4.clone())).collect();
-    v.sort();
-    v
 }
 
 #[test]

@@ -15,17 +15,20 @@
 //! for them (the HCL front end does not load that directory again). Without the source, a
 //! finding points into the plan file, at the resource's object, named by its address.
 
+pub mod generate;
 mod refs;
 mod respan;
+mod schema;
 
 use crate::diagnostic::parse_error;
 use crate::discover::Discovered;
 use crate::frontend::terraform::{azapi, azurerm, eval, modules, version};
-use crate::model::{Workspace, V};
+use crate::model::{ResKey, VKind, Workspace, V};
 use crate::source::{FileId, Span};
 use eval::ObjExt;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Deepest module nesting followed (Terraform itself has no limit; real trees stay far below).
 const MAX_DEPTH: usize = 32;
@@ -107,12 +110,66 @@ pub fn load(ws: &mut Workspace, found: &Discovered, hcl: &[FileId]) {
         return;
     }
     let mut loader = modules::Loader::new(ws, hcl);
+    let declared = declared_keys(ws, found);
     for &id in &found.plans {
         if let Some(doc) = found.json.get(&id) {
-            load_plan(ws, &mut loader, id, doc);
+            load_plan(ws, &mut loader, id, doc, &declared);
         }
     }
 }
+
+/// Keys of the network resources the run declares: by its other front ends, and by the managed
+/// resources of every plan. A data source that reads one of them is that resource, checked
+/// where it is declared, not a second copy (the plan of a later root reading the subnet an
+/// earlier root creates).
+fn declared_keys(ws: &Workspace, found: &Discovered) -> Vec<ResKey> {
+    let mut keys: Vec<ResKey> = Vec::new();
+    keys.extend(ws.subnets.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.vnets.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.nsgs.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.route_tables.iter().map(|x| x.meta.key.clone()));
+    keys.extend(ws.public_ips.iter().map(|x| x.meta.key.clone()));
+    for id in &found.plans {
+        let Some(root) = found.json.get(id).and_then(|d| {
+            d.path("planned_values.root_module")
+                .or_else(|| d.path("values.root_module"))
+        }) else {
+            continue;
+        };
+        let mut insts = Vec::new();
+        collect(root, "", &mut insts, 0);
+        for mut inst in insts.into_iter().filter(|i| !i.data) {
+            if !DATA_AS_RESOURCE.contains(&inst.rtype.as_str()) {
+                continue;
+            }
+            eval::set_exact(&mut inst.values, "id", V::null(None));
+            azurerm::computed(&inst.rtype, false, &mut inst.values, &inst.addr);
+            if let Some(k) = inst
+                .values
+                .get_exact("id")
+                .and_then(|v| v.as_name())
+                .and_then(ResKey::from_id)
+            {
+                keys.push(k);
+            }
+        }
+    }
+    keys
+}
+
+/// Attributes the provider computes from separate resources when the configuration does not
+/// set them (an NSG's `security_rule` from its `azurerm_network_security_rule`s): a plan lists
+/// them as known only after apply, and the plan lists those separate resources themselves.
+/// (attribute's resource type, attribute, type of the separate resources)
+const FROM_SEPARATE: &[(&str, &str, &str)] = &[
+    (
+        "azurerm_network_security_group",
+        "security_rule",
+        "azurerm_network_security_rule",
+    ),
+    ("azurerm_route_table", "route", "azurerm_route"),
+    ("azurerm_virtual_network", "subnet", "azurerm_subnet"),
+];
 
 /// One resource instance of the plan.
 struct Inst {
@@ -128,7 +185,13 @@ struct Inst {
     at: Option<Span>,
 }
 
-fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: &V) {
+fn load_plan(
+    ws: &mut Workspace,
+    loader: &mut modules::Loader,
+    id: FileId,
+    doc: &V,
+    declared: &[ResKey],
+) {
     let root = doc
         .path("planned_values.root_module")
         .or_else(|| doc.path("values.root_module"))
@@ -180,13 +243,56 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
 
     // Unknowns, source spans and computed ids of every instance, then references.
     let mut decls: Vec<Span> = Vec::new();
+    // The HCL block of each instance, when its source is there.
+    let mut hcl: Vec<Option<(Rc<modules::Module>, usize)>> = Vec::new();
     let mut unknown_paths: Vec<Vec<Vec<refs::Seg>>> = Vec::new();
+    // Data sources whose read is deferred to apply: the plan does not know the resource.
+    let mut deferred: HashSet<String> = HashSet::new();
+    let types: HashSet<String> = insts
+        .iter()
+        .filter(|i| !i.data)
+        .map(|i| i.rtype.clone())
+        .collect();
     for inst in &mut insts {
+        let exprs = refs::config_resource(config, &inst.module, inst.data, &inst.rtype, &inst.name)
+            .and_then(|c| c.get_exact("expressions"));
+        let cfg_path = refs::config_path(&inst.module);
+        let src = module_dir(ws, loader, config, &cfg_path, &plan_dir)
+            .and_then(|dir| loader.module(ws, &dir))
+            .and_then(|m| {
+                let k = (
+                    inst.data,
+                    inst.rtype.as_str().into(),
+                    inst.name.as_str().into(),
+                );
+                m.res_index.get(&k).map(|&i| (m.clone(), i))
+            });
         let mut paths = Vec::new();
         if let Some(u) = after_unknown.get(&inst.addr) {
-            refs::mark_unknown(&mut inst.values, u, &mut Vec::new(), &mut paths);
+            let mut u = (*u).clone();
+            for (t, attr, separate) in FROM_SEPARATE {
+                if inst.rtype != *t || exprs.is_some_and(|e| e.get_exact(attr).is_some()) {
+                    continue;
+                }
+                // `configuration` leaves `dynamic` blocks out: the HCL tells whether one writes
+                // the attribute; without it, the plan's separate resources of that type do.
+                let from_separate = match &src {
+                    Some((m, i)) => !m.resources[*i]
+                        .body
+                        .blocks("dynamic")
+                        .any(|d| d.labels.first().is_some_and(|l| **l == **attr)),
+                    None => types.contains(*separate),
+                };
+                if from_separate {
+                    remove_key(&mut u, attr);
+                }
+            }
+            refs::mark_unknown(&mut inst.values, &u, &mut Vec::new(), &mut paths);
+            if inst.data && inst.values.get_exact("id").is_some_and(|v| v.is_unknown()) {
+                deferred.insert(inst.addr.clone());
+            }
         }
-        respan::empty_strings_unset(&mut inst.values);
+        respan::empty_strings_unset(&mut inst.values, exprs);
         // The subnet data source does not read delegations: they are not known to be none.
         if inst.data
             && inst.rtype == "azurerm_subnet"
@@ -202,22 +308,12 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
             );
         }
         let fallback = inst.at.unwrap_or(Span::new(id, 0, 0));
-        let cfg_path = refs::config_path(&inst.module);
-        let decl = module_dir(ws, loader, config, &cfg_path, &plan_dir)
-            .and_then(|dir| loader.module(ws, &dir))
-            .and_then(|m| {
-                let k = (
-                    inst.data,
-                    inst.rtype.as_str().into(),
-                    inst.name.as_str().into(),
-                );
-                m.res_index.get(&k).map(|&i| {
-                    let d = &m.resources[i];
-                    respan::with_hcl(&mut inst.values, &d.body, d.span);
-                    d.span
-                })
-            });
-        decls.push(decl.unwrap_or(fallback));
+        if let Some((m, i)) = &src {
+            let d = &m.resources[*i];
+            respan::with_hcl(&mut inst.values, &d.body, d.span);
+        }
+        decls.push(src.as_ref().map_or(fallback, |(m, i)| m.resources[*i].span));
+        hcl.push(src);
         // An id known only after apply is the one the HCL front end computes from the names.
         if inst.values.get_exact("id").is_some_and(|v| v.is_unknown()) {
             eval::set_exact(&mut inst.values, "id", V::null(None));
@@ -236,11 +332,19 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
         index: &index,
         bodies: &bodies,
     };
-    for (inst, paths) in insts.iter_mut().zip(&unknown_paths) {
+    for ((inst, paths), src) in insts.iter_mut().zip(&unknown_paths).zip(&hcl) {
         let exprs = refs::config_resource(config, &inst.module, inst.data, &inst.rtype, &inst.name)
             .and_then(|c| c.get_exact("expressions"));
+        let key = refs::key_of(&inst.addr);
+        let here = refs::Here {
+            module: &inst.module,
+            key: key.as_deref(),
+        };
         for p in paths {
-            resolver.resolve_leaf(&mut inst.values, exprs, p, &inst.module);
+            let written = src
+                .as_ref()
+                .and_then(|(m, i)| respan::expr_at(&m.resources[*i].body, p));
+            resolver.resolve_leaf(&mut inst.values, exprs, p, &here, written);
         }
     }
 
@@ -249,6 +353,16 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
     for (inst, &decl) in insts.iter().zip(&decls) {
         let label = inst.addr.clone();
         let body = &inst.values;
+        let emit = |ws: &mut Workspace, rtype: &str| {
+            let res = azurerm::Res {
+                rtype,
+                label: label.clone(),
+                body,
+                decl,
+                major,
+            };
+            azurerm::emit(ws, &res)
+        };
         match (inst.data, inst.rtype.as_str()) {
             (true, "azurerm_api_management") => {
                 let key = body
@@ -260,17 +374,18 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
                 }
             }
             // An existing network resource read by a data source is known to the plan: it
-            // is checked as declared there.
-            (true, t) if DATA_AS_RESOURCE.contains(&t) => azurerm::emit(
-                ws,
-                &azurerm::Res {
-                    rtype: t,
-                    label,
-                    body,
-                    decl,
-                    major,
-                },
-            ),
+            // is checked as declared there, unless the run declares it (or its read waits).
+            (true, t)
+                if DATA_AS_RESOURCE.contains(&t)
+                    && !deferred.contains(&inst.addr)
+                    && !body
+                        .get_exact("id")
+                        .and_then(|v| v.as_name())
+                        .and_then(ResKey::from_id)
+                        .is_some_and(|k| declared.contains(&k)) =>
+            {
+                emit(ws, t)
+            }
             (true, _) => {}
             (false, "azapi_resource") => azapi::emit(ws, body, &label, decl),
             (false, "azapi_update_resource") => {
@@ -278,16 +393,7 @@ fn load_plan(ws: &mut Workspace, loader: &mut modules::Loader, id: FileId, doc: 
                     patches.push(p);
                 }
             }
-            (false, t) if azurerm::is_relevant(t) => azurerm::emit(
-                ws,
-                &azurerm::Res {
-                    rtype: t,
-                    label,
-                    body,
-                    decl,
-                    major,
-                },
-            ),
+            (false, t) if azurerm::is_relevant(t) => emit(ws, t),
             _ => {}
         }
     }
@@ -304,6 +410,12 @@ const DATA_AS_RESOURCE: &[&str] = &[
     "azurerm_route_table",
     "azurerm_public_ip",
 ];
+
+fn remove_key(v: &mut V, key: &str) {
+    if let VKind::Obj(o) = &mut v.kind {
+        o.retain(|(k, _)| &*k.name != key);
+    }
+}
 
 /// Every resource instance of a module of `planned_values`/`values`, with its child modules.
 fn collect(m: &V, module: &str, out: &mut Vec<Inst>, depth: usize) {

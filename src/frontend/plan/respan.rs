@@ -3,16 +3,51 @@
 //! lands where the HCL front end would put it. Values the HCL does not write (provider defaults,
 //! computed attributes) point at the resource block, as the HCL front end's defaults do.
 
+use super::refs::Seg;
 use crate::frontend::terraform::ast::{Body, Expr, ExprKind, ObjKey};
 use crate::model::{VKind, V};
 use crate::source::Span;
 
-/// The provider writes an optional string that was not set as `""`: it is unset.
-pub fn empty_strings_unset(v: &mut V) {
+/// The HCL expression that writes the value at `path` of a resource: an attribute, inside the
+/// n-th static block of its kind (not in `dynamic` blocks, whose items are not written one by
+/// one).
+pub fn expr_at<'a>(body: &'a Body, path: &[Seg]) -> Option<&'a Expr> {
+    let (Seg::Key(k), rest) = path.split_first()? else {
+        return None;
+    };
+    if let Some(a) = body.attr(k) {
+        return Some(&a.expr);
+    }
+    let (Seg::Index(i), rest) = rest.split_first()? else {
+        return None;
+    };
+    if body
+        .blocks("dynamic")
+        .any(|d| d.labels.first().is_some_and(|l| **l == **k))
+    {
+        return None;
+    }
+    let block = body.blocks.iter().filter(|b| *b.kind == **k).nth(*i)?;
+    expr_at(&block.body, rest)
+}
+
+/// The provider writes an optional string that was not set as `""`: it is unset, unless the
+/// configuration (`exprs`, the resource's `expressions`) writes that attribute.
+pub fn empty_strings_unset(v: &mut V, exprs: Option<&V>) {
+    let written = |k: &str| exprs.and_then(|e| e.get(k));
     match &mut v.kind {
-        VKind::Str(s) if s.is_empty() => v.kind = VKind::Null,
-        VKind::Arr(items) => items.iter_mut().for_each(empty_strings_unset),
-        VKind::Obj(o) => o.iter_mut().for_each(|(_, x)| empty_strings_unset(x)),
+        // An expression the configuration writes gives the empty string itself.
+        VKind::Str(s) if s.is_empty() && exprs.is_none() => v.kind = VKind::Null,
+        VKind::Arr(items) => {
+            for (i, x) in items.iter_mut().enumerate() {
+                // A block's expressions are a list with one object per block.
+                let e = exprs.and_then(|e| e.as_array()).and_then(|l| l.get(i));
+                empty_strings_unset(x, e);
+            }
+        }
+        VKind::Obj(o) => o
+            .iter_mut()
+            .for_each(|(k, x)| empty_strings_unset(x, written(&k.name))),
         _ => {}
     }
 }

@@ -351,7 +351,7 @@ fn budget_report(ev: &mut Eval, root: usize) {
 
 /// A root module's variable values: `terraform.tfvars`, `*.auto.tfvars` (by name), then
 /// `--var-file`s, then `--var`s; later ones win, as in Terraform.
-fn root_inputs(
+pub(crate) fn root_inputs(
     ev: &mut Eval,
     m: &Module,
     var_files: &[Rc<ast::Body>],
