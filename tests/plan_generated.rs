@@ -95,7 +95,7 @@ use support::{copy_fixture, findings, said, Finding};
 
 fn run(path: &Path, base: &Path, code: &str) -> Vec<Finding> {
     let mut opts = stv2lint::CheckOptions::default();
-    if stv2lint::rules::is_advisory(code) {
+    if code.parse().is_ok_and(stv2lint::rules::is_advisory) {
         opts.select = vec![code.to_string()];
     }
     findings(path, base, &opts)

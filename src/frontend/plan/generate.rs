@@ -63,7 +63,7 @@ pub fn generate(path: &Path, state: bool) -> Result<Vec<(PathBuf, J)>, String> {
     let mut ids: Vec<FileId> = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
-        let lang = crate::discover::lang_of(&f).unwrap_or(Lang::Terraform);
+        let lang = crate::source::lang_of(&f).unwrap_or(Lang::Terraform);
         let display = f.to_string_lossy().to_string();
         ids.push(ws.sources.add(SourceFile::new(f, display, text, lang)));
     }
@@ -157,7 +157,7 @@ fn tf_files(path: &Path) -> Result<Vec<PathBuf>, String> {
                     stack.push(p);
                 }
             } else if matches!(
-                crate::discover::lang_of(&p),
+                crate::source::lang_of(&p),
                 Some(Lang::Terraform | Lang::TerraformJson | Lang::TerraformVars)
             ) {
                 out.push(p);
