@@ -309,6 +309,7 @@ impl Sink {
         )
         .at(at)
         .resource(resource)
+        .label(format!("not known, so {} is undecided", self.rule.code))
         .help(format!(
             "Give the value a literal, a default or a parameter-file value so that {} ({}) can be verified.",
             self.rule.code, self.rule.name
@@ -422,6 +423,7 @@ pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(&str) -> bool) ->
             )
             .at(Some(m.at))
             .resource(&m.label)
+            .label("module not loaded: its API Management is not checked")
             .help("Lint the module's source too (a local copy or the module's repository), or declare the instance in the files checked.")
             .identity(format!("unloaded-apim|{}", m.module)),
         );

@@ -262,6 +262,7 @@ impl<'p> Eval<'p> {
         self.diagnostics.borrow_mut().push(
             Diagnostic::new("STV002", Severity::Warning, message.clone())
                 .at(span)
+                .label("not evaluated: what comes from here is unknown")
                 .help(help)
                 .identity(format!("bicep|{message}")),
         );
