@@ -419,7 +419,7 @@ impl Trailer {
         let mut item = |head: &str, text: &str| {
             let indent = head.len() + 4;
             let room = width.saturating_sub(indent).max(20);
-            let lines: Vec<String> = text.lines().map(|p| wrap(p, room)).collect();
+            let lines: Vec<String> = text.lines().map(|p| wrap_words(p, room, false)).collect();
             for (i, l) in lines.join("\n").lines().enumerate() {
                 if i == 0 {
                     out.push_str(&format!("  {head}: {l}\n"));
@@ -455,11 +455,11 @@ fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> (String,
     let digits = (view.base + view.starts.len()).to_string().len();
     // Gutter (blank, number, blank, bar, blank) and the arrow `╰── ` before a one-line label.
     let len = label.chars().count();
-    let max_mid = width.saturating_sub(digits + 4 + 4 + len);
-    if (first + last).div_ceil(2) <= max_mid {
+    let max_mid = width.checked_sub(digits + 4 + 4 + len);
+    if max_mid.is_some_and(|m| (first + last).div_ceil(2) <= m) {
         return (label.to_string(), at);
     }
-    if first <= max_mid {
+    if let Some(max_mid) = max_mid.filter(|m| first <= *m) {
         // The longest underline from the start whose middle is still at `max_mid` or left.
         let cols = (2 * max_mid).saturating_sub(first).max(first + 1) - first;
         let cut = view.text[o..end]
@@ -470,12 +470,18 @@ fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> (String,
     }
     // Wrapped under the middle: miette's multi-line label marks take a few more columns.
     let mid = (first + last).div_ceil(2);
-    let room = width.saturating_sub(digits + 4 + mid + 9).max(16);
+    let room = width.saturating_sub(digits + 4 + mid + 5).max(16);
     (wrap(label, room), at)
 }
 
 /// Greedy word wrap at `room` characters; a word longer than that is cut.
 fn wrap(text: &str, room: usize) -> String {
+    wrap_words(text, room, true)
+}
+
+/// Greedy word wrap at `room` characters; a longer word is cut when `cut`, else left whole
+/// on a line of its own (a file path stays one piece to copy).
+fn wrap_words(text: &str, room: usize, cut: bool) -> String {
     let mut out = String::new();
     let mut line = 0;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
@@ -484,7 +490,7 @@ fn wrap(text: &str, room: usize) -> String {
             out.push('\n');
             line = 0;
         }
-        while w.len() > room {
+        while cut && w.len() > room {
             let rest = w.split_off(room);
             if line > 0 {
                 out.push('\n');
@@ -547,7 +553,9 @@ pub fn render_width(o: &Outcome, out: &mut dyn Write, width: usize) -> std::io::
         // Only the labelled lines: the header names the place, and a typical finding stays
         // about a dozen lines.
         .with_context_lines(0)
-        .with_width(width);
+        .with_width(width)
+        // A name (`nsg-apim`, `vnet-apim/apim`) stays whole on one line.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut buf = String::new();
     for d in super::shown(o) {
         buf.clear();
