@@ -16,11 +16,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/stv2lint-wheel.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-tools="$CARGO_TARGET_DIR/integrations/tools"
-if [ ! -x "$tools/bin/maturin" ] || [ ! -x "$tools/bin/pre-commit" ]; then
-  python3 -m venv "$tools"
-  "$tools/bin/python" -m pip install --quiet 'maturin>=1.5,<2' pre-commit
-fi
+. "$root/tests/integrations/tools.sh"
 
 echo "== wheel: maturin build --release"
 start=$(date +%s)
