@@ -13,6 +13,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+. "$root/tests/integrations/common.sh"
 target="${STV2LINT_STATIC_TARGET:-x86_64-unknown-linux-musl}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/stv2lint-static.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -48,11 +49,5 @@ fi
 
 echo "== run it on examples/broken-apim"
 "$bin" --version
-set +e
-(cd "$root" && "$bin" check examples/broken-apim --format compact) > "$work/check.out"
-code=$?
-set -e
-cat "$work/check.out"
-[ "$code" = 1 ] || { echo "expected exit 1 (findings), got $code" >&2; exit 1; }
-grep -q "STV202" "$work/check.out" || { echo "expected STV202 in the findings" >&2; exit 1; }
+expect_findings "$work/check.out" in_dir "$root" "$bin" check examples/broken-apim --format compact
 echo "static binary: ok"
