@@ -184,6 +184,13 @@ fn window(line: &str, cols: &[usize], width: usize) -> ViewLine {
                 .nth(width.saturating_sub(1))
                 .map_or(0, |(b, _)| b);
             from = from.max(back.min(first));
+            // Never wider than `width`: a span or a later label past it ends at the edge.
+            to = to.min(
+                line[from..]
+                    .char_indices()
+                    .nth(width)
+                    .map_or(line.len(), |(b, _)| from + b),
+            );
         }
         (from, to)
     };
@@ -328,7 +335,7 @@ fn label_span(o: &Outcome, span: Span) -> Span {
 /// Characters of source a snippet line may show in a report `width` columns wide: the rest is
 /// the gutter (line number, bar, label arrows).
 fn text_columns(width: usize) -> usize {
-    width.saturating_sub(14).clamp(20, WINDOW)
+    width.saturating_sub(12).clamp(20, WINDOW)
 }
 
 /// What follows the snippet: one line per related place that the snippet does not show, then
