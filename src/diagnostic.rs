@@ -51,6 +51,10 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// How the code names the resource (`azurerm_network_security_group.apim`).
     pub resource: Option<String>,
+    /// What the human report writes under the primary span: the problem in a few words
+    /// (`denies TCP 3443 from ApiManagement before any allow`), since the headline already
+    /// carries the whole message. Not part of the JSON contract.
+    pub label: Option<String>,
     pub help: Option<String>,
     pub related: Vec<Related>,
     /// What is wrong, independent of line numbers: resource identity + the specific problem.
@@ -91,6 +95,7 @@ impl Diagnostic {
             message: message.into(),
             span: None,
             resource: None,
+            label: None,
             help: None,
             related: Vec::new(),
             identity: String::new(),
@@ -106,6 +111,11 @@ impl Diagnostic {
     }
     pub fn resource(mut self, r: impl Into<String>) -> Self {
         self.resource = Some(r.into());
+        self
+    }
+    /// The short problem shown under the primary span (see [`Diagnostic::label`]).
+    pub fn label(mut self, l: impl Into<String>) -> Self {
+        self.label = Some(l.into());
         self
     }
     pub fn add_rule(mut self, fix: Option<AddRule>) -> Self {

@@ -281,6 +281,7 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
                         format!("{}: Azure accepts it, strict JSON tools do not", w.message),
                     )
                     .at(Some(Span::new(id, w.offset, w.offset + 1)))
+                    .label("trailing comma")
                     .help("Remove the trailing comma.")
                     .identity("parse|trailing comma"),
                 );

@@ -443,3 +443,39 @@ fn every_fixture_message_follows_the_house_style() {
         assert!(message_style(wrong).is_err(), "{wrong}");
     }
 }
+
+/// Every diagnostic with a place says under it what is wrong there (`denies TCP 3443 from
+/// ApiManagement before any allow`), rather than naming the resource the headline already
+/// names: the human report's primary label. A short phrase, not a second message.
+#[test]
+fn every_placed_diagnostic_names_its_problem_under_the_place() {
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for (_, _, path) in fixtures() {
+        for d in run(&path).diagnostics {
+            if d.span.is_none() {
+                continue;
+            }
+            seen += 1;
+            match d.label.as_deref() {
+                None => bad.push(format!(
+                    "{} {}: no label: {}",
+                    rel(&path),
+                    d.code,
+                    d.message
+                )),
+                Some(l) if l.trim().is_empty() || l.contains('\n') || l.chars().count() > 80 => {
+                    bad.push(format!("{} {}: label {l:?}", rel(&path), d.code))
+                }
+                Some(l) if Some(l) == d.resource.as_deref() || l == d.message => {
+                    bad.push(format!("{} {}: label repeats {l:?}", rel(&path), d.code))
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(seen > 500, "only {seen} placed diagnostics in the fixtures");
+    bad.sort();
+    bad.dedup();
+    assert!(bad.is_empty(), "{} labels:\n{}", bad.len(), bad.join("\n"));
+}

@@ -46,9 +46,27 @@ fn pre_commit_hook_definition() {
     assert_eq!(s(&hooks[0], "id"), "stv2lint");
     assert_eq!(s(&hooks[0], "language"), "python");
     assert_eq!(s(&hooks[1], "id"), "stv2lint-source");
-    assert_eq!(s(&hooks[1], "language"), "rust");
+    // A script that builds with Cargo.lock (`language: rust` cannot pass `--locked`), then
+    // runs the same command; tests/integrations/source-hook.sh runs it through pre-commit.
+    assert_eq!(s(&hooks[1], "language"), "script");
+    let script = s(&hooks[1], "entry")
+        .strip_suffix(&format!(
+            " {}",
+            s(&hooks[0], "entry").trim_start_matches("stv2lint ")
+        ))
+        .expect("the source hook runs the python hook's command");
+    let text = std::fs::read_to_string(repo().join(script)).expect("the hook script exists");
+    assert!(text.contains("cargo build --locked"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(repo().join(script))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert!(mode & 0o111 != 0, "{script} is not executable");
+    }
     for h in hooks {
-        assert_eq!(s(h, "entry"), s(&hooks[0], "entry"));
         assert_eq!(s(h, "files"), s(&hooks[0], "files"));
         assert_eq!(h["pass_filenames"].as_bool(), Some(false));
     }

@@ -22,8 +22,6 @@ use std::io::{IsTerminal, Write};
 const WINDOW: usize = 240;
 /// Characters shown before the first label of a long line.
 const LEAD: usize = 80;
-/// Lines between a label and the primary span beyond which the label is shown apart.
-const NEAR_LINES: usize = 500;
 
 /// One shown line: its window of the real line, cleaned, and where each kept byte went.
 struct ViewLine {
@@ -186,6 +184,13 @@ fn window(line: &str, cols: &[usize], width: usize) -> ViewLine {
                 .nth(width.saturating_sub(1))
                 .map_or(0, |(b, _)| b);
             from = from.max(back.min(first));
+            // Never wider than `width`: a span or a later label past it ends at the edge.
+            to = to.min(
+                line[from..]
+                    .char_indices()
+                    .nth(width)
+                    .map_or(line.len(), |(b, _)| from + b),
+            );
         }
         (from, to)
     };
@@ -243,13 +248,12 @@ impl SourceCode for View {
     }
 }
 
-/// One diagnostic as miette sees it.
+/// One diagnostic as miette sees it: the headline and the snippet with the primary label.
+/// The far related places and the help are written after it (see [`Trailer`]).
 struct Report<'a> {
-    severity: Severity,
-    help: Option<&'a str>,
+    d: &'a Diagnostic,
     src: Option<View>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Report<'a>>,
     text: String,
 }
 
@@ -271,14 +275,11 @@ impl miette::Diagnostic for Report<'_> {
         None
     }
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.severity {
+        Some(match self.d.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         })
-    }
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.src.as_ref().map(|s| s as &dyn SourceCode)
@@ -290,36 +291,34 @@ impl miette::Diagnostic for Report<'_> {
             Some(Box::new(self.labels.iter().cloned()))
         }
     }
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        if self.related.is_empty() {
-            None
-        } else {
-            Some(Box::new(
-                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-            ))
-        }
-    }
 }
 
-/// The span a label shows: a declaration spanning many lines is shown by its first line only
-/// (two when the first is only a brace), so a related NSG does not print the whole NSG.
+/// The span a label shows: a declaration spanning many lines is shown by its first line, or by
+/// the next one when the first holds only a brace (`{` of an ARM resource), so a related NSG
+/// does not print the whole NSG.
 fn label_span(o: &Outcome, span: Span) -> Span {
     let f = o.ws.sources.get(span.file);
     let len = f.text.len();
-    let start = (span.start as usize).min(len);
+    let mut start = (span.start as usize).min(len);
     let mut end = (span.end as usize).clamp(start, len);
     let (l0, _) = f.line_col(start as u32);
     let (l1, _) = f.line_col(end as u32);
     if l1 > l0 + 2 {
-        let first = f.line_text(l0);
         let col = start - f.line_start(l0).unwrap_or(0);
-        let first = first.get(col..).unwrap_or("").trim();
-        let lines = if first.len() <= 2 { 2 } else { 1 };
-        let line_end = f
-            .line_start(l0 + lines)
+        let first = f.line_text(l0).get(col..).unwrap_or("").trim();
+        let line = if first.len() <= 2 {
+            let next = f.line_text(l0 + 1);
+            let indent = next.len() - next.trim_start().len();
+            start = f.line_start(l0 + 1).map_or(start, |s| s + indent).min(end);
+            l0 + 1
+        } else {
+            l0
+        };
+        end = f
+            .line_start(line + 1)
             .map(|e| e.saturating_sub(1))
-            .unwrap_or(len);
-        end = line_end.max(start);
+            .unwrap_or(len)
+            .max(start);
         // Trim the line ending and trailing blanks.
         while end > start
             && f.text
@@ -336,37 +335,49 @@ fn label_span(o: &Outcome, span: Span) -> Span {
 /// Characters of source a snippet line may show in a report `width` columns wide: the rest is
 /// the gutter (line number, bar, label arrows).
 fn text_columns(width: usize) -> usize {
-    width.saturating_sub(14).clamp(20, WINDOW)
+    width.saturating_sub(12).clamp(20, WINDOW)
 }
 
-fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> Report<'a> {
+/// What follows the snippet: one line per related place that the snippet does not show, then
+/// the help. Written here rather than by miette, which would give each place a snippet of its
+/// own (five lines or more each).
+struct Trailer {
+    places: Vec<String>,
+    help: Option<String>,
+}
+
+fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> (Report<'a>, Trailer) {
     let cols = text_columns(width);
-    // Labels in the diagnostic's file share one view; a related location in another file gets
-    // a note with its own.
-    let mut here: Vec<(Option<String>, Span, bool)> = Vec::new();
-    let mut related = Vec::new();
-    if let Some(span) = d.span {
-        here.push((d.resource.clone(), label_span(o, span), true));
-    }
     let line = |s: Span| o.ws.sources.get(s.file).line_col(s.start).0;
+    // The primary label names the problem; the resource is the fallback for a diagnostic
+    // that has no label.
+    let mut here: Vec<(Option<String>, Span, bool)> = Vec::new();
+    let mut places = Vec::new();
+    if let Some(span) = d.span {
+        let label = d.label.clone().or_else(|| d.resource.clone());
+        here.push((label, label_span(o, span), true));
+    }
     for r in &d.related {
         let s = label_span(o, r.span);
-        // A related place far down the same file gets a note of its own, so that one view
-        // never spans the blank lines between them.
-        let near = |p: Span| line(p).abs_diff(line(s)) <= NEAR_LINES;
-        if d.span.is_some_and(|p| p.file == r.span.file && near(p)) {
-            here.push((Some(r.message.clone()), s, false));
-        } else {
-            let (view, placed) = View::new(o.ws.sources.get(s.file), &[s], cols);
-            let label = fit_label(&view, placed[0], &r.message, width);
-            related.push(Report {
-                severity: Severity::Info,
-                help: None,
-                src: Some(view),
-                labels: vec![LabeledSpan::new_with_span(Some(label), placed[0])],
-                related: Vec::new(),
-                text: r.message.clone(),
-            });
+        let encloses =
+            |p: Span| p.file == r.span.file && r.span.start <= p.start && p.end <= r.span.end;
+        match d.span {
+            // The rule or resource the primary place lies in: the headline names it.
+            Some(p) if encloses(p) => {}
+            // On the primary's line or next to it: a label in the same snippet.
+            Some(p) if p.file == s.file && line(p).abs_diff(line(s)) <= 1 => {
+                here.push((Some(r.message.clone()), s, false));
+            }
+            _ => {
+                let f = o.ws.sources.get(s.file);
+                let (l, _) = f.line_col(s.start);
+                let at = if d.span.is_some_and(|p| p.file == s.file) {
+                    format!("line {l}")
+                } else {
+                    format!("{}:{l}", super::clean(&f.display))
+                };
+                places.push(format!("{at}: {}", r.message));
+            }
         }
     }
     let (src, labels) = match d.span {
@@ -377,7 +388,13 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> Report<'a> {
                 .into_iter()
                 .zip(placed)
                 .map(|((label, _, primary), at)| {
-                    let label = label.map(|l| fit_label(&view, at, &l, width));
+                    let (label, at) = match label {
+                        Some(l) => {
+                            let (l, at) = fit_label(&view, at, &l, width);
+                            (Some(l), at)
+                        }
+                        None => (None, at),
+                    };
                     if primary {
                         LabeledSpan::new_primary_with_span(label, at)
                     } else {
@@ -390,21 +407,48 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> Report<'a> {
         None => (None, Vec::new()),
     };
     // The place is in the snippet's header; the message does not repeat it.
-    let text = headline(d);
-    Report {
-        severity: d.severity,
-        help: d.help.as_deref(),
+    let report = Report {
+        d,
         src,
         labels,
-        related,
-        text,
+        text: headline(d),
+    };
+    let trailer = Trailer {
+        places,
+        help: d.help.clone(),
+    };
+    (report, trailer)
+}
+
+impl Trailer {
+    /// `  note: line 77: …` and `  help: …`, wrapped at `width` under their first word.
+    fn write(&self, out: &mut String, width: usize) {
+        let mut item = |head: &str, text: &str| {
+            let indent = head.len() + 4;
+            let room = width.saturating_sub(indent).max(20);
+            let lines: Vec<String> = text.lines().map(|p| wrap_words(p, room, false)).collect();
+            for (i, l) in lines.join("\n").lines().enumerate() {
+                if i == 0 {
+                    out.push_str(&format!("  {head}: {l}\n"));
+                } else {
+                    out.push_str(&format!("{:indent$}{l}\n", ""));
+                }
+            }
+        };
+        for p in &self.places {
+            item("note", p);
+        }
+        if let Some(h) = &self.help {
+            item("help", h);
+        }
     }
 }
 
-/// `label` wrapped into lines so that, drawn after the arrow under its place, it ends within
-/// `width` columns (miette does not wrap labels, but draws one with several lines).
-fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> String {
-    // miette hangs a one-line label from the middle of its underline.
+/// `label` fitted under its place so that, drawn after the arrow, it ends within `width`
+/// columns. miette hangs a label from the middle of its underline and does not wrap it: a label
+/// too long for that is hung further left (the underline shortened, from its start) when that
+/// is enough, else wrapped into lines, which miette draws as one label.
+fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> (String, SourceSpan) {
     let o = at.offset().min(view.text.len());
     let line_start = view.starts[view.line_of(o)];
     let line_end = view.text[o..].find('\n').map_or(view.text.len(), |i| o + i);
@@ -414,19 +458,37 @@ fn fit_label(view: &View, at: SourceSpan, label: &str, width: usize) -> String {
             .get(line_start..b)
             .map_or(0, |t| t.chars().count())
     };
-    let col = (col(o) + col(end)).div_ceil(2);
+    let (first, last) = (col(o), col(end));
     let digits = (view.base + view.starts.len()).to_string().len();
-    // Gutter (number, bar, blank), the arrow and its blank, and the margin miette's multi-line
-    // label marks take.
-    let room = width.saturating_sub(digits + 4 + col + 9).max(16);
-    if label.chars().count() <= room {
-        return label.to_string();
+    // Gutter (blank, number, blank, bar, blank) and the arrow `╰── ` before a one-line label.
+    let len = label.chars().count();
+    let max_mid = width.checked_sub(digits + 4 + 4 + len);
+    if max_mid.is_some_and(|m| (first + last).div_ceil(2) <= m) {
+        return (label.to_string(), at);
     }
-    wrap(label, room)
+    if let Some(max_mid) = max_mid.filter(|m| first <= *m) {
+        // The longest underline from the start whose middle is still at `max_mid` or left.
+        let cols = (2 * max_mid).saturating_sub(first).max(first + 1) - first;
+        let cut = view.text[o..end]
+            .char_indices()
+            .nth(cols)
+            .map_or(end, |(i, _)| o + i);
+        return (label.to_string(), SourceSpan::new(o.into(), cut - o));
+    }
+    // Wrapped under the middle: miette's multi-line label marks take a few more columns.
+    let mid = (first + last).div_ceil(2);
+    let room = width.saturating_sub(digits + 4 + mid + 5).max(16);
+    (wrap(label, room), at)
 }
 
 /// Greedy word wrap at `room` characters; a word longer than that is cut.
 fn wrap(text: &str, room: usize) -> String {
+    wrap_words(text, room, true)
+}
+
+/// Greedy word wrap at `room` characters; a longer word is cut when `cut`, else left whole
+/// on a line of its own (a file path stays one piece to copy).
+fn wrap_words(text: &str, room: usize, cut: bool) -> String {
     let mut out = String::new();
     let mut line = 0;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
@@ -435,7 +497,7 @@ fn wrap(text: &str, room: usize) -> String {
             out.push('\n');
             line = 0;
         }
-        while w.len() > room {
+        while cut && w.len() > room {
             let rest = w.split_off(room);
             if line > 0 {
                 out.push('\n');
@@ -492,12 +554,16 @@ pub fn render_width(o: &Outcome, out: &mut dyn Write, width: usize) -> std::io::
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme)
-        .with_context_lines(1)
-        .with_width(width);
+        // Only the labelled lines: the header names the place, and a typical finding stays
+        // about a dozen lines.
+        .with_context_lines(0)
+        .with_width(width)
+        // A name (`nsg-apim`, `vnet-apim/apim`) stays whole on one line.
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut buf = String::new();
     for d in super::shown(o) {
         buf.clear();
-        let report = build(o, &d, width);
+        let (report, trailer) = build(o, &d, width);
         // miette must not take the report down: a panic inside it (a limit it has that the view
         // missed) costs this diagnostic its snippet, never the run its output.
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -508,6 +574,7 @@ pub fn render_width(o: &Outcome, out: &mut dyn Write, width: usize) -> std::io::
             Ok(Ok(b)) => buf = b,
             _ => buf = format!("{}\n", report.text),
         }
+        trailer.write(&mut buf, width);
         out.write_all(buf.as_bytes())?;
         writeln!(out)?;
     }

@@ -67,6 +67,7 @@ pub fn cleaned(d: &Diagnostic) -> Cow<'_, Diagnostic> {
     let dirty = |s: &str| matches!(clean(s), Cow::Owned(_));
     let any = dirty(&d.message)
         || d.resource.as_deref().is_some_and(dirty)
+        || d.label.as_deref().is_some_and(dirty)
         || d.help.as_deref().is_some_and(dirty)
         || d.suppressed.as_deref().is_some_and(dirty)
         || d.related.iter().any(|r| dirty(&r.message));
@@ -77,6 +78,7 @@ pub fn cleaned(d: &Diagnostic) -> Cow<'_, Diagnostic> {
     let mut d = d.clone();
     d.message = c(&d.message);
     d.resource = d.resource.as_ref().map(c);
+    d.label = d.label.as_ref().map(c);
     d.help = d.help.as_ref().map(c);
     d.suppressed = d.suppressed.as_ref().map(c);
     for r in &mut d.related {

@@ -66,6 +66,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     site.label()
                 ))
                 .at(Some(link.meta.decl))
+                .label("links a zone for the whole azure-api.net domain")
                 .resource(&link.meta.label)
                 .help("Use a zone per instance name (e.g. '<name>.azure-api.net' with an A record at the apex), or a custom domain for the gateway.")
                 .related(zone.map(|z| z.meta.decl), "the azure-api.net zone")

@@ -42,6 +42,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     rule.name, nsg.meta.name
                 ))
                 .at(Some(rule.decl))
+                .label(format!("{side_name} is an application security group, which API Management never joins"))
                 .help(format!(
                     "Address API Management by its subnet range (or VirtualNetwork) in the {side_name} instead of an application security group."
                 ));

@@ -59,6 +59,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                             site.label()
                         ))
                         .at(at.or(Some(p.decl)))
+                        .label(what.clone())
                         .resource(&a.meta.label)
                         .help(format!("Keep the capacity between 1 and {limit} units, minimum ≤ default ≤ maximum."))
                         .identity(format!("{}|{}|{what}", a.meta.key.names.join("/"), p.name));

@@ -36,6 +36,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     site.label()
                 ))
                 .at(Some(at))
+                .label("autoscale on during the migration")
                 .resource(&a.meta.label)
                 .help("Set enabled to false on the autoscale setting until the migration is done.")
                 .identity(a.meta.key.names.join("/"));

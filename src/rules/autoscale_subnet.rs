@@ -71,6 +71,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 a.meta.name
             ))
             .at(p.maximum.at.or(Some(p.decl)))
+            .label(format!("{m} units need {peak} addresses, the subnet has {usable}"))
             .resource(&a.meta.label)
             .help(widen_help(peak, "or lower the autoscale maximum"))
             .related(

@@ -31,6 +31,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .at(at)
                     .resource(&a.meta.label)
                     .help("Remove the autoscale setting, or use the Premium tier.")
+                    .label("scales a Developer instance, which has one unit")
                     .identity(format!("{}|developer", a.meta.key.names.join("/")));
                 sink.emit(d);
                 continue;
@@ -44,6 +45,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .at(at)
                     .resource(&a.meta.label)
                     .help("Size the additional locations for peak load, or scale them by automation.")
+                    .label("scales the primary location only")
                     .identity(format!("{}|regions", a.meta.key.names.join("/")));
                 d.severity = Severity::Info;
                 sink.emit(d);

@@ -61,6 +61,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                             site.label()
                         ))
                         .at(at.or(Some(p.decl)))
+                        .label(format!("not a multiple of {n} zones"))
                         .resource(&a.meta.label)
                         .help(format!("Use multiples of {n} for the capacity bounds and for ChangeCount/ExactCount steps."))
                         .related(site.loc.zones.as_ref().and_then(|z| z.at), "the instance's zones")

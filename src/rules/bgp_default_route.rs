@@ -71,6 +71,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 site.label()
             ))
             .at(Some(at))
+            .label("takes a default route by BGP without the ApiManagement route")
             .resource(&resource)
             .help(fix)
             .related(Some(gateway.meta.decl), "the gateway subnet")

@@ -58,6 +58,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     if units == 1 { "" } else { "s" },
                 ))
                 .at(loc.capacity.at.or(Some(loc.decl)))
+                .label(format!(
+                    "{units} unit{}, the {sku} tier allows {allowed}",
+                    if units == 1 { "" } else { "s" }
+                ))
                 .resource(&apim.meta.label)
                 .help(format!(
                     "Set the unit count to {allowed}, or choose a tier that allows {units}."

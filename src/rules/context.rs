@@ -192,6 +192,7 @@ impl<'a> Plan<'a> {
             )
             .at(at.or(Some(apim.meta.decl)))
             .resource(&apim.meta.label)
+            .label("not known, so the network checks cannot run")
             .related(origin, "the value comes from here")
             .help("Give the SKU and virtualNetworkType literal values, defaults or parameter-file values.")
             .identity(format!("scope|{}", apim.meta.key.names.join("/"))),

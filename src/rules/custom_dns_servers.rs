@@ -42,6 +42,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 list.join(", ")
             ))
             .at(servers.at.or(Some(vnet.meta.decl)))
+            .label("custom DNS servers: they must resolve Azure's public names")
             .resource(&vnet.meta.label)
             .help("Make the servers forward to Azure DNS (168.63.129.16), allow outbound DNS (UDP/TCP 53) from the subnet to them, and apply the network configuration of the instance after DNS changes.")
             .related(Some(site.loc.decl), format!("used by {}", site.label()))

@@ -38,6 +38,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 route.name, rt.meta.name
             ))
             .at(Some(super::field_in(route.next_hop.at, route.decl)))
+            .label("next hop None for 0.0.0.0/0 drops every dependency")
             .resource(&rt.meta.label)
             .related(Some(route.decl), format!("route '{}'", route.name))
             .help(format!(

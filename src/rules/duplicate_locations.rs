@@ -40,6 +40,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         region.trim()
                     ))
                     .at(loc.location.at.or(Some(loc.decl)))
+                    .label(format!("{} is already {what}", region.trim()))
                     .resource(&apim.meta.label)
                     .help("Remove the duplicate entry, or add capacity to the existing location instead.")
                     .related(first.location.at, "the same region is set here")

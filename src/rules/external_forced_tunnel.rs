@@ -44,6 +44,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 rt.meta.name
             ))
             .at(Some(super::field_in(route.next_hop.at, route.decl)))
+            .label(format!("next hop {hop:?} takes the replies to Internet clients"))
             .resource(&rt.meta.label)
             .related(Some(route.decl), format!("route '{}'", route.name))
             .help("Add a route with next hop type Internet for each client address range, or use Internal mode behind an Application Gateway or Front Door.")

@@ -289,6 +289,19 @@ impl FlowSpec {
             side(&self.destination)
         )
     }
+    /// The flow in a few words, by its far side: `TCP 3443 from ApiManagement`,
+    /// `TCP 443 to Storage` (the label under a finding's place).
+    pub fn short(&self) -> String {
+        let (word, far) = match self.direction {
+            FlowDirection::Inbound => ("from", &self.source),
+            FlowDirection::Outbound => ("to", &self.destination),
+        };
+        format!(
+            "{} {} {word} {far}",
+            self.protocol.to_ascii_uppercase(),
+            self.ports().show()
+        )
+    }
     /// The allow rule to add, field by field.
     pub fn rule_to_add(&self, priority: Option<i64>) -> String {
         let side = |s: &str| {
@@ -328,6 +341,7 @@ pub fn nsg_unresolved(subnet: &Subnet, reason: &str, at: Option<Span>) -> Diagno
     )
     .at(at.or(Some(subnet.meta.decl)))
     .resource(&subnet.meta.label)
+    .label("its network security group cannot be followed")
     .help("Declare the network security group in the files checked, or give its reference a literal, default or parameter-file value.")
     .identity(format!("nsg-unresolved|{}", subnet.meta.key.names.join("/")))
 }
@@ -400,6 +414,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     )
                     .at(at.or(Some(nsg.meta.decl)))
                     .resource(&nsg.meta.label)
+                    .label("security rules not known")
                     .help("Write the security rules in the files checked (a registry module's or unknown variable's rules cannot be read).")
                     .identity(format!("nsg-rules-unknown|{}", nsg.meta.key.names.join("/"))),
                 );
@@ -419,6 +434,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     .at(at.or(Some(r.decl)))
                     .resource(&nsg.meta.label)
                     .related(Some(r.decl), format!("security rule '{}'", r.name))
+                    .label("value not known: the flows it may decide are undecided")
                     .help("Give the value a literal, a default or a parameter-file value so that the NSG flows can be verified.")
                     .identity(format!("nsg-rule-unknown|{}|{}", nsg.meta.key.names.join("/"), r.name)),
                 );
@@ -471,6 +487,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                         ))
                         .at(Some(super::field_in(rule.source_addresses.at, rule.decl)))
                         .related(Some(rule.decl), format!("security rule '{}'", rule.name))
+                        .label(format!("allows {} only from these sources", flow.short()))
                         .help(format!("Nothing to do if a gateway such as Application Gateway or Front Door is meant to be the only client; otherwise allow source {}.", flow.tag()))
                         .identity(format!("{identity}|subset"));
                     let mut d = related(d);
@@ -501,6 +518,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     ))
                     .at(Some(super::field_in(far.at, rule.decl)))
                     .related(Some(rule.decl), format!("security rule '{}'", rule.name))
+                    .label(format!("regional tag, not the global {}", flow.tag()))
                     .help(format!("Use the global service tag {} in security rule '{}'.", flow.tag(), rule.name))
                     .identity(format!("{identity}|regional"));
                 let mut d = related(d);
@@ -546,6 +564,11 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     let mut diag = related(
                         sink.diag(msg)
                             .at(Some(nsg.meta.decl))
+                            .label(format!(
+                                "nothing allows {}: {} drops it",
+                                flow.short(),
+                                d.name
+                            ))
                             .help(help)
                             .add_rule(prio.map(|priority| AddRule {
                                 flow: flow.key(),
@@ -601,6 +624,7 @@ fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &m
                     let mut diag = related(
                         sink.diag(msg)
                             .at(Some(deny_field(deny, req.direction)))
+                            .label(format!("{verb} {} before any allow", flow.short()))
                             .help(help)
                             .add_rule(prio.map(|priority| AddRule {
                                 flow: flow.key(),

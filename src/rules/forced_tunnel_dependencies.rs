@@ -42,6 +42,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 site.label()
             ))
             .at(Some(super::field_in(route.next_hop.at, route.decl)))
+            .label(format!("forced tunnel: the {what} must let the dependencies through"))
             .resource(&rt.meta.label)
             .related(Some(route.decl), format!("route '{}'", route.name))
             .help("Allow these destinations on the appliance, or route their service tags (AzureMonitor) to Internet.")

@@ -71,6 +71,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         hop_name(hop)
                     ))
                     .at(Some(super::field_in(r.prefix.at, r.decl)))
+                    .label("regional tag, not the global ApiManagement")
                     .related(Some(r.decl), format!("route '{}'", r.name))
                     .help(format!(
                         "Change route '{}' to address prefix ApiManagement (the global tag), next hop type Internet.",
@@ -94,6 +95,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         hop_name(hop)
                     ))
                     .at(Some(super::field_in(r.next_hop.at, r.decl)))
+                    .label(format!("next hop {} for {prefix}, not Internet", hop_name(path.hop)))
                     .related(Some(r.decl), format!("route '{}'", r.name))
                     .help(format!("Set the next hop type of route '{}' to Internet.", r.name))
                     .related(Some(default.decl), format!("default route '{}'", default.name))
@@ -111,6 +113,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         if hop == Hop::VirtualAppliance { "appliance" } else { "gateway" }
                     ))
                     .at(Some(default.decl))
+                    .label(format!("0.0.0.0/0 to {}, no ApiManagement route to Internet", hop_name(hop)))
                     .help(format!(
                         "Add a route to route table '{}': address prefix ApiManagement, next hop type Internet.",
                         rt.meta.name

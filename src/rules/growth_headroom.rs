@@ -105,6 +105,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 need,
                 "or accept that scaling out beyond what fits needs a new subnet (and a redeployment of the instance)",
             ))
+            .label(format!("{} leaves {usable} usable addresses, doubling needs {need}", show_prefixes(&list)))
             .identity(format!("{}|growth", subnet_identity(subnet)));
         sink.emit(with_context(d, subnet, &sites));
     }

@@ -41,6 +41,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 site.label()
             ))
             .at(Some(site.apim.meta.decl))
+            .label("Internal, and no private DNS zone for its azure-api.net names")
             .resource(&site.apim.meta.label)
             .help(format!("Declare a private DNS zone '{host}' (and one per other host name) with an A record at its apex for the private IP, linked to the VNet, or configure your own DNS servers."))
             .identity(site.apim.meta.key.names.join("/"));

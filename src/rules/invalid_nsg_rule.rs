@@ -35,6 +35,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         rule.name, nsg.meta.name
                     ))
                     .at(at.or(Some(rule.decl)))
+                    .label(
+                        problem
+                            .split(", which")
+                            .next()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
                     .resource(&nsg.meta.label)
                     .help(help(key))
                     .identity(format!(

@@ -67,6 +67,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         r.name, rt.meta.name
                     ))
                     .at(Some(super::field_in(r.next_hop.at, r.decl)))
+                    .label(match ip {
+                        Some(_) if hop != Hop::Other => format!("next-hop IP address with {hop_text}"),
+                        _ => problem.clone(),
+                    })
                     .resource(&rt.meta.label)
                     .related(Some(r.decl), format!("route '{}'", r.name))
                     .help("Use next hop type VirtualAppliance with the appliance's private IP address, or another next hop type without an IP address.")
@@ -82,6 +86,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     tags.len()
                 ))
                 .at(Some(tags[MAX_TAG_ROUTES].decl))
+                .label(format!("service-tag route {} of at most {MAX_TAG_ROUTES}", MAX_TAG_ROUTES + 1))
                 .resource(&rt.meta.label)
                 .help("Merge regional tag routes into their global tag, or split the routes over the subnets' tables.")
                 .identity(format!("{table}|tag-routes"));

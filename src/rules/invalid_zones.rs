@@ -57,6 +57,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let d = sink
             .diag(format!("the zones of {}: {problem}", site.label()))
             .at(f.at.or(Some(site.loc.decl)))
+            .label(problem.clone())
             .resource(&site.apim.meta.label)
             .help("List distinct zones from \"1\", \"2\" and \"3\" (for example [\"1\", \"2\", \"3\"]), or leave zones out.")
             .related(f.origin, "the zones come from here")

@@ -28,6 +28,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 site.label()
             ))
             .at(Some(site.apim.meta.decl))
+            .label("same-subnet migration in progress: allow its pre-created addresses")
             .resource(&site.apim.meta.label)
             .help("Allow-list the pre-created addresses; do not author this property yourself, Azure sets it.")
             .identity(site.apim.meta.key.names.join("/"));

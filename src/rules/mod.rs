@@ -319,6 +319,7 @@ impl Sink {
         )
         .at(at)
         .resource(resource)
+        .label(format!("not known, so {} is undecided", self.rule.code))
         .help(format!(
             "Give the value a literal, a default or a parameter-file value so that {} ({}) can be verified.",
             self.rule.code, self.rule.name
@@ -433,6 +434,7 @@ pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) ->
             )
             .at(Some(m.at))
             .resource(&m.label)
+            .label("module not loaded: its API Management is not checked")
             .help("Lint the module's source too (a local copy or the module's repository), or declare the instance in the files checked.")
             .identity(format!("unloaded-apim|{}", m.module)),
         );

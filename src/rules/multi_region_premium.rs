@@ -43,6 +43,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     apim.meta.name
                 ))
                 .at(loc.location.at.or(Some(loc.decl)))
+                .label(format!("additional location on {sku}, which only Premium allows"))
                 .resource(&apim.meta.label)
                 .help(help)
                 .related(apim.sku.at, format!("the tier {sku} is set here"))

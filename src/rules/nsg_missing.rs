@@ -34,6 +34,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         "subnet '{name}' has no network security group; API Management on stv2 needs one with its inbound and outbound rules"
                     ))
                     .at(Some(subnet.meta.decl))
+                    .label("no network security group")
                     .resource(&subnet.meta.label)
                     .help(format!(
                         "Create a network security group with the API Management rules (inbound ApiManagement to port 3443, AzureLoadBalancer to 6390{}) and associate it with subnet '{name}'.",

@@ -60,6 +60,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     slices[0].1
                 ))
                 .at(field.at.or(Some(rule.decl)))
+                .label("a slice of the subnet: the instance's addresses change")
                 .help(format!(
                     "Use the whole API Management subnet ({}) or VirtualNetwork as the {side_name}.",
                     slices[0].1

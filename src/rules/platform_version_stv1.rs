@@ -33,14 +33,14 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .related(f.origin, "the value comes from here")
             .identity(format!("{}|platform-version", identity(apim)));
         let d = if v.trim().eq_ignore_ascii_case("stv1") {
-            let mut d = d.help("Migrate the instance to stv2 (migrateToStv2, or re-deploy it into a subnet with the stv2 prerequisites) and remove platformVersion from the template.");
+            let mut d = d.help("Migrate the instance to stv2 (migrateToStv2, or re-deploy it into a subnet with the stv2 prerequisites) and remove platformVersion from the template.").label("stv1, retired on 31 August 2024");
             d.message = format!(
                 "API Management '{}' says platformVersion 'stv1': the stv1 platform was retired on 31 August 2024",
                 apim.meta.name
             );
             d
         } else {
-            let mut d = d.help("Remove platformVersion; Azure picks the platform from the tier and the network settings.");
+            let mut d = d.help("Remove platformVersion; Azure picks the platform from the tier and the network settings.").label("read-only: Azure ignores it");
             d.severity = Severity::Info;
             d.message = format!(
                 "API Management '{}' sets platformVersion '{}', a read-only property that Azure ignores",

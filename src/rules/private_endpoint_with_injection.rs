@@ -47,6 +47,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         apim.vnet_type.get().map(|s| s.trim()).unwrap_or_default()
                     ))
                     .at(target.at.or(Some(pe.meta.decl)))
+                    .label("private endpoint to an injected instance")
                     .resource(&pe.meta.label)
                     .help(help)
                     .related(apim.vnet_type.at, "the instance is injected here")

@@ -55,6 +55,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     public.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", "),
                 ))
                 .at(rule.destination_addresses.at.or(Some(rule.decl)))
+                .label("a public address never matches after translation")
                 .help("Use the API Management subnet range or VirtualNetwork as the destination; restrict the sources instead.");
             sink.emit(about_rule(d, nsg, rule, "public-destination", &sites));
         }

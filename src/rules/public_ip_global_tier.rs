@@ -37,6 +37,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "public IP address '{}' uses the Global tier; API Management needs a regional public IP in the location it serves",
                 pip.meta.name
             ))
+            .label("Global tier, not regional")
             .help(format!("Use {fix} (the default)."));
         sink.emit(finding(d, pip, &sites, Some(f), "tier"));
     }

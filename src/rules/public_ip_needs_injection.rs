@@ -50,6 +50,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     label(apim, loc)
                 ))
                 .at(f.at.or(Some(loc.decl)))
+                .label("public IP on an instance that cannot take one")
                 .resource(&apim.meta.label)
                 .help("Remove the public IP address, or inject a Developer or Premium instance into a virtual network.")
                 .related(set_at, set_what)

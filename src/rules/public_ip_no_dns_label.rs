@@ -39,6 +39,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "public IP address '{}' has no DNS name label; API Management maps its host names to the label's cloudapp.azure.com name",
                 pip.meta.name
             ))
+            .label("no DNS name label")
             .help(help);
         sink.emit(finding(d, pip, &sites, property, "dns-label"));
     }

@@ -32,6 +32,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                             "public IP address '{}' is {v}; API Management needs an IPv4 public IP",
                             pip.meta.name
                         ))
+                        .label(format!("{v}, not IPv4"))
                         .help(if tf {
                             "Set ip_version = \"IPv4\" (or remove it: IPv4 is the default)."
                         } else {
@@ -59,7 +60,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 let d = sink.diag(format!(
                     "public IP address '{}' uses {a} allocation; API Management needs a static public IP",
                     pip.meta.name
-                ));
+                ))
+                .label(format!("{a} allocation, not Static"));
                 finding(d, pip, &sites, Some(f), "allocation")
             }
             None => {
@@ -75,7 +77,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     "public IP address '{}' does not set an allocation method, and the default for a {} public IP is Dynamic; API Management needs a static public IP",
                     pip.meta.name,
                     pip.sku.get().map(String::as_str).unwrap_or("Basic")
-                ));
+                ))
+                .label("no allocation method: the default is Dynamic");
                 d.severity = Severity::Warning;
                 finding(d, pip, &sites, None, "allocation")
             }

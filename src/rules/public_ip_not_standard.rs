@@ -55,12 +55,14 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "public IP address '{}' does not set a SKU, so it gets the default Basic; API Management needs a Standard public IP",
                 pip.meta.name
             ))
+            .label("no SKU: the default is Basic")
             .help(format!("Add `{add}` to the public IP address."))
         } else if l == "standardv2" {
             let mut d = sink.diag(format!(
                 "public IP address '{}' uses the StandardV2 SKU, which API Management does not document for VNet injection; use Standard",
                 pip.meta.name
-            ));
+            ))
+            .label("StandardV2, not Standard");
             d.severity = Severity::Warning;
             d.help(format!("Use `{add}`."))
         } else {
@@ -68,6 +70,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "public IP address '{}' uses the {} SKU; API Management needs a Standard public IP",
                 pip.meta.name, sku
             ))
+            .label(format!("{sku}, not Standard"))
             .help(format!("Use `{add}`; a Basic public IP cannot be created any more and cannot serve API Management on stv2."))
         };
         sink.emit(finding(d, pip, &sites, property, "sku"));

@@ -36,6 +36,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 "public IP address '{}' sets routing preference Internet; API Management recommends the default routing over the Microsoft network",
                 pip.meta.name
             ))
+            .label("routing preference Internet")
             .help("Remove the RoutingPreference ip tag (a new public IP is needed: the tag cannot be changed on an existing one).");
         let property = crate::model::Field::known(String::new(), f.at);
         sink.emit(finding(

@@ -53,6 +53,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 users.len(),
                 names.join(", ")
             ))
+            .label(format!("shared by {} locations", users.len()))
         } else {
             let mut other: Vec<&str> = others.iter().map(|u| u.label.as_str()).collect();
             other.dedup();
@@ -62,6 +63,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 names.join(", "),
                 other.join(", ")
             ))
+            .label("shared with other resources")
         }
         .help("Create one public IP address per instance and location, used by nothing else.");
         for u in &others {

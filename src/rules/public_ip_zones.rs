@@ -59,6 +59,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     site.label(),
                     want.join(", ")
                 ))
+                .label(format!("{has}, not zone-redundant"))
                 .help("Create the public IP with zones 1, 2 and 3 (zones cannot be changed on an existing public IP: use a new one).");
             let d = finding(d, pip, &[site], None, "zones");
             let d = match pip.zones.as_ref().and_then(|z| z.at) {

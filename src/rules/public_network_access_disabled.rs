@@ -45,6 +45,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 apim.meta.name
             ))
             .at(f.at.or(Some(apim.meta.decl)))
+            .label("disabled at creation: the deployment fails")
             .resource(&apim.meta.label)
             .help(help)
             .related(f.origin, "the value comes from here")

@@ -92,6 +92,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                             site.label()
                         ))
                         .at(at.or(Some(nsg.meta.decl)))
+                        .label(format!("NSG in '{r}', its subnet in '{against}'"))
                         .resource(&nsg.meta.label)
                         .related(origin, "the region comes from here")
                         .related(Some(site.loc.decl), format!("{} is placed here", site.label()))
@@ -123,6 +124,7 @@ fn emit(
             site.label()
         ))
         .at(at)
+        .label(format!("in '{theirs}', the instance in '{region}'"))
         .resource(resource)
         .related(origin, "the region comes from here")
         .related(
@@ -180,6 +182,7 @@ fn subscription(sink: &mut Sink, site: &Site) {
             pf.get().map(|i| short_id(i)).unwrap_or_default(),
         ))
         .at(pf.at.or(Some(site.loc.decl)))
+        .label(format!("public IP in subscription {p}, subnet in {s}"))
         .resource(&site.apim.meta.label)
         .related(sf.at, "the subnet is referenced here")
         .help("Use a public IP (and a virtual network) in the subscription of the API Management instance.")

@@ -20,6 +20,7 @@ pub(super) fn routes_unknown(rt: &RouteTable, reason: &str, at: Option<Span>) ->
     )
     .at(at.or(Some(rt.meta.decl)))
     .resource(&rt.meta.label)
+    .label("routes not all known")
     .help("Give the routes' address prefixes and next hop types literal, default or parameter-file values.")
     .identity(format!("routes-unknown|{}", rt.meta.key.names.join("/")))
 }
@@ -41,6 +42,7 @@ pub(super) fn route_table_unresolved(
     )
     .at(at.or(Some(subnet.meta.decl)))
     .resource(&subnet.meta.label)
+    .label("its route table cannot be followed")
     .help("Declare the route table in the files checked, or give its reference a literal, default or parameter-file value.")
     .identity(format!("rt-unresolved|{}", subnet.meta.key.names.join("/")))
 }

@@ -279,9 +279,21 @@ fn emit(sink: &mut Sink, nsg: &Nsg, rule: &SecurityRule, m: &Mismatch) {
             Direction::Outbound => rule.source_addresses.at,
         },
     };
+    let label = match &m.wrong {
+        Wrong::Port(p) => format!("port {}, but {tag} needs {need}", p.show()),
+        Wrong::Protocol(p) => format!("protocol {p}, but {tag} needs {}", flow.protocol),
+        Wrong::PortsLeft(left) => format!("port {} for {tag} is missing", left.show()),
+        Wrong::Direction(d) => format!(
+            "{}, but {tag} is reached {}",
+            dir_word(*d),
+            dir_word(flow.direction())
+        ),
+        Wrong::Field => format!("{tag} on the wrong side: the rule does nothing"),
+    };
     let d = sink
         .diag(message)
         .at(Some(super::field_in(field, rule.decl)))
+        .label(label)
         .related(Some(rule.decl), format!("security rule '{}'", rule.name))
         .resource(&nsg.meta.label)
         .help(match m.wrong {

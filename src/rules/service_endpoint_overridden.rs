@@ -77,6 +77,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     if hop == Hop::VirtualAppliance { "appliance" } else { "gateway" }
                 ))
                 .at(Some(r.decl))
+                .label(format!("next hop {hop:?} overrides the {ep} service endpoint"))
                 .resource(&rt.meta.label)
                 .help(format!(
                     "Remove route '{}' (the service endpoint already keeps the traffic on the Azure backbone), or remove the endpoint and allow the service on the firewall.",

@@ -116,6 +116,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 missing.join(", ")
             ))
             .at(at)
+            .label(format!("no service endpoint for {}", missing.join(", ")))
             .resource(&subnet.meta.label)
             .help(format!(
                 "Add service endpoints {} to subnet '{subnet_name}'.",

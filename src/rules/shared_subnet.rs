@@ -40,6 +40,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 if ips == 1 { "" } else { "es" }
             ))
             .at(Some(subnet.meta.decl))
+            .label(format!("shared: {ips} address{} taken by other resources", if ips == 1 { "" } else { "es" }))
             .resource(&subnet.meta.label)
             .help("Keep room for both when sizing the subnet, or move the other resources to a subnet of their own.")
             .identity(format!("{}|shared", subnet_identity(subnet)));

@@ -57,6 +57,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 subnet_name(subnet),
                 show_prefixes(&prefixes),
             ))
+            .label(format!("{usable} usable addresses, the migration needs {need}"))
             .help(widen_help(
                 need,
                 "or migrate to a new subnet instead of keeping the same one",

@@ -92,6 +92,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 site.label()
             ))
             .at(site.loc.capacity.at.or(Some(site.loc.decl)))
+            .label("one unit: a zone outage takes the instance down")
             .resource(&site.apim.meta.label)
             .help("Use at least 2 units (3 to cover every zone), or set zones with a unit count that is a multiple of them.")
             .related(site.loc.capacity.origin, "the unit count comes from here")

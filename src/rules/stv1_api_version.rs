@@ -96,6 +96,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let d = sink
             .diag(message)
             .at(field.at.or(Some(apim.meta.decl)))
+            .label(format!("API version {text} is retired"))
             .resource(&apim.meta.label)
             .help("Use API version 2021-08-01 or newer for Microsoft.ApiManagement/service (for example 2024-05-01).")
             .related(field.origin, "the API version comes from here")

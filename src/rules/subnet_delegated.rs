@@ -48,6 +48,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .join(", ")
             ))
             .at(subnet.delegations.at.or(Some(subnet.meta.decl)))
+            .label("delegated: API Management needs a subnet without delegation")
             .resource(&subnet.meta.label)
             .help(format!(
                 "Remove {what} from the subnet, or give API Management its own subnet without delegation."

@@ -73,6 +73,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         }
                     ))
                     .at(Some(site.loc.decl))
+                    .label("injected without a subnet")
                     .resource(&apim.meta.label)
                     .help(help)
                     .related(

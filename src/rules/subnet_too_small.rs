@@ -44,6 +44,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     subnet_name(subnet)
                 ))
                 .help("Give the subnet an IPv4 address prefix of /29 or larger (a /27 or wider leaves room to scale).")
+                .label(format!("{shown}: needs /29 or larger"))
                 .identity(format!("{}|min-size", subnet_identity(subnet)));
             sink.emit(with_context(d, subnet, &sites));
             continue;
@@ -85,6 +86,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 show_prefixes(&prefixes)
             ))
             .help(widen_help(need, "or lower the unit count"))
+            .label(format!(
+                "{} leaves {usable} usable addresses, needs {need}",
+                show_prefixes(&prefixes)
+            ))
             .identity(format!("{}|capacity", subnet_identity(subnet)));
         sink.emit(with_context(d, subnet, &sites));
     }

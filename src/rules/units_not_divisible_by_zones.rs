@@ -62,6 +62,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 zones.join(", ")
             ))
             .at(site.loc.capacity.at.or(Some(site.loc.decl)))
+            .label(format!("{units} unit{} over {n} zones: not a multiple", if units == 1 { "" } else { "s" }))
             .resource(&site.apim.meta.label)
             .help(format!(
                 "Set the capacity to a multiple of {n} (for example {suggest}), or change the zones."

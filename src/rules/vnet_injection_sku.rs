@@ -84,6 +84,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 apim.meta.name, sku, mode
             ))
             .at(apim.vnet_type.at.or(Some(apim.meta.decl)))
+            .label(format!("{sku} cannot be injected into a virtual network"))
             .resource(&apim.meta.label)
             .help(help)
             .related(apim.sku.at, format!("the tier {sku} is set here"))

@@ -45,6 +45,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 site.sku
             ))
             .at(f.at.or(Some(site.loc.decl)))
+            .label(format!("zones on {}, which needs Premium", site.sku))
             .resource(&site.apim.meta.label)
             .help(help)
             .related(

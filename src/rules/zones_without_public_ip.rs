@@ -42,6 +42,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 zones.join(", ")
             ))
             .at(zf.at.or(Some(site.loc.decl)))
+            .label("zones in a virtual network without a public IP of your own")
             .resource(&site.apim.meta.label)
             .help(format!("Set {fix} to a Standard, static, zone-redundant public IP in the same region (a new one whenever the zones change)."))
             .identity(format!("{}|zones-without-pip", site.identity()));

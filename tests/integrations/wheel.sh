@@ -16,11 +16,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/stv2lint-wheel.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-tools="$CARGO_TARGET_DIR/integrations/tools"
-if [ ! -x "$tools/bin/maturin" ] || [ ! -x "$tools/bin/pre-commit" ]; then
-  python3 -m venv "$tools"
-  "$tools/bin/python" -m pip install --quiet 'maturin>=1.5,<2' pre-commit
-fi
+. "$root/tests/integrations/common.sh"
+tools_venv
 
 echo "== wheel: maturin build --release"
 start=$(date +%s)
@@ -31,13 +28,7 @@ wheel=$(ls "$work"/dist/stv2lint-*.whl)
 echo "== wheel: install into a fresh venv and lint examples/broken-apim"
 python3 -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --no-index "$wheel"
-set +e
-(cd "$root" && "$work/venv/bin/stv2lint" check examples/broken-apim --format compact) > "$work/check.out"
-code=$?
-set -e
-cat "$work/check.out"
-[ "$code" = 1 ] || { echo "expected exit 1 (findings), got $code" >&2; exit 1; }
-grep -q "STV202" "$work/check.out" || { echo "expected STV202 in the findings" >&2; exit 1; }
+expect_findings "$work/check.out" in_dir "$root" "$work/venv/bin/stv2lint" check examples/broken-apim --format compact
 
 echo "== pre-commit: the python hook in a throw-away repository"
 repo="$work/repo"
@@ -47,13 +38,7 @@ git -C "$repo" init --quiet
 git -C "$repo" add -A
 # pre-commit takes the hooks from this repository as it is now (try-repo makes a shadow commit
 # of uncommitted changes); its own caches stay in the work directory.
-set +e
-(cd "$repo" && PRE_COMMIT_HOME="$work/pre-commit" PIP_FIND_LINKS="$work/dist" \
-  "$tools/bin/pre-commit" try-repo "$root" stv2lint --all-files --color never) > "$work/hook.out" 2>&1
-code=$?
-set -e
-cat "$work/hook.out"
-[ "$code" = 1 ] || { echo "expected the hook to fail (exit 1), got $code" >&2; exit 1; }
-grep -q "STV202" "$work/hook.out" || { echo "expected STV202 in the hook's output" >&2; exit 1; }
+expect_findings "$work/hook.out" in_dir "$repo" env PRE_COMMIT_HOME="$work/pre-commit" \
+  PIP_FIND_LINKS="$work/dist" "$tools/bin/pre-commit" try-repo "$root" stv2lint --all-files --color never
 grep -q "language: python\|stv2lint" "$work/hook.out"
 echo "wheel and pre-commit hook: ok"

@@ -310,6 +310,7 @@ impl Program {
                     ),
                 )
                 .at(Some(n.span))
+                .label("unknown function")
                 .help("Check the spelling; Bicep's built-in functions and the file's own `func` declarations are evaluated.")
                 .identity(format!("bicep|unknown function|{}", n.text)),
             );

@@ -276,6 +276,7 @@ impl<'p> Eval<'p> {
                 message.clone(),
             )
             .at(span)
+            .label("not evaluated: what comes from here is unknown")
             .help(help)
             .identity(format!("bicep|{message}")),
         );
