@@ -387,6 +387,9 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
         }
     };
     let text = decoded.as_str();
+    if !may_be_deployment(text, looks_arm) {
+        return;
+    }
     match json::parse(text, FileId(ws.sources.len() as u32)) {
         Ok(parsed) => {
             let kind = json_kind(&parsed.value);
@@ -433,6 +436,52 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
                     format!("invalid JSON: {}", e.message),
                 ));
             }
+        }
+    }
+}
+
+/// Whether a `.json` text can be a template, parameter file or plan (or a broken one worth an
+/// STV001), decided before the full parse so that the other JSON files of a repository (package
+/// manifests, lock files, data) are never parsed: the first bytes show whether the document is
+/// an object at all, and a case-insensitive scan for the keys and schema names [`json_kind`]
+/// needs rules out the rest. A `\u` escape could spell any of them, so it falls back to parsing.
+fn may_be_deployment(text: &str, looks_arm: impl Fn(&[u8]) -> bool) -> bool {
+    let b = text.as_bytes();
+    let contains = |needle: &[u8]| {
+        b.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let markers: [&[u8]; 6] = [
+        b"deploymenttemplate",
+        b"deploymentparameters",
+        b"resources",
+        b"contentversion",
+        b"format_version",
+        b"\\u",
+    ];
+    if !markers.iter().any(|m| contains(m)) {
+        return false;
+    }
+    // Only an object has the keys; anything else is no deployment (unless it is a broken one).
+    let start = first_value_byte(&b[..b.len().min(4096)]);
+    start.map_or(true, |c| c == b'{') || looks_arm(b)
+}
+
+/// The first byte of the JSON value in `prefix`, past a BOM, white space and comments; `None`
+/// when the prefix ends first.
+fn first_value_byte(prefix: &[u8]) -> Option<u8> {
+    let mut i = if prefix.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    loop {
+        match prefix.get(i..)? {
+            [c, ..] if c.is_ascii_whitespace() => i += 1,
+            [b'/', b'/', rest @ ..] => i += 2 + rest.iter().position(|&c| c == b'\n')?,
+            [b'/', b'*', rest @ ..] => i += 4 + rest.windows(2).position(|w| w == b"*/")?,
+            [c, ..] => return Some(*c),
+            [] => return None,
         }
     }
 }

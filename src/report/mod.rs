@@ -363,7 +363,11 @@ pub fn run_check(args: CheckArgs) -> u8 {
         .fail_on
         .or(config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(FailOn::Error);
-    exit_code(&outcome, fail_on)
+    let code = exit_code(&outcome, fail_on);
+    // The process ends after this (only `main` calls it): freeing the whole model piece by
+    // piece would be 4–6 % of the run for nothing.
+    std::mem::forget(outcome);
+    code
 }
 
 pub fn print_rules() -> u8 {
