@@ -133,6 +133,9 @@ fn many_instances(dir: &Path, n: usize) {
     std::fs::write(dir.join("main.json"), text).unwrap();
 }
 
+/// Writes an input of N units into a directory.
+type Generator = fn(&Path, usize);
+
 /// CPU seconds (user + system) and output lines of `bin check dir`, the output kept in `keep`.
 fn run(bin: &Path, dir: &Path, keep: Option<&Path>) -> (f64, usize) {
     let times = dir.with_extension("time");
@@ -187,7 +190,7 @@ fn main() {
         .nth(1)
         .map(PathBuf::from);
     let tmp = std::env::temp_dir().join(format!("stv2lint-corners-{}", std::process::id()));
-    let cases: [(&str, fn(&Path, usize)); 3] = [
+    let cases: [(&str, Generator); 3] = [
         ("separate-rules", separate_rules),
         ("same-names", same_names),
         ("many-instances", many_instances),
@@ -210,7 +213,9 @@ fn main() {
             let (cpu, lines) = run(&bin, &dir, out.as_deref());
             println!(
                 "| {name} | {k} | {cpu:.2} | {lines} | {} |",
-                last.map(|l| format!("{:.1}×", cpu / l)).unwrap_or_default()
+                last.filter(|l| *l > 0.0)
+                    .map(|l| format!("{:.1}×", cpu / l))
+                    .unwrap_or_default()
             );
             last = Some(cpu);
         }

@@ -669,6 +669,59 @@ fn drop_compiled_copies(ws: &Workspace, d: &mut Discovered) {
 }
 
 #[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    fn looks(t: &[u8]) -> bool {
+        let t = String::from_utf8_lossy(t);
+        t.contains("\"resources\"") && t.contains("\"contentVersion\"")
+    }
+
+    #[test]
+    fn only_json_that_may_be_a_deployment_is_parsed() {
+        let template = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": [] }"#;
+        assert!(may_be_deployment(template, looks));
+        // By shape, any case: JSON keys of templates are case-insensitive.
+        assert!(may_be_deployment(
+            r#"{ "Resources": [], "ContentVersion": "1" }"#,
+            looks
+        ));
+        assert!(may_be_deployment(
+            r#"{ "format_version": "1.2", "planned_values": {} }"#,
+            looks
+        ));
+        // A key spelled with an escape is left to the parser.
+        assert!(may_be_deployment(r#"{ "\u0072esources": [] }"#, looks));
+        // None of the keys: a package manifest, a lock file.
+        assert!(!may_be_deployment(
+            r#"{ "name": "app", "version": "1.0.0", "dependencies": {} }"#,
+            looks
+        ));
+        // Not an object, seen from the first bytes past a BOM and comments.
+        assert!(!may_be_deployment(
+            "\u{feff} // list\n /* of */ [ \"resources\" ]",
+            looks
+        ));
+        // ... unless it looks like a broken template, which is reported.
+        assert!(may_be_deployment(
+            r#"[ { "resources": [], "contentVersion": "1" "#,
+            looks
+        ));
+        // An object after a comment the prefix does not close: parsed.
+        assert!(may_be_deployment("/* resources", looks));
+    }
+
+    #[test]
+    fn the_first_value_byte_skips_a_bom_white_space_and_comments() {
+        assert_eq!(first_value_byte(b" \n\t{"), Some(b'{'));
+        assert_eq!(first_value_byte("\u{feff}[1]".as_bytes()), Some(b'['));
+        assert_eq!(first_value_byte(b"// a\n/* b */ \"s\""), Some(b'"'));
+        assert_eq!(first_value_byte(b"/* never closed"), None);
+        assert_eq!(first_value_byte(b"   "), None);
+    }
+}
+
+#[cfg(test)]
 mod stage_tests {
     use super::*;
 

@@ -873,6 +873,62 @@ mod tests {
     }
 
     #[test]
+    fn one_form_serves_every_flow_like_a_fresh_one() {
+        // Out of priority order, a partial allow that is subtracted, a deny in between, and
+        // both directions: one form evaluated for many flows in a row must carry nothing over
+        // from one evaluation to the next.
+        let rules = vec![
+            rule(
+                "lb",
+                "Inbound Allow 400 Tcp AzureLoadBalancer * VirtualNetwork 6390",
+            ),
+            rule(
+                "mgmt-a",
+                "Inbound Allow 200 Tcp ApiManagement * VirtualNetwork 3443",
+            ),
+            rule(
+                "deny-web",
+                "Inbound Deny 300 Tcp Internet * VirtualNetwork 443",
+            ),
+            rule(
+                "storage-80",
+                "Outbound Allow 100 Tcp VirtualNetwork * Storage 80",
+            ),
+            rule(
+                "storage-443",
+                "Outbound Allow 110 Tcp VirtualNetwork * Storage 443",
+            ),
+            rule("deny-out", "Outbound Deny 4000 * * * * *"),
+        ];
+        let reqs = [
+            req_in("ApiManagement", 3443),
+            req_in("Internet", 443),
+            req_in("AzureLoadBalancer", 6390),
+            req_out("Storage", &[80, 443], "westeurope", true),
+            req_out("Sql", &[1433], "westeurope", true),
+            req_in("ApiManagement", 3443),
+        ];
+        let form = NsgForm::new(&rules);
+        let shared: Vec<String> = reqs
+            .iter()
+            .map(|r| decided_by(&evaluate_form(&form, &rules, None, r, &subnet())))
+            .collect();
+        let fresh: Vec<String> = reqs.iter().map(|r| decided_by(&eval(&rules, r))).collect();
+        assert_eq!(shared, fresh);
+        assert_eq!(
+            shared,
+            [
+                "allow mgmt-a",
+                "deny deny-web",
+                "allow lb",
+                "allow storage-443",
+                "deny deny-out",
+                "allow mgmt-a"
+            ]
+        );
+    }
+
+    #[test]
     fn only_defaults_block_management_and_pass_the_rest() {
         let rules = vec![];
         assert_eq!(

@@ -1493,6 +1493,45 @@ mod unit_tests {
 }
 
 #[cfg(test)]
+mod fold_tests {
+    use super::{add_new_names, replace_by_name};
+
+    /// What link did before: each new entry replaces its namesakes one at a time.
+    fn one_at_a_time(mut list: Vec<String>, new: Vec<String>) -> Vec<String> {
+        for n in new {
+            list.retain(|x| !x.eq_ignore_ascii_case(&n));
+            list.push(n);
+        }
+        list
+    }
+
+    #[test]
+    fn separate_children_replace_their_namesakes_as_one_at_a_time_did() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (s(&["a", "b", "c"]), s(&["B", "d"])),
+            (s(&["a", "a", "b"]), s(&["A"])),
+            (s(&["a", "b"]), s(&["c", "C", "a", "c"])),
+            (s(&[]), s(&["x", "y", "X"])),
+            (s(&["a", "b"]), s(&[])),
+        ];
+        for (list, new) in cases {
+            let mut fast = list.clone();
+            replace_by_name(&mut fast, new.clone(), |x| x);
+            assert_eq!(fast, one_at_a_time(list, new));
+        }
+    }
+
+    #[test]
+    fn merged_declarations_add_only_new_names() {
+        let mut list = vec!["a".to_string(), "B".to_string()];
+        let new = ["b", "c", "C", "d", "A"].map(String::from).to_vec();
+        add_new_names(&mut list, new, |x| x);
+        assert_eq!(list, ["a", "B", "c", "d"]);
+    }
+}
+
+#[cfg(test)]
 mod placeholder_tests {
     use super::*;
 
