@@ -733,6 +733,15 @@ mod tests {
     use crate::rules::testkit::*;
     use crate::rules::{check, Options};
 
+    #[test]
+    fn each_nsg_is_normalised_once_per_plan() {
+        let (a, b) = (nsg("a", 100), nsg("b", 200));
+        let forms = super::NsgForms::default();
+        let first = forms.of(&a);
+        assert!(std::sync::Arc::ptr_eq(&first, &forms.of(&a)));
+        assert!(!std::sync::Arc::ptr_eq(&first, &forms.of(&b)));
+    }
+
     /// `var.env == "prod" ? "Premium" : "Developer"` with `env` unknown.
     fn either_tier(f: &mut Field<String>) {
         f.val = Err("variable 'env' has no value".into());
