@@ -11,47 +11,8 @@ use std::io::Write;
 use std::time::Instant;
 use stv2lint::cli::OutputFormat;
 
-fn template(i: usize, rules: usize) -> String {
-    let mut rs = Vec::new();
-    for r in 0..rules {
-        let (access, src, port) = if r == rules / 2 {
-            ("Deny", "Internet", "*")
-        } else {
-            ("Allow", "VirtualNetwork", "8080")
-        };
-        rs.push(format!(
-            r#"{{ "name": "r{r}", "properties": {{ "priority": {p}, "direction": "Inbound", "access": "{access}", "protocol": "Tcp",
-          "sourceAddressPrefix": "{src}", "sourcePortRange": "*", "destinationAddressPrefix": "VirtualNetwork", "destinationPortRange": "{port}" }} }}"#,
-            p = 100 + r * 10
-        ));
-    }
-    format!(
-        r#"{{
-  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-  "contentVersion": "1.0.0.0",
-  "parameters": {{ "prefix": {{ "type": "string", "defaultValue": "10.{a}.{b}.0/28" }} }},
-  "variables": {{ "vnet": "[concat('vnet-', '{i}')]" }},
-  "resources": [
-    {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-04-01", "name": "nsg-{i}",
-      "properties": {{ "securityRules": [ {rules} ] }} }},
-    {{ "type": "Microsoft.Network/routeTables", "apiVersion": "2023-04-01", "name": "rt-{i}",
-      "properties": {{ "routes": [ {{ "name": "default", "properties": {{ "addressPrefix": "0.0.0.0/0", "nextHopType": "VirtualAppliance", "nextHopIpAddress": "10.0.0.4" }} }} ] }} }},
-    {{ "type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "[variables('vnet')]",
-      "properties": {{ "addressSpace": {{ "addressPrefixes": ["10.0.0.0/8"] }}, "subnets": [ {{ "name": "apim", "properties": {{
-        "addressPrefix": "[parameters('prefix')]",
-        "networkSecurityGroup": {{ "id": "[resourceId('Microsoft.Network/networkSecurityGroups', 'nsg-{i}')]" }},
-        "routeTable": {{ "id": "[resourceId('Microsoft.Network/routeTables', 'rt-{i}')]" }} }} }} ] }} }},
-    {{ "type": "Microsoft.ApiManagement/service", "apiVersion": "2023-05-01-preview", "name": "apim-{i}", "location": "westeurope",
-      "sku": {{ "name": "Premium", "capacity": 3 }}, "zones": ["1", "2"],
-      "properties": {{ "publisherEmail": "a@b.c", "publisherName": "x", "virtualNetworkType": "Internal",
-        "virtualNetworkConfiguration": {{ "subnetResourceId": "[resourceId('Microsoft.Network/virtualNetworks/subnets', variables('vnet'), 'apim')]" }} }} }}
-  ]
-}}"#,
-        a = (i / 250) % 250,
-        b = i % 250,
-        rules = rs.join(",\n")
-    )
-}
+#[path = "common/gen.rs"]
+mod gen;
 
 fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
@@ -75,14 +36,7 @@ fn main() {
     let dir = keep.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("stv2lint-bench-arm-{}", std::process::id()))
     });
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut bytes = 0;
-    for i in 0..n {
-        let t = template(i, rules);
-        bytes += t.len();
-        std::fs::write(dir.join(format!("t{i:05}.json")), t).unwrap();
-    }
+    let bytes = gen::generate("arm", &dir, n, rules).bytes;
     println!(
         "generated {n} templates, {rules} rules per NSG, {:.1} MB",
         bytes as f64 / 1e6

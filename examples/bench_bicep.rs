@@ -12,150 +12,9 @@
 
 use std::time::Instant;
 
-const NETWORK: &str = r#"param name string
-param location string
-param apimPrefix string
-param rules array
-
-resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
-  name: 'nsg-${name}'
-  location: location
-  properties: {
-    securityRules: [for (r, i) in rules: {
-      name: r.name
-      properties: {
-        priority: 100 + i * 10
-        direction: r.direction
-        access: r.access
-        protocol: 'Tcp'
-        sourceAddressPrefix: r.source
-        sourcePortRange: '*'
-        destinationAddressPrefix: 'VirtualNetwork'
-        destinationPortRange: r.port
-      }
-    }]
-  }
-}
-
-resource rt 'Microsoft.Network/routeTables@2024-05-01' = {
-  name: 'rt-${name}'
-  location: location
-  properties: {
-    routes: [
-      {
-        name: 'default'
-        properties: { addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.0.0.4' }
-      }
-    ]
-  }
-}
-
-resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
-  name: 'vnet-${name}'
-  location: location
-  properties: {
-    addressSpace: { addressPrefixes: ['10.0.0.0/8'] }
-    subnets: [
-      {
-        name: 'apim'
-        properties: {
-          addressPrefix: apimPrefix
-          networkSecurityGroup: { id: nsg.id }
-          routeTable: { id: rt.id }
-        }
-      }
-    ]
-  }
-}
-
-resource apps 'Microsoft.Network/virtualNetworks/subnets@2024-05-01' = {
-  parent: vnet
-  name: 'apps'
-  properties: {
-    addressPrefix: '10.200.0.0/24'
-    delegations: [{ name: 'web', properties: { serviceName: 'Microsoft.Web/serverFarms' } }]
-  }
-}
-
-output apimSubnetId string = vnet.properties.subnets[0].id
-"#;
-
-const APIM: &str = r#"param name string
-param location string
-param subnetId string
-param units int
-
-resource apim 'Microsoft.ApiManagement/service@2024-05-01' = {
-  name: 'apim-${name}'
-  location: location
-  sku: {
-    name: 'Premium'
-    capacity: units
-  }
-  zones: ['1', '2']
-  properties: {
-    publisherEmail: 'api@contoso.com'
-    publisherName: 'Contoso'
-    virtualNetworkType: 'Internal'
-    virtualNetworkConfiguration: {
-      subnetResourceId: subnetId
-    }
-  }
-}
-"#;
-
-fn main_bicep() -> String {
-    r#"param name string
-param location string = 'westeurope'
-param apimPrefix string
-param units int = 2
-param rules array
-
-module network '../modules/network.bicep' = {
-  name: 'network-${name}'
-  params: {
-    name: name
-    location: location
-    apimPrefix: apimPrefix
-    rules: rules
-  }
-}
-
-module apim '../modules/apim.bicep' = {
-  name: 'apim-${name}'
-  params: {
-    name: name
-    location: location
-    subnetId: network.outputs.apimSubnetId
-    units: units
-  }
-}
-"#
-    .to_string()
-}
-
-fn params(i: usize, rules: usize) -> String {
-    let mut rs = Vec::new();
-    for r in 0..rules {
-        let (direction, access, source, port) = if r == rules / 2 {
-            ("Inbound", "Deny", "Internet", "*")
-        } else if r == 0 {
-            ("Inbound", "Allow", "ApiManagement", "3443")
-        } else {
-            ("Inbound", "Allow", "VirtualNetwork", "8080")
-        };
-        rs.push(format!(
-            "  {{ name: 'r{r}', direction: '{direction}', access: '{access}', source: '{source}', port: '{port}' }}"
-        ));
-    }
-    format!(
-        "using 'main.bicep'\n\nparam name = 'd{i:05}'\nparam apimPrefix = '10.{a}.{b}.0/28'\nparam units = {u}\nparam rules = [\n{}\n]\n",
-        rs.join("\n"),
-        a = (i / 250) % 250,
-        b = i % 250,
-        u = 1 + i % 3
-    )
-}
+#[path = "common/gen.rs"]
+mod gen;
+use gen::bicep::NETWORK;
 
 fn time<T>(label: &str, f: impl FnOnce() -> T) -> (T, f64) {
     let t = Instant::now();
@@ -181,19 +40,12 @@ fn main() {
     let dir = keep.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("stv2lint-bench-bicep-{}", std::process::id()))
     });
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("modules")).unwrap();
-    std::fs::write(dir.join("modules/network.bicep"), NETWORK).unwrap();
-    std::fs::write(dir.join("modules/apim.bicep"), APIM).unwrap();
-    let mut texts = vec![NETWORK.to_string(), APIM.to_string()];
+    gen::generate("bicep", &dir, n, rules);
+    // The texts again, for the parse-only timing.
+    let mut texts = vec![NETWORK.to_string(), gen::bicep::APIM.to_string()];
     for i in 0..n {
-        let d = dir.join(format!("d{i:05}"));
-        std::fs::create_dir_all(&d).unwrap();
-        let (m, p) = (main_bicep(), params(i, rules));
-        std::fs::write(d.join("main.bicep"), &m).unwrap();
-        std::fs::write(d.join("main.bicepparam"), &p).unwrap();
-        texts.push(m);
-        texts.push(p);
+        texts.push(gen::bicep::main_bicep());
+        texts.push(gen::bicep::params(i, rules));
     }
     let bytes: usize = texts.iter().map(String::len).sum();
     println!(

@@ -261,6 +261,9 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
         }
     };
     let text = decoded.as_str();
+    if !may_be_deployment(text, looks_arm) {
+        return;
+    }
     match json::parse(text, FileId(ws.sources.len() as u32)) {
         Ok(parsed) => {
             let kind = json_kind(&parsed.value);
@@ -308,6 +311,52 @@ fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
                     format!("invalid JSON: {}", e.message),
                 ));
             }
+        }
+    }
+}
+
+/// Whether a `.json` text can be a template, parameter file or plan (or a broken one worth an
+/// STV001), decided before the full parse so that the other JSON files of a repository (package
+/// manifests, lock files, data) are never parsed: the first bytes show whether the document is
+/// an object at all, and a case-insensitive scan for the keys and schema names [`json_kind`]
+/// needs rules out the rest. A `\u` escape could spell any of them, so it falls back to parsing.
+fn may_be_deployment(text: &str, looks_arm: impl Fn(&[u8]) -> bool) -> bool {
+    let b = text.as_bytes();
+    let contains = |needle: &[u8]| {
+        b.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let markers: [&[u8]; 6] = [
+        b"deploymenttemplate",
+        b"deploymentparameters",
+        b"resources",
+        b"contentversion",
+        b"format_version",
+        b"\\u",
+    ];
+    if !markers.iter().any(|m| contains(m)) {
+        return false;
+    }
+    // Only an object has the keys; anything else is no deployment (unless it is a broken one).
+    let start = first_value_byte(&b[..b.len().min(4096)]);
+    start.map_or(true, |c| c == b'{') || looks_arm(b)
+}
+
+/// The first byte of the JSON value in `prefix`, past a BOM, white space and comments; `None`
+/// when the prefix ends first.
+fn first_value_byte(prefix: &[u8]) -> Option<u8> {
+    let mut i = if prefix.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    loop {
+        match prefix.get(i..)? {
+            [c, ..] if c.is_ascii_whitespace() => i += 1,
+            [b'/', b'/', rest @ ..] => i += 2 + rest.iter().position(|&c| c == b'\n')?,
+            [b'/', b'*', rest @ ..] => i += 4 + rest.windows(2).position(|w| w == b"*/")?,
+            [c, ..] => return Some(*c),
+            [] => return None,
         }
     }
 }
@@ -492,6 +541,59 @@ fn drop_compiled_copies(ws: &Workspace, d: &mut Discovered) {
         let source = crate::source::canonical(&ws.sources.get(*t).path.with_extension("bicep"));
         !sources.contains(&source)
     });
+}
+
+#[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    fn looks(t: &[u8]) -> bool {
+        let t = String::from_utf8_lossy(t);
+        t.contains("\"resources\"") && t.contains("\"contentVersion\"")
+    }
+
+    #[test]
+    fn only_json_that_may_be_a_deployment_is_parsed() {
+        let template = r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "resources": [] }"#;
+        assert!(may_be_deployment(template, looks));
+        // By shape, any case: JSON keys of templates are case-insensitive.
+        assert!(may_be_deployment(
+            r#"{ "Resources": [], "ContentVersion": "1" }"#,
+            looks
+        ));
+        assert!(may_be_deployment(
+            r#"{ "format_version": "1.2", "planned_values": {} }"#,
+            looks
+        ));
+        // A key spelled with an escape is left to the parser.
+        assert!(may_be_deployment(r#"{ "\u0072esources": [] }"#, looks));
+        // None of the keys: a package manifest, a lock file.
+        assert!(!may_be_deployment(
+            r#"{ "name": "app", "version": "1.0.0", "dependencies": {} }"#,
+            looks
+        ));
+        // Not an object, seen from the first bytes past a BOM and comments.
+        assert!(!may_be_deployment(
+            "\u{feff} // list\n /* of */ [ \"resources\" ]",
+            looks
+        ));
+        // ... unless it looks like a broken template, which is reported.
+        assert!(may_be_deployment(
+            r#"[ { "resources": [], "contentVersion": "1" "#,
+            looks
+        ));
+        // An object after a comment the prefix does not close: parsed.
+        assert!(may_be_deployment("/* resources", looks));
+    }
+
+    #[test]
+    fn the_first_value_byte_skips_a_bom_white_space_and_comments() {
+        assert_eq!(first_value_byte(b" \n\t{"), Some(b'{'));
+        assert_eq!(first_value_byte("\u{feff}[1]".as_bytes()), Some(b'['));
+        assert_eq!(first_value_byte(b"// a\n/* b */ \"s\""), Some(b'"'));
+        assert_eq!(first_value_byte(b"/* never closed"), None);
+        assert_eq!(first_value_byte(b"   "), None);
+    }
 }
 
 #[cfg(test)]

@@ -249,7 +249,11 @@ pub fn run_check(args: CheckArgs) -> u8 {
         .map(threshold)
         .or(config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(Some(Severity::Error));
-    exit_code(&outcome, fail_on)
+    let code = exit_code(&outcome, fail_on);
+    // The process ends after this (only `main` calls it): freeing the whole model piece by
+    // piece would be 4–6 % of the run for nothing.
+    std::mem::forget(outcome);
+    code
 }
 
 pub fn print_rules() -> u8 {

@@ -17,7 +17,7 @@ pub use value::{placeholder, Cond, Key, Shape, TextBuilder, Unknown, VKind, V};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceMap, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A model field: a value that is known, or unknown with a reason; and where it came from.
 #[derive(Clone, Debug)]
@@ -648,6 +648,9 @@ pub struct Workspace {
     /// `existing` resource, a Terraform data source): the unit's own view of that instance.
     pub apim_refs: Vec<(UnitId, ResKey)>,
     index: HashMap<IndexKey, Vec<(Kind, usize)>>,
+    /// The same entries by unit too: a reference resolves in its own unit first, and thousands
+    /// of roots declaring the same names must not make every lookup scan them all.
+    own_index: HashMap<(IndexKey, UnitId), Vec<(Kind, usize)>>,
 }
 
 /// Type and name path: resources that may be the same one (scope compared after lookup).
@@ -820,25 +823,13 @@ impl Workspace {
             }
         });
         self.nsgs = merge_by_key(std::mem::take(&mut self.nsgs), |a, b| {
-            for r in b.rules {
-                if !a.rules.iter().any(|x| x.name.eq_ignore_ascii_case(&r.name)) {
-                    a.rules.push(r);
-                }
-            }
+            add_new_names(&mut a.rules, b.rules, |r| &r.name);
             if a.rules_unknown.is_none() {
                 a.rules_unknown = b.rules_unknown;
             }
         });
         self.route_tables = merge_by_key(std::mem::take(&mut self.route_tables), |a, b| {
-            for r in b.routes {
-                if !a
-                    .routes
-                    .iter()
-                    .any(|x| x.name.eq_ignore_ascii_case(&r.name))
-                {
-                    a.routes.push(r);
-                }
-            }
+            add_new_names(&mut a.routes, b.routes, |r| &r.name);
         });
         self.public_ips = merge_by_key(std::mem::take(&mut self.public_ips), |_, _| {});
         self.vnets = merge_by_key(std::mem::take(&mut self.vnets), |a, b| {
@@ -850,22 +841,20 @@ impl Workspace {
 
         let children = std::mem::take(&mut self.children);
         let units = std::mem::take(&mut self.child_units);
+        // Separate rules and routes are gathered per parent and folded in once each: one at a
+        // time, every one rescanned its parent's list (quadratic in thousands of them).
+        let mut rules: HashMap<usize, Vec<SecurityRule>> = HashMap::new();
+        let mut routes: HashMap<usize, Vec<Route>> = HashMap::new();
         for (child, unit) in children.into_iter().zip(units) {
             match child {
                 Child::Rule(parent, rule) => {
                     if let Some(i) = self.find(Kind::Nsg, &parent, unit) {
-                        let nsg = &mut self.nsgs[i];
-                        nsg.rules
-                            .retain(|r| !r.name.eq_ignore_ascii_case(&rule.name));
-                        nsg.rules.push(rule);
+                        rules.entry(i).or_default().push(rule);
                     }
                 }
                 Child::Route(parent, route) => {
                     if let Some(i) = self.find(Kind::RouteTable, &parent, unit) {
-                        let rt = &mut self.route_tables[i];
-                        rt.routes
-                            .retain(|r| !r.name.eq_ignore_ascii_case(&route.name));
-                        rt.routes.push(route);
+                        routes.entry(i).or_default().push(route);
                     }
                 }
                 // Every view of the instance uses the feature.
@@ -879,6 +868,12 @@ impl Workspace {
                     }
                 }
             }
+        }
+        for (i, list) in rules {
+            replace_by_name(&mut self.nsgs[i].rules, list, |r| &r.name);
+        }
+        for (i, list) in routes {
+            replace_by_name(&mut self.route_tables[i].routes, list, |r| &r.name);
         }
         for assoc in std::mem::take(&mut self.associations) {
             let Some(id) = assoc.subnet.get() else {
@@ -987,6 +982,10 @@ impl Workspace {
             .entry((key.rtype.clone(), key.names.clone()))
             .or_default()
             .push((Kind::Subnet, i));
+        self.own_index
+            .entry(((key.rtype.clone(), key.names.clone()), assoc.unit))
+            .or_default()
+            .push((Kind::Subnet, i));
         self.subnets.push(subnet);
         i
     }
@@ -1042,26 +1041,32 @@ impl Workspace {
 
     fn rebuild_index(&mut self) {
         self.index.clear();
-        let mut add = |k: &ResKey, kind: Kind, i: usize| {
+        self.own_index.clear();
+        let mut add = |m: &Meta, kind: Kind, i: usize| {
+            let k = &m.key;
             self.index
                 .entry((k.rtype.clone(), k.names.clone()))
                 .or_default()
                 .push((kind, i));
+            self.own_index
+                .entry(((k.rtype.clone(), k.names.clone()), m.unit))
+                .or_default()
+                .push((kind, i));
         };
         for (i, r) in self.subnets.iter().enumerate() {
-            add(&r.meta.key, Kind::Subnet, i);
+            add(&r.meta, Kind::Subnet, i);
         }
         for (i, r) in self.nsgs.iter().enumerate() {
-            add(&r.meta.key, Kind::Nsg, i);
+            add(&r.meta, Kind::Nsg, i);
         }
         for (i, r) in self.route_tables.iter().enumerate() {
-            add(&r.meta.key, Kind::RouteTable, i);
+            add(&r.meta, Kind::RouteTable, i);
         }
         for (i, r) in self.public_ips.iter().enumerate() {
-            add(&r.meta.key, Kind::PublicIp, i);
+            add(&r.meta, Kind::PublicIp, i);
         }
         for (i, r) in self.vnets.iter().enumerate() {
-            add(&r.meta.key, Kind::Vnet, i);
+            add(&r.meta, Kind::Vnet, i);
         }
     }
 
@@ -1087,8 +1092,12 @@ impl Workspace {
 
     /// The declaration in the referrer's own unit, if it has one.
     fn find_own(&self, kind: Kind, key: &ResKey, unit: UnitId) -> Option<usize> {
-        self.candidates(kind, key)
-            .find(|&i| self.meta_of(kind, i).unit == unit)
+        self.own_index
+            .get(&((key.rtype.clone(), key.names.clone()), unit))
+            .into_iter()
+            .flatten()
+            .find(|(k, i)| *k == kind && self.meta_of(kind, *i).key.same_scope(key))
+            .map(|(_, i)| *i)
     }
 
     /// The declaration a reference from `unit` means: the unit's own, else (an explicit
@@ -1183,6 +1192,34 @@ macro_rules! has_meta {
     ($($t:ty),*) => { $(impl HasMeta for $t { fn meta(&self) -> &Meta { &self.meta } })* };
 }
 has_meta!(Subnet, Vnet, Nsg, RouteTable, PublicIp);
+
+/// Append the entries of `new` whose name (case-insensitive) is not in `list` yet, nor earlier
+/// in `new`.
+fn add_new_names<T>(list: &mut Vec<T>, new: Vec<T>, name: impl Fn(&T) -> &str) {
+    let mut names: HashSet<String> = list.iter().map(|t| name(t).to_ascii_lowercase()).collect();
+    for t in new {
+        if names.insert(name(&t).to_ascii_lowercase()) {
+            list.push(t);
+        }
+    }
+}
+
+/// Each entry of `new` in turn replaces the entries of `list` with its name (case-insensitive)
+/// and is appended — done in one pass: the entries of `list` no entry of `new` names, then
+/// those of `new` that no later one names.
+fn replace_by_name<T>(list: &mut Vec<T>, new: Vec<T>, name: impl Fn(&T) -> &str) {
+    let mut last: HashMap<String, usize> = HashMap::new();
+    for (j, t) in new.iter().enumerate() {
+        last.insert(name(t).to_ascii_lowercase(), j);
+    }
+    list.retain(|t| !last.contains_key(&name(t).to_ascii_lowercase()));
+    list.extend(
+        new.into_iter()
+            .enumerate()
+            .filter(|(j, t)| last.get(&name(t).to_ascii_lowercase()) == Some(j))
+            .map(|(_, t)| t),
+    );
+}
 
 /// Fold resources with the same identity in the same deployment into the first one declared;
 /// other deployments' declarations stay apart, so one never hides the other.
@@ -1455,6 +1492,45 @@ mod unit_tests {
         let s = ws.subnets.iter().find(|s| s.meta.unit == b).unwrap();
         assert_eq!(ws.vnet_of(s).unwrap().meta.decl.start, 2);
         assert!(ws.vnet_of(s).unwrap().dns_servers.is_none());
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::{add_new_names, replace_by_name};
+
+    /// What link did before: each new entry replaces its namesakes one at a time.
+    fn one_at_a_time(mut list: Vec<String>, new: Vec<String>) -> Vec<String> {
+        for n in new {
+            list.retain(|x| !x.eq_ignore_ascii_case(&n));
+            list.push(n);
+        }
+        list
+    }
+
+    #[test]
+    fn separate_children_replace_their_namesakes_as_one_at_a_time_did() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (s(&["a", "b", "c"]), s(&["B", "d"])),
+            (s(&["a", "a", "b"]), s(&["A"])),
+            (s(&["a", "b"]), s(&["c", "C", "a", "c"])),
+            (s(&[]), s(&["x", "y", "X"])),
+            (s(&["a", "b"]), s(&[])),
+        ];
+        for (list, new) in cases {
+            let mut fast = list.clone();
+            replace_by_name(&mut fast, new.clone(), |x| x);
+            assert_eq!(fast, one_at_a_time(list, new));
+        }
+    }
+
+    #[test]
+    fn merged_declarations_add_only_new_names() {
+        let mut list = vec!["a".to_string(), "B".to_string()];
+        let new = ["b", "c", "C", "d", "A"].map(String::from).to_vec();
+        add_new_names(&mut list, new, |x| x);
+        assert_eq!(list, ["a", "B", "c", "d"]);
     }
 }
 

@@ -7,6 +7,7 @@
 //! site carries the choices (`when`) that lead to it so the registry can say in which
 //! alternatives a finding holds.
 
+use crate::analysis::nsg::NsgForm;
 use crate::analysis::tags::norm_region;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -14,6 +15,8 @@ use crate::model::{
     Alt, Apim, ApimLocation, Cond, Field, Nsg, PublicIp, RouteTable, Subnet, UnitId, Workspace,
 };
 use crate::source::Span;
+use std::collections::hash_map::{Entry, HashMap};
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -102,6 +105,24 @@ pub struct Ctx<'a> {
     pub sites: Vec<Site<'a>>,
     /// The variant this world chose for each instance (index into `apims`).
     pub chosen: &'a [Option<usize>],
+    /// The NSGs' rules normalised once for the plan's every world and rule.
+    pub nsg_forms: &'a NsgForms,
+}
+
+/// Each NSG's rules normalised once ([`NsgForm`]) for all the flows of all the instances and
+/// worlds of a plan, keyed by the NSG's address in the workspace the plan borrows (issue 13:
+/// normalising them again for every flow was a third of all instructions).
+#[derive(Default)]
+pub struct NsgForms(Mutex<HashMap<usize, Arc<NsgForm>>>);
+
+impl NsgForms {
+    /// The form of `nsg`'s rules, built on first use.
+    pub fn of(&self, nsg: &Nsg) -> Arc<NsgForm> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(nsg as *const Nsg as usize)
+            .or_insert_with(|| Arc::new(NsgForm::new(&nsg.rules)))
+            .clone()
+    }
 }
 
 /// The choice name of a tier the code does not give but the subnet implies (undelegated +
@@ -136,6 +157,7 @@ pub struct Plan<'a> {
     pub preflight: Vec<Diagnostic>,
     /// Per instance: an STV002 of the preflight is about it.
     pub undecided: Vec<bool>,
+    pub nsg_forms: NsgForms,
 }
 
 impl<'a> Plan<'a> {
@@ -155,6 +177,7 @@ impl<'a> Plan<'a> {
             variants: Vec::new(),
             worlds: vec![Vec::new()],
             preflight: Vec::new(),
+            nsg_forms: NsgForms::default(),
         };
         for i in 0..plan.apims.len() {
             let apim = plan.apims[i];
@@ -258,6 +281,7 @@ impl<'a> Plan<'a> {
             opts,
             sites,
             chosen: &self.worlds[w],
+            nsg_forms: &self.nsg_forms,
         }
     }
 }
@@ -629,19 +653,24 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Sites grouped by the resource they resolve to (compared by identity, not by value).
+/// Sites grouped by the resource they resolve to (compared by identity, not by value), in the
+/// order each resource is first met; looked up by address so that many instances stay linear.
 fn group<'c, 'a, T>(
     sites: &'c [Site<'a>],
     of: impl Fn(&Site<'a>) -> Option<&'a T>,
 ) -> Vec<(&'a T, Vec<&'c Site<'a>>)> {
     let mut out: Vec<(&'a T, Vec<&'c Site<'a>>)> = Vec::new();
+    let mut at: HashMap<*const T, usize> = HashMap::new();
     for site in sites {
         let Some(r) = of(site) else {
             continue;
         };
-        match out.iter_mut().find(|(x, _)| std::ptr::eq(*x, r)) {
-            Some((_, list)) => list.push(site),
-            None => out.push((r, vec![site])),
+        match at.entry(r as *const T) {
+            Entry::Occupied(e) => out[*e.get()].1.push(site),
+            Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push((r, vec![site]));
+            }
         }
     }
     out
@@ -705,6 +734,15 @@ mod tests {
     use crate::model::{Alt, Cond, Field};
     use crate::rules::testkit::*;
     use crate::rules::{check, Options};
+
+    #[test]
+    fn each_nsg_is_normalised_once_per_plan() {
+        let (a, b) = (nsg("a", 100), nsg("b", 200));
+        let forms = super::NsgForms::default();
+        let first = forms.of(&a);
+        assert!(std::sync::Arc::ptr_eq(&first, &forms.of(&a)));
+        assert!(!std::sync::Arc::ptr_eq(&first, &forms.of(&b)));
+    }
 
     /// `var.env == "prod" ? "Premium" : "Developer"` with `env` unknown.
     fn either_tier(f: &mut Field<String>) {

@@ -366,15 +366,29 @@ pub fn check(ctx: &Ctx, sink: &mut Sink) {
                     continue;
                 }
             };
-            check_site(flow, site, subnet, nsg, sink);
+            check_site(ctx, flow, site, subnet, nsg, sink);
         }
     }
 }
 
-fn check_site(flow: &FlowSpec, site: &Site, subnet: &Subnet, nsg: &Nsg, sink: &mut Sink) {
+fn check_site(
+    ctx: &Ctx,
+    flow: &FlowSpec,
+    site: &Site,
+    subnet: &Subnet,
+    nsg: &Nsg,
+    sink: &mut Sink,
+) {
     let req = flow.requirement(site);
     let prefixes = Prefixes::from_field(&subnet.prefixes);
-    let eval = nsg::evaluate(nsg, &req, &prefixes);
+    let form = ctx.nsg_forms.of(nsg);
+    let eval = nsg::evaluate_form(
+        &form,
+        &nsg.rules,
+        nsg.rules_unknown.as_ref(),
+        &req,
+        &prefixes,
+    );
     let subnet_name = subnet.meta.key.names.join("/");
     let identity = format!(
         "{}|{}|{}",

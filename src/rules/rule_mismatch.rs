@@ -7,6 +7,8 @@ use crate::analysis::tags::{classify, Token};
 use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{Access, Direction, Nsg, SecurityRule};
+use std::cell::OnceCell;
+use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     code: Code::Stv208,
@@ -21,21 +23,64 @@ pub const RULE: Rule = Rule {
 /// `mismatch: true`) but get its port, protocol or direction wrong, while no other rule of the
 /// NSG gets it right: the traffic then only passes through a default rule, if at all.
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    let mut seen: Vec<*const Nsg> = Vec::new();
+    let mut seen: HashSet<*const Nsg> = HashSet::new();
     for site in &ctx.sites {
         sink.about(site);
         let Resolved::Found(nsg) = site.nsg else {
             continue;
         };
-        if seen.contains(&(nsg as *const Nsg)) {
+        if !seen.insert(nsg) {
             continue;
         }
-        seen.push(nsg);
-        for rule in &nsg.rules {
-            if let Some(m) = mismatch(nsg, rule) {
+        let rules = Rules::new(nsg);
+        for (rule, v) in nsg.rules.iter().zip(&rules.views) {
+            if let Some(m) = v.as_ref().and_then(|v| mismatch(&rules, v)) {
                 emit(sink, nsg, rule, &m);
             }
         }
+    }
+}
+
+/// The NSG's rules as this check reads them, parsed once, and per flow (index into
+/// [`flows`]) the ports they allow, computed on first use: every rule of the NSG asks, so
+/// computing them per rule was quadratic in the rules.
+struct Rules {
+    views: Vec<Option<View>>,
+    covered: Vec<OnceCell<PortSet>>,
+}
+
+impl Rules {
+    fn new(nsg: &Nsg) -> Rules {
+        Rules {
+            views: nsg.rules.iter().map(view).collect(),
+            covered: flows().iter().map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    /// The flow's ports that rules naming its tag in the right direction and protocol allow.
+    fn covered(&self, fi: usize) -> &PortSet {
+        self.covered[fi].get_or_init(|| {
+            let flow = &flows()[fi];
+            self.views
+                .iter()
+                .flatten()
+                .filter(|v| {
+                    v.direction == flow.direction()
+                        && names_tag(far(v, v.direction), flow.tag())
+                        && protocol_ok(&v.protocol, flow)
+                })
+                .fold(PortSet::empty(), |acc, v| {
+                    let got = v.ports.intersect(&flow.ports());
+                    // union = all − ((all − a) ∩ (all − b))
+                    let all = PortSet::all();
+                    all.subtract(&all.subtract(&acc).intersect(&all.subtract(&got)))
+                })
+        })
+    }
+
+    /// A rule of the NSG allows the flow's tag in the right direction, port and protocol.
+    fn has_correct_rule(&self, fi: usize) -> bool {
+        !self.covered(fi).is_empty()
     }
 }
 
@@ -110,35 +155,13 @@ fn near(v: &View, direction: Direction) -> &[Token] {
     }
 }
 
-/// A rule of the NSG that allows the flow's tag in the right direction, port and protocol.
-fn has_correct_rule(nsg: &Nsg, flow: &FlowSpec) -> bool {
-    !covered(nsg, flow).is_empty()
-}
-
-/// The flow's ports that rules naming its tag in the right direction and protocol allow.
-fn covered(nsg: &Nsg, flow: &FlowSpec) -> PortSet {
-    nsg.rules
-        .iter()
-        .filter_map(view)
-        .filter(|v| {
-            v.direction == flow.direction()
-                && names_tag(far(v, v.direction), flow.tag())
-                && protocol_ok(&v.protocol, flow)
-        })
-        .fold(PortSet::empty(), |acc, v| {
-            let got = v.ports.intersect(&flow.ports());
-            // union = all − ((all − a) ∩ (all − b))
-            let all = PortSet::all();
-            all.subtract(&all.subtract(&acc).intersect(&all.subtract(&got)))
-        })
-}
-
 /// A required flow (severity error) whose service tag sits on the subnet's side of a rule in the
 /// flow's direction and port: written the wrong way round.
-fn wrong_field(nsg: &Nsg, v: &View) -> Option<Mismatch> {
-    for flow in flows()
+fn wrong_field(rules: &Rules, v: &View) -> Option<Mismatch> {
+    for (fi, flow) in flows()
         .iter()
-        .filter(|f| f.severity == super::flows::Sev::Error && f.direction() == v.direction)
+        .enumerate()
+        .filter(|(_, f)| f.severity == super::flows::Sev::Error && f.direction() == v.direction)
     {
         let tag = flow.tag();
         if ["Internet", "VirtualNetwork", "subnet"]
@@ -151,7 +174,7 @@ fn wrong_field(nsg: &Nsg, v: &View) -> Option<Mismatch> {
             && !names_tag(far(v, v.direction), tag)
             && !v.ports.intersect(&flow.ports()).is_empty()
             && protocol_ok(&v.protocol, flow)
-            && !has_correct_rule(nsg, flow)
+            && !rules.has_correct_rule(fi)
         {
             return Some(Mismatch {
                 flow,
@@ -162,12 +185,11 @@ fn wrong_field(nsg: &Nsg, v: &View) -> Option<Mismatch> {
     None
 }
 
-fn mismatch(nsg: &Nsg, rule: &SecurityRule) -> Option<Mismatch> {
-    let v = view(rule)?;
-    for flow in flows().iter().filter(|f| f.mismatch) {
+fn mismatch(rules: &Rules, v: &View) -> Option<Mismatch> {
+    for (fi, flow) in flows().iter().enumerate().filter(|(_, f)| f.mismatch) {
         let tag = flow.tag();
         let wrong = if v.direction == flow.direction() {
-            if !names_tag(far(&v, v.direction), tag) {
+            if !names_tag(far(v, v.direction), tag) {
                 continue;
             }
             if v.ports.intersect(&flow.ports()).is_empty() {
@@ -175,7 +197,7 @@ fn mismatch(nsg: &Nsg, rule: &SecurityRule) -> Option<Mismatch> {
             } else if !protocol_ok(&v.protocol, flow) {
                 Wrong::Protocol(v.protocol.clone())
             } else {
-                let left = flow.ports().subtract(&covered(nsg, flow));
+                let left = flow.ports().subtract(rules.covered(fi));
                 if left.is_empty() {
                     continue;
                 }
@@ -193,12 +215,12 @@ fn mismatch(nsg: &Nsg, rule: &SecurityRule) -> Option<Mismatch> {
         } else {
             continue;
         };
-        if has_correct_rule(nsg, flow) {
+        if rules.has_correct_rule(fi) {
             return None;
         }
         return Some(Mismatch { flow, wrong });
     }
-    wrong_field(nsg, &v)
+    wrong_field(rules, v)
 }
 
 fn emit(sink: &mut Sink, nsg: &Nsg, rule: &SecurityRule, m: &Mismatch) {

@@ -9,6 +9,7 @@ use super::{Ctx, Resolved, Rule, Sink};
 use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Format;
+use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     code: Code::Stv101,
@@ -20,12 +21,11 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(ctx: &Ctx, sink: &mut Sink) {
-    let mut seen_apims: Vec<*const crate::model::Apim> = Vec::new();
+    let mut seen_apims: HashSet<*const crate::model::Apim> = HashSet::new();
     for site in &ctx.sites {
         sink.about(site);
         let apim = site.apim;
-        if !seen_apims.contains(&(apim as *const _)) {
-            seen_apims.push(apim);
+        if seen_apims.insert(apim) {
             if let Some((reason, at)) = &apim.locations_unknown {
                 sink.unverifiable(
                     "the subnets of the additional locations",

@@ -1,0 +1,351 @@
+//! The benchmark table of BENCHMARKS.md: the release binary, end to end, on generated trees of
+//! 100 / 1,000 / 10,000 deployment units per format, against the project's own parser on the
+//! same files, and on the corpus.
+//!
+//! ```text
+//! cargo build --release && cargo run --release --example bench -- table \
+//!     [--threads N] [--runs R] [--units 100,1000,10000] [--formats arm,bicep,terraform]
+//!     [--rules 40] [--bin PATH] [--corpus DIR] [--dir DIR] [--outputs DIR]
+//! ```
+//!
+//! Each tree is generated into `--dir` (default `$TMPDIR/stv2lint-bench`, always the same path so
+//! that outputs of two binaries can be compared) and removed afterwards. The binary (`--bin`,
+//! default the `stv2lint` next to this example's directory) runs `check TREE --format json`
+//! under `/usr/bin/time` R times (default 3): the table gives the median wall time and the
+//! median peak RSS. `--threads N` is passed as `RAYON_NUM_THREADS=N` and, when the binary
+//! accepts it, as `--threads N`. `--outputs DIR` keeps each run's JSON output as
+//! `DIR/<format>-<units>.json` (to diff two binaries). The parser column is the project's own
+//! parser over the same files in this process (ARM: the spanned JSON loader; Bicep: lexer +
+//! parser; Terraform: hcl-edit), the median of R runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+#[path = "common/gen.rs"]
+mod gen;
+
+struct Args {
+    threads: Option<usize>,
+    runs: usize,
+    units: Vec<usize>,
+    formats: Vec<String>,
+    rules: usize,
+    bin: PathBuf,
+    corpus: Option<PathBuf>,
+    dir: PathBuf,
+    outputs: Option<PathBuf>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        threads: None,
+        runs: 3,
+        units: vec![100, 1000, 10000],
+        formats: vec!["arm".into(), "bicep".into(), "terraform".into()],
+        rules: 40,
+        bin: std::env::current_exe()
+            .ok()
+            .and_then(|e| Some(e.parent()?.parent()?.join("stv2lint")))
+            .unwrap_or_else(|| "stv2lint".into()),
+        corpus: Some(PathBuf::from("/work/shared/corpus")).filter(|p| p.is_dir()),
+        dir: std::env::temp_dir().join("stv2lint-bench"),
+        outputs: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        let list = |v: String| -> Vec<String> { v.split(',').map(|s| s.trim().into()).collect() };
+        match flag.as_str() {
+            "table" => {}
+            "--threads" => a.threads = Some(value().parse().expect("--threads N")),
+            "--runs" => a.runs = value().parse().expect("--runs R"),
+            "--units" => {
+                a.units = list(value())
+                    .iter()
+                    .map(|u| u.parse().expect("--units 100,1000"))
+                    .collect()
+            }
+            "--formats" => a.formats = list(value()),
+            "--rules" => a.rules = value().parse().expect("--rules N"),
+            "--bin" => a.bin = value().into(),
+            "--corpus" => a.corpus = Some(value().into()),
+            "--no-corpus" => a.corpus = None,
+            "--dir" => a.dir = value().into(),
+            "--outputs" => a.outputs = Some(value().into()),
+            other => {
+                panic!("unknown argument '{other}' (see the doc comment of examples/bench.rs)")
+            }
+        }
+    }
+    a
+}
+
+/// Wall seconds, CPU seconds (user + system) and peak RSS (bytes) of one run of the binary.
+struct Run {
+    wall: f64,
+    cpu: f64,
+    rss: u64,
+}
+
+fn run(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> Run {
+    let times = a.dir.with_extension("time");
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f")
+        .arg("%e %U %S %M")
+        .arg("-o")
+        .arg(&times)
+        .arg(&a.bin)
+        .arg("check")
+        .args(extra)
+        .args(["--format", "json"])
+        .current_dir(cwd)
+        .stderr(Stdio::null());
+    if let Some(n) = a.threads {
+        cmd.env("RAYON_NUM_THREADS", n.to_string());
+        if accepts_threads(&a.bin) {
+            cmd.args(["--threads", &n.to_string()]);
+        }
+    }
+    match out {
+        Some(p) => cmd.stdout(std::fs::File::create(p).unwrap()),
+        None => cmd.stdout(Stdio::null()),
+    };
+    let t = Instant::now();
+    let status = cmd.status().expect("run /usr/bin/time (GNU time)");
+    let elapsed = t.elapsed().as_secs_f64();
+    // Exit 1 = findings, 2 = incomplete: both are normal here; a crash is not.
+    assert!(
+        status.code().is_some_and(|c| c <= 2),
+        "{} failed: {status}",
+        a.bin.display()
+    );
+    let text = std::fs::read_to_string(&times).unwrap_or_default();
+    let _ = std::fs::remove_file(&times);
+    let fields: Vec<f64> = text
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let field = |i: usize| fields.get(i).copied().unwrap_or(0.0);
+    Run {
+        wall: elapsed,
+        cpu: field(1) + field(2),
+        rss: field(3) as u64 * 1024,
+    }
+}
+
+fn accepts_threads(bin: &Path) -> bool {
+    Command::new(bin)
+        .args(["check", "--help"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--threads"))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Median wall time, CPU time and peak RSS of `runs` runs.
+fn measure(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> (f64, f64, u64) {
+    let runs: Vec<Run> = (0..a.runs.max(1))
+        .map(|i| run(a, cwd, extra, if i == 0 { out } else { None }))
+        .collect();
+    let wall = median(runs.iter().map(|r| r.wall).collect());
+    let cpu = median(runs.iter().map(|r| r.cpu).collect());
+    let rss = median(runs.iter().map(|r| r.rss as f64).collect()) as u64;
+    (wall, cpu, rss)
+}
+
+/// Does `path` belong to `format` (the files its front end reads)?
+fn of_format(format: &str, path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    match format {
+        "arm" => name.ends_with(".json") && !name.ends_with(".tf.json"),
+        "bicep" => name.ends_with(".bicep") || name.ends_with(".bicepparam"),
+        _ => name.ends_with(".tf") || name.ends_with(".tfvars"),
+    }
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// CPU seconds of this process (wall seconds where that is not available): the machine the
+/// figures come from is shared, and CPU time is what a busy neighbour disturbs least.
+fn cpu_now() -> f64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes the timespec it is given.
+        unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) };
+        t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        use std::sync::OnceLock;
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_secs_f64()
+    }
+}
+
+/// CPU seconds the project's own parser takes over the texts (median of `runs`).
+fn parse_only(format: &str, texts: &[String], runs: usize) -> f64 {
+    let once = || {
+        let t = cpu_now();
+        for text in texts {
+            let ok = match format {
+                "arm" => stv2lint::frontend::json::parse(text, stv2lint::source::FileId(0)).is_ok(),
+                "bicep" => {
+                    stv2lint::frontend::bicep::parser::parse(text, stv2lint::source::FileId(0))
+                        .is_ok()
+                }
+                _ => hcl_edit::parser::parse_body(text).is_ok(),
+            };
+            assert!(ok, "a generated file does not parse");
+        }
+        cpu_now() - t
+    };
+    median((0..runs.max(1)).map(|_| once()).collect())
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn main() {
+    let a = args();
+    assert!(
+        a.bin.is_file(),
+        "no binary at {} (cargo build --release, or --bin PATH)",
+        a.bin.display()
+    );
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "binary {}, threads {}, {} runs per cell (medians), {} rules per NSG, load average before: {}",
+        a.bin.display(),
+        a.threads.map_or("default".to_string(), |n| n.to_string()),
+        a.runs,
+        a.rules,
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    if let Some(o) = &a.outputs {
+        std::fs::create_dir_all(o).unwrap();
+    }
+    println!();
+    println!("| format | units | files | input MB | wall s | CPU s | peak RSS MB | MB/s (CPU) | RSS / input | parser MB/s (CPU) | end to end % of parser | CPU time vs 1/100 the units |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for format in &a.formats {
+        let mut first: Option<(usize, f64)> = None;
+        for &units in &a.units {
+            let tree = gen::generate(format, &a.dir, units, a.rules);
+            let out = a
+                .outputs
+                .as_ref()
+                .map(|o| o.join(format!("{format}-{units}.json")));
+            let (wall, cpu, rss) = measure(
+                &a,
+                Path::new("."),
+                &[a.dir.display().to_string()],
+                out.as_deref(),
+            );
+            let mut paths = Vec::new();
+            files(&a.dir, &mut paths);
+            let texts: Vec<String> = paths
+                .iter()
+                .filter(|p| of_format(format, p))
+                .map(|p| std::fs::read_to_string(p).unwrap())
+                .collect();
+            let parse_bytes: usize = texts.iter().map(String::len).sum();
+            let parse = parse_only(format, &texts, a.runs);
+            let (e2e, parser) = (mb(tree.bytes) / cpu, mb(parse_bytes) / parse);
+            // Growth against the size 100× smaller, when it was measured.
+            let growth = match first {
+                Some((u, c)) if units == u * 100 => format!("{:.0}×", cpu / c),
+                _ => String::new(),
+            };
+            if first.is_none() {
+                first = Some((units, cpu));
+            }
+            println!(
+                "| {format} | {units} | {} | {:.1} | {wall:.2} | {cpu:.2} | {:.0} | {e2e:.1} | {:.1}× | {parser:.0} | {:.0} % | {growth} |",
+                tree.files,
+                mb(tree.bytes),
+                rss as f64 / 1e6,
+                rss as f64 / tree.bytes as f64,
+                100.0 * e2e / parser,
+            );
+            let _ = std::fs::remove_dir_all(&a.dir);
+        }
+    }
+    if let Some(corpus) = &a.corpus {
+        println!();
+        println!(
+            "Corpus {} per format (the other formats' files excluded):",
+            corpus.display()
+        );
+        println!();
+        println!("| format | files | input MB | wall s | CPU s | peak RSS MB |");
+        println!("|---|---|---|---|---|---|");
+        let mut all = Vec::new();
+        files(corpus, &mut all);
+        let exts = [
+            (
+                "arm",
+                &["*.bicep", "*.bicepparam", "*.tf", "*.tfvars", "*.tf.json"][..],
+            ),
+            ("bicep", &["*.json", "*.tf", "*.tfvars"][..]),
+            ("terraform", &["*.json", "*.bicep", "*.bicepparam"][..]),
+        ];
+        for (format, exclude) in exts {
+            let mine: Vec<&PathBuf> = all.iter().filter(|p| of_format(format, p)).collect();
+            let bytes: usize = mine
+                .iter()
+                .map(|p| std::fs::metadata(p).map_or(0, |m| m.len() as usize))
+                .sum();
+            let mut extra = vec![".".to_string()];
+            for e in exclude {
+                extra.push("--exclude".into());
+                extra.push(e.to_string());
+            }
+            let out = a
+                .outputs
+                .as_ref()
+                .map(|o| o.join(format!("corpus-{format}.json")));
+            let (wall, cpu, rss) = measure(&a, corpus, &extra, out.as_deref());
+            println!(
+                "| {format} | {} | {:.1} | {wall:.3} | {cpu:.3} | {:.0} |",
+                mine.len(),
+                mb(bytes),
+                rss as f64 / 1e6
+            );
+        }
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\nload average after: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
