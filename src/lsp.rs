@@ -16,6 +16,7 @@
 //! file of a run whose unit is the run's gets that run's diagnostics.
 
 pub mod add_rule;
+mod memory;
 pub mod transport;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -144,11 +145,21 @@ struct Doc {
 /// One file's diagnostics: the URI the client knows it by, the version linted (open documents).
 type FileDiagnostics = (Uri, Option<i32>, Vec<lsp_types::Diagnostic>);
 
-/// What a lint worker hands back: the diagnostics per file of the unit, or a configuration error.
+/// What a lint worker hands back: the findings it computed and the memory of the unit, or a
+/// configuration error.
 struct Linted {
     unit: PathBuf,
     generation: u64,
-    result: Result<Vec<FileDiagnostics>, String>,
+    result: Result<memory::Update, String>,
+}
+
+/// What changed in a unit since its last lint.
+#[derive(Default)]
+struct Dirty {
+    files: HashSet<PathBuf>,
+    /// Something the memory cannot account for (a configuration file, a created or deleted
+    /// file): lint the whole unit.
+    all: bool,
 }
 
 struct Server<W> {
@@ -165,6 +176,15 @@ struct Server<W> {
     generation: HashMap<PathBuf, u64>,
     /// The lint running now (unit, generation).
     in_flight: Option<(PathBuf, u64)>,
+    /// Files changed per unit since its last lint started.
+    dirty: HashMap<PathBuf, Dirty>,
+    /// What the last lint of each unit left to go on from (out while a lint of it runs).
+    memory: HashMap<PathBuf, memory::Memory>,
+    /// Files whose findings were computed by a lint that turned out stale, per unit: published
+    /// with the next one (`None`: every file of the unit).
+    unpublished: HashMap<PathBuf, Option<HashSet<PathBuf>>>,
+    /// The version of each open document last published.
+    shown_version: HashMap<String, Option<i32>>,
     /// URIs given non-empty diagnostics, per unit: cleared when they have none any more.
     published: HashMap<PathBuf, HashSet<String>>,
     /// Workspace folders (canonical), from `initialize`.
@@ -188,6 +208,10 @@ impl<W: Write> Server<W> {
             pending: BTreeMap::new(),
             generation: HashMap::new(),
             in_flight: None,
+            dirty: HashMap::new(),
+            memory: HashMap::new(),
+            unpublished: HashMap::new(),
+            shown_version: HashMap::new(),
             published: HashMap::new(),
             folders: Vec::new(),
             shown: HashMap::new(),
@@ -347,9 +371,17 @@ impl<W: Write> Server<W> {
     /// A document of `path`'s unit changed: (re)start its quiet period, and make any result
     /// computed before now stale.
     fn mark(&mut self, path: &Path) {
+        self.mark_as(path, false);
+    }
+
+    /// [`Server::mark`]; `all`: the change is one the unit's memory cannot account for.
+    fn mark_as(&mut self, path: &Path, all: bool) {
         let Some(unit) = unit_of(path, &self.folders) else {
             return;
         };
+        let dirty = self.dirty.entry(unit.clone()).or_default();
+        dirty.files.insert(crate::source::canonical(path));
+        dirty.all |= all;
         let g = self.generation.entry(unit.clone()).or_default();
         *g += 1;
         if self.opts.trace && self.in_flight.as_ref().is_some_and(|(u, _)| *u == unit) {
@@ -390,10 +422,17 @@ impl<W: Write> Server<W> {
             return;
         }
         let generation = self.generation.get(&unit).copied().unwrap_or(0);
+        let dirty = self.dirty.remove(&unit).unwrap_or_default();
+        let memory = self.memory.remove(&unit).filter(|_| !dirty.all);
         if self.opts.trace {
             eprintln!(
-                "stv2lint lsp: trace: lint run of {} (generation {generation})",
-                unit.display()
+                "stv2lint lsp: trace: lint run of {} (generation {generation}, {})",
+                unit.display(),
+                if memory.is_some() {
+                    "incremental"
+                } else {
+                    "full"
+                }
             );
         }
         let overlay: Vec<(PathBuf, String)> = self
@@ -408,13 +447,22 @@ impl<W: Write> Server<W> {
             .collect();
         let events = self.events.clone();
         let folders = self.folders.clone();
+        let trace = self.opts.trace;
         self.in_flight = Some((unit.clone(), generation));
         let job_unit = unit.clone();
         let spawned = std::thread::Builder::new()
             .name("stv2lint-lint".into())
             .stack_size(LINT_STACK)
             .spawn(move || {
-                let result = lint_unit(&job_unit, &folders, overlay, &open);
+                let result = lint_unit(
+                    &job_unit,
+                    &folders,
+                    overlay,
+                    &open,
+                    memory,
+                    &dirty.files,
+                    trace,
+                );
                 let _ = events.send(Event::Linted(Linted {
                     unit: job_unit,
                     generation,
@@ -430,53 +478,101 @@ impl<W: Write> Server<W> {
         }
     }
 
-    /// A lint finished: publish it, unless its unit changed meanwhile (a newer lint is pending).
+    /// A lint finished: keep its memory and publish what changed, unless its unit changed
+    /// meanwhile (a newer lint is pending; what this one computed is published with it).
     fn linted(&mut self, l: Linted) {
         self.in_flight = None;
-        if self.generation.get(&l.unit).copied().unwrap_or(0) != l.generation {
-            if self.opts.trace {
-                eprintln!(
-                    "stv2lint lsp: trace: discarded the stale lint of {} (generation {})",
-                    l.unit.display(),
-                    l.generation
-                );
-            }
-            return;
-        }
-        let files = match l.result {
-            Ok(files) => files,
+        let stale = self.generation.get(&l.unit).copied().unwrap_or(0) != l.generation;
+        let update = match l.result {
+            Ok(u) => u,
             Err(e) => {
-                if self.shown_errors.insert(e.clone()) {
+                if !stale && self.shown_errors.insert(e.clone()) {
                     self.show_message(1, &format!("stv2lint: {e}"));
                 }
                 return;
             }
         };
-        let before = self.published.remove(&l.unit).unwrap_or_default();
-        let now: HashSet<String> = files.iter().map(|(u, ..)| u.as_str().to_string()).collect();
-        // Files that had diagnostics and are no longer part of the run (excluded, deleted).
-        for gone in before.iter().filter(|u| !now.contains(*u)) {
-            self.shown.remove(gone);
-            if let Ok(uri) = Uri::from_str(gone) {
-                self.publish(uri, None, Vec::new());
+        let computed: HashSet<PathBuf> = if update.full {
+            update.memory.diagnostics.keys().cloned().collect()
+        } else {
+            update
+                .files
+                .iter()
+                .filter_map(|(u, ..)| uri_to_path(u.as_str()))
+                .map(|p| crate::source::canonical(&p))
+                .collect()
+        };
+        let pending = self.unpublished.remove(&l.unit);
+        let full = update.full || matches!(pending, Some(None));
+        let mut todo = computed;
+        if let Some(Some(more)) = pending {
+            todo.extend(more);
+        }
+        self.memory.insert(l.unit.clone(), update.memory);
+        if stale {
+            if self.opts.trace {
+                eprintln!(
+                    "stv2lint lsp: trace: did not publish the stale lint of {} (generation {})",
+                    l.unit.display(),
+                    l.generation
+                );
+            }
+            self.unpublished.insert(l.unit, (!full).then_some(todo));
+            return;
+        }
+        self.publish_unit(&l.unit, if full { None } else { Some(&todo) });
+    }
+
+    /// Publish the findings of the unit's files in `files` (`None`: every file, clearing the
+    /// ones no longer in the run) that differ from what the client has.
+    fn publish_unit(&mut self, unit: &Path, files: Option<&HashSet<PathBuf>>) {
+        let Some(memory) = self.memory.get(unit) else {
+            return;
+        };
+        let mut out: Vec<FileDiagnostics> = Vec::new();
+        match files {
+            Some(files) => out.extend(
+                files
+                    .iter()
+                    .filter_map(|f| memory.diagnostics.get(f))
+                    .cloned(),
+            ),
+            None => out.extend(memory.diagnostics.values().cloned()),
+        }
+        out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        let published = self.published.remove(unit).unwrap_or_default();
+        let mut now = published.clone();
+        if files.is_none() {
+            // Files that had diagnostics and are no longer part of the run (excluded, deleted).
+            let run: HashSet<&str> = out.iter().map(|(u, ..)| u.as_str()).collect();
+            for gone in published.iter().filter(|u| !run.contains(u.as_str())) {
+                now.remove(gone);
+                self.shown.remove(gone);
+                self.shown_version.remove(gone);
+                if let Ok(uri) = Uri::from_str(gone) {
+                    self.publish(uri, None, Vec::new());
+                }
             }
         }
-        let mut published = HashSet::new();
-        for (uri, version, diags) in files {
+        for (uri, version, diags) in out {
             let key = uri.as_str().to_string();
-            // An open document always hears back, even when it has nothing (or nothing any more).
-            if diags.is_empty() && !before.contains(&key) && version.is_none() {
+            let before = self.shown.get(&key).map_or(&[][..], |d| d.as_slice());
+            // An open document hears back for every version, even when nothing changed.
+            let new_version = version.is_some() && self.shown_version.get(&key) != Some(&version);
+            if before == diags.as_slice() && !new_version {
                 continue;
             }
-            if !diags.is_empty() {
-                published.insert(key.clone());
-                self.shown.insert(key, diags.clone());
-            } else {
+            if diags.is_empty() {
+                now.remove(&key);
                 self.shown.remove(&key);
+            } else {
+                now.insert(key.clone());
+                self.shown.insert(key.clone(), diags.clone());
             }
+            self.shown_version.insert(key, version);
             self.publish(uri, version, diags);
         }
-        self.published.insert(l.unit, published);
+        self.published.insert(unit.to_path_buf(), now);
     }
 
     /// Hover on a published diagnostic: the rule's page. When findings nest (a subnet-wide one
@@ -695,49 +791,46 @@ fn initialize_result() -> Value {
     })
 }
 
-/// Lint one unit with the open buffers in `overlay`; the diagnostics of each of its files, named
-/// by the URI the client knows it by (its own, for open documents) and the version linted.
-fn lint_unit(
+/// The options of a lint of `unit`: its configuration, the open buffers in `overlay`, the
+/// workspace folders as roots files may be read from.
+pub fn unit_options(
     unit: &Path,
     folders: &[PathBuf],
     overlay: Vec<(PathBuf, String)>,
-    open: &HashMap<PathBuf, (Uri, i32)>,
-) -> Result<Vec<FileDiagnostics>, String> {
+) -> Result<CheckOptions, String> {
     let mut opts = CheckOptions::default();
     if let Some(cfg) = crate::config::find(unit).map(|p| crate::config::load(&p)) {
         cfg?.apply(&mut opts);
     }
     opts.overlay = overlay;
     opts.roots.extend(folders.iter().cloned());
-    let paths = [unit.to_path_buf()];
-    let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::check(&paths, &opts)))
-            .map_err(|_| {
-                // A bug must not take the editor's session down with it.
-                eprintln!(
-                    "stv2lint lsp: internal error while linting {}",
-                    unit.display()
-                );
-                format!("internal error while linting {}", unit.display())
-            })?;
-    let uri_for = |canon: &Path| match open.get(canon) {
-        Some((uri, version)) => (uri.clone(), Some(*version)),
-        None => (path_to_uri(canon), None),
-    };
-    let mut files = Vec::new();
-    for (id, f) in outcome.ws.sources.iter() {
-        let canon = crate::source::canonical(&f.path);
-        // A file of a nested deployment (its own `.stv2lint.yaml`) gets its unit's run.
-        if unit_of(&canon, folders).as_deref() != Some(unit) {
-            continue;
-        }
-        let (uri, version) = uri_for(&canon);
-        let diags = to_lsp(&outcome, id, &|fid| {
-            uri_for(&crate::source::canonical(&outcome.ws.sources.get(fid).path)).0
-        });
-        files.push((uri, version, diags));
-    }
-    Ok(files)
+    Ok(opts)
+}
+
+/// Lint one unit after `changed` files changed (from `memory`, when there is one); the
+/// findings of its files, each named by the URI the client knows it by (its own, for open
+/// documents) and the version linted.
+fn lint_unit(
+    unit: &Path,
+    folders: &[PathBuf],
+    overlay: Vec<(PathBuf, String)>,
+    open: &HashMap<PathBuf, (Uri, i32)>,
+    memory: Option<memory::Memory>,
+    changed: &HashSet<PathBuf>,
+    trace: bool,
+) -> Result<memory::Update, String> {
+    let opts = unit_options(unit, folders, overlay)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        memory::lint(unit, folders, &opts, open, memory, changed, trace)
+    }))
+    .map_err(|_| {
+        // A bug must not take the editor's session down with it.
+        eprintln!(
+            "stv2lint lsp: internal error while linting {}",
+            unit.display()
+        );
+        format!("internal error while linting {}", unit.display())
+    })
 }
 
 /// The workspace folders of `initialize` (`workspaceFolders`, else `rootUri`, else `rootPath`).
@@ -764,7 +857,7 @@ fn workspace_folders(params: &Value) -> Vec<PathBuf> {
 /// the innermost workspace folder holding the file, which is the unit when none is found. A file
 /// outside every workspace folder (or with no workspace) is linted with its own directory, as
 /// nothing says how far up its deployment reaches.
-fn unit_of(path: &Path, folders: &[PathBuf]) -> Option<PathBuf> {
+pub fn unit_of(path: &Path, folders: &[PathBuf]) -> Option<PathBuf> {
     let canon = crate::source::canonical(path);
     let dir = canon.parent()?;
     let Some(folder) = folders
