@@ -151,6 +151,8 @@ struct Linted {
     unit: PathBuf,
     generation: u64,
     result: Result<memory::Update, String>,
+    /// How long the lint took (for the trace).
+    took: Duration,
 }
 
 /// What changed in a unit since its last lint.
@@ -167,6 +169,9 @@ struct Server<W> {
     opts: ServeOptions,
     events: Sender<Event>,
     initialized: bool,
+    /// The client can watch files for us (`workspace/didChangeWatchedFiles`, registered after
+    /// `initialized`): files created, deleted or changed outside the editor.
+    watch: bool,
     shutting_down: bool,
     /// Open documents by canonical path.
     docs: HashMap<PathBuf, Doc>,
@@ -203,6 +208,7 @@ impl<W: Write> Server<W> {
             opts,
             events,
             initialized: false,
+            watch: false,
             shutting_down: false,
             docs: HashMap::new(),
             pending: BTreeMap::new(),
@@ -253,6 +259,10 @@ impl<W: Write> Server<W> {
             if req.method == "initialize" {
                 self.initialized = true;
                 self.folders = workspace_folders(&req.params);
+                self.watch = req.params["capabilities"]["workspace"]["didChangeWatchedFiles"]
+                    ["dynamicRegistration"]
+                    .as_bool()
+                    .unwrap_or(false);
                 Response::new_ok(req.id, initialize_result())
             } else {
                 err(
@@ -302,6 +312,14 @@ impl<W: Write> Server<W> {
         }
         let p = &n.params;
         match n.method.as_str() {
+            "initialized" if self.watch => self.register_watchers(),
+            "workspace/didChangeWatchedFiles" => {
+                for c in p["changes"].as_array().map_or(&[][..], |c| c) {
+                    if let Some(path) = c["uri"].as_str().and_then(uri_to_path) {
+                        self.watched(&path, c["type"].as_i64().unwrap_or(2));
+                    }
+                }
+            }
             "textDocument/didOpen" => {
                 let doc = &p["textDocument"];
                 if let (Some(uri), Some(text)) = (uri_of(&doc["uri"]), doc["text"].as_str()) {
@@ -394,6 +412,55 @@ impl<W: Write> Server<W> {
             .insert(unit, Instant::now() + self.opts.debounce);
     }
 
+    /// A file changed outside the editor (`kind`: 1 created, 2 changed, 3 deleted). A created
+    /// or deleted file can change which files form a deployment, a configuration file every
+    /// unit's settings and bounds: those lint whole units again.
+    fn watched(&mut self, path: &Path, kind: i64) {
+        if path
+            .file_name()
+            .is_some_and(|n| n == crate::config::FILE_NAME)
+        {
+            let mut units: Vec<PathBuf> = self.memory.keys().cloned().collect();
+            units.extend(self.published.keys().cloned());
+            units.sort();
+            units.dedup();
+            for u in units {
+                self.mark_as(&u.join(crate::config::FILE_NAME), true);
+            }
+            self.mark_as(path, true);
+            return;
+        }
+        if crate::discover::lang_of(path).is_none() {
+            return;
+        }
+        let open = self.docs.contains_key(&crate::source::canonical(path));
+        match kind {
+            // The buffer, not the disk, is what an open document lints with.
+            2 if open => {}
+            2 => self.mark(path),
+            _ => self.mark_as(path, true),
+        }
+    }
+
+    /// Ask the client to tell us about lintable and configuration files changed on disk.
+    fn register_watchers(&mut self) {
+        let globs = [
+            "**/*.{json,jsonc,bicep,bicepparam,tf,tfvars}",
+            "**/.stv2lint.yaml",
+        ];
+        let watchers: Vec<Value> = globs.iter().map(|g| json!({ "globPattern": g })).collect();
+        let req = Request::new(
+            RequestId::from("stv2lint/watch".to_string()),
+            "client/registerCapability".into(),
+            json!({ "registrations": [{
+                "id": "stv2lint-watch",
+                "method": "workspace/didChangeWatchedFiles",
+                "registerOptions": { "watchers": watchers },
+            }] }),
+        );
+        self.send(req.into());
+    }
+
     /// When the next pending lint may start (`None`: nothing to wait for but messages).
     fn next_deadline(&self) -> Option<Instant> {
         if self.in_flight.is_some() {
@@ -454,6 +521,7 @@ impl<W: Write> Server<W> {
             .name("stv2lint-lint".into())
             .stack_size(LINT_STACK)
             .spawn(move || {
+                let started = Instant::now();
                 let result = lint_unit(
                     &job_unit,
                     &folders,
@@ -467,6 +535,7 @@ impl<W: Write> Server<W> {
                     unit: job_unit,
                     generation,
                     result,
+                    took: started.elapsed(),
                 }));
             });
         if let Err(e) = spawned {
@@ -508,6 +577,21 @@ impl<W: Write> Server<W> {
         if let Some(Some(more)) = pending {
             todo.extend(more);
         }
+        // In the client's log too, after what it published: which lints ran, how, how long.
+        let log = self.opts.trace.then(|| {
+            let n = Notification::new(
+                "window/logMessage".into(),
+                json!({ "type": 4, "message": format!(
+                    "stv2lint: {} lint of {}: {} files in {:.1} ms{}",
+                    if update.full { "full" } else { "incremental" },
+                    l.unit.display(),
+                    update.files.len(),
+                    l.took.as_secs_f64() * 1000.0,
+                    if stale { " (stale)" } else { "" }
+                ) }),
+            );
+            Message::from(n)
+        });
         self.memory.insert(l.unit.clone(), update.memory);
         if stale {
             if self.opts.trace {
@@ -518,9 +602,12 @@ impl<W: Write> Server<W> {
                 );
             }
             self.unpublished.insert(l.unit, (!full).then_some(todo));
-            return;
+        } else {
+            self.publish_unit(&l.unit, if full { None } else { Some(&todo) });
         }
-        self.publish_unit(&l.unit, if full { None } else { Some(&todo) });
+        if let Some(m) = log {
+            self.send(m);
+        }
     }
 
     /// Publish the findings of the unit's files in `files` (`None`: every file, clearing the

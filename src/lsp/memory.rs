@@ -147,7 +147,7 @@ fn incremental(
             return Err(format!("{} is gone", f.display()));
         }
     }
-    let closure = memory.closure(changed);
+    let closure = memory.closure(changed, &opts.load.parameter_map);
     // Coupled to most of the scope: one run of the whole is cheaper than the bookkeeping.
     if closure.len() * 2 > memory.units.len().max(1) {
         return Err("the change reaches most of the scope".into());
@@ -166,22 +166,23 @@ fn incremental(
     }
     let canon = canonical_paths(&outcome);
     let formed = facts(&outcome, &canon);
-    // The same units, with the same files, as the ones replaced.
-    let mut expected: Vec<&UnitFacts> = closure.iter().map(|&u| &memory.units[u]).collect();
+    // Only units it replaces, with the same files. A unit may vanish (its entry file does
+    // not parse while it is typed): whatever that frees (a module no longer called) forms a
+    // unit of its own, which is caught here. The vanished unit's facts stay, so that the
+    // file's next edit re-forms it with the same files.
+    let mut expected: Vec<usize> = closure.clone();
+    let mut replaced: Vec<(usize, UnitFacts)> = Vec::new();
     for f in &formed {
-        let Some(i) = expected
-            .iter()
-            .position(|e| e.name == f.name && e.stage == f.stage && e.files == f.files)
-        else {
+        let Some(i) = expected.iter().position(|&u| {
+            let e = &memory.units[u];
+            e.name == f.name && e.stage == f.stage && e.files == f.files
+        }) else {
             return Err(format!(
                 "the deployment unit '{}' changed its files",
                 f.name
             ));
         };
-        expected.swap_remove(i);
-    }
-    if let Some(e) = expected.first() {
-        return Err(format!("the deployment unit '{}' is gone", e.name));
+        replaced.push((expected.swap_remove(i), f.clone()));
     }
     // No identity of the re-linted units may reach a unit left out.
     let inside: HashSet<usize> = closure.iter().copied().collect();
@@ -217,7 +218,7 @@ fn incremental(
         out.push(fd);
     }
     // The replaced units' facts are the formed ones (equal files; identities may differ).
-    for (&u, f) in closure.iter().zip(reorder(&closure, &memory, formed)) {
+    for (u, f) in replaced {
         memory.replace(u, f);
     }
     Ok(Update {
@@ -225,22 +226,6 @@ fn incremental(
         files: out,
         full: false,
     })
-}
-
-/// The formed units in the order of the closure units they replace (matched by name, stage and
-/// files, as checked).
-fn reorder(closure: &[usize], memory: &Memory, mut formed: Vec<UnitFacts>) -> Vec<UnitFacts> {
-    let mut out = Vec::with_capacity(formed.len());
-    for &u in closure {
-        let e = &memory.units[u];
-        if let Some(i) = formed
-            .iter()
-            .position(|f| f.name == e.name && f.stage == e.stage && f.files == e.files)
-        {
-            out.push(formed.swap_remove(i));
-        }
-    }
-    out
 }
 
 impl Memory {
@@ -286,14 +271,20 @@ impl Memory {
     }
 
     /// The units coupled, directly or through others, to the units of the changed files.
-    fn closure(&self, changed: &HashSet<PathBuf>) -> Vec<usize> {
+    fn closure(&self, changed: &HashSet<PathBuf>, mapped: &[(PathBuf, PathBuf)]) -> Vec<usize> {
         let mut seen: HashSet<usize> = HashSet::new();
-        let mut todo: Vec<usize> = changed
-            .iter()
-            .filter_map(|f| self.by_file.get(f))
-            .flatten()
-            .copied()
-            .collect();
+        let mut todo: Vec<usize> = Vec::new();
+        for f in changed {
+            match self.by_file.get(f) {
+                Some(units) => todo.extend(units),
+                // In no unit now, but it may become a template's parameter file.
+                None => {
+                    for t in self.may_pair(f, mapped) {
+                        todo.extend(self.by_file.get(&t).into_iter().flatten());
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
         while let Some(u) = todo.pop() {
             if !seen.insert(u) {
@@ -313,6 +304,46 @@ impl Memory {
             }
         }
         out.sort_unstable();
+        out
+    }
+}
+
+impl Memory {
+    /// The templates a file could be a parameter file of: by the naming conventions of
+    /// [`crate::discover::Pairing`] (`X.json`/`X.bicep` for `X.….json` or `parameters-X.json`,
+    /// beside it or one directory up from a parameter directory), or by the configuration's
+    /// parameter map. Over-inclusive: every template whose name starts like the file's.
+    fn may_pair(&self, file: &Path, mapped: &[(PathBuf, PathBuf)]) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = mapped
+            .iter()
+            .filter(|(_, p)| canonical(p) == file)
+            .map(|(t, _)| canonical(t))
+            .collect();
+        let Some(name) = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        else {
+            return out;
+        };
+        let name = name.strip_prefix("parameters-").unwrap_or(&name);
+        let stem = name.split('.').next().unwrap_or(name);
+        let first = |p: &Path| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .is_some_and(|n| n.split('.').next() == Some(stem))
+        };
+        let dirs = file
+            .parent()
+            .into_iter()
+            .chain(file.parent().and_then(Path::parent));
+        for dir in dirs {
+            out.extend(
+                self.known
+                    .iter()
+                    .filter(|k| k.parent() == Some(dir) && k.as_path() != file && first(k))
+                    .cloned(),
+            );
+        }
         out
     }
 }
