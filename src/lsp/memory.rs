@@ -159,6 +159,8 @@ fn incremental(
     let mut opts = opts.clone();
     // The fence of the scope's run, whichever files are named.
     opts.roots.push(scope.to_path_buf());
+    // The units' parameter files are among the files named.
+    opts.load.pair_discovered_only = true;
     let paths: Vec<PathBuf> = files.iter().cloned().collect();
     let outcome = crate::check(&paths, &opts);
     if !outcome.missing.is_empty() || !outcome.unreadable.is_empty() {
@@ -580,4 +582,22 @@ fn is_terraform(lang: Lang) -> bool {
         lang,
         Lang::Terraform | Lang::TerraformJson | Lang::TerraformVars
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_reads_spans_and_resource_ids_from_a_debug_form() {
+        let text = r#"Subnet { meta: Meta { decl: Span { file: FileId(3), start: 1, end: 2 } }, nsg: Some(Field { val: Ok("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg-\"a\""), at: Some(Span { file: FileId(12), start: 0, end: 1 }) }), name: "plain" }"#;
+        let mut files = BTreeSet::new();
+        let mut ids = BTreeSet::new();
+        mentions(text, &mut files, &mut ids);
+        assert_eq!(files.into_iter().collect::<Vec<_>>(), [3, 12]);
+        assert_eq!(
+            ids.into_iter().collect::<Vec<_>>(),
+            ["microsoft.network/networksecuritygroups|nsg-\"a\""]
+        );
+    }
 }

@@ -102,16 +102,24 @@ impl Session {
     /// A server with `folder` as its workspace folder, initialized, tracing its lints to the
     /// client's log (`window/logMessage`), with no debounce.
     pub fn start(folder: &Path) -> Session {
+        Session::start_with(
+            folder,
+            ServeOptions {
+                debounce: Duration::ZERO,
+                lint: true,
+                trace: true,
+            },
+        )
+    }
+
+    /// [`Session::start`] with these options (`trace` must be on: [`Session::linted`] reads
+    /// the trace).
+    pub fn start_with(folder: &Path, opts: ServeOptions) -> Session {
         let (to_server, rx) = channel::<Vec<u8>>();
         let (tx, from_server) = channel();
         let server = std::thread::Builder::new()
             .stack_size(64 << 20)
             .spawn(move || {
-                let opts = ServeOptions {
-                    debounce: Duration::ZERO,
-                    lint: true,
-                    trace: true,
-                };
                 let input = Input {
                     rx,
                     buf: Vec::new(),
