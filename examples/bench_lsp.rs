@@ -67,7 +67,10 @@ fn main() {
         let file_uri = uri(&file);
         // The same directory through the library, as `stv2lint check DIR` runs it.
         let t = Instant::now();
-        let o = stv2lint::check(&[dir.clone()], &stv2lint::CheckOptions::default());
+        let o = stv2lint::check(
+            std::slice::from_ref(&dir),
+            &stv2lint::CheckOptions::default(),
+        );
         let check = t.elapsed();
         assert_eq!(o.files, n);
         drop(o);
@@ -89,7 +92,7 @@ fn main() {
             let deny = (i % 4 == 0) == (k % 2 == 1);
             let text = arm_template(i, deny, None);
             let t = Instant::now();
-            s.change(&file, &text, 2 + k as i32);
+            s.change(&file, &text, 2 + k);
             s.until(is_ours);
             times.push(t.elapsed());
             let line = s.linted();

@@ -87,7 +87,7 @@ pub fn run() -> u8 {
 
 enum Event {
     Frame(Frame),
-    Linted(Linted),
+    Linted(Box<Linted>),
 }
 
 /// Serve one client reading `input` and writing `output` until `exit` or the end of the input.
@@ -127,7 +127,7 @@ pub fn serve(input: impl BufRead + Send + 'static, output: impl Write, opts: &Se
                 eprintln!("stv2lint lsp: {why} without `exit`; stopping");
                 return 1;
             }
-            Ok(Event::Linted(l)) => server.linted(l),
+            Ok(Event::Linted(l)) => server.linted(*l),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return 1,
         }
@@ -543,12 +543,12 @@ impl<W: Write> Server<W> {
                     &dirty.files,
                     trace,
                 );
-                let _ = events.send(Event::Linted(Linted {
+                let _ = events.send(Event::Linted(Box::new(Linted {
                     unit: job_unit,
                     generation,
                     result,
                     took: started.elapsed(),
-                }));
+                })));
             });
         if let Err(e) = spawned {
             eprintln!(

@@ -43,7 +43,7 @@ fn full_lint(
         .collect();
     for unit in units {
         let opts = unit_options(unit, folders, overlay.clone()).expect("configuration");
-        let o = stv2lint::check(&[unit.clone()], &opts);
+        let o = stv2lint::check(std::slice::from_ref(unit), &opts);
         let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         for (id, f) in o.ws.sources.iter() {
             let path = canon(&f.path);
@@ -136,7 +136,7 @@ impl Check {
     }
 
     fn touch(&mut self, path: &Path) {
-        self.units.extend(unit_of(path, &self.folders).into_iter());
+        self.units.extend(unit_of(path, &self.folders));
     }
 
     fn open(&mut self, path: &Path) {
