@@ -372,6 +372,8 @@ pub struct Pairing {
     by_dir: HashMap<PathBuf, Names>,
     /// Directory listings made so far (`.json` files), by canonical directory.
     listed: std::cell::RefCell<HashMap<PathBuf, Names>>,
+    /// List a template's directory for parameter files not discovered.
+    list: bool,
 }
 
 /// File names (lower case) of one directory, ordered so that the names starting with a
@@ -422,7 +424,14 @@ impl Pairing {
         Pairing {
             by_dir,
             listed: Default::default(),
+            list: true,
         }
+    }
+
+    /// Whether a template's own directory is listed for parameter files not discovered.
+    pub fn listing(mut self, list: bool) -> Pairing {
+        self.list = list;
+        self
     }
 
     /// The parameter files of a template (ARM `.json` or `.bicep`) by the common naming
@@ -450,7 +459,7 @@ impl Pairing {
             .get(&cdir)
             .map(|n| pairable(n, &stem))
             .unwrap_or_default();
-        {
+        if self.list {
             let mut listed = self.listed.borrow_mut();
             let names = listed.entry(cdir.clone()).or_insert_with(|| {
                 let mut l = Names::new();

@@ -5,7 +5,9 @@
 //!
 //! Edits are coalesced: a deployment unit is linted once its documents have been quiet for the
 //! debounce interval (200 ms), at most one lint runs at a time, and a lint whose unit changed
-//! while it ran is discarded — so a burst of 1,000 keystrokes costs one or two runs, not 1,000.
+//! while it ran is not published — so a burst of 1,000 keystrokes costs one or two runs, not
+//! 1,000. After the first lint of a unit, a change re-lints only the deployments it can affect
+//! ([`memory`]); such a lint takes milliseconds, so it waits a tenth of the interval (20 ms).
 //!
 //! The unit linted for a file is the deployment it belongs to: the nearest directory above it
 //! with a `.stv2lint.yaml`, else the workspace folder that holds it (from `initialize`); a file
@@ -16,6 +18,7 @@
 //! file of a run whose unit is the run's gets that run's diagnostics.
 
 pub mod add_rule;
+mod memory;
 pub mod transport;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -38,7 +41,8 @@ use transport::{Frame, Reader};
 /// How the server behaves; [`ServeOptions::from_env`] for the real binary.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
-    /// Quiet time after the last change of a unit before it is linted.
+    /// Quiet time after the last change of a unit before it is linted in full; a tenth of it
+    /// before an incremental lint.
     pub debounce: Duration,
     /// Lint at all (off in the fuzz target, which must not walk the disk).
     pub lint: bool,
@@ -83,7 +87,7 @@ pub fn run() -> u8 {
 
 enum Event {
     Frame(Frame),
-    Linted(Linted),
+    Linted(Box<Linted>),
 }
 
 /// Serve one client reading `input` and writing `output` until `exit` or the end of the input.
@@ -123,7 +127,7 @@ pub fn serve(input: impl BufRead + Send + 'static, output: impl Write, opts: &Se
                 eprintln!("stv2lint lsp: {why} without `exit`; stopping");
                 return 1;
             }
-            Ok(Event::Linted(l)) => server.linted(l),
+            Ok(Event::Linted(l)) => server.linted(*l),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return 1,
         }
@@ -144,11 +148,23 @@ struct Doc {
 /// One file's diagnostics: the URI the client knows it by, the version linted (open documents).
 type FileDiagnostics = (Uri, Option<i32>, Vec<lsp_types::Diagnostic>);
 
-/// What a lint worker hands back: the diagnostics per file of the unit, or a configuration error.
+/// What a lint worker hands back: the findings it computed and the memory of the unit, or a
+/// configuration error.
 struct Linted {
     unit: PathBuf,
     generation: u64,
-    result: Result<Vec<FileDiagnostics>, String>,
+    result: Result<memory::Update, String>,
+    /// How long the lint took (for the trace).
+    took: Duration,
+}
+
+/// What changed in a unit since its last lint.
+#[derive(Default)]
+struct Dirty {
+    files: HashSet<PathBuf>,
+    /// Something the memory cannot account for (a configuration file, a created or deleted
+    /// file): lint the whole unit.
+    all: bool,
 }
 
 struct Server<W> {
@@ -156,6 +172,9 @@ struct Server<W> {
     opts: ServeOptions,
     events: Sender<Event>,
     initialized: bool,
+    /// The client can watch files for us (`workspace/didChangeWatchedFiles`, registered after
+    /// `initialized`): files created, deleted or changed outside the editor.
+    watch: bool,
     shutting_down: bool,
     /// Open documents by canonical path.
     docs: HashMap<PathBuf, Doc>,
@@ -165,6 +184,15 @@ struct Server<W> {
     generation: HashMap<PathBuf, u64>,
     /// The lint running now (unit, generation).
     in_flight: Option<(PathBuf, u64)>,
+    /// Files changed per unit since its last lint started.
+    dirty: HashMap<PathBuf, Dirty>,
+    /// What the last lint of each unit left to go on from (out while a lint of it runs).
+    memory: HashMap<PathBuf, memory::Memory>,
+    /// Files whose findings were computed by a lint that turned out stale, per unit: published
+    /// with the next one (`None`: every file of the unit).
+    unpublished: HashMap<PathBuf, Option<HashSet<PathBuf>>>,
+    /// The version of each open document last published.
+    shown_version: HashMap<String, Option<i32>>,
     /// URIs given non-empty diagnostics, per unit: cleared when they have none any more.
     published: HashMap<PathBuf, HashSet<String>>,
     /// Workspace folders (canonical), from `initialize`.
@@ -183,11 +211,16 @@ impl<W: Write> Server<W> {
             opts,
             events,
             initialized: false,
+            watch: false,
             shutting_down: false,
             docs: HashMap::new(),
             pending: BTreeMap::new(),
             generation: HashMap::new(),
             in_flight: None,
+            dirty: HashMap::new(),
+            memory: HashMap::new(),
+            unpublished: HashMap::new(),
+            shown_version: HashMap::new(),
             published: HashMap::new(),
             folders: Vec::new(),
             shown: HashMap::new(),
@@ -229,6 +262,10 @@ impl<W: Write> Server<W> {
             if req.method == "initialize" {
                 self.initialized = true;
                 self.folders = workspace_folders(&req.params);
+                self.watch = req.params["capabilities"]["workspace"]["didChangeWatchedFiles"]
+                    ["dynamicRegistration"]
+                    .as_bool()
+                    .unwrap_or(false);
                 Response::new_ok(req.id, initialize_result())
             } else {
                 err(
@@ -278,6 +315,14 @@ impl<W: Write> Server<W> {
         }
         let p = &n.params;
         match n.method.as_str() {
+            "initialized" if self.watch => self.register_watchers(),
+            "workspace/didChangeWatchedFiles" => {
+                for c in p["changes"].as_array().map_or(&[][..], |c| c) {
+                    if let Some(path) = c["uri"].as_str().and_then(uri_to_path) {
+                        self.watched(&path, c["type"].as_i64().unwrap_or(2));
+                    }
+                }
+            }
             "textDocument/didOpen" => {
                 let doc = &p["textDocument"];
                 if let (Some(uri), Some(text)) = (uri_of(&doc["uri"]), doc["text"].as_str()) {
@@ -347,9 +392,17 @@ impl<W: Write> Server<W> {
     /// A document of `path`'s unit changed: (re)start its quiet period, and make any result
     /// computed before now stale.
     fn mark(&mut self, path: &Path) {
+        self.mark_as(path, false);
+    }
+
+    /// [`Server::mark`]; `all`: the change is one the unit's memory cannot account for.
+    fn mark_as(&mut self, path: &Path, all: bool) {
         let Some(unit) = unit_of(path, &self.folders) else {
             return;
         };
+        let dirty = self.dirty.entry(unit.clone()).or_default();
+        dirty.files.insert(crate::source::canonical(path));
+        dirty.all |= all;
         let g = self.generation.entry(unit.clone()).or_default();
         *g += 1;
         if self.opts.trace && self.in_flight.as_ref().is_some_and(|(u, _)| *u == unit) {
@@ -358,8 +411,66 @@ impl<W: Write> Server<W> {
                 unit.display()
             );
         }
-        self.pending
-            .insert(unit, Instant::now() + self.opts.debounce);
+        // A unit with a memory (or about to have one) is re-linted in part: cheap enough to
+        // follow the typing closely.
+        let warm = !dirty_all(&self.dirty, &unit)
+            && (self.memory.contains_key(&unit)
+                || self.in_flight.as_ref().is_some_and(|(u, _)| *u == unit));
+        let quiet = if warm {
+            self.opts.debounce / 10
+        } else {
+            self.opts.debounce
+        };
+        self.pending.insert(unit, Instant::now() + quiet);
+    }
+
+    /// A file changed outside the editor (`kind`: 1 created, 2 changed, 3 deleted). A created
+    /// or deleted file can change which files form a deployment, a configuration file every
+    /// unit's settings and bounds: those lint whole units again.
+    fn watched(&mut self, path: &Path, kind: i64) {
+        if path
+            .file_name()
+            .is_some_and(|n| n == crate::config::FILE_NAME)
+        {
+            let mut units: Vec<PathBuf> = self.memory.keys().cloned().collect();
+            units.extend(self.published.keys().cloned());
+            units.sort();
+            units.dedup();
+            for u in units {
+                self.mark_as(&u.join(crate::config::FILE_NAME), true);
+            }
+            self.mark_as(path, true);
+            return;
+        }
+        if crate::source::lang_of(path).is_none() {
+            return;
+        }
+        let open = self.docs.contains_key(&crate::source::canonical(path));
+        match kind {
+            // The buffer, not the disk, is what an open document lints with.
+            2 if open => {}
+            2 => self.mark(path),
+            _ => self.mark_as(path, true),
+        }
+    }
+
+    /// Ask the client to tell us about lintable and configuration files changed on disk.
+    fn register_watchers(&mut self) {
+        let globs = [
+            "**/*.{json,jsonc,bicep,bicepparam,tf,tfvars}",
+            "**/.stv2lint.yaml",
+        ];
+        let watchers: Vec<Value> = globs.iter().map(|g| json!({ "globPattern": g })).collect();
+        let req = Request::new(
+            RequestId::from("stv2lint/watch".to_string()),
+            "client/registerCapability".into(),
+            json!({ "registrations": [{
+                "id": "stv2lint-watch",
+                "method": "workspace/didChangeWatchedFiles",
+                "registerOptions": { "watchers": watchers },
+            }] }),
+        );
+        self.send(req.into());
     }
 
     /// When the next pending lint may start (`None`: nothing to wait for but messages).
@@ -390,10 +501,17 @@ impl<W: Write> Server<W> {
             return;
         }
         let generation = self.generation.get(&unit).copied().unwrap_or(0);
+        let dirty = self.dirty.remove(&unit).unwrap_or_default();
+        let memory = self.memory.remove(&unit).filter(|_| !dirty.all);
         if self.opts.trace {
             eprintln!(
-                "stv2lint lsp: trace: lint run of {} (generation {generation})",
-                unit.display()
+                "stv2lint lsp: trace: lint run of {} (generation {generation}, {})",
+                unit.display(),
+                if memory.is_some() {
+                    "incremental"
+                } else {
+                    "full"
+                }
             );
         }
         let overlay: Vec<(PathBuf, String)> = self
@@ -408,18 +526,29 @@ impl<W: Write> Server<W> {
             .collect();
         let events = self.events.clone();
         let folders = self.folders.clone();
+        let trace = self.opts.trace;
         self.in_flight = Some((unit.clone(), generation));
         let job_unit = unit.clone();
         let spawned = std::thread::Builder::new()
             .name("stv2lint-lint".into())
             .stack_size(LINT_STACK)
             .spawn(move || {
-                let result = lint_unit(&job_unit, &folders, overlay, &open);
-                let _ = events.send(Event::Linted(Linted {
+                let started = Instant::now();
+                let result = lint_unit(
+                    &job_unit,
+                    &folders,
+                    overlay,
+                    &open,
+                    memory,
+                    &dirty.files,
+                    trace,
+                );
+                let _ = events.send(Event::Linted(Box::new(Linted {
                     unit: job_unit,
                     generation,
                     result,
-                }));
+                    took: started.elapsed(),
+                })));
             });
         if let Err(e) = spawned {
             eprintln!(
@@ -430,53 +559,123 @@ impl<W: Write> Server<W> {
         }
     }
 
-    /// A lint finished: publish it, unless its unit changed meanwhile (a newer lint is pending).
+    /// A lint finished: keep its memory and publish what changed, unless its unit changed
+    /// meanwhile (a newer lint is pending; what this one computed is published with it).
     fn linted(&mut self, l: Linted) {
         self.in_flight = None;
-        if self.generation.get(&l.unit).copied().unwrap_or(0) != l.generation {
-            if self.opts.trace {
-                eprintln!(
-                    "stv2lint lsp: trace: discarded the stale lint of {} (generation {})",
-                    l.unit.display(),
-                    l.generation
-                );
-            }
-            return;
-        }
-        let files = match l.result {
-            Ok(files) => files,
+        let stale = self.generation.get(&l.unit).copied().unwrap_or(0) != l.generation;
+        let update = match l.result {
+            Ok(u) => u,
             Err(e) => {
-                if self.shown_errors.insert(e.clone()) {
+                if !stale && self.shown_errors.insert(e.clone()) {
                     self.show_message(1, &format!("stv2lint: {e}"));
                 }
                 return;
             }
         };
-        let before = self.published.remove(&l.unit).unwrap_or_default();
-        let now: HashSet<String> = files.iter().map(|(u, ..)| u.as_str().to_string()).collect();
-        // Files that had diagnostics and are no longer part of the run (excluded, deleted).
-        for gone in before.iter().filter(|u| !now.contains(*u)) {
-            self.shown.remove(gone);
-            if let Ok(uri) = Uri::from_str(gone) {
-                self.publish(uri, None, Vec::new());
+        let computed: HashSet<PathBuf> = if update.full {
+            update.memory.diagnostics.keys().cloned().collect()
+        } else {
+            update
+                .files
+                .iter()
+                .filter_map(|(u, ..)| uri_to_path(u.as_str()))
+                .map(|p| crate::source::canonical(&p))
+                .collect()
+        };
+        let pending = self.unpublished.remove(&l.unit);
+        let full = update.full || matches!(pending, Some(None));
+        let mut todo = computed;
+        if let Some(Some(more)) = pending {
+            todo.extend(more);
+        }
+        // In the client's log too, after what it published: which lints ran, how, how long.
+        let log = self.opts.trace.then(|| {
+            let n = Notification::new(
+                "window/logMessage".into(),
+                json!({ "type": 4, "message": format!(
+                    "stv2lint: {} lint of {}: {} files in {:.1} ms{}",
+                    if update.full { "full" } else { "incremental" },
+                    l.unit.display(),
+                    update.files.len(),
+                    l.took.as_secs_f64() * 1000.0,
+                    if stale { " (stale)" } else { "" }
+                ) }),
+            );
+            Message::from(n)
+        });
+        self.memory.insert(l.unit.clone(), update.memory);
+        if stale {
+            if self.opts.trace {
+                eprintln!(
+                    "stv2lint lsp: trace: did not publish the stale lint of {} (generation {})",
+                    l.unit.display(),
+                    l.generation
+                );
+            }
+            self.unpublished.insert(l.unit, (!full).then_some(todo));
+        } else {
+            self.publish_unit(&l.unit, if full { None } else { Some(&todo) });
+        }
+        if let Some(m) = log {
+            self.send(m);
+        }
+    }
+
+    /// Publish the findings of the unit's files in `files` (`None`: every file, clearing the
+    /// ones no longer in the run) that differ from what the client has.
+    fn publish_unit(&mut self, unit: &Path, files: Option<&HashSet<PathBuf>>) {
+        let Some(memory) = self.memory.get(unit) else {
+            return;
+        };
+        let mut out: Vec<FileDiagnostics> = Vec::new();
+        match files {
+            Some(files) => out.extend(
+                files
+                    .iter()
+                    .filter_map(|f| memory.diagnostics.get(f))
+                    .cloned(),
+            ),
+            None => out.extend(memory.diagnostics.values().cloned()),
+        }
+        out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        let mut now = self.published.remove(unit).unwrap_or_default();
+        if files.is_none() {
+            // Files that had diagnostics and are no longer part of the run (excluded, deleted).
+            let run: HashSet<&str> = out.iter().map(|(u, ..)| u.as_str()).collect();
+            let gone: Vec<String> = now
+                .iter()
+                .filter(|u| !run.contains(u.as_str()))
+                .cloned()
+                .collect();
+            for gone in gone {
+                now.remove(&gone);
+                self.shown.remove(&gone);
+                self.shown_version.remove(&gone);
+                if let Ok(uri) = Uri::from_str(&gone) {
+                    self.publish(uri, None, Vec::new());
+                }
             }
         }
-        let mut published = HashSet::new();
-        for (uri, version, diags) in files {
+        for (uri, version, diags) in out {
             let key = uri.as_str().to_string();
-            // An open document always hears back, even when it has nothing (or nothing any more).
-            if diags.is_empty() && !before.contains(&key) && version.is_none() {
+            let before = self.shown.get(&key).map_or(&[][..], |d| d.as_slice());
+            // An open document hears back for every version, even when nothing changed.
+            let new_version = version.is_some() && self.shown_version.get(&key) != Some(&version);
+            if before == diags.as_slice() && !new_version {
                 continue;
             }
-            if !diags.is_empty() {
-                published.insert(key.clone());
-                self.shown.insert(key, diags.clone());
-            } else {
+            if diags.is_empty() {
+                now.remove(&key);
                 self.shown.remove(&key);
+            } else {
+                now.insert(key.clone());
+                self.shown.insert(key.clone(), diags.clone());
             }
+            self.shown_version.insert(key, version);
             self.publish(uri, version, diags);
         }
-        self.published.insert(l.unit, published);
+        self.published.insert(unit.to_path_buf(), now);
     }
 
     /// Hover on a published diagnostic: the rule's page. When findings nest (a subnet-wide one
@@ -667,6 +866,10 @@ fn comment_prefix(lang: crate::source::Lang) -> Option<&'static str> {
     }
 }
 
+fn dirty_all(dirty: &HashMap<PathBuf, Dirty>, unit: &Path) -> bool {
+    dirty.get(unit).is_some_and(|d| d.all)
+}
+
 /// Stack of the lint worker: deep but legitimate nesting must not overflow it.
 const LINT_STACK: usize = 64 << 20;
 
@@ -695,49 +898,46 @@ fn initialize_result() -> Value {
     })
 }
 
-/// Lint one unit with the open buffers in `overlay`; the diagnostics of each of its files, named
-/// by the URI the client knows it by (its own, for open documents) and the version linted.
-fn lint_unit(
+/// The options of a lint of `unit`: its configuration, the open buffers in `overlay`, the
+/// workspace folders as roots files may be read from.
+pub fn unit_options(
     unit: &Path,
     folders: &[PathBuf],
     overlay: Vec<(PathBuf, String)>,
-    open: &HashMap<PathBuf, (Uri, i32)>,
-) -> Result<Vec<FileDiagnostics>, String> {
+) -> Result<CheckOptions, String> {
     let mut opts = CheckOptions::default();
     if let Some(cfg) = crate::config::find(unit).map(|p| crate::config::load(&p)) {
         crate::driver::apply_config(&cfg?, &mut opts);
     }
     opts.overlay = overlay;
     opts.roots.extend(folders.iter().cloned());
-    let paths = [unit.to_path_buf()];
-    let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::check(&paths, &opts)))
-            .map_err(|_| {
-                // A bug must not take the editor's session down with it.
-                eprintln!(
-                    "stv2lint lsp: internal error while linting {}",
-                    unit.display()
-                );
-                format!("internal error while linting {}", unit.display())
-            })?;
-    let uri_for = |canon: &Path| match open.get(canon) {
-        Some((uri, version)) => (uri.clone(), Some(*version)),
-        None => (path_to_uri(canon), None),
-    };
-    let mut files = Vec::new();
-    for (id, f) in outcome.ws.sources.iter() {
-        let canon = crate::source::canonical(&f.path);
-        // A file of a nested deployment (its own `.stv2lint.yaml`) gets its unit's run.
-        if unit_of(&canon, folders).as_deref() != Some(unit) {
-            continue;
-        }
-        let (uri, version) = uri_for(&canon);
-        let diags = to_lsp(&outcome, id, &|fid| {
-            uri_for(&crate::source::canonical(&outcome.ws.sources.get(fid).path)).0
-        });
-        files.push((uri, version, diags));
-    }
-    Ok(files)
+    Ok(opts)
+}
+
+/// Lint one unit after `changed` files changed (from `memory`, when there is one); the
+/// findings of its files, each named by the URI the client knows it by (its own, for open
+/// documents) and the version linted.
+fn lint_unit(
+    unit: &Path,
+    folders: &[PathBuf],
+    overlay: Vec<(PathBuf, String)>,
+    open: &HashMap<PathBuf, (Uri, i32)>,
+    memory: Option<memory::Memory>,
+    changed: &HashSet<PathBuf>,
+    trace: bool,
+) -> Result<memory::Update, String> {
+    let opts = unit_options(unit, folders, overlay)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        memory::lint(unit, folders, &opts, open, memory, changed, trace)
+    }))
+    .map_err(|_| {
+        // A bug must not take the editor's session down with it.
+        eprintln!(
+            "stv2lint lsp: internal error while linting {}",
+            unit.display()
+        );
+        format!("internal error while linting {}", unit.display())
+    })
 }
 
 /// The workspace folders of `initialize` (`workspaceFolders`, else `rootUri`, else `rootPath`).
@@ -764,7 +964,7 @@ fn workspace_folders(params: &Value) -> Vec<PathBuf> {
 /// the innermost workspace folder holding the file, which is the unit when none is found. A file
 /// outside every workspace folder (or with no workspace) is linted with its own directory, as
 /// nothing says how far up its deployment reaches.
-fn unit_of(path: &Path, folders: &[PathBuf]) -> Option<PathBuf> {
+pub fn unit_of(path: &Path, folders: &[PathBuf]) -> Option<PathBuf> {
     let canon = crate::source::canonical(path);
     let dir = canon.parent()?;
     let Some(folder) = folders

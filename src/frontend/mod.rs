@@ -25,6 +25,10 @@ pub struct LoadOptions {
     /// Terraform variable files and values of a nested `.stv2lint.yaml`, by its directory: for
     /// the root modules under it, before the run's own (so the command line still wins).
     pub scoped_vars: Vec<ScopedVars>,
+    /// Pair templates only with the discovered parameter files, without listing the
+    /// template's directory: the language server names every file of a deployment itself, and
+    /// listing a directory of thousands of templates on every keystroke costs more than the lint.
+    pub pair_discovered_only: bool,
 }
 
 /// A nested configuration's directory, Terraform var files and vars.

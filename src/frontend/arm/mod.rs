@@ -48,7 +48,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .iter()
         .map(|(tp, p)| (canonical(tp), p.clone()))
         .collect();
-    let pairing = discover::Pairing::new(ws, found);
+    let pairing = discover::Pairing::new(ws, found).listing(!opts.pair_discovered_only);
     for &t in &found.arm_templates {
         // A template that another template of the run links to is evaluated through that link,
         // with the parameters it passes, not on its own.

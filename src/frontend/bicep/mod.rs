@@ -129,7 +129,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
     // The stages of each .bicep entry (read before evaluation borrows the sources): each
     // parameter file is its own deployment; no parameter file, one with the defaults.
     let mut entries: Vec<(FileId, Stage)> = Vec::new();
-    let pairing = discover::Pairing::new(ws, found);
+    let pairing = discover::Pairing::new(ws, found).listing(!opts.pair_discovered_only);
     for &b in &found.bicep {
         if used.contains(&b) && !entry_points.contains(&b) {
             continue;
