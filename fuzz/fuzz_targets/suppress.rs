@@ -62,21 +62,13 @@ fuzz_target!(|data: &[u8]| {
         let f = FileId(0);
         let t = &ws.sources.get(f).text;
         for (i, _) in t.match_indices('\n').take(64) {
-            let mut d =
-                diagnostics
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| stv2lint::diagnostic::Diagnostic {
-                        code: "STV201",
-                        severity: stv2lint::diagnostic::Severity::Error,
-                        message: "m".into(),
-                        span: None,
-                        resource: None,
-                        help: None,
-                        related: Vec::new(),
-                        identity: String::new(),
-                        suppressed: None,
-                    });
+            let mut d = diagnostics.first().cloned().unwrap_or_else(|| {
+                stv2lint::diagnostic::Diagnostic::new(
+                    "STV201",
+                    stv2lint::diagnostic::Severity::Error,
+                    "m",
+                )
+            });
             d.code = ["STV201", "STV301", "STV303", "STV002"][i % 4];
             d.span = Some(Span {
                 file: f,
@@ -92,6 +84,8 @@ fuzz_target!(|data: &[u8]| {
         diagnostics,
         files: 1,
         missing: Vec::new(),
+        unreadable: Vec::new(),
+        instances: Default::default(),
     };
     common::check_spans(&o);
     common::render_all(&o);

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use std::path::{Path, PathBuf};
-use stv2lint::diagnostic::{Diagnostic, Related, Severity};
+use stv2lint::diagnostic::{AddRule, Diagnostic, Related, Severity};
 use stv2lint::model::Workspace;
 use stv2lint::source::{FileId, Lang, SourceFile, Span};
 use stv2lint::Outcome;
@@ -136,6 +136,22 @@ pub fn outcome(u: &mut Unstructured) -> Result<Outcome> {
             } else {
                 None
             },
+            deployments: u.arbitrary()?,
+            add_rule: if u.ratio(1, 3)? {
+                Some(AddRule {
+                    flow: u.arbitrary()?,
+                    priority: u.arbitrary()?,
+                    before: if u.arbitrary()? {
+                        Some(span(u, &ws)?)
+                    } else {
+                        None
+                    },
+                    nsg: span(u, &ws)?,
+                    separate: u.arbitrary()?,
+                })
+            } else {
+                None
+            },
         });
     }
     Ok(Outcome {
@@ -143,6 +159,8 @@ pub fn outcome(u: &mut Unstructured) -> Result<Outcome> {
         diagnostics,
         files: files as usize,
         missing: Vec::new(),
+        unreadable: Vec::new(),
+        instances: Default::default(),
     })
 }
 
