@@ -85,6 +85,8 @@ fuzz_target!(|data: &[u8]| {
         diagnostics,
         files: 1,
         missing: Vec::new(),
+        unreadable: Vec::new(),
+        instances: Default::default(),
     };
     common::check_spans(&o);
     common::render_all(&o);

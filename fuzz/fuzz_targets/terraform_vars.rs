@@ -47,6 +47,8 @@ fuzz_target!(|data: &[u8]| {
         diagnostics,
         files: files.len(),
         missing: Vec::new(),
+        unreadable: Vec::new(),
+        instances: Default::default(),
     };
     common::check_spans(&o);
     common::render_all(&o);

@@ -4,7 +4,7 @@
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use std::path::{Path, PathBuf};
 use stv2lint::code::Code;
-use stv2lint::diagnostic::{Diagnostic, Related, Severity};
+use stv2lint::diagnostic::{AddRule, Diagnostic, Related, Severity};
 use stv2lint::model::Workspace;
 use stv2lint::source::{FileId, Lang, SourceFile, Span};
 use stv2lint::Outcome;
@@ -132,9 +132,24 @@ pub fn outcome(u: &mut Unstructured) -> Result<Outcome> {
             } else {
                 None
             },
+            label: u.arbitrary()?,
             for_rule: None,
-            deployments: Vec::new(),
-            add_rule: None,
+            deployments: u.arbitrary()?,
+            add_rule: if u.ratio(1, 3)? {
+                Some(AddRule {
+                    flow: u.arbitrary()?,
+                    priority: u.arbitrary()?,
+                    before: if u.arbitrary()? {
+                        Some(span(u, &ws)?)
+                    } else {
+                        None
+                    },
+                    nsg: span(u, &ws)?,
+                    separate: u.arbitrary()?,
+                })
+            } else {
+                None
+            },
         });
     }
     Ok(Outcome {
@@ -142,6 +157,8 @@ pub fn outcome(u: &mut Unstructured) -> Result<Outcome> {
         diagnostics,
         files: files as usize,
         missing: Vec::new(),
+        unreadable: Vec::new(),
+        instances: Default::default(),
     })
 }
 
