@@ -29,3 +29,16 @@ pub struct LoadOptions {
 
 /// A nested configuration's directory, Terraform var files and vars.
 pub type ScopedVars = (PathBuf, Vec<PathBuf>, Vec<(String, String)>);
+
+/// The comments of a file as its own front end lexes them, so that suppressions agree with the
+/// parser on what is a comment (text in a string never is). Files no front end reads as text
+/// with comments (Terraform JSON) have none.
+pub fn comments(f: &crate::source::SourceFile) -> Vec<crate::source::Comment> {
+    use crate::source::Lang;
+    match f.lang {
+        Lang::Json => json::comments(&f.text),
+        Lang::Bicep | Lang::BicepParam => bicep::lexer::comments(&f.text),
+        Lang::Terraform | Lang::TerraformVars => terraform::parse::comments(&f.text),
+        Lang::TerraformJson | Lang::Other => Vec::new(),
+    }
+}
