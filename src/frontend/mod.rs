@@ -42,3 +42,29 @@ pub fn comments(f: &crate::source::SourceFile) -> Vec<crate::source::Comment> {
         Lang::TerraformJson | Lang::Other => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::source::{Lang, SourceFile};
+
+    #[test]
+    fn any_text_in_any_language_lexes_for_comments_without_panicking() {
+        let samples = [
+            "é = \"ü${'ß'}\" # ç\nλ '''😀''' // ж\n<<EOT\nµ ${x} %{y}\nEOT\n/* ö",
+            "'é${\"'''\"}ü' \"\\é\" $${ %%{ <<-Ωx\n\u{0}",
+            "{ \"é\": /* ü */ [1, \"ß\\\"\"] // ç\r\n}",
+        ];
+        for text in samples {
+            for cut in 0..=text.len() {
+                let Some(t) = text.get(..cut) else { continue };
+                for lang in [Lang::Json, Lang::Bicep, Lang::Terraform] {
+                    let f = SourceFile::new("t".into(), "t".into(), t.to_string(), lang);
+                    for c in super::comments(&f) {
+                        assert!(t.get(c.start..c.end).is_some());
+                        assert!(t.get(c.inner.0..c.inner.1).is_some());
+                    }
+                }
+            }
+        }
+    }
+}
