@@ -42,6 +42,44 @@ impl Span {
     }
 }
 
+/// A comment as its front end's lexer saw it (byte offsets): suppressions read these, so that
+/// what counts as a comment is decided once, by the lexer that also reads the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// The whole comment, markers included; a line comment ends before its line break.
+    pub start: usize,
+    pub end: usize,
+    /// The text between the markers.
+    pub inner: (usize, usize),
+}
+
+impl Comment {
+    /// A line comment whose `marker` (`//` or `#`) starts at `start`; `end` is its line break
+    /// or the end of the text (a `\r` before it is not part of the comment).
+    pub fn line(text: &str, start: usize, marker: usize, end: usize) -> Comment {
+        let end = if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        Comment {
+            start,
+            end,
+            inner: (start + marker, end.max(start + marker)),
+        }
+    }
+
+    /// A block comment `/* … */` from `start` to `end`, just after its `*/` (or the end of the
+    /// text when unterminated and the lexer goes on).
+    pub fn block(start: usize, end: usize) -> Comment {
+        Comment {
+            start,
+            end,
+            inner: (start + 2, end.saturating_sub(2).max(start + 2)),
+        }
+    }
+}
+
 /// The source language of a file, as discovery decided it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Lang {

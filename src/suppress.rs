@@ -9,6 +9,10 @@
 //! - a comment `stv2lint-ignore-file: CODE[,CODE] reason` covers the whole file.
 //! - an ARM resource `"metadata": { "stv2lint-ignore": { "CODE": "reason" } }` covers the resource.
 //!
+//! The comments are those each front end's own lexer finds ([`crate::frontend::comments`]), so
+//! a `#` or `//` inside a string or heredoc is never a suppression; in a file that does not
+//! parse, only the comments before the error count.
+//!
 //! A suppression of a code also covers the STV002 notes of that code's checks at the same place
 //! (a suppressed check need not report that it could not be decided either).
 //!
@@ -20,7 +24,7 @@
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Meta, Workspace};
-use crate::source::{FileId, Lang, SourceFile, Span};
+use crate::source::{Comment, FileId, SourceFile, Span};
 use std::collections::{HashMap, HashSet};
 
 const DIRECTIVE: &str = "stv2lint-ignore";
@@ -212,10 +216,7 @@ fn collect_comments(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut 
         if !f.text.contains(DIRECTIVE) {
             continue;
         }
-        let Some(syntax) = Syntax::of(f.lang) else {
-            continue;
-        };
-        let comments = scan_comments(&f.text, syntax);
+        let comments = crate::frontend::comments(f);
         let comment_lines = comment_only_lines(f, &comments);
         for c in &comments {
             let inner = f.text.get(c.inner.0..c.inner.1).unwrap_or("");
@@ -409,299 +410,9 @@ fn parse_directive(inner: &str) -> Option<Result<Directive, String>> {
     }))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Comments, per language, minding strings (and interpolations and heredocs inside them).
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Syntax {
-    Json,
-    Bicep,
-    Hcl,
-}
-
-impl Syntax {
-    fn of(lang: Lang) -> Option<Syntax> {
-        match lang {
-            Lang::Json => Some(Syntax::Json),
-            Lang::Bicep | Lang::BicepParam => Some(Syntax::Bicep),
-            Lang::Terraform | Lang::TerraformVars => Some(Syntax::Hcl),
-            Lang::TerraformJson | Lang::Other => None,
-        }
-    }
-}
-
-#[derive(Debug, PartialEq)]
-struct Comment {
-    start: usize,
-    end: usize,
-    /// The text between the markers.
-    inner: (usize, usize),
-}
-
-enum Mode {
-    /// Code; `depth` counts `{` inside an interpolation (unused at top level).
-    Code {
-        depth: usize,
-    },
-    Str,
-    /// Bicep `'''…'''`.
-    Verbatim,
-    /// HCL heredoc, ended by a line holding only the tag.
-    Heredoc {
-        tag: String,
-    },
-}
-
-/// Nesting of strings within interpolations deeper than this is treated as plain text.
-const MAX_NESTING: usize = 64;
-
-fn scan_comments(text: &str, syntax: Syntax) -> Vec<Comment> {
-    let b = text.as_bytes();
-    let n = b.len();
-    let quote = if syntax == Syntax::Bicep { b'\'' } else { b'"' };
-    let mut out = Vec::new();
-    let mut stack = vec![Mode::Code { depth: 0 }];
-    let mut i = 0;
-    while i < n {
-        let c = b[i];
-        let nesting = stack.len();
-        let kind = match stack.last() {
-            None | Some(Mode::Code { .. }) => 0,
-            Some(Mode::Str) => 1,
-            Some(Mode::Verbatim) => 2,
-            Some(Mode::Heredoc { .. }) => 3,
-        };
-        match kind {
-            0 => {
-                if c == b'/' && b.get(i + 1) == Some(&b'/') || (syntax == Syntax::Hcl && c == b'#')
-                {
-                    let marker = if c == b'#' { 1 } else { 2 };
-                    let end = text[i..].find('\n').map_or(n, |e| i + e);
-                    let end_trim = if end > i && b.get(end - 1) == Some(&b'\r') {
-                        end - 1
-                    } else {
-                        end
-                    };
-                    out.push(Comment {
-                        start: i,
-                        end: end_trim,
-                        inner: (i + marker, end_trim.max(i + marker)),
-                    });
-                    i = end;
-                    continue;
-                }
-                if c == b'/' && b.get(i + 1) == Some(&b'*') {
-                    let end = text[i + 2..].find("*/").map_or(n, |e| i + 2 + e + 2);
-                    out.push(Comment {
-                        start: i,
-                        end,
-                        inner: (i + 2, end.saturating_sub(2).max(i + 2)),
-                    });
-                    i = end;
-                    continue;
-                }
-                if syntax == Syntax::Bicep && starts(b, i, "'''") {
-                    if nesting < MAX_NESTING {
-                        stack.push(Mode::Verbatim);
-                    }
-                    i += 3;
-                    continue;
-                }
-                if c == quote {
-                    if nesting < MAX_NESTING {
-                        stack.push(Mode::Str);
-                    }
-                    i += 1;
-                    continue;
-                }
-                if syntax == Syntax::Hcl && c == b'<' && starts(b, i, "<<") {
-                    if let Some((tag, body)) = heredoc_start(text, i) {
-                        if nesting < MAX_NESTING {
-                            stack.push(Mode::Heredoc { tag });
-                        }
-                        i = body;
-                        continue;
-                    }
-                }
-                if nesting > 1 && (c == b'{' || c == b'}') {
-                    let mut close = false;
-                    if let Some(Mode::Code { depth }) = stack.last_mut() {
-                        if c == b'{' {
-                            *depth += 1;
-                        } else if *depth == 0 {
-                            close = true;
-                        } else {
-                            *depth -= 1;
-                        }
-                    }
-                    if close {
-                        stack.pop();
-                    }
-                }
-                i += 1;
-            }
-            1 => {
-                if c == b'\\' {
-                    i += 2;
-                    continue;
-                }
-                if c == quote {
-                    stack.pop();
-                    i += 1;
-                    continue;
-                }
-                if c == b'\n' && syntax != Syntax::Json {
-                    // HCL and Bicep strings end at the line: recover instead of swallowing the file.
-                    stack.pop();
-                    i += 1;
-                    continue;
-                }
-                if syntax != Syntax::Json {
-                    if syntax == Syntax::Hcl && (starts(b, i, "$${") || starts(b, i, "%%{")) {
-                        i += 3;
-                        continue;
-                    }
-                    let opens = starts(b, i, "${") || (syntax == Syntax::Hcl && starts(b, i, "%{"));
-                    if opens {
-                        if nesting < MAX_NESTING {
-                            stack.push(Mode::Code { depth: 0 });
-                        }
-                        i += 2;
-                        continue;
-                    }
-                }
-                i += 1;
-            }
-            2 => {
-                if starts(b, i, "'''") {
-                    // A verbatim string may end with more quotes: `''''a''''` ends at the last.
-                    let mut j = i + 3;
-                    while b.get(j) == Some(&b'\'') {
-                        j += 1;
-                    }
-                    stack.pop();
-                    i = j;
-                    continue;
-                }
-                i += 1;
-            }
-            _ => {
-                // At a line start: is this the closing tag?
-                let at_line_start = i == 0 || b[i - 1] == b'\n';
-                if at_line_start {
-                    let line_end = text[i..].find('\n').map_or(n, |e| i + e);
-                    let line = text[i..line_end].trim();
-                    if matches!(stack.last(), Some(Mode::Heredoc { tag }) if tag == line) {
-                        stack.pop();
-                        i = line_end;
-                        continue;
-                    }
-                }
-                if starts(b, i, "$${") || starts(b, i, "%%{") {
-                    i += 3;
-                    continue;
-                }
-                if starts(b, i, "${") || starts(b, i, "%{") {
-                    if nesting < MAX_NESTING {
-                        stack.push(Mode::Code { depth: 0 });
-                    }
-                    i += 2;
-                    continue;
-                }
-                i += 1;
-            }
-        }
-        if stack.is_empty() {
-            stack.push(Mode::Code { depth: 0 });
-        }
-    }
-    out
-}
-
-/// Whether the bytes at `i` spell `p` (byte-wise: `i` need not be a character boundary).
-fn starts(b: &[u8], i: usize, p: &str) -> bool {
-    b.get(i..)
-        .is_some_and(|rest| rest.starts_with(p.as_bytes()))
-}
-
-/// `<<TAG` or `<<-TAG` followed by a line break: the tag and the offset where the body starts.
-fn heredoc_start(text: &str, i: usize) -> Option<(String, usize)> {
-    let mut j = i + 2;
-    let b = text.as_bytes();
-    if b.get(j) == Some(&b'-') {
-        j += 1;
-    }
-    let start = j;
-    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
-        j += 1;
-    }
-    if j == start {
-        return None;
-    }
-    let tag = text[start..j].to_string();
-    let mut k = j;
-    if b.get(k) == Some(&b'\r') {
-        k += 1;
-    }
-    if b.get(k) != Some(&b'\n') {
-        return None;
-    }
-    Some((tag, k + 1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn inner(text: &str, syntax: Syntax) -> Vec<String> {
-        scan_comments(text, syntax)
-            .iter()
-            .map(|c| text[c.inner.0..c.inner.1].to_string())
-            .collect()
-    }
-
-    #[test]
-    fn json_comments_skip_strings() {
-        let t = r#"{ "a": "// not a comment", "b": "x\"/*y" // one
-        /* two */ }"#;
-        assert_eq!(inner(t, Syntax::Json), vec![" one", " two "]);
-    }
-
-    #[test]
-    fn hcl_comments_skip_strings_interpolations_and_heredocs() {
-        let t = "a = \"# no ${lookup(x, \"}#\")} // no\" # yes\nb = <<-EOT\n  # no\n  EOT\n// also\n/* block */";
-        assert_eq!(inner(t, Syntax::Hcl), vec![" yes", " also", " block "]);
-    }
-
-    #[test]
-    fn bicep_comments_skip_strings_and_verbatim() {
-        let t = "var a = 'x // no ${'y'} /* no */' // yes\nvar b = '''\n// no\n'''\n/* two */";
-        assert_eq!(inner(t, Syntax::Bicep), vec![" yes", " two "]);
-    }
-
-    #[test]
-    fn unterminated_strings_do_not_swallow_the_file() {
-        let t = "a = \"open\n# comment\n";
-        assert_eq!(inner(t, Syntax::Hcl), vec![" comment"]);
-    }
-
-    #[test]
-    fn any_text_in_any_syntax_scans_without_panicking() {
-        let samples = [
-            "é = \"ü${'ß'}\" # ç\nλ '''😀''' // ж\n<<EOT\nµ ${x} %{y}\nEOT\n/* ö",
-            "'é${\"'''\"}ü' \"\\é\" $${ %%{ <<-Ωx\n\u{0}",
-        ];
-        for text in samples {
-            for cut in 0..=text.len() {
-                let Some(t) = text.get(..cut) else { continue };
-                for syntax in [Syntax::Json, Syntax::Bicep, Syntax::Hcl] {
-                    for c in scan_comments(t, syntax) {
-                        assert!(t.get(c.inner.0..c.inner.1).is_some());
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn directives() {
@@ -735,7 +446,7 @@ mod tests {
     // --- apply() over a hand-built model, so these tests do not depend on a front end. ---
 
     use crate::model::{Format, Nsg, ResKey};
-    use crate::source::SourceFile;
+    use crate::source::{Lang, SourceFile};
 
     fn workspace(text: &str, lang: Lang) -> Workspace {
         let mut ws = Workspace::default();

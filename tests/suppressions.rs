@@ -370,3 +370,93 @@ fn bicep_line_and_block_comments() {
         "{r:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// What counts as a comment is each front end's lexer's decision.
+
+fn stv003(r: &Run) -> serde_json::Value {
+    let d = r.json()["diagnostics"].clone();
+    let found = d.as_array().unwrap().iter().find(|d| d["code"] == "STV003");
+    found.cloned().unwrap_or_else(|| panic!("no STV003: {r:?}"))
+}
+
+/// Directive-looking text in strings (and heredocs, verbatim strings, templates) is no
+/// suppression, while a real comment after it is read, at its own line.
+#[test]
+fn strings_and_heredocs_hold_no_suppressions_in_any_format() {
+    let real = "stv2lint-ignore: STV399 a real comment";
+    // ARM: file-wide directives in strings would hide both findings if they were read.
+    let r = lint(
+        "sup-string-file",
+        &format!("// {real}"),
+        &|s| {
+            s.replace(
+                "\"name\": \"pip-apim\",",
+                "\"name\": \"pip-apim\",\n      \"tags\": { \"a\": \"// stv2lint-ignore-file: STV301 in a string\", \"b\": \"x\\\" /* stv2lint-ignore-file: STV303 nor here */\" },",
+            )
+        },
+        &[],
+    );
+    assert_eq!(codes(&r), ["STV003", "STV301", "STV303"], "{r:?}");
+    let line = line_of(&read_data("pip.json"), "//PIP_COMMENT");
+    assert_eq!(stv003(&r)["line"], line, "{r:?}");
+
+    for (file, decoys) in [
+        (
+            "pip.tf",
+            "locals {\n  note = \"# stv2lint-ignore-file: STV301 in a string ${\"// stv2lint-ignore-file: STV301 nor here\"}\"\n  doc  = <<-EOT\n    # stv2lint-ignore-file: STV301 in a heredoc\n    /* stv2lint-ignore-file: STV301 in a heredoc */\n    EOT\n}\n# ",
+        ),
+        (
+            "pip.bicep",
+            "var note = '// stv2lint-ignore-file: STV301 in a string ${'/* stv2lint-ignore-file: STV301 nor here */'}'\nvar doc = '''\n// stv2lint-ignore-file: STV301 in a verbatim string\n'''\n// ",
+        ),
+    ] {
+        let comment = format!("{decoys}{real}");
+        let r = lint_format(&format!("sup-string-{file}"), file, &comment, &same);
+        assert_eq!(codes(&r), ["STV003", "STV301"], "{file}: {r:?}");
+        let placeholder = if file.ends_with(".tf") { "#PIP_COMMENT" } else { "//PIP_COMMENT" };
+        let text = read_data(file).replace(placeholder, &comment);
+        assert_eq!(stv003(&r)["line"], line_of(&text, "STV399"), "{file}: {r:?}");
+    }
+}
+
+/// A file that does not parse has only its STV001; a file-wide suppression of it before the
+/// error still applies. JSON and Bicep read comments up to the error only (past it, a comment
+/// cannot be told from a string); Terraform's comment lexer reads the whole file.
+#[test]
+fn a_file_that_does_not_parse_keeps_its_suppressions() {
+    let sup = "stv2lint-ignore-file: STV001 generated upstream, fixed there";
+    for (file, broken, marker, read_after_error) in [
+        (
+            "main.json",
+            "{ \"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\", \"resources\": [ }\n",
+            "//",
+            false,
+        ),
+        (
+            "main.bicep",
+            "resource x 'Microsoft.Network/publicIPAddresses@2024-05-01' = {\n  name: 'open\n}\n",
+            "//",
+            false,
+        ),
+        ("main.tf", "resource \"a\" \"b\" {\n  name = = 1\n}\n", "#", true),
+    ] {
+        let dir = scratch(&format!("sup-broken-{file}"));
+        write(&dir, file, broken);
+        let r = run(&dir, &["check", ".", "--format", "json"]);
+        assert_eq!(codes(&r), ["STV001"], "{file}: {r:?}");
+
+        write(&dir, file, &format!("{marker} {sup}\n{broken}"));
+        let r = run(&dir, &["check", ".", "--format", "json"]);
+        assert_eq!((r.code, codes(&r)), (0, vec![]), "{file}: {r:?}");
+
+        write(&dir, file, &format!("{broken}{marker} {sup}\n"));
+        let r = run(&dir, &["check", ".", "--format", "json"]);
+        let expected: Vec<String> = if read_after_error {
+            vec![]
+        } else {
+            vec!["STV001".into()]
+        };
+        assert_eq!(codes(&r), expected, "{file}: {r:?}");
+    }
+}

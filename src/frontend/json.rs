@@ -3,7 +3,7 @@
 //! whose spans point at each literal, and object keys keep their own spans.
 
 use crate::model::{Key, VKind, V};
-use crate::source::{FileId, Span};
+use crate::source::{Comment, FileId, Span};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {
@@ -16,37 +16,29 @@ pub struct Parsed {
     pub value: V,
     /// Byte offsets and messages of tolerated problems (trailing commas).
     pub warnings: Vec<JsonError>,
-    /// Comments, as (start, end) byte ranges: suppressions read them.
-    pub comments: Vec<(usize, usize)>,
+    /// Comments: suppressions read them.
+    pub comments: Vec<Comment>,
 }
 
 /// Nesting deeper than this is rejected rather than overflowing the stack.
 const MAX_DEPTH: usize = 256;
 
 pub fn parse(text: &str, file: FileId) -> Result<Parsed, JsonError> {
-    let mut p = Parser {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        file,
-        warnings: Vec::new(),
-        comments: Vec::new(),
-        depth: 0,
-    };
-    if text.starts_with('\u{feff}') {
-        p.i = 3;
-    }
-    p.ws()?;
-    let value = p.value()?;
-    p.ws()?;
-    if p.i < p.s.len() {
-        return Err(p.err("unexpected text after the end of the JSON value"));
-    }
+    let mut p = Parser::new(text, file);
+    let value = p.document()?;
     Ok(Parsed {
         value,
         warnings: p.warnings,
         comments: p.comments,
     })
+}
+
+/// The comments of a JSON file as the parser meets them; when the file does not parse, those
+/// before the error (past it, what is a comment and what is a string cannot be known).
+pub fn comments(text: &str) -> Vec<Comment> {
+    let mut p = Parser::new(text, FileId(0));
+    let _ = p.document();
+    p.comments
 }
 
 struct Parser<'a> {
@@ -55,11 +47,34 @@ struct Parser<'a> {
     i: usize,
     file: FileId,
     warnings: Vec<JsonError>,
-    comments: Vec<(usize, usize)>,
+    comments: Vec<Comment>,
     depth: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, file: FileId) -> Parser<'a> {
+        Parser {
+            s: text.as_bytes(),
+            text,
+            i: if text.starts_with('\u{feff}') { 3 } else { 0 },
+            file,
+            warnings: Vec::new(),
+            comments: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// One value, with whitespace and comments around it, and nothing else.
+    fn document(&mut self) -> Result<V, JsonError> {
+        self.ws()?;
+        let value = self.value()?;
+        self.ws()?;
+        if self.i < self.s.len() {
+            return Err(self.err("unexpected text after the end of the JSON value"));
+        }
+        Ok(value)
+    }
+
     fn err(&self, m: &str) -> JsonError {
         JsonError {
             offset: self.i.min(self.s.len()),
@@ -85,7 +100,8 @@ impl Parser<'_> {
                         }
                         self.i += 1;
                     }
-                    self.comments.push((start, self.i));
+                    self.comments
+                        .push(Comment::line(self.text, start, 2, self.i));
                 }
                 Some(b'/') if self.s.get(self.i + 1) == Some(&b'*') => {
                     let start = self.i;
@@ -103,7 +119,7 @@ impl Parser<'_> {
                             _ => self.i += 1,
                         }
                     }
-                    self.comments.push((start, self.i));
+                    self.comments.push(Comment::block(start, self.i));
                 }
                 _ => return Ok(()),
             }
@@ -369,6 +385,30 @@ mod tests {
         assert_eq!(r.value.path("b").unwrap().as_array().unwrap().len(), 4);
         assert_eq!(r.comments.len(), 2);
         assert!(r.warnings.is_empty());
+    }
+
+    fn inner(text: &str) -> Vec<&str> {
+        comments(text)
+            .iter()
+            .map(|c| &text[c.inner.0..c.inner.1])
+            .collect()
+    }
+
+    #[test]
+    fn comments_skip_strings() {
+        let t = r#"{ "a": "// not a comment", "b": "x\"/*y" // one
+        /* two */ }"#;
+        assert_eq!(inner(t), vec![" one", " two "]);
+        let c = comments(t)[0];
+        assert_eq!(&t[c.start..c.end], "// one");
+        let crlf = "{} // crlf\r\n";
+        let c = comments(crlf)[0];
+        assert_eq!(&crlf[c.start..c.end], "// crlf");
+    }
+
+    #[test]
+    fn a_broken_file_keeps_the_comments_before_its_error() {
+        assert_eq!(inner("// a\n{ \"x\": /* b */ ] // c\n}"), vec![" a", " b "]);
     }
 
     #[test]

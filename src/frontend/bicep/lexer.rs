@@ -3,6 +3,7 @@
 //! `StrTail("c")`, so the parser sees interpolation as ordinary nesting. Newlines are tokens:
 //! Bicep separates statements, object properties and array items with them.
 
+use crate::source::Comment;
 use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,18 +83,17 @@ pub fn describe(t: &Tok, text: &str) -> String {
 }
 
 pub fn lex(text: &str) -> Result<Vec<Token>, LexError> {
-    let mut lx = Lexer {
-        s: text.as_bytes(),
-        text,
-        i: 0,
-        out: Vec::with_capacity(text.len() / 4),
-        templates: Vec::new(),
-    };
-    if text.starts_with('\u{feff}') {
-        lx.i = 3;
-    }
+    let mut lx = Lexer::new(text);
     lx.run()?;
     Ok(lx.out)
+}
+
+/// The `//` and `/* */` comments of a Bicep file as the lexer meets them; when the file does
+/// not lex, those before the error (past it, strings and comments cannot be told apart).
+pub fn comments(text: &str) -> Vec<Comment> {
+    let mut lx = Lexer::new(text);
+    let _ = lx.run();
+    lx.comments
 }
 
 struct Lexer<'a> {
@@ -103,6 +103,7 @@ struct Lexer<'a> {
     out: Vec<Token>,
     /// One entry per open `${`: the number of `{` opened inside it and not yet closed.
     templates: Vec<u32>,
+    comments: Vec<Comment>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -112,7 +113,17 @@ fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
+    fn new(text: &'a str) -> Lexer<'a> {
+        Lexer {
+            s: text.as_bytes(),
+            text,
+            i: if text.starts_with('\u{feff}') { 3 } else { 0 },
+            out: Vec::with_capacity(text.len() / 4),
+            templates: Vec::new(),
+            comments: Vec::new(),
+        }
+    }
     fn err(&self, at: usize, m: impl Into<String>) -> LexError {
         LexError {
             offset: at.min(self.s.len()),
@@ -160,6 +171,8 @@ impl Lexer<'_> {
                     while self.i < self.s.len() && self.s[self.i] != b'\n' {
                         self.i += 1;
                     }
+                    self.comments
+                        .push(Comment::line(self.text, start, 2, self.i));
                 }
                 // `#disable-next-line …` and other directives: the rest of the line.
                 b'#' if self.line_is_blank_before(start) => {
@@ -172,6 +185,7 @@ impl Lexer<'_> {
                         return Err(self.err(start, "unterminated block comment (missing '*/')"));
                     };
                     self.i += 2 + end + 2;
+                    self.comments.push(Comment::block(start, self.i));
                 }
                 b'\'' => {
                     if self.at(1) == b'\'' && self.at(2) == b'\'' {
@@ -438,6 +452,28 @@ mod tests {
         assert!(lex("'${a'").is_err());
         assert!(lex("x #").is_err());
         assert!(lex("  #disable-next-line BCP081\nx").is_ok());
+    }
+
+    fn inner(text: &str) -> Vec<&str> {
+        comments(text)
+            .iter()
+            .map(|c| &text[c.inner.0..c.inner.1])
+            .collect()
+    }
+
+    #[test]
+    fn comments_skip_strings_and_verbatim() {
+        let t = "var a = 'x // no ${'y'} /* no */' // yes\nvar b = '''\n// no\n'''\n/* two */";
+        assert_eq!(inner(t), vec![" yes", " two "]);
+        let c = comments(t)[0];
+        assert_eq!(&t[c.start..c.end], "// yes");
+        // `#` starts a directive, not a comment.
+        assert!(comments("#disable-next-line BCP081\nx").is_empty());
+    }
+
+    #[test]
+    fn a_broken_file_keeps_the_comments_before_its_error() {
+        assert_eq!(inner("// a\nvar x = 'open\n// b\n"), vec![" a"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::ast::*;
 use crate::model::{VKind, V};
-use crate::source::{FileId, Span};
+use crate::source::{Comment, FileId, Span};
 use hcl_edit::expr::{self as hx, Expression};
 use hcl_edit::structure as hs;
 use hcl_edit::template as ht;
@@ -533,6 +533,143 @@ fn each_obj(v: &V) -> Vec<&V> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Comments. hcl-edit keeps where its comments are to itself (and gives nothing for a file it
+// cannot parse), so this lexes HCL's comment-bearing syntax here: `#`, `//` and `/* */` outside
+// quoted strings, `${ }` / `%{ }` templates inside them, and heredocs.
+
+/// Where the comment lexer is.
+enum Mode {
+    /// Expressions; inside a template, `depth` counts the `{` opened and not yet closed.
+    Code { depth: usize },
+    /// A quoted string (it ends at its line, so an unterminated one does not swallow the file).
+    Str,
+    /// A heredoc, ended by a line holding only its tag.
+    Heredoc { tag: String },
+}
+
+/// Templates nested deeper than this inside strings are read as plain text.
+const MAX_NESTING: usize = 64;
+
+/// The comments of a `.tf` or `.tfvars` file, markers included, at their byte offsets. Text in
+/// a string or heredoc is never a comment; an expression inside a template may hold one.
+pub fn comments(text: &str) -> Vec<Comment> {
+    let b = text.as_bytes();
+    let n = b.len();
+    let starts = |i: usize, p: &str| b.get(i..).is_some_and(|r| r.starts_with(p.as_bytes()));
+    let line_end = |i: usize| {
+        text.get(i..)
+            .and_then(|r| r.find('\n'))
+            .map_or(n, |e| i + e)
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![Mode::Code { depth: 0 }];
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        let nested = stack.len() < MAX_NESTING;
+        match stack.last() {
+            None | Some(Mode::Code { .. }) => {
+                if c == b'#' || starts(i, "//") {
+                    let end = line_end(i);
+                    out.push(Comment::line(text, i, if c == b'#' { 1 } else { 2 }, end));
+                    i = end;
+                } else if starts(i, "/*") {
+                    let end = text[i + 2..].find("*/").map(|e| i + 2 + e + 2);
+                    out.push(match end {
+                        Some(end) => Comment::block(i, end),
+                        None => Comment {
+                            start: i,
+                            end: n,
+                            inner: (i + 2, n),
+                        },
+                    });
+                    i = end.unwrap_or(n);
+                } else if c == b'"' {
+                    if nested {
+                        stack.push(Mode::Str);
+                    }
+                    i += 1;
+                } else if let Some((tag, body)) = heredoc_start(text, i) {
+                    if nested {
+                        stack.push(Mode::Heredoc { tag });
+                    }
+                    i = body;
+                } else {
+                    if stack.len() > 1 && (c == b'{' || c == b'}') {
+                        if let Some(Mode::Code { depth }) = stack.last_mut() {
+                            match (c, *depth) {
+                                (b'{', _) => *depth += 1,
+                                (_, 0) => {
+                                    stack.pop();
+                                }
+                                _ => *depth -= 1,
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            Some(Mode::Str) => {
+                if c == b'\\' {
+                    i += 2;
+                } else if c == b'"' || c == b'\n' {
+                    stack.pop();
+                    i += 1;
+                } else if starts(i, "$${") || starts(i, "%%{") {
+                    i += 3;
+                } else if starts(i, "${") || starts(i, "%{") {
+                    if nested {
+                        stack.push(Mode::Code { depth: 0 });
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            Some(Mode::Heredoc { tag }) => {
+                let at_line_start = i == 0 || b[i - 1] == b'\n';
+                if at_line_start && text[i..line_end(i)].trim() == tag.as_str() {
+                    stack.pop();
+                    i = line_end(i);
+                } else if starts(i, "$${") || starts(i, "%%{") {
+                    i += 3;
+                } else if starts(i, "${") || starts(i, "%{") {
+                    if nested {
+                        stack.push(Mode::Code { depth: 0 });
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        if stack.is_empty() {
+            stack.push(Mode::Code { depth: 0 });
+        }
+    }
+    out
+}
+
+/// `<<TAG` or `<<-TAG` then a line break at `i`: the tag and the offset where the body starts.
+fn heredoc_start(text: &str, i: usize) -> Option<(String, usize)> {
+    let b = text.as_bytes();
+    if !b.get(i..)?.starts_with(b"<<") {
+        return None;
+    }
+    let start = if b.get(i + 2) == Some(&b'-') {
+        i + 3
+    } else {
+        i + 2
+    };
+    let mut j = start;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+        j += 1;
+    }
+    let k = if b.get(j) == Some(&b'\r') { j + 1 } else { j };
+    (j > start && b.get(k) == Some(&b'\n')).then(|| (text[start..j].to_string(), k + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -571,5 +708,41 @@ mod tests {
         assert!(hcl_body(&text, f()).is_err());
         let text = format!("a = {}true\n", "!".repeat(5000));
         let _ = hcl_body(&text, f());
+    }
+
+    fn inner(text: &str) -> Vec<&str> {
+        comments(text)
+            .iter()
+            .map(|c| &text[c.inner.0..c.inner.1])
+            .collect()
+    }
+
+    #[test]
+    fn comments_skip_strings_templates_and_heredocs() {
+        let t = "a = \"# no ${lookup(x, \"}#\")} // no\" # yes\nb = <<-EOT\n  # no\n  // no ${x} %{ if y }/* no */%{ endif }\n  EOT\n// also\n/* block */";
+        assert_eq!(inner(t), vec![" yes", " also", " block "]);
+        let c = comments(t)[1];
+        assert_eq!(&t[c.start..c.end], "// also");
+        // A comment inside a template expression is one.
+        assert_eq!(inner("a = \"${x # yes\n}\""), vec![" yes"]);
+        // `$${` is literal text, not a template.
+        assert!(comments("a = \"$${x} # no\"\n").is_empty());
+    }
+
+    #[test]
+    fn unterminated_strings_do_not_swallow_the_file() {
+        assert_eq!(inner("a = \"open\n# comment\r\n"), vec![" comment"]);
+        assert_eq!(inner("a = 1 /* open"), vec![" open"]);
+    }
+
+    #[test]
+    fn any_text_lexes_for_comments_without_panicking() {
+        let text = "é = \"ü${'ß'}\" # ç\nλ '''😀''' // ж\n<<EOT\nµ ${x} %{y}\nEOT\n/* ö \"\\é\" $${ %%{ <<-Ωx\n\u{0}";
+        for cut in 0..=text.len() {
+            let Some(t) = text.get(..cut) else { continue };
+            for c in comments(t) {
+                assert!(t.get(c.inner.0..c.inner.1).is_some());
+            }
+        }
     }
 }
