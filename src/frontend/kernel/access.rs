@@ -97,21 +97,24 @@ pub fn index(v: &V, i: &V, safe: bool, site: Option<Span>) -> V {
 
 /// One member step of a by-reference walk: the child, or the computed value the walk ends in.
 pub fn step_member<'a>(v: &'a V, name: &str, safe: bool, site: Option<Span>) -> Result<&'a V, V> {
-    match &v.kind {
-        VKind::Obj(_) => v.get(name).ok_or_else(|| member(v, name, safe, site)),
-        _ => Err(member(v, name, safe, site)),
-    }
+    Arm.child(v, name)
+        .ok_or_else(|| member(v, name, safe, site))
 }
 
 /// One index step of a by-reference walk.
 pub fn step_index<'a>(v: &'a V, i: &V, safe: bool, site: Option<Span>) -> Result<&'a V, V> {
-    match (&v.kind, &i.kind) {
-        (VKind::Arr(items), _) => match i.as_i64().and_then(|x| usize::try_from(x).ok()) {
-            Some(x) if x < items.len() && !i.is_unknown() => Ok(&items[x]),
-            _ => Err(index(v, i, safe, site)),
-        },
-        (VKind::Obj(_), VKind::Str(k)) => step_member(v, k, safe, site),
-        _ => Err(index(v, i, safe, site)),
+    item_at(&Arm, v, i).ok_or_else(|| index(v, i, safe, site))
+}
+
+/// The item `v[i]` when it is there, by reference: what a walk can step into without a copy.
+pub fn item_at<'a, D: Dialect>(d: &D, v: &'a V, i: &V) -> Option<&'a V> {
+    if i.is_unknown() {
+        return None;
+    }
+    match &v.kind {
+        VKind::Arr(items) => items.get(usize::try_from(i.as_i64()?).ok()?),
+        VKind::Obj(_) => d.child(v, &d.key(i)?),
+        _ => None,
     }
 }
 
@@ -199,6 +202,21 @@ pub fn walk<D: Dialect + Default>(d: &mut D, base: &V, steps: &[Step], span: Spa
         if i > 0 && cur.has_alts() {
             // A value with alternatives inside the structure: the rest per alternative.
             return walk_alts(d, &cur, &steps[i..], span);
+        }
+        // Into a child of the value walked so far: by reference, so that a chain into a
+        // large value copies only what it ends in.
+        if let Cow::Borrowed(b) = &cur {
+            let b: &V = b;
+            let child = match &steps[i] {
+                Step::Attr(name) => d.child(b, name),
+                Step::Index(k) => item_at(d, b, k),
+                _ => None,
+            };
+            if let Some(c) = child {
+                cur = Cow::Borrowed(c);
+                i += 1;
+                continue;
+            }
         }
         let next = match &steps[i] {
             Step::AttrSplat | Step::FullSplat => {
