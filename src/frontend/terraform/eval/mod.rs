@@ -13,7 +13,7 @@ use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::memo::{self, Lookup, Memo};
 use crate::frontend::kernel::text::{self as kernel_text, Style};
 use crate::model::value::{choice_name, choose, lift, lift_all};
-use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
+use crate::model::{Key, TextBuilder, VKind, Workspace, V};
 use crate::source::Span;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,8 +32,6 @@ pub use values::*;
 
 /// Nesting of expression evaluation (expressions inside references inside expressions…).
 const MAX_DEPTH: usize = 150;
-/// Splat operators in one reference (`a[*][*]…`).
-const MAX_SPLATS: usize = 64;
 /// Module calls inside module calls.
 const MAX_MODULE_DEPTH: usize = 24;
 /// Instances per resource or module beyond which `count` is not expanded.
@@ -205,23 +203,11 @@ fn suffix_of(key: &V) -> String {
     }
 }
 
-/// Symbols go into resource ids, which are split at `/`.
-pub fn sym_clean(s: &str) -> String {
-    s.replace('/', "_")
-}
+pub use crate::frontend::kernel::access::sym_clean;
+use crate::frontend::kernel::access::{get_exact, hcl_key};
 
 pub fn sym_ref(path: &str) -> String {
     format!("${{{}}}", sym_clean(path))
-}
-
-/// `${a.b}` + `.c` → `${a.b.c}`.
-fn extend_sym(sym: &str, suffix: &str) -> Rc<str> {
-    if let Some(inner) = sym.strip_prefix("${").and_then(|s| s.strip_suffix('}')) {
-        if !inner.contains("${") {
-            return format!("${{{}{}}}", inner, sym_clean(suffix)).into();
-        }
-    }
-    format!("{sym}{}", sym_clean(suffix)).into()
 }
 
 impl<'w> Eval<'w> {
@@ -278,9 +264,7 @@ fn undeclared(what: &str, span: Span) -> V {
     )
 }
 
-/// A hidden attribute of resource values: `res|label` or `data|label`, so that reading an
-/// attribute the configuration does not set says why it is unknown.
-pub const ABOUT: &str = "\u{1}about";
+pub use crate::frontend::kernel::access::ABOUT;
 
 pub trait ObjExt {
     fn get_exact(&self, key: &str) -> Option<&V>;
@@ -289,15 +273,7 @@ pub trait ObjExt {
 impl ObjExt for V {
     /// Terraform attribute names are case-sensitive; fall back to case-insensitive.
     fn get_exact(&self, key: &str) -> Option<&V> {
-        match &self.kind {
-            VKind::Obj(o) => o
-                .iter()
-                .rev()
-                .find(|(k, _)| &*k.name == key)
-                .map(|(_, v)| v)
-                .or_else(|| self.get(key)),
-            _ => None,
-        }
+        get_exact(self, key)
     }
 }
 
@@ -323,14 +299,7 @@ fn each_obj(k: V, v: V) -> V {
 
 /// The text of a value used as a map key (strings, numbers, bools, stable unknowns).
 pub fn key_text(v: &V) -> Option<String> {
-    match &v.kind {
-        VKind::Str(s) => Some(s.to_string()),
-        VKind::Int(i) => Some(i.to_string()),
-        VKind::Float(f) => Some(fmt_float(*f)),
-        VKind::Bool(b) => Some(b.to_string()),
-        VKind::Unknown(Unknown { sym: Some(s), .. }) => Some(s.to_string()),
-        _ => None,
-    }
+    hcl_key(v).map(std::borrow::Cow::into_owned)
 }
 
 pub use crate::frontend::kernel::text::fmt_float;
