@@ -4,7 +4,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::frontend::json;
-use crate::model::{Workspace, V};
+use crate::model::{VKind, Workspace, V};
 use crate::source::{display_path, FileId, Lang, SourceFile, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,7 @@ pub fn discover(
 ) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
+    let mut files: Vec<(PathBuf, Lang)> = Vec::new();
     for root in paths {
         // `metadata` never opens the path: a FIFO named here must not block the run.
         let meta = match std::fs::metadata(root) {
@@ -90,8 +91,15 @@ pub fn discover(
             if !seen.insert(canon) {
                 continue;
             }
-            add_file(ws, &mut d, path, lang);
+            files.push((path.to_path_buf(), lang));
         }
+    }
+    // Read, decode and parse on every worker; add in walk order, so file ids are the same
+    // on any number of threads.
+    let shared: &Workspace = ws;
+    let read = crate::parallel::map(&files, |(path, lang)| prepare(shared, path, *lang));
+    for ((path, lang), r) in files.iter().zip(read) {
+        add_file(ws, &mut d, path, *lang, r);
     }
     drop_compiled_copies(ws, &mut d);
     d
@@ -245,23 +253,31 @@ fn add_source(
                 .push(parse_error(id, 0, format!("cannot read the file: {e}")));
             None
         }
-        Ok(bytes) => match crate::source::decode(bytes, lang) {
-            Ok(text) => {
-                Some(
-                    ws.sources
-                        .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
-                )
-            }
-            Err((text, at, why)) => {
-                let id = ws
-                    .sources
-                    .add(SourceFile::new(path.to_path_buf(), display, text, lang));
-                ws.diagnostics.push(parse_error(id, at, why));
-                None
-            }
-        },
+        Ok(bytes) => add_decoded(ws, path, lang, crate::source::decode(bytes, lang)),
     }
 }
+
+/// [`add_source`] for text already decoded (or the error decoding gave).
+fn add_decoded(ws: &mut Workspace, path: &Path, lang: Lang, decoded: Decoded) -> Option<FileId> {
+    let display = display_path(path);
+    match decoded {
+        Ok(text) => Some(
+            ws.sources
+                .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
+        ),
+        Err((text, at, why)) => {
+            let id = ws
+                .sources
+                .add(SourceFile::new(path.to_path_buf(), display, text, lang));
+            ws.diagnostics.push(parse_error(id, at, why));
+            None
+        }
+    }
+}
+
+/// What [`crate::source::decode`] gives: the text, or the text read and where and why it
+/// could not be decoded.
+type Decoded = Result<String, (String, usize, String)>;
 
 /// The file of the run at `path`, read now when no front end or discovery has read it yet.
 /// `None` when it cannot be read (that STV001 or STV002 is already reported).
@@ -280,12 +296,138 @@ pub fn parse_error(file: FileId, offset: usize, message: String) -> Diagnostic {
         .identity(format!("parse|{message}"))
 }
 
-fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang) {
-    if lang == Lang::Json {
-        return add_json(ws, d, path);
+/// A discovered file as a worker prepares it, before it has an id: everything that needs no
+/// access to the run's other files.
+enum Prepared {
+    /// Outside the fence: why.
+    Fenced(String),
+    Unreadable(std::io::Error),
+    /// A file for the Bicep or Terraform front end, decoded.
+    Text(Decoded),
+    /// A JSON file parsed (with spans in [`UNFILED`]) and classified as a template, parameter
+    /// file or plan.
+    Json(String, json::Parsed, JsonKind),
+    /// A JSON file that looks like a template but does not decode or parse: the text, and
+    /// where and why.
+    BadJson(String, usize, String),
+    /// A JSON file that is none of ours.
+    Other,
+}
+
+/// The file of spans parsed before the file has its id; [`refile`] sets it.
+const UNFILED: FileId = FileId(u32::MAX);
+
+/// Read, decode and (JSON) parse one file: the part of discovery that runs in parallel.
+fn prepare(ws: &Workspace, path: &Path, lang: Lang) -> Prepared {
+    if let Err(why) = fenced(ws, path) {
+        return Prepared::Fenced(why);
     }
-    let Some(id) = read_source(ws, path, lang) else {
-        return;
+    let bytes = match read_bytes(ws, path) {
+        Ok(b) => b,
+        Err(e) => return Prepared::Unreadable(e),
+    };
+    if lang != Lang::Json {
+        return Prepared::Text(crate::source::decode(bytes, lang));
+    }
+    let looks_arm = |t: &str| {
+        t.contains("deploymentTemplate.json")
+            || t.contains("deploymentParameters.json")
+            || (t.contains("\"resources\"") && t.contains("\"contentVersion\""))
+            || (t.contains("\"format_version\"") && t.contains("\"planned_values\""))
+    };
+    let text = match crate::source::decode(bytes, Lang::Json) {
+        Ok(t) => t,
+        Err((text, at, why)) if looks_arm(&text) => return Prepared::BadJson(text, at, why),
+        Err(_) => return Prepared::Other,
+    };
+    match json::parse(&text, UNFILED) {
+        Ok(parsed) => match json_kind(&parsed.value) {
+            JsonKind::Other => Prepared::Other,
+            kind => Prepared::Json(text, parsed, kind),
+        },
+        Err(e) if looks_arm(&text) => {
+            Prepared::BadJson(text, e.offset, format!("invalid JSON: {}", e.message))
+        }
+        Err(_) => Prepared::Other,
+    }
+}
+
+/// Every span of a value parsed as [`UNFILED`] put in `file`.
+fn refile(v: &mut V, file: FileId) {
+    for s in [&mut v.span, &mut v.origin].into_iter().flatten() {
+        s.file = file;
+    }
+    match &mut v.kind {
+        VKind::Arr(items) => items.iter_mut().for_each(|x| refile(x, file)),
+        VKind::Obj(entries) => {
+            for (k, x) in entries {
+                if let Some(s) = &mut k.span {
+                    s.file = file;
+                }
+                refile(x, file);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Add a prepared file to the run, in discovery order.
+fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, file: Prepared) {
+    let consequence = if lang == Lang::Json {
+        "it is not checked"
+    } else {
+        "its content is unknown"
+    };
+    let id = match file {
+        Prepared::Fenced(why) => {
+            let path = display_path(path);
+            ws.diagnostics
+                .push(not_read(None, "file", &path, &why, consequence));
+            return;
+        }
+        Prepared::Unreadable(e) => {
+            // An unreadable .json file may be a template: report it.
+            add_source(ws, path, lang, Err(e));
+            return;
+        }
+        Prepared::Other => return,
+        Prepared::BadJson(text, at, why) => {
+            add_decoded(ws, path, lang, Err((text, at, why)));
+            return;
+        }
+        Prepared::Json(text, mut parsed, kind) => {
+            let id = ws.sources.add(SourceFile::new(
+                path.to_path_buf(),
+                display_path(path),
+                text,
+                Lang::Json,
+            ));
+            for w in parsed.warnings {
+                ws.diagnostics.push(
+                    Diagnostic::new(
+                        "STV005",
+                        Severity::Warning,
+                        format!("{}: Azure accepts it, strict JSON tools do not", w.message),
+                    )
+                    .at(Some(Span::new(id, w.offset, w.offset + 1)))
+                    .help("Remove the trailing comma.")
+                    .identity("parse|trailing comma"),
+                );
+            }
+            refile(&mut parsed.value, id);
+            d.json.insert(id, parsed.value);
+            match kind {
+                JsonKind::Template => d.arm_templates.push(id),
+                JsonKind::Parameters => d.arm_parameters.push(id),
+                JsonKind::Plan => d.plans.push(id),
+                JsonKind::Other => {}
+            }
+            return;
+        }
+        Prepared::Text(decoded) => match add_decoded(ws, path, lang, decoded) {
+            Some(id) => id,
+            None => return,
+        },
     };
     match lang {
         Lang::Bicep => d.bicep.push(id),
@@ -348,93 +490,6 @@ pub fn read_bytes(ws: &Workspace, path: &Path) -> std::io::Result<Vec<u8>> {
         }
     }
     crate::source::read_regular(path)
-}
-
-fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
-    if let Err(why) = fenced(ws, path) {
-        ws.diagnostics.push(not_read(
-            None,
-            "file",
-            &display_path(path),
-            &why,
-            "it is not checked",
-        ));
-        return;
-    }
-    let bytes = match read_bytes(ws, path) {
-        Ok(b) => b,
-        Err(e) => {
-            // An unreadable .json file may be a template: report it.
-            add_source(ws, path, Lang::Json, Err(e));
-            return;
-        }
-    };
-    let looks_arm = |t: &[u8]| {
-        let t = String::from_utf8_lossy(t);
-        t.contains("deploymentTemplate.json")
-            || t.contains("deploymentParameters.json")
-            || (t.contains("\"resources\"") && t.contains("\"contentVersion\""))
-            || (t.contains("\"format_version\"") && t.contains("\"planned_values\""))
-    };
-    let decoded = match crate::source::decode(bytes, Lang::Json) {
-        Ok(t) => t,
-        Err((text, _, _)) => {
-            if looks_arm(text.as_bytes()) {
-                // Decode again through the reporting path: one STV001 at the bad byte.
-                add_source(ws, path, Lang::Json, read_bytes(ws, path));
-            }
-            return;
-        }
-    };
-    let text = decoded.as_str();
-    match json::parse(text, FileId(ws.sources.len() as u32)) {
-        Ok(parsed) => {
-            let kind = json_kind(&parsed.value);
-            if kind == JsonKind::Other {
-                return;
-            }
-            let id = ws.sources.add(SourceFile::new(
-                path.to_path_buf(),
-                display_path(path),
-                text.to_string(),
-                Lang::Json,
-            ));
-            for w in parsed.warnings {
-                ws.diagnostics.push(
-                    Diagnostic::new(
-                        "STV005",
-                        Severity::Warning,
-                        format!("{}: Azure accepts it, strict JSON tools do not", w.message),
-                    )
-                    .at(Some(Span::new(id, w.offset, w.offset + 1)))
-                    .help("Remove the trailing comma.")
-                    .identity("parse|trailing comma"),
-                );
-            }
-            d.json.insert(id, parsed.value);
-            match kind {
-                JsonKind::Template => d.arm_templates.push(id),
-                JsonKind::Parameters => d.arm_parameters.push(id),
-                JsonKind::Plan => d.plans.push(id),
-                JsonKind::Other => {}
-            }
-        }
-        Err(e) => {
-            if looks_arm(text.as_bytes()) {
-                let id = ws.sources.add(SourceFile::new(
-                    path.to_path_buf(),
-                    display_path(path),
-                    text.to_string(),
-                    Lang::Json,
-                ));
-                ws.diagnostics.push(parse_error(
-                    id,
-                    e.offset,
-                    format!("invalid JSON: {}", e.message),
-                ));
-            }
-        }
-    }
 }
 
 /// Directories beside a template where projects keep its parameter files per environment.

@@ -13,6 +13,7 @@ pub mod discover;
 pub mod frontend;
 pub mod lsp;
 pub mod model;
+pub mod parallel;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -14,6 +14,7 @@ use crate::frontend::arm::functions;
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::lambda;
 use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::Shared;
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::{FileId, SourceMap, Span};
 use std::cell::{Cell, RefCell};
@@ -64,7 +65,7 @@ struct Inst {
 #[derive(Clone)]
 struct Env {
     inst: usize,
-    locals: Rc<Vec<(Rc<str>, V)>>,
+    locals: Rc<Vec<(Shared<str>, V)>>,
     /// The resource whose body is being evaluated (nested resources are visible by name).
     res_ctx: Option<usize>,
 }
@@ -77,7 +78,7 @@ impl Env {
             res_ctx: None,
         }
     }
-    fn bind(&self, names: &[(Rc<str>, V)]) -> Env {
+    fn bind(&self, names: &[(Shared<str>, V)]) -> Env {
         let mut l = (*self.locals).clone();
         l.extend(names.iter().cloned());
         Env {
@@ -118,7 +119,7 @@ struct Iter {
 /// Type, API version, name path and scope of one resource instance.
 struct Ident {
     rtype: String,
-    api: Option<Rc<str>>,
+    api: Option<Shared<str>>,
     api_span: Span,
     names: Vec<V>,
     rg: Option<V>,
@@ -597,7 +598,7 @@ impl<'p> Eval<'p> {
         for it in items {
             match it {
                 ObjItem::Prop { key, value, .. } => {
-                    let name: Rc<str> = match &key.name {
+                    let name: Shared<str> = match &key.name {
                         KeyName::Lit(s) => s.clone(),
                         KeyName::Expr(x) => {
                             let k = self.expr(env, x);
@@ -1158,7 +1159,7 @@ impl<'p> Eval<'p> {
         let decl = &info.decl;
         let st = self.inst(inst);
         let (tpart, api) = match decl.rtype.split_once('@') {
-            Some((t, a)) => (t.to_string(), Some(Rc::<str>::from(a))),
+            Some((t, a)) => (t.to_string(), Some(Shared::<str>::from(a))),
             None => (decl.rtype.to_string(), None),
         };
         let obj = body_object(&decl.body);
@@ -1783,7 +1784,8 @@ impl<'p> Eval<'p> {
     }
 
     fn apply(&self, env: &Env, l: &Lambda, vals: Vec<V>, site: Option<Span>) -> V {
-        let binds: Vec<(Rc<str>, V)> = l.params.iter().map(|p| p.text.clone()).zip(vals).collect();
+        let binds: Vec<(Shared<str>, V)> =
+            l.params.iter().map(|p| p.text.clone()).zip(vals).collect();
         let _ = site;
         self.expr(&env.bind(&binds), &l.body)
     }
@@ -2147,7 +2149,7 @@ fn looks_full_type(t: &str) -> bool {
 fn full_name(names: &[V]) -> V {
     let span = names.last().and_then(|n| n.span);
     let mut text = String::new();
-    let mut reason: Option<Rc<str>> = None;
+    let mut reason: Option<Shared<str>> = None;
     for (i, n) in names.iter().enumerate() {
         if i > 0 {
             text.push('/');

@@ -11,6 +11,7 @@ use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::Shared;
 use crate::model::{Key, TextBuilder, Unknown, VKind, Workspace, V};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -41,7 +42,7 @@ pub enum Shape {
     List,
     Map,
     /// `count`/`for_each` is unknown: one instance stands for all of them.
-    Unknown(Rc<str>),
+    Unknown(Shared<str>),
 }
 
 pub struct Item {
@@ -120,14 +121,14 @@ pub struct Inst {
     /// The root instance of this tree.
     pub root: usize,
     /// Root modules: values from tfvars files and the command line (later ones win).
-    pub inputs: HashMap<Rc<str>, Input>,
+    pub inputs: HashMap<Shared<str>, Input>,
     /// Directories from the root down to this instance (cycle detection).
     pub dirs: Vec<PathBuf>,
     /// The evaluation budget of this root's tree (kept on the root instance).
     pub budget: Rc<Budget>,
-    vars: HashMap<Rc<str>, Memo>,
-    locals: HashMap<Rc<str>, Memo>,
-    outputs: HashMap<Rc<str>, Memo>,
+    vars: HashMap<Shared<str>, Memo>,
+    locals: HashMap<Shared<str>, Memo>,
+    outputs: HashMap<Shared<str>, Memo>,
     res: HashMap<usize, SetMemo<ResSet>>,
     calls: HashMap<usize, SetMemo<CallSet>>,
 }
@@ -140,7 +141,7 @@ pub struct Scope {
 }
 
 struct Frame {
-    name: Rc<str>,
+    name: Shared<str>,
     val: V,
     next: Option<Rc<Frame>>,
 }
@@ -212,7 +213,7 @@ pub fn sym_ref(path: &str) -> String {
 }
 
 /// `${a.b}` + `.c` → `${a.b.c}`.
-fn extend_sym(sym: &str, suffix: &str) -> Rc<str> {
+fn extend_sym(sym: &str, suffix: &str) -> Shared<str> {
     if let Some(inner) = sym.strip_prefix("${").and_then(|s| s.strip_suffix('}')) {
         if !inner.contains("${") {
             return format!("${{{}{}}}", inner, sym_clean(suffix)).into();
@@ -237,12 +238,12 @@ impl<'w> Eval<'w> {
     }
 
     /// An unknown caused by an error in the code (or in our support for it).
-    pub fn err(&mut self, reason: impl Into<Rc<str>>, span: Span) -> V {
+    pub fn err(&mut self, reason: impl Into<Shared<str>>, span: Span) -> V {
         self.errors += 1;
         V::unknown(reason, Some(span))
     }
 
-    pub fn add_root(&mut self, module: Rc<Module>, inputs: HashMap<Rc<str>, Input>) -> usize {
+    pub fn add_root(&mut self, module: Rc<Module>, inputs: HashMap<Shared<str>, Input>) -> usize {
         let id = self.insts.len();
         let dir = module.dir.clone();
         self.insts.push(Inst {
@@ -996,7 +997,7 @@ impl<'w> Eval<'w> {
     /// Every output of an instance, as one object.
     fn all_outputs(&mut self, inst: usize, span: Span) -> V {
         let module = self.insts[inst].module.clone();
-        let mut names: Vec<&Rc<str>> = module.outputs.keys().collect();
+        let mut names: Vec<&Shared<str>> = module.outputs.keys().collect();
         names.sort();
         let entries = names
             .into_iter()
@@ -1274,7 +1275,7 @@ impl<'w> Eval<'w> {
                     (Shape::Map, items)
                 }
                 _ => {
-                    let reason: Rc<str> = format!(
+                    let reason: Shared<str> = format!(
                         "for_each is unknown ({})",
                         reason_of(&coll)
                             .or_else(|| coll.find_unknown().map(|u| &*u.reason))
@@ -1443,12 +1444,12 @@ impl<'w> Eval<'w> {
     }
 
     fn dynamic(&mut self, b: &Block, label: &str, sc: &Scope) -> Vec<V> {
-        let iter_name: Rc<str> = b
+        let iter_name: Shared<str> = b
             .body
             .attr("iterator")
             .and_then(|a| match &a.expr.kind {
                 ExprKind::Var(n) => Some(n.clone()),
-                _ => a.expr.as_str().map(Rc::from),
+                _ => a.expr.as_str().map(Shared::from),
             })
             .unwrap_or_else(|| label.into());
         let Some(content) = b.body.blocks("content").next() else {
@@ -1721,7 +1722,7 @@ pub fn reason_of(v: &V) -> Option<&str> {
 pub fn unknown_like(v: &V, span: Option<Span>) -> V {
     V::unknown(
         reason_of(v)
-            .map(Rc::from)
+            .map(Shared::from)
             .or_else(|| v.find_unknown().map(|u| u.reason.clone()))
             .unwrap_or_else(|| "unknown".into()),
         span,
@@ -1989,7 +1990,7 @@ fn arith(op: BinOp, x: Num, y: Num) -> Option<Num> {
 
 /// An evaluated traversal operator.
 pub enum OpV {
-    Attr(Rc<str>),
+    Attr(Shared<str>),
     Index(V),
     AttrSplat,
     FullSplat,
