@@ -49,12 +49,9 @@ fn main() -> ExitCode {
     // The work runs on the pool's workers, each with a 64 MiB stack on every platform (Windows
     // gives the main thread only 1 MiB), so the evaluators' depth caps hold the same everywhere.
     let code = match stv2lint::parallel::pool(threads) {
-        Ok(pool) => {
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.install(work))) {
-                Ok(code) => code,
-                Err(_) => 101,
-            }
-        }
+        // A panic has been printed by the hook; 101 as Rust's own exit code for one.
+        Ok(pool) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.install(work)))
+            .unwrap_or(101),
         Err(e) => {
             eprintln!("stv2lint: cannot start the worker threads: {e}");
             2

@@ -118,7 +118,9 @@ pub struct Evaluated {
     pub unloaded: Vec<crate::model::UnloadedApim>,
 }
 
-/// What a deployment gives the model, in declaration order.
+/// What a deployment gives the model, in declaration order. Built and moved once per resource,
+/// so the size of a reference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Emitted {
     /// An `existing` API Management instance.
     Reference(crate::model::ResKey),
