@@ -3,17 +3,17 @@
 //! `StrTail("c")`, so the parser sees interpolation as ordinary nesting. Newlines are tokens:
 //! Bicep separates statements, object properties and array items with them.
 
-use std::rc::Rc;
+use crate::model::Shared;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
     Ident,
     Int(i64),
     /// A string without interpolation (also `'''` multi-line strings).
-    Str(Rc<str>),
-    StrHead(Rc<str>),
-    StrMid(Rc<str>),
-    StrTail(Rc<str>),
+    Str(Shared<str>),
+    StrHead(Shared<str>),
+    StrMid(Shared<str>),
+    StrTail(Shared<str>),
     LBrace,
     RBrace,
     LBracket,

@@ -45,7 +45,7 @@ pub(super) fn nav_alts(cur: &V, ops: &[OpV], span: Span, errors: &mut u64) -> V 
 
 /// An evaluated traversal operator.
 pub enum OpV {
-    Attr(Rc<str>),
+    Attr(Shared<str>),
     Index(V),
     AttrSplat,
     FullSplat,
