@@ -4,9 +4,9 @@
 //! other JSON file, and the parse is handed on so the ARM front end does not parse again.
 
 use crate::code::Code;
-use crate::diagnostic::{not_read, parse_error, Diagnostic, Severity};
+use crate::diagnostic::{not_read, Diagnostic, Severity};
 use crate::frontend::json;
-use crate::model::{Workspace, V};
+use crate::model::{VKind, Workspace, V};
 use crate::source::{display_path, FileId, Lang, SourceFile, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -41,6 +41,7 @@ pub fn discover(
 ) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
+    let mut files: Vec<(PathBuf, Lang)> = Vec::new();
     for root in paths {
         // `metadata` never opens the path: a FIFO named here must not block the run.
         let meta = match std::fs::metadata(root) {
@@ -94,8 +95,15 @@ pub fn discover(
             if !seen.insert(canon) {
                 continue;
             }
-            add_file(ws, &mut d, path, lang);
+            files.push((path.to_path_buf(), lang));
         }
+    }
+    // Read, decode and parse on every worker; add in walk order, so file ids are the same
+    // on any number of threads.
+    let shared: &Workspace = ws;
+    let read = crate::parallel::map(&files, |(path, lang)| prepare(shared, path, *lang));
+    for ((path, lang), r) in files.iter().zip(read) {
+        add_file(ws, &mut d, path, *lang, r);
     }
     drop_compiled_copies(ws, &mut d);
     d
@@ -164,12 +172,149 @@ fn error_text(e: &ignore::Error) -> String {
     }
 }
 
-fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang) {
-    if lang == Lang::Json {
-        return add_json(ws, d, path);
+/// A discovered file as a worker prepares it, before it has an id: everything that needs no
+/// access to the run's other files.
+enum Prepared {
+    /// Outside the fence: why.
+    Fenced(String),
+    Unreadable(std::io::Error),
+    /// A file for the Bicep or Terraform front end, decoded.
+    Text(Decoded),
+    /// A JSON file parsed (with spans in [`UNFILED`]) and classified as a template, parameter
+    /// file or plan.
+    Json(String, json::Parsed, JsonKind),
+    /// A JSON file that looks like a template but does not decode or parse: the text, and
+    /// where and why.
+    BadJson(String, usize, String),
+    /// A JSON file that is none of ours.
+    Other,
+}
+
+/// What [`crate::source::decode`] gives: the text, or the text read and where and why it
+/// could not be decoded.
+type Decoded = Result<String, (String, usize, String)>;
+
+/// The file of spans parsed before the file has its id; [`refile`] sets it.
+const UNFILED: FileId = FileId(u32::MAX);
+
+/// Read, decode and (JSON) parse one file: the part of discovery that runs in parallel.
+fn prepare(ws: &Workspace, path: &Path, lang: Lang) -> Prepared {
+    if let Err(why) = ws.fenced(path) {
+        return Prepared::Fenced(why);
     }
-    let Some(id) = ws.read_source(path, lang) else {
-        return;
+    let bytes = match ws.read_bytes(path) {
+        Ok(b) => b,
+        Err(e) => return Prepared::Unreadable(e),
+    };
+    if lang != Lang::Json {
+        return Prepared::Text(crate::source::decode(bytes, lang));
+    }
+    let looks_arm = |t: &[u8]| {
+        let t = String::from_utf8_lossy(t);
+        t.contains("deploymentTemplate.json")
+            || t.contains("deploymentParameters.json")
+            || (t.contains("\"resources\"") && t.contains("\"contentVersion\""))
+            || (t.contains("\"format_version\"") && t.contains("\"planned_values\""))
+    };
+    let text = match crate::source::decode(bytes, Lang::Json) {
+        Ok(t) => t,
+        Err((text, at, why)) if looks_arm(text.as_bytes()) => {
+            return Prepared::BadJson(text, at, why)
+        }
+        Err(_) => return Prepared::Other,
+    };
+    if !may_be_deployment(&text, looks_arm) {
+        return Prepared::Other;
+    }
+    match json::parse(&text, UNFILED) {
+        Ok(parsed) => match json_kind(&parsed.value) {
+            JsonKind::Other => Prepared::Other,
+            kind => Prepared::Json(text, parsed, kind),
+        },
+        Err(e) if looks_arm(text.as_bytes()) => {
+            Prepared::BadJson(text, e.offset, format!("invalid JSON: {}", e.message))
+        }
+        Err(_) => Prepared::Other,
+    }
+}
+
+/// Every span of a value parsed as [`UNFILED`] put in `file`.
+fn refile(v: &mut V, file: FileId) {
+    for s in [&mut v.span, &mut v.origin].into_iter().flatten() {
+        s.file = file;
+    }
+    match &mut v.kind {
+        VKind::Arr(items) => items.iter_mut().for_each(|x| refile(x, file)),
+        VKind::Obj(entries) => {
+            for (k, x) in entries {
+                if let Some(s) = &mut k.span {
+                    s.file = file;
+                }
+                refile(x, file);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Add a prepared file to the run, in discovery order.
+fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, file: Prepared) {
+    let consequence = if lang == Lang::Json {
+        "it is not checked"
+    } else {
+        "its content is unknown"
+    };
+    let id = match file {
+        Prepared::Fenced(why) => {
+            let path = display_path(path);
+            ws.diagnostics
+                .push(not_read(None, "file", &path, &why, consequence));
+            return;
+        }
+        Prepared::Unreadable(e) => {
+            // An unreadable .json file may be a template: report it.
+            ws.add_source(path, lang, Err(e));
+            return;
+        }
+        Prepared::Other => return,
+        Prepared::BadJson(text, at, why) => {
+            ws.add_decoded(path, lang, Err((text, at, why)));
+            return;
+        }
+        Prepared::Json(text, mut parsed, kind) => {
+            let id = ws.sources.add(SourceFile::new(
+                path.to_path_buf(),
+                display_path(path),
+                text,
+                Lang::Json,
+            ));
+            for w in parsed.warnings {
+                ws.diagnostics.push(
+                    Diagnostic::new(
+                        Code::Stv005,
+                        Severity::Warning,
+                        format!("{}: Azure accepts it, strict JSON tools do not", w.message),
+                    )
+                    .at(Some(Span::new(id, w.offset, w.offset + 1)))
+                    .label("trailing comma")
+                    .help("Remove the trailing comma.")
+                    .identity("parse|trailing comma"),
+                );
+            }
+            refile(&mut parsed.value, id);
+            d.json.insert(id, parsed.value);
+            match kind {
+                JsonKind::Template => d.arm_templates.push(id),
+                JsonKind::Parameters => d.arm_parameters.push(id),
+                JsonKind::Plan => d.plans.push(id),
+                JsonKind::Other => {}
+            }
+            return;
+        }
+        Prepared::Text(decoded) => match ws.add_decoded(path, lang, decoded) {
+            Some(id) => id,
+            None => return,
+        },
     };
     match lang {
         Lang::Bicep => d.bicep.push(id),
@@ -222,97 +367,6 @@ pub fn json_kind(v: &V) -> JsonKind {
         }
     }
     JsonKind::Other
-}
-
-fn add_json(ws: &mut Workspace, d: &mut Discovered, path: &Path) {
-    if let Err(why) = ws.fenced(path) {
-        ws.diagnostics.push(not_read(
-            None,
-            "file",
-            &display_path(path),
-            &why,
-            "it is not checked",
-        ));
-        return;
-    }
-    let bytes = match ws.read_bytes(path) {
-        Ok(b) => b,
-        Err(e) => {
-            // An unreadable .json file may be a template: report it.
-            ws.add_source(path, Lang::Json, Err(e));
-            return;
-        }
-    };
-    let looks_arm = |t: &[u8]| {
-        let t = String::from_utf8_lossy(t);
-        t.contains("deploymentTemplate.json")
-            || t.contains("deploymentParameters.json")
-            || (t.contains("\"resources\"") && t.contains("\"contentVersion\""))
-            || (t.contains("\"format_version\"") && t.contains("\"planned_values\""))
-    };
-    let decoded = match crate::source::decode(bytes, Lang::Json) {
-        Ok(t) => t,
-        Err((text, _, _)) => {
-            if looks_arm(text.as_bytes()) {
-                // Decode again through the reporting path: one STV001 at the bad byte.
-                ws.add_source(path, Lang::Json, ws.read_bytes(path));
-            }
-            return;
-        }
-    };
-    let text = decoded.as_str();
-    if !may_be_deployment(text, looks_arm) {
-        return;
-    }
-    match json::parse(text, FileId(ws.sources.len() as u32)) {
-        Ok(parsed) => {
-            let kind = json_kind(&parsed.value);
-            if kind == JsonKind::Other {
-                return;
-            }
-            let id = ws.sources.add(SourceFile::new(
-                path.to_path_buf(),
-                display_path(path),
-                text.to_string(),
-                Lang::Json,
-            ));
-            for w in parsed.warnings {
-                ws.diagnostics.push(
-                    Diagnostic::new(
-                        Code::Stv005,
-                        Severity::Warning,
-                        format!("{}: Azure accepts it, strict JSON tools do not", w.message),
-                    )
-                    .at(Some(Span::new(id, w.offset, w.offset + 1)))
-                    .label("trailing comma")
-                    .help("Remove the trailing comma.")
-                    .identity("parse|trailing comma"),
-                );
-            }
-            d.json.insert(id, parsed.value);
-            match kind {
-                JsonKind::Template => d.arm_templates.push(id),
-                JsonKind::Parameters => d.arm_parameters.push(id),
-                JsonKind::Plan => d.plans.push(id),
-                JsonKind::Other => {}
-            }
-        }
-        Err(e) => {
-            if looks_arm(text.as_bytes()) {
-                let id = ws.sources.add(SourceFile::new(
-                    path.to_path_buf(),
-                    display_path(path),
-                    text.to_string(),
-                    Lang::Json,
-                ));
-                ws.diagnostics.push(parse_error(
-                    id,
-                    e.offset,
-                    format!("invalid JSON: {}", e.message),
-                ));
-            }
-        }
-    }
 }
 
 /// Whether a `.json` text can be a template, parameter file or plan (or a broken one worth an

@@ -15,6 +15,7 @@ pub mod driver;
 pub mod frontend;
 pub mod lsp;
 pub mod model;
+pub mod parallel;
 pub mod report;
 pub mod rules;
 pub mod source;

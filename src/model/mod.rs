@@ -13,7 +13,7 @@ pub mod value;
 
 pub use ident::ResKey;
 pub use resource_id::{IdScope, ResourceId};
-pub use value::{placeholder, Cond, Key, Shape, TextBuilder, Unknown, VKind, V};
+pub use value::{placeholder, Cond, Key, Shape, Shared, TextBuilder, Unknown, VKind, V};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceMap, Span};

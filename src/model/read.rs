@@ -55,21 +55,33 @@ impl Workspace {
                     .push(parse_error(id, 0, format!("cannot read the file: {e}")));
                 None
             }
-            Ok(bytes) => match crate::source::decode(bytes, lang) {
-                Ok(text) => {
-                    Some(
-                        self.sources
-                            .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
-                    )
-                }
-                Err((text, at, why)) => {
-                    let id =
-                        self.sources
-                            .add(SourceFile::new(path.to_path_buf(), display, text, lang));
-                    self.diagnostics.push(parse_error(id, at, why));
-                    None
-                }
-            },
+            Ok(bytes) => self.add_decoded(path, lang, crate::source::decode(bytes, lang)),
+        }
+    }
+
+    /// [`Workspace::add_source`] for text already decoded (or what decoding gave instead: the
+    /// text read, and where and why it could not be decoded).
+    pub fn add_decoded(
+        &mut self,
+        path: &Path,
+        lang: Lang,
+        decoded: Result<String, (String, usize, String)>,
+    ) -> Option<FileId> {
+        let display = display_path(path);
+        match decoded {
+            Ok(text) => {
+                Some(
+                    self.sources
+                        .add(SourceFile::new(path.to_path_buf(), display, text, lang)),
+                )
+            }
+            Err((text, at, why)) => {
+                let id = self
+                    .sources
+                    .add(SourceFile::new(path.to_path_buf(), display, text, lang));
+                self.diagnostics.push(parse_error(id, at, why));
+                None
+            }
         }
     }
 

@@ -8,7 +8,9 @@
 //! still link resources together, while any check of the value itself stays undecided.
 
 use crate::source::Span;
-use std::rc::Rc;
+/// The shared pointer of values: atomic, so that a value built on one thread (a file parsed, a
+/// deployment unit evaluated in parallel) can be handed to another and read by several.
+pub type Shared<T> = std::sync::Arc<T>;
 
 #[derive(Clone, Debug)]
 pub struct V {
@@ -25,7 +27,7 @@ pub enum VKind {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Shared<str>),
     Arr(Vec<V>),
     /// Keys keep their order and their own spans; lookups are case-insensitive as in ARM.
     Obj(Vec<(Key, V)>),
@@ -34,31 +36,31 @@ pub enum VKind {
 
 #[derive(Clone, Debug)]
 pub struct Key {
-    pub name: Rc<str>,
+    pub name: Shared<str>,
     pub span: Option<Span>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Unknown {
     /// Why the value cannot be known, in words a user understands.
-    pub reason: Rc<str>,
+    pub reason: Shared<str>,
     /// Deterministic placeholder text when the value is stable within a deployment.
-    pub sym: Option<Rc<str>>,
+    pub sym: Option<Shared<str>>,
     /// When the code says what the value can be (a conditional whose predicate is unknown, a
     /// parameter's allowed values): every possible value with the choices that lead to it,
     /// at most [`MAX_ALTS`], none of them unknown. Everything that does not read this field
     /// sees an ordinary unknown, which is always safe.
-    pub alts: Option<Rc<[(Cond, V)]>>,
+    pub alts: Option<Shared<[(Cond, V)]>>,
     /// What is known of an unknown string built from text (`"${ip}/32"` ends with `/32`),
     /// so a check the known part already decides is not blocked by the unknown part.
-    pub shape: Option<Rc<Shape>>,
+    pub shape: Option<Shared<Shape>>,
 }
 
 /// The known leading and trailing text of an unknown string.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shape {
-    pub prefix: Rc<str>,
-    pub suffix: Rc<str>,
+    pub prefix: Shared<str>,
+    pub suffix: Shared<str>,
 }
 
 impl Shape {
@@ -85,8 +87,8 @@ impl Shape {
 #[derive(Default)]
 pub struct TextBuilder {
     text: String,
-    sym: Option<Rc<str>>,
-    unknown: Option<Rc<str>>,
+    sym: Option<Shared<str>>,
+    unknown: Option<Shared<str>>,
     /// Known text before the first non-literal part (`None` while there was none).
     pre: Option<String>,
     /// Known text after the last non-literal part.
@@ -113,10 +115,10 @@ impl TextBuilder {
         self.post = shape.map_or(String::new(), |s| s.suffix.to_string());
     }
     /// A stable unknown, written as its placeholder text.
-    pub fn push_sym(&mut self, reason: &Rc<str>, sym: &str) {
+    pub fn push_sym(&mut self, reason: &Shared<str>, sym: &str) {
         self.push_sym_shaped(reason, sym, None);
     }
-    fn push_sym_shaped(&mut self, reason: &Rc<str>, sym: &str, shape: Option<&Shape>) {
+    fn push_sym_shaped(&mut self, reason: &Shared<str>, sym: &str, shape: Option<&Shape>) {
         self.var(shape);
         self.text.push_str(sym);
         self.sym.get_or_insert_with(|| reason.clone());
@@ -133,7 +135,7 @@ impl TextBuilder {
     pub fn finish(self, span: Option<Span>) -> V {
         let prefix = self.pre.unwrap_or_default();
         let shape = (!prefix.is_empty() || !self.post.is_empty()).then(|| {
-            Rc::new(Shape {
+            Shared::new(Shape {
                 prefix: prefix.into(),
                 suffix: self.post.into(),
             })
@@ -159,7 +161,7 @@ impl PartialEq for Unknown {
 }
 
 impl Unknown {
-    pub fn new(reason: impl Into<Rc<str>>, sym: Option<Rc<str>>) -> Unknown {
+    pub fn new(reason: impl Into<Shared<str>>, sym: Option<Shared<str>>) -> Unknown {
         Unknown {
             reason: reason.into(),
             sym,
@@ -189,7 +191,7 @@ impl V {
     pub fn int(i: i64, span: Option<Span>) -> V {
         V::new(VKind::Int(i), span)
     }
-    pub fn str(s: impl Into<Rc<str>>, span: Option<Span>) -> V {
+    pub fn str(s: impl Into<Shared<str>>, span: Option<Span>) -> V {
         V::new(VKind::Str(s.into()), span)
     }
     pub fn arr(items: Vec<V>, span: Option<Span>) -> V {
@@ -198,11 +200,15 @@ impl V {
     pub fn obj(entries: Vec<(Key, V)>, span: Option<Span>) -> V {
         V::new(VKind::Obj(entries), span)
     }
-    pub fn unknown(reason: impl Into<Rc<str>>, span: Option<Span>) -> V {
+    pub fn unknown(reason: impl Into<Shared<str>>, span: Option<Span>) -> V {
         V::new(VKind::Unknown(Unknown::new(reason, None)), span)
     }
     /// An unknown that is stable within a deployment, shown and compared as `sym`.
-    pub fn symbolic(reason: impl Into<Rc<str>>, sym: impl Into<Rc<str>>, span: Option<Span>) -> V {
+    pub fn symbolic(
+        reason: impl Into<Shared<str>>,
+        sym: impl Into<Shared<str>>,
+        span: Option<Span>,
+    ) -> V {
         V::new(VKind::Unknown(Unknown::new(reason, Some(sym.into()))), span)
     }
 
@@ -550,10 +556,10 @@ pub fn placeholder(text: &str) -> Option<String> {
 /// `("var.env == \"prod\"", "false")` or `("parameter 'apimSku'", "'Developer'")`.
 /// Alternatives of different fields combine only when their choices agree.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Cond(pub Vec<(Rc<str>, Rc<str>)>);
+pub struct Cond(pub Vec<(Shared<str>, Shared<str>)>);
 
 impl Cond {
-    pub fn one(choice: impl Into<Rc<str>>, option: impl Into<Rc<str>>) -> Cond {
+    pub fn one(choice: impl Into<Shared<str>>, option: impl Into<Shared<str>>) -> Cond {
         Cond(vec![(choice.into(), option.into())])
     }
     /// Both sets of choices at once, or `None` when they contradict each other.
@@ -582,7 +588,7 @@ impl Cond {
 }
 
 impl Key {
-    pub fn new(name: impl Into<Rc<str>>, span: Option<Span>) -> Key {
+    pub fn new(name: impl Into<Shared<str>>, span: Option<Span>) -> Key {
         Key {
             name: name.into(),
             span,
@@ -644,7 +650,7 @@ impl V {
         if options.is_empty() || options.iter().any(|o| o.find_unknown().is_some()) {
             return self;
         }
-        let choice: Rc<str> = choice.into();
+        let choice: Shared<str> = choice.into();
         let list = options
             .iter()
             .map(|o| (Cond::one(choice.clone(), o.show()), o.clone()))
@@ -662,7 +668,7 @@ pub fn choice_name(text: &str) -> String {
     out
 }
 
-fn too_many(reason: &str) -> Rc<str> {
+fn too_many(reason: &str) -> Shared<str> {
     format!("{reason} (it can take more than {MAX_ALTS} values)").into()
 }
 
@@ -788,7 +794,7 @@ pub fn choose(normal: V, pred: &V, pred_text: impl FnOnce() -> String, a: &V, b:
             list
         }
         None => {
-            let text: Rc<str> = pred_text().into();
+            let text: Shared<str> = pred_text().into();
             vec![
                 (Cond::one(text.clone(), "true"), a.clone()),
                 (Cond::one(text, "false"), b.clone()),

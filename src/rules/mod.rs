@@ -358,7 +358,11 @@ pub struct Checked {
 }
 
 /// Run the selected rules over a linked workspace.
-pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) -> Vec<Diagnostic> {
+pub fn run(
+    ws: &Workspace,
+    opts: &Options,
+    selected: impl Fn(Code) -> bool + Sync + Send,
+) -> Vec<Diagnostic> {
     check(ws, opts, selected).diagnostics
 }
 
@@ -367,37 +371,23 @@ pub fn run(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) -> V
 /// alternative where its instance is in scope keeps its severity (the lowest across
 /// alternatives); in only some, it is a warning that names them. The same finding in several
 /// deployments is reported once, naming them.
-pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) -> Checked {
+pub fn check(
+    ws: &Workspace,
+    opts: &Options,
+    selected: impl Fn(Code) -> bool + Sync + Send,
+) -> Checked {
     let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
     let mut seen: HashMap<(Code, Option<Span>, String, Severity), usize> = HashMap::new();
     // Instances (by index into `ws.apims`) with a check left undecided in some view.
     let mut undecided = vec![false; ws.apims.len()];
-    let index_of = |a: &Apim| ws.apims.iter().position(|x| std::ptr::eq(x, a));
-    for (unit, apims) in ws.views() {
-        let plan = Plan::new(ws, apims, Some(unit));
-        for (i, u) in plan.undecided.iter().enumerate() {
-            if *u {
-                if let Some(k) = index_of(plan.apims[i]) {
-                    undecided[k] = true;
-                }
-            }
-        }
-        let mut found = plan.preflight.clone();
-        for rule in RULES {
-            let Some(check) = rule.check else { continue };
-            if !selected(rule.code) {
-                continue;
-            }
-            for (d, about) in run_rule(&plan, opts, rule, check) {
-                if d.code == Code::Stv002 {
-                    for (i, _) in &about {
-                        if let Some(k) = plan.apims.get(*i).and_then(|a| index_of(a)) {
-                            undecided[k] = true;
-                        }
-                    }
-                }
-                found.push(d);
-            }
+    // Each view on a worker; its findings and undecided instances merged in view order below.
+    let views = ws.views();
+    let checked = crate::parallel::map(&views, |(unit, apims)| {
+        check_view(ws, opts, &selected, *unit, apims)
+    });
+    for ((unit, _), (found, open)) in views.iter().zip(checked) {
+        for k in open {
+            undecided[k] = true;
         }
         for mut d in found {
             if d.identity.is_empty() {
@@ -405,10 +395,10 @@ pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) ->
             }
             let key = (d.code, d.span, d.message.clone(), d.severity);
             match seen.get(&key) {
-                Some(&i) => out[i].1.push(unit),
+                Some(&i) => out[i].1.push(*unit),
                 None => {
                     seen.insert(key, out.len());
-                    out.push((d, vec![unit]));
+                    out.push((d, vec![*unit]));
                 }
             }
         }
@@ -445,6 +435,41 @@ pub fn check(ws: &Workspace, opts: &Options, selected: impl Fn(Code) -> bool) ->
         instances: ws.apims.len() + unloaded,
         instances_undecided: undecided.iter().filter(|u| **u).count() + unloaded,
     }
+}
+
+/// One deployment unit's view: what the selected rules found, and the instances (by index into
+/// `ws.apims`) with a check left undecided.
+fn check_view(
+    ws: &Workspace,
+    opts: &Options,
+    selected: &dyn Fn(Code) -> bool,
+    unit: UnitId,
+    apims: &[&Apim],
+) -> (Vec<Diagnostic>, Vec<usize>) {
+    let index_of = |a: &Apim| ws.apims.iter().position(|x| std::ptr::eq(x, a));
+    let plan = Plan::new(ws, apims.to_vec(), Some(unit));
+    let mut open: Vec<usize> = Vec::new();
+    for (i, u) in plan.undecided.iter().enumerate() {
+        if *u {
+            open.extend(index_of(plan.apims[i]));
+        }
+    }
+    let mut found = plan.preflight.clone();
+    for rule in RULES {
+        let Some(check) = rule.check else { continue };
+        if !selected(rule.code) {
+            continue;
+        }
+        for (d, about) in run_rule(&plan, opts, rule, check) {
+            if d.code == Code::Stv002 {
+                for (i, _) in &about {
+                    open.extend(plan.apims.get(*i).and_then(|a| index_of(a)));
+                }
+            }
+            found.push(d);
+        }
+    }
+    (found, open)
 }
 
 /// Name the deployments a finding holds in; a template deployed in several stages says which

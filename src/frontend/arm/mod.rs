@@ -49,6 +49,8 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .map(|(tp, p)| (canonical(tp), p.clone()))
         .collect();
     let pairing = discover::Pairing::new(ws, found).listing(!opts.pair_discovered_only);
+    // Each deployment: template, stage, the template's directory and how it is shown.
+    let mut deployments: Vec<(FileId, &V, Stage, PathBuf, String)> = Vec::new();
     for &t in &found.arm_templates {
         // A template that another template of the run links to is evaluated through that link,
         // with the parameters it passes, not on its own.
@@ -84,25 +86,36 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 values: HashMap::new(),
             });
         }
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         for st in stages {
-            let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
-            let budget_unit = format!("template '{unit_name}'");
-            ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
-            let ev = template::Eval::run(ws, t, template, st.values, &links);
-            ws.diagnostics.extend(ev.budget_diagnostic(&budget_unit));
-            for u in ev.unloaded.take() {
-                if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
-                    ws.unloaded_apims.push(u);
-                }
+            deployments.push((t, template, st, dir.clone(), display.clone()));
+        }
+    }
+    // Deployments evaluate on every worker (each with its own budget) and join the workspace
+    // in the order above.
+    let evaluated = crate::parallel::map(&deployments, |(t, template, st, dir, display)| {
+        let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
+        let budget_unit = format!("template '{unit_name}'");
+        let values = st.values.clone();
+        template::Eval::evaluate(dir.clone(), *t, template, values, &links, &budget_unit)
+    });
+    for ((t, _, st, _, display), mut ev) in deployments.into_iter().zip(evaluated) {
+        let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
+        ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
+        ev.ingest(ws);
+        ws.diagnostics.extend(ev.budget);
+        for u in ev.unloaded {
+            if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+                ws.unloaded_apims.push(u);
             }
-            for (span, msg) in ev.errors.borrow().iter() {
-                let offset = span.map(|s| s.start as usize).unwrap_or(0);
-                ws.diagnostics.push(crate::diagnostic::parse_error(
-                    span.map(|s| s.file).unwrap_or(t),
-                    offset,
-                    format!("invalid template expression: {msg}"),
-                ));
-            }
+        }
+        for (span, msg) in ev.errors {
+            let offset = span.map(|s| s.start as usize).unwrap_or(0);
+            ws.diagnostics.push(crate::diagnostic::parse_error(
+                span.map(|s| s.file).unwrap_or(t),
+                offset,
+                format!("invalid template expression: {msg}"),
+            ));
         }
     }
 }

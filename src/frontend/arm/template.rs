@@ -107,6 +107,67 @@ impl Linkable<'_> {
     }
 }
 
+/// One evaluated deployment: plain values, handed from the worker that evaluated it to the
+/// workspace in the run's order.
+pub struct Evaluated {
+    resources: Vec<Emitted>,
+    /// The STV002 of a budget hit.
+    pub budget: Option<crate::diagnostic::Diagnostic>,
+    /// Invalid expressions found while evaluating: (span, message).
+    pub errors: Vec<(Option<Span>, String)>,
+    /// Linked templates outside the run that deploy API Management.
+    pub unloaded: Vec<crate::model::UnloadedApim>,
+}
+
+/// What a deployment gives the model, in declaration order. Built and moved once per resource,
+/// so the size of a reference does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Emitted {
+    /// An `existing` API Management instance.
+    Reference(crate::model::ResKey),
+    Resource {
+        rtype: String,
+        api_version: Option<V>,
+        name: V,
+        body: V,
+        decl: Span,
+        label: String,
+        rg: Option<String>,
+    },
+}
+
+impl Evaluated {
+    /// Push the deployment's resources into the workspace (in the current unit).
+    pub fn ingest(&mut self, ws: &mut Workspace) {
+        for e in std::mem::take(&mut self.resources) {
+            match e {
+                Emitted::Reference(key) => ws.reference_apim(key),
+                Emitted::Resource {
+                    rtype,
+                    api_version,
+                    name,
+                    body,
+                    decl,
+                    label,
+                    rg,
+                } => arm_body::ingest(
+                    ws,
+                    ArmResource {
+                        rtype: &rtype,
+                        api_version: api_version.as_ref(),
+                        name: &name,
+                        body: &body,
+                        decl,
+                        label,
+                        format: Format::Arm,
+                        rg,
+                    },
+                ),
+            }
+        }
+    }
+}
+
 pub struct Eval<'a> {
     file: FileId,
     links: &'a Linkable<'a>,
@@ -134,22 +195,18 @@ struct Env {
 }
 
 impl<'a> Eval<'a> {
-    /// Evaluate `template` (parsed JSON of `file`) with parameter values `given`, and push every
-    /// relevant resource into the workspace.
-    pub fn run(
-        ws: &mut Workspace,
+    /// Evaluate `template` (parsed JSON of `file`, in directory `dir`) with parameter values
+    /// `given`: every relevant resource, ready for [`Evaluated::ingest`]. Touches nothing but
+    /// its arguments, so deployments are evaluated on any worker; `unit` names the deployment
+    /// in the STV002 of a budget hit.
+    pub fn evaluate(
+        dir: PathBuf,
         file: FileId,
         template: &V,
         given: HashMap<String, V>,
         links: &'a Linkable<'a>,
-    ) -> Eval<'a> {
-        let dir = ws
-            .sources
-            .get(file)
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        unit: &str,
+    ) -> Evaluated {
         let ev = Eval {
             file,
             links,
@@ -175,8 +232,13 @@ impl<'a> Eval<'a> {
             depth: 0,
         });
         ev.collect(root);
-        ev.ingest(ws);
-        ev
+        let resources = ev.emit();
+        Evaluated {
+            resources,
+            budget: ev.budget_diagnostic(unit),
+            errors: ev.errors.take(),
+            unloaded: ev.unloaded.take(),
+        }
     }
 
     /// The STV002 of a template cut off by its budget, naming its API Management instances.
@@ -445,9 +507,10 @@ impl<'a> Eval<'a> {
         Some(idx)
     }
 
-    /// Evaluate and push every relevant, non-existing resource.
-    fn ingest(&self, ws: &mut Workspace) {
+    /// Every instance's model input, in declaration order (bodies evaluated now).
+    fn emit(&self) -> Vec<Emitted> {
         let instances: Vec<Rc<Instance>> = self.instances.borrow().clone();
+        let mut out = Vec::new();
         for inst in instances {
             // An `existing` instance is a reference to another deployment's: the model checks
             // that instance from this deployment too.
@@ -458,7 +521,11 @@ impl<'a> Eval<'a> {
             {
                 if let Some(n) = inst.name.as_name() {
                     let rg = self.scope(inst.scope).rg.clone();
-                    ws.reference_apim(crate::model::ResKey::new(&inst.rtype, n, rg.as_deref()));
+                    out.push(Emitted::Reference(crate::model::ResKey::new(
+                        &inst.rtype,
+                        n,
+                        rg.as_deref(),
+                    )));
                 }
             }
             if inst.existing || !arm_body::is_relevant(&inst.rtype) {
@@ -475,25 +542,17 @@ impl<'a> Eval<'a> {
                     inst.name.as_name().unwrap_or("?")
                 ),
             };
-            let api = if inst.api_version.is_null() {
-                None
-            } else {
-                Some(&inst.api_version)
-            };
-            arm_body::ingest(
-                ws,
-                ArmResource {
-                    rtype: &inst.rtype,
-                    api_version: api,
-                    name: &inst.name,
-                    body: &body,
-                    decl: inst.json.span.unwrap_or(Span::new(self.file, 0, 0)),
-                    label,
-                    format: Format::Arm,
-                    rg: scope.rg.clone(),
-                },
-            );
+            out.push(Emitted::Resource {
+                rtype: inst.rtype.clone(),
+                api_version: (!inst.api_version.is_null()).then(|| inst.api_version.clone()),
+                name: inst.name.clone(),
+                body,
+                decl: inst.json.span.unwrap_or(Span::new(self.file, 0, 0)),
+                label,
+                rg: scope.rg.clone(),
+            });
         }
+        out
     }
 
     /// The evaluated resource object (memoised; a cycle gives an unknown).

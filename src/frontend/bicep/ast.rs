@@ -1,13 +1,14 @@
 //! The Bicep syntax tree. Every node carries the byte span it was parsed from, so evaluated
 //! values can point back at the exact property a person has to edit.
 
+use crate::model::Shared;
 use crate::source::Span;
 use std::rc::Rc;
 
 /// An identifier with its place.
 #[derive(Clone, Debug)]
 pub struct Name {
-    pub text: Rc<str>,
+    pub text: Shared<str>,
     pub span: Span,
 }
 
@@ -48,13 +49,13 @@ pub enum ExprKind {
     Null,
     Bool(bool),
     Int(i64),
-    Str(Rc<str>),
+    Str(Shared<str>),
     /// `'a${x}b'`: `lits.len() == exprs.len() + 1`.
     Template {
-        lits: Vec<Rc<str>>,
+        lits: Vec<Shared<str>>,
         exprs: Vec<Expr>,
     },
-    Ident(Rc<str>),
+    Ident(Shared<str>),
     Array(Vec<ArrayItem>),
     Object(Vec<ObjItem>),
     /// `[for (item, index) in iter: if (filter) body]`
@@ -119,7 +120,7 @@ pub enum ArrayItem {
 
 #[derive(Clone, Debug)]
 pub enum KeyName {
-    Lit(Rc<str>),
+    Lit(Shared<str>),
     /// An interpolated key `'${x}': …`.
     Expr(Expr),
 }
@@ -155,7 +156,7 @@ pub struct ResourceDecl {
     pub decorators: Vec<Expr>,
     pub name: Name,
     /// `'Microsoft.Network/virtualNetworks@2023-09-01'` (or a relative type when nested).
-    pub rtype: Rc<str>,
+    pub rtype: Shared<str>,
     pub rtype_span: Span,
     pub existing: bool,
     /// An object, `if (c) {…}` or `[for …: …]`.
@@ -189,7 +190,7 @@ pub enum DeclKind {
     Resource(Rc<ResourceDecl>),
     Module {
         name: Name,
-        path: Rc<str>,
+        path: Shared<str>,
         path_span: Span,
         body: Expr,
     },
@@ -205,14 +206,14 @@ pub enum DeclKind {
         lambda: Rc<Lambda>,
     },
     Import {
-        from: Option<(Rc<str>, Span)>,
+        from: Option<(Shared<str>, Span)>,
         kind: ImportKind,
     },
     Extension,
     /// `.bicepparam`: `using '…'` (None for `using none`).
-    Using(Option<(Rc<str>, Span)>),
+    Using(Option<(Shared<str>, Span)>),
     /// `.bicepparam`: `extends '…'` — a base parameter file whose values this one overrides.
-    Extends(Rc<str>, Span),
+    Extends(Shared<str>, Span),
     Assert {
         name: Name,
         value: Expr,

@@ -3,18 +3,18 @@
 //! `StrTail("c")`, so the parser sees interpolation as ordinary nesting. Newlines are tokens:
 //! Bicep separates statements, object properties and array items with them.
 
+use crate::model::Shared;
 use crate::source::Comment;
-use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Tok {
     Ident,
     Int(i64),
     /// A string without interpolation (also `'''` multi-line strings).
-    Str(Rc<str>),
-    StrHead(Rc<str>),
-    StrMid(Rc<str>),
-    StrTail(Rc<str>),
+    Str(Shared<str>),
+    StrHead(Shared<str>),
+    StrMid(Shared<str>),
+    StrTail(Shared<str>),
     LBrace,
     RBrace,
     LBracket,

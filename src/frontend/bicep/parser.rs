@@ -9,6 +9,7 @@
 
 use super::ast::*;
 use super::lexer::{self, describe, Tok, Token};
+use crate::model::Shared;
 use crate::source::{FileId, Span};
 use std::rc::Rc;
 
@@ -161,7 +162,7 @@ impl Parser<'_> {
             span: self.span(t.start, t.end),
         })
     }
-    fn string_lit(&mut self, what: &str) -> R<(Rc<str>, Span)> {
+    fn string_lit(&mut self, what: &str) -> R<(Shared<str>, Span)> {
         let t = self.tok().clone();
         match &t.tok {
             Tok::Str(s) => {
@@ -514,7 +515,7 @@ impl Parser<'_> {
         }
     }
 
-    fn import_from(&mut self) -> R<(Rc<str>, Span)> {
+    fn import_from(&mut self) -> R<(Shared<str>, Span)> {
         if !self.is_ident("from") {
             return Err(self.unexpected("'from'"));
         }

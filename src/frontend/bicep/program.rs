@@ -6,6 +6,7 @@ use super::ast::*;
 use super::parser;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Shared;
 use crate::model::Workspace;
 use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
@@ -36,7 +37,7 @@ pub enum Sym {
     /// `import * as ns from '…'`.
     Namespace(Option<FileId>),
     /// `import { name as local } from '…'`: the file and the exported name.
-    Imported(Option<FileId>, Rc<str>),
+    Imported(Option<FileId>, Shared<str>),
 }
 
 /// A resource declaration, top-level or nested.
@@ -62,7 +63,7 @@ pub struct Unit {
     pub is_param: bool,
     /// `None` when the file could not be parsed (the STV001 is already reported).
     pub file: Option<File>,
-    pub top: HashMap<Rc<str>, Sym>,
+    pub top: HashMap<Shared<str>, Sym>,
     pub resources: Vec<ResInfo>,
     /// Module declaration index → target.
     pub modules: HashMap<usize, Target>,

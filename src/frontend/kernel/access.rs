@@ -13,10 +13,10 @@
 //! its end.
 
 use crate::model::value::lift;
+use crate::model::Shared;
 use crate::model::{Unknown, VKind, V};
 use crate::source::Span;
 use std::borrow::Cow;
-use std::rc::Rc;
 
 /// How one language reads values. Every method has ARM's and Bicep's behaviour by default.
 pub trait Dialect {
@@ -34,11 +34,11 @@ pub trait Dialect {
         i.as_str().map(Cow::Borrowed)
     }
     /// Symbol `sym` read at `.name`.
-    fn sym_member(&self, sym: &str, name: &str) -> Rc<str> {
+    fn sym_member(&self, sym: &str, name: &str) -> Shared<str> {
         format!("{sym}.{name}").into()
     }
     /// Symbol `sym` read at `[i]`; `None` when the result is an unnamed unknown.
-    fn sym_index(&self, _sym: &str, _i: &V) -> Option<Rc<str>> {
+    fn sym_index(&self, _sym: &str, _i: &V) -> Option<Shared<str>> {
         None
     }
     /// `v.name` where `v` is an unknown without a symbol.
@@ -167,7 +167,7 @@ pub fn index_in<D: Dialect>(d: &mut D, v: &V, i: &V, safe: bool, site: Option<Sp
 /// One operator of a traversal.
 pub enum Step {
     /// `.name`
-    Attr(Rc<str>),
+    Attr(Shared<str>),
     /// `[i]`
     Index(V),
     /// `.*`: the following `.name` steps apply to each element.
@@ -320,10 +320,10 @@ impl Dialect for Hcl {
     fn key<'k>(&self, i: &'k V) -> Option<Cow<'k, str>> {
         hcl_key(i)
     }
-    fn sym_member(&self, sym: &str, name: &str) -> Rc<str> {
+    fn sym_member(&self, sym: &str, name: &str) -> Shared<str> {
         extend_sym(sym, &format!(".{name}"))
     }
-    fn sym_index(&self, sym: &str, i: &V) -> Option<Rc<str>> {
+    fn sym_index(&self, sym: &str, i: &V) -> Option<Shared<str>> {
         let k = hcl_key(i)?;
         let sfx = match i.kind {
             VKind::Int(_) => format!("[{k}]"),
@@ -402,7 +402,7 @@ pub fn sym_clean(s: &str) -> String {
 }
 
 /// `${a.b}` + `.c` → `${a.b.c}`.
-pub fn extend_sym(sym: &str, suffix: &str) -> Rc<str> {
+pub fn extend_sym(sym: &str, suffix: &str) -> Shared<str> {
     if let Some(inner) = sym.strip_prefix("${").and_then(|s| s.strip_suffix('}')) {
         if !inner.contains("${") {
             return format!("${{{}{}}}", inner, sym_clean(suffix)).into();

@@ -32,6 +32,7 @@ use crate::frontend::terraform::ast::{Body, Expr, ExprKind, ObjKey, Op, TPart};
 use crate::frontend::terraform::eval::{Eval, Shape, ABOUT};
 use crate::frontend::terraform::modules::{self, Loader, Module, Source};
 use crate::frontend::terraform::{azurerm, root_inputs};
+use crate::model::Shared;
 use crate::model::{VKind, Workspace, V};
 use crate::source::{FileId, Lang, SourceFile};
 use serde_json::{json, Map, Value as J};
@@ -697,7 +698,7 @@ fn literal(e: &Expr) -> Option<J> {
 /// The references of an expression as Terraform lists them: each traversal with its shorter
 /// forms (`azurerm_subnet.a[0].id`, `azurerm_subnet.a[0]`, `azurerm_subnet.a`), in order of
 /// appearance, once each. Names bound by `for` expressions are not references.
-fn references(e: &Expr, bound: &mut Vec<Rc<str>>, out: &mut Vec<String>) {
+fn references(e: &Expr, bound: &mut Vec<Shared<str>>, out: &mut Vec<String>) {
     let add = |list: Vec<String>, out: &mut Vec<String>| {
         for r in list {
             if !out.contains(&r) {
@@ -757,7 +758,7 @@ fn references(e: &Expr, bound: &mut Vec<Rc<str>>, out: &mut Vec<String>) {
     }
 }
 
-fn template_refs(parts: &[TPart], bound: &mut Vec<Rc<str>>, out: &mut Vec<String>) {
+fn template_refs(parts: &[TPart], bound: &mut Vec<Shared<str>>, out: &mut Vec<String>) {
     for p in parts {
         match p {
             TPart::Lit(_) => {}

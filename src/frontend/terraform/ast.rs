@@ -2,8 +2,8 @@
 //! (`.tf.json`, `.tfvars.json`) both convert into it, so evaluation has one input shape and
 //! every node carries a span into its own file.
 
+use crate::model::Shared;
 use crate::source::Span;
-use std::rc::Rc;
 
 #[derive(Clone, Debug)]
 pub struct Expr {
@@ -17,16 +17,16 @@ pub enum ExprKind {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Shared<str>),
     /// A string with interpolations or directives.
     Template(Vec<TPart>),
     Arr(Vec<Expr>),
     Obj(Vec<(ObjKey, Expr)>),
     /// A bare name: `var`, `local`, `azurerm_subnet`, a `for` variable.
-    Var(Rc<str>),
+    Var(Shared<str>),
     Trav(Box<Expr>, Vec<Op>),
     /// Name (provider functions as `provider::azurerm::x`), arguments, `...` expansion.
-    Call(Rc<str>, Vec<Expr>, bool),
+    Call(Shared<str>, Vec<Expr>, bool),
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     Neg(Box<Expr>),
     Not(Box<Expr>),
@@ -53,13 +53,13 @@ pub enum BinOp {
 
 #[derive(Clone, Debug)]
 pub enum ObjKey {
-    Name(Rc<str>, Span),
+    Name(Shared<str>, Span),
     Expr(Expr),
 }
 
 #[derive(Clone, Debug)]
 pub enum Op {
-    Attr(Rc<str>, Span),
+    Attr(Shared<str>, Span),
     Index(Expr),
     /// `.*`: applies the following attribute lookups to each element.
     AttrSplat,
@@ -69,16 +69,16 @@ pub enum Op {
 
 #[derive(Clone, Debug)]
 pub enum TPart {
-    Lit(Rc<str>),
+    Lit(Shared<str>),
     Interp(Expr),
     If(Expr, Vec<TPart>, Vec<TPart>),
-    For(Option<Rc<str>>, Rc<str>, Expr, Vec<TPart>),
+    For(Option<Shared<str>>, Shared<str>, Expr, Vec<TPart>),
 }
 
 #[derive(Clone, Debug)]
 pub struct ForExpr {
-    pub key_var: Option<Rc<str>>,
-    pub val_var: Rc<str>,
+    pub key_var: Option<Shared<str>>,
+    pub val_var: Shared<str>,
     pub coll: Expr,
     /// Present for an object `for` (`{ for k, v in x : k => v }`).
     pub key: Option<Expr>,
@@ -96,7 +96,7 @@ pub struct Body {
 
 #[derive(Clone, Debug)]
 pub struct Attr {
-    pub name: Rc<str>,
+    pub name: Shared<str>,
     pub expr: Expr,
     /// The whole `name = expr`.
     pub span: Span,
@@ -104,8 +104,8 @@ pub struct Attr {
 
 #[derive(Clone, Debug)]
 pub struct Block {
-    pub kind: Rc<str>,
-    pub labels: Vec<Rc<str>>,
+    pub kind: Shared<str>,
+    pub labels: Vec<Shared<str>>,
     pub body: Body,
     pub span: Span,
 }
@@ -135,7 +135,7 @@ impl Expr {
         }
     }
     /// `a.b.c` written as a plain traversal: its names (used for `depends_on`, `type` …).
-    pub fn path_names(&self) -> Option<Vec<Rc<str>>> {
+    pub fn path_names(&self) -> Option<Vec<Shared<str>>> {
         match &self.kind {
             ExprKind::Var(n) => Some(vec![n.clone()]),
             ExprKind::Trav(root, ops) => {

@@ -20,6 +20,7 @@ pub(crate) mod version;
 
 use super::LoadOptions;
 use crate::discover::Discovered;
+use crate::model::Shared;
 use crate::model::{UnitId, Workspace};
 use crate::source::{FileId, Lang};
 use eval::{Eval, Input};
@@ -356,8 +357,8 @@ pub(crate) fn root_inputs(
     m: &Module,
     var_files: &[Rc<ast::Body>],
     cli: &[(String, String)],
-) -> HashMap<Rc<str>, Input> {
-    let mut inputs: HashMap<Rc<str>, Input> = HashMap::new();
+) -> HashMap<Shared<str>, Input> {
+    let mut inputs: HashMap<Shared<str>, Input> = HashMap::new();
     let mut auto: Vec<(u8, String, FileId)> = Vec::new();
     if let Some((_, vars)) = ev.loader.run_dirs.get(&modules::norm(&m.dir)) {
         for &id in vars {

@@ -5,6 +5,7 @@
 use super::ast::*;
 use super::parse::{self, JsonConv};
 use crate::diagnostic::parse_error;
+use crate::model::Shared;
 use crate::model::Workspace;
 use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 pub struct VarDecl {
-    pub name: Rc<str>,
+    pub name: Shared<str>,
     pub default: Option<Expr>,
     pub ty: Option<Expr>,
     /// The `condition` of each `validation` block (they may say what the value can be).
@@ -22,8 +23,8 @@ pub struct VarDecl {
 
 pub struct ResDecl {
     pub data: bool,
-    pub rtype: Rc<str>,
-    pub name: Rc<str>,
+    pub rtype: Shared<str>,
+    pub name: Shared<str>,
     /// The body without meta-arguments.
     pub body: Body,
     pub count: Option<Expr>,
@@ -32,7 +33,7 @@ pub struct ResDecl {
 }
 
 pub struct CallDecl {
-    pub name: Rc<str>,
+    pub name: Shared<str>,
     /// The `source` string and its span; `None` when it is not a literal.
     pub source: Option<(String, Span)>,
     pub args: Vec<Attr>,
@@ -46,15 +47,15 @@ pub struct Module {
     pub dir: PathBuf,
     pub files: Vec<FileId>,
     pub variables: Vec<VarDecl>,
-    pub locals: HashMap<Rc<str>, Expr>,
+    pub locals: HashMap<Shared<str>, Expr>,
     pub resources: Vec<ResDecl>,
     /// (data?, type, name) → index into `resources`.
-    pub res_index: HashMap<(bool, Rc<str>, Rc<str>), usize>,
+    pub res_index: HashMap<(bool, Shared<str>, Shared<str>), usize>,
     /// Resource types declared (managed), to tell `azurerm_subnet.x` from an unknown name.
-    pub res_types: std::collections::HashSet<Rc<str>>,
+    pub res_types: std::collections::HashSet<Shared<str>>,
     pub calls: Vec<CallDecl>,
-    pub call_index: HashMap<Rc<str>, usize>,
-    pub outputs: HashMap<Rc<str>, Expr>,
+    pub call_index: HashMap<Shared<str>, usize>,
+    pub outputs: HashMap<Shared<str>, Expr>,
     /// `required_providers` version constraints of `azurerm`, with where they are written.
     pub azurerm_constraints: Vec<(String, Span)>,
 }

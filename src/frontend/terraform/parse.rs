@@ -4,6 +4,7 @@
 //! the recursive conversion below cannot overflow the stack on hostile input.
 
 use super::ast::*;
+use crate::model::Shared;
 use crate::model::{VKind, V};
 use crate::source::{Comment, FileId, Span};
 use hcl_edit::expr::{self as hx, Expression};
@@ -11,7 +12,6 @@ use hcl_edit::structure as hs;
 use hcl_edit::template as ht;
 use hcl_edit::Span as _;
 use std::ops::Range;
-use std::rc::Rc;
 
 #[derive(Debug, Clone)]
 pub struct ParseError {
@@ -95,7 +95,7 @@ impl Conv {
                     let span = self.sp(bl.span(), fallback);
                     out.blocks.push(Block {
                         kind: bl.ident.as_str().into(),
-                        labels: bl.labels.iter().map(|l| Rc::from(l.as_str())).collect(),
+                        labels: bl.labels.iter().map(|l| Shared::from(l.as_str())).collect(),
                         body: self.body(&bl.body, span),
                         span,
                     });
@@ -213,7 +213,7 @@ impl Conv {
                 )
             }
             Expression::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
-                key_var: f.intro.key_var.as_ref().map(|k| Rc::from(k.as_str())),
+                key_var: f.intro.key_var.as_ref().map(|k| Shared::from(k.as_str())),
                 val_var: f.intro.value_var.as_str().into(),
                 coll: self.expr(&f.intro.collection_expr, span),
                 key: f.key_expr.as_ref().map(|k| self.expr(k, span)),
@@ -241,7 +241,10 @@ impl Conv {
                             .unwrap_or_default(),
                     )),
                     ht::Directive::For(d) => out.push(TPart::For(
-                        d.for_expr.key_var.as_ref().map(|k| Rc::from(k.as_str())),
+                        d.for_expr
+                            .key_var
+                            .as_ref()
+                            .map(|k| Shared::from(k.as_str())),
                         d.for_expr.value_var.as_str().into(),
                         self.expr(&d.for_expr.collection_expr, span),
                         self.elements(d.for_expr.template.iter(), span),
@@ -512,7 +515,7 @@ pub fn literal(v: &V, fallback: Span) -> Expr {
 }
 
 /// Object entries (an array of objects is read as their concatenation).
-fn entries(v: &V) -> Vec<(Rc<str>, &V)> {
+fn entries(v: &V) -> Vec<(Shared<str>, &V)> {
     let mut out = Vec::new();
     for o in each_obj(v) {
         for (k, x) in o.as_object().unwrap_or(&[]) {

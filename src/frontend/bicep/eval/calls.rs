@@ -80,7 +80,8 @@ impl<'p> Eval<'p> {
     }
 
     pub(super) fn apply(&self, env: &Env, l: &Lambda, vals: Vec<V>, site: Option<Span>) -> V {
-        let binds: Vec<(Rc<str>, V)> = l.params.iter().map(|p| p.text.clone()).zip(vals).collect();
+        let binds: Vec<(Shared<str>, V)> =
+            l.params.iter().map(|p| p.text.clone()).zip(vals).collect();
         let _ = site;
         self.expr(&env.bind(&binds), &l.body)
     }

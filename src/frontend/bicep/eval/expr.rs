@@ -175,7 +175,7 @@ impl<'p> Eval<'p> {
         for it in items {
             match it {
                 ObjItem::Prop { key, value, .. } => {
-                    let name: Rc<str> = match &key.name {
+                    let name: Shared<str> = match &key.name {
                         KeyName::Lit(s) => s.clone(),
                         KeyName::Expr(x) => {
                             let k = self.expr(env, x);

@@ -18,6 +18,7 @@ use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::lambda;
 use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
 use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::Shared;
 use crate::model::{IdScope, Key, ResourceId, Unknown, VKind, V};
 use crate::source::{FileId, SourceMap, Span};
 use std::cell::{Cell, RefCell};
@@ -75,7 +76,7 @@ struct Inst {
 #[derive(Clone)]
 struct Env {
     inst: usize,
-    locals: Rc<Vec<(Rc<str>, V)>>,
+    locals: Rc<Vec<(Shared<str>, V)>>,
     /// The resource whose body is being evaluated (nested resources are visible by name).
     res_ctx: Option<usize>,
 }
@@ -88,7 +89,7 @@ impl Env {
             res_ctx: None,
         }
     }
-    fn bind(&self, names: &[(Rc<str>, V)]) -> Env {
+    fn bind(&self, names: &[(Shared<str>, V)]) -> Env {
         let mut l = (*self.locals).clone();
         l.extend(names.iter().cloned());
         Env {
@@ -129,7 +130,7 @@ struct Iter {
 /// Type, API version, name path and scope of one resource instance.
 struct Ident {
     rtype: String,
-    api: Option<Rc<str>>,
+    api: Option<Shared<str>>,
     api_span: Span,
     names: Vec<V>,
     rg: Option<V>,

@@ -121,7 +121,7 @@ impl<'p> Eval<'p> {
         let decl = &info.decl;
         let st = self.inst(inst);
         let (tpart, api) = match decl.rtype.split_once('@') {
-            Some((t, a)) => (t.to_string(), Some(Rc::<str>::from(a))),
+            Some((t, a)) => (t.to_string(), Some(Shared::<str>::from(a))),
             None => (decl.rtype.to_string(), None),
         };
         let obj = body_object(&decl.body);
@@ -465,7 +465,7 @@ pub(super) fn looks_full_type(t: &str) -> bool {
 pub(super) fn full_name(names: &[V]) -> V {
     let span = names.last().and_then(|n| n.span);
     let mut text = String::new();
-    let mut reason: Option<Rc<str>> = None;
+    let mut reason: Option<Shared<str>> = None;
     for (i, n) in names.iter().enumerate() {
         if i > 0 {
             text.push('/');

@@ -13,6 +13,7 @@ use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::memo::{self, Lookup, Memo};
 use crate::frontend::kernel::text::{self as kernel_text, Style};
 use crate::model::value::{choice_name, choose, lift, lift_all};
+use crate::model::Shared;
 use crate::model::{Key, TextBuilder, VKind, Workspace, V};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -47,7 +48,7 @@ pub enum Shape {
     List,
     Map,
     /// `count`/`for_each` is unknown: one instance stands for all of them.
-    Unknown(Rc<str>),
+    Unknown(Shared<str>),
 }
 
 pub struct Item {
@@ -121,14 +122,14 @@ pub struct Inst {
     /// The root instance of this tree.
     pub root: usize,
     /// Root modules: values from tfvars files and the command line (later ones win).
-    pub inputs: HashMap<Rc<str>, Input>,
+    pub inputs: HashMap<Shared<str>, Input>,
     /// Directories from the root down to this instance (cycle detection).
     pub dirs: Vec<PathBuf>,
     /// The evaluation budget of this root's tree (kept on the root instance).
     pub budget: Rc<Budget>,
-    vars: Memo<Rc<str>, Rc<V>>,
-    locals: Memo<Rc<str>, Rc<V>>,
-    outputs: Memo<Rc<str>, Rc<V>>,
+    vars: Memo<Shared<str>, Rc<V>>,
+    locals: Memo<Shared<str>, Rc<V>>,
+    outputs: Memo<Shared<str>, Rc<V>>,
     res: Memo<usize, Rc<ResSet>>,
     calls: Memo<usize, Rc<CallSet>>,
 }
@@ -141,7 +142,7 @@ pub struct Scope {
 }
 
 struct Frame {
-    name: Rc<str>,
+    name: Shared<str>,
     val: V,
     next: Option<Rc<Frame>>,
 }
@@ -226,12 +227,12 @@ impl<'w> Eval<'w> {
     }
 
     /// An unknown caused by an error in the code (or in our support for it).
-    pub fn err(&mut self, reason: impl Into<Rc<str>>, span: Span) -> V {
+    pub fn err(&mut self, reason: impl Into<Shared<str>>, span: Span) -> V {
         self.errors += 1;
         V::unknown(reason, Some(span))
     }
 
-    pub fn add_root(&mut self, module: Rc<Module>, inputs: HashMap<Rc<str>, Input>) -> usize {
+    pub fn add_root(&mut self, module: Rc<Module>, inputs: HashMap<Shared<str>, Input>) -> usize {
         let id = self.insts.len();
         let dir = module.dir.clone();
         self.insts.push(Inst {
@@ -315,7 +316,7 @@ pub fn reason_of(v: &V) -> Option<&str> {
 pub fn unknown_like(v: &V, span: Option<Span>) -> V {
     V::unknown(
         reason_of(v)
-            .map(Rc::from)
+            .map(Shared::from)
             .or_else(|| v.find_unknown().map(|u| u.reason.clone()))
             .unwrap_or_else(|| "unknown".into()),
         span,

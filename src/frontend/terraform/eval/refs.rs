@@ -318,7 +318,7 @@ impl<'w> Eval<'w> {
     /// Every output of an instance, as one object.
     pub(super) fn all_outputs(&mut self, inst: usize, span: Span) -> V {
         let module = self.insts[inst].module.clone();
-        let mut names: Vec<&Rc<str>> = module.outputs.keys().collect();
+        let mut names: Vec<&Shared<str>> = module.outputs.keys().collect();
         names.sort();
         let entries = names
             .into_iter()

@@ -194,7 +194,7 @@ impl<'w> Eval<'w> {
                     (Shape::Map, items)
                 }
                 _ => {
-                    let reason: Rc<str> = format!(
+                    let reason: Shared<str> = format!(
                         "for_each is unknown ({})",
                         reason_of(&coll)
                             .or_else(|| coll.find_unknown().map(|u| &*u.reason))
@@ -363,12 +363,12 @@ impl<'w> Eval<'w> {
     }
 
     pub(super) fn dynamic(&mut self, b: &Block, label: &str, sc: &Scope) -> Vec<V> {
-        let iter_name: Rc<str> = b
+        let iter_name: Shared<str> = b
             .body
             .attr("iterator")
             .and_then(|a| match &a.expr.kind {
                 ExprKind::Var(n) => Some(n.clone()),
-                _ => a.expr.as_str().map(Rc::from),
+                _ => a.expr.as_str().map(Shared::from),
             })
             .unwrap_or_else(|| label.into());
         let Some(content) = b.body.blocks("content").next() else {

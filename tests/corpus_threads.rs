@@ -1,0 +1,101 @@
+//! The output never depends on the thread count: the fixtures tree (and, with `STV2LINT_CORPUS`,
+//! the corpus) in one run on 1 worker and on 4, every `check` format and the JSON of `explain`,
+//! byte for byte. Files are read, deployments evaluated and rules checked in parallel, so file
+//! ids, resource order and diagnostic order must all come out as on one thread.
+
+use std::path::{Path, PathBuf};
+use stv2lint::cli::{CheckArgs, ExplainFormat, InputArgs, OutputFormat};
+
+const FORMATS: [OutputFormat; 5] = [
+    OutputFormat::Human,
+    OutputFormat::Compact,
+    OutputFormat::Json,
+    OutputFormat::Sarif,
+    OutputFormat::Github,
+];
+
+/// Every output of one run over `paths` on a pool of `threads` workers (as the command line
+/// runs it), and how many diagnostics the run gave.
+fn outputs(paths: &[PathBuf], threads: usize) -> (Vec<(String, Vec<u8>)>, usize) {
+    let args = CheckArgs {
+        input: InputArgs {
+            paths: paths.to_vec(),
+            threads,
+            ..InputArgs::default()
+        },
+        ..CheckArgs::default()
+    };
+    let pool = stv2lint::parallel::pool(threads).expect("a thread pool");
+    pool.install(|| {
+        assert_eq!(stv2lint::parallel::threads(), threads);
+        let (paths, _, opts) = stv2lint::driver::prepare(&args).expect("options");
+        let o = stv2lint::check(&paths, &opts);
+        let mut out = Vec::new();
+        for f in FORMATS {
+            let mut bytes = Vec::new();
+            stv2lint::report::render(f, &o, &mut bytes).expect("render");
+            out.push((format!("{f:?}"), bytes));
+        }
+        let ex = stv2lint::rules::explain::explain(&o.ws, &opts.rules);
+        let mut bytes = Vec::new();
+        stv2lint::report::explain::render(ExplainFormat::Json, &ex, &o.ws, &mut bytes)
+            .expect("explain");
+        out.push(("explain".into(), bytes));
+        (out, o.diagnostics.len())
+    })
+}
+
+fn same_on_1_and_4_threads(paths: &[PathBuf]) {
+    let (one, n) = outputs(paths, 1);
+    let (four, m) = outputs(paths, 4);
+    // The runs must have found something, or the comparison says nothing.
+    assert!(n > 50, "only {n} diagnostics under {paths:?}");
+    assert_eq!(n, m);
+    for ((name, a), (_, b)) in one.iter().zip(&four) {
+        if a != b {
+            let a = String::from_utf8_lossy(a);
+            let b = String::from_utf8_lossy(b);
+            let line = a
+                .lines()
+                .zip(b.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or(a.lines().count().min(b.lines().count()));
+            panic!(
+                "{name} output differs on 4 threads from line {}:\n1 thread: {:?}\n4 threads: {:?}",
+                line + 1,
+                a.lines().nth(line),
+                b.lines().nth(line)
+            );
+        }
+    }
+}
+
+/// The NSG rule fixtures (STV20x) of every format in one run: many small deployments of every
+/// front end, findings in every file. (The whole tree in one run is too slow for a debug test.)
+#[test]
+fn fixtures_give_the_same_output_on_1_and_4_threads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut paths = Vec::new();
+    for format in ["arm", "bicep", "terraform", "plan"] {
+        for e in std::fs::read_dir(root.join(format)).expect("fixtures") {
+            let p = e.expect("fixture").path();
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            if name.starts_with("STV20") {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    assert!(paths.len() > 20, "{paths:?}");
+    same_on_1_and_4_threads(&paths);
+}
+
+#[test]
+#[ignore = "needs STV2LINT_CORPUS"]
+fn corpus_gives_the_same_output_on_1_and_4_threads() {
+    let c = PathBuf::from(
+        std::env::var_os("STV2LINT_CORPUS")
+            .expect("STV2LINT_CORPUS must point at the corpus for this test"),
+    );
+    same_on_1_and_4_threads(&[c]);
+}
