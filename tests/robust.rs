@@ -670,6 +670,29 @@ fn var_and_parameter_files_that_do_not_parse_are_errors_at_their_line() {
         "{out}"
     );
     assert!(out.contains("arm/azuredeploy.parameters.json:4:"), "{out}");
+    // One unquoted word parses as a reference, which Terraform refuses in a variable file.
+    let one = tmp("bad-values-one-word");
+    write(
+        &one,
+        "main.tf",
+        "variable \"x\" {}\nresource \"azurerm_resource_group\" \"r\" {\n  name     = var.x\n  location = \"westeurope\"\n}\n",
+    );
+    write(
+        &one,
+        "terraform.tfvars",
+        "ok = \"quoted\"\nx  = Premium_1\ny  = [1, upper(\"a\")]\n",
+    );
+    let (code, out, _) = check(&one, &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("terraform.tfvars:2:6: error[STV001]") && out.contains("\"Premium_1\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("terraform.tfvars:3:") && out.contains("function calls"),
+        "{out}"
+    );
+    assert!(!out.contains("terraform.tfvars:1:"), "{out}");
     // Named with --var-file, a bad file is reported the same way.
     let outside = tmp("bad-values-outside");
     let vf = write(&outside, "x.tfvars", "x = not quoted\n");

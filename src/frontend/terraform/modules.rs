@@ -322,9 +322,68 @@ impl Loader {
         if let Some(b) = self.vars_cache.get(&id) {
             return b.clone();
         }
-        let b = parse_file(ws, id).map(Rc::new);
+        let b = parse_file(ws, id).map(|b| {
+            constant_values_only(ws, &b);
+            Rc::new(b)
+        });
         self.vars_cache.insert(id, b.clone());
         b
+    }
+}
+
+/// A `.tfvars` file holds constant values only: Terraform stops with "Variables not allowed" or
+/// "Function calls not allowed" otherwise. The usual cause is an unquoted string
+/// (`sku = Premium_1`), which would otherwise read as a reference and pass silently. Each such
+/// value is an STV001 (the file's other values still count).
+fn constant_values_only(ws: &mut Workspace, body: &Body) {
+    for a in &body.attrs {
+        let Some((span, what)) = not_constant(&a.expr) else {
+            continue;
+        };
+        let text = ws
+            .sources
+            .get(span.file)
+            .text
+            .get(span.start as usize..span.end as usize);
+        let shown = text.map(crate::report::clean).unwrap_or_default();
+        let hint = match &a.expr.kind {
+            ExprKind::Var(_) | ExprKind::Trav(..) if !shown.is_empty() && shown.len() <= 64 => {
+                format!(" (a string must be quoted: \"{shown}\")")
+            }
+            _ => String::new(),
+        };
+        ws.diagnostics.push(parse_error(
+            span.file,
+            span.start as usize,
+            format!(
+                "{what} are not allowed in a variable file: `{}` must be a constant value{hint}",
+                a.name
+            ),
+        ));
+    }
+}
+
+/// The first part of a tfvars value that is not a constant, and what kind it is.
+fn not_constant(e: &Expr) -> Option<(Span, &'static str)> {
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::Trav(..) => Some((e.span, "variables")),
+        ExprKind::Call(..) => Some((e.span, "function calls")),
+        ExprKind::For(_) => Some((e.span, "for expressions")),
+        ExprKind::Template(parts) => parts.iter().find_map(|p| match p {
+            TPart::Lit(_) => None,
+            TPart::Interp(x) => not_constant(x),
+            TPart::If(..) | TPart::For(..) => Some((e.span, "template directives")),
+        }),
+        ExprKind::Arr(xs) => xs.iter().find_map(not_constant),
+        ExprKind::Obj(kvs) => kvs.iter().find_map(|(_, v)| not_constant(v)),
+        ExprKind::Cond(a, b, c) => [a, b, c].into_iter().find_map(|x| not_constant(x)),
+        ExprKind::Neg(x) | ExprKind::Not(x) => not_constant(x),
+        ExprKind::Bin(_, a, b) => not_constant(a).or_else(|| not_constant(b)),
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Str(_) => None,
     }
 }
 
