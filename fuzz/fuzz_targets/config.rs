@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Ok(cfg) = stv2lint::config::parse(&text, Path::new("/fuzz/repo/.stv2lint.yaml")) {
         let mut opts = stv2lint::CheckOptions::default();
-        cfg.apply(&mut opts);
+        stv2lint::driver::apply_config(&cfg, &mut opts);
         for e in &opts.exclude {
             let _ = e.matches(Path::new("/fuzz/repo/infra/main.bicep"));
         }

@@ -155,6 +155,10 @@ impl WithSpan for V {
 
 // ---- dates (proleptic Gregorian, UTC seconds) -----------------------------------------------
 
+/// The years a .NET `DateTime` holds, so the only ones ARM can compute with; a date outside them
+/// is not evaluated (and the arithmetic below never meets a year large enough to overflow).
+const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
+
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -195,7 +199,12 @@ fn parse_datetime(s: &str) -> Option<i64> {
     };
     let mut dp = date.split('-');
     let (y, m, d) = (num(dp.next()?)?, num(dp.next()?)?, num(dp.next()?)?);
-    if dp.next().is_some() || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+    if dp.next().is_some()
+        || !YEARS.contains(&y)
+        || !(1..=12).contains(&m)
+        || d < 1
+        || d > days_in_month(y, m)
+    {
         return None;
     }
     let mut secs = days_from_civil(y, m, d) * 86_400;
@@ -219,7 +228,11 @@ fn parse_datetime(s: &str) -> Option<i64> {
         o => {
             let sign = if o.starts_with('-') { -1 } else { 1 };
             let (oh, om) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
-            secs -= sign * (num(oh)? * 3600 + num(om)? * 60);
+            let (oh, om) = (num(oh)?, num(om)?);
+            if oh > 14 || om > 59 {
+                return None;
+            }
+            secs -= sign * (oh * 3600 + om * 60);
         }
     }
     Some(secs)
@@ -278,6 +291,11 @@ fn add_duration(t: i64, dur: &str) -> Option<i64> {
     let d = d.strip_prefix(['P', 'p'])?;
     let (date, time) = d.split_once(['T', 't']).unwrap_or((d, ""));
     let (mut months, mut secs) = (0i64, 0i64);
+    // A duration's numbers are the document's: any of them may be large enough to overflow.
+    let add = |acc: &mut i64, unit: i64, v: i64| -> Option<()> {
+        *acc = acc.checked_add(unit.checked_mul(v)?)?;
+        Some(())
+    };
     let mut n = String::new();
     for c in date.chars() {
         if c.is_ascii_digit() {
@@ -287,10 +305,10 @@ fn add_duration(t: i64, dur: &str) -> Option<i64> {
         let v: i64 = n.parse().ok()?;
         n.clear();
         match c.to_ascii_uppercase() {
-            'Y' => months += 12 * v,
-            'M' => months += v,
-            'W' => secs += 7 * 86_400 * v,
-            'D' => secs += 86_400 * v,
+            'Y' => add(&mut months, 12, v)?,
+            'M' => add(&mut months, 1, v)?,
+            'W' => add(&mut secs, 7 * 86_400, v)?,
+            'D' => add(&mut secs, 86_400, v)?,
             _ => return None,
         }
     }
@@ -302,9 +320,9 @@ fn add_duration(t: i64, dur: &str) -> Option<i64> {
         let v: i64 = n.parse().ok()?;
         n.clear();
         match c.to_ascii_uppercase() {
-            'H' => secs += 3600 * v,
-            'M' => secs += 60 * v,
-            'S' => secs += v,
+            'H' => add(&mut secs, 3600, v)?,
+            'M' => add(&mut secs, 60, v)?,
+            'S' => add(&mut secs, 1, v)?,
             _ => return None,
         }
     }
@@ -312,10 +330,15 @@ fn add_duration(t: i64, dur: &str) -> Option<i64> {
         return None;
     }
     let (y, m, d, h, mi, s) = parts(t);
-    let total = y * 12 + (m - 1) + sign * months;
+    let total = (y * 12 + (m - 1)).checked_add(sign * months)?;
     let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    if !YEARS.contains(&ny) {
+        return None;
+    }
     let nd = d.min(days_in_month(ny, nm));
-    Some(days_from_civil(ny, nm, nd) * 86_400 + h * 3600 + mi * 60 + s + sign * secs)
+    let t =
+        (days_from_civil(ny, nm, nd) * 86_400 + h * 3600 + mi * 60 + s).checked_add(sign * secs)?;
+    YEARS.contains(&parts(t).0).then_some(t)
 }
 
 // ---- URIs ------------------------------------------------------------------------------------
@@ -513,6 +536,43 @@ mod tests {
         );
         assert!(c("dateTimeToEpoch", &[s("2023-02-30")]).is_unknown());
         assert!(c("dateTimeAdd", &[V::unknown("utcNow()", None), s("P1D")]).is_unknown());
+    }
+
+    /// Found by the `arm_expr` fuzz target: a duration or a date whose numbers overflow `i64`
+    /// (or leave the years .NET holds) is an unknown with a reason, not a panic or a wrapped date.
+    #[test]
+    fn huge_dates_and_durations_are_unknown() {
+        let base = s("0-9-9");
+        assert!(c("dateTimeAdd", &[base, s("p8880888880007730")]).is_unknown());
+        for dur in [
+            "P99999999999999999D",
+            "P9223372036854775807Y",
+            "PT9223372036854775807H",
+        ] {
+            let v = c("dateTimeAdd", &[s("2020-01-01T00:00:00Z"), s(dur)]);
+            assert!(v.is_unknown(), "{dur}: {v:?}");
+            let v = c(
+                "dateTimeAdd",
+                &[s("2020-01-01T00:00:00Z"), s(&format!("-{dur}"))],
+            );
+            assert!(v.is_unknown(), "-{dur}: {v:?}");
+        }
+        assert!(c("dateTimeAdd", &[s("9999-12-31T23:00:00Z"), s("PT1H")]).is_unknown());
+        assert_eq!(
+            c("dateTimeAdd", &[s("9999-12-31T22:00:00Z"), s("PT1H")]).as_str(),
+            Some("9999-12-31T23:00:00Z")
+        );
+        assert!(c("dateTimeToEpoch", &[s("99999999999999999-01-01")]).is_unknown());
+        assert!(c("dateTimeToEpoch", &[s("0000-01-01")]).is_unknown());
+        let far = c(
+            "dateTimeToEpoch",
+            &[s("2020-01-01T00:00:00+99999999999999999:00")],
+        );
+        assert!(far.is_unknown());
+        assert_eq!(
+            c("dateTimeToEpoch", &[s("1970-01-01T02:00:00+02:00")]).as_i64(),
+            Some(0)
+        );
     }
 
     #[test]
