@@ -345,7 +345,8 @@ fn constant_values_only(ws: &mut Workspace, body: &Body) {
             .get(span.file)
             .text
             .get(span.start as usize..span.end as usize);
-        let shown = text.map(crate::report::clean).unwrap_or_default();
+        // Raw text: every renderer escapes control characters (a front end knows no renderer).
+        let shown = text.unwrap_or_default();
         let hint = match &a.expr.kind {
             ExprKind::Var(_) | ExprKind::Trav(..) if !shown.is_empty() && shown.len() <= 64 => {
                 format!(" (a string must be quoted: \"{shown}\")")
