@@ -6,6 +6,7 @@
 //! cargo build --release && cargo run --release --example bench -- table \
 //!     [--threads N] [--runs R] [--units 100,1000,10000] [--formats arm,bicep,terraform]
 //!     [--rules 40] [--bin PATH] [--corpus DIR] [--dir DIR] [--outputs DIR]
+//!     [--checkov PATH | --no-checkov]
 //! ```
 //!
 //! Each tree is generated into `--dir` (default `$TMPDIR/stv2lint-bench`, always the same path so
@@ -16,7 +17,9 @@
 //! accepts it, as `--threads N`. `--outputs DIR` keeps each run's JSON output as
 //! `DIR/<format>-<units>.json` (to diff two binaries). The parser column is the project's own
 //! parser over the same files in this process (ARM: the spanned JSON loader; Bicep: lexer +
-//! parser; Terraform: hcl-edit), the median of R runs.
+//! parser; Terraform: hcl-edit), the median of R runs. When checkov is on `PATH` (or given with
+//! `--checkov`), the corpus table also runs it once per framework on the same files, in the same
+//! run, so the two are measured under the same load.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,6 +38,8 @@ struct Args {
     corpus: Option<PathBuf>,
     dir: PathBuf,
     outputs: Option<PathBuf>,
+    /// checkov, run on the corpus per framework in the same run (the anchor of DESIGN.md).
+    checkov: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -51,6 +56,7 @@ fn args() -> Args {
         corpus: Some(PathBuf::from("/work/shared/corpus")).filter(|p| p.is_dir()),
         dir: std::env::temp_dir().join("stv2lint-bench"),
         outputs: None,
+        checkov: on_path("checkov"),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,6 +79,8 @@ fn args() -> Args {
             "--no-corpus" => a.corpus = None,
             "--dir" => a.dir = value().into(),
             "--outputs" => a.outputs = Some(value().into()),
+            "--checkov" => a.checkov = Some(value().into()),
+            "--no-checkov" => a.checkov = None,
             other => {
                 panic!("unknown argument '{other}' (see the doc comment of examples/bench.rs)")
             }
@@ -120,8 +128,13 @@ fn run(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> Run {
         "{} failed: {status}",
         a.bin.display()
     );
-    let text = std::fs::read_to_string(&times).unwrap_or_default();
-    let _ = std::fs::remove_file(&times);
+    times_of(&times, elapsed)
+}
+
+/// The CPU time and peak RSS GNU time wrote to `times` (and removed it), with the wall time.
+fn times_of(times: &Path, wall: f64) -> Run {
+    let text = std::fs::read_to_string(times).unwrap_or_default();
+    let _ = std::fs::remove_file(times);
     let fields: Vec<f64> = text
         .lines()
         .last()
@@ -131,10 +144,48 @@ fn run(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> Run {
         .collect();
     let field = |i: usize| fields.get(i).copied().unwrap_or(0.0);
     Run {
-        wall: elapsed,
+        wall,
         cpu: field(1) + field(2),
         rss: field(3) as u64 * 1024,
     }
+}
+
+/// A program of that name on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// checkov on `dir` for one framework, once, under GNU time and a ten-minute `timeout`: its
+/// wall and CPU seconds, peak RSS, and how it ended (checkov exits 1 when a check fails).
+fn checkov(a: &Args, exe: &Path, dir: &Path, framework: &str) -> (Run, String) {
+    let times = a.dir.with_extension("checkov-time");
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f")
+        .arg("%e %U %S %M")
+        .arg("-o")
+        .arg(&times)
+        .args(["timeout", "600"])
+        .arg(exe)
+        .args(["-d", "."])
+        .args(["--framework", framework])
+        .args(["--quiet", "--compact", "-o", "json"])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let t = Instant::now();
+    let status = cmd.status().expect("run /usr/bin/time (GNU time)");
+    let run = times_of(&times, t.elapsed().as_secs_f64());
+    let ended = match status.code() {
+        Some(0) | Some(1) => "ok".to_string(),
+        Some(124) => "timed out (600 s)".to_string(),
+        Some(c) => format!("exit {c}"),
+        None => "killed by a signal".to_string(),
+    };
+    (run, ended)
 }
 
 fn accepts_threads(bin: &Path) -> bool {
@@ -304,8 +355,8 @@ fn main() {
             corpus.display()
         );
         println!();
-        println!("| format | files | input MB | wall s | CPU s | peak RSS MB |");
-        println!("|---|---|---|---|---|---|");
+        println!("| format | files | input MB | wall s | CPU s | peak RSS MB | checkov wall s | checkov CPU s | checkov peak RSS MB | checkov ended | stv2lint faster (CPU) |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
         let mut all = Vec::new();
         files(corpus, &mut all);
         let exts = [
@@ -332,8 +383,22 @@ fn main() {
                 .as_ref()
                 .map(|o| o.join(format!("corpus-{format}.json")));
             let (wall, cpu, rss) = measure(&a, corpus, &extra, out.as_deref());
+            // checkov on the same files in the same run, when it is installed.
+            let anchor = match &a.checkov {
+                Some(exe) => {
+                    let (c, ended) = checkov(&a, exe, corpus, format);
+                    format!(
+                        "{:.1} | {:.1} | {:.0} | {ended} | {:.0}× |",
+                        c.wall,
+                        c.cpu,
+                        c.rss as f64 / 1e6,
+                        c.cpu / cpu.max(0.001)
+                    )
+                }
+                None => "– | – | – | not installed | |".to_string(),
+            };
             println!(
-                "| {format} | {} | {:.1} | {wall:.3} | {cpu:.3} | {:.0} |",
+                "| {format} | {} | {:.1} | {wall:.3} | {cpu:.3} | {:.0} | {anchor}",
                 mine.len(),
                 mb(bytes),
                 rss as f64 / 1e6
