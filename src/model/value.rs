@@ -31,7 +31,9 @@ pub enum VKind {
     Arr(Vec<V>),
     /// Keys keep their order and their own spans; lookups are case-insensitive as in ARM.
     Obj(Vec<(Key, V)>),
-    Unknown(Unknown),
+    /// Boxed: an unknown carries four fields, and inline they would make every value — known
+    /// ones too — 40 bytes larger.
+    Unknown(Box<Unknown>),
 }
 
 #[derive(Clone, Debug)]
@@ -201,7 +203,7 @@ impl V {
         V::new(VKind::Obj(entries), span)
     }
     pub fn unknown(reason: impl Into<Shared<str>>, span: Option<Span>) -> V {
-        V::new(VKind::Unknown(Unknown::new(reason, None)), span)
+        V::new(VKind::Unknown(Box::new(Unknown::new(reason, None))), span)
     }
     /// An unknown that is stable within a deployment, shown and compared as `sym`.
     pub fn symbolic(
@@ -209,7 +211,10 @@ impl V {
         sym: impl Into<Shared<str>>,
         span: Option<Span>,
     ) -> V {
-        V::new(VKind::Unknown(Unknown::new(reason, Some(sym.into()))), span)
+        V::new(
+            VKind::Unknown(Box::new(Unknown::new(reason, Some(sym.into())))),
+            span,
+        )
     }
 
     /// The same value, now said to be produced at `site`; the old place becomes its origin.
@@ -261,7 +266,7 @@ impl V {
     pub fn as_name(&self) -> Option<&str> {
         match &self.kind {
             VKind::Str(s) => Some(s),
-            VKind::Unknown(Unknown { sym: Some(s), .. }) => Some(s),
+            VKind::Unknown(u) if let Some(s) = &u.sym => Some(s),
             _ => None,
         }
     }
@@ -611,12 +616,12 @@ impl V {
     /// The alternatives of an unknown whose possible values the code spells out.
     pub fn alts(&self) -> Option<&[(Cond, V)]> {
         match &self.kind {
-            VKind::Unknown(Unknown { alts: Some(a), .. }) => Some(a),
+            VKind::Unknown(u) if let Some(a) = &u.alts => Some(a),
             _ => None,
         }
     }
     pub fn has_alts(&self) -> bool {
-        matches!(&self.kind, VKind::Unknown(Unknown { alts: Some(_), .. }))
+        matches!(&self.kind, VKind::Unknown(u) if u.alts.is_some())
     }
     /// The same unknown without its alternatives.
     pub fn plain(mut self) -> V {
@@ -935,7 +940,7 @@ mod alt_tests {
 
     fn unk(reason: &str) -> Unknown {
         match V::unknown(reason, None).kind {
-            VKind::Unknown(u) => u,
+            VKind::Unknown(u) => *u,
             _ => unreachable!(),
         }
     }

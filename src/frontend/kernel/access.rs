@@ -14,7 +14,7 @@
 
 use crate::model::value::lift;
 use crate::model::Shared;
-use crate::model::{Unknown, VKind, V};
+use crate::model::{VKind, V};
 use crate::source::Span;
 use std::borrow::Cow;
 
@@ -391,7 +391,7 @@ pub fn hcl_key(v: &V) -> Option<Cow<'_, str>> {
         VKind::Int(i) => Some(Cow::Owned(i.to_string())),
         VKind::Float(f) => Some(Cow::Owned(super::text::fmt_float(*f))),
         VKind::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
-        VKind::Unknown(Unknown { sym: Some(s), .. }) => Some(Cow::Borrowed(s)),
+        VKind::Unknown(u) if let Some(s) = &u.sym => Some(Cow::Borrowed(s)),
         _ => None,
     }
 }

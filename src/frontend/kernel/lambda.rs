@@ -157,5 +157,5 @@ fn unknown_from(cause: &V, site: Option<Span>) -> V {
         .find_unknown()
         .map(|u| u.reason.clone())
         .unwrap_or_else(|| format!("unexpected value {}", cause.show()).into());
-    V::new(VKind::Unknown(Unknown::new(reason, None)), site)
+    V::new(VKind::Unknown(Box::new(Unknown::new(reason, None))), site)
 }

@@ -7,7 +7,7 @@
 //! with a part that is no scalar (skip a null, report a type error) stays with its front end.
 
 use super::budget;
-use crate::model::{TextBuilder, Unknown, VKind, V};
+use crate::model::{TextBuilder, VKind, V};
 use crate::source::Span;
 use std::borrow::Borrow;
 
@@ -52,7 +52,7 @@ pub fn estimate<'a>(parts: impl IntoIterator<Item = &'a V>, sep: &str) -> usize 
         n += 1;
         len = len.saturating_add(match &p.kind {
             VKind::Str(s) => s.len(),
-            VKind::Unknown(Unknown { sym: Some(s), .. }) => s.len(),
+            VKind::Unknown(u) if let Some(s) = &u.sym => s.len(),
             _ => 24,
         });
     }

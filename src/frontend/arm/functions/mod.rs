@@ -68,7 +68,7 @@ fn first_unstable(args: &[V]) -> Option<Unknown> {
 fn sym_text(v: &V) -> String {
     match &v.kind {
         VKind::Str(s) => format!("'{s}'"),
-        VKind::Unknown(Unknown { sym: Some(s), .. }) => s.to_string(),
+        VKind::Unknown(u) if let Some(s) = &u.sym => s.to_string(),
         _ => v.show(),
     }
 }

@@ -44,7 +44,7 @@ pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> O
         "utcnow" | "newguid" => V::unknown(format!("{name}() is only known at deployment"), span),
         "uniquestring" | "guid" => {
             if let Some(u) = first_unstable(args) {
-                return Some(V::new(VKind::Unknown(u), span));
+                return Some(V::new(VKind::Unknown(Box::new(u)), span));
             }
             let parts: Vec<String> = args.iter().map(sym_text).collect();
             V::symbolic(
@@ -91,7 +91,7 @@ pub(super) fn scope_object(fields: &[(&str, &str)], span: Option<Span>) -> V {
 pub(super) fn id_part(v: &V) -> Result<String, V> {
     match &v.kind {
         VKind::Str(s) => Ok(s.to_string()),
-        VKind::Unknown(Unknown { sym: Some(s), .. }) => Ok(s.to_string()),
+        VKind::Unknown(u) if let Some(s) = &u.sym => Ok(s.to_string()),
         _ => Err(v.clone()),
     }
 }

@@ -21,12 +21,8 @@ pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> O
                     },
                     span,
                 ),
-                VKind::Unknown(Unknown {
-                    reason,
-                    sym: Some(s),
-                    ..
-                }) => V::symbolic(
-                    reason.clone(),
+                VKind::Unknown(u) if let Some(s) = &u.sym => V::symbolic(
+                    u.reason.clone(),
                     if up {
                         s.to_uppercase()
                     } else {

@@ -19,7 +19,7 @@ use crate::frontend::kernel::lambda;
 use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::Shared;
-use crate::model::{IdScope, Key, ResourceId, Unknown, VKind, V};
+use crate::model::{IdScope, Key, ResourceId, VKind, V};
 use crate::source::{FileId, SourceMap, Span};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};

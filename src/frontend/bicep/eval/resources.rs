@@ -433,14 +433,10 @@ pub(super) fn unknown_ident() -> Ident {
 /// when the NSG's name is symbolic).
 pub(super) fn split_name(v: &V) -> Vec<V> {
     match &v.kind {
-        VKind::Unknown(Unknown {
-            sym: Some(s),
-            reason,
-            ..
-        }) if s.contains('/') => s
+        VKind::Unknown(u) if let Some(s) = u.sym.as_ref().filter(|s| s.contains('/')) => s
             .split('/')
             .map(|p| {
-                let mut x = V::symbolic(reason.clone(), p, v.span);
+                let mut x = V::symbolic(u.reason.clone(), p, v.span);
                 x.origin = v.origin;
                 x
             })
@@ -472,13 +468,9 @@ pub(super) fn full_name(names: &[V]) -> V {
         }
         match &n.kind {
             VKind::Str(s) => text.push_str(s),
-            VKind::Unknown(Unknown {
-                sym: Some(s),
-                reason: r,
-                ..
-            }) => {
+            VKind::Unknown(u) if let Some(s) = &u.sym => {
                 text.push_str(s);
-                reason.get_or_insert(r.clone());
+                reason.get_or_insert(u.reason.clone());
             }
             _ => return functions::unknown_from(n, span),
         }

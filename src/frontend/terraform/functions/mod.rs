@@ -11,7 +11,7 @@ use crate::frontend::arm::builtins::{base64_decode, base64_encode};
 use crate::frontend::cidr::{self, bits as addr_bits, parse as parse_net, with_prefix};
 use crate::frontend::kernel::budget;
 use crate::frontend::kernel::text::{self, Joined, Style};
-use crate::model::{Key, Unknown, VKind, V};
+use crate::model::{Key, VKind, V};
 use crate::source::Span;
 use ipnet::IpNet;
 

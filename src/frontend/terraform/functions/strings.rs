@@ -137,7 +137,8 @@ pub(super) fn str1(
 
 pub(super) fn tostring(a: &V, span: Option<Span>) -> V {
     match &a.kind {
-        VKind::Str(_) | VKind::Unknown(Unknown { sym: Some(_), .. }) => a.clone(),
+        VKind::Str(_) => a.clone(),
+        VKind::Unknown(u) if u.sym.is_some() => a.clone(),
         VKind::Int(i) => V::str(i.to_string(), span).with_origin(a),
         VKind::Float(f) => V::str(fmt_float(*f), span).with_origin(a),
         VKind::Bool(b) => V::str(b.to_string(), span).with_origin(a),
@@ -157,11 +158,7 @@ pub(super) fn case(a: &V, upper: bool, span: Option<Span>) -> V {
     };
     match &a.kind {
         VKind::Str(s) => V::str(f(s), span).with_origin(a),
-        VKind::Unknown(Unknown {
-            reason,
-            sym: Some(s),
-            ..
-        }) => V::symbolic(reason.clone(), f(s), span),
+        VKind::Unknown(u) if let Some(s) = &u.sym => V::symbolic(u.reason.clone(), f(s), span),
         VKind::Unknown(_) => unknown_like(a, span),
         _ => V::unknown(format!("lower()/upper() of {}", a.show()), span),
     }
@@ -287,9 +284,7 @@ pub(super) fn format_with(spec: &str, args: &[V], span: Option<Span>) -> Result<
         }
         if arg.is_unknown() {
             match (&arg.kind, verb) {
-                (VKind::Unknown(Unknown { sym: Some(_), .. }), 's' | 'v') => {
-                    pieces.push(arg.clone())
-                }
+                (VKind::Unknown(u), 's' | 'v') if u.sym.is_some() => pieces.push(arg.clone()),
                 // An unknown `%s` keeps the text around it (`format("%s/32", ip)`).
                 (VKind::Unknown(_), 's' | 'v') if width.is_empty() => pieces.push(arg.clone()),
                 _ => return Ok(unknown_like(arg, span)),
