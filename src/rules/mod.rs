@@ -410,14 +410,16 @@ pub fn check(
             }
         }
     }
-    // Stage counts once per unit, not once per finding.
-    let mut stages: HashMap<UnitId, usize> = HashMap::new();
+    // Stage counts (`Workspace::stages_of`) counted once for every template: counting them
+    // again for each unit was quadratic in the units.
+    let mut per_group: HashMap<&str, usize> = HashMap::new();
+    for u in &ws.units {
+        *per_group.entry(u.group.as_str()).or_default() += 1;
+    }
+    let several = |u: UnitId| ws.unit(u).map_or(0, |x| per_group[x.group.as_str()]) > 1;
     let mut diagnostics: Vec<Diagnostic> = out
         .into_iter()
-        .map(|(d, units)| {
-            let several = |u: UnitId| *stages.entry(u).or_insert_with(|| ws.stages_of(u)) > 1;
-            name_deployments(ws, d, &units, several)
-        })
+        .map(|(d, units)| name_deployments(ws, d, &units, several))
         .collect();
     for m in &ws.unloaded_apims {
         diagnostics.push(
