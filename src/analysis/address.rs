@@ -34,15 +34,26 @@ impl Prefix {
 /// host bits are tolerated too (only the length matters for sizing).
 pub fn parse_prefix(s: &str) -> Result<Prefix, String> {
     let t = s.trim();
-    if let Ok(net) = t.parse::<IpNet>() {
-        return Ok(Prefix { net });
+    parse_net(t)
+        .map(|net| Prefix { net })
+        .ok_or_else(|| format!("'{t}' is not an address prefix in CIDR notation"))
+}
+
+/// [`parse_prefix`] without the error message, for callers that only ask whether a token is
+/// an address (every service tag of every NSG rule is not: formatting why was most of the cost).
+pub fn parse_net(s: &str) -> Option<IpNet> {
+    let t = s.trim();
+    // Addresses and prefixes are written with hex digits, `:`, `.` and `/` only: a service tag
+    // is told apart without running both parsers.
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'/'))
+    {
+        return None;
     }
-    if let Ok(ip) = t.parse::<std::net::IpAddr>() {
-        return Ok(Prefix {
-            net: IpNet::from(ip),
-        });
-    }
-    Err(format!("'{t}' is not an address prefix in CIDR notation"))
+    t.parse::<IpNet>()
+        .ok()
+        .or_else(|| t.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }
 
 /// Parse every prefix of a subnet; the first one that does not parse is the error.

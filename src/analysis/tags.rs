@@ -2,7 +2,7 @@
 //! `10.0.1.0/24`, an application security group) relates to one side of a required flow.
 //! The linter has no tag ranges, so a CIDR against a public service tag is *unknown*, never a match and never a miss.
 
-use super::address::parse_prefix;
+use super::address::parse_net;
 use super::intervals::{Cover, IntervalSet};
 use ipnet::{IpNet, Ipv4Net};
 use std::net::Ipv4Addr;
@@ -89,11 +89,11 @@ pub fn classify(tok: &str) -> Token {
     if t == "*" || t.eq_ignore_ascii_case("any") {
         return Token::Any;
     }
-    match parse_prefix(t).map(|p| p.net) {
-        Ok(IpNet::V4(net)) if net.prefix_len() == 0 => return Token::Any,
-        Ok(IpNet::V4(net)) => return Token::Cidr(net.trunc()),
-        Ok(IpNet::V6(_)) => return Token::V6,
-        Err(_) => {}
+    match parse_net(t) {
+        Some(IpNet::V4(net)) if net.prefix_len() == 0 => return Token::Any,
+        Some(IpNet::V4(net)) => return Token::Cidr(net.trunc()),
+        Some(IpNet::V6(_)) => return Token::V6,
+        None => {}
     }
     match t.split_once('.') {
         Some((name, region)) => Token::Tag {

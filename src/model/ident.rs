@@ -13,7 +13,7 @@ pub struct ResKey {
 }
 
 pub use super::resource_id::providers_path;
-use super::resource_id::{IdScope, ResourceId};
+use super::resource_id::{segment_after, split_id, IdScope, ResourceId};
 
 /// Text that stands for something not known at lint time (`{resourceGroup}`, `<sym>`, the
 /// symbolic text of an expression such as `parameters('rg')` or `${var.rg}` …): such a resource
@@ -51,7 +51,29 @@ impl ResKey {
     /// Parse an ARM resource id:
     /// `/subscriptions/…/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s`.
     pub fn from_id(id: &str) -> Option<ResKey> {
-        Some(ResKey::of(&ResourceId::parse(id)?))
+        // What `ResKey::of(&ResourceId::parse(id)?)` gives, read straight from the segments:
+        // ids are parsed wherever references are followed, and the copies were most of it.
+        let (scope, segs) = split_id(id)?;
+        let mut rtype = String::new();
+        let mut names = Vec::new();
+        for (i, s) in segs.enumerate() {
+            if i == 0 {
+                rtype.push_str(s);
+            } else if i % 2 == 1 {
+                rtype.push('/');
+                rtype.push_str(s);
+            } else {
+                names.push(s.trim().to_ascii_lowercase());
+            }
+        }
+        if let Some(at) = rtype.find('@') {
+            rtype.truncate(at);
+        }
+        rtype.make_ascii_lowercase();
+        let rg = segment_after(scope, "resourceGroups")
+            .filter(|r| !is_placeholder(r))
+            .map(|r| r.to_ascii_lowercase());
+        Some(ResKey { rtype, names, rg })
     }
 
     /// The key of a parsed id.
@@ -100,6 +122,33 @@ mod tests {
         assert_eq!(a.rg.as_deref(), Some("rg"));
         let c = ResKey::from_id(&a.to_id()).unwrap();
         assert_eq!(c, a);
+    }
+
+    /// The direct reading gives what parsing the id and taking its key gives.
+    #[test]
+    fn from_id_is_the_key_of_the_parsed_id() {
+        for id in [
+            "/subscriptions/x/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/Vnet/subnets/apim",
+            "  /subscriptions/x/resourceGroups/RG//providers//Microsoft.Network/virtualNetworks/ V /subnets/a ",
+            "/subscriptions/x/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups/n",
+            "/subscriptions/x/resourceGroups/a/resourceGroups/B/providers/M.N/t@2020-01-01/n",
+            "/subscriptions/x/resourcegroups/rg/providers/Microsoft.Network/virtualNetworks/v/providers/Microsoft.Authorization/locks/l",
+            "/subscriptions/x/resourceGroups/providers/M.N/t/n",
+            "/subscriptions/x/resourceGroups/rg/PROVIDERS/M.N/t/n/u/v",
+            "/providers/M.N/t/n",
+            "providers/M.N/t/n",
+            "/subscriptions/x/resourceGroups/rg/providers/M.N/t",
+            "/subscriptions/x/resourceGroups/rg/providers/M.N/t/n/u",
+            "",
+            "/providers/",
+            "a/resourceGroups/rg/x/providers/M@N/t/n",
+        ] {
+            assert_eq!(
+                ResKey::from_id(id),
+                ResourceId::parse(id).map(|r| ResKey::of(&r)),
+                "{id:?}"
+            );
+        }
     }
 
     #[test]

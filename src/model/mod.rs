@@ -651,6 +651,13 @@ pub struct Workspace {
     /// The same entries by unit too: a reference resolves in its own unit first, and thousands
     /// of roots declaring the same names must not make every lookup scan them all.
     own_index: HashMap<(IndexKey, UnitId), Vec<(Kind, usize)>>,
+    /// The `GatewaySubnet`s (index into `subnets`, in order) by unit and virtual network name.
+    gateways: HashMap<(UnitId, String), Vec<usize>>,
+    /// Subnet users (index into `subnet_users`, in order) by unit and the subnet they name,
+    /// with the parsed reference.
+    users: HashMap<(UnitId, IndexKey), Vec<(usize, ResKey)>>,
+    /// Autoscale settings (index into `autoscales`, in order) by the resource they scale.
+    scalers: HashMap<IndexKey, Vec<(usize, ResKey)>>,
 }
 
 /// Type and name path: resources that may be the same one (scope compared after lookup).
@@ -906,6 +913,36 @@ impl Workspace {
                 }
             }
         }
+        // References of other resources, parsed once here rather than by every rule's lookup.
+        self.users.clear();
+        for (i, u) in self.subnet_users.iter().enumerate() {
+            if let Some(k) = u.subnet.get().and_then(|id| ResKey::from_id(id)) {
+                self.users
+                    .entry((u.meta.unit, (k.rtype.clone(), k.names.clone())))
+                    .or_default()
+                    .push((i, k));
+            }
+        }
+        self.scalers.clear();
+        for (i, a) in self.autoscales.iter().enumerate() {
+            if let Some(k) = a.target.get().and_then(|t| ResKey::from_id(t)) {
+                self.scalers
+                    .entry((k.rtype.clone(), k.names.clone()))
+                    .or_default()
+                    .push((i, k));
+            }
+        }
+        self.gateways.clear();
+        for (i, s) in self.subnets.iter().enumerate() {
+            if let [vnet, name] = s.meta.key.names.as_slice() {
+                if name == "gatewaysubnet" {
+                    self.gateways
+                        .entry((s.meta.unit, vnet.clone()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
         self.stamped = [
             self.apims.len(),
             self.subnets.len(),
@@ -923,19 +960,19 @@ impl Workspace {
     /// deployment, or of a deployment that does not declare an instance of that name.
     pub fn autoscales_of<'s>(&'s self, apim: &'s Apim) -> impl Iterator<Item = &'s Autoscale> {
         let key = &apim.meta.key;
-        self.autoscales.iter().filter(move |a| {
-            let Some(t) = a.target.get().and_then(|t| ResKey::from_id(t)) else {
-                return false;
-            };
-            if t.rtype != key.rtype || t.names != key.names || !t.same_scope(key) {
-                return false;
-            }
-            a.meta.unit == apim.meta.unit
-                || !self
-                    .apims
-                    .iter()
-                    .any(|x| x.meta.unit == a.meta.unit && x.meta.key.names == key.names)
-        })
+        self.scalers
+            .get(&(key.rtype.clone(), key.names.clone()))
+            .into_iter()
+            .flatten()
+            .filter(move |(_, t)| t.same_scope(key))
+            .map(|(i, _)| &self.autoscales[*i])
+            .filter(move |a| {
+                a.meta.unit == apim.meta.unit
+                    || !self
+                        .apims
+                        .iter()
+                        .any(|x| x.meta.unit == a.meta.unit && x.meta.key.names == key.names)
+            })
     }
 
     /// A subnet the unit only references (a data source, an `existing` resource, an id
@@ -1157,20 +1194,25 @@ impl Workspace {
     }
     /// The other resources of the subnet's deployment that take addresses in it.
     pub fn users_of(&self, subnet: &Subnet) -> Vec<&SubnetUser> {
-        self.subnet_users
-            .iter()
-            .filter(|u| {
-                u.meta.unit == subnet.meta.unit
-                    && u.subnet
-                        .get()
-                        .and_then(|id| ResKey::from_id(id))
-                        .is_some_and(|k| {
-                            k.rtype == subnet.meta.key.rtype
-                                && k.names == subnet.meta.key.names
-                                && k.same_scope(&subnet.meta.key)
-                        })
-            })
+        let k = &subnet.meta.key;
+        self.users
+            .get(&(subnet.meta.unit, (k.rtype.clone(), k.names.clone())))
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r.same_scope(k))
+            .map(|(i, _)| &self.subnet_users[*i])
             .collect()
+    }
+    /// The `GatewaySubnet` of the subnet's virtual network in the subnet's deployment (the
+    /// first declared), looked up rather than searched for every site.
+    pub fn gateway_subnet_of(&self, subnet: &Subnet) -> Option<&Subnet> {
+        let key = &subnet.meta.key;
+        let vnet = key.names.first()?;
+        self.gateways
+            .get(&(subnet.meta.unit, vnet.clone()))?
+            .iter()
+            .map(|&i| &self.subnets[i])
+            .find(|s| s.meta.key.same_scope(key))
     }
     /// The virtual network a subnet belongs to, as the subnet's deployment sees it.
     pub fn vnet_of(&self, subnet: &Subnet) -> Option<&Vnet> {

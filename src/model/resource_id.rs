@@ -52,17 +52,10 @@ impl ResourceId {
     /// Parses `…/providers/ns/t1/n1[/t2/n2…]` (the last `/providers/` is the resource's own, so
     /// extension ids parse). `None` when there is no provider namespace with a type and a name.
     pub fn parse(id: &str) -> Option<ResourceId> {
-        let id = id.trim();
-        let p = rfind_ignore_case(id, "/providers/")?;
-        let tail = &id[p + "/providers/".len()..];
-        let segs = tail.split('/').filter(|s| !s.is_empty());
-        let n = segs.clone().count();
-        if n < 3 || n % 2 == 0 {
-            return None;
-        }
+        let (scope, segs) = split_id(id)?;
         let path = segs.collect::<Vec<_>>().join("/");
         Some(ResourceId {
-            scope: id[..p].trim_end_matches('/').to_string(),
+            scope: scope.to_string(),
             path,
         })
     }
@@ -164,6 +157,21 @@ pub fn providers_path<S: AsRef<str>>(rtype: &str, names: &[S]) -> String {
     s
 }
 
+/// An id taken apart without copying, as [`ResourceId::parse`] reads it: the scope before the
+/// last `/providers/` (without a trailing `/`) and the non-empty segments after it
+/// (`ns, t1, n1, …`, an odd number of at least three); `None` when it is not an id.
+pub(super) fn split_id(id: &str) -> Option<(&str, impl Iterator<Item = &str> + Clone)> {
+    let id = id.trim();
+    let p = rfind_ignore_case(id, "/providers/")?;
+    let tail = &id[p + "/providers/".len()..];
+    let segs = tail.split('/').filter(|s| !s.is_empty());
+    let n = segs.clone().count();
+    if n < 3 || n % 2 == 0 {
+        return None;
+    }
+    Some((id[..p].trim_end_matches('/'), segs))
+}
+
 /// Byte offset of the last occurrence of `needle` (ASCII) in `hay`, ignoring ASCII case.
 fn rfind_ignore_case(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
@@ -173,12 +181,15 @@ fn rfind_ignore_case(hay: &str, needle: &str) -> Option<usize> {
 }
 
 /// The segment following the last `/<word>/` in `scope`, ignoring case.
-fn segment_after<'a>(scope: &'a str, word: &str) -> Option<&'a str> {
-    let segs: Vec<&str> = scope.split('/').collect();
-    segs.windows(2)
-        .rev()
-        .find(|w| w[0].eq_ignore_ascii_case(word))
-        .map(|w| w[1])
+pub(super) fn segment_after<'a>(scope: &'a str, word: &str) -> Option<&'a str> {
+    let mut next: Option<&str> = None;
+    for s in scope.rsplit('/') {
+        if next.is_some() && s.eq_ignore_ascii_case(word) {
+            return next;
+        }
+        next = Some(s);
+    }
+    None
 }
 
 #[cfg(test)]

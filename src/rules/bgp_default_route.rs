@@ -26,16 +26,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             continue;
         };
         let key = &subnet.meta.key;
-        let Some(vnet) = key.names.first() else {
-            continue;
-        };
-        let Some(gateway) = ctx.ws.subnets.iter().find(|s| {
-            s.meta.key.names.len() == 2
-                && &s.meta.key.names[0] == vnet
-                && s.meta.key.names[1] == "gatewaysubnet"
-                && s.meta.key.same_scope(key)
-                && s.meta.unit == subnet.meta.unit
-        }) else {
+        let Some(gateway) = ctx.ws.gateway_subnet_of(subnet) else {
             continue;
         };
         let rt = route_table(site, sink).map(|(_, rt)| rt);

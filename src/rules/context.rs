@@ -222,6 +222,12 @@ impl<'a> Plan<'a> {
         );
     }
 
+    /// The rules' view of every world, built once for all the rules of the view (issue 13:
+    /// rebuilding it for every rule resolved the same references again 65 times).
+    pub fn ctxs<'p>(&'p self, opts: &'p Options) -> Vec<Ctx<'p>> {
+        (0..self.worlds.len()).map(|w| self.ctx(opts, w)).collect()
+    }
+
     /// The rules' view of world `w`.
     pub fn ctx<'p>(&'p self, opts: &'p Options, w: usize) -> Ctx<'p> {
         let ws = self.ws;
@@ -310,15 +316,28 @@ fn product(variants: &[Vec<Variant>]) -> Option<Vec<Vec<Option<usize>>>> {
     let mut worlds: Vec<(Vec<Option<usize>>, Cond)> = vec![(Vec::new(), Cond::default())];
     for vs in variants {
         let mut next = Vec::new();
-        for (w, c) in &worlds {
+        // Each world grows in place when it has one continuation (copying it for every
+        // instance was quadratic in the instances of a view).
+        for (mut w, c) in worlds {
             if vs.is_empty() {
-                next.push(([w.as_slice(), &[None]].concat(), c.clone()));
+                w.push(None);
+                next.push((w, c));
                 continue;
             }
-            for (v, var) in vs.iter().enumerate() {
-                if let Some(both) = c.and(&var.when) {
-                    next.push(([w.as_slice(), &[Some(v)]].concat(), both));
-                }
+            let mut fits: Vec<(usize, Cond)> = vs
+                .iter()
+                .enumerate()
+                .filter_map(|(v, var)| Some((v, c.and(&var.when)?)))
+                .collect();
+            let last = fits.pop();
+            for (v, both) in fits {
+                let mut ext = w.clone();
+                ext.push(Some(v));
+                next.push((ext, both));
+            }
+            if let Some((v, both)) = last {
+                w.push(Some(v));
+                next.push((w, both));
             }
         }
         if next.len() > MAX_WORLDS {

@@ -389,6 +389,10 @@ fn check_site(
         &req,
         &prefixes,
     );
+    // Most flows are allowed: their messages and identities are never built.
+    if let Verdict::Allowed { .. } = eval.verdict {
+        return;
+    }
     let subnet_name = subnet.meta.key.names.join("/");
     let identity = format!(
         "{}|{}|{}",

@@ -7,11 +7,16 @@ use crate::model::{Apim, ApimLocation};
 
 /// Each instance of the view with its index into `ctx.apims`.
 pub(super) fn instances<'a>(ctx: &'a Ctx) -> Vec<(usize, &'a Apim)> {
+    // The variant of each instance's first site, in one pass (a search per instance was
+    // quadratic in the instances of a view).
+    let mut variant: Vec<Option<&Apim>> = vec![None; ctx.apims.len()];
+    for s in &ctx.sites {
+        if let Some(v @ None) = variant.get_mut(s.inst) {
+            *v = Some(s.apim);
+        }
+    }
     (0..ctx.apims.len())
-        .map(|i| {
-            let variant = ctx.sites.iter().find(|s| s.inst == i).map(|s| s.apim);
-            (i, variant.unwrap_or(ctx.apims[i]))
-        })
+        .map(|i| (i, variant[i].unwrap_or(ctx.apims[i])))
         .collect()
 }
 

@@ -382,8 +382,15 @@ pub fn check(
     let mut undecided = vec![false; ws.apims.len()];
     // Each view on a worker; its findings and undecided instances merged in view order below.
     let views = ws.views();
+    // Each instance's index in `ws.apims` by address: a scan per instance was quadratic.
+    let index: HashMap<usize, usize> = ws
+        .apims
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a as *const Apim as usize, i))
+        .collect();
     let checked = crate::parallel::map(&views, |(unit, apims)| {
-        check_view(ws, opts, &selected, *unit, apims)
+        check_view(ws, opts, &selected, *unit, apims, &index)
     });
     for ((unit, _), (found, open)) in views.iter().zip(checked) {
         for k in open {
@@ -403,14 +410,16 @@ pub fn check(
             }
         }
     }
-    // Stage counts once per unit, not once per finding.
-    let mut stages: HashMap<UnitId, usize> = HashMap::new();
+    // Stage counts (`Workspace::stages_of`) counted once for every template: counting them
+    // again for each unit was quadratic in the units.
+    let mut per_group: HashMap<&str, usize> = HashMap::new();
+    for u in &ws.units {
+        *per_group.entry(u.group.as_str()).or_default() += 1;
+    }
+    let several = |u: UnitId| ws.unit(u).map_or(0, |x| per_group[x.group.as_str()]) > 1;
     let mut diagnostics: Vec<Diagnostic> = out
         .into_iter()
-        .map(|(d, units)| {
-            let several = |u: UnitId| *stages.entry(u).or_insert_with(|| ws.stages_of(u)) > 1;
-            name_deployments(ws, d, &units, several)
-        })
+        .map(|(d, units)| name_deployments(ws, d, &units, several))
         .collect();
     for m in &ws.unloaded_apims {
         diagnostics.push(
@@ -445,8 +454,9 @@ fn check_view(
     selected: &dyn Fn(Code) -> bool,
     unit: UnitId,
     apims: &[&Apim],
+    index: &HashMap<usize, usize>,
 ) -> (Vec<Diagnostic>, Vec<usize>) {
-    let index_of = |a: &Apim| ws.apims.iter().position(|x| std::ptr::eq(x, a));
+    let index_of = |a: &Apim| index.get(&(a as *const Apim as usize)).copied();
     let plan = Plan::new(ws, apims.to_vec(), Some(unit));
     let mut open: Vec<usize> = Vec::new();
     for (i, u) in plan.undecided.iter().enumerate() {
@@ -455,12 +465,13 @@ fn check_view(
         }
     }
     let mut found = plan.preflight.clone();
+    let ctxs = plan.ctxs(opts);
     for rule in RULES {
         let Some(check) = rule.check else { continue };
         if !selected(rule.code) {
             continue;
         }
-        for (d, about) in run_rule(&plan, opts, rule, check) {
+        for (d, about) in run_rule(&plan, &ctxs, rule, check) {
             if d.code == Code::Stv002 {
                 for (i, _) in &about {
                     open.extend(plan.apims.get(*i).and_then(|a| index_of(a)));
@@ -505,18 +516,17 @@ fn name_deployments(
     d
 }
 
-/// One rule in every world of the plan, merged.
+/// One rule in every world of the plan (`ctxs`: [`Plan::ctxs`]), merged.
 pub(crate) fn run_rule(
     plan: &Plan,
-    opts: &Options,
+    ctxs: &[Ctx],
     rule: &'static Rule,
     check: fn(&Ctx, &mut Sink),
 ) -> Vec<(Diagnostic, Vec<(usize, usize)>)> {
     let mut found: Vec<Emission> = Vec::new();
-    for w in 0..plan.worlds.len() {
-        let ctx = plan.ctx(opts, w);
+    for (w, ctx) in ctxs.iter().enumerate() {
         let mut sink = Sink::new(rule);
-        check(&ctx, &mut sink);
+        check(ctx, &mut sink);
         for (d, about) in sink.out.into_iter().zip(sink.about) {
             found.push(Emission { d, about, world: w });
         }

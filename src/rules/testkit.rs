@@ -165,7 +165,8 @@ pub fn instance_with_pip(sku: &str, mode: &str, p: PublicIp) -> Workspace {
 pub fn run_with(code: Code, ws: &Workspace, opts: &Options) -> Vec<Diagnostic> {
     let rule = super::rule(code);
     let plan = Plan::all(ws);
-    run_rule(&plan, opts, rule, rule.check.expect("rule with a check"))
+    let ctxs = plan.ctxs(opts);
+    run_rule(&plan, &ctxs, rule, rule.check.expect("rule with a check"))
         .into_iter()
         .map(|(d, _)| d)
         .collect()
