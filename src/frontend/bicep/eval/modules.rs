@@ -180,9 +180,9 @@ impl<'p> Eval<'p> {
             .map(|e| self.expr(&it.env, e))
             .unwrap_or_else(|| V::obj(Vec::new(), site));
         let mut given = HashMap::new();
-        if let VKind::Obj(entries) = &params.kind {
+        if let VKind::Obj(entries) = params.kind {
             for (k, v) in entries {
-                given.insert(k.name.to_ascii_lowercase(), v.clone());
+                given.insert(k.name.to_ascii_lowercase(), v);
             }
         }
         let (rg, above) = match prop("scope").map(|e| self.expr(&it.env, e)) {
