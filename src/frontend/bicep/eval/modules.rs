@@ -55,7 +55,12 @@ impl<'p> Eval<'p> {
         };
         it.result.get_or(
             || Rc::new(self.deploy_module(inst, m, it)),
-            || Rc::new(V::unknown("the module's outputs depend on themselves", None)),
+            || {
+                Rc::new(V::unknown(
+                    "the module's outputs depend on themselves",
+                    None,
+                ))
+            },
         )
     }
 
@@ -243,7 +248,12 @@ impl<'p> Eval<'p> {
     pub(super) fn outputs(&self, inst: usize) -> Rc<V> {
         self.inst(inst).outputs.get_or(
             || Rc::new(self.compute_outputs(inst)),
-            || Rc::new(V::unknown("the deployment's outputs refer to themselves", None)),
+            || {
+                Rc::new(V::unknown(
+                    "the deployment's outputs refer to themselves",
+                    None,
+                ))
+            },
         )
     }
 
