@@ -3,7 +3,6 @@
 
 use crate::model::Shared;
 use crate::source::Span;
-use std::rc::Rc;
 
 /// An identifier with its place.
 #[derive(Clone, Debug)]
@@ -59,7 +58,7 @@ pub enum ExprKind {
     Array(Vec<ArrayItem>),
     Object(Vec<ObjItem>),
     /// `[for (item, index) in iter: if (filter) body]`
-    For(Rc<ForExpr>),
+    For(Shared<ForExpr>),
     /// `if (cond) body` — only as the body of a resource or module.
     If {
         cond: Box<Expr>,
@@ -93,7 +92,7 @@ pub enum ExprKind {
         name: Name,
         args: Vec<Expr>,
     },
-    Lambda(Rc<Lambda>),
+    Lambda(Shared<Lambda>),
     Paren(Box<Expr>),
 }
 
@@ -140,7 +139,7 @@ pub enum ObjItem {
     },
     Spread(Expr),
     /// A nested child resource.
-    Resource(Rc<ResourceDecl>),
+    Resource(Shared<ResourceDecl>),
 }
 
 /// A type annotation. Types are checked by Bicep, not by us; we keep what evaluation needs.
@@ -187,7 +186,7 @@ pub enum DeclKind {
         name: Name,
         value: Expr,
     },
-    Resource(Rc<ResourceDecl>),
+    Resource(Shared<ResourceDecl>),
     Module {
         name: Name,
         path: Shared<str>,
@@ -203,7 +202,7 @@ pub enum DeclKind {
     },
     Func {
         name: Name,
-        lambda: Rc<Lambda>,
+        lambda: Shared<Lambda>,
     },
     Import {
         from: Option<(Shared<str>, Span)>,

@@ -18,7 +18,7 @@ use super::LoadOptions;
 use crate::discover::{self, Discovered};
 use crate::frontend::arm::{fitting, Stage};
 use crate::model::arm_body::{self, ArmResource};
-use crate::model::{Format, ResKey, Workspace};
+use crate::model::{Format, ResKey, Workspace, V};
 use crate::source::{canonical, FileId, Lang};
 use program::{Program, Target};
 use std::collections::{HashMap, HashSet};
@@ -170,49 +170,119 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         }
     }
 
-    // Each deployment's resources, as a range of the emitted list, with its unit.
-    let mut runs: Vec<(usize, String, Option<String>, String)> = Vec::new();
+    // The deployments in order: parameter files, then .bicep entries with each stage.
     let display = |f: FileId| ws.sources.get(f).display.clone();
-    let emitted = {
-        let ev = eval::Eval::new(&prog, &ws.sources);
-        for &pf in &param_files {
-            let Some(u) = prog.unit(pf).filter(|u| u.is_param) else {
+    let mut jobs: Vec<Job> = Vec::new();
+    for &pf in &param_files {
+        let Some(u) = prog.unit(pf).filter(|u| u.is_param) else {
+            continue;
+        };
+        let group = match &u.using {
+            Some((Target::Local(t), _)) => display(*t),
+            _ => display(pf),
+        };
+        jobs.push(Job {
+            unit: pf,
+            param_file: true,
+            given: HashMap::new(),
+            name: display(pf),
+            stage: Some(display(pf)),
+            group,
+        });
+    }
+    for (b, st) in entries {
+        jobs.push(Job {
+            unit: b,
+            param_file: false,
+            name: st.name.clone().unwrap_or_else(|| display(b)),
+            stage: st.name,
+            group: display(b),
+            given: st.values,
+        });
+    }
+    // The last deployment that needs each file: its syntax tree is dropped after that one.
+    let mut last_use: HashMap<FileId, usize> = HashMap::new();
+    for (j, job) in jobs.iter().enumerate() {
+        let mut stack = vec![job.unit];
+        let mut seen: HashSet<FileId> = HashSet::new();
+        while let Some(x) = stack.pop() {
+            if !seen.insert(x) {
                 continue;
-            };
-            let group = match &u.using {
-                Some((Target::Local(t), _)) => display(*t),
-                _ => display(pf),
-            };
-            let start = ev.emitted.borrow().len();
-            ev.run_param_file(pf, &HashMap::new());
-            runs.push((start, display(pf), Some(display(pf)), group));
-        }
-        for (b, st) in entries {
-            let start = ev.emitted.borrow().len();
-            ev.run_entry(b, st.values);
-            let name = st.name.clone().unwrap_or_else(|| display(b));
-            runs.push((start, name, st.name, display(b)));
-        }
-        ws.diagnostics.extend(ev.diagnostics.take());
-        for u in ev.unloaded.take() {
-            if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
-                ws.unloaded_apims.push(u);
+            }
+            last_use.insert(x, j);
+            let Some(u) = prog.unit(x) else { continue };
+            for t in u.modules.values() {
+                if let Target::Local(y) = t {
+                    stack.push(*y);
+                }
+            }
+            stack.extend(u.imports.iter().copied());
+            if let Some((Target::Local(y), _)) = &u.using {
+                stack.push(*y);
+            }
+            if let Some(Target::Local(y)) = &u.extends {
+                stack.push(*y);
             }
         }
-        ev.emitted.take()
-    };
+    }
+    let mut by_last: Vec<Vec<FileId>> = vec![Vec::new(); jobs.len()];
+    for (f, j) in last_use {
+        by_last[j].push(f);
+    }
+
+    // One deployment at a time: its resources join the workspace and its evaluator state is
+    // freed before the next one starts (only imported files' instances and what is reported
+    // once go on). The evaluation diagnostics come before what ingesting gives.
+    let diag_at = ws.diagnostics.len();
+    let mut carry = eval::Carry::default();
+    for (j, mut job) in jobs.into_iter().enumerate() {
+        let emitted = {
+            let ev = eval::Eval::resume(&prog, &ws.sources, carry);
+            if job.param_file {
+                ev.run_param_file(job.unit, &job.given);
+            } else {
+                ev.run_entry(job.unit, std::mem::take(&mut job.given));
+            }
+            let (emitted, c) = ev.finish();
+            carry = c;
+            emitted
+        };
+        ingest(ws, &job, emitted);
+        for f in &by_last[j] {
+            prog.units.remove(f);
+        }
+    }
+    ws.diagnostics.splice(diag_at..diag_at, carry.diagnostics);
+    for u in carry.unloaded {
+        if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+            ws.unloaded_apims.push(u);
+        }
+    }
+}
+
+/// One deployment of the run.
+struct Job {
+    unit: FileId,
+    /// `unit` is a `.bicepparam` file (evaluated with the file it is `using`).
+    param_file: bool,
+    given: HashMap<String, V>,
+    name: String,
+    stage: Option<String>,
+    group: String,
+}
+
+/// A deployment's resources into the workspace, as a unit of its own.
+fn ingest(ws: &mut Workspace, job: &Job, emitted: Vec<eval::Emitted>) {
+    ws.begin_unit(
+        job.name.clone(),
+        job.stage.clone(),
+        format!("bicep|{}", job.group),
+    );
     // The same declaration deploying the same resource twice in one deployment (an AVM
     // test's `init`/`idem` loop) is one resource. Different declarations of one resource are
     // merged by the model instead; other deployments' stay apart.
     let mut seen = HashSet::new();
-    let mut next_run = 0;
-    let mut unit = None;
-    for (i, e) in emitted.into_iter().enumerate() {
-        while next_run < runs.len() && runs[next_run].0 <= i {
-            let (_, name, stage, group) = runs[next_run].clone();
-            unit = Some(ws.begin_unit(name, stage, format!("bicep|{group}")));
-            next_run += 1;
-        }
+    for e in emitted {
         if e.existing {
             if let Some(n) = e.name.as_name() {
                 ws.reference_apim(ResKey::new(&e.rtype, n, e.rg.as_deref()));
@@ -225,7 +295,6 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 n.to_ascii_lowercase(),
                 e.rg.as_deref().map(str::to_ascii_lowercase),
                 e.decl,
-                unit,
             );
             if !seen.insert(key) {
                 continue;
@@ -244,11 +313,6 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 rg: e.rg,
             },
         );
-    }
-    // Units with nothing to ingest still exist (a stage counts even when it deploys nothing
-    // relevant), so the stage count of a template is right.
-    for (_, name, stage, group) in runs.into_iter().skip(next_run) {
-        ws.begin_unit(name, stage, format!("bicep|{group}"));
     }
 }
 

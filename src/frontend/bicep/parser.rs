@@ -11,7 +11,6 @@ use super::ast::*;
 use super::lexer::{self, describe, Tok, Token};
 use crate::model::Shared;
 use crate::source::{FileId, Span};
-use std::rc::Rc;
 
 /// Deeper nesting than this is reported as an error.
 pub const MAX_DEPTH: usize = 100;
@@ -276,7 +275,7 @@ impl Parser<'_> {
             }
             "resource" => {
                 self.bump();
-                DeclKind::Resource(Rc::new(self.resource(decorators.clone(), start)?))
+                DeclKind::Resource(Shared::new(self.resource(decorators.clone(), start)?))
             }
             "module" => {
                 self.bump();
@@ -429,7 +428,7 @@ impl Parser<'_> {
         self.expr()
     }
 
-    fn func_sig(&mut self) -> R<Rc<Lambda>> {
+    fn func_sig(&mut self) -> R<Shared<Lambda>> {
         self.expect(Tok::LParen, "'(' and the function's parameters")?;
         let params = self.with_mode(true, |p| {
             let mut params = Vec::new();
@@ -448,7 +447,7 @@ impl Parser<'_> {
         self.expect(Tok::Arrow, "'=>' and the function body")?;
         self.skip_nl();
         let body = self.expr()?;
-        Ok(Rc::new(Lambda { params, body }))
+        Ok(Shared::new(Lambda { params, body }))
     }
 
     fn import(&mut self) -> R<DeclKind> {
@@ -992,7 +991,7 @@ impl Parser<'_> {
                         span: sp,
                     }];
                     return Ok(Expr {
-                        kind: ExprKind::Lambda(Rc::new(Lambda { params, body })),
+                        kind: ExprKind::Lambda(Shared::new(Lambda { params, body })),
                         span,
                     });
                 }
@@ -1064,7 +1063,7 @@ impl Parser<'_> {
         let body = self.expr()?;
         let span = self.span(start, body.span.end);
         Ok(Expr {
-            kind: ExprKind::Lambda(Rc::new(Lambda { params, body })),
+            kind: ExprKind::Lambda(Shared::new(Lambda { params, body })),
             span,
         })
     }
@@ -1105,7 +1104,7 @@ impl Parser<'_> {
                 p.skip_nl();
                 p.expect(Tok::RBracket, "']' to close the for expression")?;
                 return Ok(Expr {
-                    kind: ExprKind::For(Rc::new(f)),
+                    kind: ExprKind::For(Shared::new(f)),
                     span: p.span(start, p.prev_end()),
                 });
             }
@@ -1188,7 +1187,7 @@ impl Parser<'_> {
                 {
                     p.bump();
                     let r = p.resource(decorators, t.start)?;
-                    items.push(ObjItem::Resource(Rc::new(r)));
+                    items.push(ObjItem::Resource(Shared::new(r)));
                 } else {
                     let key = p.obj_key()?;
                     p.expect(Tok::Colon, "':' after the property name")?;

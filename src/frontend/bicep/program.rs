@@ -11,7 +11,6 @@ use crate::model::Workspace;
 use crate::source::{FileId, Lang, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 /// What a module path, `using` path or import path leads to.
 #[derive(Clone, Debug)]
@@ -43,7 +42,7 @@ pub enum Sym {
 /// A resource declaration, top-level or nested.
 #[derive(Debug)]
 pub struct ResInfo {
-    pub decl: Rc<ResourceDecl>,
+    pub decl: Shared<ResourceDecl>,
     pub parent: Option<usize>,
     /// `vnet` or `vnet::apimSubnet`, how the code names it.
     pub path: String,
@@ -401,7 +400,7 @@ impl Program {
 
 fn add_resource(
     list: &mut Vec<ResInfo>,
-    r: &Rc<ResourceDecl>,
+    r: &Shared<ResourceDecl>,
     parent: Option<usize>,
     prefix: String,
 ) -> usize {

@@ -242,7 +242,7 @@ impl<'p> Eval<'p> {
     }
 
     pub(super) fn lambda_fn(&self, env: &Env, name: &str, args: &[Expr], site: Option<Span>) -> V {
-        let lambda_at = |i: usize| -> Option<&Rc<Lambda>> {
+        let lambda_at = |i: usize| -> Option<&Shared<Lambda>> {
             match args.get(i).map(|a| &a.kind) {
                 Some(ExprKind::Lambda(l)) => Some(l),
                 _ => None,

@@ -547,6 +547,7 @@ impl<'p> Eval<'p> {
         }
         let i = self.new_inst(f, HashMap::new(), None, None, vec![f]);
         self.import_insts.borrow_mut().insert(f, i);
+        self.kept.borrow_mut().insert(i, self.inst(i));
         Some(i)
     }
 

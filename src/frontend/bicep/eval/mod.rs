@@ -47,7 +47,7 @@ pub struct Emitted {
     pub rtype: String,
     pub api_version: Option<V>,
     pub name: V,
-    pub body: V,
+    pub body: Rc<V>,
     pub decl: Span,
     pub label: String,
     pub rg: Option<String>,
@@ -70,7 +70,8 @@ struct Inst {
     vals: RefCell<Memo<usize, V>>,
     res: RefCell<Memo<usize, Rc<ResEval>>>,
     mods: RefCell<Memo<usize, Rc<ModEval>>>,
-    outputs: Once<V>,
+    /// Shared, not copied, with every reader (values may be large).
+    outputs: Once<Rc<V>>,
 }
 
 #[derive(Clone)]
@@ -124,7 +125,7 @@ struct Iter {
     /// Position in the loop, for labels.
     index: Option<usize>,
     ident: Once<Rc<Ident>>,
-    body: Once<V>,
+    body: Once<Rc<V>>,
 }
 
 /// Type, API version, name path and scope of one resource instance.
@@ -146,13 +147,33 @@ struct ModEval {
 struct ModIter {
     env: Env,
     cond: Option<bool>,
-    result: Once<V>,
+    result: Once<Rc<V>>,
+}
+
+/// What evaluating deployments leaves for the next ones of the run: a run evaluates one
+/// deployment at a time, and frees each one's instances when it is done.
+#[derive(Default)]
+pub struct Carry {
+    /// Instances made before: numbers go on across deployments, as they name unknown resource
+    /// names apart.
+    made: usize,
+    /// Imported files' instances, made once per run: file → number, number → instance.
+    import_insts: HashMap<FileId, usize>,
+    kept: HashMap<usize, Rc<Inst>>,
+    reported: HashSet<(Option<Span>, String)>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub unloaded: Vec<crate::model::UnloadedApim>,
 }
 
 pub struct Eval<'p> {
     prog: &'p Program,
     sources: &'p SourceMap,
+    /// The number of the first instance in `insts`.
+    base: usize,
+    /// The instances of the deployment being evaluated, numbered from `base`.
     insts: RefCell<Vec<Rc<Inst>>>,
+    /// Imported files' instances (of this deployment or earlier ones), by number.
+    kept: RefCell<HashMap<usize, Rc<Inst>>>,
     pub emitted: RefCell<Vec<Emitted>>,
     pub diagnostics: RefCell<Vec<Diagnostic>>,
     /// Registry modules that deploy API Management (recorded once per module instance).
@@ -170,25 +191,50 @@ fn resource_group_type() -> &'static str {
 
 impl<'p> Eval<'p> {
     pub fn new(prog: &'p Program, sources: &'p SourceMap) -> Eval<'p> {
+        Eval::resume(prog, sources, Carry::default())
+    }
+
+    /// An evaluator that goes on from what earlier deployments left.
+    pub fn resume(prog: &'p Program, sources: &'p SourceMap, carry: Carry) -> Eval<'p> {
         Eval {
             prog,
             sources,
+            base: carry.made,
             insts: RefCell::new(Vec::new()),
+            kept: RefCell::new(carry.kept),
             emitted: RefCell::new(Vec::new()),
-            diagnostics: RefCell::new(Vec::new()),
-            unloaded: RefCell::new(Vec::new()),
+            diagnostics: RefCell::new(carry.diagnostics),
+            unloaded: RefCell::new(carry.unloaded),
             depth: Cell::new(0),
             budget: RefCell::new(Budget::new()),
-            import_insts: RefCell::new(HashMap::new()),
-            reported: RefCell::new(HashSet::new()),
+            import_insts: RefCell::new(carry.import_insts),
+            reported: RefCell::new(carry.reported),
         }
+    }
+
+    /// The resources emitted, and what the next deployments need; the rest is freed.
+    pub fn finish(self) -> (Vec<Emitted>, Carry) {
+        let carry = Carry {
+            made: self.made(),
+            import_insts: self.import_insts.into_inner(),
+            kept: self.kept.into_inner(),
+            reported: self.reported.into_inner(),
+            diagnostics: self.diagnostics.into_inner(),
+            unloaded: self.unloaded.into_inner(),
+        };
+        (self.emitted.into_inner(), carry)
+    }
+
+    /// The number of instances made so far in the run.
+    fn made(&self) -> usize {
+        self.base + self.insts.borrow().len()
     }
 
     /// The one STV002 of an entry deployment cut off by its budget, naming the API Management
     /// instances of the files it instantiated (modules cut off before they ran may hide more).
     fn report_budget(&self, b: &Budget, unit: FileId, first: usize) {
         let mut names: Vec<String> = Vec::new();
-        let units: Vec<FileId> = self.insts.borrow()[first..]
+        let units: Vec<FileId> = self.insts.borrow()[first - self.base..]
             .iter()
             .map(|i| i.unit)
             .collect();
@@ -221,7 +267,10 @@ impl<'p> Eval<'p> {
             .expect("instances are only made for loaded units")
     }
     fn inst(&self, i: usize) -> Rc<Inst> {
-        self.insts.borrow()[i].clone()
+        match i.checked_sub(self.base) {
+            Some(l) => self.insts.borrow()[l].clone(),
+            None => self.kept.borrow()[&i].clone(),
+        }
     }
     fn new_inst(
         &self,
@@ -249,7 +298,7 @@ impl<'p> Eval<'p> {
             mods: RefCell::new(Memo::new()),
             outputs: Once::new(),
         }));
-        insts.len() - 1
+        self.base + insts.len() - 1
     }
 
     fn report(&self, sev: Severity, span: Option<Span>, message: String, help: &str) {
@@ -287,7 +336,7 @@ impl<'p> Eval<'p> {
 
     /// Evaluate a `.bicep` file as a deployment with the given parameter values.
     pub fn run_entry(&self, unit: FileId, given: HashMap<String, V>) {
-        let first = self.insts.borrow().len();
+        let first = self.made();
         self.run_entry_with(unit, given, Budget::new(), first);
     }
 
@@ -314,7 +363,7 @@ impl<'p> Eval<'p> {
         }
         let b = Budget::new();
         *self.budget.borrow_mut() = b.clone();
-        let first = self.insts.borrow().len();
+        let first = self.made();
         let mut given = extra.clone();
         {
             let _unit = budget::install(&b);
@@ -382,7 +431,7 @@ impl<'p> Eval<'p> {
                 rtype: ident.rtype.clone(),
                 api_version: None,
                 name: full_name(&ident.names),
-                body: V::null(None),
+                body: Rc::new(V::null(None)),
                 decl: info.decl.span,
                 label: info.path.clone(),
                 rg,

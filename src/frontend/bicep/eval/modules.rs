@@ -48,14 +48,19 @@ impl<'p> Eval<'p> {
     }
 
     /// `{ name, outputs }` of one module instance, deploying it (once) on first use.
-    pub(super) fn mod_result(&self, inst: usize, m: usize, k: usize) -> V {
+    pub(super) fn mod_result(&self, inst: usize, m: usize, k: usize) -> Rc<V> {
         let ev = self.mod_eval(inst, m);
         let Some(it) = ev.iters.get(k) else {
-            return V::unknown("no such module instance", None);
+            return Rc::new(V::unknown("no such module instance", None));
         };
         it.result.get_or(
-            || self.deploy_module(inst, m, it),
-            || V::unknown("the module's outputs depend on themselves", None),
+            || Rc::new(self.deploy_module(inst, m, it)),
+            || {
+                Rc::new(V::unknown(
+                    "the module's outputs depend on themselves",
+                    None,
+                ))
+            },
         )
     }
 
@@ -180,9 +185,9 @@ impl<'p> Eval<'p> {
             .map(|e| self.expr(&it.env, e))
             .unwrap_or_else(|| V::obj(Vec::new(), site));
         let mut given = HashMap::new();
-        if let VKind::Obj(entries) = &params.kind {
+        if let VKind::Obj(entries) = params.kind {
             for (k, v) in entries {
-                given.insert(k.name.to_ascii_lowercase(), v.clone());
+                given.insert(k.name.to_ascii_lowercase(), v);
             }
         }
         let (rg, above) = match prop("scope").map(|e| self.expr(&it.env, e)) {
@@ -209,7 +214,7 @@ impl<'p> Eval<'p> {
         let d = self.depth.get();
         self.depth.set(d + 8);
         self.run(child);
-        let outputs = self.outputs(child);
+        let outputs = V::clone(&self.outputs(child));
         self.depth.set(d);
         result(outputs)
     }
@@ -229,21 +234,26 @@ impl<'p> Eval<'p> {
                 }
                 V::arr(
                     (0..ev.iters.len())
-                        .map(|k| self.mod_result(inst, m, k).at(site))
+                        .map(|k| V::clone(&self.mod_result(inst, m, k)).at(site))
                         .collect(),
                     site,
                 )
             }
-            None => self.mod_result(inst, m, 0).at(site),
-            Some(k) if k < ev.iters.len() => self.mod_result(inst, m, k).at(site),
+            None => V::clone(&self.mod_result(inst, m, 0)).at(site),
+            Some(k) if k < ev.iters.len() => V::clone(&self.mod_result(inst, m, k)).at(site),
             Some(k) => V::unknown(format!("module index {k} is out of range"), site),
         }
     }
 
-    pub(super) fn outputs(&self, inst: usize) -> V {
+    pub(super) fn outputs(&self, inst: usize) -> Rc<V> {
         self.inst(inst).outputs.get_or(
-            || self.compute_outputs(inst),
-            || V::unknown("the deployment's outputs refer to themselves", None),
+            || Rc::new(self.compute_outputs(inst)),
+            || {
+                Rc::new(V::unknown(
+                    "the deployment's outputs refer to themselves",
+                    None,
+                ))
+            },
         )
     }
 

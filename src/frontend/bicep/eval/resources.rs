@@ -218,20 +218,21 @@ impl<'p> Eval<'p> {
         }
     }
 
-    pub(super) fn res_body(&self, inst: usize, r: usize, k: usize) -> V {
+    /// A resource instance's evaluated body, shared by the model and every reference.
+    pub(super) fn res_body(&self, inst: usize, r: usize, k: usize) -> Rc<V> {
         let ev = self.res_eval(inst, r);
         let Some(it) = ev.iters.get(k) else {
-            return V::unknown("no such resource instance", None);
+            return Rc::new(V::unknown("no such resource instance", None));
         };
         let unit = self.unit(inst);
         let decl = &unit.resources[r].decl;
         it.body.get_or(
-            || self.compute_body(it, decl),
+            || Rc::new(self.compute_body(it, decl)),
             || {
-                V::unknown(
+                Rc::new(V::unknown(
                     format!("resource '{}' refers to its own properties", decl.name.text),
                     Some(decl.span),
-                )
+                ))
             },
         )
     }
@@ -404,7 +405,7 @@ impl<'p> Eval<'p> {
             o.set("name", name);
             o
         } else {
-            let mut b = self.res_body(inst, r, k);
+            let mut b = V::clone(&self.res_body(inst, r, k));
             crate::model::arm_body::add_child_ids(&mut b, &ident.rtype, &id);
             b
         };
