@@ -144,7 +144,8 @@ pub struct Scope {
 
 struct Frame {
     name: Shared<str>,
-    val: V,
+    /// Shared, so a traversal from the variable (`each.value.x`) reads it without a copy.
+    val: Rc<V>,
     next: Option<Rc<Frame>>,
 }
 
@@ -157,12 +158,12 @@ impl Scope {
             inst: self.inst,
             frame: Some(Rc::new(Frame {
                 name: name.into(),
-                val,
+                val: Rc::new(val),
                 next: self.frame.clone(),
             })),
         }
     }
-    fn get(&self, name: &str) -> Option<&V> {
+    fn get(&self, name: &str) -> Option<&Rc<V>> {
         let mut f = self.frame.as_deref();
         while let Some(fr) = f {
             if &*fr.name == name {
@@ -180,17 +181,20 @@ type Declared = Vec<(String, Rc<V>)>;
 /// Computes the attributes the provider adds (`id`, …) to an evaluated resource.
 pub type Computed = fn(rtype: &str, data: bool, body: &mut V, label: &str);
 
+/// A root module with the values of its variables.
+pub type RootSpec = (Rc<Module>, HashMap<Shared<str>, Input>);
+
 /// The roots of a run evaluated one at a time, each by its own [`Eval`] that is dropped once
 /// its resources are emitted: what must still span every root (data-source lookups) is here.
 pub struct Run {
     /// Every root module with its inputs, in run order.
-    pub roots: Vec<(Rc<Module>, HashMap<Shared<str>, Input>)>,
+    pub roots: Vec<RootSpec>,
     /// Data-source lookups over every root, by resource type.
     declared: std::cell::RefCell<HashMap<String, Rc<Declared>>>,
 }
 
 impl Run {
-    pub fn new(roots: Vec<(Rc<Module>, HashMap<Shared<str>, Input>)>) -> Run {
+    pub fn new(roots: Vec<RootSpec>) -> Run {
         Run {
             roots,
             declared: Default::default(),

@@ -328,7 +328,9 @@ impl<'w> Eval<'w> {
         if let Some(d) = run.declared.borrow().get(rtype) {
             return d.clone();
         }
-        let mut found: Vec<((usize, usize, usize), String, Rc<V>)> = Vec::new();
+        // (module depth, root, instance) of each entry: the order to sort them in.
+        type At = (usize, usize, usize);
+        let mut found: Vec<(At, String, Rc<V>)> = Vec::new();
         let mut loader = std::mem::take(&mut self.loader);
         for (r, (module, inputs)) in run.roots.iter().enumerate() {
             let mut sub = Eval::new(&mut *self.ws, loader, self.computed);
