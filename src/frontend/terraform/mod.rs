@@ -192,8 +192,9 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         })
         .collect();
 
+    // Inputs of every root first (tfvars are read once, in root order).
     let mut ev = Eval::new(ws, loader, azurerm::computed);
-    let mut root_ids = Vec::new();
+    let mut planned = Vec::with_capacity(roots.len());
     for m in roots {
         let dir = crate::source::canonical(&m.dir);
         let nearest = scoped
@@ -205,53 +206,71 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             None => (var_files.as_slice(), opts.vars.as_slice()),
         };
         let inputs = root_inputs(&mut ev, &m, files, vars);
-        root_ids.push(ev.add_root(m, inputs));
+        planned.push((m, inputs));
     }
-    ev.instantiate_all();
-
-    // The azurerm major version each root installs decides provider defaults.
-    let mut majors: HashMap<usize, u32> = HashMap::new();
-    for &r in &root_ids {
-        let mut constraints: Vec<String> = Vec::new();
-        for inst in ev.insts.iter().filter(|i| i.root == r) {
-            constraints.extend(
-                inst.module
-                    .azurerm_constraints
-                    .iter()
-                    .map(|(c, _)| c.clone()),
-            );
-        }
-        let dir = ev.insts[r].module.dir.clone();
-        let locked = version::locked_azurerm(ev.ws, &dir);
-        majors.insert(r, version::major(&constraints, locked));
-    }
+    let mut loader = std::mem::take(&mut ev.loader);
+    drop(ev);
+    let run = Rc::new(eval::Run::new(planned));
 
     // Each root module with the module instances it calls is one deployment unit.
-    let mut units: HashMap<usize, UnitId> = HashMap::new();
-    for &r in &root_ids {
-        let dir = crate::source::display_path(&ev.insts[r].module.dir);
-        let name = if dir.is_empty() { ".".to_string() } else { dir };
-        let group = format!("terraform|{name}");
-        units.insert(r, ev.ws.begin_unit(name, None, group));
-    }
+    let units: Vec<UnitId> = run
+        .roots
+        .iter()
+        .map(|(m, _)| {
+            let dir = crate::source::display_path(&m.dir);
+            let name = if dir.is_empty() { ".".to_string() } else { dir };
+            let group = format!("terraform|{name}");
+            ws.begin_unit(name, None, group)
+        })
+        .collect();
+
+    // Roots are evaluated one at a time: a root's evaluator (memo tables, values) is dropped
+    // once its resources are in the workspace, so memory holds one root's state, not all.
     let mut patches = Vec::new();
+    let mut budget_diags = Vec::new();
+    for (r, (m, inputs)) in run.roots.iter().enumerate() {
+        let mut ev = Eval::new(ws, loader, azurerm::computed);
+        ev.run = Some(run.clone());
+        let root = ev.add_root(m.clone(), inputs.clone());
+        ev.instantiate_all();
+        emit_root(&mut ev, root, units[r], &mut patches);
+        budget_diags.extend(budget_report(&mut ev, root));
+        loader = std::mem::take(&mut ev.loader);
+    }
+    for (unit, p) in &patches {
+        ws.enter_unit(*unit);
+        azapi::apply(ws, p, *unit);
+    }
+    ws.diagnostics.extend(budget_diags);
+}
+
+/// Emit the resources of one root's tree (every instance of `ev`) into its unit.
+fn emit_root(ev: &mut Eval, root: usize, unit: UnitId, patches: &mut Vec<(UnitId, azapi::Patch)>) {
+    // The azurerm major version the root installs decides provider defaults.
+    let mut constraints: Vec<String> = Vec::new();
+    for inst in ev.insts.iter().filter(|i| i.root == root) {
+        constraints.extend(
+            inst.module
+                .azurerm_constraints
+                .iter()
+                .map(|(c, _)| c.clone()),
+        );
+    }
+    let dir = ev.insts[root].module.dir.clone();
+    let locked = version::locked_azurerm(ev.ws, &dir);
+    let major = version::major(&constraints, locked);
+
+    ev.ws.enter_unit(unit);
     let mut apim_data = Vec::new();
-    let mut i = 0;
-    while i < ev.insts.len() {
+    for i in 0..ev.insts.len() {
+        if ev.insts[i].root != root {
+            continue;
+        }
         let module = ev.insts[i].module.clone();
-        let unit = units
-            .get(&ev.insts[i].root)
-            .copied()
-            .unwrap_or(UnitId::NONE);
-        ev.ws.enter_unit(unit);
-        let major = majors
-            .get(&ev.insts[i].root)
-            .copied()
-            .unwrap_or(version::LATEST);
         for (ri, d) in module.resources.iter().enumerate() {
             if d.data {
                 if &*d.rtype == "azurerm_api_management" {
-                    apim_data.push((unit, i, ri));
+                    apim_data.push((i, ri));
                 }
                 continue;
             }
@@ -286,12 +305,11 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
                 }
             }
         }
-        i += 1;
     }
     // A data source of an instance is a reference to another deployment's: the model checks
-    // that instance from this deployment too. Read after every resource is emitted, so looking
-    // it up does not change how the resources themselves evaluated.
-    for (unit, i, ri) in apim_data {
+    // that instance from this deployment too. Read after the root's resources are emitted, so
+    // looking it up does not change how the resources themselves evaluated.
+    for (i, ri) in apim_data {
         let set = ev.resource_set(i, ri);
         ev.ws.enter_unit(unit);
         for it in &set.items {
@@ -305,22 +323,13 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             }
         }
     }
-    for (unit, p) in &patches {
-        ev.ws.enter_unit(*unit);
-        azapi::apply(ev.ws, p, *unit);
-    }
-    for &r in &root_ids {
-        budget_report(&mut ev, r);
-    }
 }
 
 /// The one STV002 of a root module whose evaluation hit its budget, naming the API Management
 /// instances of its tree (or saying some may hide in `azapi_resource`s).
-fn budget_report(ev: &mut Eval, root: usize) {
+fn budget_report(ev: &mut Eval, root: usize) -> Option<crate::diagnostic::Diagnostic> {
     let budget = ev.insts[root].budget.clone();
-    if budget.hit().is_none() {
-        return;
-    }
+    budget.hit()?;
     let mut names = Vec::new();
     let mut known = true;
     for i in 0..ev.insts.len() {
@@ -345,9 +354,7 @@ fn budget_report(ev: &mut Eval, root: usize) {
         .first()
         .map(|&f| crate::source::Span::new(f, 0, 0));
     let unit = format!("root module '{dir}'");
-    if let Some(d) = budget.diagnostic("terraform", &unit, span, &names, known) {
-        ev.ws.diagnostics.push(d);
-    }
+    budget.diagnostic("terraform", &unit, span, &names, known)
 }
 
 /// A root module's variable values: `terraform.tfvars`, `*.auto.tfvars` (by name), then

@@ -3,116 +3,129 @@
 use super::*;
 
 pub fn convert(v: &V, ty: &Expr, depth: usize) -> V {
+    convert_owned(v.clone(), ty, depth)
+}
+
+/// [`convert`] of a value the caller gives up: what needs no conversion is moved, not copied.
+pub fn convert_owned(v: V, ty: &Expr, depth: usize) -> V {
     if depth > 32 || v.is_unknown() || v.is_null() {
-        return v.clone();
+        return v;
     }
     match &ty.kind {
         ExprKind::Var(t) => match &**t {
             "string" => match &v.kind {
-                VKind::Int(i) => V::str(i.to_string(), v.span).with_origin_of(v),
-                VKind::Float(f) => V::str(fmt_float(*f), v.span).with_origin_of(v),
-                VKind::Bool(b) => V::str(b.to_string(), v.span).with_origin_of(v),
-                _ => v.clone(),
+                VKind::Int(i) => V::str(i.to_string(), v.span).with_origin_of(&v),
+                VKind::Float(f) => V::str(fmt_float(*f), v.span).with_origin_of(&v),
+                VKind::Bool(b) => V::str(b.to_string(), v.span).with_origin_of(&v),
+                _ => v,
             },
-            "number" => match (&v.kind, num_of(v)) {
-                (VKind::Str(_), Some(Num::I(i))) => V::int(i, v.span).with_origin_of(v),
+            "number" => match (&v.kind, num_of(&v)) {
+                (VKind::Str(_), Some(Num::I(i))) => V::int(i, v.span).with_origin_of(&v),
                 (VKind::Str(_), Some(Num::F(f))) => {
-                    V::new(VKind::Float(f), v.span).with_origin_of(v)
+                    V::new(VKind::Float(f), v.span).with_origin_of(&v)
                 }
-                _ => v.clone(),
+                _ => v,
             },
             "bool" => match (&v.kind, v.as_bool()) {
-                (VKind::Str(_), Some(b)) => V::bool(b, v.span).with_origin_of(v),
-                _ => v.clone(),
+                (VKind::Str(_), Some(b)) => V::bool(b, v.span).with_origin_of(&v),
+                _ => v,
             },
-            _ => v.clone(),
+            _ => v,
         },
-        ExprKind::Call(f, args, _) => match (&**f, args.as_slice()) {
-            ("list" | "set", [t]) => match &v.kind {
-                VKind::Arr(items) => V {
-                    kind: VKind::Arr(items.iter().map(|x| convert(x, t, depth + 1)).collect()),
-                    span: v.span,
-                    origin: v.origin,
-                },
-                _ => v.clone(),
-            },
-            ("map", [t]) => match &v.kind {
-                VKind::Obj(entries) => V {
-                    kind: VKind::Obj(
-                        entries
-                            .iter()
-                            .map(|(k, x)| (k.clone(), convert(x, t, depth + 1)))
-                            .collect(),
-                    ),
-                    span: v.span,
-                    origin: v.origin,
-                },
-                _ => v.clone(),
-            },
-            ("tuple", [t]) => match (&v.kind, &t.kind) {
-                (VKind::Arr(items), ExprKind::Arr(types)) => V {
-                    kind: VKind::Arr(
+        ExprKind::Call(f, args, _) => {
+            let V { kind, span, origin } = v;
+            let kind = match (&**f, args.as_slice(), kind) {
+                ("list" | "set", [t], VKind::Arr(items)) => VKind::Arr(
+                    items
+                        .into_iter()
+                        .map(|x| convert_owned(x, t, depth + 1))
+                        .collect(),
+                ),
+                ("map", [t], VKind::Obj(entries)) => VKind::Obj(
+                    entries
+                        .into_iter()
+                        .map(|(k, x)| (k, convert_owned(x, t, depth + 1)))
+                        .collect(),
+                ),
+                ("tuple", [t], VKind::Arr(items)) => match &t.kind {
+                    ExprKind::Arr(types) => VKind::Arr(
                         items
-                            .iter()
+                            .into_iter()
                             .enumerate()
                             .map(|(i, x)| match types.get(i) {
-                                Some(t) => convert(x, t, depth + 1),
-                                None => x.clone(),
+                                Some(t) => convert_owned(x, t, depth + 1),
+                                None => x,
                             })
                             .collect(),
                     ),
-                    span: v.span,
-                    origin: v.origin,
+                    _ => VKind::Arr(items),
                 },
-                _ => v.clone(),
-            },
-            ("object", [t]) => match (&v.kind, &t.kind) {
-                (VKind::Obj(entries), ExprKind::Obj(attrs)) => {
-                    let mut out = Vec::new();
-                    for (ak, at) in attrs {
-                        let ObjKey::Name(an, _) = ak else { continue };
-                        let present = entries.iter().find(|(k, _)| k.name == *an);
-                        let (inner_ty, default) = match &at.kind {
-                            ExprKind::Call(o, oargs, _) if &**o == "optional" => {
-                                (oargs.first(), oargs.get(1))
-                            }
-                            _ => (Some(at), None),
-                        };
-                        match present {
-                            Some((k, x)) if !x.is_null() => out.push((
-                                k.clone(),
-                                match inner_ty {
-                                    Some(t) => convert(x, t, depth + 1),
-                                    None => x.clone(),
-                                },
-                            )),
-                            _ => {
-                                let dv = match default {
-                                    Some(d) => {
-                                        let lit = literal_value(d);
-                                        match inner_ty {
-                                            Some(t) => convert(&lit, t, depth + 1),
-                                            None => lit,
-                                        }
-                                    }
-                                    None => V::null(present.map(|(_, x)| x.span).unwrap_or(v.span)),
-                                };
-                                out.push((Key::new(an.clone(), None), dv));
-                            }
+                ("object", [t], VKind::Obj(entries)) => match &t.kind {
+                    ExprKind::Obj(attrs) => VKind::Obj(object(entries, attrs, span, depth)),
+                    _ => VKind::Obj(entries),
+                },
+                (_, _, kind) => kind,
+            };
+            V { kind, span, origin }
+        }
+        _ => v,
+    }
+}
+
+/// The attributes of an object type, in the type's order: each present one converted, each
+/// missing or null one its `optional()` default (or null).
+fn object(
+    mut entries: Vec<(Key, V)>,
+    attrs: &[(ObjKey, Expr)],
+    span: Option<Span>,
+    depth: usize,
+) -> Vec<(Key, V)> {
+    let mut out = Vec::with_capacity(attrs.len());
+    for (n, (ak, at)) in attrs.iter().enumerate() {
+        let ObjKey::Name(an, _) = ak else { continue };
+        let present = entries.iter().position(|(k, _)| k.name == *an);
+        let (inner_ty, default) = match &at.kind {
+            ExprKind::Call(o, oargs, _) if &**o == "optional" => (oargs.first(), oargs.get(1)),
+            _ => (Some(at), None),
+        };
+        match present {
+            Some(p) if !entries[p].1.is_null() => {
+                // Moved out unless the type names the attribute again (then it is read twice);
+                // nothing else looks this name up.
+                let again = attrs[n + 1..]
+                    .iter()
+                    .any(|(k, _)| matches!(k, ObjKey::Name(m, _) if m == an));
+                let (k, x) = if again {
+                    entries[p].clone()
+                } else {
+                    let k = entries[p].0.clone();
+                    let x = std::mem::replace(&mut entries[p].1, V::null(None));
+                    (k, x)
+                };
+                out.push((
+                    k,
+                    match inner_ty {
+                        Some(t) => convert_owned(x, t, depth + 1),
+                        None => x,
+                    },
+                ));
+            }
+            _ => {
+                let dv = match default {
+                    Some(d) => {
+                        let lit = literal_value(d);
+                        match inner_ty {
+                            Some(t) => convert_owned(lit, t, depth + 1),
+                            None => lit,
                         }
                     }
-                    V {
-                        kind: VKind::Obj(out),
-                        span: v.span,
-                        origin: v.origin,
-                    }
-                }
-                _ => v.clone(),
-            },
-            _ => v.clone(),
-        },
-        _ => v.clone(),
+                    None => V::null(present.map(|p| entries[p].1.span).unwrap_or(span)),
+                };
+                out.push((Key::new(an.clone(), None), dv));
+            }
+        }
     }
+    out
 }
 
 /// A constant expression (an `optional()` default): literals only.

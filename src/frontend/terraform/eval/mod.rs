@@ -107,6 +107,7 @@ pub struct Site {
 }
 
 /// Where a root module's variable value comes from.
+#[derive(Clone)]
 pub enum Input {
     /// A tfvars entry.
     Expr(Expr),
@@ -143,7 +144,8 @@ pub struct Scope {
 
 struct Frame {
     name: Shared<str>,
-    val: V,
+    /// Shared, so a traversal from the variable (`each.value.x`) reads it without a copy.
+    val: Rc<V>,
     next: Option<Rc<Frame>>,
 }
 
@@ -156,12 +158,12 @@ impl Scope {
             inst: self.inst,
             frame: Some(Rc::new(Frame {
                 name: name.into(),
-                val,
+                val: Rc::new(val),
                 next: self.frame.clone(),
             })),
         }
     }
-    fn get(&self, name: &str) -> Option<&V> {
+    fn get(&self, name: &str) -> Option<&Rc<V>> {
         let mut f = self.frame.as_deref();
         while let Some(fr) = f {
             if &*fr.name == name {
@@ -179,6 +181,27 @@ type Declared = Vec<(String, Rc<V>)>;
 /// Computes the attributes the provider adds (`id`, …) to an evaluated resource.
 pub type Computed = fn(rtype: &str, data: bool, body: &mut V, label: &str);
 
+/// A root module with the values of its variables.
+pub type RootSpec = (Rc<Module>, HashMap<Shared<str>, Input>);
+
+/// The roots of a run evaluated one at a time, each by its own [`Eval`] that is dropped once
+/// its resources are emitted: what must still span every root (data-source lookups) is here.
+pub struct Run {
+    /// Every root module with its inputs, in run order.
+    pub roots: Vec<RootSpec>,
+    /// Data-source lookups over every root, by resource type.
+    declared: std::cell::RefCell<HashMap<String, Rc<Declared>>>,
+}
+
+impl Run {
+    pub fn new(roots: Vec<RootSpec>) -> Run {
+        Run {
+            roots,
+            declared: Default::default(),
+        }
+    }
+}
+
 pub struct Eval<'w> {
     pub ws: &'w mut Workspace,
     pub loader: Loader,
@@ -193,6 +216,10 @@ pub struct Eval<'w> {
     /// Every module instance exists (after [`Eval::instantiate_all`]); before that, lookups
     /// over all instances are not cached.
     complete: bool,
+    /// Set when this evaluator holds one root of a [`Run`]: data-source lookups span the run.
+    pub run: Option<Rc<Run>>,
+    /// Evaluation repeated for a lookup only: its diagnostics are reported by the root's own.
+    quiet: bool,
 }
 
 /// A key of `count` or `for_each` as it appears in an address.
@@ -223,6 +250,8 @@ impl<'w> Eval<'w> {
             declared: HashMap::new(),
             declaring: false,
             complete: false,
+            run: None,
+            quiet: false,
         }
     }
 

@@ -37,19 +37,23 @@ impl<'w> Eval<'w> {
                 )),
                 Source::Local(dir) => {
                     if self.insts[inst].dirs.contains(&dir) {
-                        self.ws.diagnostics.push(module_cycle(&self.insts[inst].dirs, &dir, &cd.name, *src_span));
+                        if !self.quiet {
+                            self.ws.diagnostics.push(module_cycle(&self.insts[inst].dirs, &dir, &cd.name, *src_span));
+                        }
                         Err(format!("module `{}` calls itself (a module cycle)", cd.name))
                     } else if self.insts[inst].dirs.len() >= MAX_MODULE_DEPTH {
                         too_deep = true;
                         Err(format!("module `{}` is nested too deeply", cd.name))
                     } else if let Some(why) = self.loader.refused(self.ws, &dir) {
-                        self.ws.diagnostics.push(crate::diagnostic::not_read(
-                            Some(*src_span),
-                            "module directory",
-                            src,
-                            &why,
-                            "its resources are not checked and its outputs are unknown",
-                        ));
+                        if !self.quiet {
+                            self.ws.diagnostics.push(crate::diagnostic::not_read(
+                                Some(*src_span),
+                                "module directory",
+                                src,
+                                &why,
+                                "its resources are not checked and its outputs are unknown",
+                            ));
+                        }
                         Err(format!("output of module `{}` (directory \"{src}\" not read: {why})", cd.name))
                     } else {
                         match self.loader.module(self.ws, &dir) {
@@ -66,7 +70,7 @@ impl<'w> Eval<'w> {
         let mut items = Vec::with_capacity(keys.len());
         for (suffix, key, sc) in keys {
             let addr = format!("{prefix}{suffix}");
-            if too_deep {
+            if too_deep && !self.quiet {
                 // Every instance left unchecked is named: a chain past the limit must not
                 // pass silently.
                 self.ws.diagnostics.push(

@@ -6,7 +6,7 @@ use super::*;
 impl<'w> Eval<'w> {
     pub(super) fn bare(&mut self, name: &str, sc: &Scope, span: Span) -> V {
         if let Some(v) = sc.get(name) {
-            return v.clone().at(Some(span));
+            return (**v).clone().at(Some(span));
         }
         match name {
             "count" | "each" => self.err(format!("`{name}` is not set here"), span),
@@ -23,7 +23,7 @@ impl<'w> Eval<'w> {
                 break 'base Rc::new(self.eval(root, sc));
             };
             if let Some(v) = sc.get(name) {
-                break 'base Rc::new(v.clone());
+                break 'base v.clone();
             }
             let attr = |i: usize| match ops.get(i) {
                 Some(Op::Attr(n, _)) => Some(n.clone()),
@@ -177,7 +177,7 @@ impl<'w> Eval<'w> {
             (_, Some(v)) => v,
         };
         let v = match &decl.ty {
-            Some(t) => convert(&v, t, 0),
+            Some(t) => convert_owned(v, t, 0),
             None => v,
         };
         let v = self.validated(inst, name, &decl.validations, v);

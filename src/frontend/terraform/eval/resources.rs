@@ -297,6 +297,9 @@ impl<'w> Eval<'w> {
 
     /// Every declared (managed) instance of a resource type in the run, by id.
     pub(super) fn declared(&mut self, rtype: &str) -> Rc<Declared> {
+        if let Some(run) = self.run.clone() {
+            return self.run_declared(&run, rtype);
+        }
         if let Some(d) = self.declared.get(rtype) {
             return d.clone();
         }
@@ -304,6 +307,53 @@ impl<'w> Eval<'w> {
             return Rc::new(Vec::new());
         }
         self.declaring = true;
+        let out: Declared = self
+            .instances_of(rtype)
+            .into_iter()
+            .map(|(_, id, v)| (id, v))
+            .collect();
+        self.declaring = false;
+        let out = Rc::new(out);
+        if self.complete {
+            self.declared.insert(rtype.to_string(), out.clone());
+        }
+        out
+    }
+
+    /// [`Eval::declared`] over every root of the run: each root is evaluated again on its own
+    /// (lookups inside it find nothing, as in a single evaluator) and only the instances of
+    /// `rtype` are kept, in the order one evaluator of all roots would have made them (by
+    /// module depth, then root, then instance).
+    fn run_declared(&mut self, run: &Run, rtype: &str) -> Rc<Declared> {
+        if let Some(d) = run.declared.borrow().get(rtype) {
+            return d.clone();
+        }
+        // (module depth, root, instance) of each entry: the order to sort them in.
+        type At = (usize, usize, usize);
+        let mut found: Vec<(At, String, Rc<V>)> = Vec::new();
+        let mut loader = std::mem::take(&mut self.loader);
+        for (r, (module, inputs)) in run.roots.iter().enumerate() {
+            let mut sub = Eval::new(&mut *self.ws, loader, self.computed);
+            sub.declaring = true;
+            sub.quiet = true;
+            sub.add_root(module.clone(), inputs.clone());
+            sub.instantiate_all();
+            for (i, id, v) in sub.instances_of(rtype) {
+                found.push(((sub.insts[i].dirs.len(), r, i), id, v));
+            }
+            loader = std::mem::take(&mut sub.loader);
+        }
+        self.loader = loader;
+        found.sort_by_key(|(k, _, _)| *k);
+        let out: Rc<Declared> = Rc::new(found.into_iter().map(|(_, id, v)| (id, v)).collect());
+        run.declared
+            .borrow_mut()
+            .insert(rtype.to_string(), out.clone());
+        out
+    }
+
+    /// (instance, id, value) of every managed instance of `rtype` in the evaluator.
+    fn instances_of(&mut self, rtype: &str) -> Vec<(usize, String, Rc<V>)> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < self.insts.len() {
@@ -315,16 +365,11 @@ impl<'w> Eval<'w> {
                 let set = self.resource_set(i, ri);
                 for it in &set.items {
                     if let Some(id) = it.value.get_exact("id").and_then(|v| v.as_name()) {
-                        out.push((id.to_string(), it.value.clone()));
+                        out.push((i, id.to_string(), it.value.clone()));
                     }
                 }
             }
             i += 1;
-        }
-        self.declaring = false;
-        let out = Rc::new(out);
-        if self.complete {
-            self.declared.insert(rtype.to_string(), out.clone());
         }
         out
     }
