@@ -2,7 +2,9 @@
 //! inside strings. A trailing comma is accepted with a warning. Parsing produces [`V`] values
 //! whose spans point at each literal, and object keys keep their own spans.
 
-use crate::model::{Key, VKind, V};
+use crate::model::{Key, Shared, VKind, V};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use crate::source::{Comment, FileId, Span};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +26,19 @@ pub struct Parsed {
 const MAX_DEPTH: usize = 256;
 
 pub fn parse(text: &str, file: FileId) -> Result<Parsed, JsonError> {
+    parse_to(text, file, usize::MAX)
+}
+
+/// [`parse`] that builds only the values nested less than `depth` containers deep: deeper ones
+/// are checked exactly as [`parse`] checks them (same errors, warnings and comments) but read
+/// as `null`. Enough to tell what a document is without building (and freeing) all of it.
+pub fn outline(text: &str, file: FileId, depth: usize) -> Result<Parsed, JsonError> {
+    parse_to(text, file, depth)
+}
+
+fn parse_to(text: &str, file: FileId, depth: usize) -> Result<Parsed, JsonError> {
     let mut p = Parser::new(text, file);
+    p.build_depth = depth;
     let value = p.document()?;
     Ok(Parsed {
         value,
@@ -49,7 +63,20 @@ struct Parser<'a> {
     warnings: Vec<JsonError>,
     comments: Vec<Comment>,
     depth: usize,
+    /// Values nested this deep or deeper are checked but not built ([`outline`]).
+    build_depth: usize,
+    /// Elements of the arrays being parsed, innermost last: each array is moved out into a
+    /// vector of its exact length, without the spare capacity of a growing one.
+    items: Vec<V>,
+    /// The same for the entries of objects.
+    entries: Vec<(Key, V)>,
+    /// Short strings met so far (property names above all: `name`, `type`, `properties`
+    /// repeat in every resource), shared rather than allocated once per occurrence.
+    interned: HashMap<&'a str, Shared<str>, BuildFx>,
 }
+
+/// Strings up to this length are shared between their occurrences in a document.
+const INTERN_MAX: usize = 48;
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str, file: FileId) -> Parser<'a> {
@@ -61,6 +88,10 @@ impl<'a> Parser<'a> {
             warnings: Vec::new(),
             comments: Vec::new(),
             depth: 0,
+            build_depth: usize::MAX,
+            items: Vec::new(),
+            entries: Vec::new(),
+            interned: HashMap::default(),
         }
     }
 
@@ -132,10 +163,10 @@ impl<'a> Parser<'a> {
             None => Err(self.err("unexpected end of file: the JSON is truncated")),
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
-            Some(b'"') => {
-                let s = self.string()?;
-                Ok(V::str(s, self.span(start)))
-            }
+            Some(b'"') => match self.string(self.building())? {
+                Some(s) => Ok(V::new(VKind::Str(s), self.span(start))),
+                None => Ok(V::null(None)),
+            },
             Some(b't') => self.word("true", V::bool(true, None), start),
             Some(b'f') => self.word("false", V::bool(false, None), start),
             Some(b'n') => self.word("null", V::null(None), start),
@@ -184,10 +215,57 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// Whether the value at the current nesting is built ([`outline`]).
+    fn building(&self) -> bool {
+        self.depth < self.build_depth
+    }
+
+    /// A string literal at `"`, its value when `keep`. The text between the quotes is taken
+    /// as it is when it has no escape (the common case: no copy through a buffer), and short
+    /// strings are interned.
+    fn string(&mut self, keep: bool) -> Result<Option<Shared<str>>, JsonError> {
         let start = self.i;
-        self.i += 1;
-        let mut out = String::new();
+        let body = start + 1;
+        let stop = self.s[body..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')
+            .map(|n| body + n);
+        match stop {
+            None => {
+                self.i = start;
+                Err(self.err("unterminated string"))
+            }
+            Some(q) if self.s[q] == b'"' => {
+                self.i = q + 1;
+                // Quotes are ASCII, so both ends are character boundaries.
+                Ok(keep.then(|| self.share(&self.text[body..q])))
+            }
+            Some(q) => {
+                let mut out = String::new();
+                if keep {
+                    out.reserve(q - body + 16);
+                    out.push_str(&self.text[body..q]);
+                }
+                self.i = q;
+                let out = self.escaped(start, out)?;
+                Ok(keep.then(|| Shared::from(out)))
+            }
+        }
+    }
+
+    /// `text` as a shared string: the one met before when it is short.
+    fn share(&mut self, text: &'a str) -> Shared<str> {
+        if text.len() > INTERN_MAX {
+            return Shared::from(text);
+        }
+        self.interned
+            .entry(text)
+            .or_insert_with(|| Shared::from(text))
+            .clone()
+    }
+
+    /// The rest of a string literal that opened at `start`, from its first escape on.
+    fn escaped(&mut self, start: usize, mut out: String) -> Result<String, JsonError> {
         loop {
             let Some(c) = self.peek() else {
                 self.i = start;
@@ -240,11 +318,14 @@ impl<'a> Parser<'a> {
                     }
                 }
                 _ => {
-                    // Raw line breaks are accepted: Azure takes multi-line strings.
-                    let ch_len = utf8_len(c);
-                    let end = (self.i + ch_len).min(self.s.len());
-                    out.push_str(self.text.get(self.i..end).unwrap_or("\u{fffd}"));
-                    self.i = end;
+                    // Up to the next quote or escape, as it is. Raw line breaks are accepted:
+                    // Azure takes multi-line strings.
+                    let run = self.s[self.i..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\')
+                        .map_or(self.s.len(), |n| self.i + n);
+                    out.push_str(&self.text[self.i..run]);
+                    self.i = run;
                 }
             }
         }
@@ -270,9 +351,10 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self) -> Result<V, JsonError> {
         let start = self.i;
+        let keep = self.building();
         self.enter()?;
         self.i += 1;
-        let mut entries: Vec<(Key, V)> = Vec::new();
+        let base = self.entries.len();
         if !self.opened_empty(b'}')? {
             loop {
                 self.ws()?;
@@ -282,7 +364,7 @@ impl<'a> Parser<'a> {
                     _ => return Err(self.err("expected a property name in double quotes")),
                 }
                 let kstart = self.i;
-                let k = self.string()?;
+                let k = self.string(keep)?;
                 let kspan = self.span(kstart);
                 self.ws()?;
                 if self.peek() != Some(b':') {
@@ -291,29 +373,43 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 self.ws()?;
                 let v = self.value()?;
-                entries.push((Key::new(k, kspan), v));
+                if let Some(name) = k {
+                    self.entries.push((Key { name, span: kspan }, v));
+                }
                 if self.closed_after_item(b'}', "expected ',' or '}' after a property")? {
                     break;
                 }
             }
         }
+        if !keep {
+            return Ok(V::null(None));
+        }
+        let entries: Vec<(Key, V)> = self.entries.drain(base..).collect();
         Ok(V::obj(entries, self.span(start)))
     }
 
     fn array(&mut self) -> Result<V, JsonError> {
         let start = self.i;
+        let keep = self.building();
         self.enter()?;
         self.i += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         if !self.opened_empty(b']')? {
             loop {
                 self.ws()?;
-                items.push(self.value()?);
+                let v = self.value()?;
+                if keep {
+                    self.items.push(v);
+                }
                 if self.closed_after_item(b']', "expected ',' or ']' after an array element")? {
                     break;
                 }
             }
         }
+        if !keep {
+            return Ok(V::null(None));
+        }
+        let items: Vec<V> = self.items.drain(base..).collect();
         Ok(V::arr(items, self.span(start)))
     }
 
@@ -359,13 +455,27 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
+/// FxHash (rustc's): the interned strings are short and hashed once per occurrence, where
+/// SipHash's resistance to chosen keys buys nothing.
+#[derive(Default)]
+struct Fx(u64);
+
+type BuildFx = BuildHasherDefault<Fx>;
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
