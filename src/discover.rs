@@ -357,7 +357,12 @@ fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, fil
 }
 
 /// A parsed JSON file into the run, with an STV005 per trailing comma.
-fn add_json(ws: &mut Workspace, path: &Path, text: String, warnings: Vec<json::JsonError>) -> FileId {
+fn add_json(
+    ws: &mut Workspace,
+    path: &Path,
+    text: String,
+    warnings: Vec<json::JsonError>,
+) -> FileId {
     let id = ws.sources.add(SourceFile::new(
         path.to_path_buf(),
         display_path(path),

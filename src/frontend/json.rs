@@ -3,9 +3,9 @@
 //! whose spans point at each literal, and object keys keep their own spans.
 
 use crate::model::{Key, Shared, VKind, V};
+use crate::source::{Comment, FileId, Span};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use crate::source::{Comment, FileId, Span};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {

@@ -130,7 +130,14 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                     } else {
                         tree.clone().unwrap_or_else(|| V::null(None))
                     };
-                    template::Eval::evaluate(dir.clone(), *t, template, values, &links, &budget_unit)
+                    template::Eval::evaluate(
+                        dir.clone(),
+                        *t,
+                        template,
+                        values,
+                        &links,
+                        &budget_unit,
+                    )
                 })
                 .collect()
         });
