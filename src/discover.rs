@@ -75,7 +75,7 @@ pub fn discover(
 ) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
-    let mut files: Vec<(PathBuf, Lang)> = Vec::new();
+    let mut files: Vec<(PathBuf, Lang, PathBuf)> = Vec::new();
     for root in paths {
         // `metadata` never opens the path: a FIFO named here must not block the run.
         let meta = match std::fs::metadata(root) {
@@ -126,18 +126,18 @@ pub fn discover(
                 continue;
             };
             let canon = crate::source::canonical(path);
-            if !seen.insert(canon) {
+            if !seen.insert(canon.clone()) {
                 continue;
             }
-            files.push((path.to_path_buf(), lang));
+            files.push((path.to_path_buf(), lang, canon));
         }
     }
     // Read, decode and parse on every worker; add in walk order, so file ids are the same
     // on any number of threads.
     let shared: &Workspace = ws;
-    let read = crate::parallel::map(&files, |(path, lang)| prepare(shared, path, *lang));
-    for ((path, lang), r) in files.iter().zip(read) {
-        add_file(ws, &mut d, path, *lang, r);
+    let read = crate::parallel::map(&files, |(path, lang, _)| prepare(shared, path, *lang));
+    for ((path, lang, canon), r) in files.into_iter().zip(read) {
+        add_file(ws, &mut d, &path, lang, canon, r);
     }
     drop_compiled_copies(ws, &mut d);
     d
@@ -216,9 +216,9 @@ enum Prepared {
     Text(Decoded),
     /// A JSON file parsed (with spans in [`UNFILED`]) and classified as a parameter file or
     /// plan.
-    Json(String, json::Parsed, JsonKind),
-    /// A template: its text, the parser's warnings and its outline.
-    Template(String, Vec<json::JsonError>, Outline),
+    Json(SourceFile, json::Parsed, JsonKind),
+    /// A template: its file, the parser's warnings and its outline.
+    Template(SourceFile, Vec<json::JsonError>, Outline),
     /// A JSON file that looks like a template but does not decode or parse: the text, and
     /// where and why.
     BadJson(String, usize, String),
@@ -267,10 +267,10 @@ fn prepare(ws: &Workspace, path: &Path, lang: Lang) -> Prepared {
             JsonKind::Other => Prepared::Other,
             JsonKind::Template => {
                 let facts = Outline::of(&outline.value);
-                Prepared::Template(text, outline.warnings, facts)
+                Prepared::Template(json_file(path, text), outline.warnings, facts)
             }
             kind => match json::parse(&text, UNFILED) {
-                Ok(parsed) => Prepared::Json(text, parsed, kind),
+                Ok(parsed) => Prepared::Json(json_file(path, text), parsed, kind),
                 // The outline checked the whole text as the parse does.
                 Err(e) => Prepared::BadJson(text, e.offset, format!("invalid JSON: {}", e.message)),
             },
@@ -280,6 +280,11 @@ fn prepare(ws: &Workspace, path: &Path, lang: Lang) -> Prepared {
         }
         Err(_) => Prepared::Other,
     }
+}
+
+/// A JSON file of the run, made on the worker that read it (its line table too).
+fn json_file(path: &Path, text: String) -> SourceFile {
+    SourceFile::new(path.to_path_buf(), display_path(path), text, Lang::Json)
 }
 
 /// Every span of a value parsed as [`UNFILED`] put in `file`.
@@ -302,7 +307,14 @@ fn refile(v: &mut V, file: FileId) {
 }
 
 /// Add a prepared file to the run, in discovery order.
-fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, file: Prepared) {
+fn add_file(
+    ws: &mut Workspace,
+    d: &mut Discovered,
+    path: &Path,
+    lang: Lang,
+    canon: PathBuf,
+    file: Prepared,
+) {
     let consequence = if lang == Lang::Json {
         "it is not checked"
     } else {
@@ -325,14 +337,14 @@ fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, fil
             ws.add_decoded(path, lang, Err((text, at, why)));
             return;
         }
-        Prepared::Template(text, warnings, outline) => {
-            let id = add_json(ws, path, text, warnings);
+        Prepared::Template(file, warnings, outline) => {
+            let id = add_json(ws, file, canon, warnings);
             d.templates.insert(id, outline);
             d.arm_templates.push(id);
             return;
         }
-        Prepared::Json(text, mut parsed, kind) => {
-            let id = add_json(ws, path, text, parsed.warnings);
+        Prepared::Json(file, mut parsed, kind) => {
+            let id = add_json(ws, file, canon, parsed.warnings);
             refile(&mut parsed.value, id);
             d.json.insert(id, parsed.value);
             match kind {
@@ -359,16 +371,11 @@ fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, fil
 /// A parsed JSON file into the run, with an STV005 per trailing comma.
 fn add_json(
     ws: &mut Workspace,
-    path: &Path,
-    text: String,
+    file: SourceFile,
+    canon: PathBuf,
     warnings: Vec<json::JsonError>,
 ) -> FileId {
-    let id = ws.sources.add(SourceFile::new(
-        path.to_path_buf(),
-        display_path(path),
-        text,
-        Lang::Json,
-    ));
+    let id = ws.sources.add_canonical(file, canon);
     for w in warnings {
         ws.diagnostics.push(
             Diagnostic::new(

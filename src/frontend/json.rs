@@ -571,4 +571,36 @@ mod tests {
         assert_eq!(v.span.unwrap().start, 6);
         assert_eq!(v.span.unwrap().end, 9);
     }
+
+    #[test]
+    fn an_outline_checks_like_a_parse_and_builds_only_the_top() {
+        let text = "{ \"a\": { \"b\": [1, {\"c\": \"x\\n\"},], \"d\": \"e\" }, // k\n \"f\": \"g\" }";
+        let full = p(text).unwrap();
+        let top = outline(text, FileId(0), 2).unwrap();
+        assert_eq!(top.warnings, full.warnings);
+        assert_eq!(top.comments.len(), full.comments.len());
+        assert_eq!(top.value.path("a.d").unwrap().as_str(), Some("e"));
+        assert_eq!(top.value.path("f").unwrap().as_str(), Some("g"));
+        assert!(matches!(top.value.path("a.b").unwrap().kind, VKind::Null));
+        assert_eq!(full.value.path("a.b").unwrap().as_array().unwrap().len(), 2);
+        for bad in ["{\"a\": {\"b\": [1 2]}}", "{\"a\": {\"b\": \"\\q\"}}", "{\"a\": {\"b\": [\"x"] {
+            let e = p(bad).unwrap_err();
+            assert_eq!(outline(bad, FileId(0), 1).unwrap_err(), e, "{bad}");
+        }
+    }
+
+    #[test]
+    fn strings_with_and_without_escapes() {
+        let text = r#"["plain", "a\"b\\c", "caf\u00e9 é", "plain"]"#;
+        let r = p(text).unwrap();
+        let a = r.value.as_array().unwrap();
+        let s: Vec<&str> = a.iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(s, vec!["plain", "a\"b\\c", "café é", "plain"]);
+        // Short strings are shared between their occurrences.
+        match (&a[0].kind, &a[3].kind) {
+            (VKind::Str(x), VKind::Str(y)) => assert!(Shared::ptr_eq(x, y)),
+            _ => unreachable!(),
+        }
+        assert_eq!(a[2].span.unwrap().end as usize, text.rfind(", ").unwrap());
+    }
 }
