@@ -170,7 +170,10 @@ impl<'a> Parser<'a> {
             Some(b't') => self.word("true", V::bool(true, None), start),
             Some(b'f') => self.word("false", V::bool(false, None), start),
             Some(b'n') => self.word("null", V::null(None), start),
-            Some(c) if c == b'-' || c.is_ascii_digit() => self.number(),
+            Some(c) if c == b'-' || c.is_ascii_digit() => {
+                let n = self.number()?;
+                Ok(if self.building() { n } else { V::null(None) })
+            }
             Some(_) => {
                 let ch = self.text[self.i..].chars().next().unwrap_or('?');
                 Err(self.err(&format!("unexpected character '{ch}'")))
@@ -181,6 +184,9 @@ impl<'a> Parser<'a> {
     fn word(&mut self, w: &str, v: V, start: usize) -> Result<V, JsonError> {
         if self.s[self.i..].starts_with(w.as_bytes()) {
             self.i += w.len();
+            if !self.building() {
+                return Ok(V::null(None));
+            }
             Ok(V {
                 span: self.span(start),
                 ..v
@@ -574,16 +580,28 @@ mod tests {
 
     #[test]
     fn an_outline_checks_like_a_parse_and_builds_only_the_top() {
-        let text = "{ \"a\": { \"b\": [1, {\"c\": \"x\\n\"},], \"d\": \"e\" }, // k\n \"f\": \"g\" }";
+        let text =
+            "{ \"a\": { \"b\": [1, {\"c\": \"x\\n\"},], \"d\": \"e\" }, // k\n \"f\": \"g\" }";
         let full = p(text).unwrap();
-        let top = outline(text, FileId(0), 2).unwrap();
+        let top = outline(text, FileId(0), 3).unwrap();
         assert_eq!(top.warnings, full.warnings);
         assert_eq!(top.comments.len(), full.comments.len());
+        // Values two containers deep are built, their elements are not.
         assert_eq!(top.value.path("a.d").unwrap().as_str(), Some("e"));
         assert_eq!(top.value.path("f").unwrap().as_str(), Some("g"));
-        assert!(matches!(top.value.path("a.b").unwrap().kind, VKind::Null));
-        assert_eq!(full.value.path("a.b").unwrap().as_array().unwrap().len(), 2);
-        for bad in ["{\"a\": {\"b\": [1 2]}}", "{\"a\": {\"b\": \"\\q\"}}", "{\"a\": {\"b\": [\"x"] {
+        let b = top.value.path("a.b").unwrap().as_array().unwrap();
+        assert!(b.iter().all(|x| matches!(x.kind, VKind::Null)));
+        assert_eq!(b.len(), 2);
+        let shallow = outline(text, FileId(0), 2).unwrap();
+        assert!(matches!(
+            shallow.value.path("a.d").unwrap().kind,
+            VKind::Null
+        ));
+        for bad in [
+            "{\"a\": {\"b\": [1 2]}}",
+            "{\"a\": {\"b\": \"\\q\"}}",
+            "{\"a\": {\"b\": [\"x",
+        ] {
             let e = p(bad).unwrap_err();
             assert_eq!(outline(bad, FileId(0), 1).unwrap_err(), e, "{bad}");
         }
