@@ -1,7 +1,9 @@
 //! Files → inputs per front end. Each file is read once into the
 //! [`SourceMap`](crate::source::SourceMap) (through [`Workspace::read_source`], which front ends
-//! use too); JSON files are parsed once here to tell templates and parameter files from every
-//! other JSON file, and the parse is handed on so the ARM front end does not parse again.
+//! use too); JSON files are outlined here ([`json::outline`]: checked whole, built only near the
+//! root) to tell templates and parameter files from every other JSON file. Parameter files and
+//! plans are then parsed whole and handed on; a template is parsed again where it is evaluated
+//! and dropped after, so the syntax trees of a large repository are never all alive at once.
 
 use crate::code::Code;
 use crate::diagnostic::{not_read, Diagnostic, Severity};
@@ -24,14 +26,46 @@ pub struct Discovered {
     pub terraform: Vec<FileId>,
     /// `terraform show -json` plans and state.
     pub plans: Vec<FileId>,
-    /// Parsed JSON of templates and parameter files, by file.
+    /// Parsed JSON of parameter files and plans, by file.
     pub json: HashMap<FileId, V>,
+    /// What is kept of every template (compiled copies of Bicep files included), by file.
+    pub templates: HashMap<FileId, Outline>,
     /// Paths given on the command line that do not exist.
     pub missing: Vec<PathBuf>,
     /// Paths that could not be walked or are not files or directories (a FIFO, a device, an
     /// unreadable directory), with why: the run is incomplete.
     pub unreadable: Vec<(PathBuf, String)>,
 }
+
+/// What discovery keeps of a template, read from its outline: the rest of the run needs no more
+/// of it before it is evaluated.
+#[derive(Debug, Clone, Default)]
+pub struct Outline {
+    /// The lower-cased names of its parameters, when it has a `parameters` object.
+    pub declared: Option<std::collections::HashSet<String>>,
+    /// `metadata._generator.name` is `bicep`.
+    pub compiled: bool,
+}
+
+impl Outline {
+    fn of(v: &V) -> Outline {
+        Outline {
+            declared: v.get("parameters").and_then(|p| p.as_object()).map(|ps| {
+                ps.iter()
+                    .map(|(k, _)| k.name.to_ascii_lowercase())
+                    .collect()
+            }),
+            compiled: v
+                .path("metadata._generator.name")
+                .and_then(|n| n.as_str())
+                .is_some_and(|n| n.eq_ignore_ascii_case("bicep")),
+        }
+    }
+}
+
+/// How deep [`json::outline`] builds a JSON file in discovery: deep enough for [`json_kind`]
+/// (`parameters.<name>.value`) and [`Outline`] (`metadata._generator.name`).
+const OUTLINE_DEPTH: usize = 4;
 
 /// Walk `paths`, read every candidate file once, classify it.
 pub fn discover(
@@ -41,7 +75,7 @@ pub fn discover(
 ) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
-    let mut files: Vec<(PathBuf, Lang)> = Vec::new();
+    let mut files: Vec<(PathBuf, Lang, PathBuf)> = Vec::new();
     for root in paths {
         // `metadata` never opens the path: a FIFO named here must not block the run.
         let meta = match std::fs::metadata(root) {
@@ -92,18 +126,18 @@ pub fn discover(
                 continue;
             };
             let canon = crate::source::canonical(path);
-            if !seen.insert(canon) {
+            if !seen.insert(canon.clone()) {
                 continue;
             }
-            files.push((path.to_path_buf(), lang));
+            files.push((path.to_path_buf(), lang, canon));
         }
     }
     // Read, decode and parse on every worker; add in walk order, so file ids are the same
     // on any number of threads.
     let shared: &Workspace = ws;
-    let read = crate::parallel::map(&files, |(path, lang)| prepare(shared, path, *lang));
-    for ((path, lang), r) in files.iter().zip(read) {
-        add_file(ws, &mut d, path, *lang, r);
+    let read = crate::parallel::map(&files, |(path, lang, _)| prepare(shared, path, *lang));
+    for ((path, lang, canon), r) in files.into_iter().zip(read) {
+        add_file(ws, &mut d, &path, lang, canon, r);
     }
     drop_compiled_copies(ws, &mut d);
     d
@@ -180,9 +214,11 @@ enum Prepared {
     Unreadable(std::io::Error),
     /// A file for the Bicep or Terraform front end, decoded.
     Text(Decoded),
-    /// A JSON file parsed (with spans in [`UNFILED`]) and classified as a template, parameter
-    /// file or plan.
-    Json(String, json::Parsed, JsonKind),
+    /// A JSON file parsed (with spans in [`UNFILED`]) and classified as a parameter file or
+    /// plan.
+    Json(SourceFile, json::Parsed, JsonKind),
+    /// A template: its file, the parser's warnings and its outline.
+    Template(SourceFile, Vec<json::JsonError>, Outline),
     /// A JSON file that looks like a template but does not decode or parse: the text, and
     /// where and why.
     BadJson(String, usize, String),
@@ -226,16 +262,29 @@ fn prepare(ws: &Workspace, path: &Path, lang: Lang) -> Prepared {
     if !may_be_deployment(&text, looks_arm) {
         return Prepared::Other;
     }
-    match json::parse(&text, UNFILED) {
-        Ok(parsed) => match json_kind(&parsed.value) {
+    match json::outline(&text, UNFILED, OUTLINE_DEPTH) {
+        Ok(outline) => match json_kind(&outline.value) {
             JsonKind::Other => Prepared::Other,
-            kind => Prepared::Json(text, parsed, kind),
+            JsonKind::Template => {
+                let facts = Outline::of(&outline.value);
+                Prepared::Template(json_file(path, text), outline.warnings, facts)
+            }
+            kind => match json::parse(&text, UNFILED) {
+                Ok(parsed) => Prepared::Json(json_file(path, text), parsed, kind),
+                // The outline checked the whole text as the parse does.
+                Err(e) => Prepared::BadJson(text, e.offset, format!("invalid JSON: {}", e.message)),
+            },
         },
         Err(e) if looks_arm(text.as_bytes()) => {
             Prepared::BadJson(text, e.offset, format!("invalid JSON: {}", e.message))
         }
         Err(_) => Prepared::Other,
     }
+}
+
+/// A JSON file of the run, made on the worker that read it (its line table too).
+fn json_file(path: &Path, text: String) -> SourceFile {
+    SourceFile::new(path.to_path_buf(), display_path(path), text, Lang::Json)
 }
 
 /// Every span of a value parsed as [`UNFILED`] put in `file`.
@@ -258,7 +307,14 @@ fn refile(v: &mut V, file: FileId) {
 }
 
 /// Add a prepared file to the run, in discovery order.
-fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, file: Prepared) {
+fn add_file(
+    ws: &mut Workspace,
+    d: &mut Discovered,
+    path: &Path,
+    lang: Lang,
+    canon: PathBuf,
+    file: Prepared,
+) {
     let consequence = if lang == Lang::Json {
         "it is not checked"
     } else {
@@ -281,26 +337,14 @@ fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, fil
             ws.add_decoded(path, lang, Err((text, at, why)));
             return;
         }
-        Prepared::Json(text, mut parsed, kind) => {
-            let id = ws.sources.add(SourceFile::new(
-                path.to_path_buf(),
-                display_path(path),
-                text,
-                Lang::Json,
-            ));
-            for w in parsed.warnings {
-                ws.diagnostics.push(
-                    Diagnostic::new(
-                        Code::Stv005,
-                        Severity::Warning,
-                        format!("{}: Azure accepts it, strict JSON tools do not", w.message),
-                    )
-                    .at(Some(Span::new(id, w.offset, w.offset + 1)))
-                    .label("trailing comma")
-                    .help("Remove the trailing comma.")
-                    .identity("parse|trailing comma"),
-                );
-            }
+        Prepared::Template(file, warnings, outline) => {
+            let id = add_json(ws, file, canon, warnings);
+            d.templates.insert(id, outline);
+            d.arm_templates.push(id);
+            return;
+        }
+        Prepared::Json(file, mut parsed, kind) => {
+            let id = add_json(ws, file, canon, parsed.warnings);
             refile(&mut parsed.value, id);
             d.json.insert(id, parsed.value);
             match kind {
@@ -322,6 +366,30 @@ fn add_file(ws: &mut Workspace, d: &mut Discovered, path: &Path, lang: Lang, fil
         Lang::Terraform | Lang::TerraformJson | Lang::TerraformVars => d.terraform.push(id),
         _ => {}
     }
+}
+
+/// A parsed JSON file into the run, with an STV005 per trailing comma.
+fn add_json(
+    ws: &mut Workspace,
+    file: SourceFile,
+    canon: PathBuf,
+    warnings: Vec<json::JsonError>,
+) -> FileId {
+    let id = ws.sources.add_canonical(file, canon);
+    for w in warnings {
+        ws.diagnostics.push(
+            Diagnostic::new(
+                Code::Stv005,
+                Severity::Warning,
+                format!("{}: Azure accepts it, strict JSON tools do not", w.message),
+            )
+            .at(Some(Span::new(id, w.offset, w.offset + 1)))
+            .label("trailing comma")
+            .help("Remove the trailing comma.")
+            .identity("parse|trailing comma"),
+        );
+    }
+    id
 }
 
 /// What an ARM JSON document is.
@@ -591,13 +659,9 @@ fn drop_compiled_copies(ws: &Workspace, d: &mut Discovered) {
         .iter()
         .map(|&b| crate::source::canonical(&ws.sources.get(b).path))
         .collect();
-    let json = &d.json;
+    let outlines = &d.templates;
     d.arm_templates.retain(|t| {
-        let generated = json
-            .get(t)
-            .and_then(|v| v.path("metadata._generator.name"))
-            .and_then(|n| n.as_str())
-            .is_some_and(|n| n.eq_ignore_ascii_case("bicep"));
+        let generated = outlines.get(t).is_some_and(|o| o.compiled);
         if !generated {
             return true;
         }

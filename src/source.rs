@@ -106,11 +106,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String, lang: Lang) -> SourceFile {
         let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
-            }
-        }
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
         SourceFile {
             display,
             path,
@@ -176,8 +172,13 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        let canon = canonical(&file.path);
+        self.add_canonical(file, canon)
+    }
+    /// [`SourceMap::add`] of a file whose canonical path is known already (discovery has it).
+    pub fn add_canonical(&mut self, file: SourceFile, canon: PathBuf) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.by_path.entry(canonical(&file.path)).or_insert(id);
+        self.by_path.entry(canon).or_insert(id);
         self.files.push(file);
         id
     }

@@ -2,8 +2,10 @@
 //! inside strings. A trailing comma is accepted with a warning. Parsing produces [`V`] values
 //! whose spans point at each literal, and object keys keep their own spans.
 
-use crate::model::{Key, VKind, V};
+use crate::model::{Key, Shared, VKind, V};
 use crate::source::{Comment, FileId, Span};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {
@@ -24,7 +26,19 @@ pub struct Parsed {
 const MAX_DEPTH: usize = 256;
 
 pub fn parse(text: &str, file: FileId) -> Result<Parsed, JsonError> {
+    parse_to(text, file, usize::MAX)
+}
+
+/// [`parse`] that builds only the values nested less than `depth` containers deep: deeper ones
+/// are checked exactly as [`parse`] checks them (same errors, warnings and comments) but read
+/// as `null`. Enough to tell what a document is without building (and freeing) all of it.
+pub fn outline(text: &str, file: FileId, depth: usize) -> Result<Parsed, JsonError> {
+    parse_to(text, file, depth)
+}
+
+fn parse_to(text: &str, file: FileId, depth: usize) -> Result<Parsed, JsonError> {
     let mut p = Parser::new(text, file);
+    p.build_depth = depth;
     let value = p.document()?;
     Ok(Parsed {
         value,
@@ -49,7 +63,20 @@ struct Parser<'a> {
     warnings: Vec<JsonError>,
     comments: Vec<Comment>,
     depth: usize,
+    /// Values nested this deep or deeper are checked but not built ([`outline`]).
+    build_depth: usize,
+    /// Elements of the arrays being parsed, innermost last: each array is moved out into a
+    /// vector of its exact length, without the spare capacity of a growing one.
+    items: Vec<V>,
+    /// The same for the entries of objects.
+    entries: Vec<(Key, V)>,
+    /// Short strings met so far (property names above all: `name`, `type`, `properties`
+    /// repeat in every resource), shared rather than allocated once per occurrence.
+    interned: HashMap<&'a str, Shared<str>, BuildFx>,
 }
+
+/// Strings up to this length are shared between their occurrences in a document.
+const INTERN_MAX: usize = 48;
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str, file: FileId) -> Parser<'a> {
@@ -61,6 +88,10 @@ impl<'a> Parser<'a> {
             warnings: Vec::new(),
             comments: Vec::new(),
             depth: 0,
+            build_depth: usize::MAX,
+            items: Vec::new(),
+            entries: Vec::new(),
+            interned: HashMap::default(),
         }
     }
 
@@ -132,14 +163,17 @@ impl<'a> Parser<'a> {
             None => Err(self.err("unexpected end of file: the JSON is truncated")),
             Some(b'{') => self.object(),
             Some(b'[') => self.array(),
-            Some(b'"') => {
-                let s = self.string()?;
-                Ok(V::str(s, self.span(start)))
-            }
+            Some(b'"') => match self.string(self.building())? {
+                Some(s) => Ok(V::new(VKind::Str(s), self.span(start))),
+                None => Ok(V::null(None)),
+            },
             Some(b't') => self.word("true", V::bool(true, None), start),
             Some(b'f') => self.word("false", V::bool(false, None), start),
             Some(b'n') => self.word("null", V::null(None), start),
-            Some(c) if c == b'-' || c.is_ascii_digit() => self.number(),
+            Some(c) if c == b'-' || c.is_ascii_digit() => {
+                let n = self.number()?;
+                Ok(if self.building() { n } else { V::null(None) })
+            }
             Some(_) => {
                 let ch = self.text[self.i..].chars().next().unwrap_or('?');
                 Err(self.err(&format!("unexpected character '{ch}'")))
@@ -150,6 +184,9 @@ impl<'a> Parser<'a> {
     fn word(&mut self, w: &str, v: V, start: usize) -> Result<V, JsonError> {
         if self.s[self.i..].starts_with(w.as_bytes()) {
             self.i += w.len();
+            if !self.building() {
+                return Ok(V::null(None));
+            }
             Ok(V {
                 span: self.span(start),
                 ..v
@@ -184,10 +221,57 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// Whether the value at the current nesting is built ([`outline`]).
+    fn building(&self) -> bool {
+        self.depth < self.build_depth
+    }
+
+    /// A string literal at `"`, its value when `keep`. The text between the quotes is taken
+    /// as it is when it has no escape (the common case: no copy through a buffer), and short
+    /// strings are interned.
+    fn string(&mut self, keep: bool) -> Result<Option<Shared<str>>, JsonError> {
         let start = self.i;
-        self.i += 1;
-        let mut out = String::new();
+        let body = start + 1;
+        let stop = self.s[body..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')
+            .map(|n| body + n);
+        match stop {
+            None => {
+                self.i = start;
+                Err(self.err("unterminated string"))
+            }
+            Some(q) if self.s[q] == b'"' => {
+                self.i = q + 1;
+                // Quotes are ASCII, so both ends are character boundaries.
+                Ok(keep.then(|| self.share(&self.text[body..q])))
+            }
+            Some(q) => {
+                let mut out = String::new();
+                if keep {
+                    out.reserve(q - body + 16);
+                    out.push_str(&self.text[body..q]);
+                }
+                self.i = q;
+                let out = self.escaped(start, out)?;
+                Ok(keep.then(|| Shared::from(out)))
+            }
+        }
+    }
+
+    /// `text` as a shared string: the one met before when it is short.
+    fn share(&mut self, text: &'a str) -> Shared<str> {
+        if text.len() > INTERN_MAX {
+            return Shared::from(text);
+        }
+        self.interned
+            .entry(text)
+            .or_insert_with(|| Shared::from(text))
+            .clone()
+    }
+
+    /// The rest of a string literal that opened at `start`, from its first escape on.
+    fn escaped(&mut self, start: usize, mut out: String) -> Result<String, JsonError> {
         loop {
             let Some(c) = self.peek() else {
                 self.i = start;
@@ -240,11 +324,14 @@ impl<'a> Parser<'a> {
                     }
                 }
                 _ => {
-                    // Raw line breaks are accepted: Azure takes multi-line strings.
-                    let ch_len = utf8_len(c);
-                    let end = (self.i + ch_len).min(self.s.len());
-                    out.push_str(self.text.get(self.i..end).unwrap_or("\u{fffd}"));
-                    self.i = end;
+                    // Up to the next quote or escape, as it is. Raw line breaks are accepted:
+                    // Azure takes multi-line strings.
+                    let run = self.s[self.i..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\')
+                        .map_or(self.s.len(), |n| self.i + n);
+                    out.push_str(&self.text[self.i..run]);
+                    self.i = run;
                 }
             }
         }
@@ -270,9 +357,10 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self) -> Result<V, JsonError> {
         let start = self.i;
+        let keep = self.building();
         self.enter()?;
         self.i += 1;
-        let mut entries: Vec<(Key, V)> = Vec::new();
+        let base = self.entries.len();
         if !self.opened_empty(b'}')? {
             loop {
                 self.ws()?;
@@ -282,7 +370,7 @@ impl<'a> Parser<'a> {
                     _ => return Err(self.err("expected a property name in double quotes")),
                 }
                 let kstart = self.i;
-                let k = self.string()?;
+                let k = self.string(keep)?;
                 let kspan = self.span(kstart);
                 self.ws()?;
                 if self.peek() != Some(b':') {
@@ -291,29 +379,43 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 self.ws()?;
                 let v = self.value()?;
-                entries.push((Key::new(k, kspan), v));
+                if let Some(name) = k {
+                    self.entries.push((Key { name, span: kspan }, v));
+                }
                 if self.closed_after_item(b'}', "expected ',' or '}' after a property")? {
                     break;
                 }
             }
         }
+        if !keep {
+            return Ok(V::null(None));
+        }
+        let entries: Vec<(Key, V)> = self.entries.drain(base..).collect();
         Ok(V::obj(entries, self.span(start)))
     }
 
     fn array(&mut self) -> Result<V, JsonError> {
         let start = self.i;
+        let keep = self.building();
         self.enter()?;
         self.i += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         if !self.opened_empty(b']')? {
             loop {
                 self.ws()?;
-                items.push(self.value()?);
+                let v = self.value()?;
+                if keep {
+                    self.items.push(v);
+                }
                 if self.closed_after_item(b']', "expected ',' or ']' after an array element")? {
                     break;
                 }
             }
         }
+        if !keep {
+            return Ok(V::null(None));
+        }
+        let items: Vec<V> = self.items.drain(base..).collect();
         Ok(V::arr(items, self.span(start)))
     }
 
@@ -359,13 +461,27 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
+/// FxHash (rustc's): the interned strings are short and hashed once per occurrence, where
+/// SipHash's resistance to chosen keys buys nothing.
+#[derive(Default)]
+struct Fx(u64);
+
+type BuildFx = BuildHasherDefault<Fx>;
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -460,5 +576,49 @@ mod tests {
         assert_eq!(k.span.unwrap().start, 1);
         assert_eq!(v.span.unwrap().start, 6);
         assert_eq!(v.span.unwrap().end, 9);
+    }
+
+    #[test]
+    fn an_outline_checks_like_a_parse_and_builds_only_the_top() {
+        let text =
+            "{ \"a\": { \"b\": [1, {\"c\": \"x\\n\"},], \"d\": \"e\" }, // k\n \"f\": \"g\" }";
+        let full = p(text).unwrap();
+        let top = outline(text, FileId(0), 3).unwrap();
+        assert_eq!(top.warnings, full.warnings);
+        assert_eq!(top.comments.len(), full.comments.len());
+        // Values two containers deep are built, their elements are not.
+        assert_eq!(top.value.path("a.d").unwrap().as_str(), Some("e"));
+        assert_eq!(top.value.path("f").unwrap().as_str(), Some("g"));
+        let b = top.value.path("a.b").unwrap().as_array().unwrap();
+        assert!(b.iter().all(|x| matches!(x.kind, VKind::Null)));
+        assert_eq!(b.len(), 2);
+        let shallow = outline(text, FileId(0), 2).unwrap();
+        assert!(matches!(
+            shallow.value.path("a.d").unwrap().kind,
+            VKind::Null
+        ));
+        for bad in [
+            "{\"a\": {\"b\": [1 2]}}",
+            "{\"a\": {\"b\": \"\\q\"}}",
+            "{\"a\": {\"b\": [\"x",
+        ] {
+            let e = p(bad).unwrap_err();
+            assert_eq!(outline(bad, FileId(0), 1).unwrap_err(), e, "{bad}");
+        }
+    }
+
+    #[test]
+    fn strings_with_and_without_escapes() {
+        let text = r#"["plain", "a\"b\\c", "caf\u00e9 é", "plain"]"#;
+        let r = p(text).unwrap();
+        let a = r.value.as_array().unwrap();
+        let s: Vec<&str> = a.iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(s, vec!["plain", "a\"b\\c", "café é", "plain"]);
+        // Short strings are shared between their occurrences.
+        match (&a[0].kind, &a[3].kind) {
+            (VKind::Str(x), VKind::Str(y)) => assert!(Shared::ptr_eq(x, y)),
+            _ => unreachable!(),
+        }
+        assert_eq!(a[2].span.unwrap().end as usize, text.rfind(", ").unwrap());
     }
 }

@@ -25,15 +25,12 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         })
         .cloned()
         .collect();
-    let links = template::Linkable {
-        files: found
-            .arm_templates
-            .iter()
-            .map(|&t| (canonical(&ws.sources.get(t).path), t))
-            .collect(),
-        json: &found.json,
-    };
-    let linked = linked_targets(ws, found, &links);
+    let files: Vec<(PathBuf, FileId)> = found
+        .arm_templates
+        .iter()
+        .map(|&t| (canonical(&ws.sources.get(t).path), t))
+        .collect();
+    let linked = linked_targets(ws, found, &files);
     // `--parameters` files: read and parse once, not per template.
     let evaluated = found.arm_templates.iter().any(|t| !linked.contains(t));
     let mut explicit_sets: Vec<Stage> = Vec::new();
@@ -49,19 +46,18 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .map(|(tp, p)| (canonical(tp), p.clone()))
         .collect();
     let pairing = discover::Pairing::new(ws, found).listing(!opts.pair_discovered_only);
-    // Each deployment: template, stage, the template's directory and how it is shown.
-    let mut deployments: Vec<(FileId, &V, Stage, PathBuf, String)> = Vec::new();
+    // Each template evaluated on its own: its stages, its directory and how it is shown.
+    let mut templates: Vec<(FileId, Vec<Stage>, PathBuf, String)> = Vec::new();
     for &t in &found.arm_templates {
         // A template that another template of the run links to is evaluated through that link,
         // with the parameters it passes, not on its own.
         if linked.contains(&t) {
             continue;
         }
-        let Some(template) = found.json.get(&t) else {
+        let Some(outline) = found.templates.get(&t) else {
             continue;
         };
         let path = ws.sources.get(t).path.clone();
-        let declared = declared_parameters(template);
         let canon = canonical(&path);
         let mut stages: Vec<Stage> = Vec::new();
         for (_, pf) in mapped.iter().filter(|(tp, _)| *tp == canon) {
@@ -70,7 +66,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             }
         }
         if stages.is_empty() {
-            stages = fitting(&explicit_sets, declared.as_ref());
+            stages = fitting(&explicit_sets, outline.declared.as_ref());
         }
         if stages.is_empty() && explicit_sets.is_empty() {
             for pf in pairing.stage_files(&path) {
@@ -87,35 +83,84 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             });
         }
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        for st in stages {
-            deployments.push((t, template, st, dir.clone(), display.clone()));
-        }
+        templates.push((t, stages, dir, display));
     }
-    // Deployments evaluate on every worker (each with its own budget) and join the workspace
-    // in the order above.
-    let evaluated = crate::parallel::map(&deployments, |(t, template, st, dir, display)| {
-        let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
-        let budget_unit = format!("template '{unit_name}'");
-        let values = st.values.clone();
-        template::Eval::evaluate(dir.clone(), *t, template, values, &links, &budget_unit)
+    // The templates linked to are parsed once for the run; every other template is parsed
+    // where it is evaluated and dropped after, so that the trees of a large repository are
+    // not all alive at once.
+    let mut targets: Vec<FileId> = linked.into_iter().collect();
+    targets.sort();
+    let trees = crate::parallel::map(&targets, |&id| {
+        super::json::parse(&ws.sources.get(id).text, id)
+            .ok()
+            .map(|p| p.value)
     });
-    for ((t, _, st, _, display), mut ev) in deployments.into_iter().zip(evaluated) {
-        let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
-        ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
-        ev.ingest(ws);
-        ws.diagnostics.extend(ev.budget);
-        for u in ev.unloaded {
-            if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
-                ws.unloaded_apims.push(u);
+    let json: HashMap<FileId, V> = targets
+        .into_iter()
+        .zip(trees)
+        .filter_map(|(id, v)| Some((id, v?)))
+        .collect();
+    // Deployments evaluate on every worker (each with its own budget) and join the workspace
+    // in the order above, a slice of templates at a time: what waits to be ingested stays
+    // small too.
+    let slice = 16 * crate::parallel::threads().max(1);
+    let mut rest = templates.into_iter().peekable();
+    while rest.peek().is_some() {
+        let batch: Vec<_> = rest.by_ref().take(slice).collect();
+        let links = template::Linkable {
+            files: &files,
+            json: &json,
+            sources: &ws.sources,
+        };
+        let evaluated = crate::parallel::map(&batch, |(t, stages, dir, display)| {
+            let Some(tree) = links.template(*t) else {
+                return Vec::new();
+            };
+            let mut tree = Some(tree);
+            let last = stages.len() - 1;
+            stages
+                .iter()
+                .enumerate()
+                .map(|(i, st)| {
+                    let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
+                    let budget_unit = format!("template '{unit_name}'");
+                    let values = st.values.clone();
+                    let template = if i == last {
+                        tree.take().unwrap_or_else(|| V::null(None))
+                    } else {
+                        tree.clone().unwrap_or_else(|| V::null(None))
+                    };
+                    template::Eval::evaluate(
+                        dir.clone(),
+                        *t,
+                        template,
+                        values,
+                        &links,
+                        &budget_unit,
+                    )
+                })
+                .collect()
+        });
+        for ((t, stages, _, display), evs) in batch.into_iter().zip(evaluated) {
+            for (st, mut ev) in stages.into_iter().zip(evs) {
+                let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
+                ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
+                ev.ingest(ws);
+                ws.diagnostics.extend(ev.budget);
+                for u in ev.unloaded {
+                    if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+                        ws.unloaded_apims.push(u);
+                    }
+                }
+                for (span, msg) in ev.errors {
+                    let offset = span.map(|s| s.start as usize).unwrap_or(0);
+                    ws.diagnostics.push(crate::diagnostic::parse_error(
+                        span.map(|s| s.file).unwrap_or(t),
+                        offset,
+                        format!("invalid template expression: {msg}"),
+                    ));
+                }
             }
-        }
-        for (span, msg) in ev.errors {
-            let offset = span.map(|s| s.start as usize).unwrap_or(0);
-            ws.diagnostics.push(crate::diagnostic::parse_error(
-                span.map(|s| s.file).unwrap_or(t),
-                offset,
-                format!("invalid template expression: {msg}"),
-            ));
         }
     }
 }
@@ -161,31 +206,35 @@ pub fn fitting(sets: &[Stage], declared: Option<&HashSet<String>>) -> Vec<Stage>
     }
 }
 
-/// The lower-cased names of a template's parameters, when it has a `parameters` object.
-fn declared_parameters(template: &V) -> Option<HashSet<String>> {
-    let ps = template.get("parameters")?.as_object()?;
-    Some(
-        ps.iter()
-            .map(|(k, _)| k.name.to_ascii_lowercase())
-            .collect(),
-    )
-}
-
 /// Templates that another template links to (`templateLink`), found by the `.json` names the
 /// linking template spells out.
 fn linked_targets(
     ws: &Workspace,
     found: &Discovered,
-    links: &template::Linkable,
+    files: &[(PathBuf, FileId)],
 ) -> HashSet<FileId> {
-    let mut out = HashSet::new();
-    for &t in &found.arm_templates {
-        let Some(v) = found.json.get(&t) else {
-            continue;
-        };
-        if !ws.sources.get(t).text.contains("templateLink") {
-            continue;
+    let none = HashMap::new();
+    let links = template::Linkable {
+        files,
+        json: &none,
+        sources: &ws.sources,
+    };
+    // Only a template that spells `templateLink` links: those are parsed (again) for names.
+    let linking: Vec<FileId> = found
+        .arm_templates
+        .iter()
+        .copied()
+        .filter(|&t| ws.sources.get(t).text.contains("templateLink"))
+        .collect();
+    let names = crate::parallel::map(&linking, |&t| {
+        let mut names = Vec::new();
+        if let Some(v) = links.template(t) {
+            json_names(&v, &mut names);
         }
+        names
+    });
+    let mut out = HashSet::new();
+    for (&t, names) in linking.iter().zip(names) {
         let dir = ws
             .sources
             .get(t)
@@ -193,8 +242,6 @@ fn linked_targets(
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let mut names = Vec::new();
-        json_names(v, &mut names);
         for n in names {
             if let Some(id) = links.resolve(&n, &dir) {
                 if id != t {
@@ -254,6 +301,10 @@ pub fn parameter_values(
     path: &Path,
 ) -> Option<HashMap<String, V>> {
     let id = ws.find_or_read(path, Lang::Json)?;
+    // A template is no parameter file (its tree is not kept: `json_kind` said so already).
+    if found.templates.contains_key(&id) {
+        return None;
+    }
     let parsed;
     let root: &V = match found.json.get(&id) {
         Some(v) => v,

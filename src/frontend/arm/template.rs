@@ -64,11 +64,26 @@ struct Instance {
 
 /// The run's templates, for `templateLink`s that point at a file of the run.
 pub struct Linkable<'a> {
-    pub files: Vec<(PathBuf, FileId)>,
+    /// Canonical path and file of every template.
+    pub files: &'a [(PathBuf, FileId)],
+    /// Parsed trees of the templates others link to, parsed once for the run.
     pub json: &'a HashMap<FileId, V>,
+    /// The run's texts: a template linked to by a name only evaluation tells is parsed when
+    /// it is met.
+    pub sources: &'a crate::source::SourceMap,
 }
 
 impl Linkable<'_> {
+    /// The parsed tree of template `id`.
+    pub fn template(&self, id: FileId) -> Option<V> {
+        if let Some(v) = self.json.get(&id) {
+            return Some(v.clone());
+        }
+        crate::frontend::json::parse(&self.sources.get(id).text, id)
+            .ok()
+            .map(|p| p.value)
+    }
+
     /// Resolve a link (URI or relative path, possibly with unknown parts) from `dir` to a file
     /// of the run: the longest path suffix of the link that names a file under `dir`, or a
     /// file anywhere whose path ends with at least two of the link's last segments.
@@ -202,7 +217,7 @@ impl<'a> Eval<'a> {
     pub fn evaluate(
         dir: PathBuf,
         file: FileId,
-        template: &V,
+        template: V,
         given: HashMap<String, V>,
         links: &'a Linkable<'a>,
         unit: &str,
@@ -220,7 +235,7 @@ impl<'a> Eval<'a> {
         };
         let _unit = budget::install(&ev.budget);
         let root = ev.add_scope(Scope {
-            template: template.clone(),
+            template,
             dir,
             given,
             outer: None,
@@ -448,7 +463,7 @@ impl<'a> Eval<'a> {
                         self.unloaded_link(r, name, &target, props);
                         return None;
                     };
-                    let t = self.links.json.get(&id)?.clone();
+                    let t = self.links.template(id)?;
                     let dir = self
                         .links
                         .files
