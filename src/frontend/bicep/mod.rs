@@ -105,15 +105,8 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             if !reached.insert(x) {
                 continue;
             }
-            let Some(u) = prog.unit(x) else { continue };
-            for t in u.modules.values() {
-                if let Target::Local(y) = t {
-                    stack.push(*y);
-                }
-            }
-            stack.extend(u.imports.iter().copied());
-            if let Some((Target::Local(y), _)) = &u.using {
-                stack.push(*y);
+            if let Some(u) = prog.unit(x) {
+                stack.extend(local_edges(u, false));
             }
         }
     }
@@ -210,18 +203,8 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 continue;
             }
             last_use.insert(x, j);
-            let Some(u) = prog.unit(x) else { continue };
-            for t in u.modules.values() {
-                if let Target::Local(y) = t {
-                    stack.push(*y);
-                }
-            }
-            stack.extend(u.imports.iter().copied());
-            if let Some((Target::Local(y), _)) = &u.using {
-                stack.push(*y);
-            }
-            if let Some(Target::Local(y)) = &u.extends {
-                stack.push(*y);
+            if let Some(u) = prog.unit(x) {
+                stack.extend(local_edges(u, true));
             }
         }
     }
@@ -366,3 +349,24 @@ pub fn paired_json(ws: &Workspace, found: &Discovered, bicep: &Path) -> Option<P
 
 #[cfg(test)]
 mod tests;
+
+/// The local files a unit reads: its modules, imports and `using` target, and with
+/// `extends` its base parameter file too.
+fn local_edges(u: &program::Unit, extends: bool) -> Vec<FileId> {
+    let mut out: Vec<FileId> = u
+        .modules
+        .values()
+        .filter_map(|t| match t {
+            Target::Local(y) => Some(*y),
+            _ => None,
+        })
+        .collect();
+    out.extend(u.imports.iter().copied());
+    if let Some((Target::Local(y), _)) = &u.using {
+        out.push(*y);
+    }
+    if let (true, Some(Target::Local(y))) = (extends, &u.extends) {
+        out.push(*y);
+    }
+    out
+}
