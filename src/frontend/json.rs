@@ -5,7 +5,6 @@
 use crate::model::{Key, Shared, VKind, V};
 use crate::source::{Comment, FileId, Span};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {
@@ -71,8 +70,10 @@ struct Parser<'a> {
     /// The same for the entries of objects.
     entries: Vec<(Key, V)>,
     /// Short strings met so far (property names above all: `name`, `type`, `properties`
-    /// repeat in every resource), shared rather than allocated once per occurrence.
-    interned: HashMap<&'a str, Shared<str>, BuildFx>,
+    /// repeat in every resource), shared rather than allocated once per occurrence. The
+    /// standard keyed hash, not a fast unkeyed one: the strings come from the linted file, and
+    /// a hostile file must not be able to make every lookup collide.
+    interned: HashMap<&'a str, Shared<str>>,
 }
 
 /// Strings up to this length are shared between their occurrences in a document.
@@ -458,30 +459,6 @@ impl<'a> Parser<'a> {
     fn leave(&mut self) {
         self.i += 1;
         self.depth -= 1;
-    }
-}
-
-/// FxHash (rustc's): the interned strings are short and hashed once per occurrence, where
-/// SipHash's resistance to chosen keys buys nothing.
-#[derive(Default)]
-struct Fx(u64);
-
-type BuildFx = BuildHasherDefault<Fx>;
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
