@@ -54,6 +54,10 @@ pub struct Comment {
 }
 
 impl Comment {
+    /// The text between the markers, from the text the comment was found in.
+    pub fn inner_text<'a>(&self, text: &'a str) -> &'a str {
+        text.get(self.inner.0..self.inner.1).unwrap_or("")
+    }
     /// A line comment whose `marker` (`//` or `#`) starts at `start`; `end` is its line break
     /// or the end of the text (a `\r` before it is not part of the comment).
     pub fn line(text: &str, start: usize, marker: usize, end: usize) -> Comment {

@@ -219,7 +219,7 @@ fn collect_comments(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut 
         let comments = crate::frontend::comments(f);
         let comment_lines = comment_only_lines(f, &comments);
         for c in &comments {
-            let inner = f.text.get(c.inner.0..c.inner.1).unwrap_or("");
+            let inner = c.inner_text(&f.text);
             let Some(dir) = parse_directive(inner) else {
                 continue;
             };

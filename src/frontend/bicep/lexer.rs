@@ -455,10 +455,7 @@ mod tests {
     }
 
     fn inner(text: &str) -> Vec<&str> {
-        comments(text)
-            .iter()
-            .map(|c| &text[c.inner.0..c.inner.1])
-            .collect()
+        comments(text).iter().map(|c| c.inner_text(text)).collect()
     }
 
     #[test]
