@@ -496,17 +496,11 @@ impl<'p> Eval<'p> {
     }
 }
 
-/// Functions this evaluator implements itself (beyond the ARM library): lambda functions,
-/// file loading, scope functions with arguments, and deployment-time-only values.
+/// Functions this evaluator implements itself (beyond the ARM library and the kernel's lambda
+/// functions, `kernel::lambda::NAMES`): file loading, scope functions with arguments, and
+/// deployment-time-only values.
 pub const BICEP_FUNCTIONS: &[&str] = &[
     "nameof",
-    "map",
-    "filter",
-    "reduce",
-    "sort",
-    "toobject",
-    "groupby",
-    "mapvalues",
     "any",
     "resourcegroup",
     "deployment",
@@ -534,6 +528,7 @@ pub fn is_known_function(name: &str) -> bool {
 pub fn is_evaluated_function(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
     BICEP_FUNCTIONS.contains(&l.as_str())
+        || lambda::NAMES.contains(&l.as_str())
         || l.starts_with("list")
         || functions::call(name, &[], None).is_some()
 }
