@@ -187,6 +187,8 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             if let Some(rules) = opt(r.body.path("properties.securityRules")) {
                 match &rules.kind {
                     VKind::Arr(items) => {
+                        // Exact: a grown vector of 808-byte rules wastes a third of the model.
+                        nsg.rules.reserve_exact(items.len());
                         for it in items {
                             if let Some(u) = it.unknown_reason() {
                                 nsg.rules_unknown = Some((u.to_string(), it.span.or(rules.span)));
@@ -225,6 +227,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             if let Some(routes) = opt(r.body.path("properties.routes")) {
                 match &routes.kind {
                     VKind::Arr(items) => {
+                        rt.routes.reserve_exact(items.len());
                         for it in items {
                             if let Some(u) = it.unknown_reason() {
                                 rt.routes_unknown = Some((u.to_string(), it.span.or(routes.span)));
@@ -773,6 +776,8 @@ fn union(props: &V, one: &str, many: &str, asgs: Option<&str>, decl: Span) -> Fi
             Err(e) => return Field::unknown(e, v.span),
         }
     }
+    // Most lists hold one entry: a grown vector would keep room for four.
+    out.shrink_to_fit();
     Field::known(out, at.or(Some(decl)))
 }
 

@@ -389,6 +389,8 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                     }
                 }
             }
+            // Exact: a grown vector of 808-byte rules wastes a third of the model.
+            nsg.rules.shrink_to_fit();
             ws.nsgs.push(nsg);
         }
         "azurerm_network_security_rule" => {
