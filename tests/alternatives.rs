@@ -36,7 +36,7 @@ impl Drop for Dir {
 /// (value, choices described) of every alternative, sorted.
 fn alts<T: std::fmt::Debug>(f: &Field<T>) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = f
-        .alts
+        .alts()
         .iter()
         .map(|a| (format!("{:?}", a.val), a.when.describe()))
         .collect();
@@ -179,12 +179,15 @@ fn arm_combination_of_two_choices_and_the_cap() {
     let o = d.check();
     no_stv001(&o);
     let a = one_apim(&o.ws);
-    assert_eq!(a.sku.alts.len(), 4);
+    assert_eq!(a.sku.alts().len(), 4);
     assert!(alts(&a.sku).contains(&(
         "\"y2\"".to_string(),
         "parameter 'a' is 'y' and parameter 'b' is '2'".to_string()
     )));
-    assert!(a.vnet_type.alts.is_empty(), "20 combinations are too many");
+    assert!(
+        a.vnet_type.alts().is_empty(),
+        "20 combinations are too many"
+    );
     let reason = a.vnet_type.val.as_ref().unwrap_err();
     assert!(reason.contains("more than 16"), "{reason}");
 }
@@ -201,7 +204,7 @@ fn arm_an_unknown_alternative_makes_a_plain_unknown() {
     let o = d.check();
     let a = one_apim(&o.ws);
     assert!(a.sku.val.is_err());
-    assert!(a.sku.alts.is_empty());
+    assert!(a.sku.alts().is_empty());
 }
 
 // ---- Bicep --------------------------------------------------------------------------------
@@ -235,10 +238,10 @@ fn bicep_ternary_with_unknown_predicate() {
         ])
     );
     // Each alternative points at the branch that gives it.
-    let f = o.ws.sources.get(a.sku.alts[0].at.unwrap().file);
+    let f = o.ws.sources.get(a.sku.alts()[0].at.unwrap().file);
     let lines: Vec<usize> = a
         .sku
-        .alts
+        .alts()
         .iter()
         .map(|x| f.line_col(x.at.unwrap().start).0)
         .collect();
@@ -305,7 +308,7 @@ fn bicep_array_parameter_allowed_values_are_not_alternatives() {
     let o = d.check();
     let a = one_apim(&o.ws);
     assert!(a.sku.val.is_err());
-    assert!(a.sku.alts.is_empty());
+    assert!(a.sku.alts().is_empty());
 }
 
 // ---- Terraform ----------------------------------------------------------------------------
@@ -391,7 +394,7 @@ fn terraform_other_validations_say_nothing_exact() {
         no_stv001(&o);
         let a = one_apim(&o.ws);
         assert!(a.sku.val.is_err(), "{cond}");
-        assert!(a.sku.alts.is_empty(), "{cond}: {:?}", a.sku.alts);
+        assert!(a.sku.alts().is_empty(), "{cond}: {:?}", a.sku.alts());
     }
 }
 

@@ -206,7 +206,7 @@ fn parameters_variables_copy_loops_conditions_and_children() {
         &vec!["10.9.0.0/29".to_string()]
     );
     // The value's origin is the parameter file line.
-    let origin = apim.prefixes.origin.expect("origin");
+    let origin = apim.prefixes.origin().expect("origin");
     assert!(o
         .ws
         .sources

@@ -62,7 +62,7 @@ impl Prefixes {
     /// From the model field: IPv6 prefixes are left out (stv2 traffic is IPv4).
     pub fn from_field(f: &Field<Vec<String>>) -> Prefixes {
         match &f.val {
-            Err(reason) => Prefixes::Unknown(reason.clone(), f.origin.or(f.at)),
+            Err(reason) => Prefixes::Unknown(reason.clone(), f.origin().or(f.at)),
             Ok(list) => {
                 let mut nets = Vec::new();
                 for p in list {
@@ -333,7 +333,7 @@ enum ProtoMatch {
 fn field<T: Clone>(f: &Field<T>) -> Result<T, Unk> {
     match &f.val {
         Ok(v) => Ok(v.clone()),
-        Err(e) => Err((e.clone(), f.origin.or(f.at))),
+        Err(e) => Err((e.clone(), f.origin().or(f.at))),
     }
 }
 

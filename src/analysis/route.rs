@@ -48,7 +48,7 @@ fn hop_of(r: &Route) -> Result<Hop, Unk> {
         Ok(h) => Ok(Hop::parse(h)),
         Err(e) => Err((
             format!("the next hop of route '{}' is unknown: {e}", r.name),
-            r.next_hop.origin.or(r.next_hop.at),
+            r.next_hop.origin().or(r.next_hop.at),
         )),
     }
 }
@@ -101,7 +101,7 @@ pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
             Err(e) => {
                 doubt.get_or_insert((
                     format!("the address prefix of route '{}' is unknown: {e}", r.name),
-                    r.prefix.origin.or(r.prefix.at),
+                    r.prefix.origin().or(r.prefix.at),
                 ));
             }
         }
@@ -155,7 +155,7 @@ pub fn path_to_tag<'a>(
             Err(e) => {
                 return Err((
                     format!("the address prefix of route '{}' is unknown: {e}", r.name),
-                    r.prefix.origin.or(r.prefix.at),
+                    r.prefix.origin().or(r.prefix.at),
                 ))
             }
         };

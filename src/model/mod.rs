@@ -25,15 +25,18 @@ pub struct Field<T> {
     pub val: Result<T, String>,
     /// Where a person edits this value (the property or attribute).
     pub at: Option<Span>,
-    /// Where the literal was written when that is elsewhere (parameter file, variable, default).
-    pub origin: Option<Span>,
     /// The value is a default: it is not written in the code at all.
     pub implicit: bool,
-    /// When `val` is unknown but the code says what it can be (a conditional whose predicate is
-    /// unknown, a parameter's allowed values, a Terraform `validation`): every possible value,
-    /// each with the choices that lead to it. Empty for a known value or a plain unknown.
-    /// Rules that do not read it see an unknown, which is always safe.
-    pub alts: Vec<Alt<T>>,
+    /// What few fields have, boxed so that the rest stay small: a model holds millions of
+    /// fields in a large repository ([`Field::origin`], [`Field::alts`]).
+    more: Option<Box<More<T>>>,
+}
+
+/// The rare parts of a [`Field`].
+#[derive(Clone, Debug)]
+struct More<T> {
+    origin: Option<Span>,
+    alts: Vec<Alt<T>>,
 }
 
 /// One possible value of a field, and the choices that lead to it.
@@ -49,18 +52,16 @@ impl<T> Field<T> {
         Field {
             val: Ok(v),
             at,
-            origin: None,
             implicit: false,
-            alts: Vec::new(),
+            more: None,
         }
     }
     pub fn unknown(reason: impl Into<String>, at: Option<Span>) -> Field<T> {
         Field {
             val: Err(reason.into()),
             at,
-            origin: None,
             implicit: false,
-            alts: Vec::new(),
+            more: None,
         }
     }
     /// A default value that the code does not spell out; `at` is where to add it.
@@ -68,16 +69,49 @@ impl<T> Field<T> {
         Field {
             val: Ok(v),
             at,
-            origin: None,
             implicit: true,
-            alts: Vec::new(),
+            more: None,
+        }
+    }
+    /// Where the literal was written when that is elsewhere (parameter file, variable,
+    /// default).
+    pub fn origin(&self) -> Option<Span> {
+        self.more.as_ref().and_then(|m| m.origin)
+    }
+    pub fn set_origin(&mut self, origin: Option<Span>) {
+        if origin.is_some() || self.more.is_some() {
+            self.more_mut().origin = origin;
         }
     }
     pub fn with_origin(mut self, origin: Option<Span>) -> Field<T> {
         if origin != self.at {
-            self.origin = origin;
+            self.set_origin(origin);
         }
         self
+    }
+    /// When `val` is unknown but the code says what it can be (a conditional whose predicate
+    /// is unknown, a parameter's allowed values, a Terraform `validation`): every possible
+    /// value, each with the choices that lead to it. Empty for a known value or a plain
+    /// unknown. Rules that do not read it see an unknown, which is always safe.
+    pub fn alts(&self) -> &[Alt<T>] {
+        self.more.as_ref().map_or(&[], |m| &m.alts)
+    }
+    pub fn alts_mut(&mut self) -> &mut Vec<Alt<T>> {
+        &mut self.more_mut().alts
+    }
+    pub fn with_alts(mut self, alts: Vec<Alt<T>>) -> Field<T> {
+        if !alts.is_empty() || self.more.is_some() {
+            self.more_mut().alts = alts;
+        }
+        self
+    }
+    fn more_mut(&mut self) -> &mut More<T> {
+        self.more.get_or_insert_with(|| {
+            Box::new(More {
+                origin: None,
+                alts: Vec::new(),
+            })
+        })
     }
     pub fn get(&self) -> Option<&T> {
         self.val.as_ref().ok()
@@ -91,24 +125,30 @@ impl<T> Field<T> {
                 self.implicit = false;
             }
         }
-        self.alts.retain(|a| fix(&a.val).is_ok());
+        if let Some(m) = &mut self.more {
+            m.alts.retain(|a| fix(&a.val).is_ok());
+        }
         self
     }
     pub fn map<U>(self, f: impl Fn(T) -> U) -> Field<U> {
         Field {
             val: self.val.map(&f),
             at: self.at,
-            origin: self.origin,
             implicit: self.implicit,
-            alts: self
-                .alts
-                .into_iter()
-                .map(|a| Alt {
-                    val: f(a.val),
-                    when: a.when,
-                    at: a.at,
+            more: self.more.map(|m| {
+                Box::new(More {
+                    origin: m.origin,
+                    alts: m
+                        .alts
+                        .into_iter()
+                        .map(|a| Alt {
+                            val: f(a.val),
+                            when: a.when,
+                            at: a.at,
+                        })
+                        .collect(),
                 })
-                .collect(),
+            }),
         }
     }
 }
@@ -143,10 +183,11 @@ fn alternatives<T>(v: &V, conv: impl Fn(&V) -> Field<T>) -> Option<Field<T>> {
         shown.join(", "),
         choices.join(", ")
     );
-    Some(Field {
-        alts,
-        ..Field::unknown(reason, v.span).with_origin(v.origin)
-    })
+    Some(
+        Field::unknown(reason, v.span)
+            .with_origin(v.origin)
+            .with_alts(alts),
+    )
 }
 
 impl Field<String> {
@@ -1290,6 +1331,45 @@ mod unit_tests {
     use super::*;
     use crate::source::{FileId, Lang, SourceFile};
 
+    /// A large repository's model holds millions of fields and rules (BENCHMARKS.md, issue 13):
+    /// a new member belongs in `More` unless most fields have it.
+    #[test]
+    fn fields_and_rules_stay_small() {
+        assert!(std::mem::size_of::<Field<String>>() <= 64);
+        assert!(std::mem::size_of::<Field<Vec<String>>>() <= 64);
+        assert!(std::mem::size_of::<SecurityRule>() <= 600);
+    }
+
+    #[test]
+    fn rare_parts_of_a_field_round_trip() {
+        let at = Some(Span {
+            file: FileId(0),
+            start: 1,
+            end: 2,
+        });
+        let elsewhere = Some(Span {
+            file: FileId(1),
+            start: 5,
+            end: 9,
+        });
+        let f: Field<i64> = Field::known(3, at).with_origin(at);
+        assert_eq!(f.origin(), None, "an origin equal to `at` says nothing");
+        let f = f.with_origin(elsewhere);
+        assert_eq!(f.origin(), elsewhere);
+        let alt = Alt {
+            val: 4,
+            when: Cond::default(),
+            at,
+        };
+        let f = f.with_alts(vec![alt]).map(|v| v * 10);
+        assert_eq!(f.origin(), elsewhere);
+        assert_eq!(f.alts().len(), 1);
+        assert_eq!(f.alts()[0].val, 40);
+        let f = f.check_with(|v| if *v > 35 { Err("big".into()) } else { Ok(()) });
+        assert!(f.alts().is_empty());
+        assert_eq!(f.val, Ok(30));
+    }
+
     fn ws() -> Workspace {
         let mut ws = Workspace::default();
         ws.sources.add(SourceFile::new(
@@ -1603,9 +1683,9 @@ mod placeholder_tests {
     fn a_placeholder_tier_is_unknown_with_the_reason_and_alternatives_drop_it() {
         let mut ws = Workspace::default();
         let mut sku: Field<String> = Field::known("${APIM_SKU}".into(), None);
-        sku.alts = vec![];
+        *sku.alts_mut() = vec![];
         let mut mode: Field<String> = Field::unknown("x", None);
-        mode.alts = vec![
+        *mode.alts_mut() = vec![
             Alt {
                 val: "".into(),
                 when: Cond::one("c", "true"),
@@ -1645,7 +1725,7 @@ mod placeholder_tests {
             why.contains("APIM_SKU") && why.ends_with("not a tier"),
             "{why}"
         );
-        assert_eq!(a.vnet_type.alts.len(), 1);
+        assert_eq!(a.vnet_type.alts().len(), 1);
         assert_eq!(a.meta.name, "apim");
     }
 }

@@ -66,7 +66,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 .help(format!(
                     "Set the unit count to {allowed}, or choose a tier that allows {units}."
                 ))
-                .related(loc.capacity.origin, "the unit count comes from here")
+                .related(loc.capacity.origin(), "the unit count comes from here")
                 .related(apim.sku.at, format!("the tier {sku} is set here"))
                 .identity(format!(
                     "{}#{}|capacity",

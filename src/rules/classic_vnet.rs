@@ -34,7 +34,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .at(f.at.or(Some(site.loc.decl)))
             .label(format!("{what}, not a Resource Manager subnet"))
             .resource(&site.apim.meta.label)
-            .related(f.origin, "the subnet id comes from here")
+            .related(f.origin(), "the subnet id comes from here")
             .help("Create (or migrate to) a Resource Manager virtual network and reference its subnet: /subscriptions/…/resourceGroups/…/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>.")
             .identity(format!("{}|classic-vnet", site.identity()));
         sink.emit_for(site, d);

@@ -296,10 +296,10 @@ impl<'a> Plan<'a> {
 /// the variant's choices; when they all name the same resource, that one is known.
 fn narrow(f: &Option<Field<String>>, when: &Cond) -> Option<Field<String>> {
     let f = f.as_ref()?;
-    if f.val.is_ok() || f.alts.is_empty() {
+    if f.val.is_ok() || f.alts().is_empty() {
         return Some(plain(f));
     }
-    let mut fits = f.alts.iter().filter(|a| when.and(&a.when).is_some());
+    let mut fits = f.alts().iter().filter(|a| when.and(&a.when).is_some());
     let Some(first) = fits.next() else {
         return Some(plain(f));
     };
@@ -406,11 +406,11 @@ fn in_scope(sku: &str, mode: &str) -> bool {
 
 /// The values a field can take, each with its choices; `None` for a plain unknown.
 fn options<T: Clone>(f: &Field<T>) -> Option<Vec<(Field<T>, Cond)>> {
-    match (&f.val, f.alts.is_empty()) {
+    match (&f.val, f.alts().is_empty()) {
         (Ok(_), _) => Some(vec![(plain(f), Cond::default())]),
         (Err(_), true) => None,
         (Err(_), false) => Some(
-            f.alts
+            f.alts()
                 .iter()
                 .map(|a| (chosen(f, a), a.when.clone()))
                 .collect(),
@@ -420,24 +420,18 @@ fn options<T: Clone>(f: &Field<T>) -> Option<Vec<(Field<T>, Cond)>> {
 
 /// A field without its alternatives (a variant holds only what it chose).
 fn plain<T: Clone>(f: &Field<T>) -> Field<T> {
-    Field {
-        val: f.val.clone(),
-        at: f.at,
-        origin: f.origin,
-        implicit: f.implicit,
-        alts: Vec::new(),
-    }
+    let mut p = Field::unknown("", f.at);
+    p.val = f.val.clone();
+    p.implicit = f.implicit;
+    p.set_origin(f.origin());
+    p
 }
 
 /// The field with alternative `a` chosen: edited where the field is, written where the branch is.
 fn chosen<T: Clone>(f: &Field<T>, a: &Alt<T>) -> Field<T> {
-    Field {
-        val: Ok(a.val.clone()),
-        at: f.at,
-        origin: a.at.or(f.origin),
-        implicit: false,
-        alts: Vec::new(),
-    }
+    let mut c = Field::known(a.val.clone(), f.at);
+    c.set_origin(a.at.or(f.origin()));
+    c
 }
 
 /// A field that only some checks read: its alternatives when it has some, else itself.
@@ -489,7 +483,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                 &apim.vnet_type
             };
             let reason = f.val.as_ref().err().cloned().unwrap_or_default();
-            return Err((reason, f.at, f.origin));
+            return Err((reason, f.at, f.origin()));
         }
     };
     // Tier × mode first: out-of-scope combinations drop before the locations multiply.
@@ -507,10 +501,10 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
             a.sku = sku.clone();
             a.vnet_type = mode.clone();
             let mut facts = Vec::new();
-            if !apim.sku.alts.is_empty() || !sc.is_empty() {
+            if !apim.sku.alts().is_empty() || !sc.is_empty() {
                 facts.push(("the tier".to_string(), shown(sku).unwrap_or_default()));
             }
-            if !apim.vnet_type.alts.is_empty() {
+            if !apim.vnet_type.alts().is_empty() {
                 facts.push((
                     "virtualNetworkType".to_string(),
                     shown(mode).unwrap_or_default(),
@@ -532,7 +526,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                 format!("{what} of {}", shown(&loc.location).unwrap_or_default())
             }
         };
-        if !loc.capacity.alts.is_empty() {
+        if !loc.capacity.alts().is_empty() {
             out = multiply(out, &options_or_self(&loc.capacity), |v, f| {
                 v.facts.push((
                     here("the unit count"),
@@ -541,7 +535,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                 v.apim.locations[li].capacity = f.clone();
             });
         }
-        if let Some(z) = loc.zones.as_ref().filter(|z| !z.alts.is_empty()) {
+        if let Some(z) = loc.zones.as_ref().filter(|z| !z.alts().is_empty()) {
             out = multiply(out, &options_or_self(z), |v, f| {
                 v.facts.push((
                     here("the zones"),
@@ -550,7 +544,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                 v.apim.locations[li].zones = Some(f.clone());
             });
         }
-        if let Some(sn) = loc.subnet.as_ref().filter(|f| !f.alts.is_empty()) {
+        if let Some(sn) = loc.subnet.as_ref().filter(|f| !f.alts().is_empty()) {
             out = multiply(out, &options_or_self(sn), |v, f| {
                 v.facts.push((
                     here("the subnet"),
@@ -561,7 +555,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                 v.apim.locations[li].subnet = Some(f.clone());
             });
         }
-        if let Some(p) = loc.public_ip.as_ref().filter(|f| !f.alts.is_empty()) {
+        if let Some(p) = loc.public_ip.as_ref().filter(|f| !f.alts().is_empty()) {
             out = multiply(out, &options_or_self(p), |v, f| {
                 v.facts.push((
                     here("the public IP address"),
@@ -618,11 +612,11 @@ enum Inferred {
 
 /// What the primary location's subnet says about an unknown tier (DESIGN.md §3).
 fn infer_tier(ws: &Workspace, apim: &Apim, unit: UnitId) -> Inferred {
-    let modes_injected = match (&apim.vnet_type.val, apim.vnet_type.alts.is_empty()) {
+    let modes_injected = match (&apim.vnet_type.val, apim.vnet_type.alts().is_empty()) {
         (Ok(m), _) => !m.trim().eq_ignore_ascii_case("none"),
         (Err(_), false) => apim
             .vnet_type
-            .alts
+            .alts()
             .iter()
             .all(|a| !a.val.trim().eq_ignore_ascii_case("none")),
         (Err(_), true) => false,
@@ -766,7 +760,7 @@ mod tests {
     /// `var.env == "prod" ? "Premium" : "Developer"` with `env` unknown.
     fn either_tier(f: &mut Field<String>) {
         f.val = Err("variable 'env' has no value".into());
-        f.alts = vec![
+        *f.alts_mut() = vec![
             Alt {
                 val: "Premium".into(),
                 when: Cond::one("var.env == \"prod\"", "true"),
@@ -826,7 +820,7 @@ mod tests {
     fn an_out_of_scope_alternative_does_not_weaken_a_finding() {
         let mut a = apim("a", "", "External", 1, 100);
         either_tier(&mut a.sku);
-        a.sku.alts[1].val = "StandardV2".into();
+        a.sku.alts_mut()[1].val = "StandardV2".into();
         let ws = ws(
             vec![a],
             vec![subnet("vnet", "apim", &["10.0.0.0/27"], 10)],
@@ -902,7 +896,7 @@ mod tests {
     fn too_many_combinations_is_unverifiable() {
         let mut a = apim("a", "", "External", 1, 100);
         a.sku = Field::unknown("unknown", sp(102));
-        a.sku.alts = (0..17)
+        *a.sku.alts_mut() = (0..17)
             .map(|i| Alt {
                 val: "Premium".into(),
                 when: Cond::one("parameter 'x'", format!("{i}")),
@@ -926,7 +920,7 @@ mod tests {
         let mut a = apim("a", "", "External", 1, 100);
         either_tier(&mut a.sku);
         a.locations[0].capacity = Field::unknown("variable 'units'", sp(104));
-        a.locations[0].capacity.alts = vec![
+        *a.locations[0].capacity.alts_mut() = vec![
             Alt {
                 val: 3,
                 when: Cond::one("var.env == \"prod\"", "true"),
@@ -1024,7 +1018,7 @@ mod tests {
         either_tier(&mut a.sku);
         let mut s = subnet("vnet", "apim", &["10.0.0.0/27"], 10);
         let mut nsg_ref: Field<String> = Field::unknown("variable 'env' has no value", sp(13));
-        nsg_ref.alts = vec![
+        *nsg_ref.alts_mut() = vec![
             Alt {
                 val: nsg_id("prod"),
                 when: Cond::one("var.env == \"prod\"", "true"),
@@ -1071,7 +1065,7 @@ mod tests {
             .map(|i| {
                 let mut a = apim(&format!("a{i}"), "", "External", 1, 100 * (i + 1));
                 a.sku = Field::unknown("unknown", sp(100 * (i + 1) + 2));
-                a.sku.alts = ["Developer", "Premium"]
+                *a.sku.alts_mut() = ["Developer", "Premium"]
                     .iter()
                     .map(|t| Alt {
                         val: t.to_string(),

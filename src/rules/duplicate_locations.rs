@@ -44,7 +44,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .resource(&apim.meta.label)
                     .help("Remove the duplicate entry, or add capacity to the existing location instead.")
                     .related(first.location.at, "the same region is set here")
-                    .related(loc.location.origin, "the value comes from here")
+                    .related(loc.location.origin(), "the value comes from here")
                     .identity(format!("{}#{r}|duplicate-location", identity(apim)));
                 sink.emit(d);
                 continue;

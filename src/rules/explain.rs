@@ -30,7 +30,7 @@ impl<T: Clone> Fact<T> {
     fn of(f: &Field<T>) -> Fact<T> {
         Fact {
             value: f.val.clone(),
-            at: f.origin.or(f.at),
+            at: f.origin().or(f.at),
         }
     }
 }
@@ -1008,7 +1008,7 @@ mod tests {
     fn each_alternative_is_its_own_view() {
         let mut a = apim("a", "", "External", 1, 100);
         a.sku = Field::unknown("variable 'env' has no value", sp(102));
-        a.sku.alts = ["Premium", "Developer"]
+        *a.sku.alts_mut() = ["Premium", "Developer"]
             .iter()
             .map(|t| crate::model::Alt {
                 val: t.to_string(),

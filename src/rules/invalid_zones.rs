@@ -60,7 +60,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .label(problem.clone())
             .resource(&site.apim.meta.label)
             .help("List distinct zones from \"1\", \"2\" and \"3\" (for example [\"1\", \"2\", \"3\"]), or leave zones out.")
-            .related(f.origin, "the zones come from here")
+            .related(f.origin(), "the zones come from here")
             .identity(format!("{}|zones-values", site.identity()));
         sink.emit(d);
     }

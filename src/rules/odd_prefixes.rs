@@ -43,7 +43,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .at(subnet.prefixes.at.or(Some(subnet.meta.decl)))
             .label(what.clone())
             .resource(&subnet.meta.label)
-            .related(subnet.prefixes.origin, "the prefix value comes from here")
+            .related(subnet.prefixes.origin(), "the prefix value comes from here")
             .help("Give the API Management subnet a single IPv4 prefix (/29 or wider; size it for growth) and put other address ranges in other subnets.")
             .identity(format!("{}|odd-prefixes", subnet_identity(subnet)));
         for s in &sites {

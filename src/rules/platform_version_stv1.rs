@@ -30,7 +30,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .diag(String::new())
             .at(f.at.or(Some(apim.meta.decl)))
             .resource(&apim.meta.label)
-            .related(f.origin, "the value comes from here")
+            .related(f.origin(), "the value comes from here")
             .identity(format!("{}|platform-version", identity(apim)));
         let d = if v.trim().eq_ignore_ascii_case("stv1") {
             let mut d = d.help("Migrate the instance to stv2 (migrateToStv2, or re-deploy it into a subnet with the stv2 prerequisites) and remove platformVersion from the template.").label("stv1, retired on 31 August 2024");

@@ -51,7 +51,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .resource(&pe.meta.label)
                     .help(help)
                     .related(apim.vnet_type.at, "the instance is injected here")
-                    .related(target.origin, "the target comes from here")
+                    .related(target.origin(), "the target comes from here")
                     .identity(format!("{}|{}|private-endpoint", identity(apim), pe.meta.key.names.join("/")));
                 sink.emit(d);
             }

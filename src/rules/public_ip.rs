@@ -24,7 +24,10 @@ pub(super) fn finding(
     let mut d = d
         .at(property.and_then(|f| f.at).or(Some(pip.meta.decl)))
         .resource(&pip.meta.label)
-        .related(property.and_then(|f| f.origin), "the value comes from here")
+        .related(
+            property.and_then(|f| f.origin()),
+            "the value comes from here",
+        )
         .identity(format!("{}|{aspect}", pip_identity(pip)));
     for s in sites {
         d = d.related(

@@ -48,7 +48,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .label("disabled at creation: the deployment fails")
             .resource(&apim.meta.label)
             .help(help)
-            .related(f.origin, "the value comes from here")
+            .related(f.origin(), "the value comes from here")
             .identity(format!("{}|public-network-access", identity(apim)));
         sink.emit(d);
     }

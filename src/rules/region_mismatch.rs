@@ -28,7 +28,7 @@ pub const RULE: Rule = Rule {
 
 fn known(f: &Option<Field<String>>) -> Option<(&str, Option<Span>, Option<Span>)> {
     let f = f.as_ref()?;
-    f.get().map(|s| (s.as_str(), f.at, f.origin))
+    f.get().map(|s| (s.as_str(), f.at, f.origin()))
 }
 
 fn check(ctx: &Ctx, sink: &mut Sink) {

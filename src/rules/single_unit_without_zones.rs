@@ -95,7 +95,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .label("one unit: a zone outage takes the instance down")
             .resource(&site.apim.meta.label)
             .help("Use at least 2 units (3 to cover every zone), or set zones with a unit count that is a multiple of them.")
-            .related(site.loc.capacity.origin, "the unit count comes from here")
+            .related(site.loc.capacity.origin(), "the unit count comes from here")
             .identity(format!("{}|single-unit-az", site.identity()));
         sink.emit(d);
     }

@@ -94,7 +94,7 @@ pub(super) fn with_context(mut d: Diagnostic, subnet: &Subnet, sites: &[&Site]) 
     d = d
         .at(at)
         .resource(&subnet.meta.label)
-        .related(subnet.prefixes.origin, "the prefix value comes from here");
+        .related(subnet.prefixes.origin(), "the prefix value comes from here");
     for s in sites {
         d = d
             .related(
@@ -106,7 +106,7 @@ pub(super) fn with_context(mut d: Diagnostic, subnet: &Subnet, sites: &[&Site]) 
                     s.mode
                 ),
             )
-            .related(s.loc.capacity.origin, "the unit count comes from here");
+            .related(s.loc.capacity.origin(), "the unit count comes from here");
     }
     d
 }

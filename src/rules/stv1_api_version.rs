@@ -99,7 +99,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .label(format!("API version {text} is retired"))
             .resource(&apim.meta.label)
             .help("Use API version 2021-08-01 or newer for Microsoft.ApiManagement/service (for example 2024-05-01).")
-            .related(field.origin, "the API version comes from here")
+            .related(field.origin(), "the API version comes from here")
             .identity(format!("{id}|api-version"));
         sink.emit(d);
     }

@@ -53,7 +53,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .help(format!(
                 "Remove {what} from the subnet, or give API Management its own subnet without delegation."
             ))
-            .related(subnet.delegations.origin, "the value comes from here")
+            .related(subnet.delegations.origin(), "the value comes from here")
             .identity(format!("{id}|delegated"));
         for s in &sites {
             d = d.related(

@@ -67,7 +67,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .help(format!(
                 "Set the capacity to a multiple of {n} (for example {suggest}), or change the zones."
             ))
-            .related(site.loc.capacity.origin, "the unit count comes from here")
+            .related(site.loc.capacity.origin(), "the unit count comes from here")
             .related(zf.at, "the zones are set here")
             .identity(format!("{}|units-zones", site.identity()));
         sink.emit(d);

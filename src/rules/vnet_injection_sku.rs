@@ -27,7 +27,7 @@ fn values(f: &Field<String>) -> Vec<(&str, Cond)> {
     match f.get() {
         Some(v) => vec![(v.trim(), Cond::default())],
         None => f
-            .alts
+            .alts()
             .iter()
             .map(|a| (a.val.trim(), a.when.clone()))
             .collect(),
@@ -88,8 +88,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             .resource(&apim.meta.label)
             .help(help)
             .related(apim.sku.at, format!("the tier {sku} is set here"))
-            .related(apim.vnet_type.origin, "the network type comes from here")
-            .related(apim.sku.origin, "the tier comes from here")
+            .related(apim.vnet_type.origin(), "the network type comes from here")
+            .related(apim.sku.origin(), "the tier comes from here")
             .identity(format!("{}|sku-injection", apim.meta.key.names.join("/")));
         if partial {
             d.severity = d.severity.min(Severity::Warning);
@@ -155,7 +155,7 @@ mod tests {
         use crate::model::{Alt, Cond};
         let mut a = apim("a", "", "External", 1, 100);
         a.sku = Field::unknown("variable 'env' has no value", sp(102));
-        a.sku.alts = vec![
+        *a.sku.alts_mut() = vec![
             Alt {
                 val: "Premium".into(),
                 when: Cond::one("var.env == \"prod\"", "true"),
@@ -177,7 +177,7 @@ mod tests {
             "{}",
             d[0].message
         );
-        a.sku.alts[0].val = "Standard".into();
+        a.sku.alts_mut()[0].val = "Standard".into();
         let d = run(Code::Stv010, &ws(vec![a], vec![], vec![]));
         assert_eq!(d[0].severity, Severity::Error);
     }
@@ -187,7 +187,7 @@ mod tests {
         use crate::model::{Alt, Cond};
         let mut a = apim("a", "", "Internal", 1, 100);
         a.sku = Field::unknown("parameter 'apimSku' has no value", sp(102));
-        a.sku.alts = ["Basic", "Premium", "Standard"]
+        *a.sku.alts_mut() = ["Basic", "Premium", "Standard"]
             .iter()
             .map(|t| Alt {
                 val: t.to_string(),

@@ -52,7 +52,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 site.apim.sku.at,
                 format!("the tier {} is set here", site.sku),
             )
-            .related(f.origin, "the zones come from here")
+            .related(f.origin(), "the zones come from here")
             .identity(format!("{}|zones-tier", site.identity()));
         sink.emit(d);
     }

@@ -449,7 +449,7 @@ output prefixOut string = vnet.properties.subnets[0].properties.addressPrefix
     // The value's origin is the literal in main.bicep, its place the module's property.
     let at = x.prefixes.at.unwrap();
     assert!(o.ws.sources.get(at.file).path.ends_with("mod/net.bicep"));
-    let origin = x.prefixes.origin.unwrap();
+    let origin = x.prefixes.origin().unwrap();
     assert!(o.ws.sources.get(origin.file).path.ends_with("main.bicep"));
     assert!(o.diagnostics.is_empty(), "{:?}", diags(&o));
 }
@@ -540,7 +540,7 @@ fn bicepparam_values_and_their_origin() {
     );
     let s = &o.ws.subnets[0];
     assert_eq!(s.meta.key.names, vec!["vnet-dev", "apim"]);
-    let origin = s.prefixes.origin.unwrap();
+    let origin = s.prefixes.origin().unwrap();
     let f = o.ws.sources.get(origin.file);
     assert!(f.path.ends_with("dev.bicepparam"));
     assert_eq!(f.line_col(origin.start).0, 4);
@@ -680,7 +680,7 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
     let s = &o.ws.subnets[0];
     assert_eq!(s.meta.key.names, vec!["vnet-json", "apim"]);
     assert_eq!(s.prefixes.get().unwrap(), &vec!["10.0.0.0/29".to_string()]);
-    let origin = s.prefixes.origin.unwrap();
+    let origin = s.prefixes.origin().unwrap();
     let f = o.ws.sources.get(origin.file);
     assert!(f.path.ends_with("cfg/network.json"));
     assert_eq!(f.line_col(origin.start).0, 4);

@@ -259,11 +259,11 @@ fn req_str(v: &V, k: &str, what: &str, decl: Span) -> Field<String> {
 /// A list field whose origin is the first element's when the list itself was written here.
 fn strings(v: &V) -> Field<Vec<String>> {
     let mut f = Field::strings(v);
-    if f.origin.is_none() {
+    if f.origin().is_none() {
         if let Some(first) = v.as_array().and_then(|a| a.first()) {
             let o = first.origin.or(first.span);
             if o != f.at {
-                f.origin = o;
+                f.set_origin(o);
             }
         }
     }
@@ -836,19 +836,19 @@ fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
             let f = Field::string(v);
             let caps_known = parts.iter().all(|(_, c)| c.val.is_ok());
             let (mut sku, mut cap) = (f.clone().map(|_| String::new()), f.map(|_| 0));
-            sku.alts.clear();
-            cap.alts.clear();
+            sku.alts_mut().clear();
+            cap.alts_mut().clear();
             for ((when, a), (s, c)) in list.iter().zip(parts) {
                 let at = a.span.or(v.span);
                 if let Ok(s) = s.val {
-                    sku.alts.push(Alt {
+                    sku.alts_mut().push(Alt {
                         val: s,
                         when: when.clone(),
                         at,
                     });
                 }
                 if let (Ok(c), true) = (c.val, caps_known) {
-                    cap.alts.push(Alt {
+                    cap.alts_mut().push(Alt {
                         val: c,
                         when: when.clone(),
                         at,
@@ -893,8 +893,8 @@ fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
                 Ok(_) => "sku_name is not a string".to_string(),
             };
             (
-                Field::unknown(reason.clone(), f.at).with_origin(f.origin),
-                Field::unknown(reason, f.at).with_origin(f.origin),
+                Field::unknown(reason.clone(), f.at).with_origin(f.origin()),
+                Field::unknown(reason, f.at).with_origin(f.origin()),
             )
         }
     }

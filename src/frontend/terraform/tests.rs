@@ -199,7 +199,7 @@ fn modules_tfvars_count_for_each_dynamic_and_associations() {
     assert_eq!(a.sku.get().map(String::as_str), Some("Premium"));
     assert_eq!(a.locations[0].capacity.get(), Some(&2));
     // sku_name points at the attribute, its origin at terraform.tfvars.
-    let origin = a.sku.origin.expect("origin of the tfvars value");
+    let origin = a.sku.origin().expect("origin of the tfvars value");
     assert!(ws
         .sources
         .get(origin.file)
@@ -753,7 +753,7 @@ output "subnet_id" {
         .unwrap();
     assert_eq!(second.meta.name, "snet-north");
     // The prefix came from terraform.tfvars.json.
-    let origin = primary.prefixes.origin.expect("origin");
+    let origin = primary.prefixes.origin().expect("origin");
     assert!(ws
         .sources
         .get(origin.file)
