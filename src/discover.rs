@@ -97,7 +97,7 @@ pub fn discover(
             ));
             continue;
         }
-        for entry in walk(root) {
+        for entry in walk_entries(root) {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -143,6 +143,34 @@ pub fn discover(
     d
 }
 
+/// [`walk`], on the pool's workers when there are several (directories are listed and their
+/// ignore files read in parallel), in the same order as one thread walks: by path, component
+/// by component, which is the order of a walk that sorts each directory by name.
+fn walk_entries(root: &Path) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
+    let threads = crate::parallel::threads();
+    if threads < 2 || rayon::current_thread_index().is_none() {
+        return walk(root).collect();
+    }
+    let found = std::sync::Mutex::new(Vec::new());
+    builder(root).threads(threads).build_parallel().run(|| {
+        let found = &found;
+        Box::new(move |e| {
+            found.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+            ignore::WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    // An entry before the error of reading it; errors without a path first, by their text.
+    found.sort_by(|a, b| {
+        let key = |r: &Result<ignore::DirEntry, ignore::Error>| match r {
+            Ok(e) => (Some(e.path().to_path_buf()), 0, String::new()),
+            Err(e) => (error_path(e).map(Path::to_path_buf), 1, e.to_string()),
+        };
+        key(a).cmp(&key(b))
+    });
+    found
+}
+
 /// The files and directories under `root`, sorted by name, as every entry point walks them:
 /// symlinks followed, [`SKIP_DIRS`] left out, and what `.gitignore`, `.ignore` and
 /// `.git/info/exclude` leave out (as ripgrep reads them: every directory's own file and its
@@ -150,18 +178,22 @@ pub fn discover(
 /// A path named on the command line is always walked, even when a `.gitignore` lists it. The
 /// user's global git excludes are not read: the same tree gives the same findings on every machine.
 pub fn walk(root: &Path) -> ignore::Walk {
-    ignore::WalkBuilder::new(root)
-        .follow_links(true)
+    builder(root).sort_by_file_name(|a, b| a.cmp(b)).build()
+}
+
+/// What [`walk`] and [`walk_entries`] leave out, and how they follow links.
+fn builder(root: &Path) -> ignore::WalkBuilder {
+    let mut b = ignore::WalkBuilder::new(root);
+    b.follow_links(true)
         .hidden(false)
         .git_global(false)
         .require_git(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
             e.depth() == 0
                 || !(e.file_type().is_some_and(|t| t.is_dir())
                     && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
-        })
-        .build()
+        });
+    b
 }
 
 fn is_loop(e: &ignore::Error) -> bool {
@@ -790,5 +822,58 @@ mod stage_tests {
         assert_eq!(stage_name("main", "other.parameters.json"), None);
         assert_eq!(stage_name("main", "main.json"), None);
         assert_eq!(stage_name("main", "main.a.b.parameters.json"), None);
+    }
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::*;
+
+    /// Several workers walk in the order one thread does, and leave out the same paths.
+    #[test]
+    fn a_parallel_walk_is_the_sequential_walk() {
+        let dir = std::env::temp_dir().join(format!("stv2lint-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for d in [
+            "a/b/c",
+            "a/B",
+            "a-b",
+            "a.b",
+            "z/node_modules/x",
+            "z/ignored/y",
+            "Z",
+        ] {
+            std::fs::create_dir_all(dir.join(d)).unwrap();
+        }
+        std::fs::write(dir.join(".gitignore"), "ignored/\n*.skip\n").unwrap();
+        for f in [
+            "main.bicep",
+            "a/b/c/x.tf",
+            "a/b/y.json",
+            "a/B/y.json",
+            "a-b/k.bicep",
+            "a.b/k.bicep",
+            "a/b/c/drop.skip",
+            "z/node_modules/x/m.tf",
+            "z/ignored/y/m.tf",
+            "Z/m.tf",
+            "z/m.tf",
+        ] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        let paths = |v: Vec<Result<ignore::DirEntry, ignore::Error>>| -> Vec<PathBuf> {
+            v.into_iter().map(|e| e.unwrap().into_path()).collect()
+        };
+        let one = paths(walk(&dir).collect());
+        let pool = crate::parallel::pool(4).unwrap();
+        let four = paths(pool.install(|| walk_entries(&dir)));
+        assert_eq!(one, four);
+        assert!(one.iter().any(|p| p.ends_with("a/b/c/x.tf")));
+        assert!(!one.iter().any(|p| p.ends_with("drop.skip")));
+        assert!(!one
+            .iter()
+            .any(|p| p.to_string_lossy().contains("node_modules")));
+        assert!(!one.iter().any(|p| p.to_string_lossy().contains("ignored")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
