@@ -11,6 +11,8 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::io::Write;
 
+/// The whole report, which [`render`] writes in pieces in the same form (its test prints it).
+#[cfg(test)]
 #[derive(Serialize)]
 struct Report<'a> {
     diagnostics: Vec<Diag<'a>>,
@@ -63,58 +65,135 @@ struct Summary {
     warnings: usize,
 }
 
-fn report<'a>(o: &Outcome, shown: &'a [Cow<'a, Diagnostic>]) -> Report<'a> {
-    let diagnostics = shown
-        .iter()
-        .map(|d| {
-            let p = d.span.map(|span| super::pos(&o.ws, span));
-            Diag {
-                code: d.code,
-                column: p.as_ref().map(|p| p.column),
-                deployments: &d.deployments,
-                end_column: p.as_ref().map(|p| p.end_column),
-                end_line: p.as_ref().map(|p| p.end_line),
-                help: d.help.as_deref(),
-                line: p.as_ref().map(|p| p.line),
-                file: p.map(|p| p.file),
-                message: &d.message,
-                name: crate::rules::rule(d.code).name,
-                related: d
-                    .related
-                    .iter()
-                    .map(|r| {
-                        let p = super::pos(&o.ws, r.span);
-                        Related {
-                            column: p.column,
-                            file: p.file,
-                            line: p.line,
-                            message: &r.message,
-                        }
-                    })
-                    .collect(),
-                resource: d.resource.as_deref(),
-                severity: d.severity.as_str(),
-            }
-        })
-        .collect();
-    let s = super::summary(o);
-    Report {
-        diagnostics,
-        summary: Summary {
-            errors: s.errors,
-            files: s.files,
-            infos: s.infos,
-            instances: s.instances,
-            instances_undecided: s.instances_undecided,
-            warnings: s.warnings,
-        },
-        version: 1,
+fn diag<'a>(o: &Outcome, d: &'a Diagnostic) -> Diag<'a> {
+    let p = d.span.map(|span| super::pos(&o.ws, span));
+    Diag {
+        code: d.code,
+        column: p.as_ref().map(|p| p.column),
+        deployments: &d.deployments,
+        end_column: p.as_ref().map(|p| p.end_column),
+        end_line: p.as_ref().map(|p| p.end_line),
+        help: d.help.as_deref(),
+        line: p.as_ref().map(|p| p.line),
+        file: p.map(|p| p.file),
+        message: &d.message,
+        name: crate::rules::rule(d.code).name,
+        related: d
+            .related
+            .iter()
+            .map(|r| {
+                let p = super::pos(&o.ws, r.span);
+                Related {
+                    column: p.column,
+                    file: p.file,
+                    line: p.line,
+                    message: &r.message,
+                }
+            })
+            .collect(),
+        resource: d.resource.as_deref(),
+        severity: d.severity.as_str(),
     }
 }
 
+fn summary(o: &Outcome) -> Summary {
+    let s = super::summary(o);
+    Summary {
+        errors: s.errors,
+        files: s.files,
+        infos: s.infos,
+        instances: s.instances,
+        instances_undecided: s.instances_undecided,
+        warnings: s.warnings,
+    }
+}
+
+/// How many findings one worker serialises at a time.
+const CHUNK: usize = 512;
+
 pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    write(o, out, CHUNK)
+}
+
+fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> {
     // The findings as shown (control characters cleaned), borrowed by the report.
     let shown: Vec<Cow<'_, Diagnostic>> = super::shown(o).collect();
-    serde_json::to_writer_pretty(&mut *out, &report(o, &shown))?;
-    writeln!(out)
+    // Each finding is serialised on its own, on every worker, then written in order inside
+    // the frame `serde_json::to_writer_pretty` gives the whole `Report` (a test holds the two
+    // equal): an item of the `diagnostics` array is indented by four spaces. JSON strings
+    // never hold a raw newline, so indenting after every newline is exact.
+    let chunks: Vec<&[Cow<'_, Diagnostic>]> = shown.chunks(chunk).collect();
+    let items = crate::parallel::map(&chunks, |chunk| {
+        let mut buf = Vec::new();
+        for d in chunk.iter() {
+            buf.extend_from_slice(b"\n    ");
+            let one = serde_json::to_vec_pretty(&diag(o, d)).map_err(std::io::Error::from)?;
+            for &b in &one {
+                buf.push(b);
+                if b == b'\n' {
+                    buf.extend_from_slice(b"    ");
+                }
+            }
+            buf.push(b',');
+        }
+        Ok::<_, std::io::Error>(buf)
+    });
+    out.write_all(b"{\n  \"diagnostics\": [")?;
+    let last = items.len().saturating_sub(1);
+    for (i, buf) in items.into_iter().enumerate() {
+        let buf = buf?;
+        // The last item has no comma after it.
+        let end = if i == last { buf.len() - 1 } else { buf.len() };
+        out.write_all(&buf[..end])?;
+    }
+    if !shown.is_empty() {
+        out.write_all(b"\n  ")?;
+    }
+    out.write_all(b"],\n  \"summary\": ")?;
+    let s = serde_json::to_vec_pretty(&summary(o)).map_err(std::io::Error::from)?;
+    for &b in &s {
+        out.write_all(&[b])?;
+        if b == b'\n' {
+            out.write_all(b"  ")?;
+        }
+    }
+    writeln!(out, ",\n  \"version\": 1\n}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report as one `serde_json` value would print it.
+    fn whole(o: &Outcome) -> String {
+        let shown: Vec<Cow<'_, Diagnostic>> = super::super::shown(o).collect();
+        let report = Report {
+            diagnostics: shown.iter().map(|d| diag(o, d)).collect(),
+            summary: summary(o),
+            version: 1,
+        };
+        serde_json::to_string_pretty(&report).unwrap() + "\n"
+    }
+
+    fn rendered(o: &Outcome) -> String {
+        let mut out = Vec::new();
+        write(o, &mut out, 2).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_report_in_chunks_is_the_report_in_one_piece() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim");
+        let opts = crate::CheckOptions::default();
+        let o = crate::check(std::slice::from_ref(&dir), &opts);
+        assert!(o.active().count() > 4, "several chunks of findings");
+        assert!(o.active().any(|d| !d.related.is_empty()), "nested lists");
+        let pool = crate::parallel::pool(3).unwrap();
+        assert_eq!(pool.install(|| rendered(&o)), whole(&o));
+        // No finding: an empty array, as serde_json prints it.
+        let empty = crate::check(&[], &opts);
+        assert_eq!(empty.active().count(), 0);
+        assert_eq!(rendered(&empty), whole(&empty));
+        assert!(rendered(&empty).contains("\"diagnostics\": [],"));
+    }
 }
