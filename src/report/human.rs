@@ -547,6 +547,16 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// The report wrapped at `width` columns.
 pub fn render_width(o: &Outcome, out: &mut dyn Write, width: usize) -> std::io::Result<()> {
+    render_chunked(o, out, width, 256)
+}
+
+/// The report, `chunk` findings rendered at a time on each worker.
+fn render_chunked(
+    o: &Outcome,
+    out: &mut dyn Write,
+    width: usize,
+    chunk: usize,
+) -> std::io::Result<()> {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let theme = if color {
         GraphicalTheme::unicode()
@@ -560,23 +570,32 @@ pub fn render_width(o: &Outcome, out: &mut dyn Write, width: usize) -> std::io::
         .with_width(width)
         // A name (`nsg-apim`, `vnet-apim/apim`) stays whole on one line.
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
-    let mut buf = String::new();
-    for d in super::shown(o) {
-        buf.clear();
-        let (report, trailer) = build(o, &d, width);
-        // miette must not take the report down: a panic inside it (a limit it has that the view
-        // missed) costs this diagnostic its snippet, never the run its output.
-        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut b = String::new();
-            handler.render_report(&mut b, &report).map(|_| b)
-        }));
-        match rendered {
-            Ok(Ok(b)) => buf = b,
-            _ => buf = format!("{}\n", report.text),
+    // Findings are rendered a chunk at a time on every worker and written in order.
+    let shown: Vec<_> = super::shown(o).collect();
+    let chunks: Vec<&[std::borrow::Cow<'_, crate::diagnostic::Diagnostic>]> =
+        shown.chunks(chunk).collect();
+    let rendered = crate::parallel::map(&chunks, |chunk| {
+        let mut text = String::new();
+        for d in chunk.iter() {
+            let (report, trailer) = build(o, d, width);
+            // miette must not take the report down: a panic inside it (a limit it has that the
+            // view missed) costs this diagnostic its snippet, never the run its output.
+            let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut b = String::new();
+                handler.render_report(&mut b, &report).map(|_| b)
+            }));
+            let mut buf = match rendered {
+                Ok(Ok(b)) => b,
+                _ => format!("{}\n", report.text),
+            };
+            trailer.write(&mut buf, width);
+            text.push_str(&buf);
+            text.push('\n');
         }
-        trailer.write(&mut buf, width);
-        out.write_all(buf.as_bytes())?;
-        writeln!(out)?;
+        text
+    });
+    for text in rendered {
+        out.write_all(text.as_bytes())?;
     }
     let s = super::summary(o);
     writeln!(
@@ -605,6 +624,22 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::width_from;
+
+    /// Rendered on several workers, the report is what one thread writes.
+    #[test]
+    fn the_report_is_the_same_on_any_number_of_workers() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim");
+        let o = crate::check(&[dir], &crate::CheckOptions::default());
+        assert!(o.active().count() > 2);
+        let text = |chunk| {
+            let mut out = Vec::new();
+            super::render_chunked(&o, &mut out, 100, chunk).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let one = text(256);
+        assert!(one.contains("STV"), "{one}");
+        assert_eq!(crate::parallel::pool(3).unwrap().install(|| text(1)), one);
+    }
 
     #[test]
     fn the_width_comes_from_columns_then_the_terminal_then_80() {
