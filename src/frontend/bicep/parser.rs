@@ -212,10 +212,12 @@ impl Parser<'_> {
                 _ => return Err(self.unexpected("the end of the line after the declaration")),
             }
         }
-        Ok(File { decls })
+        Ok(File {
+            decls: decls.into(),
+        })
     }
 
-    fn decorators(&mut self) -> R<Vec<Expr>> {
+    fn decorators(&mut self) -> R<Box<[Expr]>> {
         let mut out = Vec::new();
         while self.peek() == Tok::At {
             self.bump();
@@ -223,7 +225,7 @@ impl Parser<'_> {
             out.push(e);
             self.skip_nl();
         }
-        Ok(out)
+        Ok(out.into())
     }
 
     fn decl(&mut self) -> R<Decl> {
@@ -384,7 +386,7 @@ impl Parser<'_> {
         self.expr()
     }
 
-    fn resource(&mut self, decorators: Vec<Expr>, start: u32) -> R<ResourceDecl> {
+    fn resource(&mut self, decorators: Box<[Expr]>, start: u32) -> R<ResourceDecl> {
         let name = self.name("a resource name")?;
         let (rtype, rtype_span) =
             self.string_lit("the resource type as a string ('Namespace/type@version')")?;
@@ -447,7 +449,10 @@ impl Parser<'_> {
         self.expect(Tok::Arrow, "'=>' and the function body")?;
         self.skip_nl();
         let body = self.expr()?;
-        Ok(Shared::new(Lambda { params, body }))
+        Ok(Shared::new(Lambda {
+            params: params.into(),
+            body,
+        }))
     }
 
     fn import(&mut self) -> R<DeclKind> {
@@ -748,7 +753,7 @@ impl Parser<'_> {
             let b = self.expr()?;
             let span = cond.span.to(b.span);
             return Ok(Expr {
-                kind: ExprKind::Ternary(Box::new(cond), Box::new(a), Box::new(b)),
+                kind: ExprKind::Ternary(Box::new([cond, a, b])),
                 span,
             });
         }
@@ -866,20 +871,20 @@ impl Parser<'_> {
                     if t.tok == Tok::Dot && self.raw(0).tok == Tok::LParen {
                         let args = self.args()?;
                         e = Expr {
-                            kind: ExprKind::Call {
+                            kind: ExprKind::Call(Box::new(Call {
                                 target: Some(Box::new(e)),
                                 name,
                                 args,
-                            },
+                            })),
                             span: self.span(start, self.prev_end()),
                         };
                     } else {
                         e = Expr {
-                            kind: ExprKind::Member {
-                                base: Box::new(e),
+                            kind: ExprKind::Member(Box::new(Member {
+                                base: e,
                                 name,
                                 safe: t.tok == Tok::QDot,
-                            },
+                            })),
                             span: self.span(start, self.prev_end()),
                         };
                     }
@@ -888,10 +893,7 @@ impl Parser<'_> {
                     self.bump();
                     let name = self.name("a nested resource name after '::'")?;
                     e = Expr {
-                        kind: ExprKind::Child {
-                            base: Box::new(e),
-                            name,
-                        },
+                        kind: ExprKind::Child(Box::new(Child { base: e, name })),
                         span: self.span(start, self.prev_end()),
                     };
                 }
@@ -929,11 +931,11 @@ impl Parser<'_> {
                     };
                     let args = self.args()?;
                     e = Expr {
-                        kind: ExprKind::Call {
+                        kind: ExprKind::Call(Box::new(Call {
                             target: None,
                             name,
                             args,
-                        },
+                        })),
                         span: self.span(start, self.prev_end()),
                     };
                 }
@@ -943,7 +945,7 @@ impl Parser<'_> {
         Ok(e)
     }
 
-    fn args(&mut self) -> R<Vec<Expr>> {
+    fn args(&mut self) -> R<Box<[Expr]>> {
         self.expect(Tok::LParen, "'('")?;
         self.with_mode(true, |p| {
             let mut args = Vec::new();
@@ -954,7 +956,7 @@ impl Parser<'_> {
                 }
             }
             p.expect(Tok::RParen, "')' or ',' in the argument list")?;
-            Ok(args)
+            Ok(args.into())
         })
     }
 
@@ -986,10 +988,10 @@ impl Parser<'_> {
                     self.skip_nl();
                     let body = self.expr()?;
                     let span = self.span(t.start, body.span.end);
-                    let params = vec![Name {
+                    let params = Box::new([Name {
                         text: word.into(),
                         span: sp,
-                    }];
+                    }]);
                     return Ok(Expr {
                         kind: ExprKind::Lambda(Shared::new(Lambda { params, body })),
                         span,
@@ -1062,6 +1064,7 @@ impl Parser<'_> {
         self.skip_nl();
         let body = self.expr()?;
         let span = self.span(start, body.span.end);
+        let params = params.into();
         Ok(Expr {
             kind: ExprKind::Lambda(Shared::new(Lambda { params, body })),
             span,
@@ -1090,7 +1093,10 @@ impl Parser<'_> {
             }
         })?;
         Ok(Expr {
-            kind: ExprKind::Template { lits, exprs },
+            kind: ExprKind::Template(Box::new(Template {
+                lits: lits.into(),
+                exprs: exprs.into(),
+            })),
             span: self.span(first.start, self.prev_end()),
         })
     }
@@ -1112,14 +1118,14 @@ impl Parser<'_> {
             p.items(Tok::RBracket, "']'", |p| {
                 if p.raw(0).tok == Tok::Ellipsis {
                     p.bump();
-                    items.push(ArrayItem::Spread(p.expr()?));
+                    items.push(ArrayItem::Spread(Box::new(p.expr()?)));
                 } else {
                     items.push(ArrayItem::Item(p.expr()?));
                 }
                 Ok(())
             })?;
             Ok(Expr {
-                kind: ExprKind::Array(items),
+                kind: ExprKind::Array(items.into()),
                 span: p.span(start, p.prev_end()),
             })
         })
@@ -1199,7 +1205,7 @@ impl Parser<'_> {
                 Ok(())
             })?;
             Ok(Expr {
-                kind: ExprKind::Object(items),
+                kind: ExprKind::Object(items.into()),
                 span: p.span(start, p.prev_end()),
             })
         })
@@ -1227,7 +1233,7 @@ impl Parser<'_> {
                 let e = self.template()?;
                 Ok(ObjKey {
                     span: e.span,
-                    name: KeyName::Expr(e),
+                    name: KeyName::Expr(Box::new(e)),
                 })
             }
             _ => Err(self.unexpected("a property name")),
