@@ -11,6 +11,7 @@ use super::ast::*;
 use super::lexer::{self, describe, Tok, Token};
 use crate::model::Shared;
 use crate::source::{FileId, Span};
+use std::collections::HashMap;
 
 /// Deeper nesting than this is reported as an error.
 pub const MAX_DEPTH: usize = 100;
@@ -33,6 +34,10 @@ pub fn parse(text: &str, file: FileId) -> Result<File, ParseError> {
         file,
         modes: vec![false],
         depth: 0,
+        exprs: Vec::new(),
+        elems: Vec::new(),
+        props: Vec::new(),
+        idents: HashMap::new(),
     };
     p.file()
 }
@@ -45,11 +50,29 @@ struct Parser<'a> {
     /// `true` = newlines are insignificant in the innermost region.
     modes: Vec<bool>,
     depth: usize,
+    /// Arguments and interpolations of the lists being parsed, innermost last: each list is
+    /// moved out into a boxed slice of its exact length ([`take`]), without the spare capacity
+    /// of a growing vector (which an allocator may keep even after shrinking it).
+    exprs: Vec<Expr>,
+    /// The same for array items.
+    elems: Vec<ArrayItem>,
+    /// The same for object properties.
+    props: Vec<ObjItem>,
+    /// Identifiers met so far in the file (property names above all: `name`, `properties`,
+    /// `location` repeat in every resource), shared rather than allocated per occurrence. The
+    /// standard keyed hash: the names come from the linted file, as in the JSON parser.
+    idents: HashMap<&'a str, Shared<str>>,
+}
+
+/// The items pushed onto `stack` from `mark` on, moved out into a boxed slice of their exact
+/// number.
+fn take<T>(stack: &mut Vec<T>, mark: usize) -> Box<[T]> {
+    stack.drain(mark..).collect()
 }
 
 type R<T> = Result<T, ParseError>;
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     // ---- token access -------------------------------------------------------------------
 
     fn insensitive(&self) -> bool {
@@ -105,10 +128,18 @@ impl Parser<'_> {
         }
         t
     }
-    fn text_of(&self, t: &Token) -> &str {
+    fn text_of(&self, t: &Token) -> &'a str {
         self.text
             .get(t.start as usize..t.end as usize)
             .unwrap_or("")
+    }
+    /// The text of identifier `t`, shared with its earlier occurrences.
+    fn ident(&mut self, t: &Token) -> Shared<str> {
+        let text = self.text_of(t);
+        self.idents
+            .entry(text)
+            .or_insert_with(|| Shared::from(text))
+            .clone()
     }
     fn is_ident(&mut self, word: &str) -> bool {
         let t = self.tok().clone();
@@ -157,7 +188,7 @@ impl Parser<'_> {
         }
         self.bump();
         Ok(Name {
-            text: self.text_of(&t).into(),
+            text: self.ident(&t),
             span: self.span(t.start, t.end),
         })
     }
@@ -235,8 +266,8 @@ impl Parser<'_> {
         if t.tok != Tok::Ident {
             return Err(self.unexpected("a declaration (param, var, resource, module, output, …)"));
         }
-        let word = self.text_of(&t).to_string();
-        let kind = match word.as_str() {
+        let word = self.text_of(&t);
+        let kind = match word {
             "targetScope" => {
                 self.bump();
                 self.expect(Tok::Assign, "'='")?;
@@ -609,7 +640,7 @@ impl Parser<'_> {
         let t = self.tok().clone();
         match &t.tok {
             Tok::Ident => {
-                let word = self.text_of(&t).to_string();
+                let word = self.text_of(&t);
                 if word == "resource" && matches!(self.raw(1).tok, Tok::Str(_)) {
                     self.bump();
                     self.bump();
@@ -947,17 +978,20 @@ impl Parser<'_> {
 
     fn args(&mut self) -> R<Box<[Expr]>> {
         self.expect(Tok::LParen, "'('")?;
-        self.with_mode(true, |p| {
-            let mut args = Vec::new();
+        let mark = self.exprs.len();
+        let r = self.with_mode(true, |p| {
             while p.peek() != Tok::RParen {
-                args.push(p.expr()?);
+                let e = p.expr()?;
+                p.exprs.push(e);
                 if !p.eat(Tok::Comma) {
                     break;
                 }
             }
             p.expect(Tok::RParen, "')' or ',' in the argument list")?;
-            Ok(args.into())
-        })
+            Ok(())
+        });
+        let args = take(&mut self.exprs, mark);
+        r.map(|()| args)
     }
 
     fn primary(&mut self) -> R<Expr> {
@@ -980,7 +1014,7 @@ impl Parser<'_> {
             }
             Tok::StrHead(_) => self.template(),
             Tok::Ident => {
-                let word = self.text_of(&t).to_string();
+                let word = self.text_of(&t);
                 // `x => body`
                 if self.raw(1).tok == Tok::Arrow {
                     self.bump();
@@ -989,7 +1023,7 @@ impl Parser<'_> {
                     let body = self.expr()?;
                     let span = self.span(t.start, body.span.end);
                     let params = Box::new([Name {
-                        text: word.into(),
+                        text: self.ident(&t),
                         span: sp,
                     }]);
                     return Ok(Expr {
@@ -998,11 +1032,11 @@ impl Parser<'_> {
                     });
                 }
                 self.bump();
-                let kind = match word.as_str() {
+                let kind = match word {
                     "true" => ExprKind::Bool(true),
                     "false" => ExprKind::Bool(false),
                     "null" => ExprKind::Null,
-                    _ => ExprKind::Ident(word.into()),
+                    _ => ExprKind::Ident(self.ident(&t)),
                 };
                 Ok(Expr { kind, span: sp })
             }
@@ -1077,9 +1111,10 @@ impl Parser<'_> {
             return Err(self.err_at(first.start, "expected a string"));
         };
         let mut lits = vec![h.clone()];
-        let mut exprs = Vec::new();
-        self.with_mode(true, |p| loop {
-            exprs.push(p.expr()?);
+        let mark = self.exprs.len();
+        let r = self.with_mode(true, |p| loop {
+            let e = p.expr()?;
+            p.exprs.push(e);
             let t = p.bump();
             match t.tok {
                 Tok::StrMid(s) => lits.push(s),
@@ -1091,11 +1126,13 @@ impl Parser<'_> {
                     return Err(p.err_at(t.start, "expected '}' to close the string interpolation"))
                 }
             }
-        })?;
+        });
+        let exprs = take(&mut self.exprs, mark);
+        r?;
         Ok(Expr {
             kind: ExprKind::Template(Box::new(Template {
                 lits: lits.into(),
-                exprs: exprs.into(),
+                exprs,
             })),
             span: self.span(first.start, self.prev_end()),
         })
@@ -1114,18 +1151,21 @@ impl Parser<'_> {
                     span: p.span(start, p.prev_end()),
                 });
             }
-            let mut items = Vec::new();
-            p.items(Tok::RBracket, "']'", |p| {
-                if p.raw(0).tok == Tok::Ellipsis {
+            let mark = p.elems.len();
+            let r = p.items(Tok::RBracket, "']'", |p| {
+                let item = if p.raw(0).tok == Tok::Ellipsis {
                     p.bump();
-                    items.push(ArrayItem::Spread(Box::new(p.expr()?)));
+                    ArrayItem::Spread(Box::new(p.expr()?))
                 } else {
-                    items.push(ArrayItem::Item(p.expr()?));
-                }
+                    ArrayItem::Item(p.expr()?)
+                };
+                p.elems.push(item);
                 Ok(())
-            })?;
+            });
+            let items = take(&mut p.elems, mark);
+            r?;
             Ok(Expr {
-                kind: ExprKind::Array(items.into()),
+                kind: ExprKind::Array(items),
                 span: p.span(start, p.prev_end()),
             })
         })
@@ -1180,32 +1220,35 @@ impl Parser<'_> {
     fn object(&mut self) -> R<Expr> {
         let start = self.bump().start;
         self.with_mode(false, |p| {
-            let mut items = Vec::new();
-            p.items(Tok::RBrace, "'}'", |p| {
+            let mark = p.props.len();
+            let r = p.items(Tok::RBrace, "'}'", |p| {
                 let decorators = p.decorators()?;
                 let t = p.raw(0).clone();
-                if t.tok == Tok::Ellipsis {
+                let item = if t.tok == Tok::Ellipsis {
                     p.bump();
-                    items.push(ObjItem::Spread(p.expr()?));
+                    ObjItem::Spread(p.expr()?)
                 } else if t.tok == Tok::Ident
                     && p.text_of(&t) == "resource"
                     && p.raw(1).tok == Tok::Ident
                 {
                     p.bump();
                     let r = p.resource(decorators, t.start)?;
-                    items.push(ObjItem::Resource(Shared::new(r)));
+                    ObjItem::Resource(Shared::new(r))
                 } else {
                     let key = p.obj_key()?;
                     p.expect(Tok::Colon, "':' after the property name")?;
                     p.skip_nl();
                     let value = p.expr()?;
                     let span = key.span.to(value.span);
-                    items.push(ObjItem::Prop { key, value, span });
-                }
+                    ObjItem::Prop { key, value, span }
+                };
+                p.props.push(item);
                 Ok(())
-            })?;
+            });
+            let items = take(&mut p.props, mark);
+            r?;
             Ok(Expr {
-                kind: ExprKind::Object(items.into()),
+                kind: ExprKind::Object(items),
                 span: p.span(start, p.prev_end()),
             })
         })
@@ -1218,7 +1261,7 @@ impl Parser<'_> {
             Tok::Ident => {
                 self.bump();
                 Ok(ObjKey {
-                    name: KeyName::Lit(self.text_of(&t).into()),
+                    name: KeyName::Lit(self.ident(&t)),
                     span,
                 })
             }
