@@ -43,20 +43,20 @@ pub enum BinOp {
     Coalesce,
 }
 
+/// An expression. Kept small (see the `node_sizes` test): syntax trees of every file of a run
+/// are alive at once, so large or rare variants keep their payload behind one `Box`, and lists
+/// that never grow after parsing are boxed slices.
 #[derive(Clone, Debug)]
 pub enum ExprKind {
     Null,
     Bool(bool),
     Int(i64),
     Str(Shared<str>),
-    /// `'a${x}b'`: `lits.len() == exprs.len() + 1`.
-    Template {
-        lits: Vec<Shared<str>>,
-        exprs: Vec<Expr>,
-    },
+    /// `'a${x}b'`
+    Template(Box<Template>),
     Ident(Shared<str>),
-    Array(Vec<ArrayItem>),
-    Object(Vec<ObjItem>),
+    Array(Box<[ArrayItem]>),
+    Object(Box<[ObjItem]>),
     /// `[for (item, index) in iter: if (filter) body]`
     For(Shared<ForExpr>),
     /// `if (cond) body` — only as the body of a resource or module.
@@ -66,13 +66,10 @@ pub enum ExprKind {
     },
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `cond ? then : else`
+    Ternary(Box<[Expr; 3]>),
     /// `base.name` / `base.?name`
-    Member {
-        base: Box<Expr>,
-        name: Name,
-        safe: bool,
-    },
+    Member(Box<Member>),
     /// `base[index]` / `base[?index]`
     Index {
         base: Box<Expr>,
@@ -80,25 +77,48 @@ pub enum ExprKind {
         safe: bool,
     },
     /// `parent::child`
-    Child {
-        base: Box<Expr>,
-        name: Name,
-    },
+    Child(Box<Child>),
     /// Postfix `!` (non-null assertion).
     NonNull(Box<Expr>),
     /// `name(args)`, `ns.name(args)` or `resource.method(args)`.
-    Call {
-        target: Option<Box<Expr>>,
-        name: Name,
-        args: Vec<Expr>,
-    },
+    Call(Box<Call>),
     Lambda(Shared<Lambda>),
     Paren(Box<Expr>),
 }
 
+/// `'a${x}b'`: `lits.len() == exprs.len() + 1`.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub lits: Box<[Shared<str>]>,
+    pub exprs: Box<[Expr]>,
+}
+
+/// `base.name` / `base.?name` (`safe`).
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub base: Expr,
+    pub name: Name,
+    pub safe: bool,
+}
+
+/// `base::name`
+#[derive(Clone, Debug)]
+pub struct Child {
+    pub base: Expr,
+    pub name: Name,
+}
+
+/// `name(args)` with `target` for `target.name(args)`.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub target: Option<Box<Expr>>,
+    pub name: Name,
+    pub args: Box<[Expr]>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Lambda {
-    pub params: Vec<Name>,
+    pub params: Box<[Name]>,
     pub body: Expr,
 }
 
@@ -114,14 +134,15 @@ pub struct ForExpr {
 #[derive(Clone, Debug)]
 pub enum ArrayItem {
     Item(Expr),
-    Spread(Expr),
+    /// `...x`; boxed so that an item is no larger than an expression.
+    Spread(Box<Expr>),
 }
 
 #[derive(Clone, Debug)]
 pub enum KeyName {
     Lit(Shared<str>),
     /// An interpolated key `'${x}': …`.
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
 
 #[derive(Clone, Debug)]
@@ -152,7 +173,7 @@ pub struct TypeRef {
 
 #[derive(Clone, Debug)]
 pub struct ResourceDecl {
-    pub decorators: Vec<Expr>,
+    pub decorators: Box<[Expr]>,
     pub name: Name,
     /// `'Microsoft.Network/virtualNetworks@2023-09-01'` (or a relative type when nested).
     pub rtype: Shared<str>,
@@ -221,12 +242,40 @@ pub enum DeclKind {
 
 #[derive(Clone, Debug)]
 pub struct Decl {
-    pub decorators: Vec<Expr>,
+    pub decorators: Box<[Expr]>,
     pub kind: DeclKind,
     pub span: Span,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct File {
-    pub decls: Vec<Decl>,
+    pub decls: Box<[Decl]>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// The trees of all files of a run are alive together (17 bytes of tree per byte of
+    /// input before the nodes were slimmed, under 5 after), so a variant that makes every
+    /// node larger is a memory regression: box its payload instead.
+    #[test]
+    fn node_sizes() {
+        let sizes = [
+            ("Name", size_of::<Name>(), 32),
+            ("ExprKind", size_of::<ExprKind>(), 24),
+            ("Expr", size_of::<Expr>(), 40),
+            ("ArrayItem", size_of::<ArrayItem>(), 40),
+            ("ObjKey", size_of::<ObjKey>(), 32),
+            ("ObjItem", size_of::<ObjItem>(), 88),
+            ("Decl", size_of::<Decl>(), 136),
+        ];
+        for (what, size, max) in sizes {
+            assert!(
+                size <= max,
+                "size_of::<{what}>() is {size} bytes, more than {max}"
+            );
+        }
+    }
 }

@@ -11,6 +11,7 @@ use super::ast::*;
 use super::lexer::{self, describe, Tok, Token};
 use crate::model::Shared;
 use crate::source::{FileId, Span};
+use std::collections::HashMap;
 
 /// Deeper nesting than this is reported as an error.
 pub const MAX_DEPTH: usize = 100;
@@ -33,6 +34,10 @@ pub fn parse(text: &str, file: FileId) -> Result<File, ParseError> {
         file,
         modes: vec![false],
         depth: 0,
+        exprs: Vec::new(),
+        elems: Vec::new(),
+        props: Vec::new(),
+        idents: HashMap::new(),
     };
     p.file()
 }
@@ -45,11 +50,29 @@ struct Parser<'a> {
     /// `true` = newlines are insignificant in the innermost region.
     modes: Vec<bool>,
     depth: usize,
+    /// Arguments and interpolations of the lists being parsed, innermost last: each list is
+    /// moved out into a boxed slice of its exact length ([`take`]), without the spare capacity
+    /// of a growing vector (which an allocator may keep even after shrinking it).
+    exprs: Vec<Expr>,
+    /// The same for array items.
+    elems: Vec<ArrayItem>,
+    /// The same for object properties.
+    props: Vec<ObjItem>,
+    /// Identifiers met so far in the file (property names above all: `name`, `properties`,
+    /// `location` repeat in every resource), shared rather than allocated per occurrence. The
+    /// standard keyed hash: the names come from the linted file, as in the JSON parser.
+    idents: HashMap<&'a str, Shared<str>>,
+}
+
+/// The items pushed onto `stack` from `mark` on, moved out into a boxed slice of their exact
+/// number.
+fn take<T>(stack: &mut Vec<T>, mark: usize) -> Box<[T]> {
+    stack.drain(mark..).collect()
 }
 
 type R<T> = Result<T, ParseError>;
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     // ---- token access -------------------------------------------------------------------
 
     fn insensitive(&self) -> bool {
@@ -105,10 +128,18 @@ impl Parser<'_> {
         }
         t
     }
-    fn text_of(&self, t: &Token) -> &str {
+    fn text_of(&self, t: &Token) -> &'a str {
         self.text
             .get(t.start as usize..t.end as usize)
             .unwrap_or("")
+    }
+    /// The text of identifier `t`, shared with its earlier occurrences.
+    fn ident(&mut self, t: &Token) -> Shared<str> {
+        let text = self.text_of(t);
+        self.idents
+            .entry(text)
+            .or_insert_with(|| Shared::from(text))
+            .clone()
     }
     fn is_ident(&mut self, word: &str) -> bool {
         let t = self.tok().clone();
@@ -157,7 +188,7 @@ impl Parser<'_> {
         }
         self.bump();
         Ok(Name {
-            text: self.text_of(&t).into(),
+            text: self.ident(&t),
             span: self.span(t.start, t.end),
         })
     }
@@ -212,10 +243,12 @@ impl Parser<'_> {
                 _ => return Err(self.unexpected("the end of the line after the declaration")),
             }
         }
-        Ok(File { decls })
+        Ok(File {
+            decls: decls.into(),
+        })
     }
 
-    fn decorators(&mut self) -> R<Vec<Expr>> {
+    fn decorators(&mut self) -> R<Box<[Expr]>> {
         let mut out = Vec::new();
         while self.peek() == Tok::At {
             self.bump();
@@ -223,7 +256,7 @@ impl Parser<'_> {
             out.push(e);
             self.skip_nl();
         }
-        Ok(out)
+        Ok(out.into())
     }
 
     fn decl(&mut self) -> R<Decl> {
@@ -233,8 +266,8 @@ impl Parser<'_> {
         if t.tok != Tok::Ident {
             return Err(self.unexpected("a declaration (param, var, resource, module, output, …)"));
         }
-        let word = self.text_of(&t).to_string();
-        let kind = match word.as_str() {
+        let word = self.text_of(&t);
+        let kind = match word {
             "targetScope" => {
                 self.bump();
                 self.expect(Tok::Assign, "'='")?;
@@ -384,7 +417,7 @@ impl Parser<'_> {
         self.expr()
     }
 
-    fn resource(&mut self, decorators: Vec<Expr>, start: u32) -> R<ResourceDecl> {
+    fn resource(&mut self, decorators: Box<[Expr]>, start: u32) -> R<ResourceDecl> {
         let name = self.name("a resource name")?;
         let (rtype, rtype_span) =
             self.string_lit("the resource type as a string ('Namespace/type@version')")?;
@@ -447,7 +480,10 @@ impl Parser<'_> {
         self.expect(Tok::Arrow, "'=>' and the function body")?;
         self.skip_nl();
         let body = self.expr()?;
-        Ok(Shared::new(Lambda { params, body }))
+        Ok(Shared::new(Lambda {
+            params: params.into(),
+            body,
+        }))
     }
 
     fn import(&mut self) -> R<DeclKind> {
@@ -604,7 +640,7 @@ impl Parser<'_> {
         let t = self.tok().clone();
         match &t.tok {
             Tok::Ident => {
-                let word = self.text_of(&t).to_string();
+                let word = self.text_of(&t);
                 if word == "resource" && matches!(self.raw(1).tok, Tok::Str(_)) {
                     self.bump();
                     self.bump();
@@ -748,7 +784,7 @@ impl Parser<'_> {
             let b = self.expr()?;
             let span = cond.span.to(b.span);
             return Ok(Expr {
-                kind: ExprKind::Ternary(Box::new(cond), Box::new(a), Box::new(b)),
+                kind: ExprKind::Ternary(Box::new([cond, a, b])),
                 span,
             });
         }
@@ -866,20 +902,20 @@ impl Parser<'_> {
                     if t.tok == Tok::Dot && self.raw(0).tok == Tok::LParen {
                         let args = self.args()?;
                         e = Expr {
-                            kind: ExprKind::Call {
+                            kind: ExprKind::Call(Box::new(Call {
                                 target: Some(Box::new(e)),
                                 name,
                                 args,
-                            },
+                            })),
                             span: self.span(start, self.prev_end()),
                         };
                     } else {
                         e = Expr {
-                            kind: ExprKind::Member {
-                                base: Box::new(e),
+                            kind: ExprKind::Member(Box::new(Member {
+                                base: e,
                                 name,
                                 safe: t.tok == Tok::QDot,
-                            },
+                            })),
                             span: self.span(start, self.prev_end()),
                         };
                     }
@@ -888,10 +924,7 @@ impl Parser<'_> {
                     self.bump();
                     let name = self.name("a nested resource name after '::'")?;
                     e = Expr {
-                        kind: ExprKind::Child {
-                            base: Box::new(e),
-                            name,
-                        },
+                        kind: ExprKind::Child(Box::new(Child { base: e, name })),
                         span: self.span(start, self.prev_end()),
                     };
                 }
@@ -929,11 +962,11 @@ impl Parser<'_> {
                     };
                     let args = self.args()?;
                     e = Expr {
-                        kind: ExprKind::Call {
+                        kind: ExprKind::Call(Box::new(Call {
                             target: None,
                             name,
                             args,
-                        },
+                        })),
                         span: self.span(start, self.prev_end()),
                     };
                 }
@@ -943,19 +976,22 @@ impl Parser<'_> {
         Ok(e)
     }
 
-    fn args(&mut self) -> R<Vec<Expr>> {
+    fn args(&mut self) -> R<Box<[Expr]>> {
         self.expect(Tok::LParen, "'('")?;
-        self.with_mode(true, |p| {
-            let mut args = Vec::new();
+        let mark = self.exprs.len();
+        let r = self.with_mode(true, |p| {
             while p.peek() != Tok::RParen {
-                args.push(p.expr()?);
+                let e = p.expr()?;
+                p.exprs.push(e);
                 if !p.eat(Tok::Comma) {
                     break;
                 }
             }
             p.expect(Tok::RParen, "')' or ',' in the argument list")?;
-            Ok(args)
-        })
+            Ok(())
+        });
+        let args = take(&mut self.exprs, mark);
+        r.map(|()| args)
     }
 
     fn primary(&mut self) -> R<Expr> {
@@ -978,7 +1014,7 @@ impl Parser<'_> {
             }
             Tok::StrHead(_) => self.template(),
             Tok::Ident => {
-                let word = self.text_of(&t).to_string();
+                let word = self.text_of(&t);
                 // `x => body`
                 if self.raw(1).tok == Tok::Arrow {
                     self.bump();
@@ -986,21 +1022,21 @@ impl Parser<'_> {
                     self.skip_nl();
                     let body = self.expr()?;
                     let span = self.span(t.start, body.span.end);
-                    let params = vec![Name {
-                        text: word.into(),
+                    let params = Box::new([Name {
+                        text: self.ident(&t),
                         span: sp,
-                    }];
+                    }]);
                     return Ok(Expr {
                         kind: ExprKind::Lambda(Shared::new(Lambda { params, body })),
                         span,
                     });
                 }
                 self.bump();
-                let kind = match word.as_str() {
+                let kind = match word {
                     "true" => ExprKind::Bool(true),
                     "false" => ExprKind::Bool(false),
                     "null" => ExprKind::Null,
-                    _ => ExprKind::Ident(word.into()),
+                    _ => ExprKind::Ident(self.ident(&t)),
                 };
                 Ok(Expr { kind, span: sp })
             }
@@ -1062,6 +1098,7 @@ impl Parser<'_> {
         self.skip_nl();
         let body = self.expr()?;
         let span = self.span(start, body.span.end);
+        let params = params.into();
         Ok(Expr {
             kind: ExprKind::Lambda(Shared::new(Lambda { params, body })),
             span,
@@ -1074,9 +1111,10 @@ impl Parser<'_> {
             return Err(self.err_at(first.start, "expected a string"));
         };
         let mut lits = vec![h.clone()];
-        let mut exprs = Vec::new();
-        self.with_mode(true, |p| loop {
-            exprs.push(p.expr()?);
+        let mark = self.exprs.len();
+        let r = self.with_mode(true, |p| loop {
+            let e = p.expr()?;
+            p.exprs.push(e);
             let t = p.bump();
             match t.tok {
                 Tok::StrMid(s) => lits.push(s),
@@ -1088,9 +1126,14 @@ impl Parser<'_> {
                     return Err(p.err_at(t.start, "expected '}' to close the string interpolation"))
                 }
             }
-        })?;
+        });
+        let exprs = take(&mut self.exprs, mark);
+        r?;
         Ok(Expr {
-            kind: ExprKind::Template { lits, exprs },
+            kind: ExprKind::Template(Box::new(Template {
+                lits: lits.into(),
+                exprs,
+            })),
             span: self.span(first.start, self.prev_end()),
         })
     }
@@ -1108,16 +1151,19 @@ impl Parser<'_> {
                     span: p.span(start, p.prev_end()),
                 });
             }
-            let mut items = Vec::new();
-            p.items(Tok::RBracket, "']'", |p| {
-                if p.raw(0).tok == Tok::Ellipsis {
+            let mark = p.elems.len();
+            let r = p.items(Tok::RBracket, "']'", |p| {
+                let item = if p.raw(0).tok == Tok::Ellipsis {
                     p.bump();
-                    items.push(ArrayItem::Spread(p.expr()?));
+                    ArrayItem::Spread(Box::new(p.expr()?))
                 } else {
-                    items.push(ArrayItem::Item(p.expr()?));
-                }
+                    ArrayItem::Item(p.expr()?)
+                };
+                p.elems.push(item);
                 Ok(())
-            })?;
+            });
+            let items = take(&mut p.elems, mark);
+            r?;
             Ok(Expr {
                 kind: ExprKind::Array(items),
                 span: p.span(start, p.prev_end()),
@@ -1174,30 +1220,33 @@ impl Parser<'_> {
     fn object(&mut self) -> R<Expr> {
         let start = self.bump().start;
         self.with_mode(false, |p| {
-            let mut items = Vec::new();
-            p.items(Tok::RBrace, "'}'", |p| {
+            let mark = p.props.len();
+            let r = p.items(Tok::RBrace, "'}'", |p| {
                 let decorators = p.decorators()?;
                 let t = p.raw(0).clone();
-                if t.tok == Tok::Ellipsis {
+                let item = if t.tok == Tok::Ellipsis {
                     p.bump();
-                    items.push(ObjItem::Spread(p.expr()?));
+                    ObjItem::Spread(p.expr()?)
                 } else if t.tok == Tok::Ident
                     && p.text_of(&t) == "resource"
                     && p.raw(1).tok == Tok::Ident
                 {
                     p.bump();
                     let r = p.resource(decorators, t.start)?;
-                    items.push(ObjItem::Resource(Shared::new(r)));
+                    ObjItem::Resource(Shared::new(r))
                 } else {
                     let key = p.obj_key()?;
                     p.expect(Tok::Colon, "':' after the property name")?;
                     p.skip_nl();
                     let value = p.expr()?;
                     let span = key.span.to(value.span);
-                    items.push(ObjItem::Prop { key, value, span });
-                }
+                    ObjItem::Prop { key, value, span }
+                };
+                p.props.push(item);
                 Ok(())
-            })?;
+            });
+            let items = take(&mut p.props, mark);
+            r?;
             Ok(Expr {
                 kind: ExprKind::Object(items),
                 span: p.span(start, p.prev_end()),
@@ -1212,7 +1261,7 @@ impl Parser<'_> {
             Tok::Ident => {
                 self.bump();
                 Ok(ObjKey {
-                    name: KeyName::Lit(self.text_of(&t).into()),
+                    name: KeyName::Lit(self.ident(&t)),
                     span,
                 })
             }
@@ -1227,7 +1276,7 @@ impl Parser<'_> {
                 let e = self.template()?;
                 Ok(ObjKey {
                     span: e.span,
-                    name: KeyName::Expr(e),
+                    name: KeyName::Expr(Box::new(e)),
                 })
             }
             _ => Err(self.unexpected("a property name")),

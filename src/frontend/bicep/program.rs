@@ -214,7 +214,8 @@ impl Program {
         // `load*Content('literal')` anywhere in the file.
         let mut wanted = Vec::new();
         walk_file(&file, &mut |e| {
-            if let ExprKind::Call { name, args, .. } = &e.kind {
+            if let ExprKind::Call(c) = &e.kind {
+                let Call { name, args, .. } = &**c;
                 let n = name.text.to_ascii_lowercase();
                 // `loadFileAsBase64` content (a certificate, any binary) is never evaluated, so
                 // it is not read: binary bytes are no parse error of the run.
@@ -276,9 +277,10 @@ impl Program {
         let mut unknown = Vec::new();
         for d in &file.decls {
             walk_decl(d, &mut |e| {
-                let ExprKind::Call { target, name, .. } = &e.kind else {
+                let ExprKind::Call(c) = &e.kind else {
                     return;
                 };
+                let Call { target, name, .. } = &**c;
                 match target.as_deref().map(|t| &t.kind) {
                     None => {
                         if unit.top.contains_key(&name.text) {
@@ -471,11 +473,12 @@ pub fn walk_decl(d: &Decl, visit: &mut dyn FnMut(&Expr)) {
 fn walk(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
     visit(e);
     match &e.kind {
-        ExprKind::Template { exprs, .. } => exprs.iter().for_each(|x| walk(x, visit)),
+        ExprKind::Template(t) => t.exprs.iter().for_each(|x| walk(x, visit)),
         ExprKind::Array(items) => {
             for it in items {
                 match it {
-                    ArrayItem::Item(x) | ArrayItem::Spread(x) => walk(x, visit),
+                    ArrayItem::Item(x) => walk(x, visit),
+                    ArrayItem::Spread(x) => walk(x, visit),
                 }
             }
         }
@@ -509,21 +512,18 @@ fn walk(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
             walk(a, visit);
             walk(b, visit);
         }
-        ExprKind::Ternary(a, b, c) => {
-            walk(a, visit);
-            walk(b, visit);
-            walk(c, visit);
-        }
-        ExprKind::Member { base, .. } | ExprKind::Child { base, .. } => walk(base, visit),
+        ExprKind::Ternary(t) => t.iter().for_each(|x| walk(x, visit)),
+        ExprKind::Member(m) => walk(&m.base, visit),
+        ExprKind::Child(c) => walk(&c.base, visit),
         ExprKind::Index { base, index, .. } => {
             walk(base, visit);
             walk(index, visit);
         }
-        ExprKind::Call { target, args, .. } => {
-            if let Some(t) = target {
+        ExprKind::Call(c) => {
+            if let Some(t) = &c.target {
                 walk(t, visit);
             }
-            args.iter().for_each(|x| walk(x, visit));
+            c.args.iter().for_each(|x| walk(x, visit));
         }
         ExprKind::Lambda(l) => walk(&l.body, visit),
         _ => {}

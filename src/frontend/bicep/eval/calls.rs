@@ -96,7 +96,7 @@ impl<'p> Eval<'p> {
             "nameof" => {
                 return match args.first().map(|a| &a.kind) {
                     Some(ExprKind::Ident(n)) => V::str(n.clone(), site),
-                    Some(ExprKind::Member { name: n, .. }) => V::str(n.text.clone(), site),
+                    Some(ExprKind::Member(m)) => V::str(m.name.text.clone(), site),
                     _ => V::unknown("nameof() needs a symbol or a property", site),
                 }
             }

@@ -25,9 +25,9 @@ impl<'p> Eval<'p> {
             ExprKind::Array(_)
             | ExprKind::Object(_)
             | ExprKind::For(_)
-            | ExprKind::Template { .. }
+            | ExprKind::Template(_)
             | ExprKind::Binary(..) => b.check(v),
-            ExprKind::Call { .. } | ExprKind::Ident(_) => b.value(v),
+            ExprKind::Call(_) | ExprKind::Ident(_) => b.value(v),
             _ => v,
         }
     }
@@ -39,7 +39,8 @@ impl<'p> Eval<'p> {
             ExprKind::Bool(b) => V::bool(*b, site),
             ExprKind::Int(i) => V::int(*i, site),
             ExprKind::Str(s) => V::str(s.clone(), site),
-            ExprKind::Template { lits, exprs } => {
+            ExprKind::Template(t) => {
+                let Template { lits, exprs } = &**t;
                 let mut parts = Vec::with_capacity(lits.len() + exprs.len());
                 for (i, lit) in lits.iter().enumerate() {
                     if !lit.is_empty() {
@@ -106,7 +107,8 @@ impl<'p> Eval<'p> {
                 lift(un(&v), &[&v], |x| un(&x[0]))
             }
             ExprKind::Binary(op, a, b) => self.binary(env, *op, a, b, site),
-            ExprKind::Ternary(c, a, b) => {
+            ExprKind::Ternary(t) => {
+                let [c, a, b] = &**t;
                 let cv = self.expr(env, c);
                 match cv.truthy() {
                     Some(true) if matches!(cv.kind, VKind::Bool(_)) => self.expr(env, a),
@@ -125,9 +127,7 @@ impl<'p> Eval<'p> {
                     }
                 }
             }
-            ExprKind::Member { base, name, safe } => {
-                self.member_expr(env, e, base, name, *safe, site)
-            }
+            ExprKind::Member(m) => self.member_expr(env, e, &m.base, &m.name, m.safe, site),
             ExprKind::Index { base, index, safe } => {
                 if let Some(v) = self.resource_index(env, base, index, site) {
                     return v;
@@ -139,17 +139,12 @@ impl<'p> Eval<'p> {
                 let i = self.expr(env, index);
                 index_value(&b, &i, *safe, site).at(site)
             }
-            ExprKind::Child { base, name } => match self.res_target(env, e) {
+            ExprKind::Child(c) => match self.res_target(env, e) {
                 Some(t) => self.target_value(&t, site),
-                None => {
-                    let _ = base;
-                    V::unknown(format!("'{}' is not a nested resource", name.text), site)
-                }
+                None => V::unknown(format!("'{}' is not a nested resource", c.name.text), site),
             },
             ExprKind::NonNull(x) | ExprKind::Paren(x) => self.expr(env, x).at(site),
-            ExprKind::Call { target, name, args } => {
-                self.call(env, target.as_deref(), name, args, site)
-            }
+            ExprKind::Call(c) => self.call(env, c.target.as_deref(), &c.name, &c.args, site),
             ExprKind::Lambda(_) => V::unknown("a lambda is not a value", site),
         }
     }
@@ -413,9 +408,10 @@ impl<'p> Eval<'p> {
             return lits.unwrap_or_default();
         }
         for d in &decl.decorators {
-            let ExprKind::Call { name, args, .. } = &d.kind else {
+            let ExprKind::Call(call) = &d.kind else {
                 continue;
             };
+            let Call { name, args, .. } = &**call;
             if &*name.text != "allowed" {
                 continue;
             }
@@ -470,7 +466,11 @@ impl<'p> Eval<'p> {
         let mut cur = e;
         let root = loop {
             match &cur.kind {
-                ExprKind::Member { base, .. } | ExprKind::Index { base, .. } => {
+                ExprKind::Member(m) => {
+                    chain.push(cur);
+                    cur = &m.base;
+                }
+                ExprKind::Index { base, .. } => {
                     chain.push(cur);
                     cur = base;
                 }
@@ -493,14 +493,12 @@ impl<'p> Eval<'p> {
             for (c, i) in chain.iter().zip(&idx) {
                 let site = Some(c.span);
                 let next = match (&c.kind, owned.take()) {
-                    (ExprKind::Member { name, safe, .. }, None) => {
-                        step_member(at, &name.text, *safe, site)
-                    }
+                    (ExprKind::Member(m), None) => step_member(at, &m.name.text, m.safe, site),
                     (ExprKind::Index { safe, .. }, None) => {
                         step_index(at, i.as_ref().unwrap_or(&V::null(None)), *safe, site)
                     }
-                    (ExprKind::Member { name, safe, .. }, Some(v)) => {
-                        Err(member_value(&v, &name.text, *safe, site).at(site))
+                    (ExprKind::Member(m), Some(v)) => {
+                        Err(member_value(&v, &m.name.text, m.safe, site).at(site))
                     }
                     (ExprKind::Index { safe, .. }, Some(v)) => {
                         Err(

@@ -277,7 +277,8 @@ impl<'p> Eval<'p> {
                 let k = self.expr(env, index).as_i64()?;
                 Some((i, r, Sel::One(usize::try_from(k).ok()?)))
             }
-            ExprKind::Child { base, name } => {
+            ExprKind::Child(child) => {
+                let Child { base, name } = &**child;
                 let (i, p, sel) = self.res_target(env, base)?;
                 let unit = self.unit(i);
                 let c = *unit.resources[p]
