@@ -63,9 +63,10 @@ pub fn load_texts(ws: &mut Workspace, files: &[(PathBuf, String)], opts: &LoadOp
 fn unloaded_apims(ws: &mut Workspace, m: &Module) {
     for c in &m.calls {
         let Some((src, _)) = &c.source else { continue };
-        let Source::Remote(r) = resolve_source(&m.dir, src) else {
+        if modules::is_local(src) {
             continue;
-        };
+        }
+        let r = src.clone();
         if crate::model::names_apim(&r)
             || c.args
                 .iter()
@@ -113,17 +114,19 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             modules.push(m);
         }
     }
-    let mut called: HashSet<PathBuf> = HashSet::new();
-    for m in &modules {
-        for c in &m.calls {
-            if let Some((src, _)) = &c.source {
-                if let Source::Local(dir) = resolve_source(&m.dir, src) {
-                    if dir != m.dir {
-                        called.insert(dir);
-                    }
-                }
-            }
-        }
+    // Where each module's local calls point: canonical paths, resolved once, on the workers.
+    let targets: Vec<Vec<PathBuf>> = crate::parallel::map(&modules, |m| {
+        m.calls
+            .iter()
+            .filter_map(|c| match resolve_source(&m.dir, &c.source.as_ref()?.0) {
+                Source::Local(dir) => Some(dir),
+                Source::Remote(_) => None,
+            })
+            .collect()
+    });
+    let mut called: HashSet<&PathBuf> = HashSet::new();
+    for (m, to) in modules.iter().zip(&targets) {
+        called.extend(to.iter().filter(|&d| *d != m.dir));
     }
     for m in &modules {
         unloaded_apims(ws, m);
@@ -136,31 +139,27 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     // Directories of the run that call each other with no root above them (a ↔ b) would pass
     // unchecked: the first one not reached from a root becomes a root, and evaluating it
     // reports the cycle.
-    let by_dir: HashMap<&PathBuf, &Arc<Module>> = modules.iter().map(|m| (&m.dir, m)).collect();
+    let by_dir: HashMap<&PathBuf, usize> = modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (&m.dir, i))
+        .collect();
     let mut reached: HashSet<PathBuf> = HashSet::new();
-    let reach = |from: &Arc<Module>, reached: &mut HashSet<PathBuf>| {
-        let mut stack = vec![from.clone()];
-        while let Some(m) = stack.pop() {
-            if !reached.insert(m.dir.clone()) {
+    let reach = |from: usize, reached: &mut HashSet<PathBuf>| {
+        let mut stack = vec![from];
+        while let Some(i) = stack.pop() {
+            if !reached.insert(modules[i].dir.clone()) {
                 continue;
             }
-            for c in &m.calls {
-                if let Some((src, _)) = &c.source {
-                    if let Source::Local(dir) = resolve_source(&m.dir, src) {
-                        if let Some(n) = by_dir.get(&dir) {
-                            stack.push((*n).clone());
-                        }
-                    }
-                }
-            }
+            stack.extend(targets[i].iter().filter_map(|d| by_dir.get(d).copied()));
         }
     };
     for r in &roots {
-        reach(r, &mut reached);
+        reach(by_dir[&r.dir], &mut reached);
     }
-    for m in &modules {
+    for (i, m) in modules.iter().enumerate() {
         if !reached.contains(&m.dir) {
-            reach(m, &mut reached);
+            reach(i, &mut reached);
             roots.push(m.clone());
         }
     }
@@ -196,10 +195,10 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     // Inputs of every root first (tfvars are read once, in root order).
     let mut planned = Vec::with_capacity(roots.len());
     for m in roots {
-        let dir = crate::source::canonical(&m.dir);
+        let dir = (!scoped.is_empty()).then(|| crate::source::canonical(&m.dir));
         let nearest = scoped
             .iter()
-            .filter(|(d, _, _)| dir.starts_with(d))
+            .filter(|(d, _, _)| dir.as_ref().is_some_and(|dir| dir.starts_with(d)))
             .max_by_key(|(d, _, _)| d.components().count());
         let (files, vars) = match nearest {
             Some((_, f, v)) => (f.as_slice(), v.as_slice()),
@@ -263,14 +262,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
 struct Evaluated {
     /// The evaluation's diagnostics (module cycles, directories not read), in order.
     diagnostics: Vec<Diagnostic>,
-    dir: PathBuf,
-    /// `required_providers` constraints on azurerm of every module of the tree.
-    constraints: Vec<String>,
-    /// The azurerm version of the root's lock file, when an evaluation on the main thread has
-    /// read it already (in its turn, before the resources that may read module directories).
-    locked: Option<Option<u32>>,
-    /// Resources to emit, in order.
-    resources: Vec<Emit>,
+    resources: Resources,
     /// `azapi_update_resource`s, applied after every root.
     patches: Vec<azapi::Patch>,
     /// Per API Management data source of the tree: the instances it references.
@@ -278,11 +270,41 @@ struct Evaluated {
     budget: Option<Diagnostic>,
 }
 
+/// A root's resources as model resources, or — when its azurerm version waits for its lock
+/// file, which only the main thread reads — as values to convert there.
+enum Resources {
+    Emitted(Box<Workspace>),
+    Later {
+        dir: PathBuf,
+        constraints: Vec<String>,
+        values: Vec<Emit>,
+    },
+}
+
 struct Emit {
     rtype: Shared<str>,
     label: String,
     body: Arc<V>,
     decl: Span,
+}
+
+impl Emit {
+    /// The resource into the model (an `azapi_resource` or an azurerm resource).
+    fn emit(&self, ws: &mut Workspace, major: u32) {
+        match &*self.rtype {
+            "azapi_resource" => azapi::emit(ws, &self.body, &self.label, self.decl),
+            rtype => azurerm::emit(
+                ws,
+                &azurerm::Res {
+                    rtype,
+                    label: self.label.clone(),
+                    body: &self.body,
+                    decl: self.decl,
+                    major,
+                },
+            ),
+        }
+    }
 }
 
 /// Evaluate a root of the evaluator's run: its module instances, then its resources.
@@ -300,9 +322,17 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
         );
     }
     let dir = ev.insts[root].module.dir.clone();
-    let locked = ev.workspace().map(|ws| version::locked_azurerm(ws, &dir));
+    // On the main thread the lock file is read here, before the resources (which may read
+    // module directories), as always; a worker knows the version unless there is one.
+    let locked = match ev.workspace() {
+        Some(ws) => Some(version::locked_azurerm(ws, &dir)),
+        None if !version::lock_file(&dir).is_file() => Some(None),
+        None => None,
+    };
+    let major = locked.map(|l| version::major(&constraints, l));
 
-    let mut resources = Vec::new();
+    let mut part = Workspace::default();
+    let mut values = Vec::new();
     let mut patches = Vec::new();
     let mut apim_data = Vec::new();
     for i in 0..ev.insts.len() {
@@ -330,13 +360,17 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
                 let label = format!("{label}{}", it.suffix);
                 if rtype == "azapi_update_resource" {
                     patches.extend(azapi::patch(&it.value, &label, d.span));
-                } else {
-                    resources.push(Emit {
-                        rtype: d.rtype.clone(),
-                        label,
-                        body: it.value.clone(),
-                        decl: d.span,
-                    });
+                    continue;
+                }
+                let e = Emit {
+                    rtype: d.rtype.clone(),
+                    label,
+                    body: it.value.clone(),
+                    decl: d.span,
+                };
+                match major {
+                    Some(major) => e.emit(&mut part, major),
+                    None => values.push(e),
                 }
             }
         }
@@ -360,11 +394,16 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
         })
         .collect();
     let budget = budget_report(ev, root);
+    let resources = match major {
+        Some(_) => Resources::Emitted(Box::new(part)),
+        None => Resources::Later {
+            dir,
+            constraints,
+            values,
+        },
+    };
     Evaluated {
         diagnostics: std::mem::take(&mut ev.diagnostics),
-        dir,
-        constraints,
-        locked,
         resources,
         patches,
         apim_refs,
@@ -372,7 +411,7 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
     }
 }
 
-/// Emit one root's evaluated tree into its unit.
+/// Add one root's evaluated tree to the workspace, in its unit.
 fn ingest(
     ws: &mut Workspace,
     e: Evaluated,
@@ -381,25 +420,22 @@ fn ingest(
     budget_diags: &mut Vec<Diagnostic>,
 ) {
     ws.diagnostics.extend(e.diagnostics);
-    let locked = match e.locked {
-        Some(l) => l,
-        None => version::locked_azurerm(ws, &e.dir),
-    };
-    let major = version::major(&e.constraints, locked);
-    ws.enter_unit(unit);
-    for r in &e.resources {
-        match &*r.rtype {
-            "azapi_resource" => azapi::emit(ws, &r.body, &r.label, r.decl),
-            rtype => azurerm::emit(
-                ws,
-                &azurerm::Res {
-                    rtype,
-                    label: r.label.clone(),
-                    body: &r.body,
-                    decl: r.decl,
-                    major,
-                },
-            ),
+    match e.resources {
+        Resources::Emitted(part) => {
+            ws.enter_unit(unit);
+            ws.append(*part);
+        }
+        Resources::Later {
+            dir,
+            constraints,
+            values,
+        } => {
+            let locked = version::locked_azurerm(ws, &dir);
+            let major = version::major(&constraints, locked);
+            ws.enter_unit(unit);
+            for v in &values {
+                v.emit(ws, major);
+            }
         }
     }
     for keys in e.apim_refs {
@@ -455,7 +491,8 @@ pub(crate) fn root_inputs(
 ) -> HashMap<Shared<str>, Input> {
     let mut inputs: HashMap<Shared<str>, Input> = HashMap::new();
     let mut auto: Vec<(u8, String, FileId)> = Vec::new();
-    if let Some((_, vars)) = loader.run_dirs.get(&modules::norm(&m.dir)) {
+    // A module's directory is canonical already (a key of `run_dirs`, or resolved).
+    if let Some((_, vars)) = loader.run_dirs.get(&m.dir) {
         for &id in vars {
             let f = ws.sources.get(id);
             let name = f

@@ -272,14 +272,18 @@ pub struct Loader {
 impl Loader {
     pub fn new(ws: &Workspace, files: &[FileId]) -> Loader {
         let mut l = Loader::default();
-        for &id in files {
-            let f = ws.sources.get(id);
-            let Some(dir) = f.path.parent() else { continue };
-            let dir = norm(if dir.as_os_str().is_empty() {
+        // Canonical directories on the workers: each is a few system calls.
+        let dirs = crate::parallel::map(files, |&id| {
+            let dir = ws.sources.get(id).path.parent()?;
+            Some(norm(if dir.as_os_str().is_empty() {
                 Path::new(".")
             } else {
                 dir
-            });
+            }))
+        });
+        for (&id, dir) in files.iter().zip(dirs) {
+            let f = ws.sources.get(id);
+            let Some(dir) = dir else { continue };
             let e = l.run_dirs.entry(dir).or_default();
             if f.lang == Lang::TerraformVars {
                 e.1.push(id);
@@ -479,11 +483,16 @@ pub enum Source {
 }
 
 pub fn resolve_source(from_dir: &Path, source: &str) -> Source {
-    if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".." {
+    if is_local(source) {
         Source::Local(norm(&from_dir.join(source)))
     } else {
         Source::Remote(source.to_string())
     }
+}
+
+/// A `source` that names a local directory (resolved by [`resolve_source`]).
+pub fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
 }
 
 #[cfg(test)]
