@@ -264,8 +264,10 @@ pub struct Loader {
     cache: HashMap<PathBuf, Option<Arc<Module>>>,
     /// Parsed tfvars files.
     vars_cache: HashMap<FileId, Option<Arc<Body>>>,
-    /// Files parsed ahead on the workers ([`Loader::preparse`]), each taken once when its
-    /// module or tfvars is read: its errors are reported then, in the serial order.
+    /// Modules and tfvars files of the run made ahead on the workers ([`Loader::preparse`]),
+    /// each taken once when it is read: its syntax errors are reported then, in the serial
+    /// order.
+    built: HashMap<PathBuf, (Arc<Module>, Vec<Diagnostic>)>,
     parsed: HashMap<FileId, (Option<Body>, Vec<Diagnostic>)>,
 }
 
@@ -294,20 +296,37 @@ impl Loader {
         l
     }
 
-    /// Parse every Terraform file of the run on the workers, ahead of reading its module.
+    /// Parse every Terraform file of the run and build the run's modules on the workers, ahead
+    /// of [`Loader::module`] and [`Loader::tfvars`], which take them.
     pub fn preparse(&mut self, ws: &Workspace) {
         let mut dirs: Vec<&PathBuf> = self.run_dirs.keys().collect();
         dirs.sort();
-        let ids: Vec<FileId> = dirs
-            .into_iter()
-            .flat_map(|d| {
-                let (tf, vars) = &self.run_dirs[d];
-                tf.iter().chain(vars)
-            })
-            .copied()
+        let built = crate::parallel::map(&dirs, |&dir| {
+            let (tf, _) = &self.run_dirs[dir];
+            let mut diags = Vec::new();
+            let mut m = Module {
+                dir: dir.clone(),
+                files: tf.clone(),
+                ..Module::default()
+            };
+            for &id in tf {
+                let (body, d) = parse_text(ws.sources.get(id), id);
+                diags.extend(d);
+                if let Some(body) = body {
+                    m.add_file(body);
+                }
+            }
+            (!tf.is_empty()).then(|| (Arc::new(m), diags))
+        });
+        let vars: Vec<FileId> = dirs
+            .iter()
+            .flat_map(|d| self.run_dirs[*d].1.iter().copied())
             .collect();
-        let parsed = crate::parallel::map(&ids, |&id| parse_text(ws.sources.get(id), id));
-        self.parsed.extend(ids.into_iter().zip(parsed));
+        let parsed = crate::parallel::map(&vars, |&id| parse_text(ws.sources.get(id), id));
+        let dirs: Vec<PathBuf> = dirs.into_iter().cloned().collect();
+        self.built
+            .extend(dirs.into_iter().zip(built).filter_map(|(d, b)| Some((d, b?))));
+        self.parsed.extend(vars.into_iter().zip(parsed));
     }
 
     /// [`parse_file`], taking the file's tree when it was parsed ahead.
@@ -326,6 +345,11 @@ impl Loader {
     pub fn module(&mut self, ws: &mut Workspace, dir: &Path) -> Option<Arc<Module>> {
         if let Some(m) = self.cache.get(dir) {
             return m.clone();
+        }
+        if let Some((m, diags)) = self.built.remove(dir) {
+            ws.diagnostics.extend(diags);
+            self.cache.insert(dir.to_path_buf(), Some(m.clone()));
+            return Some(m);
         }
         let files: Vec<FileId> = match self.run_dirs.get(dir) {
             Some((tf, _)) if !tf.is_empty() => tf.clone(),
