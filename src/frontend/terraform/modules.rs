@@ -324,8 +324,11 @@ impl Loader {
             .collect();
         let parsed = crate::parallel::map(&vars, |&id| parse_text(ws.sources.get(id), id));
         let dirs: Vec<PathBuf> = dirs.into_iter().cloned().collect();
-        self.built
-            .extend(dirs.into_iter().zip(built).filter_map(|(d, b)| Some((d, b?))));
+        self.built.extend(
+            dirs.into_iter()
+                .zip(built)
+                .filter_map(|(d, b)| Some((d, b?))),
+        );
         self.parsed.extend(vars.into_iter().zip(parsed));
     }
 
