@@ -782,6 +782,28 @@ impl Workspace {
         by_unit.into_iter().filter(|(_, l)| !l.is_empty()).collect()
     }
 
+    /// Take the resources `part` collected (a deployment emitted on a worker into a workspace
+    /// of its own), as if they were pushed here now: the next stamp gives them the current
+    /// unit, and each list keeps their order.
+    pub fn append(&mut self, mut part: Workspace) {
+        self.apims.append(&mut part.apims);
+        self.subnets.append(&mut part.subnets);
+        self.vnets.append(&mut part.vnets);
+        self.subnet_users.append(&mut part.subnet_users);
+        self.nsgs.append(&mut part.nsgs);
+        self.route_tables.append(&mut part.route_tables);
+        self.public_ips.append(&mut part.public_ips);
+        self.private_endpoints.append(&mut part.private_endpoints);
+        self.public_ip_users.append(&mut part.public_ip_users);
+        self.associations.append(&mut part.associations);
+        self.children.append(&mut part.children);
+        self.dns_zones.append(&mut part.dns_zones);
+        self.dns_links.append(&mut part.dns_links);
+        self.autoscales.append(&mut part.autoscales);
+        self.unloaded_apims.append(&mut part.unloaded_apims);
+        self.diagnostics.append(&mut part.diagnostics);
+    }
+
     /// Go back to a unit begun earlier (a front end that emits several units interleaved).
     pub fn enter_unit(&mut self, id: UnitId) {
         self.stamp();

@@ -38,7 +38,7 @@ use crate::source::{FileId, Lang, SourceFile};
 use serde_json::{json, Map, Value as J};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// The Terraform version the generated documents claim: the one their shape was compared with.
 pub const TERRAFORM_VERSION: &str = "1.11.4";
@@ -71,7 +71,7 @@ pub fn generate(path: &Path, state: bool) -> Result<Vec<(PathBuf, J)>, String> {
     let mut loader = Loader::new(&ws, &ids);
     let mut dirs: Vec<PathBuf> = loader.run_dirs.keys().cloned().collect();
     dirs.sort();
-    let mut mods: Vec<Rc<Module>> = Vec::new();
+    let mut mods: Vec<Arc<Module>> = Vec::new();
     for d in &dirs {
         if loader.run_dirs[d].0.is_empty() {
             continue;
@@ -90,15 +90,18 @@ pub fn generate(path: &Path, state: bool) -> Result<Vec<(PathBuf, J)>, String> {
             },
         )
         .collect();
-    let roots: Vec<Rc<Module>> = mods
+    let roots: Vec<Arc<Module>> = mods
         .into_iter()
         .filter(|m| !called.contains(&m.dir))
         .collect();
 
-    let mut ev = Eval::new(&mut ws, loader, azurerm::computed);
+    let inputs: Vec<_> = roots
+        .iter()
+        .map(|m| root_inputs(&mut ws, &mut loader, m, &[], &[]))
+        .collect();
+    let mut ev = Eval::new(&mut ws, &mut loader, azurerm::computed);
     let mut root_ids = Vec::new();
-    for m in &roots {
-        let inputs = root_inputs(&mut ev, m, &[], &[]);
+    for (m, inputs) in roots.iter().zip(inputs) {
         root_ids.push(ev.add_root(m.clone(), inputs));
     }
     ev.instantiate_all();
@@ -594,10 +597,7 @@ fn config_module(ev: &mut Eval, m: &Module, depth: usize) -> J {
             call.insert("version_constraint".into(), J::from(v));
         }
         let child = match modules::resolve_source(&m.dir, src) {
-            Source::Local(dir) if depth < super::MAX_DEPTH => {
-                let ws = &mut *ev.ws;
-                ev.loader.module(ws, &dir)
-            }
+            Source::Local(dir) if depth < super::MAX_DEPTH => ev.load_module(&dir),
             _ => None,
         };
         let body = match child {

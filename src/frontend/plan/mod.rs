@@ -28,7 +28,6 @@ use crate::source::{FileId, Span};
 use eval::ObjExt;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 /// Deepest module nesting followed (Terraform itself has no limit; real trees stay far below).
 const MAX_DEPTH: usize = 32;
@@ -244,7 +243,7 @@ fn load_plan(
     // Unknowns, source spans and computed ids of every instance, then references.
     let mut decls: Vec<Span> = Vec::new();
     // The HCL block of each instance, when its source is there.
-    let mut hcl: Vec<Option<(Rc<modules::Module>, usize)>> = Vec::new();
+    let mut hcl: Vec<Option<(std::sync::Arc<modules::Module>, usize)>> = Vec::new();
     let mut unknown_paths: Vec<Vec<Vec<refs::Seg>>> = Vec::new();
     // Data sources whose read is deferred to apply: the plan does not know the resource.
     let mut deferred: HashSet<String> = HashSet::new();
@@ -480,7 +479,7 @@ fn module_dir(
         m = call.get_exact("module");
     }
     let dir = modules::norm(&dir);
-    loader.refused(ws, &dir).is_none().then_some(dir)
+    loader.refused(&ws.fence, &dir).is_none().then_some(dir)
 }
 
 /// The azurerm major version: the lock file beside the plan, else the configuration's

@@ -19,15 +19,15 @@ pub mod parse;
 pub(crate) mod version;
 
 use super::LoadOptions;
+use crate::diagnostic::Diagnostic;
 use crate::discover::Discovered;
-use crate::model::Shared;
-use crate::model::{UnitId, Workspace};
-use crate::source::{FileId, Lang};
+use crate::model::{ResKey, Shared, UnitId, Workspace, V};
+use crate::source::{FileId, Lang, Span};
 use eval::{Eval, Input};
 use modules::{resolve_source, Loader, Module, Source};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Load every Terraform root module found among the discovered files into the workspace.
 pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
@@ -63,9 +63,10 @@ pub fn load_texts(ws: &mut Workspace, files: &[(PathBuf, String)], opts: &LoadOp
 fn unloaded_apims(ws: &mut Workspace, m: &Module) {
     for c in &m.calls {
         let Some((src, _)) = &c.source else { continue };
-        let Source::Remote(r) = resolve_source(&m.dir, src) else {
+        if modules::is_local(src) {
             continue;
-        };
+        }
+        let r = src.clone();
         if crate::model::names_apim(&r)
             || c.args
                 .iter()
@@ -91,6 +92,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         return;
     }
     let mut loader = Loader::new(ws, files);
+    loader.preparse(ws);
 
     // Every tfvars file of the run is parsed, so its syntax errors are reported even when no
     // module of the run reads it (tfvars for a remote module).
@@ -103,7 +105,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         }
     }
 
-    let mut modules: Vec<Rc<Module>> = Vec::new();
+    let mut modules: Vec<Arc<Module>> = Vec::new();
     for d in &dirs {
         if loader.run_dirs[d].0.is_empty() {
             continue;
@@ -112,22 +114,24 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             modules.push(m);
         }
     }
-    let mut called: HashSet<PathBuf> = HashSet::new();
-    for m in &modules {
-        for c in &m.calls {
-            if let Some((src, _)) = &c.source {
-                if let Source::Local(dir) = resolve_source(&m.dir, src) {
-                    if dir != m.dir {
-                        called.insert(dir);
-                    }
-                }
-            }
-        }
+    // Where each module's local calls point: canonical paths, resolved once, on the workers.
+    let targets: Vec<Vec<PathBuf>> = crate::parallel::map(&modules, |m| {
+        m.calls
+            .iter()
+            .filter_map(|c| match resolve_source(&m.dir, &c.source.as_ref()?.0) {
+                Source::Local(dir) => Some(dir),
+                Source::Remote(_) => None,
+            })
+            .collect()
+    });
+    let mut called: HashSet<&PathBuf> = HashSet::new();
+    for (m, to) in modules.iter().zip(&targets) {
+        called.extend(to.iter().filter(|&d| *d != m.dir));
     }
     for m in &modules {
         unloaded_apims(ws, m);
     }
-    let mut roots: Vec<Rc<Module>> = modules
+    let mut roots: Vec<Arc<Module>> = modules
         .iter()
         .filter(|m| !called.contains(&m.dir))
         .cloned()
@@ -135,36 +139,32 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     // Directories of the run that call each other with no root above them (a ↔ b) would pass
     // unchecked: the first one not reached from a root becomes a root, and evaluating it
     // reports the cycle.
-    let by_dir: HashMap<&PathBuf, &Rc<Module>> = modules.iter().map(|m| (&m.dir, m)).collect();
+    let by_dir: HashMap<&PathBuf, usize> = modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (&m.dir, i))
+        .collect();
     let mut reached: HashSet<PathBuf> = HashSet::new();
-    let reach = |from: &Rc<Module>, reached: &mut HashSet<PathBuf>| {
-        let mut stack = vec![from.clone()];
-        while let Some(m) = stack.pop() {
-            if !reached.insert(m.dir.clone()) {
+    let reach = |from: usize, reached: &mut HashSet<PathBuf>| {
+        let mut stack = vec![from];
+        while let Some(i) = stack.pop() {
+            if !reached.insert(modules[i].dir.clone()) {
                 continue;
             }
-            for c in &m.calls {
-                if let Some((src, _)) = &c.source {
-                    if let Source::Local(dir) = resolve_source(&m.dir, src) {
-                        if let Some(n) = by_dir.get(&dir) {
-                            stack.push((*n).clone());
-                        }
-                    }
-                }
-            }
+            stack.extend(targets[i].iter().filter_map(|d| by_dir.get(d).copied()));
         }
     };
     for r in &roots {
-        reach(r, &mut reached);
+        reach(by_dir[&r.dir], &mut reached);
     }
-    for m in &modules {
+    for (i, m) in modules.iter().enumerate() {
         if !reached.contains(&m.dir) {
-            reach(m, &mut reached);
+            reach(i, &mut reached);
             roots.push(m.clone());
         }
     }
 
-    let var_files: Vec<Rc<ast::Body>> = opts
+    let var_files: Vec<Arc<ast::Body>> = opts
         .var_files
         .iter()
         .filter_map(|p| {
@@ -174,12 +174,12 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         .collect();
 
     // Per nested configuration: its var files (read once) and its vars, then the run's.
-    type Scoped = (PathBuf, Vec<Rc<ast::Body>>, Vec<(String, String)>);
+    type Scoped = (PathBuf, Vec<Arc<ast::Body>>, Vec<(String, String)>);
     let scoped: Vec<Scoped> = opts
         .scoped_vars
         .iter()
         .map(|(dir, files, vars)| {
-            let bodies: Vec<Rc<ast::Body>> = files
+            let bodies: Vec<Arc<ast::Body>> = files
                 .iter()
                 .filter_map(|p| {
                     let id = ws.find_or_read(p, Lang::TerraformVars)?;
@@ -193,24 +193,21 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         .collect();
 
     // Inputs of every root first (tfvars are read once, in root order).
-    let mut ev = Eval::new(ws, loader, azurerm::computed);
     let mut planned = Vec::with_capacity(roots.len());
     for m in roots {
-        let dir = crate::source::canonical(&m.dir);
+        let dir = (!scoped.is_empty()).then(|| crate::source::canonical(&m.dir));
         let nearest = scoped
             .iter()
-            .filter(|(d, _, _)| dir.starts_with(d))
+            .filter(|(d, _, _)| dir.as_ref().is_some_and(|dir| dir.starts_with(d)))
             .max_by_key(|(d, _, _)| d.components().count());
         let (files, vars) = match nearest {
             Some((_, f, v)) => (f.as_slice(), v.as_slice()),
             None => (var_files.as_slice(), opts.vars.as_slice()),
         };
-        let inputs = root_inputs(&mut ev, &m, files, vars);
+        let inputs = root_inputs(ws, &mut loader, &m, files, vars);
         planned.push((m, inputs));
     }
-    let mut loader = std::mem::take(&mut ev.loader);
-    drop(ev);
-    let run = Rc::new(eval::Run::new(planned));
+    let run = eval::Run::new(planned);
 
     // Each root module with the module instances it calls is one deployment unit.
     let units: Vec<UnitId> = run
@@ -224,18 +221,35 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         })
         .collect();
 
-    // Roots are evaluated one at a time: a root's evaluator (memo tables, values) is dropped
-    // once its resources are in the workspace, so memory holds one root's state, not all.
+    // Roots evaluate on every worker, each by its own evaluator (memo tables, values, budget)
+    // that is dropped once its result is made, and join the workspace in root order, a slice
+    // at a time: memory holds a slice's results, not every root's state. A root that needs a
+    // module directory not read yet is evaluated again here, serially, where it is read.
     let mut patches = Vec::new();
     let mut budget_diags = Vec::new();
-    for (r, (m, inputs)) in run.roots.iter().enumerate() {
-        let mut ev = Eval::new(ws, loader, azurerm::computed);
-        ev.run = Some(run.clone());
-        let root = ev.add_root(m.clone(), inputs.clone());
-        ev.instantiate_all();
-        emit_root(&mut ev, root, units[r], &mut patches);
-        budget_diags.extend(budget_report(&mut ev, root));
-        loader = std::mem::take(&mut ev.loader);
+    let order: Vec<usize> = (0..run.roots.len()).collect();
+    let slice = 16 * crate::parallel::threads().max(1);
+    for batch in order.chunks(slice) {
+        let evaluated = {
+            let (sources, fence, loader, run) = (&ws.sources, &ws.fence, &loader, &run);
+            crate::parallel::map(batch, |&r| {
+                let mut ev = Eval::shared(sources, fence, loader, azurerm::computed);
+                ev.run = Some(run);
+                let out = evaluate(&mut ev, &run.roots[r]);
+                (!ev.missed).then_some(out)
+            })
+        };
+        for (&r, out) in batch.iter().zip(evaluated) {
+            let out = match out {
+                Some(out) => out,
+                None => {
+                    let mut ev = Eval::new(ws, &mut loader, azurerm::computed);
+                    ev.run = Some(&run);
+                    evaluate(&mut ev, &run.roots[r])
+                }
+            };
+            ingest(ws, out, units[r], &mut patches, &mut budget_diags);
+        }
     }
     for (unit, p) in &patches {
         ws.enter_unit(*unit);
@@ -244,8 +258,59 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     ws.diagnostics.extend(budget_diags);
 }
 
-/// Emit the resources of one root's tree (every instance of `ev`) into its unit.
-fn emit_root(ev: &mut Eval, root: usize, unit: UnitId, patches: &mut Vec<(UnitId, azapi::Patch)>) {
+/// One root's tree evaluated: what the workspace receives, made on any worker.
+struct Evaluated {
+    /// The evaluation's diagnostics (module cycles, directories not read), in order.
+    diagnostics: Vec<Diagnostic>,
+    resources: Resources,
+    /// `azapi_update_resource`s, applied after every root.
+    patches: Vec<azapi::Patch>,
+    /// Per API Management data source of the tree: the instances it references.
+    apim_refs: Vec<Vec<ResKey>>,
+    budget: Option<Diagnostic>,
+}
+
+/// A root's resources as model resources, or — when its azurerm version waits for its lock
+/// file, which only the main thread reads — as values to convert there.
+enum Resources {
+    Emitted(Box<Workspace>),
+    Later {
+        dir: PathBuf,
+        constraints: Vec<String>,
+        values: Vec<Emit>,
+    },
+}
+
+struct Emit {
+    rtype: Shared<str>,
+    label: String,
+    body: Arc<V>,
+    decl: Span,
+}
+
+impl Emit {
+    /// The resource into the model (an `azapi_resource` or an azurerm resource).
+    fn emit(&self, ws: &mut Workspace, major: u32) {
+        match &*self.rtype {
+            "azapi_resource" => azapi::emit(ws, &self.body, &self.label, self.decl),
+            rtype => azurerm::emit(
+                ws,
+                &azurerm::Res {
+                    rtype,
+                    label: self.label.clone(),
+                    body: &self.body,
+                    decl: self.decl,
+                    major,
+                },
+            ),
+        }
+    }
+}
+
+/// Evaluate a root of the evaluator's run: its module instances, then its resources.
+fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
+    let root = ev.add_root(m.clone(), inputs.clone());
+    ev.instantiate_all();
     // The azurerm major version the root installs decides provider defaults.
     let mut constraints: Vec<String> = Vec::new();
     for inst in ev.insts.iter().filter(|i| i.root == root) {
@@ -257,10 +322,18 @@ fn emit_root(ev: &mut Eval, root: usize, unit: UnitId, patches: &mut Vec<(UnitId
         );
     }
     let dir = ev.insts[root].module.dir.clone();
-    let locked = version::locked_azurerm(ev.ws, &dir);
-    let major = version::major(&constraints, locked);
+    // On the main thread the lock file is read here, before the resources (which may read
+    // module directories), as always; a worker knows the version unless there is one.
+    let locked = match ev.workspace() {
+        Some(ws) => Some(version::locked_azurerm(ws, &dir)),
+        None if !version::lock_file(&dir).is_file() => Some(None),
+        None => None,
+    };
+    let major = locked.map(|l| version::major(&constraints, l));
 
-    ev.ws.enter_unit(unit);
+    let mut part = Workspace::default();
+    let mut values = Vec::new();
+    let mut patches = Vec::new();
     let mut apim_data = Vec::new();
     for i in 0..ev.insts.len() {
         if ev.insts[i].root != root {
@@ -285,44 +358,94 @@ fn emit_root(ev: &mut Eval, root: usize, unit: UnitId, patches: &mut Vec<(UnitId
             let label = ev.res_label(i, false, rtype, &d.name);
             for it in &set.items {
                 let label = format!("{label}{}", it.suffix);
-                match rtype {
-                    "azapi_resource" => azapi::emit(ev.ws, &it.value, &label, d.span),
-                    "azapi_update_resource" => {
-                        if let Some(p) = azapi::patch(&it.value, &label, d.span) {
-                            patches.push((unit, p));
-                        }
-                    }
-                    _ => azurerm::emit(
-                        ev.ws,
-                        &azurerm::Res {
-                            rtype,
-                            label,
-                            body: &it.value,
-                            decl: d.span,
-                            major,
-                        },
-                    ),
+                if rtype == "azapi_update_resource" {
+                    patches.extend(azapi::patch(&it.value, &label, d.span));
+                    continue;
+                }
+                let e = Emit {
+                    rtype: d.rtype.clone(),
+                    label,
+                    body: it.value.clone(),
+                    decl: d.span,
+                };
+                match major {
+                    Some(major) => e.emit(&mut part, major),
+                    None => values.push(e),
                 }
             }
         }
     }
     // A data source of an instance is a reference to another deployment's: the model checks
-    // that instance from this deployment too. Read after the root's resources are emitted, so
-    // looking it up does not change how the resources themselves evaluated.
-    for (i, ri) in apim_data {
-        let set = ev.resource_set(i, ri);
-        ev.ws.enter_unit(unit);
-        for it in &set.items {
-            let key = it
-                .value
-                .get("id")
-                .and_then(|v| v.as_name())
-                .and_then(crate::model::ResKey::from_id);
-            if let Some(key) = key {
-                ev.ws.reference_apim(key);
+    // that instance from this deployment too. Read after the root's resources, so looking it
+    // up does not change how the resources themselves evaluated.
+    let apim_refs = apim_data
+        .into_iter()
+        .map(|(i, ri)| {
+            let set = ev.resource_set(i, ri);
+            set.items
+                .iter()
+                .filter_map(|it| {
+                    it.value
+                        .get("id")
+                        .and_then(|v| v.as_name())
+                        .and_then(ResKey::from_id)
+                })
+                .collect()
+        })
+        .collect();
+    let budget = budget_report(ev, root);
+    let resources = match major {
+        Some(_) => Resources::Emitted(Box::new(part)),
+        None => Resources::Later {
+            dir,
+            constraints,
+            values,
+        },
+    };
+    Evaluated {
+        diagnostics: std::mem::take(&mut ev.diagnostics),
+        resources,
+        patches,
+        apim_refs,
+        budget,
+    }
+}
+
+/// Add one root's evaluated tree to the workspace, in its unit.
+fn ingest(
+    ws: &mut Workspace,
+    e: Evaluated,
+    unit: UnitId,
+    patches: &mut Vec<(UnitId, azapi::Patch)>,
+    budget_diags: &mut Vec<Diagnostic>,
+) {
+    ws.diagnostics.extend(e.diagnostics);
+    match e.resources {
+        Resources::Emitted(part) => {
+            ws.enter_unit(unit);
+            ws.append(*part);
+        }
+        Resources::Later {
+            dir,
+            constraints,
+            values,
+        } => {
+            let locked = version::locked_azurerm(ws, &dir);
+            let major = version::major(&constraints, locked);
+            ws.enter_unit(unit);
+            for v in &values {
+                v.emit(ws, major);
             }
         }
     }
+    for keys in e.apim_refs {
+        ws.enter_unit(unit);
+        for key in keys {
+            ws.reference_apim(key);
+        }
+    }
+    patches.extend(e.patches.into_iter().map(|p| (unit, p)));
+    budget_diags.extend(e.budget);
 }
 
 /// The one STV002 of a root module whose evaluation hit its budget, naming the API Management
@@ -360,16 +483,18 @@ fn budget_report(ev: &mut Eval, root: usize) -> Option<crate::diagnostic::Diagno
 /// A root module's variable values: `terraform.tfvars`, `*.auto.tfvars` (by name), then
 /// `--var-file`s, then `--var`s; later ones win, as in Terraform.
 pub(crate) fn root_inputs(
-    ev: &mut Eval,
+    ws: &mut Workspace,
+    loader: &mut Loader,
     m: &Module,
-    var_files: &[Rc<ast::Body>],
+    var_files: &[Arc<ast::Body>],
     cli: &[(String, String)],
 ) -> HashMap<Shared<str>, Input> {
     let mut inputs: HashMap<Shared<str>, Input> = HashMap::new();
     let mut auto: Vec<(u8, String, FileId)> = Vec::new();
-    if let Some((_, vars)) = ev.loader.run_dirs.get(&modules::norm(&m.dir)) {
+    // A module's directory is canonical already (a key of `run_dirs`, or resolved).
+    if let Some((_, vars)) = loader.run_dirs.get(&m.dir) {
         for &id in vars {
-            let f = ev.ws.sources.get(id);
+            let f = ws.sources.get(id);
             let name = f
                 .path
                 .file_name()
@@ -389,9 +514,9 @@ pub(crate) fn root_inputs(
         }
     }
     auto.sort();
-    let mut bodies: Vec<Rc<ast::Body>> = Vec::new();
+    let mut bodies: Vec<Arc<ast::Body>> = Vec::new();
     for (_, _, id) in auto {
-        if let Some(b) = ev.loader.tfvars(ev.ws, id) {
+        if let Some(b) = loader.tfvars(ws, id) {
             bodies.push(b);
         }
     }

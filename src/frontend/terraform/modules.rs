@@ -4,13 +4,13 @@
 
 use super::ast::*;
 use super::parse::{self, JsonConv};
-use crate::diagnostic::parse_error;
+use crate::diagnostic::{parse_error, Diagnostic};
 use crate::model::Shared;
 use crate::model::Workspace;
-use crate::source::{FileId, Lang, Span};
+use crate::source::{Fence, FileId, Lang, SourceFile, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 pub struct VarDecl {
     pub name: Shared<str>,
@@ -192,14 +192,22 @@ fn take_attr(body: &mut Body, name: &str) -> Option<Expr> {
 
 /// Parse one Terraform file of the source map; syntax errors become STV001.
 pub fn parse_file(ws: &mut Workspace, id: FileId) -> Option<Body> {
-    let f = ws.sources.get(id);
+    let (body, diags) = parse_text(ws.sources.get(id), id);
+    ws.diagnostics.extend(diags);
+    body
+}
+
+/// A file's tree and its syntax errors (STV001), touching nothing else: files parse on any
+/// worker, and the caller reports the errors in its own order.
+pub fn parse_text(f: &SourceFile, id: FileId) -> (Option<Body>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
     let whole = Span::new(id, 0, f.text.len());
     let json = f.lang == Lang::TerraformJson
         || f.path
             .to_string_lossy()
             .to_ascii_lowercase()
             .ends_with(".json");
-    if json {
+    let body = if json {
         match crate::frontend::json::parse(&f.text, id) {
             Ok(p) => {
                 let mut c = JsonConv::new();
@@ -209,12 +217,12 @@ pub fn parse_file(ws: &mut Workspace, id: FileId) -> Option<Body> {
                     c.document(&p.value, whole)
                 };
                 for e in c.errors {
-                    ws.diagnostics.push(parse_error(id, e.offset, e.message));
+                    diags.push(parse_error(id, e.offset, e.message));
                 }
                 Some(body)
             }
             Err(e) => {
-                ws.diagnostics.push(parse_error(
+                diags.push(parse_error(
                     id,
                     e.offset,
                     format!("invalid JSON: {}", e.message),
@@ -226,11 +234,12 @@ pub fn parse_file(ws: &mut Workspace, id: FileId) -> Option<Body> {
         match parse::hcl_body(&f.text, id) {
             Ok(b) => Some(b),
             Err(e) => {
-                ws.diagnostics.push(parse_error(id, e.offset, e.message));
+                diags.push(parse_error(id, e.offset, e.message));
                 None
             }
         }
-    }
+    };
+    (body, diags)
 }
 
 /// A `.tfvars.json` file: one object of variable values (taken literally).
@@ -252,22 +261,31 @@ fn tfvars_json(_c: &mut JsonConv, v: &crate::model::V, whole: Span) -> Body {
 pub struct Loader {
     /// Terraform files of the run by canonical directory: (`.tf`/`.tf.json`, `.tfvars*`).
     pub run_dirs: HashMap<PathBuf, (Vec<FileId>, Vec<FileId>)>,
-    cache: HashMap<PathBuf, Option<Rc<Module>>>,
+    cache: HashMap<PathBuf, Option<Arc<Module>>>,
     /// Parsed tfvars files.
-    vars_cache: HashMap<FileId, Option<Rc<Body>>>,
+    vars_cache: HashMap<FileId, Option<Arc<Body>>>,
+    /// Modules and tfvars files of the run made ahead on the workers ([`Loader::preparse`]),
+    /// each taken once when it is read: its syntax errors are reported then, in the serial
+    /// order.
+    built: HashMap<PathBuf, (Arc<Module>, Vec<Diagnostic>)>,
+    parsed: HashMap<FileId, (Option<Body>, Vec<Diagnostic>)>,
 }
 
 impl Loader {
     pub fn new(ws: &Workspace, files: &[FileId]) -> Loader {
         let mut l = Loader::default();
-        for &id in files {
-            let f = ws.sources.get(id);
-            let Some(dir) = f.path.parent() else { continue };
-            let dir = norm(if dir.as_os_str().is_empty() {
+        // Canonical directories on the workers: each is a few system calls.
+        let dirs = crate::parallel::map(files, |&id| {
+            let dir = ws.sources.get(id).path.parent()?;
+            Some(norm(if dir.as_os_str().is_empty() {
                 Path::new(".")
             } else {
                 dir
-            });
+            }))
+        });
+        for (&id, dir) in files.iter().zip(dirs) {
+            let f = ws.sources.get(id);
+            let Some(dir) = dir else { continue };
             let e = l.run_dirs.entry(dir).or_default();
             if f.lang == Lang::TerraformVars {
                 e.1.push(id);
@@ -278,16 +296,68 @@ impl Loader {
         l
     }
 
+    /// Parse every Terraform file of the run and build the run's modules on the workers, ahead
+    /// of [`Loader::module`] and [`Loader::tfvars`], which take them.
+    pub fn preparse(&mut self, ws: &Workspace) {
+        let mut dirs: Vec<&PathBuf> = self.run_dirs.keys().collect();
+        dirs.sort();
+        let built = crate::parallel::map(&dirs, |&dir| {
+            let (tf, _) = &self.run_dirs[dir];
+            let mut diags = Vec::new();
+            let mut m = Module {
+                dir: dir.clone(),
+                files: tf.clone(),
+                ..Module::default()
+            };
+            for &id in tf {
+                let (body, d) = parse_text(ws.sources.get(id), id);
+                diags.extend(d);
+                if let Some(body) = body {
+                    m.add_file(body);
+                }
+            }
+            (!tf.is_empty()).then(|| (Arc::new(m), diags))
+        });
+        let vars: Vec<FileId> = dirs
+            .iter()
+            .flat_map(|d| self.run_dirs[*d].1.iter().copied())
+            .collect();
+        let parsed = crate::parallel::map(&vars, |&id| parse_text(ws.sources.get(id), id));
+        let dirs: Vec<PathBuf> = dirs.into_iter().cloned().collect();
+        self.built.extend(
+            dirs.into_iter()
+                .zip(built)
+                .filter_map(|(d, b)| Some((d, b?))),
+        );
+        self.parsed.extend(vars.into_iter().zip(parsed));
+    }
+
+    /// [`parse_file`], taking the file's tree when it was parsed ahead.
+    fn parse(&mut self, ws: &mut Workspace, id: FileId) -> Option<Body> {
+        match self.parsed.remove(&id) {
+            Some((body, diags)) => {
+                ws.diagnostics.extend(diags);
+                body
+            }
+            None => parse_file(ws, id),
+        }
+    }
+
     /// The module in `dir` (canonical), reading files from disk when the directory is not part
     /// of the run. `None` when the directory has no Terraform files.
-    pub fn module(&mut self, ws: &mut Workspace, dir: &Path) -> Option<Rc<Module>> {
+    pub fn module(&mut self, ws: &mut Workspace, dir: &Path) -> Option<Arc<Module>> {
         if let Some(m) = self.cache.get(dir) {
             return m.clone();
+        }
+        if let Some((m, diags)) = self.built.remove(dir) {
+            ws.diagnostics.extend(diags);
+            self.cache.insert(dir.to_path_buf(), Some(m.clone()));
+            return Some(m);
         }
         let files: Vec<FileId> = match self.run_dirs.get(dir) {
             Some((tf, _)) if !tf.is_empty() => tf.clone(),
             // A directory outside the linted tree is not listed (callers report why).
-            _ if self.refused(ws, dir).is_some() => Vec::new(),
+            _ if self.refused(&ws.fence, dir).is_some() => Vec::new(),
             _ => read_dir_files(ws, dir),
         };
         let m = if files.is_empty() {
@@ -299,11 +369,11 @@ impl Loader {
                 ..Module::default()
             };
             for id in files {
-                if let Some(body) = parse_file(ws, id) {
+                if let Some(body) = self.parse(ws, id) {
                     m.add_file(body);
                 }
             }
-            Some(Rc::new(m))
+            Some(Arc::new(m))
         };
         self.cache.insert(dir.to_path_buf(), m.clone());
         m
@@ -311,20 +381,26 @@ impl Loader {
 
     /// Why the module directory `dir` must not be read (outside the linted tree, not a
     /// directory), or `None`. Directories of the run are always readable.
-    pub fn refused(&self, ws: &Workspace, dir: &Path) -> Option<String> {
+    pub fn refused(&self, fence: &Fence, dir: &Path) -> Option<String> {
         if self.run_dirs.get(dir).is_some_and(|(tf, _)| !tf.is_empty()) {
             return None;
         }
-        ws.fence.check_dir(dir).err()
+        fence.check_dir(dir).err()
     }
 
-    pub fn tfvars(&mut self, ws: &mut Workspace, id: FileId) -> Option<Rc<Body>> {
+    /// The module in `dir` when it has been read (`None` when it has not): for a worker,
+    /// which must not read files.
+    pub fn cached(&self, dir: &Path) -> Option<Option<Arc<Module>>> {
+        self.cache.get(dir).cloned()
+    }
+
+    pub fn tfvars(&mut self, ws: &mut Workspace, id: FileId) -> Option<Arc<Body>> {
         if let Some(b) = self.vars_cache.get(&id) {
             return b.clone();
         }
-        let b = parse_file(ws, id).map(|b| {
+        let b = self.parse(ws, id).map(|b| {
             constant_values_only(ws, &b);
-            Rc::new(b)
+            Arc::new(b)
         });
         self.vars_cache.insert(id, b.clone());
         b
@@ -434,11 +510,16 @@ pub enum Source {
 }
 
 pub fn resolve_source(from_dir: &Path, source: &str) -> Source {
-    if source.starts_with("./") || source.starts_with("../") || source == "." || source == ".." {
+    if is_local(source) {
         Source::Local(norm(&from_dir.join(source)))
     } else {
         Source::Remote(source.to_string())
     }
+}
+
+/// A `source` that names a local directory (resolved by [`resolve_source`]).
+pub fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
 }
 
 #[cfg(test)]

@@ -83,9 +83,14 @@ pub fn major(constraints: &[String], locked: Option<u32>) -> u32 {
         .unwrap_or(LATEST)
 }
 
+/// A root module's dependency lock file (read by [`locked_azurerm`] when it is a file).
+pub fn lock_file(dir: &Path) -> std::path::PathBuf {
+    dir.join(".terraform.lock.hcl")
+}
+
 /// The azurerm version pinned by `.terraform.lock.hcl` in a root module's directory.
 pub fn locked_azurerm(ws: &mut Workspace, dir: &Path) -> Option<u32> {
-    let path = dir.join(".terraform.lock.hcl");
+    let path = lock_file(dir);
     if !path.is_file() {
         return None;
     }

@@ -174,7 +174,7 @@ impl<'w> Eval<'w> {
                 span,
             )
         };
-        let text = || choice_name(self.ws.sources.get(c.span.file).slice(c.span));
+        let text = || choice_name(self.sources().get(c.span.file).slice(c.span));
         choose(normal, cv, text, &tv, &fv)
     }
 

@@ -9,16 +9,18 @@
 use super::ast::*;
 use super::functions;
 use super::modules::{resolve_source, Loader, Module, Source};
+use crate::diagnostic::Diagnostic;
 use crate::frontend::kernel::budget::{self, Budget};
 use crate::frontend::kernel::memo::{self, Lookup, Memo};
 use crate::frontend::kernel::text::{self as kernel_text, Style};
 use crate::model::value::{choice_name, choose, lift, lift_all};
 use crate::model::Shared;
 use crate::model::{Key, TextBuilder, VKind, Workspace, V};
-use crate::source::Span;
+use crate::source::{Fence, SourceMap, Span};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 mod convert;
 mod expr;
@@ -55,7 +57,7 @@ pub struct Item {
     /// `""`, `[0]`, `["key"]`, `[?]`.
     pub suffix: String,
     pub key: V,
-    pub value: Rc<V>,
+    pub value: Arc<V>,
 }
 
 pub struct ResSet {
@@ -116,7 +118,7 @@ pub enum Input {
 }
 
 pub struct Inst {
-    pub module: Rc<Module>,
+    pub module: Arc<Module>,
     /// `module.a.module.b["x"]`; empty for a root module.
     pub addr: String,
     pub site: Option<Site>,
@@ -128,9 +130,9 @@ pub struct Inst {
     pub dirs: Vec<PathBuf>,
     /// The evaluation budget of this root's tree (kept on the root instance).
     pub budget: Rc<Budget>,
-    vars: Memo<Shared<str>, Rc<V>>,
-    locals: Memo<Shared<str>, Rc<V>>,
-    outputs: Memo<Shared<str>, Rc<V>>,
+    vars: Memo<Shared<str>, Arc<V>>,
+    locals: Memo<Shared<str>, Arc<V>>,
+    outputs: Memo<Shared<str>, Arc<V>>,
     res: Memo<usize, Rc<ResSet>>,
     calls: Memo<usize, Rc<CallSet>>,
 }
@@ -145,7 +147,7 @@ pub struct Scope {
 struct Frame {
     name: Shared<str>,
     /// Shared, so a traversal from the variable (`each.value.x`) reads it without a copy.
-    val: Rc<V>,
+    val: Arc<V>,
     next: Option<Rc<Frame>>,
 }
 
@@ -158,12 +160,12 @@ impl Scope {
             inst: self.inst,
             frame: Some(Rc::new(Frame {
                 name: name.into(),
-                val: Rc::new(val),
+                val: Arc::new(val),
                 next: self.frame.clone(),
             })),
         }
     }
-    fn get(&self, name: &str) -> Option<&Rc<V>> {
+    fn get(&self, name: &str) -> Option<&Arc<V>> {
         let mut f = self.frame.as_deref();
         while let Some(fr) = f {
             if &*fr.name == name {
@@ -176,21 +178,22 @@ impl Scope {
 }
 
 /// (id, value) of every declared instance of one resource type.
-type Declared = Vec<(String, Rc<V>)>;
+type Declared = Vec<(String, Arc<V>)>;
 
 /// Computes the attributes the provider adds (`id`, …) to an evaluated resource.
 pub type Computed = fn(rtype: &str, data: bool, body: &mut V, label: &str);
 
 /// A root module with the values of its variables.
-pub type RootSpec = (Rc<Module>, HashMap<Shared<str>, Input>);
+pub type RootSpec = (Arc<Module>, HashMap<Shared<str>, Input>);
 
-/// The roots of a run evaluated one at a time, each by its own [`Eval`] that is dropped once
+/// The roots of a run, each evaluated by its own [`Eval`] (on any worker) that is dropped once
 /// its resources are emitted: what must still span every root (data-source lookups) is here.
 pub struct Run {
     /// Every root module with its inputs, in run order.
     pub roots: Vec<RootSpec>,
-    /// Data-source lookups over every root, by resource type.
-    declared: std::cell::RefCell<HashMap<String, Rc<Declared>>>,
+    /// Data-source lookups over every root, by resource type: computed once, by the first
+    /// evaluator that needs one (the others wait for it).
+    declared: Mutex<HashMap<String, Arc<Declared>>>,
 }
 
 impl Run {
@@ -202,24 +205,46 @@ impl Run {
     }
 }
 
+/// What an evaluator reads files through and reports to.
+enum Env<'w> {
+    /// On the main thread: a module directory not read yet is read (its sources and syntax
+    /// errors join the workspace), and diagnostics go straight to the workspace.
+    Serial {
+        ws: &'w mut Workspace,
+        loader: &'w mut Loader,
+    },
+    /// On a worker: only modules already read are used, and diagnostics are kept in
+    /// [`Eval::diagnostics`]. Needing another module is a miss ([`Eval::missed`]): the root is
+    /// then evaluated again serially, so files are read in the same order on any thread count.
+    Shared {
+        sources: &'w SourceMap,
+        fence: &'w Fence,
+        loader: &'w Loader,
+    },
+}
+
 pub struct Eval<'w> {
-    pub ws: &'w mut Workspace,
-    pub loader: Loader,
+    env: Env<'w>,
     pub insts: Vec<Inst>,
     depth: usize,
     /// Incremented for every evaluation error; `try` and `can` compare it.
     pub errors: u64,
     computed: Computed,
     /// Data-source lookups: resource type → (id, value) of every declared instance.
-    declared: HashMap<String, Rc<Declared>>,
+    declared: HashMap<String, Arc<Declared>>,
     declaring: bool,
     /// Every module instance exists (after [`Eval::instantiate_all`]); before that, lookups
     /// over all instances are not cached.
     complete: bool,
     /// Set when this evaluator holds one root of a [`Run`]: data-source lookups span the run.
-    pub run: Option<Rc<Run>>,
+    pub run: Option<&'w Run>,
     /// Evaluation repeated for a lookup only: its diagnostics are reported by the root's own.
     quiet: bool,
+    /// A worker's diagnostics, in the order a serial evaluation reports them.
+    pub diagnostics: Vec<Diagnostic>,
+    /// A worker's evaluation needed a module directory that was not read: its result is
+    /// incomplete and must be discarded.
+    pub missed: bool,
 }
 
 /// A key of `count` or `for_each` as it appears in an address.
@@ -239,10 +264,31 @@ pub fn sym_ref(path: &str) -> String {
 }
 
 impl<'w> Eval<'w> {
-    pub fn new(ws: &'w mut Workspace, loader: Loader, computed: Computed) -> Eval<'w> {
+    /// An evaluator on the main thread, reading module directories as it reaches them.
+    pub fn new(ws: &'w mut Workspace, loader: &'w mut Loader, computed: Computed) -> Eval<'w> {
+        Eval::with(Env::Serial { ws, loader }, computed)
+    }
+
+    /// An evaluator for a worker: reads only `loader`'s modules (see [`Eval::missed`]).
+    pub fn shared(
+        sources: &'w SourceMap,
+        fence: &'w Fence,
+        loader: &'w Loader,
+        computed: Computed,
+    ) -> Eval<'w> {
+        Eval::with(
+            Env::Shared {
+                sources,
+                fence,
+                loader,
+            },
+            computed,
+        )
+    }
+
+    fn with(env: Env<'w>, computed: Computed) -> Eval<'w> {
         Eval {
-            ws,
-            loader,
+            env,
             insts: Vec::new(),
             depth: 0,
             errors: 0,
@@ -252,6 +298,74 @@ impl<'w> Eval<'w> {
             complete: false,
             run: None,
             quiet: false,
+            diagnostics: Vec::new(),
+            missed: false,
+        }
+    }
+
+    /// A fresh evaluator over the same files, for a lookup evaluated on its own.
+    fn sub(&mut self) -> Eval<'_> {
+        let env = match &mut self.env {
+            Env::Serial { ws, loader } => Env::Serial { ws, loader },
+            Env::Shared {
+                sources,
+                fence,
+                loader,
+            } => Env::Shared {
+                sources,
+                fence,
+                loader,
+            },
+        };
+        Eval::with(env, self.computed)
+    }
+
+    /// The workspace, for an evaluator on the main thread.
+    pub fn workspace(&mut self) -> Option<&mut Workspace> {
+        match &mut self.env {
+            Env::Serial { ws, .. } => Some(&mut **ws),
+            Env::Shared { .. } => None,
+        }
+    }
+
+    fn sources(&self) -> &SourceMap {
+        match &self.env {
+            Env::Serial { ws, .. } => &ws.sources,
+            Env::Shared { sources, .. } => sources,
+        }
+    }
+
+    /// Report a diagnostic (not while evaluating for a lookup only).
+    fn report(&mut self, d: Diagnostic) {
+        if self.quiet {
+            return;
+        }
+        match &mut self.env {
+            Env::Serial { ws, .. } => ws.diagnostics.push(d),
+            Env::Shared { .. } => self.diagnostics.push(d),
+        }
+    }
+
+    /// Why the module directory `dir` must not be read, or `None`.
+    fn refused(&self, dir: &std::path::Path) -> Option<String> {
+        match &self.env {
+            Env::Serial { ws, loader } => loader.refused(&ws.fence, dir),
+            Env::Shared { fence, loader, .. } => loader.refused(fence, dir),
+        }
+    }
+
+    /// The module in `dir`: read now on the main thread; on a worker, a directory not read yet
+    /// is a miss.
+    pub fn load_module(&mut self, dir: &std::path::Path) -> Option<Arc<Module>> {
+        match &mut self.env {
+            Env::Serial { ws, loader } => loader.module(ws, dir),
+            Env::Shared { loader, .. } => match loader.cached(dir) {
+                Some(m) => m,
+                None => {
+                    self.missed = true;
+                    None
+                }
+            },
         }
     }
 
@@ -261,7 +375,7 @@ impl<'w> Eval<'w> {
         V::unknown(reason, Some(span))
     }
 
-    pub fn add_root(&mut self, module: Rc<Module>, inputs: HashMap<Shared<str>, Input>) -> usize {
+    pub fn add_root(&mut self, module: Arc<Module>, inputs: HashMap<Shared<str>, Input>) -> usize {
         let id = self.insts.len();
         let dir = module.dir.clone();
         self.insts.push(Inst {

@@ -25,7 +25,7 @@ impl<'w> Eval<'w> {
         };
         // What the call points at.
         let mut too_deep = false;
-        let target: Result<Rc<Module>, String> = match &cd.source {
+        let target: Result<Arc<Module>, String> = match &cd.source {
             None => Err(format!(
                 "module `{}` has no literal source, so it is not loaded",
                 cd.name
@@ -37,26 +37,22 @@ impl<'w> Eval<'w> {
                 )),
                 Source::Local(dir) => {
                     if self.insts[inst].dirs.contains(&dir) {
-                        if !self.quiet {
-                            self.ws.diagnostics.push(module_cycle(&self.insts[inst].dirs, &dir, &cd.name, *src_span));
-                        }
+                        self.report(module_cycle(&self.insts[inst].dirs, &dir, &cd.name, *src_span));
                         Err(format!("module `{}` calls itself (a module cycle)", cd.name))
                     } else if self.insts[inst].dirs.len() >= MAX_MODULE_DEPTH {
                         too_deep = true;
                         Err(format!("module `{}` is nested too deeply", cd.name))
-                    } else if let Some(why) = self.loader.refused(self.ws, &dir) {
-                        if !self.quiet {
-                            self.ws.diagnostics.push(crate::diagnostic::not_read(
-                                Some(*src_span),
-                                "module directory",
-                                src,
-                                &why,
-                                "its resources are not checked and its outputs are unknown",
-                            ));
-                        }
+                    } else if let Some(why) = self.refused(&dir) {
+                        self.report(crate::diagnostic::not_read(
+                            Some(*src_span),
+                            "module directory",
+                            src,
+                            &why,
+                            "its resources are not checked and its outputs are unknown",
+                        ));
                         Err(format!("output of module `{}` (directory \"{src}\" not read: {why})", cd.name))
                     } else {
-                        match self.loader.module(self.ws, &dir) {
+                        match self.load_module(&dir) {
                             Some(m) => Ok(m),
                             None => Err(format!(
                                 "module `{}`: directory \"{src}\" has no Terraform files",
@@ -70,10 +66,10 @@ impl<'w> Eval<'w> {
         let mut items = Vec::with_capacity(keys.len());
         for (suffix, key, sc) in keys {
             let addr = format!("{prefix}{suffix}");
-            if too_deep && !self.quiet {
+            if too_deep {
                 // Every instance left unchecked is named: a chain past the limit must not
                 // pass silently.
-                self.ws.diagnostics.push(
+                self.report(
                     crate::diagnostic::Diagnostic::new(
                         crate::code::Code::Stv002,
                         crate::diagnostic::Severity::Info,

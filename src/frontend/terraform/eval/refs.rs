@@ -18,9 +18,9 @@ impl<'w> Eval<'w> {
     pub(super) fn traversal(&mut self, root: &Expr, ops: &[Op], sc: &Scope, span: Span) -> V {
         let s = Some(span);
         let mut rest = ops;
-        let base: Rc<V> = 'base: {
+        let base: Arc<V> = 'base: {
             let ExprKind::Var(name) = &root.kind else {
-                break 'base Rc::new(self.eval(root, sc));
+                break 'base Arc::new(self.eval(root, sc));
             };
             if let Some(v) = sc.get(name) {
                 break 'base v.clone();
@@ -32,27 +32,27 @@ impl<'w> Eval<'w> {
             match &**name {
                 "var" => {
                     let Some(n) = attr(0) else {
-                        break 'base Rc::new(self.err("`var` needs a variable name", span));
+                        break 'base Arc::new(self.err("`var` needs a variable name", span));
                     };
                     rest = &ops[1..];
                     break 'base self.var_rc(sc.inst, &n, span);
                 }
                 "local" => {
                     let Some(n) = attr(0) else {
-                        break 'base Rc::new(self.err("`local` needs a name", span));
+                        break 'base Arc::new(self.err("`local` needs a name", span));
                     };
                     rest = &ops[1..];
                     break 'base self.local_rc(sc.inst, &n, span);
                 }
                 "module" => {
                     let Some(n) = attr(0) else {
-                        break 'base Rc::new(self.err("`module` needs a name", span));
+                        break 'base Arc::new(self.err("`module` needs a name", span));
                     };
                     return self.module_ref(sc, &n, &ops[1..], span);
                 }
                 "data" => {
                     let (Some(t), Some(n)) = (attr(0), attr(1)) else {
-                        break 'base Rc::new(self.err("`data` needs a type and a name", span));
+                        break 'base Arc::new(self.err("`data` needs a type and a name", span));
                     };
                     let (v, used) = self.resource_rc(sc.inst, true, &t, &n, ops.get(2), sc, span);
                     rest = &ops[2 + used..];
@@ -60,7 +60,7 @@ impl<'w> Eval<'w> {
                 }
                 "path" => {
                     let Some(n) = attr(0) else {
-                        break 'base Rc::new(self.err("`path` needs an attribute", span));
+                        break 'base Arc::new(self.err("`path` needs an attribute", span));
                     };
                     rest = &ops[1..];
                     let dir = match &*n {
@@ -71,16 +71,16 @@ impl<'w> Eval<'w> {
                         }
                         _ => std::env::current_dir().unwrap_or_default(),
                     };
-                    break 'base Rc::new(V::str(dir.to_string_lossy().as_ref(), s));
+                    break 'base Arc::new(V::str(dir.to_string_lossy().as_ref(), s));
                 }
                 "terraform" => {
                     rest = &ops[1.min(ops.len())..];
-                    break 'base Rc::new(match attr(0).as_deref() {
+                    break 'base Arc::new(match attr(0).as_deref() {
                         Some("workspace") => V::str("default", s),
                         _ => V::unknown("terraform.* is not known", s),
                     });
                 }
-                "count" | "each" | "self" => break 'base Rc::new(self.bare(name, sc, span)),
+                "count" | "each" | "self" => break 'base Arc::new(self.bare(name, sc, span)),
                 _ => {
                     let module = self.insts[sc.inst].module.clone();
                     if let Some(n) = attr(0) {
@@ -123,17 +123,17 @@ impl<'w> Eval<'w> {
         (*self.var_rc(inst, name, span)).clone().at(Some(span))
     }
 
-    pub(super) fn var_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
+    pub(super) fn var_rc(&mut self, inst: usize, name: &str, span: Span) -> Arc<V> {
         match self.insts[inst].vars.lookup(name) {
             Lookup::Done(v) => return v.clone(),
             Lookup::Cycle => {
-                return Rc::new(self.err(memo::cycle_reason(&format!("variable `{name}`")), span))
+                return Arc::new(self.err(memo::cycle_reason(&format!("variable `{name}`")), span))
             }
             Lookup::Absent => {}
         }
         let module = self.insts[inst].module.clone();
         let Some(decl) = module.var(name) else {
-            return Rc::new(undeclared(&format!("variable `{name}`"), span));
+            return Arc::new(undeclared(&format!("variable `{name}`"), span));
         };
         self.insts[inst].vars.start(name.into());
         let v = self.var_value(inst, &module, name);
@@ -181,7 +181,7 @@ impl<'w> Eval<'w> {
             None => v,
         };
         let v = self.validated(inst, name, &decl.validations, v);
-        let v = Rc::new(v);
+        let v = Arc::new(v);
         self.insts[inst].vars.finish_ref(name, v.clone());
         v
     }
@@ -278,20 +278,20 @@ impl<'w> Eval<'w> {
         (*self.local_rc(inst, name, span)).clone().at(Some(span))
     }
 
-    pub(super) fn local_rc(&mut self, inst: usize, name: &str, span: Span) -> Rc<V> {
+    pub(super) fn local_rc(&mut self, inst: usize, name: &str, span: Span) -> Arc<V> {
         match self.insts[inst].locals.lookup(name) {
             Lookup::Done(v) => return v.clone(),
             Lookup::Cycle => {
-                return Rc::new(self.err(memo::cycle_reason(&format!("local `{name}`")), span))
+                return Arc::new(self.err(memo::cycle_reason(&format!("local `{name}`")), span))
             }
             Lookup::Absent => {}
         }
         let module = self.insts[inst].module.clone();
         let Some(expr) = module.locals.get(name) else {
-            return Rc::new(undeclared(&format!("local `{name}`"), span));
+            return Arc::new(undeclared(&format!("local `{name}`"), span));
         };
         self.insts[inst].locals.start(name.into());
-        let v = Rc::new(self.eval(expr, &Scope::new(inst)));
+        let v = Arc::new(self.eval(expr, &Scope::new(inst)));
         self.insts[inst].locals.finish_ref(name, v.clone());
         v
     }
@@ -310,7 +310,7 @@ impl<'w> Eval<'w> {
             return self.err(format!("{addr} has no output `{name}`"), span);
         };
         self.insts[inst].outputs.start(name.into());
-        let v = Rc::new(self.eval(expr, &Scope::new(inst)));
+        let v = Arc::new(self.eval(expr, &Scope::new(inst)));
         self.insts[inst].outputs.finish_ref(name, v.clone());
         (*v).clone().at(Some(span))
     }

@@ -17,7 +17,7 @@ impl<'w> Eval<'w> {
         next: Option<&Op>,
         sc: &Scope,
         span: Span,
-    ) -> (Rc<V>, usize) {
+    ) -> (Arc<V>, usize) {
         let module = self.insts[inst].module.clone();
         if let Some(&ri) = module.res_index.get(&(data, rtype.into(), name.into())) {
             let set = self.resource_set(inst, ri);
@@ -42,7 +42,10 @@ impl<'w> Eval<'w> {
                 _ => {}
             }
         }
-        (Rc::new(self.resource_ref(inst, data, rtype, name, span)), 0)
+        (
+            Arc::new(self.resource_ref(inst, data, rtype, name, span)),
+            0,
+        )
     }
 
     /// The value of `type.name` (or `data.type.name`) in an instance: the object, or the list
@@ -245,7 +248,7 @@ impl<'w> Eval<'w> {
             items.push(Item {
                 suffix,
                 key,
-                value: Rc::new(body),
+                value: Arc::new(body),
             });
         }
         let set = Rc::new(ResSet { shape, items });
@@ -296,15 +299,15 @@ impl<'w> Eval<'w> {
     }
 
     /// Every declared (managed) instance of a resource type in the run, by id.
-    pub(super) fn declared(&mut self, rtype: &str) -> Rc<Declared> {
-        if let Some(run) = self.run.clone() {
-            return self.run_declared(&run, rtype);
+    pub(super) fn declared(&mut self, rtype: &str) -> Arc<Declared> {
+        if let Some(run) = self.run {
+            return self.run_declared(run, rtype);
         }
         if let Some(d) = self.declared.get(rtype) {
             return d.clone();
         }
         if self.declaring {
-            return Rc::new(Vec::new());
+            return Arc::new(Vec::new());
         }
         self.declaring = true;
         let out: Declared = self
@@ -313,7 +316,7 @@ impl<'w> Eval<'w> {
             .map(|(_, id, v)| (id, v))
             .collect();
         self.declaring = false;
-        let out = Rc::new(out);
+        let out = Arc::new(out);
         if self.complete {
             self.declared.insert(rtype.to_string(), out.clone());
         }
@@ -324,16 +327,20 @@ impl<'w> Eval<'w> {
     /// (lookups inside it find nothing, as in a single evaluator) and only the instances of
     /// `rtype` are kept, in the order one evaluator of all roots would have made them (by
     /// module depth, then root, then instance).
-    fn run_declared(&mut self, run: &Run, rtype: &str) -> Rc<Declared> {
-        if let Some(d) = run.declared.borrow().get(rtype) {
+    fn run_declared(&mut self, run: &Run, rtype: &str) -> Arc<Declared> {
+        // Held while computing: the sub-evaluators below hold no run, so never wait for it.
+        let mut table = run
+            .declared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(d) = table.get(rtype) {
             return d.clone();
         }
         // (module depth, root, instance) of each entry: the order to sort them in.
         type At = (usize, usize, usize);
-        let mut found: Vec<(At, String, Rc<V>)> = Vec::new();
-        let mut loader = std::mem::take(&mut self.loader);
+        let mut found: Vec<(At, String, Arc<V>)> = Vec::new();
         for (r, (module, inputs)) in run.roots.iter().enumerate() {
-            let mut sub = Eval::new(&mut *self.ws, loader, self.computed);
+            let mut sub = self.sub();
             sub.declaring = true;
             sub.quiet = true;
             sub.add_root(module.clone(), inputs.clone());
@@ -341,19 +348,22 @@ impl<'w> Eval<'w> {
             for (i, id, v) in sub.instances_of(rtype) {
                 found.push(((sub.insts[i].dirs.len(), r, i), id, v));
             }
-            loader = std::mem::take(&mut sub.loader);
+            let missed = sub.missed;
+            drop(sub);
+            if missed {
+                // Incomplete: not kept, and this root is evaluated again serially.
+                self.missed = true;
+                return Arc::new(Vec::new());
+            }
         }
-        self.loader = loader;
         found.sort_by_key(|(k, _, _)| *k);
-        let out: Rc<Declared> = Rc::new(found.into_iter().map(|(_, id, v)| (id, v)).collect());
-        run.declared
-            .borrow_mut()
-            .insert(rtype.to_string(), out.clone());
+        let out: Arc<Declared> = Arc::new(found.into_iter().map(|(_, id, v)| (id, v)).collect());
+        table.insert(rtype.to_string(), out.clone());
         out
     }
 
     /// (instance, id, value) of every managed instance of `rtype` in the evaluator.
-    fn instances_of(&mut self, rtype: &str) -> Vec<(usize, String, Rc<V>)> {
+    fn instances_of(&mut self, rtype: &str) -> Vec<(usize, String, Arc<V>)> {
         let mut out = Vec::new();
         let mut i = 0;
         while i < self.insts.len() {
