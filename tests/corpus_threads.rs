@@ -99,3 +99,38 @@ fn corpus_gives_the_same_output_on_1_and_4_threads() {
     );
     same_on_1_and_4_threads(&[c]);
 }
+
+/// Terraform roots whose module lives outside the paths given (read when a root reaches it,
+/// which a worker may not do: the root is evaluated again in its turn on the run's thread),
+/// some with a provider lock file (read by the run's thread), on 1 and 4 workers.
+#[test]
+fn terraform_modules_outside_the_run_give_the_same_output_on_1_and_4_threads() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/terraform/STV202/fail-no-management-rule.tf");
+    let body = std::fs::read_to_string(&fixture).expect("fixture");
+    let dir = std::env::temp_dir().join(format!("stv2lint-tf-threads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let module = dir.join("modules/apim");
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(module.join("main.tf"), &body).unwrap();
+    let lock =
+        "provider \"registry.terraform.io/hashicorp/azurerm\" {\n  version = \"3.117.0\"\n}\n";
+    let mut paths = Vec::new();
+    for i in 0..48 {
+        let root = dir.join(format!("envs/e{i:02}"));
+        std::fs::create_dir_all(&root).unwrap();
+        // Every other root also declares its own resources, so roots differ in size.
+        let own = if i % 2 == 0 { body.as_str() } else { "" };
+        std::fs::write(
+            root.join("main.tf"),
+            format!("module \"apim\" {{\n  source = \"../../modules/apim\"\n}}\n{own}"),
+        )
+        .unwrap();
+        if i % 3 == 0 {
+            std::fs::write(root.join(".terraform.lock.hcl"), lock).unwrap();
+        }
+        paths.push(root);
+    }
+    same_on_1_and_4_threads(&paths);
+    let _ = std::fs::remove_dir_all(&dir);
+}
