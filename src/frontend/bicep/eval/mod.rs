@@ -243,7 +243,8 @@ pub struct Eval<'p> {
     depth: Cell<usize>,
     /// The budget of the current entry deployment (with its modules).
     budget: RefCell<Rc<Budget>>,
-    /// Imported files' instances: file → index.
+    /// Imported files' instances: file → index. Each deployment evaluates what it uses of an
+    /// imported file itself, charged to its own budget (the number stays the run's).
     import_insts: RefCell<HashMap<FileId, usize>>,
     reported: RefCell<HashSet<ReportKey>>,
 }
