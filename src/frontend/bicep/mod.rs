@@ -213,34 +213,72 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         by_last[j].push(f);
     }
 
-    // One deployment at a time: its resources join the workspace and its evaluator state is
-    // freed before the next one starts (only imported files' instances and what is reported
-    // once go on). The evaluation diagnostics come before what ingesting gives.
+    // Deployments evaluate on every worker, each with its own evaluator, and join the workspace
+    // in the order above, a slice at a time: what waits to be ingested stays small, and the
+    // syntax trees no later deployment needs are dropped after each slice. What the run keeps
+    // across deployments is merged here in order: the instance numbering (a deployment whose
+    // guess of it was wrong and that wrote a number into a name is evaluated again, now
+    // knowing it), diagnostics reported once per run, unloaded API Management instances. The
+    // evaluation diagnostics come before what ingesting gives.
     let diag_at = ws.diagnostics.len();
-    let mut carry = eval::Carry::default();
-    for (j, mut job) in jobs.into_iter().enumerate() {
-        let emitted = {
-            let ev = eval::Eval::resume(&prog, &ws.sources, carry);
-            if job.param_file {
-                ev.run_param_file(job.unit, &job.given);
-            } else {
-                ev.run_entry(job.unit, std::mem::take(&mut job.given));
+    let mut numbering = eval::Numbering::default();
+    let mut reported: HashSet<eval::ReportKey> = HashSet::new();
+    let mut diagnostics = Vec::new();
+    let mut unloaded = Vec::new();
+    // One worker evaluates each deployment knowing the numbering: no guess, no second try.
+    let slice = match crate::parallel::threads() {
+        0 | 1 => 1,
+        n => 16 * n,
+    };
+    let mut start = 0;
+    while start < jobs.len() {
+        let end = (start + slice).min(jobs.len());
+        let batch = &jobs[start..end];
+        let guessed = &numbering;
+        let outcomes =
+            crate::parallel::map(batch, |job| evaluate(&prog, &ws.sources, guessed, job));
+        for (job, mut out) in batch.iter().zip(outcomes) {
+            if !numbering.fits(&out) {
+                out = evaluate(&prog, &ws.sources, &numbering, job);
             }
-            let (emitted, c) = ev.finish();
-            carry = c;
-            emitted
-        };
-        ingest(ws, &job, emitted);
-        for f in &by_last[j] {
-            prog.units.remove(f);
+            numbering.advance(&out);
+            for (d, once) in out.diagnostics {
+                if once.map_or(true, |k| reported.insert(k)) {
+                    diagnostics.push(d);
+                }
+            }
+            unloaded.extend(out.unloaded);
+            ingest(ws, job, out.emitted);
         }
+        for files in &by_last[start..end] {
+            for f in files {
+                prog.units.remove(f);
+            }
+        }
+        start = end;
     }
-    ws.diagnostics.splice(diag_at..diag_at, carry.diagnostics);
-    for u in carry.unloaded {
+    ws.diagnostics.splice(diag_at..diag_at, diagnostics);
+    for u in unloaded {
         if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
             ws.unloaded_apims.push(u);
         }
     }
+}
+
+/// Evaluate one deployment on its own, numbering its instances from `numbering`.
+fn evaluate(
+    prog: &Program,
+    sources: &crate::source::SourceMap,
+    numbering: &eval::Numbering,
+    job: &Job,
+) -> eval::Outcome {
+    let ev = eval::Eval::new(prog, sources, numbering);
+    if job.param_file {
+        ev.run_param_file(job.unit, &job.given);
+    } else {
+        ev.run_entry(job.unit, job.given.clone());
+    }
+    ev.finish()
 }
 
 /// One deployment of the run.

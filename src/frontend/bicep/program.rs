@@ -100,18 +100,31 @@ impl Program {
         // Files are looked up by path in the source map's own canonical index: every file read
         // (by discovery or here) is in it.
         let mut prog = Program::default();
+        // The roots are parsed on every worker first; the units are then built from the trees
+        // in the same order as ever, so diagnostics keep theirs. Files reached only through a
+        // module, import or `using` edge are parsed where they are reached.
+        let trees = crate::parallel::map(roots, |&id| parser::parse(&ws.sources.get(id).text, id));
+        let mut parsed: HashMap<FileId, Result<File, parser::ParseError>> =
+            roots.iter().copied().zip(trees).collect();
         let mut queue: Vec<FileId> = roots.to_vec();
         while let Some(id) = queue.pop() {
             if prog.units.contains_key(&id) {
                 continue;
             }
-            let unit = prog.load_unit(ws, id, &mut queue);
+            let tree = parsed.remove(&id);
+            let unit = prog.load_unit(ws, id, tree, &mut queue);
             prog.units.insert(id, unit);
         }
         prog
     }
 
-    fn load_unit(&mut self, ws: &mut Workspace, id: FileId, queue: &mut Vec<FileId>) -> Unit {
+    fn load_unit(
+        &mut self,
+        ws: &mut Workspace,
+        id: FileId,
+        tree: Option<Result<File, parser::ParseError>>,
+        queue: &mut Vec<FileId>,
+    ) -> Unit {
         let src = ws.sources.get(id);
         let path = src.path.clone();
         let is_param = src.lang == Lang::BicepParam
@@ -119,7 +132,7 @@ impl Program {
                 .to_string_lossy()
                 .to_ascii_lowercase()
                 .ends_with(".bicepparam");
-        let parsed = parser::parse(&src.text, id);
+        let parsed = tree.unwrap_or_else(|| parser::parse(&src.text, id));
         let mut unit = Unit {
             id,
             path: path.clone(),

@@ -795,3 +795,41 @@ resource s 'Microsoft.Network/networkSecurityGroups/securityRules@2024-05-01' = 
     assert_eq!(rules.iter().filter(|r| r.1 == 2).count(), 2, "{rules:?}");
     assert_eq!(rules.iter().filter(|r| r.1 == 0).count(), 2, "{rules:?}");
 }
+
+/// Unknown resource names are told apart by their instance's number in the run, which goes on
+/// across deployments and gives an imported file's instance one number: on several workers
+/// (where later deployments of a slice first guess the numbering) the names come out as on one.
+#[test]
+fn placeholder_names_are_numbered_as_on_one_worker() {
+    let mut files = vec![
+        ("shared.bicep", "@export()\nvar loc = 'westeurope'\n".to_string()),
+        (
+            "mod.bicep",
+            "param location string\nresource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {\n  name: newGuid()\n  location: location\n}\n"
+                .to_string(),
+        ),
+    ];
+    let names = ["a.bicep", "b.bicep", "c.bicep"];
+    for n in names {
+        files.push((
+            n,
+            format!("import {{ loc }} from 'shared.bicep'\nmodule m 'mod.bicep' = {{\n  name: 'm-{n}'\n  params: {{ location: loc }}\n}}\n"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let d = TempDir::new(&files);
+    let nsgs = |threads: usize| {
+        let pool = crate::parallel::pool(threads).unwrap();
+        let o = pool.install(|| run(&d));
+        let names: Vec<String> = o.ws.nsgs.iter().map(|n| n.meta.name.clone()).collect();
+        (names, diags(&o))
+    };
+    let (one, d1) = nsgs(1);
+    // a: a.bicep 0, shared.bicep 1, mod.bicep 2; b: b.bicep 3, (shared.bicep 1), mod.bicep 4; …
+    assert_eq!(
+        one,
+        ["${nsg@2.name}", "${nsg@4.name}", "${nsg@6.name}"],
+        "{one:?}"
+    );
+    assert_eq!(nsgs(4), (one, d1));
+}

@@ -543,9 +543,8 @@ impl<'p> Eval<'p> {
         if let Some(i) = self.import_insts.borrow().get(&f) {
             return Some(*i);
         }
-        let i = self.new_inst(f, HashMap::new(), None, None, vec![f]);
+        let i = self.new_inst_of(Some(f), f, HashMap::new(), None, None, vec![f]);
         self.import_insts.borrow_mut().insert(f, i);
-        self.kept.borrow_mut().insert(i, self.inst(i));
         Some(i)
     }
 

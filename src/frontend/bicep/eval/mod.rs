@@ -42,12 +42,13 @@ const MAX_LOOP: usize = 5_000;
 // (`frontend::kernel::budget`), which stops exponential programs (`f(x) => f(x) + f(x)`,
 // `var a2 = [a1, a1]`).
 
-/// A resource ready for the model adapter.
-pub struct Emitted {
+/// A resource ready for the model adapter (its body shared with the evaluator's memo while
+/// that lives).
+pub struct Emitted<B = V> {
     pub rtype: String,
     pub api_version: Option<V>,
     pub name: V,
-    pub body: Rc<V>,
+    pub body: B,
     pub decl: Span,
     pub label: String,
     pub rg: Option<String>,
@@ -150,39 +151,102 @@ struct ModIter {
     result: Once<Rc<V>>,
 }
 
-/// What evaluating deployments leaves for the next ones of the run: a run evaluates one
-/// deployment at a time, and frees each one's instances when it is done.
-#[derive(Default)]
-pub struct Carry {
-    /// Instances made before: numbers go on across deployments, as they name unknown resource
-    /// names apart.
-    made: usize,
-    /// Imported files' instances, made once per run: file → number, number → instance.
-    import_insts: HashMap<FileId, usize>,
-    kept: HashMap<usize, Rc<Inst>>,
-    reported: HashSet<(Option<Span>, String)>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub unloaded: Vec<crate::model::UnloadedApim>,
+/// A diagnostic reported once per run: by place and message.
+pub type ReportKey = (Option<Span>, String);
+
+/// The run's numbering of instances, which names unknown resource names apart (`own_name`):
+/// numbers go on across deployments, and an imported file's instance has one number for the
+/// run. Deployments evaluate apart (on several workers), each from the numbering the run had
+/// when its slice started; [`Numbering::fits`] tells whether that was the numbering the run
+/// has when the deployment's turn comes, which it is unless an earlier deployment of the
+/// slice made instances and this one wrote a number into a name.
+#[derive(Clone, Default)]
+pub struct Numbering {
+    /// The number of the next new instance.
+    next: usize,
+    /// Imported files' instances made by earlier deployments: file → number.
+    imports: HashMap<FileId, usize>,
 }
 
+impl Numbering {
+    /// The numbers the instances a deployment made (each an imported file's or not) have in
+    /// this numbering.
+    fn numbers(&self, made: &[Option<FileId>]) -> Vec<usize> {
+        let mut next = self.next;
+        let mut new: HashMap<FileId, usize> = HashMap::new();
+        made.iter()
+            .map(|m| {
+                if let Some(n) = m.and_then(|f| self.imports.get(&f).or(new.get(&f))) {
+                    return *n;
+                }
+                if let Some(f) = m {
+                    new.insert(*f, next);
+                }
+                next += 1;
+                next - 1
+            })
+            .collect()
+    }
+
+    /// `out` is what evaluating with this numbering gives: it wrote no number into a name, or
+    /// the same numbers.
+    pub fn fits(&self, out: &Outcome) -> bool {
+        !out.numbered || self.numbers(&out.made) == out.numbers
+    }
+
+    /// The numbering after the deployment that gave `out`.
+    pub fn advance(&mut self, out: &Outcome) {
+        let numbers = self.numbers(&out.made);
+        for (m, n) in out.made.iter().zip(numbers) {
+            if let Some(f) = m {
+                self.imports.entry(*f).or_insert(n);
+            }
+            self.next = self.next.max(n + 1);
+        }
+    }
+}
+
+/// What evaluating one deployment gives; nothing in it refers to the evaluator, so it can be
+/// handed to another thread.
+pub struct Outcome {
+    pub emitted: Vec<Emitted>,
+    /// In order; with the key of those reported once per run (the run drops repeats).
+    pub diagnostics: Vec<(Diagnostic, Option<ReportKey>)>,
+    /// Registry modules that deploy API Management (recorded once per module instance).
+    pub unloaded: Vec<crate::model::UnloadedApim>,
+    /// The instances made, in order: an imported file's, or not.
+    made: Vec<Option<FileId>>,
+    /// Their numbers in the numbering the deployment was evaluated with.
+    numbers: Vec<usize>,
+    /// A number was written into a name.
+    numbered: bool,
+}
+
+/// The evaluator of one deployment (an entry with its modules and imports).
 pub struct Eval<'p> {
     prog: &'p Program,
     sources: &'p SourceMap,
-    /// The number of the first instance in `insts`.
-    base: usize,
-    /// The instances of the deployment being evaluated, numbered from `base`.
+    numbering: &'p Numbering,
+    /// The instances of the deployment, by index.
     insts: RefCell<Vec<Rc<Inst>>>,
-    /// Imported files' instances (of this deployment or earlier ones), by number.
-    kept: RefCell<HashMap<usize, Rc<Inst>>>,
-    pub emitted: RefCell<Vec<Emitted>>,
-    pub diagnostics: RefCell<Vec<Diagnostic>>,
+    /// Per instance: the imported file it holds, if any.
+    made: RefCell<Vec<Option<FileId>>>,
+    /// Per instance: its number in the run (see [`Numbering`]).
+    numbers: RefCell<Vec<usize>>,
+    /// Instances numbered anew (not imported files' the run already has).
+    fresh: Cell<usize>,
+    numbered: Cell<bool>,
+    emitted: RefCell<Vec<Emitted<Rc<V>>>>,
+    diagnostics: RefCell<Vec<(Diagnostic, Option<ReportKey>)>>,
     /// Registry modules that deploy API Management (recorded once per module instance).
-    pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
+    unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
     depth: Cell<usize>,
     /// The budget of the current entry deployment (with its modules).
     budget: RefCell<Rc<Budget>>,
+    /// Imported files' instances: file → index. Each deployment evaluates what it uses of an
+    /// imported file itself, charged to its own budget (the number stays the run's).
     import_insts: RefCell<HashMap<FileId, usize>>,
-    reported: RefCell<HashSet<(Option<Span>, String)>>,
+    reported: RefCell<HashSet<ReportKey>>,
 }
 
 fn resource_group_type() -> &'static str {
@@ -190,51 +254,70 @@ fn resource_group_type() -> &'static str {
 }
 
 impl<'p> Eval<'p> {
-    pub fn new(prog: &'p Program, sources: &'p SourceMap) -> Eval<'p> {
-        Eval::resume(prog, sources, Carry::default())
-    }
-
-    /// An evaluator that goes on from what earlier deployments left.
-    pub fn resume(prog: &'p Program, sources: &'p SourceMap, carry: Carry) -> Eval<'p> {
+    /// An evaluator for one deployment, numbering its instances from `numbering`.
+    pub fn new(prog: &'p Program, sources: &'p SourceMap, numbering: &'p Numbering) -> Eval<'p> {
         Eval {
             prog,
             sources,
-            base: carry.made,
+            numbering,
             insts: RefCell::new(Vec::new()),
-            kept: RefCell::new(carry.kept),
+            made: RefCell::new(Vec::new()),
+            numbers: RefCell::new(Vec::new()),
+            fresh: Cell::new(0),
+            numbered: Cell::new(false),
             emitted: RefCell::new(Vec::new()),
-            diagnostics: RefCell::new(carry.diagnostics),
-            unloaded: RefCell::new(carry.unloaded),
+            diagnostics: RefCell::new(Vec::new()),
+            unloaded: RefCell::new(Vec::new()),
             depth: Cell::new(0),
             budget: RefCell::new(Budget::new()),
-            import_insts: RefCell::new(carry.import_insts),
-            reported: RefCell::new(carry.reported),
+            import_insts: RefCell::new(HashMap::new()),
+            reported: RefCell::new(HashSet::new()),
         }
     }
 
-    /// The resources emitted, and what the next deployments need; the rest is freed.
-    pub fn finish(self) -> (Vec<Emitted>, Carry) {
-        let carry = Carry {
-            made: self.made(),
-            import_insts: self.import_insts.into_inner(),
-            kept: self.kept.into_inner(),
-            reported: self.reported.into_inner(),
+    /// What the deployment gave; its instances are freed.
+    pub fn finish(self) -> Outcome {
+        let emitted = self.emitted.into_inner();
+        // The bodies are shared with the instances' memos until those go.
+        drop(self.insts);
+        Outcome {
+            emitted: emitted
+                .into_iter()
+                .map(|e| Emitted {
+                    body: Rc::unwrap_or_clone(e.body),
+                    rtype: e.rtype,
+                    api_version: e.api_version,
+                    name: e.name,
+                    decl: e.decl,
+                    label: e.label,
+                    rg: e.rg,
+                    existing: e.existing,
+                })
+                .collect(),
             diagnostics: self.diagnostics.into_inner(),
             unloaded: self.unloaded.into_inner(),
-        };
-        (self.emitted.into_inner(), carry)
+            made: self.made.into_inner(),
+            numbers: self.numbers.into_inner(),
+            numbered: self.numbered.get(),
+        }
     }
 
-    /// The number of instances made so far in the run.
+    /// The number of instances made so far in the deployment.
     fn made(&self) -> usize {
-        self.base + self.insts.borrow().len()
+        self.insts.borrow().len()
+    }
+
+    /// Instance `inst`'s number in the run (written into names, so noted).
+    fn number(&self, inst: usize) -> usize {
+        self.numbered.set(true);
+        self.numbers.borrow()[inst]
     }
 
     /// The one STV002 of an entry deployment cut off by its budget, naming the API Management
     /// instances of the files it instantiated (modules cut off before they ran may hide more).
     fn report_budget(&self, b: &Budget, unit: FileId, first: usize) {
         let mut names: Vec<String> = Vec::new();
-        let units: Vec<FileId> = self.insts.borrow()[first - self.base..]
+        let units: Vec<FileId> = self.insts.borrow()[first..]
             .iter()
             .map(|i| i.unit)
             .collect();
@@ -256,7 +339,7 @@ impl<'p> Eval<'p> {
         let span = Some(Span::new(unit, 0, 0));
         let complete = !b.is_exhausted();
         if let Some(d) = b.diagnostic("bicep", &label, span, &names, complete) {
-            self.diagnostics.borrow_mut().push(d);
+            self.diagnostics.borrow_mut().push((d, None));
         }
     }
 
@@ -267,13 +350,22 @@ impl<'p> Eval<'p> {
             .expect("instances are only made for loaded units")
     }
     fn inst(&self, i: usize) -> Rc<Inst> {
-        match i.checked_sub(self.base) {
-            Some(l) => self.insts.borrow()[l].clone(),
-            None => self.kept.borrow()[&i].clone(),
-        }
+        self.insts.borrow()[i].clone()
     }
     fn new_inst(
         &self,
+        unit: FileId,
+        given: HashMap<String, V>,
+        rg: Option<V>,
+        above_rg: Option<bool>,
+        chain: Vec<FileId>,
+    ) -> usize {
+        self.new_inst_of(None, unit, given, rg, above_rg, chain)
+    }
+    /// A new instance, `import` when it holds an imported file.
+    fn new_inst_of(
+        &self,
+        import: Option<FileId>,
         unit: FileId,
         given: HashMap<String, V>,
         rg: Option<V>,
@@ -298,19 +390,30 @@ impl<'p> Eval<'p> {
             mods: RefCell::new(Memo::new()),
             outputs: Once::new(),
         }));
-        self.base + insts.len() - 1
+        // As `Numbering::numbers` gives it (a deployment makes one instance per imported file).
+        let number = match import.and_then(|f| self.numbering.imports.get(&f)) {
+            Some(n) => *n,
+            None => {
+                self.fresh.set(self.fresh.get() + 1);
+                self.numbering.next + self.fresh.get() - 1
+            }
+        };
+        self.made.borrow_mut().push(import);
+        self.numbers.borrow_mut().push(number);
+        insts.len() - 1
     }
 
     fn report(&self, sev: Severity, span: Option<Span>, message: String, help: &str) {
         if !self.reported.borrow_mut().insert((span, message.clone())) {
             return;
         }
-        self.diagnostics.borrow_mut().push(
+        self.diagnostics.borrow_mut().push((
             Diagnostic::new(crate::code::Code::Stv001, sev, message.clone())
                 .at(span)
                 .help(help)
                 .identity(format!("bicep|{message}")),
-        );
+            Some((span, message)),
+        ));
     }
 
     /// What was parsed but not evaluated (a registry template, a budget, a depth limit): values
@@ -319,7 +422,7 @@ impl<'p> Eval<'p> {
         if !self.reported.borrow_mut().insert((span, message.clone())) {
             return;
         }
-        self.diagnostics.borrow_mut().push(
+        self.diagnostics.borrow_mut().push((
             Diagnostic::new(
                 crate::code::Code::Stv002,
                 Severity::Warning,
@@ -329,7 +432,8 @@ impl<'p> Eval<'p> {
             .label("not evaluated: what comes from here is unknown")
             .help(help)
             .identity(format!("bicep|{message}")),
-        );
+            Some((span, message)),
+        ));
     }
 
     // ---- entry points -------------------------------------------------------------------

@@ -206,8 +206,9 @@ impl<'p> Eval<'p> {
                 if let Some(i) = it.index {
                     idx.push_str(&format!("[{i}]"));
                 }
-                if inst > 0 {
-                    idx.push_str(&format!("@{inst}"));
+                let n = self.number(inst);
+                if n > 0 {
+                    idx.push_str(&format!("@{n}"));
                 }
                 let sym = format!("${{{}{idx}.name}}", info.path.replace('/', "_"));
                 let mut s = V::symbolic(u.reason.clone(), sym, v.span);
