@@ -36,3 +36,20 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> 
     }
     items.par_iter().with_max_len(1).map(f).collect()
 }
+
+/// [`map`] a slice of `items` at a time (a few per worker), handing each result to `sink` in
+/// the order of `items` before the next slice starts: what waits for the sink stays small
+/// (a report's rendered text, not the whole report).
+pub fn map_into<T: Sync, R: Send, E>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync + Send,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    let slice = 4 * threads().max(1);
+    for part in items.chunks(slice) {
+        for r in map(part, &f) {
+            sink(r)?;
+        }
+    }
+    Ok(())
+}

@@ -570,33 +570,35 @@ fn render_chunked(
         .with_width(width)
         // A name (`nsg-apim`, `vnet-apim/apim`) stays whole on one line.
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
-    // Findings are rendered a chunk at a time on every worker and written in order.
+    // Findings are rendered a chunk at a time on every worker and written in order, a few
+    // chunks at a time.
     let shown: Vec<_> = super::shown(o).collect();
     let chunks: Vec<&[std::borrow::Cow<'_, crate::diagnostic::Diagnostic>]> =
         shown.chunks(chunk).collect();
-    let rendered = crate::parallel::map(&chunks, |chunk| {
-        let mut text = String::new();
-        for d in chunk.iter() {
-            let (report, trailer) = build(o, d, width);
-            // miette must not take the report down: a panic inside it (a limit it has that the
-            // view missed) costs this diagnostic its snippet, never the run its output.
-            let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut b = String::new();
-                handler.render_report(&mut b, &report).map(|_| b)
-            }));
-            let mut buf = match rendered {
-                Ok(Ok(b)) => b,
-                _ => format!("{}\n", report.text),
-            };
-            trailer.write(&mut buf, width);
-            text.push_str(&buf);
-            text.push('\n');
-        }
-        text
-    });
-    for text in rendered {
-        out.write_all(text.as_bytes())?;
-    }
+    crate::parallel::map_into(
+        &chunks,
+        |chunk| {
+            let mut text = String::new();
+            for d in chunk.iter() {
+                let (report, trailer) = build(o, d, width);
+                // miette must not take the report down: a panic inside it (a limit it has that the
+                // view missed) costs this diagnostic its snippet, never the run its output.
+                let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut b = String::new();
+                    handler.render_report(&mut b, &report).map(|_| b)
+                }));
+                let mut buf = match rendered {
+                    Ok(Ok(b)) => b,
+                    _ => format!("{}\n", report.text),
+                };
+                trailer.write(&mut buf, width);
+                text.push_str(&buf);
+                text.push('\n');
+            }
+            text
+        },
+        |text| out.write_all(text.as_bytes()),
+    )?;
     let s = super::summary(o);
     writeln!(
         out,

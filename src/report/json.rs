@@ -118,46 +118,51 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
 fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> {
     // The findings as shown (control characters cleaned), borrowed by the report.
     let shown: Vec<Cow<'_, Diagnostic>> = super::shown(o).collect();
-    // Each finding is serialised on its own, on every worker, then written in order inside
-    // the frame `serde_json::to_writer_pretty` gives the whole `Report` (a test holds the two
-    // equal): an item of the `diagnostics` array is indented by four spaces. JSON strings
-    // never hold a raw newline, so indenting after every newline is exact.
+    // Each finding is serialised on its own, on every worker, then written in order (a few
+    // chunks at a time, so the report is never all in memory) inside the frame
+    // `serde_json::to_writer_pretty` gives the whole `Report` (a test holds the two equal): an
+    // item of the `diagnostics` array is indented by four spaces.
     let chunks: Vec<&[Cow<'_, Diagnostic>]> = shown.chunks(chunk).collect();
-    let items = crate::parallel::map(&chunks, |chunk| {
-        let mut buf = Vec::new();
-        for d in chunk.iter() {
-            buf.extend_from_slice(b"\n    ");
-            let one = serde_json::to_vec_pretty(&diag(o, d)).map_err(std::io::Error::from)?;
-            for &b in &one {
-                buf.push(b);
-                if b == b'\n' {
-                    buf.extend_from_slice(b"    ");
-                }
-            }
-            buf.push(b',');
-        }
-        Ok::<_, std::io::Error>(buf)
-    });
     out.write_all(b"{\n  \"diagnostics\": [")?;
-    let last = items.len().saturating_sub(1);
-    for (i, buf) in items.into_iter().enumerate() {
-        let buf = buf?;
-        // The last item has no comma after it.
-        let end = if i == last { buf.len() - 1 } else { buf.len() };
-        out.write_all(&buf[..end])?;
-    }
+    let mut first = true;
+    crate::parallel::map_into(
+        &chunks,
+        |chunk| {
+            let mut buf = Vec::new();
+            for d in chunk.iter() {
+                buf.extend_from_slice(b",\n    ");
+                let one = serde_json::to_vec_pretty(&diag(o, d)).map_err(std::io::Error::from)?;
+                buf.extend_from_slice(&indented(&one, b"    "));
+            }
+            Ok::<_, std::io::Error>(buf)
+        },
+        |buf| {
+            let buf = buf?;
+            // Items are separated by commas: the first one has none before it.
+            let from = if std::mem::take(&mut first) { 1 } else { 0 };
+            out.write_all(&buf[from.min(buf.len())..])
+        },
+    )?;
     if !shown.is_empty() {
         out.write_all(b"\n  ")?;
     }
     out.write_all(b"],\n  \"summary\": ")?;
     let s = serde_json::to_vec_pretty(&summary(o)).map_err(std::io::Error::from)?;
-    for &b in &s {
-        out.write_all(&[b])?;
+    out.write_all(&indented(&s, b"  "))?;
+    writeln!(out, ",\n  \"version\": 1\n}}")
+}
+
+/// Pretty JSON nested one level deeper: `indent` after every line break. JSON strings never
+/// hold a raw line break, so this is exact.
+fn indented(json: &[u8], indent: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + json.len() / 8);
+    for &b in json {
+        out.push(b);
         if b == b'\n' {
-            out.write_all(b"  ")?;
+            out.extend_from_slice(indent);
         }
     }
-    writeln!(out, ",\n  \"version\": 1\n}}")
+    out
 }
 
 #[cfg(test)]
