@@ -126,6 +126,10 @@ impl Linkable<'_> {
 /// workspace in the run's order.
 pub struct Evaluated {
     resources: Vec<Emitted>,
+    /// The resources in model form, once [`Evaluated::convert`] has run (on the worker).
+    part: Option<Box<Workspace>>,
+    /// `existing` API Management instances the deployment references, in order.
+    refs: Vec<crate::model::ResKey>,
     /// The STV002 of a budget hit.
     pub budget: Option<crate::diagnostic::Diagnostic>,
     /// Invalid expressions found while evaluating: (span, message).
@@ -153,10 +157,14 @@ enum Emitted {
 
 impl Evaluated {
     /// Push the deployment's resources into the workspace (in the current unit).
-    pub fn ingest(&mut self, ws: &mut Workspace) {
+    /// The resources into model form, in a workspace of their own: done on the worker that
+    /// evaluated them, so that converting (and freeing the evaluated values) is not left to
+    /// the one thread that joins the deployments. [`Evaluated::ingest`] then only moves them.
+    fn convert(&mut self) {
+        let mut part = Workspace::default();
         for e in std::mem::take(&mut self.resources) {
             match e {
-                Emitted::Reference(key) => ws.reference_apim(key),
+                Emitted::Reference(key) => self.refs.push(key),
                 Emitted::Resource {
                     rtype,
                     api_version,
@@ -166,7 +174,7 @@ impl Evaluated {
                     label,
                     rg,
                 } => arm_body::ingest(
-                    ws,
+                    &mut part,
                     ArmResource {
                         rtype: &rtype,
                         api_version: api_version.as_ref(),
@@ -179,6 +187,17 @@ impl Evaluated {
                     },
                 ),
             }
+        }
+        self.part = Some(Box::new(part));
+    }
+
+    /// The deployment's resources into the workspace, in the unit begun for it.
+    pub fn ingest(&mut self, ws: &mut Workspace) {
+        if let Some(part) = self.part.take() {
+            ws.append(*part);
+        }
+        for key in std::mem::take(&mut self.refs) {
+            ws.reference_apim(key);
         }
     }
 }
@@ -248,12 +267,16 @@ impl<'a> Eval<'a> {
         });
         ev.collect(root);
         let resources = ev.emit();
-        Evaluated {
+        let mut out = Evaluated {
             resources,
+            part: None,
+            refs: Vec::new(),
             budget: ev.budget_diagnostic(unit),
             errors: ev.errors.take(),
             unloaded: ev.unloaded.take(),
-        }
+        };
+        out.convert();
+        out
     }
 
     /// The STV002 of a template cut off by its budget, naming its API Management instances.

@@ -235,11 +235,15 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         let end = (start + slice).min(jobs.len());
         let batch = &jobs[start..end];
         let guessed = &numbering;
-        let outcomes =
-            crate::parallel::map(batch, |job| evaluate(&prog, &ws.sources, guessed, job));
-        for (job, mut out) in batch.iter().zip(outcomes) {
+        let outcomes = crate::parallel::map(batch, |job| {
+            let mut out = evaluate(&prog, &ws.sources, guessed, job);
+            let part = convert(std::mem::take(&mut out.emitted));
+            (out, part)
+        });
+        for (job, (mut out, mut part)) in batch.iter().zip(outcomes) {
             if !numbering.fits(&out) {
                 out = evaluate(&prog, &ws.sources, &numbering, job);
+                part = convert(std::mem::take(&mut out.emitted));
             }
             numbering.advance(&out);
             for (d, once) in out.diagnostics {
@@ -248,7 +252,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
                 }
             }
             unloaded.extend(out.unloaded);
-            ingest(ws, job, out.emitted);
+            ingest(ws, job, part);
         }
         for files in &by_last[start..end] {
             for f in files {
@@ -292,13 +296,19 @@ struct Job {
     group: String,
 }
 
-/// A deployment's resources into the workspace, as a unit of its own.
-fn ingest(ws: &mut Workspace, job: &Job, emitted: Vec<eval::Emitted>) {
-    ws.begin_unit(
-        job.name.clone(),
-        job.stage.clone(),
-        format!("bicep|{}", job.group),
-    );
+/// A deployment's resources in model form, in a workspace of their own, and the `existing`
+/// instances it references: built on the worker that evaluated it, so that converting (and
+/// freeing the evaluated values) is not left to the one thread that joins the deployments.
+struct Converted {
+    part: Workspace,
+    refs: Vec<ResKey>,
+}
+
+fn convert(emitted: Vec<eval::Emitted>) -> Converted {
+    let mut c = Converted {
+        part: Workspace::default(),
+        refs: Vec::new(),
+    };
     // The same declaration deploying the same resource twice in one deployment (an AVM
     // test's `init`/`idem` loop) is one resource. Different declarations of one resource are
     // merged by the model instead; other deployments' stay apart.
@@ -306,7 +316,7 @@ fn ingest(ws: &mut Workspace, job: &Job, emitted: Vec<eval::Emitted>) {
     for e in emitted {
         if e.existing {
             if let Some(n) = e.name.as_name() {
-                ws.reference_apim(ResKey::new(&e.rtype, n, e.rg.as_deref()));
+                c.refs.push(ResKey::new(&e.rtype, n, e.rg.as_deref()));
             }
             continue;
         }
@@ -322,7 +332,7 @@ fn ingest(ws: &mut Workspace, job: &Job, emitted: Vec<eval::Emitted>) {
             }
         }
         arm_body::ingest(
-            ws,
+            &mut c.part,
             ArmResource {
                 rtype: &e.rtype,
                 api_version: e.api_version.as_ref(),
@@ -334,6 +344,20 @@ fn ingest(ws: &mut Workspace, job: &Job, emitted: Vec<eval::Emitted>) {
                 rg: e.rg,
             },
         );
+    }
+    c
+}
+
+/// A deployment's resources into the workspace, as a unit of its own.
+fn ingest(ws: &mut Workspace, job: &Job, c: Converted) {
+    ws.begin_unit(
+        job.name.clone(),
+        job.stage.clone(),
+        format!("bicep|{}", job.group),
+    );
+    ws.append(c.part);
+    for key in c.refs {
+        ws.reference_apim(key);
     }
 }
 
