@@ -75,7 +75,7 @@ pub fn discover(
 ) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
-    let mut files: Vec<(PathBuf, Lang, PathBuf)> = Vec::new();
+    let mut candidates: Vec<(PathBuf, Lang)> = Vec::new();
     for root in paths {
         // `metadata` never opens the path: a FIFO named here must not block the run.
         let meta = match std::fs::metadata(root) {
@@ -125,11 +125,16 @@ pub fn discover(
             let Some(lang) = crate::source::lang_of(path) else {
                 continue;
             };
-            let canon = crate::source::canonical(path);
-            if !seen.insert(canon.clone()) {
-                continue;
-            }
-            files.push((path.to_path_buf(), lang, canon));
+            candidates.push((path.to_path_buf(), lang));
+        }
+    }
+    // Canonical paths (a system call per component) on every worker; the first path of a file
+    // reached twice (a symlink, two overlapping paths) is kept, in walk order.
+    let canons = crate::parallel::map(&candidates, |(path, _)| crate::source::canonical(path));
+    let mut files: Vec<(PathBuf, Lang, PathBuf)> = Vec::with_capacity(candidates.len());
+    for ((path, lang), canon) in candidates.into_iter().zip(canons) {
+        if seen.insert(canon.clone()) {
+            files.push((path, lang, canon));
         }
     }
     // Read, decode and parse on every worker; add in walk order, so file ids are the same
@@ -244,8 +249,9 @@ enum Prepared {
     /// Outside the fence: why.
     Fenced(String),
     Unreadable(std::io::Error),
-    /// A file for the Bicep or Terraform front end, decoded.
-    Text(Decoded),
+    /// A file for the Bicep or Terraform front end, decoded (its lines indexed here, in
+    /// parallel), or the text read and where and why it could not be decoded.
+    Text(Result<SourceFile, (String, usize, String)>),
     /// A JSON file parsed (with spans in [`UNFILED`]) and classified as a parameter file or
     /// plan.
     Json(SourceFile, json::Parsed, JsonKind),
@@ -257,10 +263,6 @@ enum Prepared {
     /// A JSON file that is none of ours.
     Other,
 }
-
-/// What [`crate::source::decode`] gives: the text, or the text read and where and why it
-/// could not be decoded.
-type Decoded = Result<String, (String, usize, String)>;
 
 /// The file of spans parsed before the file has its id; [`refile`] sets it.
 const UNFILED: FileId = FileId(u32::MAX);
@@ -275,7 +277,10 @@ fn prepare(ws: &Workspace, path: &Path, lang: Lang) -> Prepared {
         Err(e) => return Prepared::Unreadable(e),
     };
     if lang != Lang::Json {
-        return Prepared::Text(crate::source::decode(bytes, lang));
+        return Prepared::Text(
+            crate::source::decode(bytes, lang)
+                .map(|text| SourceFile::new(path.to_path_buf(), display_path(path), text, lang)),
+        );
     }
     let looks_arm = |t: &[u8]| {
         let t = String::from_utf8_lossy(t);
@@ -387,10 +392,11 @@ fn add_file(
             }
             return;
         }
-        Prepared::Text(decoded) => match ws.add_decoded(path, lang, decoded) {
-            Some(id) => id,
-            None => return,
-        },
+        Prepared::Text(Ok(file)) => ws.sources.add_canonical(file, canon),
+        Prepared::Text(Err(bad)) => {
+            ws.add_decoded(path, lang, Err(bad));
+            return;
+        }
     };
     match lang {
         Lang::Bicep => d.bicep.push(id),
