@@ -97,7 +97,7 @@ pub fn discover(
             ));
             continue;
         }
-        for entry in walk_entries(root) {
+        for entry in walk_entries(root, meta.is_dir()) {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -148,12 +148,14 @@ pub fn discover(
     d
 }
 
-/// [`walk`], on the pool's workers when there are several (directories are listed and their
-/// ignore files read in parallel), in the same order as one thread walks: by path, component
-/// by component, which is the order of a walk that sorts each directory by name.
-fn walk_entries(root: &Path) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
+/// [`walk`], on the pool's workers when there are several and `root` is a directory
+/// (directories are listed and their ignore files read in parallel; a file named on the
+/// command line, as a pre-commit hook names hundreds, is not worth starting threads for), in
+/// the same order as one thread walks: by path, component by component, which is the order of
+/// a walk that sorts each directory by name.
+fn walk_entries(root: &Path, dir: bool) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
     let threads = crate::parallel::threads();
-    if threads < 2 || rayon::current_thread_index().is_none() {
+    if !dir || threads < 2 || rayon::current_thread_index().is_none() {
         return walk(root).collect();
     }
     let found = std::sync::Mutex::new(Vec::new());
@@ -872,7 +874,7 @@ mod walk_tests {
         };
         let one = paths(walk(&dir).collect());
         let pool = crate::parallel::pool(4).unwrap();
-        let four = paths(pool.install(|| walk_entries(&dir)));
+        let four = paths(pool.install(|| walk_entries(&dir, true)));
         assert_eq!(one, four);
         assert!(one.iter().any(|p| p.ends_with("a/b/c/x.tf")));
         assert!(!one.iter().any(|p| p.ends_with("drop.skip")));
