@@ -784,8 +784,12 @@ impl Workspace {
 
     /// Take the resources `part` collected (a deployment emitted on a worker into a workspace
     /// of its own), as if they were pushed here now: the next stamp gives them the current
-    /// unit, and each list keeps their order.
+    /// unit, each list keeps their order, and the instances it references become the current
+    /// unit's references.
     pub fn append(&mut self, mut part: Workspace) {
+        for (_, key) in std::mem::take(&mut part.apim_refs) {
+            self.reference_apim(key);
+        }
         self.apims.append(&mut part.apims);
         self.subnets.append(&mut part.subnets);
         self.vnets.append(&mut part.vnets);

@@ -125,11 +125,10 @@ impl Linkable<'_> {
 /// One evaluated deployment: plain values, handed from the worker that evaluated it to the
 /// workspace in the run's order.
 pub struct Evaluated {
-    resources: Vec<Emitted>,
-    /// The resources in model form, once [`Evaluated::convert`] has run (on the worker).
-    part: Option<Box<Workspace>>,
-    /// `existing` API Management instances the deployment references, in order.
-    refs: Vec<crate::model::ResKey>,
+    /// The resources in model form, in a workspace of their own: converted on the worker that
+    /// evaluated them (which also frees the evaluated values there), not on the one thread
+    /// that joins the deployments.
+    part: Workspace,
     /// The STV002 of a budget hit.
     pub budget: Option<crate::diagnostic::Diagnostic>,
     /// Invalid expressions found while evaluating: (span, message).
@@ -155,50 +154,42 @@ enum Emitted {
     },
 }
 
-impl Evaluated {
-    /// Push the deployment's resources into the workspace (in the current unit).
-    /// The resources into model form, in a workspace of their own: done on the worker that
-    /// evaluated them, so that converting (and freeing the evaluated values) is not left to
-    /// the one thread that joins the deployments. [`Evaluated::ingest`] then only moves them.
-    fn convert(&mut self) {
-        let mut part = Workspace::default();
-        for e in std::mem::take(&mut self.resources) {
-            match e {
-                Emitted::Reference(key) => self.refs.push(key),
-                Emitted::Resource {
-                    rtype,
-                    api_version,
-                    name,
-                    body,
+/// A deployment's resources in model form, with the `existing` instances it references.
+fn into_model(resources: Vec<Emitted>) -> Workspace {
+    let mut part = Workspace::default();
+    for e in resources {
+        match e {
+            Emitted::Reference(key) => part.reference_apim(key),
+            Emitted::Resource {
+                rtype,
+                api_version,
+                name,
+                body,
+                decl,
+                label,
+                rg,
+            } => arm_body::ingest(
+                &mut part,
+                ArmResource {
+                    rtype: &rtype,
+                    api_version: api_version.as_ref(),
+                    name: &name,
+                    body: &body,
                     decl,
                     label,
+                    format: Format::Arm,
                     rg,
-                } => arm_body::ingest(
-                    &mut part,
-                    ArmResource {
-                        rtype: &rtype,
-                        api_version: api_version.as_ref(),
-                        name: &name,
-                        body: &body,
-                        decl,
-                        label,
-                        format: Format::Arm,
-                        rg,
-                    },
-                ),
-            }
+                },
+            ),
         }
-        self.part = Some(Box::new(part));
     }
+    part
+}
 
+impl Evaluated {
     /// The deployment's resources into the workspace, in the unit begun for it.
     pub fn ingest(&mut self, ws: &mut Workspace) {
-        if let Some(part) = self.part.take() {
-            ws.append(*part);
-        }
-        for key in std::mem::take(&mut self.refs) {
-            ws.reference_apim(key);
-        }
+        ws.append(std::mem::take(&mut self.part));
     }
 }
 
@@ -266,17 +257,12 @@ impl<'a> Eval<'a> {
             depth: 0,
         });
         ev.collect(root);
-        let resources = ev.emit();
-        let mut out = Evaluated {
-            resources,
-            part: None,
-            refs: Vec::new(),
+        Evaluated {
+            part: into_model(ev.emit()),
             budget: ev.budget_diagnostic(unit),
             errors: ev.errors.take(),
             unloaded: ev.unloaded.take(),
-        };
-        out.convert();
-        out
+        }
     }
 
     /// The STV002 of a template cut off by its budget, naming its API Management instances.

@@ -296,19 +296,11 @@ struct Job {
     group: String,
 }
 
-/// A deployment's resources in model form, in a workspace of their own, and the `existing`
+/// A deployment's resources in model form, in a workspace of their own, with the `existing`
 /// instances it references: built on the worker that evaluated it, so that converting (and
 /// freeing the evaluated values) is not left to the one thread that joins the deployments.
-struct Converted {
-    part: Workspace,
-    refs: Vec<ResKey>,
-}
-
-fn convert(emitted: Vec<eval::Emitted>) -> Converted {
-    let mut c = Converted {
-        part: Workspace::default(),
-        refs: Vec::new(),
-    };
+fn convert(emitted: Vec<eval::Emitted>) -> Workspace {
+    let mut part = Workspace::default();
     // The same declaration deploying the same resource twice in one deployment (an AVM
     // test's `init`/`idem` loop) is one resource. Different declarations of one resource are
     // merged by the model instead; other deployments' stay apart.
@@ -316,7 +308,7 @@ fn convert(emitted: Vec<eval::Emitted>) -> Converted {
     for e in emitted {
         if e.existing {
             if let Some(n) = e.name.as_name() {
-                c.refs.push(ResKey::new(&e.rtype, n, e.rg.as_deref()));
+                part.reference_apim(ResKey::new(&e.rtype, n, e.rg.as_deref()));
             }
             continue;
         }
@@ -332,7 +324,7 @@ fn convert(emitted: Vec<eval::Emitted>) -> Converted {
             }
         }
         arm_body::ingest(
-            &mut c.part,
+            &mut part,
             ArmResource {
                 rtype: &e.rtype,
                 api_version: e.api_version.as_ref(),
@@ -345,20 +337,17 @@ fn convert(emitted: Vec<eval::Emitted>) -> Converted {
             },
         );
     }
-    c
+    part
 }
 
 /// A deployment's resources into the workspace, as a unit of its own.
-fn ingest(ws: &mut Workspace, job: &Job, c: Converted) {
+fn ingest(ws: &mut Workspace, job: &Job, part: Workspace) {
     ws.begin_unit(
         job.name.clone(),
         job.stage.clone(),
         format!("bicep|{}", job.group),
     );
-    ws.append(c.part);
-    for key in c.refs {
-        ws.reference_apim(key);
-    }
+    ws.append(part);
 }
 
 /// The lower-cased parameter names a `.bicep` file declares.
