@@ -156,6 +156,7 @@ pub fn report_unread(outcome: &crate::Outcome) {
 }
 
 pub fn run_check(args: CheckArgs) -> u8 {
+    let clock = crate::Timings::start();
     let (paths, config, opts) = match prepare(&args) {
         Ok(x) => x,
         Err(e) => {
@@ -172,7 +173,9 @@ pub fn run_check(args: CheckArgs) -> u8 {
         }
         None => None,
     };
+    { clock }.lap("config");
     let mut outcome = crate::check(&paths, &opts);
+    let mut clock = crate::Timings::start();
     report_unread(&outcome);
     if let Some(path) = &args.write_baseline {
         return match crate::baseline::write(path, &outcome) {
@@ -244,6 +247,7 @@ pub fn run_check(args: CheckArgs) -> u8 {
             return 2;
         }
     }
+    clock.lap("report");
     let fail_on = args
         .fail_on
         .map(threshold)

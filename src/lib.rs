@@ -219,13 +219,13 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
 }
 
 /// Phase times on stderr when `STV2LINT_TIMINGS` is set: where a slow run spends its time.
-struct Timings(Option<std::time::Instant>);
+pub struct Timings(Option<std::time::Instant>);
 
 impl Timings {
-    fn start() -> Timings {
+    pub fn start() -> Timings {
         Timings(std::env::var_os("STV2LINT_TIMINGS").map(|_| std::time::Instant::now()))
     }
-    fn lap(&mut self, phase: &str) {
+    pub fn lap(&mut self, phase: &str) {
         if let Some(t) = self.0 {
             eprintln!(
                 "stv2lint: {phase:<10} {:>8.1} ms",
