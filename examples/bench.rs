@@ -12,8 +12,9 @@
 //! Each tree is generated into `--dir` (default `$TMPDIR/stv2lint-bench`, always the same path so
 //! that outputs of two binaries can be compared) and removed afterwards. The binary (`--bin`,
 //! default the `stv2lint` next to this example's directory) runs `check TREE --format json`
-//! under `/usr/bin/time` R times (default 3): the table gives the median wall time and the
-//! median peak RSS. `--threads N` is passed as `RAYON_NUM_THREADS=N` and, when the binary
+//! R times (default 3; a tree that takes less than a second more often, see `measure`), timed
+//! to the microsecond with `wait4`: the table gives the median wall time, CPU time and peak
+//! RSS. `--threads N` is passed as `RAYON_NUM_THREADS=N` and, when the binary
 //! accepts it, as `--threads N`. `--outputs DIR` keeps each run's JSON output as
 //! `DIR/<format>-<units>.json` (to diff two binaries). The parser column is the project's own
 //! parser over the same files in this process (ARM: the spanned JSON loader; Bicep: lexer +
@@ -97,14 +98,8 @@ struct Run {
 }
 
 fn run(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> Run {
-    let times = a.dir.with_extension("time");
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-f")
-        .arg("%e %U %S %M")
-        .arg("-o")
-        .arg(&times)
-        .arg(&a.bin)
-        .arg("check")
+    let mut cmd = Command::new(&a.bin);
+    cmd.arg("check")
         .args(extra)
         .args(["--format", "json"])
         .current_dir(cwd)
@@ -119,35 +114,39 @@ fn run(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> Run {
         Some(p) => cmd.stdout(std::fs::File::create(p).unwrap()),
         None => cmd.stdout(Stdio::null()),
     };
-    let t = Instant::now();
-    let status = cmd.status().expect("run /usr/bin/time (GNU time)");
-    let elapsed = t.elapsed().as_secs_f64();
+    let (status, run) = timed(&mut cmd);
     // Exit 1 = findings, 2 = incomplete: both are normal here; a crash is not.
     assert!(
-        status.code().is_some_and(|c| c <= 2),
-        "{} failed: {status}",
+        status.is_some_and(|c| c <= 2),
+        "{} failed: {status:?}",
         a.bin.display()
     );
-    times_of(&times, elapsed)
+    run
 }
 
-/// The CPU time and peak RSS GNU time wrote to `times` (and removed it), with the wall time.
-fn times_of(times: &Path, wall: f64) -> Run {
-    let text = std::fs::read_to_string(times).unwrap_or_default();
-    let _ = std::fs::remove_file(times);
-    let fields: Vec<f64> = text
-        .lines()
-        .last()
-        .unwrap_or("")
-        .split_whitespace()
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let field = |i: usize| fields.get(i).copied().unwrap_or(0.0);
-    Run {
+/// Run `cmd` and reap it with `wait4`, whose resource usage (user and system time to the
+/// microsecond, peak RSS; the child's and its waited-for descendants', as GNU time reports)
+/// is precise enough for runs of a few milliseconds — GNU time prints hundredths of a second,
+/// which made the 100-unit cells, and so the growth column, unreadable. The exit code, or
+/// `None` when a signal ended it.
+fn timed(cmd: &mut Command) -> (Option<i32>, Run) {
+    let t = Instant::now();
+    let child = cmd.spawn().expect("start the measured program");
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value for wait4 to overwrite.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our own unreaped child; both out-pointers are valid for the call.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let wall = t.elapsed().as_secs_f64();
+    assert!(pid > 0, "wait4: {}", std::io::Error::last_os_error());
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let run = Run {
         wall,
-        cpu: field(1) + field(2),
-        rss: field(3) as u64 * 1024,
-    }
+        cpu: secs(usage.ru_utime) + secs(usage.ru_stime),
+        rss: usage.ru_maxrss as u64 * 1024,
+    };
+    (code, run)
 }
 
 /// A program of that name on `PATH`.
@@ -159,16 +158,11 @@ fn on_path(name: &str) -> Option<PathBuf> {
     })
 }
 
-/// checkov on `dir` for one framework, once, under GNU time and a ten-minute `timeout`: its
-/// wall and CPU seconds, peak RSS, and how it ended (checkov exits 1 when a check fails).
-fn checkov(a: &Args, exe: &Path, dir: &Path, framework: &str) -> (Run, String) {
-    let times = a.dir.with_extension("checkov-time");
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-f")
-        .arg("%e %U %S %M")
-        .arg("-o")
-        .arg(&times)
-        .args(["timeout", "600"])
+/// checkov on `dir` for one framework, once, under a ten-minute `timeout`: its wall and CPU
+/// seconds, peak RSS, and how it ended (checkov exits 1 when a check fails).
+fn checkov(exe: &Path, dir: &Path, framework: &str) -> (Run, String) {
+    let mut cmd = Command::new("timeout");
+    cmd.arg("600")
         .arg(exe)
         .args(["-d", "."])
         .args(["--framework", framework])
@@ -176,10 +170,8 @@ fn checkov(a: &Args, exe: &Path, dir: &Path, framework: &str) -> (Run, String) {
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let t = Instant::now();
-    let status = cmd.status().expect("run /usr/bin/time (GNU time)");
-    let run = times_of(&times, t.elapsed().as_secs_f64());
-    let ended = match status.code() {
+    let (status, run) = timed(&mut cmd);
+    let ended = match status {
         Some(0) | Some(1) => "ok".to_string(),
         Some(124) => "timed out (600 s)".to_string(),
         Some(c) => format!("exit {c}"),
@@ -200,11 +192,19 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Median wall time, CPU time and peak RSS of `runs` runs.
+/// Median wall time, CPU time and peak RSS of `runs` runs; a cell whose first run takes less
+/// than a second of CPU runs more often (up to 41 times, about two seconds in all), so that the
+/// medians of small trees are as steady as those of large ones.
 fn measure(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> (f64, f64, u64) {
-    let runs: Vec<Run> = (0..a.runs.max(1))
-        .map(|i| run(a, cwd, extra, if i == 0 { out } else { None }))
-        .collect();
+    let mut runs = vec![run(a, cwd, extra, out)];
+    let want = if runs[0].cpu < 1.0 {
+        ((2.0 / runs[0].cpu.max(0.001)).ceil() as usize).clamp(a.runs, 41) | 1
+    } else {
+        a.runs
+    };
+    while runs.len() < want.max(1) {
+        runs.push(run(a, cwd, extra, None));
+    }
     let wall = median(runs.iter().map(|r| r.wall).collect());
     let cpu = median(runs.iter().map(|r| r.cpu).collect());
     let rss = median(runs.iter().map(|r| r.rss as f64).collect()) as u64;
@@ -338,7 +338,7 @@ fn main() {
                 first = Some((units, cpu));
             }
             println!(
-                "| {format} | {units} | {} | {:.1} | {wall:.2} | {cpu:.2} | {:.0} | {e2e:.1} | {:.1}× | {parser:.0} | {:.0} % | {growth} |",
+                "| {format} | {units} | {} | {:.1} | {wall:.3} | {cpu:.3} | {:.0} | {e2e:.1} | {:.1}× | {parser:.0} | {:.0} % | {growth} |",
                 tree.files,
                 mb(tree.bytes),
                 rss as f64 / 1e6,
@@ -386,7 +386,7 @@ fn main() {
             // checkov on the same files in the same run, when it is installed.
             let anchor = match &a.checkov {
                 Some(exe) => {
-                    let (c, ended) = checkov(&a, exe, corpus, format);
+                    let (c, ended) = checkov(exe, corpus, format);
                     format!(
                         "{:.1} | {:.1} | {:.0} | {ended} | {:.0}× |",
                         c.wall,
