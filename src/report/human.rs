@@ -572,15 +572,16 @@ fn render_chunked(
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     // Findings are rendered a chunk at a time on every worker and written in order, a few
     // chunks at a time.
-    let shown: Vec<_> = super::shown(o).collect();
-    let chunks: Vec<&[std::borrow::Cow<'_, crate::diagnostic::Diagnostic>]> =
-        shown.chunks(chunk).collect();
+    // Cleaned (see `super::shown`) on the workers too.
+    let active: Vec<&crate::diagnostic::Diagnostic> = o.active().collect();
+    let chunks: Vec<&[&crate::diagnostic::Diagnostic]> = active.chunks(chunk).collect();
     crate::parallel::map_into(
         &chunks,
         |chunk| {
             let mut text = String::new();
             for d in chunk.iter() {
-                let (report, trailer) = build(o, d, width);
+                let d = super::cleaned(d);
+                let (report, trailer) = build(o, &d, width);
                 // miette must not take the report down: a panic inside it (a limit it has that the
                 // view missed) costs this diagnostic its snippet, never the run its output.
                 let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

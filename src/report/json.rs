@@ -8,7 +8,6 @@
 use crate::diagnostic::Diagnostic;
 use crate::Outcome;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::io::Write;
 
 /// The whole report, which [`render`] writes in pieces in the same form (its test prints it).
@@ -116,13 +115,13 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> {
-    // The findings as shown (control characters cleaned), borrowed by the report.
-    let shown: Vec<Cow<'_, Diagnostic>> = super::shown(o).collect();
-    // Each finding is serialised on its own, on every worker, then written in order (a few
-    // chunks at a time, so the report is never all in memory) inside the frame
-    // `serde_json::to_writer_pretty` gives the whole `Report` (a test holds the two equal): an
-    // item of the `diagnostics` array is indented by four spaces.
-    let chunks: Vec<&[Cow<'_, Diagnostic>]> = shown.chunks(chunk).collect();
+    // Each finding is cleaned (control characters; see `super::shown`) and serialised on its
+    // own, on every worker, then written in order (a few chunks at a time, so the report is
+    // never all in memory) inside the frame `serde_json::to_writer_pretty` gives the whole
+    // `Report` (a test holds the two equal): an item of the `diagnostics` array is indented by
+    // four spaces.
+    let active: Vec<&Diagnostic> = o.active().collect();
+    let chunks: Vec<&[&Diagnostic]> = active.chunks(chunk).collect();
     out.write_all(b"{\n  \"diagnostics\": [")?;
     let mut first = true;
     crate::parallel::map_into(
@@ -131,8 +130,9 @@ fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> 
             let mut buf = Vec::new();
             for d in chunk.iter() {
                 buf.extend_from_slice(b",\n    ");
-                let one = serde_json::to_vec_pretty(&diag(o, d)).map_err(std::io::Error::from)?;
-                buf.extend_from_slice(&indented(&one, b"    "));
+                let d = super::cleaned(d);
+                let one = serde_json::to_vec_pretty(&diag(o, &d)).map_err(std::io::Error::from)?;
+                indent_into(&mut buf, &one, b"    ");
             }
             Ok::<_, std::io::Error>(buf)
         },
@@ -143,26 +143,29 @@ fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> 
             out.write_all(&buf[from.min(buf.len())..])
         },
     )?;
-    if !shown.is_empty() {
+    if !active.is_empty() {
         out.write_all(b"\n  ")?;
     }
     out.write_all(b"],\n  \"summary\": ")?;
     let s = serde_json::to_vec_pretty(&summary(o)).map_err(std::io::Error::from)?;
-    out.write_all(&indented(&s, b"  "))?;
+    let mut buf = Vec::with_capacity(s.len() + s.len() / 8);
+    indent_into(&mut buf, &s, b"  ");
+    out.write_all(&buf)?;
     writeln!(out, ",\n  \"version\": 1\n}}")
 }
 
-/// Pretty JSON nested one level deeper: `indent` after every line break. JSON strings never
-/// hold a raw line break, so this is exact.
-fn indented(json: &[u8], indent: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(json.len() + json.len() / 8);
-    for &b in json {
-        out.push(b);
-        if b == b'\n' {
-            out.extend_from_slice(indent);
-        }
+/// Pretty JSON nested one level deeper, appended to `out`: `indent` after every line break.
+/// JSON strings never hold a raw line break, so this is exact.
+fn indent_into(out: &mut Vec<u8>, json: &[u8], indent: &[u8]) {
+    let mut lines = json.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
     }
-    out
+    for line in lines {
+        out.push(b'\n');
+        out.extend_from_slice(indent);
+        out.extend_from_slice(line);
+    }
 }
 
 #[cfg(test)]
@@ -171,7 +174,7 @@ mod tests {
 
     /// The report as one `serde_json` value would print it.
     fn whole(o: &Outcome) -> String {
-        let shown: Vec<Cow<'_, Diagnostic>> = super::super::shown(o).collect();
+        let shown: Vec<std::borrow::Cow<'_, Diagnostic>> = super::super::shown(o).collect();
         let report = Report {
             diagnostics: shown.iter().map(|d| diag(o, d)).collect(),
             summary: summary(o),

@@ -47,7 +47,9 @@ pub fn clean(s: &str) -> Cow<'_, str> {
         (c.is_control() && c != '\t' && c != '\n')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
     }
-    if !s.chars().any(hostile) {
+    // Nearly every text is printable ASCII: a byte scan settles it without decoding.
+    let plain = |b: &u8| (0x20..0x7f).contains(b) || *b == b'\t' || *b == b'\n';
+    if s.bytes().all(|b| plain(&b)) || !s.chars().any(hostile) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -158,6 +160,8 @@ mod tests {
     #[test]
     fn clean_escapes_what_moves_the_cursor_or_reorders_text() {
         assert!(matches!(clean("plain ç\ttab\nline"), Cow::Borrowed(_)));
+        assert!(matches!(clean(" ascii ~ only "), Cow::Borrowed(_)));
+        assert_eq!(clean("\u{7f} after ~"), "\\u{7f} after ~");
         assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(clean("\r\u{7}\u{7f}\u{9b}"), "\\u{d}\\u{7}\\u{7f}\\u{9b}");
         assert_eq!(clean("x\u{202e}y"), "x\\u{202e}y");
