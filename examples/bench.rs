@@ -98,7 +98,7 @@ struct Run {
 }
 
 fn run(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> Run {
-    let mut cmd = Command::new(&a.bin);
+    let mut cmd = measured(&a.bin);
     cmd.arg("check")
         .args(extra)
         .args(["--format", "json"])
@@ -124,14 +124,58 @@ fn run(a: &Args, cwd: &Path, extra: &[String], out: Option<&Path>) -> Run {
     run
 }
 
-/// Run `cmd` and reap it with `wait4`, whose resource usage (user and system time to the
-/// microsecond, peak RSS; the child's and its waited-for descendants', as GNU time reports)
-/// is precise enough for runs of a few milliseconds — GNU time prints hundredths of a second,
-/// which made the 100-unit cells, and so the growth column, unreadable. The exit code, or
-/// `None` when a signal ended it.
+/// A command that runs `program` (arguments, directory, environment and output added by the
+/// caller) under this example's own `timed` mode, which [`timed`] reads the measurement from.
+///
+/// Why a process in between, as GNU time is: Linux gives a process that `exec`s the peak RSS
+/// of the process it was forked from, so a program forked straight from this one (which holds
+/// a 10,000-unit tree's texts) would report this one's peak, not its own. The `timed` process
+/// is small when it forks the measured program.
+fn measured(program: &Path) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().expect("this example's path"));
+    cmd.arg("timed").arg(times_file()).arg(program);
+    cmd
+}
+
+/// Where the `timed` process leaves its measurement (one per bench process).
+fn times_file() -> PathBuf {
+    std::env::temp_dir().join(format!("stv2lint-bench-{}.time", std::process::id()))
+}
+
+/// Run a [`measured`] command: the measured program's exit code (`None` when a signal ended
+/// it) and its wall time, CPU time and peak RSS.
 fn timed(cmd: &mut Command) -> (Option<i32>, Run) {
+    let status = cmd.status().expect("start this example in its timed mode");
+    assert!(status.success(), "the timed process failed: {status}");
+    let path = times_file();
+    let text = std::fs::read_to_string(&path).expect("the timed process's measurement");
+    let _ = std::fs::remove_file(&path);
+    let f: Vec<&str> = text.split_whitespace().collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let code = f.first().and_then(|c| c.parse().ok());
+    let run = Run {
+        wall: num(1),
+        cpu: num(2),
+        rss: num(3) as u64,
+    };
+    (code, run)
+}
+
+/// The `timed` mode: `bench timed OUT PROGRAM ARGS...` runs PROGRAM (stdio, directory and
+/// environment inherited), reaps it with `wait4`, whose resource usage has user and system
+/// time to the microsecond (GNU time prints hundredths, which made the 100-unit cells and so
+/// the growth column unreadable) and peak RSS, and writes `code wall cpu rss_bytes` to OUT
+/// (`code` is `-` when a signal ended it).
+fn timed_mode(mut args: impl Iterator<Item = String>) {
+    let out = args.next().expect("timed OUT PROGRAM ARGS...");
+    let program = args.next().expect("timed OUT PROGRAM ARGS...");
     let t = Instant::now();
-    let child = cmd.spawn().expect("start the measured program");
+    // Reaped by `wait4` below, which also gives its resource usage (`Child::wait` does not).
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(program)
+        .args(args)
+        .spawn()
+        .expect("start the measured program");
     let mut status = 0;
     // SAFETY: an all-zero `rusage` is a valid value for wait4 to overwrite.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -140,13 +184,14 @@ fn timed(cmd: &mut Command) -> (Option<i32>, Run) {
     let wall = t.elapsed().as_secs_f64();
     assert!(pid > 0, "wait4: {}", std::io::Error::last_os_error());
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let run = Run {
-        wall,
-        cpu: secs(usage.ru_utime) + secs(usage.ru_stime),
-        rss: usage.ru_maxrss as u64 * 1024,
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status).to_string()
+    } else {
+        "-".to_string()
     };
-    (code, run)
+    let cpu = secs(usage.ru_utime) + secs(usage.ru_stime);
+    let rss = usage.ru_maxrss as u64 * 1024;
+    std::fs::write(out, format!("{code} {wall} {cpu} {rss}\n")).expect("write the measurement");
 }
 
 /// A program of that name on `PATH`.
@@ -161,7 +206,7 @@ fn on_path(name: &str) -> Option<PathBuf> {
 /// checkov on `dir` for one framework, once, under a ten-minute `timeout`: its wall and CPU
 /// seconds, peak RSS, and how it ended (checkov exits 1 when a check fails).
 fn checkov(exe: &Path, dir: &Path, framework: &str) -> (Run, String) {
-    let mut cmd = Command::new("timeout");
+    let mut cmd = measured(Path::new("timeout"));
     cmd.arg("600")
         .arg(exe)
         .args(["-d", "."])
@@ -284,6 +329,10 @@ fn mb(bytes: usize) -> f64 {
 }
 
 fn main() {
+    let mut raw = std::env::args().skip(1);
+    if raw.next().as_deref() == Some("timed") {
+        return timed_mode(raw);
+    }
     let a = args();
     assert!(
         a.bin.is_file(),
