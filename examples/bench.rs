@@ -166,6 +166,7 @@ fn timed(cmd: &mut Command) -> (Option<i32>, Run) {
 /// time to the microsecond (GNU time prints hundredths, which made the 100-unit cells and so
 /// the growth column unreadable) and peak RSS, and writes `code wall cpu rss_bytes` to OUT
 /// (`code` is `-` when a signal ended it).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn timed_mode(mut args: impl Iterator<Item = String>) {
     let out = args.next().expect("timed OUT PROGRAM ARGS...");
     let program = args.next().expect("timed OUT PROGRAM ARGS...");
@@ -192,6 +193,22 @@ fn timed_mode(mut args: impl Iterator<Item = String>) {
     let cpu = secs(usage.ru_utime) + secs(usage.ru_stime);
     let rss = usage.ru_maxrss as u64 * 1024;
     std::fs::write(out, format!("{code} {wall} {cpu} {rss}\n")).expect("write the measurement");
+}
+
+/// Elsewhere (no `wait4` through `libc` there): wall time only, standing in for CPU time;
+/// no peak RSS.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn timed_mode(mut args: impl Iterator<Item = String>) {
+    let out = args.next().expect("timed OUT PROGRAM ARGS...");
+    let program = args.next().expect("timed OUT PROGRAM ARGS...");
+    let t = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .expect("start the measured program");
+    let wall = t.elapsed().as_secs_f64();
+    let code = status.code().map_or("-".to_string(), |c| c.to_string());
+    std::fs::write(out, format!("{code} {wall} {wall} 0\n")).expect("write the measurement");
 }
 
 /// A program of that name on `PATH`.

@@ -70,10 +70,10 @@ struct Parser<'a> {
     /// The same for the entries of objects.
     entries: Vec<(Key, V)>,
     /// Short strings met so far (property names above all: `name`, `type`, `properties`
-    /// repeat in every resource), shared rather than allocated once per occurrence. The
-    /// standard keyed hash, not a fast unkeyed one: the strings come from the linted file, and
-    /// a hostile file must not be able to make every lookup collide.
-    interned: HashMap<&'a str, Shared<str>>,
+    /// repeat in every resource), shared rather than allocated once per occurrence. A keyed
+    /// hash (foldhash with a per-process random seed), not a fixed one: the strings come from
+    /// the linted file, and a hostile file must not be able to make every lookup collide.
+    interned: HashMap<&'a str, Shared<str>, foldhash::fast::RandomState>,
 }
 
 /// Strings up to this length are shared between their occurrences in a document.
