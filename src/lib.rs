@@ -239,8 +239,19 @@ impl Timings {
 /// The same finding reached twice (one subnet shared by two locations, a file loaded by two
 /// deployment units) is reported once.
 fn dedup(diags: &mut Vec<Diagnostic>) {
-    let mut seen = std::collections::HashSet::new();
-    diags.retain(|d| seen.insert((d.code, d.span, d.message.clone())));
+    // Keyed by borrowed messages: a large run has tens of thousands of findings.
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity_and_hasher(
+            diags.len(),
+            foldhash::fast::RandomState::default(),
+        );
+        diags
+            .iter()
+            .map(|d| seen.insert((d.code, d.span, d.message.as_str())))
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    diags.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// Stable order: file, position, code.
@@ -254,4 +265,44 @@ fn sort(ws: &Workspace, diags: &mut [Diagnostic]) {
         };
         key(a).cmp(&key(b)).then(a.code.cmp(&b.code))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    #[test]
+    fn dedup_keeps_the_first_of_each_finding_in_order() {
+        let at = |s| Some(Span::new(FileId(0), s, s + 1));
+        let d = |code, span, msg: &str| {
+            let mut d = Diagnostic::new(code, Severity::Error, msg);
+            d.span = span;
+            d
+        };
+        let mut diags = vec![
+            d(code::Code::Stv203, at(1), "a"),
+            d(code::Code::Stv203, at(1), "b"),
+            d(code::Code::Stv203, at(1), "a"),
+            d(code::Code::Stv217, at(1), "a"),
+            d(code::Code::Stv203, at(2), "a"),
+            d(code::Code::Stv203, None, "a"),
+            d(code::Code::Stv203, None, "a"),
+        ];
+        dedup(&mut diags);
+        let got: Vec<_> = diags
+            .iter()
+            .map(|d| (d.code, d.span.map(|s| s.start), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (code::Code::Stv203, Some(1), "a"),
+                (code::Code::Stv203, Some(1), "b"),
+                (code::Code::Stv217, Some(1), "a"),
+                (code::Code::Stv203, Some(2), "a"),
+                (code::Code::Stv203, None, "a"),
+            ]
+        );
+    }
 }
