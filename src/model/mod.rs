@@ -699,10 +699,25 @@ pub struct Workspace {
     users: HashMap<(UnitId, IndexKey), Vec<(usize, ResKey)>>,
     /// Autoscale settings (index into `autoscales`, in order) by the resource they scale.
     scalers: HashMap<IndexKey, Vec<(usize, ResKey)>>,
+    /// How the indexes above hash a key ([`Workspace::ikey`]).
+    keys: foldhash::fast::RandomState,
 }
 
-/// Type and name path: resources that may be the same one (scope compared after lookup).
-type IndexKey = (String, Vec<String>);
+/// Type and name path, hashed: resources that may be the same one. A lookup compares the
+/// type, the names and the scope of what it finds, so that a lookup does not copy the key
+/// (millions of them in a large repository) and a hash collision cannot join two resources.
+type IndexKey = u64;
+
+/// The [`IndexKey`] of a type and name path.
+fn index_key(keys: &foldhash::fast::RandomState, k: &ResKey) -> IndexKey {
+    use std::hash::BuildHasher;
+    keys.hash_one((k.rtype.as_str(), k.names.as_slice()))
+}
+
+/// The same type and name path (what [`IndexKey`] stands for).
+fn same_names(a: &ResKey, b: &ResKey) -> bool {
+    a.rtype == b.rtype && a.names == b.names
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -985,7 +1000,7 @@ impl Workspace {
         for (i, u) in self.subnet_users.iter().enumerate() {
             if let Some(k) = u.subnet.get().and_then(|id| ResKey::from_id(id)) {
                 self.users
-                    .entry((u.meta.unit, (k.rtype.clone(), k.names.clone())))
+                    .entry((u.meta.unit, index_key(&self.keys, &k)))
                     .or_default()
                     .push((i, k));
             }
@@ -994,7 +1009,7 @@ impl Workspace {
         for (i, a) in self.autoscales.iter().enumerate() {
             if let Some(k) = a.target.get().and_then(|t| ResKey::from_id(t)) {
                 self.scalers
-                    .entry((k.rtype.clone(), k.names.clone()))
+                    .entry(index_key(&self.keys, &k))
                     .or_default()
                     .push((i, k));
             }
@@ -1028,10 +1043,10 @@ impl Workspace {
     pub fn autoscales_of<'s>(&'s self, apim: &'s Apim) -> impl Iterator<Item = &'s Autoscale> {
         let key = &apim.meta.key;
         self.scalers
-            .get(&(key.rtype.clone(), key.names.clone()))
+            .get(&index_key(&self.keys, key))
             .into_iter()
             .flatten()
-            .filter(move |(_, t)| t.same_scope(key))
+            .filter(move |(_, t)| same_names(t, key) && t.same_scope(key))
             .map(|(i, _)| &self.autoscales[*i])
             .filter(move |a| {
                 a.meta.unit == apim.meta.unit
@@ -1082,12 +1097,10 @@ impl Workspace {
             subnet.route_table = other.route_table.clone();
         }
         let i = self.subnets.len();
-        self.index
-            .entry((key.rtype.clone(), key.names.clone()))
-            .or_default()
-            .push((Kind::Subnet, i));
+        let h = index_key(&self.keys, key);
+        self.index.entry(h).or_default().push((Kind::Subnet, i));
         self.own_index
-            .entry(((key.rtype.clone(), key.names.clone()), assoc.unit))
+            .entry((h, assoc.unit))
             .or_default()
             .push((Kind::Subnet, i));
         self.subnets.push(subnet);
@@ -1146,14 +1159,12 @@ impl Workspace {
     fn rebuild_index(&mut self) {
         self.index.clear();
         self.own_index.clear();
+        let keys = &self.keys;
         let mut add = |m: &Meta, kind: Kind, i: usize| {
-            let k = &m.key;
-            self.index
-                .entry((k.rtype.clone(), k.names.clone()))
-                .or_default()
-                .push((kind, i));
+            let h = index_key(keys, &m.key);
+            self.index.entry(h).or_default().push((kind, i));
             self.own_index
-                .entry(((k.rtype.clone(), k.names.clone()), m.unit))
+                .entry((h, m.unit))
                 .or_default()
                 .push((kind, i));
         };
@@ -1174,6 +1185,12 @@ impl Workspace {
         }
     }
 
+    /// Whether the `i`th resource of `kind` may be `key` (see [`IndexKey`]).
+    fn same_key(&self, kind: Kind, i: usize, key: &ResKey) -> bool {
+        let k = &self.meta_of(kind, i).key;
+        same_names(k, key) && k.same_scope(key)
+    }
+
     fn meta_of(&self, kind: Kind, i: usize) -> &Meta {
         match kind {
             Kind::Subnet => &self.subnets[i].meta,
@@ -1187,20 +1204,20 @@ impl Workspace {
     /// Declarations of `key` of this kind in a compatible resource group.
     fn candidates<'s>(&'s self, kind: Kind, key: &'s ResKey) -> impl Iterator<Item = usize> + 's {
         self.index
-            .get(&(key.rtype.clone(), key.names.clone()))
+            .get(&index_key(&self.keys, key))
             .into_iter()
             .flatten()
-            .filter(move |(k, i)| *k == kind && self.meta_of(kind, *i).key.same_scope(key))
+            .filter(move |(k, i)| *k == kind && self.same_key(kind, *i, key))
             .map(|(_, i)| *i)
     }
 
     /// The declaration in the referrer's own unit, if it has one.
     fn find_own(&self, kind: Kind, key: &ResKey, unit: UnitId) -> Option<usize> {
         self.own_index
-            .get(&((key.rtype.clone(), key.names.clone()), unit))
+            .get(&(index_key(&self.keys, key), unit))
             .into_iter()
             .flatten()
-            .find(|(k, i)| *k == kind && self.meta_of(kind, *i).key.same_scope(key))
+            .find(|(k, i)| *k == kind && self.same_key(kind, *i, key))
             .map(|(_, i)| *i)
     }
 
@@ -1263,10 +1280,10 @@ impl Workspace {
     pub fn users_of(&self, subnet: &Subnet) -> Vec<&SubnetUser> {
         let k = &subnet.meta.key;
         self.users
-            .get(&(subnet.meta.unit, (k.rtype.clone(), k.names.clone())))
+            .get(&(subnet.meta.unit, index_key(&self.keys, k)))
             .into_iter()
             .flatten()
-            .filter(|(_, r)| r.same_scope(k))
+            .filter(|(_, r)| same_names(r, k) && r.same_scope(k))
             .map(|(i, _)| &self.subnet_users[*i])
             .collect()
     }
@@ -1335,14 +1352,15 @@ fn replace_by_name<T>(list: &mut Vec<T>, new: Vec<T>, name: impl Fn(&T) -> &str)
 fn merge_by_key<T: HasMeta>(items: Vec<T>, mut merge: impl FnMut(&mut T, T)) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     let mut seen: HashMap<(IndexKey, UnitId), Vec<usize>> = HashMap::new();
+    let keys = foldhash::fast::RandomState::default();
     for it in items {
         let m = it.meta();
-        let k = ((m.key.rtype.clone(), m.key.names.clone()), m.unit);
-        let slot = seen.entry(k).or_default();
-        if let Some(&i) = slot
-            .iter()
-            .find(|&&i| out[i].meta().key.same_scope(&it.meta().key))
-        {
+        let slot = seen.entry((index_key(&keys, &m.key), m.unit)).or_default();
+        let key = &it.meta().key;
+        if let Some(&i) = slot.iter().find(|&&i| {
+            let k = &out[i].meta().key;
+            same_names(k, key) && k.same_scope(key)
+        }) {
             merge(&mut out[i], it);
         } else {
             slot.push(out.len());
