@@ -69,10 +69,15 @@ pub fn identity_of(d: &Diagnostic) -> String {
 /// `path` relative to `base` with `/` separators, or the path as displayed when it lies
 /// elsewhere.
 pub fn relative_to(ws: &Workspace, d: &Diagnostic, base: &Path) -> String {
-    let Some(span) = d.span else {
-        return String::new();
-    };
-    let f = ws.sources.get(span.file);
+    match d.span {
+        Some(span) => relative_file(ws, span.file, base),
+        None => String::new(),
+    }
+}
+
+/// [`relative_to`] of a file.
+pub fn relative_file(ws: &Workspace, file: crate::source::FileId, base: &Path) -> String {
+    let f = ws.sources.get(file);
     let abs = crate::source::canonical(&f.path);
     match abs.strip_prefix(base) {
         Ok(rel) => rel

@@ -156,7 +156,7 @@ fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> 
 
 /// Pretty JSON nested one level deeper, appended to `out`: `indent` after every line break.
 /// JSON strings never hold a raw line break, so this is exact.
-fn indent_into(out: &mut Vec<u8>, json: &[u8], indent: &[u8]) {
+pub(super) fn indent_into(out: &mut Vec<u8>, json: &[u8], indent: &[u8]) {
     let mut lines = json.split(|&b| b == b'\n');
     if let Some(first) = lines.next() {
         out.extend_from_slice(first);

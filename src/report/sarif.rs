@@ -17,7 +17,7 @@ use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Workspace;
 use crate::rules::{Rule, RULES};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use crate::Outcome;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -29,6 +29,9 @@ pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const SRCROOT: &str = "%SRCROOT%";
 /// Versioned fingerprint name, as the SARIF spec recommends.
 pub const FINGERPRINT: &str = "stv2lint/v1";
+
+/// Findings rendered together on one worker.
+const CHUNK: usize = 256;
 
 /// Longest `fullDescription` GitHub code scanning accepts.
 pub const FULL_DESCRIPTION_MAX: usize = 1024;
@@ -133,33 +136,63 @@ pub fn file_uri(p: &Path, dir: bool) -> String {
     format!("file://{}", encode_path(&s))
 }
 
-/// Artifact locations relative to the source root, cached per file.
-struct Artifacts {
+/// What findings say of each file they name, made once per file (both canonicalise its path)
+/// before the findings are rendered on every worker: its artifact location, relative to the
+/// source root, and its path for fingerprints.
+struct Files {
     root: PathBuf,
-    cache: HashMap<crate::source::FileId, Value>,
+    locations: HashMap<FileId, Value>,
+    relative: HashMap<FileId, String>,
 }
 
-impl Artifacts {
-    fn location(&mut self, ws: &Workspace, span: Span) -> Value {
-        let root = &self.root;
-        self.cache
-            .entry(span.file)
-            .or_insert_with(|| {
-                let f = ws.sources.get(span.file);
-                let abs = crate::source::canonical(&f.path);
-                match abs.strip_prefix(root) {
-                    Ok(rel) if !rel.as_os_str().is_empty() => {
-                        let rel: Vec<String> = rel
-                            .components()
-                            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                            .collect();
-                        json!({ "uri": encode_path(&rel.join("/")), "uriBaseId": SRCROOT })
-                    }
-                    // Outside the source root: an absolute file URI (still never empty).
-                    _ => json!({ "uri": file_uri(&abs, false) }),
-                }
-            })
-            .clone()
+impl Files {
+    fn of(o: &Outcome, root: PathBuf) -> Files {
+        let mut ids: Vec<FileId> = o
+            .diagnostics
+            .iter()
+            .flat_map(|d| d.span.iter().chain(d.related.iter().map(|r| &r.span)))
+            .map(|s| s.file)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let made = crate::parallel::map(&ids, |&id| {
+            let location = location(&o.ws, id, &root);
+            (
+                id,
+                location,
+                crate::baseline::relative_file(&o.ws, id, &root),
+            )
+        });
+        let mut files = Files {
+            root,
+            locations: HashMap::with_capacity(made.len()),
+            relative: HashMap::with_capacity(made.len()),
+        };
+        for (id, location, relative) in made {
+            files.locations.insert(id, location);
+            files.relative.insert(id, relative);
+        }
+        files
+    }
+
+    fn location(&self, span: Span) -> Value {
+        self.locations[&span.file].clone()
+    }
+}
+
+/// A file's artifact location: relative to the source root, else an absolute file URI.
+fn location(ws: &Workspace, file: FileId, root: &Path) -> Value {
+    let abs = crate::source::canonical(&ws.sources.get(file).path);
+    match abs.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            json!({ "uri": encode_path(&rel.join("/")), "uriBaseId": SRCROOT })
+        }
+        // Outside the source root: an absolute file URI (still never empty).
+        _ => json!({ "uri": file_uri(&abs, false) }),
     }
 }
 
@@ -213,12 +246,8 @@ fn escape_message(text: &str) -> String {
     out
 }
 
-fn result(
-    o: &Outcome,
-    d: &Diagnostic,
-    artifacts: &mut Artifacts,
-    occurrences: &mut HashMap<String, usize>,
-) -> Value {
+/// One result; `print` is its fingerprint ([`fingerprints`]).
+fn result(o: &Outcome, d: &Diagnostic, files: &Files, print: &str) -> Value {
     let rule_index = RULES.iter().position(|r| r.code == d.code);
     let mut text = escape_message(&d.message);
     if let Some(h) = &d.help {
@@ -247,7 +276,7 @@ fn result(
     if let Some(span) = d.span {
         r["locations"] = json!([{
             "physicalLocation": {
-                "artifactLocation": artifacts.location(&o.ws, span),
+                "artifactLocation": files.location(span),
                 "region": region(&o.ws, span),
             }
         }]);
@@ -260,7 +289,7 @@ fn result(
             json!({
                 "id": i + 1,
                 "physicalLocation": {
-                    "artifactLocation": artifacts.location(&o.ws, rel.span),
+                    "artifactLocation": files.location(rel.span),
                     "region": region(&o.ws, rel.span),
                 },
                 "message": { "text": rel.message },
@@ -270,11 +299,7 @@ fn result(
     if !related.is_empty() {
         r["relatedLocations"] = json!(related);
     }
-    let file = crate::baseline::relative_to(&o.ws, d, &artifacts.root);
-    let base = fingerprint(d.code, &file, &crate::baseline::identity_of(d));
-    let n = occurrences.entry(base.clone()).or_insert(0);
-    *n += 1;
-    r["partialFingerprints"] = json!({ FINGERPRINT: format!("{base}:{n}") });
+    r["partialFingerprints"] = json!({ FINGERPRINT: print });
     if let Some(reason) = &d.suppressed {
         r["suppressions"] = json!([{
             "kind": "inSource",
@@ -293,22 +318,52 @@ pub fn to_value(o: &Outcome) -> Value {
 }
 
 pub fn to_value_with(o: &Outcome, opts: &Options) -> Value {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let root = crate::source::canonical(&cwd);
-    let mut artifacts = Artifacts {
-        root: root.clone(),
-        cache: HashMap::new(),
-    };
-    let mut occurrences = HashMap::new();
-    // Fingerprints are counted over every finding, so suppressing one does not renumber another.
-    let results: Vec<Value> = o
-        .diagnostics
-        .iter()
-        .map(|d| result(o, &super::cleaned(d), &mut artifacts, &mut occurrences))
-        .zip(&o.diagnostics)
-        .filter(|(_, d)| opts.include_suppressed || d.suppressed.is_none())
-        .map(|(r, _)| r)
+    let (files, prints) = prepare(o);
+    let results: Vec<Value> = shown(o, opts, &prints)
+        .map(|(d, print)| result(o, &super::cleaned(d), &files, print))
         .collect();
+    frame(o, opts, &files.root, Value::Array(results))
+}
+
+/// The files findings name, and every finding's fingerprint, in order: counted over every
+/// finding, so suppressing one does not renumber another.
+fn prepare(o: &Outcome) -> (Files, Vec<String>) {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let files = Files::of(o, crate::source::canonical(&cwd));
+    let bases = crate::parallel::map(&o.diagnostics, |d| {
+        let d = super::cleaned(d);
+        let file = d
+            .span
+            .map(|s| files.relative[&s.file].as_str())
+            .unwrap_or("");
+        fingerprint(d.code, file, &crate::baseline::identity_of(&d))
+    });
+    let mut occurrences: HashMap<&str, usize> = HashMap::new();
+    let prints = bases
+        .iter()
+        .map(|base| {
+            let n = occurrences.entry(base.as_str()).or_insert(0);
+            *n += 1;
+            format!("{base}:{n}")
+        })
+        .collect();
+    (files, prints)
+}
+
+/// The findings a report shows, with their fingerprints.
+fn shown<'o>(
+    o: &'o Outcome,
+    opts: &'o Options,
+    prints: &'o [String],
+) -> impl Iterator<Item = (&'o Diagnostic, &'o String)> {
+    o.diagnostics
+        .iter()
+        .zip(prints)
+        .filter(|(d, _)| opts.include_suppressed || d.suppressed.is_none())
+}
+
+/// The report around its `results`.
+fn frame(o: &Outcome, opts: &Options, root: &Path, results: Value) -> Value {
     let mut notifications: Vec<Value> = o
         .missing
         .iter()
@@ -343,7 +398,7 @@ pub fn to_value_with(o: &Outcome, opts: &Options) -> Value {
                 "toolExecutionNotifications": notifications,
             }],
             "originalUriBaseIds": {
-                SRCROOT: { "uri": file_uri(&root, true) }
+                SRCROOT: { "uri": file_uri(root, true) }
             },
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -365,14 +420,89 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     render_with(o, &Options::default(), out)
 }
 
+/// Written as [`to_value_with`] prints, without ever holding the report (a 10,000-deployment
+/// run's results were 2 GB as one `Value`): the frame is printed around a marker, and the
+/// results, each made and printed on its own on every worker, are written in its place in
+/// order, a few chunks at a time.
 pub fn render_with(o: &Outcome, opts: &Options, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value_with(o, opts))?;
+    write(o, opts, out, CHUNK)
+}
+
+fn write(o: &Outcome, opts: &Options, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> {
+    const MARK: &str = "\u{0}stv2lint: the results\u{0}";
+    let (files, prints) = prepare(o);
+    let doc = serde_json::to_vec_pretty(&frame(o, opts, &files.root, json!(MARK)))?;
+    // An unescaped `"` only bounds a string, so this text occurs only where the marker is.
+    let at = format!("\"results\": {}", serde_json::to_string(MARK)?);
+    let Some(i) = doc.windows(at.len()).position(|w| w == at.as_bytes()) else {
+        return Err(std::io::Error::other("the SARIF frame lost its results"));
+    };
+    let shown: Vec<(&Diagnostic, &String)> = shown(o, opts, &prints).collect();
+    out.write_all(&doc[..i])?;
+    out.write_all(b"\"results\": [")?;
+    // An item of `runs[0].results` is nested four levels deep: eight spaces.
+    let chunks: Vec<&[(&Diagnostic, &String)]> = shown.chunks(chunk).collect();
+    let mut first = true;
+    crate::parallel::map_into(
+        &chunks,
+        |chunk| {
+            let mut buf = Vec::new();
+            for (d, print) in chunk.iter() {
+                let one = serde_json::to_vec_pretty(&result(o, &super::cleaned(d), &files, print))
+                    .map_err(std::io::Error::from)?;
+                buf.extend_from_slice(b",\n        ");
+                super::json::indent_into(&mut buf, &one, b"        ");
+            }
+            Ok::<_, std::io::Error>(buf)
+        },
+        |buf| {
+            let buf = buf?;
+            // The first item has no comma before it.
+            let from = if std::mem::take(&mut first) { 1 } else { 0 };
+            out.write_all(&buf[from.min(buf.len())..])
+        },
+    )?;
+    if !shown.is_empty() {
+        out.write_all(b"\n      ")?;
+    }
+    out.write_all(b"]")?;
+    out.write_all(&doc[i + at.len()..])?;
     writeln!(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The streamed report is the report printed as one value, on any number of workers and
+    /// chunks: with and without suppressed findings, a category, repeated fingerprints, and
+    /// no finding at all.
+    #[test]
+    fn the_report_in_chunks_is_the_report_in_one_piece() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/broken-apim");
+        let mut o = crate::check(std::slice::from_ref(&dir), &crate::CheckOptions::default());
+        assert!(o.diagnostics.len() > 4, "several chunks of findings");
+        let mut again = o.diagnostics[0].clone();
+        o.diagnostics.push(again.clone());
+        again.suppressed = Some("accepted".into());
+        o.diagnostics.push(again);
+        let empty = crate::check(&[], &crate::CheckOptions::default());
+        let pool = crate::parallel::pool(3).unwrap();
+        let category = Options {
+            include_suppressed: true,
+            category: Some("infra".into()),
+        };
+        for opts in [Options::default(), category] {
+            for o in [&o, &empty] {
+                let whole = serde_json::to_string_pretty(&to_value_with(o, &opts)).unwrap() + "\n";
+                for chunk in [1, 2, 256] {
+                    let mut out = Vec::new();
+                    pool.install(|| write(o, &opts, &mut out, chunk)).unwrap();
+                    assert_eq!(String::from_utf8(out).unwrap(), whole, "chunks of {chunk}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn paths_are_percent_encoded() {
