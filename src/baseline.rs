@@ -66,16 +66,8 @@ pub fn identity_of(d: &Diagnostic) -> String {
     }
 }
 
-/// `path` relative to `base` with `/` separators, or the path as displayed when it lies
+/// A file's path relative to `base` with `/` separators, or its path as displayed when it lies
 /// elsewhere.
-pub fn relative_to(ws: &Workspace, d: &Diagnostic, base: &Path) -> String {
-    match d.span {
-        Some(span) => relative_file(ws, span.file, base),
-        None => String::new(),
-    }
-}
-
-/// [`relative_to`] of a file.
 pub fn relative_file(ws: &Workspace, file: crate::source::FileId, base: &Path) -> String {
     let f = ws.sources.get(file);
     let abs = crate::source::canonical(&f.path);
@@ -89,11 +81,37 @@ pub fn relative_file(ws: &Workspace, file: crate::source::FileId, base: &Path) -
     }
 }
 
-pub fn key(ws: &Workspace, d: &Diagnostic, base: &Path) -> Key {
-    Key {
-        code: d.code.to_string(),
-        file: relative_to(ws, d, base),
-        identity: identity_of(d),
+/// The baseline keys of findings: each file's relative path (a `canonicalize`) is made once.
+struct Keys<'a> {
+    ws: &'a Workspace,
+    base: &'a Path,
+    files: HashMap<crate::source::FileId, String>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(ws: &'a Workspace, base: &'a Path) -> Keys<'a> {
+        Keys {
+            ws,
+            base,
+            files: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, d: &Diagnostic) -> Key {
+        let (ws, base) = (self.ws, self.base);
+        let file = match d.span {
+            Some(s) => self
+                .files
+                .entry(s.file)
+                .or_insert_with(|| relative_file(ws, s.file, base))
+                .clone(),
+            None => String::new(),
+        };
+        Key {
+            code: d.code.to_string(),
+            file,
+            identity: identity_of(d),
+        }
     }
 }
 
@@ -115,10 +133,9 @@ fn base_dir(path: &Path) -> PathBuf {
 pub fn write(path: &Path, o: &Outcome) -> Result<usize, String> {
     let base = base_dir(path);
     let mut counts: HashMap<Key, (usize, String)> = HashMap::new();
+    let mut keys = Keys::new(&o.ws, &base);
     for d in o.diagnostics.iter().filter(|d| recordable(d)) {
-        let e = counts
-            .entry(key(&o.ws, d, &base))
-            .or_insert((0, d.message.clone()));
+        let e = counts.entry(keys.of(d)).or_insert((0, d.message.clone()));
         e.0 += 1;
     }
     let total = counts.values().map(|(n, _)| n).sum();
@@ -203,12 +220,12 @@ impl Baseline {
     pub fn apply(&self, o: &mut Outcome) -> Applied {
         let mut left = self.counts.clone();
         let mut hidden = 0;
-        let ws = &o.ws;
+        let mut keys = Keys::new(&o.ws, &self.base);
         o.diagnostics.retain(|d| {
             if !recordable(d) {
                 return true;
             }
-            match left.get_mut(&key(ws, d, &self.base)) {
+            match left.get_mut(&keys.of(d)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
                     hidden += 1;
