@@ -25,10 +25,7 @@ pub fn render(
 ) -> std::io::Result<()> {
     match format {
         ExplainFormat::Human => human(ex, ws, out),
-        ExplainFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &to_value(ex, ws))?;
-            writeln!(out)
-        }
+        ExplainFormat::Json => json_streamed(ex, ws, out, super::stream::CHUNK),
         ExplainFormat::Markdown => markdown(ex, ws, out),
     }
 }
@@ -576,130 +573,12 @@ fn opt_fact(ws: &Workspace, f: &Option<Fact<String>>) -> Value {
 
 /// The `--format json` document (README: "explain JSON"; add fields, never rename).
 pub fn to_value(ex: &Explanation, ws: &Workspace) -> Value {
-    let sites: Vec<Value> = ex
-        .sites
-        .iter()
-        .map(|s| {
-            let p = pos(ws, s.at);
-            let flows: Vec<Value> = s
-                .flows
-                .iter()
-                .map(|f| {
-                    let rule = f.rule.as_ref().map_or(Value::Null, |r| {
-                        let (file, line) = place_json(ws, r.at);
-                        json!({
-                            "name": c(&r.name), "priority": r.priority, "access": r.access,
-                            "default": r.default, "file": file, "line": line,
-                        })
-                    });
-                    let (rf, rl) = place_json(ws, f.reason_at);
-                    json!({
-                        "id": c(&f.id), "title": c(&f.title), "direction": f.direction,
-                        "ports": f.ports, "protocol": c(&f.protocol),
-                        "source": c(&f.source), "destination": c(&f.destination),
-                        "verdict": f.verdict.as_str(), "rule": rule,
-                        "reason": f.reason.as_deref().map(c),
-                        "reason_file": rf, "reason_line": rl,
-                    })
-                })
-                .collect();
-            let routes: Vec<Value> = s
-                .routes
-                .iter()
-                .map(|r| match &r.verdict {
-                    RouteVerdict::Route {
-                        name,
-                        prefix,
-                        next_hop,
-                        next_hop_ip,
-                        via,
-                        at,
-                    } => {
-                        let p = pos(ws, *at);
-                        json!({
-                            "destination": r.destination, "kind": "route",
-                            "route": {
-                                "name": c(name), "prefix": c(prefix), "via": via,
-                                "next_hop": fact_json(ws, next_hop, s_json),
-                                "next_hop_ip": opt_fact(ws, next_hop_ip),
-                                "file": p.file, "line": p.line,
-                            },
-                            "next_hop": next_hop.value.as_ref().ok().map(|h| c(h.trim())),
-                            "reason": null, "reason_file": null, "reason_line": null,
-                        })
-                    }
-                    RouteVerdict::System => json!({
-                        "destination": r.destination, "kind": "system", "route": null,
-                        "next_hop": "Internet",
-                        "reason": null, "reason_file": null, "reason_line": null,
-                    }),
-                    RouteVerdict::Unknown { reason, at } => {
-                        let (file, line) = place_json(ws, *at);
-                        json!({
-                            "destination": r.destination, "kind": "unknown", "route": null,
-                            "next_hop": null,
-                            "reason": c(reason), "reason_file": file, "reason_line": line,
-                        })
-                    }
-                })
-                .collect();
-            let subnet = link_json(ws, &s.subnet, |sv| {
-                let p = pos(ws, sv.at);
-                json!({
-                    "name": c(&sv.name), "resource": c(&sv.resource),
-                    "file": p.file, "line": p.line,
-                    "prefixes": fact_json(ws, &sv.prefixes, list_json),
-                    "usable_ips": sv.usable, "footprint": sv.footprint,
-                    "total_footprint": sv.total_footprint,
-                    "side_by_side_need": sv.side_by_side, "headroom": sv.headroom,
-                    "delegations": fact_json(ws, &sv.delegations, list_json),
-                    "service_endpoints": fact_json(ws, &sv.service_endpoints, list_json),
-                })
-            });
-            let resource = |key: &'static str| {
-                move |r: &ResourceView| {
-                    let p = pos(ws, r.at);
-                    let mut v = json!({
-                        "name": c(&r.name), "resource": c(&r.resource),
-                        "file": p.file, "line": p.line,
-                    });
-                    v[key] = json!(r.entries);
-                    v
-                }
-            };
-            let pip = link_json(ws, &s.public_ip, |pv: &PublicIpView| {
-                let p = pos(ws, pv.at);
-                json!({
-                    "name": c(&pv.name), "resource": c(&pv.resource),
-                    "file": p.file, "line": p.line,
-                    "sku": fact_json(ws, &pv.sku, s_json),
-                    "allocation": opt_fact(ws, &pv.allocation),
-                    "version": opt_fact(ws, &pv.version),
-                    "dns_label": opt_fact(ws, &pv.dns_label),
-                })
-            });
-            json!({
-                "instance": c(&s.instance), "resource": c(&s.resource),
-                "file": p.file, "line": p.line,
-                "deployment": s.deployment.as_deref().map(c),
-                "alternative": s.alternative.as_deref().map(c),
-                "location": fact_json(ws, &s.location, s_json),
-                "primary": s.primary,
-                "tier": fact_json(ws, &s.tier, s_json),
-                "units": fact_json(ws, &s.units, |n| json!(n)),
-                "zones": s.zones.as_ref().map_or(Value::Null, |z| fact_json(ws, z, list_json)),
-                "mode": fact_json(ws, &s.mode, s_json),
-                "not_checked": s.not_checked.as_deref().map(c),
-                "locations_unknown": s.locations_unknown.as_deref().map(c),
-                "subnet": subnet,
-                "nsg": link_json(ws, &s.nsg, resource("rules")),
-                "route_table": link_json(ws, &s.route_table, resource("routes")),
-                "public_ip": pip,
-                "flows": flows,
-                "routes": routes,
-            })
-        })
-        .collect();
+    let sites: Vec<Value> = ex.sites.iter().map(|s| site_json(ws, s)).collect();
+    doc(ex, Value::Array(sites))
+}
+
+/// The document around its `locations`.
+fn doc(ex: &Explanation, sites: Value) -> Value {
     let k = counts(ex);
     json!({
         "version": 1,
@@ -708,6 +587,144 @@ pub fn to_value(ex: &Explanation, ws: &Workspace) -> Value {
             "instances": k.instances, "locations": k.locations,
             "flows": {"allowed": k.allowed, "blocked": k.blocked, "partly": k.partly, "unknown": k.unknown},
         },
+    })
+}
+
+/// Written as [`to_value`] prints, streamed ([`super::stream`]).
+fn json_streamed(
+    ex: &Explanation,
+    ws: &Workspace,
+    out: &mut dyn Write,
+    chunk: usize,
+) -> std::io::Result<()> {
+    let (before, after) = super::stream::frame(&doc(ex, super::stream::mark()), "locations")?;
+    out.write_all(&before)?;
+    super::stream::array(out, 2, &ex.sites, chunk, |s| {
+        super::stream::pretty(&site_json(ws, s))
+    })?;
+    out.write_all(&after)?;
+    writeln!(out)
+}
+
+/// One explained location.
+fn site_json(ws: &Workspace, s: &SiteView) -> Value {
+    let p = pos(ws, s.at);
+    let flows: Vec<Value> = s
+        .flows
+        .iter()
+        .map(|f| {
+            let rule = f.rule.as_ref().map_or(Value::Null, |r| {
+                let (file, line) = place_json(ws, r.at);
+                json!({
+                    "name": c(&r.name), "priority": r.priority, "access": r.access,
+                    "default": r.default, "file": file, "line": line,
+                })
+            });
+            let (rf, rl) = place_json(ws, f.reason_at);
+            json!({
+                "id": c(&f.id), "title": c(&f.title), "direction": f.direction,
+                "ports": f.ports, "protocol": c(&f.protocol),
+                "source": c(&f.source), "destination": c(&f.destination),
+                "verdict": f.verdict.as_str(), "rule": rule,
+                "reason": f.reason.as_deref().map(c),
+                "reason_file": rf, "reason_line": rl,
+            })
+        })
+        .collect();
+    let routes: Vec<Value> = s
+        .routes
+        .iter()
+        .map(|r| match &r.verdict {
+            RouteVerdict::Route {
+                name,
+                prefix,
+                next_hop,
+                next_hop_ip,
+                via,
+                at,
+            } => {
+                let p = pos(ws, *at);
+                json!({
+                    "destination": r.destination, "kind": "route",
+                    "route": {
+                        "name": c(name), "prefix": c(prefix), "via": via,
+                        "next_hop": fact_json(ws, next_hop, s_json),
+                        "next_hop_ip": opt_fact(ws, next_hop_ip),
+                        "file": p.file, "line": p.line,
+                    },
+                    "next_hop": next_hop.value.as_ref().ok().map(|h| c(h.trim())),
+                    "reason": null, "reason_file": null, "reason_line": null,
+                })
+            }
+            RouteVerdict::System => json!({
+                "destination": r.destination, "kind": "system", "route": null,
+                "next_hop": "Internet",
+                "reason": null, "reason_file": null, "reason_line": null,
+            }),
+            RouteVerdict::Unknown { reason, at } => {
+                let (file, line) = place_json(ws, *at);
+                json!({
+                    "destination": r.destination, "kind": "unknown", "route": null,
+                    "next_hop": null,
+                    "reason": c(reason), "reason_file": file, "reason_line": line,
+                })
+            }
+        })
+        .collect();
+    let subnet = link_json(ws, &s.subnet, |sv| {
+        let p = pos(ws, sv.at);
+        json!({
+            "name": c(&sv.name), "resource": c(&sv.resource),
+            "file": p.file, "line": p.line,
+            "prefixes": fact_json(ws, &sv.prefixes, list_json),
+            "usable_ips": sv.usable, "footprint": sv.footprint,
+            "total_footprint": sv.total_footprint,
+            "side_by_side_need": sv.side_by_side, "headroom": sv.headroom,
+            "delegations": fact_json(ws, &sv.delegations, list_json),
+            "service_endpoints": fact_json(ws, &sv.service_endpoints, list_json),
+        })
+    });
+    let resource = |key: &'static str| {
+        move |r: &ResourceView| {
+            let p = pos(ws, r.at);
+            let mut v = json!({
+                "name": c(&r.name), "resource": c(&r.resource),
+                "file": p.file, "line": p.line,
+            });
+            v[key] = json!(r.entries);
+            v
+        }
+    };
+    let pip = link_json(ws, &s.public_ip, |pv: &PublicIpView| {
+        let p = pos(ws, pv.at);
+        json!({
+            "name": c(&pv.name), "resource": c(&pv.resource),
+            "file": p.file, "line": p.line,
+            "sku": fact_json(ws, &pv.sku, s_json),
+            "allocation": opt_fact(ws, &pv.allocation),
+            "version": opt_fact(ws, &pv.version),
+            "dns_label": opt_fact(ws, &pv.dns_label),
+        })
+    });
+    json!({
+        "instance": c(&s.instance), "resource": c(&s.resource),
+        "file": p.file, "line": p.line,
+        "deployment": s.deployment.as_deref().map(c),
+        "alternative": s.alternative.as_deref().map(c),
+        "location": fact_json(ws, &s.location, s_json),
+        "primary": s.primary,
+        "tier": fact_json(ws, &s.tier, s_json),
+        "units": fact_json(ws, &s.units, |n| json!(n)),
+        "zones": s.zones.as_ref().map_or(Value::Null, |z| fact_json(ws, z, list_json)),
+        "mode": fact_json(ws, &s.mode, s_json),
+        "not_checked": s.not_checked.as_deref().map(c),
+        "locations_unknown": s.locations_unknown.as_deref().map(c),
+        "subnet": subnet,
+        "nsg": link_json(ws, &s.nsg, resource("rules")),
+        "route_table": link_json(ws, &s.route_table, resource("routes")),
+        "public_ip": pip,
+        "flows": flows,
+        "routes": routes,
     })
 }
 
@@ -834,4 +851,30 @@ fn markdown(ex: &Explanation, ws: &Workspace, out: &mut dyn Write) -> std::io::R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streamed document is the document printed as one value, on any number of workers
+    /// and chunks, and with no location at all.
+    #[test]
+    fn the_json_in_chunks_is_the_json_in_one_piece() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/arm");
+        let opts = crate::CheckOptions::default();
+        let pool = crate::parallel::pool(3).unwrap();
+        let many = crate::check(std::slice::from_ref(&dir), &opts);
+        for o in [many, crate::check(&[], &opts)] {
+            let ex = crate::rules::explain::explain(&o.ws, &opts.rules);
+            assert!(ex.sites.len() > 100 || ex.sites.is_empty());
+            let whole = serde_json::to_string_pretty(&to_value(&ex, &o.ws)).unwrap() + "\n";
+            for chunk in [1, 2, 256] {
+                let mut out = Vec::new();
+                pool.install(|| json_streamed(&ex, &o.ws, &mut out, chunk))
+                    .unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), whole, "chunks of {chunk}");
+            }
+        }
+    }
 }

@@ -107,65 +107,24 @@ fn summary(o: &Outcome) -> Summary {
     }
 }
 
-/// How many findings one worker serialises at a time.
-const CHUNK: usize = 512;
-
 pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
-    write(o, out, CHUNK)
+    write(o, out, super::stream::CHUNK)
 }
 
+/// Streamed ([`super::stream`]); each finding is cleaned (control characters; see
+/// `super::shown`) on the worker that prints it.
 fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> {
-    // Each finding is cleaned (control characters; see `super::shown`) and serialised on its
-    // own, on every worker, then written in order (a few chunks at a time, so the report is
-    // never all in memory) inside the frame `serde_json::to_writer_pretty` gives the whole
-    // `Report` (a test holds the two equal): an item of the `diagnostics` array is indented by
-    // four spaces.
     let active: Vec<&Diagnostic> = o.active().collect();
-    let chunks: Vec<&[&Diagnostic]> = active.chunks(chunk).collect();
-    out.write_all(b"{\n  \"diagnostics\": [")?;
-    let mut first = true;
-    crate::parallel::map_into(
-        &chunks,
-        |chunk| {
-            let mut buf = Vec::new();
-            for d in chunk.iter() {
-                buf.extend_from_slice(b",\n    ");
-                let d = super::cleaned(d);
-                let one = serde_json::to_vec_pretty(&diag(o, &d)).map_err(std::io::Error::from)?;
-                indent_into(&mut buf, &one, b"    ");
-            }
-            Ok::<_, std::io::Error>(buf)
-        },
-        |buf| {
-            let buf = buf?;
-            // Items are separated by commas: the first one has none before it.
-            let from = if std::mem::take(&mut first) { 1 } else { 0 };
-            out.write_all(&buf[from.min(buf.len())..])
-        },
-    )?;
-    if !active.is_empty() {
-        out.write_all(b"\n  ")?;
-    }
-    out.write_all(b"],\n  \"summary\": ")?;
+    out.write_all(b"{\n  \"diagnostics\": ")?;
+    super::stream::array(out, 2, &active, chunk, |d| {
+        super::stream::pretty(&diag(o, &super::cleaned(d)))
+    })?;
+    out.write_all(b",\n  \"summary\": ")?;
     let s = serde_json::to_vec_pretty(&summary(o)).map_err(std::io::Error::from)?;
     let mut buf = Vec::with_capacity(s.len() + s.len() / 8);
-    indent_into(&mut buf, &s, b"  ");
+    super::stream::indent_into(&mut buf, &s, b"  ");
     out.write_all(&buf)?;
     writeln!(out, ",\n  \"version\": 1\n}}")
-}
-
-/// Pretty JSON nested one level deeper, appended to `out`: `indent` after every line break.
-/// JSON strings never hold a raw line break, so this is exact.
-pub(super) fn indent_into(out: &mut Vec<u8>, json: &[u8], indent: &[u8]) {
-    let mut lines = json.split(|&b| b == b'\n');
-    if let Some(first) = lines.next() {
-        out.extend_from_slice(first);
-    }
-    for line in lines {
-        out.push(b'\n');
-        out.extend_from_slice(indent);
-        out.extend_from_slice(line);
-    }
 }
 
 #[cfg(test)]

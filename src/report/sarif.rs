@@ -30,9 +30,6 @@ pub const SRCROOT: &str = "%SRCROOT%";
 /// Versioned fingerprint name, as the SARIF spec recommends.
 pub const FINGERPRINT: &str = "stv2lint/v1";
 
-/// Findings rendered together on one worker.
-const CHUNK: usize = 256;
-
 /// Longest `fullDescription` GitHub code scanning accepts.
 pub const FULL_DESCRIPTION_MAX: usize = 1024;
 
@@ -420,53 +417,22 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     render_with(o, &Options::default(), out)
 }
 
-/// Written as [`to_value_with`] prints, without ever holding the report (a 10,000-deployment
-/// run's results were 2 GB as one `Value`): the frame is printed around a marker, and the
-/// results, each made and printed on its own on every worker, are written in its place in
-/// order, a few chunks at a time.
+/// Written as [`to_value_with`] prints, streamed ([`super::stream`]).
 pub fn render_with(o: &Outcome, opts: &Options, out: &mut dyn Write) -> std::io::Result<()> {
-    write(o, opts, out, CHUNK)
+    write(o, opts, out, super::stream::CHUNK)
 }
 
 fn write(o: &Outcome, opts: &Options, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> {
-    const MARK: &str = "\u{0}stv2lint: the results\u{0}";
     let (files, prints) = prepare(o);
-    let doc = serde_json::to_vec_pretty(&frame(o, opts, &files.root, json!(MARK)))?;
-    // An unescaped `"` only bounds a string, so this text occurs only where the marker is.
-    let at = format!("\"results\": {}", serde_json::to_string(MARK)?);
-    let Some(i) = doc.windows(at.len()).position(|w| w == at.as_bytes()) else {
-        return Err(std::io::Error::other("the SARIF frame lost its results"));
-    };
+    let doc = frame(o, opts, &files.root, super::stream::mark());
+    let (before, after) = super::stream::frame(&doc, "results")?;
     let shown: Vec<(&Diagnostic, &String)> = shown(o, opts, &prints).collect();
-    out.write_all(&doc[..i])?;
-    out.write_all(b"\"results\": [")?;
-    // An item of `runs[0].results` is nested four levels deep: eight spaces.
-    let chunks: Vec<&[(&Diagnostic, &String)]> = shown.chunks(chunk).collect();
-    let mut first = true;
-    crate::parallel::map_into(
-        &chunks,
-        |chunk| {
-            let mut buf = Vec::new();
-            for (d, print) in chunk.iter() {
-                let one = serde_json::to_vec_pretty(&result(o, &super::cleaned(d), &files, print))
-                    .map_err(std::io::Error::from)?;
-                buf.extend_from_slice(b",\n        ");
-                super::json::indent_into(&mut buf, &one, b"        ");
-            }
-            Ok::<_, std::io::Error>(buf)
-        },
-        |buf| {
-            let buf = buf?;
-            // The first item has no comma before it.
-            let from = if std::mem::take(&mut first) { 1 } else { 0 };
-            out.write_all(&buf[from.min(buf.len())..])
-        },
-    )?;
-    if !shown.is_empty() {
-        out.write_all(b"\n      ")?;
-    }
-    out.write_all(b"]")?;
-    out.write_all(&doc[i + at.len()..])?;
+    out.write_all(&before)?;
+    // `runs[0].results`: the items are four levels deep.
+    super::stream::array(out, 4, &shown, chunk, |(d, print)| {
+        super::stream::pretty(&result(o, &super::cleaned(d), &files, print))
+    })?;
+    out.write_all(&after)?;
     writeln!(out)
 }
 
