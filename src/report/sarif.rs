@@ -243,7 +243,7 @@ fn escape_message(text: &str) -> String {
     out
 }
 
-/// One result; `print` is its fingerprint ([`fingerprints`]).
+/// One result; `print` is its fingerprint ([`prepare`]).
 fn result(o: &Outcome, d: &Diagnostic, files: &Files, print: &str) -> Value {
     let rule_index = RULES.iter().position(|r| r.code == d.code);
     let mut text = escape_message(&d.message);
