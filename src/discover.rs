@@ -121,20 +121,21 @@ pub fn discover(
     paths: &[PathBuf],
     exclude: &dyn Fn(&Path) -> bool,
 ) -> Discovered {
-    discover_walked(ws, &Walked::new(paths), exclude)
+    discover_walked(ws, Walked::new(paths), exclude)
 }
 
-/// [`discover`] of paths walked already.
+/// [`discover`] of paths walked already; the listing is dropped once the candidate files are
+/// taken from it, before they are read.
 pub fn discover_walked(
     ws: &mut Workspace,
-    walked: &Walked,
+    walked: Walked,
     exclude: &dyn Fn(&Path) -> bool,
 ) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
     let mut candidates: Vec<(PathBuf, Lang)> = Vec::new();
-    for (root, (meta, entries)) in walked.paths.iter().zip(&walked.roots) {
-        let meta = match meta {
+    for (root, (meta, entries)) in walked.paths.iter().zip(walked.roots) {
+        let meta = match &meta {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 d.missing.push(root.clone());
@@ -159,14 +160,14 @@ pub fn discover_walked(
                 Err(e) => {
                     // A symlink loop repeats what is already walked; a line of a .gitignore
                     // that is not a valid glob is skipped, as git skips it.
-                    if is_loop(e) || !is_io(e) {
+                    if is_loop(&e) || !is_io(&e) {
                         continue;
                     }
                     // An unreadable directory leaves its files unchecked: the run is
                     // incomplete, and says which directory.
-                    let at = error_path(e).unwrap_or(root).to_path_buf();
+                    let at = error_path(&e).unwrap_or(root).to_path_buf();
                     if !exclude(&at) {
-                        d.unreadable.push((at, error_text(e)));
+                        d.unreadable.push((at, error_text(&e)));
                     }
                     continue;
                 }

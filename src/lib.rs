@@ -101,7 +101,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
 }
 
 /// [`check`] of paths walked already (the command line walks once, for the nested
-/// configurations and the run); the listing is dropped once discovery has used it.
+/// configurations and the run).
 pub fn check_walked(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
     in_run(|| run(walked, opts))
 }
@@ -144,8 +144,7 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
         }
     }
     let mut clock = Timings::start();
-    let mut found = discover::discover_walked(&mut ws, &walked, &exclude);
-    drop(walked);
+    let mut found = discover::discover_walked(&mut ws, walked, &exclude);
     clock.lap("discover");
     frontend::arm::load(&mut ws, &found, &load);
     clock.lap("arm");

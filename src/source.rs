@@ -251,7 +251,14 @@ pub fn realpath(path: &Path) -> Option<PathBuf> {
 #[derive(Default)]
 pub struct Canon {
     /// By the path's text: `Path`'s own equality ignores a trailing `/`, which `realpath` does not.
-    known: std::sync::RwLock<std::collections::HashMap<std::ffi::OsString, Option<PathBuf>>>,
+    known: std::sync::RwLock<std::collections::HashMap<Box<std::ffi::OsStr>, Known>>,
+}
+
+/// A memoised answer, kept small: most paths a run asks for are canonical already.
+enum Known {
+    Same,
+    Other(Box<Path>),
+    Fails,
 }
 
 thread_local! {
@@ -283,15 +290,23 @@ impl Canon {
     /// `std::fs::canonicalize(path)`, memoised; `None` where it fails.
     pub fn realpath(&self, path: &Path) -> Option<PathBuf> {
         let known = self.known.read().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = known.get(path.as_os_str()) {
-            return c.clone();
+        match known.get(path.as_os_str()) {
+            Some(Known::Same) => return Some(path.to_path_buf()),
+            Some(Known::Other(c)) => return Some(c.to_path_buf()),
+            Some(Known::Fails) => return None,
+            None => {}
         }
         drop(known);
         let c = self.resolve(path);
+        let answer = match &c {
+            Some(c) if c.as_os_str() == path.as_os_str() => Known::Same,
+            Some(c) => Known::Other(c.clone().into_boxed_path()),
+            None => Known::Fails,
+        };
         self.known
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(path.as_os_str().to_os_string(), c.clone());
+            .insert(path.as_os_str().into(), answer);
         c
     }
 
