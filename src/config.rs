@@ -77,22 +77,29 @@ pub struct Scope {
 /// same in every entry point: the CLI (so the pre-commit hook and the Action) and the language
 /// server call it with the run's paths and put the result in `CheckOptions::scopes`.
 pub fn scopes(paths: &[PathBuf], run_config: Option<&Path>) -> Result<Vec<Scope>, String> {
+    scopes_in(&crate::discover::Walked::new(paths), run_config)
+}
+
+/// [`scopes`] of paths walked already: the command line walks once, for the nested
+/// configurations and then for discovery ([`crate::check_walked`]).
+pub fn scopes_in(
+    walked: &crate::discover::Walked,
+    run_config: Option<&Path>,
+) -> Result<Vec<Scope>, String> {
     let own = run_config.map(crate::source::canonical);
     let mut out: Vec<Scope> = Vec::new();
-    for root in paths.iter().filter(|p| p.is_dir()) {
-        for entry in crate::discover::walk(root).flatten() {
-            if entry.file_name() != FILE_NAME || !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let path = crate::source::canonical(entry.path());
-            if own.as_ref() == Some(&path) || out.iter().any(|s| s.config.path == path) {
-                continue;
-            }
-            let mut config = load(entry.path())?;
-            config.path = path.clone();
-            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            out.push(Scope { dir, config });
+    for entry in walked.files_in_dirs() {
+        if entry.file_name() != FILE_NAME {
+            continue;
         }
+        let path = crate::source::canonical(entry.path());
+        if own.as_ref() == Some(&path) || out.iter().any(|s| s.config.path == path) {
+            continue;
+        }
+        let mut config = load(entry.path())?;
+        config.path = path.clone();
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        out.push(Scope { dir, config });
     }
     Ok(out)
 }

@@ -67,18 +67,75 @@ impl Outline {
 /// (`parameters.<name>.value`) and [`Outline`] (`metadata._generator.name`).
 const OUTLINE_DEPTH: usize = 4;
 
+/// The walk of a run's paths, made once: the nested configurations are found in it before
+/// the run ([`crate::config::scopes_in`]) and discovery takes the run's files from it. The walk
+/// does not depend on any configuration (`exclude` patterns filter what it found).
+pub struct Walked {
+    paths: Vec<PathBuf>,
+    /// Per path: its metadata and, for a file or directory, what [`walk_entries`] found.
+    roots: Vec<(std::io::Result<std::fs::Metadata>, Vec<WalkEntry>)>,
+}
+
+type WalkEntry = Result<ignore::DirEntry, ignore::Error>;
+
+impl Walked {
+    /// Walk every path (in parallel when called on the pool's workers).
+    pub fn new(paths: &[PathBuf]) -> Walked {
+        let roots = paths
+            .iter()
+            .map(|root| {
+                // `metadata` never opens the path: a FIFO named here must not block the run.
+                let meta = std::fs::metadata(root);
+                let entries = match &meta {
+                    Ok(m) if m.is_dir() || m.is_file() => walk_entries(root, m.is_dir()),
+                    _ => Vec::new(),
+                };
+                (meta, entries)
+            })
+            .collect();
+        Walked {
+            paths: paths.to_vec(),
+            roots,
+        }
+    }
+
+    /// The paths walked, as given.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.paths
+    }
+
+    /// The files found under the paths that are directories, in walk order (a path given
+    /// twice, twice); errors of the walk left out.
+    pub fn files_in_dirs(&self) -> impl Iterator<Item = &ignore::DirEntry> {
+        self.roots
+            .iter()
+            .filter(|(meta, _)| meta.as_ref().is_ok_and(|m| m.is_dir()))
+            .flat_map(|(_, entries)| entries.iter().filter_map(|e| e.as_ref().ok()))
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+    }
+}
+
 /// Walk `paths`, read every candidate file once, classify it.
 pub fn discover(
     ws: &mut Workspace,
     paths: &[PathBuf],
     exclude: &dyn Fn(&Path) -> bool,
 ) -> Discovered {
+    discover_walked(ws, Walked::new(paths), exclude)
+}
+
+/// [`discover`] of paths walked already; the listing is dropped once the candidate files are
+/// taken from it, before they are read.
+pub fn discover_walked(
+    ws: &mut Workspace,
+    walked: Walked,
+    exclude: &dyn Fn(&Path) -> bool,
+) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
     let mut candidates: Vec<(PathBuf, Lang)> = Vec::new();
-    for root in paths {
-        // `metadata` never opens the path: a FIFO named here must not block the run.
-        let meta = match std::fs::metadata(root) {
+    for (root, (meta, entries)) in walked.paths.iter().zip(walked.roots) {
+        let meta = match &meta {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 d.missing.push(root.clone());
@@ -97,7 +154,7 @@ pub fn discover(
             ));
             continue;
         }
-        for entry in walk_entries(root, meta.is_dir()) {
+        for entry in entries {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {

@@ -114,16 +114,18 @@ pub fn options_from_args(
     Ok(opts)
 }
 
-/// The paths, configuration and options of a run.
+/// The walk of a run's paths, the configuration and the options of a run.
 pub type Prepared = (
-    Vec<std::path::PathBuf>,
+    crate::discover::Walked,
     Option<crate::config::Config>,
     CheckOptions,
 );
 
-/// What `check` and `explain` both do before a run: the paths (default `.`), the configuration
-/// found for them, the options from flags and configuration, and the nested configurations.
+/// What `check` and `explain` both do before a run: the paths (default `.`) walked, the
+/// configuration found for them, the options from flags and configuration, and the nested
+/// configurations found in the walk (which the run then reuses: the tree is walked once).
 pub fn prepare(args: &CheckArgs) -> Result<Prepared, String> {
+    let mut clock = crate::Timings::start();
     let paths = if args.input.paths.is_empty() {
         vec![std::path::PathBuf::from(".")]
     } else {
@@ -132,10 +134,14 @@ pub fn prepare(args: &CheckArgs) -> Result<Prepared, String> {
     let config = crate::config::for_run(args.input.config.as_deref(), &paths[0])
         .map_err(|e| e.to_string())?;
     let mut opts = options_from_args(args, config.as_ref())?;
+    clock.lap("config");
+    let walked = crate::discover::Walked::new(&paths);
+    clock.lap("walk");
     // Nested `.stv2lint.yaml` files decide for the files under them.
-    opts.scopes = crate::config::scopes(&paths, config.as_ref().map(|c| c.path.as_path()))
+    opts.scopes = crate::config::scopes_in(&walked, config.as_ref().map(|c| c.path.as_path()))
         .map_err(|e| e.to_string())?;
-    Ok((paths, config, opts))
+    clock.lap("scopes");
+    Ok((walked, config, opts))
 }
 
 /// Paths given that do not exist or cannot be read, on stderr (they make the run incomplete).
@@ -155,15 +161,21 @@ pub fn report_unread(outcome: &crate::Outcome) {
     }
 }
 
+/// `stv2lint check`. One memo of canonical paths serves the whole command (configuration,
+/// walk, run and report).
 pub fn run_check(args: CheckArgs) -> u8 {
-    let clock = crate::Timings::start();
-    let (paths, config, opts) = match prepare(&args) {
+    crate::in_run(|| check_command(args))
+}
+
+fn check_command(args: CheckArgs) -> u8 {
+    let (walked, config, opts) = match prepare(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("stv2lint: {}", clean(&e));
             return 2;
         }
     };
+    let clock = crate::Timings::start();
     // Read the baseline before the run: a bad baseline is a bad option, not a finding.
     let baseline = match args.baseline.as_deref().map(crate::baseline::load) {
         Some(Ok(b)) => Some(b),
@@ -173,8 +185,8 @@ pub fn run_check(args: CheckArgs) -> u8 {
         }
         None => None,
     };
-    { clock }.lap("config");
-    let mut outcome = crate::check(&paths, &opts);
+    { clock }.lap("baseline");
+    let mut outcome = crate::check_walked(walked, &opts);
     let mut clock = crate::Timings::start();
     report_unread(&outcome);
     if let Some(path) = &args.write_baseline {
@@ -291,14 +303,18 @@ pub fn print_rule(code: &str) -> u8 {
 /// `stv2lint explain`: load like `check`, explain, render. Exit 2 when the run is incomplete
 /// or an option is bad, else 0.
 pub fn run_explain(args: ExplainArgs) -> u8 {
-    let (paths, _, opts) = match prepare(&args.as_check()) {
+    crate::in_run(|| explain_command(args))
+}
+
+fn explain_command(args: ExplainArgs) -> u8 {
+    let (walked, _, opts) = match prepare(&args.as_check()) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("stv2lint: {}", clean(&e));
             return 2;
         }
     };
-    let outcome = crate::check(&paths, &opts);
+    let outcome = crate::check_walked(walked, &opts);
     report_unread(&outcome);
     // What could not be read is not explained: say so where the user looks for errors.
     for d in outcome

@@ -97,6 +97,26 @@ fn matches_prefix(code: code::Code, prefixes: &[String]) -> bool {
 
 /// Load, link, check.
 pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
+    in_run(|| check_walked(discover::Walked::new(paths), opts))
+}
+
+/// [`check`] of paths walked already (the command line walks once, for the nested
+/// configurations and the run).
+pub fn check_walked(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
+    in_run(|| run(walked, opts))
+}
+
+/// `f` with a memo of canonical paths ([`source::Canon`]): the caller's, when it made one for
+/// its whole run (the command line), else one of this run's own.
+pub fn in_run<R>(f: impl FnOnce() -> R) -> R {
+    match source::current_canon() {
+        Some(_) => f(),
+        None => source::with_canon(Some(Default::default()), f),
+    }
+}
+
+fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
+    let paths = walked.paths();
     let mut ws = Workspace::default();
     for (p, text) in &opts.overlay {
         ws.overlay.insert(source::canonical(p), text.clone());
@@ -124,7 +144,7 @@ pub fn check(paths: &[PathBuf], opts: &CheckOptions) -> Outcome {
         }
     }
     let mut clock = Timings::start();
-    let mut found = discover::discover(&mut ws, paths, &exclude);
+    let mut found = discover::discover_walked(&mut ws, walked, &exclude);
     clock.lap("discover");
     frontend::arm::load(&mut ws, &found, &load);
     clock.lap("arm");

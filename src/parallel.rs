@@ -34,7 +34,13 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> 
     if items.len() < 2 || rayon::current_thread_index().is_none() || threads() < 2 {
         return items.iter().map(f).collect();
     }
-    items.par_iter().with_max_len(1).map(f).collect()
+    // The workers resolve paths through the caller's run memo.
+    let canon = crate::source::current_canon();
+    items
+        .par_iter()
+        .with_max_len(1)
+        .map(|x| crate::source::with_canon(canon.clone(), || f(x)))
+        .collect()
 }
 
 /// [`map`] a slice of `items` at a time (a few per worker), handing each result to `sink` in

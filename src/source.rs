@@ -227,8 +227,131 @@ pub fn lang_of(path: &Path) -> Option<Lang> {
     }
 }
 
+/// The canonical path ([`realpath`]), or the path itself when it cannot be resolved.
 pub fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    realpath(path).unwrap_or_else(|| path.to_path_buf())
+}
+
+/// `std::fs::canonicalize`, through the memo of the run this thread works for ([`Canon`]);
+/// `None` where `canonicalize` fails.
+pub fn realpath(path: &Path) -> Option<PathBuf> {
+    match RUN_CANON.with(|c| c.borrow().clone()) {
+        Some(memo) => memo.realpath(path),
+        None => std::fs::canonicalize(path).ok(),
+    }
+}
+
+/// The canonical paths one run has resolved, by the path as it was asked for. `realpath`
+/// costs a `readlink` per component, and a run asks for the same files and directories many
+/// times (discovery, the fence, the source map, module sources, parameter-file pairing): with
+/// the memo a path costs one `lstat` of its last component plus a look-up of its directory.
+/// The result is exactly `realpath`'s (a symlink anywhere, `..` after a symlink, a path that
+/// does not exist). A memo belongs to one run and dies with it: files change between the
+/// language server's runs.
+#[derive(Default)]
+pub struct Canon {
+    /// By the path's text: `Path`'s own equality ignores a trailing `/`, which `realpath` does not.
+    known: std::sync::RwLock<std::collections::HashMap<Box<std::ffi::OsStr>, Known>>,
+}
+
+/// A memoised answer, kept small: most paths a run asks for are canonical already.
+enum Known {
+    Same,
+    Other(Box<Path>),
+    Fails,
+}
+
+thread_local! {
+    /// The memo of the run the current thread works for ([`with_canon`]).
+    static RUN_CANON: std::cell::RefCell<Option<std::sync::Arc<Canon>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The memo of the run the current thread works for, to hand to other threads.
+pub fn current_canon() -> Option<std::sync::Arc<Canon>> {
+    RUN_CANON.with(|c| c.borrow().clone())
+}
+
+/// `f` with `memo` as this thread's run memo ([`Canon`]); the previous one is back after,
+/// even when `f` panics. [`crate::parallel::map`] hands the caller's memo to its workers.
+pub fn with_canon<R>(memo: Option<std::sync::Arc<Canon>>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<std::sync::Arc<Canon>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let prev = self.0.take();
+            RUN_CANON.with(|c| *c.borrow_mut() = prev);
+        }
+    }
+    let _restore = Restore(RUN_CANON.with(|c| c.replace(memo)));
+    f()
+}
+
+impl Canon {
+    /// `std::fs::canonicalize(path)`, memoised; `None` where it fails.
+    pub fn realpath(&self, path: &Path) -> Option<PathBuf> {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        match known.get(path.as_os_str()) {
+            Some(Known::Same) => return Some(path.to_path_buf()),
+            Some(Known::Other(c)) => return Some(c.to_path_buf()),
+            Some(Known::Fails) => return None,
+            None => {}
+        }
+        drop(known);
+        let c = self.resolve(path);
+        let answer = match &c {
+            Some(c) if c.as_os_str() == path.as_os_str() => Known::Same,
+            Some(c) => Known::Other(c.clone().into_boxed_path()),
+            None => Known::Fails,
+        };
+        self.known
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.as_os_str().into(), answer);
+        c
+    }
+
+    /// On Linux `realpath` is its directory's canonical path joined with the last component,
+    /// unless that component is a symlink (then resolved as a whole): the same walk glibc does,
+    /// with the directory's part memoised. A last `..` is the parent of its directory's
+    /// canonical path when that is a directory. Anything else (`/`, a trailing `/` or `/.`,
+    /// which require a directory) is resolved as a whole.
+    #[cfg(target_os = "linux")]
+    fn resolve(&self, path: &Path) -> Option<PathBuf> {
+        use std::os::unix::ffi::OsStrExt;
+        use std::path::Component;
+        let whole = || std::fs::canonicalize(path).ok();
+        let text = path.as_os_str().as_bytes();
+        let dir = || match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        match path.components().next_back() {
+            Some(Component::Normal(name)) if text.ends_with(name.as_bytes()) => {
+                let full = self.realpath(dir())?.join(name);
+                match std::fs::symlink_metadata(&full) {
+                    Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&full).ok(),
+                    Ok(_) => Some(full),
+                    Err(_) => None,
+                }
+            }
+            Some(Component::ParentDir) if text.ends_with(b"..") => {
+                let d = self.realpath(dir())?;
+                // Canonical, so no link: `lstat` is `stat`.
+                if !std::fs::symlink_metadata(&d).is_ok_and(|m| m.is_dir()) {
+                    return whole();
+                }
+                Some(d.parent().map_or_else(|| d.clone(), Path::to_path_buf))
+            }
+            _ => whole(),
+        }
+    }
+
+    /// Elsewhere `canonicalize` may change more than links (the case of a name on Windows and
+    /// macOS): each path is resolved as a whole, once.
+    #[cfg(not(target_os = "linux"))]
+    fn resolve(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path).ok()
+    }
 }
 
 /// `a/b/../c` → `a/c` without touching the file system (symlinks are not resolved).
@@ -365,7 +488,7 @@ impl Fence {
             }
         };
         for p in paths {
-            let Ok(c) = std::fs::canonicalize(p) else {
+            let Some(c) = realpath(p) else {
                 continue;
             };
             let is_dir = c.is_dir();
@@ -381,12 +504,12 @@ impl Fence {
             add_root(&mut f, root);
         }
         for p in extra {
-            if let Ok(c) = std::fs::canonicalize(p) {
+            if let Some(c) = realpath(p) {
                 add_root(&mut f, c);
             }
         }
         for p in explicit {
-            if let Ok(c) = std::fs::canonicalize(p) {
+            if let Some(c) = realpath(p) {
                 f.allowed.insert(c);
             }
         }
@@ -405,7 +528,7 @@ impl Fence {
     }
 
     fn check(&self, path: &Path, dir: bool) -> Result<(), String> {
-        let Ok(c) = std::fs::canonicalize(path) else {
+        let Some(c) = realpath(path) else {
             return Ok(());
         };
         for special in ["/proc", "/sys", "/dev"] {
@@ -551,6 +674,87 @@ mod tests {
         assert!(decode(vec![0xFF, 0xFE, b'a', 0, b'b'], Lang::Json).is_err());
         let (_, at, _) = decode(b"ab\xFFcd".to_vec(), Lang::Bicep).unwrap_err();
         assert_eq!(at, 2);
+    }
+
+    /// The memo answers exactly as `realpath`: links to directories and files, `..` after a
+    /// link, paths that do not exist or pass through a file, trailing `/` and `/.`, relative
+    /// paths; asked first or after the paths around it are known.
+    #[cfg(unix)]
+    #[test]
+    fn the_memo_resolves_as_realpath_does() {
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!("stv2lint-canon-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(base.join("real/sub/deep")).unwrap();
+        std::fs::write(base.join("real/sub/f.tf"), "").unwrap();
+        symlink(base.join("real/sub"), base.join("link")).unwrap();
+        symlink("deep/..", base.join("real/sub/up")).unwrap();
+        symlink("sub/f.tf", base.join("real/file-link")).unwrap();
+        symlink("nowhere", base.join("dangling")).unwrap();
+        symlink("loop", base.join("loop")).unwrap();
+        let rel = [
+            "real",
+            "real/sub/f.tf",
+            "link",
+            "link/f.tf",
+            "link/..",
+            "link/../sub/f.tf",
+            "link/deep/../..",
+            "real/sub/up/f.tf",
+            "real/sub/up/..",
+            "real/file-link",
+            "real/file-link/x",
+            "real/file-link/..",
+            "real/sub/f.tf/..",
+            "real/sub/f.tf/",
+            "real/sub/f.tf/.",
+            "real/sub/",
+            "real/sub/.",
+            "real/./sub//f.tf",
+            "dangling",
+            "dangling/x",
+            "loop",
+            "loop/x",
+            "nope",
+            "nope/..",
+        ];
+        let mut paths: Vec<PathBuf> = rel.iter().map(|r| base.join(r)).collect();
+        paths.extend(
+            [
+                "/",
+                "/..",
+                ".",
+                "..",
+                "",
+                "stv2lint-no-such-file",
+                "./src/../src/lib.rs",
+            ]
+            .iter()
+            .map(PathBuf::from),
+        );
+        let expect = |p: &Path| std::fs::canonicalize(p).ok();
+        for p in &paths {
+            assert_eq!(Canon::default().realpath(p), expect(p), "{}", p.display());
+        }
+        let memo = Canon::default();
+        for p in paths.iter().chain(paths.iter().rev()) {
+            assert_eq!(memo.realpath(p), expect(p), "{}", p.display());
+        }
+        // A run's memo reaches the fence: a linked directory inside the tree that points out
+        // of it is outside.
+        symlink(base.join("real"), base.join("link/deep/out")).unwrap();
+        let memo = std::sync::Arc::new(Canon::default());
+        with_canon(Some(memo), || {
+            let f = Fence::for_run(&[base.join("link")], &[], &[]);
+            assert!(f.check_file(&base.join("link/f.tf")).is_ok());
+            assert!(f.check_file(&base.join("real/sub/f.tf")).is_ok());
+            assert!(f.check_file(&base.join("link/deep/out/sub/f.tf")).is_ok());
+            let e = f.check_dir(&base.join("link/deep/out")).unwrap_err();
+            assert!(e.contains("outside the linted tree"), "{e}");
+            assert!(current_canon().is_some());
+        });
+        assert!(current_canon().is_none());
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

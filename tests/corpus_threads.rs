@@ -28,8 +28,8 @@ fn outputs(paths: &[PathBuf], threads: usize) -> (Vec<(String, Vec<u8>)>, usize)
     let pool = stv2lint::parallel::pool(threads).expect("a thread pool");
     pool.install(|| {
         assert_eq!(stv2lint::parallel::threads(), threads);
-        let (paths, _, opts) = stv2lint::driver::prepare(&args).expect("options");
-        let o = stv2lint::check(&paths, &opts);
+        let (walked, _, opts) = stv2lint::driver::prepare(&args).expect("options");
+        let o = stv2lint::check_walked(walked, &opts);
         let mut out = Vec::new();
         for f in FORMATS {
             let mut bytes = Vec::new();

@@ -352,6 +352,44 @@ fn bicep_files_outside_the_linted_tree_are_not_read() {
     assert!(not_read[0].contains("/proc"), "{out}");
 }
 
+/// The run resolves paths through a memo of canonical directories: a directory linked into
+/// the tree is still one set of files (checked once, under the first path walked), with the
+/// nested configuration of its real directory, and a directory linked from outside the tree
+/// is still fenced, on one thread and on two.
+#[cfg(unix)]
+#[test]
+fn symlinked_directories_dedup_scope_and_fence_by_their_real_paths() {
+    let base = tmp("symlinked-dirs");
+    let dir = base.join("repo");
+    write(&dir, "infra/main.json", broken_apim());
+    write(&dir, "infra/.stv2lint.yaml", "severity:\n  STV301: info\n");
+    write(&base, "outside/main.json", broken_apim());
+    // `alias` and `away` are walked before `infra`.
+    std::os::unix::fs::symlink(dir.join("infra"), dir.join("alias")).unwrap();
+    std::os::unix::fs::symlink("../outside", dir.join("away")).unwrap();
+    for threads in ["1", "2"] {
+        let (code, out, err) = check(&dir, &["--threads", threads]);
+        assert_eq!(code, 1, "{out}{err}");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines.iter().filter(|l| l.contains("[STV301]")).count(),
+            1,
+            "{out}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("alias/main.json:") && l.contains("info[STV301]")),
+            "{out}"
+        );
+        assert!(!out.contains("infra/main.json"), "{out}");
+        assert!(
+            out.contains("'away/main.json' was not read: it is outside the linted tree"),
+            "{out}"
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_or_a_symlink_out_of_the_tree_is_not_read() {

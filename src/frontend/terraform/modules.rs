@@ -500,7 +500,7 @@ fn read_dir_files(ws: &mut Workspace, dir: &Path) -> Vec<FileId> {
 /// The canonical path; for a path that does not exist (in-memory files), the lexically
 /// normalised one, so that `./mod` and `a/../mod` meet.
 pub fn norm(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| crate::source::normalize(path))
+    crate::source::realpath(path).unwrap_or_else(|| crate::source::normalize(path))
 }
 
 /// Where a module call's `source` points: a local directory, or something not loaded.
