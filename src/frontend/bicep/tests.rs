@@ -889,3 +889,54 @@ fn imports_and_path_diagnostics_are_the_same_on_every_worker() {
     }
     assert_eq!(run_on(4), (names, found));
 }
+
+/// With more deployments than a slice, each slice evaluates while the one before joins the
+/// workspace, guessing the numbering from that slice's own outcomes: names, diagnostics and
+/// units come out as on one worker.
+#[test]
+fn numbering_across_slices_is_as_on_one_worker() {
+    let mut files = vec![
+        ("shared.bicep".to_string(), "@export()\nvar loc = 'westeurope'\n".to_string()),
+        (
+            "mod.bicep".to_string(),
+            "param location string\nresource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {\n  name: newGuid()\n  location: location\n}\n"
+                .to_string(),
+        ),
+    ];
+    for i in 0..150 {
+        // Every third deployment imports; every fifth makes a second module instance.
+        let import = if i % 3 == 0 {
+            "import { loc } from 'shared.bicep'\n"
+        } else {
+            "var loc = 'northeurope'\n"
+        };
+        let second = if i % 5 == 0 {
+            "module n 'mod.bicep' = {\n  name: 'n'\n  params: { location: loc }\n}\n"
+        } else {
+            ""
+        };
+        files.push((
+            format!("d{i:03}.bicep"),
+            format!("{import}module m 'mod.bicep' = {{\n  name: 'm'\n  params: {{ location: loc }}\n}}\n{second}var u = nope()\n"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let d = TempDir::new(&files);
+    let run_on = |threads: usize| {
+        let pool = crate::parallel::pool(threads).unwrap();
+        let o = pool.install(|| run(&d));
+        let names: Vec<(String, u32)> =
+            o.ws.nsgs
+                .iter()
+                .map(|n| (n.meta.name.clone(), n.meta.unit.0))
+                .collect();
+        (names, diags(&o))
+    };
+    let one = run_on(1);
+    assert_eq!(one.0.len(), 180, "{:?}", one.0);
+    assert_eq!(run_on(2), one);
+    assert_eq!(run_on(3), one);
+}
