@@ -59,3 +59,15 @@ pub fn map_into<T: Sync, R: Send, E>(
     }
     Ok(())
 }
+
+/// `a` and `b` at once on the current pool (`a` on the calling thread), one after the other
+/// outside any pool or with one worker.
+pub fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if rayon::current_thread_index().is_none() || threads() < 2 {
+        return (a(), b());
+    }
+    rayon::join(a, b)
+}

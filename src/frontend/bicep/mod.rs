@@ -194,18 +194,30 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         });
     }
     // The last deployment that needs each file: its syntax tree is dropped after that one.
+    // (What each deployment needs is found on every worker, many deployments per item.)
+    let chunks: Vec<&[Job]> = jobs.chunks(256).collect();
+    let needs = crate::parallel::map(&chunks, |chunk| {
+        chunk
+            .iter()
+            .map(|job| {
+                let mut stack = vec![job.unit];
+                let mut seen: HashSet<FileId> = HashSet::new();
+                while let Some(x) = stack.pop() {
+                    if !seen.insert(x) {
+                        continue;
+                    }
+                    if let Some(u) = prog.unit(x) {
+                        stack.extend(local_edges(u, true));
+                    }
+                }
+                seen
+            })
+            .collect::<Vec<_>>()
+    });
     let mut last_use: HashMap<FileId, usize> = HashMap::new();
-    for (j, job) in jobs.iter().enumerate() {
-        let mut stack = vec![job.unit];
-        let mut seen: HashSet<FileId> = HashSet::new();
-        while let Some(x) = stack.pop() {
-            if !seen.insert(x) {
-                continue;
-            }
+    for (j, files) in needs.into_iter().flatten().enumerate() {
+        for x in files {
             last_use.insert(x, j);
-            if let Some(u) = prog.unit(x) {
-                stack.extend(local_edges(u, true));
-            }
         }
     }
     let mut by_last: Vec<Vec<FileId>> = vec![Vec::new(); jobs.len()];
@@ -216,56 +228,115 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
     // Deployments evaluate on every worker, each with its own evaluator, and join the workspace
     // in the order above, a slice at a time: what waits to be ingested stays small, and the
     // syntax trees no later deployment needs are dropped after each slice. What the run keeps
-    // across deployments is merged here in order: the instance numbering (a deployment whose
-    // guess of it was wrong and that wrote a number into a name is evaluated again, now
-    // knowing it), diagnostics reported once per run, unloaded API Management instances. The
-    // evaluation diagnostics come before what ingesting gives.
+    // across deployments is merged in order ([`Joining`]). A slice joins the workspace (and the
+    // trees freed before it are dropped) while the next one evaluates: the one thread that
+    // joins does not keep the others waiting. The sources are lent to the evaluators meanwhile;
+    // joining does not read them.
     let diag_at = ws.diagnostics.len();
-    let mut numbering = eval::Numbering::default();
-    let mut reported: HashSet<eval::ReportKey> = HashSet::new();
-    let mut diagnostics = Vec::new();
-    let mut unloaded = Vec::new();
+    let sources = std::mem::take(&mut ws.sources);
+    let mut joining = Joining::default();
+    // The numbering each slice guesses: the run's after the slice before it, as the first
+    // evaluations of that slice give it (taken from the run's again after a second evaluation,
+    // which may have made other instances).
+    let mut guess = eval::Numbering::default();
     // One worker evaluates each deployment knowing the numbering: no guess, no second try.
     let slice = match crate::parallel::threads() {
         0 | 1 => 1,
         n => 16 * n,
     };
+    let mut waiting: Vec<(&Job, Evaluated)> = Vec::new();
+    let mut unused: Vec<program::Unit> = Vec::new();
     let mut start = 0;
-    while start < jobs.len() {
+    loop {
         let end = (start + slice).min(jobs.len());
         let batch = &jobs[start..end];
-        let guessed = &numbering;
-        let outcomes = crate::parallel::map(batch, |job| {
-            let mut out = evaluate(&prog, &ws.sources, guessed, job);
-            let part = convert(std::mem::take(&mut out.emitted));
-            (out, part)
-        });
-        for (job, (mut out, mut part)) in batch.iter().zip(outcomes) {
-            if !numbering.fits(&out) {
-                out = evaluate(&prog, &ws.sources, &numbering, job);
-                part = convert(std::mem::take(&mut out.emitted));
-            }
-            numbering.advance(&out);
-            for (d, once) in out.diagnostics {
-                if once.map_or(true, |k| reported.insert(k)) {
-                    diagnostics.push(d);
+        let (prog_ref, sources_ref, guessed) = (&prog, &sources, &guess);
+        let ((), outcomes) = crate::parallel::join(
+            || {
+                for (job, done) in waiting.drain(..) {
+                    joining.join(ws, prog_ref, sources_ref, job, done);
                 }
+                drop(std::mem::take(&mut unused));
+            },
+            || {
+                crate::parallel::map(batch, |job| {
+                    let mut out = evaluate(prog_ref, sources_ref, guessed, job);
+                    let part = convert(std::mem::take(&mut out.emitted));
+                    (out, part)
+                })
+            },
+        );
+        // The slice before this one has joined: the trees only it needed go.
+        if let Some(last) = start.checked_sub(slice) {
+            for files in &by_last[last..start] {
+                unused.extend(files.iter().filter_map(|f| prog.units.remove(f)));
             }
-            unloaded.extend(out.unloaded);
-            ingest(ws, job, part);
         }
-        for files in &by_last[start..end] {
-            for f in files {
-                prog.units.remove(f);
-            }
+        if std::mem::take(&mut joining.redone) {
+            guess = joining.numbering.clone();
+        }
+        for (out, _) in &outcomes {
+            guess.advance(out);
+        }
+        waiting = batch.iter().zip(outcomes).collect();
+        if end == jobs.len() {
+            break;
         }
         start = end;
     }
-    ws.diagnostics.splice(diag_at..diag_at, diagnostics);
-    for u in unloaded {
-        if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+    for (job, done) in waiting {
+        joining.join(ws, &prog, &sources, job, done);
+    }
+    ws.sources = sources;
+    ws.diagnostics.splice(diag_at..diag_at, joining.diagnostics);
+    let mut seen: HashSet<crate::source::Span> = ws.unloaded_apims.iter().map(|x| x.at).collect();
+    for u in joining.unloaded {
+        if seen.insert(u.at) {
             ws.unloaded_apims.push(u);
         }
+    }
+}
+
+/// A deployment evaluated, and its resources converted.
+type Evaluated = (eval::Outcome, Workspace);
+
+/// What the run keeps across deployments, merged in their order: the instance numbering (a
+/// deployment whose guess of it was wrong and that wrote a number into a name is evaluated
+/// again, now knowing it), diagnostics reported once per run (the evaluation diagnostics come
+/// before what ingesting gives), unloaded API Management instances.
+#[derive(Default)]
+struct Joining {
+    numbering: eval::Numbering,
+    reported: HashSet<eval::ReportKey>,
+    diagnostics: Vec<crate::diagnostic::Diagnostic>,
+    unloaded: Vec<crate::model::UnloadedApim>,
+    /// A deployment was evaluated again since the last look.
+    redone: bool,
+}
+
+impl Joining {
+    /// The next deployment into the workspace.
+    fn join(
+        &mut self,
+        ws: &mut Workspace,
+        prog: &Program,
+        sources: &crate::source::SourceMap,
+        job: &Job,
+        (mut out, mut part): Evaluated,
+    ) {
+        if !self.numbering.fits(&out) {
+            out = evaluate(prog, sources, &self.numbering, job);
+            part = convert(std::mem::take(&mut out.emitted));
+            self.redone = true;
+        }
+        self.numbering.advance(&out);
+        for (d, once) in out.diagnostics {
+            if once.map_or(true, |k| self.reported.insert(k)) {
+                self.diagnostics.push(d);
+            }
+        }
+        self.unloaded.extend(out.unloaded);
+        ingest(ws, job, part);
     }
 }
 

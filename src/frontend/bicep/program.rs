@@ -8,8 +8,8 @@ use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Shared;
 use crate::model::Workspace;
-use crate::source::{FileId, Lang, Span};
-use std::collections::HashMap;
+use crate::source::{FileId, Lang, SourceMap, Span};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// What a module path, `using` path or import path leads to.
@@ -100,155 +100,84 @@ impl Program {
         // Files are looked up by path in the source map's own canonical index: every file read
         // (by discovery or here) is in it.
         let mut prog = Program::default();
-        // The roots are parsed on every worker first; the units are then built from the trees
-        // in the same order as ever, so diagnostics keep theirs. Files reached only through a
-        // module, import or `using` edge are parsed where they are reached.
-        let trees = crate::parallel::map(roots, |&id| parser::parse(&ws.sources.get(id).text, id));
-        let mut parsed: HashMap<FileId, Result<File, parser::ParseError>> =
-            roots.iter().copied().zip(trees).collect();
+        // What each root gives on its own (tree, symbols, its paths looked up, its unknown
+        // functions) is prepared on every worker first; the units are then finished from it in
+        // the same order as ever, so diagnostics and file ids keep theirs. Files reached only
+        // through a module, import or `using` edge are prepared where they are reached.
+        let sources = &ws.sources;
+        let ready = crate::parallel::map(roots, |&id| prepare(sources, id));
+        let mut prepared: HashMap<FileId, Prepared> = roots.iter().copied().zip(ready).collect();
         let mut queue: Vec<FileId> = roots.to_vec();
         while let Some(id) = queue.pop() {
             if prog.units.contains_key(&id) {
                 continue;
             }
-            let tree = parsed.remove(&id);
-            let unit = prog.load_unit(ws, id, tree, &mut queue);
+            let ready = prepared
+                .remove(&id)
+                .unwrap_or_else(|| prepare(&ws.sources, id));
+            let unit = prog.finish_unit(ws, ready, &mut queue);
             prog.units.insert(id, unit);
         }
         prog
     }
 
-    fn load_unit(
+    /// The unit of a prepared file: its paths resolved (reading the files the run has not read
+    /// yet, in this order), its diagnostics after those of the units before it.
+    fn finish_unit(
         &mut self,
         ws: &mut Workspace,
-        id: FileId,
-        tree: Option<Result<File, parser::ParseError>>,
+        ready: Prepared,
         queue: &mut Vec<FileId>,
     ) -> Unit {
-        let src = ws.sources.get(id);
-        let path = src.path.clone();
-        let is_param = src.lang == Lang::BicepParam
-            || path
-                .to_string_lossy()
-                .to_ascii_lowercase()
-                .ends_with(".bicepparam");
-        let parsed = tree.unwrap_or_else(|| parser::parse(&src.text, id));
-        let mut unit = Unit {
-            id,
-            path: path.clone(),
-            is_param,
-            file: None,
-            top: HashMap::new(),
-            resources: Vec::new(),
-            modules: HashMap::new(),
-            using: None,
-            extends: None,
-            imports: Vec::new(),
-            loads: HashMap::new(),
-            target_scope: None,
-        };
-        let file = match parsed {
-            Ok(f) => f,
-            Err(e) => {
-                ws.diagnostics
-                    .push(crate::diagnostic::parse_error(id, e.offset, e.message));
-                return unit;
-            }
-        };
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        for (i, d) in file.decls.iter().enumerate() {
-            match &d.kind {
-                DeclKind::Param { name, .. } => {
-                    unit.top.insert(name.text.clone(), Sym::Param(i));
+        let Prepared {
+            mut unit,
+            parse_error,
+            refs,
+            imported,
+            loads,
+            unknown,
+        } = ready;
+        if let Some(e) = parse_error {
+            ws.diagnostics
+                .push(crate::diagnostic::parse_error(unit.id, e.offset, e.message));
+            return unit;
+        }
+        let dir = unit
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        for r in refs {
+            let t = self.resolve(ws, &dir, &r.path, r.span, r.what, r.known, queue);
+            match r.what {
+                "module" => {
+                    unit.modules.insert(r.decl, t);
                 }
-                DeclKind::Var { name, .. } => {
-                    unit.top.insert(name.text.clone(), Sym::Var(i));
-                }
-                DeclKind::Func { name, .. } => {
-                    unit.top.insert(name.text.clone(), Sym::Func(i));
-                }
-                DeclKind::Resource(r) => {
-                    let idx = add_resource(&mut unit.resources, r, None, String::new());
-                    unit.top.insert(r.name.text.clone(), Sym::Resource(idx));
-                }
-                DeclKind::Module {
-                    name,
-                    path: mpath,
-                    path_span,
-                    ..
-                } => {
-                    unit.top.insert(name.text.clone(), Sym::Module(i));
-                    let t = self.resolve(ws, &dir, mpath, *path_span, "module", queue);
-                    unit.modules.insert(i, t);
-                }
-                DeclKind::Using(Some((p, span))) => {
-                    let t = self.resolve(ws, &dir, p, *span, "using", queue);
-                    unit.using = Some((t, *span));
-                }
-                DeclKind::Extends(p, span) => {
-                    let t = self.resolve(ws, &dir, p, *span, "base parameter", queue);
-                    unit.extends = Some(t);
-                }
-                DeclKind::Import {
-                    from: Some((p, span)),
-                    kind,
-                } => {
-                    let t = self.resolve(ws, &dir, p, *span, "import", queue);
-                    let fid = match t {
-                        Target::Local(f) => {
-                            unit.imports.push(f);
-                            Some(f)
-                        }
-                        _ => None,
+                "using" => unit.using = Some((t, r.span)),
+                "base parameter" => unit.extends = Some(t),
+                _ => {
+                    let Target::Local(f) = t else {
+                        continue;
                     };
-                    match kind {
-                        ImportKind::Wildcard(alias) => {
-                            unit.top.insert(alias.text.clone(), Sym::Namespace(fid));
+                    unit.imports.push(f);
+                    // The symbols this import still defines name the file.
+                    for (name, decl) in &imported {
+                        if *decl != r.decl {
+                            continue;
                         }
-                        ImportKind::Named(items) => {
-                            for (orig, local) in items {
-                                unit.top.insert(
-                                    local.text.clone(),
-                                    Sym::Imported(fid, orig.text.clone()),
-                                );
+                        match unit.top.get_mut(name) {
+                            Some(Sym::Namespace(fid)) | Some(Sym::Imported(fid, _)) => {
+                                *fid = Some(f)
                             }
+                            _ => {}
                         }
-                        ImportKind::Other => {}
                     }
                 }
-                DeclKind::TargetScope(e) => {
-                    if let ExprKind::Str(s) = &e.kind {
-                        unit.target_scope = Some(s.to_string());
-                    }
-                }
-                _ => {}
             }
         }
-        // `load*Content('literal')` anywhere in the file.
-        let mut wanted = Vec::new();
-        walk_file(&file, &mut |e| {
-            if let ExprKind::Call(c) = &e.kind {
-                let Call { name, args, .. } = &**c;
-                let n = name.text.to_ascii_lowercase();
-                // `loadFileAsBase64` content (a certificate, any binary) is never evaluated, so
-                // it is not read: binary bytes are no parse error of the run.
-                if n.starts_with("load") && n.ends_with("content") {
-                    if let Some(Expr {
-                        kind: ExprKind::Str(p),
-                        span,
-                    }) = args.first()
-                    {
-                        wanted.push((p.to_string(), *span));
-                    }
-                }
-            }
-        });
-        for (p, span) in wanted {
-            if unit.loads.contains_key(&p) {
-                continue;
-            }
+        for (p, span, known) in loads {
             let full = dir.join(&p);
-            let loaded = match ws.sources.find(&full) {
+            let loaded = match known.or_else(|| ws.sources.find(&full)) {
                 Some(f) => Loaded::File(f),
                 None => match ws.fence.check_file(&full) {
                     Err(why) => {
@@ -279,60 +208,13 @@ impl Program {
             };
             unit.loads.insert(p, loaded);
         }
-        self.check_functions(&unit, &file);
-        unit.file = Some(file);
+        self.diagnostics.extend(unknown);
         unit
     }
 
-    /// One warning per call of a function that neither the file, its imports, nor the
-    /// function library knows (a typo, or a function stv2lint does not evaluate yet).
-    fn check_functions(&mut self, unit: &Unit, file: &File) {
-        let mut unknown = Vec::new();
-        for d in &file.decls {
-            walk_decl(d, &mut |e| {
-                let ExprKind::Call(c) = &e.kind else {
-                    return;
-                };
-                let Call { target, name, .. } = &**c;
-                match target.as_deref().map(|t| &t.kind) {
-                    None => {
-                        if unit.top.contains_key(&name.text) {
-                            return;
-                        }
-                    }
-                    Some(ExprKind::Ident(ns)) if matches!(&**ns, "sys" | "az") => {
-                        if unit.top.contains_key(ns) {
-                            return;
-                        }
-                    }
-                    _ => return,
-                }
-                if !super::eval::is_known_function(&name.text) {
-                    unknown.push(name.clone());
-                }
-            });
-        }
-        for n in unknown {
-            self.diagnostics.push(
-                // The file parsed; only the values are unknown (STV002). A warning: a typo, or a
-                // function stv2lint does not evaluate yet.
-                Diagnostic::new(
-                    Code::Stv002,
-                    Severity::Warning,
-                    format!(
-                        "unknown function '{}'; values computed with it are treated as unknown",
-                        n.text
-                    ),
-                )
-                .at(Some(n.span))
-                .label("unknown function")
-                .help("Check the spelling; Bicep's built-in functions and the file's own `func` declarations are evaluated.")
-                .identity(format!("bicep|unknown function|{}", n.text)),
-            );
-        }
-    }
-
-    /// Resolve a literal path of a module, `using` or import relative to `dir`.
+    /// Resolve a literal path of a module, `using` or import relative to `dir`; `known` is
+    /// the file the source map had at that path when the unit was prepared.
+    #[allow(clippy::too_many_arguments)]
     fn resolve(
         &mut self,
         ws: &mut Workspace,
@@ -340,6 +222,7 @@ impl Program {
         p: &str,
         span: Span,
         what: &str,
+        known: Option<FileId>,
         queue: &mut Vec<FileId>,
     ) -> Target {
         if is_registry(p) {
@@ -350,7 +233,7 @@ impl Program {
         if lower.ends_with(".json") {
             return Target::Json(p.to_string());
         }
-        if let Some(id) = ws.sources.find(&full) {
+        if let Some(id) = known.or_else(|| ws.sources.find(&full)) {
             queue.push(id);
             return Target::Local(id);
         }
@@ -411,6 +294,244 @@ impl Program {
         queue.push(id);
         Target::Local(id)
     }
+}
+
+/// A path a unit names (module, `using`, `extends`, import), as prepared.
+struct PathRef {
+    /// The declaration's index.
+    decl: usize,
+    /// "module", "using", "base parameter" or "import" (as the diagnostics name them).
+    what: &'static str,
+    path: String,
+    span: Span,
+    /// The file the source map has at that path.
+    known: Option<FileId>,
+}
+
+/// What one file gives without the rest of the run (any worker can make it): its syntax tree,
+/// symbols and resources, the paths it names with the files the source map already has there,
+/// and its unknown functions. Only reading the files it names that the run has not read, and
+/// the diagnostics about those, wait for the unit's turn ([`Program::finish_unit`]).
+struct Prepared {
+    unit: Unit,
+    parse_error: Option<parser::ParseError>,
+    /// In declaration order.
+    refs: Vec<PathRef>,
+    /// Symbols an import defines (name, declaration), to be pointed at the file it resolves to.
+    imported: Vec<(Shared<str>, usize)>,
+    /// `load*Content('literal')` paths, each once, in order, with their span and known file.
+    loads: Vec<(String, Span, Option<FileId>)>,
+    /// The warnings of [`check_functions`].
+    unknown: Vec<Diagnostic>,
+}
+
+/// Prepare file `id` (see [`Prepared`]).
+fn prepare(sources: &SourceMap, id: FileId) -> Prepared {
+    let src = sources.get(id);
+    let path = src.path.clone();
+    let is_param = src.lang == Lang::BicepParam
+        || path
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".bicepparam");
+    let mut unit = Unit {
+        id,
+        path,
+        is_param,
+        file: None,
+        top: HashMap::new(),
+        resources: Vec::new(),
+        modules: HashMap::new(),
+        using: None,
+        extends: None,
+        imports: Vec::new(),
+        loads: HashMap::new(),
+        target_scope: None,
+    };
+    let file = match parser::parse(&src.text, id) {
+        Ok(f) => f,
+        Err(e) => {
+            return Prepared {
+                unit,
+                parse_error: Some(e),
+                refs: Vec::new(),
+                imported: Vec::new(),
+                loads: Vec::new(),
+                unknown: Vec::new(),
+            }
+        }
+    };
+    let dir = unit
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    // The file the source map has at a path (registry and JSON paths are never looked up).
+    let known = |p: &str| {
+        if is_registry(p) || p.to_ascii_lowercase().ends_with(".json") {
+            None
+        } else {
+            sources.find(&dir.join(p))
+        }
+    };
+    let mut refs: Vec<PathRef> = Vec::new();
+    let mut refer = |decl: usize, what: &'static str, p: &str, span: Span| {
+        refs.push(PathRef {
+            decl,
+            what,
+            path: p.to_string(),
+            span,
+            known: known(p),
+        });
+    };
+    let mut imported: Vec<(Shared<str>, usize)> = Vec::new();
+    for (i, d) in file.decls.iter().enumerate() {
+        match &d.kind {
+            DeclKind::Param { name, .. } => {
+                unit.top.insert(name.text.clone(), Sym::Param(i));
+            }
+            DeclKind::Var { name, .. } => {
+                unit.top.insert(name.text.clone(), Sym::Var(i));
+            }
+            DeclKind::Func { name, .. } => {
+                unit.top.insert(name.text.clone(), Sym::Func(i));
+            }
+            DeclKind::Resource(r) => {
+                let idx = add_resource(&mut unit.resources, r, None, String::new());
+                unit.top.insert(r.name.text.clone(), Sym::Resource(idx));
+            }
+            DeclKind::Module {
+                name,
+                path: mpath,
+                path_span,
+                ..
+            } => {
+                unit.top.insert(name.text.clone(), Sym::Module(i));
+                refer(i, "module", mpath, *path_span);
+            }
+            DeclKind::Using(Some((p, span))) => refer(i, "using", p, *span),
+            DeclKind::Extends(p, span) => refer(i, "base parameter", p, *span),
+            DeclKind::Import {
+                from: Some((p, span)),
+                kind,
+            } => {
+                refer(i, "import", p, *span);
+                // The file is set when the path is resolved.
+                match kind {
+                    ImportKind::Wildcard(alias) => {
+                        unit.top.insert(alias.text.clone(), Sym::Namespace(None));
+                        imported.push((alias.text.clone(), i));
+                    }
+                    ImportKind::Named(items) => {
+                        for (orig, local) in items {
+                            unit.top
+                                .insert(local.text.clone(), Sym::Imported(None, orig.text.clone()));
+                            imported.push((local.text.clone(), i));
+                        }
+                    }
+                    ImportKind::Other => {}
+                }
+            }
+            DeclKind::TargetScope(e) => {
+                if let ExprKind::Str(s) = &e.kind {
+                    unit.target_scope = Some(s.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    // Only the last declaration of a name defines it: a later import of the name points it at
+    // its own file, a later declaration of another kind is no import at all.
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (n, i) in &imported {
+        last.insert(n, *i);
+    }
+    let imported = imported
+        .iter()
+        .filter(|(n, i)| last.get(&**n) == Some(i))
+        .cloned()
+        .collect();
+    // `load*Content('literal')` anywhere in the file.
+    let mut loads: Vec<(String, Span, Option<FileId>)> = Vec::new();
+    let mut seen: HashSet<Shared<str>> = HashSet::new();
+    walk_file(&file, &mut |e| {
+        if let ExprKind::Call(c) = &e.kind {
+            let Call { name, args, .. } = &**c;
+            let n = name.text.to_ascii_lowercase();
+            // `loadFileAsBase64` content (a certificate, any binary) is never evaluated, so
+            // it is not read: binary bytes are no parse error of the run.
+            if n.starts_with("load") && n.ends_with("content") {
+                if let Some(Expr {
+                    kind: ExprKind::Str(p),
+                    span,
+                }) = args.first()
+                {
+                    if seen.insert(p.clone()) {
+                        loads.push((p.to_string(), *span, sources.find(&dir.join(&**p))));
+                    }
+                }
+            }
+        }
+    });
+    let unknown = check_functions(&unit, &file);
+    unit.file = Some(file);
+    Prepared {
+        unit,
+        parse_error: None,
+        refs,
+        imported,
+        loads,
+        unknown,
+    }
+}
+
+/// One warning per call of a function that neither the file, its imports, nor the
+/// function library knows (a typo, or a function stv2lint does not evaluate yet).
+fn check_functions(unit: &Unit, file: &File) -> Vec<Diagnostic> {
+    let mut unknown = Vec::new();
+    for d in &file.decls {
+        walk_decl(d, &mut |e| {
+            let ExprKind::Call(c) = &e.kind else {
+                return;
+            };
+            let Call { target, name, .. } = &**c;
+            match target.as_deref().map(|t| &t.kind) {
+                None => {
+                    if unit.top.contains_key(&name.text) {
+                        return;
+                    }
+                }
+                Some(ExprKind::Ident(ns)) if matches!(&**ns, "sys" | "az") => {
+                    if unit.top.contains_key(ns) {
+                        return;
+                    }
+                }
+                _ => return,
+            }
+            if !super::eval::is_known_function(&name.text) {
+                unknown.push(name.clone());
+            }
+        });
+    }
+    unknown
+        .into_iter()
+        .map(|n| {
+            // The file parsed; only the values are unknown (STV002). A warning: a typo, or a
+            // function stv2lint does not evaluate yet.
+            Diagnostic::new(
+                Code::Stv002,
+                Severity::Warning,
+                format!(
+                    "unknown function '{}'; values computed with it are treated as unknown",
+                    n.text
+                ),
+            )
+            .at(Some(n.span))
+            .label("unknown function")
+            .help("Check the spelling; Bicep's built-in functions and the file's own `func` declarations are evaluated.")
+            .identity(format!("bicep|unknown function|{}", n.text))
+        })
+        .collect()
 }
 
 fn add_resource(

@@ -833,3 +833,110 @@ fn placeholder_names_are_numbered_as_on_one_worker() {
     );
     assert_eq!(nsgs(4), (one, d1));
 }
+
+/// Files are prepared on every worker (their paths looked up, their symbols made) and finished
+/// in order: an import's symbols name its file unless a later declaration takes the name, and
+/// the diagnostics about paths and functions come out as on one worker.
+#[test]
+fn imports_and_path_diagnostics_are_the_same_on_every_worker() {
+    let nsg = |name: &str| {
+        format!("resource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {{\n  name: {name}\n  location: 'westeurope'\n}}\n")
+    };
+    let mut files = vec![
+        ("one.bicep".to_string(), "@export()\nvar v = 'one'\n".to_string()),
+        ("two.bicep".to_string(), "@export()\nvar w = 'two'\n".to_string()),
+        (
+            "main.bicep".to_string(),
+            format!(
+                "import * as a from 'one.bicep'\nimport {{ v as x }} from 'one.bicep'\nimport {{ w as x }} from 'two.bicep'\nimport * as s from 'two.bicep'\nvar s = 'local'\n{}",
+                nsg("'nsg-${x}-${a.v}-${s}'")
+            ),
+        ),
+    ];
+    for i in 0..6 {
+        files.push((
+            format!("d{i}.bicep"),
+            format!(
+                "module m 'missing{i}.bicep' = {{\n  name: 'm'\n}}\nvar t = loadTextContent('none{i}.txt')\nvar u = nope{i}()\n{}",
+                nsg(&format!("'nsg-d{i}-${{t}}-${{u}}'"))
+            ),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let d = TempDir::new(&files);
+    let run_on = |threads: usize| {
+        let pool = crate::parallel::pool(threads).unwrap();
+        let o = pool.install(|| run(&d));
+        let names: Vec<String> = o.ws.nsgs.iter().map(|n| n.meta.name.clone()).collect();
+        (names, diags(&o))
+    };
+    let (names, found) = run_on(1);
+    assert!(
+        names.contains(&"nsg-two-one-local".to_string()),
+        "{names:?}"
+    );
+    for i in 0..6 {
+        let mine = |m: &str| {
+            found
+                .iter()
+                .any(|f| f.2 == format!("d{i}.bicep") && f.4.contains(m))
+        };
+        assert!(mine(&format!("missing{i}.bicep")), "{found:?}");
+        assert!(mine(&format!("nope{i}")), "{found:?}");
+    }
+    assert_eq!(run_on(4), (names, found));
+}
+
+/// With more deployments than a slice, each slice evaluates while the one before joins the
+/// workspace, guessing the numbering from that slice's own outcomes: names, diagnostics and
+/// units come out as on one worker.
+#[test]
+fn numbering_across_slices_is_as_on_one_worker() {
+    let mut files = vec![
+        ("shared.bicep".to_string(), "@export()\nvar loc = 'westeurope'\n".to_string()),
+        (
+            "mod.bicep".to_string(),
+            "param location string\nresource nsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {\n  name: newGuid()\n  location: location\n}\n"
+                .to_string(),
+        ),
+    ];
+    for i in 0..150 {
+        // Every third deployment imports; every fifth makes a second module instance.
+        let import = if i % 3 == 0 {
+            "import { loc } from 'shared.bicep'\n"
+        } else {
+            "var loc = 'northeurope'\n"
+        };
+        let second = if i % 5 == 0 {
+            "module n 'mod.bicep' = {\n  name: 'n'\n  params: { location: loc }\n}\n"
+        } else {
+            ""
+        };
+        files.push((
+            format!("d{i:03}.bicep"),
+            format!("{import}module m 'mod.bicep' = {{\n  name: 'm'\n  params: {{ location: loc }}\n}}\n{second}var u = nope()\n"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let d = TempDir::new(&files);
+    let run_on = |threads: usize| {
+        let pool = crate::parallel::pool(threads).unwrap();
+        let o = pool.install(|| run(&d));
+        let names: Vec<(String, u32)> =
+            o.ws.nsgs
+                .iter()
+                .map(|n| (n.meta.name.clone(), n.meta.unit.0))
+                .collect();
+        (names, diags(&o))
+    };
+    let one = run_on(1);
+    assert_eq!(one.0.len(), 180, "{:?}", one.0);
+    assert_eq!(run_on(2), one);
+    assert_eq!(run_on(3), one);
+}
