@@ -8,7 +8,9 @@
 //!   resources (folded into their parent by `Workspace::link`);
 //! - `same-names`: N Terraform roots declaring resources of the same names (dev/prod style);
 //! - `many-instances`: one ARM template with N instances, each in its own subnet with its own
-//!   NSG (`Ctx::group`, `subnet-missing`, `rule-mismatch` over many sites).
+//!   NSG (`Ctx::group`, `subnet-missing`, `rule-mismatch` over many sites);
+//! - `existing-references`: N Terraform roots, each declaring an instance and reading the next
+//!   root's with a data source (`Workspace::reference_apim`, `Workspace::views`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -137,6 +139,31 @@ fn many_instances(dir: &Path, n: usize) {
 type Generator = fn(&Path, usize);
 
 /// CPU seconds (user + system) and output lines of `bin check dir`, the output kept in `keep`.
+fn existing_references(dir: &Path, n: usize) {
+    for i in 0..n {
+        let d = dir.join(format!("env{i:05}"));
+        std::fs::create_dir_all(&d).unwrap();
+        let root = format!(
+            r#"
+resource "azurerm_api_management" "apim" {{
+  name                = "apim-{i}"
+  location            = "westeurope"
+  resource_group_name = "rg-apim"
+  publisher_name      = "Contoso"
+  publisher_email     = "api@contoso.com"
+  sku_name            = "Developer_1"
+}}
+data "azurerm_api_management" "next" {{
+  name                = "apim-{next}"
+  resource_group_name = "rg-apim"
+}}
+"#,
+            next = (i + 1) % n
+        );
+        std::fs::write(d.join("main.tf"), root).unwrap();
+    }
+}
+
 fn run(bin: &Path, dir: &Path, keep: Option<&Path>) -> (f64, usize) {
     let times = dir.with_extension("time");
     let out = Command::new("/usr/bin/time")
@@ -190,10 +217,11 @@ fn main() {
         .nth(1)
         .map(PathBuf::from);
     let tmp = std::env::temp_dir().join(format!("stv2lint-corners-{}", std::process::id()));
-    let cases: [(&str, Generator); 3] = [
+    let cases: [(&str, Generator); 4] = [
         ("separate-rules", separate_rules),
         ("same-names", same_names),
         ("many-instances", many_instances),
+        ("existing-references", existing_references),
     ];
     println!("binary {}", bin.display());
     println!();

@@ -688,6 +688,8 @@ pub struct Workspace {
     /// API Management instances a unit references without declaring them (a Bicep or ARM
     /// `existing` resource, a Terraform data source): the unit's own view of that instance.
     pub apim_refs: Vec<(UnitId, ResKey)>,
+    /// The same, to find one at once ([`Workspace::reference_apim`]).
+    apim_ref_set: std::collections::HashSet<(UnitId, ResKey)>,
     index: HashMap<IndexKey, Vec<(Kind, usize)>>,
     /// The same entries by unit too: a reference resolves in its own unit first, and thousands
     /// of roots declaring the same names must not make every lookup scan them all.
@@ -758,7 +760,9 @@ impl Workspace {
     /// The current unit references an API Management instance declared elsewhere.
     pub fn reference_apim(&mut self, key: ResKey) {
         let unit = self.current;
-        if !self.apim_refs.iter().any(|(u, k)| *u == unit && *k == key) {
+        // A set beside the list: thousands of deployments referencing instances must not
+        // make every reference scan all the others.
+        if self.apim_ref_set.insert((unit, key.clone())) {
             self.apim_refs.push((unit, key));
         }
     }
@@ -771,6 +775,16 @@ impl Workspace {
         for apim in &self.apims {
             by_unit.entry(apim.meta.unit).or_default().push(apim);
         }
+        // The instances by type and name path, in order: each reference looks up its own.
+        let mut by_key: HashMap<IndexKey, Vec<&Apim>> = HashMap::new();
+        if !self.apim_refs.is_empty() {
+            for apim in &self.apims {
+                by_key
+                    .entry(index_key(&self.keys, &apim.meta.key))
+                    .or_default()
+                    .push(apim);
+            }
+        }
         for (unit, key) in &self.apim_refs {
             let declared_here = by_unit.get(unit).is_some_and(|list| {
                 list.iter().any(|a| {
@@ -782,15 +796,17 @@ impl Workspace {
             if declared_here {
                 continue;
             }
-            let found: Vec<&Apim> = self
-                .apims
-                .iter()
+            let found: Vec<&Apim> = by_key
+                .get(&index_key(&self.keys, key))
+                .into_iter()
+                .flatten()
                 .filter(|a| {
                     a.meta.unit != *unit
                         && a.meta.key.rtype == key.rtype
                         && a.meta.key.names == key.names
                         && a.meta.key.same_scope(key)
                 })
+                .copied()
                 .collect();
             by_unit.entry(*unit).or_default().extend(found);
         }

@@ -177,8 +177,43 @@ impl Scope {
     }
 }
 
-/// (id, value) of every declared instance of one resource type.
-type Declared = Vec<(String, Arc<V>)>;
+/// (id, value) of every declared instance of one resource type, in order, with the ids
+/// parsed once: every data source of a run looks one up, and a scan that parsed every id for
+/// every lookup made thousands of roots reading each other's instances quadratic.
+#[derive(Default)]
+pub(super) struct Declared {
+    items: Vec<(crate::model::ResKey, Arc<V>)>,
+    /// Indexes into `items` (ascending) by type and name path.
+    by_names: HashMap<(String, Vec<String>), Vec<usize>>,
+}
+
+impl Declared {
+    fn new(list: impl IntoIterator<Item = (String, Arc<V>)>) -> Declared {
+        let mut d = Declared::default();
+        for (id, v) in list {
+            // An id that is not a resource id is never found.
+            let Some(k) = crate::model::ResKey::from_id(&id) else {
+                continue;
+            };
+            d.by_names
+                .entry((k.rtype.clone(), k.names.clone()))
+                .or_default()
+                .push(d.items.len());
+            d.items.push((k, v));
+        }
+        d
+    }
+
+    /// The first instance that may be `want` (same type, names and scope).
+    fn find(&self, want: &crate::model::ResKey) -> Option<&Arc<V>> {
+        self.by_names
+            .get(&(want.rtype.clone(), want.names.clone()))?
+            .iter()
+            .map(|&i| &self.items[i])
+            .find(|(k, _)| k.same_scope(want))
+            .map(|(_, v)| v)
+    }
+}
 
 /// Computes the attributes the provider adds (`id`, …) to an evaluated resource.
 pub type Computed = fn(rtype: &str, data: bool, body: &mut V, label: &str);

@@ -278,13 +278,8 @@ impl<'w> Eval<'w> {
             return (body, false);
         };
         let list = self.declared(managed);
-        let found = list.iter().find(|(other, _)| {
-            crate::model::ResKey::from_id(other).is_some_and(|k| {
-                k.rtype == want.rtype && k.names == want.names && k.same_scope(&want)
-            })
-        });
-        match found {
-            Some((_, v)) => {
+        match list.find(&want) {
+            Some(v) => {
                 let mut out = (**v).clone();
                 // The data source's own arguments keep their spans.
                 if let VKind::Obj(entries) = &body.kind {
@@ -307,14 +302,14 @@ impl<'w> Eval<'w> {
             return d.clone();
         }
         if self.declaring {
-            return Arc::new(Vec::new());
+            return Arc::new(Declared::default());
         }
         self.declaring = true;
-        let out: Declared = self
-            .instances_of(rtype)
-            .into_iter()
-            .map(|(_, id, v)| (id, v))
-            .collect();
+        let out = Declared::new(
+            self.instances_of(rtype)
+                .into_iter()
+                .map(|(_, id, v)| (id, v)),
+        );
         self.declaring = false;
         let out = Arc::new(out);
         if self.complete {
@@ -353,11 +348,11 @@ impl<'w> Eval<'w> {
             if missed {
                 // Incomplete: not kept, and this root is evaluated again serially.
                 self.missed = true;
-                return Arc::new(Vec::new());
+                return Arc::new(Declared::default());
             }
         }
         found.sort_by_key(|(k, _, _)| *k);
-        let out: Arc<Declared> = Arc::new(found.into_iter().map(|(_, id, v)| (id, v)).collect());
+        let out = Arc::new(Declared::new(found.into_iter().map(|(_, id, v)| (id, v))));
         table.insert(rtype.to_string(), out.clone());
         out
     }
