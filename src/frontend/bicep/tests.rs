@@ -47,6 +47,18 @@ fn run_with(dir: &TempDir, load: LoadOptions) -> Outcome {
 }
 
 /// (code, severity, file name, line, message) of every diagnostic.
+/// The NSG names and the diagnostics of a run of `d` on `threads` workers.
+#[allow(clippy::type_complexity)]
+fn nsgs_on(
+    d: &TempDir,
+    threads: usize,
+) -> (Vec<String>, Vec<(Code, Severity, String, usize, String)>) {
+    let pool = crate::parallel::pool(threads).unwrap();
+    let o = pool.install(|| run(d));
+    let names = o.ws.nsgs.iter().map(|n| n.meta.name.clone()).collect();
+    (names, diags(&o))
+}
+
 fn diags(o: &Outcome) -> Vec<(Code, Severity, String, usize, String)> {
     o.diagnostics
         .iter()
@@ -818,12 +830,7 @@ fn placeholder_names_are_numbered_as_on_one_worker() {
     }
     let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
     let d = TempDir::new(&files);
-    let nsgs = |threads: usize| {
-        let pool = crate::parallel::pool(threads).unwrap();
-        let o = pool.install(|| run(&d));
-        let names: Vec<String> = o.ws.nsgs.iter().map(|n| n.meta.name.clone()).collect();
-        (names, diags(&o))
-    };
+    let nsgs = |threads: usize| nsgs_on(&d, threads);
     let (one, d1) = nsgs(1);
     // a: a.bicep 0, shared.bicep 1, mod.bicep 2; b: b.bicep 3, (shared.bicep 1), mod.bicep 4; …
     assert_eq!(
@@ -867,12 +874,7 @@ fn imports_and_path_diagnostics_are_the_same_on_every_worker() {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     let d = TempDir::new(&files);
-    let run_on = |threads: usize| {
-        let pool = crate::parallel::pool(threads).unwrap();
-        let o = pool.install(|| run(&d));
-        let names: Vec<String> = o.ws.nsgs.iter().map(|n| n.meta.name.clone()).collect();
-        (names, diags(&o))
-    };
+    let run_on = |threads: usize| nsgs_on(&d, threads);
     let (names, found) = run_on(1);
     assert!(
         names.contains(&"nsg-two-one-local".to_string()),
