@@ -62,7 +62,9 @@ pub struct Unit {
     pub is_param: bool,
     /// `None` when the file could not be parsed (the STV001 is already reported).
     pub file: Option<File>,
-    pub top: HashMap<Shared<str>, Sym>,
+    /// Hashed with foldhash (random per process): every identifier an evaluation meets is
+    /// looked up here.
+    pub top: HashMap<Shared<str>, Sym, foldhash::fast::RandomState>,
     pub resources: Vec<ResInfo>,
     /// Module declaration index → target.
     pub modules: HashMap<usize, Target>,
@@ -339,7 +341,7 @@ fn prepare(sources: &SourceMap, id: FileId) -> Prepared {
         path,
         is_param,
         file: None,
-        top: HashMap::new(),
+        top: HashMap::default(),
         resources: Vec::new(),
         modules: HashMap::new(),
         using: None,

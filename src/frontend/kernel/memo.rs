@@ -35,16 +35,18 @@ pub enum Lookup<T> {
     Absent,
 }
 
-/// A keyed memo table (`key → pending | done(value)`).
+/// A keyed memo table (`key → pending | done(value)`). Hashed with foldhash (random seed per
+/// process, so a file's names cannot be made to collide): every reference an evaluator meets
+/// looks one up, and SipHash was a few per cent of an evaluation.
 #[derive(Debug)]
 pub struct Memo<K, T> {
-    map: HashMap<K, Slot<T>>,
+    map: HashMap<K, Slot<T>, foldhash::fast::RandomState>,
 }
 
 impl<K, T> Default for Memo<K, T> {
     fn default() -> Self {
         Memo {
-            map: HashMap::new(),
+            map: HashMap::default(),
         }
     }
 }
