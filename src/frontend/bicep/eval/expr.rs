@@ -543,7 +543,7 @@ impl<'p> Eval<'p> {
         if let Some(i) = self.import_insts.borrow().get(&f) {
             return Some(*i);
         }
-        let i = self.new_inst_of(Some(f), f, HashMap::new(), None, None, vec![f]);
+        let i = self.new_inst(Some(f), f, HashMap::new(), None, None, vec![f]);
         self.import_insts.borrow_mut().insert(f, i);
         Some(i)
     }

@@ -352,18 +352,8 @@ impl<'p> Eval<'p> {
     fn inst(&self, i: usize) -> Rc<Inst> {
         self.insts.borrow()[i].clone()
     }
-    fn new_inst(
-        &self,
-        unit: FileId,
-        given: HashMap<String, V>,
-        rg: Option<V>,
-        above_rg: Option<bool>,
-        chain: Vec<FileId>,
-    ) -> usize {
-        self.new_inst_of(None, unit, given, rg, above_rg, chain)
-    }
     /// A new instance, `import` when it holds an imported file.
-    fn new_inst_of(
+    fn new_inst(
         &self,
         import: Option<FileId>,
         unit: FileId,
@@ -452,7 +442,7 @@ impl<'p> Eval<'p> {
         }
         *self.budget.borrow_mut() = b.clone();
         let _unit = budget::install(&b);
-        let i = self.new_inst(unit, given, None, None, vec![unit]);
+        let i = self.new_inst(None, unit, given, None, None, vec![unit]);
         self.run(i);
         self.report_budget(&b, unit, first);
     }
@@ -498,7 +488,7 @@ impl<'p> Eval<'p> {
             }
             _ => HashMap::new(),
         };
-        let pi = self.new_inst(unit, HashMap::new(), None, None, vec![unit]);
+        let pi = self.new_inst(None, unit, HashMap::new(), None, None, vec![unit]);
         for d in &file.decls {
             if let DeclKind::Param { name, .. } = &d.kind {
                 let v = self.ident(&Env::top(pi), &name.text, name.span);

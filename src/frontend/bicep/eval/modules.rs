@@ -210,7 +210,7 @@ impl<'p> Eval<'p> {
         };
         let mut chain = st.chain.clone();
         chain.push(fid);
-        let child = self.new_inst(fid, given, rg, above, chain);
+        let child = self.new_inst(None, fid, given, rg, above, chain);
         let d = self.depth.get();
         self.depth.set(d + 8);
         self.run(child);
