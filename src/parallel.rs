@@ -61,7 +61,8 @@ pub fn map_into<T: Sync, R: Send, E>(
 }
 
 /// `a` and `b` at once on the current pool (`a` on the calling thread), one after the other
-/// outside any pool or with one worker.
+/// outside any pool or with one worker. `b` resolves paths through the caller's run memo, as
+/// [`map`]'s workers do.
 pub fn join<A: Send, B: Send>(
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
@@ -69,5 +70,6 @@ pub fn join<A: Send, B: Send>(
     if rayon::current_thread_index().is_none() || threads() < 2 {
         return (a(), b());
     }
-    rayon::join(a, b)
+    let canon = crate::source::current_canon();
+    rayon::join(a, move || crate::source::with_canon(canon, b))
 }
