@@ -21,6 +21,13 @@ pub struct ArmResource<'a> {
     pub rg: Option<String>,
 }
 
+/// The `properties` of a resource that has none: read through, never copied.
+static NULL: V = V {
+    kind: VKind::Null,
+    span: None,
+    origin: None,
+};
+
 const APIM: &str = "microsoft.apimanagement/service";
 const VNET: &str = "microsoft.network/virtualnetworks";
 const SUBNET: &str = "microsoft.network/virtualnetworks/subnets";
@@ -163,18 +170,18 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             for s in items {
                 let sname = s.get("name").map(name_text).unwrap_or_default();
                 let full = format!("{full_name}/{sname}");
-                let props = s.get("properties").cloned().unwrap_or(V::null(None));
+                let props = s.get("properties").unwrap_or(&NULL);
                 let decl = s.span.unwrap_or(r.decl);
                 let label = format!("{} subnet '{}'", r.label, sname);
                 let m = meta(&r, &full, SUBNET, label, decl);
-                ws.subnets.push(subnet(m, &full_name, &props, decl));
+                ws.subnets.push(subnet(m, &full_name, props, decl));
             }
         }
         SUBNET => {
-            let props = r.body.get("properties").cloned().unwrap_or(V::null(None));
+            let props = r.body.get("properties").unwrap_or(&NULL);
             let vnet = full_name.split('/').next().unwrap_or("").to_string();
             let m = meta(&r, &full_name, SUBNET, r.label.clone(), r.decl);
-            ws.subnets.push(subnet(m, &vnet, &props, r.decl));
+            ws.subnets.push(subnet(m, &vnet, props, r.decl));
         }
         NSG => {
             let m = meta(&r, &full_name, NSG, r.label.clone(), r.decl);
@@ -195,9 +202,9 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 continue;
                             }
                             let name = it.get("name").map(name_text).unwrap_or_default();
-                            let props = it.get("properties").cloned().unwrap_or(V::null(None));
+                            let props = it.get("properties").unwrap_or(&NULL);
                             nsg.rules
-                                .push(security_rule(&name, &props, it.span.unwrap_or(r.decl)));
+                                .push(security_rule(&name, props, it.span.unwrap_or(r.decl)));
                         }
                     }
                     VKind::Unknown(u) => {
@@ -210,10 +217,10 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
         }
         NSG_RULE => {
             let (parent, name) = split_parent(&full_name);
-            let props = r.body.get("properties").cloned().unwrap_or(V::null(None));
+            let props = r.body.get("properties").unwrap_or(&NULL);
             let key = ResKey::new(NSG, &parent, r.rg.as_deref());
             ws.children
-                .push(Child::Rule(key, security_rule(&name, &props, r.decl)));
+                .push(Child::Rule(key, security_rule(&name, props, r.decl)));
         }
         RT => {
             let m = meta(&r, &full_name, RT, r.label.clone(), r.decl);
@@ -234,9 +241,9 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 continue;
                             }
                             let name = it.get("name").map(name_text).unwrap_or_default();
-                            let props = it.get("properties").cloned().unwrap_or(V::null(None));
+                            let props = it.get("properties").unwrap_or(&NULL);
                             rt.routes
-                                .push(route(&name, &props, it.span.unwrap_or(r.decl)));
+                                .push(route(&name, props, it.span.unwrap_or(r.decl)));
                         }
                     }
                     VKind::Unknown(u) => {
@@ -249,10 +256,10 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
         }
         ROUTE => {
             let (parent, name) = split_parent(&full_name);
-            let props = r.body.get("properties").cloned().unwrap_or(V::null(None));
+            let props = r.body.get("properties").unwrap_or(&NULL);
             let key = ResKey::new(RT, &parent, r.rg.as_deref());
             ws.children
-                .push(Child::Route(key, route(&name, &props, r.decl)));
+                .push(Child::Route(key, route(&name, props, r.decl)));
         }
         PIP => {
             let m = meta(&r, &full_name, PIP, r.label.clone(), r.decl);

@@ -48,16 +48,39 @@ struct Scope {
     depth: usize,
 }
 
+impl Scope {
+    /// The resource declaration at `path`: its index in the template's `resources`, then in
+    /// each parent's `resources` array.
+    fn resource(&self, path: &[u32]) -> Option<&V> {
+        let mut list = self.template.get("resources")?;
+        let mut v: Option<&V> = None;
+        for (level, &i) in path.iter().enumerate() {
+            if level > 0 {
+                list = v?.get("resources")?;
+            }
+            v = match &list.kind {
+                VKind::Arr(items) => items.get(i as usize),
+                VKind::Obj(entries) => entries.get(i as usize).map(|(_, x)| x),
+                _ => None,
+            };
+        }
+        v
+    }
+}
+
 struct Instance {
     scope: usize,
     rtype: String,
     api_version: V,
     name: V,
-    json: V,
+    /// Where the declaration is in its scope's template ([`Scope::resource`]): a path, shared
+    /// by the copies of one declaration, rather than a deep copy of its JSON per instance.
+    decl: Rc<[u32]>,
     copy: Vec<(String, V)>,
     symbol: Option<String>,
     existing: bool,
-    body: Once<V>,
+    /// Shared with every `reference()`; the model takes it last ([`Eval::emit`]).
+    body: Once<Rc<V>>,
     /// The scope of a nested deployment's inline template.
     deployment: Option<usize>,
 }
@@ -302,13 +325,14 @@ impl<'a> Eval<'a> {
         self.names.borrow_mut().insert(scope, Rc::new(names));
         match &resources.kind {
             VKind::Arr(items) => {
-                for r in items {
-                    self.collect_resource(&env, r, None, None);
+                for (i, r) in items.iter().enumerate() {
+                    self.collect_resource(&env, r, &[i as u32], None, None);
                 }
             }
             VKind::Obj(entries) => {
-                for (k, r) in entries {
-                    self.collect_resource(&env, r, None, Some(k.name.to_string()));
+                for (i, (k, r)) in entries.iter().enumerate() {
+                    let symbol = Some(k.name.to_string());
+                    self.collect_resource(&env, r, &[i as u32], None, symbol);
                 }
             }
             _ => {}
@@ -319,12 +343,14 @@ impl<'a> Eval<'a> {
         &self,
         env: &Env,
         r: &V,
+        path: &[u32],
         parent: Option<(&str, &V)>,
         symbol: Option<String>,
     ) {
         if r.as_object().is_none() {
             return;
         }
+        let decl: Rc<[u32]> = path.into();
         let copies: Vec<Vec<(String, V)>> = match r.get("copy") {
             Some(copy) if copy.as_object().is_some() => {
                 let name = copy
@@ -408,7 +434,7 @@ impl<'a> Eval<'a> {
                 rtype: rtype.clone(),
                 api_version,
                 name: name.clone(),
-                json: r.clone(),
+                decl: decl.clone(),
                 copy: env.copy.clone(),
                 symbol: symbol.clone(),
                 existing,
@@ -416,8 +442,9 @@ impl<'a> Eval<'a> {
                 deployment,
             }));
             if let Some(children) = r.get("resources").and_then(|c| c.as_array()) {
-                for c in children {
-                    self.collect_resource(&env, c, Some((&rtype, &name)), None);
+                for (j, c) in children.iter().enumerate() {
+                    let path = [path, &[j as u32]].concat();
+                    self.collect_resource(&env, c, &path, Some((&rtype, &name)), None);
                 }
             }
         }
@@ -534,6 +561,13 @@ impl<'a> Eval<'a> {
     /// Every instance's model input, in declaration order (bodies evaluated now).
     fn emit(&self) -> Vec<Emitted> {
         let instances: Vec<Rc<Instance>> = self.instances.borrow().clone();
+        // Every body first, in declaration order (a body may refer to a later resource's):
+        // then each is taken from its memo, so the model gets it without a deep copy.
+        for inst in &instances {
+            if !inst.existing && arm_body::is_relevant(&inst.rtype) {
+                self.body(inst);
+            }
+        }
         let mut out = Vec::new();
         for inst in instances {
             // An `existing` instance is a reference to another deployment's: the model checks
@@ -555,7 +589,8 @@ impl<'a> Eval<'a> {
             if inst.existing || !arm_body::is_relevant(&inst.rtype) {
                 continue;
             }
-            let body = self.body(&inst);
+            let body = inst.body.take().unwrap_or_else(|| self.body(&inst));
+            let body = Rc::try_unwrap(body).unwrap_or_else(|shared| (*shared).clone());
             let scope = self.scope(inst.scope);
             let label = match &inst.symbol {
                 Some(s) => format!("{}resource '{}'", scope.label, s),
@@ -571,7 +606,7 @@ impl<'a> Eval<'a> {
                 api_version: (!inst.api_version.is_null()).then(|| inst.api_version.clone()),
                 name: inst.name.clone(),
                 body,
-                decl: inst.json.span.unwrap_or(Span::new(self.file, 0, 0)),
+                decl: self.decl_span(&inst).unwrap_or(Span::new(self.file, 0, 0)),
                 label,
                 rg: scope.rg.clone(),
             });
@@ -580,11 +615,20 @@ impl<'a> Eval<'a> {
     }
 
     /// The evaluated resource object (memoised; a cycle gives an unknown).
-    fn body(&self, inst: &Instance) -> V {
+    fn body(&self, inst: &Instance) -> Rc<V> {
         inst.body.get_or(
-            || self.compute_body(inst),
-            || memo::cycle("the resource", inst.json.span),
+            || Rc::new(self.compute_body(inst)),
+            || Rc::new(memo::cycle("the resource", self.decl_span(inst))),
         )
+    }
+
+    /// The resource's declaration in its template.
+    fn decl_of<'s>(&self, scope: &'s Scope, inst: &Instance) -> Option<&'s V> {
+        scope.resource(&inst.decl)
+    }
+
+    fn decl_span(&self, inst: &Instance) -> Option<Span> {
+        self.decl_of(&self.scope(inst.scope), inst)?.span
     }
 
     fn compute_body(&self, inst: &Instance) -> V {
@@ -593,8 +637,10 @@ impl<'a> Eval<'a> {
             copy: inst.copy.clone(),
             lambdas: Vec::new(),
         };
+        let scope = self.scope(inst.scope);
+        let json = self.decl_of(&scope, inst);
         let mut entries = Vec::new();
-        if let Some(o) = inst.json.as_object() {
+        if let Some(o) = json.and_then(|j| j.as_object()) {
             for (k, v) in o {
                 let lk = k.name.to_ascii_lowercase();
                 if matches!(
@@ -606,7 +652,7 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        V::obj(entries, inst.json.span)
+        V::obj(entries, json.and_then(|j| j.span))
     }
 
     /// One step deeper, charged to the budget; false when the depth or budget is exhausted.
@@ -1198,15 +1244,18 @@ impl<'a> Eval<'a> {
                 props
             };
         }
-        if inst.json.path("properties.templateLink").is_some() {
-            return V::unknown(
-                format!("the outputs of linked template deployment '{t}' are not loaded"),
-                site,
-            );
+        let scope = self.scope(inst.scope);
+        if let Some(d) = self.decl_of(&scope, &inst) {
+            if d.path("properties.templateLink").is_some() {
+                return V::unknown(
+                    format!("the outputs of linked template deployment '{t}' are not loaded"),
+                    site,
+                );
+            }
         }
         // What Azure returns is the deployed resource: inline children carry their ids
         // (`reference('vnet').subnets[0].id`), the full object its own id and name.
-        let mut body = self.body(&inst);
+        let mut body = (*self.body(&inst)).clone();
         let id = self.instance_id(&inst, site);
         arm_body::add_child_ids(&mut body, &inst.rtype, &id);
         if full {

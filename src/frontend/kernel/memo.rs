@@ -164,6 +164,19 @@ impl<T: Clone> Once<T> {
             _ => None,
         }
     }
+
+    /// The stored value moved out, if computed; the slot is empty again (a later
+    /// [`Once::get_or`] computes anew). For the last reader, which then needs no copy.
+    pub fn take(&self) -> Option<T> {
+        let mut slot = self.0.borrow_mut();
+        match slot.take() {
+            Some(Slot::Done(v)) => Some(v),
+            other => {
+                *slot = other;
+                None
+            }
+        }
+    }
 }
 
 /// The unknown a cycle gives: `what` names the declaration in the front end's own quoting
@@ -234,6 +247,30 @@ mod tests {
         assert_eq!(slot.get_or(|| 0, || 0), 9);
         assert_eq!(slot.get(), Some(9));
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn take_moves_the_value_out_and_leaves_the_slot_empty() {
+        let slot: Once<String> = Once::new();
+        assert_eq!(slot.take(), None, "nothing computed yet");
+        assert_eq!(slot.get_or(|| "a".to_string(), String::new), "a");
+        assert_eq!(slot.take().as_deref(), Some("a"));
+        assert_eq!(slot.get(), None);
+        assert_eq!(
+            slot.get_or(|| "b".to_string(), String::new),
+            "b",
+            "computed anew"
+        );
+        // While the value is being computed, take leaves the cycle guard in place.
+        let pending: Once<i32> = Once::new();
+        let v = pending.get_or(
+            || {
+                assert_eq!(pending.take(), None);
+                pending.get_or(|| 1, || -1)
+            },
+            || 0,
+        );
+        assert_eq!(v, -1, "still a cycle after take");
     }
 
     #[test]
