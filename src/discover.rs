@@ -107,9 +107,22 @@ impl Walked {
     /// The files found under the paths that are directories, in walk order (a path given
     /// twice, twice); errors of the walk left out.
     pub fn files_in_dirs(&self) -> impl Iterator<Item = &ignore::DirEntry> {
-        self.roots
-            .iter()
-            .filter(|(meta, _)| meta.as_ref().is_ok_and(|m| m.is_dir()))
+        Self::files_of(
+            self.roots
+                .iter()
+                .filter(|(meta, _)| meta.as_ref().is_ok_and(|m| m.is_dir())),
+        )
+    }
+
+    /// Every file found, the paths given that are files included.
+    pub fn files(&self) -> impl Iterator<Item = &ignore::DirEntry> {
+        Self::files_of(self.roots.iter())
+    }
+
+    fn files_of<'w>(
+        roots: impl Iterator<Item = &'w (std::io::Result<std::fs::Metadata>, Vec<WalkEntry>)>,
+    ) -> impl Iterator<Item = &'w ignore::DirEntry> {
+        roots
             .flat_map(|(_, entries)| entries.iter().filter_map(|e| e.as_ref().ok()))
             .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
     }

@@ -98,16 +98,20 @@ pub(crate) fn lint(
 }
 
 fn full(scope: &Path, folders: &[PathBuf], opts: &CheckOptions, naming: &Naming) -> Update {
-    let outcome = crate::check(&[scope.to_path_buf()], opts);
+    // One walk and one memo of canonical paths for the run and for the files it knows (a
+    // later change to any other file is new to the scope).
+    let (outcome, mut known) = crate::in_run(|| {
+        let walked = crate::discover::Walked::new(&[scope.to_path_buf()]);
+        let known: HashSet<PathBuf> = walked
+            .files()
+            .filter(|e| crate::source::lang_of(e.path()).is_some())
+            .map(|e| canonical(e.path()))
+            .collect();
+        (crate::check_walked(walked, opts), known)
+    });
     let canon = canonical_paths(&outcome);
     let units = facts(&outcome, &canon);
     let files = scope_files(&outcome, &canon, scope, folders, naming, None);
-    let mut known: HashSet<PathBuf> = crate::discover::walk(scope)
-        .flatten()
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter(|e| crate::source::lang_of(e.path()).is_some())
-        .map(|e| canonical(e.path()))
-        .collect();
     known.extend(canon.iter().cloned());
     let mut memory = Memory {
         units: Vec::new(),
