@@ -83,7 +83,7 @@ impl<'p> Eval<'p> {
         let binds: Vec<(Shared<str>, V)> =
             l.params.iter().map(|p| p.text.clone()).zip(vals).collect();
         let _ = site;
-        self.expr(&env.bind(&binds), &l.body)
+        self.expr(&env.bind(binds), &l.body)
     }
 
     pub(super) fn builtin(&self, env: &Env, name: &Name, args: &[Expr], site: Option<Span>) -> V {

@@ -203,8 +203,8 @@ impl<'p> Eval<'p> {
 
     pub(super) fn for_expr(&self, env: &Env, f: &ForExpr, site: Option<Span>) -> V {
         let coll = self.expr(env, &f.iter);
-        let items = match &coll.kind {
-            VKind::Arr(items) => items.clone(),
+        let items = match coll.kind {
+            VKind::Arr(items) => items,
             _ => return functions::unknown_from(&coll, site),
         };
         if !budget::items(items.len().min(MAX_LOOP)) {
@@ -234,7 +234,7 @@ impl<'p> Eval<'p> {
         if let Some(n) = &f.index {
             b.push((n.text.clone(), V::int(i as i64, Some(n.span))));
         }
-        env.bind(&b)
+        env.bind(b)
     }
 
     pub(super) fn binary(&self, env: &Env, op: BinOp, a: &Expr, b: &Expr, site: Option<Span>) -> V {

@@ -78,7 +78,7 @@ struct Inst {
 #[derive(Clone)]
 struct Env {
     inst: usize,
-    locals: Rc<Vec<(Shared<str>, V)>>,
+    locals: Option<Rc<Frame>>,
     /// The resource whose body is being evaluated (nested resources are visible by name).
     res_ctx: Option<usize>,
 }
@@ -87,26 +87,39 @@ impl Env {
     fn top(inst: usize) -> Env {
         Env {
             inst,
-            locals: Rc::new(Vec::new()),
+            locals: None,
             res_ctx: None,
         }
     }
-    fn bind(&self, names: &[(Shared<str>, V)]) -> Env {
-        let mut l = (*self.locals).clone();
-        l.extend(names.iter().cloned());
+    fn bind(&self, names: Vec<(Shared<str>, V)>) -> Env {
         Env {
             inst: self.inst,
-            locals: Rc::new(l),
+            locals: Some(Rc::new(Frame {
+                names,
+                outer: self.locals.clone(),
+            })),
             res_ctx: self.res_ctx,
         }
     }
+    /// The innermost binding of `name`.
     fn local(&self, name: &str) -> Option<&V> {
-        self.locals
-            .iter()
-            .rev()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v)
+        let mut frame = self.locals.as_deref();
+        while let Some(f) = frame {
+            if let Some((_, v)) = f.names.iter().rev().find(|(n, _)| &**n == name) {
+                return Some(v);
+            }
+            frame = f.outer.as_deref();
+        }
+        None
     }
+}
+
+/// The names one loop iteration or lambda call binds, and the bindings around it: shared, so
+/// that binding a name does not copy every outer loop's item again (in nested loops that was
+/// a deep copy of the outer items per inner iteration).
+struct Frame {
+    names: Vec<(Shared<str>, V)>,
+    outer: Option<Rc<Frame>>,
 }
 
 /// The evaluated iterations of one resource declaration.
