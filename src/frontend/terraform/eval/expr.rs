@@ -237,9 +237,9 @@ impl<'w> Eval<'w> {
                     }
                 }
                 TPart::For(kv, vv, coll, body) => {
-                    let c = self.eval(coll, sc);
-                    let Some(pairs) = iter_pairs(&c) else {
-                        return Err(unknown_like(&c, Some(span)));
+                    let pairs = match into_pairs(self.eval(coll, sc)) {
+                        Ok(pairs) => pairs,
+                        Err(c) => return Err(unknown_like(&c, Some(span))),
                     };
                     for (k, v) in pairs {
                         let mut inner = sc.with(vv, v);
@@ -280,11 +280,14 @@ impl<'w> Eval<'w> {
         if coll.is_null() {
             return self.err("a for expression over null", span);
         }
-        let Some(pairs) = iter_pairs(&coll) else {
-            return match &coll.kind {
-                VKind::Unknown(_) => unknown_like(&coll, s),
-                _ => self.err(format!("cannot iterate over {}", coll.show()), span),
-            };
+        let pairs = match into_pairs(coll) {
+            Ok(pairs) => pairs,
+            Err(coll) => {
+                return match &coll.kind {
+                    VKind::Unknown(_) => unknown_like(&coll, s),
+                    _ => self.err(format!("cannot iterate over {}", coll.show()), span),
+                }
+            }
         };
         if !budget::items(pairs.len()) {
             return budget::unknown(s);

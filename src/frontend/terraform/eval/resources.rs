@@ -428,15 +428,9 @@ impl<'w> Eval<'w> {
             return vec![];
         };
         let coll = self.eval(&fe.expr, sc);
-        let Some(pairs) = iter_pairs(&coll) else {
-            if coll.is_null() {
-                return vec![];
-            }
-            let reason = format!(
-                "the dynamic \"{label}\" blocks are unknown: {}",
-                reason_of(&coll).unwrap_or("for_each is not a collection")
-            );
-            return vec![V::unknown(reason, Some(b.span))];
+        let pairs = match into_pairs(coll) {
+            Ok(pairs) => pairs,
+            Err(coll) => return self.no_dynamic(&coll, label, b),
         };
         let mut out = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
@@ -447,6 +441,19 @@ impl<'w> Eval<'w> {
             out.push(self.eval_body(&content.body, &inner, decl));
         }
         out
+    }
+
+    /// The blocks a `dynamic` whose `for_each` is not a collection gives: none for null, else
+    /// one unknown.
+    fn no_dynamic(&self, coll: &V, label: &str, b: &Block) -> Vec<V> {
+        if coll.is_null() {
+            return vec![];
+        }
+        let reason = format!(
+            "the dynamic \"{label}\" blocks are unknown: {}",
+            reason_of(coll).unwrap_or("for_each is not a collection")
+        );
+        vec![V::unknown(reason, Some(b.span))]
     }
 
     // -----------------------------------------------------------------------------------------

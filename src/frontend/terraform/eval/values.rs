@@ -99,27 +99,31 @@ pub(super) fn binop(op: BinOp, av: &V, bv: &V, span: Span) -> Result<V, String> 
 
 /// Pairs of a collection in Terraform's order: lists by index, maps by sorted key.
 pub fn iter_pairs(v: &V) -> Option<Vec<(V, V)>> {
-    match &v.kind {
-        VKind::Arr(items) => Some(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (V::int(i as i64, None), x.clone()))
-                .collect(),
-        ),
+    into_pairs(v.clone()).ok()
+}
+
+/// [`iter_pairs`] of a collection the caller owns: its elements are moved into the pairs, not
+/// copied (a `for` or `dynamic` over a large map copied every element); not a collection, the
+/// value back.
+pub fn into_pairs(v: V) -> Result<Vec<(V, V)>, V> {
+    let V { kind, span, origin } = v;
+    match kind {
+        VKind::Arr(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| (V::int(i as i64, None), x))
+            .collect()),
         VKind::Obj(entries) => {
-            let mut e: Vec<&(Key, V)> = entries
-                .iter()
+            let mut e: Vec<(Key, V)> = entries
+                .into_iter()
                 .filter(|(k, _)| !k.name.starts_with('\u{1}'))
                 .collect();
             e.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-            Some(
-                e.into_iter()
-                    .map(|(k, x)| (V::str(k.name.clone(), k.span), x.clone()))
-                    .collect(),
-            )
+            Ok(e.into_iter()
+                .map(|(k, x)| (V::str(k.name, k.span), x))
+                .collect())
         }
-        _ => None,
+        kind => Err(V { kind, span, origin }),
     }
 }
 
