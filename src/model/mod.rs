@@ -25,10 +25,9 @@ pub struct Field<T> {
     pub val: Result<T, String>,
     /// Where a person edits this value (the property or attribute).
     pub at: Option<Span>,
-    /// The value is a default: it is not written in the code at all.
-    pub implicit: bool,
     /// What few fields have, boxed so that the rest stay small: a model holds millions of
-    /// fields in a large repository ([`Field::origin`], [`Field::alts`]).
+    /// fields in a large repository ([`Field::origin`], [`Field::alts`],
+    /// [`Field::is_implicit`]; a flag here would add a word to every field).
     more: Option<Box<More<T>>>,
 }
 
@@ -37,6 +36,8 @@ pub struct Field<T> {
 struct More<T> {
     origin: Option<Span>,
     alts: Vec<Alt<T>>,
+    /// The value is a default: it is not written in the code at all.
+    implicit: bool,
 }
 
 /// One possible value of a field, and the choices that lead to it.
@@ -52,7 +53,6 @@ impl<T> Field<T> {
         Field {
             val: Ok(v),
             at,
-            implicit: false,
             more: None,
         }
     }
@@ -60,17 +60,22 @@ impl<T> Field<T> {
         Field {
             val: Err(reason.into()),
             at,
-            implicit: false,
             more: None,
         }
     }
     /// A default value that the code does not spell out; `at` is where to add it.
     pub fn implicit(v: T, at: Option<Span>) -> Field<T> {
-        Field {
-            val: Ok(v),
-            at,
-            implicit: true,
-            more: None,
+        let mut f = Field::known(v, at);
+        f.set_implicit(true);
+        f
+    }
+    /// The value is a default: it is not written in the code at all.
+    pub fn is_implicit(&self) -> bool {
+        self.more.as_ref().is_some_and(|m| m.implicit)
+    }
+    pub fn set_implicit(&mut self, implicit: bool) {
+        if implicit || self.more.is_some() {
+            self.more_mut().implicit = implicit;
         }
     }
     /// Where the literal was written when that is elsewhere (parameter file, variable,
@@ -110,6 +115,7 @@ impl<T> Field<T> {
             Box::new(More {
                 origin: None,
                 alts: Vec::new(),
+                implicit: false,
             })
         })
     }
@@ -122,7 +128,7 @@ impl<T> Field<T> {
         if let Ok(v) = &self.val {
             if let Err(reason) = fix(v) {
                 self.val = Err(reason);
-                self.implicit = false;
+                self.set_implicit(false);
             }
         }
         if let Some(m) = &mut self.more {
@@ -134,10 +140,10 @@ impl<T> Field<T> {
         Field {
             val: self.val.map(&f),
             at: self.at,
-            implicit: self.implicit,
             more: self.more.map(|m| {
                 Box::new(More {
                     origin: m.origin,
+                    implicit: m.implicit,
                     alts: m
                         .alts
                         .into_iter()

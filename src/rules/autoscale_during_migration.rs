@@ -24,7 +24,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             continue;
         }
         for a in settings(ctx, site) {
-            let at = if a.enabled.implicit {
+            let at = if a.enabled.is_implicit() {
                 a.meta.decl
             } else {
                 a.enabled.at.unwrap_or(a.meta.decl)

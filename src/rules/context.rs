@@ -422,7 +422,7 @@ fn options<T: Clone>(f: &Field<T>) -> Option<Vec<(Field<T>, Cond)>> {
 fn plain<T: Clone>(f: &Field<T>) -> Field<T> {
     let mut p = Field::unknown("", f.at);
     p.val = f.val.clone();
-    p.implicit = f.implicit;
+    p.set_implicit(f.is_implicit());
     p.set_origin(f.origin());
     p
 }

@@ -49,8 +49,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             Format::Arm => "\"sku\": { \"name\": \"Standard\" }",
         };
         // An implicit SKU is not written: point at the declaration, where it is to be added.
-        let property = (!pip.sku.implicit).then_some(&pip.sku);
-        let d = if pip.sku.implicit {
+        let property = (!pip.sku.is_implicit()).then_some(&pip.sku);
+        let d = if pip.sku.is_implicit() {
             sink.diag(format!(
                 "public IP address '{}' does not set a SKU, so it gets the default Basic; API Management needs a Standard public IP",
                 pip.meta.name

@@ -105,7 +105,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             ),
             None => "a same-subnet migration to stv2 needs them".to_string(),
         };
-        let at = if subnet.service_endpoints.implicit {
+        let at = if subnet.service_endpoints.is_implicit() {
             Some(subnet.meta.decl)
         } else {
             subnet.service_endpoints.at.or(Some(subnet.meta.decl))

@@ -254,7 +254,7 @@ fn modules_tfvars_count_for_each_dynamic_and_associations() {
     let pip = ws.public_ip(&pip_id).expect("pip found");
     // azurerm ~> 3.100: the sku default is Basic, and it is implicit.
     assert_eq!(pip.sku.get().map(String::as_str), Some("Basic"));
-    assert!(pip.sku.implicit);
+    assert!(pip.sku.is_implicit());
 }
 
 #[test]
