@@ -37,7 +37,7 @@ pub fn parse(text: &str, file: FileId) -> Result<File, ParseError> {
         exprs: Vec::new(),
         elems: Vec::new(),
         props: Vec::new(),
-        idents: HashMap::new(),
+        idents: HashMap::default(),
     };
     p.file()
 }
@@ -59,9 +59,10 @@ struct Parser<'a> {
     /// The same for object properties.
     props: Vec<ObjItem>,
     /// Identifiers met so far in the file (property names above all: `name`, `properties`,
-    /// `location` repeat in every resource), shared rather than allocated per occurrence. The
-    /// standard keyed hash: the names come from the linted file, as in the JSON parser.
-    idents: HashMap<&'a str, Shared<str>>,
+    /// `location` repeat in every resource), shared rather than allocated per occurrence. A
+    /// keyed hash (foldhash, seeded per process), as in the JSON parser: the names come from
+    /// the linted file.
+    idents: HashMap<&'a str, Shared<str>, foldhash::fast::RandomState>,
 }
 
 /// The items pushed onto `stack` from `mark` on, moved out into a boxed slice of their exact
