@@ -251,7 +251,10 @@ pub fn realpath(path: &Path) -> Option<PathBuf> {
 #[derive(Default)]
 pub struct Canon {
     /// By the path's text: `Path`'s own equality ignores a trailing `/`, which `realpath` does not.
-    known: std::sync::RwLock<std::collections::HashMap<Box<std::ffi::OsStr>, Known>>,
+    /// Hashed with foldhash, seeded per process: the names come from the linted tree.
+    known: std::sync::RwLock<
+        std::collections::HashMap<Box<std::ffi::OsStr>, Known, foldhash::fast::RandomState>,
+    >,
 }
 
 /// A memoised answer, kept small: most paths a run asks for are canonical already.

@@ -377,7 +377,11 @@ pub fn check(
     selected: impl Fn(Code) -> bool + Sync + Send,
 ) -> Checked {
     let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
-    let mut seen: HashMap<(Code, Option<Span>, String, Severity), usize> = HashMap::new();
+    let mut seen: HashMap<
+        (Code, Option<Span>, String, Severity),
+        usize,
+        foldhash::fast::RandomState,
+    > = HashMap::default();
     // Instances (by index into `ws.apims`) with a check left undecided in some view.
     let mut undecided = vec![false; ws.apims.len()];
     // Each view on a worker; its findings and undecided instances merged in view order below.
