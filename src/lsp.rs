@@ -747,9 +747,14 @@ impl<W: Write> Server<W> {
         let Some(lang) = crate::source::lang_of(&path) else {
             return json!([]);
         };
+        // A file not open in the editor is read as the run reads files: not a FIFO (whose
+        // `open` would block the server) or a device (`/dev/zero` would fill the memory).
         let text = match self.docs.get(&crate::source::canonical(&path)) {
             Some(d) => d.text.clone(),
-            None => std::fs::read_to_string(&path).unwrap_or_default(),
+            None => crate::source::read_regular(&path)
+                .ok()
+                .and_then(|b| crate::source::decode(b, lang).ok())
+                .unwrap_or_default(),
         };
         let mut actions = Vec::new();
         for d in self.shown.get(uri).into_iter().flatten() {
@@ -1294,6 +1299,55 @@ mod tests {
                 "serve returned before its reader ended"
             );
         }
+    }
+
+    /// Found by review during the fuzzing campaign: a code action for a file not open in the
+    /// editor read it with `read_to_string`, so a FIFO named by the client blocked the server
+    /// for good (and a link to `/dev/zero` would have filled the memory). It is read as the
+    /// run reads files: not at all, and the answer is no action.
+    #[cfg(unix)]
+    #[test]
+    fn a_code_action_on_a_fifo_answers_at_once() {
+        let dir = std::env::temp_dir().join(format!("stv2lint-lsp-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("main.tf");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let range =
+            json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}});
+        let input = [
+            frame(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})),
+            frame(
+                json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction",
+                "params": {"textDocument": {"uri": path_to_uri(&fifo).as_str()},
+                           "range": range, "context": {"diagnostics": []}}}),
+            ),
+        ]
+        .concat();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let opts = ServeOptions {
+                debounce: Duration::ZERO,
+                lint: false,
+                trace: false,
+            };
+            let code = serve(std::io::Cursor::new(input.into_bytes()), &mut out, &opts);
+            let _ = tx.send((code, out));
+        });
+        let answer = rx.recv_timeout(Duration::from_secs(20));
+        if answer.is_err() {
+            // Let the blocked server go before failing.
+            let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (code, out) = answer.expect("the server blocked on the FIFO");
+        assert_eq!(code, 1);
+        let got = bodies(&out);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert_eq!(got[1]["id"], json!(2));
+        assert_eq!(got[1]["result"], json!([]), "{got:#?}");
     }
 
     #[test]
