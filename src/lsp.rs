@@ -93,10 +93,15 @@ enum Event {
 /// Serve one client reading `input` and writing `output` until `exit` or the end of the input.
 /// Returns the process exit code; every way out other than `shutdown` + `exit` says why on
 /// stderr.
+///
+/// When the input has ended, the thread that read it has ended too before this returns (its
+/// input dropped, nothing of it left behind a caller that serves again). After `exit` it may
+/// still wait in a read of the client's input (stdin cannot be interrupted); it ends at the
+/// next message or the end of the input, whose sender is gone.
 pub fn serve(input: impl BufRead + Send + 'static, output: impl Write, opts: &ServeOptions) -> u8 {
     let (tx, rx) = channel();
     let reader_tx = tx.clone();
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         let mut reader = Reader::new(input);
         loop {
             let f = reader.next_frame();
@@ -125,6 +130,8 @@ pub fn serve(input: impl BufRead + Send + 'static, output: impl Write, opts: &Se
             Ok(Event::Frame(Frame::End(why))) => {
                 let why = why.unwrap_or_else(|| "the client closed the input".into());
                 eprintln!("stv2lint lsp: {why} without `exit`; stopping");
+                // The reader returns right after sending the end.
+                let _ = reader.join();
                 return 1;
             }
             Ok(Event::Linted(l)) => server.linted(*l),
@@ -740,9 +747,14 @@ impl<W: Write> Server<W> {
         let Some(lang) = crate::source::lang_of(&path) else {
             return json!([]);
         };
+        // A file not open in the editor is read as the run reads files: not a FIFO (whose
+        // `open` would block the server) or a device (`/dev/zero` would fill the memory).
         let text = match self.docs.get(&crate::source::canonical(&path)) {
             Some(d) => d.text.clone(),
-            None => std::fs::read_to_string(&path).unwrap_or_default(),
+            None => crate::source::read_regular(&path)
+                .ok()
+                .and_then(|b| crate::source::decode(b, lang).ok())
+                .unwrap_or_default(),
         };
         let mut actions = Vec::new();
         for d in self.shown.get(uri).into_iter().flatten() {
@@ -1236,6 +1248,106 @@ mod tests {
             ],
             "{got:#?}"
         );
+    }
+
+    /// Found by fuzzing (`lsp` target, LeakSanitizer): `serve` returned at the end of its input
+    /// while the thread reading that input was still running, so a caller serving again (the
+    /// fuzzer, a test) found the last session's thread and input still alive. Now the input is
+    /// dropped — its reader has ended — before `serve` returns.
+    #[test]
+    fn the_reader_has_ended_when_the_input_ends() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        /// An input that takes a while to drop, and says when it has.
+        struct Input(std::io::Cursor<Vec<u8>>, Arc<AtomicBool>);
+        impl std::io::Read for Input {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.0.read(buf)
+            }
+        }
+        impl BufRead for Input {
+            fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+                self.0.fill_buf()
+            }
+            fn consume(&mut self, n: usize) {
+                self.0.consume(n)
+            }
+        }
+        impl Drop for Input {
+            fn drop(&mut self) {
+                std::thread::sleep(Duration::from_millis(200));
+                self.1.store(true, Ordering::SeqCst);
+            }
+        }
+        let opts = ServeOptions {
+            debounce: Duration::ZERO,
+            lint: false,
+            trace: false,
+        };
+        // The input ends inside a header, and then cleanly after a message.
+        let inputs = [
+            "Content-Length: 1".to_string(),
+            frame(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})),
+        ];
+        for input in inputs {
+            let dropped = Arc::new(AtomicBool::new(false));
+            let input = Input(std::io::Cursor::new(input.into_bytes()), dropped.clone());
+            let mut out = Vec::new();
+            assert_eq!(serve(input, &mut out, &opts), 1);
+            assert!(
+                dropped.load(Ordering::SeqCst),
+                "serve returned before its reader ended"
+            );
+        }
+    }
+
+    /// Found by review during the fuzzing campaign: a code action for a file not open in the
+    /// editor read it with `read_to_string`, so a FIFO named by the client blocked the server
+    /// for good (and a link to `/dev/zero` would have filled the memory). It is read as the
+    /// run reads files: not at all, and the answer is no action.
+    #[cfg(unix)]
+    #[test]
+    fn a_code_action_on_a_fifo_answers_at_once() {
+        let dir = std::env::temp_dir().join(format!("stv2lint-lsp-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("main.tf");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let range =
+            json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}});
+        let input = [
+            frame(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})),
+            frame(
+                json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction",
+                "params": {"textDocument": {"uri": path_to_uri(&fifo).as_str()},
+                           "range": range, "context": {"diagnostics": []}}}),
+            ),
+        ]
+        .concat();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let opts = ServeOptions {
+                debounce: Duration::ZERO,
+                lint: false,
+                trace: false,
+            };
+            let code = serve(std::io::Cursor::new(input.into_bytes()), &mut out, &opts);
+            let _ = tx.send((code, out));
+        });
+        let answer = rx.recv_timeout(Duration::from_secs(20));
+        if answer.is_err() {
+            // Let the blocked server go before failing.
+            let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (code, out) = answer.expect("the server blocked on the FIFO");
+        assert_eq!(code, 1);
+        let got = bodies(&out);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert_eq!(got[1]["id"], json!(2));
+        assert_eq!(got[1]["result"], json!([]), "{got:#?}");
     }
 
     #[test]

@@ -439,6 +439,15 @@ pub fn decode(bytes: Vec<u8>, lang: Lang) -> Result<String, (String, usize, Stri
                 }
             }
         }
+        // Up to three bytes of UTF-8 for two of UTF-16.
+        if cut_to(&mut text, MAX_LEN) {
+            let at = text.len();
+            return Err((
+                text,
+                at,
+                format!("the UTF-16 file is longer than {MAX_LEN} bytes as UTF-8"),
+            ));
+        }
         if bytes.len() % 2 == 1 {
             let at = text.len();
             return Err((
@@ -455,8 +464,10 @@ pub fn decode(bytes: Vec<u8>, lang: Lang) -> Result<String, (String, usize, Stri
     }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        // The lossy text has the same bytes up to `valid`.
-        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        // The lossy text has the same bytes up to `valid`; each bad byte may become three
+        // (U+FFFD), so it is cut to the length offsets can reach.
+        let mut text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        cut_to(&mut text, MAX_LEN.max(valid));
         (
             text,
             valid,
@@ -566,17 +577,52 @@ impl Fence {
     }
 }
 
+/// The longest text a file may have: offsets into it ([`Span`], the line index) are `u32`.
+pub const MAX_LEN: usize = u32::MAX as usize;
+
 /// The bytes of a regular file. Anything else (a FIFO, whose `open` would block until a writer
-/// comes; a device; a directory) is an error without being opened.
+/// comes; a device; a directory) is an error without being opened, and so is a file longer
+/// than [`MAX_LEN`] (it is not read into memory; one growing while it is read stops there).
 pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    let t = std::fs::metadata(path)?.file_type();
+    use std::io::Read;
+    let m = std::fs::metadata(path)?;
+    let t = m.file_type();
     if !t.is_file() {
         return Err(std::io::Error::other(format!(
             "it is a {}, not a regular file",
             kind_of(&t)
         )));
     }
-    std::fs::read(path)
+    let too_long = |n: u64| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is {n} bytes long, more than the {MAX_LEN} bytes a file may have"),
+        )
+    };
+    if m.len() > MAX_LEN as u64 {
+        return Err(too_long(m.len()));
+    }
+    let mut bytes = Vec::with_capacity(m.len() as usize);
+    std::fs::File::open(path)?
+        .take(MAX_LEN as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_LEN {
+        return Err(too_long(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary; whether it was cut.
+fn cut_to(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
+    }
+    let mut at = max;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    text.truncate(at);
+    true
 }
 
 /// A regular file's text (UTF-8, BOM dropped), for configuration and baselines.
@@ -631,6 +677,56 @@ mod tests {
         assert_eq!(f.line_col(8), (4, 1));
         assert_eq!(f.line_text(2), "çd");
         assert_eq!(f.line_count(), 4);
+    }
+
+    /// A file longer than offsets can reach is refused before it is read, with its length
+    /// (a sparse file: no disk and no memory used); the run gives one STV001 at line 1 of it
+    /// and is incomplete. Before, the whole file was read and its offsets wrapped around.
+    #[test]
+    fn a_file_longer_than_offsets_reach_is_not_read() {
+        let dir = std::env::temp_dir().join(format!("stv2lint-huge-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let huge = dir.join("main.bicep");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(MAX_LEN as u64 + 1)
+            .unwrap();
+        // (Not `unwrap_err`, which would print the bytes read.)
+        let Err(e) = read_regular(&huge) else {
+            panic!("a file of {} bytes was read", MAX_LEN as u64 + 1);
+        };
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("4294967296 bytes long"), "{e}");
+        let o = crate::check(std::slice::from_ref(&dir), &Default::default());
+        let found: Vec<_> = o
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let s = d.span.expect("a place in the file");
+                let f = o.ws.sources.get(s.file);
+                (d.code, canonical(&f.path), f.line_col(s.start).0)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(crate::code::Code::Stv001, canonical(&huge), 1)],
+            "{:?}",
+            o.diagnostics
+        );
+        assert!(o.diagnostics[0].message.contains("bytes long"));
+        assert!(o.incomplete());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn text_is_cut_at_a_character_boundary() {
+        let mut t = "aé€".to_string();
+        assert!(!cut_to(&mut t, 6));
+        assert!(cut_to(&mut t, 5));
+        assert_eq!(t, "aé");
+        assert!(cut_to(&mut t, 2));
+        assert_eq!(t, "a");
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The Terraform loader and evaluator must never panic on any input, and every span they
 //! produce must lie inside its file. The input is split at lines `--` into a root module
 //! (`main.tf`), its `terraform.tfvars`, a local module (`mod/main.tf`, reachable as `./mod`)
-//! and a JSON module file, so module calls, tfvars and both syntaxes are all exercised.
+//! and a JSON module file, so module calls, tfvars and both syntaxes are all exercised; a fifth
+//! part is a second root (`prod/main.tf`), so the roots evaluate on the two workers of the
+//! command line's pool (`--threads 2`), as they do in a real run.
 #![no_main]
+mod common;
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
 use stv2lint::model::Workspace;
@@ -12,6 +15,7 @@ const NAMES: &[&str] = &[
     "/fuzz/terraform.tfvars",
     "/fuzz/mod/main.tf",
     "/fuzz/extra.tf.json",
+    "/fuzz/prod/main.tf",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -22,10 +26,12 @@ fuzz_target!(|data: &[u8]| {
         .map(|(t, n)| (PathBuf::from(n), t.to_string()))
         .collect();
     let mut ws = Workspace::default();
-    stv2lint::frontend::terraform::load_texts(&mut ws, &files, &Default::default());
-    ws.link();
-    let opts = stv2lint::rules::Options::default();
-    let diags = stv2lint::rules::run(&ws, &opts, |_| true);
+    let diags = common::pool().install(|| {
+        stv2lint::frontend::terraform::load_texts(&mut ws, &files, &Default::default());
+        ws.link();
+        let opts = stv2lint::rules::Options::default();
+        stv2lint::rules::run(&ws, &opts, |_| true)
+    });
     for d in ws.diagnostics.iter().chain(diags.iter()) {
         if let Some(s) = d.span {
             assert!(s.end as usize <= ws.sources.get(s.file).text.len());

@@ -162,6 +162,22 @@ pub fn outcome(u: &mut Unstructured) -> Result<Outcome> {
     })
 }
 
+/// The command line's pool with two workers (`--threads 2`), made once per process.
+pub fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| stv2lint::parallel::pool(2).expect("two workers"))
+}
+
+/// `stv2lint explain` of the outcome in every format.
+pub fn render_explain(o: &Outcome) {
+    use stv2lint::cli::ExplainFormat::*;
+    let ex = stv2lint::rules::explain::explain(&o.ws, &Default::default());
+    for f in [Human, Json, Markdown] {
+        let mut out = Vec::new();
+        stv2lint::report::explain::render(f, &ex, &o.ws, &mut out).expect("rendering into memory");
+    }
+}
+
 pub fn fuzz_path() -> &'static Path {
     Path::new("/fuzz")
 }
