@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
         // Feed fragments to functions by name as well.
         let mut parts = text.splitn(4, '|');
         if let (Some(name), Some(a), Some(b)) = (parts.next(), parts.next(), parts.next()) {
-            let args = vec![V::str(a, None), V::str(b, None), V::int(a.len() as i64 - 3, None)];
+            let args = vec![
+                V::str(a, None),
+                V::str(b, None),
+                V::int(a.len() as i64 - 3, None),
+            ];
             for n in 1..=3 {
                 let _ = functions::call(name, &args[..n], None);
             }
