@@ -330,7 +330,7 @@ enum ProtoMatch {
     Other,
 }
 
-/// A field's value by reference (normalising reads lists; copying them was a tenth of it).
+/// A field's value by reference: normalising only reads the lists (it copied each one).
 fn field<T>(f: &Field<T>) -> Result<&T, Unk> {
     match &f.val {
         Ok(v) => Ok(v),
