@@ -1195,6 +1195,15 @@ mod tests {
         assert_eq!(offset_of(&f.text, Position::new(9, 0)), f.text.len());
     }
 
+    /// A server that answers the protocol at once and lints nothing.
+    fn protocol_only() -> ServeOptions {
+        ServeOptions {
+            debounce: Duration::ZERO,
+            lint: false,
+            trace: false,
+        }
+    }
+
     fn frame(v: Value) -> String {
         let b = v.to_string();
         format!("Content-Length: {}\r\n\r\n{b}", b.len())
@@ -1224,11 +1233,7 @@ mod tests {
         ]
         .concat();
         let mut out = Vec::new();
-        let opts = ServeOptions {
-            debounce: Duration::ZERO,
-            lint: false,
-            trace: false,
-        };
+        let opts = protocol_only();
         // No `exit`: the input ends, and so does the server, with code 1.
         let code = serve(std::io::Cursor::new(input.into_bytes()), &mut out, &opts);
         assert_eq!(code, 1);
@@ -1279,11 +1284,7 @@ mod tests {
                 self.1.store(true, Ordering::SeqCst);
             }
         }
-        let opts = ServeOptions {
-            debounce: Duration::ZERO,
-            lint: false,
-            trace: false,
-        };
+        let opts = protocol_only();
         // The input ends inside a header, and then cleanly after a message.
         let inputs = [
             "Content-Length: 1".to_string(),
@@ -1328,11 +1329,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut out = Vec::new();
-            let opts = ServeOptions {
-                debounce: Duration::ZERO,
-                lint: false,
-                trace: false,
-            };
+            let opts = protocol_only();
             let code = serve(std::io::Cursor::new(input.into_bytes()), &mut out, &opts);
             let _ = tx.send((code, out));
         });

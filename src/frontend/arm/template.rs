@@ -622,13 +622,9 @@ impl<'a> Eval<'a> {
         )
     }
 
-    /// The resource's declaration in its template.
-    fn decl_of<'s>(&self, scope: &'s Scope, inst: &Instance) -> Option<&'s V> {
-        scope.resource(&inst.decl)
-    }
-
+    /// Where the resource is declared in its template.
     fn decl_span(&self, inst: &Instance) -> Option<Span> {
-        self.decl_of(&self.scope(inst.scope), inst)?.span
+        self.scope(inst.scope).resource(&inst.decl)?.span
     }
 
     fn compute_body(&self, inst: &Instance) -> V {
@@ -638,7 +634,7 @@ impl<'a> Eval<'a> {
             lambdas: Vec::new(),
         };
         let scope = self.scope(inst.scope);
-        let json = self.decl_of(&scope, inst);
+        let json = scope.resource(&inst.decl);
         let mut entries = Vec::new();
         if let Some(o) = json.and_then(|j| j.as_object()) {
             for (k, v) in o {
@@ -1245,7 +1241,7 @@ impl<'a> Eval<'a> {
             };
         }
         let scope = self.scope(inst.scope);
-        if let Some(d) = self.decl_of(&scope, &inst) {
+        if let Some(d) = scope.resource(&inst.decl) {
             if d.path("properties.templateLink").is_some() {
                 return V::unknown(
                     format!("the outputs of linked template deployment '{t}' are not loaded"),
