@@ -17,6 +17,8 @@ const UNSET_VARIABLE: &str = "an unset root variable: no real plan exists";
 /// Registry and git modules are not downloaded here; a real plan carries their resources
 /// (fixtures/plan/STV101/pass-subnet-from-registry-module is one).
 const NOT_DOWNLOADED: &str = "a registry or git module: its resources are not in the plan";
+/// A local module directory that does not exist: `terraform init` stops, so no plan exists.
+const MODULE_MISSING: &str = "a local module that is not there: no real plan exists";
 /// A plan's values do not say where they were written: a finding about a rule of a `dynamic`
 /// block points at that block, where the HCL front end points at the tfvars or local entry
 /// that wrote the rule.
@@ -25,6 +27,7 @@ const DYNAMIC_ORIGIN: &str = "a dynamic block's values: the plan does not know t
 /// Fixtures whose plan cannot give the HCL's findings, with why.
 const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV002/fail-registry-module-apim.tf", NOT_DOWNLOADED),
+    ("STV002/fail-local-module-missing.tf", MODULE_MISSING),
     ("STV101/pass-subnet-from-registry-module.tf", NOT_DOWNLOADED),
     (
         "STV010/fail-allowed-values-include-basic.tf",

@@ -250,7 +250,7 @@ impl Program {
                 .push(crate::diagnostic::not_read(Some(span), what, p, &why, tail));
             return Target::Missing(p.to_string());
         }
-        if !full.is_file() {
+        if let Some(problem) = not_a_file(&full) {
             // A missing `using` target leaves nothing to check: a load error. A missing module,
             // import or base file only makes some values unknown, like a registry module: the
             // run says so (STV002) and checks the rest.
@@ -275,9 +275,10 @@ impl Program {
                 Diagnostic::new(
                     code,
                     sev,
-                    format!("{what} file '{p}' does not exist; {tail}"),
+                    format!("{what} file '{p}' {problem}; {tail}"),
                 )
                 .at(Some(span))
+                .label(format!("file {problem}"))
                 .help(
                     "Fix the path (it is relative to this Bicep file) or add the file to the run.",
                 )
@@ -663,5 +664,16 @@ fn walk(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
         }
         ExprKind::Lambda(l) => walk(&l.body, visit),
         _ => {}
+    }
+}
+
+/// Why `path` is not a file to read: it does not exist, cannot be reached (a symlink loop, no
+/// permission) or is something else; `None` for a file.
+fn not_a_file(path: &std::path::Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(_) => Some("is not a file".to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".to_string()),
+        Err(e) => Some(format!("cannot be read: {e}")),
     }
 }

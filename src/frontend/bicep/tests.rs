@@ -184,6 +184,46 @@ resource apim 'Microsoft.ApiManagement/service@2024-05-01' = {
     assert!(!o.incomplete());
 }
 
+/// A local module that is not there but evidently deploys API Management (`publisherEmail`)
+/// is counted as an instance not checked, as a registry one is: before, the run said "no API
+/// Management instance found". A symlink loop is named as such, not as a missing file.
+#[test]
+fn missing_apim_module_is_an_instance_not_checked() {
+    let dir = TempDir::new(&[(
+        "main.bicep",
+        r#"module apim './apim.bicep' = {
+  name: 'apim'
+  params: { publisherEmail: 'ops@example.com' }
+}
+module net './loop.bicep' = {
+  name: 'net'
+}
+"#,
+    )]);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("loop.bicep", dir.0.join("loop.bicep")).unwrap();
+    let o = run(&dir);
+    assert_eq!(o.ws.unloaded_apims.len(), 1);
+    let u = &o.ws.unloaded_apims[0];
+    assert_eq!(
+        (u.module.as_str(), u.label.as_str()),
+        ("./apim.bicep", "apim")
+    );
+    assert_eq!((o.instances.found, o.instances.undecided), (1, 1));
+    let d = diags(&o);
+    assert!(
+        d.iter()
+            .any(|x| x.4.contains("'./apim.bicep' does not exist")),
+        "{d:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        d.iter()
+            .any(|x| x.4.contains("'./loop.bicep' cannot be read: ")),
+        "{d:?}"
+    );
+}
+
 #[test]
 fn registry_modules_give_unknown_outputs_without_a_diagnostic() {
     let dir = TempDir::new(&[(

@@ -67,11 +67,7 @@ fn unloaded_apims(ws: &mut Workspace, m: &Module) {
             continue;
         }
         let r = src.clone();
-        if crate::model::names_apim(&r)
-            || c.args
-                .iter()
-                .any(|a| crate::model::apim_only_input(&a.name))
-        {
+        if deploys_apim(c) {
             let why = if r.contains("::") || r.starts_with("git@") || r.contains("github.com") {
                 "git source"
             } else {
@@ -85,6 +81,17 @@ fn unloaded_apims(ws: &mut Workspace, m: &Module) {
             });
         }
     }
+}
+
+/// Whether a module call evidently deploys API Management: its source names it, or it takes
+/// inputs only an instance takes.
+pub(crate) fn deploys_apim(c: &modules::CallDecl) -> bool {
+    c.source
+        .as_ref()
+        .is_some_and(|(src, _)| crate::model::names_apim(src))
+        || c.args
+            .iter()
+            .any(|a| crate::model::apim_only_input(&a.name))
 }
 
 fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
@@ -265,6 +272,8 @@ struct Evaluated {
     resources: Resources,
     /// `azapi_update_resource`s, applied after every root.
     patches: Vec<azapi::Patch>,
+    /// API Management module calls whose local directory could not be loaded.
+    unloaded: Vec<crate::model::UnloadedApim>,
     /// Per API Management data source of the tree: the instances it references.
     apim_refs: Vec<Vec<ResKey>>,
     budget: Option<Diagnostic>,
@@ -404,6 +413,7 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
     };
     Evaluated {
         diagnostics: std::mem::take(&mut ev.diagnostics),
+        unloaded: std::mem::take(&mut ev.unloaded),
         resources,
         patches,
         apim_refs,
@@ -420,6 +430,12 @@ fn ingest(
     budget_diags: &mut Vec<Diagnostic>,
 ) {
     ws.diagnostics.extend(e.diagnostics);
+    for u in e.unloaded {
+        // A module called from a module instantiated several times is one call.
+        if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
+            ws.unloaded_apims.push(u);
+        }
+    }
     match e.resources {
         Resources::Emitted(part) => {
             ws.enter_unit(unit);

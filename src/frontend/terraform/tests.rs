@@ -895,3 +895,55 @@ resource "azurerm_network_security_rule" "r" {
     );
     assert_eq!(rules.iter().map(|r| r.1).sum::<usize>(), 1, "{rules:?}");
 }
+
+/// A local module that gives no module — missing, empty, a file, a symlink loop — is said so
+/// (STV002), and one that evidently deploys API Management is also counted as an instance not
+/// checked: before, such calls vanished and a run could pass in silence.
+#[test]
+fn local_modules_that_cannot_be_loaded_are_reported() {
+    let t = tmp(&[
+        (
+            "root/main.tf",
+            r#"
+module "apim" {
+  source          = "./missing"
+  publisher_email = "ops@example.com"
+}
+module "net" {
+  source = "../empty"
+}
+module "file" {
+  source = "./notes.txt"
+}
+module "loop" {
+  source = "./loop"
+}
+"#,
+        ),
+        ("root/notes.txt", "not a module"),
+        ("empty/README.md", "no Terraform here"),
+    ]);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("loop", t.0.join("root/loop")).unwrap();
+    let ws = load(&t.0.join("root"));
+    let stv002: Vec<&str> = ws
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::Stv002)
+        .map(|d| d.message.as_str())
+        .collect();
+    let said = |what: &str| stv002.iter().any(|m| m.contains(what));
+    assert!(said("'../empty' has no Terraform files"), "{stv002:?}");
+    assert!(said("'./notes.txt' was not read"), "{stv002:?}");
+    #[cfg(unix)]
+    assert!(said("'./loop' cannot be read"), "{stv002:?}");
+    assert!(said("'./missing' does not exist"), "{stv002:?}");
+    // The API Management call is also an instance not checked.
+
+    assert_eq!(ws.unloaded_apims.len(), 1);
+    let u = &ws.unloaded_apims[0];
+    assert_eq!(
+        (u.module.as_str(), u.why.as_str(), u.label.as_str()),
+        ("./missing", "its directory does not exist", "module.apim")
+    );
+}

@@ -104,13 +104,14 @@ impl<'p> Eval<'p> {
             ));
         }
         let target = unit.modules.get(&m).cloned();
+        // A module not loaded that evidently deploys API Management is counted and named.
+        let apim_input = prop("params").is_some_and(|ps| {
+            object_prop(ps, "publisherEmail").is_some()
+                || object_prop(ps, "publisherName").is_some()
+        });
         let fid = match target {
             Some(Target::Local(f)) => f,
             Some(Target::Registry(p)) => {
-                let apim_input = prop("params").is_some_and(|ps| {
-                    object_prop(ps, "publisherEmail").is_some()
-                        || object_prop(ps, "publisherName").is_some()
-                });
                 if crate::model::names_apim(&p) || apim_input {
                     self.unloaded.borrow_mut().push(crate::model::UnloadedApim {
                         module: p.clone(),
@@ -134,6 +135,18 @@ impl<'p> Eval<'p> {
                     format!("outputs of ARM template module '{p}' (not evaluated from Bicep)"),
                     site,
                 ))
+            }
+            Some(Target::Missing(p)) if crate::model::names_apim(&p) || apim_input => {
+                self.unloaded.borrow_mut().push(crate::model::UnloadedApim {
+                    module: p,
+                    why: "local file not read".to_string(),
+                    at: *path_span,
+                    label: sym.text.to_string(),
+                });
+                return result(V::unknown(
+                    format!("outputs of module '{path}', whose file was not loaded"),
+                    site,
+                ));
             }
             Some(Target::Missing(_)) | None => {
                 return result(V::unknown(

@@ -277,6 +277,9 @@ pub struct Eval<'w> {
     quiet: bool,
     /// A worker's diagnostics, in the order a serial evaluation reports them.
     pub diagnostics: Vec<Diagnostic>,
+    /// Local module calls that evidently deploy API Management but whose directory could not
+    /// be loaded: the instance is counted and named, never forgotten.
+    pub unloaded: Vec<crate::model::UnloadedApim>,
     /// A worker's evaluation needed a module directory that was not read: its result is
     /// incomplete and must be discarded.
     pub missed: bool,
@@ -334,6 +337,7 @@ impl<'w> Eval<'w> {
             run: None,
             quiet: false,
             diagnostics: Vec::new(),
+            unloaded: Vec::new(),
             missed: false,
         }
     }

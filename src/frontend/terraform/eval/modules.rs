@@ -54,10 +54,26 @@ impl<'w> Eval<'w> {
                     } else {
                         match self.load_module(&dir) {
                             Some(m) => Ok(m),
-                            None => Err(format!(
-                                "module `{}`: directory \"{src}\" has no Terraform files",
-                                cd.name
-                            )),
+                            None => {
+                                let why = missing_module_dir(&dir);
+                                // An instance the call evidently deploys is also counted
+                                // and named, as for a registry module.
+                                if !self.missed && !self.quiet {
+                                    self.report(not_loaded(src, &why, *src_span));
+                                    if crate::frontend::terraform::deploys_apim(cd) {
+                                        self.unloaded.push(crate::model::UnloadedApim {
+                                            module: src.clone(),
+                                            why: format!("its directory {why}"),
+                                            at: cd.span,
+                                            label: format!("module.{}", cd.name),
+                                        });
+                                    }
+                                }
+                                Err(format!(
+                                    "output of module `{}` (directory \"{src}\" {why})",
+                                    cd.name
+                                ))
+                            }
                         }
                     }
                 }
@@ -180,4 +196,30 @@ pub(super) fn module_cycle(
     .at(Some(at))
     .help("A Terraform module cannot call itself, directly or through other modules; break the cycle.")
     .identity(format!("terraform|module cycle|{}", names.join("|")))
+}
+
+/// Why a local module directory gave no module: it does not exist, cannot be read (a symlink
+/// loop, no permission) or holds no Terraform files. (A file is refused earlier, by the fence.)
+fn missing_module_dir(dir: &std::path::Path) -> String {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".to_string(),
+        Err(e) => format!("cannot be read: {e}"),
+        Ok(_) => "has no Terraform files (.tf, .tf.json)".to_string(),
+    }
+}
+
+/// The STV002 of a local module call whose directory gave no module: its resources would
+/// otherwise vanish without a word.
+fn not_loaded(src: &str, why: &str, at: Span) -> Diagnostic {
+    Diagnostic::new(
+        crate::code::Code::Stv002,
+        crate::diagnostic::Severity::Info,
+        format!(
+            "module directory '{src}' {why}; its resources are not checked and its outputs are unknown"
+        ),
+    )
+    .at(Some(at))
+    .label(format!("directory {why}: not checked"))
+    .help("Fix the module's source path (it is relative to the calling module's directory).")
+    .identity(format!("terraform|module dir|{src}|{why}"))
 }
