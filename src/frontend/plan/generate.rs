@@ -63,8 +63,11 @@ pub fn generate(path: &Path, state: bool) -> Result<Vec<(PathBuf, J)>, String> {
     let mut ws = Workspace::default();
     let mut ids: Vec<FileId> = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        // As a run reads: a FIFO or device named `*.tf` is refused, not read without end.
         let lang = crate::source::lang_of(&f).unwrap_or(Lang::Terraform);
+        let bytes = crate::source::read_regular(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let text = crate::source::decode(bytes, lang)
+            .map_err(|(_, _, why)| format!("{}: {why}", f.display()))?;
         let display = f.to_string_lossy().to_string();
         ids.push(ws.sources.add(SourceFile::new(f, display, text, lang)));
     }
