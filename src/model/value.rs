@@ -8,6 +8,7 @@
 //! still link resources together, while any check of the value itself stays undecided.
 
 use crate::source::Span;
+use std::collections::HashMap;
 /// The shared pointer of values: atomic, so that a value built on one thread (a file parsed, a
 /// deployment unit evaluated in parallel) can be handed to another and read by several.
 pub type Shared<T> = std::sync::Arc<T>;
@@ -34,6 +35,143 @@ pub enum VKind {
     /// Boxed: an unknown carries four fields, and inline they would make every value — known
     /// ones too — 40 bytes larger.
     Unknown(Box<Unknown>),
+}
+
+/// Objects up to this many keys are searched by a scan; larger ones through an index.
+pub const SCAN_MAX: usize = 16;
+
+/// The fixed hasher of [`V::same_hash`]: values are only compared within one run, and a
+/// colliding hash costs a comparison, never a wrong answer.
+const SAME_HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0x5ab1e);
+
+/// A property name as ARM and Bicep compare it: without regard to ASCII case.
+#[derive(Clone, Copy, Debug)]
+pub struct NoCase<'a>(pub &'a str);
+
+impl PartialEq for NoCase<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+impl Eq for NoCase<'_> {}
+impl std::hash::Hash for NoCase<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        for b in self.0.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+        h.write_u8(0xff);
+    }
+}
+
+/// Each name of an object's entries (without case) → the position of its last entry, which
+/// is the one [`V::get`] finds.
+pub fn last_by_name(
+    entries: &[(Key, V)],
+) -> HashMap<NoCase<'_>, usize, foldhash::fast::FixedState> {
+    let mut m = HashMap::with_capacity_and_hasher(entries.len(), SAME_HASH);
+    for (i, (k, _)) in entries.iter().enumerate() {
+        m.insert(NoCase(&k.name), i);
+    }
+    m
+}
+
+/// An object built one entry at a time, where an entry whose name is already there replaces
+/// that one in place (Bicep and Terraform object literals, comprehensions). Small objects are
+/// searched by a scan; past [`SCAN_MAX`] entries a map of name hashes finds the entry, so that a
+/// literal of 100,000 keys is built in linear time (it took minutes). A hash met twice is
+/// checked against the name and falls back to the scan, so the answer is always the scan's.
+pub struct ObjBuilder {
+    entries: Vec<(Key, V)>,
+    /// ARM and Bicep names compare without regard to ASCII case; Terraform's exactly.
+    no_case: bool,
+    /// Name hash → position, once the object is large.
+    index: Option<HashMap<u64, usize, foldhash::fast::FixedState>>,
+}
+
+impl ObjBuilder {
+    pub fn new(no_case: bool, capacity: usize) -> ObjBuilder {
+        ObjBuilder {
+            entries: Vec::with_capacity(capacity),
+            no_case,
+            index: None,
+        }
+    }
+
+    fn same_name(&self, a: &str, b: &str) -> bool {
+        if self.no_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    }
+
+    fn hash(&self, name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        if self.no_case {
+            SAME_HASH.hash_one(NoCase(name))
+        } else {
+            SAME_HASH.hash_one(name)
+        }
+    }
+
+    /// The position of the entry named `name`: the first, as a scan finds it.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let scan = || {
+            self.entries
+                .iter()
+                .position(|(k, _)| self.same_name(&k.name, name))
+        };
+        match &self.index {
+            None => scan(),
+            Some(ix) => match ix.get(&self.hash(name)) {
+                None => None,
+                Some(&i) if self.same_name(&self.entries[i].0.name, name) => Some(i),
+                Some(_) => scan(),
+            },
+        }
+    }
+
+    /// The entry at `i` (from [`ObjBuilder::position`]).
+    pub fn entry_mut(&mut self, i: usize) -> &mut (Key, V) {
+        &mut self.entries[i]
+    }
+
+    /// Add an entry whose name is not there yet.
+    pub fn push(&mut self, k: Key, v: V) {
+        let i = self.entries.len();
+        let h = self.index.is_some().then(|| self.hash(&k.name));
+        if let (Some(ix), Some(h)) = (&mut self.index, h) {
+            ix.entry(h).or_insert(i);
+        }
+        self.entries.push((k, v));
+        if self.index.is_none() && self.entries.len() > SCAN_MAX {
+            let mut ix = HashMap::with_capacity_and_hasher(self.entries.len() * 2, SAME_HASH);
+            for (j, (k, _)) in self.entries.iter().enumerate() {
+                ix.entry(self.hash(&k.name)).or_insert(j);
+            }
+            self.index = Some(ix);
+        }
+    }
+
+    /// Add an entry, replacing (key and value) the one with its name.
+    pub fn put(&mut self, k: Key, v: V) {
+        match self.position(&k.name) {
+            Some(i) => self.entries[i] = (k, v),
+            None => self.push(k, v),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn into_entries(self) -> Vec<(Key, V)> {
+        self.entries
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -416,9 +554,16 @@ impl V {
                 if a.len() != b.len() {
                     return Some(false);
                 }
+                // A key looked up in a large object by an index, not a scan per key: two
+                // objects of 100,000 keys compared in seconds, not hours.
+                let index = (b.len() > SCAN_MAX).then(|| last_by_name(b));
                 let mut all = Some(true);
                 for (k, x) in a {
-                    let Some(y) = other.get(&k.name) else {
+                    let y = match &index {
+                        Some(ix) => ix.get(&NoCase(&k.name)).map(|&i| &b[i].1),
+                        None => other.get(&k.name),
+                    };
+                    let Some(y) = y else {
                         return Some(false);
                     };
                     match x.same(y) {
@@ -431,6 +576,59 @@ impl V {
             }
             _ => Some(false),
         }
+    }
+
+    /// A hash that agrees with [`V::same`]: two values it calls the same hash alike. `None`
+    /// for a value that holds an unknown (same by symbol, or not known) or an object with two
+    /// keys differing only in case (where `same` is not symmetric): compare those one by one.
+    pub fn same_hash(&self) -> Option<u64> {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = SAME_HASH.build_hasher();
+        self.hash_same(&mut h, 0)?;
+        Some(h.finish())
+    }
+
+    fn hash_same(&self, h: &mut impl std::hash::Hasher, depth: usize) -> Option<()> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        if depth > crate::frontend::kernel::budget::MAX_VALUE_DEPTH {
+            return None;
+        }
+        // Numbers compare by value across Int and Float (`1 == 1.0`); -0.0 is 0.0.
+        let num = |h: &mut _, f: f64| {
+            3u8.hash(h);
+            (if f == 0.0 { 0.0f64 } else { f }).to_bits().hash(h);
+        };
+        match &self.kind {
+            VKind::Unknown(_) => return None,
+            VKind::Null => 0u8.hash(h),
+            VKind::Bool(b) => (1u8, *b).hash(h),
+            VKind::Int(i) => num(h, *i as f64),
+            VKind::Float(f) => num(h, *f),
+            VKind::Str(t) => (4u8, &**t).hash(h),
+            VKind::Arr(items) => {
+                (5u8, items.len()).hash(h);
+                for it in items {
+                    it.hash_same(h, depth + 1)?;
+                }
+            }
+            VKind::Obj(entries) => {
+                // Key order does not matter to `same`: the entries' hashes are summed.
+                let mut names =
+                    std::collections::HashSet::with_capacity_and_hasher(entries.len(), SAME_HASH);
+                let mut sum = 0u64;
+                for (k, v) in entries {
+                    if !names.insert(NoCase(&k.name)) {
+                        return None;
+                    }
+                    let mut e = SAME_HASH.build_hasher();
+                    NoCase(&k.name).hash(&mut e);
+                    v.hash_same(&mut e, depth + 1)?;
+                    sum = sum.wrapping_add(e.finish());
+                }
+                (6u8, entries.len(), sum).hash(h);
+            }
+        }
+        Some(())
     }
 
     /// Truthiness for conditions: `None` when unknown.

@@ -8,6 +8,7 @@
 use super::budget;
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::Span;
+use std::collections::HashMap;
 
 /// A lambda ready to apply to its arguments (item, then index or accumulator as the function
 /// passes them; extra arguments beyond the lambda's parameters are ignored by the evaluator).
@@ -113,7 +114,7 @@ pub fn call(
             V::arr(out, site)
         }
         "toobject" => {
-            let mut out: Vec<(Key, V)> = Vec::new();
+            let mut all: Vec<(Key, V)> = Vec::new();
             for it in items {
                 let k = f(vec![it.clone()]);
                 let Some(k) = k.as_name().map(str::to_string) else {
@@ -123,26 +124,40 @@ pub fn call(
                     Some(vl) => vl(vec![it]),
                     None => it,
                 };
-                // A later item with the same key wins, as in ARM.
-                out.retain(|(x, _)| *x.name != *k);
-                out.push((Key::new(k, site), v));
+                all.push((Key::new(k, site), v));
             }
-            V::obj(out, site)
+            // A later item with the same key wins and takes its place, as in ARM: each key's
+            // last entry is kept (found by a map, not by rescanning the object per item).
+            let mut last: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
+            for (i, (k, _)) in all.iter().enumerate() {
+                last.insert(&k.name, i);
+            }
+            let keep: Vec<bool> = (0..all.len()).map(|i| last[&*all[i].0.name] == i).collect();
+            let out = all
+                .into_iter()
+                .zip(keep)
+                .filter(|(_, k)| *k)
+                .map(|(e, _)| e);
+            V::obj(out.collect(), site)
         }
         "groupby" => {
             let mut out: Vec<(Key, V)> = Vec::new();
+            let mut at: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
             for it in items {
                 let k = f(vec![it.clone()]);
                 let Some(k) = k.as_name().map(str::to_string) else {
                     return unknown_from(&k, site);
                 };
-                match out.iter_mut().find(|(x, _)| *x.name == *k) {
-                    Some((_, group)) => {
-                        if let VKind::Arr(a) = &mut group.kind {
+                match at.get(&k) {
+                    Some(&i) => {
+                        if let VKind::Arr(a) = &mut out[i].1.kind {
                             a.push(it);
                         }
                     }
-                    None => out.push((Key::new(k, site), V::arr(vec![it], site))),
+                    None => {
+                        at.insert(k.clone(), out.len());
+                        out.push((Key::new(k, site), V::arr(vec![it], site)));
+                    }
                 }
             }
             V::obj(out, site)

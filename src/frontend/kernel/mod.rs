@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod budget;
+pub mod distinct;
 pub mod lambda;
 pub mod memo;
 pub mod text;

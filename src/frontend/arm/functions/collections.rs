@@ -1,6 +1,9 @@
 //! Array and object functions.
 
 use super::*;
+use crate::frontend::kernel::distinct::Seen;
+use crate::model::value::{last_by_name, NoCase, SCAN_MAX};
+use std::collections::HashMap;
 
 pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> Option<V> {
     let v = match lname {
@@ -141,31 +144,40 @@ pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> O
                 return Some(unknown_from(u, span));
             }
             match &first.kind {
-                VKind::Arr(items) => V::arr(
-                    items
+                VKind::Arr(items) => {
+                    // Each other array as a set once, not scanned for every element.
+                    let others: Vec<Option<Seen>> = args[1..]
                         .iter()
-                        .filter(|it| {
-                            args[1..].iter().all(|o| {
-                                o.as_array()
-                                    .is_some_and(|xs| xs.iter().any(|x| x.same(it) == Some(true)))
+                        .map(|o| o.as_array().map(|xs| Seen::of(xs, |x, it| x.same(it))))
+                        .collect();
+                    V::arr(
+                        items
+                            .iter()
+                            .filter(|it| {
+                                others
+                                    .iter()
+                                    .all(|o| o.as_ref().is_some_and(|s| s.contains(it)))
                             })
-                        })
-                        .cloned()
-                        .collect(),
-                    span,
-                ),
-                VKind::Obj(entries) => V::obj(
-                    entries
-                        .iter()
-                        .filter(|(k, v)| {
-                            args[1..]
-                                .iter()
-                                .all(|o| o.get(&k.name).is_some_and(|x| x.same(v) == Some(true)))
-                        })
-                        .cloned()
-                        .collect(),
-                    span,
-                ),
+                            .cloned()
+                            .collect(),
+                        span,
+                    )
+                }
+                VKind::Obj(entries) => {
+                    let others: Vec<Lookup> = args[1..].iter().map(Lookup::new).collect();
+                    V::obj(
+                        entries
+                            .iter()
+                            .filter(|(k, v)| {
+                                others.iter().all(|o| {
+                                    o.get(&k.name).is_some_and(|x| x.same(v) == Some(true))
+                                })
+                            })
+                            .cloned()
+                            .collect(),
+                        span,
+                    )
+                }
                 _ => unknown_from(first, span),
             }
         }
@@ -294,36 +306,37 @@ pub(super) fn union(args: &[V], span: Option<Span>) -> V {
         return unknown_from(u, span);
     }
     if args.iter().all(|a| a.as_array().is_some() || a.is_null()) {
+        let mut seen = Seen::new(|o, it| o.same(it));
         let mut out: Vec<V> = Vec::new();
         for a in args {
             for it in a.as_array().unwrap_or(&[]) {
-                if !out.iter().any(|o| o.same(it) == Some(true)) {
+                if seen.insert(it) {
                     out.push(it.clone());
                 }
             }
         }
         return V::arr(out, span);
     }
-    let mut acc = V::obj(vec![], span);
+    let mut out: Vec<(Key, V)> = Vec::new();
+    // Where each name (without case) is in `out`: a scan per key was quadratic.
+    let mut at: HashMap<NoCase, usize> = HashMap::new();
     for a in args {
         match &a.kind {
             VKind::Obj(entries) => {
                 for (k, v) in entries {
+                    let slot = at.get(&NoCase(&k.name)).copied();
                     // Nested objects merge deeply, as ARM's union does.
-                    let merged = match (acc.get(&k.name), &v.kind) {
+                    let merged = match (slot.map(|i| &out[i].1), &v.kind) {
                         (Some(old), VKind::Obj(_)) if old.as_object().is_some() => {
                             union(&[old.clone(), v.clone()], v.span)
                         }
                         _ => v.clone(),
                     };
-                    if let VKind::Obj(o) = &mut acc.kind {
-                        if let Some(e) = o
-                            .iter_mut()
-                            .find(|(x, _)| x.name.eq_ignore_ascii_case(&k.name))
-                        {
-                            e.1 = merged;
-                        } else {
-                            o.push((k.clone(), merged));
+                    match slot {
+                        Some(i) => out[i].1 = merged,
+                        None => {
+                            at.insert(NoCase(&k.name), out.len());
+                            out.push((k.clone(), merged));
                         }
                     }
                 }
@@ -332,5 +345,30 @@ pub(super) fn union(args: &[V], span: Option<Span>) -> V {
             _ => return unknown_from(a, span),
         }
     }
-    acc
+    V::obj(out, span)
+}
+
+/// An object's entries by name (without case), through an index when it is large: what
+/// `intersection` looks every key of the first object up in.
+enum Lookup<'a> {
+    Scan(&'a V),
+    Index(
+        &'a [(Key, V)],
+        HashMap<NoCase<'a>, usize, foldhash::fast::FixedState>,
+    ),
+}
+
+impl<'a> Lookup<'a> {
+    fn new(v: &'a V) -> Lookup<'a> {
+        match v.as_object() {
+            Some(o) if o.len() > SCAN_MAX => Lookup::Index(o, last_by_name(o)),
+            _ => Lookup::Scan(v),
+        }
+    }
+    fn get(&self, name: &str) -> Option<&'a V> {
+        match self {
+            Lookup::Scan(v) => v.get(name),
+            Lookup::Index(o, ix) => ix.get(&NoCase(name)).map(|&i| &o[i].1),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! the kernel), member and index access through the kernel.
 
 use super::*;
+use crate::model::value::ObjBuilder;
 
 impl<'p> Eval<'p> {
     pub(super) fn expr(&self, env: &Env, e: &Expr) -> V {
@@ -156,17 +157,8 @@ impl<'p> Eval<'p> {
         site: Option<Span>,
         skip: &[&str],
     ) -> V {
-        let mut out: Vec<(Key, V)> = Vec::with_capacity(items.len());
-        let mut put = |k: Key, v: V| {
-            if let Some(e) = out
-                .iter_mut()
-                .find(|(x, _)| x.name.eq_ignore_ascii_case(&k.name))
-            {
-                *e = (k, v);
-            } else {
-                out.push((k, v));
-            }
-        };
+        let mut out = ObjBuilder::new(true, items.len());
+        let mut put = |k: Key, v: V| out.put(k, v);
         for it in items {
             match it {
                 ObjItem::Prop { key, value, .. } => {
@@ -198,7 +190,7 @@ impl<'p> Eval<'p> {
                 ObjItem::Resource(_) => {}
             }
         }
-        V::obj(out, site)
+        V::obj(out.into_entries(), site)
     }
 
     pub(super) fn for_expr(&self, env: &Env, f: &ForExpr, site: Option<Span>) -> V {

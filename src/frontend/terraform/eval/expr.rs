@@ -1,6 +1,7 @@
 //! Expressions: templates, operators, conditionals, `for` expressions and function calls.
 
 use super::*;
+use crate::model::value::ObjBuilder;
 
 impl<'w> Eval<'w> {
     pub fn eval(&mut self, e: &Expr, sc: &Scope) -> V {
@@ -46,7 +47,7 @@ impl<'w> Eval<'w> {
             }
             ExprKind::Arr(items) => V::arr(items.iter().map(|x| self.eval(x, sc)).collect(), span),
             ExprKind::Obj(entries) => {
-                let mut out: Vec<(Key, V)> = Vec::with_capacity(entries.len());
+                let mut out = ObjBuilder::new(false, entries.len());
                 for (k, x) in entries {
                     let key = match k {
                         ObjKey::Name(n, ks) => Key::new(n.clone(), Some(*ks)),
@@ -67,13 +68,12 @@ impl<'w> Eval<'w> {
                         }
                     };
                     let val = self.eval(x, sc);
-                    if let Some(slot) = out.iter_mut().find(|(k, _)| k.name == key.name) {
-                        slot.1 = val;
-                    } else {
-                        out.push((key, val));
+                    match out.position(&key.name) {
+                        Some(i) => out.entry_mut(i).1 = val,
+                        None => out.push(key, val),
                     }
                 }
-                V::obj(out, span)
+                V::obj(out.into_entries(), span)
             }
             ExprKind::Var(name) => self.bare(name, sc, e.span),
             ExprKind::Trav(root, ops) => self.traversal(root, ops, sc, e.span),
@@ -293,7 +293,7 @@ impl<'w> Eval<'w> {
             return budget::unknown(s);
         }
         let mut arr = Vec::new();
-        let mut obj: Vec<(Key, V)> = Vec::new();
+        let mut obj = ObjBuilder::new(false, 0);
         for (k, v) in pairs {
             let mut inner = sc.with(&f.val_var, v);
             if let Some(kn) = &f.key_var {
@@ -321,7 +321,7 @@ impl<'w> Eval<'w> {
                             s,
                         );
                     };
-                    match obj.iter_mut().find(|(k, _)| *k.name == *kt) {
+                    match obj.position(&kt).map(|i| obj.entry_mut(i)) {
                         Some(slot) if f.group => {
                             if let VKind::Arr(items) = &mut slot.1.kind {
                                 items.push(val);
@@ -330,14 +330,14 @@ impl<'w> Eval<'w> {
                         Some(slot) => slot.1 = val,
                         None => {
                             let val = if f.group { V::arr(vec![val], s) } else { val };
-                            obj.push((Key::new(kt, kv.span), val));
+                            obj.push(Key::new(kt, kv.span), val);
                         }
                     }
                 }
             }
         }
         if f.key.is_some() {
-            V::obj(obj, s)
+            V::obj(obj.into_entries(), s)
         } else {
             V::arr(arr, s)
         }

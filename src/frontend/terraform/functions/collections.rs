@@ -1,6 +1,8 @@
 //! List, map, set and object functions.
 
 use super::*;
+use crate::frontend::kernel::distinct::Seen;
+use std::collections::HashMap;
 
 pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
     let v = match name {
@@ -17,14 +19,19 @@ pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
         }
         "merge" => {
             let mut out: Vec<(Key, V)> = Vec::new();
+            // Where each name is in `out`: a scan per key made merging large maps quadratic.
+            let mut at: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
             for a in args {
                 match &a.kind {
                     VKind::Null => {}
                     VKind::Obj(entries) => {
                         for (k, v) in entries {
-                            match out.iter_mut().find(|(x, _)| x.name == k.name) {
-                                Some(slot) => slot.1 = v.clone(),
-                                None => out.push((k.clone(), v.clone())),
+                            match at.get(&*k.name) {
+                                Some(&i) => out[i].1 = v.clone(),
+                                None => {
+                                    at.insert(&k.name, out.len());
+                                    out.push((k.clone(), v.clone()));
+                                }
                             }
                         }
                     }
@@ -121,15 +128,7 @@ pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
             _ => Err(format!("tomap() of {}", a.show())),
         }),
         "distinct" => one(args).and_then(|a| match &a.kind {
-            VKind::Arr(items) => {
-                let mut out: Vec<V> = Vec::new();
-                for it in items {
-                    if !out.iter().any(|x| tf_equal(x, it) == Some(true)) {
-                        out.push(it.clone());
-                    }
-                }
-                Ok(V::arr(out, span))
-            }
+            VKind::Arr(items) => Ok(V::arr(distinct(items), span)),
             _ => Err("distinct() needs a list".into()),
         }),
         "compact" => one(args).and_then(|a| match &a.kind {
@@ -241,7 +240,8 @@ pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
                     return Some(Err(format!("{name}() needs sets")));
                 };
                 let inter = name == "setintersection";
-                out.retain(|x| other.iter().any(|y| tf_equal(x, y) == Some(true)) == inter);
+                let other = Seen::of(other, |y, x| tf_equal(x, y));
+                out.retain(|x| other.contains(x) == inter);
             }
             Ok(V::arr(out, span))
         }
@@ -275,14 +275,15 @@ pub(super) fn obj_get<'a>(m: &'a V, k: &str) -> Option<&'a V> {
         .map(|(_, v)| v)
 }
 
+/// The elements unlike every one before them, in order.
+fn distinct(items: &[V]) -> Vec<V> {
+    let mut seen = Seen::new(tf_equal);
+    items.iter().filter(|it| seen.insert(it)).cloned().collect()
+}
+
 /// Distinct elements, strings sorted as Terraform orders a set of strings.
 pub(super) fn set_of(items: &[V]) -> Vec<V> {
-    let mut out: Vec<V> = Vec::new();
-    for it in items {
-        if !out.iter().any(|x| tf_equal(x, it) == Some(true)) {
-            out.push(it.clone());
-        }
-    }
+    let mut out = distinct(items);
     if out.iter().all(|x| matches!(x.kind, VKind::Str(_))) {
         out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     }
