@@ -10,7 +10,11 @@
 //! - `many-instances`: one ARM template with N instances, each in its own subnet with its own
 //!   NSG (`Ctx::group`, `subnet-missing`, `rule-mismatch` over many sites);
 //! - `existing-references`: N Terraform roots, each declaring an instance and reading the next
-//!   root's with a data source (`Workspace::reference_apim`, `Workspace::views`).
+//!   root's with a data source (`Workspace::reference_apim`, `Workspace::views`);
+//! - `terraform-collections`: one root building a map of 10·N keys and merging, deduplicating,
+//!   intersecting and comparing it (`kernel::distinct`, `ObjBuilder`);
+//! - `bicep-collections`: one Bicep file doing the same with `union`, `toObject`, `groupBy`,
+//!   `intersection` and `==`, plus an object literal of 10·N keys.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -193,6 +197,52 @@ fn run(bin: &Path, dir: &Path, keep: Option<&Path>) -> (f64, usize) {
     (cpu, String::from_utf8_lossy(&out.stdout).lines().count())
 }
 
+/// The NSG whose name uses every collection, so that all of them are evaluated.
+const TF_NSG: &str = r#"
+resource "azurerm_network_security_group" "n" {
+  name                = "nsg-${length(local.m)}-${length(local.d)}-${length(local.s)}-${local.e}"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+"#;
+
+fn terraform_collections(dir: &Path, n: usize) {
+    let k = 10 * n;
+    let text = format!(
+        r#"locals {{
+  big = {{ for i in range({k}) : "k${{i}}" => i }}
+  m   = merge(local.big, {{ for i in range({k}) : "k${{i}}" => i + 1 }})
+  l   = [for i in range({k}) : "v${{i % {half}}}"]
+  d   = distinct(local.l)
+  s   = setintersection(toset(local.l), toset(local.d))
+  e   = local.big == local.m
+}}
+{TF_NSG}"#,
+        half = k / 2
+    );
+    std::fs::write(dir.join("main.tf"), text).unwrap();
+}
+
+fn bicep_collections(dir: &Path, n: usize) {
+    let k = 10 * n;
+    let mut text = format!(
+        r#"var a = range(0, {k})
+var u = union(a, a)
+var o = toObject(a, i => 'k${{i}}', i => i)
+var g = groupBy(a, i => 'g${{i % 100}}')
+var x = intersection(o, union(o, o))
+"#
+    );
+    text.push_str("var lit = {\n");
+    for i in 0..k {
+        let _ = writeln!(text, "  k{i}: {i}");
+    }
+    text.push_str(
+        "}\nresource nsg 'Microsoft.Network/networkSecurityGroups@2023-04-01' = {\n  name: 'nsg-${length(u)}-${length(g)}-${length(x)}-${length(lit)}-${o == x}'\n  location: 'westeurope'\n}\n",
+    );
+    std::fs::write(dir.join("main.bicep"), text).unwrap();
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1000);
@@ -217,11 +267,13 @@ fn main() {
         .nth(1)
         .map(PathBuf::from);
     let tmp = std::env::temp_dir().join(format!("stv2lint-corners-{}", std::process::id()));
-    let cases: [(&str, Generator); 4] = [
+    let cases: [(&str, Generator); 6] = [
         ("separate-rules", separate_rules),
         ("same-names", same_names),
         ("many-instances", many_instances),
         ("existing-references", existing_references),
+        ("terraform-collections", terraform_collections),
+        ("bicep-collections", bicep_collections),
     ];
     println!("binary {}", bin.display());
     println!();
