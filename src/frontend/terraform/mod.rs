@@ -15,6 +15,7 @@ pub(crate) mod azurerm;
 pub mod eval;
 pub mod functions;
 pub mod modules;
+pub mod objscan;
 pub mod parse;
 pub(crate) mod version;
 

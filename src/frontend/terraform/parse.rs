@@ -21,6 +21,15 @@ pub struct ParseError {
 
 /// A `.tf` or `.tfvars` file.
 pub fn hcl_body(text: &str, file: FileId) -> Result<Body, ParseError> {
+    if let Some(t) = super::objscan::check(text) {
+        return Err(ParseError {
+            offset: t.offset,
+            message: format!(
+                "this object has {} entries, and the file's objects together are more than stv2lint parses (the HCL parser's time grows with the square of an object's size): the file is not checked",
+                t.entries
+            ),
+        });
+    }
     let body = hcl_edit::parser::parse_body(text).map_err(|e| ParseError {
         offset: line_col_offset(text, e.location().line(), e.location().column())
             .unwrap_or(e.location().offset()),
