@@ -158,6 +158,8 @@ pub struct Evaluated {
     pub errors: Vec<(Option<Span>, String)>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: Vec<crate::model::UnloadedApim>,
+    /// Templates of the run reached through a `templateLink`.
+    pub reached: Vec<FileId>,
 }
 
 /// What a deployment gives the model, in declaration order. Built and moved once per resource,
@@ -232,6 +234,8 @@ pub struct Eval<'a> {
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
+    /// Templates of the run this evaluation reached through a `templateLink`.
+    reached: RefCell<Vec<FileId>>,
 }
 
 /// Bindings of one evaluation: the scope, copy indexes, lambda variables.
@@ -265,6 +269,7 @@ impl<'a> Eval<'a> {
             budget: Budget::new(),
             errors: RefCell::new(Vec::new()),
             unloaded: RefCell::new(Vec::new()),
+            reached: RefCell::new(Vec::new()),
         };
         let _unit = budget::install(&ev.budget);
         let root = ev.add_scope(Scope {
@@ -285,6 +290,7 @@ impl<'a> Eval<'a> {
             budget: ev.budget_diagnostic(unit),
             errors: ev.errors.take(),
             unloaded: ev.unloaded.take(),
+            reached: ev.reached.take(),
         }
     }
 
@@ -499,6 +505,7 @@ impl<'a> Eval<'a> {
                         self.unloaded_link(r, name, &target, props);
                         return None;
                     };
+                    self.reached.borrow_mut().push(id);
                     let t = self.links.template(id)?;
                     let dir = self
                         .links
