@@ -318,8 +318,9 @@ fn json_names(v: &V, out: &mut Vec<String>) {
     match &v.kind {
         VKind::Str(s) => {
             for part in s.split(['\'', '"', ' ', ',', '(', ')']) {
-                if part.to_ascii_lowercase().ends_with(".json") {
-                    out.push(part.to_string());
+                // `{0}/nested/x.json{1}`: a SAS token may follow the name.
+                if let Some(i) = part.to_ascii_lowercase().rfind(".json") {
+                    out.push(part[..i + 5].to_string());
                 }
             }
         }

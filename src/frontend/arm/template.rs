@@ -116,10 +116,17 @@ impl Linkable<'_> {
         if let Some(i) = text.find("://") {
             text = text[i + 3..].split_once('/').map(|x| x.1).unwrap_or("");
         }
-        let segs: Vec<&str> = text
+        let mut segs: Vec<&str> = text
             .split(['/', '\\'])
             .filter(|s| !s.is_empty() && *s != ".")
             .collect();
+        // A SAS token appended after the file name and not known here
+        // (`nested/apim.json` followed by `parameters('sasToken')`) is not part of the name.
+        if let Some(last) = segs.last_mut() {
+            if let Some(i) = last.to_ascii_lowercase().rfind(".json") {
+                *last = &last[..i + 5];
+            }
+        }
         if segs.is_empty() {
             return None;
         }
