@@ -201,6 +201,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
 
     // Inputs of every root first (tfvars are read once, in root order).
     let mut planned = Vec::with_capacity(roots.len());
+    let mut stages: Vec<Option<String>> = Vec::with_capacity(roots.len());
     for m in roots {
         let dir = (!scoped.is_empty()).then(|| crate::source::canonical(&m.dir));
         let nearest = scoped
@@ -211,8 +212,24 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             Some((_, f, v)) => (f.as_slice(), v.as_slice()),
             None => (var_files.as_slice(), opts.vars.as_slice()),
         };
-        let inputs = root_inputs(ws, &mut loader, &m, files, vars);
-        planned.push((m, inputs));
+        // With no var file named, each environment's tfvars file beside the root is a stage
+        // of it, as a template's parameter files are: checking only the defaults would pass
+        // in silence what `terraform plan -var-file=prod.tfvars` deploys.
+        let env_files = if files.is_empty() {
+            stage_var_files(ws, &mut loader, &m)
+        } else {
+            Vec::new()
+        };
+        if env_files.is_empty() {
+            let inputs = root_inputs(ws, &mut loader, &m, files, vars);
+            planned.push((m.clone(), inputs));
+            stages.push(None);
+        }
+        for (id, body) in env_files {
+            let inputs = root_inputs(ws, &mut loader, &m, &[body], vars);
+            planned.push((m.clone(), inputs));
+            stages.push(Some(ws.sources.get(id).display.clone()));
+        }
     }
     let run = eval::Run::new(planned);
 
@@ -220,11 +237,12 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     let units: Vec<UnitId> = run
         .roots
         .iter()
-        .map(|(m, _)| {
+        .zip(stages)
+        .map(|((m, _), stage)| {
             let dir = crate::source::display_path(&m.dir);
             let name = if dir.is_empty() { ".".to_string() } else { dir };
             let group = format!("terraform|{name}");
-            ws.begin_unit(name, None, group)
+            ws.begin_unit(name, stage, group)
         })
         .collect();
 
@@ -496,6 +514,64 @@ fn budget_report(ev: &mut Eval, root: usize) -> Option<crate::diagnostic::Diagno
     budget.diagnostic("terraform", &unit, span, &names, known)
 }
 
+/// Directories beside a root module where projects keep a tfvars file per environment.
+const TFVARS_DIRS: &[&str] = &["env", "envs", "environments", "vars", "tfvars"];
+
+/// The tfvars files Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`) that
+/// belong to root `m`: in its directory or an environment directory beside it, setting one of
+/// its variables. Sorted by path.
+fn stage_var_files(
+    ws: &mut Workspace,
+    loader: &mut Loader,
+    m: &Module,
+) -> Vec<(FileId, Arc<ast::Body>)> {
+    let mut ids: Vec<FileId> = Vec::new();
+    for dir in std::iter::once(m.dir.clone()).chain(TFVARS_DIRS.iter().map(|d| m.dir.join(d))) {
+        if let Some((tf, vars)) = loader.run_dirs.get(&dir) {
+            // An environment directory with Terraform files of its own is a module.
+            if dir == m.dir || tf.is_empty() {
+                ids.extend(
+                    vars.iter()
+                        .copied()
+                        .filter(|&id| auto_rank(ws, id).is_none()),
+                );
+            }
+        }
+    }
+    ids.sort_by(|a, b| ws.sources.get(*a).path.cmp(&ws.sources.get(*b).path));
+    ids.into_iter()
+        .filter_map(|id| {
+            let body = loader.tfvars(ws, id)?;
+            body.attrs
+                .iter()
+                .any(|a| m.var(&a.name).is_some())
+                .then_some((id, body))
+        })
+        .collect()
+}
+
+/// Where Terraform reads a tfvars file without being told (`terraform.tfvars`, then
+/// `terraform.tfvars.json`, then `*.auto.tfvars[.json]`): its rank, `None` for a file it
+/// reads only when named.
+fn auto_rank(ws: &Workspace, id: FileId) -> Option<u8> {
+    let lname = ws
+        .sources
+        .get(id)
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if lname == "terraform.tfvars" {
+        Some(0)
+    } else if lname == "terraform.tfvars.json" {
+        Some(1)
+    } else if lname.ends_with(".auto.tfvars") || lname.ends_with(".auto.tfvars.json") {
+        Some(2)
+    } else {
+        None
+    }
+}
+
 /// A root module's variable values: `terraform.tfvars`, `*.auto.tfvars` (by name), then
 /// `--var-file`s, then `--var`s; later ones win, as in Terraform.
 pub(crate) fn root_inputs(
@@ -510,22 +586,16 @@ pub(crate) fn root_inputs(
     // A module's directory is canonical already (a key of `run_dirs`, or resolved).
     if let Some((_, vars)) = loader.run_dirs.get(&m.dir) {
         for &id in vars {
-            let f = ws.sources.get(id);
-            let name = f
+            let Some(rank) = auto_rank(ws, id) else {
+                continue;
+            };
+            let name = ws
+                .sources
+                .get(id)
                 .path
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let lname = name.to_ascii_lowercase();
-            let rank = if lname == "terraform.tfvars" {
-                0
-            } else if lname == "terraform.tfvars.json" {
-                1
-            } else if lname.ends_with(".auto.tfvars") || lname.ends_with(".auto.tfvars.json") {
-                2
-            } else {
-                continue;
-            };
             auto.push((rank, name, id));
         }
     }
