@@ -70,7 +70,14 @@ fn arm_body_of(b: &V) -> V {
                 Ok(j) => V::from_json_at(&j, v.span),
                 Err(_) => V::obj(vec![], v.span),
             },
-            VKind::Unknown(_) => V::obj(vec![(Key::new("properties", v.span), v.clone())], v.span),
+            // Not known here (`jsondecode(file(…))`): every part of it is unknown, not absent.
+            VKind::Unknown(_) => V::obj(
+                ["properties", "sku", "zones"]
+                    .into_iter()
+                    .map(|k| (Key::new(k, v.span), v.clone()))
+                    .collect(),
+                v.span,
+            ),
             _ => V::obj(vec![], v.span),
         },
         None => V::obj(vec![], b.span),
