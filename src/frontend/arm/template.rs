@@ -501,9 +501,12 @@ impl<'a> Eval<'a> {
                 Some(t) => (t.clone(), parent.dir.clone(), false),
                 None => {
                     let link = props.get("templateLink")?;
+                    // `id`: a template spec, never a file of the run, but it may deploy
+                    // API Management and must be named then.
                     let target = link
                         .get("relativePath")
                         .or_else(|| link.get("uri"))
+                        .or_else(|| link.get("id"))
                         .map(|u| self.value(env, u))?;
                     let resolved = target
                         .as_name()
