@@ -40,6 +40,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
         UNSET_VARIABLE,
     ),
     ("STV103/pass-prefix-unknown.tf", UNSET_VARIABLE),
+    ("STV202/fail-azapi-type-version-variable.tf", UNSET_VARIABLE),
     ("STV201/fail-alternatives-both-branches.tf", UNSET_VARIABLE),
     (
         "STV201/fail-tier-inferred-from-undelegated-subnet.tf",
