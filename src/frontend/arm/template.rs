@@ -1322,12 +1322,31 @@ fn name_expressions(resources: &V, out: &mut HashMap<String, String>) {
                     let t = n.trim();
                     out.entry(canonical_expr(&e))
                         .or_insert_with(|| t[1..t.len() - 1].trim().replace('/', "∕"));
+                    joined_parts(&e, out);
                 }
             }
         }
         if let Some(c) = r.get("resources") {
             name_expressions(c, out);
         }
+    }
+}
+
+/// The parts a name joins (`concat('nsg/', rules[copyIndex()].name)`): each gets its own
+/// symbol, so that an unknown part leaves the known ones readable — the parent segment of a
+/// child in a copy loop still names its parent.
+fn joined_parts(e: &Expr, out: &mut HashMap<String, String>) {
+    let Expr::Call(f, args) = e else { return };
+    if !(f.eq_ignore_ascii_case("concat") || f.eq_ignore_ascii_case("format")) {
+        return;
+    }
+    for a in args {
+        if matches!(a, Expr::Str(_) | Expr::Int(_) | Expr::Bool(_) | Expr::Null) {
+            continue;
+        }
+        out.entry(canonical_expr(a))
+            .or_insert_with(|| a.to_string().replace('/', "∕"));
+        joined_parts(a, out);
     }
 }
 
