@@ -353,6 +353,37 @@ pub fn paired_parameters(ws: &Workspace, found: &Discovered, template: &Path) ->
     })
 }
 
+/// An STV002 for each parameter file of the run that no deployment was evaluated with (its
+/// name pairs with no template, as `parameters/prod.json` beside `azuredeploy.json` does): its
+/// values would otherwise be ignored without a word while the defaults pass.
+pub fn unused_parameter_files(ws: &mut Workspace, found: &Discovered) {
+    for &p in &found.arm_parameters {
+        if ws.parameter_files_read.contains(&p) {
+            continue;
+        }
+        // The opening of the file's object (after any leading comment).
+        let start = found
+            .json
+            .get(&p)
+            .and_then(|v| v.span)
+            .map_or(0, |s| s.start as usize);
+        let name = ws.sources.get(p).display.clone();
+        ws.diagnostics.push(
+            crate::diagnostic::Diagnostic::new(
+                crate::code::Code::Stv002,
+                crate::diagnostic::Severity::Info,
+                format!(
+                    "parameter file '{name}' pairs with no template of the run, so no deployment was checked with its values"
+                ),
+            )
+            .at(Some(crate::source::Span::new(p, start, start + 1)))
+            .label("not used by any template")
+            .help("Name its template: `--parameters TEMPLATE=FILE`, or `parameters:` in .stv2lint.yaml (template → parameter file). Names that pair by themselves: X.parameters.json, X.parameters.<env>.json, X.<env>.parameters.json beside X.json or X.bicep, or in a parameters/, params/, env/ or environments/ folder.")
+            .identity(format!("unused parameters|{name}")),
+        );
+    }
+}
+
 /// Parameter values of an ARM parameter file, by lower-cased name. The file is read through the
 /// discovery cache when it was discovered, else read now.
 pub fn parameter_values(
@@ -361,6 +392,7 @@ pub fn parameter_values(
     path: &Path,
 ) -> Option<HashMap<String, V>> {
     let id = ws.find_or_read(path, Lang::Json)?;
+    ws.parameter_files_read.insert(id);
     // A template is no parameter file (its tree is not kept: `json_kind` said so already).
     if found.templates.contains_key(&id) {
         return None;
