@@ -70,7 +70,8 @@ impl Module {
     /// Terraform merges them, added after all of those.
     fn add_file(&mut self, body: Body, over: bool) {
         for b in body.blocks {
-            if over {
+            // Locals and outputs of an override replace by name, as in any file.
+            if over && matches!(&*b.kind, "resource" | "data" | "module" | "variable") {
                 self.merge_override(b);
                 continue;
             }
@@ -188,12 +189,7 @@ impl Module {
                 };
                 let mut body = b.body;
                 let r = &mut self.resources[i];
-                if let Some(c) = take_attr(&mut body, "count") {
-                    r.count = Some(c);
-                }
-                if let Some(f) = take_attr(&mut body, "for_each") {
-                    r.for_each = Some(f);
-                }
+                override_loops(&mut body, &mut r.count, &mut r.for_each);
                 resource_body(rtype, &mut body);
                 merge_body(&mut r.body, body);
             }
@@ -203,23 +199,13 @@ impl Module {
                 };
                 let mut body = b.body;
                 let c = &mut self.calls[i];
-                if let Some(x) = take_attr(&mut body, "count") {
-                    c.count = Some(x);
-                }
-                if let Some(x) = take_attr(&mut body, "for_each") {
-                    c.for_each = Some(x);
-                }
+                override_loops(&mut body, &mut c.count, &mut c.for_each);
                 if let Some(x) = take_attr(&mut body, "source") {
                     c.source = x.as_str().map(|s| (s.to_string(), x.span));
                 }
                 body.attrs
                     .retain(|a| !matches!(&*a.name, "depends_on" | "providers" | "version"));
-                for a in body.attrs {
-                    match c.args.iter_mut().find(|x| x.name == a.name) {
-                        Some(x) => *x = a,
-                        None => c.args.push(a),
-                    }
-                }
+                replace_attrs(&mut c.args, body.attrs);
             }
             ("variable", [name]) => {
                 let Some(v) = self.variables.iter_mut().find(|v| &v.name == name) else {
@@ -230,16 +216,6 @@ impl Module {
                 }
                 if let Some(t) = b.body.attr("type") {
                     v.ty = Some(t.expr.clone());
-                }
-            }
-            ("locals", []) => {
-                for a in b.body.attrs {
-                    self.locals.insert(a.name, a.expr);
-                }
-            }
-            ("output", [name]) => {
-                if let Some(v) = b.body.attr("value") {
-                    self.outputs.insert(name.clone(), v.expr.clone());
                 }
             }
             _ => {}
@@ -272,12 +248,7 @@ fn resource_body(rtype: &str, body: &mut Body) {
 
 /// Terraform's merge of an override block's body into the original's.
 fn merge_body(into: &mut Body, over: Body) {
-    for a in over.attrs {
-        match into.attrs.iter_mut().find(|x| x.name == a.name) {
-            Some(x) => *x = a,
-            None => into.attrs.push(a),
-        }
-    }
+    replace_attrs(&mut into.attrs, over.attrs);
     // The type a nested block makes: `dynamic "security_rule"` makes `security_rule`.
     fn made(b: &Block) -> &str {
         match (&*b.kind, b.labels.first()) {
@@ -289,6 +260,26 @@ fn merge_body(into: &mut Body, over: Body) {
         over.blocks.iter().map(|b| made(b).to_string()).collect();
     into.blocks.retain(|b| !replaced.contains(made(b)));
     into.blocks.extend(over.blocks);
+}
+
+/// An override's `count` and `for_each` replace the original's.
+fn override_loops(over: &mut Body, count: &mut Option<Expr>, for_each: &mut Option<Expr>) {
+    if let Some(c) = take_attr(over, "count") {
+        *count = Some(c);
+    }
+    if let Some(f) = take_attr(over, "for_each") {
+        *for_each = Some(f);
+    }
+}
+
+/// Each argument of an override replaces the argument of that name, or is added.
+fn replace_attrs(into: &mut Vec<Attr>, over: Vec<Attr>) {
+    for a in over {
+        match into.iter_mut().find(|x| x.name == a.name) {
+            Some(x) => *x = a,
+            None => into.push(a),
+        }
+    }
 }
 
 /// `override.tf`, `x_override.tf` and their `.tf.json` forms: merged after the other files.
