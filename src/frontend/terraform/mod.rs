@@ -517,25 +517,35 @@ fn budget_report(ev: &mut Eval, root: usize) -> Option<crate::diagnostic::Diagno
 /// Directories beside a root module where projects keep a tfvars file per environment.
 const TFVARS_DIRS: &[&str] = &["env", "envs", "environments", "vars", "tfvars"];
 
-/// The tfvars files Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`) that
-/// belong to root `m`: in its directory or an environment directory beside it, setting one of
-/// its variables. Sorted by path.
+/// The tfvars files Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`,
+/// `environments/prod/terraform.tfvars`) that belong to root `m`: in its directory or an
+/// environment folder beside it, setting one of its variables. Sorted by path.
 fn stage_var_files(
     ws: &mut Workspace,
     loader: &mut Loader,
     m: &Module,
 ) -> Vec<(FileId, Arc<ast::Body>)> {
-    let mut ids: Vec<FileId> = Vec::new();
-    for dir in std::iter::once(m.dir.clone()).chain(TFVARS_DIRS.iter().map(|d| m.dir.join(d))) {
-        if let Some((tf, vars)) = loader.run_dirs.get(&dir) {
-            // An environment directory with Terraform files of its own is a module.
-            if dir == m.dir || tf.is_empty() {
-                ids.extend(
-                    vars.iter()
-                        .copied()
-                        .filter(|&id| auto_rank(ws, id).is_none()),
-                );
-            }
+    // Beside the root, Terraform reads the auto-loaded names by itself: those are no stage.
+    let mut ids: Vec<FileId> = loader
+        .run_dirs
+        .get(&m.dir)
+        .map(|(_, vars)| {
+            vars.iter()
+                .copied()
+                .filter(|&id| auto_rank(ws, id).is_none())
+                .collect()
+        })
+        .unwrap_or_default();
+    // An environment folder (`env/prod.tfvars`) or one folder per environment in it
+    // (`environments/prod/terraform.tfvars`, named with -var-file): every tfvars file there.
+    // A folder with Terraform files of its own is a module, not an environment.
+    let env_dirs: Vec<PathBuf> = TFVARS_DIRS.iter().map(|d| m.dir.join(d)).collect();
+    for (dir, (tf, vars)) in &loader.run_dirs {
+        let in_env = env_dirs
+            .iter()
+            .any(|e| dir == e || dir.parent() == Some(e.as_path()));
+        if in_env && tf.is_empty() {
+            ids.extend(vars.iter().copied());
         }
     }
     ids.sort_by(|a, b| ws.sources.get(*a).path.cmp(&ws.sources.get(*b).path));

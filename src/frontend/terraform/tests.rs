@@ -527,7 +527,8 @@ resource "azurerm_api_management" "apim" {
     assert_eq!(l.zones.as_ref().unwrap().get().unwrap().len(), 3);
 }
 
-/// A tfvars file Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`) is a stage
+/// A tfvars file Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`,
+/// `environments/qa/terraform.tfvars`) is a stage
 /// of the root beside it, as a template's parameter files are: checking the defaults alone
 /// passed in silence what the environment deploys. A var file named on the command line (or
 /// in the configuration) is the one input, as before; a file that sets none of the root's
@@ -550,6 +551,7 @@ resource "azurerm_api_management" "apim" {
         ("prod.tfvars", "sku = \"Premium_3\"\n"),
         ("env/test.tfvars", "sku = \"Premium_2\"\n"),
         ("env/other.tfvars", "unrelated = 1\n"),
+        ("environments/qa/terraform.tfvars", "sku = \"Premium_1\"\n"),
     ]);
     let ws = load(&t.0);
     let mut got: Vec<(Option<String>, Option<i64>)> = ws
@@ -560,18 +562,15 @@ resource "azurerm_api_management" "apim" {
             (unit.stage.clone(), a.locations[0].capacity.get().copied())
         })
         .collect();
-    got.sort();
-    assert_eq!(got.len(), 2, "{got:?}");
-    assert!(got[0]
-        .0
-        .as_deref()
-        .is_some_and(|s| s.ends_with("test.tfvars")));
-    assert_eq!(got[0].1, Some(2));
-    assert!(got[1]
-        .0
-        .as_deref()
-        .is_some_and(|s| s.ends_with("prod.tfvars")));
-    assert_eq!(got[1].1, Some(3));
+    got.sort_by_key(|g| g.1);
+    assert_eq!(got.len(), 3, "{got:?}");
+    let ends = |i: usize, tail: &str| got[i].0.as_deref().is_some_and(|s| s.ends_with(tail));
+    assert!(
+        ends(0, "qa/terraform.tfvars") && got[0].1 == Some(1),
+        "{got:?}"
+    );
+    assert!(ends(1, "test.tfvars") && got[1].1 == Some(2), "{got:?}");
+    assert!(ends(2, "prod.tfvars") && got[2].1 == Some(3), "{got:?}");
     let opts = crate::frontend::LoadOptions {
         var_files: vec![t.0.join("prod.tfvars")],
         ..Default::default()
