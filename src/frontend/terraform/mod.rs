@@ -199,6 +199,17 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         })
         .collect();
 
+    // Directories of the run with tfvars files and no Terraform files, by parent: where a
+    // root's environment folders are found without a pass over every directory per root.
+    let mut vars_only: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    for (dir, (tf, vars)) in &loader.run_dirs {
+        if let (true, false, Some(parent)) = (tf.is_empty(), vars.is_empty(), dir.parent()) {
+            vars_only
+                .entry(parent.to_path_buf())
+                .or_default()
+                .push(dir.clone());
+        }
+    }
     // Inputs of every root first (tfvars are read once, in root order).
     let mut planned = Vec::with_capacity(roots.len());
     let mut stages: Vec<Option<String>> = Vec::with_capacity(roots.len());
@@ -216,7 +227,7 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         // of it, as a template's parameter files are: checking only the defaults would pass
         // in silence what `terraform plan -var-file=prod.tfvars` deploys.
         let env_files = if files.is_empty() {
-            stage_var_files(ws, &mut loader, &m)
+            stage_var_files(ws, &mut loader, &m, &vars_only)
         } else {
             Vec::new()
         };
@@ -519,11 +530,13 @@ const TFVARS_DIRS: &[&str] = &["env", "envs", "environments", "vars", "tfvars"];
 
 /// The tfvars files Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`,
 /// `environments/prod/terraform.tfvars`) that belong to root `m`: in its directory or an
-/// environment folder beside it, setting one of its variables. Sorted by path.
+/// environment folder beside it (`vars_only`: tfvars-only directories by parent), setting one
+/// of its variables. Sorted by path.
 fn stage_var_files(
     ws: &mut Workspace,
     loader: &mut Loader,
     m: &Module,
+    vars_only: &HashMap<PathBuf, Vec<PathBuf>>,
 ) -> Vec<(FileId, Arc<ast::Body>)> {
     // Beside the root, Terraform reads the auto-loaded names by itself: those are no stage.
     let mut ids: Vec<FileId> = loader
@@ -539,13 +552,14 @@ fn stage_var_files(
     // An environment folder (`env/prod.tfvars`) or one folder per environment in it
     // (`environments/prod/terraform.tfvars`, named with -var-file): every tfvars file there.
     // A folder with Terraform files of its own is a module, not an environment.
-    let env_dirs: Vec<PathBuf> = TFVARS_DIRS.iter().map(|d| m.dir.join(d)).collect();
-    for (dir, (tf, vars)) in &loader.run_dirs {
-        let in_env = env_dirs
-            .iter()
-            .any(|e| dir == e || dir.parent() == Some(e.as_path()));
-        if in_env && tf.is_empty() {
-            ids.extend(vars.iter().copied());
+    for e in TFVARS_DIRS.iter().map(|d| m.dir.join(d)) {
+        let below = vars_only.get(&e).map_or(&[][..], Vec::as_slice);
+        for dir in std::iter::once(&e).chain(below) {
+            if let Some((tf, vars)) = loader.run_dirs.get(dir) {
+                if tf.is_empty() {
+                    ids.extend(vars.iter().copied());
+                }
+            }
         }
     }
     ids.sort_by(|a, b| ws.sources.get(*a).path.cmp(&ws.sources.get(*b).path));
