@@ -638,8 +638,17 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
             .unwrap_or_else(|| Field::unknown("no location", Some(r.decl))),
         capacity,
         zones: opt(apath(body, "zones", None).as_deref()).map(Field::strings),
-        subnet: pget("virtualNetworkConfiguration.subnetResourceId").map(Field::name),
-        public_ip: pget("publicIpAddressId").map(Field::name),
+        // Per alternative, like the mode: `enableVnet ? { subnetResourceId: … } : null` pairs
+        // the subnet with the mode of the same branch.
+        subnet: opt(apath(
+            body,
+            "properties.virtualNetworkConfiguration.subnetResourceId",
+            None,
+        )
+        .as_deref())
+        .map(Field::name),
+        public_ip: opt(apath(body, "properties.publicIpAddressId", None).as_deref())
+            .map(Field::name),
         decl: r.decl,
     };
     let mut locations = vec![primary];
