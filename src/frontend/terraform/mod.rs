@@ -566,13 +566,32 @@ fn stage_var_files(
     ids.into_iter()
         .filter_map(|id| {
             let body = loader.tfvars(ws, id)?;
-            body.attrs
-                .iter()
-                .any(|a| m.var(&a.name).is_some())
-                .then_some((id, body))
+            // `-backend-config=backend.tfvars` settings configure the state, not the root,
+            // even where a variable shares a name (`resource_group_name`).
+            let backend = body.attrs.iter().all(|a| BACKEND_KEYS.contains(&&*a.name));
+            (!backend && body.attrs.iter().any(|a| m.var(&a.name).is_some())).then_some((id, body))
         })
         .collect()
 }
+
+/// Settings of the `azurerm` state backend, as a `-backend-config` file writes them.
+const BACKEND_KEYS: &[&str] = &[
+    "resource_group_name",
+    "storage_account_name",
+    "container_name",
+    "key",
+    "subscription_id",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "access_key",
+    "sas_token",
+    "use_azuread_auth",
+    "use_oidc",
+    "use_msi",
+    "environment",
+    "snapshot",
+];
 
 /// Where Terraform reads a tfvars file without being told (`terraform.tfvars`, then
 /// `terraform.tfvars.json`, then `*.auto.tfvars[.json]`): its rank, `None` for a file it

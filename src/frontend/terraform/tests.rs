@@ -532,7 +532,7 @@ resource "azurerm_api_management" "apim" {
 /// of the root beside it, as a template's parameter files are: checking the defaults alone
 /// passed in silence what the environment deploys. A var file named on the command line (or
 /// in the configuration) is the one input, as before; a file that sets none of the root's
-/// variables is no stage.
+/// variables, or only state-backend settings (`backend.tfvars`), is no stage.
 #[test]
 fn environment_tfvars_files_are_stages() {
     let t = tmp(&[
@@ -540,10 +540,11 @@ fn environment_tfvars_files_are_stages() {
             "main.tf",
             r#"
 variable "sku" { default = "Developer_1" }
+variable "resource_group_name" { default = "rg" }
 resource "azurerm_api_management" "apim" {
   name                = "apim"
   location            = "x"
-  resource_group_name = "rg"
+  resource_group_name = var.resource_group_name
   sku_name            = var.sku
 }
 "#,
@@ -552,6 +553,10 @@ resource "azurerm_api_management" "apim" {
         ("env/test.tfvars", "sku = \"Premium_2\"\n"),
         ("env/other.tfvars", "unrelated = 1\n"),
         ("environments/qa/terraform.tfvars", "sku = \"Premium_1\"\n"),
+        (
+            "backend.tfvars",
+            "resource_group_name = \"rg-state\"\nkey = \"apim.tfstate\"\n",
+        ),
     ]);
     let ws = load(&t.0);
     let mut got: Vec<(Option<String>, Option<i64>)> = ws
