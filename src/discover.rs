@@ -632,8 +632,19 @@ fn pairable(names: &Names, stem: &str) -> Vec<(String, PathBuf)> {
     if let Some(p) = names.get(&dashed) {
         out.push((dashed, p.clone()));
     }
+    if stem == EXPORTED {
+        out.extend(
+            names
+                .range("parameters.".to_string()..)
+                .take_while(|(n, _)| n.starts_with("parameters."))
+                .map(|(n, p)| (n.clone(), p.clone())),
+        );
+    }
     out
 }
+
+/// The stem of the template the portal's "Export template" downloads, beside `parameters.json`.
+const EXPORTED: &str = "template";
 
 impl Pairing {
     pub fn new(ws: &Workspace, found: &Discovered) -> Pairing {
@@ -745,6 +756,15 @@ fn stage_name(stem: &str, name: &str) -> Option<Option<String>> {
         return Some(None);
     }
     let env_ok = |e: &str| !e.is_empty() && !e.contains('.');
+    // The portal's export: `template.json` with `parameters.json` (and `parameters.<env>.json`).
+    if stem == EXPORTED {
+        if base == "parameters" {
+            return Some(None);
+        }
+        if let Some(env) = base.strip_prefix("parameters.") {
+            return env_ok(env).then(|| Some(env.to_string()));
+        }
+    }
     if let Some(env) = base.strip_prefix(&format!("{stem}.parameters.")) {
         return env_ok(env).then(|| Some(env.to_string()));
     }
@@ -900,6 +920,13 @@ mod stage_tests {
         assert_eq!(stage_name("main", "other.parameters.json"), None);
         assert_eq!(stage_name("main", "main.json"), None);
         assert_eq!(stage_name("main", "main.a.b.parameters.json"), None);
+        // The portal's export: `template.json` beside `parameters.json`.
+        assert_eq!(stage_name("template", "parameters.json"), Some(None));
+        assert_eq!(
+            stage_name("template", "parameters.prod.json"),
+            Some(Some("prod".into()))
+        );
+        assert_eq!(stage_name("main", "parameters.json"), None);
     }
 }
 

@@ -149,6 +149,7 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
     frontend::arm::load(&mut ws, &found, &load);
     clock.lap("arm");
     frontend::bicep::load(&mut ws, &found, &load);
+    frontend::arm::unused_parameter_files(&mut ws, &found);
     clock.lap("bicep");
     // A plan stands in for the Terraform files of its directory (resolved values).
     let planned_hcl = frontend::plan::take_planned_hcl(&ws, &mut found);

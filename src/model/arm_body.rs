@@ -21,6 +21,31 @@ pub struct ArmResource<'a> {
     pub rg: Option<String>,
 }
 
+/// Member access for reading a body: the member of an unknown object is that unknown (its
+/// reason and span), never absent. Absent means Azure's default — no NSG, no rules, not
+/// injected — so `properties: nsgProperties` with an unknown parameter must not read as an
+/// NSG without rules. (Values with alternatives are read per alternative by [`apath`].)
+trait Member {
+    fn mget(&self, key: &str) -> Option<&V>;
+    fn mpath(&self, path: &str) -> Option<&V>;
+}
+
+impl Member for V {
+    fn mget(&self, key: &str) -> Option<&V> {
+        if self.is_unknown() && !self.has_alts() {
+            return Some(self);
+        }
+        self.get(key)
+    }
+    fn mpath(&self, path: &str) -> Option<&V> {
+        let mut cur = self;
+        for part in path.split('.') {
+            cur = cur.mget(part)?;
+        }
+        Some(cur)
+    }
+}
+
 /// The `properties` of a resource that has none: read through, never copied.
 static NULL: V = V {
     kind: VKind::Null,
@@ -111,7 +136,7 @@ fn meta(r: &ArmResource, full_name: &str, rtype: &str, label: String, decl: Span
 fn suppressions(body: &V) -> Vec<(String, String, Span)> {
     let mut out = Vec::new();
     if let Some(obj) = body
-        .path("metadata.stv2lint-ignore")
+        .mpath("metadata.stv2lint-ignore")
         .and_then(|v| v.as_object())
     {
         for (k, v) in obj {
@@ -139,7 +164,7 @@ fn ref_id(v: Option<&V>) -> Option<Field<String>> {
     if v.is_unknown() {
         return Some(Field::string(v));
     }
-    let id = opt(v.get("id"))?;
+    let id = opt(v.mget("id"))?;
     Some(Field::name(id))
 }
 
@@ -157,20 +182,20 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let m = meta(&r, &full_name, VNET, r.label.clone(), r.decl);
             ws.vnets.push(Vnet {
                 meta: m,
-                location: opt(r.body.get("location")).map(Field::string),
-                dns_servers: opt(r.body.path("properties.dhcpOptions.dnsServers"))
+                location: opt(r.body.mget("location")).map(Field::string),
+                dns_servers: opt(r.body.mpath("properties.dhcpOptions.dnsServers"))
                     .map(Field::strings),
             });
-            let Some(subnets) = opt(r.body.path("properties.subnets")) else {
+            let Some(subnets) = opt(r.body.mpath("properties.subnets")) else {
                 return;
             };
             let Some(items) = subnets.as_array() else {
                 return;
             };
             for s in items {
-                let sname = s.get("name").map(name_text).unwrap_or_default();
+                let sname = s.mget("name").map(name_text).unwrap_or_default();
                 let full = format!("{full_name}/{sname}");
-                let props = s.get("properties").unwrap_or(&NULL);
+                let props = s.mget("properties").unwrap_or(&NULL);
                 let decl = s.span.unwrap_or(r.decl);
                 let label = format!("{} subnet '{}'", r.label, sname);
                 let m = meta(&r, &full, SUBNET, label, decl);
@@ -178,7 +203,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             }
         }
         SUBNET => {
-            let props = r.body.get("properties").unwrap_or(&NULL);
+            let props = r.body.mget("properties").unwrap_or(&NULL);
             let vnet = full_name.split('/').next().unwrap_or("").to_string();
             let m = meta(&r, &full_name, SUBNET, r.label.clone(), r.decl);
             ws.subnets.push(subnet(m, &vnet, props, r.decl));
@@ -187,11 +212,11 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let m = meta(&r, &full_name, NSG, r.label.clone(), r.decl);
             let mut nsg = Nsg {
                 meta: m,
-                location: opt(r.body.get("location")).map(Field::string),
+                location: opt(r.body.mget("location")).map(Field::string),
                 rules: Vec::new(),
                 rules_unknown: None,
             };
-            if let Some(rules) = opt(r.body.path("properties.securityRules")) {
+            if let Some(rules) = opt(r.body.mpath("properties.securityRules")) {
                 match &rules.kind {
                     VKind::Arr(items) => {
                         // Exact: a grown vector of 808-byte rules wastes a third of the model.
@@ -201,8 +226,8 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 nsg.rules_unknown = Some((u.to_string(), it.span.or(rules.span)));
                                 continue;
                             }
-                            let name = it.get("name").map(name_text).unwrap_or_default();
-                            let props = it.get("properties").unwrap_or(&NULL);
+                            let name = it.mget("name").map(name_text).unwrap_or_default();
+                            let props = it.mget("properties").unwrap_or(&NULL);
                             nsg.rules
                                 .push(security_rule(&name, props, it.span.unwrap_or(r.decl)));
                         }
@@ -217,7 +242,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
         }
         NSG_RULE => {
             let (parent, name) = split_parent(&full_name);
-            let props = r.body.get("properties").unwrap_or(&NULL);
+            let props = r.body.mget("properties").unwrap_or(&NULL);
             let key = ResKey::new(NSG, &parent, r.rg.as_deref());
             ws.children
                 .push(Child::Rule(key, security_rule(&name, props, r.decl)));
@@ -228,10 +253,10 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 meta: m,
                 routes: Vec::new(),
                 routes_unknown: None,
-                disable_bgp: opt(r.body.path("properties.disableBgpRoutePropagation"))
+                disable_bgp: opt(r.body.mpath("properties.disableBgpRoutePropagation"))
                     .map(Field::flag),
             };
-            if let Some(routes) = opt(r.body.path("properties.routes")) {
+            if let Some(routes) = opt(r.body.mpath("properties.routes")) {
                 match &routes.kind {
                     VKind::Arr(items) => {
                         rt.routes.reserve_exact(items.len());
@@ -240,8 +265,8 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 rt.routes_unknown = Some((u.to_string(), it.span.or(routes.span)));
                                 continue;
                             }
-                            let name = it.get("name").map(name_text).unwrap_or_default();
-                            let props = it.get("properties").unwrap_or(&NULL);
+                            let name = it.mget("name").map(name_text).unwrap_or_default();
+                            let props = it.mget("properties").unwrap_or(&NULL);
                             rt.routes
                                 .push(route(&name, props, it.span.unwrap_or(r.decl)));
                         }
@@ -256,32 +281,32 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
         }
         ROUTE => {
             let (parent, name) = split_parent(&full_name);
-            let props = r.body.get("properties").unwrap_or(&NULL);
+            let props = r.body.mget("properties").unwrap_or(&NULL);
             let key = ResKey::new(RT, &parent, r.rg.as_deref());
             ws.children
                 .push(Child::Route(key, route(&name, props, r.decl)));
         }
         PIP => {
             let m = meta(&r, &full_name, PIP, r.label.clone(), r.decl);
-            let sku = match opt(r.body.path("sku.name")) {
+            let sku = match opt(r.body.mpath("sku.name")) {
                 Some(v) => Field::string(v),
                 // The ARM default for a public IP without `sku` is Basic.
                 None => Field::implicit("Basic".to_string(), Some(r.decl)),
             };
-            let props = r.body.get("properties");
-            let get = |p: &str| opt(props.and_then(|x| x.path(p))).map(Field::string);
+            let props = r.body.mget("properties");
+            let get = |p: &str| opt(props.and_then(|x| x.mpath(p))).map(Field::string);
             ws.public_ips.push(PublicIp {
                 meta: m,
-                location: opt(r.body.get("location")).map(Field::string),
+                location: opt(r.body.mget("location")).map(Field::string),
                 sku,
-                tier: opt(r.body.path("sku.tier")).map(Field::string),
+                tier: opt(r.body.mpath("sku.tier")).map(Field::string),
                 allocation: get("publicIPAllocationMethod"),
                 version: get("publicIPAddressVersion"),
                 // A computed label (uniqueString…) is still a label: symbolic counts as set.
-                dns_label: opt(props.and_then(|x| x.path("dnsSettings.domainNameLabel")))
+                dns_label: opt(props.and_then(|x| x.mpath("dnsSettings.domainNameLabel")))
                     .map(Field::name),
-                zones: opt(r.body.get("zones")).map(Field::strings),
-                ip_tags: opt(props.and_then(|x| x.get("ipTags")))
+                zones: opt(r.body.mget("zones")).map(Field::strings),
+                ip_tags: opt(props.and_then(|x| x.mget("ipTags")))
                     .map(|v| list_of_pairs(v, "ipTagType", "tag")),
             });
         }
@@ -294,17 +319,17 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
         }
         PE => {
             let m = meta(&r, &full_name, PE, r.label.clone(), r.decl);
-            let props = r.body.get("properties");
+            let props = r.body.mget("properties");
             let mut targets = Vec::new();
             for list in [
                 "privateLinkServiceConnections",
                 "manualPrivateLinkServiceConnections",
             ] {
-                let Some(items) = opt(props.and_then(|p| p.get(list))) else {
+                let Some(items) = opt(props.and_then(|p| p.mget(list))) else {
                     continue;
                 };
                 for it in items.as_array().map(|a| a.iter()).into_iter().flatten() {
-                    if let Some(t) = opt(it.path("properties.privateLinkServiceId")) {
+                    if let Some(t) = opt(it.mpath("properties.privateLinkServiceId")) {
                         targets.push(Field::name(t));
                     }
                 }
@@ -312,7 +337,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             ws.private_endpoints
                 .push(PrivateEndpoint { meta: m, targets });
             // It also takes an address of the subnet it sits in (R-VNET-8).
-            if let Some(id) = opt(r.body.path("properties.subnet.id")) {
+            if let Some(id) = opt(r.body.mpath("properties.subnet.id")) {
                 let m = meta(&r, &full_name, PE, r.label.clone(), r.decl);
                 ws.subnet_users.push(SubnetUser {
                     meta: m,
@@ -344,7 +369,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 _ => {}
             }
             let mut ids = Vec::new();
-            if let Some(props) = r.body.get("properties") {
+            if let Some(props) = r.body.mget("properties") {
                 pip_refs(props, &mut ids);
             }
             for pip in ids {
@@ -362,7 +387,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
         DNS_LINK => {
             let (zone, _) = split_parent(&full_name);
             let m = meta(&r, &full_name, DNS_LINK, r.label.clone(), r.decl);
-            let vnet = match opt(r.body.path("properties.virtualNetwork.id")) {
+            let vnet = match opt(r.body.mpath("properties.virtualNetwork.id")) {
                 Some(v) => Field::name(v),
                 None => Field::unknown("the link names no virtual network", Some(r.decl)),
             };
@@ -375,7 +400,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
         }
         AUTOSCALE => ws.autoscales.push(autoscale(
             meta(&r, &full_name, AUTOSCALE, r.label.clone(), r.decl),
-            r.body.get("properties"),
+            r.body.mget("properties"),
             r.decl,
         )),
         _ => {}
@@ -386,13 +411,13 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
 /// reference, an Entra ID identity provider. A value that cannot be known uses nothing.
 fn feature(rtype: &str, body: &V, full_name: &str) -> Option<Feature> {
     let is = |p: &str, want: &[&str]| {
-        opt(body.path(p))
+        opt(body.mpath(p))
             .and_then(|v| v.as_str())
             .is_some_and(|t| want.iter().any(|w| t.eq_ignore_ascii_case(w)))
     };
     match rtype {
         LOGGER if is("properties.loggerType", &["azureEventHub"]) => Some(Feature::EventHubLogger),
-        NAMED_VALUE | CERTIFICATE if opt(body.path("properties.keyVault")).is_some() => {
+        NAMED_VALUE | CERTIFICATE if opt(body.mpath("properties.keyVault")).is_some() => {
             Some(Feature::KeyVaultRef)
         }
         // The provider's type is also the resource's name (`apim/aad`).
@@ -415,11 +440,11 @@ fn users(
     what: &'static str,
     list: &str,
 ) {
-    let Some(items) = opt(r.body.path(list)).and_then(|v| v.as_array()) else {
+    let Some(items) = opt(r.body.mpath(list)).and_then(|v| v.as_array()) else {
         return;
     };
     for it in items {
-        if let Some(id) = opt(it.path("properties.subnet.id")) {
+        if let Some(id) = opt(it.mpath("properties.subnet.id")) {
             let m = meta(
                 r,
                 full_name,
@@ -439,7 +464,7 @@ fn users(
 
 /// An autoscale setting from its ARM `properties`; azurerm blocks are mapped to this shape.
 pub fn autoscale(meta: Meta, props: Option<&V>, decl: Span) -> Autoscale {
-    let get = |p: &str| opt(props.and_then(|x| x.path(p)));
+    let get = |p: &str| opt(props.and_then(|x| x.mpath(p)));
     let mut a = Autoscale {
         meta,
         target: get("targetResourceUri")
@@ -469,30 +494,30 @@ pub fn autoscale(meta: Meta, props: Option<&V>, decl: Span) -> Autoscale {
             a.profiles_unknown = Some((u.to_string(), p.span));
             continue;
         }
-        let cap = |k: &str| match opt(p.path(&format!("capacity.{k}"))) {
+        let cap = |k: &str| match opt(p.mpath(&format!("capacity.{k}"))) {
             Some(v) => Field::int(v),
             None => Field::unknown(format!("the profile has no capacity.{k}"), Some(pdecl)),
         };
         let mut actions = Vec::new();
-        if let Some(rules) = opt(p.get("rules")).and_then(|v| v.as_array()) {
+        if let Some(rules) = opt(p.mget("rules")).and_then(|v| v.as_array()) {
             for rule in rules {
-                let Some(act) = opt(rule.get("scaleAction")) else {
+                let Some(act) = opt(rule.mget("scaleAction")) else {
                     continue;
                 };
                 let adecl = act.span.or(rule.span).unwrap_or(pdecl);
                 actions.push(ScaleAction {
                     decl: adecl,
-                    kind: opt(act.get("type"))
+                    kind: opt(act.mget("type"))
                         .map(Field::string)
                         .unwrap_or_else(|| Field::unknown("no type", Some(adecl))),
-                    value: opt(act.get("value"))
+                    value: opt(act.mget("value"))
                         .map(Field::int)
                         .unwrap_or_else(|| Field::unknown("no value", Some(adecl))),
                 });
             }
         }
         a.profiles.push(AutoscaleProfile {
-            name: p.get("name").map(name_text).unwrap_or_default(),
+            name: p.mget("name").map(name_text).unwrap_or_default(),
             decl: pdecl,
             minimum: cap("minimum"),
             maximum: cap("maximum"),
@@ -536,13 +561,17 @@ pub fn add_child_ids(body: &mut V, rtype: &str, id: &V) {
         return;
     };
     for it in items {
-        let Some(n) = it.get("name").and_then(|n| n.as_name()).map(str::to_string) else {
+        let Some(n) = it
+            .mget("name")
+            .and_then(|n| n.as_name())
+            .map(str::to_string)
+        else {
             continue;
         };
-        if it.get("id").is_none() {
+        if it.mget("id").is_none() {
             let span = it.span;
             let text = format!("{base}/{seg}/{n}");
-            let unknown = [id, it.get("name").unwrap_or(id)]
+            let unknown = [id, it.mget("name").unwrap_or(id)]
                 .into_iter()
                 .find_map(|v| v.unknown_reason().map(str::to_string));
             let child = match unknown {
@@ -561,7 +590,7 @@ fn split_parent(full: &str) -> (String, String) {
     }
 }
 
-/// `v.path(path)`, also through values with alternatives (`sku: isProd ? {…} : {…}`): then
+/// `v.mpath(path)`, also through values with alternatives (`sku: isProd ? {…} : {…}`): then
 /// the path's value in each alternative (`missing` where an alternative lacks it, else null).
 fn apath<'a>(v: &'a V, path: &str, missing: Option<&V>) -> Option<Cow<'a, V>> {
     let (mut cur, mut rest) = (v, path);
@@ -582,7 +611,7 @@ fn apath<'a>(v: &'a V, path: &str, missing: Option<&V>) -> Option<Cow<'a, V>> {
             return Some(Cow::Owned(V::unknown(reason, cur.span).with_alts(list)));
         }
         let (head, tail) = rest.split_once('.').unwrap_or((rest, ""));
-        cur = cur.get(head)?;
+        cur = cur.mget(head)?;
         rest = tail;
     }
 }
@@ -590,8 +619,8 @@ fn apath<'a>(v: &'a V, path: &str, missing: Option<&V>) -> Option<Cow<'a, V>> {
 fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
     let m = meta(r, full_name, APIM, r.label.clone(), r.decl);
     let body = r.body;
-    let props = body.get("properties");
-    let pget = |p: &str| opt(props.and_then(|x| x.path(p)));
+    let props = body.mget("properties");
+    let pget = |p: &str| opt(props.and_then(|x| x.mpath(p)));
     let sku = opt(apath(body, "sku.name", None).as_deref())
         .map(Field::string)
         .unwrap_or_else(|| Field::unknown("the instance has no sku.name", Some(r.decl)));
@@ -604,13 +633,22 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
         .unwrap_or_else(|| Field::implicit("None".to_string(), Some(r.decl)));
     let primary = ApimLocation {
         primary: true,
-        location: opt(body.get("location"))
+        location: opt(body.mget("location"))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("no location", Some(r.decl))),
         capacity,
         zones: opt(apath(body, "zones", None).as_deref()).map(Field::strings),
-        subnet: pget("virtualNetworkConfiguration.subnetResourceId").map(Field::name),
-        public_ip: pget("publicIpAddressId").map(Field::name),
+        // Per alternative, like the mode: `enableVnet ? { subnetResourceId: … } : null` pairs
+        // the subnet with the mode of the same branch.
+        subnet: opt(apath(
+            body,
+            "properties.virtualNetworkConfiguration.subnetResourceId",
+            None,
+        )
+        .as_deref())
+        .map(Field::name),
+        public_ip: opt(apath(body, "properties.publicIpAddressId", None).as_deref())
+            .map(Field::name),
         decl: r.decl,
     };
     let mut locations = vec![primary];
@@ -626,16 +664,16 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
                     let decl = it.span.unwrap_or(r.decl);
                     locations.push(ApimLocation {
                         primary: false,
-                        location: opt(it.get("location"))
+                        location: opt(it.mget("location"))
                             .map(Field::string)
                             .unwrap_or_else(|| Field::unknown("no location", Some(decl))),
-                        capacity: opt(it.path("sku.capacity"))
+                        capacity: opt(it.mpath("sku.capacity"))
                             .map(Field::int)
                             .unwrap_or_else(|| Field::unknown("no sku.capacity", Some(decl))),
-                        zones: opt(it.get("zones")).map(Field::strings),
-                        subnet: opt(it.path("virtualNetworkConfiguration.subnetResourceId"))
+                        zones: opt(it.mget("zones")).map(Field::strings),
+                        subnet: opt(it.mpath("virtualNetworkConfiguration.subnetResourceId"))
                             .map(Field::name),
-                        public_ip: opt(it.get("publicIpAddressId")).map(Field::name),
+                        public_ip: opt(it.mget("publicIpAddressId")).map(Field::name),
                         decl,
                     });
                 }
@@ -654,7 +692,7 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
         });
     let mut features = ApimFeatures::default();
     if let Some(VKind::Arr(hosts)) = pget("hostnameConfigurations").map(|h| &h.kind) {
-        for h in hosts.iter().filter(|h| opt(h.get("keyVaultId")).is_some()) {
+        for h in hosts.iter().filter(|h| opt(h.mget("keyVaultId")).is_some()) {
             features.add(Feature::KeyVaultRef, h.span.unwrap_or(r.decl));
         }
     }
@@ -674,20 +712,20 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
 
 fn subnet(meta: Meta, vnet: &str, props: &V, decl: Span) -> Subnet {
     let prefixes = match (
-        opt(props.get("addressPrefixes")),
-        opt(props.get("addressPrefix")),
+        opt(props.mget("addressPrefixes")),
+        opt(props.mget("addressPrefix")),
     ) {
         (Some(list), _) => Field::strings(list),
         (None, Some(one)) => Field::strings(one),
         (None, None) => Field::unknown("the subnet has no address prefix", Some(decl)),
     };
-    let service_endpoints = match opt(props.get("serviceEndpoints")) {
-        Some(v) => list_of(v, |e| e.get("service")),
+    let service_endpoints = match opt(props.mget("serviceEndpoints")) {
+        Some(v) => list_of(v, |e| e.mget("service")),
         None => Field::implicit(vec![], Some(decl)),
     };
-    let delegations = match opt(props.get("delegations")) {
+    let delegations = match opt(props.mget("delegations")) {
         Some(v) => list_of(v, |e| {
-            e.path("properties.serviceName").or(e.get("serviceName"))
+            e.mpath("properties.serviceName").or(e.mget("serviceName"))
         }),
         None => Field::implicit(vec![], Some(decl)),
     };
@@ -695,8 +733,8 @@ fn subnet(meta: Meta, vnet: &str, props: &V, decl: Span) -> Subnet {
         meta,
         vnet: vnet.to_string(),
         prefixes,
-        nsg: ref_id(props.get("networkSecurityGroup")),
-        route_table: ref_id(props.get("routeTable")),
+        nsg: ref_id(props.mget("networkSecurityGroup")),
+        route_table: ref_id(props.mget("routeTable")),
         service_endpoints,
         delegations,
     }
@@ -746,7 +784,7 @@ fn list_of_pairs(v: &V, k: &str, t: &str) -> Field<Vec<String>> {
     };
     let mut out = Vec::new();
     for it in items {
-        let pair = (it.get(k).map(Field::string), it.get(t).map(Field::string));
+        let pair = (it.mget(k).map(Field::string), it.mget(t).map(Field::string));
         match pair {
             (Some(a), Some(b)) => match (a.val, b.val) {
                 (Ok(a), Ok(b)) => out.push(format!("{a}={b}")),
@@ -762,23 +800,23 @@ fn list_of_pairs(v: &V, k: &str, t: &str) -> Field<Vec<String>> {
 fn union(props: &V, one: &str, many: &str, asgs: Option<&str>, decl: Span) -> Field<Vec<String>> {
     let mut out = Vec::new();
     let mut at = None;
-    if let Some(v) = opt(props.get(one)) {
+    if let Some(v) = opt(props.mget(one)) {
         at = v.span;
         match Field::string(v).val {
             Ok(s) => out.push(s),
             Err(e) => return Field::unknown(e, v.span).with_origin(v.origin),
         }
     }
-    if let Some(v) = opt(props.get(many)) {
+    if let Some(v) = opt(props.mget(many)) {
         at = at.or(v.span);
         match Field::strings(v).val {
             Ok(list) => out.extend(list),
             Err(e) => return Field::unknown(e, v.span),
         }
     }
-    if let Some(v) = asgs.and_then(|a| opt(props.get(a))) {
+    if let Some(v) = asgs.and_then(|a| opt(props.mget(a))) {
         at = at.or(v.span);
-        match list_of(v, |e| e.get("id")).val {
+        match list_of(v, |e| e.mget("id")).val {
             Ok(list) => out.extend(list.into_iter().map(|id| format!("asg:{id}"))),
             Err(e) => return Field::unknown(e, v.span),
         }
@@ -791,7 +829,7 @@ fn union(props: &V, one: &str, many: &str, asgs: Option<&str>, decl: Span) -> Fi
 /// A security rule from its `properties` object (inline or separate resource).
 pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
     let req = |k: &str| {
-        opt(props.get(k))
+        opt(props.mget(k))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown(format!("the rule has no {k}"), Some(decl)))
     };
@@ -812,7 +850,7 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
     SecurityRule {
         name: name.to_string(),
         decl,
-        priority: opt(props.get("priority"))
+        priority: opt(props.mget("priority"))
             .map(Field::int)
             .unwrap_or_else(|| Field::unknown("the rule has no priority", Some(decl))),
         direction,
@@ -842,7 +880,7 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
         ),
         plural_prefixes: ["sourceAddressPrefixes", "destinationAddressPrefixes"]
             .iter()
-            .filter_map(|k| opt(props.get(k)))
+            .filter_map(|k| opt(props.mget(k)))
             .flat_map(|v| {
                 v.as_array()
                     .unwrap_or(&[])
@@ -859,15 +897,15 @@ pub fn route(name: &str, props: &V, decl: Span) -> Route {
     Route {
         name: name.to_string(),
         decl,
-        prefix: opt(props.get("addressPrefix"))
+        prefix: opt(props.mget("addressPrefix"))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("the route has no addressPrefix", Some(decl))),
-        prefix_shape: opt(props.get("addressPrefix"))
+        prefix_shape: opt(props.mget("addressPrefix"))
             .and_then(|v| v.text_shape())
             .cloned(),
-        next_hop: opt(props.get("nextHopType"))
+        next_hop: opt(props.mget("nextHopType"))
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("the route has no nextHopType", Some(decl))),
-        next_hop_ip: opt(props.get("nextHopIpAddress")).map(Field::string),
+        next_hop_ip: opt(props.mget("nextHopIpAddress")).map(Field::string),
     }
 }

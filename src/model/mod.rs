@@ -676,6 +676,9 @@ pub struct Workspace {
     pub unloaded_apims: Vec<UnloadedApim>,
     /// Diagnostics produced while loading (STV001 parse errors, STV002 from front ends, …).
     pub diagnostics: Vec<Diagnostic>,
+    /// ARM parameter files some deployment was evaluated with: one the run discovered and no
+    /// deployment used is said to be unused, not ignored in silence.
+    pub parameter_files_read: std::collections::HashSet<crate::source::FileId>,
     /// Unsaved editor buffers by canonical path, read instead of the disk.
     pub overlay: HashMap<std::path::PathBuf, String>,
     /// Where files may be read from (the linted tree).

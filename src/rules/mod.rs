@@ -500,11 +500,19 @@ fn name_deployments(
         let Some(unit) = ws.unit(u) else { continue };
         d.deployments.push(unit.name.clone());
         if several(u) {
-            // The file name is enough in a message; `deployments` carries the path.
+            // The file name is enough in a message; `deployments` carries the path. A
+            // `terraform.tfvars` in a folder per environment is named by its folder too.
             let short = unit.stage.as_deref().map(|p| {
-                std::path::Path::new(p)
+                let p = std::path::Path::new(p);
+                let name = p
                     .file_name()
-                    .map_or(p.to_string(), |n| n.to_string_lossy().into_owned())
+                    .map_or(p.to_string_lossy(), |n| n.to_string_lossy());
+                match p.parent().and_then(|d| d.file_name()) {
+                    Some(env) if name.to_ascii_lowercase().starts_with("terraform.tfvars") => {
+                        format!("{}/{name}", env.to_string_lossy())
+                    }
+                    _ => name.into_owned(),
+                }
             });
             stages.push(short.unwrap_or_else(|| "default parameters".into()));
         }

@@ -32,7 +32,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .collect();
     let linked = linked_targets(ws, found, &files);
     // `--parameters` files: read and parse once, not per template.
-    let evaluated = found.arm_templates.iter().any(|t| !linked.contains(t));
+    let evaluated = found.arm_templates.iter().any(|t| !linked.contains_key(t));
     let mut explicit_sets: Vec<Stage> = Vec::new();
     for pf in explicit.iter().filter(|_| evaluated) {
         if let Some(values) = parameter_values(ws, found, pf) {
@@ -45,31 +45,93 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .iter()
         .map(|(tp, p)| (canonical(tp), p.clone()))
         .collect();
-    let pairing = discover::Pairing::new(ws, found).listing(!opts.pair_discovered_only);
-    // Each template evaluated on its own: its stages, its directory and how it is shown.
-    let mut templates: Vec<(FileId, Vec<Stage>, PathBuf, String)> = Vec::new();
-    for &t in &found.arm_templates {
-        // A template that another template of the run links to is evaluated through that link,
-        // with the parameters it passes, not on its own.
-        if linked.contains(&t) {
-            continue;
+    let entries = Entries {
+        mapped,
+        explicit_sets,
+        pairing: discover::Pairing::new(ws, found).listing(!opts.pair_discovered_only),
+    };
+    // A template that another template of the run links to is evaluated through that link,
+    // with the parameters it passes, not on its own.
+    let templates: Vec<_> = found
+        .arm_templates
+        .iter()
+        .filter(|t| !linked.contains_key(t))
+        .filter_map(|&t| entries.entry(ws, found, t))
+        .collect();
+    // The templates linked to are parsed once for the run; every other template is parsed
+    // where it is evaluated and dropped after, so that the trees of a large repository are
+    // not all alive at once.
+    let mut targets: Vec<FileId> = linked.keys().copied().collect();
+    targets.sort();
+    let trees = crate::parallel::map(&targets, |&id| {
+        super::json::parse(&ws.sources.get(id).text, id)
+            .ok()
+            .map(|p| p.value)
+    });
+    let json: HashMap<FileId, V> = targets
+        .iter()
+        .copied()
+        .zip(trees)
+        .filter_map(|(id, v)| Some((id, v?)))
+        .collect();
+    let mut reached = evaluate_all(ws, &files, &json, templates);
+    // A linked template that no evaluated link reached (its link is built from values not
+    // known here, or names it in a way that matches no file) would vanish without a word: it
+    // is evaluated on its own instead, with its defaults and parameter files. One linked from
+    // another such template waits for that one, which may reach it.
+    let mut alone: HashSet<FileId> = HashSet::new();
+    loop {
+        let pending: Vec<FileId> = targets
+            .iter()
+            .copied()
+            .filter(|t| !reached.contains(t) && !alone.contains(t))
+            .collect();
+        if pending.is_empty() {
+            break;
         }
-        let Some(outline) = found.templates.get(&t) else {
-            continue;
-        };
+        let ready: Vec<FileId> = pending
+            .iter()
+            .copied()
+            .filter(|t| !linked[t].iter().any(|l| pending.contains(l)))
+            .collect();
+        let ready = if ready.is_empty() { pending } else { ready };
+        alone.extend(ready.iter().copied());
+        let templates: Vec<_> = ready
+            .into_iter()
+            .filter_map(|t| entries.entry(ws, found, t))
+            .collect();
+        reached.extend(evaluate_all(ws, &files, &json, templates));
+    }
+}
+
+/// How a template evaluated on its own finds its parameter files.
+struct Entries {
+    /// `--parameter-map` entries: canonical template path → parameter file.
+    mapped: Vec<(PathBuf, PathBuf)>,
+    /// The `--parameters` files.
+    explicit_sets: Vec<Stage>,
+    pairing: discover::Pairing,
+}
+
+/// A template evaluated on its own: its stages, its directory and how it is shown.
+type Entry = (FileId, Vec<Stage>, PathBuf, String);
+
+impl Entries {
+    fn entry(&self, ws: &mut Workspace, found: &Discovered, t: FileId) -> Option<Entry> {
+        let outline = found.templates.get(&t)?;
         let path = ws.sources.get(t).path.clone();
         let canon = canonical(&path);
         let mut stages: Vec<Stage> = Vec::new();
-        for (_, pf) in mapped.iter().filter(|(tp, _)| *tp == canon) {
+        for (_, pf) in self.mapped.iter().filter(|(tp, _)| *tp == canon) {
             if let Some(values) = parameter_values(ws, found, pf) {
                 stages.push(Stage::of(ws, pf, values));
             }
         }
         if stages.is_empty() {
-            stages = fitting(&explicit_sets, outline.declared.as_ref());
+            stages = fitting(&self.explicit_sets, outline.declared.as_ref());
         }
-        if stages.is_empty() && explicit_sets.is_empty() {
-            for pf in pairing.stage_files(&path) {
+        if stages.is_empty() && self.explicit_sets.is_empty() {
+            for pf in self.pairing.stage_files(&path) {
                 if let Some(values) = parameter_values(ws, found, &pf) {
                     stages.push(Stage::of(ws, &pf, values));
                 }
@@ -83,23 +145,18 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             });
         }
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        templates.push((t, stages, dir, display));
+        Some((t, stages, dir, display))
     }
-    // The templates linked to are parsed once for the run; every other template is parsed
-    // where it is evaluated and dropped after, so that the trees of a large repository are
-    // not all alive at once.
-    let mut targets: Vec<FileId> = linked.into_iter().collect();
-    targets.sort();
-    let trees = crate::parallel::map(&targets, |&id| {
-        super::json::parse(&ws.sources.get(id).text, id)
-            .ok()
-            .map(|p| p.value)
-    });
-    let json: HashMap<FileId, V> = targets
-        .into_iter()
-        .zip(trees)
-        .filter_map(|(id, v)| Some((id, v?)))
-        .collect();
+}
+
+/// Evaluate `templates` into the workspace; the templates of the run their links reached.
+fn evaluate_all(
+    ws: &mut Workspace,
+    files: &[(PathBuf, FileId)],
+    json: &HashMap<FileId, V>,
+    templates: Vec<Entry>,
+) -> HashSet<FileId> {
+    let mut reached = HashSet::new();
     // Deployments evaluate on every worker (each with its own budget) and join the workspace
     // in the order above, a slice of templates at a time: what waits to be ingested stays
     // small too.
@@ -108,8 +165,8 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
     while rest.peek().is_some() {
         let batch: Vec<_> = rest.by_ref().take(slice).collect();
         let links = template::Linkable {
-            files: &files,
-            json: &json,
+            files,
+            json,
             sources: &ws.sources,
         };
         let evaluated = crate::parallel::map(&batch, |(t, stages, dir, display)| {
@@ -145,6 +202,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             for (st, mut ev) in stages.into_iter().zip(evs) {
                 let unit_name = st.name.clone().unwrap_or_else(|| display.clone());
                 ws.begin_unit(unit_name, st.name, format!("arm|{display}"));
+                reached.extend(ev.reached.iter().copied());
                 ev.ingest(ws);
                 ws.diagnostics.extend(ev.budget);
                 for u in ev.unloaded {
@@ -163,6 +221,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             }
         }
     }
+    reached
 }
 
 /// One parameter file a template is deployed with: its name (as the user would type it) and
@@ -207,12 +266,12 @@ pub fn fitting(sets: &[Stage], declared: Option<&HashSet<String>>) -> Vec<Stage>
 }
 
 /// Templates that another template links to (`templateLink`), found by the `.json` names the
-/// linking template spells out.
+/// linking template spells out, each with the templates that name it.
 fn linked_targets(
     ws: &Workspace,
     found: &Discovered,
     files: &[(PathBuf, FileId)],
-) -> HashSet<FileId> {
+) -> HashMap<FileId, Vec<FileId>> {
     let none = HashMap::new();
     let links = template::Linkable {
         files,
@@ -233,7 +292,7 @@ fn linked_targets(
         }
         names
     });
-    let mut out = HashSet::new();
+    let mut out: HashMap<FileId, Vec<FileId>> = HashMap::new();
     for (&t, names) in linking.iter().zip(names) {
         let dir = ws
             .sources
@@ -245,7 +304,7 @@ fn linked_targets(
         for n in names {
             if let Some(id) = links.resolve(&n, &dir) {
                 if id != t {
-                    out.insert(id);
+                    out.entry(id).or_default().push(t);
                 }
             }
         }
@@ -259,8 +318,9 @@ fn json_names(v: &V, out: &mut Vec<String>) {
     match &v.kind {
         VKind::Str(s) => {
             for part in s.split(['\'', '"', ' ', ',', '(', ')']) {
-                if part.to_ascii_lowercase().ends_with(".json") {
-                    out.push(part.to_string());
+                // `{0}/nested/x.json{1}`: a SAS token may follow the name.
+                if let Some(i) = part.to_ascii_lowercase().rfind(".json") {
+                    out.push(part[..i + 5].to_string());
                 }
             }
         }
@@ -293,6 +353,37 @@ pub fn paired_parameters(ws: &Workspace, found: &Discovered, template: &Path) ->
     })
 }
 
+/// An STV002 for each parameter file of the run that no deployment was evaluated with (its
+/// name pairs with no template, as `parameters/prod.json` beside `azuredeploy.json` does): its
+/// values would otherwise be ignored without a word while the defaults pass.
+pub fn unused_parameter_files(ws: &mut Workspace, found: &Discovered) {
+    for &p in &found.arm_parameters {
+        if ws.parameter_files_read.contains(&p) {
+            continue;
+        }
+        // The opening of the file's object (after any leading comment).
+        let start = found
+            .json
+            .get(&p)
+            .and_then(|v| v.span)
+            .map_or(0, |s| s.start as usize);
+        let name = ws.sources.get(p).display.clone();
+        ws.diagnostics.push(
+            crate::diagnostic::Diagnostic::new(
+                crate::code::Code::Stv002,
+                crate::diagnostic::Severity::Info,
+                format!(
+                    "parameter file '{name}' pairs with no template of the run, so no deployment was checked with its values"
+                ),
+            )
+            .at(Some(crate::source::Span::new(p, start, start + 1)))
+            .label("not used by any template")
+            .help("Name its template: `--parameters TEMPLATE=FILE`, or `parameters:` in .stv2lint.yaml (template → parameter file). Names that pair by themselves: X.parameters.json, X.parameters.<env>.json, X.<env>.parameters.json beside X.json or X.bicep, or in a parameters/, params/, env/ or environments/ folder.")
+            .identity(format!("unused parameters|{name}")),
+        );
+    }
+}
+
 /// Parameter values of an ARM parameter file, by lower-cased name. The file is read through the
 /// discovery cache when it was discovered, else read now.
 pub fn parameter_values(
@@ -301,6 +392,7 @@ pub fn parameter_values(
     path: &Path,
 ) -> Option<HashMap<String, V>> {
     let id = ws.find_or_read(path, Lang::Json)?;
+    ws.parameter_files_read.insert(id);
     // A template is no parameter file (its tree is not kept: `json_kind` said so already).
     if found.templates.contains_key(&id) {
         return None;

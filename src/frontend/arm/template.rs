@@ -116,10 +116,17 @@ impl Linkable<'_> {
         if let Some(i) = text.find("://") {
             text = text[i + 3..].split_once('/').map(|x| x.1).unwrap_or("");
         }
-        let segs: Vec<&str> = text
+        let mut segs: Vec<&str> = text
             .split(['/', '\\'])
             .filter(|s| !s.is_empty() && *s != ".")
             .collect();
+        // A SAS token appended after the file name and not known here
+        // (`nested/apim.json` followed by `parameters('sasToken')`) is not part of the name.
+        if let Some(last) = segs.last_mut() {
+            if let Some(i) = last.to_ascii_lowercase().rfind(".json") {
+                *last = &last[..i + 5];
+            }
+        }
         if segs.is_empty() {
             return None;
         }
@@ -158,6 +165,8 @@ pub struct Evaluated {
     pub errors: Vec<(Option<Span>, String)>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: Vec<crate::model::UnloadedApim>,
+    /// Templates of the run reached through a `templateLink`.
+    pub reached: Vec<FileId>,
 }
 
 /// What a deployment gives the model, in declaration order. Built and moved once per resource,
@@ -232,6 +241,8 @@ pub struct Eval<'a> {
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
+    /// Templates of the run this evaluation reached through a `templateLink`.
+    reached: RefCell<Vec<FileId>>,
 }
 
 /// Bindings of one evaluation: the scope, copy indexes, lambda variables.
@@ -265,6 +276,7 @@ impl<'a> Eval<'a> {
             budget: Budget::new(),
             errors: RefCell::new(Vec::new()),
             unloaded: RefCell::new(Vec::new()),
+            reached: RefCell::new(Vec::new()),
         };
         let _unit = budget::install(&ev.budget);
         let root = ev.add_scope(Scope {
@@ -285,6 +297,7 @@ impl<'a> Eval<'a> {
             budget: ev.budget_diagnostic(unit),
             errors: ev.errors.take(),
             unloaded: ev.unloaded.take(),
+            reached: ev.reached.take(),
         }
     }
 
@@ -488,9 +501,12 @@ impl<'a> Eval<'a> {
                 Some(t) => (t.clone(), parent.dir.clone(), false),
                 None => {
                     let link = props.get("templateLink")?;
+                    // `id`: a template spec, never a file of the run, but it may deploy
+                    // API Management and must be named then.
                     let target = link
                         .get("relativePath")
                         .or_else(|| link.get("uri"))
+                        .or_else(|| link.get("id"))
                         .map(|u| self.value(env, u))?;
                     let resolved = target
                         .as_name()
@@ -499,6 +515,7 @@ impl<'a> Eval<'a> {
                         self.unloaded_link(r, name, &target, props);
                         return None;
                     };
+                    self.reached.borrow_mut().push(id);
                     let t = self.links.template(id)?;
                     let dir = self
                         .links
@@ -1305,12 +1322,31 @@ fn name_expressions(resources: &V, out: &mut HashMap<String, String>) {
                     let t = n.trim();
                     out.entry(canonical_expr(&e))
                         .or_insert_with(|| t[1..t.len() - 1].trim().replace('/', "∕"));
+                    joined_parts(&e, out);
                 }
             }
         }
         if let Some(c) = r.get("resources") {
             name_expressions(c, out);
         }
+    }
+}
+
+/// The parts a name joins (`concat('nsg/', rules[copyIndex()].name)`): each gets its own
+/// symbol, so that an unknown part leaves the known ones readable — the parent segment of a
+/// child in a copy loop still names its parent.
+fn joined_parts(e: &Expr, out: &mut HashMap<String, String>) {
+    let Expr::Call(f, args) = e else { return };
+    if !(f.eq_ignore_ascii_case("concat") || f.eq_ignore_ascii_case("format")) {
+        return;
+    }
+    for a in args {
+        if matches!(a, Expr::Str(_) | Expr::Int(_) | Expr::Bool(_) | Expr::Null) {
+            continue;
+        }
+        out.entry(canonical_expr(a))
+            .or_insert_with(|| a.to_string().replace('/', "∕"));
+        joined_parts(a, out);
     }
 }
 

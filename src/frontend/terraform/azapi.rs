@@ -14,6 +14,22 @@ fn split_type(t: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The resource type of an azapi body without its API version, and the version. The type is
+/// read also when only the version is unknown (`"…/service@${var.api_version}"`, a common way
+/// to pin versions in one place): the resource is still recognised, with an unknown version.
+fn type_of(body: &V) -> Option<(&str, Option<V>)> {
+    let tv = body.get_exact("type")?;
+    let (rtype, version) = split_type(tv.as_name()?);
+    if rtype.contains(['{', '}', '$']) {
+        return None;
+    }
+    let version = version.map(|v| match tv.unknown_reason() {
+        Some(why) => V::unknown(why, tv.span),
+        None => V::str(v, tv.span),
+    });
+    Some((rtype, version))
+}
+
 /// Resource group named in an id (`/subscriptions/…/resourceGroups/rg[/…]`).
 fn rg_of(id: &str) -> Option<String> {
     let segs: Vec<&str> = id.split('/').collect();
@@ -24,8 +40,7 @@ fn rg_of(id: &str) -> Option<String> {
 
 /// The id an `azapi_resource` gets: the parent's id plus the type's last segment and the name.
 pub fn id(body: &V, label: &str, exact: &mut bool) -> Option<String> {
-    let t = body.get_exact("type")?.as_str()?;
-    let (rtype, _) = split_type(t);
+    let (rtype, _) = type_of(body)?;
     let parent = match body.get_exact("parent_id") {
         Some(p) if p.as_str().is_some() => p.as_str().unwrap_or_default().to_string(),
         Some(p) if p.as_name().is_some() => {
@@ -70,7 +85,14 @@ fn arm_body_of(b: &V) -> V {
                 Ok(j) => V::from_json_at(&j, v.span),
                 Err(_) => V::obj(vec![], v.span),
             },
-            VKind::Unknown(_) => V::obj(vec![(Key::new("properties", v.span), v.clone())], v.span),
+            // Not known here (`jsondecode(file(…))`): every part of it is unknown, not absent.
+            VKind::Unknown(_) => V::obj(
+                ["properties", "sku", "zones"]
+                    .into_iter()
+                    .map(|k| (Key::new(k, v.span), v.clone()))
+                    .collect(),
+                v.span,
+            ),
             _ => V::obj(vec![], v.span),
         },
         None => V::obj(vec![], b.span),
@@ -104,11 +126,9 @@ fn full_name(rtype: &str, parent: Option<&str>, name: &str) -> String {
 }
 
 pub fn emit(ws: &mut Workspace, body: &V, label: &str, decl: Span) {
-    let Some(tv) = body.get_exact("type") else {
+    let Some((rtype, api_version)) = type_of(body) else {
         return;
     };
-    let Some(t) = tv.as_str() else { return };
-    let (rtype, version) = split_type(t);
     if !arm_body::is_relevant(rtype) {
         return;
     }
@@ -121,7 +141,6 @@ pub fn emit(ws: &mut Workspace, body: &V, label: &str, decl: Span) {
     let full = full_name(rtype, parent, &name);
     let rg = parent.and_then(rg_of);
     let arm = arm_body_of(body);
-    let api_version = version.map(|v| V::str(v, tv.span));
     let name_v = V::str(full, body.get_exact("name").and_then(|n| n.span));
     arm_body::ingest(
         ws,
@@ -149,8 +168,7 @@ pub struct Patch {
 }
 
 pub fn patch(body: &V, label: &str, decl: Span) -> Option<Patch> {
-    let t = body.get_exact("type")?.as_str()?;
-    let (rtype, _) = split_type(t);
+    let (rtype, _) = type_of(body)?;
     if !arm_body::is_relevant(rtype) {
         return None;
     }

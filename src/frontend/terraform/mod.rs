@@ -200,8 +200,20 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
         })
         .collect();
 
+    // Directories of the run with tfvars files and no Terraform files, by parent: where a
+    // root's environment folders are found without a pass over every directory per root.
+    let mut vars_only: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    for (dir, (tf, vars)) in &loader.run_dirs {
+        if let (true, false, Some(parent)) = (tf.is_empty(), vars.is_empty(), dir.parent()) {
+            vars_only
+                .entry(parent.to_path_buf())
+                .or_default()
+                .push(dir.clone());
+        }
+    }
     // Inputs of every root first (tfvars are read once, in root order).
     let mut planned = Vec::with_capacity(roots.len());
+    let mut stages: Vec<Option<String>> = Vec::with_capacity(roots.len());
     for m in roots {
         let dir = (!scoped.is_empty()).then(|| crate::source::canonical(&m.dir));
         let nearest = scoped
@@ -212,8 +224,24 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             Some((_, f, v)) => (f.as_slice(), v.as_slice()),
             None => (var_files.as_slice(), opts.vars.as_slice()),
         };
-        let inputs = root_inputs(ws, &mut loader, &m, files, vars);
-        planned.push((m, inputs));
+        // With no var file named, each environment's tfvars file beside the root is a stage
+        // of it, as a template's parameter files are: checking only the defaults would pass
+        // in silence what `terraform plan -var-file=prod.tfvars` deploys.
+        let env_files = if files.is_empty() {
+            stage_var_files(ws, &mut loader, &m, &vars_only)
+        } else {
+            Vec::new()
+        };
+        if env_files.is_empty() {
+            let inputs = root_inputs(ws, &mut loader, &m, files, vars);
+            planned.push((m.clone(), inputs));
+            stages.push(None);
+        }
+        for (id, body) in env_files {
+            let inputs = root_inputs(ws, &mut loader, &m, &[body], vars);
+            planned.push((m.clone(), inputs));
+            stages.push(Some(ws.sources.get(id).display.clone()));
+        }
     }
     let run = eval::Run::new(planned);
 
@@ -221,11 +249,12 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     let units: Vec<UnitId> = run
         .roots
         .iter()
-        .map(|(m, _)| {
+        .zip(stages)
+        .map(|((m, _), stage)| {
             let dir = crate::source::display_path(&m.dir);
             let name = if dir.is_empty() { ".".to_string() } else { dir };
             let group = format!("terraform|{name}");
-            ws.begin_unit(name, None, group)
+            ws.begin_unit(name, stage, group)
         })
         .collect();
 
@@ -497,6 +526,96 @@ fn budget_report(ev: &mut Eval, root: usize) -> Option<crate::diagnostic::Diagno
     budget.diagnostic("terraform", &unit, span, &names, known)
 }
 
+/// Directories beside a root module where projects keep a tfvars file per environment.
+const TFVARS_DIRS: &[&str] = &["env", "envs", "environments", "vars", "tfvars"];
+
+/// The tfvars files Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`,
+/// `environments/prod/terraform.tfvars`) that belong to root `m`: in its directory or an
+/// environment folder beside it (`vars_only`: tfvars-only directories by parent), setting one
+/// of its variables. Sorted by path.
+fn stage_var_files(
+    ws: &mut Workspace,
+    loader: &mut Loader,
+    m: &Module,
+    vars_only: &HashMap<PathBuf, Vec<PathBuf>>,
+) -> Vec<(FileId, Arc<ast::Body>)> {
+    // Beside the root, Terraform reads the auto-loaded names by itself: those are no stage.
+    let mut ids: Vec<FileId> = loader
+        .run_dirs
+        .get(&m.dir)
+        .map(|(_, vars)| {
+            vars.iter()
+                .copied()
+                .filter(|&id| auto_rank(ws, id).is_none())
+                .collect()
+        })
+        .unwrap_or_default();
+    // An environment folder (`env/prod.tfvars`) or one folder per environment in it
+    // (`environments/prod/terraform.tfvars`, named with -var-file): every tfvars file there.
+    // A folder with Terraform files of its own is a module, not an environment.
+    for e in TFVARS_DIRS.iter().map(|d| m.dir.join(d)) {
+        let below = vars_only.get(&e).map_or(&[][..], Vec::as_slice);
+        for dir in std::iter::once(&e).chain(below) {
+            if let Some((tf, vars)) = loader.run_dirs.get(dir) {
+                if tf.is_empty() {
+                    ids.extend(vars.iter().copied());
+                }
+            }
+        }
+    }
+    ids.sort_by(|a, b| ws.sources.get(*a).path.cmp(&ws.sources.get(*b).path));
+    ids.into_iter()
+        .filter_map(|id| {
+            let body = loader.tfvars(ws, id)?;
+            // `-backend-config=backend.tfvars` settings configure the state, not the root,
+            // even where a variable shares a name (`resource_group_name`).
+            let backend = body.attrs.iter().all(|a| BACKEND_KEYS.contains(&&*a.name));
+            (!backend && body.attrs.iter().any(|a| m.var(&a.name).is_some())).then_some((id, body))
+        })
+        .collect()
+}
+
+/// Settings of the `azurerm` state backend, as a `-backend-config` file writes them.
+const BACKEND_KEYS: &[&str] = &[
+    "resource_group_name",
+    "storage_account_name",
+    "container_name",
+    "key",
+    "subscription_id",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "access_key",
+    "sas_token",
+    "use_azuread_auth",
+    "use_oidc",
+    "use_msi",
+    "environment",
+    "snapshot",
+];
+
+/// Where Terraform reads a tfvars file without being told (`terraform.tfvars`, then
+/// `terraform.tfvars.json`, then `*.auto.tfvars[.json]`): its rank, `None` for a file it
+/// reads only when named.
+fn auto_rank(ws: &Workspace, id: FileId) -> Option<u8> {
+    let lname = ws
+        .sources
+        .get(id)
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if lname == "terraform.tfvars" {
+        Some(0)
+    } else if lname == "terraform.tfvars.json" {
+        Some(1)
+    } else if lname.ends_with(".auto.tfvars") || lname.ends_with(".auto.tfvars.json") {
+        Some(2)
+    } else {
+        None
+    }
+}
+
 /// A root module's variable values: `terraform.tfvars`, `*.auto.tfvars` (by name), then
 /// `--var-file`s, then `--var`s; later ones win, as in Terraform.
 pub(crate) fn root_inputs(
@@ -511,22 +630,16 @@ pub(crate) fn root_inputs(
     // A module's directory is canonical already (a key of `run_dirs`, or resolved).
     if let Some((_, vars)) = loader.run_dirs.get(&m.dir) {
         for &id in vars {
-            let f = ws.sources.get(id);
-            let name = f
+            let Some(rank) = auto_rank(ws, id) else {
+                continue;
+            };
+            let name = ws
+                .sources
+                .get(id)
                 .path
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let lname = name.to_ascii_lowercase();
-            let rank = if lname == "terraform.tfvars" {
-                0
-            } else if lname == "terraform.tfvars.json" {
-                1
-            } else if lname.ends_with(".auto.tfvars") || lname.ends_with(".auto.tfvars.json") {
-                2
-            } else {
-                continue;
-            };
             auto.push((rank, name, id));
         }
     }

@@ -65,8 +65,16 @@ impl Module {
         self.variables.iter().find(|v| &*v.name == name)
     }
 
-    fn add_file(&mut self, body: Body) {
+    /// Add one file's declarations; `over` for an override file (`override.tf`,
+    /// `*_override.tf`), whose blocks merge into the declarations of the other files as
+    /// Terraform merges them, added after all of those.
+    fn add_file(&mut self, body: Body, over: bool) {
         for b in body.blocks {
+            // Locals and outputs of an override replace by name, as in any file.
+            if over && matches!(&*b.kind, "resource" | "data" | "module" | "variable") {
+                self.merge_override(b);
+                continue;
+            }
             match (&*b.kind, b.labels.as_slice()) {
                 ("variable", [name]) if self.var(name).is_none() => {
                     self.variables.push(VarDecl {
@@ -102,25 +110,7 @@ impl Module {
                     let mut body = b.body;
                     let count = take_attr(&mut body, "count");
                     let for_each = take_attr(&mut body, "for_each");
-                    body.attrs
-                        .retain(|a| !matches!(&*a.name, "depends_on" | "provider" | "lifecycle"));
-                    // azapi v1 writes `body = jsonencode({...})`: read the object itself, so
-                    // its values keep their spans.
-                    if rtype.starts_with("azapi_") {
-                        for a in body.attrs.iter_mut().filter(|a| &*a.name == "body") {
-                            if let ExprKind::Call(f, args, false) = &a.expr.kind {
-                                if &**f == "jsonencode" && args.len() == 1 {
-                                    a.expr = args[0].clone();
-                                }
-                            }
-                        }
-                    }
-                    body.blocks.retain(|x| {
-                        !matches!(
-                            &*x.kind,
-                            "lifecycle" | "provisioner" | "connection" | "timeouts"
-                        )
-                    });
+                    resource_body(rtype, &mut body);
                     self.res_index.insert(key, self.resources.len());
                     if !data {
                         self.res_types.insert(rtype.clone());
@@ -183,6 +173,127 @@ impl Module {
             }
         }
     }
+}
+
+impl Module {
+    /// Merge one block of an override file into the declaration it names: an argument
+    /// replaces the argument of that name, and nested blocks of a type (also `dynamic` ones)
+    /// replace every nested block of that type. A block that names nothing is ignored
+    /// (Terraform rejects it).
+    fn merge_override(&mut self, b: Block) {
+        match (&*b.kind, b.labels.as_slice()) {
+            ("resource" | "data", [rtype, name]) => {
+                let key = (&*b.kind == "data", rtype.clone(), name.clone());
+                let Some(&i) = self.res_index.get(&key) else {
+                    return;
+                };
+                let mut body = b.body;
+                let r = &mut self.resources[i];
+                override_loops(&mut body, &mut r.count, &mut r.for_each);
+                resource_body(rtype, &mut body);
+                merge_body(&mut r.body, body);
+            }
+            ("module", [name]) => {
+                let Some(&i) = self.call_index.get(name) else {
+                    return;
+                };
+                let mut body = b.body;
+                let c = &mut self.calls[i];
+                override_loops(&mut body, &mut c.count, &mut c.for_each);
+                if let Some(x) = take_attr(&mut body, "source") {
+                    c.source = x.as_str().map(|s| (s.to_string(), x.span));
+                }
+                body.attrs
+                    .retain(|a| !matches!(&*a.name, "depends_on" | "providers" | "version"));
+                replace_attrs(&mut c.args, body.attrs);
+            }
+            ("variable", [name]) => {
+                let Some(v) = self.variables.iter_mut().find(|v| &v.name == name) else {
+                    return;
+                };
+                if let Some(d) = b.body.attr("default") {
+                    v.default = Some(d.expr.clone());
+                }
+                if let Some(t) = b.body.attr("type") {
+                    v.ty = Some(t.expr.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A resource body without what the model never reads: meta-arguments and lifecycle blocks.
+fn resource_body(rtype: &str, body: &mut Body) {
+    body.attrs
+        .retain(|a| !matches!(&*a.name, "depends_on" | "provider" | "lifecycle"));
+    // azapi v1 writes `body = jsonencode({...})`: read the object itself, so its values keep
+    // their spans.
+    if rtype.starts_with("azapi_") {
+        for a in body.attrs.iter_mut().filter(|a| &*a.name == "body") {
+            if let ExprKind::Call(f, args, false) = &a.expr.kind {
+                if &**f == "jsonencode" && args.len() == 1 {
+                    a.expr = args[0].clone();
+                }
+            }
+        }
+    }
+    body.blocks.retain(|x| {
+        !matches!(
+            &*x.kind,
+            "lifecycle" | "provisioner" | "connection" | "timeouts"
+        )
+    });
+}
+
+/// Terraform's merge of an override block's body into the original's.
+fn merge_body(into: &mut Body, over: Body) {
+    replace_attrs(&mut into.attrs, over.attrs);
+    // The type a nested block makes: `dynamic "security_rule"` makes `security_rule`.
+    fn made(b: &Block) -> &str {
+        match (&*b.kind, b.labels.first()) {
+            ("dynamic", Some(l)) => l,
+            (k, _) => k,
+        }
+    }
+    let replaced: std::collections::HashSet<String> =
+        over.blocks.iter().map(|b| made(b).to_string()).collect();
+    into.blocks.retain(|b| !replaced.contains(made(b)));
+    into.blocks.extend(over.blocks);
+}
+
+/// An override's `count` and `for_each` replace the original's.
+fn override_loops(over: &mut Body, count: &mut Option<Expr>, for_each: &mut Option<Expr>) {
+    if let Some(c) = take_attr(over, "count") {
+        *count = Some(c);
+    }
+    if let Some(f) = take_attr(over, "for_each") {
+        *for_each = Some(f);
+    }
+}
+
+/// Each argument of an override replaces the argument of that name, or is added.
+fn replace_attrs(into: &mut Vec<Attr>, over: Vec<Attr>) {
+    for a in over {
+        match into.iter_mut().find(|x| x.name == a.name) {
+            Some(x) => *x = a,
+            None => into.push(a),
+        }
+    }
+}
+
+/// `override.tf`, `x_override.tf` and their `.tf.json` forms: merged after the other files.
+fn is_override(f: &SourceFile) -> bool {
+    let name = f
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".tf.json")
+        .or_else(|| name.strip_suffix(".tf"))
+        .unwrap_or("");
+    stem == "override" || stem.ends_with("_override")
 }
 
 fn take_attr(body: &mut Body, name: &str) -> Option<Expr> {
@@ -309,12 +420,18 @@ impl Loader {
                 files: tf.clone(),
                 ..Module::default()
             };
+            let mut overrides = Vec::new();
             for &id in tf {
                 let (body, d) = parse_text(ws.sources.get(id), id);
                 diags.extend(d);
-                if let Some(body) = body {
-                    m.add_file(body);
+                match body {
+                    Some(body) if is_override(ws.sources.get(id)) => overrides.push(body),
+                    Some(body) => m.add_file(body, false),
+                    None => {}
                 }
+            }
+            for body in overrides {
+                m.add_file(body, true);
             }
             (!tf.is_empty()).then(|| (Arc::new(m), diags))
         });
@@ -368,10 +485,16 @@ impl Loader {
                 files: files.clone(),
                 ..Module::default()
             };
+            let mut overrides = Vec::new();
             for id in files {
-                if let Some(body) = self.parse(ws, id) {
-                    m.add_file(body);
+                match self.parse(ws, id) {
+                    Some(body) if is_override(ws.sources.get(id)) => overrides.push(body),
+                    Some(body) => m.add_file(body, false),
+                    None => {}
                 }
+            }
+            for body in overrides {
+                m.add_file(body, true);
             }
             Some(Arc::new(m))
         };

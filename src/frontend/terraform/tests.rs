@@ -512,12 +512,12 @@ resource "azurerm_api_management" "apim" {
 "#,
         ),
         ("prod.auto.tfvars", "sku = \"Premium_1\"\n"),
-        ("extra.tfvars", "sku = \"Premium_3\"\n"),
+        ("shared/extra.tfvars", "sku = \"Premium_3\"\n"),
     ]);
     let ws = load(&t.0);
     assert_eq!(ws.apims[0].locations[0].capacity.get(), Some(&1));
     let opts = crate::frontend::LoadOptions {
-        var_files: vec![t.0.join("extra.tfvars")],
+        var_files: vec![t.0.join("shared/extra.tfvars")],
         vars: vec![("zones".into(), "[\"1\", \"2\", \"3\"]".into())],
         ..Default::default()
     };
@@ -525,6 +525,65 @@ resource "azurerm_api_management" "apim" {
     let l = &ws.apims[0].locations[0];
     assert_eq!(l.capacity.get(), Some(&3));
     assert_eq!(l.zones.as_ref().unwrap().get().unwrap().len(), 3);
+}
+
+/// A tfvars file Terraform reads only when named (`prod.tfvars`, `env/dev.tfvars`,
+/// `environments/qa/terraform.tfvars`) is a stage
+/// of the root beside it, as a template's parameter files are: checking the defaults alone
+/// passed in silence what the environment deploys. A var file named on the command line (or
+/// in the configuration) is the one input, as before; a file that sets none of the root's
+/// variables, or only state-backend settings (`backend.tfvars`), is no stage.
+#[test]
+fn environment_tfvars_files_are_stages() {
+    let t = tmp(&[
+        (
+            "main.tf",
+            r#"
+variable "sku" { default = "Developer_1" }
+variable "resource_group_name" { default = "rg" }
+resource "azurerm_api_management" "apim" {
+  name                = "apim"
+  location            = "x"
+  resource_group_name = var.resource_group_name
+  sku_name            = var.sku
+}
+"#,
+        ),
+        ("prod.tfvars", "sku = \"Premium_3\"\n"),
+        ("env/test.tfvars", "sku = \"Premium_2\"\n"),
+        ("env/other.tfvars", "unrelated = 1\n"),
+        ("environments/qa/terraform.tfvars", "sku = \"Premium_1\"\n"),
+        (
+            "backend.tfvars",
+            "resource_group_name = \"rg-state\"\nkey = \"apim.tfstate\"\n",
+        ),
+    ]);
+    let ws = load(&t.0);
+    let mut got: Vec<(Option<String>, Option<i64>)> = ws
+        .apims
+        .iter()
+        .map(|a| {
+            let unit = ws.unit(a.meta.unit).unwrap();
+            (unit.stage.clone(), a.locations[0].capacity.get().copied())
+        })
+        .collect();
+    got.sort_by_key(|g| g.1);
+    assert_eq!(got.len(), 3, "{got:?}");
+    let ends = |i: usize, tail: &str| got[i].0.as_deref().is_some_and(|s| s.ends_with(tail));
+    assert!(
+        ends(0, "qa/terraform.tfvars") && got[0].1 == Some(1),
+        "{got:?}"
+    );
+    assert!(ends(1, "test.tfvars") && got[1].1 == Some(2), "{got:?}");
+    assert!(ends(2, "prod.tfvars") && got[2].1 == Some(3), "{got:?}");
+    let opts = crate::frontend::LoadOptions {
+        var_files: vec![t.0.join("prod.tfvars")],
+        ..Default::default()
+    };
+    let ws = load_with(&t.0, &opts);
+    assert_eq!(ws.apims.len(), 1);
+    assert_eq!(ws.unit(ws.apims[0].meta.unit).unwrap().stage, None);
+    assert_eq!(ws.apims[0].locations[0].capacity.get(), Some(&3));
 }
 
 #[test]

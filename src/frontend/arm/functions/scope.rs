@@ -24,7 +24,18 @@ pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> O
             span,
         ),
         "tenant" => scope_object(&[("tenantId", "tenant().tenantId")], span),
-        "deployment" => scope_object(&[("name", "deployment().name")], span),
+        "deployment" => {
+            // `properties.templateLink.uri` is the base of the quickstart `_artifactsLocation`
+            // links: a stable placeholder keeps the relative part of a link matchable to a
+            // file of the run.
+            let mut d = scope_object(&[("name", "deployment().name")], span);
+            let link = scope_object(&[("uri", "deployment().properties.templateLink.uri")], span);
+            d.set(
+                "properties",
+                V::obj(vec![(Key::new("templateLink", span), link)], span),
+            );
+            d
+        }
         "managementgroup" => scope_object(
             &[
                 ("name", "managementGroup().name"),

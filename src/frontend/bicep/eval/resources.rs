@@ -77,8 +77,37 @@ impl<'p> Eval<'p> {
             }
             ExprKind::For(f) => {
                 let coll = self.expr(env, &f.iter);
+                // The condition of one iteration: the loop's filter, or a body `if` written
+                // instead of one (`[for …: if (c) {…}]`).
+                let cond_of = |e: &Env| {
+                    let cond = match &f.filter {
+                        Some(x) => bool_of(&self.expr(e, x)),
+                        None => Some(true),
+                    };
+                    match &f.body.kind {
+                        ExprKind::If { cond: c2, .. } => and3(cond, bool_of(&self.expr(e, c2))),
+                        _ => cond,
+                    }
+                };
                 let items = match &coll.kind {
                     VKind::Arr(items) => items.clone(),
+                    // An unknown collection (`regions` without a value): one iteration with an
+                    // unknown item and index stands for all of them, so what each declares is
+                    // checked (or named unknown) as Terraform's unknown `for_each` and ARM's
+                    // unknown copy count are, instead of the resource vanishing.
+                    VKind::Unknown(_) => {
+                        let item = functions::unknown_from(&coll, Some(f.iter.span));
+                        let mut b = Vec::new();
+                        if let Some(n) = &f.item {
+                            b.push((n.text.clone(), item));
+                        }
+                        if let Some(n) = &f.index {
+                            b.push((n.text.clone(), functions::unknown_from(&coll, Some(n.span))));
+                        }
+                        let e = env.bind(b);
+                        let cond = cond_of(&e);
+                        return (true, vec![(e, cond, None)], Some(coll));
+                    }
                     _ => return (true, Vec::new(), Some(coll)),
                 };
                 if !budget::items(items.len().min(MAX_LOOP)) {
@@ -87,15 +116,7 @@ impl<'p> Eval<'p> {
                 let mut out = Vec::new();
                 for (i, item) in items.into_iter().enumerate().take(MAX_LOOP) {
                     let e = self.bind_loop(env, f, item, i);
-                    let cond = match &f.filter {
-                        Some(x) => bool_of(&self.expr(&e, x)),
-                        None => Some(true),
-                    };
-                    // `[for …: if (c) {…}]` written as a body `if` instead of a filter.
-                    let cond = match &f.body.kind {
-                        ExprKind::If { cond: c2, .. } => and3(cond, bool_of(&self.expr(&e, c2))),
-                        _ => cond,
-                    };
+                    let cond = cond_of(&e);
                     out.push((e, cond, Some(i)));
                 }
                 (true, out, None)
