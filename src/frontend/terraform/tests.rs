@@ -1006,3 +1006,52 @@ module "loop" {
         ("./missing", "its directory does not exist", "module.apim")
     );
 }
+
+/// Reads of a large map by key go through an index (`Eval::indexed_step`); they must give
+/// what the scan gives: the exact key, a key differing only in case (found by the scan after
+/// the index misses), a missing key (an error `try` sees), and an entry with alternatives
+/// read further (per alternative).
+#[test]
+fn reads_of_a_large_map_by_key_agree_with_the_scan() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+variable "tier" {
+  type = string
+}
+locals {
+  big = merge(
+    { for i in range(100) : "k${i}" => { name = "n${i}" } },
+    { Mixed = { name = "case" }, alt = var.tier == "a" ? { name = "x" } : { name = "y" } },
+  )
+  names = [for i in range(100) : local.big["k${i}"].name]
+}
+resource "azurerm_network_security_group" "a" {
+  name                = "${local.names[99]}-${local.big.k7.name}-${local.big["mixed"].name}-${try(local.big.nope.name, "none")}"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+resource "azurerm_network_security_group" "b" {
+  name                = local.big.alt.name
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    let name = |label: &str| {
+        ws.nsgs
+            .iter()
+            .find(|n| n.meta.label.ends_with(label))
+            .map(|n| n.meta.name.clone())
+    };
+    assert_eq!(name(".a").as_deref(), Some("n99-n7-case-none"));
+    // The conditional's branches stay alternatives: the name is not one plain value.
+    let b = ws
+        .nsgs
+        .iter()
+        .find(|n| n.meta.label.ends_with(".b"))
+        .unwrap();
+    assert_ne!(b.meta.name, "x");
+    assert_ne!(b.meta.name, "y");
+}

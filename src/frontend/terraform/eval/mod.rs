@@ -283,7 +283,14 @@ pub struct Eval<'w> {
     /// A worker's evaluation needed a module directory that was not read: its result is
     /// incomplete and must be discarded.
     pub missed: bool,
+    /// Entry positions by name of the large maps this evaluator reads by key
+    /// ([`Eval::indexed_step`]), each with the memoized value it indexes: held here, that
+    /// value cannot be freed and its address reused while the index stands.
+    obj_index: HashMap<usize, (Arc<V>, EntryIndex)>,
 }
+
+/// The position of each entry of a map by its name (the last, as a read finds it).
+type EntryIndex = HashMap<Shared<str>, usize>;
 
 /// A key of `count` or `for_each` as it appears in an address.
 fn suffix_of(key: &V) -> String {
@@ -339,6 +346,7 @@ impl<'w> Eval<'w> {
             diagnostics: Vec::new(),
             unloaded: Vec::new(),
             missed: false,
+            obj_index: HashMap::new(),
         }
     }
 
