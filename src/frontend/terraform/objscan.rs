@@ -260,4 +260,54 @@ mod tests {
         ));
         assert_eq!(t.map(|t| t.entries), Some(30_000));
     }
+
+    /// Any text, however broken (unclosed strings, heredocs and comments, stray closers,
+    /// multi-byte characters after a backslash or a `<<`), is scanned without a panic.
+    #[test]
+    fn never_panics_on_broken_text() {
+        let pieces = [
+            "{",
+            "}",
+            "(",
+            ")",
+            "[",
+            "]",
+            "\"",
+            "\\",
+            "${",
+            "%{",
+            "$${",
+            "<<",
+            "<<-",
+            "EOT",
+            "\n",
+            "#",
+            "//",
+            "/*",
+            "*/",
+            "=",
+            "==",
+            "=>",
+            ":",
+            "?",
+            ",",
+            "a",
+            "é",
+            "€",
+            "\u{1F600}",
+            " ",
+            "-",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let _ = check(&text);
+        }
+    }
 }
