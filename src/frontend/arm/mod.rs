@@ -205,6 +205,7 @@ fn evaluate_all(
                 reached.extend(ev.reached.iter().copied());
                 ev.ingest(ws);
                 ws.diagnostics.extend(ev.budget);
+                ws.diagnostics.append(&mut ev.missing);
                 for u in ev.unloaded {
                     if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
                         ws.unloaded_apims.push(u);

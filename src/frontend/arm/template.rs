@@ -165,6 +165,8 @@ pub struct Evaluated {
     pub errors: Vec<(Option<Span>, String)>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: Vec<crate::model::UnloadedApim>,
+    /// The STV002 of each `relativePath` link whose file is not there.
+    pub missing: Vec<crate::diagnostic::Diagnostic>,
     /// Templates of the run reached through a `templateLink`.
     pub reached: Vec<FileId>,
 }
@@ -241,6 +243,8 @@ pub struct Eval<'a> {
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
+    /// `relativePath` links whose file is not there.
+    missing: RefCell<Vec<crate::diagnostic::Diagnostic>>,
     /// Templates of the run this evaluation reached through a `templateLink`.
     reached: RefCell<Vec<FileId>>,
 }
@@ -276,6 +280,7 @@ impl<'a> Eval<'a> {
             budget: Budget::new(),
             errors: RefCell::new(Vec::new()),
             unloaded: RefCell::new(Vec::new()),
+            missing: RefCell::new(Vec::new()),
             reached: RefCell::new(Vec::new()),
         };
         let _unit = budget::install(&ev.budget);
@@ -297,6 +302,7 @@ impl<'a> Eval<'a> {
             budget: ev.budget_diagnostic(unit),
             errors: ev.errors.take(),
             unloaded: ev.unloaded.take(),
+            missing: ev.missing.take(),
             reached: ev.reached.take(),
         }
     }
@@ -489,6 +495,33 @@ impl<'a> Eval<'a> {
         });
     }
 
+    /// A `relativePath` link to a file that is not there (or cannot be read): its resources
+    /// would vanish without a word, as a missing Bicep or Terraform module's would.
+    fn missing_link(&self, rel: &V, target: &V, dir: &Path, at: Span) {
+        let (Some(_), Some(path)) = (rel.as_str(), target.as_str()) else {
+            return;
+        };
+        let why = match std::fs::metadata(dir.join(path)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".to_string(),
+            Err(e) => format!("cannot be read: {e}"),
+            // A file the run did not load (excluded, or not a template) is not this case.
+            Ok(_) => return,
+        };
+        self.missing.borrow_mut().push(
+            crate::diagnostic::Diagnostic::new(
+                crate::code::Code::Stv002,
+                crate::diagnostic::Severity::Info,
+                format!(
+                    "linked template '{path}' {why}; its resources are not checked and its outputs are unknown"
+                ),
+            )
+            .at(Some(at))
+            .label(format!("file {why}"))
+            .help("Fix the relativePath (it is relative to the linking template) or add the file to the run.")
+            .identity(format!("arm|missing link|{path}")),
+        );
+    }
+
     /// A nested deployment with an inline template: a new scope, collected now.
     fn nested(&self, env: &Env, r: &V, name: &V) -> Option<usize> {
         let parent = self.scope(env.scope);
@@ -513,6 +546,9 @@ impl<'a> Eval<'a> {
                         .and_then(|t| self.links.resolve(t, &parent.dir));
                     let Some(id) = resolved else {
                         self.unloaded_link(r, name, &target, props);
+                        if let (Some(rel), Some(at)) = (link.get("relativePath"), target.span) {
+                            self.missing_link(rel, &target, &parent.dir, at);
+                        }
                         return None;
                     };
                     self.reached.borrow_mut().push(id);
