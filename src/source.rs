@@ -580,6 +580,16 @@ impl Fence {
 /// The longest text a file may have: offsets into it ([`Span`], the line index) are `u32`.
 pub const MAX_LEN: usize = u32::MAX as usize;
 
+/// Why `path` names nothing to read, in words for a diagnostic: it does not exist, or cannot be
+/// reached (a symbolic-link loop, no permission); `None` when something is there.
+pub fn absent(path: &Path) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(_) => None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".to_string()),
+        Err(e) => Some(format!("cannot be read: {e}")),
+    }
+}
+
 /// The bytes of a regular file. Anything else (a FIFO, whose `open` would block until a writer
 /// comes; a device; a directory) is an error without being opened, and so is a file longer
 /// than [`MAX_LEN`] (it is not read into memory; one growing while it is read stops there).

@@ -50,6 +50,21 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         explicit_sets,
         pairing: discover::Pairing::new(ws, found).listing(!opts.pair_discovered_only),
     };
+    // Parameter files that are not unused although no deployment reads them: those beside a
+    // linked template (`nested/nsg.parameters.json`), evaluated through its link with what
+    // the link passes, and every discovered one when the user named the parameter files.
+    if !explicit.is_empty() || !opts.parameter_map.is_empty() {
+        ws.parameter_files_read
+            .extend(found.arm_parameters.iter().copied());
+    }
+    for t in linked.keys() {
+        let path = ws.sources.get(*t).path.clone();
+        for pf in entries.pairing.stage_files(&path) {
+            if let Some(id) = ws.sources.find(&pf) {
+                ws.parameter_files_read.insert(id);
+            }
+        }
+    }
     // A template that another template of the run links to is evaluated through that link,
     // with the parameters it passes, not on its own.
     let templates: Vec<_> = found

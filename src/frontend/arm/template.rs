@@ -501,11 +501,9 @@ impl<'a> Eval<'a> {
         let (Some(_), Some(path)) = (rel.as_str(), target.as_str()) else {
             return;
         };
-        let why = match std::fs::metadata(dir.join(path)) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".to_string(),
-            Err(e) => format!("cannot be read: {e}"),
-            // A file the run did not load (excluded, or not a template) is not this case.
-            Ok(_) => return,
+        // A file the run did not load (excluded, or not a template) is not this case.
+        let Some(why) = crate::source::absent(&dir.join(path)) else {
+            return;
         };
         self.missing.borrow_mut().push(
             crate::diagnostic::Diagnostic::new(

@@ -670,10 +670,5 @@ fn walk(e: &Expr, visit: &mut dyn FnMut(&Expr)) {
 /// Why `path` is not a file to read: it does not exist, cannot be reached (a symlink loop, no
 /// permission) or is something else; `None` for a file.
 fn not_a_file(path: &std::path::Path) -> Option<String> {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => None,
-        Ok(_) => Some("is not a file".to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("does not exist".to_string()),
-        Err(e) => Some(format!("cannot be read: {e}")),
-    }
+    crate::source::absent(path).or_else(|| (!path.is_file()).then(|| "is not a file".to_string()))
 }

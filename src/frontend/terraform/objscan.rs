@@ -44,6 +44,7 @@ pub fn check(text: &str) -> Option<TooLarge> {
     // The last significant byte of code (not whitespace or comment): decides whether a `{`
     // opens a block (after a name or a label) or an object (after `=`, `(`, `,` …).
     let mut prev: u8 = b'\n';
+    let mut newline = NextNewline::default();
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
@@ -106,11 +107,13 @@ pub fn check(text: &str) -> Option<TooLarge> {
                 i = text[i + 2..].find("*/").map_or(s.len(), |n| i + 2 + n + 1);
             }
             b'"' => stack.push(Ctx::Quoted),
-            b'<' if s.get(i + 1) == Some(&b'<') && heredoc_marker(text, i).is_some() => {
-                let (marker, body) = heredoc_marker(text, i).unwrap_or_default();
-                stack.push(Ctx::Heredoc(marker));
-                i = body;
-                continue;
+            b'<' if s.get(i + 1) == Some(&b'<') => {
+                if let Some((marker, body)) = heredoc_marker(text, i, &mut newline) {
+                    stack.push(Ctx::Heredoc(marker));
+                    i = body;
+                    continue;
+                }
+                prev = c;
             }
             b'{' => {
                 let block = prev.is_ascii_alphanumeric() || matches!(prev, b'_' | b'-' | b'"');
@@ -190,20 +193,44 @@ fn skip_line(s: &[u8], i: usize) -> usize {
         .map_or(s.len(), |n| i + n)
 }
 
+/// The first newline at or after a position, remembered: the scan only moves forward, so a
+/// file of `<<A` without a newline after them is searched once, not once per `<<`.
+#[derive(Default)]
+struct NextNewline {
+    /// Searched from `from`: the first newline there (`None`: none to the end).
+    from: usize,
+    at: Option<Option<usize>>,
+}
+
+impl NextNewline {
+    fn from(&mut self, s: &[u8], i: usize) -> Option<usize> {
+        match self.at {
+            Some(Some(n)) if self.from <= i && n >= i => Some(n),
+            Some(None) if self.from <= i => None,
+            _ => {
+                let n = s[i..].iter().position(|&b| b == b'\n').map(|n| i + n);
+                self.from = i;
+                self.at = Some(n);
+                n
+            }
+        }
+    }
+}
+
 /// `<<MARKER` or `<<-MARKER` at `i`: the marker and where the body starts (after the line).
-fn heredoc_marker(text: &str, i: usize) -> Option<(String, usize)> {
+fn heredoc_marker(text: &str, i: usize, newline: &mut NextNewline) -> Option<(String, usize)> {
     let rest = &text[i + 2..];
     let rest = rest.strip_prefix('-').unwrap_or(rest);
-    let name: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    if name.is_empty() {
+    let len = rest
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    if len == 0 {
         return None;
     }
-    let after = text.len() - rest.len() + name.len();
-    let body = text[after..].find('\n').map(|n| after + n + 1)?;
-    Some((name, body))
+    let after = text.len() - rest.len() + len;
+    let body = newline.from(text.as_bytes(), after)? + 1;
+    Some((rest[..len].to_string(), body))
 }
 
 #[cfg(test)]
@@ -309,5 +336,19 @@ mod tests {
             }
             let _ = check(&text);
         }
+    }
+
+    /// `<<NAME` with no newline after it, many times over, is scanned in linear time (each
+    /// search for the newline used to run to the end of the file: 4 MB took 2 minutes).
+    #[test]
+    fn heredoc_openers_without_a_newline_search_once() {
+        let text = "<<A ".repeat(50_000);
+        let mut newline = NextNewline::default();
+        assert!(heredoc_marker(&text, 0, &mut newline).is_none());
+        // The second search reuses the first: it does not look at the text again.
+        let remembered = (newline.from, newline.at);
+        assert!(heredoc_marker(&text, 4, &mut newline).is_none());
+        assert_eq!((newline.from, newline.at), remembered);
+        assert!(check(&text).is_none());
     }
 }

@@ -201,11 +201,7 @@ pub(super) fn module_cycle(
 /// Why a local module directory gave no module: it does not exist, cannot be read (a symlink
 /// loop, no permission) or holds no Terraform files. (A file is refused earlier, by the fence.)
 fn missing_module_dir(dir: &std::path::Path) -> String {
-    match std::fs::metadata(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist".to_string(),
-        Err(e) => format!("cannot be read: {e}"),
-        Ok(_) => "has no Terraform files (.tf, .tf.json)".to_string(),
-    }
+    crate::source::absent(dir).unwrap_or_else(|| "has no Terraform files (.tf, .tf.json)".into())
 }
 
 /// The STV002 of a local module call whose directory gave no module: its resources would

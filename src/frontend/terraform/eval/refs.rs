@@ -126,7 +126,10 @@ impl<'w> Eval<'w> {
         let VKind::Obj(entries) = &base.kind else {
             return None;
         };
-        if entries.len() < MIN {
+        // Only a value some memo holds too: a resource read that builds a fresh object each
+        // time (a missing key of a `for_each` resource) would otherwise be kept, with an
+        // index, once per read.
+        if entries.len() < MIN || Arc::strong_count(base) < 2 {
             return None;
         }
         let key = match opv.first()? {
