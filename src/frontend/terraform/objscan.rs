@@ -56,15 +56,7 @@ pub fn check(text: &str) -> Option<TooLarge> {
                         stack.pop();
                         prev = b'"';
                     }
-                    b'$' | b'%' if s.get(i + 1) == Some(&c) && s.get(i + 2) == Some(&b'{') => {
-                        i += 2
-                    }
-                    b'$' | b'%' if s.get(i + 1) == Some(&b'{') => {
-                        stack.push(Ctx::Interp);
-                        prev = b'(';
-                        i += 1;
-                    }
-                    _ => {}
+                    _ => i = template_text(s, i, &mut stack, &mut prev),
                 }
                 i += 1;
                 continue;
@@ -83,18 +75,7 @@ pub fn check(text: &str) -> Option<TooLarge> {
                         continue;
                     }
                 }
-                match c {
-                    b'$' | b'%' if s.get(i + 1) == Some(&c) && s.get(i + 2) == Some(&b'{') => {
-                        i += 2
-                    }
-                    b'$' | b'%' if s.get(i + 1) == Some(&b'{') => {
-                        stack.push(Ctx::Interp);
-                        prev = b'(';
-                        i += 1;
-                    }
-                    _ => {}
-                }
-                i += 1;
+                i = template_text(s, i, &mut stack, &mut prev) + 1;
                 continue;
             }
             _ => {}
@@ -184,6 +165,21 @@ pub fn check(text: &str) -> Option<TooLarge> {
         i += 1;
     }
     (work > MAX_WORK).then_some(largest).flatten()
+}
+
+/// A byte of a string's or heredoc's text at `i`: `${`/`%{` opens an interpolation (code
+/// again until its `}`), `$${`/`%%{` is literal text. Where the scan goes on from, less one.
+fn template_text(s: &[u8], i: usize, stack: &mut Vec<Ctx>, prev: &mut u8) -> usize {
+    let c = s[i];
+    match c {
+        b'$' | b'%' if s.get(i + 1) == Some(&c) && s.get(i + 2) == Some(&b'{') => i + 2,
+        b'$' | b'%' if s.get(i + 1) == Some(&b'{') => {
+            stack.push(Ctx::Interp);
+            *prev = b'(';
+            i + 1
+        }
+        _ => i,
+    }
 }
 
 fn skip_line(s: &[u8], i: usize) -> usize {
