@@ -575,23 +575,39 @@ fn stage_var_files(
         .collect()
 }
 
-/// Settings of the `azurerm` state backend, as a `-backend-config` file writes them.
+/// Settings of the `azurerm` state backend, as a `-backend-config` file writes them (the
+/// backend's configuration variables: storage account, authentication method and type).
 const BACKEND_KEYS: &[&str] = &[
     "resource_group_name",
     "storage_account_name",
     "container_name",
     "key",
+    "environment",
+    "metadata_host",
+    "snapshot",
     "subscription_id",
     "tenant_id",
-    "client_id",
-    "client_secret",
+    "use_azuread_auth",
     "access_key",
     "sas_token",
-    "use_azuread_auth",
+    "use_cli",
     "use_oidc",
+    "client_id",
+    "client_id_file_path",
+    "ado_pipeline_service_connection_id",
+    "oidc_azure_service_connection_id",
+    "oidc_request_url",
+    "oidc_request_token",
+    "oidc_token",
+    "oidc_token_file_path",
+    "use_aks_workload_identity",
     "use_msi",
-    "environment",
-    "snapshot",
+    "msi_endpoint",
+    "client_certificate",
+    "client_certificate_path",
+    "client_certificate_password",
+    "client_secret",
+    "client_secret_file_path",
 ];
 
 /// Where Terraform reads a tfvars file without being told (`terraform.tfvars`, then
