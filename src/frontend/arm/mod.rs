@@ -334,9 +334,13 @@ fn json_names(v: &V, out: &mut Vec<String>) {
     match &v.kind {
         VKind::Str(s) => {
             for part in s.split(['\'', '"', ' ', ',', '(', ')']) {
-                // `{0}/nested/x.json{1}`: a SAS token may follow the name.
+                // `{0}/nested/x.json{1}`: a SAS token may follow the name (not a longer
+                // extension: `x.jsonc` is no `x.json`).
                 if let Some(i) = part.to_ascii_lowercase().rfind(".json") {
-                    out.push(part[..i + 5].to_string());
+                    let next = part.as_bytes().get(i + 5);
+                    if !next.is_some_and(|b| b.is_ascii_alphanumeric()) {
+                        out.push(part[..i + 5].to_string());
+                    }
                 }
             }
         }
