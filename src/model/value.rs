@@ -578,9 +578,10 @@ impl V {
         }
     }
 
-    /// A hash that agrees with [`V::same`]: two values it calls the same hash alike. `None`
-    /// for a value that holds an unknown (same by symbol, or not known) or an object with two
-    /// keys differing only in case (where `same` is not symmetric): compare those one by one.
+    /// A hash that agrees with [`V::same`]: two values it calls the same hash alike (an unknown
+    /// by its symbol). `None` for a value that holds an unknown without a symbol or an object
+    /// with two keys differing only in case (where `same` is not symmetric): compare those one
+    /// by one.
     pub fn same_hash(&self) -> Option<u64> {
         use std::hash::{BuildHasher, Hasher};
         let mut h = SAME_HASH.build_hasher();
@@ -599,7 +600,8 @@ impl V {
             (if f == 0.0 { 0.0f64 } else { f }).to_bits().hash(h);
         };
         match &self.kind {
-            VKind::Unknown(_) => return None,
+            // Two unknowns are the same exactly when they have one symbol.
+            VKind::Unknown(u) => (7u8, &**u.sym.as_ref()?).hash(h),
             VKind::Null => 0u8.hash(h),
             VKind::Bool(b) => (1u8, *b).hash(h),
             VKind::Int(i) => num(h, *i as f64),
