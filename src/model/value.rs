@@ -161,14 +161,6 @@ impl ObjBuilder {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     pub fn into_entries(self) -> Vec<(Key, V)> {
         self.entries
     }

@@ -104,10 +104,11 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         if pending.is_empty() {
             break;
         }
+        let waiting: HashSet<FileId> = pending.iter().copied().collect();
         let ready: Vec<FileId> = pending
             .iter()
             .copied()
-            .filter(|t| !linked[t].iter().any(|l| pending.contains(l)))
+            .filter(|t| !linked[t].iter().any(|l| waiting.contains(l)))
             .collect();
         let ready = if ready.is_empty() { pending } else { ready };
         alone.extend(ready.iter().copied());

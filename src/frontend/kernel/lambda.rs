@@ -6,6 +6,7 @@
 //! unknown and an STV002 instead of a silent truncation.
 
 use super::budget;
+use crate::model::value::ObjBuilder;
 use crate::model::{Key, Unknown, VKind, V};
 use crate::source::Span;
 use std::collections::HashMap;
@@ -141,26 +142,22 @@ pub fn call(
             V::obj(out.collect(), site)
         }
         "groupby" => {
-            let mut out: Vec<(Key, V)> = Vec::new();
-            let mut at: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
+            let mut out = ObjBuilder::new(false, 0);
             for it in items {
                 let k = f(vec![it.clone()]);
                 let Some(k) = k.as_name().map(str::to_string) else {
                     return unknown_from(&k, site);
                 };
-                match at.get(&k) {
-                    Some(&i) => {
-                        if let VKind::Arr(a) = &mut out[i].1.kind {
+                match out.position(&k) {
+                    Some(i) => {
+                        if let VKind::Arr(a) = &mut out.entry_mut(i).1.kind {
                             a.push(it);
                         }
                     }
-                    None => {
-                        at.insert(k.clone(), out.len());
-                        out.push((Key::new(k, site), V::arr(vec![it], site)));
-                    }
+                    None => out.push(Key::new(k, site), V::arr(vec![it], site)),
                 }
             }
-            V::obj(out, site)
+            V::obj(out.into_entries(), site)
         }
         _ => V::unknown(format!("{name}() is not evaluated by stv2lint"), site),
     }

@@ -176,6 +176,33 @@ impl Module {
 }
 
 impl Module {
+    /// The module of directory `dir` from its files (`body` parses one, in order): override
+    /// files are merged after all the others, as Terraform merges them.
+    fn of_files(
+        ws: &Workspace,
+        dir: &Path,
+        files: Vec<FileId>,
+        mut body: impl FnMut(FileId) -> Option<Body>,
+    ) -> Module {
+        let mut m = Module {
+            dir: dir.to_path_buf(),
+            files: files.clone(),
+            ..Module::default()
+        };
+        let mut overrides = Vec::new();
+        for id in files {
+            match body(id) {
+                Some(b) if is_override(ws.sources.get(id)) => overrides.push(b),
+                Some(b) => m.add_file(b, false),
+                None => {}
+            }
+        }
+        for b in overrides {
+            m.add_file(b, true);
+        }
+        m
+    }
+
     /// Merge one block of an override file into the declaration it names: an argument
     /// replaces the argument of that name, and nested blocks of a type (also `dynamic` ones)
     /// replace every nested block of that type. A block that names nothing is ignored
@@ -415,24 +442,11 @@ impl Loader {
         let built = crate::parallel::map(&dirs, |&dir| {
             let (tf, _) = &self.run_dirs[dir];
             let mut diags = Vec::new();
-            let mut m = Module {
-                dir: dir.clone(),
-                files: tf.clone(),
-                ..Module::default()
-            };
-            let mut overrides = Vec::new();
-            for &id in tf {
+            let m = Module::of_files(ws, dir, tf.clone(), |id| {
                 let (body, d) = parse_text(ws.sources.get(id), id);
                 diags.extend(d);
-                match body {
-                    Some(body) if is_override(ws.sources.get(id)) => overrides.push(body),
-                    Some(body) => m.add_file(body, false),
-                    None => {}
-                }
-            }
-            for body in overrides {
-                m.add_file(body, true);
-            }
+                body
+            });
             (!tf.is_empty()).then(|| (Arc::new(m), diags))
         });
         let vars: Vec<FileId> = dirs
@@ -480,22 +494,12 @@ impl Loader {
         let m = if files.is_empty() {
             None
         } else {
-            let mut m = Module {
-                dir: dir.to_path_buf(),
-                files: files.clone(),
-                ..Module::default()
-            };
-            let mut overrides = Vec::new();
-            for id in files {
-                match self.parse(ws, id) {
-                    Some(body) if is_override(ws.sources.get(id)) => overrides.push(body),
-                    Some(body) => m.add_file(body, false),
-                    None => {}
-                }
+            let mut bodies = Vec::with_capacity(files.len());
+            for &id in &files {
+                bodies.push(self.parse(ws, id));
             }
-            for body in overrides {
-                m.add_file(body, true);
-            }
+            let mut bodies = bodies.into_iter();
+            let m = Module::of_files(ws, dir, files, |_| bodies.next().flatten());
             Some(Arc::new(m))
         };
         self.cache.insert(dir.to_path_buf(), m.clone());

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::frontend::kernel::distinct::Seen;
-use crate::model::value::{last_by_name, NoCase, SCAN_MAX};
+use crate::model::value::{last_by_name, NoCase, ObjBuilder, SCAN_MAX};
 use std::collections::HashMap;
 
 pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> Option<V> {
@@ -317,27 +317,23 @@ pub(super) fn union(args: &[V], span: Option<Span>) -> V {
         }
         return V::arr(out, span);
     }
-    let mut out: Vec<(Key, V)> = Vec::new();
-    // Where each name (without case) is in `out`: a scan per key was quadratic.
-    let mut at: HashMap<NoCase, usize> = HashMap::new();
+    let mut out = ObjBuilder::new(true, 0);
     for a in args {
         match &a.kind {
             VKind::Obj(entries) => {
                 for (k, v) in entries {
-                    let slot = at.get(&NoCase(&k.name)).copied();
-                    // Nested objects merge deeply, as ARM's union does.
-                    let merged = match (slot.map(|i| &out[i].1), &v.kind) {
-                        (Some(old), VKind::Obj(_)) if old.as_object().is_some() => {
-                            union(&[old.clone(), v.clone()], v.span)
+                    match out.position(&k.name) {
+                        Some(i) => {
+                            let slot = &mut out.entry_mut(i).1;
+                            // Nested objects merge deeply, as ARM's union does.
+                            *slot = match &v.kind {
+                                VKind::Obj(_) if slot.as_object().is_some() => {
+                                    union(&[slot.clone(), v.clone()], v.span)
+                                }
+                                _ => v.clone(),
+                            };
                         }
-                        _ => v.clone(),
-                    };
-                    match slot {
-                        Some(i) => out[i].1 = merged,
-                        None => {
-                            at.insert(NoCase(&k.name), out.len());
-                            out.push((k.clone(), merged));
-                        }
+                        None => out.push(k.clone(), v.clone()),
                     }
                 }
             }
@@ -345,7 +341,7 @@ pub(super) fn union(args: &[V], span: Option<Span>) -> V {
             _ => return unknown_from(a, span),
         }
     }
-    V::obj(out, span)
+    V::obj(out.into_entries(), span)
 }
 
 /// An object's entries by name (without case), through an index when it is large: what

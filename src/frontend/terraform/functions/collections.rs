@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::frontend::kernel::distinct::Seen;
-use std::collections::HashMap;
+use crate::model::value::ObjBuilder;
 
 pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
     let v = match name {
@@ -18,27 +18,22 @@ pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
             Ok(V::arr(out, span))
         }
         "merge" => {
-            let mut out: Vec<(Key, V)> = Vec::new();
-            // Where each name is in `out`: a scan per key made merging large maps quadratic.
-            let mut at: HashMap<&str, usize, foldhash::fast::RandomState> = HashMap::default();
+            let mut out = ObjBuilder::new(false, 0);
             for a in args {
                 match &a.kind {
                     VKind::Null => {}
                     VKind::Obj(entries) => {
                         for (k, v) in entries {
-                            match at.get(&*k.name) {
-                                Some(&i) => out[i].1 = v.clone(),
-                                None => {
-                                    at.insert(&k.name, out.len());
-                                    out.push((k.clone(), v.clone()));
-                                }
+                            match out.position(&k.name) {
+                                Some(i) => out.entry_mut(i).1 = v.clone(),
+                                None => out.push(k.clone(), v.clone()),
                             }
                         }
                     }
                     _ => return Some(Err(format!("merge() of {}", a.show()))),
                 }
             }
-            Ok(V::obj(out, span))
+            Ok(V::obj(out.into_entries(), span))
         }
         "lookup" => match (args.first(), args.get(1).and_then(key_text)) {
             (Some(m), Some(k)) if m.as_object().is_some() => match obj_get(m, &k) {
