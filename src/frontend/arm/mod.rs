@@ -337,11 +337,8 @@ fn json_names(v: &V, out: &mut Vec<String>) {
             for part in s.split(['\'', '"', ' ', ',', '(', ')']) {
                 // `{0}/nested/x.json{1}`: a SAS token may follow the name (not a longer
                 // extension: `x.jsonc` is no `x.json`).
-                if let Some(i) = part.to_ascii_lowercase().rfind(".json") {
-                    let next = part.as_bytes().get(i + 5);
-                    if !next.is_some_and(|b| b.is_ascii_alphanumeric()) {
-                        out.push(part[..i + 5].to_string());
-                    }
+                if let Some(name) = template::json_file_name(part) {
+                    out.push(name.to_string());
                 }
             }
         }

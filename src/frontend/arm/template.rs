@@ -123,8 +123,8 @@ impl Linkable<'_> {
         // A SAS token appended after the file name and not known here
         // (`nested/apim.json` followed by `parameters('sasToken')`) is not part of the name.
         if let Some(last) = segs.last_mut() {
-            if let Some(i) = last.to_ascii_lowercase().rfind(".json") {
-                *last = &last[..i + 5];
+            if let Some(name) = json_file_name(last) {
+                *last = name;
             }
         }
         if segs.is_empty() {
@@ -189,6 +189,17 @@ enum Emitted {
 }
 
 /// A deployment's resources in model form, with the `existing` instances it references.
+/// The `….json` file name that `text` starts with, without what follows it (a SAS token, an
+/// unknown part), but not cut from a longer extension (`x.jsonc` is no `x.json`).
+pub(super) fn json_file_name(text: &str) -> Option<&str> {
+    let i = text.to_ascii_lowercase().rfind(".json")?;
+    let longer = text
+        .as_bytes()
+        .get(i + 5)
+        .is_some_and(|b| b.is_ascii_alphanumeric());
+    (!longer).then(|| &text[..i + 5])
+}
+
 fn into_model(resources: Vec<Emitted>) -> Workspace {
     let mut part = Workspace::default();
     for e in resources {
@@ -1433,4 +1444,20 @@ fn apim_declarations(template: &V, out: &mut Vec<String>, depth: usize) -> bool 
         }
     }
     known
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_file_name;
+
+    /// A link's file name keeps `.json` and drops what follows it (a SAS token), but a longer
+    /// extension is another file.
+    #[test]
+    fn json_file_names_are_cut_after_the_extension_only() {
+        assert_eq!(json_file_name("apim.json"), Some("apim.json"));
+        assert_eq!(json_file_name("apim.JSON${sas}"), Some("apim.JSON"));
+        assert_eq!(json_file_name("apim.json?sv=1"), Some("apim.json"));
+        assert_eq!(json_file_name("apim.jsonc"), None);
+        assert_eq!(json_file_name("apim.bicep"), None);
+    }
 }
