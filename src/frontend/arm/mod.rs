@@ -335,8 +335,7 @@ fn json_names(v: &V, out: &mut Vec<String>) {
     match &v.kind {
         VKind::Str(s) => {
             for part in s.split(['\'', '"', ' ', ',', '(', ')']) {
-                // `{0}/nested/x.json{1}`: a SAS token may follow the name (not a longer
-                // extension: `x.jsonc` is no `x.json`).
+                // `{0}/nested/x.json{1}`: a SAS token may follow the name.
                 if let Some(name) = template::json_file_name(part) {
                     out.push(name.to_string());
                 }

@@ -190,13 +190,12 @@ enum Emitted {
 
 /// A deployment's resources in model form, with the `existing` instances it references.
 /// The `….json` file name that `text` starts with, without what follows it (a SAS token, an
-/// unknown part), but not cut from a longer extension (`x.jsonc` is no `x.json`).
+/// unknown part such as `parameters('sas')`), but not cut from a longer extension (`x.jsonc`
+/// is no `x.json`: letters and digits alone to the end).
 pub(super) fn json_file_name(text: &str) -> Option<&str> {
     let i = text.to_ascii_lowercase().rfind(".json")?;
-    let longer = text
-        .as_bytes()
-        .get(i + 5)
-        .is_some_and(|b| b.is_ascii_alphanumeric());
+    let rest = &text[i + 5..];
+    let longer = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric());
     (!longer).then(|| &text[..i + 5])
 }
 
@@ -1457,6 +1456,10 @@ mod tests {
         assert_eq!(json_file_name("apim.json"), Some("apim.json"));
         assert_eq!(json_file_name("apim.JSON${sas}"), Some("apim.JSON"));
         assert_eq!(json_file_name("apim.json?sv=1"), Some("apim.json"));
+        assert_eq!(
+            json_file_name("apim.jsonparameters('sasToken')"),
+            Some("apim.json")
+        );
         assert_eq!(json_file_name("apim.jsonc"), None);
         assert_eq!(json_file_name("apim.bicep"), None);
     }
