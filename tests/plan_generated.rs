@@ -43,6 +43,10 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV202/fail-azapi-type-version-variable.tf", UNSET_VARIABLE),
     ("STV201/fail-alternatives-both-branches.tf", UNSET_VARIABLE),
     (
+        "STV202/fail-association-nsg-by-condition.tf",
+        UNSET_VARIABLE,
+    ),
+    (
         "STV201/fail-tier-inferred-from-undelegated-subnet.tf",
         UNSET_VARIABLE,
     ),

@@ -168,6 +168,20 @@ fn ref_id(v: Option<&V>) -> Option<Field<String>> {
     Some(Field::name(id))
 }
 
+/// A subnet's NSG or route table: like [`ref_id`], but a choice between references, or between
+/// a reference and null, keeps every branch (null as [`super::NO_LINK`]) so that each is checked.
+fn link_ref(v: Option<&V>) -> Option<Field<String>> {
+    let v = opt(v)?;
+    if v.has_alts() {
+        return Some(Field::link(v));
+    }
+    if v.is_unknown() {
+        return Some(Field::string(v));
+    }
+    let id = opt(v.mget("id"))?;
+    Some(Field::link(id))
+}
+
 pub fn ingest(ws: &mut Workspace, r: ArmResource) {
     let rtype = r
         .rtype
@@ -733,8 +747,8 @@ fn subnet(meta: Meta, vnet: &str, props: &V, decl: Span) -> Subnet {
         meta,
         vnet: vnet.to_string(),
         prefixes,
-        nsg: ref_id(props.mget("networkSecurityGroup")),
-        route_table: ref_id(props.mget("routeTable")),
+        nsg: link_ref(props.mget("networkSecurityGroup")),
+        route_table: link_ref(props.mget("routeTable")),
         service_endpoints,
         delegations,
     }

@@ -222,6 +222,28 @@ impl Field<String> {
     }
 }
 
+/// The alternative of a reference that sets none (`cond ? { id: nsg.id } : null`): that choice
+/// leaves the subnet without a network security group or route table. Never a resource id.
+pub const NO_LINK: &str = "(none)";
+
+impl Field<String> {
+    /// A reference that may be null, with its alternatives: each a `{ id: … }` object, an id, or
+    /// null ([`NO_LINK`]). Without alternatives it is the id as [`Field::name`] reads it.
+    pub fn link(v: &V) -> Field<String> {
+        fn one(v: &V) -> Field<String> {
+            match &v.kind {
+                VKind::Null => Field::known(NO_LINK.to_string(), v.span),
+                VKind::Obj(_) => match v.get("id") {
+                    Some(id) if !matches!(id.kind, VKind::Null) => Field::name(id),
+                    _ => Field::known(NO_LINK.to_string(), v.span),
+                },
+                _ => Field::name(v),
+            }
+        }
+        alternatives(v, one).unwrap_or_else(|| one(v))
+    }
+}
+
 impl Field<i64> {
     pub fn int(v: &V) -> Field<i64> {
         if let Some(f) = alternatives(v, Field::int) {

@@ -13,6 +13,7 @@ use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{
     Alt, Apim, ApimLocation, Cond, Field, Nsg, PublicIp, RouteTable, Subnet, UnitId, Workspace,
+    NO_LINK,
 };
 use crate::source::Span;
 use std::collections::hash_map::{Entry, HashMap};
@@ -140,6 +141,17 @@ pub struct Variant {
     pub when: Cond,
     /// What the chosen alternatives are, for messages: (`the tier`, `'Premium'`).
     pub facts: Vec<(String, String)>,
+    /// Per location (empty: none chosen), the subnet's NSG and route table this variant picks
+    /// where a choice the variant does not otherwise settle decides them.
+    pub links: Vec<Links>,
+}
+
+/// One location's subnet links as a variant chose them: `None` is the subnet's own reference
+/// (narrowed to the variant's choices), `Some(None)` no link at all (a null branch).
+#[derive(Clone, Debug, Default)]
+pub struct Links {
+    pub nsg: Option<Option<Field<String>>>,
+    pub route_table: Option<Option<Field<String>>>,
 }
 
 /// Every instance's in-scope variants and the worlds the rules run in.
@@ -240,16 +252,25 @@ impl<'a> Plan<'a> {
                 continue;
             };
             let unit = self.from.unwrap_or(apim.meta.unit);
-            for loc in &apim.locations {
+            for (li, loc) in apim.locations.iter().enumerate() {
                 let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet_in(id, unit));
+                let picked = var.links.get(li);
                 let (nsg, route_table) = match &subnet {
                     Resolved::Found(s) => (
-                        resolve(&narrow(&s.nsg, &var.when), "network security group", |id| {
-                            ws.nsg_in(id, s.meta.unit)
-                        }),
-                        resolve(&narrow(&s.route_table, &var.when), "route table", |id| {
-                            ws.route_table_in(id, s.meta.unit)
-                        }),
+                        resolve(
+                            &picked
+                                .and_then(|l| l.nsg.clone())
+                                .unwrap_or_else(|| narrow(&s.nsg, &var.when)),
+                            "network security group",
+                            |id| ws.nsg_in(id, s.meta.unit),
+                        ),
+                        resolve(
+                            &picked
+                                .and_then(|l| l.route_table.clone())
+                                .unwrap_or_else(|| narrow(&s.route_table, &var.when)),
+                            "route table",
+                            |id| ws.route_table_in(id, s.meta.unit),
+                        ),
                     ),
                     Resolved::Absent => (Resolved::Absent, Resolved::Absent),
                     Resolved::Unknown { reason, at } => (
@@ -304,9 +325,97 @@ fn narrow(f: &Option<Field<String>>, when: &Cond) -> Option<Field<String>> {
         return Some(plain(f));
     };
     if fits.all(|a| a.val.eq_ignore_ascii_case(&first.val)) {
-        return Some(chosen(f, first));
+        return link(chosen(f, first));
     }
     Some(plain(f))
+}
+
+/// A chosen reference, or no reference for the null branch ([`NO_LINK`]).
+fn link(f: Field<String>) -> Option<Field<String>> {
+    (f.get().map(String::as_str) != Some(NO_LINK)).then_some(f)
+}
+
+/// The branches of a subnet's reference that fit `when` when they name different resources (so
+/// that [`narrow`] cannot settle it): each chosen, with the choices that lead to it.
+fn unsettled(f: &Field<String>, when: &Cond) -> Option<Vec<(Field<String>, Cond)>> {
+    if f.val.is_ok() {
+        return None;
+    }
+    let fits: Vec<(Field<String>, Cond)> = f
+        .alts()
+        .iter()
+        .filter_map(|a| Some((chosen(f, a), when.and(&a.when)?)))
+        .collect();
+    let first = fits.first()?.0.get()?;
+    if fits
+        .iter()
+        .all(|(c, _)| c.get().is_some_and(|v| v.eq_ignore_ascii_case(first)))
+    {
+        return None;
+    }
+    Some(fits)
+}
+
+/// Every variant split by the branches of its subnet's NSG (`nsg`) or route table at location
+/// `li` that the variant's own choices leave open: each branch is checked on its own.
+///
+/// Only a variant that made no choice of its own is split. Choices are told apart by name, so a
+/// branch on a value derived from the tier (`hasVNetSupport ? nsgApim.id : nsgDefault.id` with
+/// `hasVNetSupport = !contains(['Basic', 'Standard'], apimSku)`) would otherwise pair with tiers
+/// it can never go with, and report what cannot happen; such a variant keeps its `STV002`.
+fn split_links(
+    ws: &Workspace,
+    unit: UnitId,
+    vars: Vec<Variant>,
+    li: usize,
+    nsg: bool,
+) -> Vec<Variant> {
+    let mut out = Vec::with_capacity(vars.len());
+    for v in vars {
+        if !v.when.0.is_empty() {
+            out.push(v);
+            continue;
+        }
+        let subnet = v.apim.locations[li]
+            .subnet
+            .as_ref()
+            .and_then(|f| f.get())
+            .and_then(|id| ws.subnet_in(id, unit));
+        let field = subnet.and_then(|s| if nsg { &s.nsg } else { &s.route_table }.as_ref());
+        let (Some(s), Some(branches)) = (subnet, field.and_then(|f| unsettled(f, &v.when))) else {
+            out.push(v);
+            continue;
+        };
+        let what = if nsg {
+            "the network security group"
+        } else {
+            "the route table"
+        };
+        for (choice, when) in branches {
+            let picked = link(choice);
+            let shown = picked
+                .as_ref()
+                .and_then(|f| f.get())
+                .map_or("none".to_string(), |id| format!("'{}'", short_id(id)));
+            let mut n = Variant {
+                apim: v.apim.clone(),
+                when,
+                facts: v.facts.clone(),
+                links: v.links.clone(),
+            };
+            n.facts
+                .push((format!("{what} of subnet '{}'", subnet_name(s)), shown));
+            n.links.resize(v.apim.locations.len(), Links::default());
+            let slot = &mut n.links[li];
+            if nsg {
+                slot.nsg = Some(picked);
+            } else {
+                slot.route_table = Some(picked);
+            }
+            out.push(n);
+        }
+    }
+    out
 }
 
 /// Every consistent combination of one variant per instance (instances that share a subnet or
@@ -514,6 +623,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                 apim: a,
                 when,
                 facts,
+                links: Vec::new(),
             });
         }
     }
@@ -570,6 +680,14 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
             break;
         }
     }
+    // Then the NSG and route table of each location's subnet, once the subnet is chosen.
+    for li in 0..apim.locations.len() {
+        for nsg in [true, false] {
+            if out.len() <= MAX_VARIANTS {
+                out = split_links(ws, unit, out, li, nsg);
+            }
+        }
+    }
     if out.len() > MAX_VARIANTS {
         return Err((
             format!("the values its fields can take combine into more than {MAX_VARIANTS} cases"),
@@ -594,6 +712,7 @@ fn multiply<T>(
                 apim: v.apim.clone(),
                 when,
                 facts: v.facts.clone(),
+                links: v.links.clone(),
             };
             set(&mut n, f);
             out.push(n);

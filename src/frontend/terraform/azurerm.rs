@@ -301,6 +301,16 @@ fn reference(v: &V) -> Field<String> {
     }
 }
 
+/// A subnet's NSG or route table: a choice between references, or a reference and null, keeps
+/// each branch so that each is checked.
+fn link(v: &V) -> Field<String> {
+    if v.has_alts() {
+        Field::link(v)
+    } else {
+        reference(v)
+    }
+}
+
 fn id_of(body: &V) -> V {
     body.get_exact("id").cloned().unwrap_or(V::null(None))
 }
@@ -679,7 +689,7 @@ fn assoc(ws: &mut Workspace, r: &Res, target: &str, kind: AssocKind) {
         None => return,
     };
     let target = match get(b, target) {
-        Some(v) => reference(v),
+        Some(v) => link(v),
         None => Field::unknown(format!("{} has no {target}", r.label), Some(r.decl)),
     };
     ws.associations.push(Association {
@@ -723,7 +733,7 @@ fn subnet(meta: Meta, vnet: &str, b: &V, decl: Span, what: &str) -> Subnet {
         ),
         None => Field::implicit(vec![], Some(decl)),
     };
-    let refer = |keys: &[&str]| keys.iter().find_map(|k| get(b, k)).map(reference);
+    let refer = |keys: &[&str]| keys.iter().find_map(|k| get(b, k)).map(link);
     Subnet {
         meta,
         vnet: vnet.to_string(),
