@@ -29,7 +29,7 @@ macro_rules! codes {
 
 codes! {
     Stv001 = "STV001", Stv002 = "STV002", Stv003 = "STV003", Stv004 = "STV004",
-    Stv005 = "STV005", Stv010 = "STV010", Stv011 = "STV011", Stv012 = "STV012",
+    Stv005 = "STV005", Stv006 = "STV006", Stv010 = "STV010", Stv011 = "STV011", Stv012 = "STV012",
     Stv013 = "STV013", Stv014 = "STV014", Stv015 = "STV015", Stv016 = "STV016",
     Stv017 = "STV017", Stv018 = "STV018", Stv101 = "STV101", Stv102 = "STV102",
     Stv103 = "STV103", Stv104 = "STV104", Stv105 = "STV105", Stv106 = "STV106",

@@ -71,6 +71,8 @@ pub struct Outcome {
 pub struct Instances {
     pub found: usize,
     pub undecided: usize,
+    /// Declared, but not deployed with the run's inputs (an STV006 each).
+    pub not_deployed: usize,
 }
 
 impl Outcome {
@@ -186,6 +188,7 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
     let instances = Instances {
         found: checked.instances,
         undecided: checked.instances_undecided,
+        not_deployed: checked.instances_not_deployed,
     };
     diagnostics.extend(checked.diagnostics);
     // Suppressions before the filters below, so that their own STV003/STV004 obey `--ignore`

@@ -653,6 +653,19 @@ pub struct UnloadedApim {
     pub label: String,
 }
 
+/// An API Management instance the code declares but that these inputs do not deploy: a false
+/// condition, a `count` of 0, a loop over nothing. Named in an `STV006`, so that a run never says
+/// "no instance found" of code that declares one.
+#[derive(Clone, Debug)]
+pub struct NotDeployed {
+    /// How the code names it (`azurerm_api_management.apim`, `resource 'apim'`).
+    pub label: String,
+    /// Why none is deployed: `its condition is false`, `count is 0`, ….
+    pub why: String,
+    /// The declaration.
+    pub at: Span,
+}
+
 /// Whether a module reference names API Management: `api-management`, `apimanagement`,
 /// `api_management`, or `apim` as a word (`avm/res/api-management/service`, `modules/apim`).
 pub fn names_apim(source: &str) -> bool {
@@ -696,6 +709,8 @@ pub struct Workspace {
     /// API Management instances inside modules that are not loaded (registry, git, `br:`,
     /// an ARM `templateLink` outside the run): counted and named, never checked.
     pub unloaded_apims: Vec<UnloadedApim>,
+    /// API Management declarations these inputs do not deploy ([`NotDeployed`]).
+    pub not_deployed: Vec<NotDeployed>,
     /// Diagnostics produced while loading (STV001 parse errors, STV002 from front ends, …).
     pub diagnostics: Vec<Diagnostic>,
     /// ARM parameter files some deployment was evaluated with: one the run discovered and no
@@ -867,7 +882,20 @@ impl Workspace {
         self.dns_links.append(&mut part.dns_links);
         self.autoscales.append(&mut part.autoscales);
         self.unloaded_apims.append(&mut part.unloaded_apims);
+        self.not_deployed.append(&mut part.not_deployed);
         self.diagnostics.append(&mut part.diagnostics);
+    }
+
+    /// The declarations of instances that no deployment of the run deploys, once each (one stage
+    /// may switch an instance off and another on: then it is checked, not "not deployed").
+    pub fn switched_off(&self) -> Vec<&NotDeployed> {
+        let deployed: std::collections::HashSet<Span> =
+            self.apims.iter().map(|a| a.meta.decl).collect();
+        let mut said = std::collections::HashSet::new();
+        self.not_deployed
+            .iter()
+            .filter(|n| !deployed.contains(&n.at) && said.insert(n.at))
+            .collect()
     }
 
     /// Go back to a unit begun earlier (a front end that emits several units interleaved).

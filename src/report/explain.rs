@@ -372,10 +372,20 @@ fn counts(ex: &Explanation) -> Counts {
     }
 }
 
-fn summary_line(ex: &Explanation) -> String {
+fn summary_line(ex: &Explanation, ws: &Workspace) -> String {
     let k = counts(ex);
     if k.instances == 0 {
-        return "no API Management instance found".into();
+        return match ws.switched_off().as_slice() {
+            [] => "no API Management instance found".into(),
+            off => {
+                let names: Vec<&str> = off.iter().map(|n| n.label.as_str()).collect();
+                format!(
+                    "no API Management instance deployed with these inputs: {} declared but switched off ({})",
+                    names.len(),
+                    names.join(", ")
+                )
+            }
+        };
     }
     format!(
         "{} API Management instance{} ({} location view{}); required flows: {} allowed, {} blocked, {} partly, {} unknown",
@@ -510,7 +520,7 @@ fn human(ex: &Explanation, ws: &Workspace, out: &mut dyn Write) -> std::io::Resu
         }
         writeln!(out)?;
     }
-    for l in wrap(&summary_line(ex), 0, WIDTH) {
+    for l in wrap(&summary_line(ex, ws), 0, WIDTH) {
         writeln!(out, "{l}")?;
     }
     Ok(())
@@ -574,17 +584,18 @@ fn opt_fact(ws: &Workspace, f: &Option<Fact<String>>) -> Value {
 /// The `--format json` document (README: "explain JSON"; add fields, never rename).
 pub fn to_value(ex: &Explanation, ws: &Workspace) -> Value {
     let sites: Vec<Value> = ex.sites.iter().map(|s| site_json(ws, s)).collect();
-    doc(ex, Value::Array(sites))
+    doc(ex, ws, Value::Array(sites))
 }
 
 /// The document around its `locations`.
-fn doc(ex: &Explanation, sites: Value) -> Value {
+fn doc(ex: &Explanation, ws: &Workspace, sites: Value) -> Value {
     let k = counts(ex);
     json!({
         "version": 1,
         "locations": sites,
         "summary": {
             "instances": k.instances, "locations": k.locations,
+            "instances_not_deployed": ws.switched_off().len(),
             "flows": {"allowed": k.allowed, "blocked": k.blocked, "partly": k.partly, "unknown": k.unknown},
         },
     })
@@ -597,7 +608,7 @@ fn json_streamed(
     out: &mut dyn Write,
     chunk: usize,
 ) -> std::io::Result<()> {
-    let (before, after) = super::stream::frame(&doc(ex, super::stream::mark()), "locations")?;
+    let (before, after) = super::stream::frame(&doc(ex, ws, super::stream::mark()), "locations")?;
     out.write_all(&before)?;
     super::stream::array(out, 2, &ex.sites, chunk, |s| {
         super::stream::pretty(&site_json(ws, s))
@@ -757,7 +768,7 @@ fn md_link<T>(
 fn markdown(ex: &Explanation, ws: &Workspace, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "## stv2lint explain")?;
     writeln!(out)?;
-    writeln!(out, "{}", cell(&summary_line(ex)))?;
+    writeln!(out, "{}", cell(&summary_line(ex, ws)))?;
     for s in &ex.sites {
         writeln!(out)?;
         writeln!(out, "### {}", cell(&title(s)))?;

@@ -60,6 +60,7 @@ struct Summary {
     files: usize,
     infos: usize,
     instances: usize,
+    instances_not_deployed: usize,
     instances_undecided: usize,
     warnings: usize,
 }
@@ -102,6 +103,7 @@ fn summary(o: &Outcome) -> Summary {
         files: s.files,
         infos: s.infos,
         instances: s.instances,
+        instances_not_deployed: s.instances_not_deployed,
         instances_undecided: s.instances_undecided,
         warnings: s.warnings,
     }

@@ -104,6 +104,8 @@ pub struct Summary {
     /// API Management instances found, and how many have a check left undecided.
     pub instances: usize,
     pub instances_undecided: usize,
+    /// Declared instances these inputs do not deploy.
+    pub instances_not_deployed: usize,
 }
 
 pub fn summary(o: &Outcome) -> Summary {
@@ -115,12 +117,23 @@ pub fn summary(o: &Outcome) -> Summary {
         infos: count(Severity::Info),
         instances: o.instances.found,
         instances_undecided: o.instances.undecided,
+        instances_not_deployed: o.instances.not_deployed,
     }
 }
 
 /// `3 API Management instances: 2 fully checked, 1 partly (see STV002)`, or that none was
 /// found: a run never passes in silence.
 pub fn instances_line(s: &Summary) -> String {
+    let line = checked_line(s);
+    match (s.instances, s.instances_not_deployed) {
+        (_, 0) => line,
+        (0, 1) => "no API Management instance deployed with these inputs: 1 declared is switched off (see STV006)".to_string(),
+        (0, n) => format!("no API Management instance deployed with these inputs: {n} declared are switched off (see STV006)"),
+        (_, n) => format!("{line}; {n} more declared but not deployed with these inputs (see STV006)"),
+    }
+}
+
+fn checked_line(s: &Summary) -> String {
     match (s.instances, s.instances_undecided) {
         (0, _) => "no API Management instance found".to_string(),
         (1, 0) => "1 API Management instance: fully checked".to_string(),
@@ -169,5 +182,28 @@ mod tests {
         // Cleaning twice changes nothing more.
         let once = clean("\u{1b}").into_owned();
         assert_eq!(clean(&once), once);
+    }
+
+    #[test]
+    fn the_instances_line_names_instances_switched_off_by_the_inputs() {
+        let s = |instances, instances_undecided, instances_not_deployed| Summary {
+            files: 1,
+            errors: 0,
+            warnings: 0,
+            infos: 0,
+            instances,
+            instances_undecided,
+            instances_not_deployed,
+        };
+        assert_eq!(
+            instances_line(&s(0, 0, 0)),
+            "no API Management instance found"
+        );
+        assert!(instances_line(&s(0, 0, 1))
+            .starts_with("no API Management instance deployed with these inputs: 1 declared"));
+        assert_eq!(
+            instances_line(&s(2, 1, 3)),
+            "2 API Management instances: 1 fully checked, 1 partly (see STV002); 3 more declared but not deployed with these inputs (see STV006)"
+        );
     }
 }

@@ -98,7 +98,7 @@ pub struct Rule {
     pub summary: &'static str,
     /// The rule's page (`rules/CODE.md`), embedded at build time.
     pub page: &'static str,
-    /// `None` for the codes the engine itself emits (STV001–STV005).
+    /// `None` for the codes the engine itself emits (STV001–STV006).
     pub check: Option<fn(&Ctx, &mut Sink)>,
 }
 
@@ -148,6 +148,14 @@ pub static RULES: &[Rule] = &[
         severity: Severity::Warning,
         summary: "A file parses only because Azure tolerates syntax that strict parsers reject",
         page: page!("STV005"),
+        check: None,
+    },
+    Rule {
+        code: Code::Stv006,
+        name: "not-deployed",
+        severity: Severity::Info,
+        summary: "An API Management instance is declared but these inputs do not deploy it",
+        page: page!("STV006"),
         check: None,
     },
     vnet_injection_sku::RULE,
@@ -355,6 +363,8 @@ pub struct Checked {
     pub instances: usize,
     /// Instances with at least one check undecided (an STV002 about them).
     pub instances_undecided: usize,
+    /// Declarations of instances these inputs do not deploy (an STV006 each).
+    pub instances_not_deployed: usize,
 }
 
 /// Run the selected rules over a linked workspace.
@@ -443,11 +453,37 @@ pub fn check(
         );
     }
     let unloaded = ws.unloaded_apims.len();
+    let not_deployed = not_deployed(ws);
+    let instances_not_deployed = not_deployed.len();
+    diagnostics.extend(not_deployed);
     Checked {
         diagnostics,
         instances: ws.apims.len() + unloaded,
         instances_undecided: undecided.iter().filter(|u| **u).count() + unloaded,
+        instances_not_deployed,
     }
+}
+
+/// An `STV006` for each declaration of an instance that no deployment of the run deploys.
+fn not_deployed(ws: &Workspace) -> Vec<Diagnostic> {
+    ws.switched_off()
+        .into_iter()
+        .map(|n| {
+            Diagnostic::new(
+                Code::Stv006,
+                Severity::Info,
+                format!(
+                    "{} is declared but not deployed with these inputs ({}), so none of its API Management checks ran",
+                    n.label, n.why
+                ),
+            )
+            .at(Some(n.at))
+            .resource(&n.label)
+            .label("not deployed with these inputs")
+            .help("Lint it with the inputs of the deployment that creates it (a parameter file, --var-file, --var or --parameter), so that its network is checked.")
+            .identity(format!("not-deployed|{}", n.label))
+        })
+        .collect()
 }
 
 /// One deployment unit's view: what the selected rules found, and the instances (by index into

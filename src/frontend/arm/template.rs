@@ -177,6 +177,8 @@ pub struct Evaluated {
 enum Emitted {
     /// An `existing` API Management instance.
     Reference(crate::model::ResKey),
+    /// An API Management declaration these inputs do not deploy.
+    NotDeployed(crate::model::NotDeployed),
     Resource {
         rtype: String,
         api_version: Option<V>,
@@ -204,6 +206,7 @@ fn into_model(resources: Vec<Emitted>) -> Workspace {
     for e in resources {
         match e {
             Emitted::Reference(key) => part.reference_apim(key),
+            Emitted::NotDeployed(n) => part.not_deployed.push(n),
             Emitted::Resource {
                 rtype,
                 api_version,
@@ -242,6 +245,8 @@ pub struct Eval<'a> {
     links: &'a Linkable<'a>,
     scopes: RefCell<Vec<Rc<Scope>>>,
     instances: RefCell<Vec<Rc<Instance>>>,
+    /// API Management declarations whose condition or copy count deploys none.
+    not_deployed: RefCell<Vec<crate::model::NotDeployed>>,
     depth: Cell<usize>,
     /// Per scope: the resource name expressions of its template (canonical text → the text
     /// shown), so that a name the evaluator cannot compute gets one stable symbol wherever the
@@ -285,6 +290,7 @@ impl<'a> Eval<'a> {
             links,
             scopes: RefCell::new(Vec::new()),
             instances: RefCell::new(Vec::new()),
+            not_deployed: RefCell::new(Vec::new()),
             depth: Cell::new(0),
             names: RefCell::new(HashMap::new()),
             budget: Budget::new(),
@@ -415,6 +421,9 @@ impl<'a> Eval<'a> {
             }
             _ => vec![env.copy.clone()],
         };
+        // Why no copy of it is deployed, until one is.
+        let mut off = copies.is_empty().then_some("its copy count is 0");
+        let mut deployed = false;
         for copy in copies {
             let env = Env {
                 scope: env.scope,
@@ -423,9 +432,11 @@ impl<'a> Eval<'a> {
             };
             if let Some(cond) = r.get("condition") {
                 if self.value(&env, cond).truthy() == Some(false) {
+                    off.get_or_insert("its condition is false");
                     continue;
                 }
             }
+            deployed = true;
             let Some(t) = r.get("type").map(|t| self.value(&env, t)) else {
                 continue;
             };
@@ -477,6 +488,43 @@ impl<'a> Eval<'a> {
                 }
             }
         }
+        if let (Some(why), false) = (off, deployed) {
+            self.not_deployed_apim(env, r, why, symbol);
+        }
+    }
+
+    /// An API Management declaration that deploys nothing with these inputs: recorded, so that
+    /// the run does not say "no instance found" of it.
+    fn not_deployed_apim(&self, env: &Env, r: &V, why: &str, symbol: Option<String>) {
+        let apim = r
+            .get("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.ApiManagement/service"));
+        let existing = r.get("existing").and_then(|e| e.as_bool()).unwrap_or(false);
+        let Some(at) = r.span.filter(|_| apim && !existing) else {
+            return;
+        };
+        let scope = self.scope(env.scope);
+        let copy = r
+            .get("copy")
+            .and_then(|c| c.get("name"))
+            .and_then(|n| n.as_str());
+        let label = match (symbol, copy) {
+            (Some(s), _) => format!("{}resource '{s}'", scope.label),
+            (None, Some(c)) => format!("{}Microsoft.ApiManagement/service copy '{c}'", scope.label),
+            (None, None) => {
+                let name = r.get("name").map(|n| self.value(env, n));
+                let name = name.as_ref().and_then(|n| n.as_name()).unwrap_or("?");
+                format!("{}Microsoft.ApiManagement/service '{name}'", scope.label)
+            }
+        };
+        self.not_deployed
+            .borrow_mut()
+            .push(crate::model::NotDeployed {
+                label,
+                why: why.to_string(),
+                at,
+            });
     }
 
     /// A linked template outside the run that evidently deploys API Management (its link names
@@ -629,7 +677,12 @@ impl<'a> Eval<'a> {
                 self.body(inst);
             }
         }
-        let mut out = Vec::new();
+        let mut out: Vec<Emitted> = self
+            .not_deployed
+            .take()
+            .into_iter()
+            .map(Emitted::NotDeployed)
+            .collect();
         for inst in instances {
             // An `existing` instance is a reference to another deployment's: the model checks
             // that instance from this deployment too.

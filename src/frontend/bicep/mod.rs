@@ -261,7 +261,7 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             || {
                 crate::parallel::map(batch, |job| {
                     let mut out = evaluate(prog_ref, sources_ref, guessed, job);
-                    let part = convert(std::mem::take(&mut out.emitted));
+                    let part = convert(&mut out);
                     (out, part)
                 })
             },
@@ -326,7 +326,7 @@ impl Joining {
     ) {
         if !self.numbering.fits(&out) {
             out = evaluate(prog, sources, &self.numbering, job);
-            part = convert(std::mem::take(&mut out.emitted));
+            part = convert(&mut out);
             self.redone = true;
         }
         self.numbering.advance(&out);
@@ -370,8 +370,10 @@ struct Job {
 /// A deployment's resources in model form, in a workspace of their own, with the `existing`
 /// instances it references: built on the worker that evaluated it, so that converting (and
 /// freeing the evaluated values) is not left to the one thread that joins the deployments.
-fn convert(emitted: Vec<eval::Emitted>) -> Workspace {
+fn convert(out: &mut eval::Outcome) -> Workspace {
+    let emitted = std::mem::take(&mut out.emitted);
     let mut part = Workspace::default();
+    part.not_deployed = std::mem::take(&mut out.not_deployed);
     // The same declaration deploying the same resource twice in one deployment (an AVM
     // test's `init`/`idem` loop) is one resource. Different declarations of one resource are
     // merged by the model instead; other deployments' stay apart.

@@ -304,6 +304,8 @@ struct Evaluated {
     patches: Vec<azapi::Patch>,
     /// API Management module calls whose local directory could not be loaded.
     unloaded: Vec<crate::model::UnloadedApim>,
+    /// API Management resources whose `count` or `for_each` deploys none.
+    not_deployed: Vec<crate::model::NotDeployed>,
     /// Per API Management data source of the tree: the instances it references.
     apim_refs: Vec<Vec<ResKey>>,
     budget: Option<Diagnostic>,
@@ -374,6 +376,7 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
     let mut values = Vec::new();
     let mut patches = Vec::new();
     let mut apim_data = Vec::new();
+    let mut not_deployed = Vec::new();
     for i in 0..ev.insts.len() {
         if ev.insts[i].root != root {
             continue;
@@ -395,6 +398,18 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
             }
             let set = ev.resource_set(i, ri);
             let label = ev.res_label(i, false, rtype, &d.name);
+            if set.items.is_empty() && rtype == "azurerm_api_management" {
+                not_deployed.push(crate::model::NotDeployed {
+                    label: label.clone(),
+                    why: if d.count.is_some() {
+                        "count is 0"
+                    } else {
+                        "for_each is empty"
+                    }
+                    .to_string(),
+                    at: d.span,
+                });
+            }
             for it in &set.items {
                 let label = format!("{label}{}", it.suffix);
                 if rtype == "azapi_update_resource" {
@@ -444,6 +459,7 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
     Evaluated {
         diagnostics: std::mem::take(&mut ev.diagnostics),
         unloaded: std::mem::take(&mut ev.unloaded),
+        not_deployed,
         resources,
         patches,
         apim_refs,
@@ -466,6 +482,7 @@ fn ingest(
             ws.unloaded_apims.push(u);
         }
     }
+    ws.not_deployed.extend(e.not_deployed);
     match e.resources {
         Resources::Emitted(part) => {
             ws.enter_unit(unit);

@@ -223,6 +223,8 @@ impl Numbering {
 /// handed to another thread.
 pub struct Outcome {
     pub emitted: Vec<Emitted>,
+    /// API Management declarations these inputs do not deploy.
+    pub not_deployed: Vec<crate::model::NotDeployed>,
     /// In order; with the key of those reported once per run (the run drops repeats).
     pub diagnostics: Vec<(Diagnostic, Option<ReportKey>)>,
     /// Registry modules that deploy API Management (recorded once per module instance).
@@ -250,6 +252,7 @@ pub struct Eval<'p> {
     fresh: Cell<usize>,
     numbered: Cell<bool>,
     emitted: RefCell<Vec<Emitted<Rc<V>>>>,
+    not_deployed: RefCell<Vec<crate::model::NotDeployed>>,
     diagnostics: RefCell<Vec<(Diagnostic, Option<ReportKey>)>>,
     /// Registry modules that deploy API Management (recorded once per module instance).
     unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
@@ -279,6 +282,7 @@ impl<'p> Eval<'p> {
             fresh: Cell::new(0),
             numbered: Cell::new(false),
             emitted: RefCell::new(Vec::new()),
+            not_deployed: RefCell::new(Vec::new()),
             diagnostics: RefCell::new(Vec::new()),
             unloaded: RefCell::new(Vec::new()),
             depth: Cell::new(0),
@@ -294,6 +298,7 @@ impl<'p> Eval<'p> {
         // The bodies are shared with the instances' memos until those go.
         drop(self.insts);
         Outcome {
+            not_deployed: self.not_deployed.into_inner(),
             emitted: emitted
                 .into_iter()
                 .map(|e| Emitted {
@@ -547,6 +552,32 @@ impl<'p> Eval<'p> {
         }
     }
 
+    /// An API Management declaration whose condition is false or whose loop runs over nothing:
+    /// recorded, so that the run does not say "no instance found" of it.
+    fn not_deployed_apim(&self, inst: usize, r: usize, ev: &ResEval) {
+        let info = &self.unit(inst).resources[r];
+        if !info
+            .decl
+            .rtype
+            .to_ascii_lowercase()
+            .starts_with("microsoft.apimanagement/service@")
+        {
+            return;
+        }
+        let why = if ev.iters.is_empty() {
+            "its loop runs over no items"
+        } else {
+            "its condition is false"
+        };
+        self.not_deployed
+            .borrow_mut()
+            .push(crate::model::NotDeployed {
+                label: format!("resource '{}'", info.path),
+                why: why.to_string(),
+                at: info.decl.span,
+            });
+    }
+
     /// Evaluate every resource and module of a deployment, emitting resources.
     fn run(&self, inst: usize) {
         let unit = self.unit(inst);
@@ -557,6 +588,9 @@ impl<'p> Eval<'p> {
             if info.decl.existing {
                 self.emit_existing(inst, r);
                 continue;
+            }
+            if ev.unknown.is_none() && ev.iters.iter().all(|it| it.cond == Some(false)) {
+                self.not_deployed_apim(inst, r, &ev);
             }
             for (k, it) in ev.iters.iter().enumerate() {
                 if it.cond == Some(false) {
