@@ -66,6 +66,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV103/fail-environment-tfvars", STAGES),
     ("STV002/fail-azapi-body-from-file", FILE_READ),
     ("STV006/fail-count-zero.tf", NOT_PLANNED),
+    ("STV006/fail-module-count-zero", NOT_PLANNED),
 ];
 
 fn fixtures() -> PathBuf {

@@ -664,6 +664,9 @@ pub struct NotDeployed {
     pub why: String,
     /// The declaration.
     pub at: Span,
+    /// For a module: the declarations of the instances inside it. One that another stage
+    /// deploys is checked there, and this is not said to be switched off.
+    pub inner: Vec<Span>,
 }
 
 /// Whether a module reference names API Management: `api-management`, `apimanagement`,
@@ -894,7 +897,11 @@ impl Workspace {
         let mut said = std::collections::HashSet::new();
         self.not_deployed
             .iter()
-            .filter(|n| !deployed.contains(&n.at) && said.insert(n.at))
+            .filter(|n| {
+                !deployed.contains(&n.at)
+                    && !n.inner.iter().any(|s| deployed.contains(s))
+                    && said.insert(n.at)
+            })
             .collect()
     }
 

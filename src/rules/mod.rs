@@ -435,7 +435,14 @@ pub fn check(
         .into_iter()
         .map(|(d, units)| name_deployments(ws, d, &units, several))
         .collect();
-    for m in &ws.unloaded_apims {
+    // A module call switched off by the inputs is said so (STV006), not said to be unloaded.
+    let off: std::collections::HashSet<Span> = ws.switched_off().iter().map(|n| n.at).collect();
+    let unloaded: Vec<_> = ws
+        .unloaded_apims
+        .iter()
+        .filter(|m| !off.contains(&m.at))
+        .collect();
+    for m in &unloaded {
         diagnostics.push(
             Diagnostic::new(
                 Code::Stv002,
@@ -452,7 +459,7 @@ pub fn check(
             .identity(format!("unloaded-apim|{}", m.module)),
         );
     }
-    let unloaded = ws.unloaded_apims.len();
+    let unloaded = unloaded.len();
     let not_deployed = not_deployed(ws);
     let instances_not_deployed = not_deployed.len();
     diagnostics.extend(not_deployed);

@@ -524,6 +524,7 @@ impl<'a> Eval<'a> {
                 label,
                 why: why.to_string(),
                 at,
+                inner: Vec::new(),
             });
     }
 

@@ -408,6 +408,7 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
                     }
                     .to_string(),
                     at: d.span,
+                    inner: Vec::new(),
                 });
             }
             for it in &set.items {
@@ -459,7 +460,10 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
     Evaluated {
         diagnostics: std::mem::take(&mut ev.diagnostics),
         unloaded: std::mem::take(&mut ev.unloaded),
-        not_deployed,
+        not_deployed: {
+            not_deployed.append(&mut ev.not_deployed);
+            not_deployed
+        },
         resources,
         patches,
         apim_refs,

@@ -564,18 +564,57 @@ impl<'p> Eval<'p> {
         {
             return;
         }
-        let why = if ev.iters.is_empty() {
-            "its loop runs over no items"
-        } else {
-            "its condition is false"
-        };
+        let why = off_why(ev.iters.is_empty());
         self.not_deployed
             .borrow_mut()
             .push(crate::model::NotDeployed {
                 label: format!("resource '{}'", info.path),
                 why: why.to_string(),
                 at: info.decl.span,
+                inner: Vec::new(),
             });
+    }
+
+    /// Whether a module deploys API Management: its file (or a module it calls) declares an
+    /// instance (each added to `inner`), or a module not loaded evidently does (its path
+    /// names it).
+    fn module_apims(
+        &self,
+        target: Option<&Target>,
+        seen: &mut HashSet<FileId>,
+        inner: &mut Vec<Span>,
+    ) -> bool {
+        let f = match target {
+            Some(Target::Local(f)) => *f,
+            Some(Target::Registry(p) | Target::Json(p) | Target::Missing(p)) => {
+                return crate::model::names_apim(p)
+            }
+            None => return false,
+        };
+        if !seen.insert(f) {
+            return false;
+        }
+        let Some(unit) = self.prog.unit(f) else {
+            return false;
+        };
+        let before = inner.len();
+        inner.extend(
+            unit.resources
+                .iter()
+                .filter(|r| {
+                    !r.decl.existing
+                        && r.decl
+                            .rtype
+                            .to_ascii_lowercase()
+                            .starts_with("microsoft.apimanagement/service@")
+                })
+                .map(|r| r.decl.span),
+        );
+        let mut any = inner.len() > before;
+        for t in unit.modules.values() {
+            any |= self.module_apims(Some(t), seen, inner);
+        }
+        any
     }
 
     /// Evaluate every resource and module of a deployment, emitting resources.
@@ -625,8 +664,22 @@ impl<'p> Eval<'p> {
             }
         }
         for (i, d) in file.decls.iter().enumerate() {
-            if let DeclKind::Module { .. } = d.kind {
+            if let DeclKind::Module { name, .. } = &d.kind {
                 let ev = self.mod_eval(inst, i);
+                let mut inner = Vec::new();
+                if ev.unknown.is_none()
+                    && ev.iters.iter().all(|it| it.cond == Some(false))
+                    && self.module_apims(unit.modules.get(&i), &mut HashSet::new(), &mut inner)
+                {
+                    self.not_deployed
+                        .borrow_mut()
+                        .push(crate::model::NotDeployed {
+                            label: format!("module '{}'", name.text),
+                            why: off_why(ev.iters.is_empty()).to_string(),
+                            at: d.span,
+                            inner,
+                        });
+                }
                 for k in 0..ev.iters.len() {
                     if ev.iters[k].cond != Some(false) {
                         self.mod_result(inst, i, k);
@@ -634,6 +687,15 @@ impl<'p> Eval<'p> {
                 }
             }
         }
+    }
+}
+
+/// Why a declaration deploys nothing: its loop is empty, or every condition is false.
+fn off_why(no_items: bool) -> &'static str {
+    if no_items {
+        "its loop runs over no items"
+    } else {
+        "its condition is false"
     }
 }
 

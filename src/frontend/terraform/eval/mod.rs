@@ -280,6 +280,8 @@ pub struct Eval<'w> {
     /// Local module calls that evidently deploy API Management but whose directory could not
     /// be loaded: the instance is counted and named, never forgotten.
     pub unloaded: Vec<crate::model::UnloadedApim>,
+    /// Module calls that deploy API Management and whose `count` or `for_each` creates none.
+    pub not_deployed: Vec<crate::model::NotDeployed>,
     /// A worker's evaluation needed a module directory that was not read: its result is
     /// incomplete and must be discarded.
     pub missed: bool,
@@ -345,6 +347,7 @@ impl<'w> Eval<'w> {
             quiet: false,
             diagnostics: Vec::new(),
             unloaded: Vec::new(),
+            not_deployed: Vec::new(),
             missed: false,
             obj_index: HashMap::new(),
         }

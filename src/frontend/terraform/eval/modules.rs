@@ -3,6 +3,42 @@
 use super::*;
 
 impl<'w> Eval<'w> {
+    /// Whether a module deploys API Management: it declares an instance (each added to
+    /// `inner`), or a call in it does (a local module, or one not loaded that evidently does).
+    /// Each directory is looked at once (`seen`), so a module calling itself ends.
+    fn module_apims(
+        &mut self,
+        m: &Arc<Module>,
+        seen: &mut std::collections::HashSet<std::path::PathBuf>,
+        inner: &mut Vec<Span>,
+    ) -> bool {
+        if !seen.insert(m.dir.clone()) || seen.len() > MAX_MODULE_DEPTH * 8 {
+            return false;
+        }
+        let before = inner.len();
+        inner.extend(
+            m.resources
+                .iter()
+                .filter(|r| !r.data && &*r.rtype == "azurerm_api_management")
+                .map(|r| r.span),
+        );
+        let mut any = inner.len() > before;
+        for c in &m.calls {
+            let local = match &c.source {
+                Some((src, _)) => match resolve_source(&m.dir, src) {
+                    Source::Local(dir) if self.refused(&dir).is_none() => self.load_module(&dir),
+                    _ => None,
+                },
+                None => None,
+            };
+            any |= match local {
+                Some(sub) => self.module_apims(&sub, seen, inner),
+                None => crate::frontend::terraform::deploys_apim(c),
+            };
+        }
+        any
+    }
+
     pub(super) fn call_set(&mut self, inst: usize, ci: usize) -> Rc<CallSet> {
         let memo = &mut self.insts[inst].calls;
         if let Some(s) = memo_begin(memo, ci, "the module call refers to itself", |shape| {
@@ -79,6 +115,26 @@ impl<'w> Eval<'w> {
                 }
             },
         };
+        if keys.is_empty() && !self.quiet && !self.missed {
+            let mut inner = Vec::new();
+            let apim = match &target {
+                Ok(m) => self.module_apims(m, &mut Default::default(), &mut inner),
+                Err(_) => crate::frontend::terraform::deploys_apim(cd),
+            };
+            if apim {
+                self.not_deployed.push(crate::model::NotDeployed {
+                    label: prefix.clone(),
+                    why: if cd.count.is_some() {
+                        "count is 0"
+                    } else {
+                        "for_each is empty"
+                    }
+                    .to_string(),
+                    at: cd.span,
+                    inner,
+                });
+            }
+        }
         let mut items = Vec::with_capacity(keys.len());
         for (suffix, key, sc) in keys {
             let addr = format!("{prefix}{suffix}");
