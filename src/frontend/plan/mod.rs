@@ -23,7 +23,7 @@ mod schema;
 use crate::diagnostic::parse_error;
 use crate::discover::Discovered;
 use crate::frontend::terraform::{azapi, azurerm, eval, modules, version};
-use crate::model::{ResKey, VKind, Workspace, V};
+use crate::model::{NotDeployed, ResKey, VKind, Workspace, V};
 use crate::source::{FileId, Span};
 use eval::ObjExt;
 use std::collections::{HashMap, HashSet};
@@ -239,6 +239,37 @@ fn load_plan(
     }
     let config = doc.path("configuration.root_module");
     let major = major_of(ws, doc, &plan_dir);
+    let planned: HashSet<(Vec<String>, &str)> = insts
+        .iter()
+        .filter(|i| !i.data && i.rtype == "azurerm_api_management")
+        .map(|i| (refs::config_path(&i.module), i.name.as_str()))
+        .collect();
+    let modules_planned: HashSet<Vec<String>> =
+        insts.iter().map(|i| refs::config_path(&i.module)).collect();
+    let mut off = Vec::new();
+    if let Some(c) = config {
+        let mut at = |cfg: &[String], call: Option<&str>, name: &str, fallback: Option<Span>| {
+            let m = module_dir(ws, loader, config, cfg, &plan_dir)
+                .and_then(|dir| loader.module(ws, &dir));
+            let hcl = m.and_then(|m| match call {
+                Some(c) => m.call_index.get(c).map(|&i| m.calls[i].span),
+                None => {
+                    let k = (false, "azurerm_api_management".into(), name.into());
+                    m.res_index.get(&k).map(|&i| m.resources[i].span)
+                }
+            });
+            hcl.or(fallback).unwrap_or(Span::new(id, 0, 0))
+        };
+        not_planned(
+            c,
+            &mut Vec::new(),
+            &planned,
+            &modules_planned,
+            &mut at,
+            &mut off,
+        );
+    }
+    ws.not_deployed.extend(off);
 
     // Unknowns, source spans and computed ids of every instance, then references.
     let mut decls: Vec<Span> = Vec::new();
@@ -455,6 +486,95 @@ fn collect(m: &V, module: &str, out: &mut Vec<Inst>, depth: usize) {
             .unwrap_or(module);
         collect(c, addr, out, depth + 1);
     }
+}
+
+/// Where a configured resource or module call is declared: (module path, module call name or
+/// `None` for the API Management resource named, its name, the plan's span of it).
+type FindDecl<'a> = dyn FnMut(&[String], Option<&str>, &str, Option<Span>) -> Span + 'a;
+
+/// The API Management resources of the configuration module `m` (at `path`) the plan has no
+/// instance of, and its module calls that create none but deploy an instance: not deployed with
+/// the plan's inputs (`count = 0`, an empty `for_each`). `at` finds each one's declaration.
+fn not_planned(
+    m: &V,
+    path: &mut Vec<String>,
+    planned: &HashSet<(Vec<String>, &str)>,
+    modules_planned: &HashSet<Vec<String>>,
+    at: &mut FindDecl,
+    out: &mut Vec<NotDeployed>,
+) {
+    let prefix: String = path.iter().map(|p| format!("module.{p}.")).collect();
+    for r in m
+        .get_exact("resources")
+        .and_then(|r| r.as_array())
+        .unwrap_or(&[])
+    {
+        let managed = r.get_exact("mode").and_then(|x| x.as_str()) == Some("managed");
+        let apim = r.get_exact("type").and_then(|x| x.as_str()) == Some("azurerm_api_management");
+        let Some(name) = r.get_exact("name").and_then(|x| x.as_str()) else {
+            continue;
+        };
+        if managed && apim && !planned.contains(&(path.clone(), name)) {
+            out.push(NotDeployed {
+                label: format!("{prefix}azurerm_api_management.{name}"),
+                why: why_none(r),
+                at: at(path, None, name, r.span),
+                inner: Vec::new(),
+            });
+        }
+    }
+    let Some(VKind::Obj(calls)) = m.get_exact("module_calls").map(|c| &c.kind) else {
+        return;
+    };
+    for (k, call) in calls {
+        let sub = call.get_exact("module");
+        path.push(k.name.to_string());
+        let created = modules_planned.iter().any(|p| p.starts_with(path));
+        // A module not downloaded has no configuration here: its source tells.
+        let named = || {
+            call.get_exact("source")
+                .and_then(|x| x.as_str())
+                .is_some_and(crate::model::names_apim)
+        };
+        if let (true, Some(sub)) = (created, sub) {
+            not_planned(sub, path, planned, modules_planned, at, out);
+        } else if !created && sub.map_or_else(named, |m| declares_apim(m, 0) || named()) {
+            let parent = &path[..path.len() - 1];
+            out.push(NotDeployed {
+                label: format!("{prefix}module.{}", k.name),
+                why: why_none(call),
+                at: at(parent, Some(&k.name), "", call.span),
+                inner: Vec::new(),
+            });
+        }
+        path.pop();
+    }
+}
+
+/// Why a configured resource or module call has no instance in the plan.
+fn why_none(decl: &V) -> String {
+    if decl.get_exact("count_expression").is_some() {
+        "count is 0"
+    } else if decl.get_exact("for_each_expression").is_some() {
+        "for_each is empty"
+    } else {
+        "the plan has no instance of it"
+    }
+    .to_string()
+}
+
+/// Whether a configuration module (or one it calls, to a bounded depth) declares API
+/// Management.
+fn declares_apim(m: &V, depth: usize) -> bool {
+    let own = m
+        .get_exact("resources")
+        .and_then(|r| r.as_array())
+        .unwrap_or(&[])
+        .iter()
+        .any(|r| r.get_exact("type").and_then(|x| x.as_str()) == Some("azurerm_api_management"));
+    own || (depth < 32
+        && matches!(m.get_exact("module_calls").map(|c| &c.kind), Some(VKind::Obj(calls))
+            if calls.iter().any(|(_, c)| c.get_exact("module").is_some_and(|x| declares_apim(x, depth + 1)))))
 }
 
 /// The directory of a module of the configuration (`module.a.module.b`), when its source is
