@@ -61,6 +61,7 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV203/fail-dynamic-local-map.tf", DYNAMIC_ORIGIN),
     ("STV103/fail-environment-tfvars", STAGES),
     ("STV006/pass-one-stage-switches-on", STAGES),
+    ("STV006/pass-registry-module-on-in-one-stage", STAGES),
     ("STV002/fail-azapi-body-from-file", FILE_READ),
 ];
 

@@ -240,7 +240,33 @@ impl Field<String> {
                 _ => Field::name(v),
             }
         }
-        alternatives(v, one).unwrap_or_else(|| one(v))
+        let Some(mut f) = alternatives(v, one) else {
+            return one(v);
+        };
+        // Say what each branch references (an id, or none), not the objects written.
+        let mut shown: Vec<String> = Vec::new();
+        let mut choices: Vec<&str> = Vec::new();
+        for a in f.alts() {
+            let s = if a.val == NO_LINK {
+                "none".to_string()
+            } else {
+                format!("'{}'", a.val)
+            };
+            if !shown.contains(&s) {
+                shown.push(s);
+            }
+            for (c, _) in &a.when.0 {
+                if !choices.contains(&&**c) {
+                    choices.push(c);
+                }
+            }
+        }
+        f.val = Err(format!(
+            "one of {} (depends on {})",
+            shown.join(", "),
+            choices.join(", ")
+        ));
+        f
     }
 }
 
@@ -714,6 +740,9 @@ pub struct Workspace {
     pub unloaded_apims: Vec<UnloadedApim>,
     /// API Management declarations these inputs do not deploy ([`NotDeployed`]).
     pub not_deployed: Vec<NotDeployed>,
+    /// Module calls some deployment made whose API Management the run cannot see (a registry
+    /// module): one switched off in another stage is not said to be "not deployed".
+    pub deployed_calls: Vec<Span>,
     /// Diagnostics produced while loading (STV001 parse errors, STV002 from front ends, …).
     pub diagnostics: Vec<Diagnostic>,
     /// ARM parameter files some deployment was evaluated with: one the run discovered and no
@@ -886,14 +915,19 @@ impl Workspace {
         self.autoscales.append(&mut part.autoscales);
         self.unloaded_apims.append(&mut part.unloaded_apims);
         self.not_deployed.append(&mut part.not_deployed);
+        self.deployed_calls.append(&mut part.deployed_calls);
         self.diagnostics.append(&mut part.diagnostics);
     }
 
     /// The declarations of instances that no deployment of the run deploys, once each (one stage
     /// may switch an instance off and another on: then it is checked, not "not deployed").
     pub fn switched_off(&self) -> Vec<&NotDeployed> {
-        let deployed: std::collections::HashSet<Span> =
-            self.apims.iter().map(|a| a.meta.decl).collect();
+        let deployed: std::collections::HashSet<Span> = self
+            .apims
+            .iter()
+            .map(|a| a.meta.decl)
+            .chain(self.deployed_calls.iter().copied())
+            .collect();
         let mut said = std::collections::HashSet::new();
         self.not_deployed
             .iter()

@@ -374,20 +374,19 @@ fn counts(ex: &Explanation) -> Counts {
 
 fn summary_line(ex: &Explanation, ws: &Workspace) -> String {
     let k = counts(ex);
+    let off: Vec<&str> = ws.switched_off().iter().map(|n| n.label.as_str()).collect();
+    let names = off.join(", ");
     if k.instances == 0 {
-        return match ws.switched_off().as_slice() {
-            [] => "no API Management instance found".into(),
-            off => {
-                let names: Vec<&str> = off.iter().map(|n| n.label.as_str()).collect();
-                format!(
-                    "no API Management instance deployed with these inputs: {} declared but switched off ({})",
-                    names.len(),
-                    names.join(", ")
-                )
-            }
+        return if off.is_empty() {
+            "no API Management instance found".into()
+        } else {
+            format!(
+                "no API Management instance deployed with these inputs: {} declared but switched off ({names})",
+                off.len()
+            )
         };
     }
-    format!(
+    let line = format!(
         "{} API Management instance{} ({} location view{}); required flows: {} allowed, {} blocked, {} partly, {} unknown",
         k.instances,
         if k.instances == 1 { "" } else { "s" },
@@ -397,7 +396,15 @@ fn summary_line(ex: &Explanation, ws: &Workspace) -> String {
         k.blocked,
         k.partly,
         k.unknown
-    )
+    );
+    if off.is_empty() {
+        line
+    } else {
+        format!(
+            "{line}; {} more declared but not deployed with these inputs ({names})",
+            off.len()
+        )
+    }
 }
 
 fn human(ex: &Explanation, ws: &Workspace, out: &mut dyn Write) -> std::io::Result<()> {

@@ -144,6 +144,9 @@ pub struct Variant {
     /// Per location (empty: none chosen), the subnet's NSG and route table this variant picks
     /// where a choice the variant does not otherwise settle decides them.
     pub links: Vec<Links>,
+    /// The instance's own fields made no choice here, so its links may be split
+    /// ([`split_links`]); choices of links alone keep it so.
+    free: bool,
 }
 
 /// One location's subnet links as a variant chose them: `None` is the subnet's own reference
@@ -359,10 +362,12 @@ fn unsettled(f: &Field<String>, when: &Cond) -> Option<Vec<(Field<String>, Cond)
 /// Every variant split by the branches of its subnet's NSG (`nsg`) or route table at location
 /// `li` that the variant's own choices leave open: each branch is checked on its own.
 ///
-/// Only a variant that made no choice of its own is split. Choices are told apart by name, so a
-/// branch on a value derived from the tier (`hasVNetSupport ? nsgApim.id : nsgDefault.id` with
-/// `hasVNetSupport = !contains(['Basic', 'Standard'], apimSku)`) would otherwise pair with tiers
-/// it can never go with, and report what cannot happen; such a variant keeps its `STV002`.
+/// Only a variant whose instance fields (tier, mode, unit count, zones, subnet, public IP) made
+/// no choice is split ([`Variant::free`]); the choices of other links do not count. Choices are
+/// told apart by name, so a branch on a value derived from the tier (`hasVNetSupport ?
+/// nsgApim.id : nsgDefault.id` with `hasVNetSupport = !contains(['Basic', 'Standard'],
+/// apimSku)`) would otherwise pair with tiers it can never go with, and report what cannot
+/// happen; such a variant keeps its `STV002`.
 fn split_links(
     ws: &Workspace,
     unit: UnitId,
@@ -372,7 +377,7 @@ fn split_links(
 ) -> Vec<Variant> {
     let mut out = Vec::with_capacity(vars.len());
     for v in vars {
-        if !v.when.0.is_empty() {
+        if !v.free {
             out.push(v);
             continue;
         }
@@ -402,6 +407,7 @@ fn split_links(
                 when,
                 facts: v.facts.clone(),
                 links: v.links.clone(),
+                free: true,
             };
             n.facts
                 .push((format!("{what} of subnet '{}'", subnet_name(s)), shown));
@@ -624,6 +630,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                 when,
                 facts,
                 links: Vec::new(),
+                free: false,
             });
         }
     }
@@ -680,7 +687,11 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
             break;
         }
     }
-    // Then the NSG and route table of each location's subnet, once the subnet is chosen.
+    // Then the NSG and route table of each location's subnet, in variants whose own fields
+    // made no choice.
+    for v in &mut out {
+        v.free = v.when.0.is_empty();
+    }
     for li in 0..apim.locations.len() {
         for nsg in [true, false] {
             if out.len() <= MAX_VARIANTS {
@@ -713,6 +724,7 @@ fn multiply<T>(
                 when,
                 facts: v.facts.clone(),
                 links: v.links.clone(),
+                free: v.free,
             };
             set(&mut n, f);
             out.push(n);

@@ -487,7 +487,7 @@ fn not_deployed(ws: &Workspace) -> Vec<Diagnostic> {
             .at(Some(n.at))
             .resource(&n.label)
             .label("not deployed with these inputs")
-            .help("Lint it with the inputs of the deployment that creates it (a parameter file, --var-file, --var or --parameter), so that its network is checked.")
+            .help("Lint it with the inputs of the deployment that creates it (a parameter file, --var-file, --var or --parameters), so that its network is checked.")
             .identity(format!("not-deployed|{}", n.label))
         })
         .collect()
@@ -616,20 +616,28 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
             }
         }
     }
+    // The (instance, variant) pairs each emission stands for.
+    let pairs = |e: &Emission| -> Vec<(usize, usize)> {
+        if e.about.is_empty() {
+            plan.worlds[e.world]
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (i, v)))
+                .collect()
+        } else {
+            e.about.clone()
+        }
+    };
+    // Where the rule found anything at all: an instance every variant of which it covers is
+    // broken whichever way its choices go, even when each variant's finding is about another
+    // resource (one NSG per branch, each without the rule): those keep their severity.
+    let anywhere: std::collections::HashSet<(usize, usize)> = groups
+        .iter()
+        .flat_map(|(_, es)| es.iter().flat_map(pairs))
+        .collect();
+    let everywhere = |i: usize| (0..plan.variants[i].len()).all(|v| anywhere.contains(&(i, v)));
     let mut out = Vec::new();
     for (mut d, emissions) in groups {
-        // The (instance, variant) pairs each emission stands for.
-        let pairs = |e: &Emission| -> Vec<(usize, usize)> {
-            if e.about.is_empty() {
-                plan.worlds[e.world]
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, v)| v.map(|v| (i, v)))
-                    .collect()
-            } else {
-                e.about.clone()
-            }
-        };
         let mut covered: Vec<(usize, usize)> = emissions.iter().flat_map(pairs).collect();
         covered.sort_unstable();
         covered.dedup();
@@ -689,7 +697,9 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
                 d.severity = Severity::Info;
             } else {
                 d.message = format!("{} (when {when})", d.message);
-                d.severity = d.severity.min(Severity::Warning);
+                if !partial.iter().all(|&i| everywhere(i)) {
+                    d.severity = d.severity.min(Severity::Warning);
+                }
             }
         }
         let about: Vec<(usize, usize)> = emissions

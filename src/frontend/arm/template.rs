@@ -201,6 +201,32 @@ pub(super) fn json_file_name(text: &str) -> Option<&str> {
     (!longer).then(|| &text[..i + 5])
 }
 
+/// The API Management declarations of a template as written (no expression evaluated): its
+/// resources (an array, or an object of symbolic names), their children, and the inline
+/// templates of its nested deployments, to a bounded depth.
+fn template_apims(t: &V, out: &mut Vec<Span>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let list: Vec<&V> = match t.get("resources").map(|r| &r.kind) {
+        Some(VKind::Arr(items)) => items.iter().collect(),
+        Some(VKind::Obj(entries)) => entries.iter().map(|(_, v)| v).collect(),
+        _ => return,
+    };
+    for r in list {
+        let rtype = r.get("type").and_then(|x| x.as_str()).unwrap_or("");
+        let existing = r.get("existing").and_then(|e| e.as_bool()).unwrap_or(false);
+        if rtype.eq_ignore_ascii_case("Microsoft.ApiManagement/service") && !existing {
+            out.extend(r.span);
+        } else if rtype.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            if let Some(inner) = r.get("properties").and_then(|p| p.get("template")) {
+                template_apims(inner, out, depth + 1);
+            }
+        }
+        template_apims(r, out, depth + 1);
+    }
+}
+
 fn into_model(resources: Vec<Emitted>) -> Workspace {
     let mut part = Workspace::default();
     for e in resources {
@@ -495,12 +521,25 @@ impl<'a> Eval<'a> {
 
     /// An API Management declaration that deploys nothing with these inputs: recorded, so that
     /// the run does not say "no instance found" of it.
+    /// A nested deployment counts when its inline template declares an instance (each added
+    /// to `inner`, so that another stage deploying it is seen) or its link names one.
     fn not_deployed_apim(&self, env: &Env, r: &V, why: &str, symbol: Option<String>) {
-        let apim = r
-            .get("type")
-            .and_then(|t| t.as_str())
-            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.ApiManagement/service"));
+        let rtype = r.get("type").and_then(|t| t.as_str()).unwrap_or("");
         let existing = r.get("existing").and_then(|e| e.as_bool()).unwrap_or(false);
+        let mut inner = Vec::new();
+        let apim = if rtype.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+            let props = r.get("properties");
+            if let Some(t) = props.and_then(|p| p.get("template")) {
+                template_apims(t, &mut inner, 0);
+            }
+            let link = props
+                .and_then(|p| p.get("templateLink"))
+                .and_then(|l| l.get("relativePath").or(l.get("uri")).or(l.get("id")))
+                .and_then(|x| x.as_str());
+            !inner.is_empty() || link.is_some_and(crate::model::names_apim)
+        } else {
+            rtype.eq_ignore_ascii_case("Microsoft.ApiManagement/service")
+        };
         let Some(at) = r.span.filter(|_| apim && !existing) else {
             return;
         };
@@ -511,11 +550,11 @@ impl<'a> Eval<'a> {
             .and_then(|n| n.as_str());
         let label = match (symbol, copy) {
             (Some(s), _) => format!("{}resource '{s}'", scope.label),
-            (None, Some(c)) => format!("{}Microsoft.ApiManagement/service copy '{c}'", scope.label),
+            (None, Some(c)) => format!("{}{rtype} copy '{c}'", scope.label),
             (None, None) => {
                 let name = r.get("name").map(|n| self.value(env, n));
                 let name = name.as_ref().and_then(|n| n.as_name()).unwrap_or("?");
-                format!("{}Microsoft.ApiManagement/service '{name}'", scope.label)
+                format!("{}{rtype} '{name}'", scope.label)
             }
         };
         self.not_deployed
@@ -524,7 +563,7 @@ impl<'a> Eval<'a> {
                 label,
                 why: why.to_string(),
                 at,
-                inner: Vec::new(),
+                inner,
             });
     }
 

@@ -374,6 +374,7 @@ fn convert(out: &mut eval::Outcome) -> Workspace {
     let emitted = std::mem::take(&mut out.emitted);
     let mut part = Workspace::default();
     part.not_deployed = std::mem::take(&mut out.not_deployed);
+    part.deployed_calls = std::mem::take(&mut out.deployed_calls);
     // The same declaration deploying the same resource twice in one deployment (an AVM
     // test's `init`/`idem` loop) is one resource. Different declarations of one resource are
     // merged by the model instead; other deployments' stay apart.

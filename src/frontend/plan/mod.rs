@@ -239,22 +239,28 @@ fn load_plan(
     }
     let config = doc.path("configuration.root_module");
     let major = major_of(ws, doc, &plan_dir);
-    let planned: HashSet<(Vec<String>, &str)> = insts
+    let planned: HashSet<(Vec<String>, &str, &str)> = insts
         .iter()
-        .filter(|i| !i.data && i.rtype == "azurerm_api_management")
-        .map(|i| (refs::config_path(&i.module), i.name.as_str()))
+        .filter(|i| !i.data)
+        .map(|i| {
+            (
+                refs::config_path(&i.module),
+                i.rtype.as_str(),
+                i.name.as_str(),
+            )
+        })
         .collect();
     let modules_planned: HashSet<Vec<String>> =
         insts.iter().map(|i| refs::config_path(&i.module)).collect();
     let mut off = Vec::new();
     if let Some(c) = config {
-        let mut at = |cfg: &[String], call: Option<&str>, name: &str, fallback: Option<Span>| {
+        let mut at = |cfg: &[String], decl: Decl, fallback: Option<Span>| {
             let m = module_dir(ws, loader, config, cfg, &plan_dir)
                 .and_then(|dir| loader.module(ws, &dir));
-            let hcl = m.and_then(|m| match call {
-                Some(c) => m.call_index.get(c).map(|&i| m.calls[i].span),
-                None => {
-                    let k = (false, "azurerm_api_management".into(), name.into());
+            let hcl = m.and_then(|m| match decl {
+                Decl::Call(c) => m.call_index.get(c).map(|&i| m.calls[i].span),
+                Decl::Resource(t, n) => {
+                    let k = (false, t.into(), n.into());
                     m.res_index.get(&k).map(|&i| m.resources[i].span)
                 }
             });
@@ -488,9 +494,35 @@ fn collect(m: &V, module: &str, out: &mut Vec<Inst>, depth: usize) {
     }
 }
 
-/// Where a configured resource or module call is declared: (module path, module call name or
-/// `None` for the API Management resource named, its name, the plan's span of it).
-type FindDecl<'a> = dyn FnMut(&[String], Option<&str>, &str, Option<Span>) -> Span + 'a;
+/// A declaration of a configuration module: a module call, or a resource (type, name).
+#[derive(Clone, Copy)]
+enum Decl<'a> {
+    Call(&'a str),
+    Resource(&'a str, &'a str),
+}
+
+/// Where a declaration of a configuration module (by path) is written: in the HCL when it is
+/// there, else at the plan's span of it.
+type FindDecl<'a> = dyn FnMut(&[String], Decl, Option<Span>) -> Span + 'a;
+
+/// A managed API Management resource of a configuration module: `azurerm_api_management`, or
+/// an `azapi_resource` whose constant `type` is `Microsoft.ApiManagement/service@…`. Its type
+/// and name.
+fn config_apim(r: &V) -> Option<(&str, &str)> {
+    if r.get_exact("mode").and_then(|x| x.as_str()) != Some("managed") {
+        return None;
+    }
+    let rtype = r.get_exact("type").and_then(|x| x.as_str())?;
+    let apim = rtype == "azurerm_api_management"
+        || (rtype == "azapi_resource"
+            && r.path("expressions.type.constant_value")
+                .and_then(|t| t.as_str())
+                .is_some_and(|t| {
+                    t.to_ascii_lowercase()
+                        .starts_with("microsoft.apimanagement/service@")
+                }));
+    Some((rtype, r.get_exact("name").and_then(|x| x.as_str())?)).filter(|_| apim)
+}
 
 /// The API Management resources of the configuration module `m` (at `path`) the plan has no
 /// instance of, and its module calls that create none but deploy an instance: not deployed with
@@ -498,7 +530,7 @@ type FindDecl<'a> = dyn FnMut(&[String], Option<&str>, &str, Option<Span>) -> Sp
 fn not_planned(
     m: &V,
     path: &mut Vec<String>,
-    planned: &HashSet<(Vec<String>, &str)>,
+    planned: &HashSet<(Vec<String>, &str, &str)>,
     modules_planned: &HashSet<Vec<String>>,
     at: &mut FindDecl,
     out: &mut Vec<NotDeployed>,
@@ -509,16 +541,14 @@ fn not_planned(
         .and_then(|r| r.as_array())
         .unwrap_or(&[])
     {
-        let managed = r.get_exact("mode").and_then(|x| x.as_str()) == Some("managed");
-        let apim = r.get_exact("type").and_then(|x| x.as_str()) == Some("azurerm_api_management");
-        let Some(name) = r.get_exact("name").and_then(|x| x.as_str()) else {
+        let Some((rtype, name)) = config_apim(r) else {
             continue;
         };
-        if managed && apim && !planned.contains(&(path.clone(), name)) {
+        if !planned.contains(&(path.clone(), rtype, name)) {
             out.push(NotDeployed {
-                label: format!("{prefix}azurerm_api_management.{name}"),
+                label: format!("{prefix}{rtype}.{name}"),
                 why: why_none(r),
-                at: at(path, None, name, r.span),
+                at: at(path, Decl::Resource(rtype, name), r.span),
                 inner: Vec::new(),
             });
         }
@@ -529,27 +559,45 @@ fn not_planned(
     for (k, call) in calls {
         let sub = call.get_exact("module");
         path.push(k.name.to_string());
-        let created = modules_planned.iter().any(|p| p.starts_with(path));
-        // A module not downloaded has no configuration here: its source tells.
-        let named = || {
-            call.get_exact("source")
-                .and_then(|x| x.as_str())
-                .is_some_and(crate::model::names_apim)
-        };
-        if let (true, Some(sub)) = (created, sub) {
-            not_planned(sub, path, planned, modules_planned, at, out);
-        } else if !created && sub.map_or_else(named, |m| declares_apim(m, 0) || named()) {
-            let parent = &path[..path.len() - 1];
-            out.push(NotDeployed {
-                label: format!("{prefix}module.{}", k.name),
-                why: why_none(call),
-                at: at(parent, Some(&k.name), "", call.span),
-                inner: Vec::new(),
-            });
+        // A call without `count`/`for_each` is one instance, planned resources or not.
+        let looped = call.get_exact("count_expression").is_some()
+            || call.get_exact("for_each_expression").is_some();
+        let created = !looped || modules_planned.iter().any(|p| p.starts_with(path));
+        if created {
+            if let Some(sub) = sub {
+                not_planned(sub, path, planned, modules_planned, at, out);
+            }
+        } else {
+            let mut found = Vec::new();
+            let apim = match sub.filter(|m| m.as_object().is_some_and(|o| !o.is_empty())) {
+                Some(m) => declares_apim(m, path, &mut found),
+                // A module not downloaded has no configuration here: its source tells.
+                None => call
+                    .get_exact("source")
+                    .and_then(|x| x.as_str())
+                    .is_some_and(crate::model::names_apim),
+            };
+            if apim {
+                let inner = found
+                    .iter()
+                    .map(|(p, rtype, name, span)| at(p, Decl::Resource(rtype, name), *span))
+                    .collect();
+                let parent = &path[..path.len() - 1];
+                out.push(NotDeployed {
+                    label: format!("{prefix}module.{}", k.name),
+                    why: why_none(call),
+                    at: at(parent, Decl::Call(&k.name), call.span),
+                    inner,
+                });
+            }
         }
         path.pop();
     }
 }
+
+/// An API Management resource found in a configuration module: (module path, type, name, the
+/// plan's span).
+type Found = (Vec<String>, String, String, Option<Span>);
 
 /// Why a configured resource or module call has no instance in the plan.
 fn why_none(decl: &V) -> String {
@@ -563,18 +611,31 @@ fn why_none(decl: &V) -> String {
     .to_string()
 }
 
-/// Whether a configuration module (or one it calls, to a bounded depth) declares API
-/// Management.
-fn declares_apim(m: &V, depth: usize) -> bool {
-    let own = m
+/// The API Management resources ([`config_apim`]) of a configuration module (at `path`) and of
+/// the modules it calls, to a bounded depth: (module path, type, name, the plan's span).
+fn declares_apim(m: &V, path: &mut Vec<String>, found: &mut Vec<Found>) -> bool {
+    let before = found.len();
+    for r in m
         .get_exact("resources")
         .and_then(|r| r.as_array())
         .unwrap_or(&[])
-        .iter()
-        .any(|r| r.get_exact("type").and_then(|x| x.as_str()) == Some("azurerm_api_management"));
-    own || (depth < 32
-        && matches!(m.get_exact("module_calls").map(|c| &c.kind), Some(VKind::Obj(calls))
-            if calls.iter().any(|(_, c)| c.get_exact("module").is_some_and(|x| declares_apim(x, depth + 1)))))
+    {
+        if let Some((rtype, name)) = config_apim(r) {
+            found.push((path.clone(), rtype.to_string(), name.to_string(), r.span));
+        }
+    }
+    if path.len() < 32 {
+        if let Some(VKind::Obj(calls)) = m.get_exact("module_calls").map(|c| &c.kind) {
+            for (k, c) in calls {
+                if let Some(sub) = c.get_exact("module") {
+                    path.push(k.name.to_string());
+                    declares_apim(sub, path, found);
+                    path.pop();
+                }
+            }
+        }
+    }
+    found.len() > before
 }
 
 /// The directory of a module of the configuration (`module.a.module.b`), when its source is

@@ -84,6 +84,30 @@ fn unloaded_apims(ws: &mut Workspace, m: &Module) {
     }
 }
 
+/// Whether a resource block is an API Management instance: `azurerm_api_management`, or an
+/// `azapi_resource` whose `type` starts with the literal `Microsoft.ApiManagement/service@`
+/// (read from the text, so that one whose `count` is 0 is recognised too).
+pub(crate) fn declares_apim(d: &modules::ResDecl) -> bool {
+    if d.data {
+        return false;
+    }
+    if &*d.rtype == "azurerm_api_management" {
+        return true;
+    }
+    let lead = match d.body.attr("type").map(|a| &a.expr.kind) {
+        Some(ast::ExprKind::Str(t)) => t.clone(),
+        Some(ast::ExprKind::Template(parts)) => match parts.first() {
+            Some(ast::TPart::Lit(t)) => t.clone(),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    &*d.rtype == "azapi_resource"
+        && lead
+            .to_ascii_lowercase()
+            .starts_with("microsoft.apimanagement/service@")
+}
+
 /// Whether a module call evidently deploys API Management: its source names it, or it takes
 /// inputs only an instance takes.
 pub(crate) fn deploys_apim(c: &modules::CallDecl) -> bool {
@@ -306,6 +330,7 @@ struct Evaluated {
     unloaded: Vec<crate::model::UnloadedApim>,
     /// API Management resources whose `count` or `for_each` deploys none.
     not_deployed: Vec<crate::model::NotDeployed>,
+    deployed_calls: Vec<Span>,
     /// Per API Management data source of the tree: the instances it references.
     apim_refs: Vec<Vec<ResKey>>,
     budget: Option<Diagnostic>,
@@ -398,7 +423,7 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
             }
             let set = ev.resource_set(i, ri);
             let label = ev.res_label(i, false, rtype, &d.name);
-            if set.items.is_empty() && rtype == "azurerm_api_management" {
+            if set.items.is_empty() && declares_apim(d) {
                 not_deployed.push(crate::model::NotDeployed {
                     label: label.clone(),
                     why: if d.count.is_some() {
@@ -464,6 +489,7 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
             not_deployed.append(&mut ev.not_deployed);
             not_deployed
         },
+        deployed_calls: std::mem::take(&mut ev.deployed_calls),
         resources,
         patches,
         apim_refs,
@@ -487,6 +513,7 @@ fn ingest(
         }
     }
     ws.not_deployed.extend(e.not_deployed);
+    ws.deployed_calls.extend(e.deployed_calls);
     match e.resources {
         Resources::Emitted(part) => {
             ws.enter_unit(unit);

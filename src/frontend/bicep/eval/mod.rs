@@ -225,6 +225,8 @@ pub struct Outcome {
     pub emitted: Vec<Emitted>,
     /// API Management declarations these inputs do not deploy.
     pub not_deployed: Vec<crate::model::NotDeployed>,
+    /// Registry modules that deploy API Management and were deployed (their declarations).
+    pub deployed_calls: Vec<Span>,
     /// In order; with the key of those reported once per run (the run drops repeats).
     pub diagnostics: Vec<(Diagnostic, Option<ReportKey>)>,
     /// Registry modules that deploy API Management (recorded once per module instance).
@@ -253,6 +255,7 @@ pub struct Eval<'p> {
     numbered: Cell<bool>,
     emitted: RefCell<Vec<Emitted<Rc<V>>>>,
     not_deployed: RefCell<Vec<crate::model::NotDeployed>>,
+    deployed_calls: RefCell<Vec<Span>>,
     diagnostics: RefCell<Vec<(Diagnostic, Option<ReportKey>)>>,
     /// Registry modules that deploy API Management (recorded once per module instance).
     unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
@@ -283,6 +286,7 @@ impl<'p> Eval<'p> {
             numbered: Cell::new(false),
             emitted: RefCell::new(Vec::new()),
             not_deployed: RefCell::new(Vec::new()),
+            deployed_calls: RefCell::new(Vec::new()),
             diagnostics: RefCell::new(Vec::new()),
             unloaded: RefCell::new(Vec::new()),
             depth: Cell::new(0),
@@ -299,6 +303,7 @@ impl<'p> Eval<'p> {
         drop(self.insts);
         Outcome {
             not_deployed: self.not_deployed.into_inner(),
+            deployed_calls: self.deployed_calls.into_inner(),
             emitted: emitted
                 .into_iter()
                 .map(|e| Emitted {
@@ -586,9 +591,9 @@ impl<'p> Eval<'p> {
     ) -> bool {
         let f = match target {
             Some(Target::Local(f)) => *f,
-            Some(Target::Registry(p) | Target::Json(p) | Target::Missing(p)) => {
-                return crate::model::names_apim(p)
-            }
+            Some(Target::Registry(p) | Target::Missing(p)) => return crate::model::names_apim(p),
+            // An ARM template used as a module is checked on its own, deployed or not.
+            Some(Target::Json(_)) => return false,
             None => return false,
         };
         if !seen.insert(f) {

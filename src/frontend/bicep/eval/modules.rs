@@ -104,6 +104,11 @@ impl<'p> Eval<'p> {
             ));
         }
         let target = unit.modules.get(&m).cloned();
+        let decl_span = unit
+            .file
+            .as_ref()
+            .and_then(|f| f.decls.get(m))
+            .map(|d| d.span);
         // A module not loaded that evidently deploys API Management is counted and named.
         let apim_input = prop("params").is_some_and(|ps| {
             object_prop(ps, "publisherEmail").is_some()
@@ -113,6 +118,7 @@ impl<'p> Eval<'p> {
             Some(Target::Local(f)) => f,
             Some(Target::Registry(p)) => {
                 if crate::model::names_apim(&p) || apim_input {
+                    self.deployed_calls.borrow_mut().extend(decl_span);
                     self.unloaded.borrow_mut().push(crate::model::UnloadedApim {
                         module: p.clone(),
                         why: if p.starts_with("ts") {
@@ -137,6 +143,7 @@ impl<'p> Eval<'p> {
                 ))
             }
             Some(Target::Missing(p)) if crate::model::names_apim(&p) || apim_input => {
+                self.deployed_calls.borrow_mut().extend(decl_span);
                 self.unloaded.borrow_mut().push(crate::model::UnloadedApim {
                     module: p,
                     why: "local file not read".to_string(),

@@ -282,6 +282,8 @@ pub struct Eval<'w> {
     pub unloaded: Vec<crate::model::UnloadedApim>,
     /// Module calls that deploy API Management and whose `count` or `for_each` creates none.
     pub not_deployed: Vec<crate::model::NotDeployed>,
+    /// Calls of modules not loaded that evidently deploy API Management and create instances.
+    pub deployed_calls: Vec<Span>,
     /// A worker's evaluation needed a module directory that was not read: its result is
     /// incomplete and must be discarded.
     pub missed: bool,
@@ -348,6 +350,7 @@ impl<'w> Eval<'w> {
             diagnostics: Vec::new(),
             unloaded: Vec::new(),
             not_deployed: Vec::new(),
+            deployed_calls: Vec::new(),
             missed: false,
             obj_index: HashMap::new(),
         }

@@ -19,7 +19,7 @@ impl<'w> Eval<'w> {
         inner.extend(
             m.resources
                 .iter()
-                .filter(|r| !r.data && &*r.rtype == "azurerm_api_management")
+                .filter(|r| crate::frontend::terraform::declares_apim(r))
                 .map(|r| r.span),
         );
         let mut any = inner.len() > before;
@@ -115,6 +115,9 @@ impl<'w> Eval<'w> {
                 }
             },
         };
+        if !keys.is_empty() && target.is_err() && crate::frontend::terraform::deploys_apim(cd) {
+            self.deployed_calls.push(cd.span);
+        }
         if keys.is_empty() && !self.quiet && !self.missed {
             let mut inner = Vec::new();
             let apim = match &target {
