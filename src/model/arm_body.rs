@@ -175,11 +175,7 @@ fn link_ref(v: Option<&V>) -> Option<Field<String>> {
     if v.has_alts() {
         return Some(Field::link(v));
     }
-    if v.is_unknown() {
-        return Some(Field::string(v));
-    }
-    let id = opt(v.mget("id"))?;
-    Some(Field::link(id))
+    ref_id(Some(v))
 }
 
 pub fn ingest(ws: &mut Workspace, r: ArmResource) {
