@@ -62,6 +62,10 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV103/fail-environment-tfvars", STAGES),
     ("STV006/pass-one-stage-switches-on", STAGES),
     ("STV006/pass-registry-module-on-in-one-stage", STAGES),
+    (
+        "STV006/pass-wrapped-registry-module-on-in-one-stage",
+        STAGES,
+    ),
     ("STV002/fail-azapi-body-from-file", FILE_READ),
 ];
 

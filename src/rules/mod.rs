@@ -628,14 +628,18 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
             e.about.clone()
         }
     };
-    // Where the rule found anything at all: an instance every variant of which it covers is
-    // broken whichever way its choices go, even when each variant's finding is about another
-    // resource (one NSG per branch, each without the rule): those keep their severity.
-    let anywhere: std::collections::HashSet<(usize, usize)> = groups
+    // Where the rule found something of each code: an instance every variant of which has a
+    // finding of the code is broken whichever way its choices go, even when each variant's
+    // finding is about another resource (one NSG per branch, each without the rule): those keep
+    // their severity. An STV002 of the rule (a branch it could not decide) is not a finding.
+    let anywhere: std::collections::HashSet<(Code, usize, usize)> = groups
         .iter()
-        .flat_map(|(_, es)| es.iter().flat_map(pairs))
+        .filter(|(d, _)| d.code != Code::Stv002)
+        .flat_map(|(d, es)| es.iter().flat_map(pairs).map(|(i, v)| (d.code, i, v)))
         .collect();
-    let everywhere = |i: usize| (0..plan.variants[i].len()).all(|v| anywhere.contains(&(i, v)));
+    let everywhere = |code: Code, i: usize| {
+        (0..plan.variants[i].len()).all(|v| anywhere.contains(&(code, i, v)))
+    };
     let mut out = Vec::new();
     for (mut d, emissions) in groups {
         let mut covered: Vec<(usize, usize)> = emissions.iter().flat_map(pairs).collect();
@@ -697,7 +701,7 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
                 d.severity = Severity::Info;
             } else {
                 d.message = format!("{} (when {when})", d.message);
-                if !partial.iter().all(|&i| everywhere(i)) {
+                if !partial.iter().all(|&i| everywhere(d.code, i)) {
                     d.severity = d.severity.min(Severity::Warning);
                 }
             }

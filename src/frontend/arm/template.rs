@@ -532,9 +532,12 @@ impl<'a> Eval<'a> {
             if let Some(t) = props.and_then(|p| p.get("template")) {
                 template_apims(t, &mut inner, 0);
             }
+            // A `relativePath` link is a file of the run, checked on its own when it is there;
+            // a `uri` or template spec `id` is outside the run, and its name tells.
             let link = props
                 .and_then(|p| p.get("templateLink"))
-                .and_then(|l| l.get("relativePath").or(l.get("uri")).or(l.get("id")))
+                .filter(|l| l.get("relativePath").is_none())
+                .and_then(|l| l.get("uri").or(l.get("id")))
                 .and_then(|x| x.as_str());
             !inner.is_empty() || link.is_some_and(crate::model::names_apim)
         } else {

@@ -266,14 +266,16 @@ fn load_plan(
             });
             hcl.or(fallback).unwrap_or(Span::new(id, 0, 0))
         };
+        let mut deployed = Vec::new();
         not_planned(
             c,
             &mut Vec::new(),
             &planned,
             &modules_planned,
             &mut at,
-            &mut off,
+            (&mut off, &mut deployed),
         );
+        ws.deployed_calls.extend(deployed);
     }
     ws.not_deployed.extend(off);
 
@@ -527,13 +529,15 @@ fn config_apim(r: &V) -> Option<(&str, &str)> {
 /// The API Management resources of the configuration module `m` (at `path`) the plan has no
 /// instance of, and its module calls that create none but deploy an instance: not deployed with
 /// the plan's inputs (`count = 0`, an empty `for_each`). `at` finds each one's declaration.
+/// Calls of modules not in the configuration's reach (registry modules) that the plan does
+/// create go to `deployed`, so that another stage's plan switching them off is not believed.
 fn not_planned(
     m: &V,
     path: &mut Vec<String>,
     planned: &HashSet<(Vec<String>, &str, &str)>,
     modules_planned: &HashSet<Vec<String>>,
     at: &mut FindDecl,
-    out: &mut Vec<NotDeployed>,
+    (out, deployed): (&mut Vec<NotDeployed>, &mut Vec<Span>),
 ) {
     let prefix: String = path.iter().map(|p| format!("module.{p}.")).collect();
     for r in m
@@ -559,13 +563,23 @@ fn not_planned(
     for (k, call) in calls {
         let sub = call.get_exact("module");
         path.push(k.name.to_string());
-        // A call without `count`/`for_each` is one instance, planned resources or not.
+        // A call without `count`/`for_each`, or with a constant count of one or more, makes
+        // instances whether or not they plan resources.
         let looped = call.get_exact("count_expression").is_some()
             || call.get_exact("for_each_expression").is_some();
-        let created = !looped || modules_planned.iter().any(|p| p.starts_with(path));
+        let constant = call
+            .path("count_expression.constant_value")
+            .and_then(|n| n.as_i64())
+            .is_some_and(|n| n > 0);
+        let created = !looped || constant || modules_planned.iter().any(|p| p.starts_with(path));
+        let source = call.get_exact("source").and_then(|x| x.as_str());
         if created {
+            if source.is_some_and(|s| !modules::is_local(s)) {
+                let parent = &path[..path.len() - 1];
+                deployed.push(at(parent, Decl::Call(&k.name), call.span));
+            }
             if let Some(sub) = sub {
-                not_planned(sub, path, planned, modules_planned, at, out);
+                not_planned(sub, path, planned, modules_planned, at, (out, deployed));
             }
         } else {
             let mut found = Vec::new();

@@ -616,8 +616,19 @@ impl<'p> Eval<'p> {
                 .map(|r| r.decl.span),
         );
         let mut any = inner.len() > before;
-        for t in unit.modules.values() {
-            any |= self.module_apims(Some(t), seen, inner);
+        for (&i, t) in &unit.modules {
+            let nested = self.module_apims(Some(t), seen, inner);
+            // A registry module has no declarations here: a stage that deploys it records the
+            // call (`deployed_calls`), so the call stands for them.
+            if nested && matches!(t, Target::Registry(_) | Target::Missing(_)) {
+                inner.extend(
+                    unit.file
+                        .as_ref()
+                        .and_then(|f| f.decls.get(i))
+                        .map(|d| d.span),
+                );
+            }
+            any |= nested;
         }
         any
     }

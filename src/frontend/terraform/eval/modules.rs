@@ -33,7 +33,12 @@ impl<'w> Eval<'w> {
             };
             any |= match local {
                 Some(sub) => self.module_apims(&sub, seen, inner),
-                None => crate::frontend::terraform::deploys_apim(c),
+                // A stage that deploys it records the call (`deployed_calls`).
+                None if crate::frontend::terraform::deploys_apim(c) => {
+                    inner.push(c.span);
+                    true
+                }
+                None => false,
             };
         }
         any
