@@ -338,9 +338,12 @@ fn link(f: Field<String>) -> Option<Field<String>> {
     (f.get().map(String::as_str) != Some(NO_LINK)).then_some(f)
 }
 
+/// Branches of a reference: each chosen, with the choices that lead to it.
+type Branches = Vec<(Field<String>, Cond)>;
+
 /// The branches of a subnet's reference that fit `when` when they name different resources (so
 /// that [`narrow`] cannot settle it): each chosen, with the choices that lead to it.
-fn unsettled(f: &Field<String>, when: &Cond) -> Option<Vec<(Field<String>, Cond)>> {
+fn unsettled(f: &Field<String>, when: &Cond) -> Option<Branches> {
     if f.val.is_ok() {
         return None;
     }
@@ -375,26 +378,40 @@ fn split_links(
     li: usize,
     nsg: bool,
 ) -> Vec<Variant> {
-    let mut out = Vec::with_capacity(vars.len());
-    for v in vars {
-        if !v.free {
+    // Each variant's subnet and open branches first: a split past [`MAX_VARIANTS`] is not made
+    // (the link stays undecided, the rest of the instance is checked).
+    let open: Vec<Option<(&Subnet, Branches)>> = vars
+        .iter()
+        .map(|v| {
+            if !v.free {
+                return None;
+            }
+            let s = v.apim.locations[li]
+                .subnet
+                .as_ref()
+                .and_then(|f| f.get())
+                .and_then(|id| ws.subnet_in(id, unit))?;
+            let field = if nsg { &s.nsg } else { &s.route_table };
+            Some((s, unsettled(field.as_ref()?, &v.when)?))
+        })
+        .collect();
+    let total: usize = open
+        .iter()
+        .map(|o| o.as_ref().map_or(1, |(_, b)| b.len()))
+        .sum();
+    if total > MAX_VARIANTS || open.iter().all(Option::is_none) {
+        return vars;
+    }
+    let what = if nsg {
+        "the network security group"
+    } else {
+        "the route table"
+    };
+    let mut out = Vec::with_capacity(total);
+    for (v, o) in vars.into_iter().zip(open) {
+        let Some((s, branches)) = o else {
             out.push(v);
             continue;
-        }
-        let subnet = v.apim.locations[li]
-            .subnet
-            .as_ref()
-            .and_then(|f| f.get())
-            .and_then(|id| ws.subnet_in(id, unit));
-        let field = subnet.and_then(|s| if nsg { &s.nsg } else { &s.route_table }.as_ref());
-        let (Some(s), Some(branches)) = (subnet, field.and_then(|f| unsettled(f, &v.when))) else {
-            out.push(v);
-            continue;
-        };
-        let what = if nsg {
-            "the network security group"
-        } else {
-            "the route table"
         };
         for (choice, when) in branches {
             let picked = link(choice);
@@ -694,9 +711,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
     }
     for li in 0..apim.locations.len() {
         for nsg in [true, false] {
-            if out.len() <= MAX_VARIANTS {
-                out = split_links(ws, unit, out, li, nsg);
-            }
+            out = split_links(ws, unit, out, li, nsg);
         }
     }
     if out.len() > MAX_VARIANTS {
