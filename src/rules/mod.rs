@@ -631,14 +631,20 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
     // Where the rule found something of each code: an instance every variant of which has a
     // finding of the code is broken whichever way its choices go, even when each variant's
     // finding is about another resource (one NSG per branch, each without the rule): those keep
-    // their severity. An STV002 of the rule (a branch it could not decide) is not a finding.
-    let anywhere: std::collections::HashSet<(Code, usize, usize)> = groups
-        .iter()
-        .filter(|(d, _)| d.code != Code::Stv002)
-        .flat_map(|(d, es)| es.iter().flat_map(pairs).map(|(i, v)| (d.code, i, v)))
-        .collect();
-    let everywhere = |code: Code, i: usize| {
-        (0..plan.variants[i].len()).all(|v| anywhere.contains(&(code, i, v)))
+    // their severity. An STV002 of the rule (a branch it could not decide) is not a finding,
+    // and a branch counts at the most severe finding it has.
+    let mut anywhere: HashMap<(Code, usize, usize), Severity> = HashMap::new();
+    for (d, es) in groups.iter().filter(|(d, _)| d.code != Code::Stv002) {
+        for e in es {
+            for (i, v) in pairs(e) {
+                let s = anywhere.entry((d.code, i, v)).or_insert(e.d.severity);
+                *s = (*s).max(e.d.severity);
+            }
+        }
+    }
+    let everywhere = |code: Code, i: usize, at_least: Severity| {
+        (0..plan.variants[i].len())
+            .all(|v| anywhere.get(&(code, i, v)).is_some_and(|s| *s >= at_least))
     };
     let mut out = Vec::new();
     for (mut d, emissions) in groups {
@@ -701,7 +707,7 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
                 d.severity = Severity::Info;
             } else {
                 d.message = format!("{} (when {when})", d.message);
-                if !partial.iter().all(|&i| everywhere(d.code, i)) {
+                if !partial.iter().all(|&i| everywhere(d.code, i, d.severity)) {
                     d.severity = d.severity.min(Severity::Warning);
                 }
             }
