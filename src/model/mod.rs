@@ -163,13 +163,23 @@ impl<T> Field<T> {
 /// choices and where it is written; `None` when `v` has none or one does not convert (then the
 /// field is a plain unknown). The field's own value is unknown and says what it can be.
 fn alternatives<T>(v: &V, conv: impl Fn(&V) -> Field<T>) -> Option<Field<T>> {
+    alternatives_shown(v, conv, |av, _| av.show())
+}
+
+/// [`alternatives`], each alternative named in the reason by `show` (its value as written, and
+/// as converted).
+fn alternatives_shown<T>(
+    v: &V,
+    conv: impl Fn(&V) -> Field<T>,
+    show: impl Fn(&V, &T) -> String,
+) -> Option<Field<T>> {
     let list = v.alts()?;
     let mut alts = Vec::with_capacity(list.len());
     let mut shown: Vec<String> = Vec::new();
     let mut choices: Vec<&str> = Vec::new();
     for (when, av) in list.iter() {
         let val = conv(av).val.ok()?;
-        let s = av.show();
+        let s = show(av, &val);
         if !shown.contains(&s) {
             shown.push(s);
         }
@@ -240,33 +250,15 @@ impl Field<String> {
                 _ => Field::name(v),
             }
         }
-        let Some(mut f) = alternatives(v, one) else {
-            return one(v);
-        };
-        // Say what each branch references (an id, or none), not the objects written.
-        let mut shown: Vec<String> = Vec::new();
-        let mut choices: Vec<&str> = Vec::new();
-        for a in f.alts() {
-            let s = if a.val == NO_LINK {
+        // Each branch is named by what it references (an id, or none), not the object written.
+        let show = |_: &V, id: &String| {
+            if id == NO_LINK {
                 "none".to_string()
             } else {
-                format!("'{}'", a.val)
-            };
-            if !shown.contains(&s) {
-                shown.push(s);
+                format!("'{id}'")
             }
-            for (c, _) in &a.when.0 {
-                if !choices.contains(&&**c) {
-                    choices.push(c);
-                }
-            }
-        }
-        f.val = Err(format!(
-            "one of {} (depends on {})",
-            shown.join(", "),
-            choices.join(", ")
-        ));
-        f
+        };
+        alternatives_shown(v, one, show).unwrap_or_else(|| one(v))
     }
 }
 

@@ -436,7 +436,8 @@ pub fn check(
         .map(|(d, units)| name_deployments(ws, d, &units, several))
         .collect();
     // A module call switched off by the inputs is said so (STV006), not said to be unloaded.
-    let off: std::collections::HashSet<Span> = ws.switched_off().iter().map(|n| n.at).collect();
+    let switched_off = ws.switched_off();
+    let off: std::collections::HashSet<Span> = switched_off.iter().map(|n| n.at).collect();
     let unloaded: Vec<_> = ws
         .unloaded_apims
         .iter()
@@ -460,7 +461,7 @@ pub fn check(
         );
     }
     let unloaded = unloaded.len();
-    let not_deployed = not_deployed(ws);
+    let not_deployed = not_deployed(&switched_off);
     let instances_not_deployed = not_deployed.len();
     diagnostics.extend(not_deployed);
     Checked {
@@ -471,10 +472,11 @@ pub fn check(
     }
 }
 
-/// An `STV006` for each declaration of an instance that no deployment of the run deploys.
-fn not_deployed(ws: &Workspace) -> Vec<Diagnostic> {
-    ws.switched_off()
-        .into_iter()
+/// An `STV006` for each declaration of an instance that no deployment of the run deploys
+/// ([`Workspace::switched_off`]).
+fn not_deployed(switched_off: &[&crate::model::NotDeployed]) -> Vec<Diagnostic> {
+    switched_off
+        .iter()
         .map(|n| {
             Diagnostic::new(
                 Code::Stv006,

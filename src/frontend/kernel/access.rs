@@ -412,11 +412,12 @@ pub fn extend_sym(sym: &str, suffix: &str) -> Shared<str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::model::{Cond, Key};
 
-    fn obj(entries: &[(&str, V)]) -> V {
+    /// An object of known entries, for the kernel's tests.
+    pub(in crate::frontend::kernel) fn obj(entries: &[(&str, V)]) -> V {
         V::obj(
             entries
                 .iter()

@@ -93,17 +93,7 @@ fn never_same(v: &V) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::value::Key;
-
-    fn obj(entries: &[(&str, V)]) -> V {
-        V::obj(
-            entries
-                .iter()
-                .map(|(k, v)| (Key::new(*k, None), v.clone()))
-                .collect(),
-            None,
-        )
-    }
+    use crate::frontend::kernel::access::tests::obj;
 
     /// The set agrees with comparing every pair: numbers across Int and Float, objects in any
     /// key order and case, unknowns by symbol only (those without one never), inside lists and

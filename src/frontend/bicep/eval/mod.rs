@@ -526,12 +526,7 @@ impl<'p> Eval<'p> {
     fn emit_existing(&self, inst: usize, r: usize) {
         let unit = self.unit(inst);
         let info = &unit.resources[r];
-        if !info
-            .decl
-            .rtype
-            .to_ascii_lowercase()
-            .starts_with("microsoft.apimanagement/service@")
-        {
+        if !is_apim(&info.decl) {
             return;
         }
         let ev = self.res_eval(inst, r);
@@ -561,12 +556,7 @@ impl<'p> Eval<'p> {
     /// recorded, so that the run does not say "no instance found" of it.
     fn not_deployed_apim(&self, inst: usize, r: usize, ev: &ResEval) {
         let info = &self.unit(inst).resources[r];
-        if !info
-            .decl
-            .rtype
-            .to_ascii_lowercase()
-            .starts_with("microsoft.apimanagement/service@")
-        {
+        if !is_apim(&info.decl) {
             return;
         }
         let why = off_why(ev.iters.is_empty());
@@ -606,13 +596,7 @@ impl<'p> Eval<'p> {
         inner.extend(
             unit.resources
                 .iter()
-                .filter(|r| {
-                    !r.decl.existing
-                        && r.decl
-                            .rtype
-                            .to_ascii_lowercase()
-                            .starts_with("microsoft.apimanagement/service@")
-                })
+                .filter(|r| !r.decl.existing && is_apim(&r.decl))
                 .map(|r| r.decl.span),
         );
         let mut any = inner.len() > before;
@@ -704,6 +688,14 @@ impl<'p> Eval<'p> {
             }
         }
     }
+}
+
+/// Whether a resource declaration is an API Management instance (`Microsoft.ApiManagement/
+/// service@…`; its child types are not).
+fn is_apim(d: &ResourceDecl) -> bool {
+    d.rtype
+        .to_ascii_lowercase()
+        .starts_with("microsoft.apimanagement/service@")
 }
 
 /// Why a declaration deploys nothing: its loop is empty, or every condition is false.
