@@ -41,6 +41,11 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV103/pass-prefix-unknown.tf", UNSET_VARIABLE),
     ("STV202/fail-azapi-type-version-variable.tf", UNSET_VARIABLE),
     ("STV201/fail-alternatives-both-branches.tf", UNSET_VARIABLE),
+    ("STV201/fail-association-by-count.tf", UNSET_VARIABLE),
+    ("STV204/fail-client-source-by-condition.tf", UNSET_VARIABLE),
+    ("STV202/fail-allow-rule-by-count.tf", UNSET_VARIABLE),
+    ("STV205/fail-deny-rule-by-count.tf", UNSET_VARIABLE),
+    ("STV501/fail-route-by-count.tf", UNSET_VARIABLE),
     (
         "STV202/fail-association-nsg-by-condition.tf",
         UNSET_VARIABLE,

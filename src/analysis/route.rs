@@ -90,7 +90,8 @@ fn may_be_tag(r: &Route, tag: &str) -> bool {
     }
 }
 
-/// The table's `0.0.0.0/0` route, if it has one.
+/// The table's `0.0.0.0/0` route, if it has one; without one, the first of routes to one next
+/// hop whose prefixes together cover every address ([`covering_default`]).
 pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
     let mut doubt = unknown_routes(rt);
     for r in &rt.routes {
@@ -108,8 +109,34 @@ pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
     }
     match doubt {
         Some(u) => Err(u),
-        None => Ok(None),
+        None => Ok(covering_default(rt)),
     }
+}
+
+/// Routes to one next hop whose prefixes together cover every IPv4 address (`0.0.0.0/1` and
+/// `128.0.0.0/1` to a firewall, a common way to override the default route): by longest prefix
+/// match every destination without a more specific route takes them, as it would a
+/// `0.0.0.0/0` route. The first of them stands for the set.
+pub fn covering_default(rt: &RouteTable) -> Option<(&Route, Hop)> {
+    let mut by_hop: Vec<(Hop, &Route, Vec<ipnet::Ipv4Net>)> = Vec::new();
+    for r in &rt.routes {
+        let (Ok(p), Ok(h)) = (&r.prefix.val, hop_of(r)) else {
+            continue;
+        };
+        let Ok(net) = p.trim().parse::<ipnet::Ipv4Net>() else {
+            continue;
+        };
+        match by_hop.iter_mut().find(|(x, _, _)| *x == h) {
+            Some((_, _, nets)) => nets.push(net.trunc()),
+            None => by_hop.push((h, r, vec![net.trunc()])),
+        }
+    }
+    by_hop.into_iter().find_map(|(h, first, nets)| {
+        ipnet::Ipv4Net::aggregate(&nets)
+            .iter()
+            .any(|n| n.prefix_len() == 0)
+            .then_some((first, h))
+    })
 }
 
 /// Which kind of route carries traffic to a service tag.
@@ -144,6 +171,7 @@ pub fn path_to_tag<'a>(
         return Err(u);
     }
     let region = region.map(norm_region);
+    let cover = covering_default(rt).map(|(r, _)| r);
     let mut best: Option<(u8, &Route, Via)> = None;
     for r in &rt.routes {
         let p = match &r.prefix.val {
@@ -172,7 +200,7 @@ pub fn path_to_tag<'a>(
             Some((3, Via::RegionalAzureCloud))
         } else if name.eq_ignore_ascii_case("AzureCloud") && reg.is_none() {
             Some((2, Via::AzureCloud))
-        } else if is_default_prefix(p) {
+        } else if is_default_prefix(p) || cover.is_some_and(|c| std::ptr::eq(c, r)) {
             Some((1, Via::Default))
         } else {
             None
@@ -214,6 +242,7 @@ mod tests {
             prefix_shape: None,
             next_hop: Field::known(hop.into(), None),
             next_hop_ip: None,
+            deployed: None,
         }
     }
     fn table(routes: Vec<Route>) -> RouteTable {
@@ -231,6 +260,34 @@ mod tests {
             routes_unknown: None,
             disable_bgp: None,
         }
+    }
+
+    #[test]
+    fn halves_of_the_address_space_to_one_hop_are_the_default_route() {
+        let rt = table(vec![
+            route("low", "0.0.0.0/1", "VirtualAppliance"),
+            route("lan", "10.0.0.0/8", "VnetLocal"),
+            route("high", "128.0.0.0/1", "VirtualAppliance"),
+        ]);
+        let (r, h) = default_route(&rt).unwrap().unwrap();
+        assert_eq!((r.name.as_str(), h), ("low", Hop::VirtualAppliance));
+        let p = path_to_tag(&rt, "ApiManagement", None).unwrap();
+        assert_eq!((p.via, p.hop), (Via::Default, Hop::VirtualAppliance));
+        // Halves to different hops, or half the space alone, are no default route.
+        let split = table(vec![
+            route("low", "0.0.0.0/1", "VirtualAppliance"),
+            route("high", "128.0.0.0/1", "Internet"),
+        ]);
+        assert!(default_route(&split).unwrap().is_none());
+        let half = table(vec![route("low", "0.0.0.0/1", "VirtualAppliance")]);
+        assert!(default_route(&half).unwrap().is_none());
+        // An ApiManagement route still wins over the halves.
+        let mut with_tag = rt.clone();
+        with_tag
+            .routes
+            .push(route("apim", "ApiManagement", "Internet"));
+        let p = path_to_tag(&with_tag, "ApiManagement", None).unwrap();
+        assert_eq!((p.via, p.hop), (Via::Tag, Hop::Internet));
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct ArmResource<'a> {
     pub format: Format,
     /// Resource group when the deployment names one; `None` = the deployment's own.
     pub rg: Option<String>,
+    /// Whether it is deployed, when its condition is not known ([`super::presence`]).
+    pub deployed: Option<super::Presence>,
 }
 
 /// Member access for reading a body: the member of an unknown object is that unknown (its
@@ -254,8 +256,9 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let (parent, name) = split_parent(&full_name);
             let props = r.body.mget("properties").unwrap_or(&NULL);
             let key = ResKey::new(NSG, &parent, r.rg.as_deref());
-            ws.children
-                .push(Child::Rule(key, security_rule(&name, props, r.decl)));
+            let mut rule = security_rule(&name, props, r.decl);
+            rule.deployed = r.deployed.clone().map(Box::new);
+            ws.children.push(Child::Rule(key, rule));
         }
         RT => {
             let m = meta(&r, &full_name, RT, r.label.clone(), r.decl);
@@ -293,8 +296,9 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let (parent, name) = split_parent(&full_name);
             let props = r.body.mget("properties").unwrap_or(&NULL);
             let key = ResKey::new(RT, &parent, r.rg.as_deref());
-            ws.children
-                .push(Child::Route(key, route(&name, props, r.decl)));
+            let mut route = route(&name, props, r.decl);
+            route.deployed = r.deployed.clone().map(Box::new);
+            ws.children.push(Child::Route(key, route));
         }
         PIP => {
             let m = meta(&r, &full_name, PIP, r.label.clone(), r.decl);
@@ -808,6 +812,13 @@ fn list_of_pairs(v: &V, k: &str, t: &str) -> Field<Vec<String>> {
 
 /// Union of a singular field, a plural field and (for addresses) application security groups.
 fn union(props: &V, one: &str, many: &str, asgs: Option<&str>, decl: Span) -> Field<Vec<String>> {
+    // One field written, with values it may take (`var.internal ? "VirtualNetwork" : "Internet"`,
+    // a parameter's allowed values): kept, so that each is checked.
+    let asg = asgs.and_then(|a| opt(props.mget(a)));
+    match (opt(props.mget(one)), opt(props.mget(many)), asg) {
+        (Some(v), None, None) | (None, Some(v), None) if v.has_alts() => return Field::strings(v),
+        _ => {}
+    }
     let mut out = Vec::new();
     let mut at = None;
     if let Some(v) = opt(props.mget(one)) {
@@ -899,6 +910,7 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             })
             .filter_map(|(it, at)| Some((it.as_str()?.to_string(), it.span.or(at))))
             .collect(),
+        deployed: None,
     }
 }
 
@@ -917,5 +929,6 @@ pub fn route(name: &str, props: &V, decl: Span) -> Route {
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown("the route has no nextHopType", Some(decl))),
         next_hop_ip: opt(props.mget("nextHopIpAddress")).map(Field::string),
+        deployed: None,
     }
 }

@@ -497,6 +497,86 @@ pub struct SecurityRule {
     /// The known entries of `sourceAddressPrefixes`/`destinationAddressPrefixes` (Terraform
     /// `*_address_prefixes`), each where it is written: these lists take no service tags.
     pub plural_prefixes: Vec<(String, Option<Span>)>,
+    /// Set when the code leaves open whether the rule is deployed at all (a separate rule
+    /// resource whose `count`, `condition` or `if` is unknown): the NSG is then checked with
+    /// and without it ([`Presence`]). `None`: deployed.
+    pub deployed: Option<Box<Presence>>,
+}
+
+/// Whether a declaration is deployed, when its `count`, `condition` or `if` is not known: each
+/// possibility (`true` deployed) with the choices that lead to it.
+pub type Presence = Vec<(Cond, bool)>;
+
+/// The [`Presence`] of a declaration whose condition (a boolean) or count (a number) is `v`;
+/// `None` when it is deployed whatever the choices. A condition with alternatives deploys the
+/// declaration in those whose value is true or at least 1; any other unknown is a choice of
+/// its own, named `what` (the condition's text, `var.lock_down ? 1 : 0`), whose options
+/// `(yes, no)` (`true`/`false`, `1 or more`/`0`) deploy it or not.
+pub fn presence(v: &V, what: impl FnOnce() -> String, (yes, no): (&str, &str)) -> Option<Presence> {
+    let on = |x: &V| match &x.kind {
+        VKind::Bool(b) => Some(*b),
+        _ => x.as_i64().map(|n| n >= 1).or_else(|| x.as_bool()),
+    };
+    if !v.is_unknown() {
+        return None;
+    }
+    let list: Presence = match v.alts() {
+        Some(alts) => alts
+            .iter()
+            .map(|(c, x)| on(x).map(|b| (c.clone(), b)))
+            .collect::<Option<_>>()
+            .unwrap_or_else(|| either(what(), yes, no)),
+        None => either(what(), yes, no),
+    };
+    list.iter().any(|(_, b)| !b).then_some(list)
+}
+
+/// Deployed when both are: each pair of possibilities whose choices agree.
+pub fn both(a: Option<Presence>, b: Option<Presence>) -> Option<Presence> {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            let mut out = Vec::new();
+            for (ca, x) in &a {
+                for (cb, y) in &b {
+                    if let Some(c) = ca.and(cb) {
+                        out.push((c, *x && *y));
+                    }
+                }
+            }
+            Some(out)
+        }
+        (a, b) => a.or(b),
+    }
+}
+
+/// An undecided choice of its own between deployed and not deployed.
+fn either(what: String, yes: &str, no: &str) -> Presence {
+    let what: Shared<str> = what.into();
+    vec![
+        (Cond::one(what.clone(), yes), true),
+        (Cond::one(what, no), false),
+    ]
+}
+
+/// A reference (`v`, an id or `{ id }`, maybe with alternatives) that exists only as
+/// `presence` says: where the declaration holding it is not deployed, null.
+pub fn gated(v: &V, presence: &Presence) -> V {
+    if v.is_unknown() && !v.has_alts() {
+        return v.clone();
+    }
+    let branches: Vec<(Cond, V)> = match v.alts() {
+        Some(a) => a.to_vec(),
+        None => vec![(Cond::default(), v.clone())],
+    };
+    let mut out = Vec::new();
+    for (pc, on) in presence {
+        for (c, x) in &branches {
+            if let Some(w) = pc.and(c) {
+                out.push((w, if *on { x.clone() } else { V::null(v.span) }));
+            }
+        }
+    }
+    V::unknown("whether it is deployed is not known", v.span).with_alts(out)
 }
 
 #[derive(Clone, Debug)]
@@ -520,6 +600,8 @@ pub struct Route {
     pub prefix_shape: Option<Shape>,
     pub next_hop: Field<String>,
     pub next_hop_ip: Option<Field<String>>,
+    /// Set when the code leaves open whether the route is deployed (as for a security rule).
+    pub deployed: Option<Box<Presence>>,
 }
 
 #[derive(Clone, Debug)]
@@ -1675,6 +1757,7 @@ mod unit_tests {
             destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
             destination_ports: Field::known(vec!["3443".into()], None),
             plural_prefixes: Vec::new(),
+            deployed: None,
         };
         let key = ResKey::new(NSG, "n", Some("rg"));
         let a = ws.begin_unit("a", None, "a");
@@ -1879,5 +1962,85 @@ mod placeholder_tests {
         );
         assert_eq!(a.vnet_type.alts().len(), 1);
         assert_eq!(a.meta.name, "apim");
+    }
+}
+
+#[cfg(test)]
+mod presence_tests {
+    use super::*;
+
+    fn choice(pred: &str) -> V {
+        V::unknown("x has no value", None).with_alts(vec![
+            (Cond::one(pred, "true"), V::int(1, None)),
+            (Cond::one(pred, "false"), V::int(0, None)),
+        ])
+    }
+
+    #[test]
+    fn a_count_chosen_by_a_condition_deploys_in_the_branches_that_count_one() {
+        let p = presence(&choice("var.x"), || unreachable!(), ("1 or more", "0")).unwrap();
+        assert_eq!(
+            p,
+            vec![
+                (Cond::one("var.x", "true"), true),
+                (Cond::one("var.x", "false"), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_plain_unknown_is_a_choice_of_its_own_and_a_known_value_none() {
+        let p = presence(
+            &V::unknown("no value", None),
+            || "the count of r".into(),
+            ("1 or more", "0"),
+        )
+        .unwrap();
+        assert_eq!(p[0], (Cond::one("the count of r", "1 or more"), true));
+        assert_eq!(p[1], (Cond::one("the count of r", "0"), false));
+        assert!(presence(&V::int(1, None), || unreachable!(), ("", "")).is_none());
+        // Deployed in every branch (`var.x ? 1 : 2`): nothing to split.
+        let always = V::unknown("x", None).with_alts(vec![
+            (Cond::one("var.x", "true"), V::int(1, None)),
+            (Cond::one("var.x", "false"), V::int(2, None)),
+        ]);
+        assert!(presence(&always, || unreachable!(), ("", "")).is_none());
+    }
+
+    #[test]
+    fn both_conditions_deploy_only_where_both_hold() {
+        let a = presence(&choice("a"), || unreachable!(), ("", ""));
+        let b = presence(&choice("b"), || unreachable!(), ("", ""));
+        let ab = both(a, b).unwrap();
+        assert_eq!(ab.len(), 4);
+        assert_eq!(ab.iter().filter(|(_, on)| *on).count(), 1);
+        // The same choice twice pairs only with itself.
+        let aa = both(
+            presence(&choice("a"), || unreachable!(), ("", "")),
+            presence(&choice("a"), || unreachable!(), ("", "")),
+        )
+        .unwrap();
+        assert_eq!(aa.len(), 2);
+    }
+
+    #[test]
+    fn a_gated_reference_is_null_where_its_holder_is_not_deployed() {
+        let p = presence(&choice("var.attach"), || unreachable!(), ("", "")).unwrap();
+        let id = V::str(
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/networkSecurityGroups/n",
+            None,
+        );
+        let g = gated(&id, &p);
+        let alts = g.alts().unwrap();
+        assert_eq!(alts.len(), 2);
+        assert!(alts
+            .iter()
+            .any(|(c, v)| c == &Cond::one("var.attach", "false") && v.is_null()));
+        assert!(alts
+            .iter()
+            .any(|(c, v)| c == &Cond::one("var.attach", "true") && v.as_str().is_some()));
+        // An unknown reference stays the unknown it is.
+        let u = V::unknown("id has no value", None);
+        assert_eq!(gated(&u, &p).unknown_reason(), Some("id has no value"));
     }
 }

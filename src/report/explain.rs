@@ -147,8 +147,12 @@ fn subnet_lines(s: &SubnetView) -> Vec<String> {
         first.push_str(" (not IPv4 CIDRs)");
     }
     let n = |v: Option<u64>| v.map_or("unknown".to_string(), |v| v.to_string());
+    let others = match s.other_ips {
+        0 => String::new(),
+        k => format!(", other resources {k}"),
+    };
     let sizes = format!(
-        "{} usable IPs, footprint {} (all instances {}), side by side {}, headroom {}",
+        "{} usable IPs, footprint {} (all instances {}){others}, side by side {}, headroom {}",
         n(s.usable),
         n(s.footprint),
         n(s.total_footprint),
@@ -696,7 +700,7 @@ fn site_json(ws: &Workspace, s: &SiteView) -> Value {
             "file": p.file, "line": p.line,
             "prefixes": fact_json(ws, &sv.prefixes, list_json),
             "usable_ips": sv.usable, "footprint": sv.footprint,
-            "total_footprint": sv.total_footprint,
+            "total_footprint": sv.total_footprint, "other_ips": sv.other_ips,
             "side_by_side_need": sv.side_by_side, "headroom": sv.headroom,
             "delegations": fact_json(ws, &sv.delegations, list_json),
             "service_endpoints": fact_json(ws, &sv.service_endpoints, list_json),

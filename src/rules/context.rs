@@ -12,8 +12,8 @@ use crate::analysis::tags::norm_region;
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{
-    Alt, Apim, ApimLocation, Cond, Field, Nsg, PublicIp, RouteTable, Subnet, UnitId, Workspace,
-    NO_LINK,
+    Alt, Apim, ApimLocation, Cond, Field, Nsg, Presence, PublicIp, Route, RouteTable, SecurityRule,
+    Subnet, UnitId, Workspace, NO_LINK,
 };
 use crate::source::Span;
 use std::collections::hash_map::{Entry, HashMap};
@@ -155,6 +155,11 @@ pub struct Variant {
 pub struct Links {
     pub nsg: Option<Option<Field<String>>>,
     pub route_table: Option<Option<Field<String>>>,
+    /// The NSG as this variant deploys it, when some of its security rules are deployed only
+    /// under conditions ([`split_parts`]): the rules of this case alone.
+    pub nsg_rules: Option<Arc<Nsg>>,
+    /// The route table as this variant deploys it, likewise.
+    pub route_table_routes: Option<Arc<RouteTable>>,
 }
 
 /// Every instance's in-scope variants and the worlds the rules run in.
@@ -260,20 +265,26 @@ impl<'a> Plan<'a> {
                 let picked = var.links.get(li);
                 let (nsg, route_table) = match &subnet {
                     Resolved::Found(s) => (
-                        resolve(
-                            &picked
-                                .and_then(|l| l.nsg.clone())
-                                .unwrap_or_else(|| narrow(&s.nsg, &var.when)),
-                            "network security group",
-                            |id| ws.nsg_in(id, s.meta.unit),
-                        ),
-                        resolve(
-                            &picked
-                                .and_then(|l| l.route_table.clone())
-                                .unwrap_or_else(|| narrow(&s.route_table, &var.when)),
-                            "route table",
-                            |id| ws.route_table_in(id, s.meta.unit),
-                        ),
+                        match picked.and_then(|l| l.nsg_rules.as_deref()) {
+                            Some(nsg) => Resolved::Found(nsg),
+                            None => resolve(
+                                &picked
+                                    .and_then(|l| l.nsg.clone())
+                                    .unwrap_or_else(|| narrow(&s.nsg, &var.when)),
+                                "network security group",
+                                |id| ws.nsg_in(id, s.meta.unit),
+                            ),
+                        },
+                        match picked.and_then(|l| l.route_table_routes.as_deref()) {
+                            Some(rt) => Resolved::Found(rt),
+                            None => resolve(
+                                &picked
+                                    .and_then(|l| l.route_table.clone())
+                                    .unwrap_or_else(|| narrow(&s.route_table, &var.when)),
+                                "route table",
+                                |id| ws.route_table_in(id, s.meta.unit),
+                            ),
+                        },
                     ),
                     Resolved::Absent => (Resolved::Absent, Resolved::Absent),
                     Resolved::Unknown { reason, at } => (
@@ -439,6 +450,342 @@ fn split_links(
         }
     }
     out
+}
+
+/// What a part can be, each with the choices that lead to it (`None` in a case: not deployed);
+/// `None`: one part, deployed, whatever the choices.
+type PartOptions<P> = Option<Vec<(Cond, Option<P>)>>;
+
+/// A resource some of whose parts (security rules, routes) the code deploys only under
+/// conditions it leaves open ([`crate::model::Presence`]): each case is checked with the parts
+/// it deploys ([`split_parts`]).
+trait Gated: Clone {
+    type Part: Clone;
+    /// `security rule`, `route`: how a part is named in messages.
+    const PART: &'static str;
+    fn parts_mut(&mut self) -> &mut Vec<Self::Part>;
+    fn parts(&self) -> &[Self::Part];
+    fn deployed(p: &Self::Part) -> Option<&Presence>;
+    /// What a part can be ([`part_options`]).
+    fn options(p: &Self::Part) -> PartOptions<Self::Part>;
+    fn name(p: &Self::Part) -> &str;
+    fn decl(p: &Self::Part) -> Span;
+    /// The parts cannot be known (too many cases, or cases the variant cannot pair with).
+    fn set_unknown(&mut self, why: String, at: Option<Span>);
+    /// What the subnet `s` links to in variant `v` at location `li`, as [`Plan::ctx`] resolves it.
+    fn linked<'a>(ws: &'a Workspace, s: &Subnet, v: &Variant, li: usize) -> Option<&'a Self>;
+    /// Record this variant's case of it.
+    fn keep(links: &mut Links, it: Arc<Self>);
+}
+
+impl Gated for Nsg {
+    type Part = SecurityRule;
+    const PART: &'static str = "security rule";
+    fn parts_mut(&mut self) -> &mut Vec<SecurityRule> {
+        &mut self.rules
+    }
+    fn parts(&self) -> &[SecurityRule] {
+        &self.rules
+    }
+    fn deployed(p: &SecurityRule) -> Option<&Presence> {
+        p.deployed.as_deref()
+    }
+    fn options(p: &SecurityRule) -> PartOptions<SecurityRule> {
+        // Most rules are one rule: nothing is copied for them.
+        let open = open(&p.priority)
+            || open(&p.direction)
+            || open(&p.access)
+            || open(&p.protocol)
+            || open(&p.source_addresses)
+            || open(&p.source_ports)
+            || open(&p.destination_addresses)
+            || open(&p.destination_ports);
+        if !open && p.deployed.is_none() {
+            return None;
+        }
+        part_options(p, p.deployed.as_deref(), |l| {
+            let l = fork(l, |r: &SecurityRule| &r.priority, |r, f| r.priority = f);
+            let l = fork(l, |r: &SecurityRule| &r.direction, |r, f| r.direction = f);
+            let l = fork(l, |r: &SecurityRule| &r.access, |r, f| r.access = f);
+            let l = fork(l, |r: &SecurityRule| &r.protocol, |r, f| r.protocol = f);
+            let l = fork(
+                l,
+                |r: &SecurityRule| &r.source_addresses,
+                |r, f| r.source_addresses = f,
+            );
+            let l = fork(
+                l,
+                |r: &SecurityRule| &r.source_ports,
+                |r, f| r.source_ports = f,
+            );
+            let l = fork(
+                l,
+                |r: &SecurityRule| &r.destination_addresses,
+                |r, f| r.destination_addresses = f,
+            );
+            fork(
+                l,
+                |r: &SecurityRule| &r.destination_ports,
+                |r, f| r.destination_ports = f,
+            )
+        })
+    }
+    fn name(p: &SecurityRule) -> &str {
+        &p.name
+    }
+    fn decl(p: &SecurityRule) -> Span {
+        p.decl
+    }
+    fn set_unknown(&mut self, why: String, at: Option<Span>) {
+        self.rules_unknown = Some((why, at));
+    }
+    fn linked<'a>(ws: &'a Workspace, s: &Subnet, v: &Variant, li: usize) -> Option<&'a Nsg> {
+        let link = match v.links.get(li).and_then(|l| l.nsg.clone()) {
+            Some(picked) => picked,
+            None => narrow(&s.nsg, &v.when),
+        };
+        ws.nsg_in(link?.get()?, s.meta.unit)
+    }
+    fn keep(links: &mut Links, it: Arc<Nsg>) {
+        links.nsg_rules = Some(it);
+    }
+}
+
+impl Gated for RouteTable {
+    type Part = Route;
+    const PART: &'static str = "route";
+    fn parts_mut(&mut self) -> &mut Vec<Route> {
+        &mut self.routes
+    }
+    fn parts(&self) -> &[Route] {
+        &self.routes
+    }
+    fn deployed(p: &Route) -> Option<&Presence> {
+        p.deployed.as_deref()
+    }
+    fn options(p: &Route) -> PartOptions<Route> {
+        if !open(&p.prefix) && !open(&p.next_hop) && p.deployed.is_none() {
+            return None;
+        }
+        part_options(p, p.deployed.as_deref(), |l| {
+            let l = fork(l, |r: &Route| &r.prefix, |r, f| r.prefix = f);
+            fork(l, |r: &Route| &r.next_hop, |r, f| r.next_hop = f)
+        })
+    }
+    fn name(p: &Route) -> &str {
+        &p.name
+    }
+    fn decl(p: &Route) -> Span {
+        p.decl
+    }
+    fn set_unknown(&mut self, why: String, at: Option<Span>) {
+        self.routes_unknown = Some((why, at));
+    }
+    fn linked<'a>(ws: &'a Workspace, s: &Subnet, v: &Variant, li: usize) -> Option<&'a RouteTable> {
+        let link = match v.links.get(li).and_then(|l| l.route_table.clone()) {
+            Some(picked) => picked,
+            None => narrow(&s.route_table, &v.when),
+        };
+        ws.route_table_in(link?.get()?, s.meta.unit)
+    }
+    fn keep(links: &mut Links, it: Arc<RouteTable>) {
+        links.route_table_routes = Some(it);
+    }
+}
+
+/// Every variant split by the parts (security rules of its subnet's NSG, routes of its route
+/// table, at location `li`) the code leaves open: deployed only under conditions it does not
+/// decide (a separate rule or route resource whose `count`, `condition` or `if` is unknown), or
+/// with fields that take one of several values (`var.internal ? "VirtualNetwork" : "Internet"`,
+/// a parameter's allowed values). Each case is checked with the parts it deploys as it deploys
+/// them, so a deny that only some inputs add is a warning in those cases, not an error, an
+/// allow that only some inputs add does not hide what the others lack, and a port that is one
+/// of two values is checked with each.
+///
+/// As for links ([`split_links`]), only a variant whose instance fields made no choice is split
+/// into cases; a variant whose own choices settle each part gets its parts without a split, and
+/// one they leave open keeps its parts undecided (`STV002`).
+fn split_parts<G: Gated>(
+    ws: &Workspace,
+    unit: UnitId,
+    vars: Vec<Variant>,
+    li: usize,
+) -> Vec<Variant> {
+    /// The choices of one case, and each part as the case deploys it (`None`: not deployed).
+    type Case<P> = (Cond, Vec<Option<P>>);
+    /// A variant's resource and its cases (`None`: nothing of it is open).
+    type Open<'g, G> = Option<(&'g G, Vec<Case<<G as Gated>::Part>>)>;
+    let mut cases: Vec<Open<G>> = Vec::with_capacity(vars.len());
+    for v in &vars {
+        let found = v.apim.locations[li]
+            .subnet
+            .as_ref()
+            .and_then(|f| f.get())
+            .and_then(|id| ws.subnet_in(id, unit))
+            .and_then(|s| G::linked(ws, s, v, li));
+        let Some(g) = found else {
+            cases.push(None);
+            continue;
+        };
+        let options: Vec<PartOptions<G::Part>> = g.parts().iter().map(G::options).collect();
+        if options.iter().all(Option::is_none) {
+            cases.push(None);
+            continue;
+        }
+        let mut list: Vec<Case<G::Part>> = vec![(
+            v.when.clone(),
+            g.parts().iter().map(|p| Some(p.clone())).collect(),
+        )];
+        for (i, opts) in options.iter().enumerate() {
+            let Some(opts) = opts else { continue };
+            let mut next = Vec::new();
+            for (w, parts) in &list {
+                for (c, part) in opts {
+                    if let Some(w) = w.and(c) {
+                        let mut k = parts.clone();
+                        k[i] = part.clone();
+                        next.push((w, k));
+                    }
+                }
+            }
+            list = next;
+            if list.len() > MAX_VARIANTS {
+                break;
+            }
+        }
+        cases.push(Some((g, list)));
+    }
+    let total: usize = cases
+        .iter()
+        .map(|c| c.as_ref().map_or(1, |(_, l)| l.len()))
+        .sum();
+    let mut out = Vec::with_capacity(total.min(MAX_VARIANTS));
+    for (v, c) in vars.into_iter().zip(cases) {
+        let Some((g, list)) = c else {
+            out.push(v);
+            continue;
+        };
+        let only = |parts: &[Option<G::Part>]| {
+            let mut n = g.clone();
+            *n.parts_mut() = parts.iter().flatten().cloned().collect();
+            Arc::new(n)
+        };
+        let with = |mut v: Variant, n: Arc<G>| {
+            v.links.resize(v.apim.locations.len(), Links::default());
+            G::keep(&mut v.links[li], n);
+            v
+        };
+        if let [(_, parts)] = list.as_slice() {
+            let n = only(parts);
+            out.push(with(v, n));
+            continue;
+        }
+        if !v.free || total > MAX_VARIANTS || list.is_empty() {
+            let open: Vec<String> = g
+                .parts()
+                .iter()
+                .filter(|p| G::deployed(p).is_some())
+                .map(|p| format!("'{}'", G::name(p)))
+                .collect();
+            // Fields with several values alone: each such field is its own STV002 already.
+            if open.is_empty() {
+                out.push(v);
+                continue;
+            }
+            let mut n = g.clone();
+            n.set_unknown(
+                format!(
+                    "whether {} {} is deployed is not known here",
+                    G::PART,
+                    open.join(", ")
+                ),
+                g.parts()
+                    .iter()
+                    .find(|p| G::deployed(p).is_some())
+                    .map(G::decl),
+            );
+            out.push(with(v, Arc::new(n)));
+            continue;
+        }
+        for (when, parts) in &list {
+            let mut n = Variant {
+                apim: v.apim.clone(),
+                when: when.clone(),
+                facts: v.facts.clone(),
+                links: v.links.clone(),
+                free: true,
+            };
+            for (i, (p, part)) in g.parts().iter().zip(parts).enumerate() {
+                // A part that every case deploys alike is no fact of this one; the values a
+                // deployed part takes are said by the choices that lead to them.
+                let on = part.is_some();
+                if G::deployed(p).is_some() && list.iter().any(|(_, k)| k[i].is_some() != on) {
+                    n.facts.push((
+                        format!("{} '{}'", G::PART, G::name(p)),
+                        if on { "deployed" } else { "not deployed" }.to_string(),
+                    ));
+                }
+            }
+            let part = only(parts);
+            out.push(with(n, part));
+        }
+    }
+    out
+}
+
+/// Whether a field takes one of several values the code names.
+fn open<T>(f: &Field<T>) -> bool {
+    f.val.is_err() && !f.alts().is_empty()
+}
+
+/// Each alternative of a part's field `get` (set back with `set`) in every case of `list` its
+/// choices agree with; `list` as it is when the field has none.
+fn fork<P: Clone, T: Clone>(
+    list: Vec<(Cond, P)>,
+    get: impl Fn(&P) -> &Field<T>,
+    set: impl Fn(&mut P, Field<T>),
+) -> Vec<(Cond, P)> {
+    let mut out = Vec::with_capacity(list.len());
+    for (c, p) in list {
+        let f = get(&p);
+        if !open(f) {
+            out.push((c, p));
+            continue;
+        }
+        for a in f.alts() {
+            if let Some(w) = c.and(&a.when) {
+                let mut q = p.clone();
+                set(&mut q, chosen(f, a));
+                out.push((w, q));
+            }
+        }
+    }
+    out
+}
+
+/// A part's options: its field alternatives, each deployed or not as its [`Presence`] says;
+/// `None` when it is one part, deployed, whatever the choices.
+fn part_options<P: Clone>(
+    p: &P,
+    deployed: Option<&Presence>,
+    forks: impl FnOnce(Vec<(Cond, P)>) -> Vec<(Cond, P)>,
+) -> PartOptions<P> {
+    let list = forks(vec![(Cond::default(), p.clone())]);
+    if list.len() <= 1 && deployed.is_none() {
+        return None;
+    }
+    let Some(presence) = deployed else {
+        return Some(list.into_iter().map(|(c, p)| (c, Some(p))).collect());
+    };
+    let mut out = Vec::new();
+    for (pc, on) in presence {
+        for (c, q) in &list {
+            if let Some(w) = pc.and(c) {
+                out.push((w, on.then(|| q.clone())));
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Every consistent combination of one variant per instance (instances that share a subnet or
@@ -713,6 +1060,8 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
         for nsg in [true, false] {
             out = split_links(ws, unit, out, li, nsg);
         }
+        out = split_parts::<Nsg>(ws, unit, out, li);
+        out = split_parts::<RouteTable>(ws, unit, out, li);
     }
     if out.len() > MAX_VARIANTS {
         return Err((

@@ -91,6 +91,9 @@ pub struct SubnetView {
     /// Addresses every location placed in the subnet takes, and what a side-by-side migration
     /// needs (the sum plus the largest footprint again).
     pub total_footprint: Option<u64>,
+    /// Addresses other resources of the deployment take in the subnet (counted in
+    /// `side_by_side`).
+    pub other_ips: u64,
     pub side_by_side: Option<u64>,
     /// `usable − side_by_side`: negative when a side-by-side migration does not fit.
     pub headroom: Option<i64>,
@@ -221,7 +224,7 @@ pub fn explain(ws: &Workspace, opts: &Options) -> Explanation {
                 seen.push(key);
                 let alternative = (plan.variants[site.inst].len() > 1)
                     .then(|| super::describe_variant(&plan, site.inst, site.variant));
-                let mut v = site_view(site, &ctx.sites);
+                let mut v = site_view(ctx.ws, site, &ctx.sites);
                 v.deployment = deployment.clone();
                 v.alternative = alternative;
                 per_instance[site.inst].push(v);
@@ -379,7 +382,7 @@ fn link<T, U>(r: &Resolved<T>, view: impl Fn(&T) -> U) -> Link<U> {
 }
 
 /// One in-scope site, with `all` the sites of its world (for the shared subnet's footprint).
-fn site_view(site: &Site, all: &[Site]) -> SiteView {
+fn site_view(ws: &Workspace, site: &Site, all: &[Site]) -> SiteView {
     let li = site
         .apim
         .locations
@@ -387,7 +390,7 @@ fn site_view(site: &Site, all: &[Site]) -> SiteView {
         .position(|l| std::ptr::eq(l, site.loc))
         .unwrap_or(0);
     let mut v = bare(site.apim, li);
-    v.subnet = link(&site.subnet, |s| subnet_view(s, site, all));
+    v.subnet = link(&site.subnet, |s| subnet_view(ws, s, site, all));
     v.nsg = link(&site.nsg, |n: &Nsg| ResourceView {
         name: n.meta.name.clone(),
         resource: n.meta.label.clone(),
@@ -433,7 +436,7 @@ fn footprint_of(site: &Site) -> Option<u64> {
     units_of(site).map(|u| address::footprint(site.is_developer(), u, site.is_internal()))
 }
 
-fn subnet_view(s: &Subnet, site: &Site, all: &[Site]) -> SubnetView {
+fn subnet_view(ws: &Workspace, s: &Subnet, site: &Site, all: &[Site]) -> SubnetView {
     let usable = s
         .prefixes
         .get()
@@ -447,7 +450,11 @@ fn subnet_view(s: &Subnet, site: &Site, all: &[Site]) -> SubnetView {
         .collect();
     let known: Option<Vec<u64>> = sharing.into_iter().collect();
     let total_footprint = known.as_ref().map(|k| k.iter().sum());
-    let side_by_side = known.as_deref().map(address::side_by_side_need);
+    // Other resources in the subnet keep their addresses (R-VNET-8), as STV103/104 count them.
+    let other_ips: u64 = ws.users_of(s).iter().map(|u| u.ips).sum();
+    let side_by_side = known
+        .as_deref()
+        .map(|k| address::side_by_side_need(k).saturating_add(other_ips));
     let headroom = match (usable, side_by_side) {
         (Some(u), Some(n)) => Some(u as i64 - n as i64),
         _ => None,
@@ -460,6 +467,7 @@ fn subnet_view(s: &Subnet, site: &Site, all: &[Site]) -> SubnetView {
         usable,
         footprint,
         total_footprint,
+        other_ips,
         side_by_side,
         headroom,
         delegations: Fact::of(&s.delegations),
@@ -729,6 +737,7 @@ mod tests {
             destination_addresses: list(dst),
             destination_ports: list(ports),
             plural_prefixes: Vec::new(),
+            deployed: None,
         }
     }
 

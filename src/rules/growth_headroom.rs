@@ -65,7 +65,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let Some(now) = known_usages(&sites) else {
             continue;
         };
-        let need_now: u64 = now.iter().map(|u| u.need).sum();
+        // Other resources in the subnet keep their addresses as the instances grow.
+        let (others, taken) = super::sizing::others(ctx, subnet);
+        let need_now: u64 = now
+            .iter()
+            .map(|u| u.need)
+            .sum::<u64>()
+            .saturating_add(others);
         if need_now > usable {
             // Too small already: STV103 reports it.
             continue;
@@ -86,13 +92,17 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 )
             })
             .collect();
-        let need: u64 = at_cap.iter().map(|(_, n)| n).sum();
+        let need: u64 = at_cap
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            .saturating_add(others);
         if need <= usable {
             continue;
         }
         let d = sink
             .diag(format!(
-                "subnet '{}' ({}, {usable} usable addresses) has no room to double its units: {} ({need} in all)",
+                "subnet '{}' ({}, {usable} usable addresses) has no room to double its units: {}{taken} ({need} in all)",
                 subnet_name(subnet),
                 show_prefixes(&list),
                 at_cap

@@ -160,6 +160,7 @@ mod tests {
             destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
             destination_ports: Field::known(vec!["3443".into()], None),
             plural_prefixes: Vec::new(),
+            deployed: None,
         }
     }
 

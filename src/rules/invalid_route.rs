@@ -109,6 +109,7 @@ mod tests {
             prefix_shape: None,
             next_hop: Field::known("Internet".into(), sp(300 + i)),
             next_hop_ip: None,
+            deployed: None,
         }
     }
 

@@ -36,12 +36,14 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         };
         let usable = address::usable(&prefixes);
         let footprints: Vec<u64> = usages.iter().map(|u| u.need).collect();
-        let sum = footprints.iter().fold(0u64, |a, f| a.saturating_add(*f));
+        // Other resources in the subnet keep their addresses during the migration too.
+        let (others, taken) = super::sizing::others(ctx, subnet);
+        let sum = footprints.iter().fold(others, |a, f| a.saturating_add(*f));
         // Not even the instances themselves fit: STV103 reports that.
         if sum > usable {
             continue;
         }
-        let need = address::side_by_side_need(&footprints);
+        let need = address::side_by_side_need(&footprints).saturating_add(others);
         if need <= usable {
             continue;
         }
@@ -53,7 +55,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let migrating = ctx.opts.migration || sites.iter().any(|s| s.apim.migration_ips);
         let mut d = sink
             .diag(format!(
-                "subnet '{}' ({}) has {usable} usable addresses; a same-subnet stv1 to stv2 migration needs {need}: the {sum} in use plus room for a second copy of the largest instance: {largest}",
+                "subnet '{}' ({}) has {usable} usable addresses; a same-subnet stv1 to stv2 migration needs {need}: the {sum} in use plus room for a second copy of the largest instance: {largest}{taken}",
                 subnet_name(subnet),
                 show_prefixes(&prefixes),
             ))

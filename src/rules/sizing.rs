@@ -111,6 +111,20 @@ pub(super) fn with_context(mut d: Diagnostic, subnet: &Subnet, sites: &[&Site]) 
     d
 }
 
+/// Addresses other resources of the subnet's deployment take in it (R-VNET-8: counted in every
+/// size check, R-VNET-6/7), and how a message says so (`""` when none).
+pub(super) fn others(ctx: &super::Ctx, subnet: &Subnet) -> (u64, String) {
+    let n: u64 = ctx.ws.users_of(subnet).iter().map(|u| u.ips).sum();
+    let text = match n {
+        0 => String::new(),
+        n => format!(
+            ", and {n} other address{} in it are taken (STV105)",
+            if n == 1 { "" } else { "es" }
+        ),
+    };
+    (n, text)
+}
+
 pub(super) fn show_prefixes(prefixes: &[Prefix]) -> String {
     prefixes
         .iter()

@@ -54,7 +54,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         };
         let usable = address::usable(&prefixes);
         // Other resources of the deployment in the subnet take addresses too (R-VNET-8).
-        let others: u64 = ctx.ws.users_of(subnet).iter().map(|u| u.ips).sum();
+        let (others, taken) = super::sizing::others(ctx, subnet);
         let need = usages.iter().fold(others, |a, u| a.saturating_add(u.need));
         if need <= usable {
             continue;
@@ -72,13 +72,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .join("; ")
             )
         };
-        let who = match others {
-            0 => who,
-            n => format!(
-                "{who}, and {n} other address{} in it are taken (STV105)",
-                if n == 1 { "" } else { "es" }
-            ),
-        };
+        let who = format!("{who}{taken}");
         let d = sink
             .diag(format!(
                 "subnet '{}' ({}) has {usable} usable addresses, but {who}",

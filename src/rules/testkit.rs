@@ -134,6 +134,7 @@ pub fn forced_tunnel(name: &str, base: usize) -> RouteTable {
             prefix: Field::known("0.0.0.0/0".into(), sp(base + 1)),
             next_hop: Field::known("VirtualAppliance".into(), sp(base + 1)),
             next_hop_ip: Some(Field::known("10.1.0.4".into(), sp(base + 1))),
+            deployed: None,
             prefix_shape: None,
         }],
         routes_unknown: None,

@@ -83,6 +83,9 @@ struct Instance {
     body: Once<Rc<V>>,
     /// The scope of a nested deployment's inline template.
     deployment: Option<usize>,
+    /// Its `condition` (as written, and its value), when that is not known: the model checks
+    /// with and without it.
+    condition: Option<(String, V)>,
 }
 
 /// The run's templates, for `templateLink`s that point at a file of the run.
@@ -187,6 +190,7 @@ enum Emitted {
         decl: Span,
         label: String,
         rg: Option<String>,
+        deployed: Option<crate::model::Presence>,
     },
 }
 
@@ -241,6 +245,7 @@ fn into_model(resources: Vec<Emitted>) -> Workspace {
                 decl,
                 label,
                 rg,
+                deployed,
             } => arm_body::ingest(
                 &mut part,
                 ArmResource {
@@ -252,6 +257,7 @@ fn into_model(resources: Vec<Emitted>) -> Workspace {
                     label,
                     format: Format::Arm,
                     rg,
+                    deployed,
                 },
             ),
         }
@@ -456,10 +462,20 @@ impl<'a> Eval<'a> {
                 copy,
                 lambdas: Vec::new(),
             };
+            let mut condition = None;
             if let Some(cond) = r.get("condition") {
-                if self.value(&env, cond).truthy() == Some(false) {
-                    off.get_or_insert("its condition is false");
-                    continue;
+                let c = self.value(&env, cond);
+                match c.truthy() {
+                    Some(false) => {
+                        off.get_or_insert("its condition is false");
+                        continue;
+                    }
+                    Some(true) => {}
+                    None => {
+                        let text = cond.as_str().unwrap_or_default();
+                        let text = text.trim().trim_start_matches('[').trim_end_matches(']');
+                        condition = Some((crate::model::value::choice_name(text), c));
+                    }
                 }
             }
             deployed = true;
@@ -506,6 +522,7 @@ impl<'a> Eval<'a> {
                 existing,
                 body: Once::new(),
                 deployment,
+                condition,
             }));
             if let Some(children) = r.get("resources").and_then(|c| c.as_array()) {
                 for (j, c) in children.iter().enumerate() {
@@ -764,6 +781,9 @@ impl<'a> Eval<'a> {
                 name: inst.name.clone(),
                 body,
                 decl: self.decl_span(&inst).unwrap_or(Span::new(self.file, 0, 0)),
+                deployed: inst.condition.as_ref().and_then(|(text, c)| {
+                    crate::model::presence(c, || text.to_string(), ("true", "false"))
+                }),
                 label,
                 rg: scope.rg.clone(),
             });

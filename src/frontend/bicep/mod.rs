@@ -408,6 +408,7 @@ fn convert(out: &mut eval::Outcome) -> Workspace {
                 label: e.label,
                 format: Format::Bicep,
                 rg: e.rg,
+                deployed: e.deployed,
             },
         );
     }

@@ -398,6 +398,8 @@ fn load_plan(
                 body,
                 decl,
                 major,
+                // A plan holds what is deployed, each instance decided.
+                deployed: None,
             };
             azurerm::emit(ws, &res)
         };

@@ -153,6 +153,7 @@ pub fn emit(ws: &mut Workspace, body: &V, label: &str, decl: Span) {
             label: label.to_string(),
             format: Format::Terraform,
             rg,
+            deployed: None,
         },
     );
 }
@@ -214,6 +215,7 @@ pub fn apply(ws: &mut Workspace, p: &Patch, unit: UnitId) {
             label: p.label.clone(),
             format: Format::Terraform,
             rg: p.rg.clone(),
+            deployed: None,
         },
     );
     let has = |path: &str| p.body.path(path).is_some_and(|v| !v.is_null());

@@ -229,6 +229,8 @@ pub struct Res<'a> {
     pub decl: Span,
     /// azurerm major version the configuration installs (3, 4, 5 …).
     pub major: u32,
+    /// Whether it is deployed, when its `count` is not known ([`crate::model::presence`]).
+    pub deployed: Option<&'a crate::model::Presence>,
 }
 
 /// Present and not null.
@@ -417,8 +419,9 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 rg.as_deref(),
             );
             let rn = name_of(b, &r.label);
-            ws.children
-                .push(Child::Rule(key, security_rule(&rn, b, r.decl)));
+            let mut rule = security_rule(&rn, b, r.decl);
+            rule.deployed = r.deployed.cloned().map(Box::new);
+            ws.children.push(Child::Rule(key, rule));
         }
         "azurerm_route_table" => {
             let name = name_of(b, &r.label);
@@ -461,7 +464,9 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             let rg = text(get(b, "resource_group_name"));
             let key = ResKey::new("Microsoft.Network/routeTables", &parent, rg.as_deref());
             let rn = name_of(b, &r.label);
-            ws.children.push(Child::Route(key, route(&rn, b, r.decl)));
+            let mut route = route(&rn, b, r.decl);
+            route.deployed = r.deployed.cloned().map(Box::new);
+            ws.children.push(Child::Route(key, route));
         }
         "azurerm_public_ip" => {
             let name = name_of(b, &r.label);
@@ -693,9 +698,11 @@ fn assoc(ws: &mut Workspace, r: &Res, target: &str, kind: AssocKind) {
         Some(v) => reference(v),
         None => return,
     };
-    let target = match get(b, target) {
-        Some(v) => link(v),
-        None => Field::unknown(format!("{} has no {target}", r.label), Some(r.decl)),
+    let target = match (get(b, target), r.deployed) {
+        // Not deployed in some cases: then the subnet has no such link there.
+        (Some(v), Some(p)) => link(&crate::model::gated(v, p)),
+        (Some(v), None) => link(v),
+        (None, _) => Field::unknown(format!("{} has no {target}", r.label), Some(r.decl)),
     };
     ws.associations.push(Association {
         unit: crate::model::UnitId::NONE,

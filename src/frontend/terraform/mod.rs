@@ -352,6 +352,8 @@ struct Emit {
     label: String,
     body: Arc<V>,
     decl: Span,
+    /// Whether it is deployed, when its `count` is not known.
+    deployed: Option<crate::model::Presence>,
 }
 
 impl Emit {
@@ -367,6 +369,7 @@ impl Emit {
                     body: &self.body,
                     decl: self.decl,
                     major,
+                    deployed: self.deployed.as_ref(),
                 },
             ),
         }
@@ -442,11 +445,20 @@ fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
                     patches.extend(azapi::patch(&it.value, &label, d.span));
                     continue;
                 }
+                let deployed = match &set.shape {
+                    eval::Shape::Count(_, n) => crate::model::presence(
+                        n,
+                        || format!("the count of {label}"),
+                        ("1 or more", "0"),
+                    ),
+                    _ => None,
+                };
                 let e = Emit {
                     rtype: d.rtype.clone(),
                     label,
                     body: it.value.clone(),
                     decl: d.span,
+                    deployed,
                 };
                 match major {
                     Some(major) => e.emit(&mut part, major),

@@ -54,6 +54,8 @@ pub struct Emitted<B = V> {
     pub rg: Option<String>,
     /// An `existing` resource: a reference to another deployment's declaration.
     pub existing: bool,
+    /// Whether it is deployed, when its `if` or loop filter is not known.
+    pub deployed: Option<crate::model::Presence>,
 }
 
 /// One deployment.
@@ -315,6 +317,7 @@ impl<'p> Eval<'p> {
                     label: e.label,
                     rg: e.rg,
                     existing: e.existing,
+                    deployed: e.deployed,
                 })
                 .collect(),
             diagnostics: self.diagnostics.into_inner(),
@@ -548,6 +551,7 @@ impl<'p> Eval<'p> {
                 label: info.path.clone(),
                 rg,
                 existing: true,
+                deployed: None,
             });
         }
     }
@@ -648,6 +652,10 @@ impl<'p> Eval<'p> {
                     .rg
                     .as_ref()
                     .and_then(|v| v.as_str().map(str::to_string));
+                let deployed = match it.cond {
+                    None => self.presence(&it.env, &info.decl.body),
+                    Some(_) => None,
+                };
                 self.emitted.borrow_mut().push(Emitted {
                     rtype: ident.rtype.clone(),
                     api_version: ident
@@ -660,6 +668,7 @@ impl<'p> Eval<'p> {
                     label,
                     rg,
                     existing: false,
+                    deployed,
                 });
             }
         }

@@ -125,6 +125,27 @@ impl<'p> Eval<'p> {
         }
     }
 
+    /// Whether one iteration (`env`) of a resource body is deployed, when its `if` or loop
+    /// filter is not known: the model checks with and without it. A parent's unknown condition
+    /// does not count: where the parent is not deployed, neither is what it holds.
+    pub(super) fn presence(&self, env: &Env, body: &Expr) -> Option<crate::model::Presence> {
+        let of = |cond: &Expr| {
+            crate::model::presence(&self.expr(env, cond), || self.text(cond), ("true", "false"))
+        };
+        match &body.kind {
+            ExprKind::If { cond, .. } => of(cond),
+            ExprKind::For(f) => {
+                let filter = f.filter.as_ref().and_then(&of);
+                let inner = match &f.body.kind {
+                    ExprKind::If { cond, .. } => of(cond),
+                    _ => None,
+                };
+                crate::model::both(filter, inner)
+            }
+            _ => None,
+        }
+    }
+
     pub(super) fn res_ident(&self, inst: usize, r: usize, k: usize) -> Rc<Ident> {
         let ev = self.res_eval(inst, r);
         let Some(it) = ev.iters.get(k) else {

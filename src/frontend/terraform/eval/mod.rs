@@ -51,6 +51,8 @@ pub enum Shape {
     Map,
     /// `count`/`for_each` is unknown: one instance stands for all of them.
     Unknown(Shared<str>),
+    /// `count` is unknown (its value, which may say when it is 0): one instance stands for all.
+    Count(Shared<str>, V),
 }
 
 pub struct Item {

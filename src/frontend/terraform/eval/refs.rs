@@ -425,7 +425,7 @@ impl<'w> Eval<'w> {
         }
         // The whole module value (all outputs, per instance).
         let whole = match &set.shape {
-            Shape::Unknown(r) => V::unknown(r.clone(), s),
+            Shape::Unknown(r) | Shape::Count(r, _) => V::unknown(r.clone(), s),
             shape => {
                 let shape = shape.clone();
                 let mut vals = Vec::new();

@@ -88,13 +88,22 @@ impl<'w> Eval<'w> {
                     .collect(),
                 s,
             ),
+            // `count` unknown: the one instance we assume stands in for `[0]`.
+            Shape::Count(_, _) if !set.items.is_empty() => V::arr(
+                set.items
+                    .iter()
+                    .map(|it| (*it.value).clone())
+                    .take(1)
+                    .collect(),
+                s,
+            ),
             Shape::Unknown(r) => match set.items.first() {
-                // `count` unknown: the one instance we assume stands in for `[0]`.
                 Some(it) if matches!(it.key.kind, VKind::Unknown(_)) && r.starts_with("count") => {
                     V::arr(vec![(*it.value).clone()], s)
                 }
                 _ => V::unknown(r.clone(), s),
             },
+            Shape::Count(r, _) => V::unknown(r.clone(), s),
         }
     }
 
@@ -130,9 +139,10 @@ impl<'w> Eval<'w> {
                     );
                     let sc = base.with("count", index_obj(key.clone()));
                     (
-                        Shape::Unknown(
+                        Shape::Count(
                             format!("count is unknown ({})", reason_of(&n).unwrap_or("unknown"))
                                 .into(),
+                            n,
                         ),
                         vec![("[?]".to_string(), key, sc)],
                     )
