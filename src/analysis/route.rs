@@ -90,13 +90,20 @@ fn may_be_tag(r: &Route, tag: &str) -> bool {
     }
 }
 
-/// The table's `0.0.0.0/0` route, if it has one; without one, the first of routes to one next
-/// hop whose prefixes together cover every address ([`covering_default`]).
+/// The route every destination without a more specific route takes: routes to one next hop
+/// whose longer prefixes together cover every address ([`covering_default`]), which shadow a
+/// `0.0.0.0/0` route entirely, else the table's `0.0.0.0/0` route.
 pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
     let mut doubt = unknown_routes(rt);
+    let cover = covering_default(rt);
     for r in &rt.routes {
         match &r.prefix.val {
-            Ok(p) if is_default_prefix(p) => return hop_of(r).map(|h| Some((r, h))),
+            Ok(p) if is_default_prefix(p) => {
+                return match cover {
+                    Some(c) => Ok(Some(c)),
+                    None => hop_of(r).map(|h| Some((r, h))),
+                }
+            }
             Ok(_) => {}
             Err(_) if !may_be_default(r) => {}
             Err(e) => {
@@ -109,7 +116,7 @@ pub fn default_route(rt: &RouteTable) -> Result<Option<(&Route, Hop)>, Unk> {
     }
     match doubt {
         Some(u) => Err(u),
-        None => Ok(covering_default(rt)),
+        None => Ok(cover),
     }
 }
 
@@ -126,6 +133,10 @@ pub fn covering_default(rt: &RouteTable) -> Option<(&Route, Hop)> {
         let Ok(net) = p.trim().parse::<ipnet::Ipv4Net>() else {
             continue;
         };
+        // A `0.0.0.0/0` route is what a cover would stand in for, not part of one.
+        if net.prefix_len() == 0 {
+            continue;
+        }
         match by_hop.iter_mut().find(|(x, _, _)| *x == h) {
             Some((_, _, nets)) => nets.push(net.trunc()),
             None => by_hop.push((h, r, vec![net.trunc()])),
@@ -200,7 +211,7 @@ pub fn path_to_tag<'a>(
             Some((3, Via::RegionalAzureCloud))
         } else if name.eq_ignore_ascii_case("AzureCloud") && reg.is_none() {
             Some((2, Via::AzureCloud))
-        } else if is_default_prefix(p) || cover.is_some_and(|c| std::ptr::eq(c, r)) {
+        } else if cover.map_or(is_default_prefix(p), |c| std::ptr::eq(c, r)) {
             Some((1, Via::Default))
         } else {
             None
@@ -281,6 +292,15 @@ mod tests {
         assert!(default_route(&split).unwrap().is_none());
         let half = table(vec![route("low", "0.0.0.0/1", "VirtualAppliance")]);
         assert!(default_route(&half).unwrap().is_none());
+        // Halves shadow a 0.0.0.0/0 route to another hop.
+        let mut shadowed = rt.clone();
+        shadowed
+            .routes
+            .insert(0, route("zero", "0.0.0.0/0", "Internet"));
+        let (r, h) = default_route(&shadowed).unwrap().unwrap();
+        assert_eq!((r.name.as_str(), h), ("low", Hop::VirtualAppliance));
+        let p = path_to_tag(&shadowed, "ApiManagement", None).unwrap();
+        assert_eq!((p.via, p.hop), (Via::Default, Hop::VirtualAppliance));
         // An ApiManagement route still wins over the halves.
         let mut with_tag = rt.clone();
         with_tag

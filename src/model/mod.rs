@@ -1149,10 +1149,26 @@ impl Workspace {
             }
         }
         for (i, list) in rules {
+            let mut list = list;
+            let kept = kept_where_absent(
+                &self.nsgs[i].rules,
+                &mut list,
+                |r| &r.name,
+                |r| &mut r.deployed,
+            );
             replace_by_name(&mut self.nsgs[i].rules, list, |r| &r.name);
+            self.nsgs[i].rules.extend(kept);
         }
         for (i, list) in routes {
+            let mut list = list;
+            let kept = kept_where_absent(
+                &self.route_tables[i].routes,
+                &mut list,
+                |r| &r.name,
+                |r| &mut r.deployed,
+            );
             replace_by_name(&mut self.route_tables[i].routes, list, |r| &r.name);
+            self.route_tables[i].routes.extend(kept);
         }
         for assoc in std::mem::take(&mut self.associations) {
             let Some(id) = assoc.subnet.get() else {
@@ -1523,6 +1539,31 @@ fn add_new_names<T>(list: &mut Vec<T>, new: Vec<T>, name: impl Fn(&T) -> &str) {
 /// Each entry of `new` in turn replaces the entries of `list` with its name (case-insensitive)
 /// and is appended — done in one pass: the entries of `list` no entry of `new` names, then
 /// those of `new` that no later one names.
+/// A separate rule or route replaces its parent's namesake only where it is deployed: when its
+/// deployment is open ([`Presence`]), the namesake stays for the other cases. Returns those
+/// namesakes with the opposite presence, to add after [`replace_by_name`].
+fn kept_where_absent<T: Clone>(
+    old: &[T],
+    new: &mut [T],
+    name: impl Fn(&T) -> &str,
+    deployed: impl Fn(&mut T) -> &mut Option<Box<Presence>>,
+) -> Vec<T> {
+    let mut keep = Vec::new();
+    for n in new.iter_mut() {
+        let Some(p) = deployed(n).as_deref().cloned() else {
+            continue;
+        };
+        let absent: Presence = p.into_iter().map(|(c, on)| (c, !on)).collect();
+        for o in old.iter().filter(|o| name(o).eq_ignore_ascii_case(name(n))) {
+            let mut o = o.clone();
+            let own = deployed(&mut o).take().map(|b| *b);
+            *deployed(&mut o) = both(own, Some(absent.clone())).map(Box::new);
+            keep.push(o);
+        }
+    }
+    keep
+}
+
 fn replace_by_name<T>(list: &mut Vec<T>, new: Vec<T>, name: impl Fn(&T) -> &str) {
     let mut last: HashMap<String, usize> = HashMap::new();
     for (j, t) in new.iter().enumerate() {

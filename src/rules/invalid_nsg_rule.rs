@@ -7,6 +7,7 @@
 
 use super::{Ctx, Rule, Sink};
 use crate::analysis::address;
+use crate::analysis::ports::PortSet;
 use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{Direction, Nsg, SecurityRule};
@@ -113,6 +114,27 @@ fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
             ));
         }
     }
+    for (side, f) in [
+        ("source", &rule.source_ports),
+        ("destination", &rule.destination_ports),
+    ] {
+        let bad = f
+            .get()
+            .into_iter()
+            .flatten()
+            .find_map(|t| PortSet::parse(std::slice::from_ref(t)).err());
+        if let Some(why) = bad {
+            out.push((
+                format!("has an invalid {side} port, which fails Azure's validation: {why}"),
+                f.at,
+                if side == "source" {
+                    "source-port"
+                } else {
+                    "destination-port"
+                },
+            ));
+        }
+    }
     if rule.name.chars().count() > MAX_NAME {
         out.push((
             format!(
@@ -134,6 +156,9 @@ fn help(key: &str) -> &'static str {
         }
         "plural-tag" => {
             "Put a service tag (or *) in the singular field (sourceAddressPrefix / destinationAddressPrefix, Terraform source_address_prefix / destination_address_prefix), one tag per rule; keep only addresses in the plural list."
+        }
+        "source-port" | "destination-port" => {
+            "Write a port from 0 to 65535, a range 'low-high' with low ≤ high, or '*'; list several in the plural field (sourcePortRanges / destinationPortRanges, Terraform *_port_ranges)."
         }
         "no-source" | "no-destination" => {
             "Set the address prefix (a CIDR, a service tag or *), a prefix list, or application security groups on both sides of the rule."
