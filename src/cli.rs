@@ -65,8 +65,8 @@ pub struct InputArgs {
     /// only the linted tree is read: the paths given, or the git work tree containing them
     #[arg(long = "root", value_name = "DIR")]
     pub roots: Vec<PathBuf>,
-    /// Worker threads (default 0: RAYON_NUM_THREADS, else one per core); the output is the
-    /// same for any number
+    /// Worker threads (default 0: RAYON_NUM_THREADS, else one per core; at most 64); the
+    /// output is the same for any number
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 }

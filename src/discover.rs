@@ -176,6 +176,13 @@ pub fn discover_walked(
                     if is_loop(&e) || !is_io(&e) {
                         continue;
                     }
+                    // A dangling link to something that is no input (`README.md` pointing
+                    // nowhere) hides nothing; one named like an input is reported.
+                    if is_not_found(&e)
+                        && error_path(&e).is_some_and(|p| crate::source::lang_of(p).is_none())
+                    {
+                        continue;
+                    }
                     // An unreadable directory leaves its files unchecked: the run is
                     // incomplete, and says which directory.
                     let at = error_path(&e).unwrap_or(root).to_path_buf();
@@ -258,19 +265,41 @@ pub fn walk(root: &Path) -> ignore::Walk {
     builder(root).sort_by_file_name(|a, b| a.cmp(b)).build()
 }
 
-/// What [`walk`] and [`walk_entries`] leave out, and how they follow links.
+/// What [`walk`] and [`walk_entries`] leave out, and how they follow links: a link to a
+/// directory outside the walked tree (`etc -> /etc`) is not followed, as a module outside it
+/// is not read ([`crate::source`]'s roots).
 fn builder(root: &Path) -> ignore::WalkBuilder {
     let mut b = ignore::WalkBuilder::new(root);
+    let top = std::fs::canonicalize(root).ok();
     b.follow_links(true)
         .hidden(false)
         .git_global(false)
         .require_git(false)
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_type().is_some_and(|t| t.is_dir())
-                    && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        .filter_entry(move |e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let dir = e.file_type().is_some_and(|t| t.is_dir());
+            if dir && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
+                return false;
+            }
+            !(dir && e.path_is_symlink())
+                || match (&top, std::fs::canonicalize(e.path())) {
+                    (Some(top), Ok(to)) => to.starts_with(top),
+                    _ => true,
+                }
         });
     b
+}
+
+fn is_not_found(e: &ignore::Error) -> bool {
+    match e {
+        ignore::Error::Io(e) => e.kind() == std::io::ErrorKind::NotFound,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_not_found(err),
+        _ => false,
+    }
 }
 
 fn is_loop(e: &ignore::Error) -> bool {

@@ -45,6 +45,12 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV204/fail-client-source-by-condition.tf", UNSET_VARIABLE),
     ("STV202/fail-allow-rule-by-count.tf", UNSET_VARIABLE),
     ("STV205/fail-deny-rule-by-count.tf", UNSET_VARIABLE),
+    (
+        "STV205/fail-deny-among-many-optional-rules.tf",
+        UNSET_VARIABLE,
+    ),
+    ("STV214/fail-optional-rules-priorities.tf", UNSET_VARIABLE),
+    ("STV010/fail-known-tier-unknown-units.tf", UNSET_VARIABLE),
     ("STV501/fail-route-by-count.tf", UNSET_VARIABLE),
     (
         "STV202/fail-association-nsg-by-condition.tf",

@@ -820,6 +820,7 @@ mod tests {
             destination_addresses: Field::known(list(p[6]), None),
             destination_ports: Field::known(list(p[7]), None),
             plural_prefixes: Vec::new(),
+            invalid: Vec::new(),
             deployed: None,
         }
     }

@@ -854,20 +854,28 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             .map(Field::string)
             .unwrap_or_else(|| Field::unknown(format!("the rule has no {k}"), Some(decl)))
     };
-    let direction = req("direction").map(|s| {
+    let mut invalid = Vec::new();
+    let direction = valid(
+        req("direction"),
+        "direction",
+        &["Inbound", "Outbound"],
+        &mut invalid,
+    )
+    .map(|s| {
         if s.eq_ignore_ascii_case("outbound") {
             Direction::Outbound
         } else {
             Direction::Inbound
         }
     });
-    let access = req("access").map(|s| {
+    let access = valid(req("access"), "access", &["Allow", "Deny"], &mut invalid).map(|s| {
         if s.eq_ignore_ascii_case("deny") {
             Access::Deny
         } else {
             Access::Allow
         }
     });
+    let protocol = valid(req("protocol"), "protocol", PROTOCOLS, &mut invalid);
     SecurityRule {
         name: name.to_string(),
         decl,
@@ -876,7 +884,7 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             .unwrap_or_else(|| Field::unknown("the rule has no priority", Some(decl))),
         direction,
         access,
-        protocol: req("protocol"),
+        protocol,
         source_addresses: union(
             props,
             "sourceAddressPrefix",
@@ -910,7 +918,31 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             })
             .filter_map(|(it, at)| Some((it.as_str()?.to_string(), it.span.or(at))))
             .collect(),
+        invalid,
         deployed: None,
+    }
+}
+
+/// The protocols a security rule takes.
+const PROTOCOLS: &[&str] = &["Tcp", "Udp", "Icmp", "Esp", "Ah", "*"];
+
+/// A known value of an enumerated rule field that is none of `allowed` (any case) is no value
+/// the rule can be read with: Azure rejects the rule. It is recorded in `invalid` (STV214) and
+/// the field becomes unknown, so that `access: 'Permit'` is never read as an allow.
+fn valid(
+    f: Field<String>,
+    what: &str,
+    allowed: &[&str],
+    invalid: &mut Vec<(String, Option<Span>)>,
+) -> Field<String> {
+    match f.get() {
+        Some(v) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(v.trim())) => {
+            let shown = format!("{what} '{v}'");
+            let reason = format!("{shown} is not one of {}", allowed.join(", "));
+            invalid.push((shown, f.at));
+            Field::unknown(reason, f.at).with_origin(f.origin())
+        }
+        _ => f,
     }
 }
 

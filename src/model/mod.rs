@@ -497,6 +497,10 @@ pub struct SecurityRule {
     /// The known entries of `sourceAddressPrefixes`/`destinationAddressPrefixes` (Terraform
     /// `*_address_prefixes`), each where it is written: these lists take no service tags.
     pub plural_prefixes: Vec<(String, Option<Span>)>,
+    /// Known values of `direction`, `access` or `protocol` that are none of that field's
+    /// values (`access 'Permit'`), each where it is written: Azure rejects the rule, and the
+    /// field is unknown to the evaluation.
+    pub invalid: Vec<(String, Option<Span>)>,
     /// Set when the code leaves open whether the rule is deployed at all (a separate rule
     /// resource whose `count`, `condition` or `if` is unknown): the NSG is then checked with
     /// and without it ([`Presence`]). `None`: deployed.
@@ -547,6 +551,24 @@ pub fn both(a: Option<Presence>, b: Option<Presence>) -> Option<Presence> {
         }
         (a, b) => a.or(b),
     }
+}
+
+/// The choices under which parts of presences `a` and `b` (`None`: always deployed) are both
+/// deployed; empty when they never are, one empty [`Cond`] when they always are.
+pub fn deployed_together(a: Option<&Presence>, b: Option<&Presence>) -> Vec<Cond> {
+    let always = [(Cond::default(), true)];
+    let (a, b) = (a.map_or(&always[..], |p| p), b.map_or(&always[..], |p| p));
+    let mut out: Vec<Cond> = Vec::new();
+    for (ca, x) in a {
+        for (cb, y) in b {
+            if let (true, true, Some(c)) = (x, y, ca.and(cb)) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// An undecided choice of its own between deployed and not deployed.
@@ -1798,6 +1820,7 @@ mod unit_tests {
             destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
             destination_ports: Field::known(vec!["3443".into()], None),
             plural_prefixes: Vec::new(),
+            invalid: Vec::new(),
             deployed: None,
         };
         let key = ResKey::new(NSG, "n", Some("rg"));

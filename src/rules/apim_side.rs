@@ -38,7 +38,8 @@ pub(super) fn about_rule(
             format!("{} is behind this NSG", s.label()),
         );
     }
-    d
+    let when = crate::model::deployed_together(rule.deployed.as_deref(), None);
+    super::when_deployed(d, "the rule", &when)
 }
 
 /// "destination" for inbound, "source" for outbound.

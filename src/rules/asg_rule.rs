@@ -69,6 +69,7 @@ mod tests {
             destination_addresses: Field::known(vec![dst.into()], None),
             destination_ports: Field::known(vec!["443".into()], None),
             plural_prefixes: Vec::new(),
+            invalid: Vec::new(),
             deployed: None,
         }
     }

@@ -177,6 +177,10 @@ pub struct Plan<'a> {
     pub preflight: Vec<Diagnostic>,
     /// Per instance: an STV002 of the preflight is about it.
     pub undecided: Vec<bool>,
+    /// Per instance: some of the tiers and modes its code can take deploy out of scope (a v2
+    /// tier, no injection), so a finding in all of its variants still holds only in those
+    /// alternatives: a warning that names them, not an error.
+    pub out_of_scope: Vec<bool>,
     pub nsg_forms: NsgForms,
 }
 
@@ -192,6 +196,7 @@ impl<'a> Plan<'a> {
         let mut plan = Plan {
             ws,
             undecided: vec![false; apims.len()],
+            out_of_scope: vec![false; apims.len()],
             apims,
             from,
             variants: Vec::new(),
@@ -203,7 +208,10 @@ impl<'a> Plan<'a> {
             let apim = plan.apims[i];
             let unit = from.unwrap_or(apim.meta.unit);
             let vs = match expand(ws, apim, unit) {
-                Ok(vs) => vs,
+                Ok((vs, out)) => {
+                    plan.out_of_scope[i] = out && !vs.is_empty();
+                    vs
+                }
                 Err((reason, f_at, f_origin)) => {
                     plan.not_checked(i, apim, &reason, f_at, f_origin);
                     Vec::new()
@@ -468,6 +476,15 @@ trait Gated: Clone {
     fn deployed(p: &Self::Part) -> Option<&Presence>;
     /// What a part can be ([`part_options`]).
     fn options(p: &Self::Part) -> PartOptions<Self::Part>;
+    /// A part whose presence alone is open and that no case could tell apart from its absence
+    /// (a security rule no flow can meet): it is no choice of the split. It stays in every
+    /// case with its presence, and the checks of the part itself say when it is deployed
+    /// ([`super::when_deployed`]). Twenty optional SSH rules are not a million cases.
+    fn pinned(_p: &Self::Part) -> bool {
+        false
+    }
+    /// The part as a case deploys it: its presence is no longer open.
+    fn settle(p: &mut Self::Part);
     fn name(p: &Self::Part) -> &str;
     fn decl(p: &Self::Part) -> Span;
     /// The parts cannot be known (too many cases, or cases the variant cannot pair with).
@@ -492,15 +509,7 @@ impl Gated for Nsg {
     }
     fn options(p: &SecurityRule) -> PartOptions<SecurityRule> {
         // Most rules are one rule: nothing is copied for them.
-        let open = open(&p.priority)
-            || open(&p.direction)
-            || open(&p.access)
-            || open(&p.protocol)
-            || open(&p.source_addresses)
-            || open(&p.source_ports)
-            || open(&p.destination_addresses)
-            || open(&p.destination_ports);
-        if !open && p.deployed.is_none() {
+        if !open_fields(p) && p.deployed.is_none() {
             return None;
         }
         part_options(p, p.deployed.as_deref(), |l| {
@@ -530,6 +539,12 @@ impl Gated for Nsg {
             )
         })
     }
+    fn pinned(p: &SecurityRule) -> bool {
+        p.deployed.is_some() && !open_fields(p) && !super::flows::may_touch(p)
+    }
+    fn settle(p: &mut SecurityRule) {
+        p.deployed = None;
+    }
     fn name(p: &SecurityRule) -> &str {
         &p.name
     }
@@ -549,6 +564,18 @@ impl Gated for Nsg {
     fn keep(links: &mut Links, it: Arc<Nsg>) {
         links.nsg_rules = Some(it);
     }
+}
+
+/// Whether a field of the rule takes one of several values the code names.
+fn open_fields(p: &SecurityRule) -> bool {
+    open(&p.priority)
+        || open(&p.direction)
+        || open(&p.access)
+        || open(&p.protocol)
+        || open(&p.source_addresses)
+        || open(&p.source_ports)
+        || open(&p.destination_addresses)
+        || open(&p.destination_ports)
 }
 
 impl Gated for RouteTable {
@@ -571,6 +598,9 @@ impl Gated for RouteTable {
             let l = fork(l, |r: &Route| &r.prefix, |r, f| r.prefix = f);
             fork(l, |r: &Route| &r.next_hop, |r, f| r.next_hop = f)
         })
+    }
+    fn settle(p: &mut Route) {
+        p.deployed = None;
     }
     fn name(p: &Route) -> &str {
         &p.name
@@ -627,7 +657,11 @@ fn split_parts<G: Gated>(
             cases.push(None);
             continue;
         };
-        let options: Vec<PartOptions<G::Part>> = g.parts().iter().map(G::options).collect();
+        let options: Vec<PartOptions<G::Part>> = g
+            .parts()
+            .iter()
+            .map(|p| if G::pinned(p) { None } else { G::options(p) })
+            .collect();
         if options.iter().all(Option::is_none) {
             cases.push(None);
             continue;
@@ -643,7 +677,10 @@ fn split_parts<G: Gated>(
                 for (c, part) in opts {
                     if let Some(w) = w.and(c) {
                         let mut k = parts.clone();
-                        k[i] = part.clone();
+                        k[i] = part.clone().map(|mut q| {
+                            G::settle(&mut q);
+                            q
+                        });
                         next.push((w, k));
                     }
                 }
@@ -684,7 +721,7 @@ fn split_parts<G: Gated>(
             let open: Vec<String> = g
                 .parts()
                 .iter()
-                .filter(|p| G::deployed(p).is_some())
+                .filter(|p| G::deployed(p).is_some() && !G::pinned(p))
                 .map(|p| format!("'{}'", G::name(p)))
                 .collect();
             // Fields with several values alone: each such field is its own STV002 already.
@@ -701,7 +738,7 @@ fn split_parts<G: Gated>(
                 ),
                 g.parts()
                     .iter()
-                    .find(|p| G::deployed(p).is_some())
+                    .find(|p| G::deployed(p).is_some() && !G::pinned(p))
                     .map(G::decl),
             );
             out.push(with(v, Arc::new(n)));
@@ -920,9 +957,10 @@ fn options_or_self<T: Clone>(f: &Field<T>) -> Vec<(Field<T>, Cond)> {
 
 type NotChecked = (String, Option<Span>, Option<Span>);
 
-/// The in-scope variants of one instance, or why it cannot be checked. An empty list means
-/// the instance is out of scope (v2 tier, not injected) in every alternative.
-fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, NotChecked> {
+/// The in-scope variants of one instance, and whether some alternative of its tier and mode is
+/// out of scope; or why it cannot be checked. An empty list means the instance is out of scope
+/// (v2 tier, not injected) in every alternative.
+fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<(Vec<Variant>, bool), NotChecked> {
     let shown = |f: &Field<String>| f.get().map(|s| format!("'{}'", s.trim()));
     let known_out = apim
         .sku
@@ -948,13 +986,13 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
                         .collect(),
                 )
             }
-            Inferred::V2 => return Ok(Vec::new()),
+            Inferred::V2 => return Ok((Vec::new(), true)),
             Inferred::Unknown => {}
         }
     }
     let (skus, modes) = match (skus, modes) {
         (Some(s), Some(m)) => (s, m),
-        _ if known_out => return Ok(Vec::new()),
+        _ if known_out => return Ok((Vec::new(), true)),
         _ => {
             let f = if apim.sku.val.is_err() {
                 &apim.sku
@@ -967,15 +1005,22 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
     };
     // Tier × mode first: out-of-scope combinations drop before the locations multiply.
     let mut out: Vec<Variant> = Vec::new();
+    let mut dropped = false;
     for (sku, sc) in &skus {
         for (mode, mc) in &modes {
             let (Some(s), Some(m)) = (sku.get(), mode.get()) else {
                 continue;
             };
+            let Some(when) = sc.and(mc) else { continue };
             if !in_scope(s.trim(), m.trim()) {
+                // An alternative that deploys, out of scope: not injected, or a v2 tier (unless
+                // the subnet is undelegated, where no v2 tier can be placed). A classic tier
+                // that cannot be injected is no such alternative: it fails (STV010).
+                let v2 = V2.contains(&s.trim().to_ascii_lowercase().as_str());
+                dropped |= m.trim().eq_ignore_ascii_case("none")
+                    || (v2 && !matches!(infer_tier(ws, apim, unit), Inferred::Classic));
                 continue;
             }
-            let Some(when) = sc.and(mc) else { continue };
             let mut a = apim.clone();
             a.sku = sku.clone();
             a.vnet_type = mode.clone();
@@ -1070,7 +1115,7 @@ fn expand(ws: &Workspace, apim: &Apim, unit: UnitId) -> Result<Vec<Variant>, Not
             None,
         ));
     }
-    Ok(out)
+    Ok((out, dropped))
 }
 
 /// Every variant combined with every option of one field whose choices agree.

@@ -737,6 +737,7 @@ mod tests {
             destination_addresses: list(dst),
             destination_ports: list(ports),
             plural_prefixes: Vec::new(),
+            invalid: Vec::new(),
             deployed: None,
         }
     }

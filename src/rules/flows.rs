@@ -10,7 +10,7 @@ use crate::analysis::ports::PortSet;
 use crate::analysis::tags::{norm_region, RegionPolicy, Target};
 use crate::code::Code;
 use crate::diagnostic::{AddRule, Diagnostic, Severity};
-use crate::model::{Direction, Nsg, Subnet};
+use crate::model::{Direction, Nsg, SecurityRule, Subnet};
 use crate::source::Span;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -326,6 +326,35 @@ impl FlowSpec {
                 .unwrap_or_default()
         )
     }
+}
+
+/// Whether a security rule can take part in any flow's verdict: match a packet of a flow of the
+/// table (its direction and a destination port in common), or name the service tag of a flow
+/// STV208 reads rules for (`mismatch: true`), whatever their ports. A rule that can do neither
+/// changes no flow, so whether it is deployed needs no case of its own ([`super::context`]).
+/// Unknown fields: it can.
+pub fn may_touch(rule: &SecurityRule) -> bool {
+    let (Some(dir), Some(ports), Some(src), Some(dst)) = (
+        rule.direction.get(),
+        rule.destination_ports.get(),
+        rule.source_addresses.get(),
+        rule.destination_addresses.get(),
+    ) else {
+        return true;
+    };
+    let Ok(ports) = PortSet::parse(ports) else {
+        return true;
+    };
+    let tag = |a: &String| {
+        let base = a.split('.').next().unwrap_or_default();
+        flows()
+            .iter()
+            .any(|f| f.mismatch && f.tag().eq_ignore_ascii_case(base))
+    };
+    flows()
+        .iter()
+        .any(|f| f.direction() == *dir && !f.ports().intersect(&ports).is_empty())
+        || src.iter().chain(dst).any(tag)
 }
 
 /// The STV002 when a site's NSG cannot be followed. STV201 and every flow rule build the same

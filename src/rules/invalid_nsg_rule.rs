@@ -2,15 +2,17 @@
 //!
 //! R-NSG-5 (generic NSG validity): Azure rejects the whole NSG deployment when one rule has a
 //! priority outside 100–4096, shares its priority with another rule of the same direction,
-//! carries a service tag (or `*`) in a plural prefix list, names no address on one side, or has
-//! a name longer than 80 characters. Each finding points at the value to change.
+//! carries a service tag (or `*`) in a plural prefix list, names no address on one side, has a
+//! port, address, direction, access or protocol that is not a value of its field, or has a name
+//! longer than 80 characters. Each finding points at the value to change.
 
-use super::{Ctx, Rule, Sink};
+use super::{when_deployed, Ctx, Rule, Sink};
 use crate::analysis::address;
 use crate::analysis::ports::PortSet;
 use crate::code::Code;
 use crate::diagnostic::Severity;
-use crate::model::{Direction, Nsg, SecurityRule};
+use crate::model::{deployed_together, Cond, Direction, Nsg, SecurityRule};
+use std::collections::HashMap;
 
 pub const RULE: Rule = Rule {
     code: Code::Stv214,
@@ -28,8 +30,24 @@ const MAX_NAME: usize = 80;
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (nsg, sites) in ctx.nsgs() {
         sink.about_sites(&sites);
+        // The rules of each priority and direction, in order: a rule's namesakes before it are
+        // found without scanning every rule before it (an NSG of 100,000 rules was quadratic).
+        let mut same: HashMap<(i64, bool), Vec<usize>> = HashMap::new();
         for (i, rule) in nsg.rules.iter().enumerate() {
-            for (problem, at, key) in problems(nsg, i, rule) {
+            if let (Some(&p), Some(d)) = (rule.priority.get(), rule.direction.get()) {
+                same.entry((p, *d == Direction::Inbound))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        for (i, rule) in nsg.rules.iter().enumerate() {
+            let earlier: &[usize] = match (rule.priority.get(), rule.direction.get()) {
+                (Some(&p), Some(d)) => same
+                    .get(&(p, *d == Direction::Inbound))
+                    .map_or(&[], |v| &v[..v.partition_point(|&j| j < i)]),
+                _ => &[],
+            };
+            for (problem, at, key, when) in problems(nsg, earlier, rule) {
                 let d = sink
                     .diag(format!(
                         "security rule '{}' of NSG '{}' {problem}; Azure rejects the NSG",
@@ -51,16 +69,24 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         rule.name.to_ascii_lowercase(),
                         key
                     ));
-                sink.emit(d);
+                let what = match key {
+                    "priority-duplicate" => "it and the rule it shares the priority with are",
+                    _ => "it",
+                };
+                sink.emit(when_deployed(d, what, &when));
             }
         }
     }
 }
 
-type Problem = (String, Option<crate::source::Span>, &'static str);
+/// What is wrong, where to edit it, its key, and the choices under which what it is about is
+/// deployed ([`deployed_together`]).
+type Problem = (String, Option<crate::source::Span>, &'static str, Vec<Cond>);
 
-/// What is wrong with rule `i` of `nsg`, each with where to edit it.
-fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
+/// What is wrong with `rule` of `nsg`, each with where to edit it; `earlier`: the rules before
+/// it of its priority and direction.
+fn problems(nsg: &Nsg, earlier: &[usize], rule: &SecurityRule) -> Vec<Problem> {
+    let own = deployed_together(rule.deployed.as_deref(), None);
     let mut out = Vec::new();
     if let Some(&p) = rule.priority.get() {
         if !(MIN_PRIORITY..=MAX_PRIORITY).contains(&p) {
@@ -68,11 +94,14 @@ fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
                 format!("has priority {p}, outside {MIN_PRIORITY}–{MAX_PRIORITY}"),
                 rule.priority.at,
                 "priority-range",
+                own.clone(),
             ));
-        } else if let (Some(dir), Some(first)) = (
+        } else if let (Some(dir), Some((first, together))) = (
             rule.direction.get(),
-            nsg.rules[..i].iter().find(|r| {
-                r.priority.get() == Some(&p) && r.direction.get() == rule.direction.get()
+            // Two rules that are never deployed together do not clash.
+            earlier.iter().map(|&j| &nsg.rules[j]).find_map(|r| {
+                let w = deployed_together(r.deployed.as_deref(), rule.deployed.as_deref());
+                (!w.is_empty()).then_some((r, w))
             }),
         ) {
             out.push((
@@ -86,6 +115,46 @@ fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
                 ),
                 rule.priority.at,
                 "priority-duplicate",
+                together,
+            ));
+        }
+    }
+    for (shown, at) in &rule.invalid {
+        let key = match shown.split(' ').next() {
+            Some("direction") => "direction",
+            Some("access") => "access",
+            _ => "protocol",
+        };
+        out.push((
+            format!("has {shown}, which is not a value of that field"),
+            *at,
+            key,
+            own.clone(),
+        ));
+    }
+    for (side, f) in [
+        ("source", &rule.source_addresses),
+        ("destination", &rule.destination_addresses),
+    ] {
+        // Written as an IPv4 address or range (digits, dots, a slash) but none: `300.1.1.1`,
+        // `10.0.0.0/33`.
+        let bad = f.get().into_iter().flatten().find(|t| {
+            let t = t.trim();
+            t.contains('.')
+                && t.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'/')
+                && address::parse_net(t).is_none()
+        });
+        if let Some(t) = bad {
+            out.push((
+                format!("has {side} address '{t}', which is not an IP address or CIDR range"),
+                f.at,
+                if side == "source" {
+                    "source-address"
+                } else {
+                    "destination-address"
+                },
+                own.clone(),
             ));
         }
     }
@@ -95,6 +164,7 @@ fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
                 format!("lists '{entry}' in a plural address prefix list, which takes IP addresses and CIDR ranges only"),
                 *at,
                 "plural-tag",
+                own.clone(),
             ));
         }
     }
@@ -111,6 +181,7 @@ fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
                 } else {
                     "no-destination"
                 },
+                own.clone(),
             ));
         }
     }
@@ -132,6 +203,7 @@ fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
                 } else {
                     "destination-port"
                 },
+                own.clone(),
             ));
         }
     }
@@ -143,6 +215,7 @@ fn problems(nsg: &Nsg, i: usize, rule: &SecurityRule) -> Vec<Problem> {
             ),
             Some(rule.decl),
             "name-length",
+            own,
         ));
     }
     out
@@ -159,6 +232,12 @@ fn help(key: &str) -> &'static str {
         }
         "source-port" | "destination-port" => {
             "Write a port from 0 to 65535, a range 'low-high' with low ≤ high, or '*'; list several in the plural field (sourcePortRanges / destinationPortRanges, Terraform *_port_ranges)."
+        }
+        "source-address" | "destination-address" => {
+            "Write an IPv4 address (four numbers from 0 to 255) or a CIDR range with a prefix length from 0 to 32, a service tag, or *."
+        }
+        "direction" | "access" | "protocol" => {
+            "Write direction Inbound or Outbound, access Allow or Deny, and protocol Tcp, Udp, Icmp, Esp, Ah or * (Terraform: the same words, \"*\" for any protocol)."
         }
         "no-source" | "no-destination" => {
             "Set the address prefix (a CIDR, a service tag or *), a prefix list, or application security groups on both sides of the rule."
@@ -185,6 +264,7 @@ mod tests {
             destination_addresses: Field::known(vec!["VirtualNetwork".into()], None),
             destination_ports: Field::known(vec!["3443".into()], None),
             plural_prefixes: Vec::new(),
+            invalid: Vec::new(),
             deployed: None,
         }
     }

@@ -260,6 +260,10 @@ pub struct Sink {
     /// the rule did not say.
     about: Vec<Vec<(usize, usize)>>,
     current: Vec<(usize, usize)>,
+    /// Per diagnostic: it is about an instance as a whole ([`Sink::about_instance`]), read from
+    /// all the values its code can take, not from one in-scope variant.
+    whole: Vec<bool>,
+    current_whole: bool,
 }
 
 impl Sink {
@@ -269,6 +273,8 @@ impl Sink {
             out: Vec::new(),
             about: Vec::new(),
             current: Vec::new(),
+            whole: Vec::new(),
+            current_whole: false,
         }
     }
 
@@ -280,15 +286,18 @@ impl Sink {
     /// What follows is about this site (until the next call).
     pub fn about(&mut self, site: &Site) {
         self.current = vec![(site.inst, site.variant)];
+        self.current_whole = false;
     }
     /// What follows is about all these sites (a shared subnet or public IP).
     pub fn about_sites(&mut self, sites: &[&Site]) {
         self.current = sites.iter().map(|s| (s.inst, s.variant)).collect();
+        self.current_whole = false;
     }
 
     /// What follows is about instance `i` (index into `Workspace::apims`) as a whole, for rules
     /// that read the instance rather than its sites.
     pub fn about_instance(&mut self, ctx: &Ctx, i: usize) {
+        self.current_whole = true;
         self.current = match ctx.chosen.get(i) {
             Some(Some(v)) => vec![(i, *v)],
             _ => Vec::new(),
@@ -298,6 +307,7 @@ impl Sink {
     pub fn emit(&mut self, d: Diagnostic) {
         self.out.push(d);
         self.about.push(self.current.clone());
+        self.whole.push(self.current_whole);
     }
     pub fn emit_for(&mut self, site: &Site, d: Diagnostic) {
         self.about(site);
@@ -584,8 +594,13 @@ pub(crate) fn run_rule(
     for (w, ctx) in ctxs.iter().enumerate() {
         let mut sink = Sink::new(rule);
         check(ctx, &mut sink);
-        for (d, about) in sink.out.into_iter().zip(sink.about) {
-            found.push(Emission { d, about, world: w });
+        for ((d, about), whole) in sink.out.into_iter().zip(sink.about).zip(sink.whole) {
+            found.push(Emission {
+                d,
+                about,
+                whole,
+                world: w,
+            });
         }
     }
     merge(plan, found)
@@ -595,6 +610,8 @@ struct Emission {
     d: Diagnostic,
     /// The sites the rule said it is about; empty: every instance of its world.
     about: Vec<(usize, usize)>,
+    /// About an instance as a whole: its out-of-scope alternatives are no other case of it.
+    whole: bool,
     world: usize,
 }
 
@@ -602,7 +619,7 @@ struct Emission {
 /// identity are one finding, certain when every in-scope variant of every instance it is
 /// about reported it. Returns each with the sites it is explicitly about.
 fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usize)>)> {
-    if plan.worlds.len() == 1 {
+    if plan.worlds.len() == 1 && !plan.out_of_scope.contains(&true) {
         return found.into_iter().map(|e| (e.d, e.about)).collect();
     }
     let mut groups: Vec<(Diagnostic, Vec<Emission>)> = Vec::new();
@@ -645,8 +662,9 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
         }
     }
     let everywhere = |code: Code, i: usize, at_least: Severity| {
-        (0..plan.variants[i].len())
-            .all(|v| anywhere.get(&(code, i, v)).is_some_and(|s| *s >= at_least))
+        !plan.out_of_scope[i]
+            && (0..plan.variants[i].len())
+                .all(|v| anywhere.get(&(code, i, v)).is_some_and(|s| *s >= at_least))
     };
     let mut out = Vec::new();
     for (mut d, emissions) in groups {
@@ -659,7 +677,8 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
             insts
                 .into_iter()
                 .filter(|i| {
-                    covered.iter().filter(|(x, _)| x == i).count() < plan.variants[*i].len()
+                    (plan.out_of_scope[*i] && !emissions.iter().all(|e| e.whole))
+                        || covered.iter().filter(|(x, _)| x == i).count() < plan.variants[*i].len()
                 })
                 .collect()
         };
@@ -728,10 +747,12 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
 fn describe_variant(plan: &Plan, i: usize, v: usize) -> String {
     let vars = &plan.variants[i];
     let var = &vars[v];
+    // An instance with out-of-scope alternatives: even what all its variants share sets them
+    // apart from those.
     let own: Vec<String> = var
         .facts
         .iter()
-        .filter(|f| !vars.iter().all(|o| o.facts.contains(f)))
+        .filter(|f| plan.out_of_scope[i] || !vars.iter().all(|o| o.facts.contains(f)))
         .map(|(what, val)| format!("{what} is {val}"))
         .collect();
     // `parameter 'apimSku' is 'Premium'` says both the field and the value.
@@ -769,6 +790,24 @@ pub fn location_label(apim: &Apim, loc: &ApimLocation) -> String {
             apim.meta.name, region
         )
     }
+}
+
+/// A finding about a part whose presence is still open in this case (a security rule no flow
+/// can meet is not split on, see `context::split_parts`): it holds only where the part is
+/// deployed, under the choices `when` ([`crate::model::deployed_together`]), so it is at most a
+/// warning and says so. Unchanged when the part is always deployed.
+pub fn when_deployed(mut d: Diagnostic, what: &str, when: &[crate::model::Cond]) -> Diagnostic {
+    if when.iter().any(|c| c.is_empty()) {
+        return d;
+    }
+    let choices: Vec<String> = when.iter().map(|c| c.describe()).collect();
+    d.message = format!(
+        "{} (when {what} is deployed ({}))",
+        d.message,
+        choices.join(", or ")
+    );
+    d.severity = d.severity.min(Severity::Warning);
+    d
 }
 
 /// Where a finding about one part of a declaration is underlined: the field a person edits

@@ -88,6 +88,7 @@ mod tests {
             destination_addresses: Field::known(vec![dst.into()], sp(at + 2)),
             destination_ports: Field::known(vec!["443".into()], None),
             plural_prefixes: Vec::new(),
+            invalid: Vec::new(),
             deployed: None,
         }
     }

@@ -894,14 +894,10 @@ fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
             };
             (sku, capacity)
         }
-        // `"Premium_${var.units}"`: the tier is known even if the unit count is not.
-        None if v
-            .as_name()
-            .and_then(|t| t.rsplit_once('_'))
-            .is_some_and(|(n, _)| !n.is_empty() && !n.contains(['$', '{', '<'])) =>
-        {
-            let text = v.as_name().unwrap_or_default();
-            let name = text.rsplit_once('_').map(|(n, _)| n).unwrap_or(text);
+        // `"Premium_${var.units}"`, `"${var.tier}_${var.units}"` with the tier known: the tier
+        // is known even if the unit count is not.
+        None if v.as_name().and_then(known_tier).is_some() => {
+            let name = v.as_name().and_then(known_tier).unwrap_or_default();
             let reason = v.unknown_reason().unwrap_or("the unit count is unknown");
             (
                 Field::known(name.to_string(), v.span).with_origin(v.origin),
@@ -920,6 +916,19 @@ fn split_sku(v: &V) -> (Field<String>, Field<i64>) {
             )
         }
     }
+}
+
+/// The tier of a `sku_name` known only in part (`Premium_${var.units}`): the known text before
+/// the first unknown part, up to its last `_`, when that is all a tier's letters and digits and
+/// only the unit count follows. (Splitting the whole text at its last `_` took the one in
+/// `${var.sku_capacity}`.)
+fn known_tier(text: &str) -> Option<&str> {
+    let cut = text.find(['$', '{', '<'])?;
+    let (name, units) = text[..cut].rsplit_once('_')?;
+    (!name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && units.chars().all(|c| c.is_ascii_digit()))
+    .then_some(name)
 }
 
 /// `ip_tags = { RoutingPreference = "Internet" }` → `RoutingPreference=Internet`.

@@ -907,6 +907,34 @@ resource "azurerm_api_management" "apim" {
     assert!(a.locations[0].capacity.val.is_err());
 }
 
+/// The usual module shape: the tier from a variable with a value, the unit count from one
+/// without (an `_` inside the unknown part's name is not the separator).
+#[test]
+fn sku_name_from_a_known_tier_and_unknown_units_keeps_its_tier() {
+    let t = tmp(&[(
+        "main.tf",
+        r#"
+variable "sku" {
+  type    = string
+  default = "Basic"
+}
+variable "sku_capacity" {
+  type = number
+}
+resource "azurerm_api_management" "apim" {
+  name                = "apim"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  sku_name            = "${var.sku}_${var.sku_capacity}"
+}
+"#,
+    )]);
+    let ws = load(&t.0);
+    let a = &ws.apims[0];
+    assert_eq!(a.sku.get().unwrap(), "Basic");
+    assert!(a.locations[0].capacity.val.is_err());
+}
+
 /// A name known only at apply time becomes the symbol of the resource's address (with its
 /// instance key): rules referring to `<address>.name` link to their NSG, and two NSGs (or two
 /// instances of one) never share a symbol.
