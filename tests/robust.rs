@@ -492,6 +492,62 @@ fn a_bicep_module_cycle_without_an_entry_is_an_error_and_the_rest_is_checked() {
 }
 
 #[test]
+fn an_arm_linked_template_cycle_is_an_error_and_is_not_expanded() {
+    // A template that links itself four times (each turn expanded would evaluate it 4^16
+    // times: a gigabyte and the step limit before, without a word of the cycle) and two
+    // templates that link each other.
+    let dir = tmp("arm-cycle");
+    let link = |name: &str, target: &str| {
+        format!(
+            "{{\"type\":\"Microsoft.Resources/deployments\",\"apiVersion\":\"2022-09-01\",\"name\":\"{name}\",\n\"properties\":{{\"mode\":\"Incremental\",\"templateLink\":{{\"relativePath\":\"{target}\"}}}}}}"
+        )
+    };
+    let self_links: Vec<String> = (0..4)
+        .map(|i| link(&format!("s{i}"), "self.json"))
+        .collect();
+    write(
+        &dir,
+        "s/self.json",
+        format!("{ARM_HEAD}\n\"resources\":[{}]}}", self_links.join(",\n")),
+    );
+    write(
+        &dir,
+        "ab/a.json",
+        format!("{ARM_HEAD}\n\"resources\":[{}]}}", link("toB", "b.json")),
+    );
+    write(
+        &dir,
+        "ab/b.json",
+        format!("{ARM_HEAD}\n\"resources\":[{}]}}", link("toA", "a.json")),
+    );
+    write(&dir, "x/azuredeploy.json", broken_apim());
+    let (code, out, _) = check(&dir, &[]);
+    assert_eq!(code, 2, "{out}");
+    let cycles: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("linked template cycle"))
+        .collect();
+    assert_eq!(cycles.len(), 2, "one finding per cycle: {out}");
+    assert!(cycles.iter().all(|l| l.contains("error[STV001]")), "{out}");
+    assert!(
+        cycles
+            .iter()
+            .any(|l| l.contains("self.json:3:") && l.contains("cycle: self.json → self.json")),
+        "{out}"
+    );
+    assert!(
+        cycles.iter().any(|l| l.contains(".json:3:")
+            && (l.contains("a.json → b.json → a.json") || l.contains("b.json → a.json → b.json"))),
+        "{out}"
+    );
+    assert!(!out.contains("STV002"), "no budget was needed: {out}");
+    assert!(
+        out.contains("error[STV202]"),
+        "the other files are still checked: {out}"
+    );
+}
+
+#[test]
 fn a_terraform_module_cycle_between_two_directories_is_an_error() {
     let dir = tmp("tf-cycle");
     write(

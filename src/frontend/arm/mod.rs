@@ -221,7 +221,14 @@ fn evaluate_all(
                 reached.extend(ev.reached.iter().copied());
                 ev.ingest(ws);
                 ws.diagnostics.extend(ev.budget);
-                ws.diagnostics.append(&mut ev.missing);
+                for d in ev.missing {
+                    // A cycle is met from each of its templates evaluated on its own: once.
+                    let again = d.identity.starts_with(template::CYCLE)
+                        && ws.diagnostics.iter().any(|x| x.identity == d.identity);
+                    if !again {
+                        ws.diagnostics.push(d);
+                    }
+                }
                 for u in ev.unloaded {
                     if !ws.unloaded_apims.iter().any(|x| x.at == u.at) {
                         ws.unloaded_apims.push(u);

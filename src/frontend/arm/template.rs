@@ -24,6 +24,8 @@ use std::rc::Rc;
 
 /// Loop expansion is capped so a huge `count` cannot exhaust memory.
 const MAX_COPY: i64 = 800;
+/// The identity of a linked template cycle's STV001, followed by the cycle's files.
+pub(super) const CYCLE: &str = "arm|linked template cycle|";
 /// Nested deployments deeper than this are not followed.
 const MAX_NESTING: usize = 16;
 
@@ -46,6 +48,9 @@ struct Scope {
     /// How messages name this scope (`nested deployment 'vnet'`).
     label: String,
     depth: usize,
+    /// The template files this scope is reached through, the root's first: a link to one of
+    /// them is a cycle, never expanded.
+    chain: Rc<[FileId]>,
 }
 
 impl Scope {
@@ -168,7 +173,8 @@ pub struct Evaluated {
     pub errors: Vec<(Option<Span>, String)>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: Vec<crate::model::UnloadedApim>,
-    /// The STV002 of each `relativePath` link whose file is not there.
+    /// The STV002 of each `relativePath` link whose file is not there, the STV001 of each link
+    /// that closes a cycle of templates.
     pub missing: Vec<crate::diagnostic::Diagnostic>,
     /// Templates of the run reached through a `templateLink`.
     pub reached: Vec<FileId>,
@@ -290,7 +296,7 @@ pub struct Eval<'a> {
     pub errors: RefCell<Vec<(Option<Span>, String)>>,
     /// Linked templates outside the run that deploy API Management.
     pub unloaded: RefCell<Vec<crate::model::UnloadedApim>>,
-    /// `relativePath` links whose file is not there.
+    /// `relativePath` links whose file is not there (STV002), links that close a cycle (STV001).
     missing: RefCell<Vec<crate::diagnostic::Diagnostic>>,
     /// Templates of the run this evaluation reached through a `templateLink`.
     reached: RefCell<Vec<FileId>>,
@@ -343,6 +349,7 @@ impl<'a> Eval<'a> {
             outputs: Default::default(),
             label: String::new(),
             depth: 0,
+            chain: Rc::from([file]),
         });
         ev.collect(root);
         Evaluated {
@@ -638,6 +645,41 @@ impl<'a> Eval<'a> {
         );
     }
 
+    /// A link from the last template of `chain` back to `id`, one of the templates it is
+    /// reached through: an STV001 that names the files of the cycle, as a Bicep or Terraform
+    /// module cycle does. The link is not followed (each turn would evaluate the templates
+    /// again, and two such links double the work at every turn).
+    fn link_cycle(&self, chain: &[FileId], id: FileId, at: Option<Span>) {
+        let start = chain.iter().position(|f| *f == id).unwrap_or(0);
+        let names: Vec<String> = chain[start..]
+            .iter()
+            .chain([&id])
+            .map(|f| {
+                let path = &self.links.sources.get(*f).path;
+                path.file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_else(|| path.to_string_lossy().to_string())
+            })
+            .collect();
+        let message = format!("linked template cycle: {}", names.join(" → "));
+        // One finding per cycle: evaluated from each of its templates, it is the same cycle.
+        let mut files: Vec<String> = chain[start..]
+            .iter()
+            .map(|f| self.links.sources.get(*f).display.clone())
+            .collect();
+        files.sort();
+        self.missing.borrow_mut().push(
+            crate::diagnostic::Diagnostic::new(
+                crate::code::Code::Stv001,
+                crate::diagnostic::Severity::Error,
+                message.clone(),
+            )
+            .at(at)
+            .help("A template cannot link to itself, directly or through other linked templates; break the cycle.")
+            .identity(format!("{CYCLE}{}", files.join("|"))),
+        );
+    }
+
     /// A nested deployment with an inline template: a new scope, collected now.
     fn nested(&self, env: &Env, r: &V, name: &V) -> Option<usize> {
         let parent = self.scope(env.scope);
@@ -645,9 +687,9 @@ impl<'a> Eval<'a> {
             return None;
         }
         let props = r.get("properties")?;
-        let (template, dir, linked) =
+        let (template, dir, linked, chain) =
             match props.get("template").filter(|t| t.as_object().is_some()) {
-                Some(t) => (t.clone(), parent.dir.clone(), false),
+                Some(t) => (t.clone(), parent.dir.clone(), false, parent.chain.clone()),
                 None => {
                     let link = props.get("templateLink")?;
                     // `id`: a template spec, never a file of the run, but it may deploy
@@ -668,6 +710,10 @@ impl<'a> Eval<'a> {
                         return None;
                     };
                     self.reached.borrow_mut().push(id);
+                    if parent.chain.contains(&id) {
+                        self.link_cycle(&parent.chain, id, target.span.or(link.span));
+                        return None;
+                    }
                     let t = self.links.template(id)?;
                     let dir = self
                         .links
@@ -676,7 +722,8 @@ impl<'a> Eval<'a> {
                         .find(|(_, f)| *f == id)
                         .and_then(|(p, _)| p.parent().map(Path::to_path_buf))
                         .unwrap_or_default();
-                    (t, dir, true)
+                    let chain: Rc<[FileId]> = parent.chain.iter().copied().chain([id]).collect();
+                    (t, dir, true, chain)
                 }
             };
         // Linked templates always evaluate in their own scope.
@@ -722,6 +769,7 @@ impl<'a> Eval<'a> {
             outputs: Default::default(),
             label,
             depth: parent.depth + 1,
+            chain,
         });
         self.collect(idx);
         Some(idx)
