@@ -24,6 +24,35 @@ use std::rc::Rc;
 
 /// Loop expansion is capped so a huge `count` cannot exhaust memory.
 const MAX_COPY: i64 = 800;
+/// Functions that build their result from (copies of) their arguments' values: the copy is
+/// charged to the budget before it is made (a variable that doubles an array at every step
+/// stops at the limit instead of building the value that exceeds it).
+const COPYING: &[&str] = &[
+    "array",
+    "concat",
+    "createarray",
+    "createobject",
+    "flatten",
+    "intersection",
+    "items",
+    "shallowmerge",
+    "skip",
+    "string",
+    "take",
+    "union",
+];
+
+/// Whether function `lname` (lower case) is one of [`COPYING`].
+fn copies_arguments(lname: &str) -> bool {
+    COPYING.contains(&lname)
+}
+
+/// Whether the call to `name` charged what it copies before copying it (see `Eval::call`).
+fn charged_before(name: &str) -> bool {
+    let lname = name.to_ascii_lowercase();
+    lname == "parameters" || lname == "variables" || copies_arguments(&lname)
+}
+
 /// The identity of a linked template cycle's STV001, followed by the cycle's files.
 pub(super) const CYCLE: &str = "arm|linked template cycle|";
 /// Nested deployments deeper than this are not followed.
@@ -1024,7 +1053,17 @@ impl<'a> Eval<'a> {
                 let i = self.expr(env, idx, site);
                 access::index(&b, &i, false, site)
             }
-            Expr::Call(name, args) => self.budget.value(self.call(env, name, args, site)),
+            Expr::Call(name, args) => {
+                let v = self.call(env, name, args, site);
+                // What a call copies is charged before it is built where the copy is made
+                // (reads of parameters and variables, functions that build their result from
+                // their arguments); any other result is charged now.
+                if charged_before(name) {
+                    v
+                } else {
+                    self.budget.value(v)
+                }
+            }
         }
     }
 
@@ -1155,6 +1194,10 @@ impl<'a> Eval<'a> {
             }
             _ => {
                 let vals: Vec<V> = args.iter().map(|a| self.expr(env, a, site)).collect();
+                if copies_arguments(&lname) && !self.budget.copies(&vals.iter().collect::<Vec<_>>())
+                {
+                    return self.budget.unknown(site);
+                }
                 match functions::call(name, &vals, site) {
                     Some(v) => lift_all(v, &vals, |vs| {
                         functions::call(name, vs, site).unwrap_or(V::null(site))
@@ -1232,7 +1275,7 @@ impl<'a> Eval<'a> {
         let sc = self.scope(si);
         let key = name.to_ascii_lowercase();
         match sc.params.borrow().lookup(key.as_str()) {
-            Lookup::Done(v) => return v.clone().at(site),
+            Lookup::Done(v) => return self.budget.copy(v).at(site),
             Lookup::Cycle => return memo::cycle(&format!("parameter '{name}'"), site),
             Lookup::Absent => {}
         }
@@ -1279,8 +1322,10 @@ impl<'a> Eval<'a> {
                 None => V::unknown(format!("parameter '{name}' is not declared"), site),
             }
         };
-        sc.params.borrow_mut().finish(key, v.clone());
-        v.at(site)
+        // The copy handed out is charged before it is made; the memo keeps the value.
+        let out = self.budget.copy(&v);
+        sc.params.borrow_mut().finish(key, v);
+        out.at(site)
     }
 
     fn variable(&self, scope: usize, name: &str, site: Option<Span>) -> V {
@@ -1288,7 +1333,7 @@ impl<'a> Eval<'a> {
         let sc = self.scope(si);
         let key = name.to_ascii_lowercase();
         match sc.vars.borrow().lookup(key.as_str()) {
-            Lookup::Done(v) => return v.clone().at(site),
+            Lookup::Done(v) => return self.budget.copy(v).at(site),
             Lookup::Cycle => return memo::cycle(&format!("variable '{name}'"), site),
             Lookup::Absent => {}
         }
@@ -1326,8 +1371,10 @@ impl<'a> Eval<'a> {
                 }
             }
         };
-        sc.vars.borrow_mut().finish(key, v.clone());
-        v.at(site)
+        // The copy handed out is charged before it is made; the memo keeps the value.
+        let out = self.budget.copy(&v);
+        sc.vars.borrow_mut().finish(key, v);
+        out.at(site)
     }
 
     fn outputs(&self, scope: usize) -> V {

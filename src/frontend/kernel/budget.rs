@@ -166,6 +166,31 @@ impl Budget {
         }
         v
     }
+    /// Values about to be copied into a new one (a variable's value read again, the arguments
+    /// a function builds its result from): their nodes are charged *before* the copy is made,
+    /// so that a value that doubles at every step stops at the limit without first being
+    /// built. False (the limit noted) when the unit cannot afford them, or when together they
+    /// would make one value too large. Counting stops at the limit, as in [`Budget::value`].
+    pub fn copies(&self, parts: &[&V]) -> bool {
+        if self.exhausted.get() {
+            return false;
+        }
+        let mut left = MAX_VALUE_NODES;
+        for p in parts {
+            if matches!(p.kind, VKind::Arr(_) | VKind::Obj(_)) && !fits(p, 1, &mut left) {
+                return self.fail(Limit::ValueSize);
+            }
+        }
+        self.charge(&self.nodes, MAX_VALUE_NODES - left, MAX_NODES, Limit::Nodes)
+    }
+    /// A copy of `v`, charged before it is made ([`Budget::copies`]); an unknown when the unit
+    /// cannot afford it.
+    pub fn copy(&self, v: &V) -> V {
+        if matches!(v.kind, VKind::Arr(_) | VKind::Obj(_)) && !self.copies(&[v]) {
+            return self.unknown(v.span);
+        }
+        v.clone()
+    }
     /// The unknown that stands for a value the budget did not allow.
     pub fn unknown(&self, span: Option<Span>) -> V {
         let what = self.hit.get().unwrap_or(Limit::Steps).describe();
@@ -292,6 +317,14 @@ pub fn value(v: V) -> V {
     CURRENT.with(|c| match c.borrow().as_ref() {
         Some(b) => b.value(v),
         None => v,
+    })
+}
+
+/// Charges values about to be copied to the current unit (see [`Budget::copies`]).
+pub fn copies(parts: &[&V]) -> bool {
+    CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(b) => b.copies(parts),
+        None => true,
     })
 }
 
