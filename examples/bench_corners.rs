@@ -6,6 +6,9 @@
 //! 1000; `--keep` leaves the trees in `DIR/<input>-<N>` and each output beside them):
 //! - `separate-rules`: one ARM template whose NSG has N separate `securityRules` child
 //!   resources (folded into their parent by `Workspace::link`);
+//! - `minified-findings`: the same NSG on one line (a minified template), with N/2 duplicate
+//!   priorities, so that every finding's column lies deep in a line of megabytes
+//!   (`SourceFile::line_col`);
 //! - `same-names`: N Terraform roots declaring resources of the same names (dev/prod style);
 //! - `many-instances`: one ARM template with N instances, each in its own subnet with its own
 //!   NSG (`Ctx::group`, `subnet-missing`, `rule-mismatch` over many sites);
@@ -50,6 +53,31 @@ fn separate_rules(dir: &Path, n: usize) {
     }
     let text = format!("{{ {SCHEMA}, \"resources\": [\n{}\n] }}", res.join(",\n"));
     std::fs::write(dir.join("main.json"), text).unwrap();
+}
+
+fn minified_findings(dir: &Path, n: usize) {
+    separate_rules(dir, n);
+    let p = dir.join("main.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let text = text.replace('\n', " ");
+    // Priorities modulo N/2: half the rules take a priority already taken, a finding each.
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in text.split("\"priority\": ").enumerate() {
+        if i > 0 {
+            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+            let p: usize = digits.parse().unwrap();
+            write!(
+                out,
+                "\"priority\": {}",
+                100 + (p - 100) % n.div_ceil(2).max(1)
+            )
+            .unwrap();
+            out.push_str(&part[digits.len()..]);
+        } else {
+            out.push_str(part);
+        }
+    }
+    std::fs::write(p, out).unwrap();
 }
 
 fn same_names(dir: &Path, n: usize) {
@@ -267,8 +295,9 @@ fn main() {
         .nth(1)
         .map(PathBuf::from);
     let tmp = std::env::temp_dir().join(format!("stv2lint-corners-{}", std::process::id()));
-    let cases: [(&str, Generator); 6] = [
+    let cases: [(&str, Generator); 7] = [
         ("separate-rules", separate_rules),
+        ("minified-findings", minified_findings),
         ("same-names", same_names),
         ("many-instances", many_instances),
         ("existing-references", existing_references),

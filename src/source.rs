@@ -105,19 +105,53 @@ pub struct SourceFile {
     pub lang: Lang,
     /// Byte offset of the start of each line.
     line_starts: Vec<u32>,
+    /// For text that is not all ASCII: the characters before every [`CHARS_EVERY`]th byte, so
+    /// that a column deep in a long line (a minified template is one line of megabytes) is
+    /// counted from the checkpoint before it, not from the start of the line (which made
+    /// every finding cost the length of the line: quadratic in findings). Empty for ASCII
+    /// text, where columns are byte counts.
+    chars_at: Vec<u32>,
+}
+
+/// Bytes between two character-count checkpoints of [`SourceFile`].
+const CHARS_EVERY: usize = 4096;
+
+/// The characters that start in `bytes` (a range of UTF-8 text that may cut characters:
+/// continuation bytes are not counted).
+fn chars_starting(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String, lang: Lang) -> SourceFile {
         let mut line_starts = vec![0u32];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+        let chars_at = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let mut at = Vec::with_capacity(text.len() / CHARS_EVERY + 1);
+            let mut n = 0u32;
+            for chunk in text.as_bytes().chunks(CHARS_EVERY) {
+                at.push(n);
+                n += chars_starting(chunk) as u32;
+            }
+            at
+        };
         SourceFile {
             display,
             path,
             text,
             lang,
             line_starts,
+            chars_at,
         }
+    }
+
+    /// The characters that start before byte `offset`.
+    fn chars_before(&self, offset: usize) -> usize {
+        let k = offset / CHARS_EVERY;
+        let base = self.chars_at.get(k).copied().unwrap_or(0) as usize;
+        base + chars_starting(&self.text.as_bytes()[k * CHARS_EVERY..offset])
     }
 
     /// 1-based line and column (column counted in characters) of a byte offset.
@@ -132,7 +166,13 @@ impl SourceFile {
         while end > start && !self.text.is_char_boundary(end) {
             end -= 1;
         }
-        let col = self.text[start..end].chars().count() + 1;
+        let col = if self.chars_at.is_empty() {
+            end - start + 1
+        } else if end - start <= CHARS_EVERY {
+            self.text[start..end].chars().count() + 1
+        } else {
+            self.chars_before(end) - self.chars_before(start) + 1
+        };
         (line + 1, col)
     }
 
@@ -687,6 +727,34 @@ mod tests {
         assert_eq!(f.line_col(8), (4, 1));
         assert_eq!(f.line_text(2), "çd");
         assert_eq!(f.line_count(), 4);
+    }
+
+    #[test]
+    fn columns_deep_in_a_long_line_count_characters() {
+        // A minified template: one line far longer than a checkpoint, with characters of one
+        // to four bytes (some cut by checkpoints); every column is its character count.
+        let mut text = String::from("{\n");
+        for i in 0..6000 {
+            text.push_str(["a", "ç", "€", "𝄞"][i % 4]);
+        }
+        let f = SourceFile::new("a".into(), "a".into(), text.clone(), Lang::Other);
+        for (off, _) in text.char_indices().step_by(97).chain([(text.len(), ' ')]) {
+            let want = text[2..off.max(2)].chars().count() + 1;
+            assert_eq!(
+                f.line_col(off as u32),
+                (
+                    if off < 2 { 1 } else { 2 },
+                    if off < 2 { off + 1 } else { want }
+                )
+            );
+        }
+        let ascii = SourceFile::new(
+            "a".into(),
+            "a".into(),
+            "x\n".repeat(3) + &"y".repeat(9000),
+            Lang::Other,
+        );
+        assert_eq!(ascii.line_col(6 + 8000), (4, 8001));
     }
 
     /// A file longer than offsets can reach is refused before it is read, with its length
