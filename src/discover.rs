@@ -265,29 +265,17 @@ pub fn walk(root: &Path) -> ignore::Walk {
     builder(root).sort_by_file_name(|a, b| a.cmp(b)).build()
 }
 
-/// What [`walk`] and [`walk_entries`] leave out, and how they follow links: a link to a
-/// directory outside the walked tree (`etc -> /etc`) is not followed, as a module outside it
-/// is not read ([`crate::source`]'s roots).
+/// What [`walk`] and [`walk_entries`] leave out, and how they follow links.
 fn builder(root: &Path) -> ignore::WalkBuilder {
     let mut b = ignore::WalkBuilder::new(root);
-    let top = std::fs::canonicalize(root).ok();
     b.follow_links(true)
         .hidden(false)
         .git_global(false)
         .require_git(false)
-        .filter_entry(move |e| {
-            if e.depth() == 0 {
-                return true;
-            }
-            let dir = e.file_type().is_some_and(|t| t.is_dir());
-            if dir && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
-                return false;
-            }
-            !(dir && e.path_is_symlink())
-                || match (&top, std::fs::canonicalize(e.path())) {
-                    (Some(top), Ok(to)) => to.starts_with(top),
-                    _ => true,
-                }
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_some_and(|t| t.is_dir())
+                    && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
         });
     b
 }

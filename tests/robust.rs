@@ -390,6 +390,24 @@ fn symlinked_directories_dedup_scope_and_fence_by_their_real_paths() {
     }
 }
 
+/// A dangling link that names no input (`README.md` pointing nowhere) hides nothing and does
+/// not make the run incomplete; one named like an input does.
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_counts_only_when_it_names_an_input() {
+    let base = tmp("dangling");
+    let dir = base.join("repo");
+    write(&dir, "main.json", broken_apim());
+    std::os::unix::fs::symlink(base.join("nowhere.md"), dir.join("README.md")).unwrap();
+    let (code, out, err) = check(&dir, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+    std::os::unix::fs::symlink(base.join("nowhere.tf"), dir.join("network.tf")).unwrap();
+    let (code, out, err) = check(&dir, &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("network.tf"), "{err}");
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_or_a_symlink_out_of_the_tree_is_not_read() {
