@@ -904,6 +904,21 @@ enum Kind {
     Vnet,
 }
 
+/// What a reference from one deployment finds ([`Workspace::lookup`]).
+enum Lookup {
+    Found(usize),
+    /// Declarations of several deployments, equally close and not alike.
+    Ambiguous(Vec<usize>),
+    Missing,
+}
+
+/// A field's value and alternatives, without where they are written: two deployments' copies
+/// of one declaration compare equal.
+fn field_sig<T: std::fmt::Debug>(f: &Field<T>) -> String {
+    let alts: Vec<_> = f.alts().iter().map(|a| (&a.val, &a.when)).collect();
+    format!("{:?}{:?}", f.val, alts)
+}
+
 impl Workspace {
     /// Start a deployment unit: every resource, association and child pushed from now on
     /// belongs to it (until the next `begin_unit`/`enter_unit`).
@@ -1453,19 +1468,172 @@ impl Workspace {
     /// cross-deployment reference) another unit's — the one with the same known resource group
     /// first, then a declaration with a known prefix over a mere reference, then by unit name.
     fn find(&self, kind: Kind, key: &ResKey, unit: UnitId) -> Option<usize> {
-        if let Some(i) = self.find_own(kind, key, unit) {
-            return Some(i);
+        match self.lookup(kind, key, unit) {
+            Lookup::Found(i) => Some(i),
+            Lookup::Ambiguous(_) | Lookup::Missing => None,
         }
-        self.candidates(kind, key).min_by_key(|&i| {
+    }
+
+    /// [`Workspace::find`], and when it finds nothing because declarations of several
+    /// deployments fit equally well and differ in what the checks read, those declarations.
+    fn lookup(&self, kind: Kind, key: &ResKey, unit: UnitId) -> Lookup {
+        if let Some(i) = self.find_own(kind, key, unit) {
+            return Lookup::Found(i);
+        }
+        let rank = |i: usize| {
             let m = self.meta_of(kind, i);
             let exact = key.rg.is_some() && m.key.rg == key.rg;
             // A subnet another deployment only references says less than its declaration.
             let vague = kind == Kind::Subnet && self.subnets[i].prefixes.val.is_err();
-            // By the unit's name, not its number: the same choice whatever order the paths
-            // were given or walked in.
-            let name = self.unit(m.unit).map(|u| u.name.as_str());
-            (!exact, vague, name, i)
-        })
+            (!exact, vague)
+        };
+        let mut best: Vec<usize> = Vec::new();
+        for i in self.candidates(kind, key) {
+            match best.first().map(|&b| rank(i).cmp(&rank(b))) {
+                None | Some(std::cmp::Ordering::Equal) => best.push(i),
+                Some(std::cmp::Ordering::Less) => best = vec![i],
+                Some(std::cmp::Ordering::Greater) => {}
+            }
+        }
+        // By the unit's name, not its number: the same choice whatever order the paths were
+        // given or walked in.
+        best.sort_by_key(|&i| (self.unit(self.meta_of(kind, i).unit).map(|u| &u.name), i));
+        let Some(&first) = best.first() else {
+            return Lookup::Missing;
+        };
+        // Two deployments that declare the resource alike (one template in two stages with
+        // the same network) leave no doubt; two that differ, in resource groups the code does
+        // not name, do: the first would hide the other.
+        let differ: Vec<usize> = best
+            .iter()
+            .copied()
+            .filter(|&j| {
+                self.meta_of(kind, j).unit != self.meta_of(kind, first).unit
+                    && !self.alike(kind, first, j)
+            })
+            .collect();
+        if differ.is_empty() {
+            Lookup::Found(first)
+        } else {
+            Lookup::Ambiguous(std::iter::once(first).chain(differ).collect())
+        }
+    }
+
+    /// Whether declarations `i` and `j` of `kind` (in different deployments) give the checks
+    /// the same values: a subnet's prefixes, delegations, service endpoints and the rules and
+    /// routes of its NSG and route table; an NSG's rules; a route table's routes. Other kinds
+    /// are not compared (the first by unit name is taken, as before).
+    fn alike(&self, kind: Kind, i: usize, j: usize) -> bool {
+        match kind {
+            Kind::Subnet => {
+                let (a, b) = (&self.subnets[i], &self.subnets[j]);
+                let link = |s: &Subnet, f: &Option<Field<String>>, k: Kind| {
+                    f.as_ref().map(|f| {
+                        let to = f.get().and_then(|id| ResKey::from_id(id));
+                        (
+                            field_sig(f),
+                            to.and_then(|key| self.find_own(k, &key, s.meta.unit)),
+                        )
+                    })
+                };
+                let same_link = |k: Kind,
+                                 fa: &Option<Field<String>>,
+                                 fb: &Option<Field<String>>| {
+                    match (link(a, fa, k), link(b, fb, k)) {
+                        (None, None) => true,
+                        (Some((sa, ia)), Some((sb, ib))) => {
+                            sa == sb
+                                && match (ia, ib) {
+                                    (Some(x), Some(y)) => self.alike(k, x, y),
+                                    (x, y) => x.is_none() && y.is_none(),
+                                }
+                        }
+                        _ => false,
+                    }
+                };
+                field_sig(&a.prefixes) == field_sig(&b.prefixes)
+                    && field_sig(&a.delegations) == field_sig(&b.delegations)
+                    && field_sig(&a.service_endpoints) == field_sig(&b.service_endpoints)
+                    && same_link(Kind::Nsg, &a.nsg, &b.nsg)
+                    && same_link(Kind::RouteTable, &a.route_table, &b.route_table)
+            }
+            Kind::Nsg => {
+                let (a, b) = (&self.nsgs[i], &self.nsgs[j]);
+                let sig = |n: &Nsg| {
+                    let rules: Vec<_> = n
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}|{:?}",
+                                r.name,
+                                field_sig(&r.priority),
+                                field_sig(&r.direction),
+                                field_sig(&r.access),
+                                field_sig(&r.protocol),
+                                field_sig(&r.source_addresses),
+                                field_sig(&r.source_ports),
+                                field_sig(&r.destination_addresses),
+                                field_sig(&r.destination_ports),
+                                r.invalid.iter().map(|x| &x.0).collect::<Vec<_>>(),
+                                r.deployed,
+                            )
+                        })
+                        .collect();
+                    (rules, n.rules_unknown.as_ref().map(|u| u.0.clone()))
+                };
+                sig(a) == sig(b)
+            }
+            Kind::RouteTable => {
+                let (a, b) = (&self.route_tables[i], &self.route_tables[j]);
+                let sig = |t: &RouteTable| {
+                    let routes: Vec<_> = t
+                        .routes
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "{}|{}|{}|{:?}|{:?}",
+                                r.name,
+                                field_sig(&r.prefix),
+                                field_sig(&r.next_hop),
+                                r.next_hop_ip.as_ref().map(field_sig),
+                                r.deployed,
+                            )
+                        })
+                        .collect();
+                    (
+                        routes,
+                        t.routes_unknown.as_ref().map(|u| u.0.clone()),
+                        t.disable_bgp.as_ref().map(field_sig),
+                    )
+                };
+                sig(a) == sig(b)
+            }
+            Kind::PublicIp | Kind::Vnet => true,
+        }
+    }
+
+    /// Why a reference from `unit` to `id` of this kind is not resolved, when the reason is
+    /// that several deployments declare it differently: the message names them.
+    fn ambiguous_in(&self, kind: Kind, id: &str, unit: UnitId) -> Option<String> {
+        let key = ResKey::from_id(id)?;
+        let Lookup::Ambiguous(list) = self.lookup(kind, &key, unit) else {
+            return None;
+        };
+        let names: Vec<&str> = list
+            .iter()
+            .filter_map(|&i| {
+                self.unit(self.meta_of(kind, i).unit)
+                    .map(|u| u.name.as_str())
+            })
+            .collect();
+        Some(format!(
+            "'{}' is declared differently by {} deployments ({}) in resource groups the code \
+             does not tell apart: which one is meant is not known",
+            key.names.join("/"),
+            list.len(),
+            names.join(", ")
+        ))
     }
 
     /// Resolve a subnet reference (a resource id) to the declared subnet, from no particular
@@ -1493,6 +1661,17 @@ impl Workspace {
     pub fn nsg_in(&self, id: &str, unit: UnitId) -> Option<&Nsg> {
         let key = ResKey::from_id(id)?;
         self.find(Kind::Nsg, &key, unit).map(|i| &self.nsgs[i])
+    }
+    /// Why [`Workspace::subnet_in`] found nothing, when several deployments declare the
+    /// subnet differently; `None` otherwise.
+    pub fn subnet_ambiguity(&self, id: &str, unit: UnitId) -> Option<String> {
+        self.ambiguous_in(Kind::Subnet, id, unit)
+    }
+    pub fn nsg_ambiguity(&self, id: &str, unit: UnitId) -> Option<String> {
+        self.ambiguous_in(Kind::Nsg, id, unit)
+    }
+    pub fn route_table_ambiguity(&self, id: &str, unit: UnitId) -> Option<String> {
+        self.ambiguous_in(Kind::RouteTable, id, unit)
     }
     pub fn route_table_in(&self, id: &str, unit: UnitId) -> Option<&RouteTable> {
         let key = ResKey::from_id(id)?;
@@ -1755,6 +1934,24 @@ mod unit_tests {
             let mut ws = ws();
             for name in order {
                 ws.begin_unit(name, None, name);
+                ws.subnets.push(subnet(1, "10.0.1.0/27", None));
+            }
+            let apim = ws.begin_unit("apim", None, "apim");
+            ws.link();
+            let s = ws.subnet_in(&subnet_id(), apim).unwrap();
+            assert_eq!(ws.unit(s.meta.unit).unwrap().name, "net-a", "{order:?}");
+            assert!(ws.subnet_ambiguity(&subnet_id(), apim).is_none());
+        }
+    }
+
+    /// Two deployments that declare the referenced subnet differently, in resource groups
+    /// the code does not name: neither is taken (the first by name used to hide the other).
+    #[test]
+    fn a_reference_to_declarations_that_differ_is_not_resolved() {
+        for order in [["net-b", "net-a"], ["net-a", "net-b"]] {
+            let mut ws = ws();
+            for name in order {
+                ws.begin_unit(name, None, name);
                 let prefix = if name == "net-a" {
                     "10.0.1.0/27"
                 } else {
@@ -1764,8 +1961,9 @@ mod unit_tests {
             }
             let apim = ws.begin_unit("apim", None, "apim");
             ws.link();
-            let s = ws.subnet_in(&subnet_id(), apim).unwrap();
-            assert_eq!(s.prefixes.get().unwrap()[0], "10.0.1.0/27", "{order:?}");
+            assert!(ws.subnet_in(&subnet_id(), apim).is_none(), "{order:?}");
+            let why = ws.subnet_ambiguity(&subnet_id(), apim).unwrap();
+            assert!(why.contains("2 deployments (net-a, net-b)"), "{why}");
         }
     }
 

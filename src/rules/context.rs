@@ -269,7 +269,12 @@ impl<'a> Plan<'a> {
             };
             let unit = self.from.unwrap_or(apim.meta.unit);
             for (li, loc) in apim.locations.iter().enumerate() {
-                let subnet = resolve(&loc.subnet, "subnet", |id| ws.subnet_in(id, unit));
+                let subnet = resolve(
+                    &loc.subnet,
+                    "subnet",
+                    |id| ws.subnet_in(id, unit),
+                    |id| ws.subnet_ambiguity(id, unit),
+                );
                 let picked = var.links.get(li);
                 let (nsg, route_table) = match &subnet {
                     Resolved::Found(s) => (
@@ -281,6 +286,7 @@ impl<'a> Plan<'a> {
                                     .unwrap_or_else(|| narrow(&s.nsg, &var.when)),
                                 "network security group",
                                 |id| ws.nsg_in(id, s.meta.unit),
+                                |id| ws.nsg_ambiguity(id, s.meta.unit),
                             ),
                         },
                         match picked.and_then(|l| l.route_table_routes.as_deref()) {
@@ -291,6 +297,7 @@ impl<'a> Plan<'a> {
                                     .unwrap_or_else(|| narrow(&s.route_table, &var.when)),
                                 "route table",
                                 |id| ws.route_table_in(id, s.meta.unit),
+                                |id| ws.route_table_ambiguity(id, s.meta.unit),
                             ),
                         },
                     ),
@@ -306,9 +313,12 @@ impl<'a> Plan<'a> {
                         },
                     ),
                 };
-                let public_ip = resolve(&loc.public_ip, "public IP address", |id| {
-                    ws.public_ip_in(id, unit)
-                });
+                let public_ip = resolve(
+                    &loc.public_ip,
+                    "public IP address",
+                    |id| ws.public_ip_in(id, unit),
+                    |_| None,
+                );
                 sites.push(Site {
                     apim,
                     loc,
@@ -1233,6 +1243,7 @@ fn resolve<'a, T>(
     field: &Option<Field<String>>,
     what: &str,
     lookup: impl Fn(&str) -> Option<&'a T>,
+    ambiguity: impl Fn(&str) -> Option<String>,
 ) -> Resolved<'a, T> {
     let Some(f) = field else {
         return Resolved::Absent;
@@ -1245,10 +1256,13 @@ fn resolve<'a, T>(
         Ok(id) => match lookup(id) {
             Some(t) => Resolved::Found(t),
             None => Resolved::Unknown {
-                reason: format!(
-                    "the {what} '{}' is not declared in the files checked",
-                    short_id(id)
-                ),
+                reason: match ambiguity(id) {
+                    Some(why) => format!("the {what} {why}"),
+                    None => format!(
+                        "the {what} '{}' is not declared in the files checked",
+                        short_id(id)
+                    ),
+                },
                 at: f.at,
             },
         },
