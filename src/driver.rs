@@ -87,7 +87,17 @@ pub fn options_from_args(
         let (k, val) = v
             .split_once('=')
             .ok_or_else(|| format!("--var expects NAME=VALUE, got '{v}'"))?;
-        opts.load.vars.push((k.trim().to_string(), val.to_string()));
+        // A Terraform identifier: `--var =x` or `--var 'a b=x'` sets nothing a module reads.
+        let k = k.trim();
+        let ident = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !ident {
+            return Err(format!(
+                "--var expects NAME=VALUE with NAME a variable name, got '{v}'"
+            ));
+        }
+        opts.load.vars.push((k.to_string(), val.to_string()));
     }
     let prefixes = |flag: &str, list: &[String]| -> Result<Vec<String>, String> {
         list.iter()

@@ -75,6 +75,24 @@ fn a_missing_path_exits_2() {
     assert!(err.contains("no/such/dir"), "{err}");
 }
 
+/// `--var =x` (or a name with a space) sets no variable a module can read: a usage error,
+/// not a run that quietly checks the defaults.
+#[test]
+fn a_var_without_a_variable_name_exits_2() {
+    for bad in ["=x", " =x", "a b=x", "1a=x"] {
+        let (code, _, err) = run(&["check", "fixtures/terraform", "--var", bad]);
+        assert_eq!(code, 2, "--var {bad}: {err}");
+        assert!(err.contains("NAME a variable name"), "--var {bad}: {err}");
+    }
+    let (code, _, err) = run(&[
+        "check",
+        "examples/broken-apim-terraform",
+        "--var",
+        "sku_name=Premium_1",
+    ]);
+    assert_ne!(code, 2, "{err}");
+}
+
 #[test]
 fn rules_and_rule_pages() {
     let (code, out, _) = run(&["rules"]);

@@ -973,3 +973,62 @@ fn renderers_are_total_over_random_texts_and_spans() {
         }
     }
 }
+
+/// A `.bicepparam` without `using` names no template: Bicep rejects it, so the run says so
+/// (STV001, exit 2) instead of skipping it without a word; `using none` is a valid base file.
+#[test]
+fn a_parameter_file_without_using_is_a_load_error() {
+    let dir = tmp("no-using");
+    write(&dir.0, "prod.bicepparam", "param sku = 'Premium'\n");
+    write(
+        &dir.0,
+        "base.bicepparam",
+        "using none\nparam sku = 'Premium'\n",
+    );
+    let (code, out, _) = check(&dir.0, &[]);
+    assert_eq!(code, 2, "{out}");
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("STV001")).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].starts_with("prod.bicepparam:1:1:") && lines[0].contains("no `using`"),
+        "{out}"
+    );
+}
+
+/// `check azuredeploy.json` names one template; the file it links to by `relativePath` is part
+/// of that deployment and is read and checked through the link, as a Bicep entry's modules
+/// are. Before, the run said "no API Management instance found" (exit 0) unless the linked
+/// file's name said "apim".
+#[test]
+fn a_named_template_brings_the_local_files_it_links_to() {
+    let dir = tmp("named-link");
+    write(
+        &dir.0,
+        "azuredeploy.json",
+        format!(
+            r#"{ARM_HEAD}"resources":[{{"type":"Microsoft.Resources/deployments","apiVersion":"2022-09-01","name":"child",
+  "properties":{{"mode":"Incremental","templateLink":{{"relativePath":"nested/gateway.json"}},
+  "parameters":{{"tier":{{"value":"Basic"}}}}}}}}]}}"#
+        ),
+    );
+    write(
+        &dir.0,
+        "nested/gateway.json",
+        format!(
+            r#"{ARM_HEAD}"parameters":{{"tier":{{"type":"string"}}}},"resources":[
+{{"type":"Microsoft.ApiManagement/service","apiVersion":"2022-08-01","name":"gw","location":"westeurope",
+  "sku":{{"name":"[parameters('tier')]","capacity":1}},
+  "properties":{{"publisherEmail":"a@example.com","publisherName":"b","virtualNetworkType":"External"}}}}]}}"#
+        ),
+    );
+    let (code, out, err) = run_in(
+        &dir.0,
+        &["check", "azuredeploy.json", "--format", "compact"],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("nested/gateway.json:") && l.contains("error[STV010]")),
+        "{out}"
+    );
+}

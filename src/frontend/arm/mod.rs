@@ -25,11 +25,12 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         })
         .cloned()
         .collect();
-    let files: Vec<(PathBuf, FileId)> = found
+    let mut files: Vec<(PathBuf, FileId)> = found
         .arm_templates
         .iter()
         .map(|&t| (canonical(&ws.sources.get(t).path), t))
         .collect();
+    read_linked_files(ws, found, &mut files);
     let linked = linked_targets(ws, found, &files);
     // `--parameters` files: read and parse once, not per template.
     let evaluated = found.arm_templates.iter().any(|t| !linked.contains_key(t));
@@ -286,6 +287,47 @@ pub fn fitting(sets: &[Stage], declared: Option<&HashSet<String>>) -> Vec<Stage>
         sets.to_vec()
     } else {
         fit
+    }
+}
+
+/// Templates of the run that link to a local file the run was not given (`check
+/// azuredeploy.json`, whose `nested/apim.json` was not named): the file is read, as a Bicep
+/// entry's modules are, so that what it deploys is checked through the link instead of being
+/// absent without a word. Files those files link to are read too, up to [`MAX_LINKED_READS`].
+/// A file outside the linted tree is not read, and the run says so.
+fn read_linked_files(ws: &mut Workspace, found: &Discovered, files: &mut Vec<(PathBuf, FileId)>) {
+    const MAX_LINKED_READS: usize = 1_000;
+    let mut known: HashSet<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    let mut queue: Vec<FileId> = found.arm_templates.clone();
+    let mut read = 0;
+    while let Some(t) = queue.pop() {
+        let src = ws.sources.get(t);
+        if !src.text.contains("templateLink") {
+            continue;
+        }
+        let dir = src.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let Ok(parsed) = super::json::parse(&src.text, t) else {
+            continue;
+        };
+        let mut names = Vec::new();
+        json_names(&parsed.value, &mut names);
+        for n in names {
+            if n.contains("://") || n.contains(['[', ']', '{', '}']) {
+                continue;
+            }
+            let path = dir.join(&n);
+            if !path.is_file() || !known.insert(canonical(&path)) {
+                continue;
+            }
+            if read >= MAX_LINKED_READS {
+                return;
+            }
+            read += 1;
+            if let Some(id) = ws.find_or_read(&path, Lang::Json) {
+                files.push((canonical(&path), id));
+                queue.push(id);
+            }
+        }
     }
 }
 

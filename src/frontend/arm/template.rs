@@ -468,7 +468,10 @@ impl<'a> Eval<'a> {
                 match count.as_i64() {
                     // Past the loop budget: one instance with an unknown index, so the resource
                     // is still checked (with unknowns) rather than dropped.
-                    Some(n) if !self.budget.items(n.clamp(0, MAX_COPY) as u64) => {
+                    Some(n)
+                        if !self.budget.items(n.clamp(0, MAX_COPY) as u64)
+                            || !self.budget.instances(n.clamp(0, MAX_COPY) as u64) =>
+                    {
                         let mut c = env.copy.clone();
                         c.push((name.clone(), self.budget.unknown(copy.span)));
                         vec![c]

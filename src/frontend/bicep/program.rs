@@ -476,7 +476,28 @@ fn prepare(sources: &SourceMap, id: FileId) -> Prepared {
             }
         }
     });
-    let unknown = check_functions(&unit, &file);
+    let mut unknown = check_functions(&unit, &file);
+    // Bicep rejects a parameter file without `using` (BCP261): it names no template, so none of
+    // its values is checked. An error, not a file skipped without a word.
+    if unit.is_param
+        && !file
+            .decls
+            .iter()
+            .any(|d| matches!(d.kind, DeclKind::Using(_)))
+    {
+        let at = Span::new(id, 0, src.text.len().min(1));
+        unknown.push(
+            Diagnostic::new(
+                Code::Stv001,
+                Severity::Error,
+                "parameter file has no `using` declaration: it names no template, so nothing is checked with its values",
+            )
+            .at(Some(at))
+            .label("no `using`")
+            .help("Start the file with `using './main.bicep'` (or `using none` for a shared base file).")
+            .identity("bicep|no using"),
+        );
+    }
     unit.file = Some(file);
     Prepared {
         unit,

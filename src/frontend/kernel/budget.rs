@@ -22,6 +22,10 @@ use std::rc::Rc;
 pub const MAX_STEPS: u64 = 2_000_000;
 /// Items produced by loops (`copy`, `for`, `count`, `for_each`, lambdas, `range`) per unit.
 pub const MAX_LOOP_ITEMS: u64 = 2_000_000;
+/// Resource and module instances per unit (copies and loop iterations each count). Azure
+/// takes at most 800 resources in one template deployment; tens of thousands in one unit are
+/// built to exhaust memory (nested module loops multiply), not to be deployed.
+pub const MAX_INSTANCES: u64 = 50_000;
 /// Nodes of one value (arrays, objects and their members).
 pub const MAX_VALUE_NODES: u64 = 1_000_000;
 /// Nesting of one value.
@@ -39,6 +43,7 @@ pub const MAX_DEPTH: usize = 200;
 pub enum Limit {
     Steps,
     LoopItems,
+    Instances,
     ValueSize,
     Nodes,
     Bytes,
@@ -51,6 +56,9 @@ impl Limit {
         match self {
             Limit::Steps => format!("the step limit ({MAX_STEPS} evaluation steps)"),
             Limit::LoopItems => format!("the loop limit ({MAX_LOOP_ITEMS} loop items)"),
+            Limit::Instances => format!(
+                "the instance limit ({MAX_INSTANCES} resource and module instances)"
+            ),
             Limit::ValueSize => format!(
                 "the value size limit ({MAX_VALUE_NODES} nodes or {MAX_VALUE_DEPTH} levels in one value)"
             ),
@@ -70,6 +78,7 @@ impl Limit {
 pub struct Budget {
     steps: Cell<u64>,
     items: Cell<u64>,
+    instances: Cell<u64>,
     nodes: Cell<u64>,
     bytes: Cell<u64>,
     /// The first limit hit.
@@ -114,6 +123,10 @@ impl Budget {
     /// `n` loop items about to be produced.
     pub fn items(&self, n: u64) -> bool {
         self.charge(&self.items, n, MAX_LOOP_ITEMS, Limit::LoopItems)
+    }
+    /// `n` resource or module instances about to be declared.
+    pub fn instances(&self, n: u64) -> bool {
+        self.charge(&self.instances, n, MAX_INSTANCES, Limit::Instances)
     }
     /// `n` bytes of text about to be allocated.
     pub fn bytes(&self, n: u64) -> bool {
@@ -310,6 +323,11 @@ pub fn bytes(n: usize) -> bool {
 /// Charges `n` loop or list items to the current unit before they are produced.
 pub fn items(n: usize) -> bool {
     with_current(n as u64, MAX_LOOP_ITEMS, |b| b.items(n as u64))
+}
+
+/// Charges `n` resource or module instances to the current unit before they are declared.
+pub fn instances(n: usize) -> bool {
+    with_current(n as u64, MAX_INSTANCES, |b| b.instances(n as u64))
 }
 
 /// Charges the nodes of a built value to the current unit (see [`Budget::value`]).

@@ -110,7 +110,8 @@ impl<'p> Eval<'p> {
                     }
                     _ => return (true, Vec::new(), Some(coll)),
                 };
-                if !budget::items(items.len().min(MAX_LOOP)) {
+                let n = items.len().min(MAX_LOOP);
+                if !budget::items(n) || !budget::instances(n) {
                     return (true, Vec::new(), Some(budget::unknown(Some(f.iter.span))));
                 }
                 let mut out = Vec::new();

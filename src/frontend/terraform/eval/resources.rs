@@ -149,6 +149,9 @@ impl<'w> Eval<'w> {
                 }
                 (_, Some(n)) => {
                     let n = n.clamp(0, MAX_INSTANCES);
+                    if !budget::instances(n as usize) {
+                        return over_budget(c.span, base, "count");
+                    }
                     let items = (0..n)
                         .map(|i| {
                             let key = V::int(i, Some(c.span));
@@ -196,6 +199,9 @@ impl<'w> Eval<'w> {
             };
             return match pairs {
                 Some(pairs) if pairs.iter().all(|(k, _)| key_text(k).is_some()) => {
+                    if !budget::instances(pairs.len().min(MAX_INSTANCES as usize)) {
+                        return over_budget(fe.span, base, "each");
+                    }
                     let items = pairs
                         .into_iter()
                         .take(MAX_INSTANCES as usize)
@@ -467,4 +473,19 @@ impl<'w> Eval<'w> {
     }
 
     // -----------------------------------------------------------------------------------------
+}
+
+/// Past the unit's instance budget: one instance with an unknown key stands for all of them
+/// (as for an unknown `count`), so the declaration is still checked with unknowns.
+fn over_budget(span: Span, base: &Scope, var: &str) -> (Shape, Vec<(String, V, Scope)>) {
+    let key = budget::unknown(Some(span));
+    let bound = if var == "count" {
+        index_obj(key.clone())
+    } else {
+        each_obj(key.clone(), key.clone())
+    };
+    (
+        Shape::Unknown("past the instance limit".into()),
+        vec![("[?]".to_string(), key, base.with(var, bound))],
+    )
 }
