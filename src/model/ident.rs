@@ -10,6 +10,24 @@ pub struct ResKey {
     pub names: Vec<String>,
     /// Resource group, when it is a known literal.
     pub rg: Option<String>,
+    /// Subscription, when known: a literal id, or a [`provider_scope`] that stands for one
+    /// (a Terraform provider configuration whose subscription is not known).
+    pub sub: Option<String>,
+}
+
+/// The subscription segment standing for the unknown subscription of a provider
+/// configuration (`azurerm.dev`): resources under different configurations of one module are
+/// not the same resource, whatever their names.
+pub fn provider_scope(config: &str) -> String {
+    format!("{{provider:{}}}", config.to_ascii_lowercase())
+}
+
+/// A subscription segment as a scope: a literal id or a provider scope; other placeholders
+/// (`{subscription}`, `subscription().subscriptionId`, `${var.sub}`) are not known.
+fn sub_scope(s: &str) -> Option<String> {
+    let s = s.trim();
+    let provider = s.starts_with("{provider:") && s.ends_with('}');
+    (provider || !is_placeholder(s)).then(|| s.to_ascii_lowercase())
 }
 
 pub use super::resource_id::providers_path;
@@ -45,6 +63,7 @@ impl ResKey {
             rg: rg
                 .filter(|r| !is_placeholder(r))
                 .map(|r| r.to_ascii_lowercase()),
+            sub: None,
         }
     }
 
@@ -73,31 +92,36 @@ impl ResKey {
         let rg = segment_after(scope, "resourceGroups")
             .filter(|r| !is_placeholder(r))
             .map(|r| r.to_ascii_lowercase());
-        Some(ResKey { rtype, names, rg })
+        let sub = segment_after(scope, "subscriptions").and_then(sub_scope);
+        Some(ResKey {
+            rtype,
+            names,
+            rg,
+            sub,
+        })
     }
 
     /// The key of a parsed id.
     pub fn of(id: &ResourceId) -> ResKey {
-        ResKey::new(&id.rtype(), &id.name(), id.resource_group())
+        let mut k = ResKey::new(&id.rtype(), &id.name(), id.resource_group());
+        k.sub = id.subscription().and_then(sub_scope);
+        k
     }
 
-    /// Same resource group, or one of them unknown.
+    /// Same resource group and subscription, or one of them unknown.
     pub fn same_scope(&self, other: &ResKey) -> bool {
-        match (&self.rg, &other.rg) {
+        let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
             (Some(a), Some(b)) => a == b,
             _ => true,
-        }
+        };
+        same(&self.rg, &other.rg) && same(&self.sub, &other.sub)
     }
 
     /// An ARM id for this key, with placeholders for what is not known.
     pub fn to_id(&self) -> String {
         let rg = self.rg.as_deref().unwrap_or("{resourceGroup}");
-        ResourceId::build(
-            IdScope::ResourceGroup("{subscription}", rg),
-            &self.rtype,
-            &self.names,
-        )
-        .to_string()
+        let sub = self.sub.as_deref().unwrap_or("{subscription}");
+        ResourceId::build(IdScope::ResourceGroup(sub, rg), &self.rtype, &self.names).to_string()
     }
 }
 

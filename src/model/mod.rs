@@ -1712,6 +1712,7 @@ impl Workspace {
             rtype: "microsoft.network/virtualnetworks".into(),
             names: k.names.first().cloned().into_iter().collect(),
             rg: k.rg.clone(),
+            sub: k.sub.clone(),
         };
         self.find(Kind::Vnet, &key, subnet.meta.unit)
             .map(|i| &self.vnets[i])

@@ -422,7 +422,12 @@ fn load_plan(
                         .get_exact("id")
                         .and_then(|v| v.as_name())
                         .and_then(ResKey::from_id)
-                        .is_some_and(|k| declared.contains(&k)) =>
+                        .is_some_and(|k| {
+                            // The same resource: a scope one side does not know matches.
+                            declared.iter().any(|d| {
+                                d.rtype == k.rtype && d.names == k.names && d.same_scope(&k)
+                            })
+                        }) =>
             {
                 emit(ws, t)
             }

@@ -288,6 +288,12 @@ fn meta(id: &V, arm_type: &str, label: &str, name: &str, decl: Span, rg: Option<
     }
 }
 
+/// The subscription scope of a resource, read from its id: a child joined to its parent by
+/// name joins only a parent of the same provider configuration.
+fn sub_of(body: &V) -> Option<String> {
+    ResKey::from_id(get(body, "id")?.as_name()?)?.sub
+}
+
 fn name_of(body: &V, label: &str) -> String {
     text(get(body, "name")).unwrap_or_else(|| sym_ref(&format!("{label}.name")))
 }
@@ -413,11 +419,12 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 return;
             };
             let rg = text(get(b, "resource_group_name"));
-            let key = ResKey::new(
+            let mut key = ResKey::new(
                 "Microsoft.Network/networkSecurityGroups",
                 &parent,
                 rg.as_deref(),
             );
+            key.sub = sub_of(b);
             let rn = name_of(b, &r.label);
             let mut rule = security_rule(&rn, b, r.decl);
             rule.deployed = r.deployed.cloned().map(Box::new);
@@ -462,7 +469,8 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 return;
             };
             let rg = text(get(b, "resource_group_name"));
-            let key = ResKey::new("Microsoft.Network/routeTables", &parent, rg.as_deref());
+            let mut key = ResKey::new("Microsoft.Network/routeTables", &parent, rg.as_deref());
+            key.sub = sub_of(b);
             let rn = name_of(b, &r.label);
             let mut route = route(&rn, b, r.decl);
             route.deployed = r.deployed.cloned().map(Box::new);

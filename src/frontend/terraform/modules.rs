@@ -29,6 +29,8 @@ pub struct ResDecl {
     pub body: Body,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
+    /// The provider configuration it names (`azurerm.dev`); `None` for the default one.
+    pub provider: Option<Shared<str>>,
     pub span: Span,
 }
 
@@ -39,6 +41,8 @@ pub struct CallDecl {
     pub args: Vec<Attr>,
     pub count: Option<Expr>,
     pub for_each: Option<Expr>,
+    /// `providers = { azurerm = azurerm.dev }`: the child's configuration → the caller's.
+    pub providers: Vec<(Shared<str>, Shared<str>)>,
     pub span: Span,
 }
 
@@ -58,6 +62,9 @@ pub struct Module {
     pub outputs: HashMap<Shared<str>, Expr>,
     /// `required_providers` version constraints of `azurerm`, with where they are written.
     pub azurerm_constraints: Vec<(String, Span)>,
+    /// `provider "azurerm"` blocks: the configuration (`azurerm`, `azurerm.dev`) and its
+    /// `subscription_id` when that is a literal.
+    pub azurerm_configs: Vec<(Shared<str>, Option<String>)>,
 }
 
 impl Module {
@@ -110,6 +117,7 @@ impl Module {
                     let mut body = b.body;
                     let count = take_attr(&mut body, "count");
                     let for_each = take_attr(&mut body, "for_each");
+                    let provider = provider_name(&body);
                     resource_body(rtype, &mut body);
                     self.res_index.insert(key, self.resources.len());
                     if !data {
@@ -122,8 +130,24 @@ impl Module {
                         body,
                         count,
                         for_each,
+                        provider,
                         span: b.span,
                     });
+                }
+                ("provider", [name]) if &**name == "azurerm" => {
+                    let config: Shared<str> =
+                        match b.body.attr("alias").and_then(|a| a.expr.as_str()) {
+                            Some(alias) => format!("azurerm.{alias}").into(),
+                            None => "azurerm".into(),
+                        };
+                    let sub = b
+                        .body
+                        .attr("subscription_id")
+                        .and_then(|a| a.expr.as_str())
+                        .map(str::to_string);
+                    if !self.azurerm_configs.iter().any(|(c, _)| *c == config) {
+                        self.azurerm_configs.push((config, sub));
+                    }
                 }
                 ("module", [name]) => {
                     if self.call_index.contains_key(name) {
@@ -134,6 +158,7 @@ impl Module {
                     let for_each = take_attr(&mut body, "for_each");
                     let source = take_attr(&mut body, "source")
                         .and_then(|e| e.as_str().map(|s| (s.to_string(), e.span)));
+                    let providers = providers_map(&body);
                     body.attrs
                         .retain(|a| !matches!(&*a.name, "depends_on" | "providers" | "version"));
                     self.call_index.insert(name.clone(), self.calls.len());
@@ -143,6 +168,7 @@ impl Module {
                         args: body.attrs,
                         count,
                         for_each,
+                        providers,
                         span: b.span,
                     });
                 }
@@ -248,6 +274,29 @@ impl Module {
             _ => {}
         }
     }
+}
+
+/// The provider configuration a resource names: `provider = azurerm.dev` → `azurerm.dev`.
+fn provider_name(body: &Body) -> Option<Shared<str>> {
+    let names = body.attr("provider")?.expr.path_names()?;
+    Some(names.join(".").into())
+}
+
+/// A module call's `providers = { azurerm = azurerm.dev, azurerm.hub = azurerm }`.
+fn providers_map(body: &Body) -> Vec<(Shared<str>, Shared<str>)> {
+    let Some(ExprKind::Obj(entries)) = body.attr("providers").map(|a| &a.expr.kind) else {
+        return Vec::new();
+    };
+    entries
+        .iter()
+        .filter_map(|(k, v)| {
+            let child = match k {
+                ObjKey::Name(n, _) => n.to_string(),
+                ObjKey::Expr(e) => e.path_names()?.join("."),
+            };
+            Some((child.into(), v.path_names()?.join(".").into()))
+        })
+        .collect()
 }
 
 /// A resource body without what the model never reads: meta-arguments and lifecycle blocks.

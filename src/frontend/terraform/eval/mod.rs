@@ -132,6 +132,9 @@ pub struct Inst {
     pub dirs: Vec<PathBuf>,
     /// The evaluation budget of this root's tree (kept on the root instance).
     pub budget: Rc<Budget>,
+    /// The subscription scope of each azurerm provider configuration the instance can name
+    /// (see [`root_providers`]); a configuration not listed has none.
+    pub providers: HashMap<Shared<str>, String>,
     vars: Memo<Shared<str>, Arc<V>>,
     locals: Memo<Shared<str>, Arc<V>>,
     outputs: Memo<Shared<str>, Arc<V>>,
@@ -433,6 +436,7 @@ impl<'w> Eval<'w> {
     pub fn add_root(&mut self, module: Arc<Module>, inputs: HashMap<Shared<str>, Input>) -> usize {
         let id = self.insts.len();
         let dir = module.dir.clone();
+        let providers = root_providers(&module);
         self.insts.push(Inst {
             module,
             addr: String::new(),
@@ -441,6 +445,7 @@ impl<'w> Eval<'w> {
             inputs,
             dirs: vec![dir],
             budget: Budget::new(),
+            providers,
             vars: Memo::new(),
             locals: Memo::new(),
             outputs: Memo::new(),
@@ -449,6 +454,33 @@ impl<'w> Eval<'w> {
         });
         id
     }
+}
+
+/// The subscription scope of a root's azurerm provider configurations: a literal
+/// `subscription_id`, or — when the root has more than one configuration — a
+/// [`crate::model::ident::provider_scope`] naming the configuration, so that resources of
+/// different configurations (possibly other subscriptions) are never taken for one another.
+/// With one configuration and no literal subscription, nothing: names join as before.
+pub fn root_providers(module: &Module) -> HashMap<Shared<str>, String> {
+    let configs = &module.azurerm_configs;
+    let several = configs.iter().any(|(c, _)| &**c != "azurerm");
+    let mut out = HashMap::new();
+    for (config, sub) in configs {
+        match sub {
+            Some(s) => out.insert(config.clone(), s.clone()),
+            None if several => {
+                out.insert(config.clone(), crate::model::ident::provider_scope(config))
+            }
+            None => None,
+        };
+    }
+    if several && !out.contains_key("azurerm") {
+        out.insert(
+            "azurerm".into(),
+            crate::model::ident::provider_scope("azurerm"),
+        );
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -171,6 +171,19 @@ impl<'w> Eval<'w> {
                     let mut dirs = self.insts[inst].dirs.clone();
                     dirs.push(m.dir.clone());
                     let root = self.insts[inst].root;
+                    // A child inherits the caller's default configuration; `providers = {}`
+                    // passes others under the child's names.
+                    let parent = &self.insts[inst].providers;
+                    let mut providers: HashMap<Shared<str>, String> = HashMap::new();
+                    if let Some(s) = parent.get("azurerm") {
+                        providers.insert("azurerm".into(), s.clone());
+                    }
+                    for (child, from) in &cd.providers {
+                        match parent.get(from) {
+                            Some(s) => providers.insert(child.clone(), s.clone()),
+                            None => providers.remove(child),
+                        };
+                    }
                     self.insts.push(Inst {
                         module: m.clone(),
                         addr,
@@ -183,6 +196,7 @@ impl<'w> Eval<'w> {
                         inputs: HashMap::new(),
                         dirs,
                         budget: self.insts[root].budget.clone(),
+                        providers,
                         vars: Memo::new(),
                         locals: Memo::new(),
                         outputs: Memo::new(),

@@ -252,6 +252,14 @@ impl<'w> Eval<'w> {
             let mut body = budget::check(self.eval_body(&d.body, &sc, d.span));
             let full = format!("{label}{suffix}");
             (self.computed)(&d.rtype, d.data, &mut body, &full);
+            if let Some(sub) = d
+                .rtype
+                .starts_with("azurerm_")
+                .then(|| d.provider.as_deref().unwrap_or("azurerm"))
+                .and_then(|p| self.insts[inst].providers.get(p))
+            {
+                scope_id(&mut body, sub);
+            }
             let mut kind = "res";
             if d.data {
                 let (b, found) = self.data_lookup(&d.rtype, body);
@@ -488,4 +496,29 @@ fn over_budget(span: Span, base: &Scope, var: &str) -> (Shape, Vec<(String, V, S
         Shape::Unknown("past the instance limit".into()),
         vec![("[?]".to_string(), key, base.with(var, bound))],
     )
+}
+
+/// The resource's id in its provider configuration's subscription scope: the id stands for
+/// the resource wherever it is referenced, so references and name joins keep the scope.
+fn scope_id(body: &mut V, sub: &str) {
+    let Some(id) = body.get_exact("id") else {
+        return;
+    };
+    const ANY: &str = "/subscriptions/{subscription}/";
+    let swap = |s: &str| s.replacen(ANY, &format!("/subscriptions/{sub}/"), 1);
+    let scoped = match &id.kind {
+        VKind::Str(s) if s.starts_with(ANY) => V::str(swap(s), id.span),
+        VKind::Unknown(u) => match &u.sym {
+            Some(sym) if sym.starts_with(ANY) => {
+                let mut v = id.clone();
+                if let VKind::Unknown(u) = &mut v.kind {
+                    u.sym = Some(swap(sym).into());
+                }
+                v
+            }
+            _ => return,
+        },
+        _ => return,
+    };
+    set_exact(body, "id", scoped);
 }
