@@ -211,7 +211,9 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 let decl = s.span.unwrap_or(r.decl);
                 let label = format!("{} subnet '{}'", r.label, sname);
                 let m = meta(&r, &full, SUBNET, label, decl);
-                ws.subnets.push(subnet(m, &full_name, props, decl));
+                let mut sn = subnet(m, &full_name, props, decl);
+                sn.inline = true;
+                ws.subnets.push(sn);
             }
         }
         SUBNET => {
@@ -751,6 +753,7 @@ fn subnet(meta: Meta, vnet: &str, props: &V, decl: Span) -> Subnet {
         route_table: link_ref(props.mget("routeTable")),
         service_endpoints,
         delegations,
+        inline: false,
     }
 }
 

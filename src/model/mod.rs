@@ -441,6 +441,9 @@ pub struct Subnet {
     pub service_endpoints: Field<Vec<String>>,
     /// Service names of the delegations (`Microsoft.Web/serverFarms`).
     pub delegations: Field<Vec<String>>,
+    /// Declared in its virtual network's `subnets` list (ARM, Bicep) rather than as a
+    /// resource of its own: a resource of its own is deployed after the network and wins.
+    pub inline: bool,
 }
 
 /// Another resource that takes addresses in a subnet: a network interface's IP configuration, a
@@ -1110,6 +1113,18 @@ impl Workspace {
         self.stamp();
         self.drop_placeholders();
         self.subnets = merge_by_key(std::mem::take(&mut self.subnets), |a, b| {
+            // Declared in its virtual network and again as a resource of its own: the child
+            // is deployed after its parent and its PUT replaces every property of the
+            // subnet, so the final state is the child's (an NSG only the network names is
+            // detached).
+            match (a.inline, b.inline) {
+                (true, false) => {
+                    *a = b;
+                    return;
+                }
+                (false, true) => return,
+                _ => {}
+            }
             // Two declarations of one subnet in one deployment (inline and child): keep the
             // first, fill what it leaves out from the second.
             // An unknown is filled by the other declaration's known value: the code says it
@@ -1330,6 +1345,7 @@ impl Workspace {
             route_table: None,
             service_endpoints: unknown(),
             delegations: unknown(),
+            inline: false,
         };
         if let Some(j) = elsewhere {
             let other = &self.subnets[j];
@@ -1882,6 +1898,7 @@ mod unit_tests {
             route_table: None,
             service_endpoints: Field::known(vec![], None),
             delegations: Field::known(vec![], None),
+            inline: false,
         }
     }
     fn nsg_id(name: &str) -> String {

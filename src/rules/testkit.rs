@@ -88,6 +88,7 @@ pub fn subnet(vnet: &str, name: &str, prefixes: &[&str], base: usize) -> Subnet 
         route_table: None,
         service_endpoints: Field::implicit(vec![], sp(base)),
         delegations: Field::implicit(vec![], sp(base)),
+        inline: false,
     }
 }
 

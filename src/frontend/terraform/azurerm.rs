@@ -766,6 +766,9 @@ fn subnet(meta: Meta, vnet: &str, b: &V, decl: Span, what: &str) -> Subnet {
         route_table: refer(&["route_table_id", "route_table_id_wo"]),
         service_endpoints,
         delegations,
+        // An inline `subnet {}` and an `azurerm_subnet` of one name cannot both be applied
+        // (the provider refuses to create what exists): merged as two declarations.
+        inline: false,
     }
 }
 
