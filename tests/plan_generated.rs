@@ -23,9 +23,8 @@ const MODULE_MISSING: &str = "a local module that is not there: no real plan exi
 /// block points at that block, where the HCL front end points at the tfvars or local entry
 /// that wrote the rule.
 const DYNAMIC_ORIGIN: &str = "a dynamic block's values: the plan does not know their origin";
-/// `file()` is read by Terraform into the plan; the generator, like the HCL front end, does
-/// not read it.
-const FILE_READ: &str = "a body read with file(): a real plan holds its content";
+/// `file()` of a file that is not there stops `terraform plan`: no real plan exists.
+const FILE_MISSING: &str = "a file() that is not there: no real plan exists";
 /// The generator writes every resource under the default provider configuration (a real
 /// plan names an alias in `provider_config_key`), and the plan front end does not read it.
 const PROVIDER_ALIAS: &str = "a provider alias: the generated plan does not record it";
@@ -80,12 +79,12 @@ const EXCEPTIONS: &[(&str, &str)] = &[
         "STV006/pass-wrapped-registry-module-on-in-one-stage",
         STAGES,
     ),
-    ("STV002/fail-azapi-body-from-file", FILE_READ),
     (
         "STV205/pass-rule-of-another-provider-alias.tf",
         PROVIDER_ALIAS,
     ),
     ("STV205/pass-rule-in-module-under-alias", PROVIDER_ALIAS),
+    ("STV002/fail-azapi-body-from-missing-file.tf", FILE_MISSING),
 ];
 
 fn fixtures() -> PathBuf {

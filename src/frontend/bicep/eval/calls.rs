@@ -222,20 +222,13 @@ impl<'p> Eval<'p> {
         match lname {
             "loadtextcontent" => V::str(text.as_str(), site),
             "loadjsoncontent" => match crate::frontend::json::parse(text, fid) {
-                Ok(p) => {
-                    let mut v = p.value;
-                    if let Some(jp) = path.and_then(|p| p.as_str()) {
-                        for part in jp
-                            .trim_start_matches('$')
-                            .split('.')
-                            .filter(|s| !s.is_empty())
-                        {
-                            v = member_value(&v, part, false, site);
-                        }
-                    }
-                    v
-                }
+                Ok(p) => json_path(p.value, path, site),
                 Err(e) => V::unknown(format!("the loaded JSON is invalid: {}", e.message), site),
+            },
+            // The same YAML reading as Terraform's `yamldecode`; values point at the call.
+            "loadyamlcontent" => match serde_yaml::from_str::<serde_json::Value>(text) {
+                Ok(j) => json_path(V::from_json_at(&j, site), path, site),
+                Err(e) => V::unknown(format!("the loaded YAML is invalid: {e}"), site),
             },
             _ => V::unknown(format!("{lname}() content is not evaluated"), site),
         }
@@ -268,4 +261,18 @@ impl<'p> Eval<'p> {
             site,
         )
     }
+}
+
+/// The part of a loaded document a `load*Content` path names (`$.a.b`).
+fn json_path(mut v: V, path: Option<&V>, site: Option<Span>) -> V {
+    if let Some(jp) = path.and_then(|p| p.as_str()) {
+        for part in jp
+            .trim_start_matches('$')
+            .split('.')
+            .filter(|s| !s.is_empty())
+        {
+            v = member_value(&v, part, false, site);
+        }
+    }
+    v
 }

@@ -395,7 +395,14 @@ impl<'w> Eval<'w> {
             }
         }
         match name {
-            "file" | "templatefile" | "filebase64" | "filemd5" | "filesha256" | "fileset" => {
+            "file" => {
+                return match vals.first() {
+                    Some(p) if let Some(path) = p.as_str() => self.read_file(sc.inst, path, s),
+                    Some(p) if p.is_unknown() => unknown_like(p, s),
+                    _ => self.err("file() needs a path", span),
+                }
+            }
+            "templatefile" | "filebase64" | "filemd5" | "filesha256" | "fileset" => {
                 return V::unknown(format!("{name}() reads files, which is not done"), s)
             }
             "fileexists" => return V::unknown("fileexists() is not evaluated", s),

@@ -427,6 +427,54 @@ impl<'w> Eval<'w> {
         }
     }
 
+    /// The text of the file `file()` names, as Bicep's `load*Content` reads one: through the
+    /// workspace on the main thread (only inside the linted tree, a regular file), charged to
+    /// the budget; on a worker, a file not read yet is a miss. A relative path is relative to
+    /// the root module's directory, where Terraform runs. Unreadable: an unknown that says why.
+    pub fn read_file(&mut self, inst: usize, path: &str, span: Option<Span>) -> V {
+        let root = self.insts[inst].root;
+        let full = self.insts[root].module.dir.join(path);
+        let mut refused = None;
+        let fid = match &mut self.env {
+            Env::Serial { ws, .. } => match ws.sources.find(&full) {
+                Some(f) => Some(f),
+                None => match ws.fenced(&full) {
+                    Err(why) => {
+                        refused = Some(crate::diagnostic::not_read(
+                            span,
+                            "file",
+                            &crate::source::display_path(&full),
+                            &why,
+                            "the value read from it is unknown",
+                        ));
+                        None
+                    }
+                    Ok(()) if full.is_file() => ws.read_source(&full, crate::source::Lang::Other),
+                    Ok(()) => None,
+                },
+            },
+            Env::Shared { sources, .. } => match sources.find(&full) {
+                Some(f) => Some(f),
+                None => {
+                    self.missed = true;
+                    None
+                }
+            },
+        };
+        if let Some(d) = refused {
+            self.report(d);
+        }
+        let Some(fid) = fid else {
+            let shown = crate::source::display_path(&full);
+            return V::unknown(format!("file '{shown}' could not be read"), span);
+        };
+        let text = &self.sources().get(fid).text;
+        if !budget::bytes(text.len()) {
+            return budget::unknown(span);
+        }
+        V::str(text.as_str(), span)
+    }
+
     /// An unknown caused by an error in the code (or in our support for it).
     pub fn err(&mut self, reason: impl Into<Shared<str>>, span: Span) -> V {
         self.errors += 1;
