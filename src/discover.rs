@@ -134,15 +134,17 @@ pub fn discover(
     paths: &[PathBuf],
     exclude: &dyn Fn(&Path) -> bool,
 ) -> Discovered {
-    discover_walked(ws, Walked::new(paths), exclude)
+    discover_walked(ws, Walked::new(paths), exclude, false)
 }
 
-/// [`discover`] of paths walked already; the listing is dropped once the candidate files are
+/// [`discover`] of paths walked already (`whole_modules`: a named `.tf` file brings its
+/// directory, [`module_siblings`]); the listing is dropped once the candidate files are
 /// taken from it, before they are read.
 pub fn discover_walked(
     ws: &mut Workspace,
     walked: Walked,
     exclude: &dyn Fn(&Path) -> bool,
+    whole_modules: bool,
 ) -> Discovered {
     let mut d = Discovered::default();
     let mut seen = std::collections::HashSet::new();
@@ -204,6 +206,9 @@ pub fn discover_walked(
             };
             candidates.push((path.to_path_buf(), lang));
         }
+        if whole_modules && meta.is_file() {
+            candidates.extend(module_siblings(root, exclude));
+        }
     }
     // Canonical paths (a system call per component) on every worker; the first path of a file
     // reached twice (a symlink, two overlapping paths) is kept, in walk order.
@@ -223,6 +228,39 @@ pub fn discover_walked(
     }
     drop_compiled_copies(ws, &mut d);
     d
+}
+
+/// A Terraform module is its directory: a `.tf` or `.tf.json` file named on the command line
+/// (a pre-commit hook names the files changed) brings the other files of its directory —
+/// Terraform files, override files and tfvars files — as `check DIR` would, so that the
+/// verdict is the module's, not a fragment's. Sorted by name; the named file is deduplicated
+/// later with the other paths.
+fn module_siblings(file: &Path, exclude: &dyn Fn(&Path) -> bool) -> Vec<(PathBuf, Lang)> {
+    if !matches!(
+        crate::source::lang_of(file),
+        Some(Lang::Terraform | Lang::TerraformJson)
+    ) {
+        return Vec::new();
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(PathBuf, Lang)> = rd
+        .flatten()
+        .map(|e| e.path())
+        // `metadata` follows a link without opening anything; the fence decides the rest.
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()) && !exclude(p))
+        .filter_map(|p| match crate::source::lang_of(&p) {
+            Some(l @ (Lang::Terraform | Lang::TerraformJson | Lang::TerraformVars)) => Some((p, l)),
+            _ => None,
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 /// [`walk`], on the pool's workers when there are several and `root` is a directory

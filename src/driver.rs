@@ -55,7 +55,10 @@ pub fn options_from_args(
     args: &CheckArgs,
     config: Option<&crate::config::Config>,
 ) -> Result<CheckOptions, String> {
-    let mut opts = CheckOptions::default();
+    let mut opts = CheckOptions {
+        whole_modules: true,
+        ..CheckOptions::default()
+    };
     if let Some(c) = config {
         apply_config(c, &mut opts);
     }

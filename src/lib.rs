@@ -50,6 +50,10 @@ pub struct CheckOptions {
     /// `severity` and `exclude` decide for the files under it, its `parameters` and Terraform
     /// variables join the run's. `fail-on` and `migration` are the run's own.
     pub scopes: Vec<config::Scope>,
+    /// A named `.tf` file brings the rest of its directory, its module ([`discover`]). The
+    /// command line sets it; the fixture harness, whose directories hold many one-file
+    /// fixtures, checks each file alone.
+    pub whole_modules: bool,
 }
 
 /// The outcome of a run: the model (renderers need its sources) and the diagnostics, sorted.
@@ -146,7 +150,7 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
         }
     }
     let mut clock = Timings::start();
-    let mut found = discover::discover_walked(&mut ws, walked, &exclude);
+    let mut found = discover::discover_walked(&mut ws, walked, &exclude, opts.whole_modules);
     clock.lap("discover");
     frontend::arm::load(&mut ws, &found, &load);
     clock.lap("arm");

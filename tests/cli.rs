@@ -306,8 +306,21 @@ fn the_summary_counts_api_management_instances() {
     };
     let decided = "fixtures/arm/STV201/fail-subnet-without-nsg.json";
     let placeholder = "fixtures/arm/STV002/fail-empty-sku.json";
-    let registry = "fixtures/terraform/STV002/fail-registry-module-apim.tf";
-    let none = "fixtures/terraform/STV002/pass-registry-network-module.tf";
+    // A named .tf file is checked with its directory (its module): these one-file fixtures
+    // share theirs with others, so each is checked from a directory of its own.
+    let alone = |fixture: &str| -> String {
+        let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(fixture);
+        let name = from.file_name().unwrap().to_owned();
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("cli-alone")
+            .join(from.file_stem().unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&from, dir.join(&name)).unwrap();
+        dir.join(name).to_string_lossy().into_owned()
+    };
+    let registry = &alone("fixtures/terraform/STV002/fail-registry-module-apim.tf");
+    let none = &alone("fixtures/terraform/STV002/pass-registry-network-module.tf");
     assert_eq!(counts(&[decided]), (1, 0));
     assert_eq!(counts(&[placeholder]), (1, 1));
     assert_eq!(counts(&[registry]), (2, 2));
@@ -333,4 +346,85 @@ fn the_summary_counts_api_management_instances() {
         .ends_with("no API Management instance found"));
     let (_, compact, _) = run(&["check", "--format", "compact", none]);
     assert_eq!(compact, "");
+}
+
+/// A Terraform module is its directory: naming some of its `.tf` files (as a pre-commit hook
+/// names the files changed) checks the whole module, as `check DIR` does — neither a false
+/// STV201 for an association in a file not named, nor a tier missed in a tfvars file.
+#[test]
+fn a_named_tf_file_brings_its_whole_module() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-tf-file-args");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = [
+        (
+            "main.tf",
+            r#"resource "azurerm_api_management" "apim" {
+  name                 = "apim"
+  location             = "westeurope"
+  resource_group_name  = "rg"
+  publisher_name       = "x"
+  publisher_email      = "y"
+  sku_name             = var.sku_name
+  virtual_network_type = "Internal"
+  virtual_network_configuration { subnet_id = azurerm_subnet.s.id }
+}
+"#,
+        ),
+        (
+            "network.tf",
+            r#"resource "azurerm_virtual_network" "v" {
+  name                = "vnet"
+  location            = "westeurope"
+  resource_group_name = "rg"
+  address_space       = ["10.0.0.0/16"]
+}
+resource "azurerm_subnet" "s" {
+  name                 = "apim"
+  resource_group_name  = "rg"
+  virtual_network_name = azurerm_virtual_network.v.name
+  address_prefixes     = ["10.0.1.0/27"]
+}
+"#,
+        ),
+        (
+            "nsg.tf",
+            r#"resource "azurerm_network_security_group" "n" {
+  name                = "nsg"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+resource "azurerm_subnet_network_security_group_association" "a" {
+  subnet_id                 = azurerm_subnet.s.id
+  network_security_group_id = azurerm_network_security_group.n.id
+}
+"#,
+        ),
+        ("variables.tf", "variable \"sku_name\" {}\n"),
+        ("terraform.tfvars", "sku_name = \"Basic_1\"\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let codes = |args: &[&str]| -> (i32, Vec<String>) {
+        let (code, out, err) = run(args);
+        assert!(err.is_empty(), "{err}");
+        let mut codes: Vec<String> = out
+            .lines()
+            .filter_map(|l| Some(l.split('[').nth(1)?.split(']').next()?.to_string()))
+            .collect();
+        codes.sort();
+        (code, codes)
+    };
+    let d = dir.to_string_lossy().to_string();
+    let whole = codes(&["check", &d, "--format", "compact"]);
+    assert!(whole.1.contains(&"STV010".to_string()), "{whole:?}");
+    assert!(!whole.1.contains(&"STV201".to_string()), "{whole:?}");
+    let main = dir.join("main.tf").to_string_lossy().to_string();
+    let network = dir.join("network.tf").to_string_lossy().to_string();
+    assert_eq!(codes(&["check", &main, "--format", "compact"]), whole);
+    assert_eq!(
+        codes(&["check", &main, &network, "--format", "compact"]),
+        whole
+    );
 }
