@@ -89,6 +89,10 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         if p.hop == Hop::Internet && !matches!(p.via, Via::Default | Via::System) {
                             continue;
                         }
+                        // A tag route to None drops it whatever the endpoints (STV503).
+                        if p.hop == Hop::None && !matches!(p.via, Via::Default | Via::System) {
+                            continue;
+                        }
                     }
                 }
             }
