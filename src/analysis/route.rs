@@ -267,6 +267,7 @@ mod tests {
                 suppress: vec![],
                 unit: crate::model::UnitId::NONE,
             },
+            location: None,
             routes,
             routes_unknown: None,
             disable_bgp: None,

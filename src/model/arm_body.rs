@@ -266,6 +266,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
             let m = meta(&r, &full_name, RT, r.label.clone(), r.decl);
             let mut rt = RouteTable {
                 meta: m,
+                location: opt(r.body.mget("location")).map(Field::string),
                 routes: Vec::new(),
                 routes_unknown: None,
                 disable_bgp: opt(r.body.mpath("properties.disableBgpRoutePropagation"))

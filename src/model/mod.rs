@@ -632,6 +632,8 @@ pub struct Route {
 #[derive(Clone, Debug)]
 pub struct RouteTable {
     pub meta: Meta,
+    /// Its region: it can only serve subnets of a VNet in the same region (R-UDR-7).
+    pub location: Option<Field<String>>,
     pub routes: Vec<Route>,
     pub routes_unknown: Option<(String, Option<Span>)>,
     /// `disableBgpRoutePropagation` (TF: the inverse of `bgp_route_propagation_enabled`);

@@ -1,9 +1,9 @@
-//! STV106 region-mismatch: The virtual network, public IP or NSG is not in the instance location's
-//! region (or subscription).
+//! STV106 region-mismatch: The virtual network, public IP, NSG or route table is not in the
+//! instance location's region (or subscription).
 //!
 //! R-VNET-3: the VNet of location L must be in region L and in the instance's subscription.
 //! R-PIP-6: so must the public IP of L. R-NSG-6 (generic): an NSG can only be associated with a
-//! subnet of a VNet in its own region. Each mismatch is an error and points at the `location` of
+//! subnet of a VNet in its own region; R-UDR-7 (generic): so can a route table. Each mismatch is an error and points at the `location` of
 //! the resource that is off. Regions compare case-insensitively without spaces (`West Europe` =
 //! `westeurope`). A region that is not a literal (a parameter without a value) is not compared:
 //! two expressions cannot be told apart statically, and most templates use the resource group's
@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
     code: Code::Stv106,
     name: "region-mismatch",
     severity: Severity::Error,
-    summary: "The virtual network, public IP or NSG is not in the instance location's region or subscription",
+    summary: "The virtual network, public IP, NSG or route table is not in the instance location's region or subscription",
     page: include_str!("../../rules/STV106.md"),
     check: Some(check),
 };
@@ -98,6 +98,31 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         .related(Some(site.loc.decl), format!("{} is placed here", site.label()))
                         .help(format!("Create the network security group in '{against}' (the region of the virtual network and of the instance location)."))
                         .identity(format!("{}|region|nsg", site.identity()));
+                    sink.emit_for(site, d);
+                }
+            }
+        }
+        if let Some(rt) = site.route_table.found() {
+            if let Some((r, at, origin)) = known(&rt.location) {
+                // Like the NSG: against the VNet's region when it is known, else L.
+                let (against, whose) = match &vnet_region {
+                    Some(v) => (v.clone(), "its virtual network's region"),
+                    None => (want.clone(), "the instance location"),
+                };
+                if norm_region(r) != against {
+                    let d = sink
+                        .diag(format!(
+                            "route table '{}' is in '{r}' but is associated with the subnet of {} in '{against}' ({whose}); a route table must be in the region of the virtual network it is associated with",
+                            rt.meta.name,
+                            site.label()
+                        ))
+                        .at(at.or(Some(rt.meta.decl)))
+                        .label(format!("route table in '{r}', its subnet in '{against}'"))
+                        .resource(&rt.meta.label)
+                        .related(origin, "the region comes from here")
+                        .related(Some(site.loc.decl), format!("{} is placed here", site.label()))
+                        .help(format!("Create the route table in '{against}' (the region of the virtual network and of the instance location)."))
+                        .identity(format!("{}|region|rt", site.identity()));
                     sink.emit_for(site, d);
                 }
             }

@@ -129,6 +129,7 @@ pub fn nsg(name: &str, base: usize) -> Nsg {
 pub fn forced_tunnel(name: &str, base: usize) -> RouteTable {
     RouteTable {
         meta: meta("Microsoft.Network/routeTables", name, base),
+        location: None,
         routes: vec![Route {
             name: "default".into(),
             decl: Span::new(FileId(0), base + 1, base + 2),

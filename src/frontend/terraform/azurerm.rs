@@ -447,6 +447,7 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             };
             let mut rt = RouteTable {
                 meta: m,
+                location: get(b, "location").map(Field::string),
                 routes: Vec::new(),
                 routes_unknown: None,
                 disable_bgp,
