@@ -740,6 +740,9 @@ fn subnet(meta: Meta, vnet: &str, props: &V, decl: Span) -> Subnet {
         Some(v) => list_of(v, |e| e.mget("service")),
         None => Field::implicit(vec![], Some(decl)),
     };
+    let endpoint_locations = opt(props.mget("serviceEndpoints"))
+        .map(endpoint_locations)
+        .unwrap_or_default();
     let delegations = match opt(props.mget("delegations")) {
         Some(v) => list_of(v, |e| {
             e.mpath("properties.serviceName").or(e.mget("serviceName"))
@@ -753,12 +756,30 @@ fn subnet(meta: Meta, vnet: &str, props: &V, decl: Span) -> Subnet {
         nsg: link_ref(props.mget("networkSecurityGroup")),
         route_table: link_ref(props.mget("routeTable")),
         service_endpoints,
+        endpoint_locations,
         delegations,
         inline: false,
     }
 }
 
 /// A list of objects, projected to one string each (`serviceEndpoints[].service`).
+/// The endpoints whose `locations` is a known list without `*` (an unknown list claims nothing).
+fn endpoint_locations(v: &V) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for it in v.as_array().into_iter().flatten() {
+        let (Some(s), Some(l)) = (it.mget("service"), opt(it.mget("locations"))) else {
+            continue;
+        };
+        let (Ok(s), Ok(l)) = (Field::string(s).val, Field::strings(l).val) else {
+            continue;
+        };
+        if !l.iter().any(|x| x.trim() == "*") {
+            out.push((s, l));
+        }
+    }
+    out
+}
+
 fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
     match &v.kind {
         VKind::Arr(items) => {

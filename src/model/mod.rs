@@ -439,6 +439,9 @@ pub struct Subnet {
     pub nsg: Option<Field<String>>,
     pub route_table: Option<Field<String>>,
     pub service_endpoints: Field<Vec<String>>,
+    /// Endpoints limited to some regions (`locations` known, without `*`): the service name as
+    /// written and the regions. The endpoint's routes cover only those regions' prefixes.
+    pub endpoint_locations: Vec<(String, Vec<String>)>,
     /// Service names of the delegations (`Microsoft.Web/serverFarms`).
     pub delegations: Field<Vec<String>>,
     /// Declared in its virtual network's `subnets` list (ARM, Bicep) rather than as a
@@ -1145,6 +1148,7 @@ impl Workspace {
                 || (a.service_endpoints.val.is_err() && b.service_endpoints.val.is_ok())
             {
                 a.service_endpoints = b.service_endpoints;
+                a.endpoint_locations = b.endpoint_locations;
             }
             if a.delegations.get().is_some_and(|v| v.is_empty())
                 || (a.delegations.val.is_err() && b.delegations.val.is_ok())
@@ -1346,6 +1350,7 @@ impl Workspace {
             nsg: None,
             route_table: None,
             service_endpoints: unknown(),
+            endpoint_locations: Vec::new(),
             delegations: unknown(),
             inline: false,
         };
@@ -1353,6 +1358,7 @@ impl Workspace {
             let other = &self.subnets[j];
             subnet.prefixes = other.prefixes.clone();
             subnet.service_endpoints = other.service_endpoints.clone();
+            subnet.endpoint_locations = other.endpoint_locations.clone();
             subnet.delegations = other.delegations.clone();
             subnet.nsg = other.nsg.clone();
             subnet.route_table = other.route_table.clone();
@@ -1899,6 +1905,7 @@ mod unit_tests {
             nsg: nsg.map(|n| Field::known(n.to_string(), Some(span(at)))),
             route_table: None,
             service_endpoints: Field::known(vec![], None),
+            endpoint_locations: Vec::new(),
             delegations: Field::known(vec![], None),
             inline: false,
         }

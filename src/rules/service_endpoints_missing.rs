@@ -1,8 +1,10 @@
-//! STV502 service-endpoints-missing: The subnet lacks service endpoints for Storage, Sql and Key Vault.
+//! STV502 service-endpoints-missing: The subnet lacks service endpoints for Storage, Sql and Key Vault (Event Hubs with an Event Hub logger).
 
+use super::flows::Cond;
 use super::routing::{route_table, routes_unknown};
 use super::{Ctx, Resolved, Rule, Sink};
 use crate::analysis::route::{default_route, path_to_tag, Hop, Via};
+use crate::analysis::tags::norm_region;
 use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Route;
@@ -13,7 +15,7 @@ pub const RULE: Rule = Rule {
     // Warning under forced tunnelling (R-UDR-4: the appliance may allow the services); an
     // error only for a same-subnet migration (R-MIG-2).
     severity: Severity::Warning,
-    summary: "The subnet lacks service endpoints for Storage, Sql and Key Vault",
+    summary: "The subnet lacks service endpoints for Storage, Sql and Key Vault (Event Hubs with an Event Hub logger)",
     page: include_str!("../../rules/STV502.md"),
     check: Some(check),
 };
@@ -32,6 +34,9 @@ const NEEDED: &[(&str, &[&str], &str)] = &[
         &["microsoft.keyvault"],
         "AzureKeyVault",
     ),
+    // Listed for forced tunnelling (R-UDR-4) when the instance logs to Event Hubs; not for a
+    // same-subnet migration (R-MIG-2).
+    ("Microsoft.EventHub", &["microsoft.eventhub"], "EventHub"),
 ];
 
 /// Service endpoints are needed when something keeps the dependencies off the direct path:
@@ -73,10 +78,36 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             continue;
         };
         let have: Vec<String> = have.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+        let region = site.region();
+        // An endpoint whose `locations` leave out the instance's region adds no route for its
+        // services there (the endpoint's routes cover only the listed regions).
+        let serves = |a: &str| {
+            have.iter().any(|h| h == a)
+                && subnet
+                    .endpoint_locations
+                    .iter()
+                    .filter(|(s, _)| s.trim().eq_ignore_ascii_case(a))
+                    .all(|(_, locs)| {
+                        region.as_deref().map_or(true, |r| {
+                            locs.iter().any(|l| norm_region(l) == norm_region(r))
+                        })
+                    })
+        };
         let mut missing = Vec::new();
+        let mut limited = Vec::new();
         for (name, accepted, tag) in NEEDED {
-            if accepted.iter().any(|a| have.iter().any(|h| h == a)) {
+            if accepted.iter().any(|a| serves(a)) {
                 continue;
+            }
+            // Event Hubs carries only what an Event Hub logger sends (F14, R-FEAT-1): needed
+            // under forced tunnelling when the instance has one.
+            if *name == "Microsoft.EventHub"
+                && (tunnel.is_none() || Cond::EventhubLogger.holds(site).is_none())
+            {
+                continue;
+            }
+            if accepted.iter().any(|a| have.iter().any(|h| h == a)) {
+                limited.push(*name);
             }
             if !migration {
                 // SQL lives in the primary region: a secondary location's subnet does not need it.
@@ -102,13 +133,25 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             continue;
         }
         let subnet_name = subnet.meta.key.names.join("/");
-        let why = match tunnel {
+        let mut why = match tunnel {
             Some((r, h)) => format!(
-                "route '{}' forces all outbound traffic to {h:?}, so Storage, SQL and Key Vault traffic would go through it",
-                r.name
+                "route '{}' forces all outbound traffic to {h:?}, so Storage, SQL{} traffic would go through it",
+                r.name,
+                if missing.contains(&"Microsoft.EventHub") {
+                    ", Key Vault and Event Hubs"
+                } else {
+                    " and Key Vault"
+                }
             ),
             None => "a same-subnet migration to stv2 needs them".to_string(),
         };
+        if !limited.is_empty() {
+            why.push_str(&format!(
+                " ({} limited by `locations` to regions without '{}')",
+                limited.join(", "),
+                region.as_deref().unwrap_or_default()
+            ));
+        }
         let at = if subnet.service_endpoints.is_implicit() {
             Some(subnet.meta.decl)
         } else {
@@ -120,7 +163,18 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 missing.join(", ")
             ))
             .at(at)
-            .label(format!("no service endpoint for {}", missing.join(", ")))
+            .label({
+                let l = format!("no service endpoint for {}", missing.join(", "));
+                if l.len() <= 80 {
+                    l
+                } else {
+                    let short: Vec<&str> = missing
+                        .iter()
+                        .map(|m| m.trim_start_matches("Microsoft."))
+                        .collect();
+                    format!("no service endpoint for {}", short.join(", "))
+                }
+            })
             .resource(&subnet.meta.label)
             .help(format!(
                 "Add service endpoints {} to subnet '{subnet_name}'.",

@@ -87,6 +87,7 @@ pub fn subnet(vnet: &str, name: &str, prefixes: &[&str], base: usize) -> Subnet 
         nsg: None,
         route_table: None,
         service_endpoints: Field::implicit(vec![], sp(base)),
+        endpoint_locations: Vec::new(),
         delegations: Field::implicit(vec![], sp(base)),
         inline: false,
     }

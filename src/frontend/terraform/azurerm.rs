@@ -766,6 +766,8 @@ fn subnet(meta: Meta, vnet: &str, b: &V, decl: Span, what: &str) -> Subnet {
         ]),
         route_table: refer(&["route_table_id", "route_table_id_wo"]),
         service_endpoints,
+        // azurerm has no endpoint locations: an endpoint covers the default regions.
+        endpoint_locations: Vec::new(),
         delegations,
         // An inline `subnet {}` and an `azurerm_subnet` of one name cannot both be applied
         // (the provider refuses to create what exists): merged as two declarations.
