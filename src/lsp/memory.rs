@@ -470,6 +470,7 @@ fn facts(o: &Outcome, canon: &[PathBuf]) -> Vec<UnitFacts> {
         private_endpoints,
         dns_zones,
         dns_links,
+        peerings,
         autoscales
     );
     // A subnet's virtual network is looked up by its first name.

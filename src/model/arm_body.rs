@@ -84,6 +84,7 @@ const LB: &str = "microsoft.network/loadbalancers";
 const DNS_ZONE: &str = "microsoft.network/privatednszones";
 const DNS_LINK: &str = "microsoft.network/privatednszones/virtualnetworklinks";
 const AUTOSCALE: &str = "microsoft.insights/autoscalesettings";
+const PEERING: &str = "microsoft.network/virtualnetworks/virtualnetworkpeerings";
 
 /// Whether the adapter reads this type at all (front ends may skip evaluating the others).
 pub fn is_relevant(rtype: &str) -> bool {
@@ -108,6 +109,7 @@ pub fn is_relevant(rtype: &str) -> bool {
             | PE
             | DNS_ZONE
             | DNS_LINK
+            | PEERING
             | AUTOSCALE
     ) || PIP_USERS.contains(&t.as_str())
 }
@@ -198,6 +200,21 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 dns_servers: opt(r.body.mpath("properties.dhcpOptions.dnsServers"))
                     .map(Field::strings),
             });
+            if let Some(items) =
+                opt(r.body.mpath("properties.virtualNetworkPeerings")).and_then(|v| v.as_array())
+            {
+                for p in items {
+                    let pname = p.mget("name").map(name_text).unwrap_or_default();
+                    let full = format!("{full_name}/{pname}");
+                    let decl = p.span.unwrap_or(r.decl);
+                    let label = format!("{} peering '{}'", r.label, pname);
+                    ws.peerings.push(Peering {
+                        meta: meta(&r, &full, PEERING, label, decl),
+                        use_remote_gateways: opt(p.mpath("properties.useRemoteGateways"))
+                            .map(Field::flag),
+                    });
+                }
+            }
             let Some(subnets) = opt(r.body.mpath("properties.subnets")) else {
                 return;
             };
@@ -415,6 +432,10 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                 vnet,
             });
         }
+        PEERING => ws.peerings.push(Peering {
+            meta: meta(&r, &full_name, PEERING, r.label.clone(), r.decl),
+            use_remote_gateways: opt(r.body.mpath("properties.useRemoteGateways")).map(Field::flag),
+        }),
         AUTOSCALE => ws.autoscales.push(autoscale(
             meta(&r, &full_name, AUTOSCALE, r.label.clone(), r.decl),
             r.body.mget("properties"),

@@ -660,6 +660,17 @@ pub struct DnsLink {
     pub vnet: Field<String>,
 }
 
+/// A virtual network peering (`virtualNetworks/virtualNetworkPeerings`, inline
+/// `virtualNetworkPeerings`, `azurerm_virtual_network_peering`); its key's first name is the
+/// local virtual network.
+#[derive(Clone, Debug)]
+pub struct Peering {
+    pub meta: Meta,
+    /// `useRemoteGateways`: the local VNet takes the routes of the remote VNet's gateway
+    /// (R-UDR-8: a hub's ExpressRoute can advertise a default route to a spoke).
+    pub use_remote_gateways: Option<Field<bool>>,
+}
+
 /// An autoscale setting (`Microsoft.Insights/autoscalesettings`,
 /// `azurerm_monitor_autoscale_setting`).
 #[derive(Clone, Debug)]
@@ -838,6 +849,7 @@ pub struct Workspace {
     pub children: Vec<Child>,
     pub dns_zones: Vec<DnsZone>,
     pub dns_links: Vec<DnsLink>,
+    pub peerings: Vec<Peering>,
     pub autoscales: Vec<Autoscale>,
     /// API Management instances inside modules that are not loaded (registry, git, `br:`,
     /// an ARM `templateLink` outside the run): counted and named, never checked.
@@ -864,7 +876,7 @@ pub struct Workspace {
     /// IPs, associations, children, virtual networks, subnet users).
     stamped: [usize; 9],
     /// The same for DNS zones, DNS links and autoscale settings.
-    stamped_more: [usize; 3],
+    stamped_more: [usize; 4],
     /// The unit of each child, parallel to `children`.
     child_units: Vec<UnitId>,
     /// API Management instances a unit references without declaring them (a Bicep or ARM
@@ -1031,6 +1043,7 @@ impl Workspace {
         self.children.append(&mut part.children);
         self.dns_zones.append(&mut part.dns_zones);
         self.dns_links.append(&mut part.dns_links);
+        self.peerings.append(&mut part.peerings);
         self.autoscales.append(&mut part.autoscales);
         self.unloaded_apims.append(&mut part.unloaded_apims);
         self.not_deployed.append(&mut part.not_deployed);
@@ -1103,10 +1116,11 @@ impl Workspace {
         mark(&mut self.route_tables, r, |t| keep(&mut t.meta.unit));
         mark(&mut self.public_ips, p, |t| keep(&mut t.meta.unit));
         mark(&mut self.associations, x, |t| keep(&mut t.unit));
-        let [z, l, s2] = &mut self.stamped_more;
+        let [z, l, s2, pe] = &mut self.stamped_more;
         mark(&mut self.dns_zones, z, |t| keep(&mut t.meta.unit));
         mark(&mut self.dns_links, l, |t| keep(&mut t.meta.unit));
         mark(&mut self.autoscales, s2, |t| keep(&mut t.meta.unit));
+        mark(&mut self.peerings, pe, |t| keep(&mut t.meta.unit));
         self.child_units.truncate(self.children.len());
         self.child_units.resize(self.children.len(), u);
         *c = self.children.len();
@@ -1728,6 +1742,22 @@ impl Workspace {
             .iter()
             .map(|&i| &self.subnets[i])
             .find(|s| s.meta.key.same_scope(key))
+    }
+    /// A peering of the subnet's virtual network, in the subnet's deployment, that uses the
+    /// remote network's gateway (`useRemoteGateways: true`).
+    pub fn remote_gateway_peering_of(&self, subnet: &Subnet) -> Option<&Peering> {
+        let key = &subnet.meta.key;
+        let vnet = key.names.first()?;
+        self.peerings.iter().find(|p| {
+            p.meta.unit == subnet.meta.unit
+                && p.meta
+                    .key
+                    .names
+                    .first()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(vnet))
+                && p.meta.key.same_scope(key)
+                && p.use_remote_gateways.as_ref().and_then(|f| f.get()) == Some(&true)
+        })
     }
     /// The virtual network a subnet belongs to, as the subnet's deployment sees it.
     pub fn vnet_of(&self, subnet: &Subnet) -> Option<&Vnet> {

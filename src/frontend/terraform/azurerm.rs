@@ -66,6 +66,13 @@ pub fn computed(rtype: &str, data: bool, body: &mut V, label: &str) {
             "Microsoft.Network/virtualNetworks/subnets",
             &["virtual_network_name", "name"],
         )),
+        "azurerm_virtual_network_peering" => Some(rg_id(
+            body,
+            label,
+            &mut exact,
+            "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+            &["virtual_network_name", "name"],
+        )),
         "azurerm_network_security_group" => Some(rg_id(
             body,
             label,
@@ -193,6 +200,7 @@ pub fn is_relevant(rtype: &str) -> bool {
             | "azurerm_virtual_network_dns_servers"
             | "azurerm_private_dns_zone"
             | "azurerm_private_dns_zone_virtual_network_link"
+            | "azurerm_virtual_network_peering"
             | "azurerm_monitor_autoscale_setting"
     ) || PIP_USERS.contains(&rtype)
 }
@@ -595,6 +603,22 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
             let name = name_of(b, &r.label);
             let m = meta(&V::null(None), DNS_ZONE_TYPE, &r.label, &name, r.decl, None);
             ws.dns_zones.push(DnsZone { meta: m });
+        }
+        "azurerm_virtual_network_peering" => {
+            let name = name_of(b, &r.label);
+            let vnet = text(get(b, "virtual_network_name")).unwrap_or_default();
+            let m = meta(
+                &id_of(b),
+                "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+                &r.label,
+                &format!("{vnet}/{name}"),
+                r.decl,
+                None,
+            );
+            ws.peerings.push(Peering {
+                meta: m,
+                use_remote_gateways: get(b, "use_remote_gateways").map(Field::flag),
+            });
         }
         "azurerm_private_dns_zone_virtual_network_link" => {
             let zone = req_str(b, "private_dns_zone_name", "the link", r.decl);
