@@ -430,7 +430,7 @@ pub fn evaluate_form<'r>(
         Prefixes::Unknown(..) => None,
     };
     let mut rem = Remaining {
-        source_ports: PortSet::all(),
+        source_ports: PortSet::source_ports(),
         ports: req.ports.clone(),
         source_addrs: matches!(req.source, Target::Subnet)
             .then(|| subnet_set.clone())

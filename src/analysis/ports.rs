@@ -26,6 +26,12 @@ impl PortSet {
         Ok(PortSet::from_ranges(ranges))
     }
 
+    /// The source ports a connection can come from: 1–65535 (port 0 is never a TCP or UDP
+    /// source), so a rule with source ports `1-65535` allows every real flow.
+    pub fn source_ports() -> PortSet {
+        PortSet::from_ranges([(1, u16::MAX)])
+    }
+
     /// `443`, `1886, 443`, `6381-6383`, `*` for messages.
     pub fn show(&self) -> String {
         if self.is_all() {

@@ -766,8 +766,10 @@ fn remainder(eval: &Evaluation, flow: &FlowSpec) -> String {
     if eval.remaining_ports != flow.ports() && !eval.remaining_ports.is_empty() {
         parts.push(format!("destination port {}", eval.remaining_ports.show()));
     }
-    if !eval.remaining_source_ports.is_all() && !eval.remaining_source_ports.is_empty() {
-        let allowed = PortSet::all().subtract(&eval.remaining_source_ports);
+    if eval.remaining_source_ports != PortSet::source_ports()
+        && !eval.remaining_source_ports.is_empty()
+    {
+        let allowed = PortSet::source_ports().subtract(&eval.remaining_source_ports);
         parts.push(format!("source ports other than {}", allowed.show()));
     }
     if parts.is_empty() {

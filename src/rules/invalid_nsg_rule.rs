@@ -48,10 +48,13 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 _ => &[],
             };
             for (problem, at, key, when) in problems(nsg, earlier, rule) {
-                let d = sink
+                let comma = key == "port-comma";
+                let mut d = sink
                     .diag(format!(
-                        "security rule '{}' of NSG '{}' {problem}; Azure rejects the NSG",
-                        rule.name, nsg.meta.name
+                        "security rule '{}' of NSG '{}' {problem}; Azure {} the NSG",
+                        rule.name,
+                        nsg.meta.name,
+                        if comma { "may reject" } else { "rejects" }
                     ))
                     .at(at.or(Some(rule.decl)))
                     .label(
@@ -69,6 +72,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         rule.name.to_ascii_lowercase(),
                         key
                     ));
+                if comma {
+                    d.severity = Severity::Warning;
+                }
                 let what = match key {
                     "priority-duplicate" => "it and the rule it shares the priority with are",
                     _ => "it",
@@ -194,6 +200,24 @@ fn problems(nsg: &Nsg, earlier: &[usize], rule: &SecurityRule) -> Vec<Problem> {
             .into_iter()
             .flatten()
             .find_map(|t| PortSet::parse(std::slice::from_ref(t)).err());
+        // `"443,3443"` in one entry: the portal's comma list belongs in the plural field, one
+        // port or range per entry (REQUIREMENTS.md §3.6: a warning; read as the list meanwhile).
+        let comma = f
+            .get()
+            .into_iter()
+            .flatten()
+            .find(|t| t.contains(',') && PortSet::parse(std::slice::from_ref(*t)).is_ok());
+        if let (Some(t), None) = (comma, &bad) {
+            out.push((
+                format!(
+                    "has {side} port '{}', a comma list in one port field",
+                    t.trim()
+                ),
+                f.at,
+                "port-comma",
+                own.clone(),
+            ));
+        }
         if let Some(why) = bad {
             out.push((
                 format!("has an invalid {side} port, which fails Azure's validation: {why}"),
@@ -229,6 +253,9 @@ fn help(key: &str) -> &'static str {
         }
         "plural-tag" => {
             "Put a service tag (or *) in the singular field (sourceAddressPrefix / destinationAddressPrefix, Terraform source_address_prefix / destination_address_prefix), one tag per rule; keep only addresses in the plural list."
+        }
+        "port-comma" => {
+            "Put each port or range in its own entry of the plural field (sourcePortRanges / destinationPortRanges, Terraform *_port_ranges)."
         }
         "source-port" | "destination-port" => {
             "Write a port from 0 to 65535, a range 'low-high' with low ≤ high, or '*'; list several in the plural field (sourcePortRanges / destinationPortRanges, Terraform *_port_ranges)."

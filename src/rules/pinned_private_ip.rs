@@ -33,17 +33,26 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
             };
             // Only when every address of the side is such a slice: a rule that also names the
             // whole subnet (or a tag) still covers the instance.
-            let slices: Vec<(&str, &ipnet::Ipv4Net)> = side
+            let slices: Vec<(&str, &ipnet::Ipv4Net, ipnet::Ipv4Net)> = side
                 .iter()
                 .filter_map(|(t, tok)| match tok {
                     Token::Cidr(c) => nets
                         .iter()
                         .find(|n| n.contains(c) && c.prefix_len() > n.prefix_len())
-                        .map(|n| (t.as_str(), n)),
+                        .map(|n| (t.as_str(), n, c.trunc())),
                     _ => None,
                 })
                 .collect();
             if slices.is_empty() || slices.len() != side.len() {
+                continue;
+            }
+            // Slices that together make up every subnet they are cut from name the whole
+            // subnets (`10.0.1.0/28` + `10.0.1.16/28` of a /27).
+            let joined = ipnet::Ipv4Net::aggregate(&slices.iter().map(|s| s.2).collect::<Vec<_>>());
+            if slices
+                .iter()
+                .all(|(_, n, _)| joined.iter().any(|j| j.contains(*n)))
+            {
                 continue;
             }
             let side_name = side_name(rule);
@@ -56,7 +65,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     "security rule '{}' of NSG '{}' names {} as its {side_name}, a part of API Management subnet {}; the instance's private addresses are assigned dynamically and change",
                     rule.name,
                     nsg.meta.name,
-                    slices.iter().map(|(t, _)| format!("'{t}'")).collect::<Vec<_>>().join(", "),
+                    slices.iter().map(|(t, _, _)| format!("'{t}'")).collect::<Vec<_>>().join(", "),
                     slices[0].1
                 ))
                 .at(field.at.or(Some(rule.decl)))
@@ -102,6 +111,16 @@ mod tests {
             rule(Direction::Inbound, "10.0.0.4", "VirtualNetwork", 430),
             rule(Direction::Inbound, "Internet", "10.1.0.4", 440),
         ]);
+        // Two halves of the subnet together are the whole subnet.
+        let mut halves = rule(Direction::Inbound, "Internet", "10.0.0.0/28", 450);
+        halves.destination_addresses =
+            Field::known(vec!["10.0.0.0/28".into(), "10.0.0.16/28".into()], sp(452));
+        let w2 = with_nsg_rules(vec![halves.clone()]);
+        assert!(at(&run(Code::Stv220, &w2)).is_empty());
+        halves.destination_addresses =
+            Field::known(vec!["10.0.0.0/28".into(), "10.0.0.20/30".into()], sp(452));
+        let w3 = with_nsg_rules(vec![halves]);
+        assert_eq!(at(&run(Code::Stv220, &w3)).len(), 1);
         assert_eq!(
             at(&run(Code::Stv220, &w)),
             vec![(Code::Stv220, Some(402)), (Code::Stv220, Some(421))]
