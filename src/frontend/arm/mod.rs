@@ -30,8 +30,11 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
         .iter()
         .map(|&t| (canonical(&ws.sources.get(t).path), t))
         .collect();
-    read_linked_files(ws, found, &mut files);
-    let linked = linked_targets(ws, found, &files);
+    // The `.json` names each linking template spells out, parsed once for both uses below.
+    let mut names = link_names(ws, &found.arm_templates);
+    let of_run = names.len();
+    read_linked_files(ws, &mut names, &mut files);
+    let linked = linked_targets(ws, &names[..of_run], &files);
     // `--parameters` files: read and parse once, not per template.
     let evaluated = found.arm_templates.iter().any(|t| !linked.contains_key(t));
     let mut explicit_sets: Vec<Stage> = Vec::new();
@@ -290,32 +293,50 @@ pub fn fitting(sets: &[Stage], declared: Option<&HashSet<String>>) -> Vec<Stage>
     }
 }
 
+/// The `.json` names (see [`json_names`]) in each of `templates` that spells `templateLink`
+/// (only those link), parsed on the workers.
+fn link_names(ws: &Workspace, templates: &[FileId]) -> Vec<(FileId, Vec<String>)> {
+    let linking: Vec<FileId> = templates
+        .iter()
+        .copied()
+        .filter(|&t| ws.sources.get(t).text.contains("templateLink"))
+        .collect();
+    let names = crate::parallel::map(&linking, |&t| {
+        let mut names = Vec::new();
+        if let Ok(p) = super::json::parse(&ws.sources.get(t).text, t) {
+            json_names(&p.value, &mut names);
+        }
+        names
+    });
+    linking.into_iter().zip(names).collect()
+}
+
 /// Templates of the run that link to a local file the run was not given (`check
 /// azuredeploy.json`, whose `nested/apim.json` was not named): the file is read, as a Bicep
 /// entry's modules are, so that what it deploys is checked through the link instead of being
-/// absent without a word. Files those files link to are read too, up to [`MAX_LINKED_READS`].
-/// A file outside the linted tree is not read, and the run says so.
-fn read_linked_files(ws: &mut Workspace, found: &Discovered, files: &mut Vec<(PathBuf, FileId)>) {
+/// absent without a word. Files those files link to are read too (their names are added to
+/// `names`), up to [`MAX_LINKED_READS`]. A file outside the linted tree is not read, and the
+/// run says so.
+fn read_linked_files(
+    ws: &mut Workspace,
+    names: &mut Vec<(FileId, Vec<String>)>,
+    files: &mut Vec<(PathBuf, FileId)>,
+) {
     const MAX_LINKED_READS: usize = 1_000;
     let mut known: HashSet<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
-    let mut queue: Vec<FileId> = found.arm_templates.clone();
     let mut read = 0;
-    while let Some(t) = queue.pop() {
-        let src = ws.sources.get(t);
-        if !src.text.contains("templateLink") {
-            continue;
-        }
-        let dir = src.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let Ok(parsed) = super::json::parse(&src.text, t) else {
-            continue;
-        };
-        let mut names = Vec::new();
-        json_names(&parsed.value, &mut names);
-        for n in names {
+    let mut next = 0;
+    while next < names.len() {
+        let (t, list) = &names[next];
+        next += 1;
+        let dir = ws.sources.get(*t).path.parent().map(Path::to_path_buf);
+        let dir = dir.unwrap_or_default();
+        let mut new = Vec::new();
+        for n in list {
             if n.contains("://") || n.contains(['[', ']', '{', '}']) {
                 continue;
             }
-            let path = dir.join(&n);
+            let path = dir.join(n);
             if !path.is_file() || !known.insert(canonical(&path)) {
                 continue;
             }
@@ -325,17 +346,18 @@ fn read_linked_files(ws: &mut Workspace, found: &Discovered, files: &mut Vec<(Pa
             read += 1;
             if let Some(id) = ws.find_or_read(&path, Lang::Json) {
                 files.push((canonical(&path), id));
-                queue.push(id);
+                new.push(id);
             }
         }
+        names.extend(link_names(ws, &new));
     }
 }
 
 /// Templates that another template links to (`templateLink`), found by the `.json` names the
-/// linking template spells out, each with the templates that name it.
+/// linking templates spell out ([`link_names`]), each with the templates that name it.
 fn linked_targets(
     ws: &Workspace,
-    found: &Discovered,
+    names: &[(FileId, Vec<String>)],
     files: &[(PathBuf, FileId)],
 ) -> HashMap<FileId, Vec<FileId>> {
     let none = HashMap::new();
@@ -344,22 +366,9 @@ fn linked_targets(
         json: &none,
         sources: &ws.sources,
     };
-    // Only a template that spells `templateLink` links: those are parsed (again) for names.
-    let linking: Vec<FileId> = found
-        .arm_templates
-        .iter()
-        .copied()
-        .filter(|&t| ws.sources.get(t).text.contains("templateLink"))
-        .collect();
-    let names = crate::parallel::map(&linking, |&t| {
-        let mut names = Vec::new();
-        if let Some(v) = links.template(t) {
-            json_names(&v, &mut names);
-        }
-        names
-    });
     let mut out: HashMap<FileId, Vec<FileId>> = HashMap::new();
-    for (&t, names) in linking.iter().zip(names) {
+    for (t, names) in names {
+        let t = *t;
         let dir = ws
             .sources
             .get(t)
@@ -368,7 +377,7 @@ fn linked_targets(
             .map(Path::to_path_buf)
             .unwrap_or_default();
         for n in names {
-            if let Some(id) = links.resolve(&n, &dir) {
+            if let Some(id) = links.resolve(n, &dir) {
                 if id != t {
                     out.entry(id).or_default().push(t);
                 }
