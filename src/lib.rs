@@ -256,11 +256,33 @@ impl Timings {
     pub fn lap(&mut self, phase: &str) {
         if let Some(t) = self.0 {
             eprintln!(
-                "stv2lint: {phase:<10} {:>8.1} ms",
-                t.elapsed().as_secs_f64() * 1000.0
+                "stv2lint: {phase:<10} {:>8.1} ms{}",
+                t.elapsed().as_secs_f64() * 1000.0,
+                memory()
             );
             self.0 = Some(std::time::Instant::now());
         }
+    }
+}
+
+/// The resident and peak memory after a phase, where the system tells (Linux).
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |key: &str| {
+        status.lines().find_map(|l| {
+            l.strip_prefix(key)?
+                .trim()
+                .strip_suffix("kB")?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+    };
+    match (kb("VmRSS:"), kb("VmHWM:")) {
+        (Some(rss), Some(peak)) => {
+            format!("  rss {:>5} MB  peak {:>5} MB", rss / 1024, peak / 1024)
+        }
+        _ => String::new(),
     }
 }
 

@@ -93,6 +93,36 @@ fn a_var_without_a_variable_name_exits_2() {
     assert_ne!(code, 2, "{err}");
 }
 
+/// Terraform values given to a run of templates only are said to be unread, not dropped in
+/// silence; with a Terraform root in the run they are read and nothing is said.
+#[test]
+fn terraform_values_with_no_terraform_root_are_said_unread() {
+    let vars = "examples/broken-apim-terraform/terraform.tfvars";
+    assert!(std::path::Path::new(vars).is_file(), "{vars} is missing");
+    let args = [
+        "check",
+        "examples/broken-apim",
+        "--var-file",
+        vars,
+        "--var",
+        "sku_name=Premium_1",
+        "--format",
+        "compact",
+    ];
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("info[STV002] variable file")
+            && out.contains("terraform.tfvars' was given with --var-file")
+            && out.contains("variable 'sku_name' was given with --var"),
+        "{out}"
+    );
+    let mut args = args.to_vec();
+    args[1] = "examples/broken-apim-terraform";
+    let (_, out, err) = run(&args);
+    assert!(!out.contains("was given with --var"), "{out}{err}");
+}
+
 #[test]
 fn rules_and_rule_pages() {
     let (code, out, _) = run(&["rules"]);

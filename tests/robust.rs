@@ -1032,3 +1032,35 @@ fn a_named_template_brings_the_local_files_it_links_to() {
         "{out}"
     );
 }
+
+/// Terraform roots drop their syntax trees once evaluated; a data source of a later root that
+/// names a resource of an earlier one still finds it (the earlier root is read again from its
+/// text). With one worker, roots are evaluated 16 at a time, so the network root here is long
+/// gone when the API Management root, the last one, looks its subnet up.
+#[test]
+fn a_data_source_finds_a_resource_of_a_root_evaluated_long_before() {
+    let dir = tmp("late-data-source");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/terraform/STV202/fail-components-network-and-apim");
+    for (from, to) in [("network", "a-network"), ("apim", "z-apim")] {
+        let text = std::fs::read_to_string(fixture.join(from).join("main.tf")).unwrap();
+        write(&dir, &format!("{to}/main.tf"), text);
+    }
+    for i in 0..40 {
+        write(
+            &dir,
+            &format!("m-filler-{i:02}/main.tf"),
+            format!("resource \"azurerm_resource_group\" \"rg\" {{\n  name     = \"rg-{i}\"\n  location = \"westeurope\"\n}}\n"),
+        );
+    }
+    for threads in ["1", "2"] {
+        let (code, out, err) = check(&dir, &["--threads", threads]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with("a-network/main.tf:") && l.contains("error[STV202]")),
+            "--threads {threads}: {out}"
+        );
+        assert!(!out.contains("STV002"), "--threads {threads}: {out}");
+    }
+}

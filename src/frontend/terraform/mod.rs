@@ -121,6 +121,7 @@ pub(crate) fn deploys_apim(c: &modules::CallDecl) -> bool {
 
 fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     if files.is_empty() {
+        unread_inputs(ws, opts);
         return;
     }
     let mut loader = Loader::new(ws, files);
@@ -195,6 +196,8 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             roots.push(m.clone());
         }
     }
+    // From here the loader and the roots hold the modules: an evaluated root's can be dropped.
+    drop(modules);
 
     let var_files: Vec<Arc<ast::Body>> = opts
         .var_files
@@ -267,7 +270,14 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             stages.push(Some(ws.sources.get(id).display.clone()));
         }
     }
-    let run = eval::Run::new(planned);
+    let mut run = eval::Run::new(planned);
+    // The last root spec of each directory (a root with stage var files has one per stage).
+    let last_use: HashMap<PathBuf, usize> = run
+        .roots
+        .iter()
+        .enumerate()
+        .map(|(r, (m, _))| (m.dir.clone(), r))
+        .collect();
 
     // Each root module with the module instances it calls is one deployment unit.
     let units: Vec<UnitId> = run
@@ -311,12 +321,55 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             };
             ingest(ws, out, units[r], &mut patches, &mut budget_diags);
         }
+        // An evaluated root's syntax trees are dropped (the model grows as they go): only a
+        // data-source lookup of a later root reads it again, from its text.
+        for &r in batch {
+            let stub = Arc::new(run.roots[r].0.stub_of());
+            let m = std::mem::replace(&mut run.roots[r].0, stub);
+            if last_use[&m.dir] == r && !called.contains(&m.dir) {
+                loader.forget(&m.dir);
+            }
+        }
     }
     for (unit, p) in &patches {
         ws.enter_unit(*unit);
         azapi::apply(ws, p, *unit);
     }
     ws.diagnostics.extend(budget_diags);
+}
+
+/// `--var-file` and `--var` given to a run with no Terraform configuration to read them (a tree
+/// of templates, or a plan whose values are resolved already): said, not dropped in silence,
+/// since the user expected some deployment to be checked with those values.
+fn unread_inputs(ws: &mut Workspace, opts: &LoadOptions) {
+    use crate::diagnostic::Severity;
+    let why = "the run has no Terraform configuration to read it (a plan's values are resolved already), so no deployment was checked with its values";
+    for p in &opts.var_files {
+        let at = ws
+            .find_or_read(p, Lang::TerraformVars)
+            .map(|id| Span::new(id, 0, 0));
+        let name = crate::source::display_path(p);
+        ws.diagnostics.push(
+            Diagnostic::new(
+                crate::code::Code::Stv002,
+                Severity::Info,
+                format!("variable file '{name}' was given with --var-file, but {why}"),
+            )
+            .at(at)
+            .label("not read by any Terraform root module")
+            .identity(format!("unread var file|{name}")),
+        );
+    }
+    for (name, _) in &opts.vars {
+        ws.diagnostics.push(
+            Diagnostic::new(
+                crate::code::Code::Stv002,
+                Severity::Info,
+                format!("variable '{name}' was given with --var, but {why}"),
+            )
+            .identity(format!("unread var|{name}")),
+        );
+    }
 }
 
 /// One root's tree evaluated: what the workspace receives, made on any worker.

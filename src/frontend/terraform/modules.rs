@@ -65,6 +65,10 @@ pub struct Module {
     /// `provider "azurerm"` blocks: the configuration (`azurerm`, `azurerm.dev`) and its
     /// `subscription_id` when that is a literal.
     pub azurerm_configs: Vec<(Shared<str>, Option<String>)>,
+    /// A root module whose declarations were dropped once it was evaluated (its syntax
+    /// trees are most of the loader's memory): only `dir` and `files` are left, and
+    /// [`Module::reparsed`] builds it again for the rare reader that needs it later.
+    pub stub: bool,
 }
 
 impl Module {
@@ -204,8 +208,26 @@ impl Module {
 impl Module {
     /// The module of directory `dir` from its files (`body` parses one, in order): override
     /// files are merged after all the others, as Terraform merges them.
+    /// What is kept of an evaluated root module ([`Module::stub`]).
+    pub fn stub_of(&self) -> Module {
+        Module {
+            dir: self.dir.clone(),
+            files: self.files.clone(),
+            stub: true,
+            ..Module::default()
+        }
+    }
+
+    /// A [`Module::stub`] built again from its files' text: the same module, without its
+    /// syntax errors, which were reported when it was first read.
+    pub fn reparsed(&self, sources: &crate::source::SourceMap) -> Module {
+        Module::of_files(sources, &self.dir, self.files.clone(), |id| {
+            parse_text(sources.get(id), id).0
+        })
+    }
+
     fn of_files(
-        ws: &Workspace,
+        sources: &crate::source::SourceMap,
         dir: &Path,
         files: Vec<FileId>,
         mut body: impl FnMut(FileId) -> Option<Body>,
@@ -218,7 +240,7 @@ impl Module {
         let mut overrides = Vec::new();
         for id in files {
             match body(id) {
-                Some(b) if is_override(ws.sources.get(id)) => overrides.push(b),
+                Some(b) if is_override(sources.get(id)) => overrides.push(b),
                 Some(b) => m.add_file(b, false),
                 None => {}
             }
@@ -491,7 +513,7 @@ impl Loader {
         let built = crate::parallel::map(&dirs, |&dir| {
             let (tf, _) = &self.run_dirs[dir];
             let mut diags = Vec::new();
-            let m = Module::of_files(ws, dir, tf.clone(), |id| {
+            let m = Module::of_files(&ws.sources, dir, tf.clone(), |id| {
                 let (body, d) = parse_text(ws.sources.get(id), id);
                 diags.extend(d);
                 body
@@ -548,11 +570,18 @@ impl Loader {
                 bodies.push(self.parse(ws, id));
             }
             let mut bodies = bodies.into_iter();
-            let m = Module::of_files(ws, dir, files, |_| bodies.next().flatten());
+            let m = Module::of_files(&ws.sources, dir, files, |_| bodies.next().flatten());
             Some(Arc::new(m))
         };
         self.cache.insert(dir.to_path_buf(), m.clone());
         m
+    }
+
+    /// Drop the module read for `dir` (an evaluated root that no module calls): a later
+    /// [`Loader::module`] of it reads its files again.
+    pub fn forget(&mut self, dir: &Path) {
+        self.cache.remove(dir);
+        self.built.remove(dir);
     }
 
     /// Why the module directory `dir` must not be read (outside the linted tree, not a

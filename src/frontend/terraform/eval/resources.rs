@@ -359,10 +359,14 @@ impl<'w> Eval<'w> {
         type At = (usize, usize, usize);
         let mut found: Vec<(At, String, Arc<V>)> = Vec::new();
         for (r, (module, inputs)) in run.roots.iter().enumerate() {
+            let module = match module.stub {
+                true => Arc::new(module.reparsed(self.sources())),
+                false => module.clone(),
+            };
             let mut sub = self.sub();
             sub.declaring = true;
             sub.quiet = true;
-            sub.add_root(module.clone(), inputs.clone());
+            sub.add_root(module, inputs.clone());
             sub.instantiate_all();
             for (i, id, v) in sub.instances_of(rtype) {
                 found.push(((sub.insts[i].dirs.len(), r, i), id, v));
