@@ -924,6 +924,49 @@ enum Kind {
     Vnet,
 }
 
+/// A subnet's NSG (`nsg`) or route table when several association resources of one
+/// deployment attach different ones to it: Azure keeps the one applied last, which the code
+/// does not decide, so each is an alternative and every check runs on each.
+fn conflicting_associations(
+    s: &Subnet,
+    nsg: bool,
+    made: &[Alt<String>],
+    at: Span,
+) -> Field<String> {
+    let what = if nsg {
+        "network security group"
+    } else {
+        "route table"
+    };
+    let names: Vec<String> = made
+        .iter()
+        .map(|a| match ResKey::from_id(&a.val) {
+            Some(k) => k.names.join("/"),
+            None => a.val.clone(),
+        })
+        .collect();
+    let subnet = s.meta.key.names.join("/");
+    let choice = "the association Azure applies last";
+    let alts = made
+        .iter()
+        .zip(&names)
+        .map(|(a, n)| Alt {
+            val: a.val.clone(),
+            when: Cond::one(choice, format!("the one for '{n}'")),
+            at: a.at,
+        })
+        .collect();
+    Field::unknown(
+        format!(
+            "{} association resources attach different {what}s ('{}') to subnet '{subnet}': it keeps the one Azure applies last",
+            made.len(),
+            names.join("', '")
+        ),
+        Some(at),
+    )
+    .with_alts(alts)
+}
+
 /// What a reference from one deployment finds ([`Workspace::lookup`]).
 enum Lookup {
     Found(usize),
@@ -1242,6 +1285,9 @@ impl Workspace {
             replace_by_name(&mut self.route_tables[i].routes, list, |r| &r.name);
             self.route_tables[i].routes.extend(kept);
         }
+        // The associations each subnet of a deployment got so far, by kind: a second one that
+        // names another NSG or route table is a conflict, not a replacement.
+        let mut made: HashMap<(usize, bool), Vec<Alt<String>>> = HashMap::new();
         for assoc in std::mem::take(&mut self.associations) {
             let Some(id) = assoc.subnet.get() else {
                 continue;
@@ -1249,18 +1295,16 @@ impl Workspace {
             let Some(key) = ResKey::from_id(id) else {
                 continue;
             };
+            let nsg = assoc.kind == AssocKind::Nsg;
             let target = Some(assoc.target.clone());
             let set = |s: &mut Subnet, only_missing: bool| {
-                let slot = match assoc.kind {
-                    AssocKind::Nsg => &mut s.nsg,
-                    AssocKind::RouteTable => &mut s.route_table,
-                };
+                let slot = if nsg { &mut s.nsg } else { &mut s.route_table };
                 if !only_missing || slot.is_none() {
                     *slot = target.clone();
                 }
             };
-            match self.find_own(Kind::Subnet, &key, assoc.unit) {
-                Some(i) => set(&mut self.subnets[i], false),
+            let i = match self.find_own(Kind::Subnet, &key, assoc.unit) {
+                Some(i) => i,
                 None => {
                     // An association made on a subnet of another deployment changes that
                     // subnet too: fill it in there where that deployment leaves it out.
@@ -1268,7 +1312,36 @@ impl Workspace {
                     for j in others {
                         set(&mut self.subnets[j], true);
                     }
-                    let i = self.referenced_subnet(&key, &assoc);
+                    self.referenced_subnet(&key, &assoc)
+                }
+            };
+            let made = made.entry((i, nsg)).or_default();
+            match assoc.target.get() {
+                Some(t) if !made.is_empty() => {
+                    if !made.iter().any(|a| a.val.eq_ignore_ascii_case(t)) {
+                        made.push(Alt {
+                            val: t.clone(),
+                            when: Cond::default(),
+                            at: assoc.target.at.or(Some(assoc.decl)),
+                        });
+                    }
+                    if made.len() > 1 {
+                        let s = &mut self.subnets[i];
+                        let field = conflicting_associations(s, nsg, made, assoc.decl);
+                        *(if nsg { &mut s.nsg } else { &mut s.route_table }) = Some(field);
+                    }
+                }
+                Some(t) => {
+                    made.push(Alt {
+                        val: t.clone(),
+                        when: Cond::default(),
+                        at: assoc.target.at.or(Some(assoc.decl)),
+                    });
+                    set(&mut self.subnets[i], false);
+                }
+                // An unknown target: as before, the association's own field decides.
+                None => {
+                    made.clear();
                     set(&mut self.subnets[i], false);
                 }
             }
@@ -1570,7 +1643,9 @@ impl Workspace {
                         let to = f.get().and_then(|id| ResKey::from_id(id));
                         (
                             field_sig(f),
-                            to.and_then(|key| self.find_own(k, &key, s.meta.unit)),
+                            // As the subnet's own deployment resolves it (an association
+                            // of another deployment may name an NSG declared only there).
+                            to.and_then(|key| self.find(k, &key, s.meta.unit)),
                         )
                     })
                 };

@@ -345,9 +345,8 @@ fn unread_inputs(ws: &mut Workspace, opts: &LoadOptions) {
     use crate::diagnostic::Severity;
     let why = "the run has no Terraform configuration to read it (a plan's values are resolved already), so no deployment was checked with its values";
     for p in &opts.var_files {
-        let at = ws
-            .find_or_read(p, Lang::TerraformVars)
-            .map(|id| Span::new(id, 0, 0));
+        // Not read here: a file no root reads is neither parsed nor reported missing.
+        let at = ws.sources.find(p).map(|id| Span::new(id, 0, 0));
         let name = crate::source::display_path(p);
         ws.diagnostics.push(
             Diagnostic::new(
