@@ -195,6 +195,20 @@ pub fn discover_walked(
                 }
             };
             if !entry.file_type().is_some_and(|t| t.is_file()) {
+                // A FIFO, socket or device named like an input is not opened (a FIFO would
+                // block the run), and the run says it did not read it: it is incomplete.
+                if let Some(t) = entry.file_type().filter(|t| !t.is_dir()) {
+                    let path = entry.path();
+                    if crate::source::lang_of(path).is_some() && !exclude(path) {
+                        d.unreadable.push((
+                            path.to_path_buf(),
+                            format!(
+                                "it is a {}, not a regular file; it was not read",
+                                crate::source::kind_of(&t)
+                            ),
+                        ));
+                    }
+                }
                 continue;
             }
             let path = entry.path();

@@ -428,7 +428,12 @@ fn a_fifo_or_a_symlink_out_of_the_tree_is_not_read() {
         "var a = loadJsonContent('pipe.json')\nvar b = loadJsonContent('link.json')\noutput o string = '${a.n}${b.n}'\n",
     );
     let (code, out, err) = check(&dir, &["--format", "json"]);
-    assert_eq!(code, 0, "{out}{err}");
+    // The walked FIFO named like an input is not opened, and the run is incomplete for it.
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("pipe.json: it is a FIFO, not a regular file; it was not read"),
+        "{err}"
+    );
     let _ = fifo;
     assert!(!out.contains("TOPSECRET"), "{out}");
     assert!(out.contains("it is a FIFO, not a regular file"), "{out}");

@@ -821,6 +821,7 @@ mod tests {
             destination_ports: Field::known(list(p[7]), None),
             plural_prefixes: Vec::new(),
             invalid: Vec::new(),
+            faults: Vec::new(),
             deployed: None,
         }
     }

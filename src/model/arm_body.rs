@@ -965,8 +965,56 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             .filter_map(|(it, at)| Some((it.as_str()?.to_string(), it.span.or(at))))
             .collect(),
         invalid,
+        faults: rule_faults(props),
         deployed: None,
     }
+}
+
+/// Azure's limit on a security rule's `description`.
+const MAX_DESCRIPTION: usize = 140;
+
+/// What is wrong in the fields of a rule the evaluation does not read, or reads as a union:
+/// a long description; a side written, non-empty, in both its singular and plural field (an
+/// empty `sourcePortRanges: []` next to `sourcePortRange: '*'` is what exported templates write).
+fn rule_faults(props: &V) -> Vec<RuleFault> {
+    let mut out = Vec::new();
+    if let Some(d) = opt(props.mget("description")) {
+        let n = d.as_str().map_or(0, |t| t.chars().count());
+        if n > MAX_DESCRIPTION {
+            out.push(RuleFault::LongDescription(n, d.span));
+        }
+    }
+    for (what, one, many) in [
+        ("source port", "sourcePortRange", "sourcePortRanges"),
+        (
+            "destination port",
+            "destinationPortRange",
+            "destinationPortRanges",
+        ),
+        (
+            "source address",
+            "sourceAddressPrefix",
+            "sourceAddressPrefixes",
+        ),
+        (
+            "destination address",
+            "destinationAddressPrefix",
+            "destinationAddressPrefixes",
+        ),
+    ] {
+        let single = opt(props.mget(one))
+            .and_then(|v| v.as_str())
+            .is_some_and(|t| !t.trim().is_empty());
+        let list = opt(props.mget(many)).filter(|v| v.as_array().is_some_and(|a| !a.is_empty()));
+        if let (true, Some(list)) = (single, list) {
+            out.push(RuleFault::Both {
+                what,
+                at: list.span,
+                rejected: false,
+            });
+        }
+    }
+    out
 }
 
 /// The protocols a security rule takes.

@@ -507,10 +507,28 @@ pub struct SecurityRule {
     /// values (`access 'Permit'`), each where it is written: Azure rejects the rule, and the
     /// field is unknown to the evaluation.
     pub invalid: Vec<(String, Option<Span>)>,
+    /// What Azure or the deploying tool validates and the evaluation does not read (STV214).
+    pub faults: Vec<RuleFault>,
     /// Set when the code leaves open whether the rule is deployed at all (a separate rule
     /// resource whose `count`, `condition` or `if` is unknown): the NSG is then checked with
     /// and without it ([`Presence`]). `None`: deployed.
     pub deployed: Option<Box<Presence>>,
+}
+
+/// A fault of a security rule in a field the evaluation does not read, each where it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleFault {
+    /// A `description` longer than Azure's 140 characters: its length.
+    LongDescription(usize, Option<Span>),
+    /// One side's port or address written, non-empty, in both the singular and the plural field
+    /// (`what`: "source port", "destination address"). The evaluation reads their union;
+    /// `rejected`: the deploying tool refuses it (the azurerm provider does; what ARM does is
+    /// unverified).
+    Both {
+        what: &'static str,
+        at: Option<Span>,
+        rejected: bool,
+    },
 }
 
 /// Whether a declaration is deployed, when its `count`, `condition` or `if` is not known: each
@@ -2151,6 +2169,7 @@ mod unit_tests {
             destination_ports: Field::known(vec!["3443".into()], None),
             plural_prefixes: Vec::new(),
             invalid: Vec::new(),
+            faults: Vec::new(),
             deployed: None,
         };
         let key = ResKey::new(NSG, "n", Some("rg"));

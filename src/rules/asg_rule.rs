@@ -70,6 +70,7 @@ mod tests {
             destination_ports: Field::known(vec!["443".into()], None),
             plural_prefixes: Vec::new(),
             invalid: Vec::new(),
+            faults: Vec::new(),
             deployed: None,
         }
     }

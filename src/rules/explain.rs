@@ -738,6 +738,7 @@ mod tests {
             destination_ports: list(ports),
             plural_prefixes: Vec::new(),
             invalid: Vec::new(),
+            faults: Vec::new(),
             deployed: None,
         }
     }

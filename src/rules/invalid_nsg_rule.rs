@@ -3,15 +3,17 @@
 //! R-NSG-5 (generic NSG validity): Azure rejects the whole NSG deployment when one rule has a
 //! priority outside 100–4096, shares its priority with another rule of the same direction,
 //! carries a service tag (or `*`) in a plural prefix list, names no address on one side, has a
-//! port, address, direction, access or protocol that is not a value of its field, or has a name
-//! longer than 80 characters. Each finding points at the value to change.
+//! port, address, direction, access or protocol that is not a value of its field, has a name
+//! longer than 80 characters or a description longer than 140. A side written in both its
+//! singular and plural field is refused by the azurerm provider (an error) and of unverified
+//! fate in ARM (a warning). Each finding points at the value to change.
 
 use super::{when_deployed, Ctx, Rule, Sink};
 use crate::analysis::address;
 use crate::analysis::ports::PortSet;
 use crate::code::Code;
 use crate::diagnostic::Severity;
-use crate::model::{deployed_together, Cond, Direction, Nsg, SecurityRule};
+use crate::model::{deployed_together, Cond, Direction, Nsg, RuleFault, SecurityRule};
 use std::collections::HashMap;
 
 pub const RULE: Rule = Rule {
@@ -48,13 +50,20 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                 _ => &[],
             };
             for (problem, at, key, when) in problems(nsg, earlier, rule) {
-                let comma = key == "port-comma";
+                // Forms Azure may accept (a warning), and the ones the provider refuses first.
+                let unsure =
+                    key == "port-comma" || (key.starts_with("both-") && key.ends_with('?'));
+                let who = if unsure {
+                    "Azure may reject the NSG"
+                } else if key.starts_with("both-") {
+                    "the azurerm provider rejects the rule"
+                } else {
+                    "Azure rejects the NSG"
+                };
                 let mut d = sink
                     .diag(format!(
-                        "security rule '{}' of NSG '{}' {problem}; Azure {} the NSG",
-                        rule.name,
-                        nsg.meta.name,
-                        if comma { "may reject" } else { "rejects" }
+                        "security rule '{}' of NSG '{}' {problem}; {who}",
+                        rule.name, nsg.meta.name,
                     ))
                     .at(at.or(Some(rule.decl)))
                     .label(
@@ -70,9 +79,9 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                         "{}|{}|{}",
                         nsg.meta.key.names.join("/"),
                         rule.name.to_ascii_lowercase(),
-                        key
+                        key.trim_end_matches('?')
                     ));
-                if comma {
+                if unsure {
                     d.severity = Severity::Warning;
                 }
                 let what = match key {
@@ -231,6 +240,22 @@ fn problems(nsg: &Nsg, earlier: &[usize], rule: &SecurityRule) -> Vec<Problem> {
             ));
         }
     }
+    for f in &rule.faults {
+        out.push(match f {
+            RuleFault::LongDescription(n, at) => (
+                format!("has a description of {n} characters (at most 140)"),
+                *at,
+                "description-length",
+                own.clone(),
+            ),
+            RuleFault::Both { what, at, rejected } => (
+                format!("writes its {what} in both the singular and the plural field"),
+                *at,
+                both_key(what, *rejected),
+                own.clone(),
+            ),
+        });
+    }
     if rule.name.chars().count() > MAX_NAME {
         out.push((
             format!(
@@ -245,8 +270,26 @@ fn problems(nsg: &Nsg, earlier: &[usize], rule: &SecurityRule) -> Vec<Problem> {
     out
 }
 
+/// The key of a side written in both fields; `?` marks a form Azure may accept.
+fn both_key(what: &str, rejected: bool) -> &'static str {
+    match (what, rejected) {
+        ("source port", true) => "both-source-port",
+        ("source port", false) => "both-source-port?",
+        ("destination port", true) => "both-destination-port",
+        ("destination port", false) => "both-destination-port?",
+        ("source address", true) => "both-source-address",
+        ("source address", false) => "both-source-address?",
+        (_, true) => "both-destination-address",
+        (_, false) => "both-destination-address?",
+    }
+}
+
 fn help(key: &str) -> &'static str {
+    if key.starts_with("both-") {
+        return "Write the side in one field: the singular for one port, range, address or tag, the plural list for several (sourcePortRange or sourcePortRanges; Terraform source_port_range or source_port_ranges).";
+    }
     match key {
+        "description-length" => "Shorten the rule's description to 140 characters or fewer.",
         "priority-range" => "Give the rule a priority from 100 to 4096 (lower is evaluated first).",
         "priority-duplicate" => {
             "Give each rule of one direction its own priority; renumber one of the two."
@@ -275,7 +318,8 @@ fn help(key: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{Access, Direction, Field, SecurityRule};
+    use crate::diagnostic::Severity;
+    use crate::model::{Access, Direction, Field, RuleFault, SecurityRule};
     use crate::rules::testkit::*;
 
     fn rule(name: &str, prio: i64, dir: Direction, at: usize) -> SecurityRule {
@@ -292,6 +336,7 @@ mod tests {
             destination_ports: Field::known(vec!["3443".into()], None),
             plural_prefixes: Vec::new(),
             invalid: Vec::new(),
+            faults: Vec::new(),
             deployed: None,
         }
     }
@@ -331,6 +376,51 @@ mod tests {
         );
         assert!(d[0].message.contains("'Storage'"));
         assert!(d[1].message.contains("no destination"));
+    }
+
+    #[test]
+    fn a_long_description_is_an_error_and_both_fields_depend_on_the_tool() {
+        let mut r = rule("long", 300, Direction::Inbound, 400);
+        r.faults = vec![
+            RuleFault::LongDescription(141, sp(480)),
+            RuleFault::Both {
+                what: "source port",
+                at: sp(481),
+                rejected: false,
+            },
+            RuleFault::Both {
+                what: "destination address",
+                at: sp(482),
+                rejected: true,
+            },
+        ];
+        let d = run(Code::Stv214, &with_nsg_rules(vec![r]));
+        assert_eq!(
+            at(&d),
+            vec![
+                (Code::Stv214, Some(480)),
+                (Code::Stv214, Some(481)),
+                (Code::Stv214, Some(482))
+            ]
+        );
+        let sev: Vec<_> = d.iter().map(|d| d.severity).collect();
+        assert_eq!(sev, [Severity::Error, Severity::Warning, Severity::Error]);
+        assert!(d[0].message.contains("141 characters"), "{}", d[0].message);
+        assert!(
+            d[1].message.contains("Azure may reject"),
+            "{}",
+            d[1].message
+        );
+        assert!(
+            d[2].message.contains("provider rejects"),
+            "{}",
+            d[2].message
+        );
+        assert!(
+            d[1].identity.ends_with("|both-source-port"),
+            "{}",
+            d[1].identity
+        );
     }
 
     #[test]

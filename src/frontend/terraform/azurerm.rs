@@ -845,6 +845,7 @@ pub fn security_rule(name: &str, b: &V, decl: Span) -> SecurityRule {
         b,
         &[
             ("priority", "priority"),
+            ("description", "description"),
             ("direction", "direction"),
             ("access", "access"),
             ("protocol", "protocol"),
@@ -872,7 +873,14 @@ pub fn security_rule(name: &str, b: &V, decl: Span) -> SecurityRule {
             props.set(arm, asg_ids(v));
         }
     }
-    arm_body::security_rule(name, &props, decl)
+    let mut rule = arm_body::security_rule(name, &props, decl);
+    // The provider refuses a side in both fields, inline or separate (its rule validation).
+    for f in &mut rule.faults {
+        if let RuleFault::Both { rejected, .. } = f {
+            *rejected = true;
+        }
+    }
+    rule
 }
 
 fn route(name: &str, b: &V, decl: Span) -> Route {
