@@ -313,11 +313,74 @@ fn template_equals_file_gives_one_template_its_parameters() {
     let pair = format!("{}={}", p("other.json"), p("off.json"));
     let (code, out, _) = run(&["check", &p("apim.json"), "--parameters", &pair]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(code, 0, "{out}");
-    // A pair for another template leaves this one with its defaults (which attach the NSG).
-    let pair = format!("{}={}", p("other.json"), p("off.json"));
-    let (code, out, _) = run(&["check", &p("apim.json"), "--parameters", &pair]);
-    assert_eq!(code, 0, "{out}");
+}
+
+/// A `--parameters` file deploys the templates that declare each of its parameters (Azure
+/// rejects the others); one that fits no template is said, naming what none declares.
+#[test]
+fn a_parameter_file_that_fits_no_template_is_said() {
+    let dir = stages_dir("cli-stages-unfitted");
+    std::fs::write(
+        dir.join("stray.json"),
+        r#"{ "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+  "contentVersion": "1.0.0.0", "parameters": { "attachNsg": { "value": false }, "skuName": { "value": "Premium" } } }"#,
+    )
+    .unwrap();
+    let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+    let (code, out, err) = run(&[
+        "check",
+        &p("apim.json"),
+        "--parameters",
+        &p("off.json"),
+        "--parameters",
+        &p("stray.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    // Only off.json deploys the template: one STV201, from it alone.
+    let found = stv201s(&out);
+    assert_eq!(found.len(), 1, "{out}");
+    assert_eq!(
+        found[0]["deployments"].as_array().unwrap().len(),
+        1,
+        "{out}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let said: Vec<&serde_json::Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "STV002")
+        .collect();
+    assert_eq!(said.len(), 1, "{out}");
+    assert_eq!(said[0]["severity"], "warning", "{out}");
+    let msg = said[0]["message"].as_str().unwrap();
+    assert!(msg.contains("stray.json' fits no template"), "{msg}");
+    assert!(
+        msg.contains("'skuName'") && !msg.contains("'attachNsg'"),
+        "{msg}"
+    );
+    // With no template in the run, the file is named in a note.
+    let tf = dir.join("tf");
+    std::fs::create_dir_all(&tf).unwrap();
+    std::fs::write(
+        tf.join("main.tf"),
+        "resource \"azurerm_resource_group\" \"r\" {\n  name     = \"rg\"\n  location = \"westeurope\"\n}\n",
+    )
+    .unwrap();
+    let (_, out, _) = run(&[
+        "check",
+        &tf.to_string_lossy(),
+        "--parameters",
+        &p("stray.json"),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.contains("no ARM or Bicep template evaluated on its own to deploy it with"),
+        "{out}"
+    );
 }
 
 /// A run never passes in silence: the summary counts the instances found and those left

@@ -882,6 +882,12 @@ pub struct Workspace {
     /// ARM parameter files some deployment was evaluated with: one the run discovered and no
     /// deployment used is said to be unused, not ignored in silence.
     pub parameter_files_read: std::collections::HashSet<crate::source::FileId>,
+    /// The `--parameters` files (by display name) that fit some template evaluated on its own,
+    /// and whether any template was offered them: a file that fits none is said.
+    pub parameter_sets_fitted: std::collections::HashSet<String>,
+    pub parameter_sets_offered: bool,
+    /// The parameters (lower-cased) of the templates offered them, to name the ones none declares.
+    pub parameter_names_declared: std::collections::HashSet<String>,
     /// Unsaved editor buffers by canonical path, read instead of the disk.
     pub overlay: HashMap<std::path::PathBuf, String>,
     /// Where files may be read from (the linted tree).

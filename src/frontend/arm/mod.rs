@@ -148,9 +148,9 @@ impl Entries {
             }
         }
         if stages.is_empty() {
-            stages = fitting(&self.explicit_sets, outline.declared.as_ref());
+            stages = fitting(ws, &self.explicit_sets, outline.declared.as_ref());
         }
-        if stages.is_empty() && self.explicit_sets.is_empty() {
+        if stages.is_empty() {
             for pf in self.pairing.stage_files(&path) {
                 if let Some(values) = parameter_values(ws, found, &pf) {
                     stages.push(Stage::of(ws, &pf, values));
@@ -275,21 +275,113 @@ impl Stage {
 
 /// The given parameter files that fit a template: Azure rejects a parameter file that names a
 /// parameter the template does not declare, so a file for another template is not a stage of
-/// this one. When none fits (or the template's parameters are unknown), every file applies,
-/// as a single `--parameters` always did.
-pub fn fitting(sets: &[Stage], declared: Option<&HashSet<String>>) -> Vec<Stage> {
-    let fit: Vec<Stage> = match declared {
-        Some(d) => sets
-            .iter()
-            .filter(|s| s.values.keys().all(|k| d.contains(k)))
-            .cloned()
-            .collect(),
-        None => Vec::new(),
-    };
-    if fit.is_empty() {
-        sets.to_vec()
-    } else {
-        fit
+/// this one (a template without `parameters` takes none). A template no file fits is checked
+/// with its own parameter files, as without `--parameters`; a file that fits no template is
+/// said ([`unfitted_parameter_files`]). The files that fit are noted in `ws`.
+pub fn fitting(
+    ws: &mut Workspace,
+    sets: &[Stage],
+    declared: Option<&HashSet<String>>,
+) -> Vec<Stage> {
+    ws.parameter_sets_offered = true;
+    if let Some(d) = declared {
+        ws.parameter_names_declared.extend(d.iter().cloned());
+    }
+    let fit: Vec<Stage> = sets
+        .iter()
+        .filter(|s| {
+            s.values
+                .keys()
+                .all(|k| declared.is_some_and(|d| d.contains(k)))
+        })
+        .cloned()
+        .collect();
+    ws.parameter_sets_fitted
+        .extend(fit.iter().filter_map(|s| s.name.clone()));
+    fit
+}
+
+/// Every `--parameters FILE` (JSON) that fits no template of the run, said: no deployment was
+/// checked with its values. A warning when templates were there to fit, else a note.
+pub fn unfitted_parameter_files(ws: &mut Workspace, opts: &LoadOptions) {
+    use crate::diagnostic::{Diagnostic, Severity};
+    for p in &opts.parameters {
+        if p.to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".bicepparam")
+        {
+            continue;
+        }
+        // Not read when no template wanted it; read, it must be a parameter file.
+        let at = match ws.sources.find(p) {
+            Some(id) => match super::json::parse(&ws.sources.get(id).text, id) {
+                Ok(v) if discover::json_kind(&v.value) == JsonKind::Parameters => {
+                    let start = v.value.span.map_or(0, |s| s.start as usize);
+                    Some(crate::source::Span::new(id, start, start + 1))
+                }
+                _ => continue,
+            },
+            None => None,
+        };
+        let name = match at {
+            Some(s) => ws.sources.get(s.file).display.clone(),
+            None => crate::source::display_path(p),
+        };
+        if ws.parameter_sets_fitted.contains(&name) {
+            continue;
+        }
+        let (severity, why) = if ws.parameter_sets_offered {
+            // The parameters no template declares, as the file spells them.
+            let mut stray: Vec<String> = at
+                .and_then(|s| super::json::parse(&ws.sources.get(s.file).text, s.file).ok())
+                .and_then(|v| {
+                    let params = v.value.get("parameters")?.as_object()?;
+                    Some(
+                        params
+                            .iter()
+                            .map(|(k, _)| k.name.clone())
+                            .filter(|k| {
+                                !ws.parameter_names_declared
+                                    .contains(&k.to_ascii_lowercase())
+                            })
+                            .map(|k| format!("'{k}'"))
+                            .collect(),
+                    )
+                })
+                .unwrap_or_default();
+            stray.truncate(5);
+            let what = if stray.is_empty() {
+                "no one template of the run declares all of its parameters".to_string()
+            } else {
+                format!(
+                    "it sets {}, which no template of the run declares",
+                    stray.join(", ")
+                )
+            };
+            (
+                Severity::Warning,
+                format!("{what} (Azure rejects a deployment with an undeclared parameter)"),
+            )
+        } else {
+            (
+                Severity::Info,
+                "the run has no ARM or Bicep template evaluated on its own to deploy it with"
+                    .to_string(),
+            )
+        };
+        ws.diagnostics.push(
+            Diagnostic::new(
+                crate::code::Code::Stv002,
+                severity,
+                format!(
+                    "parameter file '{name}' fits no template of the run: {why}; no deployment was checked with its values"
+                ),
+            )
+            .at(at)
+            .label("fits no template")
+            .help("Name the template it deploys: `--parameters TEMPLATE=FILE`, or `parameters:` in .stv2lint.yaml; or remove the parameters no template declares.")
+            .identity(format!("unfitted parameters|{name}")),
+        );
     }
 }
 

@@ -139,9 +139,9 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
             }
         }
         if stages.is_empty() {
-            stages = fitting(&explicit_sets, declared_params(&prog, b).as_ref());
+            stages = fitting(ws, &explicit_sets, declared_params(&prog, b).as_ref());
         }
-        if stages.is_empty() && explicit_sets.is_empty() {
+        if stages.is_empty() {
             let mut files = pairing.stage_files(&path);
             if files.is_empty() {
                 files.extend(paired_json(ws, found, &path));
