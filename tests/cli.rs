@@ -119,8 +119,16 @@ fn terraform_values_with_no_terraform_root_are_said_unread() {
     );
     let mut args = args.to_vec();
     args[1] = "examples/broken-apim-terraform";
+    args[5] = "capacity=2";
     let (_, out, err) = run(&args);
     assert!(!out.contains("was given with --var"), "{out}{err}");
+    // A name no root declares (a typo) is said: Terraform refuses it.
+    args[5] = "capaciti=2";
+    let (_, out, err) = run(&args);
+    assert!(
+        out.contains("warning[STV002] variable 'capaciti' was given with --var, but no Terraform root module of the run declares it"),
+        "{out}{err}"
+    );
 }
 
 #[test]

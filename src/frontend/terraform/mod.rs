@@ -241,7 +241,10 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     // Inputs of every root first (tfvars are read once, in root order).
     let mut planned = Vec::with_capacity(roots.len());
     let mut stages: Vec<Option<String>> = Vec::with_capacity(roots.len());
+    // `--var` names no root declares: a typo would otherwise check the defaults in silence.
+    let mut undeclared: Vec<&str> = opts.vars.iter().map(|(n, _)| n.as_str()).collect();
     for m in roots {
+        undeclared.retain(|n| m.var(n).is_none());
         let dir = (!scoped.is_empty()).then(|| crate::source::canonical(&m.dir));
         let nearest = scoped
             .iter()
@@ -269,6 +272,17 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             planned.push((m.clone(), inputs));
             stages.push(Some(ws.sources.get(id).display.clone()));
         }
+    }
+    for name in undeclared {
+        ws.diagnostics.push(
+            Diagnostic::new(
+                crate::code::Code::Stv002,
+                crate::diagnostic::Severity::Warning,
+                format!("variable '{name}' was given with --var, but no Terraform root module of the run declares it (Terraform refuses a value for an undeclared variable), so no deployment was checked with it"),
+            )
+            .help("Check the variable's name against the `variable` blocks of the root module, or drop the --var.")
+            .identity(format!("undeclared var|{name}")),
+        );
     }
     let mut run = eval::Run::new(planned);
     // The last root spec of each directory (a root with stage var files has one per stage).
