@@ -207,3 +207,44 @@ fn a_registry_modules_resources_are_checked_from_the_plan() {
         "the finding names the resource's address: {line}"
     );
 }
+
+/// A plan beside Terraform files that declare other resources was made from other code: its
+/// values are checked, and the run says so, naming what differs, at the resource to re-plan.
+#[test]
+fn a_plan_made_from_other_code_is_said_to_be_stale() {
+    let t = twins()
+        .into_iter()
+        .find(|t| t.name == "STV202/fail-no-management-rule")
+        .expect("the fixture STV202/fail-no-management-rule");
+    let staged = stage(&t);
+    let stale = |dir: &Path| {
+        let out = stv2lint::check(&[dir.to_path_buf()], &Default::default());
+        out.diagnostics
+            .into_iter()
+            .filter(|d| d.message.contains("was made from other Terraform code"))
+            .map(|d| {
+                let line = d
+                    .span
+                    .map(|s| out.ws.sources.get(s.file).line_col(s.start).0);
+                (d.severity, d.message, line)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(stale(&staged.0).is_empty(), "the fresh plan is not stale");
+    let tf = staged.0.join(&t.root).join("fail-no-management-rule.tf");
+    let mut text = std::fs::read_to_string(&tf).unwrap();
+    let line = text.lines().count() + 2;
+    text.push_str(
+        "\nresource \"azurerm_network_security_rule\" \"allow_mgmt\" {\n  name = \"AllowManagement\"\n}\n",
+    );
+    std::fs::write(&tf, text).unwrap();
+    let said = stale(&staged.0);
+    assert_eq!(said.len(), 1, "{said:?}");
+    let (severity, message, at) = &said[0];
+    assert_eq!(*severity, Severity::Warning);
+    assert!(
+        message.contains("declare 'azurerm_network_security_rule.allow_mgmt' that it does not"),
+        "{message}"
+    );
+    assert_eq!(*at, Some(line), "{message}");
+}

@@ -170,6 +170,100 @@ const FROM_SEPARATE: &[(&str, &str, &str)] = &[
     ("azurerm_virtual_network", "subnet", "azurerm_subnet"),
 ];
 
+/// How many of a stale plan's differences its warning names.
+const STALE_SHOWN: usize = 3;
+
+/// A plan beside Terraform files that declare other resources than its `configuration` was
+/// made from other code: its values are checked, not the files a person edits, so an edit
+/// (a new NSG rule) would pass or fail unseen. Said once per plan, naming the differences.
+fn stale_plan(
+    ws: &mut Workspace,
+    loader: &mut modules::Loader,
+    config: Option<&V>,
+    plan_dir: &Path,
+    id: FileId,
+) {
+    let Some(resources) = config.map(|c| {
+        c.get_exact("resources")
+            .and_then(|r| r.as_array())
+            .unwrap_or(&[])
+    }) else {
+        return;
+    };
+    let Some(m) = loader.module(ws, plan_dir) else {
+        return;
+    };
+    let planned: HashSet<(bool, &str, &str)> = resources
+        .iter()
+        .filter_map(|r| {
+            let data = r.get_exact("mode").and_then(|x| x.as_str()) == Some("data");
+            Some((
+                data,
+                r.get_exact("type")?.as_str()?,
+                r.get_exact("name")?.as_str()?,
+            ))
+        })
+        .collect();
+    let addr = |data: bool, t: &str, n: &str| format!("{}{t}.{n}", if data { "data." } else { "" });
+    let mut only_code: Vec<(String, Span)> = m
+        .resources
+        .iter()
+        .filter(|r| !planned.contains(&(r.data, &*r.rtype, &*r.name)))
+        .map(|r| (addr(r.data, &r.rtype, &r.name), r.span))
+        .collect();
+    only_code.sort_by_key(|(_, s)| (s.file, s.start));
+    let mut only_plan: Vec<String> = planned
+        .iter()
+        .filter(|(d, t, n)| !m.res_index.contains_key(&(*d, (*t).into(), (*n).into())))
+        .map(|(d, t, n)| addr(*d, t, n))
+        .collect();
+    only_plan.sort();
+    if only_code.is_empty() && only_plan.is_empty() {
+        return;
+    }
+    let list = |v: &[String]| {
+        let mut shown: Vec<String> = v
+            .iter()
+            .take(STALE_SHOWN)
+            .map(|a| format!("'{a}'"))
+            .collect();
+        if v.len() > STALE_SHOWN {
+            shown.push(format!("{} more", v.len() - STALE_SHOWN));
+        }
+        shown.join(", ")
+    };
+    let mut what = Vec::new();
+    if !only_code.is_empty() {
+        let names: Vec<String> = only_code.iter().map(|(a, _)| a.clone()).collect();
+        what.push(format!(
+            "the Terraform files declare {} that it does not",
+            list(&names)
+        ));
+    }
+    if !only_plan.is_empty() {
+        what.push(format!(
+            "it holds {} that the files no longer declare",
+            list(&only_plan)
+        ));
+    }
+    let name = ws.sources.get(id).display.clone();
+    let at = only_code.first().map_or(Span::new(id, 0, 0), |(_, s)| *s);
+    ws.diagnostics.push(
+        crate::diagnostic::Diagnostic::new(
+            crate::code::Code::Stv002,
+            crate::diagnostic::Severity::Warning,
+            format!(
+                "plan '{name}' was made from other Terraform code than its directory holds: {}; the plan's values were checked, not the code as it is now",
+                what.join(", and ")
+            ),
+        )
+        .at(Some(at))
+        .label("not in the plan")
+        .help("Run `terraform plan` and `terraform show -json` again, or remove the stale plan so the Terraform files are checked.")
+        .identity(format!("stale plan|{name}")),
+    );
+}
+
 /// One resource instance of the plan.
 struct Inst {
     /// Full address: `module.net.azurerm_subnet.apim[0]`.
@@ -238,6 +332,7 @@ fn load_plan(
         }
     }
     let config = doc.path("configuration.root_module");
+    stale_plan(ws, loader, config, &plan_dir, id);
     let major = major_of(ws, doc, &plan_dir);
     let planned: HashSet<(Vec<String>, &str, &str)> = insts
         .iter()
