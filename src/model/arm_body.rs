@@ -978,6 +978,14 @@ const MAX_DESCRIPTION: usize = 140;
 /// empty `sourcePortRanges: []` next to `sourcePortRange: '*'` is what exported templates write).
 fn rule_faults(props: &V) -> Vec<RuleFault> {
     let mut out = Vec::new();
+    // Absent only when the properties are known: an unknown object may hold anything.
+    if props.as_object().is_some() && !props.is_unknown() && !props.has_alts() {
+        for k in ["priority", "direction", "access", "protocol"] {
+            if opt(props.mget(k)).is_none() {
+                out.push(RuleFault::Missing(k));
+            }
+        }
+    }
     if let Some(d) = opt(props.mget("description")) {
         let n = d.as_str().map_or(0, |t| t.chars().count());
         if n > MAX_DESCRIPTION {

@@ -520,6 +520,9 @@ pub struct SecurityRule {
 pub enum RuleFault {
     /// A `description` longer than Azure's 140 characters: its length.
     LongDescription(usize, Option<Span>),
+    /// A field Azure requires (`priority`, `direction`, `access`, `protocol`) absent from a
+    /// rule whose properties are all known: the rule, not a value, is where to edit.
+    Missing(&'static str),
     /// One side's port or address written, non-empty, in both the singular and the plural field
     /// (`what`: "source port", "destination address"). The evaluation reads their union;
     /// `rejected`: the deploying tool refuses it (the azurerm provider does; what ARM does is

@@ -465,6 +465,12 @@ fn check_site(
                     .help("Write the security rules in the files checked (a registry module's or unknown variable's rules cannot be read).")
                     .identity(format!("nsg-rules-unknown|{}", nsg.meta.key.names.join("/"))),
                 );
+            } else if rule.is_some_and(|r| {
+                r.faults
+                    .iter()
+                    .any(|f| matches!(f, crate::model::RuleFault::Missing(_)))
+            }) {
+                // A rule without a field Azure requires: STV214 says so, as an error.
             } else if let Some(r) = rule {
                 // Shared by every flow the rule may touch: one STV002 per unknown rule field.
                 sink.emit(

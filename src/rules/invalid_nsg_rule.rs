@@ -4,9 +4,10 @@
 //! priority outside 100–4096, shares its priority with another rule of the same direction,
 //! carries a service tag (or `*`) in a plural prefix list, names no address on one side, has a
 //! port, address, direction, access or protocol that is not a value of its field, has a name
-//! longer than 80 characters or a description longer than 140. A side written in both its
-//! singular and plural field is refused by the azurerm provider (an error) and of unverified
-//! fate in ARM (a warning). Each finding points at the value to change.
+//! longer than 80 characters or a description longer than 140, or lacks a field Azure
+//! requires. A side written in both its singular and plural field is refused by the azurerm
+//! provider (an error) and of unverified fate in ARM (a warning). Each finding points at the
+//! value to change.
 
 use super::{when_deployed, Ctx, Rule, Sink};
 use crate::analysis::address;
@@ -248,6 +249,17 @@ fn problems(nsg: &Nsg, earlier: &[usize], rule: &SecurityRule) -> Vec<Problem> {
                 "description-length",
                 own.clone(),
             ),
+            RuleFault::Missing(field) => (
+                format!("has no {field}, which Azure requires of every rule"),
+                Some(rule.decl),
+                match *field {
+                    "priority" => "no-priority",
+                    "direction" => "no-direction",
+                    "access" => "no-access",
+                    _ => "no-protocol",
+                },
+                own.clone(),
+            ),
             RuleFault::Both { what, at, rejected } => (
                 format!("writes its {what} in both the singular and the plural field"),
                 *at,
@@ -290,6 +302,9 @@ fn help(key: &str) -> &'static str {
     }
     match key {
         "description-length" => "Shorten the rule's description to 140 characters or fewer.",
+        "no-priority" | "no-direction" | "no-access" | "no-protocol" => {
+            "Give the rule a priority (100–4096), a direction (Inbound or Outbound), an access (Allow or Deny) and a protocol (Tcp, Udp, Icmp, Esp, Ah or *)."
+        }
         "priority-range" => "Give the rule a priority from 100 to 4096 (lower is evaluated first).",
         "priority-duplicate" => {
             "Give each rule of one direction its own priority; renumber one of the two."
