@@ -74,28 +74,46 @@ pub struct Walked {
     paths: Vec<PathBuf>,
     /// Per path: its metadata and, for a file or directory, what [`walk_entries`] found.
     roots: Vec<(std::io::Result<std::fs::Metadata>, Vec<WalkEntry>)>,
+    /// Linked directories the walk did not enter, with why: outside the linted tree.
+    outside: Vec<(PathBuf, String)>,
 }
+
+/// Where the walk collects the linked directories it does not enter (its filter runs on
+/// every worker).
+type Outside = std::sync::Arc<std::sync::Mutex<Vec<(PathBuf, String)>>>;
 
 type WalkEntry = Result<ignore::DirEntry, ignore::Error>;
 
 impl Walked {
     /// Walk every path (in parallel when called on the pool's workers).
     pub fn new(paths: &[PathBuf]) -> Walked {
+        Walked::within(paths, &[])
+    }
+
+    /// [`Walked::new`], with the `--root` directories a linked directory may lead into.
+    pub fn within(paths: &[PathBuf], roots: &[PathBuf]) -> Walked {
+        let outside = Outside::default();
         let roots = paths
             .iter()
             .map(|root| {
                 // `metadata` never opens the path: a FIFO named here must not block the run.
                 let meta = std::fs::metadata(root);
                 let entries = match &meta {
-                    Ok(m) if m.is_dir() || m.is_file() => walk_entries(root, m.is_dir()),
+                    Ok(m) if m.is_dir() || m.is_file() => {
+                        walk_entries(root, m.is_dir(), roots, &outside)
+                    }
                     _ => Vec::new(),
                 };
                 (meta, entries)
             })
             .collect();
+        let mut outside = std::mem::take(&mut *outside.lock().unwrap_or_else(|p| p.into_inner()));
+        outside.sort();
+        outside.dedup();
         Walked {
             paths: paths.to_vec(),
             roots,
+            outside,
         }
     }
 
@@ -147,6 +165,17 @@ pub fn discover_walked(
     whole_modules: bool,
 ) -> Discovered {
     let mut d = Discovered::default();
+    for (dir, why) in &walked.outside {
+        if !exclude(dir) {
+            ws.diagnostics.push(not_read(
+                None,
+                "directory",
+                &display_path(dir),
+                why,
+                "its files are not checked",
+            ));
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     let mut candidates: Vec<(PathBuf, Lang)> = Vec::new();
     for (root, (meta, entries)) in walked.paths.iter().zip(walked.roots) {
@@ -282,19 +311,30 @@ fn module_siblings(file: &Path, exclude: &dyn Fn(&Path) -> bool) -> Vec<(PathBuf
 /// command line, as a pre-commit hook names hundreds, is not worth starting threads for), in
 /// the same order as one thread walks: by path, component by component, which is the order of
 /// a walk that sorts each directory by name.
-fn walk_entries(root: &Path, dir: bool) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
+fn walk_entries(
+    root: &Path,
+    dir: bool,
+    roots: &[PathBuf],
+    outside: &Outside,
+) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
     let threads = crate::parallel::threads();
     if !dir || threads < 2 || rayon::current_thread_index().is_none() {
-        return walk(root).collect();
+        return builder(root, roots, outside)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .build()
+            .collect();
     }
     let found = std::sync::Mutex::new(Vec::new());
-    builder(root).threads(threads).build_parallel().run(|| {
-        let found = &found;
-        Box::new(move |e| {
-            found.lock().unwrap_or_else(|p| p.into_inner()).push(e);
-            ignore::WalkState::Continue
-        })
-    });
+    builder(root, roots, outside)
+        .threads(threads)
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |e| {
+                found.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+                ignore::WalkState::Continue
+            })
+        });
     let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
     // An entry before the error of reading it; errors without a path first, by their text.
     found.sort_by(|a, b| {
@@ -313,21 +353,41 @@ fn walk_entries(root: &Path, dir: bool) -> Vec<Result<ignore::DirEntry, ignore::
 /// parents'; also outside a git work tree, so a checkout without `.git` lints the same files).
 /// A path named on the command line is always walked, even when a `.gitignore` lists it. The
 /// user's global git excludes are not read: the same tree gives the same findings on every machine.
+/// A linked directory whose real path is outside the tree of `root` (its git work tree, else
+/// itself) is not entered: a link to `/`, `/proc` or `..` would walk the machine.
 pub fn walk(root: &Path) -> ignore::Walk {
-    builder(root).sort_by_file_name(|a, b| a.cmp(b)).build()
+    builder(root, &[], &Outside::default())
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
 }
 
-/// What [`walk`] and [`walk_entries`] leave out, and how they follow links.
-fn builder(root: &Path) -> ignore::WalkBuilder {
+/// What [`walk`] and [`walk_entries`] leave out, and how they follow links; the linked
+/// directories left out go to `outside`.
+fn builder(root: &Path, roots: &[PathBuf], outside: &Outside) -> ignore::WalkBuilder {
+    let fence = crate::source::Fence::for_run(&[root.to_path_buf()], &[], roots);
+    let outside = outside.clone();
     let mut b = ignore::WalkBuilder::new(root);
     b.follow_links(true)
         .hidden(false)
         .git_global(false)
         .require_git(false)
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_type().is_some_and(|t| t.is_dir())
-                    && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        .filter_entry(move |e| {
+            if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            if SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
+                return false;
+            }
+            if e.path_is_symlink() {
+                if let Err(why) = fence.check_dir(e.path()) {
+                    outside
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((e.path().to_path_buf(), why));
+                    return false;
+                }
+            }
+            true
         });
     b
 }
@@ -1040,7 +1100,7 @@ mod walk_tests {
         };
         let one = paths(walk(&dir).collect());
         let pool = crate::parallel::pool(4).unwrap();
-        let four = paths(pool.install(|| walk_entries(&dir, true)));
+        let four = paths(pool.install(|| walk_entries(&dir, true, &[], &Outside::default())));
         assert_eq!(one, four);
         assert!(one.iter().any(|p| p.ends_with("a/b/c/x.tf")));
         assert!(!one.iter().any(|p| p.ends_with("drop.skip")));

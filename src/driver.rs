@@ -148,7 +148,7 @@ pub fn prepare(args: &CheckArgs) -> Result<Prepared, String> {
         .map_err(|e| e.to_string())?;
     let mut opts = options_from_args(args, config.as_ref())?;
     clock.lap("config");
-    let walked = crate::discover::Walked::new(&paths);
+    let walked = crate::discover::Walked::within(&paths, &opts.roots);
     clock.lap("walk");
     // Nested `.stv2lint.yaml` files decide for the files under them.
     opts.scopes = crate::config::scopes_in(&walked, config.as_ref().map(|c| c.path.as_path()))

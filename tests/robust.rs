@@ -383,8 +383,9 @@ fn symlinked_directories_dedup_scope_and_fence_by_their_real_paths() {
             "{out}"
         );
         assert!(!out.contains("infra/main.json"), "{out}");
+        // The linked directory is not walked at all: said once, for the link.
         assert!(
-            out.contains("'away/main.json' was not read: it is outside the linted tree"),
+            out.contains("directory 'away' was not read: it is outside the linted tree"),
             "{out}"
         );
     }
@@ -1068,4 +1069,42 @@ fn a_data_source_finds_a_resource_of_a_root_evaluated_long_before() {
         );
         assert!(!out.contains("STV002"), "--threads {threads}: {out}");
     }
+}
+
+/// A linked directory that leads out of the linted tree (to `/`, to `..`, to a sibling) is
+/// not walked: the run neither hangs on the machine's files nor names or reads them, and says
+/// which link it did not follow.
+#[cfg(unix)]
+#[test]
+fn a_linked_directory_out_of_the_tree_is_not_walked() {
+    let base = tmp("walk-links-out");
+    write(
+        &base,
+        "outside/secret.tf",
+        "variable \"TOPSECRET_NAME\" {\n  default = \"x\"\n}\n",
+    );
+    let dir = base.join("repo");
+    write(&dir, "azuredeploy.json", broken_apim());
+    std::os::unix::fs::symlink("/", dir.join("root")).unwrap();
+    std::os::unix::fs::symlink("..", dir.join("up")).unwrap();
+    std::os::unix::fs::symlink(base.join("outside"), dir.join("shared")).unwrap();
+    let (code, out, err) = check(&dir, &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    for link in ["root", "up", "shared"] {
+        assert!(
+            out.contains(&format!("directory '{link}' was not read")),
+            "{link}: {out}"
+        );
+    }
+    assert!(
+        !out.contains("TOPSECRET") && !out.contains("secret.tf"),
+        "{out}"
+    );
+    // `--root` widens the tree: the sibling is walked, and its file read.
+    let outside = base.join("outside");
+    let (_, out, err) = check(&dir, &["--root", &outside.to_string_lossy()]);
+    assert!(
+        !out.contains("directory 'shared' was not read"),
+        "{out}{err}"
+    );
 }
