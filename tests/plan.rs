@@ -248,3 +248,30 @@ fn a_plan_made_from_other_code_is_said_to_be_stale() {
     );
     assert_eq!(*at, Some(line), "{message}");
 }
+
+/// A plan or state that holds nothing stands in for no code: the `.tf` files beside it are
+/// checked as if it were not there (it hid every finding).
+#[test]
+fn an_empty_plan_beside_the_hcl_hides_nothing() {
+    let t = twins()
+        .into_iter()
+        .find(|t| t.name == "STV202/fail-no-management-rule")
+        .expect("the fixture STV202/fail-no-management-rule");
+    let want = hcl_findings(&t);
+    assert!(!want.is_empty());
+    for (name, text) in [
+        (
+            "plan.json",
+            r#"{"format_version": "1.2", "planned_values": {"root_module": {}}}"#,
+        ),
+        (
+            "state.json",
+            r#"{"format_version": "1.0", "values": {"root_module": {"resources": []}}}"#,
+        ),
+    ] {
+        let staged = copy_fixture(&t.hcl, &format!("{}-empty-{name}", t.name));
+        std::fs::write(staged.0.join(&t.root).join(name), text).unwrap();
+        let got = findings(std::slice::from_ref(&staged.0), &staged.0);
+        assert_eq!(got, want, "{name}");
+    }
+}

@@ -57,10 +57,13 @@ pub fn take_planned_hcl(ws: &Workspace, found: &mut Discovered) -> Vec<FileId> {
         let Some(dir) = dir_of(&ws.sources.get(id).path) else {
             continue;
         };
-        let config = found
-            .json
-            .get(&id)
-            .and_then(|d| d.path("configuration.root_module"));
+        let doc = found.json.get(&id);
+        // A plan or state that holds nothing (`{"planned_values": {"root_module": {}}}`)
+        // stands in for no code: the files beside it are checked.
+        if !doc.is_some_and(holds_something) {
+            continue;
+        }
+        let config = doc.and_then(|d| d.path("configuration.root_module"));
         local_dirs(config, dir, &mut dirs, 0);
     }
     if dirs.is_empty() {
@@ -72,6 +75,26 @@ pub fn take_planned_hcl(ws: &Workspace, found: &mut Discovered) -> Vec<FileId> {
         .partition(|&&id| dir_of(&ws.sources.get(id).path).is_some_and(|d| dirs.contains(&d)));
     found.terraform = kept;
     taken
+}
+
+/// Whether a plan or state declares or holds any resource or module call.
+fn holds_something(doc: &V) -> bool {
+    let nonempty = |m: Option<&V>, keys: &[&str]| {
+        m.is_some_and(|m| {
+            keys.iter().any(|k| {
+                m.get_exact(k).is_some_and(|x| {
+                    x.as_array().is_some_and(|a| !a.is_empty())
+                        || x.as_object().is_some_and(|o| !o.is_empty())
+                })
+            })
+        })
+    };
+    nonempty(
+        doc.path("configuration.root_module"),
+        &["resources", "module_calls"],
+    ) || ["planned_values.root_module", "values.root_module"]
+        .iter()
+        .any(|p| nonempty(doc.path(p), &["resources", "child_modules"]))
 }
 
 /// A module's directory and those of the local modules it calls.
