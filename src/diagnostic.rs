@@ -71,6 +71,9 @@ pub struct Diagnostic {
     /// For a missing required NSG flow: the allow rule that would fix it, for the editor's
     /// quick fix. Not part of the JSON contract.
     pub add_rule: Option<AddRule>,
+    /// The run could not check what it was asked to (an evaluation limit hit): exit code 2,
+    /// whatever the severity, so a CI gate never reads a cut-off run as a pass.
+    pub incomplete: bool,
 }
 
 /// The security rule a flow finding asks for: which flow (its key in `rules/flows.yaml`), at
@@ -103,7 +106,13 @@ impl Diagnostic {
             suppressed: None,
             deployments: Vec::new(),
             add_rule: None,
+            incomplete: false,
         }
+    }
+    /// Mark the diagnostic as one that makes the run incomplete (exit code 2).
+    pub fn incomplete(mut self) -> Self {
+        self.incomplete = true;
+        self
     }
     pub fn at(mut self, span: Option<Span>) -> Self {
         self.span = span;

@@ -216,9 +216,9 @@ fn check_command(args: CheckArgs) -> u8 {
                         "stv2lint: the run is incomplete, so the baseline may lack findings:"
                     );
                     let mut errors = Vec::new();
-                    for d in report::shown(&outcome)
-                        .filter(|d| d.code == Code::Stv001 && d.severity == Severity::Error)
-                    {
+                    for d in report::shown(&outcome).filter(|d| {
+                        d.incomplete || (d.code == Code::Stv001 && d.severity == Severity::Error)
+                    }) {
                         errors.push(d.into_owned());
                     }
                     let only = Outcome {

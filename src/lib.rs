@@ -85,7 +85,8 @@ impl Outcome {
         !self.missing.is_empty()
             || !self.unreadable.is_empty()
             || self.diagnostics.iter().any(|d| {
-                d.code == Code::Stv001 && d.severity == Severity::Error && d.suppressed.is_none()
+                d.suppressed.is_none()
+                    && (d.incomplete || (d.code == Code::Stv001 && d.severity == Severity::Error))
             })
     }
     /// Diagnostics that are not suppressed.

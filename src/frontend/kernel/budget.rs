@@ -247,16 +247,23 @@ impl Budget {
                 if complete { "" } else { " (and any others its unevaluated parts declare)" }
             ),
         };
-        Some(
-            Diagnostic::new(
-                Code::Stv002,
-                Severity::Warning,
-                format!("evaluation of {unit} stopped at {}; {rest}; {instances}", limit.describe()),
-            )
-            .at(span)
-            .help("Simplify the code (values that double, very large loops or text, deep nesting); the rest of the run is checked.")
-            .identity(format!("{lang}|budget|{unit}")),
+        let d = Diagnostic::new(
+            Code::Stv002,
+            Severity::Warning,
+            format!(
+                "evaluation of {unit} stopped at {}; {rest}; {instances}",
+                limit.describe()
+            ),
         )
+        .at(span)
+        .identity(format!("{lang}|budget|{unit}"));
+        // A unit that declares no instance leaves none unchecked: said, not a failed run.
+        Some(if apims.is_empty() && complete {
+            d.help("Simplify the code (values that double, very large loops or text, deep nesting); the rest of the run is checked.")
+        } else {
+            d.help("Simplify the code (values that double, very large loops or text, deep nesting); the rest of the run is checked, and the run exits with code 2 (incomplete).")
+                .incomplete()
+        })
     }
 }
 
