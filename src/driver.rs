@@ -6,7 +6,7 @@ use crate::cli::{CheckArgs, ExplainArgs, ExplainFormat, FailOn, OutputFormat};
 use crate::code::Code;
 use crate::config::Config;
 use crate::diagnostic::Severity;
-use crate::report::{self, clean, explain, pos};
+use crate::report::{self, clean, clean_path, explain, pos};
 use crate::{CheckOptions, Outcome};
 use std::io::Write;
 
@@ -162,13 +162,13 @@ pub fn report_unread(outcome: &crate::Outcome) {
     for m in &outcome.missing {
         eprintln!(
             "stv2lint: {}: no such file or directory",
-            clean(&m.display().to_string())
+            clean_path(&m.display().to_string())
         );
     }
     for (p, why) in &outcome.unreadable {
         eprintln!(
             "stv2lint: {}: {}",
-            clean(&p.display().to_string()),
+            clean_path(&p.display().to_string()),
             clean(why)
         );
     }

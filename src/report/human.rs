@@ -121,7 +121,7 @@ impl View {
             })
             .collect();
         let view = View {
-            name: super::clean(&f.display).into_owned(),
+            name: super::clean_path(&f.display).into_owned(),
             base,
             text,
             starts,
@@ -374,7 +374,7 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> (Report<'a>, Tr
                 let at = if d.span.is_some_and(|p| p.file == s.file) {
                     format!("line {l}")
                 } else {
-                    format!("{}:{l}", super::clean(&f.display))
+                    format!("{}:{l}", super::clean_path(&f.display))
                 };
                 places.push(format!("{at}: {}", r.message));
             }

@@ -31,7 +31,7 @@ pub fn pos(ws: &Workspace, span: Span) -> Pos {
     let (line, column) = f.line_col(span.start);
     let (end_line, end_column) = f.line_col(span.end);
     Pos {
-        file: clean(&f.display).into_owned(),
+        file: clean_path(&f.display).into_owned(),
         line,
         column,
         end_line,
@@ -62,6 +62,15 @@ pub fn clean(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A file's path, safe to print on one line: [`clean`], and a newline or tab in a file name
+/// escaped too (a name with a newline could start a line the CI reads as a command).
+pub fn clean_path(s: &str) -> Cow<'_, str> {
+    match clean(s) {
+        c if !c.contains(['\n', '\t']) => c,
+        c => Cow::Owned(c.replace('\n', "\\n").replace('\t', "\\t")),
+    }
 }
 
 /// A diagnostic with every text that may come from a file [cleaned](clean); the identity (what
@@ -182,6 +191,15 @@ mod tests {
         // Cleaning twice changes nothing more.
         let once = clean("\u{1b}").into_owned();
         assert_eq!(clean(&once), once);
+    }
+
+    #[test]
+    fn a_path_stays_on_its_line() {
+        assert!(matches!(clean_path("infra/main.tf"), Cow::Borrowed(_)));
+        assert_eq!(
+            clean_path("a\n::error::b\tc\u{1b}.tf"),
+            "a\\n::error::b\\tc\\u{1b}.tf"
+        );
     }
 
     #[test]
