@@ -126,6 +126,8 @@ pub fn load(path: &Path) -> Result<Config, String> {
 /// Parse configuration text; `path` names the file in errors and anchors relative paths.
 pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
     let shown = crate::source::display_path(path);
+    crate::frontend::kernel::yaml::check_nesting(text)
+        .map_err(|(line, why)| format!("{shown}:{line}:1: {why}"))?;
     let raw: Option<Raw> = serde_yaml::from_str(text).map_err(|e| {
         let msg = e.to_string();
         // serde_yaml appends " at line L column C"; we put the position first, as compilers do.

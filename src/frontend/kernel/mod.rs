@@ -7,3 +7,4 @@ pub mod distinct;
 pub mod lambda;
 pub mod memo;
 pub mod text;
+pub mod yaml;

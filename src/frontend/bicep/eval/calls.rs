@@ -226,9 +226,15 @@ impl<'p> Eval<'p> {
                 Err(e) => V::unknown(format!("the loaded JSON is invalid: {}", e.message), site),
             },
             // The same YAML reading as Terraform's `yamldecode`; values point at the call.
-            "loadyamlcontent" => match serde_yaml::from_str::<serde_json::Value>(text) {
-                Ok(j) => json_path(V::from_json_at(&j, site), path, site),
-                Err(e) => V::unknown(format!("the loaded YAML is invalid: {e}"), site),
+            "loadyamlcontent" => match crate::frontend::kernel::yaml::check_nesting(text) {
+                Err((line, why)) => V::unknown(
+                    format!("the loaded YAML is refused: line {line}: {why}"),
+                    site,
+                ),
+                Ok(()) => match serde_yaml::from_str::<serde_json::Value>(text) {
+                    Ok(j) => json_path(V::from_json_at(&j, site), path, site),
+                    Err(e) => V::unknown(format!("the loaded YAML is invalid: {e}"), site),
+                },
             },
             _ => V::unknown(format!("{lname}() content is not evaluated"), site),
         }

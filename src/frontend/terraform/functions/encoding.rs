@@ -20,9 +20,13 @@ pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
             None => Err("jsondecode() needs a string".into()),
         },
         "yamldecode" => match str_arg(args, 0) {
-            Some(s) => serde_yaml::from_str::<serde_json::Value>(s)
-                .map(|j| V::from_json_at(&j, span))
-                .map_err(|e| format!("yamldecode(): {e}")),
+            Some(s) => crate::frontend::kernel::yaml::check_nesting(s)
+                .map_err(|(line, why)| format!("yamldecode(): line {line}: {why}"))
+                .and_then(|()| {
+                    serde_yaml::from_str::<serde_json::Value>(s)
+                        .map(|j| V::from_json_at(&j, span))
+                        .map_err(|e| format!("yamldecode(): {e}"))
+                }),
             None => Err("yamldecode() needs a string".into()),
         },
         "base64encode" => str1(args, span, |x| base64_encode(x.as_bytes())),
