@@ -408,3 +408,68 @@ fn nested_loops_of_modules_stop_at_the_instance_limit() {
         );
     }
 }
+
+/// Modules (nested deployments) without loops multiply too: ten calls per level, five levels
+/// deep, are 100,000 deployments. Each counts against the instance limit, so the run stops
+/// there, bounded, and exits 2 (an instance may be left unchecked).
+#[test]
+fn modules_without_loops_fanning_out_stop_at_the_instance_limit() {
+    const LEVELS: usize = 5;
+    let calls = |f: &dyn Fn(usize) -> String| (0..10).map(f).collect::<Vec<_>>().join("\n");
+    let mut bicep = Vec::new();
+    let mut terraform = Vec::new();
+    let mut arm = Vec::new();
+    for l in 0..LEVELS {
+        bicep.push((
+            format!("l{l}.bicep"),
+            calls(&|i| format!("module m{i} 'l{}.bicep' = {{\n  name: 'm{i}'\n}}", l + 1)),
+        ));
+        terraform.push((
+            if l == 0 {
+                "main.tf".to_string()
+            } else {
+                format!("l{l}/main.tf")
+            },
+            calls(&|i| {
+                let src = if l == 0 {
+                    "./l1".to_string()
+                } else {
+                    format!("../l{}", l + 1)
+                };
+                format!("module \"m{i}\" {{\n  source = \"{src}\"\n}}")
+            }),
+        ));
+        arm.push((
+            format!("l{l}.json"),
+            format!(
+                r#"{ARM_HEAD} "resources": [ {} ] }}"#,
+                (0..10)
+                    .map(|i| format!(r#"{{ "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "m{i}", "properties": {{ "mode": "Incremental", "templateLink": {{ "relativePath": "l{}.json" }} }} }}"#, l + 1))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    bicep.push((
+        format!("l{LEVELS}.bicep"),
+        "resource nsg 'Microsoft.Network/networkSecurityGroups@2023-09-01' = {\n  name: 'nsg'\n  location: 'westeurope'\n}\n".into(),
+    ));
+    terraform.push((
+        format!("l{LEVELS}/main.tf"),
+        "resource \"azurerm_network_security_group\" \"nsg\" {\n  name                = \"nsg\"\n  location            = \"westeurope\"\n  resource_group_name = \"rg\"\n}\n".into(),
+    ));
+    arm.push((
+        format!("l{LEVELS}.json"),
+        format!(
+            r#"{ARM_HEAD} "resources": [ {{ "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01", "name": "nsg", "location": "westeurope" }} ] }}"#
+        ),
+    ));
+    for (name, files) in [("bicep", bicep), ("terraform", terraform), ("arm", arm)] {
+        let files: Vec<(&str, String)> =
+            files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+        let dir = tree(&format!("{name}-fan-out"), &files);
+        let (code, out, took) = check_within(&dir, 1 << 21);
+        assert_eq!(code, 2, "{name}: {out}");
+        assert_cut(name, (code, out, took), "STV002", &["instance limit"]);
+    }
+}

@@ -718,6 +718,11 @@ impl<'a> Eval<'a> {
         if parent.depth >= MAX_NESTING {
             return None;
         }
+        // Every nested deployment counts as an instance: ten per level, six levels deep, are
+        // a million (past the limit, the unit's budget note names it).
+        if !self.budget.instances(1) {
+            return None;
+        }
         let props = r.get("properties")?;
         let (template, dir, linked, chain) =
             match props.get("template").filter(|t| t.as_object().is_some()) {

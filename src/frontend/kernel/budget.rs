@@ -233,6 +233,8 @@ impl Budget {
         complete: bool,
     ) -> Option<Diagnostic> {
         let limit = self.hit.get()?;
+        // Past the instance limit, modules and copies were left undeclared: any may hold one.
+        let complete = complete && limit != Limit::Instances;
         let rest = if limit.exhausts() {
             "the values computed after that point are unknown"
         } else {

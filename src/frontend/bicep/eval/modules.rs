@@ -201,6 +201,11 @@ impl<'p> Eval<'p> {
                 site,
             ));
         }
+        // A module without a loop is charged here (a loop charged its iterations): ten
+        // modules per level, six levels deep, are a million deployments.
+        if !self.mod_eval(inst, m).looped && !budget::instances(1) {
+            return result(budget::unknown(site));
+        }
         let params = prop("params")
             .map(|e| self.expr(&it.env, e))
             .unwrap_or_else(|| V::obj(Vec::new(), site));

@@ -143,6 +143,16 @@ impl<'w> Eval<'w> {
                 });
             }
         }
+        // A call without `count` or `for_each` is charged here (an expanded one was charged
+        // by its expansion): ten calls per level, six levels deep, are a million instances.
+        let single = matches!(shape, Shape::Single);
+        let target = match target {
+            Ok(_) if single && !self.insts[inst].budget.instances(1) => Err(format!(
+                "module `{}` is past the instance limit, so it is not evaluated",
+                cd.name
+            )),
+            t => t,
+        };
         let mut items = Vec::with_capacity(keys.len());
         for (suffix, key, sc) in keys {
             let addr = format!("{prefix}{suffix}");
