@@ -1511,7 +1511,21 @@ impl Workspace {
             a.vnet_type = clean(
                 std::mem::replace(&mut a.vnet_type, Field::unknown("", None)),
                 "a virtual network type",
-            );
+            )
+            // A value Azure and the provider reject (`Externl`) is no mode to check with: it
+            // is said undecided, never read as "not injected".
+            .check_with(|s| {
+                if ["None", "External", "Internal"]
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(s.trim()))
+                {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "virtualNetworkType '{s}' is none of None, External, Internal (Azure rejects it)"
+                    ))
+                }
+            });
             if placeholder(&a.meta.name).is_some() {
                 a.meta.name = a.meta.label.clone();
             }
