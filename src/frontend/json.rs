@@ -126,8 +126,10 @@ impl<'a> Parser<'a> {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.i += 1,
                 Some(b'/') if self.s.get(self.i + 1) == Some(&b'/') => {
                     let start = self.i;
+                    // A line comment ends at a line feed or a lone carriage return (old Mac
+                    // line endings), as ARM's JSON reader ends it.
                     while let Some(c) = self.peek() {
-                        if c == b'\n' {
+                        if c == b'\n' || c == b'\r' {
                             break;
                         }
                         self.i += 1;
@@ -494,6 +496,10 @@ mod tests {
         let crlf = "{} // crlf\r\n";
         let c = comments(crlf)[0];
         assert_eq!(&crlf[c.start..c.end], "// crlf");
+        // A lone carriage return ends the comment: the rest of the document is read.
+        let cr = "// head\r{ \"a\": 1 }\r";
+        assert_eq!(inner(cr), vec![" head"]);
+        assert!(parse(cr, FileId(0)).is_ok_and(|r| r.value.path("a").is_some()));
     }
 
     #[test]

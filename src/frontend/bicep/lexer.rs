@@ -141,8 +141,8 @@ impl<'a> Lexer<'a> {
         self.s[..at]
             .iter()
             .rev()
-            .take_while(|&&b| b != b'\n')
-            .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
+            .take_while(|&&b| b != b'\n' && b != b'\r')
+            .all(|&b| b == b' ' || b == b'\t')
     }
     fn at(&self, k: usize) -> u8 {
         self.s.get(self.i + k).copied().unwrap_or(0)
@@ -153,8 +153,10 @@ impl<'a> Lexer<'a> {
             let start = self.i;
             let b = self.s[self.i];
             match b {
-                b' ' | b'\t' | b'\r' => self.i += 1,
-                b'\n' => {
+                b' ' | b'\t' => self.i += 1,
+                b'\r' if self.at(1) == b'\n' => self.i += 1,
+                // A lone carriage return ends a line too (old Mac line endings), as in Bicep.
+                b'\n' | b'\r' => {
                     self.i += 1;
                     // Consecutive newlines collapse into one token.
                     if !matches!(
@@ -168,7 +170,7 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'/' if self.at(1) == b'/' => {
-                    while self.i < self.s.len() && self.s[self.i] != b'\n' {
+                    while self.i < self.s.len() && !matches!(self.s[self.i], b'\n' | b'\r') {
                         self.i += 1;
                     }
                     self.comments
@@ -176,7 +178,7 @@ impl<'a> Lexer<'a> {
                 }
                 // `#disable-next-line …` and other directives: the rest of the line.
                 b'#' if self.line_is_blank_before(start) => {
-                    while self.i < self.s.len() && self.s[self.i] != b'\n' {
+                    while self.i < self.s.len() && !matches!(self.s[self.i], b'\n' | b'\r') {
                         self.i += 1;
                     }
                 }
@@ -419,6 +421,19 @@ mod tests {
 
     fn toks(s: &str) -> Vec<Tok> {
         lex(s).unwrap().into_iter().map(|t| t.tok).collect()
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let cr = toks("// head\rparam a string\r#disable-next-line x\rvar b = 1\r");
+        assert_eq!(
+            cr,
+            toks("// head\nparam a string\n#disable-next-line x\nvar b = 1\n")
+        );
+        assert_eq!(
+            cr,
+            toks("// head\r\nparam a string\r\n#disable-next-line x\r\nvar b = 1\r\n")
+        );
     }
 
     #[test]
