@@ -1108,3 +1108,32 @@ fn a_linked_directory_out_of_the_tree_is_not_walked() {
         "{out}{err}"
     );
 }
+
+/// A file the user names (`--var-file`, `--parameters`) that is a FIFO or a device is one the
+/// run was asked to read and could not: STV001 and exit 2, never a note beside a pass.
+#[cfg(unix)]
+#[test]
+fn a_named_input_that_is_no_regular_file_makes_the_run_incomplete() {
+    let dir = tmp("named-fifo");
+    write(&dir, "azuredeploy.json", broken_apim());
+    // A Terraform root too, to read the var file.
+    write(
+        &dir,
+        "main.tf",
+        "resource \"azurerm_resource_group\" \"r\" {\n  name     = \"rg\"\n  location = \"westeurope\"\n}\n",
+    );
+    let fifo = dir.join("values.json");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for flag in ["--parameters", "--var-file"] {
+        let (code, out, err) = check(&dir, &[flag, "/dev/zero"]);
+        assert_eq!(code, 2, "{flag} /dev/zero: {out}{err}");
+        assert!(out.contains("error[STV001] cannot read the file"), "{out}");
+    }
+    let (code, out, err) = check(&dir, &["--parameters", &fifo.to_string_lossy()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("it is a FIFO, not a regular file"), "{out}");
+}

@@ -14,6 +14,11 @@ impl Workspace {
     /// place. `None` when there is no text to work with.
     pub fn read_source(&mut self, path: &Path, lang: Lang) -> Option<FileId> {
         if let Err(why) = self.fenced(path) {
+            // A file the user named (`--var-file`, `--parameters`) that is no regular file (a
+            // FIFO, a device) is one the run was asked to read and could not: an STV001.
+            if crate::source::realpath(path).is_some_and(|c| self.fence.allowed.contains(&c)) {
+                return self.add_source(path, lang, Err(std::io::Error::other(why)));
+            }
             self.diagnostics.push(not_read(
                 None,
                 "file",
