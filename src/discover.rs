@@ -616,17 +616,30 @@ fn add_json(
 ) -> FileId {
     let id = ws.sources.add_canonical(file, canon);
     for w in warnings {
-        ws.diagnostics.push(
+        let d = if w.message.starts_with("duplicate property") {
+            Diagnostic::new(
+                Code::Stv005,
+                Severity::Warning,
+                format!(
+                    "{}: stv2lint reads the last one; another reader may take the first or reject the file",
+                    w.message
+                ),
+            )
+            .label("written twice in this object")
+            .help("Keep one of the two properties: the other is lost without a word.")
+            .identity(format!("parse|{}", w.message))
+        } else {
             Diagnostic::new(
                 Code::Stv005,
                 Severity::Warning,
                 format!("{}: Azure accepts it, strict JSON tools do not", w.message),
             )
-            .at(Some(Span::new(id, w.offset, w.offset + 1)))
             .label("trailing comma")
             .help("Remove the trailing comma.")
-            .identity("parse|trailing comma"),
-        );
+            .identity("parse|trailing comma")
+        };
+        ws.diagnostics
+            .push(d.at(Some(Span::new(id, w.offset, w.offset + 1))));
     }
     id
 }

@@ -393,8 +393,32 @@ impl<'a> Parser<'a> {
         if !keep {
             return Ok(V::null(None));
         }
+        self.duplicates(base);
         let entries: Vec<(Key, V)> = self.entries.drain(base..).collect();
         Ok(V::obj(entries, self.span(start)))
+    }
+
+    /// A warning per property written twice in the object whose entries start at `base`
+    /// (`"resources": [...]` and, later, `"resources": []`): one of them is silently lost.
+    fn duplicates(&mut self, base: usize) {
+        let entries = &self.entries[base..];
+        let mut seen_small: Vec<&str> = Vec::new();
+        let mut seen_large: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (k, _) in entries {
+            let first = if entries.len() <= 16 {
+                let new = !seen_small.contains(&&*k.name);
+                seen_small.push(&k.name);
+                new
+            } else {
+                seen_large.insert(&k.name)
+            };
+            if !first {
+                self.warnings.push(JsonError {
+                    offset: k.span.map_or(0, |s| s.start as usize),
+                    message: format!("duplicate property '{}'", k.name),
+                });
+            }
+        }
     }
 
     fn array(&mut self) -> Result<V, JsonError> {
@@ -484,6 +508,21 @@ mod tests {
 
     fn inner(text: &str) -> Vec<&str> {
         comments(text).iter().map(|c| c.inner_text(text)).collect()
+    }
+
+    #[test]
+    fn a_property_written_twice_is_a_warning_and_the_last_is_read() {
+        let r = parse(r#"{ "a": [1], "b": 2, "a": [] }"#, FileId(0)).unwrap();
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].message, "duplicate property 'a'");
+        assert_eq!(r.warnings[0].offset, 20);
+        assert_eq!(r.value.path("a").unwrap().as_array().unwrap().len(), 0);
+        // A large object is checked through a set, once per property.
+        let big: Vec<String> = (0..1000)
+            .map(|i| format!("\"k{}\": {i}", i % 999))
+            .collect();
+        let r = parse(&format!("{{ {} }}", big.join(", ")), FileId(0)).unwrap();
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     }
 
     #[test]
