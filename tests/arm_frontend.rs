@@ -456,3 +456,40 @@ fn unknown_names_link_children_by_expression_and_stay_distinct() {
     );
     assert_eq!(nsgs.iter().map(|n| n.1).sum::<usize>(), 2, "{nsgs:?}");
 }
+
+/// A copy count Azure refuses (over 800, or negative) is said where it is written: Azure
+/// rejects the template, and the copies stv2lint checks are not what any deployment makes.
+#[test]
+fn a_copy_count_azure_refuses_is_said() {
+    let t = template(
+        r#""resources": [
+  { "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+    "name": "[concat('nsg', copyIndex())]", "location": "westeurope",
+    "copy": { "name": "many",
+      "count": 1000 } },
+  { "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+    "name": "[concat('neg', copyIndex())]", "location": "westeurope",
+    "copy": { "name": "negative", "count": -1 } },
+  { "type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01",
+    "name": "[concat('ok', copyIndex())]", "location": "westeurope",
+    "copy": { "name": "fine", "count": 800 } }
+]"#,
+    );
+    let d = Dir::new("copy-limit", &[("t.json", t.as_bytes())]);
+    let said: Vec<(usize, String)> = codes(&d.check(), Code::Stv002)
+        .into_iter()
+        .map(|(_, line, m)| (line, m))
+        .collect();
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert_eq!(said[0].0, 5, "{said:?}");
+    assert!(
+        said[0]
+            .1
+            .contains("copy 'many' has count 1000, outside the 0–800"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].1.contains("copy 'negative' has count -1"),
+        "{said:?}"
+    );
+}

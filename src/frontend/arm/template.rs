@@ -465,6 +465,7 @@ impl<'a> Eval<'a> {
                     .get("count")
                     .map(|c| self.value(env, c))
                     .unwrap_or(V::int(1, None));
+                self.copy_limit(&count, &name, copy.span);
                 match count.as_i64() {
                     // Past the loop budget: one instance with an unknown index, so the resource
                     // is still checked (with unknowns) rather than dropped.
@@ -681,6 +682,27 @@ impl<'a> Eval<'a> {
     /// reached through: an STV001 that names the files of the cycle, as a Bicep or Terraform
     /// module cycle does. The link is not followed (each turn would evaluate the templates
     /// again, and two such links double the work at every turn).
+    /// A copy count Azure refuses (over 800, or negative) fails the template: said, since the
+    /// copies checked (the first 800, or none) are not what any deployment makes.
+    fn copy_limit(&self, count: &V, name: &str, at: Option<Span>) {
+        let Some(n) = count.as_i64().filter(|n| !(0..=MAX_COPY).contains(n)) else {
+            return;
+        };
+        self.missing.borrow_mut().push(
+            crate::diagnostic::Diagnostic::new(
+                crate::code::Code::Stv002,
+                crate::diagnostic::Severity::Warning,
+                format!(
+                    "copy '{name}' has count {n}, outside the 0–{MAX_COPY} Azure accepts: Azure rejects the template, and stv2lint checks {} copies",
+                    n.clamp(0, MAX_COPY)
+                ),
+            )
+            .at(count.span.or(at))
+            .help("Give the copy a count from 0 to 800; split a larger set over several resources or nested deployments.")
+            .identity(format!("arm|copy limit|{name}")),
+        );
+    }
+
     fn link_cycle(&self, chain: &[FileId], id: FileId, at: Option<Span>) {
         let start = chain.iter().position(|f| *f == id).unwrap_or(0);
         let names: Vec<String> = chain[start..]
@@ -986,6 +1008,7 @@ impl<'a> Eval<'a> {
             let Some(input) = c.get("input") else {
                 continue;
             };
+            self.copy_limit(&count, name, c.span);
             let arr = match count.as_i64() {
                 Some(n) if !self.budget.items(n.clamp(0, MAX_COPY) as u64) => {
                     self.budget.unknown(c.span)
