@@ -44,6 +44,25 @@ pub fn pos(ws: &Workspace, span: Span) -> Pos {
 /// sees are written as `\u{1b}`, so no file can move the cursor, clear the screen or hide code
 /// on the terminal or page that shows the report. Every renderer prints through this.
 pub fn clean(s: &str) -> Cow<'_, str> {
+    if s.len() > MAX_TEXT {
+        // A value of megabytes (a 2 MB name, 100,000 zones) is shown by its start.
+        let cut = (0..=MAX_TEXT)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
+        let rest = s[cut..].chars().count();
+        return Cow::Owned(format!(
+            "{}… ({rest} more characters)",
+            clean_within(&s[..cut])
+        ));
+    }
+    clean_within(s)
+}
+
+/// The longest text a report prints whole (bytes); longer ones are cut with a count.
+pub const MAX_TEXT: usize = 4096;
+
+fn clean_within(s: &str) -> Cow<'_, str> {
     fn hostile(c: char) -> bool {
         (c.is_control() && c != '\t' && c != '\n')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
@@ -191,6 +210,19 @@ mod tests {
         // Cleaning twice changes nothing more.
         let once = clean("\u{1b}").into_owned();
         assert_eq!(clean(&once), once);
+    }
+
+    #[test]
+    fn a_huge_text_is_shown_by_its_start() {
+        let long = "é".repeat(MAX_TEXT);
+        let c = clean(&long);
+        assert!(c.len() < MAX_TEXT + 64, "{}", c.len());
+        assert!(
+            c.ends_with(&format!("… ({} more characters)", MAX_TEXT / 2)),
+            "{}",
+            &c[c.len() - 40..]
+        );
+        assert!(matches!(clean(&"x".repeat(MAX_TEXT)), Cow::Borrowed(_)));
     }
 
     #[test]
