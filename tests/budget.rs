@@ -473,3 +473,31 @@ fn modules_without_loops_fanning_out_stop_at_the_instance_limit() {
         assert_cut(name, (code, out, took), "STV002", &["instance limit"]);
     }
 }
+
+/// A `count` past what stv2lint expands, or one Terraform refuses, is said where it is
+/// written; the capped instances are not reported as if they were what is deployed.
+#[test]
+fn a_count_past_the_cap_or_negative_is_said() {
+    let dir = tree(
+        "terraform-count-cap",
+        &[(
+            "main.tf",
+            "resource \"azurerm_network_security_group\" \"many\" {\n  count               = 1000000000\n  name                = \"nsg-${count.index}\"\n  location            = \"westeurope\"\n  resource_group_name = \"rg\"\n}\n\nresource \"azurerm_network_security_group\" \"none\" {\n  count               = -1\n  name                = \"x\"\n  location            = \"westeurope\"\n  resource_group_name = \"rg\"\n}\n".into(),
+        )],
+    );
+    let (code, out, took) = check(&dir);
+    assert!(code == 0 || code == 1, "{out}");
+    assert!(
+        out.contains(
+            "main.tf:2:25: warning[STV002] count is 1000000000: stv2lint checks the first 4096"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "main.tf:9:25: warning[STV002] count is -1: Terraform refuses a negative count"
+        ),
+        "{out}"
+    );
+    assert!(took < Duration::from_secs(60));
+}

@@ -122,6 +122,26 @@ impl<'w> Eval<'w> {
         }
     }
 
+    /// A `count` stv2lint does not expand in full (over [`MAX_INSTANCES`]) or Terraform refuses
+    /// (negative) is said: the instances checked are not what is deployed.
+    fn count_capped(&mut self, n: i64, at: Span) {
+        let what = if n < 0 {
+            "Terraform refuses a negative count, so none is checked".to_string()
+        } else {
+            format!("stv2lint checks the first {MAX_INSTANCES}")
+        };
+        self.report(
+            crate::diagnostic::Diagnostic::new(
+                crate::code::Code::Stv002,
+                crate::diagnostic::Severity::Warning,
+                format!("count is {n}: {what}"),
+            )
+            .at(Some(at))
+            .help("Give count a value from 0 to 4096, or split the resources over several blocks.")
+            .identity(format!("terraform|count limit|{}:{}", at.start, n)),
+        );
+    }
+
     /// Expand `count`/`for_each` into (suffix, key, scope) per instance.
     pub(super) fn expand(
         &mut self,
@@ -148,6 +168,9 @@ impl<'w> Eval<'w> {
                     )
                 }
                 (_, Some(n)) => {
+                    if !(0..=MAX_INSTANCES).contains(&n) {
+                        self.count_capped(n, c.span);
+                    }
                     let n = n.clamp(0, MAX_INSTANCES);
                     if !budget::instances(n as usize) {
                         return over_budget(c.span, base, "count");
