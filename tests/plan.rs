@@ -275,3 +275,43 @@ fn an_empty_plan_beside_the_hcl_hides_nothing() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+/// Resources `terraform show -json` cannot have written are an STV001 each (exit 2), never
+/// skipped into "not deployed".
+#[test]
+fn a_malformed_plan_resource_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("stv2lint-plan-malformed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("plan.json"),
+        r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+  {"address": "azurerm_api_management.apim", "mode": "managed", "type": 0, "name": "apim", "values": {}},
+  {"address": "azurerm_subnet.apim", "mode": "managed", "type": "azurerm_subnet", "name": "apim", "values": "x"},
+  "not a resource"
+]}}}"#,
+    )
+    .unwrap();
+    let out = stv2lint::check(std::slice::from_ref(&dir), &Default::default());
+    let errors: Vec<&str> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == stv2lint::code::Code::Stv001)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors[0].contains("'azurerm_api_management.apim' has no `type` string"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("`values` of resource 'azurerm_subnet.apim' are not an object"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2].contains("a resource is not an object"),
+        "{errors:?}"
+    );
+    assert!(out.incomplete());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -327,6 +327,26 @@ fn load_plan(
     let plan_dir = dir_of(&file.path).unwrap_or_else(|| PathBuf::from("."));
     let unit = ws.begin_unit(display.clone(), None, format!("plan|{display}"));
 
+    // Resources `terraform show -json` cannot have written (a `type` that is no string,
+    // `values` that are no object) are not skipped in silence: the plan is malformed.
+    let mut bad = Vec::new();
+    malformed(root, &mut bad, 0);
+    let shown = bad.len().min(MAX_MALFORMED);
+    for (at, why) in bad.drain(..shown) {
+        let offset = at.map_or(0, |s| s.start as usize);
+        ws.diagnostics.push(parse_error(
+            id,
+            offset,
+            format!("a malformed plan: {why}; it is not checked (write the plan with `terraform show -json`)"),
+        ));
+    }
+    if !bad.is_empty() {
+        ws.diagnostics.push(parse_error(
+            id,
+            0,
+            format!("a malformed plan: {} more malformed resources", bad.len()),
+        ));
+    }
     let mut insts = Vec::new();
     collect(root, "", &mut insts, 0);
     // Data sources are read while planning; `prior_state` holds them when `planned_values`
@@ -581,6 +601,59 @@ fn remove_key(v: &mut V, key: &str) {
 }
 
 /// Every resource instance of a module of `planned_values`/`values`, with its child modules.
+/// How many malformed resources of one plan are named one by one.
+const MAX_MALFORMED: usize = 10;
+
+/// The resources of module `m` (and its children) that [`collect`] skips because their shape
+/// is not a plan's: where, and what is wrong.
+fn malformed(m: &V, out: &mut Vec<(Option<Span>, String)>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match m.get_exact("resources") {
+        None => {}
+        Some(r) if r.as_array().is_none() => {
+            out.push((r.span, "`resources` is not a list".to_string()));
+        }
+        Some(r) => {
+            for r in r.as_array().unwrap_or(&[]) {
+                if r.as_object().is_none() {
+                    out.push((r.span, "a resource is not an object".to_string()));
+                    continue;
+                }
+                let addr = r.get_exact("address").and_then(|a| a.as_str());
+                for k in ["address", "type", "name"] {
+                    if !r.get_exact(k).is_some_and(|v| v.as_str().is_some()) {
+                        out.push((
+                            r.get_exact(k).and_then(|v| v.span).or(r.span),
+                            format!(
+                                "resource {} has no `{k}` string",
+                                addr.map_or("(no address)".to_string(), |a| format!("'{a}'"))
+                            ),
+                        ));
+                    }
+                }
+                if let Some(v) = r.get_exact("values").filter(|v| v.as_object().is_none()) {
+                    out.push((
+                        v.span,
+                        format!(
+                            "the `values` of resource {} are not an object",
+                            addr.map_or("(no address)".to_string(), |a| format!("'{a}'"))
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for c in m
+        .get_exact("child_modules")
+        .and_then(|c| c.as_array())
+        .unwrap_or(&[])
+    {
+        malformed(c, out, depth + 1);
+    }
+}
+
 fn collect(m: &V, module: &str, out: &mut Vec<Inst>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
