@@ -281,7 +281,11 @@ fn stale_plan(
             ),
         )
         .at(Some(at))
-        .label("not in the plan")
+        .label(if only_code.is_empty() {
+            "made from other code"
+        } else {
+            "not in the plan"
+        })
         .help("Run `terraform plan` and `terraform show -json` again, or remove the stale plan so the Terraform files are checked.")
         .identity(format!("stale plan|{name}")),
     );
