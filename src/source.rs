@@ -125,7 +125,22 @@ fn chars_starting(bytes: &[u8]) -> usize {
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String, lang: Lang) -> SourceFile {
         let mut line_starts = vec![0u32];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+        if text.contains('\r') {
+            // A lone carriage return ends a line too (old Mac line endings), as editors and
+            // the Bicep and JSON readers take it; `\r\n` is one line end.
+            let bytes = text.as_bytes();
+            line_starts.extend(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &c)| {
+                        c == b'\n' || (c == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+                    })
+                    .map(|(i, _)| i as u32 + 1),
+            );
+        } else {
+            line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+        }
         let chars_at = if text.is_ascii() {
             Vec::new()
         } else {
@@ -726,6 +741,16 @@ mod tests {
         assert_eq!(f.line_col(7), (3, 1));
         assert_eq!(f.line_col(8), (4, 1));
         assert_eq!(f.line_text(2), "çd");
+        assert_eq!(f.line_count(), 4);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_and_crlf_is_one_end() {
+        let f = SourceFile::new("a".into(), "a".into(), "ab\rcd\r\nef\n".into(), Lang::Other);
+        assert_eq!(f.line_col(3), (2, 1));
+        assert_eq!(f.line_col(7), (3, 1));
+        assert_eq!(f.line_text(1), "ab");
+        assert_eq!(f.line_text(2), "cd");
         assert_eq!(f.line_count(), 4);
     }
 
