@@ -157,7 +157,7 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
     clock.lap("arm");
     frontend::bicep::load(&mut ws, &found, &load);
     frontend::arm::unused_parameter_files(&mut ws, &found);
-    frontend::arm::unfitted_parameter_files(&mut ws, &load);
+    frontend::arm::unfitted_parameter_files(&mut ws, &found, &load);
     clock.lap("bicep");
     // A plan stands in for the Terraform files of its directory (resolved values).
     let planned_hcl = frontend::plan::take_planned_hcl(&ws, &mut found);

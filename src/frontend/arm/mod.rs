@@ -303,7 +303,7 @@ pub fn fitting(
 
 /// Every `--parameters FILE` (JSON) that fits no template of the run, said: no deployment was
 /// checked with its values. A warning when templates were there to fit, else a note.
-pub fn unfitted_parameter_files(ws: &mut Workspace, opts: &LoadOptions) {
+pub fn unfitted_parameter_files(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
     use crate::diagnostic::{Diagnostic, Severity};
     for p in &opts.parameters {
         if p.to_string_lossy()
@@ -312,43 +312,50 @@ pub fn unfitted_parameter_files(ws: &mut Workspace, opts: &LoadOptions) {
         {
             continue;
         }
-        // Not read when no template wanted it; read, it must be a parameter file.
-        let at = match ws.sources.find(p) {
-            Some(id) => match super::json::parse(&ws.sources.get(id).text, id) {
-                Ok(v) if discover::json_kind(&v.value) == JsonKind::Parameters => {
-                    let start = v.value.span.map_or(0, |s| s.start as usize);
-                    Some(crate::source::Span::new(id, start, start + 1))
-                }
-                _ => continue,
-            },
-            None => None,
-        };
-        let name = match at {
-            Some(s) => ws.sources.get(s.file).display.clone(),
+        // Not read when no template wanted it.
+        let id = ws.sources.find(p);
+        let name = match id {
+            Some(id) => ws.sources.get(id).display.clone(),
             None => crate::source::display_path(p),
         };
         if ws.parameter_sets_fitted.contains(&name) {
             continue;
         }
+        // Read, it must be a parameter file: its tree from discovery, or parsed once here.
+        let parsed;
+        let doc = match id {
+            None => None,
+            Some(id) => match found.json.get(&id) {
+                Some(v) => Some(v),
+                None => match super::json::parse(&ws.sources.get(id).text, id) {
+                    Ok(v) => {
+                        parsed = v.value;
+                        Some(&parsed)
+                    }
+                    Err(_) => continue,
+                },
+            },
+        };
+        if doc.is_some_and(|v| discover::json_kind(v) != JsonKind::Parameters) {
+            continue;
+        }
+        let at = id.zip(doc).map(|(id, v)| {
+            let start = v.span.map_or(0, |s| s.start as usize);
+            crate::source::Span::new(id, start, start + 1)
+        });
         let (severity, why) = if ws.parameter_sets_offered {
             // The parameters no template declares, as the file spells them.
-            let mut stray: Vec<String> = at
-                .and_then(|s| super::json::parse(&ws.sources.get(s.file).text, s.file).ok())
-                .and_then(|v| {
-                    let params = v.value.get("parameters")?.as_object()?;
-                    Some(
-                        params
-                            .iter()
-                            .map(|(k, _)| k.name.clone())
-                            .filter(|k| {
-                                !ws.parameter_names_declared
-                                    .contains(&k.to_ascii_lowercase())
-                            })
-                            .map(|k| format!("'{k}'"))
-                            .collect(),
-                    )
+            let mut stray: Vec<String> = doc
+                .and_then(|v| v.get("parameters")?.as_object())
+                .unwrap_or(&[])
+                .iter()
+                .map(|(k, _)| k.name.clone())
+                .filter(|k| {
+                    !ws.parameter_names_declared
+                        .contains(&k.to_ascii_lowercase())
                 })
-                .unwrap_or_default();
+                .map(|k| format!("'{k}'"))
+                .collect();
             stray.truncate(5);
             let what = if stray.is_empty() {
                 "no one template of the run declares all of its parameters".to_string()
