@@ -402,13 +402,11 @@ impl<'a> Parser<'a> {
     /// (`"resources": [...]` and, later, `"resources": []`): one of them is silently lost.
     fn duplicates(&mut self, base: usize) {
         let entries = &self.entries[base..];
-        let mut seen_small: Vec<&str> = Vec::new();
+        // Most objects are small: compared pairwise, with nothing allocated on this hot path.
         let mut seen_large: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for (k, _) in entries {
+        for (i, (k, _)) in entries.iter().enumerate() {
             let first = if entries.len() <= 16 {
-                let new = !seen_small.contains(&&*k.name);
-                seen_small.push(&k.name);
-                new
+                !entries[..i].iter().any(|(e, _)| e.name == k.name)
             } else {
                 seen_large.insert(&k.name)
             };
