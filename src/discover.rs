@@ -74,13 +74,60 @@ pub struct Walked {
     paths: Vec<PathBuf>,
     /// Per path: its metadata and, for a file or directory, what [`walk_entries`] found.
     roots: Vec<(std::io::Result<std::fs::Metadata>, Vec<WalkEntry>)>,
-    /// Linked directories the walk did not enter, with why: outside the linted tree.
-    outside: Vec<(PathBuf, String)>,
+    /// Directories the walk did not enter, or whose ignore files it did not read, with why.
+    outside: Vec<(PathBuf, String, Skip)>,
 }
 
-/// Where the walk collects the linked directories it does not enter (its filter runs on
-/// every worker).
-type Outside = std::sync::Arc<std::sync::Mutex<Vec<(PathBuf, String)>>>;
+/// Why the walk left something out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Skip {
+    /// A linked directory outside the linted tree: not entered.
+    Fence,
+    /// A directory with an ignore file the walk must not read: not entered.
+    IgnoreFile,
+    /// The ignore file of a walked path or of its parents: not read, the walk went on
+    /// without ignore files (for the path) or without the parents' (for a parent).
+    RootIgnoreFile,
+}
+
+/// Where the walk collects what it leaves out (its filter runs on every worker).
+type Outside = std::sync::Arc<std::sync::Mutex<Vec<(PathBuf, String, Skip)>>>;
+
+/// The largest ignore file (`.gitignore`, `.ignore`, `.git/info/exclude`) the walk reads: the
+/// ignore crate compiles every line into a glob matcher, hundreds of bytes of memory per byte
+/// of pattern, so a hostile file of a few megabytes would take gigabytes. Real ones are a few
+/// kilobytes.
+const MAX_IGNORE_FILE: u64 = 256 * 1024;
+
+/// The ignore files the walk reads in a directory.
+const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", ".git/info/exclude"];
+
+/// An ignore file of `dir` the walk must not read, and why: larger than [`MAX_IGNORE_FILE`],
+/// or not a regular file (a FIFO would block the walk, `/dev/zero` would never end).
+fn unreadable_ignore_file(dir: &Path) -> Option<(PathBuf, String)> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let path = dir.join(name);
+        // `metadata` follows a link without opening anything.
+        let meta = std::fs::metadata(&path).ok()?;
+        let why = if !meta.is_file() {
+            format!(
+                "its ignore file '{}' is a {}, not a regular file",
+                display_path(&path),
+                crate::source::kind_of(&meta.file_type())
+            )
+        } else if meta.len() > MAX_IGNORE_FILE {
+            format!(
+                "its ignore file '{}' is {} KiB, more than the {} KiB stv2lint reads",
+                display_path(&path),
+                meta.len().div_ceil(1024),
+                MAX_IGNORE_FILE / 1024
+            )
+        } else {
+            return None;
+        };
+        Some((path, why))
+    })
+}
 
 type WalkEntry = Result<ignore::DirEntry, ignore::Error>;
 
@@ -165,16 +212,43 @@ pub fn discover_walked(
     whole_modules: bool,
 ) -> Discovered {
     let mut d = Discovered::default();
-    for (dir, why) in &walked.outside {
-        if !exclude(dir) {
-            ws.diagnostics.push(not_read(
+    for (dir, why, skip) in &walked.outside {
+        if exclude(dir) && *skip != Skip::RootIgnoreFile {
+            continue;
+        }
+        ws.diagnostics.push(match skip {
+            Skip::Fence => not_read(
                 None,
                 "directory",
                 &display_path(dir),
                 why,
                 "its files are not checked",
-            ));
-        }
+            ),
+            Skip::IgnoreFile => Diagnostic::new(
+                Code::Stv002,
+                Severity::Warning,
+                format!(
+                    "directory '{}' was not walked: {why}; its files are not checked",
+                    display_path(dir)
+                ),
+            )
+            .help("Shorten the ignore file (or make it a regular file), or lint the directory's files by naming them.")
+            .identity(format!("not walked|{}", display_path(dir)))
+            .incomplete(),
+            Skip::RootIgnoreFile => {
+                let shown = match display_path(dir) {
+                    s if s.is_empty() => ".".to_string(),
+                    s => s,
+                };
+                Diagnostic::new(
+                    Code::Stv002,
+                    Severity::Warning,
+                    format!("'{shown}' was walked without ignore files: {why}; files it would leave out are checked"),
+                )
+                .help("Shorten the ignore file (or make it a regular file).")
+                .identity(format!("ignore files not read|{shown}"))
+            }
+        });
     }
     let mut seen = std::collections::HashSet::new();
     let mut candidates: Vec<(PathBuf, Lang)> = Vec::new();
@@ -365,8 +439,9 @@ pub fn walk(root: &Path) -> ignore::Walk {
 /// directories left out go to `outside`.
 fn builder(root: &Path, roots: &[PathBuf], outside: &Outside) -> ignore::WalkBuilder {
     let fence = crate::source::Fence::for_run(&[root.to_path_buf()], &[], roots);
-    let outside = outside.clone();
     let mut b = ignore::WalkBuilder::new(root);
+    guard_root_ignore_files(&mut b, root, outside);
+    let outside = outside.clone();
     b.follow_links(true)
         .hidden(false)
         .git_global(false)
@@ -378,18 +453,62 @@ fn builder(root: &Path, roots: &[PathBuf], outside: &Outside) -> ignore::WalkBui
             if SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()) {
                 return false;
             }
+            let skip = |why: String, skip: Skip| {
+                outside.lock().unwrap_or_else(|p| p.into_inner()).push((
+                    e.path().to_path_buf(),
+                    why,
+                    skip,
+                ));
+                false
+            };
             if e.path_is_symlink() {
                 if let Err(why) = fence.check_dir(e.path()) {
-                    outside
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((e.path().to_path_buf(), why));
-                    return false;
+                    return skip(why, Skip::Fence);
                 }
+            }
+            // The walk reads a directory's ignore files as it enters it.
+            if let Some((_, why)) = unreadable_ignore_file(e.path()) {
+                return skip(why, Skip::IgnoreFile);
             }
             true
         });
     b
+}
+
+/// The ignore files the walk reads before its filter sees anything: the walked path's own
+/// and its parents'. One it must not read ([`unreadable_ignore_file`]) turns off the ignore
+/// files of the path's walk (its own) or of its parents (a parent's), and is reported.
+fn guard_root_ignore_files(b: &mut ignore::WalkBuilder, root: &Path, outside: &Outside) {
+    if !std::fs::metadata(root).is_ok_and(|m| m.is_dir()) {
+        return;
+    }
+    let report = |dir: &Path, why: String| {
+        outside.lock().unwrap_or_else(|p| p.into_inner()).push((
+            dir.to_path_buf(),
+            why,
+            Skip::RootIgnoreFile,
+        ));
+    };
+    if let Some((_, why)) = unreadable_ignore_file(root) {
+        report(root, why);
+        b.ignore(false)
+            .git_ignore(false)
+            .git_exclude(false)
+            .parents(false);
+        return;
+    }
+    let absolute = crate::source::realpath(root).unwrap_or_else(|| root.to_path_buf());
+    if let Some((_, why)) = absolute
+        .ancestors()
+        .skip(1)
+        .find_map(unreadable_ignore_file)
+    {
+        report(
+            root,
+            format!("a parent directory's ignore file is unreadable ({why})"),
+        );
+        b.parents(false);
+    }
 }
 
 fn is_not_found(e: &ignore::Error) -> bool {

@@ -1112,6 +1112,51 @@ fn a_linked_directory_out_of_the_tree_is_not_walked() {
 /// A file the user names (`--var-file`, `--parameters`) that is a FIFO or a device is one the
 /// run was asked to read and could not: STV001 and exit 2, never a note beside a pass.
 #[cfg(unix)]
+/// An ignore file is compiled whole into glob matchers: one of megabytes would take gigabytes,
+/// a FIFO would block the walk and a link to `/dev/zero` would never end. A directory holding
+/// one is not walked (and the run says so, incomplete); the walked path's own is not read.
+#[test]
+fn an_ignore_file_too_big_or_not_regular_is_not_read() {
+    let dir = tmp("ignore-file-hostile");
+    write(&dir, "big/sub/azuredeploy.json", broken_apim());
+    write(&dir, "big/.gitignore", "*.tmp\n".repeat(60_000));
+    write(&dir, "dev/azuredeploy.json", broken_apim());
+    std::os::unix::fs::symlink("/dev/zero", dir.join("dev/.ignore")).unwrap();
+    write(&dir, "fine/azuredeploy.json", broken_apim());
+    write(&dir, "fine/.gitignore", "*.tmp\n");
+    let (code, out, err) = check(&dir, &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("directory 'big' was not walked: its ignore file 'big/.gitignore' is 352 KiB, more than the 256 KiB stv2lint reads"), "{out}");
+    assert!(
+        out.contains(
+            "directory 'dev' was not walked: its ignore file 'dev/.ignore' is a device, not a regular file"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("fine/azuredeploy.json") && !out.contains("big/sub/azuredeploy.json:"),
+        "{out}"
+    );
+
+    // The walked path's own ignore file: the walk goes on without ignore files.
+    let root = tmp("ignore-file-root");
+    write(&root, "a/azuredeploy.json", broken_apim());
+    write(&root, "skipped/azuredeploy.json", broken_apim());
+    write(
+        &root,
+        ".gitignore",
+        format!("skipped/\n{}", "#".repeat(300 * 1024)),
+    );
+    let (_, out, err) = check(&root, &[]);
+    assert!(
+        out.contains(
+            "'.' was walked without ignore files: its ignore file '.gitignore' is 301 KiB"
+        ),
+        "{out}{err}"
+    );
+    assert!(out.contains("skipped/azuredeploy.json:"), "{out}");
+}
+
 #[test]
 fn a_named_input_that_is_no_regular_file_makes_the_run_incomplete() {
     let dir = tmp("named-fifo");
