@@ -30,11 +30,7 @@ pub fn hcl_body(text: &str, file: FileId) -> Result<Body, ParseError> {
             ),
         });
     }
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| ParseError {
-        offset: line_col_offset(text, e.location().line(), e.location().column())
-            .unwrap_or(e.location().offset()),
-        message: format!("invalid HCL: {}", e.message()),
-    })?;
+    let body = with_big_numbers(text, hcl_edit::parser::parse_body)?;
     let c = Conv {
         file,
         fixed: None,
@@ -46,13 +42,103 @@ pub fn hcl_body(text: &str, file: FileId) -> Result<Body, ParseError> {
 
 /// An expression given as text (`--var NAME=VALUE` with a non-string type, a JSON `type`).
 pub fn hcl_expr(text: &str, at: Span) -> Option<Expr> {
-    let e = hcl_edit::parser::parse_expr(text).ok()?;
+    let e = with_big_numbers(text, hcl_edit::parser::parse_expr).ok()?;
     let c = Conv {
         file: at.file,
         fixed: Some(at),
         len: 0,
     };
     Some(c.expr(&e, at))
+}
+
+/// How many number literals beyond `f64` one text may hold: each costs a parse of the text.
+const MAX_BIG_NUMBERS: usize = 16;
+
+/// `parse` over `text`, where a number literal beyond the largest `f64` (Terraform's numbers
+/// are arbitrary-precision, hcl-edit's are `f64` and reject it) stands as a same-length
+/// literal of about 1e308: as far outside every range a rule checks as the real value.
+fn with_big_numbers<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, hcl_edit::parser::Error>,
+) -> Result<T, ParseError> {
+    let mut fixed: Option<String> = None;
+    for _ in 0..=MAX_BIG_NUMBERS {
+        let now = fixed.as_deref().unwrap_or(text);
+        let e = match parse(now) {
+            Ok(t) => return Ok(t),
+            Err(e) => e,
+        };
+        let offset = line_col_offset(now, e.location().line(), e.location().column())
+            .unwrap_or(e.location().offset());
+        let Some(range) = big_number_at(now, offset) else {
+            return Err(ParseError {
+                offset,
+                message: format!("invalid HCL: {}", e.message()),
+            });
+        };
+        let mut next = now.to_string();
+        next.replace_range(range.clone(), &finite_literal(range.len()));
+        fixed = Some(next);
+    }
+    Err(ParseError {
+        offset: 0,
+        message: format!(
+            "more than {MAX_BIG_NUMBERS} number literals beyond 1.8e308: the file is not checked"
+        ),
+    })
+}
+
+/// The first number literal (`1e400`, 400 digits) whose value is beyond `f64`, from the start
+/// of the line of `offset` on: hcl-edit reports such a literal at or before it (at the start of
+/// the attribute, of a unary minus). A literal in a string may be taken; it is then not the one
+/// the parse failed on, which fails again and takes the next.
+fn big_number_at(text: &str, offset: usize) -> Option<Range<usize>> {
+    let b = text.as_bytes();
+    let from = text
+        .get(..offset.min(b.len()))
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let digits = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = from;
+    while i < b.len() {
+        // A literal starts at a digit that does not continue a name or a number (`a1e400`).
+        if !b[i].is_ascii_digit()
+            || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b'.')))
+        {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = digits(start);
+        if b.get(end) == Some(&b'.') && b.get(end + 1).is_some_and(u8::is_ascii_digit) {
+            end = digits(end + 1);
+        }
+        if matches!(b.get(end), Some(b'e' | b'E')) {
+            let sign = usize::from(matches!(b.get(end + 1), Some(b'+' | b'-')));
+            if b.get(end + 1 + sign).is_some_and(u8::is_ascii_digit) {
+                end = digits(end + 1 + sign);
+            }
+        }
+        if end - start >= 5 && text[start..end].parse::<f64>().is_ok_and(f64::is_infinite) {
+            return Some(start..end);
+        }
+        i = end.max(start + 1);
+    }
+    None
+}
+
+/// A literal of `len` bytes (at least 5: no shorter one is beyond `f64`) worth about 1e308.
+fn finite_literal(len: usize) -> String {
+    match len {
+        0..=5 => "1e308".to_string(),
+        6 => "10e307".to_string(),
+        _ => format!("1.{}e308", "0".repeat(len - 6)),
+    }
 }
 
 /// Byte offset of a 1-based line and column (columns counted in characters).
@@ -705,6 +791,43 @@ mod tests {
         );
         let d = r.body.blocks("delegation").next().unwrap();
         assert!(text[d.span.start as usize..].starts_with("delegation"));
+    }
+
+    /// Terraform's numbers have no `f64` ceiling: `1e400` and a 400-digit literal parse, as
+    /// a finite number about as large, with spans unchanged; `a1e400` stays a name.
+    #[test]
+    fn numbers_beyond_f64_parse_as_the_largest() {
+        let digits = "9".repeat(400);
+        let text = format!("a = 1e400\nb = -{digits}\nc = [2.5E+999, a1e400]\nd = 1e-400\n");
+        let b = hcl_body(&text, f()).unwrap();
+        let num = |name: &str| match &b.attr(name).unwrap().expr.kind {
+            ExprKind::Float(x) => *x,
+            ExprKind::Int(x) => *x as f64,
+            ExprKind::Neg(e) => match e.kind {
+                ExprKind::Float(x) => -x,
+                ref k => panic!("{k:?}"),
+            },
+            k => panic!("{k:?}"),
+        };
+        assert!(num("a") >= 1e308 && num("a").is_finite());
+        assert!(num("b") <= -1e308);
+        assert_eq!(num("d"), 0.0);
+        let c = b.attr("c").unwrap();
+        let ExprKind::Arr(items) = &c.expr.kind else {
+            panic!()
+        };
+        assert!(matches!(items[0].kind, ExprKind::Float(x) if x >= 1e308));
+        assert!(matches!(&items[1].kind, ExprKind::Var(n) if &**n == "a1e400"));
+        let span = b.attr("b").unwrap().expr.span;
+        assert_eq!(span.end as usize - span.start as usize, digits.len() + 1);
+        // Past the bound: an error, not a loop.
+        let many = |n: usize| {
+            (0..n)
+                .map(|i| format!("x{i} = 1e999\n"))
+                .collect::<String>()
+        };
+        assert!(hcl_body(&many(MAX_BIG_NUMBERS + 1), f()).is_err());
+        assert!(hcl_body(&many(MAX_BIG_NUMBERS), f()).is_ok());
     }
 
     #[test]
