@@ -493,6 +493,39 @@ fn terraform_modules_and_var_files_outside_the_tree_are_not_read() {
     );
 }
 
+/// An absolute module source names a directory like a relative one: outside the linted tree it
+/// is named and not read; inside it (`--root`) it is loaded and its instance checked.
+#[test]
+fn an_absolute_module_source_is_a_directory_behind_the_fence() {
+    let base = tmp("absolute-module");
+    write(
+        &base,
+        "mods/apim/main.tf",
+        "resource \"azurerm_api_management\" \"a\" {\n  name = \"a\"\n  sku_name = \"Developer_1\"\n  virtual_network_type = \"Internal\"\n}\n",
+    );
+    let module = base.join("mods/apim");
+    let dir = base.join("repo");
+    write(
+        &dir,
+        "main.tf",
+        format!("module \"m\" {{\n  source = \"{}\"\n}}\n", module.display()),
+    );
+    let (_, out, _) = check(&dir, &[]);
+    assert!(
+        out.contains(&format!(
+            "module directory '{}' was not read: it is outside the linted tree",
+            module.display()
+        )),
+        "{out}"
+    );
+    let (code, out, _) = check(&dir, &["--root", base.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("STV101") && out.contains("mods/apim/main.tf"),
+        "{out}"
+    );
+}
+
 // ---- honest exit codes -------------------------------------------------------------------
 
 #[test]

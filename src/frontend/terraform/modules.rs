@@ -722,9 +722,15 @@ pub fn resolve_source(from_dir: &Path, source: &str) -> Source {
     }
 }
 
-/// A `source` that names a local directory (resolved by [`resolve_source`]).
+/// A `source` that names a directory on this machine (resolved by [`resolve_source`]):
+/// relative, or absolute (Terraform copies an absolute one into its module cache like a
+/// package, but its files are the directory's; the fence decides whether it is read).
 pub fn is_local(source: &str) -> bool {
-    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+    source.starts_with("./")
+        || source.starts_with("../")
+        || source == "."
+        || source == ".."
+        || source.starts_with('/')
 }
 
 #[cfg(test)]
