@@ -48,6 +48,10 @@ const EXCEPTIONS: &[(&str, &str)] = &[
     ("STV202/fail-allow-rule-by-count.tf", UNSET_VARIABLE),
     ("STV205/fail-deny-rule-by-count.tf", UNSET_VARIABLE),
     (
+        "STV205/fail-deny-in-one-dynamic-alternative.tf",
+        UNSET_VARIABLE,
+    ),
+    (
         "STV205/fail-deny-among-many-optional-rules.tf",
         UNSET_VARIABLE,
     ),

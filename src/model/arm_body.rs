@@ -263,9 +263,19 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 .push(security_rule(&name, props, it.span.unwrap_or(r.decl)));
                         }
                     }
-                    VKind::Unknown(u) => {
-                        nsg.rules_unknown = Some((u.reason.to_string(), rules.span))
-                    }
+                    VKind::Unknown(u) => match alternative_items(rules) {
+                        Some(items) => {
+                            for (it, deployed) in items {
+                                let name = it.mget("name").map(name_text).unwrap_or_default();
+                                let props = it.mget("properties").unwrap_or(&NULL);
+                                let mut rule =
+                                    security_rule(&name, props, it.span.unwrap_or(r.decl));
+                                rule.deployed = deployed.map(Box::new);
+                                nsg.rules.push(rule);
+                            }
+                        }
+                        None => nsg.rules_unknown = Some((u.reason.to_string(), rules.span)),
+                    },
                     _ => {}
                 }
             }
@@ -304,9 +314,18 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 .push(route(&name, props, it.span.unwrap_or(r.decl)));
                         }
                     }
-                    VKind::Unknown(u) => {
-                        rt.routes_unknown = Some((u.reason.to_string(), routes.span))
-                    }
+                    VKind::Unknown(u) => match alternative_items(routes) {
+                        Some(items) => {
+                            for (it, deployed) in items {
+                                let name = it.mget("name").map(name_text).unwrap_or_default();
+                                let props = it.mget("properties").unwrap_or(&NULL);
+                                let mut route = route(&name, props, it.span.unwrap_or(r.decl));
+                                route.deployed = deployed.map(Box::new);
+                                rt.routes.push(route);
+                            }
+                        }
+                        None => rt.routes_unknown = Some((u.reason.to_string(), routes.span)),
+                    },
                     _ => {}
                 }
             }

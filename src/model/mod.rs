@@ -598,6 +598,52 @@ pub fn deployed_together(a: Option<&Presence>, b: Option<&Presence>) -> Vec<Cond
     out
 }
 
+/// The most items [`alternative_items`] compares: beyond, the list stays unknown.
+const MAX_ALTERNATIVE_ITEMS: usize = 4096;
+
+/// The items of a list that is one of several known lists ([`V::alts`]), each with the choices
+/// under which the list holds it (`None`: in every alternative, deployed whatever the choices).
+/// `concat(base, isClassic ? [sql] : [])` is the base rules, and `sql` deployed where
+/// `isClassic` is true: each alternative is checked as it deploys, not the whole list given up.
+/// `None` when `v` has no alternatives, one of them is not a list, or they hold more than
+/// [`MAX_ALTERNATIVE_ITEMS`] items.
+pub fn alternative_items(v: &V) -> Option<Vec<(V, Option<Presence>)>> {
+    let alts = v.alts()?;
+    let mut total = 0usize;
+    // Each distinct item, with the alternatives that hold it.
+    let mut items: Vec<(&V, Vec<usize>)> = Vec::new();
+    for (i, (_, a)) in alts.iter().enumerate() {
+        let VKind::Arr(list) = &a.kind else {
+            return None;
+        };
+        total += list.len();
+        if total > MAX_ALTERNATIVE_ITEMS {
+            return None;
+        }
+        for it in list {
+            match items.iter_mut().find(|(x, _)| x.same(it) == Some(true)) {
+                Some((_, holders)) if !holders.contains(&i) => holders.push(i),
+                Some(_) => {}
+                None => items.push((it, vec![i])),
+            }
+        }
+    }
+    Some(
+        items
+            .into_iter()
+            .map(|(it, holders)| {
+                let presence = (holders.len() < alts.len()).then(|| {
+                    alts.iter()
+                        .enumerate()
+                        .map(|(i, (c, _))| (c.clone(), holders.contains(&i)))
+                        .collect()
+                });
+                (it.clone(), presence)
+            })
+            .collect(),
+    )
+}
+
 /// An undecided choice of its own between deployed and not deployed.
 fn either(what: String, yes: &str, no: &str) -> Presence {
     let what: Shared<str> = what.into();

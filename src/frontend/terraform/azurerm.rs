@@ -5,6 +5,7 @@ use super::eval::{set_exact, sym_ref, ObjExt};
 use crate::model::arm_body;
 use crate::model::*;
 use crate::source::Span;
+use std::borrow::Cow;
 
 /// A name part of an id: the value's text, its stable symbol, or a symbol for the attribute.
 fn part(body: &V, attr: &str, label: &str, exact: &mut bool) -> String {
@@ -255,6 +256,57 @@ fn blocks<'v>(v: &'v V, k: &str) -> Vec<&'v V> {
     }
 }
 
+/// [`blocks`], where a list that is one of several known lists ([`alternative_items`]) gives
+/// each distinct block once, with the choices under which it is deployed.
+fn blocks_when<'v>(v: &'v V, k: &str) -> Vec<(Cow<'v, V>, Option<Presence>)> {
+    let list = get(v, k);
+    let spliced = list.and_then(|l| splice_alternatives(l.as_array()?));
+    if let Some(items) = spliced.as_ref().or(list).and_then(alternative_items) {
+        return items
+            .into_iter()
+            .map(|(it, p)| (Cow::Owned(it), p))
+            .collect();
+    }
+    blocks(v, k)
+        .into_iter()
+        .map(|b| (Cow::Borrowed(b), None))
+        .collect()
+}
+
+/// A list of blocks some of whose items stand for several known lists (a `dynamic` over
+/// alternatives), as the one unknown whose alternatives are the whole lists; `None` when no
+/// item does.
+fn splice_alternatives(items: &[V]) -> Option<V> {
+    let open: Vec<&V> = items
+        .iter()
+        .filter(|it| {
+            it.alts()
+                .is_some_and(|a| a.iter().all(|(_, x)| x.as_array().is_some()))
+        })
+        .collect();
+    let Some(Ok(combos)) = crate::model::value::combinations(&open) else {
+        return None;
+    };
+    let list = combos
+        .into_iter()
+        .map(|(c, chosen)| {
+            let mut chosen = chosen.into_iter();
+            let mut whole = Vec::new();
+            for it in items {
+                if open.iter().any(|o| std::ptr::eq(*o, it)) {
+                    if let Some(pick) = chosen.next().as_ref().and_then(V::as_array) {
+                        whole.extend(pick.iter().cloned());
+                    }
+                } else {
+                    whole.push(it.clone());
+                }
+            }
+            (c, V::arr(whole, None))
+        })
+        .collect();
+    Some(V::unknown(open[0].unknown_reason().unwrap_or("unknown"), open[0].span).with_alts(list))
+}
+
 fn text(v: Option<&V>) -> Option<String> {
     v.and_then(|x| x.as_name()).map(str::to_string)
 }
@@ -405,18 +457,19 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 rules: Vec::new(),
                 rules_unknown: None,
             };
-            let items = blocks(b, "security_rule");
+            let items = blocks_when(b, "security_rule");
             // Exact from the start: shrinking afterwards does not return the room under
             // mimalloc, which keeps a block in place while it is at least half used (a third
             // of the model was grown-vector room).
             nsg.rules.reserve_exact(items.len());
-            for it in items {
+            for (it, deployed) in items {
                 match it.unknown_reason() {
                     Some(u) => nsg.rules_unknown = Some((u.to_string(), it.span)),
                     None => {
-                        let rn = text(get(it, "name")).unwrap_or_default();
-                        nsg.rules
-                            .push(security_rule(&rn, it, it.span.unwrap_or(r.decl)));
+                        let rn = text(get(&it, "name")).unwrap_or_default();
+                        let mut rule = security_rule(&rn, &it, it.span.unwrap_or(r.decl));
+                        rule.deployed = deployed.map(Box::new);
+                        nsg.rules.push(rule);
                     }
                 }
             }
@@ -460,14 +513,16 @@ pub fn emit(ws: &mut Workspace, r: &Res) {
                 routes_unknown: None,
                 disable_bgp,
             };
-            let items = blocks(b, "route");
+            let items = blocks_when(b, "route");
             rt.routes.reserve_exact(items.len());
-            for it in items {
+            for (it, deployed) in items {
                 match it.unknown_reason() {
                     Some(u) => rt.routes_unknown = Some((u.to_string(), it.span)),
                     None => {
-                        let rn = text(get(it, "name")).unwrap_or_default();
-                        rt.routes.push(route(&rn, it, it.span.unwrap_or(r.decl)));
+                        let rn = text(get(&it, "name")).unwrap_or_default();
+                        let mut route = route(&rn, &it, it.span.unwrap_or(r.decl));
+                        route.deployed = deployed.map(Box::new);
+                        rt.routes.push(route);
                     }
                 }
             }

@@ -479,16 +479,45 @@ impl<'w> Eval<'w> {
             return vec![];
         };
         let coll = self.eval(&fe.expr, sc);
+        // A collection that is one of several known ones (`var.strict ? a : b`): the blocks of
+        // each, as the alternatives of one unknown that stands for all of them.
+        if let Some(alts) = coll.alts().map(<[_]>::to_vec) {
+            let mut list = Vec::with_capacity(alts.len());
+            for (c, a) in alts {
+                let Ok(pairs) = into_pairs(a) else {
+                    return self.no_dynamic(&coll, label, b);
+                };
+                let blocks = self.dynamic_blocks(pairs, &iter_name, content, b, sc);
+                list.push((c, V::arr(blocks, Some(b.span))));
+            }
+            let reason = format!(
+                "the dynamic \"{label}\" blocks are unknown: {}",
+                reason_of(&coll).unwrap_or("for_each is not known")
+            );
+            return vec![V::unknown(reason, Some(b.span)).with_alts(list)];
+        }
         let pairs = match into_pairs(coll) {
             Ok(pairs) => pairs,
             Err(coll) => return self.no_dynamic(&coll, label, b),
         };
+        self.dynamic_blocks(pairs, &iter_name, content, b, sc)
+    }
+
+    /// The blocks of a `dynamic` over a known collection.
+    fn dynamic_blocks(
+        &mut self,
+        pairs: Vec<(V, V)>,
+        iter_name: &Shared<str>,
+        content: &Block,
+        b: &Block,
+        sc: &Scope,
+    ) -> Vec<V> {
         let mut out = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
             // Each generated block is declared by its element of the collection (a map entry
             // in a tfvars file or a local): that is where a person edits it.
             let decl = v.origin.or(v.span).unwrap_or(b.span);
-            let inner = sc.with(&iter_name, each_obj(k, v));
+            let inner = sc.with(iter_name, each_obj(k, v));
             out.push(self.eval_body(&content.body, &inner, decl));
         }
         out
