@@ -645,9 +645,15 @@ pub fn absent(path: &Path) -> Option<String> {
     }
 }
 
+/// The longest file stv2lint reads: the largest real inputs (compiled templates, plans of
+/// large estates) are tens of megabytes, and a file is held whole with its model (about ten
+/// times its size). A hostile multi-gigabyte file (a sparse one costs no disk) is refused, not
+/// read into memory.
+pub const MAX_FILE: usize = 256 << 20;
+
 /// The bytes of a regular file. Anything else (a FIFO, whose `open` would block until a writer
 /// comes; a device; a directory) is an error without being opened, and so is a file longer
-/// than [`MAX_LEN`] (it is not read into memory; one growing while it is read stops there).
+/// than [`MAX_FILE`] (it is not read into memory; one growing while it is read stops there).
 pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let m = std::fs::metadata(path)?;
@@ -661,17 +667,24 @@ pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     let too_long = |n: u64| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("it is {n} bytes long, more than the {MAX_LEN} bytes a file may have"),
+            format!(
+                "it is {n} bytes long, more than the {} MiB stv2lint reads",
+                MAX_FILE >> 20
+            ),
         )
     };
-    if m.len() > MAX_LEN as u64 {
+    if m.len() > MAX_FILE as u64 {
         return Err(too_long(m.len()));
     }
-    let mut bytes = Vec::with_capacity(m.len() as usize);
+    let mut bytes = Vec::new();
+    // An allocation the machine refuses is an error of this file, not an abort of the run.
+    bytes
+        .try_reserve_exact(m.len() as usize)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::OutOfMemory, e.to_string()))?;
     std::fs::File::open(path)?
-        .take(MAX_LEN as u64 + 1)
+        .take(MAX_FILE as u64 + 1)
         .read_to_end(&mut bytes)?;
-    if bytes.len() > MAX_LEN {
+    if bytes.len() > MAX_FILE {
         return Err(too_long(bytes.len() as u64));
     }
     Ok(bytes)
@@ -782,25 +795,29 @@ mod tests {
         assert_eq!(ascii.line_col(6 + 8000), (4, 8001));
     }
 
-    /// A file longer than offsets can reach is refused before it is read, with its length
-    /// (a sparse file: no disk and no memory used); the run gives one STV001 at line 1 of it
-    /// and is incomplete. Before, the whole file was read and its offsets wrapped around.
+    /// A file longer than stv2lint reads is refused before it is read, with its length (a
+    /// sparse file: no disk and no memory used); the run gives one STV001 at line 1 of it and
+    /// is incomplete. Before, a 3 GiB file was allocated whole and the run aborted.
     #[test]
-    fn a_file_longer_than_offsets_reach_is_not_read() {
+    fn a_file_longer_than_stv2lint_reads_is_not_read() {
         let dir = std::env::temp_dir().join(format!("stv2lint-huge-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let huge = dir.join("main.bicep");
         std::fs::File::create(&huge)
             .unwrap()
-            .set_len(MAX_LEN as u64 + 1)
+            .set_len(3 << 30)
             .unwrap();
         // (Not `unwrap_err`, which would print the bytes read.)
         let Err(e) = read_regular(&huge) else {
-            panic!("a file of {} bytes was read", MAX_LEN as u64 + 1);
+            panic!("a file of 3 GiB was read");
         };
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
-        assert!(e.to_string().contains("4294967296 bytes long"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("3221225472 bytes long, more than the 256 MiB"),
+            "{e}"
+        );
         let o = crate::check(std::slice::from_ref(&dir), &Default::default());
         let found: Vec<_> = o
             .diagnostics

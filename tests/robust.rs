@@ -1190,6 +1190,42 @@ fn an_ignore_file_too_big_or_not_regular_is_not_read() {
     assert!(out.contains("skipped/azuredeploy.json:"), "{out}");
 }
 
+/// A file larger than Bicep's load functions accept (131,072 characters for loadTextContent)
+/// does not build: its value is unknown, and says why, instead of a fact read from it.
+#[test]
+fn a_bicep_load_past_its_documented_limit_is_unknown() {
+    let dir = tmp("bicep-load-limit");
+    write(&dir, "big.txt", "a".repeat(131_073));
+    write(&dir, "small.txt", "a".repeat(131_072));
+    let bicep = |file: &str| {
+        format!(
+            "var x = loadTextContent('{file}')\n\
+             resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {{\n  name: 'vnet'\n  location: 'westeurope'\n  properties: {{\n    addressSpace: {{ addressPrefixes: ['10.0.0.0/16'] }}\n    subnets: [\n      {{\n        name: 'apim'\n        properties: {{\n          addressPrefix: length(x) > 5 ? '10.0.1.0/30' : '10.0.1.0/24'\n        }}\n      }}\n    ]\n  }}\n}}\n\
+             resource apim 'Microsoft.ApiManagement/service@2024-05-01' = {{\n  name: 'apim'\n  location: 'westeurope'\n  sku: {{ name: 'Developer', capacity: 1 }}\n  properties: {{\n    publisherEmail: 'a@b.c'\n    publisherName: 'x'\n    virtualNetworkType: 'Internal'\n    virtualNetworkConfiguration: {{ subnetResourceId: vnet.properties.subnets[0].id }}\n  }}\n}}\n"
+        )
+    };
+    write(&dir, "big/main.bicep", bicep("../big.txt"));
+    write(&dir, "small/main.bicep", bicep("../small.txt"));
+    let (_, out, err) = check(&dir, &[]);
+    // Past the limit the size is undecided (a note), not a finding drawn from the text.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("big/main.bicep") && l.contains("info[STV002] STV103")),
+        "{out}{err}"
+    );
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with("big/main.bicep") && l.contains("error[STV103]")),
+        "{out}"
+    );
+    // At the limit the text is read: the /30 is too small (STV103), a fact, not a note.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("small/main.bicep") && l.contains("error[STV103]")),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_named_input_that_is_no_regular_file_makes_the_run_incomplete() {
     let dir = tmp("named-fifo");

@@ -219,6 +219,20 @@ impl<'p> Eval<'p> {
         site: Option<Span>,
     ) -> V {
         let text = &self.sources.get(fid).text;
+        // Bicep refuses to build a file that loads more (its documented limits, in characters).
+        let limit = match lname {
+            "loadtextcontent" => 131_072,
+            _ => 1_048_576,
+        };
+        if text.len() > limit {
+            let n = text.chars().count();
+            if n > limit {
+                return V::unknown(
+                    format!("the loaded file has {n} characters, more than the {limit} {lname}() accepts: Bicep refuses to build it"),
+                    site,
+                );
+            }
+        }
         match lname {
             "loadtextcontent" => V::str(text.as_str(), site),
             "loadjsoncontent" => match crate::frontend::json::parse(text, fid) {
