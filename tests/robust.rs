@@ -1226,6 +1226,111 @@ fn a_bicep_load_past_its_documented_limit_is_unknown() {
     );
 }
 
+/// A parameter file entry ARM refuses (no `value` or `reference`, a bare value, `parameters`
+/// not an object) and a `.tfvars.json` that is not one object are errors where they are
+/// written: dropped in silence, the template's or module's defaults were checked instead.
+#[test]
+fn malformed_parameter_and_variable_files_are_errors_not_defaults() {
+    let dir = tmp("malformed-values");
+    write(&dir, "arm/azuredeploy.json", broken_apim());
+    let head = r#"{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#","contentVersion":"1.0.0.0","parameters":"#;
+    for (name, params) in [
+        ("typo", r#"{"location":{"valu":"westeurope"}}"#),
+        ("bare", r#"{"location":"westeurope"}"#),
+        ("list", r#"[{"location":{"value":"westeurope"}}]"#),
+    ] {
+        let file = write(
+            &dir,
+            &format!("arm/{name}.parameters.json"),
+            format!("{head}{params}}}"),
+        );
+        let (code, out, err) = run_in(
+            &dir,
+            &[
+                "check",
+                "--format",
+                "compact",
+                "--parameters",
+                file.to_str().unwrap(),
+                "arm/azuredeploy.json",
+            ],
+        );
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        let want = if name == "list" {
+            "error[STV001] \"parameters\" of the parameter file is not an object"
+        } else {
+            "error[STV001] parameter 'location' of the parameter file has neither \"value\" nor \"reference\""
+        };
+        assert!(
+            out.contains(&format!("{name}.parameters.json:1:")) && out.contains(want),
+            "{name}: {out}"
+        );
+    }
+    write(
+        &dir,
+        "tf/main.tf",
+        "variable \"sku\" {\n  default = \"Developer_1\"\n}\n",
+    );
+    write(&dir, "tf/terraform.tfvars.json", r#"[{"sku":"Basic_1"}]"#);
+    let (code, out, _) = run_in(&dir.join("tf"), &["check", "--format", "compact", "."]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(
+            "terraform.tfvars.json:1:1: error[STV001] a .tfvars.json file must be one JSON object"
+        ),
+        "{out}"
+    );
+}
+
+/// Bicep may name an ARM JSON template as a module or in `using`; stv2lint does not evaluate it
+/// from Bicep, and says so (a `.bicepparam` whose values are all dropped leaves the run
+/// incomplete). A missing JSON target is a load error like a missing Bicep one, and a `using`
+/// that names a parameter file (itself) is one too. Before, all of these passed in silence.
+#[test]
+fn bicep_naming_an_arm_template_or_a_parameter_file_is_said() {
+    let dir = tmp("bicep-json-targets");
+    write(&dir, "json/azuredeploy.json", broken_apim());
+    write(&dir, "module/azuredeploy.json", broken_apim());
+    write(
+        &dir,
+        "json/main.bicepparam",
+        "using 'azuredeploy.json'\nparam location = 'westeurope'\n",
+    );
+    let (code, out, err) = run_in(
+        &dir,
+        &["check", "--format", "compact", "json/main.bicepparam"],
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("json/main.bicepparam:1:7: warning[STV002] using file 'azuredeploy.json' is an ARM JSON template"), "{out}");
+    write(&dir, "missing/main.bicepparam", "using 'nope.json'\n");
+    write(&dir, "self/main.bicepparam", "using 'main.bicepparam'\n");
+    write(
+        &dir,
+        "module/main.bicep",
+        "module m 'azuredeploy.json' = {\n  name: 'm'\n}\n",
+    );
+    let (code, out, _) = run_in(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "compact",
+            "missing",
+            "self",
+            "module/main.bicep",
+        ],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains(
+            "missing/main.bicepparam:1:7: error[STV001] using file 'nope.json' does not exist"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("self/main.bicepparam:1:7: error[STV001] using names 'main.bicepparam', a parameter file"), "{out}");
+    assert!(out.contains("module/main.bicep:1:10: info[STV002] module file 'azuredeploy.json' is an ARM JSON template"), "{out}");
+}
+
 #[test]
 fn a_named_input_that_is_no_regular_file_makes_the_run_incomplete() {
     let dir = tmp("named-fifo");

@@ -6,9 +6,10 @@ pub mod functions;
 pub mod template;
 
 use super::LoadOptions;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{self, Discovered, JsonKind};
 use crate::model::{VKind, Workspace, V};
-use crate::source::{canonical, FileId, Lang};
+use crate::source::{canonical, FileId, Lang, Span};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -595,25 +596,54 @@ pub fn parameter_values(
     if discover::json_kind(root) == JsonKind::Template {
         return None;
     }
-    Some(values_of(root))
+    let (values, refused) = values_of(root);
+    for (message, at) in refused {
+        ws.diagnostics.push(
+            Diagnostic::new(crate::code::Code::Stv001, Severity::Error, message.clone())
+                .at(Some(at.unwrap_or(Span::new(id, 0, 0))))
+                .help("Write each parameter as { \"value\": … } or a Key Vault { \"reference\": … }; ARM refuses the file otherwise.")
+                .identity(format!("parameter entry|{message}")),
+        );
+    }
+    Some(values)
 }
 
-/// `{ "parameters": { "x": { "value": … } } }` → name → value (Key Vault references unknown).
-pub fn values_of(root: &V) -> HashMap<String, V> {
+/// What a parameter file holds that ARM refuses, and where.
+pub type Refused = (String, Option<Span>);
+
+/// `{ "parameters": { "x": { "value": … } } }` → name → value (Key Vault references unknown),
+/// and what ARM refuses in the file (`parameters` not an object, an entry with neither `value`
+/// nor `reference`), each where it is written: dropping such an entry in silence would check
+/// the template's default instead.
+pub fn values_of(root: &V) -> (HashMap<String, V>, Vec<Refused>) {
     let mut out = HashMap::new();
-    if let Some(ps) = root.get("parameters").and_then(|p| p.as_object()) {
-        for (k, p) in ps {
-            let v = match (p.get("value"), p.get("reference")) {
-                // azd fills `${VAR}` in from its environment: a placeholder, not a value.
-                (Some(v), _) => v.clone().azd_placeholders(),
-                (None, Some(_)) => V::unknown(
-                    format!("parameter '{}' is a Key Vault reference", k.name),
-                    p.span,
-                ),
-                _ => continue,
-            };
-            out.insert(k.name.to_ascii_lowercase(), v);
+    let mut refused = Vec::new();
+    match root.get("parameters") {
+        Some(ps) if let Some(ps) = ps.as_object() => {
+            for (k, p) in ps {
+                let v = match (p.get("value"), p.get("reference")) {
+                    // azd fills `${VAR}` in from its environment: a placeholder, not a value.
+                    (Some(v), _) => v.clone().azd_placeholders(),
+                    (None, Some(_)) => V::unknown(
+                        format!("parameter '{}' is a Key Vault reference", k.name),
+                        p.span,
+                    ),
+                    _ => {
+                        refused.push((
+                            format!("parameter '{}' of the parameter file has neither \"value\" nor \"reference\"; ARM refuses the file", k.name),
+                            p.span.or(k.span),
+                        ));
+                        continue;
+                    }
+                };
+                out.insert(k.name.to_ascii_lowercase(), v);
+            }
         }
+        Some(ps) if !ps.is_null() => refused.push((
+            "\"parameters\" of the parameter file is not an object of parameters; ARM refuses the file".to_string(),
+            ps.span,
+        )),
+        _ => {}
     }
-    out
+    (out, refused)
 }

@@ -232,10 +232,23 @@ impl Program {
         }
         let full = dir.join(p);
         let lower = p.to_ascii_lowercase();
-        if lower.ends_with(".json") {
-            return Target::Json(p.to_string());
+        let json = lower.ends_with(".json");
+        if what == "using" && lower.ends_with(".bicepparam") {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::Stv001,
+                    Severity::Error,
+                    format!("using names '{p}', a parameter file: it must name the Bicep file or ARM template the parameters are for; its parameters cannot be checked"),
+                )
+                .at(Some(span))
+                .identity(format!("bicep|using a parameter file|{p}")),
+            );
+            return Target::Missing(p.to_string());
         }
         if let Some(id) = known.or_else(|| ws.sources.find(&full)) {
+            if json {
+                return self.json_target(p, span, what);
+            }
             queue.push(id);
             return Target::Local(id);
         }
@@ -286,6 +299,9 @@ impl Program {
             );
             return Target::Missing(p.to_string());
         }
+        if json {
+            return self.json_target(p, span, what);
+        }
         let lang = if lower.ends_with(".bicepparam") {
             Lang::BicepParam
         } else {
@@ -296,6 +312,37 @@ impl Program {
         };
         queue.push(id);
         Target::Local(id)
+    }
+
+    /// An ARM JSON template named by a module or `using`: Bicep deploys it, stv2lint does not
+    /// evaluate it from Bicep (it is checked as a template of its own, with its own parameter
+    /// files, when it is among the files checked). The values given here are not applied, and
+    /// the run says so: a `.bicepparam` file's values dropped in silence would check defaults.
+    fn json_target(&mut self, p: &str, span: Span, what: &str) -> Target {
+        let said = match what {
+            "using" => Some((
+                Severity::Warning,
+                "its values are not applied to the template (stv2lint checks an ARM template with its own parameter files), so they are not checked",
+            )),
+            "module" => Some((
+                Severity::Info,
+                "the parameters given here are not applied and its outputs are unknown (the template is checked on its own when it is among the files checked)",
+            )),
+            _ => None,
+        };
+        if let Some((sev, tail)) = said {
+            let d = Diagnostic::new(
+                Code::Stv002,
+                sev,
+                format!("{what} file '{p}' is an ARM JSON template, which stv2lint does not evaluate from Bicep: {tail}"),
+            )
+            .at(Some(span))
+            .identity(format!("bicep|json {what}|{p}"));
+            // A parameter file none of whose values is checked leaves the run incomplete.
+            let d = if what == "using" { d.incomplete() } else { d };
+            self.diagnostics.push(d);
+        }
+        Target::Json(p.to_string())
     }
 }
 

@@ -451,10 +451,18 @@ pub fn parse_text(f: &SourceFile, id: FileId) -> (Option<Body>, Vec<Diagnostic>)
     (body, diags)
 }
 
-/// A `.tfvars.json` file: one object of variable values (taken literally).
-fn tfvars_json(_c: &mut JsonConv, v: &crate::model::V, whole: Span) -> Body {
+/// A `.tfvars.json` file: one object of variable values (taken literally). Any other document
+/// is an error, as Terraform reports it: dropped in silence, the defaults would be checked.
+fn tfvars_json(c: &mut JsonConv, v: &crate::model::V, whole: Span) -> Body {
     let mut body = Body::default();
-    for (k, x) in v.as_object().unwrap_or(&[]) {
+    let Some(entries) = v.as_object() else {
+        c.errors.push(parse::ParseError {
+            offset: v.span.map_or(0, |s| s.start as usize),
+            message: "a .tfvars.json file must be one JSON object of variable values".to_string(),
+        });
+        return body;
+    };
+    for (k, x) in entries {
         let expr = parse::literal(x, whole);
         body.attrs.push(Attr {
             name: k.name.clone(),
