@@ -237,6 +237,16 @@ mod tests {
             run("replace", &[s("a-b-c"), s("-"), s("")]).as_str(),
             Some("abc")
         );
+        // A /pattern/ is an RE2 regular expression; `$1` in the replacement is its group.
+        assert_eq!(
+            run("replace", &[s("UK South"), s("/\\s/"), s("")]).as_str(),
+            Some("UKSouth")
+        );
+        assert_eq!(
+            run("replace", &[s("snet-apim-01"), s("/-([0-9]+)$/"), s("_$1")]).as_str(),
+            Some("snet-apim_01")
+        );
+        assert!(run("replace", &[s("x"), s("/(/"), s("")]).is_unknown());
         assert_eq!(
             run("title", &[s("hello world")]).as_str(),
             Some("Hello World")

@@ -17,13 +17,10 @@ pub(super) fn call(name: &str, args: &[V], span: Option<Span>) -> R {
             _ => Err("split() needs a separator and a string".into()),
         },
         "replace" => match (str_arg(args, 0), str_arg(args, 1), str_arg(args, 2)) {
-            (Some(_), Some(sub), Some(_))
+            (Some(s), Some(sub), Some(rep))
                 if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') =>
             {
-                Ok(V::unknown(
-                    "replace() with a regular expression is not evaluated",
-                    span,
-                ))
+                Ok(replace_regex(s, &sub[1..sub.len() - 1], rep, span))
             }
             (Some(s), Some(sub), Some(rep)) if !sub.is_empty() => {
                 // Charged before allocating: a short match replaced by a long text multiplies.
@@ -370,4 +367,31 @@ pub(super) fn formatlist(args: &[V], span: Option<Span>) -> Result<V, String> {
         out.push(format_with(spec, &row, span)?);
     }
     Ok(V::arr(out, span))
+}
+
+/// `replace(s, "/re/", rep)`: every match of the RE2 pattern `re` replaced, `$1` and `${name}`
+/// in `rep` standing for groups (Go's `ReplaceAllString`, which Terraform calls). A pattern the
+/// regex crate does not take (or one too large to compile) gives an unknown that says so.
+fn replace_regex(s: &str, re: &str, rep: &str, span: Option<Span>) -> V {
+    let re = match regex::RegexBuilder::new(re)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .build()
+    {
+        Ok(re) => re,
+        Err(e) => {
+            let why = e.to_string();
+            let first = why.lines().last().unwrap_or("").trim();
+            return V::unknown(
+                format!("replace() with a regular expression stv2lint cannot read: {first}"),
+                span,
+            );
+        }
+    };
+    // Charged before allocating: each match may grow by the replacement's length.
+    let n = re.find_iter(s).count();
+    if !budget::bytes(s.len().saturating_add(n.saturating_mul(rep.len()))) {
+        return budget::unknown(span);
+    }
+    V::str(re.replace_all(s, rep).as_ref(), span)
 }
