@@ -359,6 +359,10 @@ impl<'p> Eval<'p> {
         } else if ty.as_ref().is_some_and(|t| t.nullable) {
             V::null(Some(name.span))
         } else {
+            let mut options = self.allowed(inst, i, ty.as_ref());
+            if options.is_empty() {
+                options = self.allowed_by_modules(inst, &name.text, ty.as_ref());
+            }
             V::symbolic(
                 format!(
                     "parameter '{}' has no default and no parameter file value",
@@ -367,13 +371,70 @@ impl<'p> Eval<'p> {
                 format!("parameters('{}')", name.text),
                 Some(name.span),
             )
-            .one_of(
-                &format!("parameter '{}'", name.text),
-                &self.allowed(inst, i, ty.as_ref()),
-            )
+            .one_of(&format!("parameter '{}'", name.text), &options)
         };
         st.vals.borrow_mut().finish(i, v);
         Ok(i)
+    }
+
+    /// The values a scalar parameter `pname` without a value can take because the file passes it
+    /// on unchanged (`apimSku: apimSku`) to a module whose parameter lists its values: ARM
+    /// validates a module's `@allowed` when it deploys it, so every unconditional module call
+    /// narrows the parameter (to what all such lists share). Only literal lists are read; none
+    /// is empty.
+    fn allowed_by_modules(&self, inst: usize, pname: &str, ty: Option<&TypeRef>) -> Vec<V> {
+        let ty_text = ty.map_or("", |t| self.sources.get(t.span.file).slice(t.span).trim());
+        if !matches!(ty_text, "string" | "int") {
+            return Vec::new();
+        }
+        let unit = self.unit(inst);
+        let Some(file) = unit.file.as_ref() else {
+            return Vec::new();
+        };
+        let mut found: Option<Vec<V>> = None;
+        for (m, d) in file.decls.iter().enumerate() {
+            // Unconditional and not looped: the body is the object itself.
+            let DeclKind::Module { body, .. } = &d.kind else {
+                continue;
+            };
+            let (ExprKind::Object(_), Some(Target::Local(fid))) =
+                (&body.kind, unit.modules.get(&m))
+            else {
+                continue;
+            };
+            let Some(ExprKind::Object(params)) = object_prop(body, "params").map(|p| &p.kind)
+            else {
+                continue;
+            };
+            for it in params.iter() {
+                let ObjItem::Prop {
+                    key:
+                        ObjKey {
+                            name: KeyName::Lit(k),
+                            ..
+                        },
+                    value,
+                    ..
+                } = it
+                else {
+                    continue;
+                };
+                if !matches!(&value.kind, ExprKind::Ident(n) if &**n == pname) {
+                    continue;
+                }
+                let Some(list) = self.prog.unit(*fid).and_then(|u| literal_allowed(u, k)) else {
+                    continue;
+                };
+                found = Some(match found {
+                    None => list,
+                    Some(prev) => prev
+                        .into_iter()
+                        .filter(|a| list.iter().any(|b| a.same(b) == Some(true)))
+                        .collect(),
+                });
+            }
+        }
+        found.unwrap_or_default()
     }
 
     /// The values of a scalar parameter's `@allowed([...])` (on an array parameter they
@@ -665,4 +726,31 @@ pub(super) fn unknown2(a: &V, b: &V, site: Option<Span>) -> V {
     } else {
         functions::unknown_from(b, site)
     }
+}
+
+/// The literal `@allowed` strings or numbers of parameter `name` of a unit (`None`: it has no
+/// such list, or one item is not a literal).
+fn literal_allowed(unit: &crate::frontend::bicep::program::Unit, name: &str) -> Option<Vec<V>> {
+    let decl = unit.file.as_ref()?.decls.iter().find(
+        |d| matches!(&d.kind, DeclKind::Param { name: n, .. } if n.text.eq_ignore_ascii_case(name)),
+    )?;
+    let args = decl.decorators.iter().find_map(|d| match &d.kind {
+        ExprKind::Call(call) if &*call.name.text == "allowed" => call.args.first(),
+        _ => None,
+    })?;
+    let ExprKind::Array(items) = &args.kind else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|it| match it {
+            ArrayItem::Item(x) => match &x.kind {
+                ExprKind::Str(t) => Some(V::str(&**t, Some(x.span))),
+                ExprKind::Int(n) => Some(V::int(*n, Some(x.span))),
+                _ => None,
+            },
+            ArrayItem::Spread(_) => None,
+        })
+        .collect::<Option<Vec<V>>>()
+        .filter(|l| !l.is_empty())
 }
