@@ -659,8 +659,19 @@ impl<'a> Eval<'a> {
         let (Some(_), Some(path)) = (rel.as_str(), target.as_str()) else {
             return;
         };
-        // A file the run did not load (excluded, or not a template) is not this case.
-        let Some(why) = crate::source::absent(&dir.join(path)) else {
+        // A file the run did not load (excluded, or not a template) is not this case; a path
+        // that names no regular file (`""` is the directory itself, `/dev/zero` a device) is.
+        let full = dir.join(path);
+        let why = crate::source::absent(&full).or_else(|| {
+            let m = std::fs::metadata(&full).ok()?;
+            (!m.is_file()).then(|| {
+                format!(
+                    "is a {}, not a file",
+                    crate::source::kind_of(&m.file_type())
+                )
+            })
+        });
+        let Some(why) = why else {
             return;
         };
         self.missing.borrow_mut().push(
