@@ -820,7 +820,11 @@ fn endpoint_locations(v: &V) -> Vec<(String, Vec<String>)> {
     out
 }
 
-fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V>) -> Field<Vec<String>> {
+fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V> + Copy) -> Field<Vec<String>> {
+    // A list that is one of several (`isV2 ? [delegation] : []`): each, where it holds.
+    if let Some(f) = alternatives(v, |x| list_of(x, pick)) {
+        return f;
+    }
     match &v.kind {
         VKind::Arr(items) => {
             let mut out = Vec::new();

@@ -3,7 +3,7 @@
 
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Apim, ApimLocation, Field, UnitId, Workspace};
+use crate::model::{Apim, ApimLocation, Cond, Field, UnitId, Workspace};
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -264,6 +264,9 @@ pub struct Sink {
     /// all the values its code can take, not from one in-scope variant.
     whole: Vec<bool>,
     current_whole: bool,
+    /// The choices the current sites were made under (all of them at once), which narrow a
+    /// field's alternatives in [`Sink::require`]; `None` when there are no sites.
+    when: Option<Cond>,
 }
 
 impl Sink {
@@ -275,6 +278,7 @@ impl Sink {
             current: Vec::new(),
             whole: Vec::new(),
             current_whole: false,
+            when: None,
         }
     }
 
@@ -292,6 +296,10 @@ impl Sink {
     pub fn about_sites(&mut self, sites: &[&Site]) {
         self.current = sites.iter().map(|s| (s.inst, s.variant)).collect();
         self.current_whole = false;
+        self.when = sites
+            .iter()
+            .try_fold(Cond::default(), |acc, s| acc.and(s.when))
+            .filter(|_| !sites.is_empty());
     }
 
     /// What follows is about instance `i` (index into `Workspace::apims`) as a whole, for rules
@@ -354,14 +362,28 @@ impl Sink {
         what: &str,
         resource: &str,
         identity: &str,
-    ) -> Option<&'f T> {
+    ) -> Option<&'f T>
+    where
+        T: PartialEq,
+    {
         match &f.val {
             Ok(v) => Some(v),
+            Err(_) if let Some(v) = self.narrowed(f) => Some(v),
             Err(reason) => {
                 self.unverifiable(what, reason, f.at, resource, identity);
                 None
             }
         }
+    }
+
+    /// The value of a field with alternatives under the current sites' choices: the one value
+    /// every alternative they leave open agrees on (the subnet's `isV2 ? [delegation] : []`
+    /// is `[]` where the instance is Developer or Premium); `None` when they differ.
+    fn narrowed<'f, T: PartialEq>(&self, f: &'f Field<T>) -> Option<&'f T> {
+        let when = self.when.as_ref()?;
+        let mut fits = f.alts().iter().filter(|a| when.and(&a.when).is_some());
+        let first = fits.next()?;
+        fits.all(|a| a.val == first.val).then_some(&first.val)
     }
 }
 
