@@ -610,8 +610,10 @@ const MAX_ALTERNATIVE_ITEMS: usize = 4096;
 pub fn alternative_items(v: &V) -> Option<Vec<(V, Option<Presence>)>> {
     let alts = v.alts()?;
     let mut total = 0usize;
-    // Each distinct item, with the alternatives that hold it.
+    // Each distinct item, with the alternatives that hold it; items are compared only with
+    // those of the same hash (an item without one, with every such item).
     let mut items: Vec<(&V, Vec<usize>)> = Vec::new();
+    let mut by_hash: std::collections::HashMap<Option<u64>, Vec<usize>> = Default::default();
     for (i, (_, a)) in alts.iter().enumerate() {
         let VKind::Arr(list) = &a.kind else {
             return None;
@@ -621,10 +623,14 @@ pub fn alternative_items(v: &V) -> Option<Vec<(V, Option<Presence>)>> {
             return None;
         }
         for it in list {
-            match items.iter_mut().find(|(x, _)| x.same(it) == Some(true)) {
-                Some((_, holders)) if !holders.contains(&i) => holders.push(i),
+            let bucket = by_hash.entry(it.same_hash()).or_default();
+            match bucket.iter().find(|&&k| items[k].0.same(it) == Some(true)) {
+                Some(&k) if !items[k].1.contains(&i) => items[k].1.push(i),
                 Some(_) => {}
-                None => items.push((it, vec![i])),
+                None => {
+                    bucket.push(items.len());
+                    items.push((it, vec![i]));
+                }
             }
         }
     }
@@ -2524,5 +2530,45 @@ mod presence_tests {
         // An unknown reference stays the unknown it is.
         let u = V::unknown("id has no value", None);
         assert_eq!(gated(&u, &p).unknown_reason(), Some("id has no value"));
+    }
+}
+
+#[cfg(test)]
+mod alternative_items_tests {
+    use super::*;
+
+    fn s(x: &str) -> V {
+        V::str(x, None)
+    }
+
+    /// `strict ? [a, b] : [a]`: `a` is in both lists (deployed whatever the choice), `b` only
+    /// where `strict` is true; a list past the bound stays unknown.
+    #[test]
+    fn shared_items_are_deployed_and_the_others_where_their_list_holds() {
+        let yes = Cond::one("var.strict", "true");
+        let no = Cond::one("var.strict", "false");
+        let v = V::unknown("strict is unknown", None).with_alts(vec![
+            (yes.clone(), V::arr(vec![s("a"), s("b")], None)),
+            (no.clone(), V::arr(vec![s("a")], None)),
+        ]);
+        let items = alternative_items(&v).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].0.as_str(), Some("a"));
+        assert!(items[0].1.is_none());
+        assert_eq!(items[1].0.as_str(), Some("b"));
+        assert_eq!(
+            items[1].1,
+            Some(vec![(yes.clone(), true), (no.clone(), false)])
+        );
+        assert!(alternative_items(&s("a")).is_none());
+        let big = V::arr(
+            (0..MAX_ALTERNATIVE_ITEMS)
+                .map(|i| s(&i.to_string()))
+                .collect(),
+            None,
+        );
+        let v = V::unknown("u", None)
+            .with_alts(vec![(yes, big.clone()), (no, V::arr(vec![s("x")], None))]);
+        assert!(alternative_items(&v).is_none());
     }
 }
