@@ -230,13 +230,25 @@ impl<'w> Eval<'w> {
         v
     }
 
-    /// A variable without a value (`v`) whose validation lists what it can be.
+    /// A variable without a value (`v`) whose validation lists what it can be; for a root
+    /// variable without such a list, what the modules it is passed to unchanged list
+    /// ([`Eval::options_by_modules`]).
     #[inline(never)]
     pub(super) fn validated(&mut self, inst: usize, name: &str, conds: &[Expr], v: V) -> V {
-        if !v.is_unknown() || v.has_alts() || conds.is_empty() {
+        if !v.is_unknown() || v.has_alts() {
             return v;
         }
-        let options = self.validation_options(inst, name, conds);
+        let mut options = if conds.is_empty() {
+            Vec::new()
+        } else {
+            self.validation_options(inst, name, conds)
+        };
+        if options.is_empty() && self.insts[inst].site.is_none() {
+            options = self.options_by_modules(inst, name);
+        }
+        if options.is_empty() {
+            return v;
+        }
         let choice = match &self.insts[inst].site {
             None => format!("var.{name}"),
             Some(_) => format!("{}.var.{name}", self.insts[inst].addr),
@@ -275,6 +287,51 @@ impl<'w> Eval<'w> {
             }
         }
         Vec::new()
+    }
+
+    /// The values root variable `name` can take because the root passes it unchanged
+    /// (`sku = var.sku`) to local modules, called once each (no `count` or `for_each`), whose
+    /// variable validates it against a literal list (`contains([...], var.sku)`): Terraform
+    /// refuses the plan otherwise. What all such lists share; empty when there is none.
+    pub(super) fn options_by_modules(&mut self, inst: usize, name: &str) -> Vec<V> {
+        let module = self.insts[inst].module.clone();
+        let mut found: Option<Vec<V>> = None;
+        for c in &module.calls {
+            if c.count.is_some() || c.for_each.is_some() {
+                continue;
+            }
+            let Some((src, _)) = &c.source else { continue };
+            let passed = c.args.iter().filter(|a| {
+                matches!(&a.expr.kind, ExprKind::Trav(root, ops)
+                    if matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
+                        && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name))
+            });
+            let names: Vec<Shared<str>> = passed.map(|a| a.name.clone()).collect();
+            if names.is_empty() {
+                continue;
+            }
+            let child = match resolve_source(&module.dir, src) {
+                Source::Local(dir) if self.refused(&dir).is_none() => self.load_module(&dir),
+                _ => None,
+            };
+            let Some(child) = child else { continue };
+            for n in names {
+                let Some(list) = child
+                    .var(&n)
+                    .and_then(|d| literal_options(&n, &d.validations))
+                else {
+                    continue;
+                };
+                found = Some(match found {
+                    None => list,
+                    Some(prev) => prev
+                        .into_iter()
+                        .filter(|a| list.iter().any(|b| a.same(b) == Some(true)))
+                        .collect(),
+                });
+            }
+        }
+        found.unwrap_or_default()
     }
 
     /// The value given to a variable by the module call or the root's inputs, if any.
@@ -456,4 +513,35 @@ impl<'w> Eval<'w> {
         let opv = self.eval_ops(ops, sc);
         nav(&whole, &opv, span, &mut self.errors).at(s)
     }
+}
+
+/// The literal list of a validation written `contains([...], var.<name>)` (items written as
+/// literals: the list is read outside the module's scope).
+fn literal_options(name: &str, conds: &[Expr]) -> Option<Vec<V>> {
+    conds.iter().find_map(|c| {
+        let ExprKind::Call(f, args, false) = &c.kind else {
+            return None;
+        };
+        let [list, var] = args.as_slice() else {
+            return None;
+        };
+        let (ExprKind::Arr(items), ExprKind::Trav(root, ops)) = (&list.kind, &var.kind) else {
+            return None;
+        };
+        let is_var = matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
+            && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name);
+        if &**f != "contains" || !is_var {
+            return None;
+        }
+        items
+            .iter()
+            .map(|x| match &x.kind {
+                ExprKind::Str(t) => Some(V::str(&**t, Some(x.span))),
+                ExprKind::Int(i) => Some(V::int(*i, Some(x.span))),
+                ExprKind::Bool(b) => Some(V::bool(*b, Some(x.span))),
+                _ => None,
+            })
+            .collect::<Option<Vec<V>>>()
+            .filter(|l| !l.is_empty())
+    })
 }
