@@ -1357,10 +1357,14 @@ impl<'a> Eval<'a> {
                     format!("parameters('{name}')"),
                     def.and_then(|d| d.span),
                 )
-                .one_of(
-                    &format!("parameter '{name}'"),
-                    def.map_or(&[], |d| allowed_values(d)),
-                ),
+                .one_of(&format!("parameter '{name}'"), &{
+                    let own = def.map_or(&[][..], |d| allowed_values(d));
+                    if own.is_empty() {
+                        allowed_by_nested(&sc.template, name)
+                    } else {
+                        own.to_vec()
+                    }
+                }),
                 None => V::unknown(format!("parameter '{name}' is not declared"), site),
             }
         };
@@ -1586,6 +1590,67 @@ impl<'a> Eval<'a> {
 
 /// The `allowedValues` of a parameter declaration, when they are plain values of a scalar
 /// parameter (for an array parameter they constrain its elements, not the value).
+/// The values parameter `name` of `template` can take because the template passes it
+/// unchanged (`"[parameters('sku')]"`) to inner-scope nested deployments (what Bicep modules
+/// compile to) deployed once and unconditionally, whose parameter lists `allowedValues`: ARM
+/// validates them when it deploys the nested template. What all such lists share.
+fn allowed_by_nested(template: &V, name: &str) -> Vec<V> {
+    let resources: Vec<&V> = match template.get("resources") {
+        Some(r) if let Some(a) = r.as_array() => a.iter().collect(),
+        Some(r) if let Some(o) = r.as_object() => o.iter().map(|(_, v)| v).collect(),
+        _ => return Vec::new(),
+    };
+    let passed = format!("[parameters('{}')]", name.to_ascii_lowercase());
+    let mut found: Option<Vec<V>> = None;
+    for r in resources {
+        let is_deployment = r
+            .get("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"));
+        if !is_deployment || r.get("condition").is_some() || r.get("copy").is_some() {
+            continue;
+        }
+        let Some(props) = r.get("properties") else {
+            continue;
+        };
+        let inner = props
+            .path("expressionEvaluationOptions.scope")
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| s.eq_ignore_ascii_case("inner"));
+        let (true, Some(t), Some(ps)) = (
+            inner,
+            props.get("template"),
+            props.get("parameters").and_then(|p| p.as_object()),
+        ) else {
+            continue;
+        };
+        for (k, p) in ps {
+            let unchanged = p
+                .get("value")
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| v.trim().to_ascii_lowercase() == passed);
+            if !unchanged {
+                continue;
+            }
+            let Some(def) = t.get("parameters").and_then(|d| d.get(&k.name)) else {
+                continue;
+            };
+            let list = allowed_values(def);
+            if list.is_empty() {
+                continue;
+            }
+            found = Some(match found {
+                None => list.to_vec(),
+                Some(prev) => prev
+                    .into_iter()
+                    .filter(|a| list.iter().any(|b| a.same(b) == Some(true)))
+                    .collect(),
+            });
+        }
+    }
+    found.unwrap_or_default()
+}
+
 fn allowed_values(def: &V) -> &[V] {
     let scalar = def
         .get("type")
