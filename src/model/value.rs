@@ -961,6 +961,18 @@ pub fn lift(normal: V, args: &[&V], mut f: impl FnMut(&[V]) -> V) -> V {
     }
 }
 
+/// Narrow `found` (the values a parameter may take so far; `None`: nothing said yet) to those
+/// also in `list`: each module that validates the parameter constrains it further.
+pub fn narrow_options(found: &mut Option<Vec<V>>, list: Vec<V>) {
+    *found = Some(match found.take() {
+        None => list,
+        Some(prev) => prev
+            .into_iter()
+            .filter(|a| list.iter().any(|b| a.same(b) == Some(true)))
+            .collect(),
+    });
+}
+
 /// [`lift`] over a slice of arguments (a call's evaluated arguments).
 pub fn lift_all(normal: V, args: &[V], f: impl FnMut(&[V]) -> V) -> V {
     if !normal.is_unknown() || !args.iter().any(V::has_alts) {

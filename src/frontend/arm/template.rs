@@ -1639,13 +1639,7 @@ fn allowed_by_nested(template: &V, name: &str) -> Vec<V> {
             if list.is_empty() {
                 continue;
             }
-            found = Some(match found {
-                None => list.to_vec(),
-                Some(prev) => prev
-                    .into_iter()
-                    .filter(|a| list.iter().any(|b| a.same(b) == Some(true)))
-                    .collect(),
-            });
+            crate::model::value::narrow_options(&mut found, list.to_vec());
         }
     }
     found.unwrap_or_default()

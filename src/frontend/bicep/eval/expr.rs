@@ -425,13 +425,7 @@ impl<'p> Eval<'p> {
                 let Some(list) = self.prog.unit(*fid).and_then(|u| literal_allowed(u, k)) else {
                     continue;
                 };
-                found = Some(match found {
-                    None => list,
-                    Some(prev) => prev
-                        .into_iter()
-                        .filter(|a| list.iter().any(|b| a.same(b) == Some(true)))
-                        .collect(),
-                });
+                crate::model::value::narrow_options(&mut found, list);
             }
         }
         found.unwrap_or_default()

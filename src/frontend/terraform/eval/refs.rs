@@ -322,13 +322,7 @@ impl<'w> Eval<'w> {
                 else {
                     continue;
                 };
-                found = Some(match found {
-                    None => list,
-                    Some(prev) => prev
-                        .into_iter()
-                        .filter(|a| list.iter().any(|b| a.same(b) == Some(true)))
-                        .collect(),
-                });
+                crate::model::value::narrow_options(&mut found, list);
             }
         }
         found.unwrap_or_default()
