@@ -491,8 +491,8 @@ fn terraform_alternatives_nested_in_a_structure_are_read_through() {
 fn bicep_literal_union_type_and_module_inputs_the_caller_does_not_know() {
     // `param sku 'Developer' | 'Premium'` lists the values as @allowed does; a module's
     // @allowed parameter fed an unknown by its caller is still one of its values. Where the
-    // caller passes a parameter of its own unchanged (`vnetType: net`), the choice is that
-    // parameter's: it is the one a person deploying `main.bicep` sets.
+    // caller passes a parameter of its own unchanged (`vnetType: net`, `sku: tier`), the choice
+    // is that parameter's: it is the one a person deploying `main.bicep` sets.
     let module = format!(
         "@allowed(['External', 'Internal'])\nparam vnetType string\nparam sku 'Developer' | 'Premium'\n{BICEP_APIM}"
     );
@@ -507,8 +507,8 @@ fn bicep_literal_union_type_and_module_inputs_the_caller_does_not_know() {
     assert_eq!(
         alts(&a.sku),
         pairs(&[
-            ("\"Developer\"", "parameter 'sku' is 'Developer'"),
-            ("\"Premium\"", "parameter 'sku' is 'Premium'"),
+            ("\"Developer\"", "parameter 'tier' is 'Developer'"),
+            ("\"Premium\"", "parameter 'tier' is 'Premium'"),
         ])
     );
     assert_eq!(

@@ -422,7 +422,11 @@ impl<'p> Eval<'p> {
                 if !matches!(&value.kind, ExprKind::Ident(n) if &**n == pname) {
                     continue;
                 }
-                let Some(list) = self.prog.unit(*fid).and_then(|u| literal_allowed(u, k)) else {
+                let Some(list) = self
+                    .prog
+                    .unit(*fid)
+                    .and_then(|u| literal_allowed(self.sources, u, k))
+                else {
                     continue;
                 };
                 crate::model::value::narrow_options(&mut found, list);
@@ -443,16 +447,7 @@ impl<'p> Eval<'p> {
         }
         // A union of string literals, `'Developer' | 'Premium'`, lists the values as @allowed does.
         if ty_text.contains('|') {
-            let t = ty.map(|t| t.span);
-            let lits: Option<Vec<V>> = ty_text
-                .split('|')
-                .map(|p| {
-                    let p = p.trim();
-                    let inner = p.strip_prefix('\'')?.strip_suffix('\'')?;
-                    (!inner.contains(['\'', '\\', '$'])).then(|| V::str(inner, t))
-                })
-                .collect();
-            return lits.unwrap_or_default();
+            return union_literals(ty_text, ty.map(|t| t.span)).unwrap_or_default();
         }
         for d in &decl.decorators {
             let ExprKind::Call(call) = &d.kind else {
@@ -722,12 +717,35 @@ pub(super) fn unknown2(a: &V, b: &V, site: Option<Span>) -> V {
     }
 }
 
-/// The literal `@allowed` strings or numbers of parameter `name` of a unit (`None`: it has no
-/// such list, or one item is not a literal).
-fn literal_allowed(unit: &crate::frontend::bicep::program::Unit, name: &str) -> Option<Vec<V>> {
+/// The values of a union of string literals (`'Developer' | 'Premium'`); `None` when a member
+/// is anything else.
+fn union_literals(ty_text: &str, span: Option<Span>) -> Option<Vec<V>> {
+    ty_text
+        .split('|')
+        .map(|p| {
+            let p = p.trim();
+            let inner = p.strip_prefix('\'')?.strip_suffix('\'')?;
+            (!inner.contains(['\'', '\\', '$'])).then(|| V::str(inner, span))
+        })
+        .collect()
+}
+
+/// The literal values parameter `name` of a unit lists: its `@allowed` strings or numbers, or
+/// a union type of string literals (`None`: it has no such list, or one item is not a literal).
+fn literal_allowed(
+    sources: &crate::source::SourceMap,
+    unit: &crate::frontend::bicep::program::Unit,
+    name: &str,
+) -> Option<Vec<V>> {
     let decl = unit.file.as_ref()?.decls.iter().find(
         |d| matches!(&d.kind, DeclKind::Param { name: n, .. } if n.text.eq_ignore_ascii_case(name)),
     )?;
+    if let DeclKind::Param { ty: Some(t), .. } = &decl.kind {
+        let text = sources.get(t.span.file).slice(t.span).trim();
+        if text.contains('|') {
+            return union_literals(text, Some(t.span)).filter(|l| !l.is_empty());
+        }
+    }
     let args = decl.decorators.iter().find_map(|d| match &d.kind {
         ExprKind::Call(call) if &*call.name.text == "allowed" => call.args.first(),
         _ => None,
