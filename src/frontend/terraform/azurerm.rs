@@ -256,12 +256,11 @@ fn blocks<'v>(v: &'v V, k: &str) -> Vec<&'v V> {
     }
 }
 
-/// [`blocks`], where a list that is one of several known lists ([`alternative_items`]) gives
-/// each distinct block once, with the choices under which it is deployed.
+/// [`blocks`], where a list that is one of several known lists ([`alternative_items`]; the
+/// evaluator makes one of a `dynamic` over alternatives) gives each distinct block once, with
+/// the choices under which it is deployed.
 fn blocks_when<'v>(v: &'v V, k: &str) -> Vec<(Cow<'v, V>, Option<Presence>)> {
-    let list = get(v, k);
-    let spliced = list.and_then(|l| splice_alternatives(l.as_array()?));
-    if let Some(items) = spliced.as_ref().or(list).and_then(alternative_items) {
+    if let Some(items) = get(v, k).and_then(alternative_items) {
         return items
             .into_iter()
             .map(|(it, p)| (Cow::Owned(it), p))
@@ -271,40 +270,6 @@ fn blocks_when<'v>(v: &'v V, k: &str) -> Vec<(Cow<'v, V>, Option<Presence>)> {
         .into_iter()
         .map(|b| (Cow::Borrowed(b), None))
         .collect()
-}
-
-/// A list of blocks some of whose items stand for several known lists (a `dynamic` over
-/// alternatives), as the one unknown whose alternatives are the whole lists; `None` when no
-/// item does.
-fn splice_alternatives(items: &[V]) -> Option<V> {
-    let open: Vec<&V> = items
-        .iter()
-        .filter(|it| {
-            it.alts()
-                .is_some_and(|a| a.iter().all(|(_, x)| x.as_array().is_some()))
-        })
-        .collect();
-    let Some(Ok(combos)) = crate::model::value::combinations(&open) else {
-        return None;
-    };
-    let list = combos
-        .into_iter()
-        .map(|(c, chosen)| {
-            let mut chosen = chosen.into_iter();
-            let mut whole = Vec::new();
-            for it in items {
-                if open.iter().any(|o| std::ptr::eq(*o, it)) {
-                    if let Some(pick) = chosen.next().as_ref().and_then(V::as_array) {
-                        whole.extend(pick.iter().cloned());
-                    }
-                } else {
-                    whole.push(it.clone());
-                }
-            }
-            (c, V::arr(whole, None))
-        })
-        .collect();
-    Some(V::unknown(open[0].unknown_reason().unwrap_or("unknown"), open[0].span).with_alts(list))
 }
 
 fn text(v: Option<&V>) -> Option<String> {

@@ -260,21 +260,7 @@ impl<'w> Eval<'w> {
     /// literal elements; empty when there is none (a transformed variable, `can(regex(…))`,
     /// a computed list say nothing exact about the value).
     pub(super) fn validation_options(&mut self, inst: usize, name: &str, conds: &[Expr]) -> Vec<V> {
-        for c in conds {
-            let ExprKind::Call(f, args, false) = &c.kind else {
-                continue;
-            };
-            let [list, var] = args.as_slice() else {
-                continue;
-            };
-            let (ExprKind::Arr(items), ExprKind::Trav(root, ops)) = (&list.kind, &var.kind) else {
-                continue;
-            };
-            let is_var = matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
-                && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name);
-            if &**f != "contains" || !is_var {
-                continue;
-            }
+        for items in conds.iter().filter_map(|c| contains_list(c, name)) {
             let sc = Scope::new(inst);
             let vals: Vec<V> = items.iter().map(|x| self.eval(x, &sc)).collect();
             if vals.iter().all(|v| {
@@ -301,12 +287,12 @@ impl<'w> Eval<'w> {
                 continue;
             }
             let Some((src, _)) = &c.source else { continue };
-            let passed = c.args.iter().filter(|a| {
-                matches!(&a.expr.kind, ExprKind::Trav(root, ops)
-                    if matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
-                        && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name))
-            });
-            let names: Vec<Shared<str>> = passed.map(|a| a.name.clone()).collect();
+            let names: Vec<Shared<str>> = c
+                .args
+                .iter()
+                .filter(|a| is_var_ref(&a.expr, name))
+                .map(|a| a.name.clone())
+                .collect();
             if names.is_empty() {
                 continue;
             }
@@ -509,25 +495,32 @@ impl<'w> Eval<'w> {
     }
 }
 
+/// Whether `e` is exactly `var.<name>`.
+fn is_var_ref(e: &Expr, name: &str) -> bool {
+    matches!(&e.kind, ExprKind::Trav(root, ops)
+        if matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
+            && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name))
+}
+
+/// The items of a validation condition written exactly `contains([...], var.<name>)`.
+fn contains_list<'e>(c: &'e Expr, name: &str) -> Option<&'e [Expr]> {
+    let ExprKind::Call(f, args, false) = &c.kind else {
+        return None;
+    };
+    match (&**f, args.as_slice()) {
+        ("contains", [list, var]) if is_var_ref(var, name) => match &list.kind {
+            ExprKind::Arr(items) => Some(items),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The literal list of a validation written `contains([...], var.<name>)` (items written as
 /// literals: the list is read outside the module's scope).
 fn literal_options(name: &str, conds: &[Expr]) -> Option<Vec<V>> {
     conds.iter().find_map(|c| {
-        let ExprKind::Call(f, args, false) = &c.kind else {
-            return None;
-        };
-        let [list, var] = args.as_slice() else {
-            return None;
-        };
-        let (ExprKind::Arr(items), ExprKind::Trav(root, ops)) = (&list.kind, &var.kind) else {
-            return None;
-        };
-        let is_var = matches!(&root.kind, ExprKind::Var(r) if &**r == "var")
-            && matches!(ops.as_slice(), [Op::Attr(n, _)] if &**n == name);
-        if &**f != "contains" || !is_var {
-            return None;
-        }
-        items
+        contains_list(c, name)?
             .iter()
             .map(|x| match &x.kind {
                 ExprKind::Str(t) => Some(V::str(&**t, Some(x.span))),

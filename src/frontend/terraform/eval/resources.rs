@@ -438,12 +438,18 @@ impl<'w> Eval<'w> {
             let v = self.eval(&a.expr, sc);
             entries.push((Key::new(a.name.clone(), Some(a.span)), v));
         }
+        // Block types with a `dynamic` over alternatives: their lists are spliced below.
+        let mut open: Vec<Shared<str>> = Vec::new();
         for b in &body.blocks {
             let (kind, items) = if &*b.kind == "dynamic" {
                 let Some(label) = b.labels.first() else {
                     continue;
                 };
-                (label.clone(), self.dynamic(b, label, sc))
+                let items = self.dynamic(b, label, sc);
+                if items.iter().any(V::has_alts) && !open.contains(label) {
+                    open.push(label.clone());
+                }
+                (label.clone(), items)
             } else {
                 let v = self.eval_body(&b.body, sc, b.span);
                 (b.kind.clone(), vec![v])
@@ -458,6 +464,13 @@ impl<'w> Eval<'w> {
                 )) => list.extend(items),
                 Some(_) => {}
                 None => entries.push((Key::new(kind, Some(b.span)), V::arr(items, Some(b.span)))),
+            }
+        }
+        if !open.is_empty() {
+            for (_, v) in entries.iter_mut().filter(|(k, _)| open.contains(&k.name)) {
+                if let Some(whole) = v.as_array().and_then(splice_alternatives) {
+                    *v = whole;
+                }
             }
         }
         V::obj(entries, Some(span))

@@ -221,3 +221,40 @@ pub(super) fn arith(op: BinOp, x: Num, y: Num) -> Option<Num> {
         _ => None,
     }
 }
+
+/// A list of blocks some of whose items stand for several known lists (a `dynamic` over
+/// alternatives), as the one unknown whose alternatives are the whole lists, each with the
+/// static blocks in place: the model reads it as any list that is one of several. `None` when
+/// no item has alternatives of lists, or the whole lists cannot be kept as alternatives.
+pub(super) fn splice_alternatives(items: &[V]) -> Option<V> {
+    let open: Vec<&V> = items
+        .iter()
+        .filter(|it| {
+            it.alts()
+                .is_some_and(|a| a.iter().all(|(_, x)| x.as_array().is_some()))
+        })
+        .collect();
+    let Some(Ok(combos)) = crate::model::value::combinations(&open) else {
+        return None;
+    };
+    let list = combos
+        .into_iter()
+        .map(|(c, chosen)| {
+            let mut chosen = chosen.into_iter();
+            let mut whole = Vec::new();
+            for it in items {
+                if open.iter().any(|o| std::ptr::eq(*o, it)) {
+                    if let Some(pick) = chosen.next().as_ref().and_then(V::as_array) {
+                        whole.extend(pick.iter().cloned());
+                    }
+                } else {
+                    whole.push(it.clone());
+                }
+            }
+            (c, V::arr(whole, None))
+        })
+        .collect();
+    let first = open.first()?;
+    let v = V::unknown(first.unknown_reason().unwrap_or("unknown"), first.span).with_alts(list);
+    v.has_alts().then_some(v)
+}

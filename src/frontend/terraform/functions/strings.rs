@@ -373,11 +373,22 @@ pub(super) fn formatlist(args: &[V], span: Option<Span>) -> Result<V, String> {
 /// in `rep` standing for groups (Go's `ReplaceAllString`, which Terraform calls). A pattern the
 /// regex crate does not take (or one too large to compile) gives an unknown that says so.
 fn replace_regex(s: &str, re: &str, rep: &str, span: Option<Span>) -> V {
-    let re = match regex::RegexBuilder::new(re)
-        .size_limit(1 << 20)
-        .dfa_size_limit(1 << 20)
-        .build()
-    {
+    thread_local! {
+        /// The last pattern compiled: a `replace` in a `for` over thousands of items compiles
+        /// its pattern once, not once per item.
+        static LAST: std::cell::RefCell<Option<(String, regex::Regex)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let cached = LAST.with_borrow(|l| l.as_ref().filter(|(p, _)| p == re).map(|(_, r)| r.clone()));
+    let compiled = match cached {
+        Some(r) => Ok(r),
+        None => regex::RegexBuilder::new(re)
+            .size_limit(1 << 20)
+            .dfa_size_limit(1 << 20)
+            .build()
+            .inspect(|r| LAST.set(Some((re.to_string(), r.clone())))),
+    };
+    let re = match compiled {
         Ok(re) => re,
         Err(e) => {
             let why = e.to_string();
