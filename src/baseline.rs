@@ -271,6 +271,7 @@ mod tests {
             missing: Vec::new(),
             unreadable: Vec::new(),
             instances: Default::default(),
+            streamed: false,
         }
     }
 

@@ -181,13 +181,15 @@ pub fn run_check(args: CheckArgs) -> u8 {
 }
 
 fn check_command(args: CheckArgs) -> u8 {
-    let (walked, config, opts) = match prepare(&args) {
+    let (walked, config, mut opts) = match prepare(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("stv2lint: {}", clean(&e));
             return 2;
         }
     };
+    // Only the report reads the outcome: a large Terraform run may drop each slice's model.
+    opts.stream = crate::Stream::Auto;
     let clock = crate::Timings::start();
     // Read the baseline before the run: a bad baseline is a bad option, not a finding.
     let baseline = match args.baseline.as_deref().map(crate::baseline::load) {
@@ -228,6 +230,7 @@ fn check_command(args: CheckArgs) -> u8 {
                         missing: Vec::new(),
                         unreadable: Vec::new(),
                         instances: Default::default(),
+                        streamed: false,
                     };
                     let _ = report::compact::render(&only, &mut std::io::stderr().lock());
                     2

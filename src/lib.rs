@@ -54,7 +54,31 @@ pub struct CheckOptions {
     /// command line sets it; the fixture harness, whose directories hold many one-file
     /// fixtures, checks each file alone.
     pub whole_modules: bool,
+    /// Whether a large Terraform run may be checked a slice of roots at a time ([`Stream`]).
+    pub stream: Stream,
 }
+
+/// Whether a run checks its Terraform roots a slice at a time, dropping each slice's model once
+/// checked, so that memory holds one slice's model and not the whole repository's. The output
+/// is the same as a whole run's: a run whose slices reach into each other (a lookup one slice
+/// could not answer names what another declares, roots patch each other, inline suppressions)
+/// is loaded again and checked whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stream {
+    /// Check the run whole (the library's default: the language server and `explain` read the
+    /// model afterwards).
+    #[default]
+    Never,
+    /// Stream when the run has many Terraform files ([`STREAM_FROM`]); the command line's
+    /// `check`.
+    Auto,
+    /// Stream whenever the run can be (tests that compare both ways).
+    Always,
+}
+
+/// How many Terraform files make [`Stream::Auto`] stream: below this the model of the whole run
+/// is small, and one pass over it is the simplest.
+pub const STREAM_FROM: usize = 256;
 
 /// The outcome of a run: the model (renderers need its sources) and the diagnostics, sorted.
 pub struct Outcome {
@@ -68,6 +92,9 @@ pub struct Outcome {
     pub unreadable: Vec<(PathBuf, String)>,
     /// API Management instances found, and how many of them have a check left undecided.
     pub instances: Instances,
+    /// Whether the run was checked a slice of Terraform roots at a time ([`Stream`]): its
+    /// `ws` then holds the sources and units, and only the templates' resources.
+    pub streamed: bool,
 }
 
 /// The instance counts of the summary: a run never passes in silence (DESIGN.md §3).
@@ -153,20 +180,6 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
     let mut clock = Timings::start();
     let mut found = discover::discover_walked(&mut ws, walked, &exclude, opts.whole_modules);
     clock.lap("discover");
-    frontend::arm::load(&mut ws, &found, &load);
-    clock.lap("arm");
-    frontend::bicep::load(&mut ws, &found, &load);
-    frontend::arm::unused_parameter_files(&mut ws, &found);
-    frontend::arm::unfitted_parameter_files(&mut ws, &found, &load);
-    clock.lap("bicep");
-    // A plan stands in for the Terraform files of its directory (resolved values).
-    let planned_hcl = frontend::plan::take_planned_hcl(&ws, &mut found);
-    frontend::terraform::load(&mut ws, &found, &load);
-    clock.lap("terraform");
-    frontend::plan::load(&mut ws, &found, &planned_hcl);
-    clock.lap("plan");
-    ws.link();
-    clock.lap("link");
 
     // Advisory rules (the same advice for every deployment of a kind) run only when named.
     let selected_by = |select: &[String], ignore: &[String], code: code::Code| {
@@ -189,8 +202,44 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
                 )
             })
     };
+    let streamable = opts.overlay.is_empty()
+        && found.plans.is_empty()
+        && match opts.stream {
+            Stream::Never => false,
+            Stream::Auto => found.terraform.len() >= STREAM_FROM,
+            Stream::Always => true,
+        };
+    let mut checked = None;
+    if streamable {
+        let discovered = ws.diagnostics.clone();
+        checked = streamed(&mut ws, &found, &load, opts, &selected, &mut clock);
+        if checked.is_none() {
+            // The slices reach into each other: load again, whole, from the same sources.
+            let mut fresh = Workspace::default();
+            fresh.sources = std::mem::take(&mut ws.sources);
+            fresh.overlay = std::mem::take(&mut ws.overlay);
+            fresh.fence = std::mem::take(&mut ws.fence);
+            fresh.diagnostics = discovered;
+            ws = fresh;
+        }
+    }
+    let streamed = checked.is_some();
+    let checked = match checked {
+        Some(c) => c,
+        None => {
+            load_templates(&mut ws, &found, &load, &mut clock);
+            // A plan stands in for the Terraform files of its directory (resolved values).
+            let planned_hcl = frontend::plan::take_planned_hcl(&ws, &mut found);
+            frontend::terraform::load(&mut ws, &found, &load);
+            clock.lap("terraform");
+            frontend::plan::load(&mut ws, &found, &planned_hcl);
+            clock.lap("plan");
+            ws.link();
+            clock.lap("link");
+            rules::check(&ws, &opts.rules, selected)
+        }
+    };
     let mut diagnostics = std::mem::take(&mut ws.diagnostics);
-    let checked = rules::check(&ws, &opts.rules, selected);
     let instances = Instances {
         found: checked.instances,
         undecided: checked.instances_undecided,
@@ -245,7 +294,53 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
         missing: found.missing,
         unreadable: found.unreadable,
         instances,
+        streamed,
     }
+}
+
+/// The templates of a run: ARM, then Bicep, then the parameter files no template used.
+fn load_templates(
+    ws: &mut Workspace,
+    found: &discover::Discovered,
+    load: &frontend::LoadOptions,
+    clock: &mut Timings,
+) {
+    frontend::arm::load(ws, found, load);
+    clock.lap("arm");
+    frontend::bicep::load(ws, found, load);
+    frontend::arm::unused_parameter_files(ws, found);
+    frontend::arm::unfitted_parameter_files(ws, found, load);
+    clock.lap("bicep");
+}
+
+/// A run checked a slice of Terraform roots at a time ([`Stream`]): the templates are the
+/// first part, each slice of roots a part of its own, linked, checked and dropped in turn.
+/// `None` when the parts reach into each other and the run must be checked whole.
+fn streamed(
+    ws: &mut Workspace,
+    found: &discover::Discovered,
+    load: &frontend::LoadOptions,
+    opts: &CheckOptions,
+    selected: &(dyn Fn(code::Code) -> bool + Sync + Send),
+    clock: &mut Timings,
+) -> Option<rules::Checked> {
+    load_templates(ws, found, load, clock);
+    ws.record_probes();
+    let mut parts = Vec::new();
+    let mut prints = Vec::new();
+    let apart = frontend::terraform::load_streamed(ws, found, load, &mut |run, part| {
+        part.link();
+        run.diagnostics.append(&mut part.diagnostics);
+        parts.push(rules::check_part(part, &opts.rules, selected));
+        prints.push(part.footprint());
+    });
+    clock.lap("terraform");
+    ws.link();
+    parts.insert(0, rules::check_part(ws, &opts.rules, selected));
+    prints.push(ws.footprint());
+    clock.lap("rules");
+    let apart = apart && !model::Footprint::meet(&prints) && !suppress::mentioned(ws);
+    apart.then(|| rules::finish(&ws.units, parts))
 }
 
 /// Phase times on stderr when `STV2LINT_TIMINGS` is set: where a slow run spends its time.

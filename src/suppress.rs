@@ -37,6 +37,17 @@ pub fn apply(ws: &Workspace, diags: &mut Vec<Diagnostic>) {
 
 /// Like [`apply`]; `ran(code)` tells whether that code's rule ran, so that a suppression of a
 /// rule left out of the run is not reported as unused.
+/// Whether any file of the run holds an inline suppression (a streamed run, whose model is gone
+/// by the time suppressions apply, is then checked whole).
+pub fn mentioned(ws: &Workspace) -> bool {
+    (0..ws.sources.len()).any(|i| {
+        ws.sources
+            .get(crate::source::FileId(i as u32))
+            .text
+            .contains(DIRECTIVE)
+    })
+}
+
 pub fn apply_with(ws: &Workspace, diags: &mut Vec<Diagnostic>, ran: &dyn Fn(Code) -> bool) {
     let mut sups = Vec::new();
     let mut problems = Vec::new();

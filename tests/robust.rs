@@ -235,6 +235,7 @@ fn every_renderer_is_total_over_any_span() {
         missing: Vec::new(),
         unreadable: Vec::new(),
         instances: Default::default(),
+        streamed: false,
     };
     for (name, f) in FORMATS {
         let mut out = Vec::new();
@@ -990,6 +991,7 @@ fn renderers_are_total_over_random_texts_and_spans() {
             missing: Vec::new(),
             unreadable: Vec::new(),
             instances: Default::default(),
+            streamed: false,
         };
         for (name, f) in FORMATS {
             let mut out = Vec::new();

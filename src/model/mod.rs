@@ -976,6 +976,60 @@ pub struct Workspace {
     scalers: HashMap<IndexKey, Vec<(usize, ResKey)>>,
     /// How the indexes above hash a key ([`Workspace::ikey`]).
     keys: foldhash::fast::RandomState,
+    /// In one part of a streamed run ([`Workspace::split_off`]): the keys its lookups sought
+    /// outside the referrer's own unit, where another part's declaration could answer them.
+    probes: Option<std::sync::Mutex<std::collections::HashSet<IndexKey>>>,
+}
+
+/// The declarations of `not_deployed` that no deployment deploys (none of them, nor an
+/// instance inside them, is in `deployed`), once each.
+pub fn switched_off<'n>(
+    deployed: &std::collections::HashSet<Span>,
+    not_deployed: &'n [NotDeployed],
+) -> Vec<&'n NotDeployed> {
+    let mut said = std::collections::HashSet::new();
+    not_deployed
+        .iter()
+        .filter(|n| {
+            !deployed.contains(&n.at)
+                && !n.inner.iter().any(|s| deployed.contains(s))
+                && said.insert(n.at)
+        })
+        .collect()
+}
+
+/// What one part of a streamed run declares and what it looked for beyond its own units, as
+/// hashed type and name paths: parts whose footprints meet may change each other's results,
+/// and the run is then checked whole ([`Footprint::meet`]).
+#[derive(Default)]
+pub struct Footprint {
+    declared: std::collections::HashSet<IndexKey>,
+    probes: std::collections::HashSet<IndexKey>,
+}
+
+impl Footprint {
+    /// Whether some part looked for a key another part declares.
+    pub fn meet(parts: &[Footprint]) -> bool {
+        // The part that declares each key, or `usize::MAX` when several do.
+        let mut owner: HashMap<IndexKey, usize> = HashMap::new();
+        for (i, p) in parts.iter().enumerate() {
+            for &k in &p.declared {
+                owner
+                    .entry(k)
+                    .and_modify(|o| {
+                        if *o != i {
+                            *o = usize::MAX
+                        }
+                    })
+                    .or_insert(i);
+            }
+        }
+        parts.iter().enumerate().any(|(i, p)| {
+            p.probes
+                .iter()
+                .any(|k| owner.get(k).is_some_and(|&o| o != i))
+        })
+    }
 }
 
 /// Type and name path, hashed: resources that may be the same one. A lookup compares the
@@ -1062,6 +1116,72 @@ fn field_sig<T: std::fmt::Debug>(f: &Field<T>) -> String {
 }
 
 impl Workspace {
+    /// A workspace for one part of a streamed run: it takes this one's sources and units (and
+    /// adds to them) until [`Workspace::rejoin`] gives them back, hashes keys alike, and records
+    /// the lookups its own units cannot answer ([`Workspace::footprint`]).
+    pub fn split_off(&mut self) -> Workspace {
+        Workspace {
+            sources: std::mem::take(&mut self.sources),
+            units: std::mem::take(&mut self.units),
+            fence: self.fence.clone(),
+            keys: self.keys.clone(),
+            current: self.current,
+            probes: Some(Default::default()),
+            ..Default::default()
+        }
+    }
+
+    /// Take back the sources and units a part of this run held ([`Workspace::split_off`]).
+    pub fn rejoin(&mut self, part: &mut Workspace) {
+        self.sources = std::mem::take(&mut part.sources);
+        self.units = std::mem::take(&mut part.units);
+    }
+
+    /// Record from now on the lookups this workspace's units cannot answer themselves (the
+    /// first part of a streamed run, which is the run's own workspace).
+    pub fn record_probes(&mut self) {
+        self.probes = Some(Default::default());
+    }
+
+    fn probe(&self, key: &ResKey) {
+        if let Some(p) = &self.probes {
+            let k = index_key(&self.keys, key);
+            p.lock().unwrap_or_else(|e| e.into_inner()).insert(k);
+        }
+    }
+
+    /// What this linked and checked part declares, and every key by which it reaches, or
+    /// could reach, another deployment: lookups its units could not answer, instances they
+    /// reference, and what autoscale settings, private endpoints and public IP users name.
+    pub fn footprint(&self) -> Footprint {
+        let mut f = Footprint::default();
+        let key = |k: &ResKey| index_key(&self.keys, k);
+        let metas = self
+            .apims
+            .iter()
+            .map(|r| &r.meta)
+            .chain(self.subnets.iter().map(|r| &r.meta))
+            .chain(self.nsgs.iter().map(|r| &r.meta))
+            .chain(self.route_tables.iter().map(|r| &r.meta))
+            .chain(self.public_ips.iter().map(|r| &r.meta))
+            .chain(self.vnets.iter().map(|r| &r.meta));
+        f.declared.extend(metas.map(|m| key(&m.key)));
+        if let Some(p) = &self.probes {
+            f.probes
+                .extend(p.lock().unwrap_or_else(|e| e.into_inner()).iter());
+        }
+        f.probes.extend(self.apim_refs.iter().map(|(_, k)| key(k)));
+        let named = |id: &Field<String>| id.get().and_then(|id| ResKey::from_id(id));
+        let ids = self
+            .autoscales
+            .iter()
+            .map(|a| &a.target)
+            .chain(self.private_endpoints.iter().flat_map(|p| &p.targets))
+            .chain(self.public_ip_users.iter().map(|u| &u.pip));
+        f.probes.extend(ids.filter_map(named).map(|k| key(&k)));
+        f
+    }
+
     /// Start a deployment unit: every resource, association and child pushed from now on
     /// belongs to it (until the next `begin_unit`/`enter_unit`).
     pub fn begin_unit(
@@ -1176,20 +1296,16 @@ impl Workspace {
     /// The declarations of instances that no deployment of the run deploys, once each (one stage
     /// may switch an instance off and another on: then it is checked, not "not deployed").
     pub fn switched_off(&self) -> Vec<&NotDeployed> {
-        let deployed: std::collections::HashSet<Span> = self
-            .apims
+        switched_off(&self.deployed(), &self.not_deployed)
+    }
+
+    /// Where some deployment deploys an instance: the instances' declarations and the module
+    /// calls it makes whose instance the run cannot see.
+    pub fn deployed(&self) -> std::collections::HashSet<Span> {
+        self.apims
             .iter()
             .map(|a| a.meta.decl)
             .chain(self.deployed_calls.iter().copied())
-            .collect();
-        let mut said = std::collections::HashSet::new();
-        self.not_deployed
-            .iter()
-            .filter(|n| {
-                !deployed.contains(&n.at)
-                    && !n.inner.iter().any(|s| deployed.contains(s))
-                    && said.insert(n.at)
-            })
             .collect()
     }
 
@@ -1332,6 +1448,7 @@ impl Workspace {
                 }
                 // Every view of the instance uses the feature.
                 Child::Feature(parent, f, at) => {
+                    self.probe(&parent);
                     for a in self.apims.iter_mut().filter(|a| {
                         a.meta.key.rtype == parent.rtype
                             && a.meta.key.names == parent.names
@@ -1385,6 +1502,7 @@ impl Workspace {
             let i = match self.find_own(Kind::Subnet, &key, assoc.unit) {
                 Some(i) => i,
                 None => {
+                    self.probe(&key);
                     // An association made on a subnet of another deployment changes that
                     // subnet too: fill it in there where that deployment leaves it out.
                     let others: Vec<usize> = self.candidates(Kind::Subnet, &key).collect();
@@ -1684,6 +1802,7 @@ impl Workspace {
         if let Some(i) = self.find_own(kind, key, unit) {
             return Lookup::Found(i);
         }
+        self.probe(key);
         let rank = |i: usize| {
             let m = self.meta_of(kind, i);
             let exact = key.rg.is_some() && m.key.rg == key.rg;

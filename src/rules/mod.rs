@@ -418,12 +418,29 @@ pub fn check(
     opts: &Options,
     selected: impl Fn(Code) -> bool + Sync + Send,
 ) -> Checked {
-    let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
-    let mut seen: HashMap<
-        (Code, Option<Span>, String, Severity),
-        usize,
-        foldhash::fast::RandomState,
-    > = HashMap::default();
+    finish(&ws.units, vec![check_part(ws, opts, selected)])
+}
+
+/// What the rules found in one part of a run, before the findings of all parts are merged
+/// ([`finish`]): a streamed run checks its parts one at a time and drops each one's model.
+pub struct Partial {
+    /// Each deployment view's findings, in view (unit) order.
+    views: Vec<(UnitId, Vec<Diagnostic>)>,
+    /// Instances declared, and those with a check left undecided in some view.
+    apims: usize,
+    undecided: usize,
+    /// What [`crate::model::switched_off`] reads, and the instances of modules not loaded.
+    deployed: Vec<Span>,
+    not_deployed: Vec<crate::model::NotDeployed>,
+    unloaded: Vec<crate::model::UnloadedApim>,
+}
+
+/// Run the selected rules over one linked part of a run.
+pub fn check_part(
+    ws: &Workspace,
+    opts: &Options,
+    selected: impl Fn(Code) -> bool + Sync + Send,
+) -> Partial {
     // Instances (by index into `ws.apims`) with a check left undecided in some view.
     let mut undecided = vec![false; ws.apims.len()];
     // Each view on a worker; its findings and undecided instances merged in view order below.
@@ -438,43 +455,83 @@ pub fn check(
     let checked = crate::parallel::map(&views, |(unit, apims)| {
         check_view(ws, opts, &selected, *unit, apims, &index)
     });
-    for ((unit, _), (found, open)) in views.iter().zip(checked) {
+    let mut found = Vec::with_capacity(views.len());
+    for ((unit, _), (diags, open)) in views.iter().zip(checked) {
         for k in open {
             undecided[k] = true;
         }
-        for mut d in found {
-            if d.identity.is_empty() {
-                d.identity = format!("{}|{}", d.resource.as_deref().unwrap_or(""), d.message);
+        found.push((*unit, diags));
+    }
+    Partial {
+        views: found,
+        apims: ws.apims.len(),
+        undecided: undecided.iter().filter(|u| **u).count(),
+        deployed: ws.deployed().into_iter().collect(),
+        not_deployed: ws.not_deployed.clone(),
+        unloaded: ws.unloaded_apims.clone(),
+    }
+}
+
+/// The run's findings from what its parts found, in order: the same finding in several
+/// deployments is reported once, naming them, and the run's totals are summed.
+pub fn finish(units: &[crate::model::Unit], parts: Vec<Partial>) -> Checked {
+    let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
+    let mut seen: HashMap<
+        (Code, Option<Span>, String, Severity),
+        usize,
+        foldhash::fast::RandomState,
+    > = HashMap::default();
+    let (mut apims, mut undecided) = (0, 0);
+    let mut deployed: std::collections::HashSet<Span> = Default::default();
+    let mut undeployed = Vec::new();
+    let mut unloaded: Vec<crate::model::UnloadedApim> = Vec::new();
+    for (n, part) in parts.into_iter().enumerate() {
+        apims += part.apims;
+        undecided += part.undecided;
+        deployed.extend(part.deployed);
+        undeployed.extend(part.not_deployed);
+        for u in part.unloaded {
+            // A module called by the roots of several parts is one call, as in one workspace.
+            if n == 0 || !unloaded.iter().any(|x| x.at == u.at) {
+                unloaded.push(u);
             }
-            let key = (d.code, d.span, d.message.clone(), d.severity);
-            match seen.get(&key) {
-                Some(&i) => out[i].1.push(*unit),
-                None => {
-                    seen.insert(key, out.len());
-                    out.push((d, vec![*unit]));
+        }
+        for (unit, found) in part.views {
+            for mut d in found {
+                if d.identity.is_empty() {
+                    d.identity = format!("{}|{}", d.resource.as_deref().unwrap_or(""), d.message);
+                }
+                let key = (d.code, d.span, d.message.clone(), d.severity);
+                match seen.get(&key) {
+                    Some(&i) => out[i].1.push(unit),
+                    None => {
+                        seen.insert(key, out.len());
+                        out.push((d, vec![unit]));
+                    }
                 }
             }
         }
     }
+    let unit_of = |u: UnitId| {
+        (u != UnitId::NONE)
+            .then(|| units.get(u.0 as usize))
+            .flatten()
+    };
     // Stage counts (`Workspace::stages_of`) counted once for every template: counting them
     // again for each unit was quadratic in the units.
     let mut per_group: HashMap<&str, usize> = HashMap::new();
-    for u in &ws.units {
+    for u in units {
         *per_group.entry(u.group.as_str()).or_default() += 1;
     }
-    let several = |u: UnitId| ws.unit(u).map_or(0, |x| per_group[x.group.as_str()]) > 1;
+    let several = |u: UnitId| unit_of(u).map_or(0, |x| per_group[x.group.as_str()]) > 1;
     let mut diagnostics: Vec<Diagnostic> = out
         .into_iter()
-        .map(|(d, units)| name_deployments(ws, d, &units, several))
+        .map(|(d, list)| name_deployments(&unit_of, d, &list, several))
         .collect();
     // A module call switched off by the inputs is said so (STV006), not said to be unloaded.
-    let switched_off = ws.switched_off();
+    let switched_off = crate::model::switched_off(&deployed, &undeployed);
     let off: std::collections::HashSet<Span> = switched_off.iter().map(|n| n.at).collect();
-    let unloaded: Vec<_> = ws
-        .unloaded_apims
-        .iter()
-        .filter(|m| !off.contains(&m.at))
-        .collect();
+    let unloaded: Vec<_> = unloaded.iter().filter(|m| !off.contains(&m.at)).collect();
     for m in &unloaded {
         diagnostics.push(
             Diagnostic::new(
@@ -498,8 +555,8 @@ pub fn check(
     diagnostics.extend(not_deployed);
     Checked {
         diagnostics,
-        instances: ws.apims.len() + unloaded,
-        instances_undecided: undecided.iter().filter(|u| **u).count() + unloaded,
+        instances: apims + unloaded,
+        instances_undecided: undecided + unloaded,
         instances_not_deployed,
     }
 }
@@ -566,15 +623,15 @@ fn check_view(
 
 /// Name the deployments a finding holds in; a template deployed in several stages says which
 /// stages in the message too.
-fn name_deployments(
-    ws: &Workspace,
+fn name_deployments<'u>(
+    unit_of: &impl Fn(UnitId) -> Option<&'u crate::model::Unit>,
     mut d: Diagnostic,
     units: &[UnitId],
     mut several: impl FnMut(UnitId) -> bool,
 ) -> Diagnostic {
     let mut stages = Vec::new();
     for &u in units {
-        let Some(unit) = ws.unit(u) else { continue };
+        let Some(unit) = unit_of(u) else { continue };
         d.deployments.push(unit.name.clone());
         if several(u) {
             // The file name is enough in a message; `deployments` carries the path. A

@@ -32,7 +32,24 @@ use std::sync::Arc;
 
 /// Load every Terraform root module found among the discovered files into the workspace.
 pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
-    load_files(ws, &found.terraform, opts);
+    load_files(ws, &found.terraform, opts, None);
+}
+
+/// What a streamed run does with each slice of roots: `(run, part)`, the run's workspace (its
+/// sources and units lent to the part) and a workspace holding only the slice's resources.
+pub type EachPart<'a> = &'a mut dyn FnMut(&mut Workspace, &mut Workspace);
+
+/// [`load`], each slice of roots into a workspace of its own that `each` checks and that is
+/// then dropped, so that memory holds one slice's model rather than the run's. False when the
+/// roots patch each other's resources (`azapi_update_resource`): the parts are not the run, and
+/// it must be loaded whole.
+pub fn load_streamed(
+    ws: &mut Workspace,
+    found: &Discovered,
+    opts: &LoadOptions,
+    each: EachPart,
+) -> bool {
+    load_files(ws, &found.terraform, opts, Some(each))
 }
 
 /// Load in-memory files (path, text) as if they had been discovered: for fuzzing and tests.
@@ -56,7 +73,7 @@ pub fn load_texts(ws: &mut Workspace, files: &[(PathBuf, String)], opts: &LoadOp
             lang,
         )));
     }
-    load_files(ws, &ids, opts);
+    load_files(ws, &ids, opts, None);
 }
 
 /// Registry and git modules are not downloaded: one that evidently deploys API Management (its
@@ -119,10 +136,15 @@ pub(crate) fn deploys_apim(c: &modules::CallDecl) -> bool {
             .any(|a| crate::model::apim_only_input(&a.name))
 }
 
-fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
+fn load_files(
+    ws: &mut Workspace,
+    files: &[FileId],
+    opts: &LoadOptions,
+    mut each: Option<EachPart>,
+) -> bool {
     if files.is_empty() {
         unread_inputs(ws, opts);
-        return;
+        return true;
     }
     let mut loader = Loader::new(ws, files);
     loader.preparse(ws);
@@ -315,8 +337,13 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
     let order: Vec<usize> = (0..run.roots.len()).collect();
     let slice = 16 * crate::parallel::threads().max(1);
     for batch in order.chunks(slice) {
+        let mut part = each.is_some().then(|| ws.split_off());
+        let w: &mut Workspace = match part.as_mut() {
+            Some(p) => p,
+            None => &mut *ws,
+        };
         let evaluated = {
-            let (sources, fence, loader, run) = (&ws.sources, &ws.fence, &loader, &run);
+            let (sources, fence, loader, run) = (&w.sources, &w.fence, &loader, &run);
             crate::parallel::map(batch, |&r| {
                 let mut ev = Eval::shared(sources, fence, loader, azurerm::computed);
                 ev.run = Some(run);
@@ -328,12 +355,12 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
             let out = match out {
                 Some(out) => out,
                 None => {
-                    let mut ev = Eval::new(ws, &mut loader, azurerm::computed);
+                    let mut ev = Eval::new(w, &mut loader, azurerm::computed);
                     ev.run = Some(&run);
                     evaluate(&mut ev, &run.roots[r])
                 }
             };
-            ingest(ws, out, units[r], &mut patches, &mut budget_diags);
+            ingest(w, out, units[r], &mut patches, &mut budget_diags);
         }
         // An evaluated root's syntax trees are dropped (the model grows as they go): only a
         // data-source lookup of a later root reads it again, from its text.
@@ -344,12 +371,21 @@ fn load_files(ws: &mut Workspace, files: &[FileId], opts: &LoadOptions) {
                 loader.forget(&m.dir);
             }
         }
+        if let (Some(mut part), Some(each)) = (part, each.as_mut()) {
+            each(ws, &mut part);
+            ws.rejoin(&mut part);
+        }
+    }
+    if each.is_some() {
+        ws.diagnostics.extend(budget_diags);
+        return patches.is_empty();
     }
     for (unit, p) in &patches {
         ws.enter_unit(*unit);
         azapi::apply(ws, p, *unit);
     }
     ws.diagnostics.extend(budget_diags);
+    true
 }
 
 /// `--var-file` and `--var` given to a run with no Terraform configuration to read them (a tree

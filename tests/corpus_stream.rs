@@ -1,0 +1,193 @@
+//! A run checked a slice of Terraform roots at a time (`Stream`) gives the output of the run
+//! checked whole, byte for byte, in every format: when its slices are apart (it then streams),
+//! and when they reach into each other (it then loads again and checks whole).
+
+use std::path::{Path, PathBuf};
+use stv2lint::cli::{CheckArgs, InputArgs, OutputFormat};
+use stv2lint::Stream;
+
+#[path = "../examples/common/gen.rs"]
+mod gen;
+
+const FORMATS: [OutputFormat; 5] = [
+    OutputFormat::Human,
+    OutputFormat::Compact,
+    OutputFormat::Json,
+    OutputFormat::Sarif,
+    OutputFormat::Github,
+];
+
+/// Every output of one run over `paths` on one worker (slices of 16 roots), whether it
+/// streamed, and how many diagnostics it gave.
+fn outputs(paths: &[PathBuf], stream: Stream) -> (Vec<Vec<u8>>, bool, usize) {
+    let args = CheckArgs {
+        input: InputArgs {
+            paths: paths.to_vec(),
+            threads: 1,
+            ..InputArgs::default()
+        },
+        ..CheckArgs::default()
+    };
+    let pool = stv2lint::parallel::pool(1).expect("a thread pool");
+    pool.install(|| {
+        let (walked, _, mut opts) = stv2lint::driver::prepare(&args).expect("options");
+        opts.stream = stream;
+        let o = stv2lint::check_walked(walked, &opts);
+        let mut out = Vec::new();
+        for f in FORMATS {
+            let mut bytes = Vec::new();
+            stv2lint::report::render(f, &o, &mut bytes).expect("render");
+            out.push(bytes);
+        }
+        let code = stv2lint::driver::exit_code(&o, Some(stv2lint::diagnostic::Severity::Error));
+        out.push(format!("exit {code}").into_bytes());
+        (out, o.streamed, o.diagnostics.len())
+    })
+}
+
+/// The run streamed (or not, as `streams` says) and gave the whole run's output.
+fn same_as_whole(paths: &[PathBuf], streams: Option<bool>) -> usize {
+    let (whole, streamed, n) = outputs(paths, Stream::Never);
+    assert!(!streamed);
+    let (parts, streamed, m) = outputs(paths, Stream::Always);
+    if let Some(s) = streams {
+        assert_eq!(streamed, s, "streamed under {paths:?}");
+    }
+    assert_eq!(n, m);
+    for (i, (a, b)) in whole.iter().zip(&parts).enumerate() {
+        if a != b {
+            let a = String::from_utf8_lossy(a);
+            let b = String::from_utf8_lossy(b);
+            let line = a
+                .lines()
+                .zip(b.lines())
+                .position(|(x, y)| x != y)
+                .unwrap_or(a.lines().count().min(b.lines().count()));
+            panic!(
+                "output {i} differs when streamed (streamed: {streamed}) from line {}:\nwhole: {:?}\nstreamed: {:?}",
+                line + 1,
+                a.lines().nth(line),
+                b.lines().nth(line)
+            );
+        }
+    }
+    n
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// The benchmark's Terraform tree (roots calling two shared modules, a stage tfvars each) with
+/// a template of each kind beside it, and what only the whole run knows: a module's instance
+/// deployed by the first root and switched off by the last (no STV006), the same registry
+/// module called by two roots of different slices, a finding in a shared module.
+fn tree(dir: &Path) {
+    gen::generate("terraform", dir, 40, 6);
+    write(dir, "arm/t.json", &gen::arm::template(7, 6));
+    let optional = r#"
+variable "on" {
+  type = bool
+}
+resource "azurerm_api_management" "opt" {
+  count               = var.on ? 1 : 0
+  name                = "apim-optional"
+  location            = "westeurope"
+  resource_group_name = "rg-optional"
+  publisher_name      = "p"
+  publisher_email     = "p@example.com"
+  sku_name            = "Developer_1"
+}
+"#;
+    write(dir, "modules/optional/main.tf", optional);
+    for (root, on) in [("aaa-on", true), ("zzz-off", false)] {
+        write(
+            dir,
+            &format!("{root}/main.tf"),
+            &format!(
+                "module \"opt\" {{\n  source = \"../modules/optional\"\n  on = {on}\n}}\n\
+                 module \"reg\" {{\n  source = \"Azure/avm-res-apimanagement-service/azurerm\"\n  publisher_email = \"p@example.com\"\n}}\n"
+            ),
+        );
+    }
+}
+
+#[test]
+fn apart_roots_stream_and_give_the_whole_runs_output() {
+    let dir = std::env::temp_dir().join(format!("stv2lint-stream-{}", std::process::id()));
+    tree(&dir);
+    let n = same_as_whole(std::slice::from_ref(&dir), Some(true));
+    assert!(n > 200, "only {n} diagnostics");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn roots_that_reach_into_each_other_are_checked_whole() {
+    let dir = std::env::temp_dir().join(format!("stv2lint-stream-meet-{}", std::process::id()));
+    tree(&dir);
+    // The last root puts its instance in the first root's subnet, by id: its slice cannot
+    // answer the lookup, another slice declares the subnet.
+    write(
+        &dir,
+        "zzz-peer/main.tf",
+        r#"
+resource "azurerm_api_management" "peer" {
+  name                 = "apim-peer"
+  location             = "westeurope"
+  resource_group_name  = "rg-prod-0"
+  publisher_name       = "p"
+  publisher_email      = "p@example.com"
+  sku_name             = "Premium_1"
+  virtual_network_type = "External"
+  virtual_network_configuration {
+    subnet_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod-0/providers/Microsoft.Network/virtualNetworks/vnet-prod-0/subnets/snet-apim"
+  }
+}
+"#,
+    );
+    same_as_whole(std::slice::from_ref(&dir), Some(false));
+    // An inline suppression needs the model when suppressions apply: checked whole too.
+    std::fs::remove_dir_all(dir.join("zzz-peer")).unwrap();
+    write(
+        &dir,
+        "zzz-quiet/main.tf",
+        "# stv2lint-ignore-file: STV202 the hub owns this\nmodule \"net\" {\n  source = \"../modules/optional\"\n  on = true\n}\n",
+    );
+    same_as_whole(std::slice::from_ref(&dir), Some(false));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Terraform fixtures, one run: many small roots, some of which share names and reach
+/// into each other. Streamed or not, the output is the whole run's.
+#[test]
+fn terraform_fixtures_give_the_whole_runs_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/terraform");
+    let n = same_as_whole(&[root], None);
+    assert!(n > 100, "only {n} diagnostics");
+}
+
+#[test]
+#[ignore = "needs STV2LINT_CORPUS"]
+fn corpus_gives_the_whole_runs_output_when_streamed() {
+    let c = PathBuf::from(
+        std::env::var_os("STV2LINT_CORPUS")
+            .expect("STV2LINT_CORPUS must point at the corpus for this test"),
+    );
+    same_as_whole(std::slice::from_ref(&c), None);
+    // Each deployment alone too: most stream.
+    let mut streamed = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&c)
+        .expect("corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for d in &dirs {
+        same_as_whole(std::slice::from_ref(d), None);
+        streamed += outputs(std::slice::from_ref(d), Stream::Always).1 as usize;
+    }
+    eprintln!("{streamed} of {} corpus deployments streamed", dirs.len());
+    assert!(streamed > 0);
+}
