@@ -91,6 +91,24 @@ pub struct AddRule {
 }
 
 impl Diagnostic {
+    /// Give back what its texts hold beyond their length: a large run keeps tens of thousands
+    /// of findings until they are sorted, and formatted text is often allocated with room
+    /// to spare.
+    pub fn shrink(&mut self) {
+        self.message.shrink_to_fit();
+        self.identity.shrink_to_fit();
+        for s in [&mut self.resource, &mut self.label, &mut self.help]
+            .into_iter()
+            .flatten()
+        {
+            s.shrink_to_fit();
+        }
+        self.related.shrink_to_fit();
+        for r in &mut self.related {
+            r.message.shrink_to_fit();
+        }
+    }
+
     pub fn new(code: Code, severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,

@@ -236,16 +236,16 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
             clock.lap("plan");
             ws.link();
             clock.lap("link");
-            rules::check(&ws, &opts.rules, selected)
+            let part = rules::check_part(&ws, &opts.rules, selected);
+            rules::finish(&ws.units, vec![part], std::mem::take(&mut ws.diagnostics))
         }
     };
-    let mut diagnostics = std::mem::take(&mut ws.diagnostics);
     let instances = Instances {
         found: checked.instances,
         undecided: checked.instances_undecided,
         not_deployed: checked.instances_not_deployed,
     };
-    diagnostics.extend(checked.diagnostics);
+    let mut diagnostics = checked.diagnostics;
     // Suppressions before the filters below, so that their own STV003/STV004 obey `--ignore`
     // and severities like every code; a suppression of a rule that did not run is not unused.
     let ran = |code: code::Code| rules::rule(code).check.is_none() || selected(code);
@@ -340,7 +340,7 @@ fn streamed(
     prints.push(ws.footprint());
     clock.lap("rules");
     let apart = apart && !model::Footprint::meet(&prints) && !suppress::mentioned(ws);
-    apart.then(|| rules::finish(&ws.units, parts))
+    apart.then(|| rules::finish(&ws.units, parts, std::mem::take(&mut ws.diagnostics)))
 }
 
 /// Phase times on stderr when `STV2LINT_TIMINGS` is set: where a slow run spends its time.

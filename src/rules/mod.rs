@@ -418,7 +418,7 @@ pub fn check(
     opts: &Options,
     selected: impl Fn(Code) -> bool + Sync + Send,
 ) -> Checked {
-    finish(&ws.units, vec![check_part(ws, opts, selected)])
+    finish(&ws.units, vec![check_part(ws, opts, selected)], Vec::new())
 }
 
 /// What the rules found in one part of a run, before the findings of all parts are merged
@@ -453,7 +453,9 @@ pub fn check_part(
         .map(|(i, a)| (a as *const Apim as usize, i))
         .collect();
     let checked = crate::parallel::map(&views, |(unit, apims)| {
-        check_view(ws, opts, &selected, *unit, apims, &index)
+        let (mut found, open) = check_view(ws, opts, &selected, *unit, apims, &index);
+        found.iter_mut().for_each(Diagnostic::shrink);
+        (found, open)
     });
     let mut found = Vec::with_capacity(views.len());
     for ((unit, _), (diags, open)) in views.iter().zip(checked) {
@@ -474,13 +476,22 @@ pub fn check_part(
 
 /// The run's findings from what its parts found, in order: the same finding in several
 /// deployments is reported once, naming them, and the run's totals are summed.
-pub fn finish(units: &[crate::model::Unit], parts: Vec<Partial>) -> Checked {
-    let mut out: Vec<(Diagnostic, Vec<UnitId>)> = Vec::new();
-    let mut seen: HashMap<
-        (Code, Option<Span>, String, Severity),
-        usize,
-        foldhash::fast::RandomState,
-    > = HashMap::default();
+/// `lead`: the findings that come before the rules' (the loaders'), moved into the same list
+/// (a large run holds tens of thousands of findings: one list, sized once).
+pub fn finish(units: &[crate::model::Unit], parts: Vec<Partial>, lead: Vec<Diagnostic>) -> Checked {
+    // Each distinct finding once, with the units it holds in; keyed by a hash of what makes
+    // two the same, so that tens of thousands of messages are not copied into the keys.
+    let found: usize = parts
+        .iter()
+        .flat_map(|p| &p.views)
+        .map(|(_, l)| l.len())
+        .sum();
+    let first = lead.len();
+    let mut out: Vec<Diagnostic> = lead;
+    out.reserve_exact(found + 64);
+    let mut holds: Vec<Vec<UnitId>> = Vec::new();
+    let hasher = foldhash::fast::RandomState::default();
+    let mut seen: HashMap<u64, Vec<usize>, foldhash::fast::RandomState> = HashMap::default();
     let (mut apims, mut undecided) = (0, 0);
     let mut deployed: std::collections::HashSet<Span> = Default::default();
     let mut undeployed = Vec::new();
@@ -501,12 +512,20 @@ pub fn finish(units: &[crate::model::Unit], parts: Vec<Partial>) -> Checked {
                 if d.identity.is_empty() {
                     d.identity = format!("{}|{}", d.resource.as_deref().unwrap_or(""), d.message);
                 }
-                let key = (d.code, d.span, d.message.clone(), d.severity);
-                match seen.get(&key) {
-                    Some(&i) => out[i].1.push(unit),
+                use std::hash::BuildHasher;
+                let key = hasher.hash_one((d.code, d.span, d.message.as_str(), d.severity));
+                let same = seen.entry(key).or_default();
+                let known = same.iter().copied().find(|&i| {
+                    let o = &out[first + i];
+                    (o.code, o.span, o.severity) == (d.code, d.span, d.severity)
+                        && o.message == d.message
+                });
+                match known {
+                    Some(i) => holds[i].push(unit),
                     None => {
-                        seen.insert(key, out.len());
-                        out.push((d, vec![unit]));
+                        same.push(out.len() - first);
+                        out.push(d);
+                        holds.push(vec![unit]);
                     }
                 }
             }
@@ -524,10 +543,11 @@ pub fn finish(units: &[crate::model::Unit], parts: Vec<Partial>) -> Checked {
         *per_group.entry(u.group.as_str()).or_default() += 1;
     }
     let several = |u: UnitId| unit_of(u).map_or(0, |x| per_group[x.group.as_str()]) > 1;
-    let mut diagnostics: Vec<Diagnostic> = out
-        .into_iter()
-        .map(|(d, list)| name_deployments(&unit_of, d, &list, several))
-        .collect();
+    drop(seen);
+    for (d, list) in out[first..].iter_mut().zip(holds) {
+        name_deployments(&unit_of, d, &list, several);
+    }
+    let mut diagnostics = out;
     // A module call switched off by the inputs is said so (STV006), not said to be unloaded.
     let switched_off = crate::model::switched_off(&deployed, &undeployed);
     let off: std::collections::HashSet<Span> = switched_off.iter().map(|n| n.at).collect();
@@ -625,10 +645,10 @@ fn check_view(
 /// stages in the message too.
 fn name_deployments<'u>(
     unit_of: &impl Fn(UnitId) -> Option<&'u crate::model::Unit>,
-    mut d: Diagnostic,
+    d: &mut Diagnostic,
     units: &[UnitId],
     mut several: impl FnMut(UnitId) -> bool,
-) -> Diagnostic {
+) {
     let mut stages = Vec::new();
     for &u in units {
         let Some(unit) = unit_of(u) else { continue };
@@ -659,7 +679,6 @@ fn name_deployments<'u>(
         let word = if stages.len() == 1 { "stage" } else { "stages" };
         d.message = format!("{} ({word} {})", d.message, stages.join(", "));
     }
-    d
 }
 
 /// One rule in every world of the plan (`ctxs`: [`Plan::ctxs`]), merged.

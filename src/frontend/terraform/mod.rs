@@ -147,6 +147,7 @@ fn load_files(
         return true;
     }
     let mut loader = Loader::new(ws, files);
+    loader.skeletons = each.is_some();
     loader.preparse(ws);
 
     // Every tfvars file of the run is parsed, so its syntax errors are reported even when no
@@ -185,6 +186,9 @@ fn load_files(
     }
     for m in &modules {
         unloaded_apims(ws, m);
+        if called.contains(&m.dir) {
+            loader.unstub(&ws.sources, &m.dir);
+        }
     }
     let mut roots: Vec<Arc<Module>> = modules
         .iter()
@@ -347,7 +351,7 @@ fn load_files(
             crate::parallel::map(batch, |&r| {
                 let mut ev = Eval::shared(sources, fence, loader, azurerm::computed);
                 ev.run = Some(run);
-                let out = evaluate(&mut ev, &run.roots[r]);
+                let out = evaluate(&mut ev, &whole(&run.roots[r], sources));
                 (!ev.missed).then_some(out)
             })
         };
@@ -355,9 +359,10 @@ fn load_files(
             let out = match out {
                 Some(out) => out,
                 None => {
+                    let spec = whole(&run.roots[r], &w.sources);
                     let mut ev = Eval::new(w, &mut loader, azurerm::computed);
                     ev.run = Some(&run);
-                    evaluate(&mut ev, &run.roots[r])
+                    evaluate(&mut ev, &spec)
                 }
             };
             ingest(w, out, units[r], &mut patches, &mut budget_diags);
@@ -479,6 +484,17 @@ impl Emit {
 }
 
 /// Evaluate a root of the evaluator's run: its module instances, then its resources.
+/// A root as it is evaluated: built again from its text when only its skeleton was kept.
+fn whole<'r>(
+    spec: &'r eval::RootSpec,
+    sources: &crate::source::SourceMap,
+) -> std::borrow::Cow<'r, eval::RootSpec> {
+    match spec.0.stub {
+        true => std::borrow::Cow::Owned((Arc::new(spec.0.reparsed(sources)), spec.1.clone())),
+        false => std::borrow::Cow::Borrowed(spec),
+    }
+}
+
 fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
     let root = ev.add_root(m.clone(), inputs.clone());
     ev.instantiate_all();

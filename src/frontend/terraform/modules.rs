@@ -218,6 +218,22 @@ impl Module {
         }
     }
 
+    /// What a run needs of a module before it evaluates it (its variables and module calls:
+    /// the module graph and the roots' inputs), marked a stub so that an evaluation builds it
+    /// again ([`Module::reparsed`]): a streamed run holds the syntax trees of one slice of
+    /// roots, not of every root at once.
+    pub fn skeleton(self) -> Module {
+        Module {
+            dir: self.dir,
+            files: self.files,
+            variables: self.variables,
+            calls: self.calls,
+            call_index: self.call_index,
+            stub: true,
+            ..Module::default()
+        }
+    }
+
     /// A [`Module::stub`] built again from its files' text: the same module, without its
     /// syntax errors, which were reported when it was first read.
     pub fn reparsed(&self, sources: &crate::source::SourceMap) -> Module {
@@ -486,6 +502,8 @@ pub struct Loader {
     /// order.
     built: HashMap<PathBuf, (Arc<Module>, Vec<Diagnostic>)>,
     parsed: HashMap<FileId, (Option<Body>, Vec<Diagnostic>)>,
+    /// Keep only [`Module::skeleton`]s of the modules parsed ahead (a streamed run).
+    pub skeletons: bool,
 }
 
 impl Loader {
@@ -526,6 +544,7 @@ impl Loader {
                 diags.extend(d);
                 body
             });
+            let m = if self.skeletons { m.skeleton() } else { m };
             (!tf.is_empty()).then(|| (Arc::new(m), diags))
         });
         let vars: Vec<FileId> = dirs
@@ -583,6 +602,17 @@ impl Loader {
         };
         self.cache.insert(dir.to_path_buf(), m.clone());
         m
+    }
+
+    /// The whole module of `dir` where only its skeleton was kept ([`Loader::skeletons`]): a
+    /// module other modules call is read by every evaluation that calls it.
+    pub fn unstub(&mut self, sources: &crate::source::SourceMap, dir: &Path) {
+        if let Some(Some(m)) = self.cache.get(dir) {
+            if m.stub {
+                let full = Arc::new(m.reparsed(sources));
+                self.cache.insert(dir.to_path_buf(), Some(full));
+            }
+        }
     }
 
     /// Drop the module read for `dir` (an evaluated root that no module calls): a later
