@@ -212,11 +212,13 @@ fn run(walked: discover::Walked, opts: &CheckOptions) -> Outcome {
     let mut checked = None;
     if streamable {
         let discovered = ws.diagnostics.clone();
+        let read = ws.sources.len();
         checked = streamed(&mut ws, &found, &load, opts, &selected, &mut clock);
         if checked.is_none() {
-            // The slices reach into each other: load again, whole, from the same sources.
+            // The slices reach into each other: load again, whole, from what discovery read.
             let mut fresh = Workspace::default();
             fresh.sources = std::mem::take(&mut ws.sources);
+            fresh.sources.truncate(read);
             fresh.overlay = std::mem::take(&mut ws.overlay);
             fresh.fence = std::mem::take(&mut ws.fence);
             fresh.diagnostics = discovered;

@@ -230,6 +230,15 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// Forget the files added after the first `len` (a run loaded again from what discovery
+    /// read: a file whose read failed must fail again, with its diagnostic).
+    pub fn truncate(&mut self, len: usize) {
+        if len < self.files.len() {
+            self.files.truncate(len);
+            self.by_path.retain(|_, id| (id.0 as usize) < len);
+        }
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
         let canon = canonical(&file.path);
         self.add_canonical(file, canon)

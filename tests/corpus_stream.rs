@@ -20,9 +20,18 @@ const FORMATS: [OutputFormat; 5] = [
 /// Every output of one run over `paths` on one worker (slices of 16 roots), whether it
 /// streamed, and how many diagnostics it gave.
 fn outputs(paths: &[PathBuf], stream: Stream) -> (Vec<Vec<u8>>, bool, usize) {
+    outputs_with(paths, &[], stream)
+}
+
+fn outputs_with(
+    paths: &[PathBuf],
+    var_files: &[PathBuf],
+    stream: Stream,
+) -> (Vec<Vec<u8>>, bool, usize) {
     let args = CheckArgs {
         input: InputArgs {
             paths: paths.to_vec(),
+            var_files: var_files.to_vec(),
             threads: 1,
             ..InputArgs::default()
         },
@@ -47,9 +56,13 @@ fn outputs(paths: &[PathBuf], stream: Stream) -> (Vec<Vec<u8>>, bool, usize) {
 
 /// The run streamed (or not, as `streams` says) and gave the whole run's output.
 fn same_as_whole(paths: &[PathBuf], streams: Option<bool>) -> usize {
-    let (whole, streamed, n) = outputs(paths, Stream::Never);
+    same_as_whole_with(paths, &[], streams)
+}
+
+fn same_as_whole_with(paths: &[PathBuf], var_files: &[PathBuf], streams: Option<bool>) -> usize {
+    let (whole, streamed, n) = outputs_with(paths, var_files, Stream::Never);
     assert!(!streamed);
-    let (parts, streamed, m) = outputs(paths, Stream::Always);
+    let (parts, streamed, m) = outputs_with(paths, var_files, Stream::Always);
     if let Some(s) = streams {
         assert_eq!(streamed, s, "streamed under {paths:?}");
     }
@@ -156,6 +169,72 @@ resource "azurerm_api_management" "peer" {
         "# stv2lint-ignore-file: STV202 the hub owns this\nmodule \"net\" {\n  source = \"../modules/optional\"\n  on = true\n}\n",
     );
     same_as_whole(std::slice::from_ref(&dir), Some(false));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A run directory called only by a module outside the run (a directory discovery skips): the
+/// graph of the run's modules does not know it is called, and a streamed run, which keeps
+/// only skeletons of the run's modules, must build it whole when the outside module calls it.
+#[test]
+fn a_root_called_through_a_module_outside_the_run_is_evaluated_whole() {
+    let dir = std::env::temp_dir().join(format!("stv2lint-stream-outside-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "aaa/main.tf",
+        "module \"w\" {\n  source = \"../node_modules/wrap\"\n}\n",
+    );
+    write(
+        &dir,
+        "node_modules/wrap/main.tf",
+        "module \"net\" {\n  source = \"../../zzz\"\n  vnet_type = \"External\"\n}\n",
+    );
+    write(
+        &dir,
+        "zzz/main.tf",
+        r#"
+variable "vnet_type" {
+  type    = string
+  default = "None"
+}
+resource "azurerm_api_management" "z" {
+  name                 = "apim-z"
+  location             = "westeurope"
+  resource_group_name  = "rg"
+  publisher_name       = "p"
+  publisher_email      = "p@example.com"
+  sku_name             = "Premium_1"
+  virtual_network_type = var.vnet_type
+}
+"#,
+    );
+    let (whole, _, _) = outputs(std::slice::from_ref(&dir), Stream::Never);
+    let compact = String::from_utf8_lossy(&whole[1]).to_string();
+    assert!(compact.contains("STV101"), "{compact}");
+    same_as_whole(std::slice::from_ref(&dir), None);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A run loaded again whole after its slices met reads its files again: one whose read failed
+/// the first time (a UTF-16 var file) is reported the second time too.
+#[test]
+fn a_run_loaded_again_reports_the_files_it_could_not_read() {
+    let dir = std::env::temp_dir().join(format!("stv2lint-stream-reread-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "aaa/main.tf",
+        "# stv2lint-ignore-file: STV101 x\nvariable \"x\" {\n  default = 0\n}\n",
+    );
+    let bad = dir.join("bad.tfvars");
+    std::fs::write(&bad, b"\xff\xfex = 1\n").unwrap();
+    let (whole, _, _) = outputs_with(
+        &[dir.join("aaa")],
+        std::slice::from_ref(&bad),
+        Stream::Never,
+    );
+    assert!(String::from_utf8_lossy(&whole[1]).contains("STV001"));
+    same_as_whole_with(&[dir.join("aaa")], &[bad], Some(false));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -575,6 +575,9 @@ impl Loader {
     /// The module in `dir` (canonical), reading files from disk when the directory is not part
     /// of the run. `None` when the directory has no Terraform files.
     pub fn module(&mut self, ws: &mut Workspace, dir: &Path) -> Option<Arc<Module>> {
+        // A skeleton reached through a call only a module outside the run makes (the module
+        // graph, made of the run's modules, did not know it would be called): built whole.
+        self.unstub(&ws.sources, dir);
         if let Some(m) = self.cache.get(dir) {
             return m.clone();
         }
@@ -633,8 +636,13 @@ impl Loader {
 
     /// The module in `dir` when it has been read (`None` when it has not): for a worker,
     /// which must not read files.
+    /// A module kept as a skeleton ([`Loader::skeletons`]) is not ready: the worker leaves
+    /// the root to the run's thread, where [`Loader::module`] builds it whole.
     pub fn cached(&self, dir: &Path) -> Option<Option<Arc<Module>>> {
-        self.cache.get(dir).cloned()
+        match self.cache.get(dir) {
+            Some(Some(m)) if m.stub => None,
+            other => other.cloned(),
+        }
     }
 
     pub fn tfvars(&mut self, ws: &mut Workspace, id: FileId) -> Option<Arc<Body>> {
