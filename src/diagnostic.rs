@@ -55,7 +55,8 @@ pub struct Diagnostic {
     /// (`denies TCP 3443 from ApiManagement before any allow`), since the headline already
     /// carries the whole message. Not part of the JSON contract.
     pub label: Option<String>,
-    pub help: Option<String>,
+    /// Shared: the same advice follows many findings ([`crate::rules::finish`] shares it).
+    pub help: Option<std::sync::Arc<str>>,
     pub related: Vec<Related>,
     /// What is wrong, independent of line numbers: resource identity + the specific problem.
     /// Baselines and SARIF `partialFingerprints` are built from it.
@@ -70,7 +71,8 @@ pub struct Diagnostic {
     pub deployments: Vec<String>,
     /// For a missing required NSG flow: the allow rule that would fix it, for the editor's
     /// quick fix. Not part of the JSON contract.
-    pub add_rule: Option<AddRule>,
+    /// Boxed: most findings have none, and a large run holds tens of thousands.
+    pub add_rule: Option<Box<AddRule>>,
     /// The run could not check what it was asked to (an evaluation limit hit): exit code 2,
     /// whatever the severity, so a CI gate never reads a cut-off run as a pass.
     pub incomplete: bool,
@@ -97,7 +99,7 @@ impl Diagnostic {
     pub fn shrink(&mut self) {
         self.message.shrink_to_fit();
         self.identity.shrink_to_fit();
-        for s in [&mut self.resource, &mut self.label, &mut self.help]
+        for s in [&mut self.resource, &mut self.label]
             .into_iter()
             .flatten()
         {
@@ -146,11 +148,11 @@ impl Diagnostic {
         self
     }
     pub fn add_rule(mut self, fix: Option<AddRule>) -> Self {
-        self.add_rule = fix;
+        self.add_rule = fix.map(Box::new);
         self
     }
     pub fn help(mut self, h: impl Into<String>) -> Self {
-        self.help = Some(h.into());
+        self.help = Some(h.into().into());
         self
     }
     /// Add a related location; `None` spans and duplicates of the primary span are dropped.

@@ -330,10 +330,13 @@ fn streamed(
     ws.record_probes();
     let mut parts = Vec::new();
     let mut prints = Vec::new();
+    let mut help = std::collections::HashSet::new();
     let apart = frontend::terraform::load_streamed(ws, found, load, &mut |run, part| {
         part.link();
         run.diagnostics.append(&mut part.diagnostics);
-        parts.push(rules::check_part(part, &opts.rules, selected));
+        let mut checked = rules::check_part(part, &opts.rules, selected);
+        checked.share_help(&mut help);
+        parts.push(checked);
         prints.push(part.footprint());
     });
     clock.lap("terraform");

@@ -415,7 +415,7 @@ fn build<'a>(o: &'a Outcome, d: &'a Diagnostic, width: usize) -> (Report<'a>, Tr
     };
     let trailer = Trailer {
         places,
-        help: d.help.clone(),
+        help: d.help.as_deref().map(str::to_string),
     };
     (report, trailer)
 }

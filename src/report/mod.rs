@@ -110,7 +110,7 @@ pub fn cleaned(d: &Diagnostic) -> Cow<'_, Diagnostic> {
     d.message = c(&d.message);
     d.resource = d.resource.as_ref().map(c);
     d.label = d.label.as_ref().map(c);
-    d.help = d.help.as_ref().map(c);
+    d.help = d.help.as_deref().map(|h| clean(h).into());
     d.suppressed = d.suppressed.as_ref().map(c);
     for r in &mut d.related {
         r.message = c(&r.message);

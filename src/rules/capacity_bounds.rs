@@ -79,7 +79,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     "{} has {units} units, above the default limit of {hi} Premium units per region; the deployment fails unless support has raised the limit",
                     label(apim, loc)
                 );
-                d.help = Some(format!("Use at most {hi} units per region, or have the limit raised by a support request first."));
+                d.help = Some(format!("Use at most {hi} units per region, or have the limit raised by a support request first.").into());
             }
             sink.emit(d);
         }

@@ -435,6 +435,23 @@ pub struct Partial {
     unloaded: Vec<crate::model::UnloadedApim>,
 }
 
+impl Partial {
+    /// One copy of each advice text among the findings of every part `seen` has seen: the
+    /// same help follows the same problem in every deployment of a large repository.
+    pub fn share_help(&mut self, seen: &mut std::collections::HashSet<std::sync::Arc<str>>) {
+        for d in self.views.iter_mut().flat_map(|(_, l)| l.iter_mut()) {
+            if let Some(h) = &mut d.help {
+                match seen.get(&**h) {
+                    Some(one) => *h = one.clone(),
+                    None => {
+                        seen.insert(h.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Run the selected rules over one linked part of a run.
 pub fn check_part(
     ws: &Workspace,
@@ -821,7 +838,7 @@ fn merge(plan: &Plan, found: Vec<Emission>) -> Vec<(Diagnostic, Vec<(usize, usiz
                 d.help = Some(format!(
                     "Give the tier a value (a literal, a default or a parameter-file value) so that {} can be decided.",
                     d.code
-                ));
+                ).into());
                 d.code = Code::Stv002;
                 d.severity = Severity::Info;
             } else {
