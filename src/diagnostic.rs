@@ -99,10 +99,7 @@ impl Diagnostic {
     pub fn shrink(&mut self) {
         self.message.shrink_to_fit();
         self.identity.shrink_to_fit();
-        for s in [&mut self.resource, &mut self.label]
-            .into_iter()
-            .flatten()
-        {
+        for s in [&mut self.resource, &mut self.label].into_iter().flatten() {
             s.shrink_to_fit();
         }
         self.related.shrink_to_fit();

@@ -317,7 +317,7 @@ fn load_templates(
 
 /// A run checked a slice of Terraform roots at a time ([`Stream`]): the templates are the
 /// first part, each slice of roots a part of its own, linked, checked and dropped in turn.
-/// `None` when the parts reach into each other and the run must be checked whole.
+/// `None` as soon as the parts reach into each other (the run must then be checked whole).
 fn streamed(
     ws: &mut Workspace,
     found: &discover::Discovered,
@@ -326,10 +326,21 @@ fn streamed(
     selected: &(dyn Fn(code::Code) -> bool + Sync + Send),
     clock: &mut Timings,
 ) -> Option<rules::Checked> {
+    // Suppressions apply to the findings with the model at hand: none may be dropped yet.
+    if suppress::mentioned(ws) {
+        return None;
+    }
     load_templates(ws, found, load, clock);
+    // The templates first, linked and checked before any root, so that a root that reaches
+    // into them is seen with its slice.
     ws.record_probes();
-    let mut parts = Vec::new();
-    let mut prints = Vec::new();
+    ws.link();
+    let mut parts = vec![rules::check_part(ws, &opts.rules, selected)];
+    let mut meeting = model::Meeting::default();
+    if meeting.add(0, ws.footprint()) {
+        return None;
+    }
+    clock.lap("templates");
     let mut help = std::collections::HashSet::new();
     let apart = frontend::terraform::load_streamed(ws, found, load, &mut |run, part| {
         part.link();
@@ -337,14 +348,12 @@ fn streamed(
         let mut checked = rules::check_part(part, &opts.rules, selected);
         checked.share_help(&mut help);
         parts.push(checked);
-        prints.push(part.footprint());
+        !meeting.add(parts.len() - 1, part.footprint())
     });
     clock.lap("terraform");
-    ws.link();
-    parts.insert(0, rules::check_part(ws, &opts.rules, selected));
-    prints.push(ws.footprint());
-    clock.lap("rules");
-    let apart = apart && !model::Footprint::meet(&prints) && !suppress::mentioned(ws);
+    parts[0].recount(ws);
+    // A module outside the tree, read on the way, may hold one too.
+    let apart = apart && !suppress::mentioned(ws);
     apart.then(|| rules::finish(&ws.units, parts, std::mem::take(&mut ws.diagnostics)))
 }
 

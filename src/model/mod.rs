@@ -1000,35 +1000,42 @@ pub fn switched_off<'n>(
 
 /// What one part of a streamed run declares and what it looked for beyond its own units, as
 /// hashed type and name paths: parts whose footprints meet may change each other's results,
-/// and the run is then checked whole ([`Footprint::meet`]).
+/// and the run is then checked whole ([`Meeting`]).
 #[derive(Default)]
 pub struct Footprint {
     declared: std::collections::HashSet<IndexKey>,
     probes: std::collections::HashSet<IndexKey>,
 }
 
-impl Footprint {
-    /// Whether some part looked for a key another part declares.
-    pub fn meet(parts: &[Footprint]) -> bool {
-        // The part that declares each key, or `usize::MAX` when several do.
-        let mut owner: HashMap<IndexKey, usize> = HashMap::new();
-        for (i, p) in parts.iter().enumerate() {
-            for &k in &p.declared {
-                owner
-                    .entry(k)
-                    .and_modify(|o| {
-                        if *o != i {
-                            *o = usize::MAX
-                        }
-                    })
-                    .or_insert(i);
+/// The footprints of a streamed run's parts so far, to find as soon as it happens that one
+/// part looked for a key another declares.
+#[derive(Default)]
+pub struct Meeting {
+    /// Per key, the part that declares it / looked for it, or `usize::MAX` when several did.
+    declared: HashMap<IndexKey, usize>,
+    sought: HashMap<IndexKey, usize>,
+}
+
+impl Meeting {
+    /// Add part `part`'s footprint; true when it meets another part's.
+    pub fn add(&mut self, part: usize, f: Footprint) -> bool {
+        fn note(map: &mut HashMap<IndexKey, usize>, k: IndexKey, part: usize) {
+            let o = map.entry(k).or_insert(part);
+            if *o != part {
+                *o = usize::MAX;
             }
         }
-        parts.iter().enumerate().any(|(i, p)| {
-            p.probes
-                .iter()
-                .any(|k| owner.get(k).is_some_and(|&o| o != i))
-        })
+        let other =
+            |map: &HashMap<IndexKey, usize>, k: &IndexKey| map.get(k).is_some_and(|&o| o != part);
+        let met = f.declared.iter().any(|k| other(&self.sought, k))
+            || f.probes.iter().any(|k| other(&self.declared, k));
+        for k in f.declared {
+            note(&mut self.declared, k, part);
+        }
+        for k in f.probes {
+            note(&mut self.sought, k, part);
+        }
+        met
     }
 }
 

@@ -436,6 +436,15 @@ pub struct Partial {
 }
 
 impl Partial {
+    /// Take again from `ws` what the run's totals read of it (instances not deployed, module
+    /// calls that deploy one, modules not loaded): a loader may record them on the run's own
+    /// workspace after its part was checked (the Terraform module graph, in a streamed run).
+    pub fn recount(&mut self, ws: &Workspace) {
+        self.deployed = ws.deployed().into_iter().collect();
+        self.not_deployed = ws.not_deployed.clone();
+        self.unloaded = ws.unloaded_apims.clone();
+    }
+
     /// One copy of each advice text among the findings of every part `seen` has seen: the
     /// same help follows the same problem in every deployment of a large repository.
     pub fn share_help(&mut self, seen: &mut std::collections::HashSet<std::sync::Arc<str>>) {

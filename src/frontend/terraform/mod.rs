@@ -36,13 +36,14 @@ pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
 }
 
 /// What a streamed run does with each slice of roots: `(run, part)`, the run's workspace (its
-/// sources and units lent to the part) and a workspace holding only the slice's resources.
-pub type EachPart<'a> = &'a mut dyn FnMut(&mut Workspace, &mut Workspace);
+/// sources and units lent to the part) and a workspace holding only the slice's resources;
+/// false to stop (the run will be checked whole).
+pub type EachPart<'a> = &'a mut dyn FnMut(&mut Workspace, &mut Workspace) -> bool;
 
 /// [`load`], each slice of roots into a workspace of its own that `each` checks and that is
 /// then dropped, so that memory holds one slice's model rather than the run's. False when the
-/// roots patch each other's resources (`azapi_update_resource`): the parts are not the run, and
-/// it must be loaded whole.
+/// roots patch each other's resources (`azapi_update_resource`: the parts are not the run, and
+/// it must be loaded whole) or `each` said stop.
 pub fn load_streamed(
     ws: &mut Workspace,
     found: &Discovered,
@@ -377,8 +378,11 @@ fn load_files(
             }
         }
         if let (Some(mut part), Some(each)) = (part, each.as_mut()) {
-            each(ws, &mut part);
+            let go_on = each(ws, &mut part);
             ws.rejoin(&mut part);
+            if !go_on {
+                return false;
+            }
         }
     }
     if each.is_some() {
