@@ -180,13 +180,7 @@ fn declarations(ws: &Workspace) -> HashMap<FileId, HashMap<usize, Vec<(u32, u32)
 }
 
 fn metas(ws: &Workspace) -> impl Iterator<Item = &Meta> {
-    ws.apims
-        .iter()
-        .map(|r| &r.meta)
-        .chain(ws.subnets.iter().map(|r| &r.meta))
-        .chain(ws.nsgs.iter().map(|r| &r.meta))
-        .chain(ws.route_tables.iter().map(|r| &r.meta))
-        .chain(ws.public_ips.iter().map(|r| &r.meta))
+    ws.checked_metas()
 }
 
 // ---------------------------------------------------------------------------------------------

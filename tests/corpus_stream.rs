@@ -8,6 +8,8 @@ use stv2lint::Stream;
 
 #[path = "../examples/common/gen.rs"]
 mod gen;
+#[path = "support/same.rs"]
+mod support;
 
 const FORMATS: [OutputFormat; 5] = [
     OutputFormat::Human,
@@ -68,21 +70,11 @@ fn same_as_whole_with(paths: &[PathBuf], var_files: &[PathBuf], streams: Option<
     }
     assert_eq!(n, m);
     for (i, (a, b)) in whole.iter().zip(&parts).enumerate() {
-        if a != b {
-            let a = String::from_utf8_lossy(a);
-            let b = String::from_utf8_lossy(b);
-            let line = a
-                .lines()
-                .zip(b.lines())
-                .position(|(x, y)| x != y)
-                .unwrap_or(a.lines().count().min(b.lines().count()));
-            panic!(
-                "output {i} differs when streamed (streamed: {streamed}) from line {}:\nwhole: {:?}\nstreamed: {:?}",
-                line + 1,
-                a.lines().nth(line),
-                b.lines().nth(line)
-            );
-        }
+        support::assert_same_text(
+            &format!("output {i} (streamed: {streamed})"),
+            ("whole", a),
+            ("streamed", b),
+        );
     }
     n
 }

@@ -6,6 +6,9 @@
 use std::path::{Path, PathBuf};
 use stv2lint::cli::{CheckArgs, ExplainFormat, InputArgs, OutputFormat};
 
+#[path = "support/same.rs"]
+mod support;
+
 const FORMATS: [OutputFormat; 5] = [
     OutputFormat::Human,
     OutputFormat::Compact,
@@ -52,21 +55,11 @@ fn same_on_1_and_4_threads(paths: &[PathBuf]) {
     assert!(n > 50, "only {n} diagnostics under {paths:?}");
     assert_eq!(n, m);
     for ((name, a), (_, b)) in one.iter().zip(&four) {
-        if a != b {
-            let a = String::from_utf8_lossy(a);
-            let b = String::from_utf8_lossy(b);
-            let line = a
-                .lines()
-                .zip(b.lines())
-                .position(|(x, y)| x != y)
-                .unwrap_or(a.lines().count().min(b.lines().count()));
-            panic!(
-                "{name} output differs on 4 threads from line {}:\n1 thread: {:?}\n4 threads: {:?}",
-                line + 1,
-                a.lines().nth(line),
-                b.lines().nth(line)
-            );
-        }
+        support::assert_same_text(
+            &format!("{name} output on 4 threads"),
+            ("1 thread", a),
+            ("4 threads", b),
+        );
     }
 }
 

@@ -1157,6 +1157,18 @@ impl Workspace {
         }
     }
 
+    /// The declarations of the kinds the rules check and name: instances, subnets, NSGs,
+    /// route tables, public IPs.
+    pub fn checked_metas(&self) -> impl Iterator<Item = &Meta> {
+        self.apims
+            .iter()
+            .map(|r| &r.meta)
+            .chain(self.subnets.iter().map(|r| &r.meta))
+            .chain(self.nsgs.iter().map(|r| &r.meta))
+            .chain(self.route_tables.iter().map(|r| &r.meta))
+            .chain(self.public_ips.iter().map(|r| &r.meta))
+    }
+
     /// What this linked and checked part declares, and every key by which it reaches, or
     /// could reach, another deployment: lookups its units could not answer, instances they
     /// reference, and what autoscale settings, private endpoints and public IP users name.
@@ -1164,13 +1176,7 @@ impl Workspace {
         let mut f = Footprint::default();
         let key = |k: &ResKey| index_key(&self.keys, k);
         let metas = self
-            .apims
-            .iter()
-            .map(|r| &r.meta)
-            .chain(self.subnets.iter().map(|r| &r.meta))
-            .chain(self.nsgs.iter().map(|r| &r.meta))
-            .chain(self.route_tables.iter().map(|r| &r.meta))
-            .chain(self.public_ips.iter().map(|r| &r.meta))
+            .checked_metas()
             .chain(self.vnets.iter().map(|r| &r.meta));
         f.declared.extend(metas.map(|m| key(&m.key)));
         if let Some(p) = &self.probes {
