@@ -522,6 +522,7 @@ pub fn finish(units: &[crate::model::Unit], parts: Vec<Partial>, lead: Vec<Diagn
     let mut deployed: std::collections::HashSet<Span> = Default::default();
     let mut undeployed = Vec::new();
     let mut unloaded: Vec<crate::model::UnloadedApim> = Vec::new();
+    let mut unloaded_at: std::collections::HashSet<Span> = Default::default();
     for (n, part) in parts.into_iter().enumerate() {
         apims += part.apims;
         undecided += part.undecided;
@@ -529,7 +530,7 @@ pub fn finish(units: &[crate::model::Unit], parts: Vec<Partial>, lead: Vec<Diagn
         undeployed.extend(part.not_deployed);
         for u in part.unloaded {
             // A module called by the roots of several parts is one call, as in one workspace.
-            if n == 0 || !unloaded.iter().any(|x| x.at == u.at) {
+            if unloaded_at.insert(u.at) || n == 0 {
                 unloaded.push(u);
             }
         }
