@@ -79,6 +79,23 @@ fn same_as_whole_with(paths: &[PathBuf], var_files: &[PathBuf], streams: Option<
     n
 }
 
+/// A scratch directory under the system's temporary directory, removed when dropped (also
+/// when a test fails).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("stv2lint-{name}-{}", std::process::id()));
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn write(dir: &Path, rel: &str, text: &str) {
     let p = dir.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -121,16 +138,17 @@ resource "azurerm_api_management" "opt" {
 
 #[test]
 fn apart_roots_stream_and_give_the_whole_runs_output() {
-    let dir = std::env::temp_dir().join(format!("stv2lint-stream-{}", std::process::id()));
+    let scratch = Scratch::new("stream");
+    let dir = scratch.0.clone();
     tree(&dir);
     let n = same_as_whole(std::slice::from_ref(&dir), Some(true));
     assert!(n > 200, "only {n} diagnostics");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn roots_that_reach_into_each_other_are_checked_whole() {
-    let dir = std::env::temp_dir().join(format!("stv2lint-stream-meet-{}", std::process::id()));
+    let scratch = Scratch::new("stream-meet");
+    let dir = scratch.0.clone();
     tree(&dir);
     // The last root puts its instance in the first root's subnet, by id: its slice cannot
     // answer the lookup, another slice declares the subnet.
@@ -161,7 +179,6 @@ resource "azurerm_api_management" "peer" {
         "# stv2lint-ignore-file: STV202 the hub owns this\nmodule \"net\" {\n  source = \"../modules/optional\"\n  on = true\n}\n",
     );
     same_as_whole(std::slice::from_ref(&dir), Some(false));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A run directory called only by a module outside the run (a directory discovery skips): the
@@ -169,8 +186,8 @@ resource "azurerm_api_management" "peer" {
 /// only skeletons of the run's modules, must build it whole when the outside module calls it.
 #[test]
 fn a_root_called_through_a_module_outside_the_run_is_evaluated_whole() {
-    let dir = std::env::temp_dir().join(format!("stv2lint-stream-outside-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch = Scratch::new("stream-outside");
+    let dir = scratch.0.clone();
     write(
         &dir,
         "aaa/main.tf",
@@ -204,15 +221,14 @@ resource "azurerm_api_management" "z" {
     let compact = String::from_utf8_lossy(&whole[1]).to_string();
     assert!(compact.contains("STV101"), "{compact}");
     same_as_whole(std::slice::from_ref(&dir), None);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A run loaded again whole after its slices met reads its files again: one whose read failed
 /// the first time (a UTF-16 var file) is reported the second time too.
 #[test]
 fn a_run_loaded_again_reports_the_files_it_could_not_read() {
-    let dir = std::env::temp_dir().join(format!("stv2lint-stream-reread-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch = Scratch::new("stream-reread");
+    let dir = scratch.0.clone();
     write(
         &dir,
         "aaa/main.tf",
@@ -227,7 +243,6 @@ fn a_run_loaded_again_reports_the_files_it_could_not_read() {
     );
     assert!(String::from_utf8_lossy(&whole[1]).contains("STV001"));
     same_as_whole_with(&[dir.join("aaa")], &[bad], Some(false));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The Terraform fixtures, one run: many small roots, some of which share names and reach
