@@ -3,7 +3,7 @@
 //! and when they reach into each other (it then loads again and checks whole).
 
 use std::path::{Path, PathBuf};
-use stv2lint::cli::{CheckArgs, InputArgs, OutputFormat};
+use stv2lint::cli::{CheckArgs, InputArgs};
 use stv2lint::Stream;
 
 #[path = "../examples/common/gen.rs"]
@@ -11,13 +11,7 @@ mod gen;
 #[path = "support/same.rs"]
 mod support;
 
-const FORMATS: [OutputFormat; 5] = [
-    OutputFormat::Human,
-    OutputFormat::Compact,
-    OutputFormat::Json,
-    OutputFormat::Sarif,
-    OutputFormat::Github,
-];
+use support::FORMATS;
 
 /// Every output of one run over `paths` on one worker (slices of 16 roots), whether it
 /// streamed, and how many diagnostics it gave.

@@ -4,18 +4,12 @@
 //! ids, resource order and diagnostic order must all come out as on one thread.
 
 use std::path::{Path, PathBuf};
-use stv2lint::cli::{CheckArgs, ExplainFormat, InputArgs, OutputFormat};
+use stv2lint::cli::{CheckArgs, ExplainFormat, InputArgs};
 
 #[path = "support/same.rs"]
 mod support;
 
-const FORMATS: [OutputFormat; 5] = [
-    OutputFormat::Human,
-    OutputFormat::Compact,
-    OutputFormat::Json,
-    OutputFormat::Sarif,
-    OutputFormat::Github,
-];
+use support::FORMATS;
 
 /// Every output of one run over `paths` on a pool of `threads` workers (as the command line
 /// runs it), and how many diagnostics the run gave.
