@@ -879,53 +879,135 @@ fn list_of_pairs(v: &V, k: &str, t: &str) -> Field<Vec<String>> {
     Field::known(out, v.span)
 }
 
+/// The properties a security rule is read through.
+#[derive(Clone, Copy)]
+enum Rk {
+    Direction,
+    Access,
+    Protocol,
+    Priority,
+    SourcePrefix,
+    SourcePrefixes,
+    SourceAsgs,
+    SourcePort,
+    SourcePorts,
+    DestinationPrefix,
+    DestinationPrefixes,
+    DestinationAsgs,
+    DestinationPort,
+    DestinationPorts,
+    Description,
+}
+
+/// The name of each [`Rk`], in its order.
+const RULE_KEYS: [&str; 15] = [
+    "direction",
+    "access",
+    "protocol",
+    "priority",
+    "sourceAddressPrefix",
+    "sourceAddressPrefixes",
+    "sourceApplicationSecurityGroups",
+    "sourcePortRange",
+    "sourcePortRanges",
+    "destinationAddressPrefix",
+    "destinationAddressPrefixes",
+    "destinationApplicationSecurityGroups",
+    "destinationPortRange",
+    "destinationPortRanges",
+    "description",
+];
+
+impl Rk {
+    fn name(self) -> &'static str {
+        RULE_KEYS[self as usize]
+    }
+}
+
+/// A rule's properties found in one pass over its entries, each as [`Member::mget`] reads it
+/// (the last of a name written twice; every name of an unknown object): a rule is read through
+/// some forty lookups, and a large repository has hundreds of thousands of rules.
+struct RuleProps<'a> {
+    props: &'a V,
+    found: [Option<&'a V>; RULE_KEYS.len()],
+}
+
+impl<'a> RuleProps<'a> {
+    fn new(props: &'a V) -> RuleProps<'a> {
+        let mut found = [None; RULE_KEYS.len()];
+        if props.is_unknown() && !props.has_alts() {
+            found = [Some(props); RULE_KEYS.len()];
+        } else if let VKind::Obj(entries) = &props.kind {
+            for (k, v) in entries.iter() {
+                // Names are nearly always spelled as Azure spells them: compared exactly first.
+                let i = RULE_KEYS.iter().position(|n| **n == *k.name).or_else(|| {
+                    RULE_KEYS
+                        .iter()
+                        .position(|n| n.eq_ignore_ascii_case(&k.name))
+                });
+                if let Some(i) = i {
+                    found[i] = Some(v);
+                }
+            }
+        }
+        RuleProps { props, found }
+    }
+
+    /// The property, absent when null.
+    fn get(&self, k: Rk) -> Option<&'a V> {
+        opt(self.found[k as usize])
+    }
+}
+
 /// Union of a singular field, a plural field and (for addresses) application security groups.
-fn union(props: &V, one: &str, many: &str, asgs: Option<&str>, decl: Span) -> Field<Vec<String>> {
+fn union(props: &RuleProps, one: Rk, many: Rk, asgs: Option<Rk>, decl: Span) -> Field<Vec<String>> {
     // One field written, with values it may take (`var.internal ? "VirtualNetwork" : "Internet"`,
     // a parameter's allowed values): kept, so that each is checked.
-    let asg = asgs.and_then(|a| opt(props.mget(a)));
-    match (opt(props.mget(one)), opt(props.mget(many)), asg) {
+    let asg = asgs.and_then(|a| props.get(a));
+    match (props.get(one), props.get(many), asg) {
         (Some(v), None, None) | (None, Some(v), None) if v.has_alts() => return Field::strings(v),
         _ => {}
     }
-    let mut out = Vec::new();
+    // Most lists hold one entry: a grown vector would keep room for four.
+    let mut out = Vec::with_capacity(1);
     let mut at = None;
-    if let Some(v) = opt(props.mget(one)) {
+    if let Some(v) = props.get(one) {
         at = v.span;
         match Field::string(v).val {
             Ok(s) => out.push(s),
             Err(e) => return Field::unknown(e, v.span).with_origin(v.origin),
         }
     }
-    if let Some(v) = opt(props.mget(many)) {
+    if let Some(v) = props.get(many) {
         at = at.or(v.span);
         match Field::strings(v).val {
             Ok(list) => out.extend(list),
             Err(e) => return Field::unknown(e, v.span),
         }
     }
-    if let Some(v) = asgs.and_then(|a| opt(props.mget(a))) {
+    if let Some(v) = asg {
         at = at.or(v.span);
         match list_of(v, |e| e.mget("id")).val {
             Ok(list) => out.extend(list.into_iter().map(|id| format!("asg:{id}"))),
             Err(e) => return Field::unknown(e, v.span),
         }
     }
-    // Most lists hold one entry: a grown vector would keep room for four.
     out.shrink_to_fit();
     Field::known(out, at.or(Some(decl)))
 }
 
 /// A security rule from its `properties` object (inline or separate resource).
 pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
-    let req = |k: &str| {
-        opt(props.mget(k))
+    let props = RuleProps::new(props);
+    let req = |k: Rk| {
+        props
+            .get(k)
             .map(Field::string)
-            .unwrap_or_else(|| Field::unknown(format!("the rule has no {k}"), Some(decl)))
+            .unwrap_or_else(|| Field::unknown(format!("the rule has no {}", k.name()), Some(decl)))
     };
     let mut invalid = Vec::new();
     let direction = valid(
-        req("direction"),
+        req(Rk::Direction),
         "direction",
         &["Inbound", "Outbound"],
         &mut invalid,
@@ -937,48 +1019,49 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             Direction::Inbound
         }
     });
-    let access = valid(req("access"), "access", &["Allow", "Deny"], &mut invalid).map(|s| {
+    let access = valid(req(Rk::Access), "access", &["Allow", "Deny"], &mut invalid).map(|s| {
         if s.eq_ignore_ascii_case("deny") {
             Access::Deny
         } else {
             Access::Allow
         }
     });
-    let protocol = valid(req("protocol"), "protocol", PROTOCOLS, &mut invalid);
+    let protocol = valid(req(Rk::Protocol), "protocol", PROTOCOLS, &mut invalid);
     SecurityRule {
         name: name.to_string(),
         decl,
-        priority: opt(props.mget("priority"))
+        priority: props
+            .get(Rk::Priority)
             .map(Field::int)
             .unwrap_or_else(|| Field::unknown("the rule has no priority", Some(decl))),
         direction,
         access,
         protocol,
         source_addresses: union(
-            props,
-            "sourceAddressPrefix",
-            "sourceAddressPrefixes",
-            Some("sourceApplicationSecurityGroups"),
+            &props,
+            Rk::SourcePrefix,
+            Rk::SourcePrefixes,
+            Some(Rk::SourceAsgs),
             decl,
         ),
-        source_ports: union(props, "sourcePortRange", "sourcePortRanges", None, decl),
+        source_ports: union(&props, Rk::SourcePort, Rk::SourcePorts, None, decl),
         destination_addresses: union(
-            props,
-            "destinationAddressPrefix",
-            "destinationAddressPrefixes",
-            Some("destinationApplicationSecurityGroups"),
+            &props,
+            Rk::DestinationPrefix,
+            Rk::DestinationPrefixes,
+            Some(Rk::DestinationAsgs),
             decl,
         ),
         destination_ports: union(
-            props,
-            "destinationPortRange",
-            "destinationPortRanges",
+            &props,
+            Rk::DestinationPort,
+            Rk::DestinationPorts,
             None,
             decl,
         ),
-        plural_prefixes: ["sourceAddressPrefixes", "destinationAddressPrefixes"]
+        plural_prefixes: [Rk::SourcePrefixes, Rk::DestinationPrefixes]
             .iter()
-            .filter_map(|k| opt(props.mget(k)))
+            .filter_map(|&k| props.get(k))
             .flat_map(|v| {
                 v.as_array()
                     .unwrap_or(&[])
@@ -988,7 +1071,7 @@ pub fn security_rule(name: &str, props: &V, decl: Span) -> SecurityRule {
             .filter_map(|(it, at)| Some((it.as_str()?.to_string(), it.span.or(at))))
             .collect(),
         invalid,
-        faults: rule_faults(props),
+        faults: rule_faults(&props),
         deployed: None,
     }
 }
@@ -999,44 +1082,44 @@ const MAX_DESCRIPTION: usize = 140;
 /// What is wrong in the fields of a rule the evaluation does not read, or reads as a union:
 /// a long description; a side written, non-empty, in both its singular and plural field (an
 /// empty `sourcePortRanges: []` next to `sourcePortRange: '*'` is what exported templates write).
-fn rule_faults(props: &V) -> Vec<RuleFault> {
+fn rule_faults(rule: &RuleProps) -> Vec<RuleFault> {
     let mut out = Vec::new();
+    let props = rule.props;
     // Absent only when the properties are known: an unknown object may hold anything.
     if props.as_object().is_some() && !props.is_unknown() && !props.has_alts() {
-        for k in ["priority", "direction", "access", "protocol"] {
-            if opt(props.mget(k)).is_none() {
-                out.push(RuleFault::Missing(k));
+        for k in [Rk::Priority, Rk::Direction, Rk::Access, Rk::Protocol] {
+            if rule.get(k).is_none() {
+                out.push(RuleFault::Missing(k.name()));
             }
         }
     }
-    if let Some(d) = opt(props.mget("description")) {
+    if let Some(d) = rule.get(Rk::Description) {
         let n = d.as_str().map_or(0, |t| t.chars().count());
         if n > MAX_DESCRIPTION {
             out.push(RuleFault::LongDescription(n, d.span));
         }
     }
     for (what, one, many) in [
-        ("source port", "sourcePortRange", "sourcePortRanges"),
+        ("source port", Rk::SourcePort, Rk::SourcePorts),
         (
             "destination port",
-            "destinationPortRange",
-            "destinationPortRanges",
+            Rk::DestinationPort,
+            Rk::DestinationPorts,
         ),
-        (
-            "source address",
-            "sourceAddressPrefix",
-            "sourceAddressPrefixes",
-        ),
+        ("source address", Rk::SourcePrefix, Rk::SourcePrefixes),
         (
             "destination address",
-            "destinationAddressPrefix",
-            "destinationAddressPrefixes",
+            Rk::DestinationPrefix,
+            Rk::DestinationPrefixes,
         ),
     ] {
-        let single = opt(props.mget(one))
+        let single = rule
+            .get(one)
             .and_then(|v| v.as_str())
             .is_some_and(|t| !t.trim().is_empty());
-        let list = opt(props.mget(many)).filter(|v| v.as_array().is_some_and(|a| !a.is_empty()));
+        let list = rule
+            .get(many)
+            .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()));
         if let (true, Some(list)) = (single, list) {
             out.push(RuleFault::Both {
                 what,
