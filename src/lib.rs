@@ -335,26 +335,53 @@ fn streamed(
     // into them is seen with its slice.
     ws.record_probes();
     ws.link();
-    let mut parts = vec![rules::check_part(ws, &opts.rules, selected)];
+    let parts = vec![rules::check_part(ws, &opts.rules, selected)];
     let mut meeting = model::Meeting::default();
     if meeting.add(0, ws.footprint()) {
         return None;
     }
     clock.lap("templates");
-    let mut help = std::collections::HashSet::new();
-    let apart = frontend::terraform::load_streamed(ws, found, load, &mut |run, part| {
-        part.link();
-        run.diagnostics.append(&mut part.diagnostics);
-        let mut checked = rules::check_part(part, &opts.rules, selected);
-        checked.share_help(&mut help);
-        parts.push(checked);
-        !meeting.add(parts.len() - 1, part.footprint())
-    });
+    let mut each = Parts {
+        rules: &opts.rules,
+        selected,
+        parts,
+        meeting,
+        help: Default::default(),
+    };
+    let apart = frontend::terraform::load_streamed(ws, found, load, &mut each);
+    let mut parts = each.parts;
     clock.lap("terraform");
     parts[0].recount(ws);
     // A module outside the tree, read on the way, may hold one too.
     let apart = apart && !suppress::mentioned(ws);
     apart.then(|| rules::finish(&ws.units, parts, std::mem::take(&mut ws.diagnostics)))
+}
+
+/// The parts of a streamed run: each linked, checked, and looked at for a reach into another.
+struct Parts<'a> {
+    rules: &'a rules::Options,
+    selected: &'a (dyn Fn(code::Code) -> bool + Sync + Send),
+    parts: Vec<rules::Partial>,
+    meeting: model::Meeting,
+    /// Help texts met so far, one copy of each across the parts.
+    help: std::collections::HashSet<std::sync::Arc<str>>,
+}
+
+impl frontend::terraform::EachPart for Parts<'_> {
+    type Checked = rules::Partial;
+    fn prepare(&mut self, run: &mut Workspace, part: &mut Workspace) {
+        part.link();
+        run.diagnostics.append(&mut part.diagnostics);
+    }
+    fn check(&self, part: &Workspace) -> rules::Partial {
+        rules::check_part(part, self.rules, self.selected)
+    }
+    fn done(&mut self, mut checked: rules::Partial, part: &Workspace) -> bool {
+        checked.share_help(&mut self.help);
+        self.parts.push(checked);
+        // After the check: its lookups are part of the footprint.
+        !self.meeting.add(self.parts.len() - 1, part.footprint())
+    }
 }
 
 /// Phase times on stderr when `STV2LINT_TIMINGS` is set: where a slow run spends its time.

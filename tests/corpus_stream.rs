@@ -16,24 +16,25 @@ use support::FORMATS;
 /// Every output of one run over `paths` on one worker (slices of 16 roots), whether it
 /// streamed, and how many diagnostics it gave.
 fn outputs(paths: &[PathBuf], stream: Stream) -> (Vec<Vec<u8>>, bool, usize) {
-    outputs_with(paths, &[], stream)
+    outputs_with(paths, &[], stream, 1)
 }
 
 fn outputs_with(
     paths: &[PathBuf],
     var_files: &[PathBuf],
     stream: Stream,
+    threads: usize,
 ) -> (Vec<Vec<u8>>, bool, usize) {
     let args = CheckArgs {
         input: InputArgs {
             paths: paths.to_vec(),
             var_files: var_files.to_vec(),
-            threads: 1,
+            threads,
             ..InputArgs::default()
         },
         ..CheckArgs::default()
     };
-    let pool = stv2lint::parallel::pool(1).expect("a thread pool");
+    let pool = stv2lint::parallel::pool(threads).expect("a thread pool");
     pool.install(|| {
         let (walked, _, mut opts) = stv2lint::driver::prepare(&args).expect("options");
         opts.stream = stream;
@@ -56,9 +57,19 @@ fn same_as_whole(paths: &[PathBuf], streams: Option<bool>) -> usize {
 }
 
 fn same_as_whole_with(paths: &[PathBuf], var_files: &[PathBuf], streams: Option<bool>) -> usize {
-    let (whole, streamed, n) = outputs_with(paths, var_files, Stream::Never);
+    same_as_whole_on(paths, var_files, streams, 1)
+}
+
+/// [`same_as_whole_with`], the streamed run on `threads` workers (slices of 16 roots each).
+fn same_as_whole_on(
+    paths: &[PathBuf],
+    var_files: &[PathBuf],
+    streams: Option<bool>,
+    threads: usize,
+) -> usize {
+    let (whole, streamed, n) = outputs_with(paths, var_files, Stream::Never, 1);
     assert!(!streamed);
-    let (parts, streamed, m) = outputs_with(paths, var_files, Stream::Always);
+    let (parts, streamed, m) = outputs_with(paths, var_files, Stream::Always, threads);
     if let Some(s) = streams {
         assert_eq!(streamed, s, "streamed under {paths:?}");
     }
@@ -136,6 +147,18 @@ fn apart_roots_stream_and_give_the_whole_runs_output() {
     let dir = scratch.0.clone();
     tree(&dir);
     let n = same_as_whole(std::slice::from_ref(&dir), Some(true));
+    assert!(n > 200, "only {n} diagnostics");
+}
+
+/// On two workers a slice is checked while the next one evaluates, and the last part is
+/// dropped during the next check: the output is still the whole run's on one worker.
+#[test]
+fn apart_roots_streamed_on_two_workers_give_the_whole_runs_output() {
+    let scratch = Scratch::new("stream-two");
+    let dir = scratch.0.clone();
+    tree(&dir);
+    // 40 generated roots and two more: slices of 32, so two parts after the templates'.
+    let n = same_as_whole_on(std::slice::from_ref(&dir), &[], Some(true), 2);
     assert!(n > 200, "only {n} diagnostics");
 }
 
@@ -234,6 +257,7 @@ fn a_run_loaded_again_reports_the_files_it_could_not_read() {
         &[dir.join("aaa")],
         std::slice::from_ref(&bad),
         Stream::Never,
+        1,
     );
     assert!(String::from_utf8_lossy(&whole[1]).contains("STV001"));
     same_as_whole_with(&[dir.join("aaa")], &[bad], Some(false));

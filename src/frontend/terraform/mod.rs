@@ -32,13 +32,38 @@ use std::sync::Arc;
 
 /// Load every Terraform root module found among the discovered files into the workspace.
 pub fn load(ws: &mut Workspace, found: &Discovered, opts: &LoadOptions) {
-    load_files(ws, &found.terraform, opts, None);
+    load_files::<Whole>(ws, &found.terraform, opts, None);
 }
 
-/// What a streamed run does with each slice of roots: `(run, part)`, the run's workspace (its
-/// sources and units lent to the part) and a workspace holding only the slice's resources;
-/// false to stop (the run will be checked whole).
-pub type EachPart<'a> = &'a mut dyn FnMut(&mut Workspace, &mut Workspace) -> bool;
+/// What a streamed run does with each slice of roots: a workspace holding only the slice's
+/// resources, to which the run's workspace lends its sources and units.
+pub trait EachPart {
+    /// What [`EachPart::check`] makes of a part.
+    type Checked: Send;
+    /// First, with the part mutable: `(run, part)`.
+    fn prepare(&mut self, run: &mut Workspace, part: &mut Workspace);
+    /// Then the part read only, while the workers evaluate the next slice's roots: the two
+    /// overlap, so that a worker idle in one finds work in the other.
+    fn check(&self, part: &Workspace) -> Self::Checked;
+    /// Last, the check taken in; false to stop (the run will be checked whole).
+    fn done(&mut self, checked: Self::Checked, part: &Workspace) -> bool;
+}
+
+/// The run loaded whole: no part ever made.
+enum Whole {}
+
+impl EachPart for Whole {
+    type Checked = ();
+    fn prepare(&mut self, _: &mut Workspace, _: &mut Workspace) {
+        match *self {}
+    }
+    fn check(&self, _: &Workspace) {
+        match *self {}
+    }
+    fn done(&mut self, _: (), _: &Workspace) -> bool {
+        match *self {}
+    }
+}
 
 /// [`load`], each slice of roots into a workspace of its own that `each` checks and that is
 /// then dropped, so that memory holds one slice's model rather than the run's. False when the
@@ -48,7 +73,7 @@ pub fn load_streamed(
     ws: &mut Workspace,
     found: &Discovered,
     opts: &LoadOptions,
-    each: EachPart,
+    each: &mut (impl EachPart + Sync),
 ) -> bool {
     load_files(ws, &found.terraform, opts, Some(each))
 }
@@ -74,7 +99,7 @@ pub fn load_texts(ws: &mut Workspace, files: &[(PathBuf, String)], opts: &LoadOp
             lang,
         )));
     }
-    load_files(ws, &ids, opts, None);
+    load_files::<Whole>(ws, &ids, opts, None);
 }
 
 /// Registry and git modules are not downloaded: one that evidently deploys API Management (its
@@ -137,11 +162,11 @@ pub(crate) fn deploys_apim(c: &modules::CallDecl) -> bool {
             .any(|a| crate::model::apim_only_input(&a.name))
 }
 
-fn load_files(
+fn load_files<E: EachPart + Sync>(
     ws: &mut Workspace,
     files: &[FileId],
     opts: &LoadOptions,
-    mut each: Option<EachPart>,
+    mut each: Option<&mut E>,
 ) -> bool {
     if files.is_empty() {
         unread_inputs(ws, opts);
@@ -333,28 +358,28 @@ fn load_files(
         })
         .collect();
 
-    // Roots evaluate on every worker, each by its own evaluator (memo tables, values, budget)
-    // that is dropped once its result is made, and join the workspace in root order, a slice
-    // at a time: memory holds a slice's results, not every root's state. A root that needs a
-    // module directory not read yet is evaluated again here, serially, where it is read.
+    // Roots evaluate on every worker and join the workspace in root order, a slice at a time:
+    // memory holds a slice's results, not every root's state. A root that needs a module
+    // directory not read yet is evaluated again here, serially, where it is read. A streamed
+    // run checks each slice while the next one evaluates.
     let mut patches = Vec::new();
     let mut budget_diags = Vec::new();
     let order: Vec<usize> = (0..run.roots.len()).collect();
-    let slice = 16 * crate::parallel::threads().max(1);
-    for batch in order.chunks(slice) {
+    let slices: Vec<&[usize]> = order
+        .chunks(16 * crate::parallel::threads().max(1))
+        .collect();
+    let mut next: Option<Vec<Option<Evaluated>>> = None;
+    // The last part checked, dropped by a worker while the next part is checked.
+    let mut spent: Option<Workspace> = None;
+    for (n, batch) in slices.iter().enumerate() {
         let mut part = each.is_some().then(|| ws.split_off());
         let w: &mut Workspace = match part.as_mut() {
             Some(p) => p,
             None => &mut *ws,
         };
-        let evaluated = {
-            let (sources, fence, loader, run) = (&w.sources, &w.fence, &loader, &run);
-            crate::parallel::map(batch, |&r| {
-                let mut ev = Eval::shared(sources, fence, loader, azurerm::computed);
-                ev.run = Some(run);
-                let out = evaluate(&mut ev, &whole(&run.roots[r], sources));
-                (!ev.missed).then_some(out)
-            })
+        let evaluated = match next.take() {
+            Some(done) => done,
+            None => evaluate_slice(batch, &w.sources, &w.fence, &loader, &run),
         };
         for (&r, out) in batch.iter().zip(evaluated) {
             let out = match out {
@@ -370,7 +395,7 @@ fn load_files(
         }
         // An evaluated root's syntax trees are dropped (the model grows as they go): only a
         // data-source lookup of a later root reads it again, from its text.
-        for &r in batch {
+        for &r in batch.iter() {
             let stub = Arc::new(run.roots[r].0.stub_of());
             let m = std::mem::replace(&mut run.roots[r].0, stub);
             if last_use[&m.dir] == r && !called.contains(&m.dir) {
@@ -378,8 +403,27 @@ fn load_files(
             }
         }
         if let (Some(mut part), Some(each)) = (part, each.as_mut()) {
-            let go_on = each(ws, &mut part);
+            each.prepare(ws, &mut part);
+            let checker: &E = each;
+            let dropped = spent.take();
+            let (checked, evaluated) = crate::parallel::join(
+                || checker.check(&part),
+                || {
+                    drop(dropped);
+                    let batch = slices.get(n + 1)?;
+                    Some(evaluate_slice(
+                        batch,
+                        &part.sources,
+                        &part.fence,
+                        &loader,
+                        &run,
+                    ))
+                },
+            );
+            next = evaluated;
+            let go_on = each.done(checked, &part);
             ws.rejoin(&mut part);
+            spent = Some(part);
             if !go_on {
                 return false;
             }
@@ -487,7 +531,24 @@ impl Emit {
     }
 }
 
-/// Evaluate a root of the evaluator's run: its module instances, then its resources.
+/// The roots of `batch`, each evaluated on a worker by its own evaluator (memo tables, values,
+/// budget) that is dropped once its result is made; None for a root that needs a module
+/// directory not read yet.
+fn evaluate_slice(
+    batch: &[usize],
+    sources: &crate::source::SourceMap,
+    fence: &crate::source::Fence,
+    loader: &Loader,
+    run: &eval::Run,
+) -> Vec<Option<Evaluated>> {
+    crate::parallel::map(batch, |&r| {
+        let mut ev = Eval::shared(sources, fence, loader, azurerm::computed);
+        ev.run = Some(run);
+        let out = evaluate(&mut ev, &whole(&run.roots[r], sources));
+        (!ev.missed).then_some(out)
+    })
+}
+
 /// A root as it is evaluated: built again from its text when only its skeleton was kept.
 fn whole<'r>(
     spec: &'r eval::RootSpec,
@@ -499,6 +560,7 @@ fn whole<'r>(
     }
 }
 
+/// Evaluate a root of the evaluator's run: its module instances, then its resources.
 fn evaluate(ev: &mut Eval, (m, inputs): &eval::RootSpec) -> Evaluated {
     let root = ev.add_root(m.clone(), inputs.clone());
     ev.instantiate_all();
