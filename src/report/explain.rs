@@ -621,8 +621,8 @@ fn json_streamed(
 ) -> std::io::Result<()> {
     let (before, after) = super::stream::frame(&doc(ex, ws, super::stream::mark()), "locations")?;
     out.write_all(&before)?;
-    super::stream::array(out, 2, &ex.sites, chunk, |s| {
-        super::stream::pretty(&site_json(ws, s))
+    super::stream::array(out, 2, &ex.sites, chunk, |s, item| {
+        item.print(&site_json(ws, s))
     })?;
     out.write_all(&after)?;
     writeln!(out)

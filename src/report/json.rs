@@ -118,13 +118,12 @@ pub fn render(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
 fn write(o: &Outcome, out: &mut dyn Write, chunk: usize) -> std::io::Result<()> {
     let active: Vec<&Diagnostic> = o.active().collect();
     out.write_all(b"{\n  \"diagnostics\": ")?;
-    super::stream::array(out, 2, &active, chunk, |d| {
-        super::stream::pretty(&diag(o, &super::cleaned(d)))
+    super::stream::array(out, 2, &active, chunk, |d, item| {
+        item.print(&diag(o, &super::cleaned(d)))
     })?;
     out.write_all(b",\n  \"summary\": ")?;
-    let s = serde_json::to_vec_pretty(&summary(o)).map_err(std::io::Error::from)?;
-    let mut buf = Vec::with_capacity(s.len() + s.len() / 8);
-    super::stream::indent_into(&mut buf, &s, b"  ");
+    let mut buf = Vec::new();
+    super::stream::pretty_into(&mut buf, 1, &summary(o))?;
     out.write_all(&buf)?;
     writeln!(out, ",\n  \"version\": 1\n}}")
 }

@@ -429,8 +429,8 @@ fn write(o: &Outcome, opts: &Options, out: &mut dyn Write, chunk: usize) -> std:
     let shown: Vec<(&Diagnostic, &String)> = shown(o, opts, &prints).collect();
     out.write_all(&before)?;
     // `runs[0].results`: the items are four levels deep.
-    super::stream::array(out, 4, &shown, chunk, |(d, print)| {
-        super::stream::pretty(&result(o, &super::cleaned(d), &files, print))
+    super::stream::array(out, 4, &shown, chunk, |(d, print), item| {
+        item.print(&result(o, &super::cleaned(d), &files, print))
     })?;
     out.write_all(&after)?;
     writeln!(out)

@@ -38,14 +38,27 @@ pub fn frame(doc: &Value, key: &str) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
     Ok((text, after))
 }
 
+/// Where [`array`] prints one item, at the array's nesting.
+pub struct Item<'a> {
+    buf: &'a mut Vec<u8>,
+    depth: usize,
+}
+
+impl Item<'_> {
+    /// The item, as the value `v` (printed once per item).
+    pub fn print(&mut self, v: &impl Serialize) -> std::io::Result<()> {
+        pretty_into(self.buf, self.depth, v)
+    }
+}
+
 /// Write `items` as the pretty JSON array at nesting `depth` (its items indented by two
-/// spaces a level), each item as `item` prints it ([`pretty`]).
+/// spaces a level), each item printed by `item`.
 pub fn array<T: Sync>(
     out: &mut dyn Write,
     depth: usize,
     items: &[T],
     chunk: usize,
-    item: impl Fn(&T) -> std::io::Result<Vec<u8>> + Sync + Send,
+    item: impl Fn(&T, &mut Item) -> std::io::Result<()> + Sync + Send,
 ) -> std::io::Result<()> {
     let indent = vec![b' '; 2 * depth];
     let chunks: Vec<&[T]> = items.chunks(chunk.max(1)).collect();
@@ -56,10 +69,15 @@ pub fn array<T: Sync>(
         |chunk| {
             let mut buf = Vec::new();
             for it in chunk.iter() {
-                let one = item(it)?;
                 buf.extend_from_slice(b",\n");
                 buf.extend_from_slice(&indent);
-                indent_into(&mut buf, &one, &indent);
+                item(
+                    it,
+                    &mut Item {
+                        buf: &mut buf,
+                        depth,
+                    },
+                )?;
             }
             Ok::<_, std::io::Error>(buf)
         },
@@ -77,21 +95,127 @@ pub fn array<T: Sync>(
     out.write_all(b"]")
 }
 
-/// A value as pretty JSON.
-pub fn pretty(v: &impl Serialize) -> std::io::Result<Vec<u8>> {
-    serde_json::to_vec_pretty(v).map_err(std::io::Error::from)
+/// `v` as pretty JSON `depth` levels deep, appended to `out`: the bytes printing the whole
+/// document gives from that point (every line after the first indented two spaces a level),
+/// written in place rather than printed and then indented.
+pub fn pretty_into(out: &mut Vec<u8>, depth: usize, v: &impl Serialize) -> std::io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        out,
+        Nested {
+            level: depth,
+            has_value: false,
+        },
+    );
+    v.serialize(&mut ser).map_err(std::io::Error::from)
 }
 
-/// Pretty JSON nested deeper, appended to `out`: `indent` after every line break. JSON
-/// strings never hold a raw line break, so this is exact.
-pub fn indent_into(out: &mut Vec<u8>, json: &[u8], indent: &[u8]) {
-    let mut lines = json.split(|&b| b == b'\n');
-    if let Some(first) = lines.next() {
-        out.extend_from_slice(first);
+/// serde_json's pretty formatter (two spaces a level), starting `level` levels deep.
+struct Nested {
+    level: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn line<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
     }
-    for line in lines {
-        out.push(b'\n');
-        out.extend_from_slice(indent);
-        out.extend_from_slice(line);
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.line(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `pretty_into` gives what printing the value pretty and indenting every line after the
+    /// first by two spaces a level gives (JSON strings hold no raw line break).
+    #[test]
+    fn pretty_into_is_the_pretty_print_indented() {
+        let values = [
+            serde_json::json!({"a": [1, {"b": [], "c": {}}, "x\ny"], "d": {"e": [[], [null]]}, "f": "\u{1}"}),
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!("plain"),
+            serde_json::json!([{"k": [{"deep": [1, 2, {"z": true}]}]}]),
+        ];
+        for depth in [0, 1, 2, 4] {
+            for v in &values {
+                let printed = serde_json::to_vec_pretty(v).unwrap();
+                let indent = vec![b' '; 2 * depth];
+                let mut want = Vec::new();
+                for (i, line) in printed.split(|&b| b == b'\n').enumerate() {
+                    if i > 0 {
+                        want.push(b'\n');
+                        want.extend_from_slice(&indent);
+                    }
+                    want.extend_from_slice(line);
+                }
+                let mut got = Vec::new();
+                pretty_into(&mut got, depth, v).unwrap();
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(want).unwrap(),
+                    "depth {depth}"
+                );
+            }
+        }
     }
 }
