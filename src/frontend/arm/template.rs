@@ -10,7 +10,7 @@
 use super::expr::{self, Expr};
 use super::functions;
 use crate::frontend::kernel::access;
-use crate::frontend::kernel::budget::{self, Budget};
+use crate::frontend::kernel::budget::{self, Budget, Size};
 use crate::frontend::kernel::lambda;
 use crate::frontend::kernel::memo::{self, Lookup, Memo, Once};
 use crate::model::arm_body::{self, ArmResource};
@@ -962,12 +962,18 @@ impl<'a> Eval<'a> {
     /// Evaluate a JSON value of the template: expression strings, objects (with property
     /// `copy` loops), arrays. Literal values keep their own spans.
     fn value(&self, env: &Env, v: &V) -> V {
+        self.sized(env, v).0
+    }
+
+    /// [`Eval::value`] with the value's size: a literal container is checked against the value
+    /// limits from its members' sizes, not walked again at every level of its nesting.
+    fn sized(&self, env: &Env, v: &V) -> (V, Size) {
         if !self.enter() {
-            return self.budget.unknown(v.span);
+            return (self.budget.unknown(v.span), Size::SCALAR);
         }
         let out = match &v.kind {
             VKind::Str(s) => {
-                if expr::is_expression(s) {
+                let x = if expr::is_expression(s) {
                     match expr::parse(s) {
                         Ok(e) => self.expr(env, &e, v.span).at(v.span),
                         Err((_, msg)) => {
@@ -979,32 +985,45 @@ impl<'a> Eval<'a> {
                     V::str(lit, v.span)
                 } else {
                     v.clone()
-                }
+                };
+                let size = Size::of(&x);
+                (x, size)
             }
-            VKind::Arr(items) => self.budget.check(V::arr(
-                items.iter().map(|i| self.value(env, i)).collect(),
-                v.span,
-            )),
+            VKind::Arr(items) => {
+                let mut size = Size::EMPTY;
+                let items = items
+                    .iter()
+                    .map(|i| {
+                        let (x, s) = self.sized(env, i);
+                        size.add(s);
+                        x
+                    })
+                    .collect();
+                self.budget.check_sized(V::arr(items, v.span), size)
+            }
             VKind::Obj(entries) => {
                 let mut out: Vec<(Key, V)> = Vec::new();
+                let mut size = Size::EMPTY;
                 for (k, x) in entries {
                     if k.name.eq_ignore_ascii_case("copy") && x.as_array().is_some() {
                         for (name, arr) in self.property_copies(env, x) {
+                            size.add(Size::of(&arr));
                             out.push((name, arr));
                         }
                         continue;
                     }
-                    out.push((k.clone(), self.value(env, x)));
+                    let (x, s) = self.sized(env, x);
+                    size.add(s);
+                    out.push((k.clone(), x));
                 }
-                self.budget.check(V::obj(out, v.span))
+                self.budget.check_sized(V::obj(out, v.span), size)
             }
-            _ => v.clone(),
+            _ => (v.clone(), Size::SCALAR),
         };
         self.leave();
         out
     }
 
-    /// `"copy": [{ "name": "securityRules", "count": 3, "input": {…} }]` → named arrays.
     fn property_copies(&self, env: &Env, copy: &V) -> Vec<(Key, V)> {
         let mut out = Vec::new();
         for c in copy.as_array().unwrap_or(&[]) {

@@ -157,6 +157,21 @@ impl Budget {
         }
     }
 
+    /// [`Budget::check`] of a literal container whose size was added up from its members'
+    /// ([`Size`]): the same verdict without walking them again at every level. The value and
+    /// its size as checked (an unknown counts one node).
+    pub fn check_sized(&self, v: V, size: Size) -> (V, Size) {
+        if !matches!(v.kind, VKind::Arr(_) | VKind::Obj(_)) || self.exhausted.get() {
+            return (v, size);
+        }
+        if size.fits() {
+            (v, size)
+        } else {
+            self.fail(Limit::ValueSize);
+            (self.unknown(v.span), Size::SCALAR)
+        }
+    }
+
     /// A value just copied or computed (a reference to a variable, a function's result): as
     /// [`Budget::check`], and its nodes are charged to the unit, since each copy is memory
     /// and time (a loop that copies a large value 5,000 times is cut off here). Counting stops
@@ -266,6 +281,65 @@ impl Budget {
             d.help("Simplify the code (values that double, very large loops or text, deep nesting); the rest of the run is checked, and the run exits with code 2 (incomplete).")
                 .incomplete()
         })
+    }
+}
+
+/// The nodes of a value and how deeply they nest, as [`Budget::check`] counts them (the value
+/// itself at depth 0), counted only up to just past the limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    nodes: u64,
+    depth: usize,
+}
+
+impl Size {
+    /// A scalar, or an unknown.
+    pub const SCALAR: Size = Size { nodes: 1, depth: 0 };
+    /// An empty container: [`Size::add`] its members.
+    pub const EMPTY: Size = Size::SCALAR;
+
+    /// The size of `v`, walked.
+    pub fn of(v: &V) -> Size {
+        fn walk(v: &V, depth: usize, s: &mut Size) {
+            s.nodes += 1;
+            s.depth = s.depth.max(depth);
+            if !s.fits() {
+                return;
+            }
+            match &v.kind {
+                VKind::Arr(items) => {
+                    for x in items {
+                        walk(x, depth + 1, s);
+                        if !s.fits() {
+                            return;
+                        }
+                    }
+                }
+                VKind::Obj(entries) => {
+                    for (_, x) in entries {
+                        walk(x, depth + 1, s);
+                        if !s.fits() {
+                            return;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut s = Size { nodes: 0, depth: 0 };
+        walk(v, 0, &mut s);
+        s
+    }
+
+    /// A member of the container this size counts.
+    pub fn add(&mut self, member: Size) {
+        self.nodes = self.nodes.saturating_add(member.nodes);
+        self.depth = self.depth.max(member.depth.saturating_add(1));
+    }
+
+    /// Within [`MAX_VALUE_NODES`] and [`MAX_VALUE_DEPTH`].
+    fn fits(self) -> bool {
+        self.nodes <= MAX_VALUE_NODES && self.depth <= MAX_VALUE_DEPTH
     }
 }
 
@@ -392,6 +466,59 @@ pub fn afford(n: usize) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A value `depth` arrays deep around one scalar.
+    fn nested(depth: usize) -> V {
+        (0..depth).fold(V::int(1, None), |v, _| V::arr(vec![v], None))
+    }
+
+    /// A flat array of `n` nodes in all.
+    fn flat(n: u64) -> V {
+        V::arr((1..n).map(|i| V::int(i as i64, None)).collect(), None)
+    }
+
+    /// A checked container's size added up from its members' gives `check`'s verdict, at and
+    /// just past both limits.
+    #[test]
+    fn a_size_added_up_from_members_gives_the_walks_verdict() {
+        let values = [
+            V::int(1, None),
+            V::arr(Vec::new(), None),
+            nested(MAX_VALUE_DEPTH - 1),
+            nested(MAX_VALUE_DEPTH),
+            nested(MAX_VALUE_DEPTH + 1),
+            flat(MAX_VALUE_NODES - 1),
+            flat(MAX_VALUE_NODES),
+            flat(MAX_VALUE_NODES + 1),
+            V::obj(
+                vec![
+                    (crate::model::Key::new("a", None), flat(MAX_VALUE_NODES / 2)),
+                    (crate::model::Key::new("b", None), flat(MAX_VALUE_NODES / 2)),
+                ],
+                None,
+            ),
+        ];
+        for v in values {
+            let mut left = MAX_VALUE_NODES;
+            let walked = fits(&v, 0, &mut left);
+            assert_eq!(Size::of(&v).fits(), walked);
+            let members: Vec<&V> = match &v.kind {
+                VKind::Arr(items) => items.iter().collect(),
+                VKind::Obj(entries) => entries.iter().map(|(_, x)| x).collect(),
+                _ => continue,
+            };
+            let mut size = Size::EMPTY;
+            for m in members {
+                size.add(Size::of(m));
+            }
+            assert_eq!(size.fits(), walked);
+            let (b1, b2) = (Budget::new(), Budget::new());
+            let by_walk = b1.check(v.clone());
+            let (by_size, _) = b2.check_sized(v, size);
+            assert_eq!(by_walk.is_unknown(), by_size.is_unknown());
+            assert_eq!(b1.hit.get().is_some(), b2.hit.get().is_some());
+        }
+    }
 
     #[test]
     fn a_cumulative_limit_ends_the_unit_and_is_what_the_report_names() {
