@@ -962,12 +962,13 @@ impl<'a> Eval<'a> {
     /// Evaluate a JSON value of the template: expression strings, objects (with property
     /// `copy` loops), arrays. Literal values keep their own spans.
     fn value(&self, env: &Env, v: &V) -> V {
-        self.sized(env, v).0
+        self.sized(env, v, false).0
     }
 
     /// [`Eval::value`] with the value's size: a literal container is checked against the value
-    /// limits from its members' sizes, not walked again at every level of its nesting.
-    fn sized(&self, env: &Env, v: &V) -> (V, Size) {
+    /// limits from its members' sizes, not walked again at every level of its nesting. What an
+    /// expression gives is walked only when it is such a member (`member`).
+    fn sized(&self, env: &Env, v: &V, member: bool) -> (V, Size) {
         if !self.enter() {
             return (self.budget.unknown(v.span), Size::SCALAR);
         }
@@ -986,7 +987,7 @@ impl<'a> Eval<'a> {
                 } else {
                     v.clone()
                 };
-                let size = Size::of(&x);
+                let size = if member { Size::of(&x) } else { Size::SCALAR };
                 (x, size)
             }
             VKind::Arr(items) => {
@@ -994,7 +995,7 @@ impl<'a> Eval<'a> {
                 let items = items
                     .iter()
                     .map(|i| {
-                        let (x, s) = self.sized(env, i);
+                        let (x, s) = self.sized(env, i, true);
                         size.add(s);
                         x
                     })
@@ -1012,7 +1013,7 @@ impl<'a> Eval<'a> {
                         }
                         continue;
                     }
-                    let (x, s) = self.sized(env, x);
+                    let (x, s) = self.sized(env, x, true);
                     size.add(s);
                     out.push((k.clone(), x));
                 }
