@@ -23,7 +23,7 @@
 
 use crate::code::Code;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Meta, Workspace};
+use crate::model::Workspace;
 use crate::source::{Comment, FileId, SourceFile, Span};
 use std::collections::{HashMap, HashSet};
 
@@ -161,7 +161,7 @@ fn declarations(ws: &Workspace) -> HashMap<FileId, HashMap<usize, Vec<(u32, u32)
             .or_default()
             .push((span.start, span.end));
     };
-    for m in metas(ws) {
+    for m in ws.checked_metas() {
         add(m.decl);
     }
     // The parts a person can annotate on their own line.
@@ -179,15 +179,11 @@ fn declarations(ws: &Workspace) -> HashMap<FileId, HashMap<usize, Vec<(u32, u32)
     out
 }
 
-fn metas(ws: &Workspace) -> impl Iterator<Item = &Meta> {
-    ws.checked_metas()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Collection.
 
 fn collect_metadata(ws: &Workspace, sups: &mut Vec<Suppression>, problems: &mut Vec<Diagnostic>) {
-    for m in metas(ws) {
+    for m in ws.checked_metas() {
         for (code, reason, at) in &m.suppress {
             let mut known = crate::rules::find(code.trim()).map(|r| r.code);
             match known {
@@ -418,6 +414,7 @@ fn parse_directive(inner: &str) -> Option<Result<Directive, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Meta;
 
     #[test]
     fn directives() {
