@@ -38,6 +38,25 @@ pub fn outline(text: &str, file: FileId, depth: usize) -> Result<Parsed, JsonErr
 fn parse_to(text: &str, file: FileId, depth: usize) -> Result<Parsed, JsonError> {
     let mut p = Parser::new(text, file);
     p.build_depth = depth;
+    // An outline skips what it does not build with [`Parser::skip`]; at anything that skip
+    // does not take as well-formed, the document is read again the careful way, which gives
+    // the exact error (or finds that it was fine).
+    p.skipping = depth < usize::MAX;
+    let value = match p.document() {
+        Err(_) if p.fell_back => return parse_careful(text, file, depth),
+        r => r?,
+    };
+    Ok(Parsed {
+        value,
+        warnings: p.warnings,
+        comments: p.comments,
+    })
+}
+
+/// [`parse_to`] without [`Parser::skip`].
+fn parse_careful(text: &str, file: FileId, depth: usize) -> Result<Parsed, JsonError> {
+    let mut p = Parser::new(text, file);
+    p.build_depth = depth;
     let value = p.document()?;
     Ok(Parsed {
         value,
@@ -74,6 +93,12 @@ struct Parser<'a> {
     /// hash (foldhash with a per-process random seed), not a fixed one: the strings come from
     /// the linted file, and a hostile file must not be able to make every lookup collide.
     interned: HashMap<&'a str, Shared<str>, foldhash::fast::RandomState>,
+    /// Values that are not built are passed over by [`Parser::skip`] (an outline).
+    skipping: bool,
+    /// [`Parser::skip`] met something it leaves to the careful reading.
+    fell_back: bool,
+    /// The closers of the containers [`Parser::skip`] is inside, innermost last.
+    closers: Vec<u8>,
 }
 
 /// Strings up to this length are shared between their occurrences in a document.
@@ -93,6 +118,9 @@ impl<'a> Parser<'a> {
             items: Vec::new(),
             entries: Vec::new(),
             interned: HashMap::default(),
+            skipping: false,
+            fell_back: false,
+            closers: Vec::new(),
         }
     }
 
@@ -162,6 +190,15 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self) -> Result<V, JsonError> {
         let start = self.i;
+        if self.skipping && !self.building() {
+            return match self.skip() {
+                Some(()) => Ok(V::null(None)),
+                None => {
+                    self.fell_back = true;
+                    Err(self.err("read again without skipping"))
+                }
+            };
+        }
         match self.peek() {
             None => Err(self.err("unexpected end of file: the JSON is truncated")),
             Some(b'{') => self.object(),
@@ -182,6 +219,140 @@ impl<'a> Parser<'a> {
                 Err(self.err(&format!("unexpected character '{ch}'")))
             }
         }
+    }
+
+    /// Passes over the value at `self.i` as [`Parser::value`] reads one it does not build: the
+    /// same trailing-comma warnings and comments, but no recursion, no values and a vectorised
+    /// search for the end of each string. `None` at anything it does not take as well-formed
+    /// (an error, a `\u` escape it cannot check as `hex4` does): the caller reads the whole
+    /// document again without skipping, so that a broken file gets the careful reader's error.
+    fn skip(&mut self) -> Option<()> {
+        self.closers.clear();
+        'value: loop {
+            // At a value.
+            match self.peek()? {
+                c @ (b'{' | b'[') => {
+                    if self.depth + self.closers.len() + 1 > MAX_DEPTH {
+                        return None;
+                    }
+                    self.i += 1;
+                    self.skip_ws()?;
+                    let close = if c == b'{' { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.i += 1;
+                    } else {
+                        self.closers.push(close);
+                        if close == b'}' {
+                            self.skip_key()?;
+                        }
+                        continue 'value;
+                    }
+                }
+                b'"' => self.skip_string()?,
+                b't' => self.skip_word(b"true")?,
+                b'f' => self.skip_word(b"false")?,
+                b'n' => self.skip_word(b"null")?,
+                c if c == b'-' || c.is_ascii_digit() => self.skip_number()?,
+                _ => return None,
+            }
+            // After a value: a comma and the next element, or closers.
+            loop {
+                let Some(&close) = self.closers.last() else {
+                    return Some(());
+                };
+                self.skip_ws()?;
+                match self.peek()? {
+                    b',' => {
+                        let comma = self.i;
+                        self.i += 1;
+                        self.skip_ws()?;
+                        if self.peek() == Some(close) {
+                            self.warnings.push(JsonError {
+                                offset: comma,
+                                message: "trailing comma".into(),
+                            });
+                            self.i += 1;
+                            self.closers.pop();
+                            continue;
+                        }
+                        if close == b'}' {
+                            self.skip_key()?;
+                        }
+                        continue 'value;
+                    }
+                    c if c == close => {
+                        self.i += 1;
+                        self.closers.pop();
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    /// White space as [`Parser::ws`] reads it, comments left to it.
+    fn skip_ws(&mut self) -> Option<()> {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+        if self.peek() == Some(b'/') {
+            self.ws().ok()?;
+        }
+        Some(())
+    }
+
+    /// A property name, white space and its colon, up to the value.
+    fn skip_key(&mut self) -> Option<()> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        self.skip_string()?;
+        self.skip_ws()?;
+        if self.peek() != Some(b':') {
+            return None;
+        }
+        self.i += 1;
+        self.skip_ws()
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        let mut at = self.i + 1;
+        loop {
+            at += memchr::memchr2(b'"', b'\\', &self.s[at..])?;
+            if self.s[at] == b'"' {
+                self.i = at + 1;
+                return Some(());
+            }
+            match *self.s.get(at + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at += 2,
+                b'u' => {
+                    let h = self.text.get(at + 2..at + 6)?;
+                    u32::from_str_radix(h, 16).ok()?;
+                    at += 6;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn skip_word(&mut self, w: &[u8]) -> Option<()> {
+        self.s[self.i..].starts_with(w).then(|| self.i += w.len())
+    }
+
+    fn skip_number(&mut self) -> Option<()> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        while let Some(c) = self.peek() {
+            if c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        let t = &self.text[start..self.i];
+        (t.parse::<i64>().is_ok() || t.parse::<f64>().is_ok()).then_some(())
     }
 
     fn word(&mut self, w: &str, v: V, start: usize) -> Result<V, JsonError> {
@@ -622,6 +793,76 @@ mod tests {
             let e = p(bad).unwrap_err();
             assert_eq!(outline(bad, FileId(0), 1).unwrap_err(), e, "{bad}");
         }
+    }
+
+    /// An outline that skips reads every text as the careful outline does: the same values,
+    /// warnings, comments and errors, on random documents of well-formed and broken pieces.
+    #[test]
+    fn a_skipping_outline_reads_as_the_careful_one() {
+        const PIECES: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\n",
+            "\"a\"",
+            "\"b\"",
+            "\"\\u00e9x\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\ud800\\uzz\"",
+            "\"\\q\"",
+            "\"\\u+0ff\"",
+            "\"\\\"\"",
+            "\"é\"",
+            "1",
+            "-1.5e3",
+            "1e999",
+            "01",
+            "--1",
+            "true",
+            "nul",
+            "false",
+            "// c\n",
+            "/* x */",
+            "/* open",
+            "/",
+            "\"open",
+            "\\",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let show = |r: Result<Parsed, JsonError>| {
+            r.map(|p| format!("{:?} {:?} {:?}", p.value, p.warnings, p.comments))
+        };
+        let mut both = [0usize; 2];
+        for round in 0..20_000 {
+            // Mostly well-formed: a template-like skeleton with random pieces inside.
+            let inner: String = (0..next(24)).map(|_| PIECES[next(PIECES.len())]).collect();
+            let text = match round % 3 {
+                0 => format!("{{\"a\": {{\"b\": [{{\"c\": {inner}}}]}}}}"),
+                1 => format!("{{\"a\": [[{inner}]], \"d\": {{\"e\": [1, {{\"f\": null,}}],}}}}"),
+                _ => inner,
+            };
+            for depth in 1..5 {
+                let skipped = show(parse_to(&text, FileId(0), depth));
+                both[usize::from(skipped.is_ok())] += 1;
+                assert_eq!(
+                    skipped,
+                    show(parse_careful(&text, FileId(0), depth)),
+                    "{text}"
+                );
+            }
+        }
+        // Both kinds of text were met.
+        assert!(both[0] > 1000 && both[1] > 1000, "{both:?}");
     }
 
     #[test]
