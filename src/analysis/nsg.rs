@@ -301,7 +301,7 @@ pub struct NsgForm {
     /// Indices into `custom` by (priority, declaration order); unknown priorities last.
     by_priority: Vec<usize>,
     /// The default rules, in table order.
-    defaults: Vec<Norm>,
+    defaults: &'static [Norm],
 }
 
 impl NsgForm {
@@ -313,12 +313,36 @@ impl NsgForm {
             .collect();
         let mut by_priority: Vec<usize> = (0..custom.len()).collect();
         by_priority.sort_by_key(|&i| (custom[i].priority.as_ref().copied().unwrap_or(i64::MAX), i));
-        let defaults = DEFAULT_RULES.iter().map(Norm::default).collect();
+        // The same for every NSG: normalised once per process.
+        static DEFAULTS: std::sync::LazyLock<Vec<Norm>> =
+            std::sync::LazyLock::new(|| DEFAULT_RULES.iter().map(Norm::default).collect());
+        let defaults = DEFAULTS.as_slice();
         NsgForm {
             custom,
             by_priority,
             defaults,
         }
+    }
+
+    /// The addresses of custom rule `i`, source or destination, classified as the evaluation
+    /// reads them; `None` when the field is unknown. The rules that judge how a rule is written
+    /// read them here rather than classifying every address again.
+    pub fn addresses(&self, i: usize, source: bool) -> Option<&[Token]> {
+        let n = self.custom.get(i)?;
+        let side = if source { &n.source } else { &n.destination };
+        side.as_deref().ok()
+    }
+
+    /// The ports of custom rule `i`, source or destination; `None` when the field is unknown
+    /// or a token of it is not a port, a range or `*`.
+    pub fn ports(&self, i: usize, source: bool) -> Option<&PortSet> {
+        let n = self.custom.get(i)?;
+        let side = if source {
+            &n.source_ports
+        } else {
+            &n.destination_ports
+        };
+        side.as_ref().ok()
     }
 }
 

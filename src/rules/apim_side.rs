@@ -4,18 +4,27 @@
 
 use super::context::Site;
 use crate::analysis::address::parse_prefix;
-use crate::analysis::tags::{classify, Token};
+use crate::analysis::nsg::NsgForm;
+use crate::analysis::tags::Token;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Direction, Nsg, SecurityRule};
 use ipnet::{IpNet, Ipv4Net};
 
-/// The written addresses of the API Management side of `rule`, classified, when known.
-pub(super) fn apim_side(rule: &SecurityRule) -> Option<Vec<(String, Token)>> {
-    let f = match rule.direction.get()? {
-        Direction::Inbound => &rule.destination_addresses,
-        Direction::Outbound => &rule.source_addresses,
+/// The written addresses of the API Management side of `rule` (rule `i` of the NSG `form` was
+/// built from), with their classes as the form read them, when known.
+pub(super) fn apim_side<'a>(
+    rule: &'a SecurityRule,
+    form: &'a NsgForm,
+    i: usize,
+) -> Option<Vec<(&'a str, &'a Token)>> {
+    let source = *rule.direction.get()? == Direction::Outbound;
+    let f = if source {
+        &rule.source_addresses
+    } else {
+        &rule.destination_addresses
     };
-    Some(f.get()?.iter().map(|t| (t.clone(), classify(t))).collect())
+    let written = f.get()?.iter().map(String::as_str);
+    Some(written.zip(form.addresses(i, source)?).collect())
 }
 
 /// A finding about one rule of an NSG that API Management sits behind: on the NSG, identified by

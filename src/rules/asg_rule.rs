@@ -24,11 +24,12 @@ pub const RULE: Rule = Rule {
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (nsg, sites) in ctx.nsgs() {
         sink.about_sites(&sites);
-        for rule in &nsg.rules {
-            let Some(side) = apim_side(rule) else {
+        let form = ctx.nsg_forms.of(nsg);
+        for (i, rule) in nsg.rules.iter().enumerate() {
+            let Some(side) = apim_side(rule, &form, i) else {
                 continue;
             };
-            if side.is_empty() || !side.iter().all(|(_, t)| *t == Token::Asg) {
+            if side.is_empty() || !side.iter().all(|(_, t)| **t == Token::Asg) {
                 continue;
             }
             let effect = match rule.access.get() {

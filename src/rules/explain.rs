@@ -602,7 +602,7 @@ fn flow_row(flow: &FlowSpec, site: &Site) -> FlowRow {
                 row.verdict = FlowVerdict::Partly;
                 // Name what is left when it is a set of ports.
                 let rest =
-                    if !eval.remaining_ports.is_empty() && eval.remaining_ports != flow.ports() {
+                    if !eval.remaining_ports.is_empty() && eval.remaining_ports != *flow.ports() {
                         format!("destination port {}", eval.remaining_ports.show())
                     } else {
                         "the rest".to_string()

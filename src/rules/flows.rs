@@ -44,6 +44,9 @@ pub struct FlowSpec {
     pub applies_when: Option<Cond>,
     #[serde(default)]
     pub severity_when: BTreeMap<Cond, Sev>,
+    /// `ports` parsed, on first use: every flow of every instance asks for them.
+    #[serde(skip)]
+    port_set: std::sync::OnceLock<PortSet>,
 }
 
 /// A condition on the instance or location that makes a flow apply or weigh more.
@@ -164,8 +167,9 @@ impl FlowSpec {
             FlowDirection::Outbound => Direction::Outbound,
         }
     }
-    pub fn ports(&self) -> PortSet {
-        PortSet::parse(&self.ports).unwrap_or_else(|_| PortSet::empty())
+    pub fn ports(&self) -> &PortSet {
+        self.port_set
+            .get_or_init(|| PortSet::parse(&self.ports).unwrap_or_else(|_| PortSet::empty()))
     }
     pub fn protocol(&self) -> Proto {
         if self.protocol.eq_ignore_ascii_case("udp") {
@@ -252,7 +256,7 @@ impl FlowSpec {
             direction: self.direction(),
             source: Self::target(&self.source),
             destination: Self::target(&self.destination),
-            ports: self.ports(),
+            ports: self.ports().clone(),
             protocol: self.protocol(),
             // A regional variant is "probably meant" only for tags with no documented regional
             // substitute; for Storage and Sql the wrong region is simply not the tag required.
@@ -769,7 +773,7 @@ fn written(rule: &crate::model::SecurityRule, dim: Dim) -> String {
 /// What is still not allowed, in words: "it", or "destination port 1886" / "source ports other than 443".
 fn remainder(eval: &Evaluation, flow: &FlowSpec) -> String {
     let mut parts = Vec::new();
-    if eval.remaining_ports != flow.ports() && !eval.remaining_ports.is_empty() {
+    if eval.remaining_ports != *flow.ports() && !eval.remaining_ports.is_empty() {
         parts.push(format!("destination port {}", eval.remaining_ports.show()));
     }
     if eval.remaining_source_ports != PortSet::source_ports()

@@ -11,10 +11,11 @@
 
 use super::{when_deployed, Ctx, Rule, Sink};
 use crate::analysis::address;
+use crate::analysis::nsg::NsgForm;
 use crate::analysis::ports::PortSet;
 use crate::code::Code;
 use crate::diagnostic::Severity;
-use crate::model::{deployed_together, Cond, Direction, Nsg, RuleFault, SecurityRule};
+use crate::model::{deployed_together, Cond, Direction, Nsg, RuleFault};
 use std::collections::HashMap;
 
 pub const RULE: Rule = Rule {
@@ -33,6 +34,7 @@ const MAX_NAME: usize = 80;
 fn check(ctx: &Ctx, sink: &mut Sink) {
     for (nsg, sites) in ctx.nsgs() {
         sink.about_sites(&sites);
+        let form = ctx.nsg_forms.of(nsg);
         // The rules of each priority and direction, in order: a rule's namesakes before it are
         // found without scanning every rule before it (an NSG of 100,000 rules was quadratic).
         let mut same: HashMap<(i64, bool), Vec<usize>> = HashMap::new();
@@ -50,7 +52,7 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
                     .map_or(&[], |v| &v[..v.partition_point(|&j| j < i)]),
                 _ => &[],
             };
-            for (problem, at, key, when) in problems(nsg, earlier, rule) {
+            for (problem, at, key, when) in problems(nsg, &form, earlier, i) {
                 // Forms Azure may accept (a warning), and the ones the provider refuses first.
                 let unsure =
                     key == "port-comma" || (key.starts_with("both-") && key.ends_with('?'));
@@ -101,7 +103,8 @@ type Problem = (String, Option<crate::source::Span>, &'static str, Vec<Cond>);
 
 /// What is wrong with `rule` of `nsg`, each with where to edit it; `earlier`: the rules before
 /// it of its priority and direction.
-fn problems(nsg: &Nsg, earlier: &[usize], rule: &SecurityRule) -> Vec<Problem> {
+fn problems(nsg: &Nsg, form: &NsgForm, earlier: &[usize], i: usize) -> Vec<Problem> {
+    let rule = &nsg.rules[i];
     let own = deployed_together(rule.deployed.as_deref(), None);
     let mut out = Vec::new();
     if let Some(&p) = rule.priority.get() {
@@ -205,11 +208,16 @@ fn problems(nsg: &Nsg, earlier: &[usize], rule: &SecurityRule) -> Vec<Problem> {
         ("source", &rule.source_ports),
         ("destination", &rule.destination_ports),
     ] {
-        let bad = f
-            .get()
-            .into_iter()
-            .flatten()
-            .find_map(|t| PortSet::parse(std::slice::from_ref(t)).err());
+        // The form parsed the whole list: a token is bad only when that failed.
+        let parsed = form.ports(i, side == "source").is_some();
+        let bad = (!parsed)
+            .then(|| {
+                f.get()
+                    .into_iter()
+                    .flatten()
+                    .find_map(|t| PortSet::parse(std::slice::from_ref(t)).err())
+            })
+            .flatten();
         // `"443,3443"` in one entry: the portal's comma list belongs in the plural field, one
         // port or range per entry (REQUIREMENTS.md §3.6: a warning; read as the list meanwhile).
         let comma = f

@@ -27,19 +27,20 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         let Some(nets) = subnet_nets(&sites) else {
             continue;
         };
-        for rule in &nsg.rules {
-            let Some(side) = apim_side(rule) else {
+        let form = ctx.nsg_forms.of(nsg);
+        for (i, rule) in nsg.rules.iter().enumerate() {
+            let Some(side) = apim_side(rule, &form, i) else {
                 continue;
             };
             // Only when every address of the side is such a slice: a rule that also names the
             // whole subnet (or a tag) still covers the instance.
             let slices: Vec<(&str, &ipnet::Ipv4Net, ipnet::Ipv4Net)> = side
                 .iter()
-                .filter_map(|(t, tok)| match tok {
+                .filter_map(|&(t, tok)| match tok {
                     Token::Cidr(c) => nets
                         .iter()
                         .find(|n| n.contains(c) && c.prefix_len() > n.prefix_len())
-                        .map(|n| (t.as_str(), n, c.trunc())),
+                        .map(|n| (t, n, c.trunc())),
                     _ => None,
                 })
                 .collect();

@@ -8,7 +8,7 @@
 
 use super::apim_side::{about_rule, subnet_nets};
 use super::{Ctx, Rule, Sink};
-use crate::analysis::tags::{classify, is_private, Token};
+use crate::analysis::tags::{is_private, Token};
 use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::Direction;
@@ -28,21 +28,26 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         // A VNet may use public address space: a destination inside an API Management subnet is
         // then fine. Unknown prefixes: compare against nothing (public stays public).
         let nets = subnet_nets(&sites).unwrap_or_default();
-        for rule in &nsg.rules {
+        let form = ctx.nsg_forms.of(nsg);
+        for (i, rule) in nsg.rules.iter().enumerate() {
             if rule.direction.get() != Some(&Direction::Inbound) {
                 continue;
             }
-            let Some(list) = rule.destination_addresses.get() else {
+            let (Some(list), Some(classes)) =
+                (rule.destination_addresses.get(), form.addresses(i, false))
+            else {
                 continue;
             };
             let public: Vec<&String> = list
                 .iter()
-                .filter(|t| match classify(t) {
+                .zip(classes)
+                .filter(|(_, class)| match class {
                     Token::Cidr(c) => {
-                        !is_private(&c) && !nets.iter().any(|n| n.contains(&c) || c.contains(n))
+                        !is_private(c) && !nets.iter().any(|n| n.contains(c) || c.contains(n))
                     }
                     _ => false,
                 })
+                .map(|(t, _)| t)
                 .collect();
             if public.is_empty() {
                 continue;

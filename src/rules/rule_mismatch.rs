@@ -2,8 +2,9 @@
 
 use super::flows::{flows, FlowSpec};
 use super::{Ctx, Resolved, Rule, Sink};
+use crate::analysis::nsg::NsgForm;
 use crate::analysis::ports::PortSet;
-use crate::analysis::tags::{classify, Token};
+use crate::analysis::tags::Token;
 use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{Access, Direction, Nsg, SecurityRule};
@@ -32,7 +33,8 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
         if !seen.insert(nsg) {
             continue;
         }
-        let rules = Rules::new(nsg);
+        let form = ctx.nsg_forms.of(nsg);
+        let rules = Rules::new(nsg, &form);
         for (rule, v) in nsg.rules.iter().zip(&rules.views) {
             if let Some(m) = v.as_ref().and_then(|v| mismatch(&rules, v)) {
                 emit(sink, nsg, rule, &m);
@@ -44,15 +46,17 @@ fn check(ctx: &Ctx, sink: &mut Sink) {
 /// The NSG's rules as this check reads them, parsed once, and per flow (index into
 /// [`flows`]) the ports they allow, computed on first use: every rule of the NSG asks, so
 /// computing them per rule was quadratic in the rules.
-struct Rules {
-    views: Vec<Option<View>>,
+struct Rules<'f> {
+    views: Vec<Option<View<'f>>>,
     covered: Vec<OnceCell<PortSet>>,
 }
 
-impl Rules {
-    fn new(nsg: &Nsg) -> Rules {
+impl<'f> Rules<'f> {
+    fn new(nsg: &Nsg, form: &'f NsgForm) -> Rules<'f> {
         Rules {
-            views: nsg.rules.iter().map(view).collect(),
+            views: (nsg.rules.iter().enumerate())
+                .map(|(i, r)| view(r, form, i))
+                .collect(),
             covered: flows().iter().map(|_| OnceCell::new()).collect(),
         }
     }
@@ -70,7 +74,7 @@ impl Rules {
                         && protocol_ok(&v.protocol, flow)
                 })
                 .fold(PortSet::empty(), |acc, v| {
-                    let got = v.ports.intersect(&flow.ports());
+                    let got = v.ports.intersect(flow.ports());
                     // union = all − ((all − a) ∩ (all − b))
                     let all = PortSet::all();
                     all.subtract(&all.subtract(&acc).intersect(&all.subtract(&got)))
@@ -104,24 +108,24 @@ struct Mismatch {
 
 /// A rule's fields as far as this check needs them; `None` when any is unknown (no finding:
 /// this is a heuristic, the flow rules report what cannot be decided).
-struct View {
+struct View<'f> {
     direction: Direction,
-    source: Vec<Token>,
-    destination: Vec<Token>,
-    ports: PortSet,
+    source: &'f [Token],
+    destination: &'f [Token],
+    ports: &'f PortSet,
     protocol: String,
 }
 
-fn view(rule: &SecurityRule) -> Option<View> {
+/// Rule `i` of the NSG, its addresses and ports as the NSG's form parsed them.
+fn view<'f>(rule: &SecurityRule, form: &'f NsgForm, i: usize) -> Option<View<'f>> {
     if *rule.access.get()? != Access::Allow {
         return None;
     }
-    let toks = |v: &Vec<String>| v.iter().map(|s| classify(s)).collect::<Vec<_>>();
     Some(View {
         direction: *rule.direction.get()?,
-        source: toks(rule.source_addresses.get()?),
-        destination: toks(rule.destination_addresses.get()?),
-        ports: PortSet::parse(rule.destination_ports.get()?).ok()?,
+        source: form.addresses(i, true)?,
+        destination: form.addresses(i, false)?,
+        ports: form.ports(i, false)?,
         protocol: rule.protocol.get()?.trim().to_string(),
     })
 }
@@ -140,18 +144,18 @@ fn protocol_ok(protocol: &str, flow: &FlowSpec) -> bool {
 
 /// The far side of a rule for a flow: the destination of an outbound rule, the source of an
 /// inbound one.
-fn far(v: &View, direction: Direction) -> &[Token] {
+fn far<'f>(v: &View<'f>, direction: Direction) -> &'f [Token] {
     match direction {
-        Direction::Inbound => &v.source,
-        Direction::Outbound => &v.destination,
+        Direction::Inbound => v.source,
+        Direction::Outbound => v.destination,
     }
 }
 
 /// The subnet's side of a rule for a flow.
-fn near(v: &View, direction: Direction) -> &[Token] {
+fn near<'f>(v: &View<'f>, direction: Direction) -> &'f [Token] {
     match direction {
-        Direction::Inbound => &v.destination,
-        Direction::Outbound => &v.source,
+        Direction::Inbound => v.destination,
+        Direction::Outbound => v.source,
     }
 }
 
@@ -172,7 +176,7 @@ fn wrong_field(rules: &Rules, v: &View) -> Option<Mismatch> {
         }
         if names_tag(near(v, v.direction), tag)
             && !names_tag(far(v, v.direction), tag)
-            && !v.ports.intersect(&flow.ports()).is_empty()
+            && !v.ports.intersect(flow.ports()).is_empty()
             && protocol_ok(&v.protocol, flow)
             && !rules.has_correct_rule(fi)
         {
@@ -192,7 +196,7 @@ fn mismatch(rules: &Rules, v: &View) -> Option<Mismatch> {
             if !names_tag(far(v, v.direction), tag) {
                 continue;
             }
-            if v.ports.intersect(&flow.ports()).is_empty() {
+            if v.ports.intersect(flow.ports()).is_empty() {
                 Wrong::Port(v.ports.clone())
             } else if !protocol_ok(&v.protocol, flow) {
                 Wrong::Protocol(v.protocol.clone())
@@ -208,7 +212,7 @@ fn mismatch(rules: &Rules, v: &View) -> Option<Mismatch> {
                 });
             }
         } else if flow.direction() == Direction::Outbound
-            && (names_tag(&v.source, tag) || names_tag(&v.destination, tag))
+            && (names_tag(v.source, tag) || names_tag(v.destination, tag))
         {
             // A dependency API Management calls out to, written as an inbound rule.
             Wrong::Direction(v.direction)
