@@ -51,6 +51,10 @@ impl<T: Point> IntervalSet<T> {
     pub fn single(p: T) -> Self {
         IntervalSet(vec![(p, p)])
     }
+    /// The range from `a` to `b` (either order).
+    pub fn range(a: T, b: T) -> Self {
+        IntervalSet(vec![(a.min(b), a.max(b))])
+    }
     /// Normalise any ranges (reversed ends are swapped; overlapping and adjacent ones merged).
     pub fn from_ranges(ranges: impl IntoIterator<Item = (T, T)>) -> Self {
         let mut v: Vec<(T, T)> = ranges

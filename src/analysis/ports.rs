@@ -12,6 +12,14 @@ impl PortSet {
     /// merged by the model). An empty list means the field is not set, which Azure rejects; it is
     /// read as "no ports" so that the rule matches nothing.
     pub fn parse<S: AsRef<str>>(tokens: &[S]) -> Result<PortSet, String> {
+        // Nearly every rule side is one port, one range or `*`: no list to sort and merge.
+        if let [one] = tokens {
+            let t = one.as_ref().trim();
+            if !t.is_empty() && !t.contains(',') {
+                let (a, b) = parse_token(t)?;
+                return Ok(PortSet::range(a, b));
+            }
+        }
         let mut ranges = Vec::new();
         for tok in tokens {
             // The portal writes comma lists; ARM stores them in the plural field, but be lenient.
@@ -88,6 +96,12 @@ mod tests {
         assert_eq!(s.ranges(), &[(443, 443), (1886, 1886), (6381, 6383)]);
         assert!(PortSet::parse(&["*"]).unwrap().is_all());
         assert!(PortSet::parse(&["0-65535"]).unwrap().is_all());
+        // One token alone (no list to merge) reads the same.
+        let one = PortSet::parse(&[" 6381 - 6383 "]).unwrap();
+        assert_eq!(one.ranges(), &[(6381, 6383)]);
+        assert_eq!(PortSet::parse(&["443"]).unwrap(), PortSet::single(443));
+        assert!(PortSet::parse(&[" any "]).unwrap().is_all());
+        assert!(PortSet::parse(&[""]).unwrap().is_empty());
         let s = PortSet::parse(&["80, 10000-10005"]).unwrap();
         assert_eq!(s.ranges(), &[(80, 80), (10000, 10005)]);
     }

@@ -75,10 +75,14 @@ pub const HOST_VIP: Ipv4Addr = Ipv4Addr::new(168, 63, 129, 16);
 
 /// Lower-cased, spaces removed: `West Europe` / `westeurope` / `WestEurope` compare equal.
 pub fn norm_region(r: &str) -> String {
-    r.chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
+    // One pass, one allocation: every flow of every instance asks for its region.
+    let mut out = String::with_capacity(r.len());
+    out.extend(
+        r.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_lowercase()),
+    );
+    out
 }
 
 pub fn classify(tok: &str) -> Token {

@@ -13,6 +13,7 @@ use super::{when_deployed, Ctx, Rule, Sink};
 use crate::analysis::address;
 use crate::analysis::nsg::NsgForm;
 use crate::analysis::ports::PortSet;
+use crate::analysis::tags::Token;
 use crate::code::Code;
 use crate::diagnostic::Severity;
 use crate::model::{deployed_together, Cond, Direction, Nsg, RuleFault};
@@ -156,14 +157,24 @@ fn problems(nsg: &Nsg, form: &NsgForm, earlier: &[usize], i: usize) -> Vec<Probl
         ("destination", &rule.destination_addresses),
     ] {
         // Written as an IPv4 address or range (digits, dots, a slash) but none: `300.1.1.1`,
-        // `10.0.0.0/33`.
-        let bad = f.get().into_iter().flatten().find(|t| {
-            let t = t.trim();
-            t.contains('.')
-                && t.bytes()
-                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'/')
-                && address::parse_net(t).is_none()
-        });
+        // `10.0.0.0/33`. The form classified each address: one that is no network is a tag.
+        let classes = form.addresses(i, side == "source").unwrap_or_default();
+        let bad = f
+            .get()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .find_map(|(k, written)| {
+                let t = written.trim();
+                let bad = t.contains('.')
+                    && t.bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'/')
+                    && match classes.get(k) {
+                        Some(class) => matches!(class, Token::Tag { .. }),
+                        None => address::parse_net(t).is_none(),
+                    };
+                bad.then_some(written)
+            });
         if let Some(t) = bad {
             out.push((
                 format!("has {side} address '{t}', which is not an IP address or CIDR range"),
