@@ -274,7 +274,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 nsg.rules.push(rule);
                             }
                         }
-                        None => nsg.rules_unknown = Some((u.reason.to_string(), rules.span)),
+                        None => nsg.rules_unknown = Some((String::from(&*u.reason), rules.span)),
                     },
                     _ => {}
                 }
@@ -324,7 +324,7 @@ pub fn ingest(ws: &mut Workspace, r: ArmResource) {
                                 rt.routes.push(route);
                             }
                         }
-                        None => rt.routes_unknown = Some((u.reason.to_string(), routes.span)),
+                        None => rt.routes_unknown = Some((String::from(&*u.reason), routes.span)),
                     },
                     _ => {}
                 }
@@ -540,7 +540,7 @@ pub fn autoscale(meta: Meta, props: Option<&V>, decl: Span) -> Autoscale {
         VKind::Arr(items) => items.iter().collect::<Vec<_>>(),
         VKind::Obj(_) => vec![list],
         VKind::Unknown(u) => {
-            a.profiles_unknown = Some((u.reason.to_string(), list.span));
+            a.profiles_unknown = Some((String::from(&*u.reason), list.span));
             return a;
         }
         _ => return a,
@@ -735,7 +735,7 @@ fn apim(ws: &mut Workspace, r: &ArmResource, full_name: &str) {
                     });
                 }
             }
-            VKind::Unknown(u) => locations_unknown = Some((u.reason.to_string(), extra.span)),
+            VKind::Unknown(u) => locations_unknown = Some((String::from(&*u.reason), extra.span)),
             _ => {}
         }
     }
@@ -838,7 +838,7 @@ fn list_of(v: &V, pick: impl Fn(&V) -> Option<&V> + Copy) -> Field<Vec<String>> 
             }
             Field::known(out, v.span)
         }
-        VKind::Unknown(u) => Field::unknown(u.reason.to_string(), v.span),
+        VKind::Unknown(u) => Field::unknown(String::from(&*u.reason), v.span),
         _ => Field::known(vec![], v.span),
     }
 }

@@ -214,10 +214,10 @@ impl Field<String> {
             return f;
         }
         let f = match &v.kind {
-            VKind::Str(s) => Field::known(s.to_string(), v.span),
+            VKind::Str(s) => Field::known(String::from(&**s), v.span),
             VKind::Int(i) => Field::known(i.to_string(), v.span),
             VKind::Bool(b) => Field::known(b.to_string(), v.span),
-            VKind::Unknown(u) => Field::unknown(u.reason.to_string(), v.span),
+            VKind::Unknown(u) => Field::unknown(String::from(&*u.reason), v.span),
             VKind::Null => Field::unknown("the value is null", v.span),
             _ => Field::unknown(format!("expected a string, found {}", v.show()), v.span),
         };
@@ -269,7 +269,7 @@ impl Field<i64> {
         }
         let f = match (&v.kind, v.as_i64()) {
             (_, Some(i)) => Field::known(i, v.span),
-            (VKind::Unknown(u), _) => Field::unknown(u.reason.to_string(), v.span),
+            (VKind::Unknown(u), _) => Field::unknown(String::from(&*u.reason), v.span),
             _ => Field::unknown(format!("expected a number, found {}", v.show()), v.span),
         };
         f.with_origin(v.origin)
@@ -287,10 +287,10 @@ impl Field<Vec<String>> {
                 let mut out = Vec::new();
                 for it in items {
                     match &it.kind {
-                        VKind::Str(s) => out.push(s.to_string()),
+                        VKind::Str(s) => out.push(String::from(&**s)),
                         VKind::Int(i) => out.push(i.to_string()),
                         VKind::Unknown(u) => {
-                            return Field::unknown(u.reason.to_string(), it.span.or(v.span))
+                            return Field::unknown(String::from(&*u.reason), it.span.or(v.span))
                                 .with_origin(it.origin)
                         }
                         _ => {
@@ -303,9 +303,9 @@ impl Field<Vec<String>> {
                 }
                 Field::known(out, v.span)
             }
-            VKind::Str(s) => Field::known(vec![s.to_string()], v.span),
+            VKind::Str(s) => Field::known(vec![String::from(&**s)], v.span),
             VKind::Null => Field::known(vec![], v.span),
-            VKind::Unknown(u) => Field::unknown(u.reason.to_string(), v.span),
+            VKind::Unknown(u) => Field::unknown(String::from(&*u.reason), v.span),
             _ => Field::unknown(format!("expected a list, found {}", v.show()), v.span),
         };
         f.with_origin(v.origin)
@@ -779,7 +779,7 @@ impl Field<bool> {
     pub fn flag(v: &V) -> Field<bool> {
         match (&v.kind, v.as_bool()) {
             (_, Some(b)) => Field::known(b, v.span),
-            (VKind::Unknown(u), _) => Field::unknown(u.reason.to_string(), v.span),
+            (VKind::Unknown(u), _) => Field::unknown(String::from(&*u.reason), v.span),
             _ => Field::unknown(
                 format!("expected true or false, found {}", v.show()),
                 v.span,

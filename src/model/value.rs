@@ -710,7 +710,7 @@ impl V {
             VKind::Bool(b) => serde_json::Value::Bool(*b),
             VKind::Int(i) => serde_json::Value::from(*i),
             VKind::Float(f) => serde_json::Value::from(*f),
-            VKind::Str(s) => serde_json::Value::String(s.to_string()),
+            VKind::Str(s) => serde_json::Value::String(String::from(&**s)),
             VKind::Arr(a) => serde_json::Value::Array(a.iter().map(|v| v.to_json()).collect()),
             VKind::Obj(o) => serde_json::Value::Object(
                 o.iter()

@@ -101,7 +101,7 @@ pub(super) fn scope_object(fields: &[(&str, &str)], span: Option<Span>) -> V {
 /// Text usable inside an id: strings, and the symbol of stable unknowns.
 pub(super) fn id_part(v: &V) -> Result<String, V> {
     match &v.kind {
-        VKind::Str(s) => Ok(s.to_string()),
+        VKind::Str(s) => Ok(String::from(&**s)),
         VKind::Unknown(u) if let Some(s) = &u.sym => Ok(s.to_string()),
         _ => Err(v.clone()),
     }

@@ -102,7 +102,7 @@ pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> O
                 return Some(arity(name, span));
             };
             let seps: Vec<String> = match &b.kind {
-                VKind::Str(s) => vec![s.to_string()],
+                VKind::Str(s) => vec![String::from(&**s)],
                 VKind::Arr(items) => items
                     .iter()
                     .filter_map(|v| v.as_str().map(String::from))
@@ -212,7 +212,7 @@ pub(super) fn call(lname: &str, name: &str, args: &[V], span: Option<Span>) -> O
                 .and_then(|p| p.chars().next())
                 .unwrap_or(' ');
             let text = match &a.kind {
-                VKind::Str(s) => s.to_string(),
+                VKind::Str(s) => String::from(&**s),
                 VKind::Int(i) => i.to_string(),
                 _ => return Some(unknown_from(a, span)),
             };

@@ -290,7 +290,7 @@ pub(super) fn format_with(spec: &str, args: &[V], span: Option<Span>) -> Result<
         }
         let text = match verb {
             's' | 'v' => match &arg.kind {
-                VKind::Str(s) => s.to_string(),
+                VKind::Str(s) => String::from(&**s),
                 VKind::Int(i) => i.to_string(),
                 VKind::Float(f) => fmt_float(*f),
                 VKind::Bool(b) => b.to_string(),
